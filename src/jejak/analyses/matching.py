@@ -1,0 +1,60 @@
+"""Which touchpoints match a stage's rules, as Ibis boolean expressions."""
+
+from __future__ import annotations
+
+import functools
+import operator
+
+import ibis
+
+from jejak.engine.functions import json_field
+from jejak.model.journey import MATCHABLE, Condition, Rule, Stage
+
+
+def _condition(value: ibis.Value, condition: Condition) -> ibis.Value:
+    """A property test; numbers compare as numbers, everything else as text."""
+    number = value.try_cast("float64")
+    tests = []
+    for op, operand in condition.tests():
+        if op == "in":
+            texts = [str(v).lower() if isinstance(v, bool) else str(v) for v in operand]
+            numbers = [float(v) for v in operand if _is_number(v)]
+            hit = value.isin(texts)
+            if numbers:
+                hit = hit | number.isin(numbers)
+            tests.append(hit)
+        elif op in ("eq", "ne"):
+            if _is_number(operand):
+                test = number == float(operand)
+            else:
+                text = str(operand).lower() if isinstance(operand, bool) else str(operand)
+                test = value == text
+            tests.append(test if op == "eq" else ~test)
+        else:
+            compare = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+            tests.append(compare[op](number, float(operand)))
+    # a missing property fails every test, ne included
+    return value.notnull() & functools.reduce(operator.and_, tests)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def rule_matches(touchpoints: ibis.Table, rule: Rule) -> ibis.Value:
+    """True where a touchpoint satisfies every field of the rule."""
+    tests: list[ibis.Value] = []
+    for name in MATCHABLE:
+        wanted = getattr(rule, name)
+        if wanted is not None:
+            tests.append(touchpoints[name].isin(wanted))
+    for key, condition in rule.where.items():
+        tests.append(_condition(json_field(touchpoints.properties, key), condition))
+    if not tests:  # 'any: true'
+        return touchpoints.ts.notnull()
+    return functools.reduce(operator.and_, tests).fill_null(False)
+
+
+def stage_matches(touchpoints: ibis.Table, stage: Stage) -> ibis.Value:
+    """True where a touchpoint enters the stage (matches any of its rules)."""
+    return functools.reduce(operator.or_, [rule_matches(touchpoints, r) for r in stage.rules])

@@ -1,0 +1,243 @@
+"""Where each person is on the journey, and how people move between stages.
+
+Definitions (used by every face):
+- A person *reached* a stage when at least one of their touchpoints matches the
+  stage's rules; the stage's *entry time* is the first such touchpoint.
+- A person's *current stage* is the furthest stage reached. Earlier stages they
+  never reached are *skipped* (someone can buy without subscribing).
+- *Conversion to next* is the share of people who reached a stage and also reached
+  the next one; *moved on* counts those who reached any later stage.
+- *Days to next* is measured from entering a stage to entering the next, over
+  people who entered the next stage at or after the first (in days, 86,400 s).
+- ``as_of`` defaults to the latest touchpoint, so "days in stage" on historical
+  data means days up to the end of the data, not up to today.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from jejak.analyses.matching import stage_matches
+from jejak.analyses.result import Result, records
+from jejak.model.journey import Journey
+
+SECONDS_PER_DAY = 86_400.0
+STOPPED = "(stopped)"
+
+
+def _col(i: int) -> str:
+    return f"entered_{i}"
+
+
+def stage_entries(events: ibis.Table, journey: Journey) -> ibis.Table:
+    """One row per person: ``person_id`` and ``entered_<i>`` (entry time of stage i, or NULL)."""
+    entries = {
+        _col(i): events.ts.min(where=stage_matches(events, stage))
+        for i, stage in enumerate(journey.stages)
+    }
+    return events.group_by("person_id").aggregate(**entries)
+
+
+def entries(events: ibis.Table, journey: Journey) -> ibis.Table:
+    """One row per stage a person reached: person_id, stage, stage_index (1-based), entered_at."""
+    wide = stage_entries(events, journey)
+    parts = [
+        wide.filter(wide[_col(i)].notnull()).select(
+            "person_id",
+            stage=ibis.literal(stage.name),
+            stage_index=ibis.literal(i + 1, "int64"),
+            entered_at=wide[_col(i)],
+        )
+        for i, stage in enumerate(journey.stages)
+    ]
+    return ibis.union(*parts)
+
+
+def _furthest(wide: ibis.Table, n: int) -> ibis.Value:
+    """Index of the furthest stage reached (-1 if none)."""
+    branches = [(wide[_col(i)].notnull(), i) for i in reversed(range(n))]
+    return ibis.cases(*branches, else_=-1)
+
+
+def _days(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
+    return (later.epoch_seconds() - earlier.epoch_seconds()) / SECONDS_PER_DAY
+
+
+def with_current_stage(wide: ibis.Table, journey: Journey) -> ibis.Table:
+    """Adds ``current_index`` (0-based furthest stage) and ``current_entered``."""
+    n = len(journey.stages)
+    wide = wide.mutate(current_index=_furthest(wide, n))
+    entered = ibis.cases(*[(wide.current_index == i, wide[_col(i)]) for i in range(n)])
+    return wide.mutate(current_entered=entered)
+
+
+def _funnel_aggregates(wide: ibis.Table, n: int) -> dict[str, ibis.Value]:
+    """Every funnel number as one aggregate each, so the engine scans the people once."""
+    reached = [wide[_col(i)].notnull() for i in range(n)]
+    aggs: dict[str, ibis.Value] = {"people": wide.count()}
+    for i in range(n):
+        aggs[f"reached_{i}"] = wide.count(where=reached[i])
+        aggs[f"current_{i}"] = wide.count(where=wide.current_index == i)
+        if i > 0:
+            skipped = ibis.or_(*[~r for r in reached[:i]])
+            aggs[f"skipped_into_{i}"] = wide.count(where=reached[i] & skipped)
+        if i + 1 < n:
+            aggs[f"converted_{i}"] = wide.count(where=reached[i] & reached[i + 1])
+            aggs[f"moved_on_{i}"] = wide.count(where=reached[i] & (wide.current_index > i))
+            gap = _days(wide[_col(i + 1)], wide[_col(i)])
+            forward = reached[i] & reached[i + 1] & (gap >= 0)
+            aggs[f"median_days_{i}"] = gap.quantile(0.5, where=forward)
+            aggs[f"p90_days_{i}"] = gap.quantile(0.9, where=forward)
+        # flows for the stage-to-stage chart: i -> j, the next stage actually reached
+        for j in range(i + 1, n):
+            between = [~reached[k] for k in range(i + 1, j)]
+            aggs[f"flow_{i}_{j}"] = wide.count(where=ibis.and_(reached[i], reached[j], *between))
+    return aggs
+
+
+@dataclass
+class StageFunnel(Result):
+    """People per stage, conversion between stages, time between them, and the flows."""
+
+    flows: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def figure(self) -> Any:
+        from jejak.report.figures import stage_funnel_figure
+
+        return stage_funnel_figure(self.table, self.title)
+
+    def flow_figure(self) -> Any:
+        from jejak.report.figures import stage_flow_figure
+
+        return stage_flow_figure(self.flows, self.meta["stages"], f"{self.title}: flows")
+
+    def to_dict(self) -> dict[str, Any]:
+        return super().to_dict() | {"flows": records(self.flows)}
+
+
+def stage_funnel(events: ibis.Table, journey: Journey) -> StageFunnel:
+    """How many people reached each stage, moved on, and how long it took.
+
+    ``events`` are stitched touchpoints (with ``person_id``). Columns of ``table``:
+    stage, stage_index (1-based), reached (people), reached_share (of everyone, 0-1),
+    converted_to_next (people), conversion_to_next (0-1), moved_on (people),
+    median_days_to_next and p90_days_to_next (days), current (people whose furthest
+    stage this is), skipped_into (people who reached it without an earlier stage).
+    """
+    n = len(journey.stages)
+    wide = with_current_stage(stage_entries(events, journey), journey)
+    # one row of aggregates: small, so it comes into Python here
+    row = wide.aggregate(**_funnel_aggregates(wide, n)).to_pandas().iloc[0]
+    people = int(row["people"])
+    rows = []
+    for i, stage in enumerate(journey.stages):
+        reached = int(row[f"reached_{i}"])
+        last = i + 1 == n
+        converted = None if last else int(row[f"converted_{i}"])
+        rows.append(
+            {
+                "stage": stage.name,
+                "stage_index": i + 1,
+                "reached": reached,
+                "reached_share": reached / people if people else float("nan"),
+                "converted_to_next": converted,
+                "conversion_to_next": (
+                    converted / reached if converted is not None and reached else float("nan")
+                ),
+                "moved_on": None if last else int(row[f"moved_on_{i}"]),
+                "median_days_to_next": _float(None if last else row[f"median_days_{i}"]),
+                "p90_days_to_next": _float(None if last else row[f"p90_days_{i}"]),
+                "current": int(row[f"current_{i}"]),
+                "skipped_into": 0 if i == 0 else int(row[f"skipped_into_{i}"]),
+            }
+        )
+    table = pd.DataFrame(rows).astype({"converted_to_next": "Int64", "moved_on": "Int64"})
+    flow_rows = [
+        {
+            "from_stage": journey.stages[i].name,
+            "to_stage": journey.stages[j].name,
+            "people": int(row[f"flow_{i}_{j}"]),
+        }
+        for i in range(n)
+        for j in range(i + 1, n)
+        if int(row[f"flow_{i}_{j}"])
+    ]
+    flow_rows += [
+        {
+            "from_stage": journey.stages[i].name,
+            "to_stage": STOPPED,
+            "people": int(row[f"current_{i}"]),
+        }
+        for i in range(n)
+        if int(row[f"current_{i}"])
+    ]
+    flows = pd.DataFrame(flow_rows, columns=["from_stage", "to_stage", "people"])
+    meta = {"journey": journey.name, "people": people, "stages": journey.stage_names}
+    return StageFunnel(title=f"Stage funnel ({journey.name})", table=table, meta=meta, flows=flows)
+
+
+def _float(value: Any) -> float:
+    return float("nan") if value is None or pd.isna(value) else float(value)
+
+
+def current_stages(events: ibis.Table, journey: Journey) -> ibis.Table:
+    """One row per person: person_id, customer_id, stage, stage_index (1-based), entered_at.
+
+    People who match no stage at all (possible when Awareness has rules) are left out.
+    """
+    wide = with_current_stage(stage_entries(events, journey), journey)
+    names = ibis.cases(*[(wide.current_index == i, s.name) for i, s in enumerate(journey.stages)])
+    placed = wide.filter(wide.current_index >= 0)
+    return placed.select(
+        "person_id",
+        customer_id=ibis.ifelse(
+            placed.person_id.startswith("anon:"), ibis.null("string"), placed.person_id
+        ),
+        stage=names,
+        stage_index=placed.current_index + 1,
+        entered_at=placed.current_entered,
+    )
+
+
+def stuck(
+    events: ibis.Table, journey: Journey, stage: str, days: float, as_of: datetime | None = None
+) -> Result:
+    """Who has been in ``stage`` (as their furthest) for more than ``days`` days: an audience.
+
+    ``as_of`` defaults to the latest touchpoint. Columns: person_id, customer_id (NULL
+    for people never identified), stage, entered_at (UTC), days_in_stage, last_seen.
+    """
+    index = journey.index_of(stage)
+    if as_of is None:
+        as_of = events.ts.max().to_pyarrow().as_py()
+    as_of_value = ibis.literal(
+        pd.Timestamp(as_of).tz_convert("UTC")
+        if pd.Timestamp(as_of).tz
+        else pd.Timestamp(as_of, tz="UTC"),
+        "timestamp('UTC')",
+    )
+    placed = current_stages(events, journey)
+    last_seen = events.group_by("person_id").aggregate(last_seen=events.ts.max())
+    in_stage = placed.filter(placed.stage_index == index + 1)
+    in_stage = in_stage.mutate(days_in_stage=_days(as_of_value, in_stage.entered_at))
+    audience = (
+        in_stage.filter(in_stage.days_in_stage > days)
+        .join(last_seen, "person_id")
+        .select("person_id", "customer_id", "stage", "entered_at", "days_in_stage", "last_seen")
+        .order_by([ibis.desc("days_in_stage"), "person_id"])
+    )
+    table = audience.to_pandas()
+    name = journey.stages[index].name
+    meta = {
+        "journey": journey.name,
+        "stage": name,
+        "days": days,
+        "as_of": as_of,
+        "people": len(table),
+    }
+    return Result(title=f"Stuck in {name} for more than {days:g} days", table=table, meta=meta)

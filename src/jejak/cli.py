@@ -1,0 +1,262 @@
+"""The ``jejak`` command: one command per task; the library does the work."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jejak.errors import JejakError
+from jejak.model.config import PRESETS, Settings, load_settings, settings_template
+
+app = typer.Typer(
+    help="jejak: customer-journey analytics. Load touchpoints, see where people are on the"
+    " journey, and who to move next.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+# piped output is not cut to 80 columns: tables stay whole in files and logs
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True)
+
+
+class State:
+    config: Path = Path("jejak.yaml")
+    workspace: Path | None = None
+    debug: bool = False
+
+
+state = State()
+
+
+@app.callback()
+def _options(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Settings file.")] = Path(
+        "jejak.yaml"
+    ),
+    workspace: Annotated[
+        Path | None, typer.Option("--workspace", "-w", help="Workspace file (overrides settings).")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    state.config, state.workspace, state.debug = config, workspace, debug
+
+
+def _settings() -> Settings:
+    return load_settings(state.config) if state.config.exists() else Settings()
+
+
+def _open():
+    from jejak.store.workspace import open_workspace
+
+    return open_workspace(state.workspace, _settings())
+
+
+def _progress() -> tuple[Progress, object]:
+    bar = Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    tasks: dict[str, int] = {}
+
+    def report(step: str, fraction: float | None) -> None:
+        if step not in tasks:
+            tasks[step] = bar.add_task(step, total=1.0)
+        bar.update(tasks[step], completed=fraction or 0.0)
+
+    return bar, report
+
+
+def _print_table(frame, title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    for i, column in enumerate(frame.columns):
+        # the first column names the row; the rest are numbers (already formatted as text)
+        table.add_column(str(column), justify="left" if i == 0 else "right", no_wrap=i == 0)
+    for row in frame.itertuples(index=False):
+        table.add_row(*["" if v is None else str(v) for v in row])
+    out.print(table)
+
+
+@app.command()
+def init(
+    journey: Annotated[str, typer.Option(help=f"Journey preset: {', '.join(PRESETS)}.")] = (
+        "value-journey"
+    ),
+    timezone: Annotated[str, typer.Option(help="Zone of timestamps without offset.")] = "UTC",
+    workspace: Annotated[str, typer.Option(help="Workspace file to create.")] = "jejak.duckdb",
+    force: Annotated[bool, typer.Option(help="Overwrite an existing jejak.yaml.")] = False,
+) -> None:
+    """Write a commented jejak.yaml (journey preset and column mapping).
+
+    Example: jejak init --timezone Asia/Jakarta
+    """
+    if state.config.exists() and not force:
+        raise JejakError(f"{state.config} exists; edit it, or pass --force to overwrite it")
+    text = settings_template(workspace=workspace, timezone=timezone, journey=journey)
+    from jejak.model.config import parse_settings
+
+    parse_settings(text, str(state.config))  # refuse to write settings that would not load
+    state.config.write_text(text, "utf-8")
+    out.print(
+        f"Wrote {state.config}: journey {journey}, time zone {timezone}, workspace {workspace}"
+    )
+    out.print("Next: jejak load events.csv, then jejak stages")
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="CSV, TSV, Parquet or JSON Lines (.gz ok).")],
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Store valid rows; write invalid ones to <file>.rejected.csv.")
+    ] = False,
+    identities: Annotated[
+        bool, typer.Option(help="The files map anonymous_id to customer_id.")
+    ] = False,
+) -> None:
+    """Store touchpoints from files; a file with invalid rows stores nothing.
+
+    Example: jejak load events.csv orders.parquet --skip-invalid
+    """
+    with _open() as ws:
+        for path in files:
+            if identities:
+                out.print(f"{ws.load_identities(path):,} identity links stored from {path}")
+                continue
+            bar, report = _progress()
+            with bar:
+                summary = ws.load(path, skip_invalid=skip_invalid, on_progress=report)
+            out.print(str(summary))
+
+
+@app.command()
+def stages(
+    stuck: Annotated[
+        str | None, typer.Option(help="List people whose furthest stage is this one.")
+    ] = None,
+    days: Annotated[
+        float, typer.Option(help="With --stuck: in the stage over this many days.")
+    ] = 30,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """The stage funnel, or (with --stuck) who has stalled in a stage.
+
+    Examples: jejak stages | jejak stages --stuck Subscribe --days 30 -o audience.csv
+    """
+    with _open() as ws:
+        result = ws.stuck(stuck, days) if stuck else ws.stages()
+    if output:
+        if output.suffix == ".json":
+            output.write_text(json.dumps(result.to_dict(), indent=2), "utf-8")
+        else:
+            result.table.to_csv(output, index=False)
+        out.print(f"Wrote {len(result.table):,} rows to {output}")
+    if as_json:
+        out.print_json(data=result.to_dict())
+    elif stuck:
+        out.print(
+            f"{result.meta['people']:,} people stuck in {result.meta['stage']} for more than"
+            f" {days:g} days (as of {result.meta['as_of']:%Y-%m-%d %H:%M} UTC)"
+        )
+        if not output:
+            _print_table(result.table.head(20), "First 20 (use -o to export all)")
+    else:
+        from jejak.report.tables import funnel_table
+
+        _print_table(
+            funnel_table(result.table), f"{result.title}: {result.meta['people']:,} people"
+        )
+
+
+@app.command()
+def report(
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """Write a self-contained HTML report (opens offline; mail it to a colleague).
+
+    Example: jejak report -o report.html
+    """
+    from jejak.report.html import stage_sections, write_report
+
+    with _open() as ws:
+        funnel = ws.stages()
+        path = write_report(
+            output,
+            stage_sections(funnel),
+            title="Customer journey report",
+            subtitle=f"{ws.path} · journey {funnel.meta['journey']}",
+        )
+    out.print(f"Wrote {path}")
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where to write the demo.")] = Path(
+        "demo"
+    ),
+    customers: Annotated[int, typer.Option(help="People in the simulated shop.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same shop).")] = 7,
+) -> None:
+    """Simulate a shop, load it, compute the journey, print the funnel, write report.html.
+
+    Example: jejak demo --customers 5000
+    """
+    from jejak.demo import run_demo
+
+    bar, report_progress = _progress()
+    with bar:
+        outcome = run_demo(directory, customers=customers, seed=seed, on_progress=report_progress)
+    from jejak.report.tables import funnel_table
+
+    funnel = outcome.funnel
+    out.print(
+        f"Simulated {outcome.people:,} people and {outcome.touchpoints:,} touchpoints"
+        f" into {outcome.workspace}"
+    )
+    _print_table(funnel_table(funnel.table), f"{funnel.title}: {funnel.meta['people']:,} people")
+    out.print(f"Report: {outcome.report}\nPlanted truth: {outcome.truth}")
+
+
+def main() -> None:
+    """Entry point: JejakError becomes one line on stderr and exit code 1."""
+    debug = "--debug" in sys.argv
+    try:
+        app(standalone_mode=False)
+    except JejakError as exc:
+        if debug:
+            raise
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if debug:
+            raise
+        err.print(
+            f"[red]error:[/red] {type(exc).__name__}: {exc} (rerun with --debug for details)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(1)

@@ -1,0 +1,25 @@
+"""SQL functions analyses need that the engines spell differently.
+
+Each is declared once as an Ibis builtin under the Spark name; on DuckDB a
+macro of the same name is created when a connection opens (see ``DUCKDB_MACROS``).
+"""
+
+from __future__ import annotations
+
+import ibis
+
+
+@ibis.udf.scalar.builtin
+def get_json_object(json: str, path: str) -> str:  # type: ignore[empty-body]
+    """The text at a JSONPath (``$.key``) in a JSON string; NULL when absent."""
+
+
+# name -> DuckDB macro body giving the Spark builtin's behaviour
+DUCKDB_MACROS: dict[str, str] = {
+    "get_json_object": "(j, p) AS json_extract_string(j, p)",
+}
+
+
+def json_field(properties: ibis.Value, key: str) -> ibis.Value:
+    """A property's value as text, from the JSON object in ``properties``."""
+    return get_json_object(properties, f"$.{key}")

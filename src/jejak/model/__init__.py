@@ -1,0 +1,1 @@
+"""What jejak's data means: the touchpoint schema, journey definitions and presets."""

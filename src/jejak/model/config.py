@@ -1,0 +1,218 @@
+"""Workspace settings from ``jejak.yaml``: time zone, column mapping, the journey.
+
+Errors name the file, the key and its line, and say what to write instead.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from jejak.errors import ConfigError
+from jejak.model.journey import Journey
+from jejak.model.touchpoint import FIELD_NAMES
+
+PRESETS = ("value-journey", "four-stage")
+DEFAULT_WORKSPACE = "jejak.duckdb"
+
+
+class Settings(BaseModel):
+    """Everything a workspace needs to read files and place people on the journey."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workspace: str = DEFAULT_WORKSPACE
+    timezone: str = "UTC"
+    columns: dict[str, str] = Field(default_factory=dict)
+    ts_format: str | None = None
+    encoding: str = "utf-8"
+    refund_events: list[str] = Field(default_factory=lambda: ["refund"])
+    journey: Journey | str = "value-journey"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{zone!r} is not a time zone; use an IANA name like Asia/Jakarta or UTC"
+            ) from None
+        return zone
+
+    @field_validator("columns", "refund_events", mode="before")
+    @classmethod
+    def _empty_section_is_default(cls, value: Any, info: Any) -> Any:
+        if value is None:
+            return {} if info.field_name == "columns" else []
+        return value
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
+        for field in columns:
+            if field not in FIELD_NAMES:
+                raise ValueError(
+                    f"{field!r} is not a touchpoint field; map one of {', '.join(FIELD_NAMES)}"
+                    " (write 'field: your_column')"
+                )
+        return columns
+
+    @field_validator("journey", mode="before")
+    @classmethod
+    def _preset_or_definition(cls, value: Any) -> Any:
+        if isinstance(value, str) and value not in PRESETS:
+            raise ValueError(
+                f"unknown preset {value!r}; use {' or '.join(PRESETS)}, or list stages"
+            )
+        if isinstance(value, dict) and "preset" in value:
+            if set(value) != {"preset"}:
+                raise ValueError("give either 'preset: NAME' or 'stages: [...]', not both")
+            return cls._preset_or_definition(value["preset"])
+        return value
+
+    def resolved_journey(self) -> Journey:
+        """The journey itself, with presets read from the package."""
+        return preset(self.journey) if isinstance(self.journey, str) else self.journey
+
+
+@cache
+def preset(name: str) -> Journey:
+    """One of the shipped journeys: ``value-journey`` (8 stages) or ``four-stage``."""
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; use {' or '.join(PRESETS)}")
+    text = resources.files("jejak.model").joinpath(f"presets/{name}.yaml").read_text("utf-8")
+    return Journey.model_validate(yaml.safe_load(text))
+
+
+def _key_lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
+    """Map every key path in a YAML document to its 1-based line."""
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines |= _key_lines(value, (*path, key.value))
+            lines[(*path, key.value)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines |= _key_lines(item, (*path, i))
+    return lines
+
+
+UNION_TAGS = ("Journey", "str", "function-before[_preset_or_definition(), union[Journey,str]]")
+
+
+def _describe(error: dict, lines: dict[tuple, int], source: str) -> str:
+    loc = error["loc"]
+    if loc[:1] == ("journey",) and len(loc) > 1 and loc[1] in UNION_TAGS:
+        loc = (loc[0], *loc[2:])  # pydantic names the union branch; users never wrote it
+    line = None
+    for n in range(len(loc), -1, -1):
+        line = lines.get(tuple(loc[:n]))
+        if line is not None:
+            break
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    where = f"{source} line {line}" if line else source
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key; check its spelling (see 'jejak init' for every key)"
+    return f"{where}: '{key}': {message}"
+
+
+def parse_settings(text: str, source: str = "jejak.yaml") -> Settings:
+    """Validate settings text; a ConfigError names the key and line of the first problem."""
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source} line {mark.line + 1}" if mark else source
+        raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if data is None:
+        return Settings()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected 'key: value' settings, found {type(data).__name__}")
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        lines = _key_lines(node) if node is not None else {}
+        errors = exc.errors()
+        # a journey that is neither a preset name nor valid stages fails both branches;
+        # the stages branch says what is actually wrong
+        errors = [e for e in errors if e["loc"][:2] != ("journey", "str")] or errors
+        problems = [_describe(e, lines, source) for e in errors]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + more) from None
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read ``jejak.yaml``; a missing file is an error that says to run ``jejak init``."""
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such settings file; run 'jejak init' to write one") from None
+    return parse_settings(text, str(path))
+
+
+TEMPLATE = """\
+# jejak workspace settings. Every key is optional; these are the defaults.
+
+# The DuckDB file that holds your touchpoints (created on first load).
+workspace: {workspace}
+
+# Time zone for timestamps in your files that carry no offset (IANA name).
+# Timestamps with an offset (2026-02-01T10:00:00+07:00) are read as written.
+timezone: {timezone}
+
+# If your timestamps are not ISO 8601, give a strptime format, e.g. '%d/%m/%Y %H:%M'.
+# ts_format: '%d/%m/%Y %H:%M'
+
+# Text encoding of CSV files (utf-8, utf-16 or latin-1).
+encoding: utf-8
+
+# Your column names, when they differ from jejak's touchpoint fields:
+#   event_id, customer_id, anonymous_id, ts, event, channel, source, medium,
+#   campaign, context, need, revenue, currency, properties
+# Columns you do not map, and that are not fields, are kept in 'properties'.
+columns:
+  # ts: timestamp
+  # customer_id: user_id
+  # event: event_name
+
+# Touchpoints that may carry negative revenue.
+refund_events: [refund]
+
+# The journey: a preset (value-journey: 8 stages; four-stage), or your own stages.
+# A stage is entered at the first touchpoint that matches any of its rules;
+# within a rule every field must match. Example of your own:
+#
+# journey:
+#   name: my-shop
+#   stages:
+#     - name: Awareness
+#       rules: [{{any: true}}]
+#     - name: Interest
+#       rules: [{{event: [content_view, product_view]}}]
+#     - name: Purchase
+#       rules:
+#         - event: order
+#           where: {{order_number: 1}}
+#     - name: Repeat
+#       rules:
+#         - event: order
+#           where: {{order_number: {{gte: 2}}}}
+journey: {journey}
+"""
+
+
+def settings_template(
+    workspace: str = DEFAULT_WORKSPACE, timezone: str = "UTC", journey: str = "value-journey"
+) -> str:
+    """The commented ``jejak.yaml`` that ``jejak init`` writes."""
+    return TEMPLATE.format(workspace=workspace, timezone=timezone, journey=journey)

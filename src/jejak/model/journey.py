@@ -1,0 +1,137 @@
+"""Journey definitions: ordered stages, each entered by touchpoints that match its rules.
+
+A stage is *entered* at the first touchpoint that matches any of its rules. Within a
+rule every given field must match (AND); a rule with ``any: true`` matches every
+touchpoint (useful for Awareness: the first time we see someone at all).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Scalar = str | int | float | bool
+Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in"]
+PROPERTY_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MATCHABLE = ("event", "channel", "source", "medium", "campaign", "context", "need", "currency")
+
+
+class Condition(BaseModel):
+    """One test on a property value, e.g. ``{gte: 2}``; a bare value means ``eq``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_value_means_eq(cls, value: Any) -> Any:
+        if isinstance(value, str | int | float | bool):
+            return {"eq": value}
+        if isinstance(value, list):
+            return {"in": value}
+        return value
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> Condition:
+        if not self.tests():
+            raise ValueError("a condition needs one of eq, ne, gt, gte, lt, lte, in")
+        return self
+
+    def tests(self) -> list[tuple[Operator, Any]]:
+        """The (operator, operand) pairs that must all hold."""
+        pairs = [("eq", self.eq), ("ne", self.ne), ("gt", self.gt), ("gte", self.gte)]
+        pairs += [("lt", self.lt), ("lte", self.lte), ("in", self.in_)]
+        return [(op, v) for op, v in pairs if v is not None]
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class Rule(BaseModel):
+    """Touchpoints that enter a stage: every given field must match."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    any: bool = False
+    event: list[str] | None = None
+    channel: list[str] | None = None
+    source: list[str] | None = None
+    medium: list[str] | None = None
+    campaign: list[str] | None = None
+    context: list[str] | None = None
+    need: list[str] | None = None
+    currency: list[str] | None = None
+    where: dict[str, Condition] = Field(default_factory=dict)
+
+    _lists = field_validator(*MATCHABLE, mode="before")(_as_list)
+
+    @field_validator("where")
+    @classmethod
+    def _keys_are_names(cls, where: dict[str, Condition]) -> dict[str, Condition]:
+        for key in where:
+            if not PROPERTY_KEY.match(key):
+                raise ValueError(f"property name {key!r} must be letters, digits and _")
+        return where
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Rule:
+        if not self.any and not self.where and all(getattr(self, f) is None for f in MATCHABLE):
+            raise ValueError("an empty rule matches nothing; give event/channel/... or 'any: true'")
+        for name in MATCHABLE:
+            if getattr(self, name) == []:
+                raise ValueError(f"'{name}' is an empty list; name at least one value")
+        return self
+
+
+class Stage(BaseModel):
+    """One step of the journey, entered by the first touchpoint matching any rule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    rules: Annotated[list[Rule], Field(min_length=1)]
+
+
+class Journey(BaseModel):
+    """An ordered list of stages (at least two, names unique)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "custom"
+    stages: Annotated[list[Stage], Field(min_length=2)]
+
+    @field_validator("stages")
+    @classmethod
+    def _unique_names(cls, stages: list[Stage]) -> list[Stage]:
+        seen: set[str] = set()
+        for stage in stages:
+            key = stage.name.casefold()
+            if key in seen:
+                raise ValueError(f"stage {stage.name!r} is defined twice; stage names are unique")
+            seen.add(key)
+        return stages
+
+    @property
+    def stage_names(self) -> list[str]:
+        return [s.name for s in self.stages]
+
+    def index_of(self, stage: str) -> int:
+        """Position of a stage by name (case-insensitive); a clear error if unknown."""
+        for i, s in enumerate(self.stages):
+            if s.name.casefold() == stage.casefold():
+                return i
+        from jejak.errors import ConfigError
+
+        names = ", ".join(self.stage_names)
+        raise ConfigError(f"unknown stage {stage!r}; this journey's stages are: {names}")

@@ -1,0 +1,223 @@
+"""Plotly figures of stage results, drawn so a marketer can read them without a legend.
+
+The functions take plain DataFrames (the columns of a stage funnel result) rather than the
+result class, so any face, or a test, can draw them from a hand-made table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from jejak.report import formatting as fmt
+
+# Tableau 10, minus its grey (kept for people who stopped): distinct hues that survive
+# printing and the common colour-vision deficiencies better than Plotly's default cycle.
+PALETTE: tuple[str, ...] = (
+    "#4E79A7",
+    "#F28E2B",
+    "#59A14F",
+    "#E15759",
+    "#76B7B2",
+    "#EDC948",
+    "#B07AA1",
+    "#FF9DA7",
+    "#9C755F",
+    "#2F4B7C",
+)
+STOPPED_COLOR = "#B8BEC6"
+STOPPED = "(stopped)"  # the to_stage of a flow row whose journey ends at from_stage
+
+_FONT = dict(
+    family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+    size=13,
+    color="#1F2933",
+)
+_DARK_INK = "#1F2933"
+_LIGHT_INK = "#FFFFFF"
+
+
+def stage_color(position: int) -> str:
+    """The colour of the stage at 0-based ``position`` in its journey, the same in every chart."""
+    return PALETTE[position % len(PALETTE)]
+
+
+def plain_label(text: str) -> str:
+    """Text that Plotly shows literally: it reads ``<b>``-style tags in labels as markup.
+
+    Plotly decodes HTML entities when it draws text, so escaping keeps a stage named
+    ``<b>VIP</b>`` (or worse) from being styled, while the page shows the name as typed.
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _ink(background: str) -> str:
+    """Dark or white text, whichever reads better on ``background`` (a #RRGGBB colour)."""
+    red, green, blue = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return _DARK_INK if luminance > 0.55 else _LIGHT_INK
+
+
+def _rgba(color: str, alpha: float) -> str:
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def _layout(figure: go.Figure, title: str, height: int) -> go.Figure:
+    """House layout: white, system fonts, margins that fit labels without wasting space."""
+    figure.update_layout(
+        title=dict(text=plain_label(title), x=0, xanchor="left", font=dict(size=17)),
+        template="plotly_white",
+        font=_FONT,
+        height=height,
+        margin=dict(l=20, r=30, t=60, b=30),
+        showlegend=False,
+        hoverlabel=dict(align="left", font=dict(family=_FONT["family"])),
+    )
+    return figure
+
+
+def stage_funnel_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """How many people reached each stage, top to bottom in journey order.
+
+    Bars are labelled with the count and its share of everyone; the hover adds the
+    conversion to the next stage and the median days it took, the questions a marketer
+    asks of a drop between two bars.
+    """
+    rows = table.sort_values("stage_index", kind="stable")
+    stages = [str(stage) for stage in rows["stage"]]
+    colors = [stage_color(int(index) - 1) for index in rows["stage_index"]]
+    text = [
+        f"{fmt.people(reached)}  ·  {fmt.percent(share)}"
+        for reached, share in zip(rows["reached"], rows["reached_share"], strict=True)
+    ]
+    hover = [
+        "<br>".join(
+            [
+                f"<b>{plain_label(stage)}</b>",
+                f"Reached: {fmt.people(row.reached)} ({fmt.percent(row.reached_share)} of all)",
+                f"Conversion to next: {fmt.percent(row.conversion_to_next)}",
+                f"Median time to next: {fmt.days(row.median_days_to_next)}",
+                f"In this stage now: {fmt.people(row.current)}",
+            ]
+        )
+        for stage, row in zip(stages, rows.itertuples(index=False), strict=True)
+    ]
+    figure = go.Figure(
+        go.Funnel(
+            y=stages,
+            x=[int(value) for value in rows["reached"]],
+            text=text,
+            textinfo="text",
+            textposition="auto",
+            insidetextfont=dict(color=[_ink(color) for color in colors]),
+            outsidetextfont=dict(color=_DARK_INK),
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            marker=dict(color=colors),
+            connector=dict(fillcolor="#EEF1F4", line=dict(width=0)),
+            cliponaxis=False,
+        )
+    )
+    # Category ticks go through Plotly's markup parser too; show the names as typed.
+    figure.update_yaxes(
+        tickmode="array", tickvals=stages, ticktext=[plain_label(s) for s in stages]
+    )
+    return _layout(figure, title, height=max(300, 90 + 52 * len(stages)))
+
+
+def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) -> go.Figure:
+    """Where people went after each stage: the next stage they reached, or nowhere.
+
+    One node per stage in journey order, and one grey "Stopped at <stage>" node per stage
+    where journeys end, so each drop-off shows where it happens. Skips (Engagement straight
+    to Convert) are links of their own. Stopping at the last stage drawn is not a drop-off
+    (there is nowhere further to go), so it gets no node: the stage's own count says it.
+    Stages the flows name but ``stages`` lacks are drawn after the listed ones.
+    Links are listed by from-stage in journey order, then to-stage, stops last.
+    """
+    order = [str(stage) for stage in stages]
+    named = pd.concat([flows["from_stage"], flows["to_stage"]]).astype(str)
+    order += [s for s in pd.unique(named) if s not in order and s != STOPPED]  # draw, not drop
+    position = {stage: i for i, stage in enumerate(order)}
+    last_stage = order[-1] if order else None
+
+    links = (
+        flows.assign(
+            from_stage=flows["from_stage"].astype(str), to_stage=flows["to_stage"].astype(str)
+        )
+        .groupby(["from_stage", "to_stage"], sort=False)["people"]
+        .sum()
+        .reset_index()
+    )
+    is_stop = links["to_stage"] == STOPPED
+    links = links[(links["people"] > 0) & ~(is_stop & (links["from_stage"] == last_stage))]
+    links = links.assign(
+        _from=links["from_stage"].map(position),
+        _to=[len(order) if s == STOPPED else position[s] for s in links["to_stage"]],
+    ).sort_values(["_from", "_to"], kind="stable")
+    is_stop = links["to_stage"] == STOPPED
+
+    # Everyone who reached a stage leaves it by exactly one row (a next stage or a stop),
+    # so its outflow is its head count; inflow covers the last stage, which has no rows out.
+    outflow = links.groupby("from_stage")["people"].sum()
+    inflow = links[~is_stop].groupby("to_stage")["people"].sum()
+    stopped = links[is_stop].set_index("from_stage")["people"]
+
+    labels = [
+        f"{plain_label(s)} · {fmt.people(max(outflow.get(s, 0), inflow.get(s, 0)))}" for s in order
+    ]
+    colors = [stage_color(i) for i in range(len(order))]
+    sink: dict[str, int] = {}
+    for stage in (s for s in order if s in stopped.index):
+        sink[stage] = len(labels)
+        labels.append(f"Stopped at {plain_label(stage)} · {fmt.people(stopped[stage])}")
+        colors.append(STOPPED_COLOR)
+
+    sources = [position[s] for s in links["from_stage"]]
+    targets = [
+        sink[source] if target == STOPPED else position[target]
+        for source, target in zip(links["from_stage"], links["to_stage"], strict=True)
+    ]
+    values = [int(v) for v in links["people"]]
+    link_colors = [
+        _rgba(STOPPED_COLOR, 0.45) if target == STOPPED else _rgba(colors[source_at], 0.4)
+        for source_at, target in zip(sources, links["to_stage"], strict=True)
+    ]
+    link_hover = [
+        f"{plain_label(source)} → "
+        + ("stopped there" if target == STOPPED else plain_label(target))
+        + f": {fmt.people(value)} people"
+        for source, target, value in zip(
+            links["from_stage"], links["to_stage"], values, strict=True
+        )
+    ]
+
+    figure = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node=dict(
+                label=labels,
+                color=colors,
+                pad=18,
+                thickness=16,
+                line=dict(width=0),
+                # "left" puts each stopped node in the column after its stage instead of
+                # piling them all up at the far right.
+                align="left",
+                hovertemplate="%{label}<extra></extra>",
+            ),
+            link=dict(
+                source=sources,
+                target=targets,
+                value=values,
+                color=link_colors,
+                customdata=link_hover,
+                hovertemplate="%{customdata}<extra></extra>",
+            ),
+        )
+    )
+    figure = _layout(figure, title, height=max(420, 64 * len(order) + 120))
+    return figure.update_layout(margin=dict(r=60))

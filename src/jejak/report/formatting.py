@@ -1,0 +1,127 @@
+"""Numbers as people read them, shared by the CLI table, the HTML report and the figures.
+
+One place decides how a count, a share, a duration or an amount looks, so the same number
+never reads differently in two faces. Missing values (None, NaN, NaT, pd.NA) become an en
+dash rather than "nan", which means nothing to a marketer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from numbers import Real
+from typing import Any
+
+import pandas as pd
+
+MISSING = "–"
+
+# ISO 4217 currencies whose everyday amounts carry no minor unit; a rupiah price with ".00"
+# looks like a bug to an Indonesian shop owner.
+_NO_MINOR_UNIT = frozenset(
+    {"IDR", "JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF", "XOF", "HUF", "TWD"}
+)
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, NaT and pd.NA: the values a person should see as a dash."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, Real):
+        return math.isnan(float(value))
+    return False
+
+
+def number(value: Any, digits: int = 0) -> str:
+    """A number with thousands separators and a fixed number of decimals."""
+    if is_missing(value):
+        return MISSING
+    return f"{float(value):,.{digits}f}"
+
+
+def people(value: Any) -> str:
+    """A count of people: ``12345 -> "12,345"``."""
+    if is_missing(value):
+        return MISSING
+    return f"{round(float(value)):,d}"
+
+
+def percent(value: Any, digits: int = 1) -> str:
+    """A share between 0 and 1 as a percentage: ``0.1234 -> "12.3%"``."""
+    if is_missing(value):
+        return MISSING
+    return f"{float(value) * 100:,.{digits}f}%"
+
+
+def days(value: Any, digits: int = 1) -> str:
+    """A duration in days: ``3.25 -> "3.2 days"`` (Python rounds halves to even)."""
+    if is_missing(value):
+        return MISSING
+    text = f"{float(value):,.{digits}f}"
+    unit = "day" if float(text.replace(",", "")) == 1 else "days"
+    return f"{text} {unit}"
+
+
+def money(value: Any, currency: str, digits: int | None = None) -> str:
+    """An amount with its ISO currency code: ``1234500, "IDR" -> "IDR 1,234,500"``.
+
+    Without ``digits``, currencies like IDR or JPY show whole units and others two decimals.
+    A negative amount keeps its sign on the number: ``"USD -12.50"``.
+    """
+    if is_missing(value):
+        return MISSING
+    code = currency.strip().upper()
+    if digits is None:
+        digits = 0 if code in _NO_MINOR_UNIT else 2
+    return f"{code} {float(value):,.{digits}f}"
+
+
+def timestamp(value: datetime | date | pd.Timestamp | None) -> str:
+    """A moment to the minute, with its UTC offset when known: ``"2026-02-01 10:00 +07:00"``."""
+    if value is None or value is pd.NaT:
+        return MISSING
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    text = value.strftime("%Y-%m-%d %H:%M")
+    offset = value.strftime("%z")
+    if offset:
+        text += f" {offset[:3]}:{offset[3:]}"
+    return text
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table for people: where it comes from, its header, how values read."""
+
+    source: str
+    label: str
+    format: Callable[[Any], str] = str
+
+
+# The stage funnel as people read it; the CLI table and the HTML report both use this.
+STAGE_COLUMNS: tuple[Column, ...] = (
+    Column("stage", "Stage"),
+    Column("reached", "Reached", people),
+    Column("reached_share", "Share", percent),
+    Column("conversion_to_next", "Conversion to next", percent),
+    Column("median_days_to_next", "Median days to next", days),
+    Column("p90_days_to_next", "90th pct days", days),
+    Column("current", "In stage now", people),
+    Column("skipped_into", "Skipped into", people),
+)
+
+
+def format_table(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
+    """``frame`` as text for people: the chosen columns, renamed and formatted, in order."""
+    return pd.DataFrame(
+        {
+            column.label: [
+                MISSING if is_missing(value) else column.format(value)
+                for value in frame[column.source]
+            ]
+            for column in columns
+        },
+        index=frame.index,
+    )

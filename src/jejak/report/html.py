@@ -1,0 +1,283 @@
+"""The HTML report: one self-contained file a user can email, archive or open offline.
+
+plotly.js is inlined once in the head and every figure reuses it, so the file opens with no
+network at all (a report on customers' journeys should not call out to a CDN either). All
+text that came from users (stage names, journey names, headings) is HTML-escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from jejak.report import formatting as fmt
+from jejak.report.figures import stage_flow_figure, stage_funnel_figure
+
+# No Plotly logo link, no cloud "edit" button: the report must not invite a trip online.
+_PLOTLY_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+}
+
+# A pre-formatted cell that reads as a number ("12,345", "12.3%", "IDR 1,000", "3.2 days").
+_NUMBER_TEXT = re.compile(r"^(?:[A-Z]{3} )?[-+]?\d[\d,]*(?:\.\d+)?(?:%| days?)?$")
+
+_CSS = """
+:root { --ink: #1f2933; --muted: #52606d; --line: #e4e7eb; --paper: #ffffff; --page: #f5f7fa; }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--page); color: var(--ink);
+  font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+  sans-serif; }
+header, main, footer { max-width: 1120px; margin: 0 auto; padding: 0 24px; }
+header { padding-top: 32px; padding-bottom: 8px; }
+h1 { font-size: 1.9rem; line-height: 1.2; margin: 0 0 4px; }
+.subtitle { font-size: 1.1rem; color: var(--muted); margin: 0 0 4px; }
+.generated { font-size: 0.85rem; color: var(--muted); margin: 0; }
+nav { margin: 16px 0 0; font-size: 0.95rem; }
+nav ol { margin: 4px 0 0; padding-left: 20px; }
+nav a { color: #2f4b7c; }
+section { background: var(--paper); border: 1px solid var(--line); border-radius: 8px;
+  box-shadow: 0 1px 3px rgba(31, 41, 51, 0.08); margin: 24px 0; padding: 20px 24px; }
+h2 { font-size: 1.35rem; margin: 0 0 8px; }
+.intro p { max-width: 72ch; margin: 0 0 10px; }
+figure.chart { margin: 16px 0; }
+.table-wrap { overflow-x: auto; margin-top: 16px; }
+table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
+th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
+  vertical-align: top; }
+th { font-weight: 600; border-bottom: 2px solid #cbd2d9; vertical-align: bottom; }
+tbody tr:nth-child(even) { background: #fafbfc; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
+footer { color: var(--muted); font-size: 0.8rem; padding-bottom: 32px; }
+@media print {
+  @page { margin: 14mm; }
+  body { background: #fff; font-size: 11pt; }
+  header, main, footer { max-width: none; padding: 0; }
+  nav, .modebar-container { display: none !important; }
+  section { box-shadow: none; border: 0; border-radius: 0; padding: 0; margin: 0 0 18pt; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  figure.chart, .table-wrap, tr { break-inside: avoid; page-break-inside: avoid; }
+  .table-wrap { overflow: visible; }
+  tbody tr:nth-child(even) { background: none; }
+}
+"""
+
+# The page may be narrower on paper than on screen: redraw charts to the printed width.
+_PRINT_RESIZE = """
+(function () {
+  function fit() {
+    document.querySelectorAll(".js-plotly-plot").forEach(function (el) {
+      Plotly.Plots.resize(el);
+    });
+  }
+  window.addEventListener("beforeprint", fit);
+  window.addEventListener("afterprint", fit);
+})();
+"""
+
+
+@dataclass
+class Section:
+    """One part of a report: a heading, a few sentences of why, charts, and a table.
+
+    ``table`` is shown as given unless ``columns`` is set, in which case those columns
+    are picked from it, renamed and formatted (see ``formatting.Column``).
+    """
+
+    heading: str
+    intro: str = ""
+    figures: list[go.Figure] = field(default_factory=list)
+    table: pd.DataFrame | None = None
+    columns: Sequence[fmt.Column] | None = None
+
+
+def _escape(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("jejak")
+    except metadata.PackageNotFoundError:  # running from a source tree
+        return "dev"
+
+
+def _intro_html(intro: str) -> str:
+    """Blank lines separate paragraphs, so callers write plain text, never markup."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", intro) if p.strip()]
+    if not paragraphs:
+        return ""
+    body = "".join(f"<p>{_escape(' '.join(p.split()))}</p>" for p in paragraphs)
+    return f'<div class="intro">{body}</div>'
+
+
+def _figure_html(figure: go.Figure, div_id: str) -> str:
+    height = figure.layout.height or 450
+    div = pio.to_html(
+        figure,
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        config=_PLOTLY_CONFIG,
+        div_id=div_id,
+        default_width="100%",
+        default_height=f"{height}px",
+    )
+    return f'<figure class="chart">{div}</figure>'
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    """Whether a column's cells are numbers, so they line up on the right."""
+    if pd.api.types.is_bool_dtype(values):
+        return False
+    if pd.api.types.is_numeric_dtype(values):
+        return True
+    cells = [str(v) for v in values if not fmt.is_missing(v) and str(v) != fmt.MISSING]
+    return bool(cells) and all(_NUMBER_TEXT.match(cell) for cell in cells)
+
+
+def _table_html(table: pd.DataFrame, columns: Sequence[fmt.Column] | None) -> str:
+    if columns is None:
+        labels = [str(name) for name in table.columns]
+        numeric = [_is_numeric(table[name]) for name in table.columns]
+        text = fmt.format_table(table, [fmt.Column(name, str(name)) for name in table.columns])
+    else:
+        labels = [column.label for column in columns]
+        numeric = [_is_numeric(table[column.source]) for column in columns]
+        text = fmt.format_table(table, columns)
+    classes = [' class="num"' if is_num else "" for is_num in numeric]
+    head = "".join(
+        f'<th scope="col"{cls}>{_escape(label)}</th>'
+        for label, cls in zip(labels, classes, strict=True)
+    )
+    rows = "".join(
+        "<tr>"
+        + "".join(f"<td{cls}>{_escape(cell)}</td>" for cell, cls in zip(row, classes, strict=True))
+        + "</tr>"
+        for row in text.itertuples(index=False)
+    )
+    return (
+        f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
+def render_report(
+    sections: Sequence[Section],
+    title: str,
+    subtitle: str = "",
+    *,
+    generated_at: datetime | None = None,
+) -> str:
+    """The report as one HTML document that needs nothing but a browser to open."""
+    generated_at = generated_at or datetime.now().astimezone()
+    figure_count = 0
+    parts: list[str] = []
+    for number, section in enumerate(sections, start=1):
+        body = [f"<h2>{_escape(section.heading)}</h2>", _intro_html(section.intro)]
+        for figure in section.figures:
+            figure_count += 1
+            body.append(_figure_html(figure, f"jejak-figure-{figure_count}"))
+        if section.table is not None:
+            body.append(_table_html(section.table, section.columns))
+        parts.append(f'<section id="section-{number}">{"".join(body)}</section>')
+
+    nav = ""
+    if len(sections) > 1:
+        items = "".join(
+            f'<li><a href="#section-{number}">{_escape(section.heading)}</a></li>'
+            for number, section in enumerate(sections, start=1)
+        )
+        nav = f'<nav aria-label="Contents"><strong>Contents</strong><ol>{items}</ol></nav>'
+
+    # Only pay the ~4.8 MB of plotly.js when there is a chart to draw.
+    scripts = ""
+    if figure_count:
+        scripts = (
+            "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
+            f"<script>{get_plotlyjs()}</script>\n<script>{_PRINT_RESIZE}</script>\n"
+        )
+    subtitle_html = f'<p class="subtitle">{_escape(subtitle)}</p>' if subtitle else ""
+    version = _escape(_version())
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta name="generator" content="jejak {version}">\n'
+        f"<title>{_escape(title)}</title>\n<style>{_CSS}</style>\n{scripts}</head>\n<body>\n"
+        f"<header><h1>{_escape(title)}</h1>{subtitle_html}"
+        f'<p class="generated">Generated {_escape(fmt.timestamp(generated_at))}'
+        f" by jejak {version}</p>{nav}</header>\n"
+        f"<main>{''.join(parts)}</main>\n"
+        "<footer>Self-contained report: it opens without a network connection. "
+        "Hover a chart for details.</footer>\n"
+        "</body>\n</html>\n"
+    )
+
+
+def write_report(
+    path: str | Path,
+    sections: Sequence[Section],
+    title: str,
+    subtitle: str = "",
+    *,
+    generated_at: datetime | None = None,
+) -> Path:
+    """Write the report to ``path`` (parent folders created) and return where it went."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(
+        render_report(sections, title, subtitle, generated_at=generated_at), encoding="utf-8"
+    )
+    return target
+
+
+def stage_sections(funnel: Any) -> list[Section]:
+    """The report sections for a stage funnel result (anything with ``table``, ``flows``,
+    ``meta`` and ``title`` shaped like ``StageFunnel``)."""
+    meta = funnel.meta
+    journey = str(meta.get("journey", ""))
+    stages = list(meta.get("stages") or funnel.table.sort_values("stage_index")["stage"])
+    total = fmt.people(meta.get("people"))
+    as_of = fmt.timestamp(meta.get("as_of")) if meta.get("as_of") is not None else None
+    scope = f"Of the {total} people in the {journey} journey" + (f" as of {as_of}" if as_of else "")
+    funnel_intro = (
+        f"{scope}, how many ever reached each stage. A person counts at every stage "
+        "they entered, so someone who skipped a stage still counts at the later one "
+        "(see Skipped into). Conversion to next is the share of a stage's people who also "
+        "reached the next stage; the days are measured between entering the two stages."
+    )
+    flow_intro = (
+        "Each band is people moving from a stage to the next stage they reached; a band "
+        "that jumps a column is people who skipped stages. Grey bands end at the stage "
+        "where people's journeys stop today, the drop-offs worth a campaign."
+    )
+    return [
+        Section(
+            heading=funnel.title,
+            intro=funnel_intro,
+            figures=[stage_funnel_figure(funnel.table, "People who reached each stage")],
+            table=funnel.table.sort_values("stage_index", kind="stable"),
+            columns=fmt.STAGE_COLUMNS,
+        ),
+        Section(
+            heading="Where people went after each stage",
+            intro=flow_intro,
+            figures=[
+                stage_flow_figure(funnel.flows, stages, "From each stage to the next, or stopped")
+            ],
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""The workspace: touchpoints stored in DuckDB, loaded from files, stitched to people."""

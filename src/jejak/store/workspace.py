@@ -1,0 +1,244 @@
+"""A workspace: one DuckDB file holding a business's touchpoints, and the journey over them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from jejak.analyses import stages as stage_analyses
+from jejak.analyses.result import Result
+from jejak.engine import duckdb as embedded
+from jejak.errors import LoadError, WorkspaceError
+from jejak.model.config import Settings, load_settings
+from jejak.model.journey import Journey
+from jejak.model.touchpoint import FIELDS
+from jejak.store import identity, progress
+from jejak.store.loading import LoadSummary, load_file
+from jejak.store.sources import describe, reader
+
+SCHEMA_VERSION = 1
+
+
+def _schema_sql() -> list[str]:
+    columns = ", ".join(f"{f.name} {f.sql_type}" for f in FIELDS)
+    return [
+        f"CREATE TABLE IF NOT EXISTS touchpoints ({columns}, load_id INTEGER)",
+        "CREATE TABLE IF NOT EXISTS identity_links (anonymous_id VARCHAR NOT NULL,"
+        " customer_id VARCHAR NOT NULL, load_id INTEGER)",
+        "CREATE TABLE IF NOT EXISTS loads (load_id INTEGER, file VARCHAR, loaded_at TIMESTAMPTZ,"
+        " rows_read BIGINT, rows_stored BIGINT, rows_rejected BIGINT,"
+        " rows_repeated BIGINT, rejects_file VARCHAR)",
+        "CREATE TABLE IF NOT EXISTS jejak_meta (key VARCHAR, value VARCHAR)",
+    ]
+
+
+class Workspace:
+    """Touchpoints in a DuckDB file, read through the journey in ``settings``.
+
+    Open one with :func:`jejak.open`. Analyses return :class:`~jejak.analyses.result.Result`
+    objects with ``.table``, ``.figure()`` and ``.to_dict()``.
+    """
+
+    def __init__(self, path: str | Path | None, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.path = None if path is None else Path(path)
+        self.con = embedded.connect(self.path)
+        self._check_or_create_schema()
+        self.backend = embedded.backend(self.con)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _check_or_create_schema(self) -> None:
+        tables = {r[0] for r in self.con.execute("SHOW TABLES").fetchall()}
+        if tables and "touchpoints" not in tables:
+            raise WorkspaceError(
+                f"{self.path}: this DuckDB file is not a jejak workspace (it has no touchpoints"
+                " table); give a new file name or the workspace you created with jejak"
+            )
+        for sql in _schema_sql():
+            self.con.execute(sql)
+        if not tables:
+            self.con.execute(
+                "INSERT INTO jejak_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+            )
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<jejak.Workspace {self.path or ':memory:'} journey={self.journey.name}>"
+
+    @property
+    def journey(self) -> Journey:
+        return self.settings.resolved_journey()
+
+    # -- loading ---------------------------------------------------------------------------
+    def _next_load_id(self) -> int:
+        return self.con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
+
+    def load(
+        self,
+        path: str | Path,
+        *,
+        skip_invalid: bool = False,
+        rejects_path: str | Path | None = None,
+        on_progress: progress.ProgressCallback | None = None,
+    ) -> LoadSummary:
+        """Store a file of touchpoints (CSV, TSV, Parquet, JSON Lines; .gz too).
+
+        All or nothing: a file with an invalid row raises :class:`LoadError` and stores
+        nothing, unless ``skip_invalid``, which stores the valid rows and writes the
+        rejected ones with reasons to ``rejects_path`` (default ``<file>.rejected.csv``).
+        """
+        return load_file(
+            self.con,
+            path,
+            self.settings,
+            load_id=self._next_load_id(),
+            skip_invalid=skip_invalid,
+            rejects_path=rejects_path,
+            on_progress=on_progress,
+        )
+
+    def load_identities(self, path: str | Path) -> int:
+        """Store anonymous_id -> customer_id links from a mapping file; returns new links."""
+        path = Path(path)
+        if not path.exists():
+            raise LoadError(f"{path}: no such file; check the path")
+        source = reader(path, self.settings)
+        columns = describe(self.con, source, path)
+        wanted = {f: self.settings.columns.get(f, f) for f in ("anonymous_id", "customer_id")}
+        missing = [f"'{c}'" for c in wanted.values() if c not in columns]
+        if missing:
+            raise LoadError(
+                f"{path}: an identity mapping file needs columns anonymous_id and customer_id;"
+                f" missing {', '.join(missing)} (columns found: {', '.join(columns)})"
+            )
+        anon, cust = (
+            f"CAST(nullif(trim(\"{wanted[f]}\"), '') AS VARCHAR)"
+            for f in ("anonymous_id", "customer_id")
+        )
+        load_id = self._next_load_id()
+        before = self.con.execute("SELECT count(*) FROM identity_links").fetchall()[0][0]
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            bad = self.con.execute(
+                f"SELECT count(*) FROM {source} WHERE {anon} IS NULL OR {cust} IS NULL"
+            ).fetchall()[0][0]
+            if bad:
+                raise LoadError(
+                    f"{path}: {bad:,} rows lack anonymous_id or customer_id; nothing was stored;"
+                    " remove or fill those rows"
+                )
+            self.con.execute(
+                f"INSERT INTO identity_links SELECT DISTINCT {anon}, {cust}, {load_id}"
+                f" FROM {source} s WHERE NOT EXISTS (SELECT 1 FROM identity_links l"
+                f" WHERE l.anonymous_id = {anon} AND l.customer_id = {cust})"
+            )
+            added = (
+                self.con.execute("SELECT count(*) FROM identity_links").fetchall()[0][0] - before
+            )
+            self.con.execute(
+                "INSERT INTO loads VALUES (?, ?, now(), ?, ?, 0, 0, NULL)",
+                [load_id, str(path), added, added],
+            )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return added
+
+    def loads(self) -> pd.DataFrame:
+        """Every load so far: file, when, rows read, stored, rejected."""
+        return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
+
+    # -- tables ----------------------------------------------------------------------------
+    def touchpoints(self) -> ibis.Table:
+        """The stored touchpoints as an Ibis table (canonical columns)."""
+        return self.backend.table("touchpoints").drop("load_id")
+
+    def _mapping(self) -> ibis.Table | None:
+        links = self.backend.table("identity_links")
+        return links.select("anonymous_id", "customer_id")
+
+    def events(self) -> ibis.Table:
+        """Touchpoints stitched to people: the canonical columns plus ``person_id``."""
+        return identity.stitched(self.touchpoints(), self._mapping())
+
+    # -- analyses --------------------------------------------------------------------------
+    def stages(self, journey: Journey | None = None) -> stage_analyses.StageFunnel:
+        """The stage funnel: people per stage, conversion, time between stages, flows."""
+        funnel = stage_analyses.stage_funnel(self.events(), journey or self.journey)
+        funnel.meta["as_of"] = self.as_of()
+        return funnel
+
+    def stage_entries(self, journey: Journey | None = None) -> Result:
+        """When each person entered each stage they reached (long format)."""
+        journey = journey or self.journey
+        table = stage_analyses.entries(self.events(), journey).order_by(
+            ["person_id", "stage_index"]
+        )
+        return Result(
+            title=f"Stage entries ({journey.name})",
+            table=table.to_pandas(),
+            meta={"journey": journey.name},
+        )
+
+    def current_stages(self, journey: Journey | None = None) -> Result:
+        """Every person's current (furthest) stage and when they entered it."""
+        journey = journey or self.journey
+        table = stage_analyses.current_stages(self.events(), journey).order_by("person_id")
+        return Result(
+            title=f"Current stage ({journey.name})",
+            table=table.to_pandas(),
+            meta={"journey": journey.name},
+        )
+
+    def stuck(
+        self,
+        stage: str,
+        days: float,
+        *,
+        as_of: datetime | None = None,
+        journey: Journey | None = None,
+    ) -> Result:
+        """People whose furthest stage is ``stage`` and who entered it over ``days`` days ago."""
+        return stage_analyses.stuck(self.events(), journey or self.journey, stage, days, as_of)
+
+    def identity_conflicts(self) -> Result:
+        """Anonymous ids claimed by several customers, and which customer got them."""
+        table = identity.conflicts(self.touchpoints(), self._mapping()).to_pandas()
+        return Result(title="Identity conflicts", table=table, meta={"count": len(table)})
+
+    def as_of(self) -> datetime | None:
+        """Time of the latest touchpoint (the data's "now")."""
+        value = self.con.execute("SELECT max(ts) FROM touchpoints").fetchall()[0][0]
+        return value
+
+    def count(self) -> int:
+        """Number of stored touchpoints."""
+        return self.con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
+
+
+def open_workspace(
+    path: str | Path | None = None, settings: Settings | str | Path | None = None
+) -> Workspace:
+    """Open (or create) a workspace.
+
+    ``path`` is the DuckDB file (None: the one named in settings, default jejak.duckdb);
+    ``settings`` is a :class:`Settings`, a path to jejak.yaml, or None for defaults.
+    """
+    if isinstance(settings, str | Path):
+        settings = load_settings(settings)
+    settings = settings or Settings()
+    if path is None:
+        path = settings.workspace
+    return Workspace(path if str(path) != ":memory:" else None, settings)

@@ -1,0 +1,41 @@
+"""Shared fixtures: workspaces in temporary DuckDB files, small hand-written logs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import jejak
+
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+@pytest.fixture
+def write_file(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write text (dedented lines) to a file in tmp_path and return its path."""
+
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        lines = [line.strip() for line in text.strip().splitlines()]
+        path.write_text("\n".join(lines) + "\n", "utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def open_workspace(tmp_path: Path):
+    """Open workspaces in tmp_path with given settings; closed after the test."""
+    opened: list[jejak.Workspace] = []
+
+    def make(settings: jejak.Settings | None = None, name: str = "w.duckdb") -> jejak.Workspace:
+        ws = jejak.Workspace(tmp_path / name, settings or jejak.Settings())
+        opened.append(ws)
+        return ws
+
+    yield make
+    for ws in opened:
+        ws.close()

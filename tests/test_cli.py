@@ -1,0 +1,118 @@
+"""The CLI through its real entry point (a subprocess running the installed `jejak`)."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+JEJAK = str(Path(sys.executable).with_name("jejak"))
+
+LOG = """customer_id,anonymous_id,ts,event,properties
+,a1,2026-01-01 08:00:00,page_view,
+,a1,2026-01-02 08:00:00,content_view,
+c1,a1,2026-01-03 08:00:00,newsletter_signup,
+c2,,2026-01-01 08:00:00,page_view,
+c2,,2026-01-01 09:00:00,newsletter_signup,
+c3,,2026-01-20 08:00:00,page_view,
+c3,,2026-01-21 08:00:00,order,"{""order_number"": 1}"
+"""
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [JEJAK, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "events.csv").write_text(LOG, "utf-8")
+    return tmp_path
+
+
+def test_init_load_stages_stuck(project: Path):
+    done = run("init", "--timezone", "Asia/Jakarta", "--workspace", "shop.duckdb", cwd=project)
+    assert done.returncode == 0, done.stderr
+    settings = (project / "jejak.yaml").read_text()
+    assert "timezone: Asia/Jakarta" in settings and "journey: value-journey" in settings
+
+    done = run("load", "events.csv", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "7 new touchpoints stored from events.csv" in done.stdout
+    assert (project / "shop.duckdb").exists()
+
+    done = run("load", "events.csv", cwd=project)
+    assert "0 new touchpoints stored" in done.stdout and "7 already stored" in done.stdout
+
+    done = run("stages", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "3 people" in done.stdout
+    lines = {line.split("│")[1].strip(): line for line in done.stdout.splitlines() if "│" in line}
+    assert "100.0%" in lines["Awareness"] and "3" in lines["Awareness"]
+    assert "66.7%" in lines["Subscribe"]  # 2 of 3 subscribed
+
+    done = run("stages", "--stuck", "Subscribe", "--days", "10", "-o", "audience.csv", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "2 people stuck in Subscribe for more than 10 days" in done.stdout
+    with open(project / "audience.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["person_id"] for r in rows] == ["c2", "c1"]  # longest in stage first
+    assert [r["customer_id"] for r in rows] == ["c2", "c1"]
+
+
+def test_stages_json(project: Path):
+    run("load", "events.csv", cwd=project)
+    done = run("stages", "--json", cwd=project)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    data = json.loads(done.stdout)
+    assert [row["reached"] for row in data["table"]][:4] == [3, 1, 2, 1]
+
+
+def test_errors_are_one_line_with_exit_1(project: Path):
+    (project / "bad.csv").write_text("customer_id,ts,event\nc1,31/02/2026,page_view\n", "utf-8")
+    done = run("load", "bad.csv", cwd=project)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    message = done.stderr.strip()
+    assert message.startswith("error: bad.csv row 1: 'ts' '31/02/2026' is not a time")
+    assert "ISO 8601" in message and len(message.splitlines()) == 1
+
+    done = run("--debug", "load", "bad.csv", cwd=project)
+    assert done.returncode != 0 and "Traceback" in done.stderr
+
+    done = run("stages", "--stuck", "Nowhere", cwd=project)
+    assert done.returncode == 1 and "unknown stage 'Nowhere'" in done.stderr
+
+    (project / "jejak.yaml").write_text("timezone: Mars/Olympus\n", "utf-8")
+    done = run("stages", cwd=project)
+    assert done.returncode == 1
+    assert "jejak.yaml line 1: 'timezone'" in done.stderr
+
+
+def test_init_refuses_to_overwrite(project: Path):
+    assert run("init", cwd=project).returncode == 0
+    done = run("init", cwd=project)
+    assert done.returncode == 1 and "--force" in done.stderr
+    assert run("init", "--force", "--journey", "four-stage", cwd=project).returncode == 0
+    assert "journey: four-stage" in (project / "jejak.yaml").read_text()
+
+
+@pytest.mark.parametrize("command", ["init", "load", "stages", "report", "demo"])
+def test_every_command_help_has_an_example(command: str, tmp_path: Path):
+    done = run(command, "--help", cwd=tmp_path)
+    assert done.returncode == 0
+    assert "Example" in done.stdout
+
+
+def test_report_writes_self_contained_html(project: Path):
+    run("load", "events.csv", cwd=project)
+    done = run("report", "-o", "out.html", cwd=project)
+    assert done.returncode == 0, done.stderr
+    html = (project / "out.html").read_text()
+    assert "Awareness" in html and "<script" in html

@@ -1,0 +1,382 @@
+"""Figures and the HTML report, checked against hand-made stage tables with known answers."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from plotly.offline import get_plotlyjs
+
+import jejak.report
+from jejak.report import (
+    PALETTE,
+    Section,
+    render_report,
+    stage_flow_figure,
+    stage_funnel_figure,
+    stage_sections,
+    write_report,
+)
+from jejak.report import formatting as fmt
+
+NAN = float("nan")
+WIB = timezone(timedelta(hours=7))
+EVIL = "<script>alert(1)</script>"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def funnel_table(stages: list[str]) -> pd.DataFrame:
+    """Four stages, 1,000 people: 1000 -> 500 -> 200 -> 50, 20 of them skipped into stage 3."""
+    return pd.DataFrame(
+        {
+            "stage": stages,
+            "stage_index": [1, 2, 3, 4],
+            "reached": [1000, 500, 200, 50],
+            "reached_share": [1.0, 0.5, 0.2, 0.05],
+            "converted_to_next": [500, 180, 50, 0],
+            "conversion_to_next": [0.5, 0.36, 0.25, NAN],
+            "moved_on": [500, 180, 50, 0],
+            "median_days_to_next": [2.0, 3.25, 10.0, NAN],
+            "p90_days_to_next": [6.5, 12.0, 30.0, NAN],
+            "current": [500, 320, 150, 50],
+            "skipped_into": [0, 0, 20, 0],
+        }
+    )
+
+
+def three_stage_flows() -> pd.DataFrame:
+    """10 people: 5 A->B, 2 skip A->C, 3 stop at A; of B's 5, 4 go on to C and 1 stops."""
+    return pd.DataFrame(
+        [
+            ("B", "C", 4),
+            ("A", "(stopped)", 3),
+            ("C", "(stopped)", 6),
+            ("A", "C", 2),
+            ("B", "(stopped)", 1),
+            ("A", "B", 5),
+        ],
+        columns=["from_stage", "to_stage", "people"],
+    )
+
+
+def stage_funnel_result(stages: list[str]) -> SimpleNamespace:
+    """Shaped like jejak.analyses.stages.StageFunnel, which this package must not import."""
+    a, b, c, d = stages
+    flows = pd.DataFrame(
+        [
+            (a, b, 480),
+            (a, c, 20),
+            (a, "(stopped)", 500),
+            (b, c, 180),
+            (b, "(stopped)", 320),
+            (c, d, 50),
+            (c, "(stopped)", 150),
+            (d, "(stopped)", 50),
+        ],
+        columns=["from_stage", "to_stage", "people"],
+    )
+    return SimpleNamespace(
+        title="Stage funnel: demo shop",
+        table=funnel_table(stages),
+        flows=flows,
+        meta={
+            "journey": "demo",
+            "people": 1000,
+            "as_of": datetime(2026, 2, 1, 10, 0, tzinfo=WIB),
+            "stages": stages,
+        },
+    )
+
+
+# -- formatting ---------------------------------------------------------------------------
+
+
+def test_people_counts_have_thousands_separators() -> None:
+    assert fmt.people(12345) == "12,345"
+    assert fmt.people(0) == "0"
+    assert fmt.people(np.int64(1234567)) == "1,234,567"
+    assert fmt.people(999.6) == "1,000"
+
+
+def test_percent_reads_a_share() -> None:
+    assert fmt.percent(0.1234) == "12.3%"
+    assert fmt.percent(0.1234, digits=0) == "12%"
+    assert fmt.percent(1) == "100.0%"
+    assert fmt.percent(np.float64(0.05)) == "5.0%"
+
+
+def test_days_say_their_unit() -> None:
+    assert fmt.days(3.21) == "3.2 days"
+    assert fmt.days(1) == "1.0 day"
+    assert fmt.days(1234.5, digits=0) == "1,234 days"  # half to even
+
+
+def test_money_shows_the_currency_and_its_usual_decimals() -> None:
+    assert fmt.money(1234500, "IDR") == "IDR 1,234,500"
+    assert fmt.money(12.5, "usd") == "USD 12.50"
+    assert fmt.money(-3, "EUR") == "EUR -3.00"
+    assert fmt.money(1999.99, "IDR", digits=2) == "IDR 1,999.99"
+
+
+@pytest.mark.parametrize("missing", [None, NAN, np.nan, pd.NA, pd.NaT])
+def test_missing_values_read_as_a_dash(missing: object) -> None:
+    assert fmt.people(missing) == "–"
+    assert fmt.percent(missing) == "–"
+    assert fmt.days(missing) == "–"
+    assert fmt.money(missing, "IDR") == "–"
+
+
+def test_timestamp_keeps_the_offset() -> None:
+    assert fmt.timestamp(datetime(2026, 2, 1, 10, 5, tzinfo=WIB)) == "2026-02-01 10:05 +07:00"
+    assert fmt.timestamp(datetime(2026, 2, 1, 10, 5)) == "2026-02-01 10:05"
+    assert fmt.timestamp(None) == "–"
+
+
+def test_stage_table_for_people() -> None:
+    text = fmt.format_table(funnel_table(["A", "B", "C", "D"]), fmt.STAGE_COLUMNS)
+    assert list(text.columns) == [
+        "Stage",
+        "Reached",
+        "Share",
+        "Conversion to next",
+        "Median days to next",
+        "90th pct days",
+        "In stage now",
+        "Skipped into",
+    ]
+    assert text.iloc[1].tolist() == [
+        "B",
+        "500",
+        "50.0%",
+        "36.0%",
+        "3.2 days",
+        "12.0 days",
+        "320",
+        "0",
+    ]
+    assert text.iloc[3].tolist() == ["D", "50", "5.0%", "–", "–", "–", "50", "0"]
+
+
+# -- figures ------------------------------------------------------------------------------
+
+
+def test_funnel_figure_draws_reached_per_stage_in_journey_order() -> None:
+    stages = ["Awareness", "Engagement", "Subscribe", "Convert"]
+    shuffled = funnel_table(stages).iloc[[2, 0, 3, 1]]  # the figure, not the caller, orders
+
+    figure = stage_funnel_figure(shuffled, "Reached")
+
+    (trace,) = figure.data
+    assert trace.type == "funnel"
+    assert list(trace.y) == stages
+    assert list(trace.x) == [1000, 500, 200, 50]
+    assert list(trace.text) == [
+        "1,000  ·  100.0%",
+        "500  ·  50.0%",
+        "200  ·  20.0%",
+        "50  ·  5.0%",
+    ]
+    assert list(trace.marker.color) == list(PALETTE[:4])
+    assert "Conversion to next: 36.0%" in trace.customdata[1]
+    assert "Median time to next: 3.2 days" in trace.customdata[1]
+    assert "Conversion to next: –" in trace.customdata[3]
+    assert figure.layout.title.text == "Reached"
+
+
+def test_funnel_figure_shows_markup_in_stage_names_as_text() -> None:
+    figure = stage_funnel_figure(funnel_table(["A", "<b>VIP</b>", "C", "D"]), "t")
+
+    assert figure.data[0].y[1] == "<b>VIP</b>"  # the data keeps the name as typed
+    assert figure.layout.yaxis.ticktext[1] == "&lt;b&gt;VIP&lt;/b&gt;"
+    assert "<b>&lt;b&gt;VIP&lt;/b&gt;</b>" in figure.data[0].customdata[1]
+
+
+def test_flow_figure_links_encode_each_flow_including_skips_and_stops() -> None:
+    figure = stage_flow_figure(three_stage_flows(), ["A", "B", "C"], "Flows")
+
+    (trace,) = figure.data
+    assert trace.type == "sankey"
+    assert list(trace.node.label) == [
+        "A · 10",
+        "B · 5",
+        "C · 6",
+        "Stopped at A · 3",
+        "Stopped at B · 1",
+    ]
+    # A->B, A->C (the skip), A stopped, B->C, B stopped. C is the last stage: stopping
+    # there is finishing the journey, so it has no drop-off node.
+    assert list(trace.link.source) == [0, 0, 0, 1, 1]
+    assert list(trace.link.target) == [1, 2, 3, 2, 4]
+    assert list(trace.link.value) == [5, 2, 3, 4, 1]
+    assert list(trace.node.color) == [*PALETTE[:3], "#B8BEC6", "#B8BEC6"]
+    assert trace.link.customdata[1] == "A → C: 2 people"
+
+
+def test_flow_figure_sums_repeated_rows_and_draws_unlisted_stages_last() -> None:
+    flows = pd.DataFrame(
+        [("A", "B", 1), ("A", "B", 2), ("B", "Z", 1), ("B", "(stopped)", 2), ("Z", "(stopped)", 1)],
+        columns=["from_stage", "to_stage", "people"],
+    )
+
+    trace = stage_flow_figure(flows, ["A", "B"], "t").data[0]
+
+    # Z, named by the flows but not the journey, is drawn after B, so it is the last
+    # stage: B's stop is a drop-off, Z's is not.
+    assert list(trace.node.label) == ["A · 3", "B · 3", "Z · 1", "Stopped at B · 2"]
+    assert list(trace.link.source) == [0, 1, 1]
+    assert list(trace.link.target) == [1, 2, 3]
+    assert list(trace.link.value) == [3, 1, 2]
+
+
+def test_flow_figure_escapes_stage_names() -> None:
+    trace = stage_flow_figure(three_stage_flows().replace("A", EVIL), [EVIL, "B", "C"], "t").data[0]
+
+    assert trace.node.label[0] == "&lt;script&gt;alert(1)&lt;/script&gt; · 10"
+    assert all("<script>" not in label for label in trace.node.label)
+
+
+# -- the HTML report ----------------------------------------------------------------------
+
+
+class _Attributes(HTMLParser):
+    """Every src/href attribute and every tag name outside the inlined plotly.js."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.links += [value or "" for name, value in attrs if name in ("src", "href")]
+
+
+@pytest.fixture(scope="module")
+def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    funnel = stage_funnel_result(["Awareness", "Engagement", EVIL, "Convert"])
+    path = tmp_path_factory.mktemp("report") / "out" / "report.html"
+    written = write_report(
+        path,
+        stage_sections(funnel),
+        "Journey report",
+        "Demo shop, value journey",
+        generated_at=datetime(2026, 2, 1, 10, 30, tzinfo=WIB),
+    )
+    assert written == path
+    return path
+
+
+def test_report_inlines_plotly_js_exactly_once(report_file: Path) -> None:
+    page = report_file.read_text(encoding="utf-8")
+
+    assert page.count("* plotly.js v") == 1  # the bundle's licence header
+    assert page.count(get_plotlyjs()) == 1
+    assert page.count("Plotly.newPlot(") == 2  # funnel + flows, drawn by that one copy
+
+
+def test_report_needs_no_network(report_file: Path) -> None:
+    page = report_file.read_text(encoding="utf-8")
+    # plotly.js itself mentions URLs (its docs, a topojson CDN unused by these charts);
+    # everything jejak writes around it must not.
+    ours = page.replace(get_plotlyjs(), "")
+    parser = _Attributes()
+    parser.feed(ours)
+
+    assert "link" not in parser.tags
+    assert all(link.startswith("#") for link in parser.links), parser.links
+    assert not re.search(r"https?://|//cdn|cdn\.", ours)
+
+
+def test_report_escapes_user_text_and_has_every_section(report_file: Path) -> None:
+    page = report_file.read_text(encoding="utf-8")
+
+    assert EVIL not in page
+    assert '<td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td class="num">200</td>' in page
+    assert "<h2>Stage funnel: demo shop</h2>" in page
+    assert "<h2>Where people went after each stage</h2>" in page
+    assert "<title>Journey report</title>" in page
+    assert '<p class="subtitle">Demo shop, value journey</p>' in page
+    assert "Generated 2026-02-01 10:30 +07:00" in page
+    assert "Of the 1,000 people in the demo journey as of 2026-02-01 10:00 +07:00" in page
+
+
+def test_report_right_aligns_numbers_and_has_a_print_stylesheet(report_file: Path) -> None:
+    page = report_file.read_text(encoding="utf-8")
+
+    assert '<th scope="col">Stage</th><th scope="col" class="num">Reached</th>' in page
+    assert (
+        '<td>Engagement</td><td class="num">500</td><td class="num">50.0%</td>'
+        '<td class="num">36.0%</td><td class="num">3.2 days</td>'
+    ) in page
+    assert "@media print" in page
+    assert "break-inside: avoid" in page
+
+
+def test_render_report_escapes_every_caller_text_and_skips_plotly_without_charts() -> None:
+    table = pd.DataFrame({"Campaign": ["<i>x</i>"], "Budget": ["IDR 1,000"], "Note": ["a & b"]})
+    page = render_report(
+        [Section(heading="<h1>", intro="First <b>para</b>.\n\nSecond.", table=table)],
+        "R&D <report>",
+        subtitle='"quoted"',
+    )
+
+    assert "plotly.js v" not in page
+    assert "<title>R&amp;D &lt;report&gt;</title>" in page
+    assert "<h2>&lt;h1&gt;</h2>" in page
+    assert "<p>First &lt;b&gt;para&lt;/b&gt;.</p><p>Second.</p>" in page
+    assert "&quot;quoted&quot;" in page
+    assert '<td>&lt;i&gt;x&lt;/i&gt;</td><td class="num">IDR 1,000</td><td>a &amp; b</td>' in page
+    assert "<nav" not in page  # one section needs no table of contents
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not at /usr/bin/chromium")
+def test_report_renders_offline_in_headless_chromium(report_file: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            report_file.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    dom = result.stdout
+
+    assert dom.count('class="main-svg"') >= 2
+    assert dom.count('class="point"') == 4  # one funnel bar per stage
+    # 4 stages + 3 drop-off nodes (not the last stage); 8 flows minus the last stage's stop.
+    assert dom.count('class="sankey-node"') == 7
+    assert dom.count('class="sankey-link"') == 7
+    assert ">&lt;script&gt;alert(1)&lt;/script&gt;<" in dom  # drawn as text, not run
+    assert "<script>alert(1)" not in dom
+
+
+def test_public_api() -> None:
+    assert sorted(jejak.report.__all__) == [
+        "PALETTE",
+        "Section",
+        "render_report",
+        "stage_color",
+        "stage_flow_figure",
+        "stage_funnel_figure",
+        "stage_sections",
+        "write_report",
+    ]
+    assert len(set(PALETTE)) >= 8  # distinct colours for the 8-stage value journey

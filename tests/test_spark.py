@@ -1,0 +1,91 @@
+"""The stage engine gives the same answers on Apache Spark (local mode) as on DuckDB."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import jejak
+from jejak.analyses import stages
+from jejak.engine import spark as spark_engine
+from jejak.store import identity
+
+pytestmark = pytest.mark.spark
+
+LOG = """
+customer_id,anonymous_id,ts,event,properties
+,a1,2026-01-01 00:00:00,page_view,
+,a1,2026-01-02 00:00:00,content_view,
+c1,a1,2026-01-03 00:00:00,newsletter_signup,
+c1,,2026-01-05 00:00:00,order,"{""order_number"": 1}"
+c1,,2026-01-09 06:00:00,order,"{""order_number"": 2}"
+c1,,2026-01-10 00:00:00,review,"{""rating"": 5}"
+c2,,2026-01-01 12:00:00,page_view,
+c2,,2026-01-02 12:00:00,order,"{""order_number"": 1}"
+c2,,2026-01-03 12:00:00,review,"{""rating"": 2}"
+,a3,2026-01-04 00:00:00,page_view,
+,a3,2026-01-04 00:00:00,video_view,
+c4,a4,2026-01-01 00:00:00,account_created,
+c5,a4,2026-01-02 00:00:00,account_created,
+c5,,2026-01-02 00:00:00,referral_invite,
+"""
+
+
+@pytest.fixture(scope="module")
+def spark():
+    try:
+        session = spark_engine.local_session("jejak-tests", cores=1)
+    except jejak.JejakError as exc:  # pragma: no cover - the Makefile installs pyspark
+        pytest.fail(str(exc))
+    yield session
+    session.stop()
+
+
+def _on_spark(spark, ws: jejak.Workspace):
+    touchpoints = spark_engine.touchpoints(spark, ws.touchpoints().to_pyarrow(), "tp")
+    links = spark_engine.touchpoints(spark, ws.backend.table("identity_links").to_pyarrow(), "ids")
+    return identity.stitched(touchpoints, links.select("anonymous_id", "customer_id"))
+
+
+def _assert_same_funnel(duck: stages.StageFunnel, other: stages.StageFunnel) -> None:
+    pd.testing.assert_frame_equal(duck.table, other.table, check_dtype=False)
+    key = ["from_stage", "to_stage"]
+    pd.testing.assert_frame_equal(
+        duck.flows.sort_values(key).reset_index(drop=True),
+        other.flows.sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert duck.meta == other.meta
+
+
+def test_hand_made_log_same_on_spark(spark, open_workspace, write_file):
+    ws = open_workspace()
+    ws.load(write_file("log.csv", LOG))
+    ws.load_identities(write_file("ids.csv", "anonymous_id,customer_id\na3,c9"))
+    journey = ws.journey
+    duck = stages.stage_funnel(ws.events(), journey)
+    on_spark = stages.stage_funnel(_on_spark(spark, ws), journey)
+    assert duck.table["reached"].tolist() == [5, 2, 3, 2, 0, 1, 1, 1]
+    _assert_same_funnel(duck, on_spark)
+
+    entries = stages.entries(ws.events(), journey).to_pandas()
+    spark_entries = stages.entries(_on_spark(spark, ws), journey).to_pandas()
+    spark_entries["entered_at"] = spark_entries["entered_at"].dt.tz_localize("UTC")
+    order = ["person_id", "stage_index"]
+    pd.testing.assert_frame_equal(
+        entries.sort_values(order).reset_index(drop=True),
+        spark_entries.sort_values(order).reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def test_simulated_shop_same_on_spark(spark, open_workspace, tmp_path):
+    from jejak.simulate import simulate_shop
+
+    files = simulate_shop(customers=1_500, seed=3).write(tmp_path / "shop")
+    ws = open_workspace()
+    ws.load(files["touchpoints"])
+    duck = stages.stage_funnel(ws.events(), ws.journey)
+    on_spark = stages.stage_funnel(_on_spark(spark, ws), ws.journey)
+    assert duck.meta["people"] == 1_500
+    _assert_same_funnel(duck, on_spark)

@@ -1,0 +1,303 @@
+"""Stage engine on hand-written logs: every number below can be counted by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+
+import jejak
+from jejak import Journey
+
+# Visit (anything) -> Browse -> Signup -> Buy (first order) -> Repeat (second order on)
+SHOP = Journey.model_validate(
+    {
+        "name": "small-shop",
+        "stages": [
+            {"name": "Visit", "rules": [{"any": True}]},
+            {"name": "Browse", "rules": [{"event": "product_view"}]},
+            {"name": "Signup", "rules": [{"event": ["signup", "login"]}]},
+            {"name": "Buy", "rules": [{"event": "order", "where": {"order_number": 1}}]},
+            {
+                "name": "Repeat",
+                "rules": [{"event": "order", "where": {"order_number": {"gte": 2}}}],
+            },
+        ],
+    }
+)
+
+# A: anonymous a1 browses, signs up as cA, buys twice.
+# B: cB buys straight away (skips Browse and Signup).
+# C: anonymous a3 only; page_view and product_view at the same second (a tie).
+# D: cD browses, signs up, then stalls.
+LOG = """
+customer_id,anonymous_id,ts,event,order_number
+,a1,2026-01-01 00:00:00,page_view,
+,a1,2026-01-02 00:00:00,product_view,
+cA,a1,2026-01-03 00:00:00,signup,
+cA,,2026-01-05 00:00:00,order,1
+cA,,2026-01-15 00:00:00,order,2
+cB,,2026-01-01 12:00:00,page_view,
+cB,,2026-01-02 12:00:00,order,1
+,a3,2026-01-04 00:00:00,page_view,
+,a3,2026-01-04 00:00:00,product_view,
+cD,,2026-01-10 00:00:00,page_view,
+cD,,2026-01-11 00:00:00,product_view,
+cD,,2026-01-12 00:00:00,signup,
+"""
+
+
+def utc(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+@pytest.fixture
+def shop(open_workspace, write_file) -> jejak.Workspace:
+    ws = open_workspace(jejak.Settings(journey=SHOP))
+    ws.load(write_file("log.csv", LOG))
+    return ws
+
+
+def test_funnel_counts_per_stage(shop):
+    table = shop.stages().table.set_index("stage")
+    assert table["reached"].tolist() == [4, 3, 2, 2, 1]
+    assert table["converted_to_next"].tolist()[:4] == [3, 2, 1, 1]
+    assert table["moved_on"].tolist()[:4] == [4, 2, 1, 1]
+    assert table["current"].tolist() == [0, 1, 1, 1, 1]
+    assert table["skipped_into"].tolist() == [0, 0, 0, 1, 0]
+    assert table["conversion_to_next"].tolist()[:4] == pytest.approx([3 / 4, 2 / 3, 1 / 2, 1 / 2])
+    assert pd.isna(table.loc["Repeat", "conversion_to_next"])
+    assert table["reached_share"].tolist() == pytest.approx([1, 3 / 4, 2 / 4, 2 / 4, 1 / 4])
+
+
+def test_days_between_stages(shop):
+    table = shop.stages().table.set_index("stage")
+    # Visit->Browse: A 1 day, C 0 (tie), D 1 day
+    assert table.loc["Visit", "median_days_to_next"] == pytest.approx(1.0)
+    assert table.loc["Visit", "p90_days_to_next"] == pytest.approx(1.0)
+    assert table.loc["Browse", "median_days_to_next"] == pytest.approx(1.0)
+    assert table.loc["Signup", "median_days_to_next"] == pytest.approx(2.0)
+    assert table.loc["Buy", "median_days_to_next"] == pytest.approx(10.0)
+
+
+def test_flows_between_stages_reached(shop):
+    flows = shop.stages().flows
+    got = {(f, t): n for f, t, n in flows.itertuples(index=False)}
+    assert got == {
+        ("Visit", "Browse"): 3,
+        ("Visit", "Buy"): 1,  # B skipped Browse and Signup
+        ("Browse", "Signup"): 2,
+        ("Signup", "Buy"): 1,
+        ("Buy", "Repeat"): 1,
+        ("Browse", "(stopped)"): 1,
+        ("Signup", "(stopped)"): 1,
+        ("Buy", "(stopped)"): 1,
+        ("Repeat", "(stopped)"): 1,
+    }
+
+
+def test_anonymous_touchpoints_before_signup_join_the_customer(shop):
+    entries = shop.stage_entries().table
+    a = entries[entries.person_id == "cA"].set_index("stage")["entered_at"]
+    assert a.to_dict() == {
+        "Visit": utc("2026-01-01"),
+        "Browse": utc("2026-01-02"),
+        "Signup": utc("2026-01-03"),
+        "Buy": utc("2026-01-05"),
+        "Repeat": utc("2026-01-15"),
+    }
+    # a1 is now cA: no anonymous person is left for it
+    assert "anon:a1" not in set(entries.person_id)
+
+
+def test_current_stage_per_person(shop):
+    current = shop.current_stages().table.set_index("person_id")
+    assert current["stage"].to_dict() == {
+        "anon:a3": "Browse",
+        "cA": "Repeat",
+        "cB": "Buy",
+        "cD": "Signup",
+    }
+    assert pd.isna(current.loc["anon:a3", "customer_id"])
+    assert current.loc["cB", "entered_at"] == utc("2026-01-02 12:00")
+
+
+def test_stuck_audience_is_strictly_longer_than_days(shop):
+    # as_of defaults to the latest touchpoint (2026-01-15); cD entered Signup on 01-12
+    stuck = shop.stuck("Signup", 2)
+    assert stuck.table["person_id"].tolist() == ["cD"]
+    assert stuck.table["days_in_stage"].tolist() == pytest.approx([3.0])
+    assert stuck.table["last_seen"].tolist() == [utc("2026-01-12")]
+    assert shop.stuck("signup", 3).table.empty  # names are case-insensitive; 3 is not > 3
+    later = shop.stuck("Signup", 10, as_of=datetime(2026, 2, 1, tzinfo=UTC))
+    assert later.table["days_in_stage"].tolist() == pytest.approx([20.0])
+
+
+def test_unknown_stage_names_the_stages(shop):
+    with pytest.raises(jejak.ConfigError, match=r"unknown stage 'Nope'.*Visit, Browse, Signup"):
+        shop.stuck("Nope", 3)
+
+
+def test_reloading_the_same_file_changes_nothing(shop, write_file):
+    before = shop.stages().table
+    summary = shop.load(write_file("log.csv", LOG))
+    assert (summary.stored, summary.already_stored) == (0, 12)
+    pd.testing.assert_frame_equal(shop.stages().table, before)
+
+
+def test_identity_conflict_first_claim_wins(open_workspace, write_file):
+    ws = open_workspace(jejak.Settings(journey=SHOP))
+    ws.load(
+        write_file(
+            "shared.csv",
+            """
+            customer_id,anonymous_id,ts,event
+            ,a9,2025-12-31 00:00:00,page_view
+            cX,a9,2026-01-01 00:00:00,signup
+            cY,a9,2026-01-03 00:00:00,login
+            cY,,2026-01-04 00:00:00,product_view
+            """,
+        )
+    )
+    entries = ws.stage_entries().table
+    visits = entries[entries.stage == "Visit"].set_index("person_id")["entered_at"]
+    # the anonymous page view belongs to cX (earliest claim); cY keeps its own touchpoints
+    assert visits.to_dict() == {"cX": utc("2025-12-31"), "cY": utc("2026-01-03")}
+    conflicts = ws.identity_conflicts().table
+    assert conflicts["anonymous_id"].tolist() == ["a9"]
+    assert conflicts["customers"].tolist() == [2]
+    assert list(conflicts["claimed_by"][0]) == ["cX", "cY"]
+    assert conflicts["assigned_to"].tolist() == ["cX"]
+
+    # a mapping file is authoritative over touchpoint claims
+    assert ws.load_identities(write_file("map.csv", "anonymous_id,customer_id\na9,cY")) == 1
+    visits = ws.stage_entries().table.query("stage == 'Visit'").set_index("person_id")
+    assert visits["entered_at"].to_dict() == {"cX": utc("2026-01-01"), "cY": utc("2025-12-31")}
+    assert ws.identity_conflicts().table["assigned_to"].tolist() == ["cY"]
+
+
+def test_mapping_file_links_anonymous_history(open_workspace, write_file):
+    ws = open_workspace(jejak.Settings(journey=SHOP))
+    ws.load(
+        write_file(
+            "log.csv",
+            """
+            customer_id,anonymous_id,ts,event,order_number
+            ,dev1,2026-01-01 00:00:00,product_view,
+            c1,,2026-01-03 00:00:00,order,1
+            """,
+        )
+    )
+    assert ws.current_stages().table["person_id"].tolist() == ["anon:dev1", "c1"]
+    ws.load_identities(write_file("ids.csv", "anonymous_id,customer_id\ndev1,c1"))
+    entries = ws.stage_entries().table
+    assert entries["person_id"].unique().tolist() == ["c1"]
+    assert entries.set_index("stage")["entered_at"].to_dict() == {
+        "Visit": utc("2026-01-01"),
+        "Browse": utc("2026-01-01"),
+        "Buy": utc("2026-01-03"),
+    }
+
+
+def test_time_zones_order_touchpoints_by_instant(open_workspace, write_file):
+    ws = open_workspace(jejak.Settings(journey=SHOP, timezone="Asia/Jakarta"))
+    ws.load(
+        write_file(
+            "tz.csv",
+            """
+            customer_id,ts,event
+            c1,2026-01-01 08:00:00,page_view
+            c1,2026-01-01T02:00:00+00:00,product_view
+            c2,2026-01-01T00:30:00Z,page_view
+            c2,2026-01-01 07:00:00,product_view
+            """,
+        )
+    )
+    entries = ws.stage_entries().table
+    got = {
+        (p, s): t
+        for p, s, t in entries[["person_id", "stage", "entered_at"]].itertuples(index=False)
+    }
+    # 08:00 in Jakarta (UTC+7) is 01:00 UTC; c2's naive 07:00 (00:00 UTC) is its first touch
+    assert got == {
+        ("c1", "Visit"): utc("2026-01-01 01:00"),
+        ("c1", "Browse"): utc("2026-01-01 02:00"),
+        ("c2", "Visit"): utc("2026-01-01 00:00"),
+        ("c2", "Browse"): utc("2026-01-01 00:00"),
+    }
+    table = ws.stages().table.set_index("stage")
+    assert table.loc["Visit", "median_days_to_next"] == pytest.approx((1 / 24 + 0) / 2)
+
+
+def test_value_journey_preset_property_rules(open_workspace, write_file):
+    ws = open_workspace()  # default: the 8-stage value journey
+    ws.load(
+        write_file(
+            "vj.csv",
+            """
+            customer_id,ts,event,properties
+            c1,2026-01-01 00:00:00,page_view,
+            c1,2026-01-02 00:00:00,content_view,
+            c1,2026-01-03 00:00:00,newsletter_signup,
+            c1,2026-01-04 00:00:00,order,"{""order_number"": 1}"
+            c1,2026-01-05 00:00:00,onboarding_complete,
+            c1,2026-01-06 00:00:00,order,"{""order_number"": 2}"
+            c1,2026-01-07 00:00:00,review,"{""rating"": 3}"
+            c1,2026-01-08 00:00:00,nps_response,"{""score"": 10}"
+            c1,2026-01-09 00:00:00,referral_invite,
+            c2,2026-01-01 00:00:00,order,"{""order_number"": 3}"
+            c2,2026-01-02 00:00:00,review,"{""rating"": 5}"
+            """,
+        )
+    )
+    entries = ws.stage_entries().table
+    c1 = entries[entries.person_id == "c1"].set_index("stage")["entered_at"].dt.day.to_dict()
+    assert c1 == {
+        "Awareness": 1,
+        "Engagement": 2,
+        "Subscribe": 3,
+        "Convert": 4,
+        "Excite": 5,
+        "Ascend": 6,
+        "Advocate": 8,
+        "Promote": 9,
+    }  # the 3-star review does not make an advocate; the NPS 10 does
+    c2 = entries[entries.person_id == "c2"]["stage"].tolist()
+    assert c2 == ["Awareness", "Ascend", "Advocate"]  # order 3 is Ascend, not Convert
+    table = ws.stages().table.set_index("stage")
+    assert table.loc["Ascend", "skipped_into"] == 1
+
+
+def test_four_stage_preset(open_workspace, write_file):
+    ws = open_workspace(jejak.Settings(journey="four-stage"))
+    ws.load(
+        write_file(
+            "fs.csv",
+            """
+            customer_id,ts,event,order_number
+            c1,2026-01-01 00:00:00,page_view,
+            c1,2026-01-02 00:00:00,review_read,
+            c1,2026-01-03 00:00:00,order,1
+            c1,2026-02-03 00:00:00,order,2
+            c2,2026-01-01 00:00:00,page_view,
+            """,
+        )
+    )
+    table = ws.stages().table
+    assert table["stage"].tolist() == ["Awareness", "Consideration", "Decision", "Loyalty"]
+    assert table["reached"].tolist() == [2, 1, 1, 1]
+    assert table["median_days_to_next"].tolist()[:3] == pytest.approx([1, 1, 31])
+
+
+def test_result_to_dict_is_json_ready(shop):
+    import json
+
+    data = shop.stages().to_dict()
+    text = json.dumps(data)
+    assert data["table"][0]["stage"] == "Visit"
+    assert data["table"][4]["conversion_to_next"] is None
+    assert data["meta"]["people"] == 4
+    assert data["meta"]["as_of"].startswith("2026-01-15")
+    assert {"from_stage": "Visit", "to_stage": "Buy", "people": 1} in data["flows"]
+    assert "NaN" not in text
