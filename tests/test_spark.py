@@ -49,7 +49,7 @@ def _on_spark(spark, ws: jejak.Workspace):
 
 def _assert_same_funnel(duck: stages.StageFunnel, other: stages.StageFunnel) -> None:
     pd.testing.assert_frame_equal(duck.table, other.table, check_dtype=False)
-    key = ["from_stage", "to_stage"]
+    key = [c for c in duck.flows.columns if c != "people"]
     pd.testing.assert_frame_equal(
         duck.flows.sort_values(key).reset_index(drop=True),
         other.flows.sort_values(key).reset_index(drop=True),
@@ -67,6 +67,9 @@ def test_hand_made_log_same_on_spark(spark, open_workspace, write_file):
     on_spark = stages.stage_funnel(_on_spark(spark, ws), journey)
     assert duck.table["reached"].tolist() == [5, 2, 3, 2, 0, 1, 1, 1]
     _assert_same_funnel(duck, on_spark)
+
+    by_channel = stages.stage_funnel(ws.events(), journey, by="event")
+    _assert_same_funnel(by_channel, stages.stage_funnel(_on_spark(spark, ws), journey, by="event"))
 
     entries = stages.entries(ws.events(), journey).to_pandas()
     spark_entries = stages.entries(_on_spark(spark, ws), journey).to_pandas()

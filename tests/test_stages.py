@@ -301,3 +301,45 @@ def test_result_to_dict_is_json_ready(shop):
     assert data["meta"]["as_of"].startswith("2026-01-15")
     assert {"from_stage": "Visit", "to_stage": "Buy", "people": 1} in data["flows"]
     assert "NaN" not in text
+
+
+def test_funnel_by_first_touch_channel(open_workspace, write_file):
+    ws = open_workspace(jejak.Settings(journey=SHOP))
+    ws.load(
+        write_file(
+            "channels.csv",
+            """
+            customer_id,ts,event,channel
+            c1,2026-01-01 00:00:00,page_view,ads
+            c1,2026-01-02 00:00:00,product_view,email
+            c2,2026-01-01 00:00:00,page_view,search
+            c2,2026-01-02 00:00:00,product_view,search
+            c2,2026-01-04 00:00:00,signup,search
+            c3,2026-01-01 00:00:00,page_view,
+            c4,2026-01-03 00:00:00,page_view,search
+            c4,2026-01-01 00:00:00,product_view,social
+            """,
+        )
+    )
+    funnel = ws.stages(by="channel")
+    table = funnel.table
+    assert funnel.meta["people"] == 4 and funnel.meta["by"] == "channel"
+    # groups by size, then name; c4's first touch is the earlier product_view on social
+    assert table["channel"].unique().tolist() == ["(none)", "ads", "search", "social"]
+    reached = table.pivot(index="channel", columns="stage", values="reached")
+    assert reached.loc["search", ["Visit", "Browse", "Signup"]].tolist() == [1, 1, 1]
+    assert reached.loc["ads", ["Visit", "Browse", "Signup"]].tolist() == [1, 1, 0]
+    assert reached.loc["(none)", ["Visit", "Browse"]].tolist() == [1, 0]
+    assert reached.loc["social", ["Visit", "Browse"]].tolist() == [1, 1]
+    search = table[table.channel == "search"].set_index("stage")
+    assert search.loc["Browse", "median_days_to_next"] == pytest.approx(2.0)
+    flows = funnel.flows
+    assert flows[flows.channel == "search"][
+        ["from_stage", "to_stage", "people"]
+    ].values.tolist() == [
+        ["Visit", "Browse", 1],
+        ["Browse", "Signup", 1],
+        ["Signup", "(stopped)", 1],
+    ]
+    with pytest.raises(jejak.JejakError, match="cannot split the funnel by 'ts'"):
+        ws.stages(by="ts")

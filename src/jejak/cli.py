@@ -89,6 +89,21 @@ def _print_table(frame, title: str) -> None:
     out.print(table)
 
 
+def _print_funnel(funnel) -> None:
+    from jejak.report.tables import funnel_table
+
+    by = funnel.meta.get("by")
+    if by is None:
+        _print_table(
+            funnel_table(funnel.table), f"{funnel.title}: {funnel.meta['people']:,} people"
+        )
+        return
+    for value, group in funnel.table.groupby(by, sort=False):
+        people = int(group["reached"].iloc[0]) if group["stage_index"].iloc[0] == 1 else None
+        size = f": {people:,} reached {group['stage'].iloc[0]}" if people is not None else ""
+        _print_table(funnel_table(group), f"{by} = {value}{size}")
+
+
 @app.command()
 def init(
     journey: Annotated[str, typer.Option(help=f"Journey preset: {', '.join(PRESETS)}.")] = (
@@ -152,13 +167,17 @@ def stages(
         Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    by: Annotated[
+        str | None,
+        typer.Option(help="One funnel per value of the first touchpoint's field, e.g. channel."),
+    ] = None,
 ) -> None:
     """The stage funnel, or (with --stuck) who has stalled in a stage.
 
-    Examples: jejak stages | jejak stages --stuck Subscribe --days 30 -o audience.csv
+    Examples: jejak stages --by channel | jejak stages --stuck Subscribe --days 30 -o audience.csv
     """
     with _open() as ws:
-        result = ws.stuck(stuck, days) if stuck else ws.stages()
+        result = ws.stuck(stuck, days) if stuck else ws.stages(by=by)
     if output:
         if output.suffix == ".json":
             output.write_text(json.dumps(result.to_dict(), indent=2), "utf-8")
@@ -175,11 +194,7 @@ def stages(
         if not output:
             _print_table(result.table.head(20), "First 20 (use -o to export all)")
     else:
-        from jejak.report.tables import funnel_table
-
-        _print_table(
-            funnel_table(result.table), f"{result.title}: {result.meta['people']:,} people"
-        )
+        _print_funnel(result)
 
 
 @app.command()
@@ -222,14 +237,11 @@ def demo(
     bar, report_progress = _progress()
     with bar:
         outcome = run_demo(directory, customers=customers, seed=seed, on_progress=report_progress)
-    from jejak.report.tables import funnel_table
-
-    funnel = outcome.funnel
     out.print(
         f"Simulated {outcome.people:,} people and {outcome.touchpoints:,} touchpoints"
         f" into {outcome.workspace}"
     )
-    _print_table(funnel_table(funnel.table), f"{funnel.title}: {funnel.meta['people']:,} people")
+    _print_funnel(outcome.funnel)
     out.print(f"Report: {outcome.report}\nPlanted truth: {outcome.truth}")
 
 

@@ -120,20 +120,20 @@ class StageFunnel(Result):
         return super().to_dict() | {"flows": records(self.flows)}
 
 
-def stage_funnel(events: ibis.Table, journey: Journey) -> StageFunnel:
-    """How many people reached each stage, moved on, and how long it took.
+BREAKDOWNS = ("channel", "source", "medium", "campaign", "context", "need", "event")
+NONE_LABEL = "(none)"
 
-    ``events`` are stitched touchpoints (with ``person_id``). Columns of ``table``:
-    stage, stage_index (1-based), reached (people), reached_share (of everyone, 0-1),
-    converted_to_next (people), conversion_to_next (0-1), moved_on (people),
-    median_days_to_next and p90_days_to_next (days), current (people whose furthest
-    stage this is), skipped_into (people who reached it without an earlier stage).
-    """
-    n = len(journey.stages)
-    wide = with_current_stage(stage_entries(events, journey), journey)
-    # one row of aggregates: small, so it comes into Python here
-    row = wide.aggregate(**_funnel_aggregates(wide, n)).to_pandas().iloc[0]
-    people = int(row["people"])
+
+def first_touch(events: ibis.Table, field: str) -> ibis.Table:
+    """Each person's ``field`` on their first touchpoint (ties broken by event_id)."""
+    order = ibis.row_number().over(group_by=events.person_id, order_by=[events.ts, events.event_id])
+    ranked = events.mutate(_order=order)
+    first = ranked.filter(ranked._order == 0)
+    return first.select("person_id", **{field: first[field].fill_null(NONE_LABEL)})
+
+
+def _stage_rows(row: pd.Series, journey: Journey) -> list[dict[str, Any]]:
+    n, people = len(journey.stages), int(row["people"])
     rows = []
     for i, stage in enumerate(journey.stages):
         reached = int(row[f"reached_{i}"])
@@ -156,29 +156,72 @@ def stage_funnel(events: ibis.Table, journey: Journey) -> StageFunnel:
                 "skipped_into": 0 if i == 0 else int(row[f"skipped_into_{i}"]),
             }
         )
-    table = pd.DataFrame(rows).astype({"converted_to_next": "Int64", "moved_on": "Int64"})
-    flow_rows = [
-        {
-            "from_stage": journey.stages[i].name,
-            "to_stage": journey.stages[j].name,
-            "people": int(row[f"flow_{i}_{j}"]),
-        }
-        for i in range(n)
-        for j in range(i + 1, n)
-        if int(row[f"flow_{i}_{j}"])
+    return rows
+
+
+def _flow_rows(row: pd.Series, journey: Journey) -> list[dict[str, Any]]:
+    names, n = journey.stage_names, len(journey.stages)
+    pairs = [(i, j, f"flow_{i}_{j}") for i in range(n) for j in range(i + 1, n)]
+    flows = [
+        {"from_stage": names[i], "to_stage": names[j], "people": int(row[key])}
+        for i, j, key in pairs
+        if int(row[key])
     ]
-    flow_rows += [
-        {
-            "from_stage": journey.stages[i].name,
-            "to_stage": STOPPED,
-            "people": int(row[f"current_{i}"]),
-        }
-        for i in range(n)
-        if int(row[f"current_{i}"])
+    stops = [(i, int(row[f"current_{i}"])) for i in range(n)]
+    return flows + [
+        {"from_stage": names[i], "to_stage": STOPPED, "people": count}
+        for i, count in stops
+        if count
     ]
-    flows = pd.DataFrame(flow_rows, columns=["from_stage", "to_stage", "people"])
-    meta = {"journey": journey.name, "people": people, "stages": journey.stage_names}
-    return StageFunnel(title=f"Stage funnel ({journey.name})", table=table, meta=meta, flows=flows)
+
+
+def stage_funnel(events: ibis.Table, journey: Journey, by: str | None = None) -> StageFunnel:
+    """How many people reached each stage, moved on, and how long it took.
+
+    ``events`` are stitched touchpoints (with ``person_id``). Columns of ``table``:
+    stage, stage_index (1-based), reached (people), reached_share (of everyone, 0-1),
+    converted_to_next (people), conversion_to_next (0-1), moved_on (people),
+    median_days_to_next and p90_days_to_next (days), current (people whose furthest
+    stage this is), skipped_into (people who reached it without an earlier stage).
+
+    ``by`` splits the funnel by a field of each person's first touchpoint (e.g.
+    ``channel``: the acquisition channel); the table and flows then start with that
+    column, one funnel per value, largest group first.
+    """
+    n = len(journey.stages)
+    wide = with_current_stage(stage_entries(events, journey), journey)
+    if by is not None:
+        if by not in BREAKDOWNS:
+            from jejak.errors import JejakError
+
+            raise JejakError(
+                f"cannot split the funnel by {by!r}; use one of {', '.join(BREAKDOWNS)}"
+            )
+        wide = wide.join(first_touch(events, by), "person_id")
+        grouped = wide.group_by(by).aggregate(**_funnel_aggregates(wide, n))
+    else:
+        grouped = wide.aggregate(**_funnel_aggregates(wide, n))
+    # one row of aggregates per group: small, so it comes into Python here
+    groups = grouped.to_pandas()
+    if by is not None:
+        groups = groups.sort_values(["people", by], ascending=[False, True])
+    tables, flows = [], []
+    for _, row in groups.iterrows():
+        label = {by: row[by]} if by is not None else {}
+        tables += [label | r for r in _stage_rows(row, journey)]
+        flows += [label | r for r in _flow_rows(row, journey)]
+    flow_columns = ([by] if by else []) + ["from_stage", "to_stage", "people"]
+    table = pd.DataFrame(tables).astype({"converted_to_next": "Int64", "moved_on": "Int64"})
+    meta = {
+        "journey": journey.name,
+        "people": int(groups["people"].sum()),
+        "stages": journey.stage_names,
+        "by": by,
+    }
+    title = f"Stage funnel ({journey.name})" + (f" by first-touch {by}" if by else "")
+    return StageFunnel(
+        title=title, table=table, meta=meta, flows=pd.DataFrame(flows, columns=flow_columns)
+    )
 
 
 def _float(value: Any) -> float:

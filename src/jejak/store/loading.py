@@ -118,8 +118,10 @@ def _stage_sql(source: str, mapping: Mapping) -> str:
 
 def _ts_sql(settings: Settings) -> str:
     """Parse ts_raw; naive times are read in the session zone (set to the workspace's)."""
+    # epoch_ms gives a naive timestamp; pin it to UTC or the session zone would shift it
     epoch = (
-        "CASE WHEN regexp_full_match(ts_raw, '\\d{13}') THEN epoch_ms(CAST(ts_raw AS BIGINT))"
+        "CASE WHEN regexp_full_match(ts_raw, '\\d{13}')"
+        " THEN timezone('UTC', epoch_ms(CAST(ts_raw AS BIGINT)))"
         " WHEN regexp_full_match(ts_raw, '\\d{9,10}') THEN to_timestamp(CAST(ts_raw AS BIGINT))"
         " END"
     )
@@ -201,6 +203,10 @@ def _say(path: Path, example: dict) -> str:
     return f"{path} row {example['row']:,}: '{example['field']}'{shown} {example['reason']}"
 
 
+def _rows(count: int) -> str:
+    return f"{count:,} valid row" + ("" if count == 1 else "s")
+
+
 def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     con.execute(
         f"COPY (SELECT _row AS row, _field AS field, _reason AS reason, * EXCLUDE"
@@ -262,10 +268,11 @@ def _store(
     if invalid:
         examples = _examples(con)
         if not skip_invalid:
-            more = f" (and {invalid - 1:,} more invalid rows)" if invalid > 1 else ""
+            plural = "s" if invalid > 2 else ""
+            more = f" (and {invalid - 1:,} more invalid row{plural})" if invalid > 1 else ""
             raise LoadError(
-                f"{_say(path, examples[0])}{more}. Nothing was stored ({total - invalid:,} valid"
-                " rows would have been); fix the file, or pass --skip-invalid to store the valid"
+                f"{_say(path, examples[0])}{more}. Nothing was stored ({_rows(total - invalid)}"
+                " would have been); fix the file, or pass --skip-invalid to store the valid"
                 " rows and write the rejected ones to a side file",
                 invalid_rows=invalid,
                 valid_rows=total - invalid,

@@ -11,13 +11,13 @@ import pandas as pd
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.result import Result
 from jejak.engine import duckdb as embedded
-from jejak.errors import LoadError, WorkspaceError
+from jejak.errors import WorkspaceError
 from jejak.model.config import Settings, load_settings
 from jejak.model.journey import Journey
 from jejak.model.touchpoint import FIELDS
 from jejak.store import identity, progress
+from jejak.store.identity_files import load_identity_file
 from jejak.store.loading import LoadSummary, load_file
-from jejak.store.sources import describe, reader
 
 SCHEMA_VERSION = 1
 
@@ -110,51 +110,7 @@ class Workspace:
 
     def load_identities(self, path: str | Path) -> int:
         """Store anonymous_id -> customer_id links from a mapping file; returns new links."""
-        path = Path(path)
-        if not path.exists():
-            raise LoadError(f"{path}: no such file; check the path")
-        source = reader(path, self.settings)
-        columns = describe(self.con, source, path)
-        wanted = {f: self.settings.columns.get(f, f) for f in ("anonymous_id", "customer_id")}
-        missing = [f"'{c}'" for c in wanted.values() if c not in columns]
-        if missing:
-            raise LoadError(
-                f"{path}: an identity mapping file needs columns anonymous_id and customer_id;"
-                f" missing {', '.join(missing)} (columns found: {', '.join(columns)})"
-            )
-        anon, cust = (
-            f"CAST(nullif(trim(\"{wanted[f]}\"), '') AS VARCHAR)"
-            for f in ("anonymous_id", "customer_id")
-        )
-        load_id = self._next_load_id()
-        before = self.con.execute("SELECT count(*) FROM identity_links").fetchall()[0][0]
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            bad = self.con.execute(
-                f"SELECT count(*) FROM {source} WHERE {anon} IS NULL OR {cust} IS NULL"
-            ).fetchall()[0][0]
-            if bad:
-                raise LoadError(
-                    f"{path}: {bad:,} rows lack anonymous_id or customer_id; nothing was stored;"
-                    " remove or fill those rows"
-                )
-            self.con.execute(
-                f"INSERT INTO identity_links SELECT DISTINCT {anon}, {cust}, {load_id}"
-                f" FROM {source} s WHERE NOT EXISTS (SELECT 1 FROM identity_links l"
-                f" WHERE l.anonymous_id = {anon} AND l.customer_id = {cust})"
-            )
-            added = (
-                self.con.execute("SELECT count(*) FROM identity_links").fetchall()[0][0] - before
-            )
-            self.con.execute(
-                "INSERT INTO loads VALUES (?, ?, now(), ?, ?, 0, 0, NULL)",
-                [load_id, str(path), added, added],
-            )
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        return added
+        return load_identity_file(self.con, path, self.settings, load_id=self._next_load_id())
 
     def loads(self) -> pd.DataFrame:
         """Every load so far: file, when, rows read, stored, rejected."""
@@ -174,9 +130,14 @@ class Workspace:
         return identity.stitched(self.touchpoints(), self._mapping())
 
     # -- analyses --------------------------------------------------------------------------
-    def stages(self, journey: Journey | None = None) -> stage_analyses.StageFunnel:
-        """The stage funnel: people per stage, conversion, time between stages, flows."""
-        funnel = stage_analyses.stage_funnel(self.events(), journey or self.journey)
+    def stages(
+        self, journey: Journey | None = None, *, by: str | None = None
+    ) -> stage_analyses.StageFunnel:
+        """The stage funnel: people per stage, conversion, time between stages, flows.
+
+        ``by="channel"`` gives one funnel per acquisition (first-touch) channel.
+        """
+        funnel = stage_analyses.stage_funnel(self.events(), journey or self.journey, by=by)
         funnel.meta["as_of"] = self.as_of()
         return funnel
 

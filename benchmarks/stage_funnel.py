@@ -1,0 +1,110 @@
+"""Benchmark: loading touchpoints and the stage funnel, against a plain DuckDB baseline.
+
+Prints a table; not a test. For each size the simulated shop is written as CSV,
+loaded into a fresh workspace (streamed through DuckDB), then the stage funnel
+is computed. The baseline, measured in the same run on the same workspace, is a
+plain DuckDB scan-and-sort of the columns the stage engine reads.
+
+    python benchmarks/stage_funnel.py                 # 1M and 10M events
+    python benchmarks/stage_funnel.py --events 200000 # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import time
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+from rich.console import Console
+from rich.table import Table
+
+from jejak.simulate import simulate_shop
+from jejak.store.workspace import Workspace
+
+BASELINE_SQL = (
+    "CREATE OR REPLACE TEMP TABLE _baseline AS SELECT customer_id, anonymous_id, ts, event,"
+    " properties FROM touchpoints ORDER BY customer_id, anonymous_id, ts"
+)
+
+
+def timed(work, repeat: int = 3) -> float:
+    """Median wall time of ``repeat`` runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def people_for(events: int, per_person: float) -> int:
+    return max(100, round(events / per_person))
+
+
+def run(events: int, data_dir: Path, console: Console) -> dict:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # the simulator makes about this many touchpoints per person by default
+    probe = simulate_shop(customers=2_000, seed=1).touchpoints.num_rows / 2_000
+    customers = people_for(events, probe)
+    csv_path = data_dir / f"touchpoints_{events}.csv"
+    start = time.perf_counter()
+    shop = simulate_shop(customers=customers, seed=11)
+    simulate_s = time.perf_counter() - start
+    pacsv.write_csv(shop.touchpoints, csv_path)
+    rows = shop.touchpoints.num_rows
+    del shop
+    console.log(f"{rows:,} events from {customers:,} people simulated in {simulate_s:.1f} s")
+
+    ws_path = data_dir / f"bench_{events}.duckdb"
+    ws_path.unlink(missing_ok=True)
+    with Workspace(ws_path) as ws:
+        start = time.perf_counter()
+        ws.load(csv_path)
+        load_s = time.perf_counter() - start
+        baseline_s = timed(lambda: ws.con.execute(BASELINE_SQL))
+        funnel_s = timed(ws.stages)
+    ws_path.unlink(missing_ok=True)
+    csv_path.unlink(missing_ok=True)
+    return {
+        "events": rows,
+        "people": customers,
+        "load_s": load_s,
+        "baseline_s": baseline_s,
+        "funnel_s": funnel_s,
+        "max_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--data-dir", type=Path, default=Path("bench-data"))
+    args = parser.parse_args()
+    console = Console()
+    results = [run(n, args.data_dir, console) for n in args.events]
+
+    table = Table(title="Load and stage funnel (median of 3 for baseline and funnel)")
+    for name in ("events", "people", "load s", "load events/s", "baseline s", "funnel s",
+                 "funnel events/s", "funnel / baseline", "max RSS GB"):
+        table.add_column(name, justify="right")
+    for r in results:
+        table.add_row(
+            f"{r['events']:,}",
+            f"{r['people']:,}",
+            f"{r['load_s']:.1f}",
+            f"{r['events'] / r['load_s']:,.0f}",
+            f"{r['baseline_s']:.2f}",
+            f"{r['funnel_s']:.2f}",
+            f"{r['events'] / r['funnel_s']:,.0f}",
+            f"{r['funnel_s'] / r['baseline_s']:.2f}x",
+            f"{r['max_rss_gb']:.1f}",
+        )
+    console.print(table)
+    console.print("Target: stage funnel within 3x of the baseline (scan and sort of the same columns).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Loading identity mapping files: rows of anonymous_id -> customer_id, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from jejak.errors import LoadError
+from jejak.model.config import Settings
+from jejak.store.sources import describe, ident, reader
+
+LINKS = "_jejak_links"
+
+
+def load_identity_file(
+    con: duckdb.DuckDBPyConnection, path: str | Path, settings: Settings, *, load_id: int
+) -> int:
+    """Store the file's links in ``identity_links``; returns how many were new."""
+    path = Path(path)
+    if not path.exists():
+        raise LoadError(f"{path}: no such file; check the path")
+    source = reader(path, settings)
+    columns = describe(con, source, path)
+    wanted = {f: settings.columns.get(f, f) for f in ("anonymous_id", "customer_id")}
+    missing = [f"'{c}'" for c in wanted.values() if c not in columns]
+    if missing:
+        raise LoadError(
+            f"{path}: an identity mapping file needs columns anonymous_id and customer_id;"
+            f" missing {', '.join(missing)} (columns found: {', '.join(columns)})"
+        )
+    anon, cust = (
+        f"nullif(trim(CAST({ident(wanted[f])} AS VARCHAR)), '')"
+        for f in ("anonymous_id", "customer_id")
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {LINKS} AS"
+        f" SELECT {anon} AS anonymous_id, {cust} AS customer_id FROM {source}"
+    )
+    try:
+        return _store_links(con, path, load_id)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {LINKS}")
+
+
+def _store_links(con: duckdb.DuckDBPyConnection, path: Path, load_id: int) -> int:
+    rows, bad = con.execute(
+        f"SELECT count(*), count(*) FILTER (anonymous_id IS NULL OR customer_id IS NULL)"
+        f" FROM {LINKS}"
+    ).fetchall()[0]
+    if bad:
+        row, field = con.execute(
+            f"SELECT rowid + 1, CASE WHEN anonymous_id IS NULL THEN 'anonymous_id'"
+            f" ELSE 'customer_id' END FROM {LINKS}"
+            f" WHERE anonymous_id IS NULL OR customer_id IS NULL ORDER BY rowid LIMIT 1"
+        ).fetchall()[0]
+        more = f" (and {bad - 1:,} more such rows)" if bad > 1 else ""
+        raise LoadError(
+            f"{path} row {row:,}: '{field}' is empty{more}; every row links an anonymous_id to a"
+            " customer_id. Nothing was stored; fill or remove those rows",
+            invalid_rows=bad,
+            valid_rows=rows - bad,
+        )
+    before = con.execute("SELECT count(*) FROM identity_links").fetchall()[0][0]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"INSERT INTO identity_links SELECT DISTINCT anonymous_id, customer_id, {load_id}"
+            f" FROM {LINKS} s WHERE NOT EXISTS (SELECT 1 FROM identity_links l"
+            f" WHERE l.anonymous_id = s.anonymous_id AND l.customer_id = s.customer_id)"
+        )
+        added = con.execute("SELECT count(*) FROM identity_links").fetchall()[0][0] - before
+        con.execute(
+            "INSERT INTO loads VALUES (?, ?, now(), ?, ?, 0, 0, NULL)",
+            [load_id, str(path), rows, added],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return added
