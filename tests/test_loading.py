@@ -907,3 +907,20 @@ def test_load_identities_records_rows_read(open_workspace, write_file):
 
     loads = ws.loads()
     assert loads[["rows_read", "rows_stored"]].values.tolist() == [[2, 2], [2, 0]]
+
+
+def test_row_with_an_unquoted_delimiter_is_named(open_workspace, write_file):
+    ws = open_workspace()
+    path = write_file(
+        "ragged.csv",
+        """
+        customer_id,ts,event,properties
+        c1,2026-01-01 00:00:00,page_view,
+        c2,2026-01-01 00:00:00,page_view,[1,2]
+        """,
+    )
+    with pytest.raises(LoadError) as caught:
+        ws.load(path)
+    assert str(caught.value).startswith(f"{path} row 2: has 5 fields but the header has 4;")
+    assert "quote values that contain the delimiter" in str(caught.value)
+    assert ws.count() == 0

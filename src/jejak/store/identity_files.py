@@ -21,7 +21,7 @@ def load_identity_file(
     if not path.exists():
         raise LoadError(f"{path}: no such file; check the path")
     source = reader(path, settings)
-    columns = describe(con, source, path)
+    columns = describe(con, source, path, settings.encoding)
     wanted = {f: settings.columns.get(f, f) for f in ("anonymous_id", "customer_id")}
     missing = [f"'{c}'" for c in wanted.values() if c not in columns]
     if missing:

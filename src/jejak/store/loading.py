@@ -232,7 +232,7 @@ def load_file(
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs a header row and touchpoints")
     source = reader(path, settings)
-    mapping = map_columns(describe(con, source, path), settings, path)
+    mapping = map_columns(describe(con, source, path, settings.encoding), settings, path)
     try:
         progress.run(con, _stage_sql(source, mapping), f"reading {path.name}", on_progress)
         con.execute(f"SET TimeZone = {quote(settings.timezone)}")

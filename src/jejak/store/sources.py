@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,13 +71,54 @@ class Mapping:
     types: dict[str, str]  # source column -> DuckDB type
 
 
-def describe(con: duckdb.DuckDBPyConnection, source: str, path: Path) -> dict[str, str]:
+def describe(
+    con: duckdb.DuckDBPyConnection, source: str, path: Path, encoding: str = "utf-8"
+) -> dict[str, str]:
     """Source column names and types; a LoadError for unreadable files."""
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
     except duckdb.Error as exc:
         raise LoadError(explain_read_error(path, exc)) from None
-    return {name: dtype for name, dtype, *_ in rows}
+    columns = {name: dtype for name, dtype, *_ in rows}
+    if file_format(path) == "csv":
+        _check_header_was_read(path, list(columns), encoding)
+    return columns
+
+
+def _check_header_was_read(path: Path, columns: list[str], encoding: str) -> None:
+    """When DuckDB's columns are not the file's header, a row has extra fields: name it.
+
+    DuckDB's dialect sniffer gives up on files whose rows disagree on their number of
+    fields and reads them oddly; the user needs the row, not the oddity.
+    """
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        encoding = "utf-8-sig"  # DuckDB skips a byte-order mark; so must we
+    with opener(path, "rt", encoding=encoding, errors="replace", newline="") as handle:
+        first = handle.readline().rstrip("\r\n")
+    delimiter = max(("\t", ",", ";", "|"), key=first.count)
+    header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
+    if header == [c.strip() for c in columns]:
+        return
+    ragged = _ragged_record(path, delimiter, encoding)
+    if ragged:
+        record, expected, found = ragged
+        raise LoadError(
+            f"{path} row {record:,}: has {found} fields but the header has {expected};"
+            ' quote values that contain the delimiter ("[1,2]") or remove the extra fields'
+        )
+
+
+def _ragged_record(path: Path, delimiter: str, encoding: str) -> tuple[int, int, int] | None:
+    """The first data row whose field count differs from the header's (streamed)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding=encoding, errors="replace", newline="") as handle:
+        reader_ = csv.reader(handle, delimiter=delimiter)
+        header = next(reader_, [])
+        for record, fields in enumerate(reader_, start=1):
+            if fields and len(fields) != len(header):
+                return record, len(header), len(fields)
+    return None
 
 
 def explain_read_error(path: Path, exc: Exception) -> str:
