@@ -87,8 +87,17 @@ def main() -> None:
     results = [run(n, args.data_dir, console) for n in args.events]
 
     table = Table(title="Load and stage funnel (median of 3 for baseline and funnel)")
-    for name in ("events", "people", "load s", "load events/s", "baseline s", "funnel s",
-                 "funnel events/s", "funnel / baseline", "max RSS GB"):
+    for name in (
+        "events",
+        "people",
+        "load s",
+        "load events/s",
+        "baseline s",
+        "funnel s",
+        "funnel events/s",
+        "funnel / baseline",
+        "max RSS GB",
+    ):
         table.add_column(name, justify="right")
     for r in results:
         table.add_row(
@@ -103,7 +112,9 @@ def main() -> None:
             f"{r['max_rss_gb']:.1f}",
         )
     console.print(table)
-    console.print("Target: stage funnel within 3x of the baseline (scan and sort of the same columns).")
+    console.print(
+        "Target: stage funnel within 3x of the baseline (scan and sort of the same columns)."
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def local_session(app_name: str = "jejak", cores: int = 2) -> Any:
 def touchpoints(session: Any, source: Any, name: str = "jejak_touchpoints") -> ibis.Table:
     """Touchpoints in Spark as an Ibis table.
 
-    ``source`` is a Spark DataFrame, the name of a Spark table, or a pandas/pyarrow
+    ``source`` is a Spark DataFrame, the name of a Spark table, or a pyarrow/pandas
     table (copied into Spark, for tests and small data).
     """
     if isinstance(source, str):
@@ -47,7 +47,11 @@ def touchpoints(session: Any, source: Any, name: str = "jejak_touchpoints") -> i
     elif hasattr(source, "createOrReplaceTempView"):
         frame = source
     else:
-        pandas_frame = source.to_pandas() if hasattr(source, "to_pandas") else source
-        frame = session.createDataFrame(pandas_frame)
+        import pyarrow as pa
+
+        if not isinstance(source, pa.Table):
+            source = pa.Table.from_pandas(source, preserve_index=False)
+        # from Arrow, so that even an empty table keeps its schema
+        frame = session.createDataFrame(source)
     frame.createOrReplaceTempView(name)
     return ibis.pyspark.connect(session).table(name)

@@ -1,0 +1,123 @@
+"""Latent journeys: when (if ever) each person enters each stage, before anything is observed.
+
+This is the hidden truth the touchpoints are emitted from. Keeping it separate from the
+emitters means every emitter reads the same entry times, so the planted stage entries stay
+exact however much noise is added around them.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from jejak.simulate.shop import STAGES, STEPS, ShopPlan
+
+DAY = 86_400
+NEVER = np.iinfo(np.int64).max // 4
+"""Entry time of a stage never reached; far past any horizon and safe to add to."""
+
+AWARENESS, ENGAGEMENT, SUBSCRIBE, CONVERT, EXCITE, ASCEND, ADVOCATE, PROMOTE = range(len(STAGES))
+
+
+def stream(seed: int, name: str) -> np.random.Generator:
+    """An independent random stream per purpose, so adding a behaviour changes no other one."""
+    return np.random.default_rng([int(seed), zlib.crc32(name.encode())])
+
+
+@dataclass(frozen=True)
+class Journeys:
+    """Per-person latent state; times are int64 seconds since the period start."""
+
+    plan: ShopPlan
+    channel: np.ndarray
+    """Acquisition channel, an index into ``plan.channels``."""
+    entry: np.ndarray
+    """(people, stages) latent entry times; ``NEVER`` where the stage is not reached."""
+    guest: np.ndarray
+    """Skipped Subscribe: no sign-up event, identified at the first order instead."""
+    customer_number: np.ndarray
+    """Number behind the customer id; a permutation so ids cannot be joined by position."""
+    referrer: np.ndarray
+    """Person index of the promoter who referred this person, or -1."""
+
+    @property
+    def people(self) -> int:
+        return int(self.channel.shape[0])
+
+    @property
+    def horizon(self) -> int:
+        return self.plan.horizon_seconds
+
+    @property
+    def acquired(self) -> np.ndarray:
+        return self.entry[:, AWARENESS]
+
+    @property
+    def latent_stage(self) -> np.ndarray:
+        """Deepest stage reached latently (ignoring the period end)."""
+        return ((self.entry < NEVER).sum(axis=1) - 1).astype(np.int8)
+
+    def observed(self, stage: int) -> np.ndarray:
+        """Who has a touchpoint matching ``stage`` inside the period (guests never Subscribe)."""
+        seen = self.entry[:, stage] < self.horizon
+        return seen & ~self.guest if stage == SUBSCRIBE else seen
+
+    @property
+    def identify(self) -> np.ndarray:
+        """When the customer id first appears: sign-up, or the first order for guests."""
+        return np.where(self.guest, self.entry[:, CONVERT], self.entry[:, SUBSCRIBE])
+
+    @property
+    def subscribed(self) -> np.ndarray:
+        """Signed up within the period: these receive newsletters."""
+        return self.observed(SUBSCRIBE)
+
+
+def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
+    """Draw channels, stage advances and delays for ``people`` people, fully vectorised."""
+    if people < 1:
+        raise ValueError("simulate at least one person")
+    channels = plan.channels
+    shares = np.array([plan.channel_shares[c] for c in channels])
+    channel = stream(seed, "channel").choice(len(channels), size=people, p=shares / shares.sum())
+    channel = channel.astype(np.int8)
+    acquired = stream(seed, "acquired").integers(0, plan.acquisition_seconds, size=people)
+
+    advance = np.array([plan.advance[c] for c in channels])  # (channels, steps)
+    steps = stream(seed, "advance").random((people, STEPS)) < advance[channel]
+    reached = np.logical_and.accumulate(steps, axis=1)  # failing a step stops the journey
+
+    # At least one second per step keeps entry times strictly increasing after rounding.
+    means = np.asarray(plan.delay_days) * DAY
+    delays = stream(seed, "delays").exponential(1.0, (people, STEPS)) * means
+    delays = np.floor(delays).astype(np.int64) + 1
+    entry = np.empty((people, len(STAGES)), dtype=np.int64)
+    entry[:, 0] = acquired
+    entry[:, 1:] = np.where(reached, acquired[:, None] + np.cumsum(delays, axis=1), NEVER)
+
+    guest = stream(seed, "guest").random(people) < plan.skip_subscribe
+    guest &= entry[:, SUBSCRIBE] < NEVER  # only people who got that far can skip it
+    customer_number = stream(seed, "customer_number").permutation(people).astype(np.int64)
+    referrer = _link_referrers(plan, channel, entry, stream(seed, "referrer"))
+    return Journeys(plan, channel, entry, guest, customer_number, referrer)
+
+
+def _link_referrers(
+    plan: ShopPlan, channel: np.ndarray, entry: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Tie referral arrivals to a promoter who had already entered Promote when they arrived."""
+    referrer = np.full(channel.shape[0], -1, dtype=np.int64)
+    if "referral" not in plan.channels:
+        return referrer
+    promote = entry[:, PROMOTE]
+    promoters = np.flatnonzero(promote < plan.horizon_seconds)
+    promoters = promoters[np.argsort(promote[promoters], kind="stable")]
+    referred = np.flatnonzero(channel == plan.channels.index("referral"))
+    referred = referred[rng.random(referred.shape[0]) < plan.referral_link_rate]
+    available = np.searchsorted(promote[promoters], entry[referred, AWARENESS], side="left")
+    pick = np.floor(rng.random(referred.shape[0]) * available).astype(np.int64)
+    has = available > 0
+    referrer[referred[has]] = promoters[pick[has]]
+    return referrer

@@ -1,0 +1,210 @@
+"""The planted parameters of the demo shop: what a correct analysis must recover.
+
+Every behaviour the simulator plants is a field here, so a test or benchmark can vary one
+knob with ``dataclasses.replace`` and know exactly what the data should show. A new behaviour
+(campaigns, fatigue, ...) is a new field plus a new emitter, never a change to existing ones.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime
+from itertools import pairwise
+from typing import Any
+
+STAGES: tuple[str, ...] = (
+    "Awareness",
+    "Engagement",
+    "Subscribe",
+    "Convert",
+    "Excite",
+    "Ascend",
+    "Advocate",
+    "Promote",
+)
+"""The value-journey stages, in order; the plan's per-step numbers follow this order."""
+
+STEPS = len(STAGES) - 1
+TRANSITIONS: tuple[str, ...] = tuple(f"{a}->{b}" for a, b in pairwise(STAGES))
+
+DEFAULT_SHARES: dict[str, float] = {
+    "search": 0.30,
+    "social": 0.25,
+    "ads": 0.20,
+    "direct": 0.15,
+    "referral": 0.10,
+}
+
+# P(advance from stage k to k+1) per acquisition channel, k = Awareness .. Advocate.
+# Channels differ on purpose (ads engage and subscribe worst, referrals best) so that a
+# per-channel funnel has something real to find.
+DEFAULT_ADVANCE: dict[str, tuple[float, ...]] = {
+    "search": (0.55, 0.60, 0.45, 0.70, 0.50, 0.45, 0.35),
+    "social": (0.65, 0.45, 0.35, 0.60, 0.40, 0.50, 0.45),
+    "ads": (0.40, 0.35, 0.40, 0.55, 0.35, 0.35, 0.30),
+    "direct": (0.50, 0.55, 0.50, 0.65, 0.55, 0.40, 0.30),
+    "referral": (0.75, 0.65, 0.55, 0.80, 0.60, 0.60, 0.50),
+}
+
+
+@dataclass(frozen=True)
+class ShopPlan:
+    """Everything the demo shop plants; defaults give ~20 touchpoints per person.
+
+    Mapping fields are copied on construction; treat them as read-only and use
+    ``dataclasses.replace`` to derive a variant plan.
+    """
+
+    # --- the period -------------------------------------------------------------------------
+    start: date = date(2025, 1, 1)  # a whole past year, whatever day the demo runs
+    """First day of the simulated period (midnight UTC); an ISO string is accepted."""
+    period_days: int = 365
+    acquisition_share: float = 0.6
+    """People arrive uniformly over this first share of the period, leaving time to progress."""
+
+    # --- the latent journey -----------------------------------------------------------------
+    channel_shares: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SHARES))
+    advance: dict[str, tuple[float, ...]] = field(default_factory=lambda: dict(DEFAULT_ADVANCE))
+    skip_subscribe: float = 0.15
+    """Share of Engagement->Subscribe advancers who buy as guests and never sign up."""
+    delay_days: tuple[float, ...] = (2.0, 5.0, 7.0, 3.0, 20.0, 15.0, 10.0)
+    """Mean (exponential) days from entering stage k to entering k+1."""
+
+    # --- touchpoint behaviour (noise around the planted stage entries) -------------------------
+    browse_per_person: float = 3.0
+    """Mean number of anonymous page/product/review views after the first touch."""
+    browse_gap_days: float = 4.0
+    """Mean delay of those views after the first touch (they stop at identification)."""
+    engagement_per_week: float = 0.45
+    """Mean rate of further engagement events once a person has entered Engagement."""
+    engagement_shape: float = 0.7
+    """Gamma shape of the per-person engagement rate: a few fans, many occasional readers."""
+    return_channel_shares: dict[str, float] = field(
+        default_factory=lambda: {"direct": 0.45, "search": 0.30, "social": 0.25}
+    )
+    """How people come back after their first touch (their acquisition channel is only first)."""
+    email_share_after_subscribe: float = 0.3
+    """Share of a subscriber's later engagement that arrives through the newsletter."""
+    email_every_days: float = 7.0
+    email_open_rate: float = 0.20
+    email_click_rate: float = 0.15
+    """Clicks per open, so ~3% of sent emails are clicked."""
+    email_campaigns: tuple[str, ...] = ("weekly-tips", "weekly-tips", "weekly-tips", "flash-sale")
+    """Campaign of send j is ``email_campaigns[j % len]``."""
+    ad_campaigns: tuple[str, ...] = ("brand-awareness", "flash-sale", "retargeting")
+    anonymous_after_identify: float = 0.3
+    """Share of on-device touchpoints that still carry the anonymous id after identification."""
+
+    # --- money --------------------------------------------------------------------------------
+    currency: str = "IDR"
+    entry_price: tuple[int, int] = (49_000, 99_000)
+    """Uniform price range of the entry-point offer (first order), in whole thousands."""
+    core_price_median: float = 350_000.0
+    core_price_spread: float = 0.6
+    """Log-normal sigma of core-offer orders (second and later)."""
+    repeat_order_days: float = 45.0
+    """Mean gap between further orders of people who ascended."""
+
+    # --- feedback and referrals -----------------------------------------------------------------
+    advocate_review_share: float = 0.6
+    """Advocates speak up by review (rating 4-5) this often, otherwise by NPS (9-10)."""
+    feedback_rate: float = 0.3
+    """Share of converted non-advocates who leave a lukewarm review (<=3) or NPS (<=8)."""
+    referral_link_rate: float = 0.6
+    """Share of referral-acquired people whose first touch names an earlier promoter."""
+
+    def __post_init__(self) -> None:
+        shares = {str(k): float(v) for k, v in dict(self.channel_shares).items()}
+        advance = {str(k): tuple(float(p) for p in v) for k, v in dict(self.advance).items()}
+        returns = {str(k): float(v) for k, v in dict(self.return_channel_shares).items()}
+        object.__setattr__(self, "channel_shares", shares)
+        object.__setattr__(self, "advance", advance)
+        object.__setattr__(self, "return_channel_shares", returns)
+        object.__setattr__(self, "delay_days", tuple(float(d) for d in self.delay_days))
+        for name in ("entry_price", "email_campaigns", "ad_campaigns"):  # lists from JSON
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if isinstance(self.start, str):
+            object.__setattr__(self, "start", date.fromisoformat(self.start))
+        self._validate()
+
+    def _validate(self) -> None:
+        def check(ok: bool, message: str) -> None:
+            if not ok:
+                raise ValueError(f"ShopPlan: {message}")
+
+        for name, dist in (("channel_shares", self.channel_shares),):
+            check(bool(dist), f"{name} is empty; give at least one channel")
+            check(all(v >= 0 for v in dist.values()), f"{name} has a negative share")
+            check(math.isclose(sum(dist.values()), 1.0, abs_tol=1e-6), f"{name} must sum to 1")
+        returns = self.return_channel_shares
+        check(bool(returns) and all(v >= 0 for v in returns.values()), "bad return shares")
+        check(math.isclose(sum(returns.values()), 1.0, abs_tol=1e-6), "return shares sum != 1")
+        check(
+            set(self.advance) == set(self.channel_shares),
+            "advance must have exactly one entry per channel in channel_shares",
+        )
+        for channel, probs in self.advance.items():
+            check(len(probs) == STEPS, f"advance[{channel!r}] needs {STEPS} probabilities")
+            check(all(0 <= p <= 1 for p in probs), f"advance[{channel!r}] must be in [0, 1]")
+        check(len(self.delay_days) == STEPS, f"delay_days needs {STEPS} means")
+        check(all(d > 0 for d in self.delay_days), "delay_days must be positive")
+        check(0 <= self.skip_subscribe < 1, "skip_subscribe must be in [0, 1)")
+        check(self.period_days >= 1, "period_days must be at least 1")
+        check(0 < self.acquisition_share <= 1, "acquisition_share must be in (0, 1]")
+        for name in ("email_open_rate", "email_click_rate", "email_share_after_subscribe"):
+            check(0 <= getattr(self, name) <= 1, f"{name} must be in [0, 1]")
+        for name in ("anonymous_after_identify", "advocate_review_share", "feedback_rate"):
+            check(0 <= getattr(self, name) <= 1, f"{name} must be in [0, 1]")
+        check(0 <= self.referral_link_rate <= 1, "referral_link_rate must be in [0, 1]")
+        for name in ("browse_per_person", "engagement_per_week"):
+            check(getattr(self, name) >= 0, f"{name} must not be negative")
+        for name in ("browse_gap_days", "email_every_days", "repeat_order_days"):
+            check(getattr(self, name) > 0, f"{name} must be positive")
+        check(self.engagement_shape > 0, "engagement_shape must be positive")
+        check(0 < self.entry_price[0] <= self.entry_price[1], "entry_price is (low, high) > 0")
+        check(self.core_price_median > 0 and self.core_price_spread >= 0, "bad core price")
+        check(bool(self.email_campaigns) and bool(self.ad_campaigns), "campaign lists are empty")
+
+    # --- derived --------------------------------------------------------------------------------
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Acquisition channels in the plan's order (codes in the latent journeys index this)."""
+        return tuple(self.channel_shares)
+
+    @property
+    def horizon_seconds(self) -> int:
+        """Length of the period; touchpoints at or after it are never emitted."""
+        return int(self.period_days * 86_400)
+
+    @property
+    def acquisition_seconds(self) -> int:
+        return max(1, round(self.acquisition_share * self.horizon_seconds))
+
+    @property
+    def start_datetime(self) -> datetime:
+        return datetime(self.start.year, self.start.month, self.start.day, tzinfo=UTC)
+
+    @property
+    def end_datetime(self) -> datetime:
+        return datetime.fromtimestamp(
+            self.start_datetime.timestamp() + self.horizon_seconds, tz=UTC
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every parameter as plain JSON types (the truth's ``plan``; ``ShopPlan(**d)`` works)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, dict):
+                value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    def __hash__(self) -> int:  # dict fields would make the generated hash fail
+        return hash(json.dumps(self.to_dict(), sort_keys=True))

@@ -1,0 +1,112 @@
+"""The stage engine recovers what the demo shop planted.
+
+The simulator's ground truth says, per acquisition channel, how many people it let
+reach each stage and the expected conversion between stages. jejak reads only the
+touchpoints, through loading, identity stitching and the value-journey preset.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+import jejak
+from jejak.simulate import simulate_shop
+
+TOLERANCE = 0.02  # the issue's bar: within 2 percentage points
+
+
+@pytest.fixture(scope="module")
+def shop_funnel(tmp_path_factory):
+    """A 100k-person shop (about 2.5M touchpoints), loaded and split by acquisition channel."""
+    directory = tmp_path_factory.mktemp("shop")
+    shop = simulate_shop(customers=100_000, seed=7)
+    files = shop.write(directory)
+    with jejak.Workspace(directory / "shop.duckdb") as ws:
+        ws.load(files["touchpoints"])
+        by_channel = ws.stages(by="channel")
+        overall = ws.stages()
+        entries = ws.stage_entries().table
+    return shop, by_channel, overall, entries
+
+
+def test_reach_per_channel_is_exactly_what_was_planted(shop_funnel):
+    truth, by_channel = shop_funnel[0].truth, shop_funnel[1]
+    table = by_channel.table
+    for stage, per_channel in truth["realised"]["observed_reach"].items():
+        for channel, planted in per_channel.items():
+            row = table[(table.channel == channel) & (table.stage == stage)]
+            measured = int(row["reached"].iloc[0]) if len(row) else 0
+            assert measured == planted, (stage, channel)
+
+
+def test_conversion_per_channel_within_two_points(shop_funnel):
+    truth, by_channel = shop_funnel[0].truth, shop_funnel[1]
+    table = by_channel.table.set_index(["channel", "stage"])
+    checked = 0
+    for channel, transitions in truth["expected_conversion"].items():
+        for transition, expected in transitions.items():
+            start = transition.split("->")[0]
+            reached = int(table.loc[(channel, start), "reached"])
+            measured = table.loc[(channel, start), "conversion_to_next"]
+            standard_error = math.sqrt(expected * (1 - expected) / reached)
+            # 2 points where the sample can show it (3 standard errors fit within 2 points);
+            # for the smallest cells, within 3 standard errors
+            assert abs(measured - expected) <= max(TOLERANCE, 3 * standard_error), (
+                channel,
+                transition,
+                measured,
+                expected,
+                reached,
+            )
+            checked += standard_error * 3 <= TOLERANCE
+    assert checked >= 12  # the larger cells (early stages, big channels) are held to 2 points
+
+
+def test_pooled_conversion_within_two_points(shop_funnel):
+    truth, overall = shop_funnel[0].truth, shop_funnel[2]
+    table = overall.table.set_index("stage")
+    for transition, expected in truth["expected_conversion_all"].items():
+        start = transition.split("->")[0]
+        assert table.loc[start, "conversion_to_next"] == pytest.approx(expected, abs=TOLERANCE)
+
+
+def test_median_days_between_stages(shop_funnel):
+    truth, overall = shop_funnel[0].truth, shop_funnel[2]
+    table = overall.table.set_index("stage")
+    for transition, planted in truth["median_delay_days"].items():
+        start = transition.split("->")[0]
+        assert table.loc[start, "median_days_to_next"] == pytest.approx(planted, rel=0.1), (
+            transition
+        )
+
+
+def test_every_entry_time_is_the_planted_one(shop_funnel):
+    shop, entries = shop_funnel[0], shop_funnel[3]
+    people = shop.people().to_pandas()
+    people["person_id"] = people["customer_id"].fillna("anon:" + people["anonymous_id"])
+    planted = {
+        (person, stage): at
+        for stage in shop.truth["stages"]
+        for person, at in zip(people.person_id, people[f"{stage.lower()}_at"], strict=True)
+        if not pd.isna(at)
+    }
+    measured = {
+        (p, s): t
+        for p, s, t in entries[["person_id", "stage", "entered_at"]].itertuples(index=False)
+    }
+    assert len(measured) == len(planted)
+    assert measured == planted
+
+
+def test_skipped_subscribe_counted(shop_funnel):
+    shop, overall = shop_funnel[0], shop_funnel[2]
+    people = shop.people().to_pandas()
+    table = overall.table.set_index("stage")
+    # guests buy without a Subscribe touchpoint; nobody else skips a stage
+    for stage in ("Convert", "Excite", "Ascend", "Advocate", "Promote"):
+        guests = int((people.guest & people[f"{stage.lower()}_at"].notna()).sum())
+        assert table.loc[stage, "skipped_into"] == guests, stage
+    assert table.loc["Subscribe", "skipped_into"] == 0
