@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--data-dir", type=Path, default=Path("bench-data"))
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)
     results = [run(n, args.data_dir, console) for n in args.events]
 
     table = Table(title="Load and stage funnel (median of 3 for baseline and funnel)")

@@ -39,3 +39,35 @@ def open_workspace(tmp_path: Path):
     yield make
     for ws in opened:
         ws.close()
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """One local Spark session for the whole run (it takes seconds to start)."""
+    from jejak.engine.spark import local_session
+
+    session = local_session("jejak-tests", cores=1)
+    yield session
+    session.stop()
+
+
+@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def on_engine(request):
+    """Runs a test on each engine: give it a workspace, get back what to analyse.
+
+    On DuckDB that is the workspace itself; on Spark, the workspace's touchpoints and
+    identity links copied into a local Spark session, analysed by the same code.
+    """
+    if request.param == "duckdb":
+        return lambda ws: ws
+    session = request.getfixturevalue("spark_session")
+
+    def on_spark(ws: jejak.Workspace) -> jejak.SparkSource:
+        return jejak.on_spark(
+            session,
+            ws.touchpoints().to_pyarrow(),
+            ws.identity_links().to_pyarrow(),
+            settings=ws.settings,
+        )
+
+    return on_spark

@@ -303,7 +303,7 @@ def test_mapping_an_unknown_field_in_settings_is_a_config_error():
     with pytest.raises(ConfigError) as caught:
         jejak.parse_settings("timezone: UTC\ncolumns:\n  user_id: user\n", "jejak.yaml")
     message = str(caught.value)
-    assert message.startswith("jejak.yaml line 2: 'columns': 'user_id' is not a touchpoint field")
+    assert message.startswith("jejak.yaml line 3: 'columns': 'user_id' is not a touchpoint field")
     assert "map one of event_id, customer_id" in message
 
 

@@ -7,8 +7,6 @@ import pytest
 
 import jejak
 from jejak.analyses import stages
-from jejak.engine import spark as spark_engine
-from jejak.store import identity
 
 pytestmark = pytest.mark.spark
 
@@ -31,20 +29,16 @@ c5,,2026-01-02 00:00:00,referral_invite,
 """
 
 
-@pytest.fixture(scope="module")
-def spark():
-    try:
-        session = spark_engine.local_session("jejak-tests", cores=1)
-    except jejak.JejakError as exc:  # pragma: no cover - the Makefile installs pyspark
-        pytest.fail(str(exc))
-    yield session
-    session.stop()
+@pytest.fixture
+def spark(spark_session):
+    return spark_session
 
 
 def _on_spark(spark, ws: jejak.Workspace):
-    touchpoints = spark_engine.touchpoints(spark, ws.touchpoints().to_pyarrow(), "tp")
-    links = spark_engine.touchpoints(spark, ws.backend.table("identity_links").to_pyarrow(), "ids")
-    return identity.stitched(touchpoints, links.select("anonymous_id", "customer_id"))
+    source = jejak.on_spark(
+        spark, ws.touchpoints().to_pyarrow(), ws.identity_links().to_pyarrow(), ws.settings
+    )
+    return source.events()
 
 
 def _assert_same_funnel(duck: stages.StageFunnel, other: stages.StageFunnel) -> None:

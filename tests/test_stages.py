@@ -53,10 +53,10 @@ def utc(text: str) -> pd.Timestamp:
 
 
 @pytest.fixture
-def shop(open_workspace, write_file) -> jejak.Workspace:
+def shop(open_workspace, write_file, on_engine):
     ws = open_workspace(jejak.Settings(journey=SHOP))
     ws.load(write_file("log.csv", LOG))
-    return ws
+    return on_engine(ws)
 
 
 def test_funnel_counts_per_stage(shop):
@@ -139,14 +139,16 @@ def test_unknown_stage_names_the_stages(shop):
         shop.stuck("Nope", 3)
 
 
-def test_reloading_the_same_file_changes_nothing(shop, write_file):
-    before = shop.stages().table
-    summary = shop.load(write_file("log.csv", LOG))
+def test_reloading_the_same_file_changes_nothing(open_workspace, write_file):
+    ws = open_workspace(jejak.Settings(journey=SHOP))
+    ws.load(write_file("log.csv", LOG))
+    before = ws.stages().table
+    summary = ws.load(write_file("log.csv", LOG))
     assert (summary.stored, summary.already_stored) == (0, 12)
-    pd.testing.assert_frame_equal(shop.stages().table, before)
+    pd.testing.assert_frame_equal(ws.stages().table, before)
 
 
-def test_identity_conflict_first_claim_wins(open_workspace, write_file):
+def test_identity_conflict_first_claim_wins(open_workspace, write_file, on_engine):
     ws = open_workspace(jejak.Settings(journey=SHOP))
     ws.load(
         write_file(
@@ -160,11 +162,11 @@ def test_identity_conflict_first_claim_wins(open_workspace, write_file):
             """,
         )
     )
-    entries = ws.stage_entries().table
+    entries = on_engine(ws).stage_entries().table
     visits = entries[entries.stage == "Visit"].set_index("person_id")["entered_at"]
     # the anonymous page view belongs to cX (earliest claim); cY keeps its own touchpoints
     assert visits.to_dict() == {"cX": utc("2025-12-31"), "cY": utc("2026-01-03")}
-    conflicts = ws.identity_conflicts().table
+    conflicts = on_engine(ws).identity_conflicts().table
     assert conflicts["anonymous_id"].tolist() == ["a9"]
     assert conflicts["customers"].tolist() == [2]
     assert list(conflicts["claimed_by"][0]) == ["cX", "cY"]
@@ -172,12 +174,12 @@ def test_identity_conflict_first_claim_wins(open_workspace, write_file):
 
     # a mapping file is authoritative over touchpoint claims
     assert ws.load_identities(write_file("map.csv", "anonymous_id,customer_id\na9,cY")) == 1
-    visits = ws.stage_entries().table.query("stage == 'Visit'").set_index("person_id")
+    visits = on_engine(ws).stage_entries().table.query("stage == 'Visit'").set_index("person_id")
     assert visits["entered_at"].to_dict() == {"cX": utc("2026-01-01"), "cY": utc("2025-12-31")}
-    assert ws.identity_conflicts().table["assigned_to"].tolist() == ["cY"]
+    assert on_engine(ws).identity_conflicts().table["assigned_to"].tolist() == ["cY"]
 
 
-def test_mapping_file_links_anonymous_history(open_workspace, write_file):
+def test_mapping_file_links_anonymous_history(open_workspace, write_file, on_engine):
     ws = open_workspace(jejak.Settings(journey=SHOP))
     ws.load(
         write_file(
@@ -189,9 +191,9 @@ def test_mapping_file_links_anonymous_history(open_workspace, write_file):
             """,
         )
     )
-    assert ws.current_stages().table["person_id"].tolist() == ["anon:dev1", "c1"]
+    assert on_engine(ws).current_stages().table["person_id"].tolist() == ["anon:dev1", "c1"]
     ws.load_identities(write_file("ids.csv", "anonymous_id,customer_id\ndev1,c1"))
-    entries = ws.stage_entries().table
+    entries = on_engine(ws).stage_entries().table
     assert entries["person_id"].unique().tolist() == ["c1"]
     assert entries.set_index("stage")["entered_at"].to_dict() == {
         "Visit": utc("2026-01-01"),
@@ -200,7 +202,7 @@ def test_mapping_file_links_anonymous_history(open_workspace, write_file):
     }
 
 
-def test_time_zones_order_touchpoints_by_instant(open_workspace, write_file):
+def test_time_zones_order_touchpoints_by_instant(open_workspace, write_file, on_engine):
     ws = open_workspace(jejak.Settings(journey=SHOP, timezone="Asia/Jakarta"))
     ws.load(
         write_file(
@@ -214,7 +216,7 @@ def test_time_zones_order_touchpoints_by_instant(open_workspace, write_file):
             """,
         )
     )
-    entries = ws.stage_entries().table
+    entries = on_engine(ws).stage_entries().table
     got = {
         (p, s): t
         for p, s, t in entries[["person_id", "stage", "entered_at"]].itertuples(index=False)
@@ -226,11 +228,11 @@ def test_time_zones_order_touchpoints_by_instant(open_workspace, write_file):
         ("c2", "Visit"): utc("2026-01-01 00:00"),
         ("c2", "Browse"): utc("2026-01-01 00:00"),
     }
-    table = ws.stages().table.set_index("stage")
+    table = on_engine(ws).stages().table.set_index("stage")
     assert table.loc["Visit", "median_days_to_next"] == pytest.approx((1 / 24 + 0) / 2)
 
 
-def test_value_journey_preset_property_rules(open_workspace, write_file):
+def test_value_journey_preset_property_rules(open_workspace, write_file, on_engine):
     ws = open_workspace()  # default: the 8-stage value journey
     ws.load(
         write_file(
@@ -251,7 +253,7 @@ def test_value_journey_preset_property_rules(open_workspace, write_file):
             """,
         )
     )
-    entries = ws.stage_entries().table
+    entries = on_engine(ws).stage_entries().table
     c1 = entries[entries.person_id == "c1"].set_index("stage")["entered_at"].dt.day.to_dict()
     assert c1 == {
         "Awareness": 1,
@@ -265,11 +267,11 @@ def test_value_journey_preset_property_rules(open_workspace, write_file):
     }  # the 3-star review does not make an advocate; the NPS 10 does
     c2 = entries[entries.person_id == "c2"]["stage"].tolist()
     assert c2 == ["Awareness", "Ascend", "Advocate"]  # order 3 is Ascend, not Convert
-    table = ws.stages().table.set_index("stage")
+    table = on_engine(ws).stages().table.set_index("stage")
     assert table.loc["Ascend", "skipped_into"] == 1
 
 
-def test_four_stage_preset(open_workspace, write_file):
+def test_four_stage_preset(open_workspace, write_file, on_engine):
     ws = open_workspace(jejak.Settings(journey="four-stage"))
     ws.load(
         write_file(
@@ -284,7 +286,7 @@ def test_four_stage_preset(open_workspace, write_file):
             """,
         )
     )
-    table = ws.stages().table
+    table = on_engine(ws).stages().table
     assert table["stage"].tolist() == ["Awareness", "Consideration", "Decision", "Loyalty"]
     assert table["reached"].tolist() == [2, 1, 1, 1]
     assert table["median_days_to_next"].tolist()[:3] == pytest.approx([1, 1, 31])
@@ -303,7 +305,7 @@ def test_result_to_dict_is_json_ready(shop):
     assert "NaN" not in text
 
 
-def test_funnel_by_first_touch_channel(open_workspace, write_file):
+def test_funnel_by_first_touch_channel(open_workspace, write_file, on_engine):
     ws = open_workspace(jejak.Settings(journey=SHOP))
     ws.load(
         write_file(
@@ -321,7 +323,7 @@ def test_funnel_by_first_touch_channel(open_workspace, write_file):
             """,
         )
     )
-    funnel = ws.stages(by="channel")
+    funnel = on_engine(ws).stages(by="channel")
     table = funnel.table
     assert funnel.meta["people"] == 4 and funnel.meta["by"] == "channel"
     # groups by size, then name; c4's first touch is the earlier product_view on social
@@ -342,4 +344,4 @@ def test_funnel_by_first_touch_channel(open_workspace, write_file):
         ["Signup", "(stopped)", 1],
     ]
     with pytest.raises(jejak.JejakError, match="cannot split the funnel by 'ts'"):
-        ws.stages(by="ts")
+        on_engine(ws).stages(by="ts")

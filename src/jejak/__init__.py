@@ -9,6 +9,7 @@ funnel.table, funnel.figure(), funnel.to_dict()
 
 from jejak.analyses.result import Result
 from jejak.analyses.stages import StageFunnel
+from jejak.engine.spark import SparkSource, on_spark
 from jejak.errors import ConfigError, JejakError, LoadError, WorkspaceError
 from jejak.model.config import Settings, load_settings, parse_settings, preset
 from jejak.model.journey import Journey, Rule, Stage
@@ -27,12 +28,14 @@ __all__ = [
     "Result",
     "Rule",
     "Settings",
+    "SparkSource",
     "Stage",
     "StageFunnel",
     "Workspace",
     "WorkspaceError",
     "__version__",
     "load_settings",
+    "on_spark",
     "open",
     "parse_settings",
     "preset",

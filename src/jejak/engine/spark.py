@@ -11,7 +11,9 @@ from typing import Any
 
 import ibis
 
+from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import EngineError
+from jejak.model.config import Settings, load_settings
 
 
 def local_session(app_name: str = "jejak", cores: int = 2) -> Any:
@@ -36,7 +38,7 @@ def local_session(app_name: str = "jejak", cores: int = 2) -> Any:
     return session
 
 
-def touchpoints(session: Any, source: Any, name: str = "jejak_touchpoints") -> ibis.Table:
+def _as_table(session: Any, source: Any, name: str) -> ibis.Table:
     """Touchpoints in Spark as an Ibis table.
 
     ``source`` is a Spark DataFrame, the name of a Spark table, or a pyarrow/pandas
@@ -55,3 +57,46 @@ def touchpoints(session: Any, source: Any, name: str = "jejak_touchpoints") -> i
         frame = session.createDataFrame(source)
     frame.createOrReplaceTempView(name)
     return ibis.pyspark.connect(session).table(name)
+
+
+class SparkSource(JourneyAnalyses):
+    """Touchpoints that live in Spark, answering the same questions as a workspace.
+
+    ``touchpoints`` and ``identities`` are Spark table names, Spark DataFrames or
+    pyarrow/pandas tables with the canonical columns (identities: anonymous_id,
+    customer_id).
+    """
+
+    def __init__(
+        self,
+        session: Any,
+        touchpoints: Any,
+        identities: Any = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.session = session
+        self.settings = settings or Settings()
+        self._touchpoints = _as_table(session, touchpoints, "jejak_touchpoints")
+        self._identities = (
+            None if identities is None else _as_table(session, identities, "jejak_identities")
+        )
+
+    def touchpoints(self) -> ibis.Table:
+        return self._touchpoints
+
+    def identity_links(self) -> ibis.Table | None:
+        if self._identities is None:
+            return None
+        return self._identities.select("anonymous_id", "customer_id")
+
+
+def on_spark(
+    session: Any,
+    touchpoints: Any,
+    identities: Any = None,
+    settings: Settings | str | None = None,
+) -> SparkSource:
+    """Analyse touchpoints held by a Spark session (see :class:`SparkSource`)."""
+    if isinstance(settings, str):
+        settings = load_settings(settings)
+    return SparkSource(session, touchpoints, identities, settings)

@@ -5,6 +5,7 @@ Errors name the file, the key and its line, and say what to write instead.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -116,6 +117,9 @@ def _describe(error: dict, lines: dict[tuple, int], source: str) -> str:
         line = lines.get(tuple(loc[:n]))
         if line is not None:
             break
+    # a validator that names a bad entry of a mapping ('tss' in columns) points at its line
+    for quoted in re.findall(r"'([^']+)'", error["msg"]):
+        line = lines.get((*loc, quoted), line)
     key = ".".join(str(p) for p in loc) or "(top level)"
     where = f"{source} line {line}" if line else source
     message = error["msg"].removeprefix("Value error, ")

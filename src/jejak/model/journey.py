@@ -100,7 +100,14 @@ class Stage(BaseModel):
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
-    rules: Annotated[list[Rule], Field(min_length=1)]
+    rules: list[Rule]
+
+    @field_validator("rules")
+    @classmethod
+    def _has_rules(cls, rules: list[Rule]) -> list[Rule]:
+        if not rules:
+            raise ValueError("a stage needs at least one rule saying which touchpoints enter it")
+        return rules
 
 
 class Journey(BaseModel):
@@ -109,11 +116,13 @@ class Journey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = "custom"
-    stages: Annotated[list[Stage], Field(min_length=2)]
+    stages: list[Stage]
 
     @field_validator("stages")
     @classmethod
     def _unique_names(cls, stages: list[Stage]) -> list[Stage]:
+        if len(stages) < 2:
+            raise ValueError("a journey needs at least two stages, to move between them")
         seen: set[str] = set()
         for stage in stages:
             key = stage.name.casefold()

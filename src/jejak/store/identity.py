@@ -60,7 +60,7 @@ def conflicts(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibi
     claims = links(touchpoints, mapping)
     counted = claims.group_by("anonymous_id").aggregate(
         customers=claims.customer_id.nunique(),
-        claimed_by=claims.customer_id.collect(order_by=claims.customer_id),
+        claimed_by=claims.customer_id.collect(distinct=True).sort(),
     )
     winners = identity_map(touchpoints, mapping)
     many = counted.filter(counted.customers > 1)

@@ -8,14 +8,12 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
-from jejak.analyses import stages as stage_analyses
-from jejak.analyses.result import Result
+from jejak.analyses.journeys import JourneyAnalyses
 from jejak.engine import duckdb as embedded
 from jejak.errors import WorkspaceError
 from jejak.model.config import Settings, load_settings
-from jejak.model.journey import Journey
 from jejak.model.touchpoint import FIELDS
-from jejak.store import identity, progress
+from jejak.store import progress
 from jejak.store.identity_files import load_identity_file
 from jejak.store.loading import LoadSummary, load_file
 
@@ -35,7 +33,7 @@ def _schema_sql() -> list[str]:
     ]
 
 
-class Workspace:
+class Workspace(JourneyAnalyses):
     """Touchpoints in a DuckDB file, read through the journey in ``settings``.
 
     Open one with :func:`jejak.open`. Analyses return :class:`~jejak.analyses.result.Result`
@@ -75,10 +73,6 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"<jejak.Workspace {self.path or ':memory:'} journey={self.journey.name}>"
-
-    @property
-    def journey(self) -> Journey:
-        return self.settings.resolved_journey()
 
     # -- loading ---------------------------------------------------------------------------
     def _next_load_id(self) -> int:
@@ -121,68 +115,13 @@ class Workspace:
         """The stored touchpoints as an Ibis table (canonical columns)."""
         return self.backend.table("touchpoints").drop("load_id")
 
-    def _mapping(self) -> ibis.Table | None:
-        links = self.backend.table("identity_links")
-        return links.select("anonymous_id", "customer_id")
-
-    def events(self) -> ibis.Table:
-        """Touchpoints stitched to people: the canonical columns plus ``person_id``."""
-        return identity.stitched(self.touchpoints(), self._mapping())
-
-    # -- analyses --------------------------------------------------------------------------
-    def stages(
-        self, journey: Journey | None = None, *, by: str | None = None
-    ) -> stage_analyses.StageFunnel:
-        """The stage funnel: people per stage, conversion, time between stages, flows.
-
-        ``by="channel"`` gives one funnel per acquisition (first-touch) channel.
-        """
-        funnel = stage_analyses.stage_funnel(self.events(), journey or self.journey, by=by)
-        funnel.meta["as_of"] = self.as_of()
-        return funnel
-
-    def stage_entries(self, journey: Journey | None = None) -> Result:
-        """When each person entered each stage they reached (long format)."""
-        journey = journey or self.journey
-        table = stage_analyses.entries(self.events(), journey).order_by(
-            ["person_id", "stage_index"]
-        )
-        return Result(
-            title=f"Stage entries ({journey.name})",
-            table=table.to_pandas(),
-            meta={"journey": journey.name},
-        )
-
-    def current_stages(self, journey: Journey | None = None) -> Result:
-        """Every person's current (furthest) stage and when they entered it."""
-        journey = journey or self.journey
-        table = stage_analyses.current_stages(self.events(), journey).order_by("person_id")
-        return Result(
-            title=f"Current stage ({journey.name})",
-            table=table.to_pandas(),
-            meta={"journey": journey.name},
-        )
-
-    def stuck(
-        self,
-        stage: str,
-        days: float,
-        *,
-        as_of: datetime | None = None,
-        journey: Journey | None = None,
-    ) -> Result:
-        """People whose furthest stage is ``stage`` and who entered it over ``days`` days ago."""
-        return stage_analyses.stuck(self.events(), journey or self.journey, stage, days, as_of)
-
-    def identity_conflicts(self) -> Result:
-        """Anonymous ids claimed by several customers, and which customer got them."""
-        table = identity.conflicts(self.touchpoints(), self._mapping()).to_pandas()
-        return Result(title="Identity conflicts", table=table, meta={"count": len(table)})
+    def identity_links(self) -> ibis.Table:
+        """Links loaded from identity mapping files."""
+        return self.backend.table("identity_links").select("anonymous_id", "customer_id")
 
     def as_of(self) -> datetime | None:
         """Time of the latest touchpoint (the data's "now")."""
-        value = self.con.execute("SELECT max(ts) FROM touchpoints").fetchall()[0][0]
-        return value
+        return self.con.execute("SELECT max(ts) FROM touchpoints").fetchall()[0][0]
 
     def count(self) -> int:
         """Number of stored touchpoints."""

@@ -1,0 +1,72 @@
+"""The README's examples run as written."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+README = Path(__file__).parents[1] / "README.md"
+JEJAK = str(Path(sys.executable).with_name("jejak"))
+EVENTS = """customer_id,anonymous_id,ts,event,channel,properties
+,a1,2026-01-01 08:00:00,page_view,search,
+,a1,2026-01-02 08:00:00,content_view,search,
+c1,a1,2026-01-03 08:00:00,newsletter_signup,email,
+c2,,2026-01-01 08:00:00,page_view,ads,
+"""
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README.read_text("utf-8"), flags=re.S)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch) -> Path:
+    (tmp_path / "events.csv").write_text(EVENTS, "utf-8")
+    orders = pa.table(
+        {
+            "customer_id": ["c1"],
+            "ts": ["2026-01-05 10:00:00"],
+            "event": ["order"],
+            "revenue": [49_000.0],
+            "currency": ["IDR"],
+            "properties": ['{"order_number": 1}'],
+        }
+    )
+    pq.write_table(orders, tmp_path / "orders.parquet")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_readme_starts_with_the_two_commands():
+    first = blocks("sh")[0].splitlines()
+    assert first[0].startswith("make demo") and first[1].startswith("make test")
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert "make test" in ci
+
+
+def test_shell_tour_runs(project: Path):
+    tour = next(b for b in blocks("sh") if "jejak init" in b)
+    for line in tour.splitlines():
+        command = line.split("#")[0].strip()
+        if not command:
+            continue
+        args = shlex.split(command)
+        assert args[0] == "jejak"
+        done = subprocess.run([JEJAK, *args[1:]], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (command, done.stderr)
+    assert (project / "audience.csv").exists() and (project / "report.html").exists()
+
+
+def test_python_tour_runs(project: Path):
+    code = next(b for b in blocks("python") if "jejak.open" in b)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    funnel = namespace["funnel"]
+    assert funnel.table["reached"].tolist()[:4] == [2, 1, 1, 0]
