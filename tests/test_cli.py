@@ -116,3 +116,41 @@ def test_report_writes_self_contained_html(project: Path):
     assert done.returncode == 0, done.stderr
     html = (project / "out.html").read_text()
     assert "Awareness" in html and "<script" in html
+
+
+def test_demo_runs_the_whole_product(tmp_path: Path):
+    done = run("demo", "--customers", "2000", "--seed", "3", "--dir", "shop", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Simulated 2,000 people" in done.stdout
+    assert "Stage funnel (value-journey): 2,000 people" in done.stdout
+    for name in ("shop.duckdb", "touchpoints.parquet", "truth.json", "report.html"):
+        assert (tmp_path / "shop" / name).stat().st_size > 0, name
+    import json
+
+    truth = json.loads((tmp_path / "shop" / "truth.json").read_text())
+    planted = sum(truth["realised"]["observed_reach"]["Convert"].values())
+    convert_row = next(line for line in done.stdout.splitlines() if "│ Convert" in line)
+    assert f"{planted:,}" in convert_row.split("│")[2]
+
+
+def test_skip_invalid_and_identities_from_the_cli(project: Path):
+    (project / "mixed.csv").write_text(
+        "anonymous_id,ts,event\n"
+        "d1,2026-01-01 00:00:00,page_view\n"
+        "d2,3000-01-01 00:00:00,page_view\n",
+        "utf-8",
+    )
+    done = run("load", "mixed.csv", "--skip-invalid", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "1 new touchpoint stored from mixed.csv" in done.stdout
+    assert "1 invalid row written to mixed.csv.rejected.csv" in done.stdout
+    rejected = (project / "mixed.csv.rejected.csv").read_text().splitlines()
+    assert rejected[0].startswith("row,field,reason") and rejected[1].startswith("2,ts,")
+
+    (project / "ids.csv").write_text("anonymous_id,customer_id\nd1,c7\n", "utf-8")
+    done = run("load", "--identities", "ids.csv", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "1 identity links stored from ids.csv" in done.stdout
+    done = run("stages", "--stuck", "Awareness", "--days", "-1", "-o", "who.csv", cwd=project)
+    with open(project / "who.csv", newline="") as f:
+        assert [r["person_id"] for r in csv.DictReader(f)] == ["c7"]

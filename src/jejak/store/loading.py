@@ -49,13 +49,13 @@ class LoadSummary:
     rejects_file: str | None = None
 
     def __str__(self) -> str:
-        parts = [f"{self.stored:,} new touchpoints stored from {self.file}"]
+        parts = [f"{count(self.stored, 'new touchpoint')} stored from {self.file}"]
         if self.already_stored:
             parts.append(f"{self.already_stored:,} already stored")
         if self.duplicates_in_file:
-            parts.append(f"{self.duplicates_in_file:,} repeated event_id in the file")
+            parts.append(f"{count(self.duplicates_in_file, 'repeated event_id')} in the file")
         if self.rejected:
-            parts.append(f"{self.rejected:,} invalid rows written to {self.rejects_file}")
+            parts.append(f"{count(self.rejected, 'invalid row')} written to {self.rejects_file}")
         return "; ".join(parts)
 
 
@@ -203,8 +203,9 @@ def _say(path: Path, example: dict) -> str:
     return f"{path} row {example['row']:,}: '{example['field']}'{shown} {example['reason']}"
 
 
-def _rows(count: int) -> str:
-    return f"{count:,} valid row" + ("" if count == 1 else "s")
+def count(number: int, noun: str) -> str:
+    """``1 invalid row``, ``2,000 invalid rows``."""
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> None:
@@ -268,10 +269,10 @@ def _store(
     if invalid:
         examples = _examples(con)
         if not skip_invalid:
-            plural = "s" if invalid > 2 else ""
-            more = f" (and {invalid - 1:,} more invalid row{plural})" if invalid > 1 else ""
+            more = f" (and {count(invalid - 1, 'more invalid row')})" if invalid > 1 else ""
+            valid = count(total - invalid, "valid row")
             raise LoadError(
-                f"{_say(path, examples[0])}{more}. Nothing was stored ({_rows(total - invalid)}"
+                f"{_say(path, examples[0])}{more}. Nothing was stored ({valid}"
                 " would have been); fix the file, or pass --skip-invalid to store the valid"
                 " rows and write the rejected ones to a side file",
                 invalid_rows=invalid,
