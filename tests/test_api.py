@@ -10,6 +10,7 @@ def test_public_api_is_pinned():
     assert sorted(jejak.__all__) == sorted(
         [
             "ConfigError",
+            "EngineError",
             "JejakError",
             "Journey",
             "LoadError",

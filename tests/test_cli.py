@@ -145,12 +145,48 @@ def test_skip_invalid_and_identities_from_the_cli(project: Path):
     assert "1 new touchpoint stored from mixed.csv" in done.stdout
     assert "1 invalid row written to mixed.csv.rejected.csv" in done.stdout
     rejected = (project / "mixed.csv.rejected.csv").read_text().splitlines()
-    assert rejected[0].startswith("row,field,reason") and rejected[1].startswith("2,ts,")
+    assert rejected[0] == "_jejak_row,_jejak_field,_jejak_reason,anonymous_id,ts,event"
+    assert rejected[1].startswith("2,ts,") and rejected[1].endswith(
+        ",d2,3000-01-01 00:00:00,page_view"
+    )
 
     (project / "ids.csv").write_text("anonymous_id,customer_id\nd1,c7\n", "utf-8")
     done = run("load", "--identities", "ids.csv", cwd=project)
     assert done.returncode == 0, done.stderr
     assert "1 identity links stored from ids.csv" in done.stdout
     done = run("stages", "--stuck", "Awareness", "--days", "-1", "-o", "who.csv", cwd=project)
+    assert done.returncode == 0, done.stderr
     with open(project / "who.csv", newline="") as f:
         assert [r["person_id"] for r in csv.DictReader(f)] == ["c7"]
+
+
+def test_usage_errors_exit_2_without_traceback(project: Path):
+    for args in (["load"], ["stages", "--bogus"], ["nonsense"]):
+        done = run(*args, cwd=project)
+        assert done.returncode == 2, args
+        assert "Traceback" not in done.stderr and "Usage: jejak" in done.stderr
+
+
+def test_read_commands_need_a_workspace_and_an_explicit_config_must_exist(project: Path):
+    done = run("stages", cwd=project)
+    assert done.returncode == 1
+    assert "jejak.duckdb: no workspace yet; load touchpoints first" in done.stderr
+    assert not (project / "jejak.duckdb").exists()  # nothing created by a read
+    done = run("-c", "typo.yaml", "stages", cwd=project)
+    assert done.returncode == 1 and "typo.yaml: no such settings file" in done.stderr
+    done = run("init", "--timezone", "Mars/Base", cwd=project)
+    assert done.returncode == 1 and "--timezone: 'Mars/Base' is not a time zone" in done.stderr
+    assert not (project / "jejak.yaml").exists()
+
+
+def test_workspace_is_found_beside_its_settings(project: Path):
+    sub = project / "shop"
+    sub.mkdir()
+    (sub / "events.csv").write_text(LOG, "utf-8")
+    assert (
+        run("-c", "shop/jejak.yaml", "init", "--workspace", "w.duckdb", cwd=project).returncode == 0
+    )
+    assert run("-c", "shop/jejak.yaml", "load", "shop/events.csv", cwd=project).returncode == 0
+    assert (sub / "w.duckdb").exists()
+    done = run("stages", "--json", cwd=sub)  # from inside the folder: the same workspace
+    assert done.returncode == 0, done.stderr

@@ -22,7 +22,7 @@ from jejak import ConfigError, JejakError, LoadError, Settings
 HEADER = "customer_id,ts,event,revenue,currency,properties"
 GOOD_1 = "c1,2026-01-01T10:00:00Z,page_view,,,"
 GOOD_3 = "c3,2026-01-01T12:00:00Z,page_view,,,"
-REJECTS_HEADER = ["row", "field", "reason"]
+REJECTS_HEADER = ["_jejak_row", "_jejak_field", "_jejak_reason"]
 
 
 def utc(*args: int) -> datetime:
@@ -753,15 +753,16 @@ def test_skip_invalid_stores_valid_rows_and_writes_rejects_beside_the_file(
     with rejects.open(newline="", encoding="utf-8") as f:
         assert next(csv.reader(f))[:3] == REJECTS_HEADER
     rows = read_rejects(rejects)
-    assert [(r["row"], r["field"], r["customer_id"]) for r in rows] == [
+    assert [(r["_jejak_row"], r["_jejak_field"], r["customer_id"]) for r in rows] == [
         ("2", "ts", "c2"),
         ("3", "revenue", "c2"),
         ("5", "revenue", "c4"),
     ]
-    assert rows[0]["reason"].startswith("is not a time")
-    assert rows[1]["reason"].startswith("is not a number")
-    assert rows[2]["reason"].startswith("is negative")
-    assert [rows[0]["ts_raw"], rows[1]["revenue_raw"], rows[2]["revenue_raw"]] == [
+    assert rows[0]["_jejak_reason"].startswith("is not a time")
+    assert rows[1]["_jejak_reason"].startswith("is not a number")
+    assert rows[2]["_jejak_reason"].startswith("is negative")
+    # the rejected rows as they were in the file, under the file's own column names
+    assert [rows[0]["ts"], rows[1]["revenue"], rows[2]["revenue"]] == [
         "nope",
         "abc",
         "-1",
@@ -778,7 +779,7 @@ def test_skip_invalid_writes_rejects_to_a_given_path(open_workspace, write_file,
 
     assert summary.rejects_file == str(rejects)
     assert not (tmp_path / "events.csv.rejected.csv").exists()
-    assert [(r["row"], r["field"]) for r in read_rejects(rejects)] == [
+    assert [(r["_jejak_row"], r["_jejak_field"]) for r in read_rejects(rejects)] == [
         ("2", "ts"),
         ("3", "revenue"),
         ("5", "revenue"),
@@ -924,3 +925,33 @@ def test_row_with_an_unquoted_delimiter_is_named(open_workspace, write_file):
     assert str(caught.value).startswith(f"{path} row 2: has 5 fields but the header has 4;")
     assert "quote values that contain the delimiter" in str(caught.value)
     assert ws.count() == 0
+
+
+def test_a_fixed_rejects_file_loads_as_it_is(open_workspace, write_file, tmp_path):
+    ws = open_workspace()
+    path = write_file(
+        "orders.csv",
+        """
+        customer_id,ts,event,revenue,plan
+        c1,2026-01-01 10:00:00,order,100,basic
+        c2,2026-01-01 11:00:00,order,-5,pro
+        """,
+    )
+    ws.load(path, skip_invalid=True)
+    rejects = tmp_path / "orders.csv.rejected.csv"
+    rows = read_rejects(rejects)
+    assert [(r["customer_id"], r["revenue"], r["plan"]) for r in rows] == [("c2", "-5", "pro")]
+
+    rejects.write_text(rejects.read_text().replace(",-5,", ",5,"), "utf-8")  # the fix
+    summary = ws.load(rejects)
+    assert (summary.stored, summary.rejected) == (1, 0)
+    stored_row = ws.con.execute(
+        "SELECT revenue, properties FROM touchpoints WHERE customer_id = 'c2'"
+    ).fetchall()
+    assert stored_row == [(5.0, '{"plan":"pro"}')]  # the _jejak_ columns are not kept
+
+
+def test_ts_format_is_not_mistaken_for_epoch_seconds(open_workspace, write_file):
+    ws = open_workspace(Settings(ts_format="%Y%m%d%H"))
+    ws.load(write_file("hours.csv", "customer_id,ts,event\nc1,2026010110,page_view"))
+    assert ws.con.execute("SELECT ts FROM touchpoints").fetchall()[0][0] == utc(2026, 1, 1, 10)

@@ -343,5 +343,54 @@ def test_funnel_by_first_touch_channel(open_workspace, write_file, on_engine):
         ["Browse", "Signup", 1],
         ["Signup", "(stopped)", 1],
     ]
+    figure = funnel.figure()  # one bar trace per channel, shares of the channel's people
+    assert [t.name for t in figure.data] == ["(none)", "ads", "search", "social"]
+    assert list(figure.data[1].x) == pytest.approx([1, 1, 0, 0, 0])
+    assert figure.layout.showlegend
+    sankey = funnel.flow_figure().data[0]  # everyone's flows, the groups summed
+    assert sum(sankey.link.value) == 4 + 3 + 1  # one stop per person, Visit->Browse x3, ->Signup
     with pytest.raises(jejak.JejakError, match="cannot split the funnel by 'ts'"):
         on_engine(ws).stages(by="ts")
+
+
+def test_empty_workspace_answers_with_zeros(open_workspace, on_engine):
+    ws = open_workspace(jejak.Settings(journey=SHOP))
+    funnel = on_engine(ws).stages()
+    assert funnel.table["reached"].tolist() == [0, 0, 0, 0, 0]
+    assert funnel.meta["people"] == 0 and funnel.flows.empty
+    split = on_engine(ws).stages(by="channel")
+    assert split.table.empty and list(split.table.columns)[:2] == ["channel", "stage"]
+    assert on_engine(ws).stuck("Signup", 3).table.empty
+
+
+def test_a_later_mapping_file_corrects_an_earlier_one(open_workspace, write_file, on_engine):
+    ws = open_workspace(jejak.Settings(journey=SHOP))
+    ws.load(write_file("log.csv", "anonymous_id,ts,event\nd1,2026-01-01 00:00:00,product_view"))
+    ws.load_identities(write_file("first.csv", "anonymous_id,customer_id\nd1,cZ"))
+    ws.load_identities(write_file("fixed.csv", "anonymous_id,customer_id\nd1,cA"))
+    assert on_engine(ws).current_stages().table["person_id"].tolist() == ["cA"]
+    assert on_engine(ws).identity_conflicts().table["assigned_to"].tolist() == ["cA"]
+
+
+def test_naive_as_of_is_in_the_workspace_zone(open_workspace, write_file, on_engine):
+    ws = open_workspace(jejak.Settings(journey=SHOP, timezone="Asia/Jakarta"))
+    ws.load(write_file("log.csv", "customer_id,ts,event\nc1,2026-01-01 07:00:00,signup"))
+    # entered at 00:00 UTC; 2026-01-03 07:00 in Jakarta is exactly two days later
+    stuck = on_engine(ws).stuck("Signup", 1, as_of=datetime(2026, 1, 3, 7, 0))
+    assert stuck.table["days_in_stage"].tolist() == pytest.approx([2.0])
+
+
+def test_sub_second_times_count(open_workspace, write_file, on_engine):
+    ws = open_workspace(jejak.Settings(journey=SHOP))
+    ws.load(
+        write_file(
+            "ms.csv",
+            """
+            customer_id,ts,event
+            c1,2026-01-01 00:00:00.250,page_view
+            c1,2026-01-01 00:00:00.750,product_view
+            """,
+        )
+    )
+    days = on_engine(ws).stages().table.set_index("stage").loc["Visit", "median_days_to_next"]
+    assert days == pytest.approx(0.5 / 86_400)

@@ -10,7 +10,7 @@ funnel.table, funnel.figure(), funnel.to_dict()
 from jejak.analyses.result import Result
 from jejak.analyses.stages import StageFunnel
 from jejak.engine.spark import SparkSource, on_spark
-from jejak.errors import ConfigError, JejakError, LoadError, WorkspaceError
+from jejak.errors import ConfigError, EngineError, JejakError, LoadError, WorkspaceError
 from jejak.model.config import Settings, load_settings, parse_settings, preset
 from jejak.model.journey import Journey, Rule, Stage
 from jejak.store.loading import LoadSummary
@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "EngineError",
     "JejakError",
     "Journey",
     "LoadError",

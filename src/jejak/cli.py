@@ -14,6 +14,7 @@ from rich.table import Table
 
 from jejak.errors import JejakError
 from jejak.model.config import PRESETS, Settings, load_settings, settings_template
+from jejak.report import formatting as fmt
 
 app = typer.Typer(
     help="jejak: customer-journey analytics. Load touchpoints, see where people are on the"
@@ -27,8 +28,11 @@ out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 
+DEFAULT_CONFIG = Path("jejak.yaml")
+
+
 class State:
-    config: Path = Path("jejak.yaml")
+    config: Path | None = None  # given with --config: must exist
     workspace: Path | None = None
     debug: bool = False
 
@@ -38,9 +42,9 @@ state = State()
 
 @app.callback()
 def _options(
-    config: Annotated[Path, typer.Option("--config", "-c", help="Settings file.")] = Path(
-        "jejak.yaml"
-    ),
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Settings file [default: jejak.yaml].")
+    ] = None,
     workspace: Annotated[
         Path | None, typer.Option("--workspace", "-w", help="Workspace file (overrides settings).")
     ] = None,
@@ -49,14 +53,25 @@ def _options(
     state.config, state.workspace, state.debug = config, workspace, debug
 
 
-def _settings() -> Settings:
-    return load_settings(state.config) if state.config.exists() else Settings()
+def _config_path() -> Path:
+    return state.config or DEFAULT_CONFIG
 
 
-def _open():
-    from jejak.store.workspace import open_workspace
+def _open(*, must_exist: bool = True):
+    """The workspace named by --workspace or the settings; read commands need it to exist."""
+    from jejak.store.workspace import open_workspace, workspace_path
 
-    return open_workspace(state.workspace, _settings())
+    path = _config_path()
+    if state.config is not None or path.exists():
+        settings, folder = load_settings(path), path.parent
+    else:
+        settings, folder = Settings(), Path(".")
+    target = state.workspace or workspace_path(settings, folder)
+    if must_exist and not target.exists():
+        raise JejakError(
+            f"{target}: no workspace yet; load touchpoints first: jejak load events.csv"
+        )
+    return open_workspace(target, settings)
 
 
 def _progress() -> tuple[Progress, object]:
@@ -117,16 +132,19 @@ def init(
 
     Example: jejak init --timezone Asia/Jakarta
     """
-    if state.config.exists() and not force:
-        raise JejakError(f"{state.config} exists; edit it, or pass --force to overwrite it")
-    text = settings_template(workspace=workspace, timezone=timezone, journey=journey)
-    from jejak.model.config import parse_settings
+    target = _config_path()
+    if target.exists() and not force:
+        raise JejakError(f"{target} exists; edit it, or pass --force to overwrite it")
+    from pydantic import ValidationError
 
-    parse_settings(text, str(state.config))  # refuse to write settings that would not load
-    state.config.write_text(text, "utf-8")
-    out.print(
-        f"Wrote {state.config}: journey {journey}, time zone {timezone}, workspace {workspace}"
-    )
+    try:  # the options, checked before anything is written
+        Settings(timezone=timezone, journey=journey)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        option = "--timezone" if problem["loc"][0] == "timezone" else "--journey"
+        raise JejakError(f"{option}: {problem['msg'].removeprefix('Value error, ')}") from None
+    target.write_text(settings_template(workspace, timezone, journey), "utf-8")
+    out.print(f"Wrote {target}: journey {journey}, time zone {timezone}, workspace {workspace}")
     out.print("Next: jejak load events.csv, then jejak stages")
 
 
@@ -144,7 +162,7 @@ def load(
 
     Example: jejak load events.csv orders.parquet --skip-invalid
     """
-    with _open() as ws:
+    with _open(must_exist=False) as ws:
         for path in files:
             if identities:
                 out.print(f"{ws.load_identities(path):,} identity links stored from {path}")
@@ -189,7 +207,7 @@ def stages(
     elif stuck:
         out.print(
             f"{result.meta['people']:,} people stuck in {result.meta['stage']} for more than"
-            f" {days:g} days (as of {result.meta['as_of']:%Y-%m-%d %H:%M} UTC)"
+            f" {days:g} days (as of {fmt.timestamp(result.meta['as_of'])})"
         )
         if not output:
             _print_table(result.table.head(20), "First 20 (use -o to export all)")
@@ -246,24 +264,20 @@ def demo(
 
 
 def main() -> None:
-    """Entry point: JejakError becomes one line on stderr and exit code 1."""
+    """Entry point: a JejakError becomes one line on stderr and exit code 1.
+
+    Typer's standalone mode answers usage errors itself (exit code 2) and exits;
+    anything else that escapes is a bug, shown briefly unless --debug.
+    """
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        app()
     except JejakError as exc:
         if debug:
             raise
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
-    except (typer.Abort, KeyboardInterrupt):
-        err.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
         if debug:
             raise
         err.print(

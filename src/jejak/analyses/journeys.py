@@ -8,6 +8,7 @@ once and runs on either engine.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import ibis
 import pandas as pd
@@ -84,10 +85,16 @@ class JourneyAnalyses:
         as_of: datetime | None = None,
         journey: Journey | None = None,
     ) -> Result:
-        """People whose furthest stage is ``stage`` and who entered it over ``days`` days ago."""
-        result = stage_analyses.stuck(
-            self.events(), journey or self.journey, stage, days, as_of or self.as_of()
-        )
+        """People whose furthest stage is ``stage`` and who entered it over ``days`` days ago.
+
+        ``as_of`` defaults to the latest touchpoint; a time without a zone is read in the
+        workspace's time zone, like the times in loaded files.
+        """
+        if as_of is None:
+            as_of = self.as_of()
+        elif as_of.tzinfo is None:
+            as_of = as_of.replace(tzinfo=ZoneInfo(self.settings.timezone))
+        result = stage_analyses.stuck(self.events(), journey or self.journey, stage, days, as_of)
         result.table = _utc(result.table)
         return result
 

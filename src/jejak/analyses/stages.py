@@ -22,11 +22,13 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from jejak.analyses.matching import stage_matches
+from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result, records
+from jejak.engine.functions import unix_micros
 from jejak.model.journey import Journey
+from jejak.store.identity import ANONYMOUS_PREFIX
 
-SECONDS_PER_DAY = 86_400.0
+MICROSECONDS_PER_DAY = 86_400e6
 STOPPED = "(stopped)"
 
 
@@ -36,6 +38,7 @@ def _col(i: int) -> str:
 
 def stage_entries(events: ibis.Table, journey: Journey) -> ibis.Table:
     """One row per person: ``person_id`` and ``entered_<i>`` (entry time of stage i, or NULL)."""
+    events = with_properties(events, journey.stages)
     entries = {
         _col(i): events.ts.min(where=stage_matches(events, stage))
         for i, stage in enumerate(journey.stages)
@@ -65,7 +68,7 @@ def _furthest(wide: ibis.Table, n: int) -> ibis.Value:
 
 
 def _days(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
-    return (later.epoch_seconds() - earlier.epoch_seconds()) / SECONDS_PER_DAY
+    return (unix_micros(later) - unix_micros(earlier)) / MICROSECONDS_PER_DAY
 
 
 def with_current_stage(wide: ibis.Table, journey: Journey) -> ibis.Table:
@@ -107,14 +110,24 @@ class StageFunnel(Result):
     flows: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def figure(self) -> Any:
-        from jejak.report.figures import stage_funnel_figure
+        """The funnel; one funnel per group, side by side in one chart, when split ``by``."""
+        from jejak.report.figures import stage_funnel_by_figure, stage_funnel_figure
 
+        by = self.meta.get("by")
+        if by:
+            return stage_funnel_by_figure(self.table, by, self.title)
         return stage_funnel_figure(self.table, self.title)
 
     def flow_figure(self) -> Any:
+        """Stage-to-stage flows (a Sankey) of everyone; split funnels sum their groups."""
         from jejak.report.figures import stage_flow_figure
 
-        return stage_flow_figure(self.flows, self.meta["stages"], f"{self.title}: flows")
+        flows = self.flows
+        if self.meta.get("by"):
+            flows = flows.groupby(["from_stage", "to_stage"], as_index=False, sort=False)[
+                "people"
+            ].sum()
+        return stage_flow_figure(flows, self.meta["stages"], f"{self.title}: flows")
 
     def to_dict(self) -> dict[str, Any]:
         return super().to_dict() | {"flows": records(self.flows)}
@@ -132,13 +145,19 @@ def first_touch(events: ibis.Table, field: str) -> ibis.Table:
     return first.select("person_id", **{field: first[field].fill_null(NONE_LABEL)})
 
 
+TABLE_COLUMNS = [
+    "stage", "stage_index", "reached", "reached_share", "converted_to_next", "conversion_to_next",
+    "moved_on", "median_days_to_next", "p90_days_to_next", "current", "skipped_into",
+]  # fmt: skip
+
+
 def _stage_rows(row: pd.Series, journey: Journey) -> list[dict[str, Any]]:
-    n, people = len(journey.stages), int(row["people"])
+    n, people = len(journey.stages), _count(row["people"])
     rows = []
     for i, stage in enumerate(journey.stages):
-        reached = int(row[f"reached_{i}"])
+        reached = _count(row[f"reached_{i}"])
         last = i + 1 == n
-        converted = None if last else int(row[f"converted_{i}"])
+        converted = None if last else _count(row[f"converted_{i}"])
         rows.append(
             {
                 "stage": stage.name,
@@ -149,11 +168,11 @@ def _stage_rows(row: pd.Series, journey: Journey) -> list[dict[str, Any]]:
                 "conversion_to_next": (
                     converted / reached if converted is not None and reached else float("nan")
                 ),
-                "moved_on": None if last else int(row[f"moved_on_{i}"]),
+                "moved_on": None if last else _count(row[f"moved_on_{i}"]),
                 "median_days_to_next": _float(None if last else row[f"median_days_{i}"]),
                 "p90_days_to_next": _float(None if last else row[f"p90_days_{i}"]),
-                "current": int(row[f"current_{i}"]),
-                "skipped_into": 0 if i == 0 else int(row[f"skipped_into_{i}"]),
+                "current": _count(row[f"current_{i}"]),
+                "skipped_into": 0 if i == 0 else _count(row[f"skipped_into_{i}"]),
             }
         )
     return rows
@@ -163,11 +182,11 @@ def _flow_rows(row: pd.Series, journey: Journey) -> list[dict[str, Any]]:
     names, n = journey.stage_names, len(journey.stages)
     pairs = [(i, j, f"flow_{i}_{j}") for i in range(n) for j in range(i + 1, n)]
     flows = [
-        {"from_stage": names[i], "to_stage": names[j], "people": int(row[key])}
+        {"from_stage": names[i], "to_stage": names[j], "people": _count(row[key])}
         for i, j, key in pairs
-        if int(row[key])
+        if _count(row[key])
     ]
-    stops = [(i, int(row[f"current_{i}"])) for i in range(n)]
+    stops = [(i, _count(row[f"current_{i}"])) for i in range(n)]
     return flows + [
         {"from_stage": names[i], "to_stage": STOPPED, "people": count}
         for i, count in stops
@@ -211,10 +230,11 @@ def stage_funnel(events: ibis.Table, journey: Journey, by: str | None = None) ->
         tables += [label | r for r in _stage_rows(row, journey)]
         flows += [label | r for r in _flow_rows(row, journey)]
     flow_columns = ([by] if by else []) + ["from_stage", "to_stage", "people"]
-    table = pd.DataFrame(tables).astype({"converted_to_next": "Int64", "moved_on": "Int64"})
+    table = pd.DataFrame(tables, columns=([by] if by else []) + TABLE_COLUMNS)
+    table = table.astype({"converted_to_next": "Int64", "moved_on": "Int64"})
     meta = {
         "journey": journey.name,
-        "people": int(groups["people"].sum()),
+        "people": _count(groups["people"].sum()),
         "stages": journey.stage_names,
         "by": by,
     }
@@ -222,6 +242,11 @@ def stage_funnel(events: ibis.Table, journey: Journey, by: str | None = None) ->
     return StageFunnel(
         title=title, table=table, meta=meta, flows=pd.DataFrame(flows, columns=flow_columns)
     )
+
+
+def _count(value: Any) -> int:
+    """A count from the engine; Spark counts nothing as NULL on an empty table."""
+    return 0 if value is None or pd.isna(value) else int(value)
 
 
 def _float(value: Any) -> float:
@@ -239,7 +264,7 @@ def current_stages(events: ibis.Table, journey: Journey) -> ibis.Table:
     return placed.select(
         "person_id",
         customer_id=ibis.ifelse(
-            placed.person_id.startswith("anon:"), ibis.null("string"), placed.person_id
+            placed.person_id.startswith(ANONYMOUS_PREFIX), ibis.null("string"), placed.person_id
         ),
         stage=names,
         stage_index=placed.current_index + 1,
@@ -248,22 +273,21 @@ def current_stages(events: ibis.Table, journey: Journey) -> ibis.Table:
 
 
 def stuck(
-    events: ibis.Table, journey: Journey, stage: str, days: float, as_of: datetime | None = None
+    events: ibis.Table, journey: Journey, stage: str, days: float, as_of: datetime | None
 ) -> Result:
     """Who has been in ``stage`` (as their furthest) for more than ``days`` days: an audience.
 
-    ``as_of`` defaults to the latest touchpoint. Columns: person_id, customer_id (NULL
-    for people never identified), stage, entered_at (UTC), days_in_stage, last_seen.
+    ``as_of`` is the moment days are counted to (a naive time is UTC; None: no data, no
+    one). Columns: person_id, customer_id (NULL for people never identified), stage,
+    entered_at (UTC), days_in_stage, last_seen.
     """
     index = journey.index_of(stage)
     if as_of is None:
-        as_of = events.ts.max().to_pyarrow().as_py()
-    as_of_value = ibis.literal(
-        pd.Timestamp(as_of).tz_convert("UTC")
-        if pd.Timestamp(as_of).tz
-        else pd.Timestamp(as_of, tz="UTC"),
-        "timestamp('UTC')",
-    )
+        as_of_value = ibis.null("timestamp('UTC')")
+    else:
+        when = pd.Timestamp(as_of)
+        when = when.tz_convert("UTC") if when.tz else when.tz_localize("UTC")
+        as_of_value = ibis.literal(when, "timestamp('UTC')")
     placed = current_stages(events, journey)
     last_seen = events.group_by("person_id").aggregate(last_seen=events.ts.max())
     in_stage = placed.filter(placed.stage_index == index + 1)

@@ -19,9 +19,8 @@ def connect(
     try:
         con = duckdb.connect(database, read_only=read_only)
     except duckdb.IOException as exc:
-        raise WorkspaceError(
-            f"{database}: cannot open the workspace ({exc}); is another jejak process using it?"
-        ) from None
+        hint = "; another process has it open: close it first" if "lock" in str(exc) else ""
+        raise WorkspaceError(f"{database}: cannot open the workspace ({exc}){hint}") from None
     prepare(con)
     return con
 

@@ -7,6 +7,7 @@ macro of the same name is created when a connection opens (see ``DUCKDB_MACROS``
 from __future__ import annotations
 
 import ibis
+import ibis.expr.datatypes as dt
 
 
 @ibis.udf.scalar.builtin
@@ -14,9 +15,15 @@ def get_json_object(json: str, path: str) -> str:  # type: ignore[empty-body]
     """The text at a JSONPath (``$.key``) in a JSON string; NULL when absent."""
 
 
+@ibis.udf.scalar.builtin
+def unix_micros(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[empty-body]
+    """Microseconds since 1970-01-01 UTC (exact on both engines, unlike epoch seconds)."""
+
+
 # name -> DuckDB macro body giving the Spark builtin's behaviour
 DUCKDB_MACROS: dict[str, str] = {
     "get_json_object": "(j, p) AS json_extract_string(j, p)",
+    "unix_micros": "(t) AS epoch_us(t)",
 }
 
 

@@ -7,17 +7,23 @@ canonical touchpoint columns; jejak wraps it as an Ibis table.
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Any
 
 import ibis
 
 from jejak.analyses.journeys import JourneyAnalyses
-from jejak.errors import EngineError
+from jejak.errors import ConfigError, EngineError
 from jejak.model.config import Settings, load_settings
+from jejak.model.touchpoint import IDENTITY_FIELDS, REQUIRED
 
 
 def local_session(app_name: str = "jejak", cores: int = 2) -> Any:
-    """A local Spark session in UTC, quiet and offline (for tests, demos, one machine)."""
+    """A local Spark session in UTC, quiet and offline (for tests, demos, one machine).
+
+    jejak reads times in UTC: Ibis sets ``spark.sql.session.timeZone`` to UTC on any
+    session it wraps, your own sessions included.
+    """
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -76,10 +82,14 @@ class SparkSource(JourneyAnalyses):
     ) -> None:
         self.session = session
         self.settings = settings or Settings()
-        self._touchpoints = _as_table(session, touchpoints, "jejak_touchpoints")
-        self._identities = (
-            None if identities is None else _as_table(session, identities, "jejak_identities")
-        )
+        # views named per source, so two sources in one session never see each other's data
+        suffix = uuid.uuid4().hex[:12]
+        self._touchpoints = _as_table(session, touchpoints, f"jejak_touchpoints_{suffix}")
+        _require_columns(self._touchpoints, (*REQUIRED, *IDENTITY_FIELDS), "touchpoints")
+        self._identities = None
+        if identities is not None:
+            self._identities = _as_table(session, identities, f"jejak_identities_{suffix}")
+            _require_columns(self._identities, IDENTITY_FIELDS, "identities")
 
     def touchpoints(self) -> ibis.Table:
         return self._touchpoints
@@ -87,7 +97,19 @@ class SparkSource(JourneyAnalyses):
     def identity_links(self) -> ibis.Table | None:
         if self._identities is None:
             return None
-        return self._identities.select("anonymous_id", "customer_id")
+        keep = [
+            c for c in ("anonymous_id", "customer_id", "load_id") if c in self._identities.columns
+        ]
+        return self._identities.select(*keep)
+
+
+def _require_columns(table: ibis.Table, names: tuple[str, ...], what: str) -> None:
+    missing = [n for n in names if n not in table.columns]
+    if missing:
+        raise ConfigError(
+            f"Spark {what}: missing column(s) {', '.join(missing)} (columns found:"
+            f" {', '.join(table.columns)}); rename them to jejak's touchpoint fields"
+        )
 
 
 def on_spark(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from jejak.analyses.stages import STOPPED  # a flow to it: the journey ends there
 from jejak.report import formatting as fmt
 
 # Tableau 10, minus its grey (kept for people who stopped): distinct hues that survive
@@ -28,7 +29,6 @@ PALETTE: tuple[str, ...] = (
     "#2F4B7C",
 )
 STOPPED_COLOR = "#B8BEC6"
-STOPPED = "(stopped)"  # the to_stage of a flow row whose journey ends at from_stage
 
 _FONT = dict(
     family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
@@ -126,6 +126,39 @@ def stage_funnel_figure(table: pd.DataFrame, title: str) -> go.Figure:
         tickmode="array", tickvals=stages, ticktext=[plain_label(s) for s in stages]
     )
     return _layout(figure, title, height=max(300, 90 + 52 * len(stages)))
+
+
+def stage_funnel_by_figure(table: pd.DataFrame, by: str, title: str) -> go.Figure:
+    """Funnels of several groups (e.g. acquisition channels) as grouped bars per stage.
+
+    The share of each group's own people is what compares across groups of
+    different sizes, so bars show it; counts are in the hover.
+    """
+    figure = go.Figure()
+    for position, (group, rows) in enumerate(table.groupby(by, sort=False)):
+        rows = rows.sort_values("stage_index", kind="stable")
+        stages = [plain_label(str(stage)) for stage in rows["stage"]]
+        figure.add_trace(
+            go.Bar(
+                name=plain_label(str(group)),
+                y=stages,
+                x=list(rows["reached_share"]),
+                orientation="h",
+                marker=dict(color=PALETTE[position % len(PALETTE)]),
+                text=[fmt.percent(v) for v in rows["reached_share"]],
+                textposition="outside",
+                customdata=[fmt.people(v) for v in rows["reached"]],
+                hovertemplate=f"{plain_label(str(group))}: %{{customdata}} people"
+                " (%{text})<extra>%{y}</extra>",
+            )
+        )
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(tickformat=".0%", title=f"share of the {by}'s people who reached it")
+    stage_count = table["stage"].nunique()
+    groups = table[by].nunique()
+    figure = _layout(figure, title, height=max(320, 120 + stage_count * (16 * groups + 24)))
+    figure.update_xaxes(range=[0, 1.15])  # room for the 100.0% labels
+    return figure.update_layout(barmode="group", showlegend=True, legend_title_text=by)
 
 
 def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) -> go.Figure:

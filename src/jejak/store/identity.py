@@ -3,9 +3,11 @@
 A *link* says an anonymous id belongs to a customer. Links come from touchpoints
 that carry both ids (sign-up, login, identify) and from mapping files. When one
 anonymous id is claimed by several customers (a shared device), one claim wins:
-mapping files over touchpoints, then the earliest claim, then the smallest
-customer id; ``identity_conflicts`` lists every such id so it can be reviewed.
+mapping files over touchpoints; among mapping files the latest loaded (so a later
+file corrects an earlier one); among touchpoints the earliest claim; then the
+smallest customer id. ``identity_conflicts`` lists every such id for review.
 A touchpoint that names its customer_id always stays with that customer.
+Empty ids count as missing; touchpoints without any id belong to nobody.
 """
 
 from __future__ import annotations
@@ -20,26 +22,45 @@ CLAIM = ibis.schema(
         "customer_id": "string",
         "ts": "timestamp('UTC')",
         "priority": "int32",
+        "recency": "int64",
     }
 )
 
 
 def links(touchpoints: ibis.Table, mapping: ibis.Table | None) -> ibis.Table:
-    """Every claim (anonymous_id, customer_id, priority, ts) from both sources."""
+    """Every claim (anonymous_id, customer_id, ts, priority, recency) from both sources.
+
+    ``mapping`` has anonymous_id, customer_id and optionally load_id (later loads win).
+    """
+    touchpoints = _clean_ids(touchpoints)
     both = touchpoints.filter(
         touchpoints.anonymous_id.notnull() & touchpoints.customer_id.notnull()
     )
     claims = both.group_by(["anonymous_id", "customer_id"]).aggregate(ts=both.ts.min())
-    claims = claims.mutate(priority=ibis.literal(FROM_TOUCHPOINT, "int32")).cast(CLAIM)
+    claims = claims.mutate(
+        priority=ibis.literal(FROM_TOUCHPOINT, "int32"), recency=ibis.literal(0, "int64")
+    ).cast(CLAIM)
     if mapping is not None:
+        mapping = _clean_ids(mapping)
+        mapping = mapping.filter(mapping.anonymous_id.notnull() & mapping.customer_id.notnull())
+        recency = mapping.load_id if "load_id" in mapping.columns else ibis.literal(0, "int64")
         mapped = mapping.select(
             "anonymous_id",
             "customer_id",
             ts=ibis.null(),
             priority=ibis.literal(FROM_MAPPING, "int32"),
+            recency=recency,
         ).cast(CLAIM)
         claims = claims.select(*CLAIM.names).union(mapped)
     return claims
+
+
+def _clean_ids(table: ibis.Table) -> ibis.Table:
+    """Blank ids are missing ids (data from Spark or elsewhere may not be cleaned by a load)."""
+    return table.mutate(
+        customer_id=table.customer_id.strip().nullif(""),
+        anonymous_id=table.anonymous_id.strip().nullif(""),
+    )
 
 
 def identity_map(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibis.Table:
@@ -47,7 +68,12 @@ def identity_map(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> 
     claims = links(touchpoints, mapping)
     rank = ibis.row_number().over(
         group_by=claims.anonymous_id,
-        order_by=[claims.priority, claims.ts.asc(nulls_first=True), claims.customer_id],
+        order_by=[
+            claims.priority,
+            claims.recency.desc(),
+            claims.ts.asc(nulls_first=True),
+            claims.customer_id,
+        ],
     )
     ranked = claims.mutate(rank=rank)
     return ranked.filter(ranked["rank"] == 0).select(
@@ -72,8 +98,15 @@ def conflicts(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibi
 
 
 def stitched(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibis.Table:
-    """Touchpoints with ``person_id``: the customer they belong to, or ``anon:<id>``."""
+    """Touchpoints with ``person_id``: the customer they belong to, or ``anon:<id>``.
+
+    Touchpoints with neither id are left out: they belong to no journey.
+    """
     winners = identity_map(touchpoints, mapping)
+    touchpoints = _clean_ids(touchpoints)
+    touchpoints = touchpoints.filter(
+        touchpoints.customer_id.notnull() | touchpoints.anonymous_id.notnull()
+    )
     joined = touchpoints.left_join(winners, "anonymous_id")
     person = ibis.coalesce(
         joined.customer_id,

@@ -30,6 +30,7 @@ from jejak.store.sources import (
 )
 
 STAGE, CHECKED = "_jejak_stage", "_jejak_checked"
+REJECT_ROW = "_jejak_row"
 EXAMPLES = 5
 EARLIEST = "1990-01-01"
 MAX_REVENUE = 1e12
@@ -96,9 +97,14 @@ def _checks(settings: Settings) -> list[tuple[str, str, str]]:
     ]
 
 
-def _stage_sql(source: str, mapping: Mapping) -> str:
+def _stage_sql(source: str) -> str:
+    """The file as it is, in order: its rowid is the row number, its columns the originals."""
+    return f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {source}"
+
+
+def _fields_sql(mapping: Mapping) -> str:
     """Every field as trimmed text, plus properties built from unmapped columns."""
-    cols = []
+    cols = ["rowid + 1 AS _row"]
     for field in FIELD_NAMES:
         if field == "properties":
             continue
@@ -113,26 +119,26 @@ def _stage_sql(source: str, mapping: Mapping) -> str:
         cols.append(f"CAST(json_object({pairs}) AS VARCHAR) AS extras")
     else:
         cols.append("CAST(NULL AS VARCHAR) AS extras")
-    return f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT {', '.join(cols)} FROM {source}"
+    return f"SELECT {', '.join(cols)} FROM {STAGE}"
 
 
 def _ts_sql(settings: Settings) -> str:
-    """Parse ts_raw; naive times are read in the session zone (set to the workspace's)."""
+    """Parse ts_raw; naive times are read in the session zone (set to the workspace's).
+
+    With ts_format, only that format; without, ISO 8601 or Unix epoch seconds/millis.
+    """
+    if settings.ts_format:
+        return f"CAST(try_strptime(ts_raw, {quote(settings.ts_format)}) AS TIMESTAMPTZ)"
     # epoch_ms gives a naive timestamp; pin it to UTC or the session zone would shift it
-    epoch = (
+    return (
         "CASE WHEN regexp_full_match(ts_raw, '\\d{13}')"
         " THEN timezone('UTC', epoch_ms(CAST(ts_raw AS BIGINT)))"
         " WHEN regexp_full_match(ts_raw, '\\d{9,10}') THEN to_timestamp(CAST(ts_raw AS BIGINT))"
-        " END"
+        " ELSE try_cast(ts_raw AS TIMESTAMPTZ) END"
     )
-    if settings.ts_format:
-        parsed = f"CAST(try_strptime(ts_raw, {quote(settings.ts_format)}) AS TIMESTAMPTZ)"
-    else:
-        parsed = "try_cast(ts_raw AS TIMESTAMPTZ)"
-    return f"coalesce({epoch}, {parsed})"
 
 
-def _checked_sql(settings: Settings) -> str:
+def _checked_sql(settings: Settings, mapping: Mapping) -> str:
     text = [f"{f}_raw AS {f}" for f in TEXT_FIELDS if f not in ("event_id", "properties")]
     props_ok = (
         "CASE WHEN properties_raw IS NULL THEN true"
@@ -140,10 +146,10 @@ def _checked_sql(settings: Settings) -> str:
         " ELSE false END"
     )
     parsed = (
-        f"SELECT rowid + 1 AS _row, event_id_raw AS event_id, {', '.join(text)},"
+        f"SELECT _row, event_id_raw AS event_id, {', '.join(text)},"
         f" ts_raw, {_ts_sql(settings)} AS ts,"
         f" revenue_raw, try_cast(revenue_raw AS DOUBLE) AS revenue,"
-        f" properties_raw, extras, {props_ok} AS properties_ok FROM {STAGE}"
+        f" properties_raw, extras, {props_ok} AS properties_ok FROM ({_fields_sql(mapping)})"
     )
     checks = _checks(settings)
     field = " ".join(f"WHEN {cond} THEN {quote(f)}" for f, cond, _ in checks)
@@ -209,10 +215,15 @@ def count(number: int, noun: str) -> str:
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Rejected rows as they were in the file, after their row number, field and reason.
+
+    The ``_jejak_*`` columns are ignored when loading, so the fixed file loads as it is.
+    """
     con.execute(
-        f"COPY (SELECT _row AS row, _field AS field, _reason AS reason, * EXCLUDE"
-        f" (_row, _field, _reason, ts, revenue, properties_ok, extras) FROM {CHECKED}"
-        f" WHERE _reason IS NOT NULL ORDER BY _row) TO {quote(str(target))} (HEADER, DELIMITER ',')"
+        f"COPY (SELECT c._row AS {REJECT_ROW}, c._field AS _jejak_field,"
+        f" c._reason AS _jejak_reason, s.* FROM {CHECKED} c JOIN {STAGE} s"
+        f" ON s.rowid + 1 = c._row WHERE c._reason IS NOT NULL ORDER BY c._row)"
+        f" TO {quote(str(target))} (HEADER, DELIMITER ',')"
     )
 
 
@@ -235,10 +246,10 @@ def load_file(
     source = reader(path, settings)
     mapping = map_columns(describe(con, source, path, settings.encoding), settings, path)
     try:
-        progress.run(con, _stage_sql(source, mapping), f"reading {path.name}", on_progress)
+        progress.run(con, _stage_sql(source), f"reading {path.name}", on_progress)
         con.execute(f"SET TimeZone = {quote(settings.timezone)}")
         try:
-            progress.run(con, _checked_sql(settings), "checking rows", on_progress)
+            progress.run(con, _checked_sql(settings, mapping), "checking rows", on_progress)
         finally:
             con.execute("SET TimeZone = 'UTC'")
     except duckdb.Error as exc:
@@ -280,7 +291,6 @@ def _store(
                 rejected=examples,
             )
         target = Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejected.csv")
-        _write_rejects(con, target)
         rejects_file = str(target)
     before = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
     con.execute("BEGIN TRANSACTION")
@@ -295,6 +305,8 @@ def _store(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    if rejects_file:  # only once the valid rows are stored
+        _write_rejects(con, Path(rejects_file))
     return LoadSummary(
         file=str(path),
         rows_read=total,

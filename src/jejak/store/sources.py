@@ -172,7 +172,8 @@ def map_columns(columns: dict[str, str], settings: Settings, path: Path) -> Mapp
             " every touchpoint needs a person: rename or map one in jejak.yaml 'columns'"
         )
     used = set(fields.values())
-    extras = [c for c in columns if c not in used]
+    # _jejak_* columns annotate a rejects file; a fixed rejects file loads without them
+    extras = [c for c in columns if c not in used and not c.startswith("_jejak_")]
     return Mapping(fields=fields, extras=extras, types=columns)
 
 

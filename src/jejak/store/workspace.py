@@ -117,7 +117,7 @@ class Workspace(JourneyAnalyses):
 
     def identity_links(self) -> ibis.Table:
         """Links loaded from identity mapping files."""
-        return self.backend.table("identity_links").select("anonymous_id", "customer_id")
+        return self.backend.table("identity_links").select("anonymous_id", "customer_id", "load_id")
 
     def as_of(self) -> datetime | None:
         """Time of the latest touchpoint (the data's "now")."""
@@ -128,6 +128,12 @@ class Workspace(JourneyAnalyses):
         return self.con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
 
 
+def workspace_path(settings: Settings, folder: Path) -> Path:
+    """The settings' workspace file; a relative name is relative to the settings' folder."""
+    path = Path(settings.workspace)
+    return path if path.is_absolute() else folder / path
+
+
 def open_workspace(
     path: str | Path | None = None, settings: Settings | str | Path | None = None
 ) -> Workspace:
@@ -136,9 +142,11 @@ def open_workspace(
     ``path`` is the DuckDB file (None: the one named in settings, default jejak.duckdb);
     ``settings`` is a :class:`Settings`, a path to jejak.yaml, or None for defaults.
     """
+    folder = Path(".")
     if isinstance(settings, str | Path):
+        folder = Path(settings).parent
         settings = load_settings(settings)
     settings = settings or Settings()
     if path is None:
-        path = settings.workspace
+        path = workspace_path(settings, folder)
     return Workspace(path if str(path) != ":memory:" else None, settings)
