@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import jejak
 from jejak.model.config import Settings, parse_settings, settings_template
 
@@ -53,3 +55,27 @@ def test_presets():
     assert jejak.preset("four-stage").stage_names == [
         "Awareness", "Consideration", "Decision", "Loyalty",
     ]  # fmt: skip
+
+
+def test_simulator_stages_are_the_value_journey():
+    from jejak.simulate import STAGES
+
+    assert list(STAGES) == jejak.preset("value-journey").stage_names
+
+
+def test_workspace_from_a_newer_jejak_is_refused(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with jejak.Workspace(path) as ws:
+        ws.con.execute("UPDATE jejak_meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(jejak.WorkspaceError, match="made by a newer jejak"):
+        jejak.Workspace(path)
+
+
+def test_duckdb_file_of_another_app_is_refused(tmp_path):
+    import duckdb
+
+    path = tmp_path / "other.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE sales (id INTEGER)")
+    with pytest.raises(jejak.WorkspaceError, match="not a jejak workspace"):
+        jejak.Workspace(path)

@@ -105,12 +105,9 @@ def _key_lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
     return lines
 
 
-UNION_TAGS = ("Journey", "str", "function-before[_preset_or_definition(), union[Journey,str]]")
-
-
 def _describe(error: dict, lines: dict[tuple, int], source: str) -> str:
     loc = error["loc"]
-    if loc[:1] == ("journey",) and len(loc) > 1 and loc[1] in UNION_TAGS:
+    if loc[:1] == ("journey",) and len(loc) > 1 and loc[1] not in Journey.model_fields:
         loc = (loc[0], *loc[2:])  # pydantic names the union branch; users never wrote it
     line = None
     for n in range(len(loc), -1, -1):

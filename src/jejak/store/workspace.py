@@ -57,6 +57,14 @@ class Workspace(JourneyAnalyses):
             )
         for sql in _schema_sql():
             self.con.execute(sql)
+        version = self.con.execute(
+            "SELECT max(CAST(value AS INTEGER)) FROM jejak_meta WHERE key = 'schema_version'"
+        ).fetchall()[0][0]
+        if version is not None and version > SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"{self.path}: made by a newer jejak (workspace version {version}, this jejak"
+                f" reads up to {SCHEMA_VERSION}); upgrade jejak: pip install -U jejak"
+            )
         if not tables:
             self.con.execute(
                 "INSERT INTO jejak_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
