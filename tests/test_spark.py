@@ -86,3 +86,29 @@ def test_simulated_shop_same_on_spark(spark, open_workspace, tmp_path):
     on_spark = stages.stage_funnel(_on_spark(spark, ws), ws.journey)
     assert duck.meta["people"] == 1_500
     _assert_same_funnel(duck, on_spark)
+
+
+def test_two_sources_in_one_session_keep_their_own_data(spark):
+    import pyarrow as pa
+
+    def log(customer: str) -> pa.Table:
+        return pa.table(
+            {
+                "customer_id": [customer, " "],
+                "anonymous_id": [None, ""],  # blank ids are missing: that row is nobody's
+                "ts": pa.array([0, 1], pa.timestamp("us", tz="UTC")),
+                "event": ["page_view", "page_view"],
+                "properties": [None, None],
+            }
+        )
+
+    first, second = jejak.on_spark(spark, log("c1")), jejak.on_spark(spark, log("c2"))
+    assert first.current_stages().table["person_id"].tolist() == ["c1"]
+    assert second.current_stages().table["person_id"].tolist() == ["c2"]
+
+
+def test_spark_table_without_the_touchpoint_columns_is_refused(spark):
+    import pyarrow as pa
+
+    with pytest.raises(jejak.ConfigError, match=r"missing column\(s\) ts, event"):
+        jejak.on_spark(spark, pa.table({"customer_id": ["c1"], "anonymous_id": ["a"]}))

@@ -16,6 +16,7 @@ from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import ConfigError, EngineError
 from jejak.model.config import Settings, load_settings
 from jejak.model.touchpoint import IDENTITY_FIELDS, REQUIRED
+from jejak.store import identity
 
 
 def local_session(app_name: str = "jejak", cores: int = 2) -> Any:
@@ -92,7 +93,8 @@ class SparkSource(JourneyAnalyses):
             _require_columns(self._identities, IDENTITY_FIELDS, "identities")
 
     def touchpoints(self) -> ibis.Table:
-        return self._touchpoints
+        # not loaded through jejak, so blank ids are made missing here
+        return identity.clean_ids(self._touchpoints)
 
     def identity_links(self) -> ibis.Table | None:
         if self._identities is None:
@@ -100,7 +102,7 @@ class SparkSource(JourneyAnalyses):
         keep = [
             c for c in ("anonymous_id", "customer_id", "load_id") if c in self._identities.columns
         ]
-        return self._identities.select(*keep)
+        return identity.clean_ids(self._identities.select(*keep))
 
 
 def _require_columns(table: ibis.Table, names: tuple[str, ...], what: str) -> None:

@@ -7,7 +7,7 @@ mapping files over touchpoints; among mapping files the latest loaded (so a late
 file corrects an earlier one); among touchpoints the earliest claim; then the
 smallest customer id. ``identity_conflicts`` lists every such id for review.
 A touchpoint that names its customer_id always stays with that customer.
-Empty ids count as missing; touchpoints without any id belong to nobody.
+Touchpoints without any id belong to nobody.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ def links(touchpoints: ibis.Table, mapping: ibis.Table | None) -> ibis.Table:
 
     ``mapping`` has anonymous_id, customer_id and optionally load_id (later loads win).
     """
-    touchpoints = _clean_ids(touchpoints)
     both = touchpoints.filter(
         touchpoints.anonymous_id.notnull() & touchpoints.customer_id.notnull()
     )
@@ -41,7 +40,6 @@ def links(touchpoints: ibis.Table, mapping: ibis.Table | None) -> ibis.Table:
         priority=ibis.literal(FROM_TOUCHPOINT, "int32"), recency=ibis.literal(0, "int64")
     ).cast(CLAIM)
     if mapping is not None:
-        mapping = _clean_ids(mapping)
         mapping = mapping.filter(mapping.anonymous_id.notnull() & mapping.customer_id.notnull())
         recency = mapping.load_id if "load_id" in mapping.columns else ibis.literal(0, "int64")
         mapped = mapping.select(
@@ -55,8 +53,8 @@ def links(touchpoints: ibis.Table, mapping: ibis.Table | None) -> ibis.Table:
     return claims
 
 
-def _clean_ids(table: ibis.Table) -> ibis.Table:
-    """Blank ids are missing ids (data from Spark or elsewhere may not be cleaned by a load)."""
+def clean_ids(table: ibis.Table) -> ibis.Table:
+    """Blank ids as missing ids, for data that did not come through a load (which does this)."""
     return table.mutate(
         customer_id=table.customer_id.strip().nullif(""),
         anonymous_id=table.anonymous_id.strip().nullif(""),
@@ -103,7 +101,6 @@ def stitched(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibis
     Touchpoints with neither id are left out: they belong to no journey.
     """
     winners = identity_map(touchpoints, mapping)
-    touchpoints = _clean_ids(touchpoints)
     touchpoints = touchpoints.filter(
         touchpoints.customer_id.notnull() | touchpoints.anonymous_id.notnull()
     )
