@@ -70,3 +70,16 @@ def test_python_tour_runs(project: Path):
     exec(compile(code, "README.md", "exec"), namespace)
     funnel = namespace["funnel"]
     assert funnel.table["reached"].tolist()[:4] == [2, 1, 1, 0]
+
+
+def test_make_demo_the_first_command(tmp_path: Path):
+    root = README.parent
+    if not (root / ".venv" / "bin" / "jejak").exists():
+        pytest.skip("make demo is run from a checkout set up by make (make test does it)")
+    done = subprocess.run(
+        ["make", "-s", "demo"], cwd=root, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Stage funnel (value-journey): 20,000 people" in done.stdout
+    report = root / "demo" / "report.html"
+    assert "Where people went after each stage" in report.read_text("utf-8")
