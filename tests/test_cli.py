@@ -190,3 +190,22 @@ def test_workspace_is_found_beside_its_settings(project: Path):
     assert (sub / "w.duckdb").exists()
     done = run("stages", "--json", cwd=sub)  # from inside the folder: the same workspace
     assert done.returncode == 0, done.stderr
+
+
+def test_funnel_from_the_cli(project: Path):
+    run("load", "events.csv", cwd=project)
+    done = run("funnel", "page_view", "newsletter_signup", "--window", "3d", cwd=project)
+    assert done.returncode == 0, done.stderr
+    rows = {line.split("│")[1].strip(): line for line in done.stdout.splitlines() if "│" in line}
+    assert "│       3 │" in rows["1. page_view"]
+    assert "66.7%" in rows["2. newsletter_signup"]  # c1 (via a1) and c2; c3 never signed up
+    done = run("funnel", "stage:Awareness", "stage:Subscribe", "--dropped-at", "1", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("1 person reached Awareness and stopped there")
+    done = run("funnel", "page_view", "order", "--by", "channel", "-o", "f.json", cwd=project)
+    import json
+
+    data = json.loads((project / "f.json").read_text())
+    assert [r["entered"] for r in data["table"]] == [3, 1]
+    done = run("funnel", "page_view", "order", "--window", "soon", cwd=project)
+    assert done.returncode == 1 and "window 'soon' is not a duration" in done.stderr

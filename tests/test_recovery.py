@@ -110,3 +110,23 @@ def test_skipped_subscribe_counted(shop_funnel):
         guests = int((people.guest & people[f"{stage.lower()}_at"].notna()).sum())
         assert table.loc[stage, "skipped_into"] == guests, stage
     assert table.loc["Subscribe", "skipped_into"] == 0
+
+
+def test_stage_funnel_by_channel_recovers_planted_reach(tmp_path):
+    shop = simulate_shop(customers=4_000, seed=5)
+    files = shop.write(tmp_path)
+    people = shop.people().to_pandas()
+    with jejak.Workspace(tmp_path / "w.duckdb") as ws:
+        ws.load(files["touchpoints"])
+        steps = [{"stage": s} for s in ("Awareness", "Engagement", "Subscribe", "Convert")]
+        result = ws.funnel(steps, window="400d", by="channel")
+    table = result.table.set_index(["channel", "step"])["entered"]
+    for channel, group in people.groupby("channel"):
+        # in order, within the year: guests (no Subscribe touchpoint) stop at Subscribe
+        expected = [
+            len(group),
+            int(group.engagement_at.notna().sum()),
+            int(group.subscribe_at.notna().sum()),
+            int((group.subscribe_at.notna() & group.convert_at.notna()).sum()),
+        ]
+        assert [int(table[(channel, k)]) for k in (1, 2, 3, 4)] == expected, channel

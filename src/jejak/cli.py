@@ -197,22 +197,83 @@ def stages(
     with _open() as ws:
         result = ws.stuck(stuck, days) if stuck else ws.stages(by=by)
     if output:
-        if output.suffix == ".json":
-            output.write_text(json.dumps(result.to_dict(), indent=2), "utf-8")
-        else:
-            result.table.to_csv(output, index=False)
-        out.print(f"Wrote {len(result.table):,} rows to {output}")
+        _write(result, output)
     if as_json:
         out.print_json(data=result.to_dict())
     elif stuck:
         out.print(
-            f"{result.meta['people']:,} people stuck in {result.meta['stage']} for more than"
+            f"{fmt.headcount(result.meta['people'])} stuck in {result.meta['stage']} for more than"
             f" {days:g} days (as of {fmt.timestamp(result.meta['as_of'])})"
         )
         if not output:
             _print_table(result.table.head(20), "First 20 (use -o to export all)")
     else:
         _print_funnel(result)
+
+
+@app.command()
+def funnel(
+    steps: Annotated[
+        list[str],
+        typer.Argument(help="Touchpoint names in order; stage:NAME for a journey stage."),
+    ],
+    window: Annotated[str, typer.Option(help="Conversion window from step 1: 30d, 12h, 45m.")] = (
+        "30d"
+    ),
+    order: Annotated[str, typer.Option(help="ordered, strict (nothing between) or any.")] = (
+        "ordered"
+    ),
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(help="Touchpoints that void an attempt between the first and last step."),
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="Split by a field of step 1, e.g. channel.")] = (
+        None
+    ),
+    dropped_at: Annotated[
+        int | None, typer.Option(help="List who reached this step (1-based) and not the next.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """A funnel over touchpoints or stages, or (with --dropped-at) who dropped off where.
+
+    Examples: jejak funnel page_view product_view order --window 7d --by channel |
+    jejak funnel stage:Subscribe stage:Convert --dropped-at 1 -o follow_up.csv
+    """
+    parsed = [{"stage": s.removeprefix("stage:")} if s.startswith("stage:") else s for s in steps]
+    options = {"window": window, "order": order, "exclusions": exclude or []}
+    with _open() as ws:
+        if dropped_at is not None:
+            result = ws.funnel_dropoffs(parsed, dropped_at, **options)
+        else:
+            result = ws.funnel(parsed, by=by, **options)
+    if output:
+        _write(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+    elif dropped_at is not None:
+        out.print(f"{fmt.headcount(len(result.table))} {result.title[0].lower()}{result.title[1:]}")
+        if not output:
+            _print_table(result.table.head(20), "First 20 (use -o to export all)")
+    else:
+        from jejak.report.tables import funnel_steps_table
+
+        table = result.table
+        groups = table.groupby(by, sort=False) if by else [(None, table)]
+        for value, group in groups:
+            heading = result.title if value is None else f"{by} = {value}"
+            _print_table(funnel_steps_table(group), heading)
+
+
+def _write(result, output: Path) -> None:
+    if output.suffix == ".json":
+        output.write_text(json.dumps(result.to_dict(), indent=2), "utf-8")
+    else:
+        result.table.to_csv(output, index=False)
+    out.print(f"Wrote {len(result.table):,} rows to {output}")
 
 
 @app.command()

@@ -7,15 +7,21 @@ once and runs on either engine.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import ibis
 import pandas as pd
+from pydantic import ValidationError
 
+from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.result import Result
+from jejak.errors import ConfigError
 from jejak.model.config import Settings
+from jejak.model.funnel import Funnel
 from jejak.model.journey import Journey
 from jejak.store import identity
 
@@ -90,18 +96,102 @@ class JourneyAnalyses:
         ``as_of`` defaults to the latest touchpoint; a time without a zone is read in the
         workspace's time zone, like the times in loaded files.
         """
-        if as_of is None:
-            as_of = self.as_of()
-        elif as_of.tzinfo is None:
-            as_of = as_of.replace(tzinfo=ZoneInfo(self.settings.timezone))
+        as_of = self.as_of() if as_of is None else self._zoned(as_of)
         result = stage_analyses.stuck(self.events(), journey or self.journey, stage, days, as_of)
         result.table = _utc(result.table)
         return result
+
+    def funnel(
+        self,
+        steps: Funnel | list[Any],
+        *,
+        window: timedelta | str | float = timedelta(days=30),
+        order: str = "ordered",
+        exclusions: list[Any] | None = None,
+        by: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> funnel_analyses.FunnelResult:
+        """People through ``steps`` in order within ``window`` (see :mod:`jejak.analyses.funnels`).
+
+        ``steps`` are touchpoint names, rules or ``{"stage": name}``; ``window`` a timedelta,
+        seconds, or text like ``"7d"``/``"2h"``/``"30m"``; ``order`` ordered, strict or any.
+        """
+        spec = _funnel_spec(steps, window, order, exclusions, by)
+        return funnel_analyses.funnel(
+            self.events(), self.journey, spec, self._zoned(start), self._zoned(end)
+        )
+
+    def funnel_dropoffs(
+        self,
+        steps: Funnel | list[Any],
+        step: int,
+        *,
+        window: timedelta | str | float = timedelta(days=30),
+        order: str = "ordered",
+        exclusions: list[Any] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> Result:
+        """Who reached ``step`` of the funnel and not the next: an audience to follow up."""
+        spec = _funnel_spec(steps, window, order, exclusions, None)
+        table = funnel_analyses.dropped_off(
+            self.events(), self.journey, spec, step, self._zoned(start), self._zoned(end)
+        )
+        label = spec.steps[step - 1].label
+        return Result(
+            title=f"Reached {label} and stopped there",
+            table=_utc(table.to_pandas()),
+            meta={"step": step, "label": label, "steps": [s.label for s in spec.steps]},
+        )
+
+    def _zoned(self, moment: datetime | None) -> datetime | None:
+        """A time from the user: without a zone, it is in the workspace's zone."""
+        if moment is None or moment.tzinfo is not None:
+            return moment
+        return moment.replace(tzinfo=ZoneInfo(self.settings.timezone))
 
     def identity_conflicts(self) -> Result:
         """Anonymous ids claimed by several customers, and which customer got them."""
         table = identity.conflicts(self.touchpoints(), self.identity_links()).to_pandas()
         return Result(title="Identity conflicts", table=table, meta={"count": len(table)})
+
+
+def _funnel_spec(
+    steps: Funnel | list[Any],
+    window: timedelta | str | float,
+    order: str,
+    exclusions: list[Any] | None,
+    by: str | None,
+) -> Funnel:
+    if isinstance(steps, Funnel):
+        return steps
+    try:
+        return Funnel(
+            steps=steps, window=parse_window(window), order=order,
+            exclusions=exclusions or [], by=by,
+        )  # fmt: skip
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"]) or "funnel"
+        raise ConfigError(
+            f"funnel {where}: {problem['msg'].removeprefix('Value error, ')}"
+        ) from None
+
+
+def parse_window(window: timedelta | str | float) -> timedelta:
+    """``7d``, ``12h``, ``30m``, ``90s``, a number of seconds, or a timedelta."""
+    if isinstance(window, timedelta):
+        return window
+    if isinstance(window, int | float):
+        return timedelta(seconds=window)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms])\s*", str(window).lower())
+    if not match:
+        raise ConfigError(
+            f"window {window!r} is not a duration; write it like 30d, 12h, 45m or 90s"
+        )
+    unit = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}[match.group(2)]
+    return timedelta(**{unit: float(match.group(1))})
 
 
 def _utc(frame: pd.DataFrame) -> pd.DataFrame:

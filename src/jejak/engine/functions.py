@@ -20,10 +20,16 @@ def unix_micros(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[e
     """Microseconds since 1970-01-01 UTC (exact on both engines, unlike epoch seconds)."""
 
 
+@ibis.udf.scalar.builtin
+def timestamp_micros(micros: dt.int64) -> dt.Timestamp(timezone="UTC"):  # type: ignore[empty-body]
+    """The moment ``micros`` microseconds after 1970-01-01 UTC (inverse of unix_micros)."""
+
+
 # name -> DuckDB macro body giving the Spark builtin's behaviour
 DUCKDB_MACROS: dict[str, str] = {
     "get_json_object": "(j, p) AS json_extract_string(j, p)",
     "unix_micros": "(t) AS epoch_us(t)",
+    "timestamp_micros": "(u) AS timezone('UTC', make_timestamp(u))",
 }
 
 

@@ -254,3 +254,41 @@ def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) ->
     )
     figure = _layout(figure, title, height=max(420, 64 * len(order) + 120))
     return figure.update_layout(margin=dict(r=60))
+
+
+def funnel_figure(table: pd.DataFrame, by: str | None, title: str) -> go.Figure:
+    """People at each funnel step, as bars, labelled with the share of step 1 kept.
+
+    Split by a field, each group gets its own bars, showing shares of its own step 1
+    so that groups of different sizes compare.
+    """
+    figure = go.Figure()
+    groups = table.groupby(by, sort=False) if by else [(None, table)]
+    for position, (group, rows) in enumerate(groups):
+        rows = rows.sort_values("step", kind="stable")
+        steps = [
+            f"{int(s)}. {plain_label(str(label))}"
+            for s, label in zip(rows["step"], rows["label"], strict=True)
+        ]
+        shares = list(rows["conversion_from_first"])
+        figure.add_trace(
+            go.Bar(
+                name=plain_label(str(group)) if by else "people",
+                x=steps,
+                y=shares if by else [int(v) for v in rows["entered"]],
+                marker=dict(color=PALETTE[position % len(PALETTE)]),
+                text=[
+                    f"{fmt.people(n)} · {fmt.percent(share)}"
+                    for n, share in zip(rows["entered"], shares, strict=True)
+                ],
+                textposition="outside",
+                hovertemplate="%{x}<br>%{text}<extra></extra>",
+            )
+        )
+    figure = _layout(figure, title, height=420)
+    if by:
+        figure.update_yaxes(tickformat=".0%", title="share of the group's step 1")
+        figure.update_layout(barmode="group", showlegend=True, legend_title_text=by)
+    else:
+        figure.update_yaxes(title="people")
+    return figure

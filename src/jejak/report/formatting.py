@@ -48,6 +48,11 @@ def people(value: Any) -> str:
     return f"{round(float(value)):,d}"
 
 
+def headcount(value: int) -> str:
+    """``1 person``, ``2,000 people``."""
+    return f"{people(value)} {'person' if value == 1 else 'people'}"
+
+
 def percent(value: Any, digits: int = 1) -> str:
     """A share between 0 and 1 as a percentage: ``0.1234 -> "12.3%"``."""
     if is_missing(value):
@@ -62,6 +67,21 @@ def days(value: Any, digits: int = 1) -> str:
     text = f"{float(value):,.{digits}f}"
     unit = "day" if float(text.replace(",", "")) == 1 else "days"
     return f"{text} {unit}"
+
+
+def duration(seconds: Any) -> str:
+    """A duration from seconds, in the unit that reads best: ``45 s``, ``3.5 min``, ``2.0 h``,
+    ``1.5 days``."""
+    if is_missing(seconds):
+        return MISSING
+    value = float(seconds)
+    if abs(value) < 60:
+        return f"{value:.0f} s"
+    if abs(value) < 3_600:
+        return f"{value / 60:.1f} min"
+    if abs(value) < 86_400:
+        return f"{value / 3_600:.1f} h"
+    return days(value / 86_400)
 
 
 def money(value: Any, currency: str, digits: int | None = None) -> str:

@@ -10,3 +10,20 @@ from jejak.report import formatting as fmt
 def funnel_table(table: pd.DataFrame) -> pd.DataFrame:
     """The stage funnel with people-readable numbers and headings."""
     return fmt.format_table(table, fmt.STAGE_COLUMNS)
+
+
+def funnel_steps_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Funnel steps with people-readable numbers and durations."""
+    return pd.DataFrame(
+        {
+            "Step": [
+                f"{s}. {label}" for s, label in zip(table["step"], table["label"], strict=True)
+            ],
+            "Entered": table["entered"].map(fmt.people),
+            "Of step 1": table["conversion_from_first"].map(fmt.percent),
+            "Conversion to next": table["conversion_to_next"].map(fmt.percent),
+            "Drop-off": table["drop_off"].map(fmt.percent),
+            "Median time to next": table["median_seconds_to_next"].map(fmt.duration),
+            "90th pct time": table["p90_seconds_to_next"].map(fmt.duration),
+        }
+    )

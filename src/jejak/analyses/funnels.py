@@ -1,0 +1,392 @@
+"""Funnels: how many people go through given steps, in order, within a window.
+
+Definitions (the docs and every face use these):
+- An *attempt* starts at each touchpoint matching step 1 (in ``any`` order: any
+  step). Touchpoints are ordered by time, then event_id, so ties are deterministic.
+- ``ordered``: step k is the first step-k touchpoint after step k-1; other touchpoints
+  may come between. ``strict``: step k must be the very next touchpoint of the person
+  after step k-1. ``any``: the steps in any order; "step k" means "k of the steps done".
+- The *conversion window* counts from step 1: a step after ``start + window`` is not
+  reached.
+- An *exclusion* voids an attempt when one of its touchpoints comes after step
+  ``after`` and before step ``before`` (before the window's end if that step was not
+  reached). A person whose every attempt is void is not in the funnel.
+- Each person counts once, with their attempt that reached the furthest step; among
+  those, the earliest. This follows PostHog's funnels: a person who tried twice and
+  succeeded the second time is a converter, measured on the successful attempt.
+- ``start``/``end`` select attempts whose step 1 lies in [start, end); later steps
+  may fall after ``end`` (within the window).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from jejak.analyses.matching import stage_matches, with_properties
+from jejak.analyses.result import Result, records
+from jejak.analyses.stages import BREAKDOWNS, NONE_LABEL, _count, _float
+from jejak.engine.functions import timestamp_micros, unix_micros
+from jejak.errors import JejakError
+from jejak.model.funnel import Funnel
+from jejak.model.journey import Journey
+
+MICROS = 1_000_000
+# time-to-convert buckets: (label, upper bound in seconds)
+BUCKETS: tuple[tuple[str, float], ...] = (
+    ("under 1 minute", 60),
+    ("1-10 minutes", 600),
+    ("10-60 minutes", 3_600),
+    ("1-6 hours", 6 * 3_600),
+    ("6-24 hours", 86_400),
+    ("1-3 days", 3 * 86_400),
+    ("3-7 days", 7 * 86_400),
+    ("7-30 days", 30 * 86_400),
+    ("over 30 days", float("inf")),
+)
+
+
+def _u(k: int) -> str:
+    return f"u{k}"
+
+
+def _e(k: int) -> str:
+    return f"e{k}"
+
+
+def _after(us: ibis.Value, event_id: ibis.Value, u: ibis.Value, e: ibis.Value) -> ibis.Value:
+    """(us, event_id) comes after (u, e) in the person's timeline."""
+    return (us > u) | ((us == u) & (event_id > e))
+
+
+def _hits(events: ibis.Table, journey: Journey, spec: Funnel) -> ibis.Table:
+    """Touchpoints matching a step or an exclusion, flagged per step (m*) and exclusion (x*)."""
+    steps = [s.as_stage(journey) for s in spec.steps]
+    excluded = [x.step.as_stage(journey) for x in spec.exclusions]
+    events = with_properties(events, steps + excluded)
+    flags = {f"m{k}": stage_matches(events, s) for k, s in enumerate(steps)}
+    flags |= {f"x{j}": stage_matches(events, s) for j, s in enumerate(excluded)}
+    extra: dict[str, ibis.Value] = {"us": unix_micros(events.ts)}
+    if spec.order == "strict":
+        # the position among all of the person's touchpoints, before any are filtered out
+        extra["seq"] = ibis.row_number().over(
+            group_by=events.person_id, order_by=[events.ts, events.event_id]
+        )
+    if spec.by is not None:
+        if spec.by not in BREAKDOWNS:
+            raise JejakError(
+                f"cannot split the funnel by {spec.by!r}; use one of {', '.join(BREAKDOWNS)}"
+            )
+        extra["group"] = events[spec.by].fill_null(NONE_LABEL)
+    marked = events.mutate(**flags, **extra)
+    keep = ["person_id", "event_id", *flags, *extra]
+    return marked.filter(ibis.or_(*[marked[f] for f in flags])).select(*keep)
+
+
+def _ordered_attempts(hits: ibis.Table, spec: Funnel) -> ibis.Table:
+    """Attempts (person_id, e0) with u<k>/e<k> for each step reached in order."""
+    window = int(spec.window.total_seconds() * MICROS)
+    first = hits.filter(hits.m0)
+    columns = {"person_id": first.person_id, _e(0): first.event_id, _u(0): first.us}
+    if spec.order == "strict":
+        columns["s0"] = first.seq
+    if spec.by is not None:
+        columns["group"] = first.group
+    attempts = first.select(**columns)
+    for k in range(1, len(spec.steps)):
+        step = hits.filter(hits[f"m{k}"])
+        step = (
+            step.select(sp=step.person_id, se=step.event_id, su=step.us, ss=step["seq"])
+            if (spec.order == "strict")
+            else step.select(sp=step.person_id, se=step.event_id, su=step.us)
+        )
+        live = attempts.filter(attempts[_u(k - 1)].notnull())
+        if spec.order == "strict":
+            follows = step.ss == live[f"s{k - 1}"] + 1
+        else:
+            follows = _after(step.su, step.se, live[_u(k - 1)], live[_e(k - 1)])
+        pairs = live.join(
+            step, [live.person_id == step.sp, follows, step.su <= live[_u(0)] + window]
+        )
+        pairs = pairs.select(
+            "person_id",
+            _e(0),
+            se=pairs.se,
+            su=pairs.su,
+            **({"ss": pairs.ss} if spec.order == "strict" else {}),
+        )
+        order = ibis.row_number().over(
+            group_by=[pairs.person_id, pairs[_e(0)]], order_by=[pairs.su, pairs.se]
+        )
+        nearest = pairs.mutate(_n=order)
+        nearest = nearest.filter(nearest._n == 0)
+        renamed = {_e(k): nearest.se, _u(k): nearest.su}
+        if spec.order == "strict":
+            renamed[f"s{k}"] = nearest.ss
+        nearest = nearest.select(np=nearest.person_id, ne=nearest[_e(0)], **renamed)
+        attempts = attempts.left_join(
+            nearest, [attempts.person_id == nearest.np, attempts[_e(0)] == nearest.ne]
+        ).drop("np", "ne")
+    for j, exclusion in enumerate(spec.exclusions):
+        attempts = _drop_voided(
+            attempts,
+            hits,
+            j,
+            exclusion.after - 1,
+            (exclusion.before or len(spec.steps)) - 1,
+            window,
+        )
+    return attempts
+
+
+def _drop_voided(
+    attempts: ibis.Table, hits: ibis.Table, j: int, low: int, high: int, window: int
+) -> ibis.Table:
+    """Attempts without an exclusion-j touchpoint between step ``low`` and step ``high``."""
+    banned = hits.filter(hits[f"x{j}"])
+    banned = banned.select(xp=banned.person_id, xe=banned.event_id, xu=banned.us)
+    reached_high = attempts[_u(high)].notnull()
+    before_high = ibis.ifelse(
+        reached_high,
+        _after(attempts[_u(high)], attempts[_e(high)], banned.xu, banned.xe),
+        banned.xu <= attempts[_u(0)] + window,
+    )
+    voided = attempts.join(
+        banned,
+        [
+            attempts.person_id == banned.xp,
+            attempts[_u(low)].notnull(),
+            _after(banned.xu, banned.xe, attempts[_u(low)], attempts[_e(low)]),
+            before_high,
+        ],
+    ).select("person_id", _e(0))
+    return attempts.anti_join(voided.distinct(), ["person_id", _e(0)])
+
+
+def _any_order_attempts(hits: ibis.Table, spec: Funnel) -> ibis.Table:
+    """Attempts starting at any step touchpoint; u<k> is when k+1 of the steps were done."""
+    n, window = len(spec.steps), int(spec.window.total_seconds() * MICROS)
+    columns = {"person_id": hits.person_id, _e(0): hits.event_id, "start": hits.us}
+    if spec.by is not None:
+        columns["group"] = hits.group
+    starts = hits.select(**columns)
+    later = hits.select(
+        sp=hits.person_id,
+        se=hits.event_id,
+        su=hits.us,
+        **{f"m{k}": hits[f"m{k}"] for k in range(n)},
+    )
+    pairs = starts.join(
+        later,
+        [
+            starts.person_id == later.sp,
+            (later.su > starts.start) | ((later.su == starts.start) & (later.se >= starts[_e(0)])),
+            later.su <= starts.start + window,
+        ],
+    )
+    keys = ["person_id", _e(0), "start", *(["group"] if spec.by is not None else [])]
+    firsts = pairs.group_by(keys).aggregate(
+        **{f"f{k}": pairs.su.min(where=pairs[f"m{k}"]) for k in range(n)}
+    )
+    # the time the r-th distinct step was done: the f whose rank among the f's is r
+    ranks = {}
+    for k in range(n):
+        fk = firsts[f"f{k}"]
+        earlier = [
+            ibis.ifelse(
+                firsts[f"f{j}"].notnull()
+                & ((firsts[f"f{j}"] < fk) | ((firsts[f"f{j}"] == fk) & (j < k))),
+                1,
+                0,
+            )
+            for j in range(n)
+            if j != k
+        ]
+        ranks[k] = sum(earlier[1:], earlier[0]) if earlier else ibis.literal(0)
+    done = {
+        _u(r): ibis.cases(
+            *[((firsts[f"f{k}"].notnull()) & (ranks[k] == r), firsts[f"f{k}"]) for k in range(n)]
+        )
+        for r in range(n)
+    }
+    return firsts.mutate(**done).drop(*[f"f{k}" for k in range(n)], "start")
+
+
+def people(
+    events: ibis.Table,
+    journey: Journey,
+    spec: Funnel,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> ibis.Table:
+    """One row per person in the funnel: their counted attempt.
+
+    Columns: person_id, [group], steps (how many steps reached), u0..u<n-1> (times of
+    the steps in microseconds since 1970 UTC; NULL when not reached).
+    """
+    hits = _hits(events, journey, spec)
+    if spec.order == "any":
+        attempts = _any_order_attempts(hits, spec)
+    else:
+        attempts = _ordered_attempts(hits, spec)
+    n = len(spec.steps)
+    if start is not None:
+        attempts = attempts.filter(attempts[_u(0)] >= _micros(start))
+    if end is not None:
+        attempts = attempts.filter(attempts[_u(0)] < _micros(end))
+    reached = sum(
+        (ibis.ifelse(attempts[_u(k)].notnull(), 1, 0) for k in range(1, n)),
+        ibis.ifelse(attempts[_u(0)].notnull(), 1, 0),
+    )
+    attempts = attempts.mutate(steps=reached)
+    best = ibis.row_number().over(
+        group_by=attempts.person_id,
+        order_by=[ibis.desc(attempts.steps), attempts[_u(0)], attempts[_e(0)]],
+    )
+    ranked = attempts.mutate(_best=best)
+    chosen = ranked.filter(ranked._best == 0)
+    keep = ["person_id", *(["group"] if spec.by is not None else []), "steps"]
+    return chosen.select(*keep, *[_u(k) for k in range(n)])
+
+
+def _micros(moment: datetime) -> int:
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_convert("UTC") if stamp.tz else stamp.tz_localize("UTC")
+    return stamp.value // 1_000
+
+
+@dataclass
+class FunnelResult(Result):
+    """Per step: entered, converted, drop-off, time to next; and time to convert."""
+
+    time_to_convert: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def figure(self) -> Any:
+        from jejak.report.figures import funnel_figure
+
+        return funnel_figure(self.table, self.meta.get("by"), self.title)
+
+    def to_dict(self) -> dict[str, Any]:
+        return super().to_dict() | {"time_to_convert": records(self.time_to_convert)}
+
+
+def funnel(
+    events: ibis.Table,
+    journey: Journey,
+    spec: Funnel,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> FunnelResult:
+    """How many people went through the steps, where they dropped off, how long it took.
+
+    ``table`` columns: [the ``by`` field], step (1-based), label, entered (people who
+    reached the step), converted_to_next (people), conversion_to_next (0-1), drop_off
+    (0-1), conversion_from_first (0-1), median_seconds_to_next and p90_seconds_to_next
+    (seconds, over people who reached the next step). ``time_to_convert``: people who
+    reached the last step, by time from step 1 to the last step (buckets).
+    """
+    n = len(spec.steps)
+    counted = people(events, journey, spec, start, end)
+    aggs: dict[str, ibis.Value] = {}
+    for k in range(n):
+        aggs[f"entered_{k}"] = counted.count(where=counted.steps >= k + 1)
+        if k + 1 < n:
+            gap = (counted[_u(k + 1)] - counted[_u(k)]) / MICROS
+            aggs[f"median_{k}"] = gap.quantile(0.5, where=counted.steps >= k + 2)
+            aggs[f"p90_{k}"] = gap.quantile(0.9, where=counted.steps >= k + 2)
+    total = (counted[_u(n - 1)] - counted[_u(0)]) / MICROS
+    for b, (_, upper) in enumerate(BUCKETS):
+        lower = BUCKETS[b - 1][1] if b else -1.0
+        in_bucket = (counted.steps == n) & (total > lower)
+        if upper != float("inf"):
+            in_bucket = in_bucket & (total <= upper)
+        aggs[f"bucket_{b}"] = counted.count(where=in_bucket)
+    grouped = counted.group_by("group").aggregate(**aggs) if spec.by else counted.aggregate(**aggs)
+    # one row per group of aggregates: small, so it comes into Python here
+    groups = grouped.to_pandas()
+    if spec.by is not None:
+        groups = groups.sort_values(["entered_0", "group"], ascending=[False, True])
+    rows, buckets = [], []
+    for _, row in groups.iterrows():
+        label = {spec.by: row["group"]} if spec.by is not None else {}
+        first = _count(row["entered_0"])
+        for k, step in enumerate(spec.steps):
+            entered = _count(row[f"entered_{k}"])
+            last = k + 1 == n
+            converted = None if last else _count(row[f"entered_{k + 1}"])
+            rate = converted / entered if converted is not None and entered else float("nan")
+            rows.append(
+                label
+                | {
+                    "step": k + 1,
+                    "label": step.label,
+                    "entered": entered,
+                    "converted_to_next": converted,
+                    "conversion_to_next": rate,
+                    "drop_off": 1 - rate if rate == rate else float("nan"),
+                    "conversion_from_first": entered / first if first else float("nan"),
+                    "median_seconds_to_next": _float(None if last else row[f"median_{k}"]),
+                    "p90_seconds_to_next": _float(None if last else row[f"p90_{k}"]),
+                }
+            )
+        buckets += [
+            label | {"time_to_convert": name, "people": _count(row[f"bucket_{b}"])}
+            for b, (name, _) in enumerate(BUCKETS)
+        ]
+    prefix = [spec.by] if spec.by is not None else []
+    table = pd.DataFrame(rows, columns=[*prefix, *FUNNEL_COLUMNS])
+    table = table.astype({"converted_to_next": "Int64"})
+    meta = {
+        "steps": [s.label for s in spec.steps],
+        "order": spec.order,
+        "window_seconds": spec.window.total_seconds(),
+        "by": spec.by,
+        "people": int(table[table.step == 1]["entered"].sum()) if len(table) else 0,
+        "start": start,
+        "end": end,
+    }
+    title = "Funnel: " + " → ".join(s.label for s in spec.steps)
+    return FunnelResult(
+        title=title,
+        table=table,
+        meta=meta,
+        time_to_convert=pd.DataFrame(buckets, columns=[*prefix, "time_to_convert", "people"]),
+    )
+
+
+FUNNEL_COLUMNS = [
+    "step", "label", "entered", "converted_to_next", "conversion_to_next", "drop_off",
+    "conversion_from_first", "median_seconds_to_next", "p90_seconds_to_next",
+]  # fmt: skip
+
+
+def dropped_off(
+    events: ibis.Table,
+    journey: Journey,
+    spec: Funnel,
+    step: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> ibis.Table:
+    """People who reached ``step`` (1-based) and not the next one: an audience.
+
+    Columns: person_id, customer_id (NULL if never identified), reached_at (UTC).
+    """
+    n = len(spec.steps)
+    if not 1 <= step < n:
+        raise JejakError(f"drop-off is after a step 1..{n - 1} of this {n}-step funnel; got {step}")
+    counted = people(events, journey, spec, start, end)
+    out = counted.filter(counted.steps == step)
+    from jejak.store.identity import ANONYMOUS_PREFIX
+
+    return out.select(
+        "person_id",
+        customer_id=ibis.ifelse(
+            out.person_id.startswith(ANONYMOUS_PREFIX), ibis.null("string"), out.person_id
+        ),
+        reached_at=timestamp_micros(out[_u(step - 1)]),
+    ).order_by("person_id")

@@ -1,0 +1,116 @@
+"""Funnel definitions: ordered steps, a conversion window, an order mode, exclusions.
+
+A step is a touchpoint name (``"product_view"``), a rule (``{event: order, where:
+{order_number: 1}}``) or a journey stage (``{stage: Subscribe}``: any touchpoint that
+matches the stage's rules).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from jejak.model.journey import Journey, Rule, Stage
+
+OrderMode = Literal["ordered", "strict", "any"]
+
+
+class FunnelStep(BaseModel):
+    """One step: a rule, or a journey stage by name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = ""
+    rule: Rule | None = None
+    stage: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"label": value, "rule": {"event": value}}
+        if isinstance(value, dict) and not {"rule", "stage"} & set(value):
+            label = value.get("label")
+            rule = {k: v for k, v in value.items() if k != "label"}
+            return {"label": label or _describe(rule), "rule": rule}
+        if isinstance(value, dict) and "stage" in value and not value.get("label"):
+            return {**value, "label": value["stage"]}
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> FunnelStep:
+        if (self.rule is None) == (self.stage is None):
+            raise ValueError("a step is either a rule (event, where, ...) or a stage, not both")
+        return self
+
+    def as_stage(self, journey: Journey) -> Stage:
+        """The step as a stage-like matcher (the journey's stage, or its own rule)."""
+        if self.stage is not None:
+            return journey.stages[journey.index_of(self.stage)]
+        return Stage(name=self.label, rules=[self.rule])
+
+
+def _describe(rule: dict) -> str:
+    event = rule.get("event")
+    name = ", ".join(event) if isinstance(event, list) else str(event or "touchpoint")
+    where = rule.get("where") or {}
+    if where:
+        name += " (" + ", ".join(f"{k} {v}" for k, v in where.items()) + ")"
+    return name
+
+
+class Exclusion(BaseModel):
+    """Touchpoints that void an attempt when they happen between two steps (1-based)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: FunnelStep
+    after: int = 1
+    before: int | None = None  # None: the last step
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str | dict) and not (isinstance(value, dict) and "step" in value):
+            return {"step": value}
+        return value
+
+
+class Funnel(BaseModel):
+    """What a funnel counts. See :func:`jejak.analyses.funnels.funnel` for the definitions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: list[FunnelStep]
+    window: timedelta = timedelta(days=30)
+    order: OrderMode = "ordered"
+    exclusions: list[Exclusion] = Field(default_factory=list)
+    by: str | None = None
+
+    @field_validator("steps")
+    @classmethod
+    def _two_steps(cls, steps: list[FunnelStep]) -> list[FunnelStep]:
+        if len(steps) < 2:
+            raise ValueError("a funnel needs at least two steps")
+        return steps
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Funnel:
+        if self.window <= timedelta(0):
+            raise ValueError("the conversion window must be positive, e.g. 30 days")
+        n = len(self.steps)
+        for exclusion in self.exclusions:
+            before = exclusion.before or n
+            if not 1 <= exclusion.after < before <= n:
+                raise ValueError(
+                    f"an exclusion lies between two steps 1..{n}, with after < before;"
+                    f" got after={exclusion.after}, before={before}"
+                )
+            if self.order == "any":
+                raise ValueError(
+                    "exclusions need ordered or strict order: 'between' has no"
+                    " meaning when steps may come in any order"
+                )
+        return self
