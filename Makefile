@@ -39,7 +39,7 @@ test-fast: install
 	$(BIN)/python -m pytest -q -m "not spark"
 
 bench: install java
-	$(BIN)/python benchmarks/stage_funnel.py
+	$(BIN)/python benchmarks/journeys.py
 
 lint: install
 	$(BIN)/ruff check .
