@@ -75,6 +75,7 @@ def run(events: int, data_dir: Path, console: Console) -> dict:
         five_steps = [
             "page_view", "content_view", "newsletter_signup", "order", "onboarding_complete",
         ]  # fmt: skip
+        map_s = timed(ws.process_map)
         steps_s = {
             order: timed(lambda order=order: ws.funnel(five_steps, window="30d", order=order))
             for order in ("ordered", "strict", "any")
@@ -88,6 +89,7 @@ def run(events: int, data_dir: Path, console: Console) -> dict:
         "baseline_s": baseline_s,
         "funnel_s": funnel_s,
         "steps_s": steps_s,
+        "map_s": map_s,
         "load_rss_gb": load_rss_gb,
         "csv_gb": csv_bytes / 1024**3,
     }
@@ -112,6 +114,7 @@ def main() -> None:
         "funnel events/s",
         "funnel / baseline",
         "5-step funnel / baseline (ordered, strict, any)",
+        "process map / baseline",
         "CSV GB",
         "load peak RSS GB",
     ):
@@ -127,6 +130,7 @@ def main() -> None:
             f"{r['events'] / r['funnel_s']:,.0f}",
             f"{r['funnel_s'] / r['baseline_s']:.2f}x",
             ", ".join(f"{t / r['baseline_s']:.2f}x" for t in r["steps_s"].values()),
+            f"{r['map_s'] / r['baseline_s']:.2f}x",
             f"{r['csv_gb']:.2f}",
             f"{r['load_rss_gb']:.1f}",
         )

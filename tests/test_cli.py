@@ -209,3 +209,16 @@ def test_funnel_from_the_cli(project: Path):
     assert [r["entered"] for r in data["table"]] == [3, 1]
     done = run("funnel", "page_view", "order", "--window", "soon", cwd=project)
     assert done.returncode == 1 and "window 'soon' is not a duration" in done.stderr
+
+
+def test_process_map_from_the_cli(project: Path):
+    run("load", "events.csv", cwd=project)
+    done = run("map", "--top", "3", "-o", "map.csv", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "the 3 most frequent of" in done.stdout
+    with open(project / "map.csv", newline="") as f:
+        rows = {(r["source"], r["target"]): int(r["transitions"]) for r in csv.DictReader(f)}
+    # a1 (now c1): page_view, content_view, newsletter_signup; c2: page_view, signup; c3 ...
+    assert rows[("(start)", "page_view")] == 3
+    assert rows[("page_view", "newsletter_signup")] == 1
+    assert rows[("newsletter_signup", "(end)")] == 2

@@ -82,4 +82,6 @@ def test_make_demo_the_first_command(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert "Stage funnel (value-journey): 20,000 people" in done.stdout
     report = root / "demo" / "report.html"
-    assert "Where people went after each stage" in report.read_text("utf-8")
+    html = report.read_text("utf-8")
+    assert "Where people went after each stage" in html
+    assert "How people move between touchpoints" in html

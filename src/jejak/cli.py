@@ -94,11 +94,11 @@ def _progress() -> tuple[Progress, object]:
     return bar, report
 
 
-def _print_table(frame, title: str) -> None:
+def _print_table(frame, title: str, labels: int = 1) -> None:
+    """A table whose first ``labels`` columns name the row; the rest are formatted numbers."""
     table = Table(title=title, title_justify="left")
     for i, column in enumerate(frame.columns):
-        # the first column names the row; the rest are numbers (already formatted as text)
-        table.add_column(str(column), justify="left" if i == 0 else "right", no_wrap=i == 0)
+        table.add_column(str(column), justify="left" if i < labels else "right", no_wrap=i < labels)
     for row in frame.itertuples(index=False):
         table.add_row(*["" if v is None else str(v) for v in row])
     out.print(table)
@@ -276,23 +276,56 @@ def _write(result, output: Path) -> None:
     out.print(f"Wrote {len(result.table):,} rows to {output}")
 
 
+@app.command(name="map")
+def process_map(
+    min_count: Annotated[int, typer.Option(help="Leave out transitions seen fewer times.")] = 1,
+    top: Annotated[int, typer.Option(help="How many transitions to print.")] = 20,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write all transitions as CSV (or .json).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """The process map: which touchpoint people do next, how often, how fast.
+
+    Example: jejak map --min-count 50 -o transitions.csv
+    """
+    with _open() as ws:
+        result = ws.process_map(min_count=min_count)
+    if output:
+        _write(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    table = result.table.head(top)
+    from jejak.report.tables import transitions_table
+
+    _print_table(
+        transitions_table(table),
+        f"{result.title}: the {len(table):,} most frequent of {len(result.table):,} transitions",
+        labels=2,
+    )
+
+
 @app.command()
 def report(
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path(
         "report.html"
     ),
+    min_count: Annotated[
+        int, typer.Option(help="Leave transitions rarer than this out of the process map.")
+    ] = 1,
 ) -> None:
     """Write a self-contained HTML report (opens offline; mail it to a colleague).
 
     Example: jejak report -o report.html
     """
-    from jejak.report.html import stage_sections, write_report
+    from jejak.report.html import process_map_sections, stage_sections, write_report
 
     with _open() as ws:
         funnel = ws.stages()
         path = write_report(
             output,
-            stage_sections(funnel),
+            stage_sections(funnel) + process_map_sections(ws.process_map(min_count=min_count)),
             title="Customer journey report",
             subtitle=f"{ws.path} · journey {funnel.meta['journey']}",
         )

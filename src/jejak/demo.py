@@ -9,6 +9,8 @@ from jejak.analyses.stages import StageFunnel
 from jejak.store.progress import ProgressCallback
 from jejak.store.workspace import Workspace
 
+PROCESS_MAP_MIN_COUNT = 20  # leave out the rarest transitions so the map stays readable
+
 
 @dataclass(frozen=True)
 class DemoOutcome:
@@ -30,7 +32,7 @@ def run_demo(
     on_progress: ProgressCallback | None = None,
 ) -> DemoOutcome:
     """Simulate a shop, load it into a fresh workspace, compute stages, write the report."""
-    from jejak.report.html import stage_sections, write_report
+    from jejak.report.html import process_map_sections, stage_sections, write_report
     from jejak.simulate import simulate_shop
 
     directory = Path(directory)
@@ -45,10 +47,11 @@ def run_demo(
     with Workspace(workspace_path) as ws:
         ws.load(files["touchpoints"], on_progress=on_progress)
         funnel = ws.stages()
+        process_map = ws.process_map(min_count=PROCESS_MAP_MIN_COUNT)
         stored = ws.count()
     report = write_report(
         directory / "report.html",
-        stage_sections(funnel),
+        stage_sections(funnel) + process_map_sections(process_map),
         title="jejak demo shop: customer journey report",
         subtitle=f"{customers:,} simulated people, seed {seed}",
     )

@@ -29,6 +29,7 @@ import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result, records
+from jejak.analyses.sequence import position
 from jejak.analyses.stages import BREAKDOWNS, NONE_LABEL, _count, _float
 from jejak.engine.functions import timestamp_micros, unix_micros
 from jejak.errors import JejakError
@@ -73,9 +74,7 @@ def _hits(events: ibis.Table, journey: Journey, spec: Funnel) -> ibis.Table:
     extra: dict[str, ibis.Value] = {"us": unix_micros(events.ts)}
     if spec.order == "strict":
         # the position among all of the person's touchpoints, before any are filtered out
-        extra["seq"] = ibis.row_number().over(
-            group_by=events.person_id, order_by=[events.ts, events.event_id]
-        )
+        extra["seq"] = position(events)
     if spec.by is not None:
         if spec.by not in BREAKDOWNS:
             raise JejakError(

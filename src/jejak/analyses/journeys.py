@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
+from jejak.analyses.process_map import ProcessMap, process_map
 from jejak.analyses.result import Result
 from jejak.errors import ConfigError
 from jejak.model.config import Settings
@@ -143,6 +144,18 @@ class JourneyAnalyses:
             title=f"Reached {label} and stopped there",
             table=_utc(table.to_pandas()),
             meta={"step": step, "label": label, "steps": [s.label for s in spec.steps]},
+        )
+
+    def process_map(
+        self,
+        *,
+        min_count: int = 1,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> ProcessMap:
+        """Which touchpoint follows which (see :mod:`jejak.analyses.process_map`)."""
+        return process_map(
+            self.events(), self.journey, min_count, self._zoned(start), self._zoned(end)
         )
 
     def _zoned(self, moment: datetime | None) -> datetime | None:

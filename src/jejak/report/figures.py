@@ -292,3 +292,80 @@ def funnel_figure(table: pd.DataFrame, by: str | None, title: str) -> go.Figure:
     else:
         figure.update_yaxes(title="people")
     return figure
+
+
+def process_map_figure(
+    nodes: pd.DataFrame, transitions: pd.DataFrame, stages: Sequence[str], title: str,
+    max_edges: int = 60,
+) -> go.Figure:  # fmt: skip
+    """Touchpoints as dots in their stage's column, transitions as lines between them.
+
+    Only the ``max_edges`` most frequent transitions are drawn (all are in the table);
+    line width and opacity grow with the count, dot size with occurrences.
+    """
+    from jejak.analyses.process_map import END, START
+
+    position: dict[str, tuple[float, float]] = {}
+    for column, rows in nodes.groupby("stage_index", sort=True):
+        ordered = rows.sort_values("occurrences", ascending=False, kind="stable")
+        for row_number, name in enumerate(ordered["touchpoint"]):
+            position[str(name)] = (float(column), -float(row_number))
+    position[START] = (-1.0, 0.0)
+    position[END] = (float(len(stages)), 0.0)
+    figure = go.Figure()
+    shown = transitions[
+        transitions["source"].isin(position) & transitions["target"].isin(position)
+    ].nlargest(max_edges, "transitions")
+    top = float(shown["transitions"].max()) if len(shown) else 1.0
+    for edge in shown.itertuples(index=False):
+        (x0, y0), (x1, y1) = position[str(edge.source)], position[str(edge.target)]
+        weight = float(edge.transitions) / top
+        figure.add_trace(
+            go.Scatter(
+                x=[x0, (x0 + x1) / 2, x1],
+                y=[y0, (y0 + y1) / 2 + (0.25 if x1 <= x0 else 0.0), y1],
+                mode="lines",
+                line=dict(
+                    width=1 + 7 * weight,
+                    color=_rgba("#4E79A7", 0.15 + 0.6 * weight),
+                    shape="spline",
+                ),
+                hoverinfo="text",
+                text=f"{plain_label(str(edge.source))} → {plain_label(str(edge.target))}: "
+                f"{fmt.people(edge.transitions)} times, {fmt.people(edge.people)} people, "
+                f"median {fmt.duration(edge.median_seconds)}",
+                showlegend=False,
+            )
+        )
+    names = list(nodes["touchpoint"].astype(str))
+    sizes = nodes["occurrences"].astype(float)
+    biggest = float(sizes.max()) if len(sizes) else 1.0
+    figure.add_trace(
+        go.Scatter(
+            x=[position[n][0] for n in names] + [position[START][0], position[END][0]],
+            y=[position[n][1] for n in names] + [0.0, 0.0],
+            mode="markers+text",
+            marker=dict(
+                size=[12 + 28 * (s / biggest) ** 0.5 for s in sizes] + [14, 14],
+                color=[
+                    stage_color(int(i) - 1) if int(i) > 0 else STOPPED_COLOR
+                    for i in nodes["stage_index"]
+                ]
+                + [_DARK_INK, _DARK_INK],
+            ),
+            text=[
+                f"{plain_label(n)}<br>{fmt.people(c)}"
+                for n, c in zip(names, nodes["occurrences"], strict=True)
+            ]
+            + ["start", "end"],
+            textposition="bottom center",
+            hoverinfo="text",
+            showlegend=False,
+        )
+    )
+    ticks = list(range(-1, len(stages) + 1))
+    labels = ["start", *[plain_label(s) for s in stages], "end"]
+    figure.update_xaxes(tickvals=ticks, ticktext=labels, showgrid=True, zeroline=False)
+    figure.update_yaxes(visible=False)
+    depth = max((-y for _, y in position.values()), default=0.0)
+    return _layout(figure, title, height=int(max(420, 160 + 90 * depth)))

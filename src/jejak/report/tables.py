@@ -27,3 +27,17 @@ def funnel_steps_table(table: pd.DataFrame) -> pd.DataFrame:
             "90th pct time": table["p90_seconds_to_next"].map(fmt.duration),
         }
     )
+
+
+def transitions_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Process-map transitions with people-readable numbers and durations."""
+    return pd.DataFrame(
+        {
+            "From": table["source"],
+            "To": table["target"],
+            "Times": table["transitions"].map(fmt.people),
+            "People": table["people"].map(fmt.people),
+            "Share of From's next steps": table["share_of_source"].map(fmt.percent),
+            "Median time between": table["median_seconds"].map(fmt.duration),
+        }
+    )
