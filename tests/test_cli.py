@@ -222,3 +222,19 @@ def test_process_map_from_the_cli(project: Path):
     assert rows[("(start)", "page_view")] == 3
     assert rows[("page_view", "newsletter_signup")] == 1
     assert rows[("newsletter_signup", "(end)")] == 2
+
+
+def test_paths_from_the_cli(project: Path):
+    run("load", "events.csv", cwd=project)
+    done = run("paths", "--after", "page_view", "--steps", "3", "-o", "p.csv", cwd=project)
+    assert done.returncode == 0, done.stderr
+    with open(project / "p.csv", newline="") as f:
+        rows = {(r["step"], r["source"], r["target"]): int(r["people"]) for r in csv.DictReader(f)}
+    assert rows[("1", "page_view", "newsletter_signup")] == 1  # c2
+    assert rows[("1", "page_view", "content_view")] == 1  # c1 (anonymous a1)
+    done = run("paths", "--to", "stage:Subscribe", "--steps", "2", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "Top paths to Subscribe" in done.stdout
+    assert "page_view → content_view" in done.stdout
+    done = run("paths", "--steps", "3", cwd=project)
+    assert done.returncode == 1 and "either a start" in done.stderr

@@ -85,3 +85,4 @@ def test_make_demo_the_first_command(tmp_path: Path):
     html = report.read_text("utf-8")
     assert "Where people went after each stage" in html
     assert "How people move between touchpoints" in html
+    assert "Paths to Convert" in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -274,6 +274,59 @@ def _write(result, output: Path) -> None:
     else:
         result.table.to_csv(output, index=False)
     out.print(f"Wrote {len(result.table):,} rows to {output}")
+
+
+def _step(text: str) -> Any:
+    """stage:NAME is a journey stage; anything else a touchpoint name."""
+    return {"stage": text.removeprefix("stage:")} if text.startswith("stage:") else text
+
+
+@app.command()
+def paths(
+    after: Annotated[
+        str | None, typer.Option(help="Paths from this touchpoint (or stage:NAME).")
+    ] = (None),
+    before: Annotated[
+        str | None, typer.Option(help="Paths up to this touchpoint (or stage:NAME).")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option(help="Top complete paths to this goal, with conversion.")
+    ] = None,
+    steps: Annotated[int, typer.Option(help="Touchpoints on a path.")] = 5,
+    top: Annotated[int, typer.Option(help="Touchpoints kept by name; the rest read 'other'.")] = (
+        10
+    ),
+    keep_repeats: Annotated[
+        bool, typer.Option(help="Keep a touchpoint repeated right after itself.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
+    ] = None,
+) -> None:
+    """Where people go after a touchpoint, come from before one, or which paths reach a goal.
+
+    Examples: jejak paths --after page_view | jejak paths --before stage:Convert |
+    jejak paths --to order --steps 4
+    """
+    with _open() as ws:
+        if to is not None:
+            result = ws.top_paths(_step(to), steps=steps, collapse=not keep_repeats)
+        else:
+            result = ws.paths(
+                after=None if after is None else _step(after),
+                before=None if before is None else _step(before),
+                steps=steps, top=top, collapse=not keep_repeats,
+            )  # fmt: skip
+    if output:
+        _write(result, output)
+    table = result.table
+    if to is not None:
+        from jejak.report.tables import top_paths_table
+
+        _print_table(top_paths_table(table), result.title)
+        return
+    shown = table.assign(people=table["people"].map(fmt.people)).rename(columns=str.capitalize)
+    _print_table(shown.groupby("Step").head(5), f"{result.title}: the 5 largest flows per step", 3)
 
 
 @app.command(name="map")

@@ -32,7 +32,12 @@ def run_demo(
     on_progress: ProgressCallback | None = None,
 ) -> DemoOutcome:
     """Simulate a shop, load it into a fresh workspace, compute stages, write the report."""
-    from jejak.report.html import process_map_sections, stage_sections, write_report
+    from jejak.report.html import (
+        path_sections,
+        process_map_sections,
+        stage_sections,
+        write_report,
+    )
     from jejak.simulate import simulate_shop
 
     directory = Path(directory)
@@ -48,10 +53,15 @@ def run_demo(
         ws.load(files["touchpoints"], on_progress=on_progress)
         funnel = ws.stages()
         process_map = ws.process_map(min_count=PROCESS_MAP_MIN_COUNT)
+        first_purchase = {"stage": "Convert"}
+        flows = ws.paths(before=first_purchase, steps=5)
+        best_paths = ws.top_paths(first_purchase, steps=4, limit=10)
         stored = ws.count()
     report = write_report(
         directory / "report.html",
-        stage_sections(funnel) + process_map_sections(process_map),
+        stage_sections(funnel)
+        + path_sections(flows, best_paths)
+        + process_map_sections(process_map),
         title="jejak demo shop: customer journey report",
         subtitle=f"{customers:,} simulated people, seed {seed}",
     )

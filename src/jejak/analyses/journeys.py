@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
+from jejak.analyses.paths import PathFlows, path_flows, top_paths
 from jejak.analyses.process_map import ProcessMap, process_map
 from jejak.analyses.result import Result
 from jejak.errors import ConfigError
@@ -156,6 +157,29 @@ class JourneyAnalyses:
         """Which touchpoint follows which (see :mod:`jejak.analyses.process_map`)."""
         return process_map(
             self.events(), self.journey, min_count, self._zoned(start), self._zoned(end)
+        )
+
+    def paths(
+        self,
+        *,
+        after: Any = None,
+        before: Any = None,
+        steps: int = 5,
+        top: int = 10,
+        collapse: bool = True,
+    ) -> PathFlows:
+        """Where people go after a touchpoint, or came from before one (see :mod:`paths`)."""
+        return path_flows(
+            self.events(), self.journey, after=after, before=before, steps=steps, top=top,
+            collapse=collapse,
+        )  # fmt: skip
+
+    def top_paths(
+        self, goal: Any, *, steps: int = 5, limit: int = 20, collapse: bool = True
+    ) -> Result:
+        """The most common paths to ``goal`` (a touchpoint, rule or stage) and how they convert."""
+        return top_paths(
+            self.events(), self.journey, goal, steps=steps, limit=limit, collapse=collapse
         )
 
     def _zoned(self, moment: datetime | None) -> datetime | None:

@@ -369,3 +369,33 @@ def process_map_figure(
     figure.update_yaxes(visible=False)
     depth = max((-y for _, y in position.values()), default=0.0)
     return _layout(figure, title, height=int(max(420, 160 + 90 * depth)))
+
+
+def path_figure(flows: pd.DataFrame, title: str) -> go.Figure:
+    """A Sankey of paths: one column per step, one node per touchpoint at that step."""
+    nodes: dict[tuple[int, str], int] = {}
+    for row in flows.itertuples(index=False):
+        for key in ((int(row.step), str(row.source)), (int(row.step) + 1, str(row.target))):
+            nodes.setdefault(key, len(nodes))
+    steps = max((s for s, _ in nodes), default=1)
+    names = sorted({name for _, name in nodes})
+    colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+    keys = sorted(nodes, key=nodes.get)
+    figure = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node=dict(
+                label=[plain_label(name) for _, name in keys],
+                x=[0.01 + 0.98 * (step - 1) / max(steps - 1, 1) for step, _ in keys],
+                color=[colour[name] for _, name in keys],
+                pad=12,
+            ),
+            link=dict(
+                source=[nodes[(int(r.step), str(r.source))] for r in flows.itertuples()],
+                target=[nodes[(int(r.step) + 1, str(r.target))] for r in flows.itertuples()],
+                value=[int(r.people) for r in flows.itertuples()],
+                color=[_rgba(colour[str(r.source)], 0.35) for r in flows.itertuples()],
+            ),
+        )
+    )
+    return _layout(figure, title, height=max(420, 60 * len(names)))

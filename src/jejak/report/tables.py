@@ -41,3 +41,16 @@ def transitions_table(table: pd.DataFrame) -> pd.DataFrame:
             "Median time between": table["median_seconds"].map(fmt.duration),
         }
     )
+
+
+def top_paths_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Top paths to a goal with people-readable numbers."""
+    return pd.DataFrame(
+        {
+            "Path": table["path"],
+            "People": table["people"].map(fmt.people),
+            "Reached the goal": table["converters"].map(fmt.people),
+            "Conversion": table["conversion"].map(fmt.percent),
+            "Median time to goal": table["median_seconds_to_goal"].map(fmt.duration),
+        }
+    )

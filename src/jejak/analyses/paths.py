@@ -1,0 +1,167 @@
+"""Paths: what people do after a chosen touchpoint, or before one; the paths that lead to a goal.
+
+Definitions:
+- A person's touchpoints are in order (time, then event_id: :mod:`jejak.analyses.sequence`).
+  With ``collapse`` (the default) a touchpoint repeated right after itself counts once
+  (page_view, page_view, order reads page_view, order).
+- ``after``: from the person's first touchpoint matching it, the next ``steps`` touchpoints
+  (the anchor is step 1). ``before``: the ``steps`` touchpoints up to and including the
+  first touchpoint matching it (the anchor is the last step).
+- Touchpoints outside the ``top`` most frequent on these paths read ``other``.
+- Top paths to a goal: each person's first ``steps`` touchpoints before their first
+  goal touchpoint (converters), or their first ``steps`` touchpoints (everyone else);
+  a path's conversion is converters over all people with that path, its duration the
+  median time from the first touchpoint to the goal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+
+from jejak.analyses.matching import stage_matches, with_properties
+from jejak.analyses.result import Result
+from jejak.analyses.sequence import position
+from jejak.engine.functions import unix_micros
+from jejak.errors import JejakError
+from jejak.model.funnel import FunnelStep
+from jejak.model.journey import Journey
+
+OTHER = "other"
+SEPARATOR = " → "
+
+
+def _timeline(events: ibis.Table, collapse: bool) -> ibis.Table:
+    """person_id, event, us, pos (0-based, after collapsing repeats), plus events' columns."""
+    timed = events.mutate(us=unix_micros(events.ts))
+    if collapse:
+        window = ibis.window(group_by=timed.person_id, order_by=[timed.ts, timed.event_id])
+        # the window goes into a column first: Ibis cannot filter on it directly on Spark
+        timed = timed.mutate(_previous=timed.event.lag().over(window))
+        timed = timed.filter(timed._previous.isnull() | (timed._previous != timed.event))
+        timed = timed.drop("_previous")
+    return timed.mutate(pos=position(timed))
+
+
+def _anchor(timeline: ibis.Table, journey: Journey, step: Any) -> ibis.Table:
+    """Each person's position of the first touchpoint matching ``step``."""
+    matcher = FunnelStep.model_validate(step).as_stage(journey)
+    marked = with_properties(timeline, [matcher])
+    hits = marked.filter(stage_matches(marked, matcher))
+    return hits.group_by("person_id").aggregate(anchor=hits.pos.min(), anchor_us=hits.us.min())
+
+
+@dataclass
+class PathFlows(Result):
+    """``table``: people going from one touchpoint to the next at each step."""
+
+    def figure(self) -> Any:
+        from jejak.report.figures import path_figure
+
+        return path_figure(self.table, self.title)
+
+
+def path_flows(
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    after: Any = None,
+    before: Any = None,
+    steps: int = 5,
+    top: int = 10,
+    collapse: bool = True,
+) -> PathFlows:
+    """Where people go after a touchpoint (or came from before one), step by step.
+
+    ``table`` columns: step (1-based position of ``source`` on the path), source,
+    target (the touchpoint at step + 1), people.
+    """
+    if (after is None) == (before is None):
+        raise JejakError("give a path either a start (after=...) or an end (before=...)")
+    if steps < 2:
+        raise JejakError("a path needs at least 2 steps")
+    timeline = _timeline(events, collapse)
+    anchors = _anchor(timeline, journey, after if after is not None else before)
+    joined = timeline.join(anchors, "person_id")
+    if after is not None:
+        offset = joined.pos - joined.anchor
+    else:
+        offset = joined.pos - joined.anchor + (steps - 1)
+    kept = joined.mutate(step=offset + 1).select("person_id", "event", "step")
+    kept = kept.filter((kept.step >= 1) & (kept.step <= steps))
+    frequent = (
+        kept.group_by("event").aggregate(n=kept.count()).order_by([ibis.desc("n"), "event"])
+        .limit(top).select("event")
+    )  # fmt: skip
+    named = kept.left_join(frequent.select(keep=frequent.event), kept.event == frequent.event)
+    named = named.mutate(name=ibis.ifelse(named.keep.isnull(), OTHER, named.event))
+    nxt = named.select(np=named.person_id, nstep=named.step - 1, target=named.name)
+    links = named.join(nxt, [named.person_id == nxt.np, named.step == nxt.nstep])
+    flows = links.group_by(["step", links.name.name("source"), "target"]).aggregate(
+        people=links.person_id.nunique()
+    )
+    # one row per (step, source, target): small, so it comes into Python here
+    table = flows.to_pandas().sort_values(
+        ["step", "people", "source", "target"], ascending=[True, False, True, True]
+    )
+    anchor_label = FunnelStep.model_validate(after if after is not None else before).label
+    direction = "after" if after is not None else "before"
+    meta = {"anchor": anchor_label, "direction": direction, "steps": steps, "top": top,
+            "collapse": collapse}  # fmt: skip
+    return PathFlows(
+        title=f"Paths {direction} {anchor_label}", table=table.reset_index(drop=True), meta=meta
+    )
+
+
+def top_paths(
+    events: ibis.Table,
+    journey: Journey,
+    goal: Any,
+    *,
+    steps: int = 5,
+    limit: int = 20,
+    collapse: bool = True,
+) -> Result:
+    """The most common paths to ``goal``, with how often they end there and how fast.
+
+    ``table`` columns: path (touchpoints joined by " → "), people, converters,
+    conversion (0-1), median_seconds_to_goal (converters, from first touchpoint to goal).
+    """
+    timeline = _timeline(events, collapse)
+    anchors = _anchor(timeline, journey, goal)
+    anchors = anchors.select(
+        ap=anchors.person_id, anchor=anchors.anchor, anchor_us=anchors.anchor_us
+    )
+    joined = timeline.left_join(anchors, timeline.person_id == anchors.ap)
+    converted = joined.anchor.notnull()
+    before_goal = ibis.ifelse(converted, joined.pos < joined.anchor, True)
+    kept = joined.filter(before_goal & (joined.pos < steps))
+    slots = {
+        f"p{k}": kept.event.min(where=kept.pos == k) for k in range(steps)
+    }  # fmt: skip
+    per_person = kept.group_by(kept.person_id).aggregate(
+        first_us=kept.us.min(),
+        goal_us=kept.anchor_us.max(),
+        **slots,
+    )
+    path = ibis.literal(SEPARATOR).join([per_person[f"p{k}"] for k in range(steps)])
+    per_person = per_person.mutate(path=path, converted=per_person.goal_us.notnull())
+    seconds = (per_person.goal_us - per_person.first_us) / 1e6
+    grouped = per_person.group_by("path").aggregate(
+        people=per_person.count(),
+        converters=per_person.count(where=per_person.converted),
+        median_seconds_to_goal=seconds.quantile(0.5, where=per_person.converted),
+    )
+    ranked = grouped.order_by([ibis.desc("converters"), ibis.desc("people"), "path"]).limit(limit)
+    # the top paths only: small
+    table = ranked.to_pandas()
+    table["conversion"] = table["converters"] / table["people"]
+    table = table[["path", "people", "converters", "conversion", "median_seconds_to_goal"]]
+    label = FunnelStep.model_validate(goal).label
+    return Result(
+        title=f"Top paths to {label}",
+        table=table,
+        meta={"goal": label, "steps": steps, "limit": limit, "collapse": collapse},
+    )

@@ -1,0 +1,95 @@
+"""Paths after or before a touchpoint, and top paths to a goal, on both engines."""
+
+from __future__ import annotations
+
+import pytest
+
+import jejak
+
+LOG = """
+customer_id,ts,event
+c1,2026-01-01 00:00:00,page_view
+c1,2026-01-01 00:01:00,page_view
+c1,2026-01-01 00:05:00,product_view
+c1,2026-01-01 00:10:00,cart_add
+c1,2026-01-01 00:20:00,order
+c2,2026-01-01 00:00:00,page_view
+c2,2026-01-01 00:01:00,product_view
+c2,2026-01-05 00:00:00,page_view
+c3,2026-01-01 00:00:00,product_view
+c3,2026-01-01 00:01:00,page_view
+c4,2026-01-01 00:00:00,page_view
+c4,2026-01-01 00:02:00,signup
+c4,2026-01-01 00:04:00,order
+"""
+
+
+@pytest.fixture
+def shop(open_workspace, write_file, on_engine):
+    ws = open_workspace()
+    ws.load(write_file("log.csv", LOG))
+    return on_engine(ws)
+
+
+def flows(result) -> dict[tuple[int, str, str], int]:
+    return {(s, a, b): n for s, a, b, n in result.table.itertuples(index=False)}
+
+
+def test_after_a_touchpoint(shop):
+    result = shop.paths(after="page_view", steps=3)
+    assert flows(result) == {
+        (1, "page_view", "product_view"): 2,  # c1 (its repeated page_view counts once), c2
+        (2, "product_view", "cart_add"): 1,
+        (2, "product_view", "page_view"): 1,
+        (1, "page_view", "signup"): 1,
+        (2, "signup", "order"): 1,
+    }
+    sankey = result.figure().data[0]
+    assert sorted(sankey.link.value) == [1, 1, 1, 1, 2]
+
+
+def test_without_collapsing_repeats(shop):
+    result = shop.paths(after="page_view", steps=3, collapse=False)
+    assert flows(result)[(1, "page_view", "page_view")] == 1
+    assert flows(result)[(2, "page_view", "product_view")] == 1
+
+
+def test_rare_touchpoints_read_other(shop):
+    result = shop.paths(after="page_view", steps=3, top=2)
+    assert flows(result) == {
+        (1, "page_view", "product_view"): 2,
+        (2, "product_view", "other"): 1,
+        (2, "product_view", "page_view"): 1,
+        (1, "page_view", "other"): 1,
+        (2, "other", "other"): 1,
+    }
+
+
+def test_before_a_touchpoint(shop):
+    result = shop.paths(before="order", steps=3)
+    assert flows(result) == {
+        (1, "product_view", "cart_add"): 1,
+        (2, "cart_add", "order"): 1,
+        (1, "page_view", "signup"): 1,
+        (2, "signup", "order"): 1,
+    }
+
+
+def test_top_paths_to_a_goal(shop):
+    table = shop.top_paths("order", steps=3).table
+    assert table["path"].tolist() == [
+        "page_view → product_view → cart_add",
+        "page_view → signup",
+        "page_view → product_view → page_view",
+        "product_view → page_view",
+    ]
+    assert table["converters"].tolist() == [1, 1, 0, 0]
+    assert table["conversion"].tolist() == [1.0, 1.0, 0.0, 0.0]
+    assert table["median_seconds_to_goal"].tolist()[:2] == [1200, 240]
+
+
+def test_a_path_needs_one_anchor(shop):
+    with pytest.raises(jejak.JejakError, match="either a start"):
+        shop.paths(steps=3)
+    with pytest.raises(jejak.JejakError, match="either a start"):
+        shop.paths(after="page_view", before="order")
