@@ -76,6 +76,7 @@ def run(events: int, data_dir: Path, console: Console) -> dict:
             "page_view", "content_view", "newsletter_signup", "order", "onboarding_complete",
         ]  # fmt: skip
         map_s = timed(ws.process_map)
+        sankey_s = timed(lambda: ws.paths(after="page_view", steps=10))
         steps_s = {
             order: timed(lambda order=order: ws.funnel(five_steps, window="30d", order=order))
             for order in ("ordered", "strict", "any")
@@ -90,6 +91,7 @@ def run(events: int, data_dir: Path, console: Console) -> dict:
         "funnel_s": funnel_s,
         "steps_s": steps_s,
         "map_s": map_s,
+        "sankey_s": sankey_s,
         "load_rss_gb": load_rss_gb,
         "csv_gb": csv_bytes / 1024**3,
     }
@@ -115,6 +117,7 @@ def main() -> None:
         "funnel / baseline",
         "5-step funnel / baseline (ordered, strict, any)",
         "process map / baseline",
+        "10-step paths / baseline",
         "CSV GB",
         "load peak RSS GB",
     ):
@@ -131,6 +134,7 @@ def main() -> None:
             f"{r['funnel_s'] / r['baseline_s']:.2f}x",
             ", ".join(f"{t / r['baseline_s']:.2f}x" for t in r["steps_s"].values()),
             f"{r['map_s'] / r['baseline_s']:.2f}x",
+            f"{r['sankey_s'] / r['baseline_s']:.2f}x",
             f"{r['csv_gb']:.2f}",
             f"{r['load_rss_gb']:.1f}",
         )
