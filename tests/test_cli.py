@@ -238,3 +238,12 @@ def test_paths_from_the_cli(project: Path):
     assert "page_view → content_view" in done.stdout
     done = run("paths", "--steps", "3", cwd=project)
     assert done.returncode == 1 and "either a start" in done.stderr
+
+
+def test_journey_map_from_the_cli(project: Path):
+    run("load", "events.csv", cwd=project)
+    done = run("journey", "--top", "2", "-o", "map.html", cwd=project)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if "│ Awareness" in line)
+    assert "page_view" in row and "│      3 │" in row
+    assert "Journey map" in (project / "map.html").read_text()

@@ -329,6 +329,36 @@ def paths(
     _print_table(shown.groupby("Step").head(5), f"{result.title}: the 5 largest flows per step", 3)
 
 
+@app.command()
+def journey(
+    by: Annotated[str | None, typer.Option(help="One map per value of step 1's field.")] = None,
+    top: Annotated[int, typer.Option(help="Touchpoints per stage.")] = 6,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the map as CSV, .json or .html.")
+    ] = None,
+) -> None:
+    """The journey map: per stage, the touchpoints people have there and how they fare.
+
+    Example: jejak journey --by channel -o map.html
+    """
+    with _open() as ws:
+        result = ws.journey_map(by=by, top=top)
+    if output and output.suffix == ".html":
+        from jejak.report.html import journey_map_sections, write_report
+
+        write_report(output, journey_map_sections(result), title=result.title)
+        out.print(f"Wrote {output}")
+    elif output:
+        _write(result, output)
+    from jejak.report.tables import journey_map_table
+
+    table = result.table
+    groups = table.groupby(by, sort=False) if by else [(None, table)]
+    for value, group in groups:
+        heading = result.title if value is None else f"{by} = {value}"
+        _print_table(journey_map_table(group), heading, labels=2)
+
+
 @app.command(name="map")
 def process_map(
     min_count: Annotated[int, typer.Option(help="Leave out transitions seen fewer times.")] = 1,

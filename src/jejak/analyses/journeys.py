@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
+from jejak.analyses.journey_map import JourneyMap, journey_map
 from jejak.analyses.paths import PathFlows, path_flows, top_paths
 from jejak.analyses.process_map import ProcessMap, process_map
 from jejak.analyses.result import Result
@@ -181,6 +182,10 @@ class JourneyAnalyses:
         return top_paths(
             self.events(), self.journey, goal, steps=steps, limit=limit, collapse=collapse
         )
+
+    def journey_map(self, *, by: str | None = None, top: int = 6) -> JourneyMap:
+        """Per stage, its top touchpoints and how people fare (see :mod:`journey_map`)."""
+        return journey_map(self.events(), self.journey, by=by, top=top)
 
     def _zoned(self, moment: datetime | None) -> datetime | None:
         """A time from the user: without a zone, it is in the workspace's zone."""

@@ -21,7 +21,7 @@ import pandas as pd
 
 from jejak.analyses.result import Result, records
 from jejak.analyses.sequence import following, position
-from jejak.analyses.stages import stage_entries
+from jejak.analyses.stages import placed
 from jejak.engine.functions import unix_micros
 from jejak.model.journey import Journey
 
@@ -89,14 +89,8 @@ def transitions(events: ibis.Table) -> ibis.Table:
 
 def touchpoint_stages(events: ibis.Table, journey: Journey) -> ibis.Table:
     """Per touchpoint name: occurrences, people, and the stage it happens in most often."""
-    wide = stage_entries(events, journey)
-    joined = events.select("person_id", "event", "ts").join(wide, "person_id")
-    n = len(journey.stages)
-    at = ibis.cases(
-        *[(joined.ts >= joined[f"entered_{i}"], i) for i in reversed(range(n))], else_=-1
-    )
-    placed = joined.mutate(stage_index=at)
-    counts = placed.group_by(["event", "stage_index"]).aggregate(hits=placed.count())
+    at = placed(events, journey)
+    counts = at.group_by(["event", "stage_index"]).aggregate(hits=at.count())
     best = ibis.row_number().over(
         group_by=counts.event, order_by=[ibis.desc(counts.hits), counts.stage_index]
     )

@@ -46,6 +46,20 @@ def stage_entries(events: ibis.Table, journey: Journey) -> ibis.Table:
     return events.group_by("person_id").aggregate(**entries)
 
 
+def placed(events: ibis.Table, journey: Journey) -> ibis.Table:
+    """Touchpoints with the stage the person was in when each happened, and their furthest.
+
+    Adds ``stage_index`` (0-based: the furthest stage entered at or before the touchpoint;
+    -1 before any) and ``current_index`` (the furthest stage the person ever reached).
+    """
+    wide = with_current_stage(stage_entries(events, journey), journey)
+    wide = wide.select("person_id", "current_index", *[_col(i) for i in range(len(journey.stages))])
+    joined = events.join(wide, "person_id")
+    n = len(journey.stages)
+    at = ibis.cases(*[(joined.ts >= joined[_col(i)], i) for i in reversed(range(n))], else_=-1)
+    return joined.mutate(stage_index=at).drop(*[_col(i) for i in range(n)])
+
+
 def entries(events: ibis.Table, journey: Journey) -> ibis.Table:
     """One row per stage a person reached: person_id, stage, stage_index (1-based), entered_at."""
     wide = stage_entries(events, journey)

@@ -322,3 +322,14 @@ def path_sections(flows: Any, top_paths: Any) -> list[Section]:
             table=top_paths_table(top_paths.table),
         )
     ]
+
+
+def journey_map_sections(journey_map: Any) -> list[Section]:
+    """The report section for a journey map: one grid per kind of customer."""
+    intro = (
+        "Each column is a stage; in it, the touchpoints people had while in that stage, "
+        "most people first. A cell says how many people had it, how many of them moved on "
+        "to a later stage (green: most did; red: few did), and the context and need it "
+        "served most often."
+    )
+    return [Section(heading=journey_map.title, intro=intro, figures=[journey_map.figure()])]

@@ -54,3 +54,22 @@ def top_paths_table(table: pd.DataFrame) -> pd.DataFrame:
             "Median time to goal": table["median_seconds_to_goal"].map(fmt.duration),
         }
     )
+
+
+def journey_map_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A journey map as rows: stage, touchpoint, people, moved on, context and need."""
+
+    def why(row: pd.Series) -> str:
+        parts = [row[k] for k in ("top_context", "top_need") if isinstance(row[k], str)]
+        return " / ".join(parts) or fmt.MISSING
+
+    return pd.DataFrame(
+        {
+            "Stage": table["stage"],
+            "Touchpoint": table["touchpoint"],
+            "People": table["people"].map(fmt.people),
+            "Moved on": table["moved_on"].map(fmt.percent),
+            "Context / need": table.apply(why, axis=1) if len(table) else [],
+            "Rating": table["rating"].map(lambda v: fmt.number(v, 1)),
+        }
+    )

@@ -1,0 +1,109 @@
+"""The journey map: per stage, the touchpoints people go through there, and how they fare.
+
+This is the seeds' artefact: stages as columns; in each, the touchpoints that happen
+while people are in that stage, with their volume, the share of those people who moved
+on to a later stage, the context and need they served, and the average rating where
+touchpoints carry one. One map per kind of customer (``by``), side by side.
+
+Definitions:
+- A touchpoint happens "in" the furthest stage its person had entered at that time
+  (before the first stage entry, it is left out).
+- *Moved on*: of the people who had the touchpoint in a stage, the share who reached
+  any later stage (at any time); empty in the last stage, which has no later one.
+- Context and need: the most frequent non-empty value on those touchpoints, with its
+  share of the touchpoints that have one.
+- Rating: the mean of the ``rating`` property (e.g. review stars) where present.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+
+from jejak.analyses.result import Result
+from jejak.analyses.stages import BREAKDOWNS, first_touch, placed
+from jejak.engine.functions import json_field
+from jejak.errors import JejakError
+from jejak.model.journey import Journey
+
+
+@dataclass
+class JourneyMap(Result):
+    """``table``: one row per (segment,) stage and touchpoint, the top ones per stage."""
+
+    def figure(self) -> Any:
+        from jejak.report.figures import journey_map_figure
+
+        return journey_map_figure(self.table, self.meta["stages"], self.meta.get("by"),
+                                  self.title)  # fmt: skip
+
+
+def _mode(placed_: ibis.Table, keys: list[str], field: str) -> ibis.Table:
+    """The most frequent non-empty ``field`` per key, with its share."""
+    present = placed_.filter(placed_[field].notnull())
+    counts = present.group_by([*keys, field]).aggregate(n=present.count())
+    totals = counts.group_by(keys).aggregate(total=counts.n.sum())
+    rank = ibis.row_number().over(group_by=[counts[k] for k in keys],
+                                  order_by=[ibis.desc(counts.n), counts[field]])  # fmt: skip
+    best = counts.mutate(_r=rank)
+    best = best.filter(best._r == 0).join(totals, keys)
+    return best.select(
+        *keys, **{f"top_{field}": best[field], f"{field}_share": best.n / best.total}
+    )
+
+
+def journey_map(
+    events: ibis.Table, journey: Journey, *, by: str | None = None, top: int = 6
+) -> JourneyMap:
+    """Per stage, the ``top`` touchpoints by people, with moved-on share, context, need, rating.
+
+    ``table`` columns: [the ``by`` field], stage, stage_index (1-based), rank (1 = most
+    people), touchpoint, people, occurrences, moved_on (0-1), top_context, context_share
+    (0-1), top_need, need_share (0-1), rating (mean, NULL without ratings).
+    """
+    events = events.mutate(_rating=json_field(events.properties, "rating").try_cast("float64"))
+    keys = ["stage_index", "event"]
+    at = placed(events, journey)
+    at = at.filter(at.stage_index >= 0)
+    if by is not None:
+        if by not in BREAKDOWNS:
+            raise JejakError(f"cannot split the map by {by!r}; use one of {', '.join(BREAKDOWNS)}")
+        groups = first_touch(events, by).rename(group=by)
+        at = at.join(groups, "person_id")
+        keys = ["group", *keys]
+    moved = at.current_index > at.stage_index
+    volume = at.group_by(keys).aggregate(
+        people=at.person_id.nunique(),
+        occurrences=at.count(),
+        moved_people=at.person_id.nunique(where=moved),
+        rating=at._rating.mean(),
+    )
+    rank = ibis.row_number().over(
+        group_by=[volume[k] for k in keys if k != "event"],
+        order_by=[ibis.desc(volume.people), volume.event],
+    )
+    volume = volume.mutate(rank=rank + 1)
+    volume = volume.filter(volume["rank"] <= top)
+    cells = volume.left_join(_mode(at, keys, "context"), keys).drop(*[f"{k}_right" for k in keys])
+    cells = cells.left_join(_mode(at, keys, "need"), keys).drop(*[f"{k}_right" for k in keys])
+    # at most top x stages (x groups) rows: small, so it comes into Python here
+    table = cells.to_pandas()
+    table["moved_on"] = table["moved_people"] / table["people"]
+    # nobody moves on from the last stage: there is no later one
+    table.loc[table["stage_index"] == len(journey.stages) - 1, "moved_on"] = float("nan")
+    names = journey.stage_names
+    table["stage"] = [names[int(i)] for i in table["stage_index"]]
+    table["stage_index"] = table["stage_index"] + 1
+    table = table.rename(columns={"event": "touchpoint", "group": by} if by else
+                         {"event": "touchpoint"})  # fmt: skip
+    order = ([by] if by else []) + ["stage_index", "rank"]
+    table = table.sort_values(order).reset_index(drop=True)
+    columns = ([by] if by else []) + [
+        "stage", "stage_index", "rank", "touchpoint", "people", "occurrences", "moved_on",
+        "top_context", "context_share", "top_need", "need_share", "rating",
+    ]  # fmt: skip
+    meta = {"journey": journey.name, "stages": names, "by": by, "top": top}
+    title = "Journey map" + (f" by first-touch {by}" if by else "")
+    return JourneyMap(title=title, table=table[columns], meta=meta)

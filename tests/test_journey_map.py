@@ -1,0 +1,90 @@
+"""The journey map on a hand-written log, on both engines."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import jejak
+
+JOURNEY = jejak.Journey.model_validate(
+    {
+        "name": "small",
+        "stages": [
+            {"name": "Visit", "rules": [{"any": True}]},
+            {"name": "Browse", "rules": [{"event": "product_view"}]},
+            {"name": "Signup", "rules": [{"event": "signup"}]},
+            {"name": "Buy", "rules": [{"event": "order"}]},
+        ],
+    }
+)
+
+LOG = """
+customer_id,ts,event,channel,context,need,properties
+m1,2026-01-01 00:00:00,page_view,ads,curiosity,learn,
+m1,2026-01-01 00:01:00,product_view,,comparison,save-money,
+m1,2026-01-01 00:02:00,review_read,,comparison,,"{""rating"": 4}"
+m1,2026-01-01 00:03:00,review_read,,comparison,,"{""rating"": 2}"
+m1,2026-01-01 00:04:00,signup,,,,
+m2,2026-01-01 00:00:00,page_view,ads,curiosity,learn,
+m2,2026-01-01 00:01:00,product_view,,curiosity,,
+m3,2026-01-01 00:00:00,page_view,search,comparison,learn,
+"""
+
+
+@pytest.fixture
+def shop(open_workspace, write_file, on_engine):
+    ws = open_workspace(jejak.Settings(journey=JOURNEY))
+    ws.load(write_file("log.csv", LOG))
+    return on_engine(ws)
+
+
+def cells(table: pd.DataFrame) -> dict[tuple[str, str], dict]:
+    return {(r["stage"], r["touchpoint"]): r for r in table.to_dict(orient="records")}
+
+
+def test_touchpoints_per_stage(shop):
+    result = shop.journey_map()
+    got = cells(result.table)
+    assert set(got) == {
+        ("Visit", "page_view"),
+        ("Browse", "product_view"),
+        ("Browse", "review_read"),
+        ("Signup", "signup"),
+    }
+    visit = got[("Visit", "page_view")]
+    assert (visit["people"], visit["occurrences"], visit["rank"]) == (3, 3, 1)
+    assert visit["moved_on"] == pytest.approx(2 / 3)  # m1 and m2 went on to Browse
+    assert (visit["top_context"], visit["context_share"]) == ("curiosity", pytest.approx(2 / 3))
+    assert (visit["top_need"], visit["need_share"]) == ("learn", 1.0)
+    browse = got[("Browse", "product_view")]
+    assert (browse["people"], browse["moved_on"]) == (2, 0.5)
+    assert browse["top_context"] == "comparison"  # a tie, broken alphabetically
+    assert (browse["top_need"], browse["need_share"]) == ("save-money", 1.0)
+    reviews = got[("Browse", "review_read")]
+    assert (reviews["people"], reviews["occurrences"], reviews["rank"]) == (1, 2, 2)
+    assert reviews["rating"] == pytest.approx(3.0)
+    assert got[("Signup", "signup")]["moved_on"] == 0.0
+    assert pd.isna(visit["rating"])
+
+
+def test_one_map_per_segment_and_top(shop):
+    result = shop.journey_map(by="channel", top=1)
+    table = result.table
+    assert table["channel"].unique().tolist() == ["ads", "search"]
+    ads = cells(table[table.channel == "ads"])
+    assert ads[("Visit", "page_view")]["moved_on"] == 1.0
+    assert ("Browse", "review_read") not in ads  # top=1: only product_view in Browse
+    search = cells(table[table.channel == "search"])
+    assert list(search) == [("Visit", "page_view")]
+    assert search[("Visit", "page_view")]["moved_on"] == 0.0
+    figure = result.figure()
+    assert len(figure.data) == 2  # one map per channel
+    assert "page_view" in figure.data[0].text[0][0]
+
+
+def test_last_stage_has_no_moved_on(open_workspace, write_file, on_engine):
+    ws = open_workspace(jejak.Settings(journey=JOURNEY))
+    ws.load(write_file("buy.csv", "customer_id,ts,event\nb1,2026-01-01 00:00:00,order"))
+    buy = cells(on_engine(ws).journey_map().table)[("Buy", "order")]
+    assert buy["people"] == 1 and pd.isna(buy["moved_on"])
