@@ -247,3 +247,19 @@ def test_journey_map_from_the_cli(project: Path):
     row = next(line for line in done.stdout.splitlines() if "│ Awareness" in line)
     assert "page_view" in row and "│      3 │" in row
     assert "Journey map" in (project / "map.html").read_text()
+
+
+def test_date_range_and_groups_from_the_cli(project: Path):
+    run("load", "events.csv", cwd=project)
+    done = run("--until", "2026-01-10", "stages", "--json", cwd=project)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    assert [r["reached"] for r in json.loads(done.stdout)["table"]][:3] == [2, 1, 2]  # no c3
+    done = run("--only", "stage:Convert", "stages", "--json", cwd=project)
+    assert [r["reached"] for r in json.loads(done.stdout)["table"]][:4] == [1, 0, 0, 1]  # c3
+    done = run("--since", "2026-01-15", "report", "-o", "r.html", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "since 2026-01-15" in (project / "r.html").read_text()
+    done = run("--since", "soon", "stages", cwd=project)
+    assert done.returncode == 1 and "'soon' is not a date or time" in done.stderr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,6 +37,10 @@ class State:
     config: Path | None = None  # given with --config: must exist
     workspace: Path | None = None
     debug: bool = False
+    since: str | None = None
+    until: str | None = None
+    only: str | None = None
+    acquired: str | None = None
 
 
 state = State()
@@ -49,8 +55,21 @@ def _options(
         Path | None, typer.Option("--workspace", "-w", help="Workspace file (overrides settings).")
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    since: Annotated[
+        str | None, typer.Option(help="Only touchpoints from this date, e.g. 2026-01-01.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only touchpoints before this date.")] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(help="Only people who had this: a touchpoint, stage:NAME or field=value."),
+    ] = None,
+    acquired: Annotated[
+        str | None,
+        typer.Option(help="Only people whose first touchpoint matches, e.g. channel=ads."),
+    ] = None,
 ) -> None:
     state.config, state.workspace, state.debug = config, workspace, debug
+    state.since, state.until, state.only, state.acquired = since, until, only, acquired
 
 
 def _config_path() -> Path:
@@ -72,6 +91,28 @@ def _open(*, must_exist: bool = True):
             f"{target}: no workspace yet; load touchpoints first: jejak load events.csv"
         )
     return open_workspace(target, settings)
+
+
+def _who(text: str) -> Any:
+    """A touchpoint name, stage:NAME, or field=value (e.g. channel=ads)."""
+    if "=" in text:
+        field, value = text.split("=", 1)
+        return {field.strip(): value.strip()}
+    return _step(text)
+
+
+@contextmanager
+def _analyse() -> Iterator[Any]:
+    """The workspace, narrowed by --since/--until/--only/--acquired when given."""
+    with _open() as ws:
+        source = ws
+        if state.since or state.until:
+            source = source.between(state.since, state.until)
+        if state.only:
+            source = source.only(_who(state.only))
+        if state.acquired:
+            source = source.only(_who(state.acquired), first=True)
+        yield source
 
 
 def _progress() -> tuple[Progress, object]:
@@ -194,7 +235,7 @@ def stages(
 
     Examples: jejak stages --by channel | jejak stages --stuck Subscribe --days 30 -o audience.csv
     """
-    with _open() as ws:
+    with _analyse() as ws:
         result = ws.stuck(stuck, days) if stuck else ws.stages(by=by)
     if output:
         _write(result, output)
@@ -245,7 +286,7 @@ def funnel(
     """
     parsed = [{"stage": s.removeprefix("stage:")} if s.startswith("stage:") else s for s in steps]
     options = {"window": window, "order": order, "exclusions": exclude or []}
-    with _open() as ws:
+    with _analyse() as ws:
         if dropped_at is not None:
             result = ws.funnel_dropoffs(parsed, dropped_at, **options)
         else:
@@ -308,7 +349,7 @@ def paths(
     Examples: jejak paths --after page_view | jejak paths --before stage:Convert |
     jejak paths --to order --steps 4
     """
-    with _open() as ws:
+    with _analyse() as ws:
         if to is not None:
             result = ws.top_paths(_step(to), steps=steps, collapse=not keep_repeats)
         else:
@@ -341,7 +382,7 @@ def journey(
 
     Example: jejak journey --by channel -o map.html
     """
-    with _open() as ws:
+    with _analyse() as ws:
         result = ws.journey_map(by=by, top=top)
     if output and output.suffix == ".html":
         from jejak.report.html import journey_map_sections, write_report
@@ -372,7 +413,7 @@ def process_map(
 
     Example: jejak map --min-count 50 -o transitions.csv
     """
-    with _open() as ws:
+    with _analyse() as ws:
         result = ws.process_map(min_count=min_count)
     if output:
         _write(result, output)
@@ -402,15 +443,16 @@ def report(
 
     Example: jejak report -o report.html
     """
-    from jejak.report.html import process_map_sections, stage_sections, write_report
+    from jejak.report.html import journey_report_sections, write_report
 
-    with _open() as ws:
-        funnel = ws.stages()
+    with _analyse() as ws:
+        scope = [f"{k} {v}" for k, v in (("since", state.since), ("until", state.until),
+                 ("only", state.only), ("acquired", state.acquired)) if v]  # fmt: skip
         path = write_report(
             output,
-            stage_sections(funnel) + process_map_sections(ws.process_map(min_count=min_count)),
+            journey_report_sections(ws, min_count=min_count),
             title="Customer journey report",
-            subtitle=f"{ws.path} · journey {funnel.meta['journey']}",
+            subtitle=" · ".join([f"journey {ws.journey.name}", *scope]),
         )
     out.print(f"Wrote {path}")
 

@@ -32,13 +32,7 @@ def run_demo(
     on_progress: ProgressCallback | None = None,
 ) -> DemoOutcome:
     """Simulate a shop, load it into a fresh workspace, compute stages, write the report."""
-    from jejak.report.html import (
-        journey_map_sections,
-        path_sections,
-        process_map_sections,
-        stage_sections,
-        write_report,
-    )
+    from jejak.report.html import journey_report_sections, write_report
     from jejak.simulate import simulate_shop
 
     directory = Path(directory)
@@ -53,18 +47,11 @@ def run_demo(
     with Workspace(workspace_path) as ws:
         ws.load(files["touchpoints"], on_progress=on_progress)
         funnel = ws.stages()
-        process_map = ws.process_map(min_count=PROCESS_MAP_MIN_COUNT)
-        wall_map = ws.journey_map(top=5)
-        first_purchase = {"stage": "Convert"}
-        flows = ws.paths(before=first_purchase, steps=5)
-        best_paths = ws.top_paths(first_purchase, steps=4, limit=10)
+        sections = journey_report_sections(ws, min_count=PROCESS_MAP_MIN_COUNT, funnel=funnel)
         stored = ws.count()
     report = write_report(
         directory / "report.html",
-        stage_sections(funnel)
-        + journey_map_sections(wall_map)
-        + path_sections(flows, best_paths)
-        + process_map_sections(process_map),
+        sections,
         title="jejak demo shop: customer journey report",
         subtitle=f"{customers:,} simulated people, seed {seed}",
     )

@@ -19,12 +19,14 @@ from pydantic import ValidationError
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.journey_map import JourneyMap, journey_map
+from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.paths import PathFlows, path_flows, top_paths
 from jejak.analyses.process_map import ProcessMap, process_map
 from jejak.analyses.result import Result
+from jejak.analyses.sequence import position
 from jejak.errors import ConfigError
 from jejak.model.config import Settings
-from jejak.model.funnel import Funnel
+from jejak.model.funnel import Funnel, FunnelStep
 from jejak.model.journey import Journey
 from jejak.store import identity
 
@@ -54,6 +56,25 @@ class JourneyAnalyses:
         """Time of the latest touchpoint (the data's "now")."""
         value = self.touchpoints().ts.max().to_pyarrow().as_py()
         return None if value is None else pd.Timestamp(value).tz_localize(None).tz_localize("UTC")
+
+    def between(
+        self, start: datetime | str | None = None, end: datetime | str | None = None
+    ) -> Filtered:
+        """The same analyses over touchpoints with ``start <= ts < end`` only.
+
+        People are stitched over all the data first, so an anonymous visit in range still
+        belongs to the customer who signed up outside it. Times without a zone are in the
+        workspace's zone; text like ``2026-03-01`` is accepted.
+        """
+        return Filtered(self, start=self._zoned(_moment(start)), end=self._zoned(_moment(end)))
+
+    def only(self, who: Any, *, first: bool = False) -> Filtered:
+        """The same analyses over the people who had a touchpoint matching ``who``.
+
+        ``who`` is a touchpoint name, a rule (``{"channel": "ads"}``) or ``{"stage": ...}``;
+        with ``first=True`` only people whose first touchpoint matches (their acquisition).
+        """
+        return Filtered(self, who=who, first=first)
 
     def stages(
         self, journey: Journey | None = None, *, by: str | None = None
@@ -197,6 +218,64 @@ class JourneyAnalyses:
         """Anonymous ids claimed by several customers, and which customer got them."""
         table = identity.conflicts(self.touchpoints(), self.identity_links()).to_pandas()
         return Result(title="Identity conflicts", table=table, meta={"count": len(table)})
+
+
+class Filtered(JourneyAnalyses):
+    """A date range or a group of people of another source; analyses work as on the whole."""
+
+    def __init__(
+        self,
+        parent: JourneyAnalyses,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        who: Any = None,
+        first: bool = False,
+    ) -> None:
+        self.parent, self.settings = parent, parent.settings
+        self.start, self.end, self.who, self.first = start, end, who, first
+
+    def touchpoints(self) -> ibis.Table:
+        return self.parent.touchpoints()
+
+    def identity_links(self) -> ibis.Table | None:
+        return self.parent.identity_links()
+
+    def events(self) -> ibis.Table:
+        events = self.parent.events()
+        if self.start is not None:
+            events = events.filter(events.ts >= _literal(self.start))
+        if self.end is not None:
+            events = events.filter(events.ts < _literal(self.end))
+        if self.who is not None:
+            step = FunnelStep.model_validate(self.who).as_stage(self.journey)
+            marked = with_properties(events, [step])
+            hits = marked.filter(stage_matches(marked, step))
+            if self.first:
+                ranked = marked.mutate(_position=position(marked))
+                firsts = ranked.filter(ranked._position == 0)
+                hits = firsts.filter(stage_matches(firsts, step))
+            events = events.semi_join(hits.select("person_id").distinct(), "person_id")
+        return events
+
+    def as_of(self) -> datetime | None:
+        value = self.events().ts.max().to_pyarrow().as_py()
+        return None if value is None else pd.Timestamp(value).tz_localize(None).tz_localize("UTC")
+
+
+def _literal(moment: datetime) -> ibis.Value:
+    stamp = pd.Timestamp(moment)
+    return ibis.literal(stamp.tz_convert("UTC") if stamp.tz else stamp.tz_localize("UTC"),
+                        "timestamp('UTC')")  # fmt: skip
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{value!r} is not a date or time; write it like 2026-03-01") from None
 
 
 def _funnel_spec(

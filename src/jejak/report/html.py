@@ -333,3 +333,31 @@ def journey_map_sections(journey_map: Any) -> list[Section]:
         "served most often."
     )
     return [Section(heading=journey_map.title, intro=intro, figures=[journey_map.figure()])]
+
+
+def journey_report_sections(
+    source: Any,
+    *,
+    goal: Any = None,
+    min_count: int = 1,
+    top_touchpoints: int = 5,
+    funnel: Any = None,
+) -> list[Section]:
+    """Every section of the journey report, computed from one source (workspace or part).
+
+    ``goal`` (a touchpoint, rule or stage) is where the paths section leads; by default
+    the journey's Convert stage, or its middle stage for journeys without one.
+    ``funnel``: the stage funnel, when the caller already has it.
+    """
+    stages = source.journey.stage_names
+    if goal is None:
+        middle = stages[len(stages) // 2]
+        goal = {"stage": "Convert" if "Convert" in stages else middle}
+    return (
+        stage_sections(funnel if funnel is not None else source.stages())
+        + journey_map_sections(source.journey_map(top=top_touchpoints))
+        + path_sections(
+            source.paths(before=goal, steps=5), source.top_paths(goal, steps=4, limit=10)
+        )
+        + process_map_sections(source.process_map(min_count=min_count))
+    )
