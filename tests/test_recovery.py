@@ -130,3 +130,19 @@ def test_stage_funnel_by_channel_recovers_planted_reach(tmp_path):
             int((group.subscribe_at.notna() & group.convert_at.notna()).sum()),
         ]
         assert [int(table[(channel, k)]) for k in (1, 2, 3, 4)] == expected, channel
+
+
+def test_paths_to_first_purchase_account_for_every_buyer(tmp_path):
+    shop = simulate_shop(customers=3_000, seed=8)
+    files = shop.write(tmp_path)
+    people = shop.people().to_pandas()
+    buyers = int(people.convert_at.notna().sum())
+    with jejak.Workspace(tmp_path / "w.duckdb") as ws:
+        ws.load(files["touchpoints"])
+        paths = ws.top_paths({"stage": "Convert"}, steps=3, limit=100_000).table
+        flows = ws.paths(before={"stage": "Convert"}, steps=2).table
+    assert paths["people"].sum() == len(people)
+    assert paths["converters"].sum() == buyers
+    # everyone's first touchpoint is a page_view, so every buyer had one before buying
+    assert flows["people"].sum() == buyers
+    assert set(flows["target"]) <= {"order", "trial_start", "first_order"}
