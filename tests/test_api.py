@@ -49,12 +49,21 @@ def test_init_template_loads_as_the_defaults():
 
 def test_presets():
     assert jejak.preset("value-journey").stage_names == [
-        "Awareness", "Engagement", "Subscribe", "Convert",
-        "Excite", "Ascend", "Advocate", "Promote",
-    ]  # fmt: skip
+        "Awareness",
+        "Engagement",
+        "Subscribe",
+        "Convert",
+        "Excite",
+        "Ascend",
+        "Advocate",
+        "Promote",
+    ]
     assert jejak.preset("four-stage").stage_names == [
-        "Awareness", "Consideration", "Decision", "Loyalty",
-    ]  # fmt: skip
+        "Awareness",
+        "Consideration",
+        "Decision",
+        "Loyalty",
+    ]
 
 
 def test_simulator_stages_are_the_value_journey():

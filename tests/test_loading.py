@@ -198,11 +198,19 @@ def test_json_lines_nested_properties_are_stored_as_json_object_text(open_worksp
     ws = open_workspace()
     path = tmp_path / "events.jsonl"
     lines = [
-        {"anonymous_id": "d1", "ts": "2026-01-03T00:00:00Z", "event": "page_view",
-         "properties": {"plan": "pro"}},
-        {"anonymous_id": "d1", "ts": "2026-01-03T01:00:00Z", "event": "page_view",
-         "properties": {"n": 2, "tags": ["x", "y"]}},
-    ]  # fmt: skip
+        {
+            "anonymous_id": "d1",
+            "ts": "2026-01-03T00:00:00Z",
+            "event": "page_view",
+            "properties": {"plan": "pro"},
+        },
+        {
+            "anonymous_id": "d1",
+            "ts": "2026-01-03T01:00:00Z",
+            "event": "page_view",
+            "properties": {"n": 2, "tags": ["x", "y"]},
+        },
+    ]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
 
     assert ws.load(path).stored == 2
@@ -579,47 +587,77 @@ def test_latin1_file_loads_with_encoding_setting(open_workspace, tmp_path):
 # (bad data row, field named, value shown in the message or None, start of the reason, the fix)
 BAD_ROWS = {
     "unparseable ts": (
-        "c2,31/02/2026,page_view,,,", "ts", "31/02/2026", "is not a time",
+        "c2,31/02/2026,page_view,,,",
+        "ts",
+        "31/02/2026",
+        "is not a time",
         "use ISO 8601 like 2026-02-01T10:00:00+07:00, or set ts_format",
     ),
     "ts in year 3000": (
-        "c2,3000-01-01T00:00:00Z,page_view,,,", "ts", "3000-01-01T00:00:00Z",
-        "is outside 1990 to tomorrow", "check the year, the time zone or ts_format",
+        "c2,3000-01-01T00:00:00Z,page_view,,,",
+        "ts",
+        "3000-01-01T00:00:00Z",
+        "is outside 1990 to tomorrow",
+        "check the year, the time zone or ts_format",
     ),
     "ts before 1990": (
-        "c2,1989-12-31T00:00:00Z,page_view,,,", "ts", "1989-12-31T00:00:00Z",
-        "is outside 1990 to tomorrow", "check the year, the time zone or ts_format",
+        "c2,1989-12-31T00:00:00Z,page_view,,,",
+        "ts",
+        "1989-12-31T00:00:00Z",
+        "is outside 1990 to tomorrow",
+        "check the year, the time zone or ts_format",
     ),
     "empty ts": ("c2,,page_view,,,", "ts", None, "is empty", "every touchpoint needs a time"),
     "empty event": (
-        "c2,2026-01-01T11:00:00Z,,,,", "event", None, "is empty",
+        "c2,2026-01-01T11:00:00Z,,,,",
+        "event",
+        None,
+        "is empty",
         "every touchpoint needs a name such as page_view",
     ),
     "no person": (
-        ",2026-01-01T11:00:00Z,page_view,,,", "customer_id", None,
-        "and anonymous_id are both empty", "every touchpoint needs one of them",
+        ",2026-01-01T11:00:00Z,page_view,,,",
+        "customer_id",
+        None,
+        "and anonymous_id are both empty",
+        "every touchpoint needs one of them",
     ),
     "revenue not a number": (
-        "c2,2026-01-01T11:00:00Z,order,abc,,", "revenue", "abc", "is not a number",
+        "c2,2026-01-01T11:00:00Z,order,abc,,",
+        "revenue",
+        "abc",
+        "is not a number",
         "write digits with a dot for decimals, like 1234.5",
     ),
     "negative revenue on an order": (
-        "c2,2026-01-01T11:00:00Z,order,-5,IDR,", "revenue", "-5", "is negative",
+        "c2,2026-01-01T11:00:00Z,order,-5,IDR,",
+        "revenue",
+        "-5",
+        "is negative",
         "only refund touchpoints may be (see refund_events in jejak.yaml)",
     ),
     "currency not a code": (
-        "c2,2026-01-01T11:00:00Z,order,5,rupiah,", "currency", "rupiah",
-        "is not a 3-letter ISO 4217 code", "like IDR or USD",
+        "c2,2026-01-01T11:00:00Z,order,5,rupiah,",
+        "currency",
+        "rupiah",
+        "is not a 3-letter ISO 4217 code",
+        "like IDR or USD",
     ),
     "properties an array": (
-        'c2,2026-01-01T11:00:00Z,order,5,IDR,"[1,2]"', "properties", "[1,2]",
-        "is not a JSON object", 'like {"plan": "pro"}',
+        'c2,2026-01-01T11:00:00Z,order,5,IDR,"[1,2]"',
+        "properties",
+        "[1,2]",
+        "is not a JSON object",
+        'like {"plan": "pro"}',
     ),
     "properties not JSON": (
-        "c2,2026-01-01T11:00:00Z,order,5,IDR,{bad", "properties", "{bad",
-        "is not a JSON object", 'like {"plan": "pro"}',
+        "c2,2026-01-01T11:00:00Z,order,5,IDR,{bad",
+        "properties",
+        "{bad",
+        "is not a JSON object",
+        'like {"plan": "pro"}',
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(

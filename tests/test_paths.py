@@ -86,6 +86,9 @@ def test_top_paths_to_a_goal(shop):
     assert table["converters"].tolist() == [1, 1, 0, 0]
     assert table["conversion"].tolist() == [1.0, 1.0, 0.0, 0.0]
     assert table["median_seconds_to_goal"].tolist()[:2] == [1200, 240]
+    bars = shop.top_paths("order", steps=3).figure().data[0]
+    assert list(bars.x) == [0, 0, 1, 1]  # drawn bottom-up: the top path last
+    assert bars.y[-1] == "page_view → product_view → cart_add"
 
 
 def test_a_path_needs_one_anchor(shop):

@@ -384,9 +384,17 @@ def test_public_api() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "0 s"), (45, "45 s"), (210, "3.5 min"), (7_200, "2.0 h"), (129_600, "1.5 days"),
-     (86_400, "1.0 day"), (None, "–"), (float("nan"), "–")],
-)  # fmt: skip
+    [
+        (0, "0 s"),
+        (45, "45 s"),
+        (210, "3.5 min"),
+        (7_200, "2.0 h"),
+        (129_600, "1.5 days"),
+        (86_400, "1.0 day"),
+        (None, "–"),
+        (float("nan"), "–"),
+    ],
+)
 def test_duration_reads_in_the_best_unit(seconds, text):
     from jejak.report.formatting import duration
 

@@ -356,8 +356,10 @@ def paths(
             result = ws.paths(
                 after=None if after is None else _step(after),
                 before=None if before is None else _step(before),
-                steps=steps, top=top, collapse=not keep_repeats,
-            )  # fmt: skip
+                steps=steps,
+                top=top,
+                collapse=not keep_repeats,
+            )
     if output:
         _write(result, output)
     table = result.table
@@ -446,8 +448,16 @@ def report(
     from jejak.report.html import journey_report_sections, write_report
 
     with _analyse() as ws:
-        scope = [f"{k} {v}" for k, v in (("since", state.since), ("until", state.until),
-                 ("only", state.only), ("acquired", state.acquired)) if v]  # fmt: skip
+        scope = [
+            f"{k} {v}"
+            for k, v in (
+                ("since", state.since),
+                ("until", state.until),
+                ("only", state.only),
+                ("acquired", state.acquired),
+            )
+            if v
+        ]
         path = write_report(
             output,
             journey_report_sections(ws, min_count=min_count),

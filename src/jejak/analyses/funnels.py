@@ -358,9 +358,16 @@ def funnel(
 
 
 FUNNEL_COLUMNS = [
-    "step", "label", "entered", "converted_to_next", "conversion_to_next", "drop_off",
-    "conversion_from_first", "median_seconds_to_next", "p90_seconds_to_next",
-]  # fmt: skip
+    "step",
+    "label",
+    "entered",
+    "converted_to_next",
+    "conversion_to_next",
+    "drop_off",
+    "conversion_from_first",
+    "median_seconds_to_next",
+    "p90_seconds_to_next",
+]
 
 
 def dropped_off(

@@ -36,8 +36,7 @@ class JourneyMap(Result):
     def figure(self) -> Any:
         from jejak.report.figures import journey_map_figure
 
-        return journey_map_figure(self.table, self.meta["stages"], self.meta.get("by"),
-                                  self.title)  # fmt: skip
+        return journey_map_figure(self.table, self.meta["stages"], self.meta.get("by"), self.title)
 
 
 def _mode(placed_: ibis.Table, keys: list[str], field: str) -> ibis.Table:
@@ -45,8 +44,9 @@ def _mode(placed_: ibis.Table, keys: list[str], field: str) -> ibis.Table:
     present = placed_.filter(placed_[field].notnull())
     counts = present.group_by([*keys, field]).aggregate(n=present.count())
     totals = counts.group_by(keys).aggregate(total=counts.n.sum())
-    rank = ibis.row_number().over(group_by=[counts[k] for k in keys],
-                                  order_by=[ibis.desc(counts.n), counts[field]])  # fmt: skip
+    rank = ibis.row_number().over(
+        group_by=[counts[k] for k in keys], order_by=[ibis.desc(counts.n), counts[field]]
+    )
     best = counts.mutate(_r=rank)
     best = best.filter(best._r == 0).join(totals, keys)
     return best.select(
@@ -96,14 +96,25 @@ def journey_map(
     names = journey.stage_names
     table["stage"] = [names[int(i)] for i in table["stage_index"]]
     table["stage_index"] = table["stage_index"] + 1
-    table = table.rename(columns={"event": "touchpoint", "group": by} if by else
-                         {"event": "touchpoint"})  # fmt: skip
+    table = table.rename(
+        columns={"event": "touchpoint", "group": by} if by else {"event": "touchpoint"}
+    )
     order = ([by] if by else []) + ["stage_index", "rank"]
     table = table.sort_values(order).reset_index(drop=True)
     columns = ([by] if by else []) + [
-        "stage", "stage_index", "rank", "touchpoint", "people", "occurrences", "moved_on",
-        "top_context", "context_share", "top_need", "need_share", "rating",
-    ]  # fmt: skip
+        "stage",
+        "stage_index",
+        "rank",
+        "touchpoint",
+        "people",
+        "occurrences",
+        "moved_on",
+        "top_context",
+        "context_share",
+        "top_need",
+        "need_share",
+        "rating",
+    ]
     meta = {"journey": journey.name, "stages": names, "by": by, "top": top}
     title = "Journey map" + (f" by first-touch {by}" if by else "")
     return JourneyMap(title=title, table=table[columns], meta=meta)

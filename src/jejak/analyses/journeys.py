@@ -20,7 +20,7 @@ from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.journey_map import JourneyMap, journey_map
 from jejak.analyses.matching import stage_matches, with_properties
-from jejak.analyses.paths import PathFlows, path_flows, top_paths
+from jejak.analyses.paths import PathFlows, TopPaths, path_flows, top_paths
 from jejak.analyses.process_map import ProcessMap, process_map
 from jejak.analyses.result import Result
 from jejak.analyses.sequence import position
@@ -192,13 +192,18 @@ class JourneyAnalyses:
     ) -> PathFlows:
         """Where people go after a touchpoint, or came from before one (see :mod:`paths`)."""
         return path_flows(
-            self.events(), self.journey, after=after, before=before, steps=steps, top=top,
+            self.events(),
+            self.journey,
+            after=after,
+            before=before,
+            steps=steps,
+            top=top,
             collapse=collapse,
-        )  # fmt: skip
+        )
 
     def top_paths(
         self, goal: Any, *, steps: int = 5, limit: int = 20, collapse: bool = True
-    ) -> Result:
+    ) -> TopPaths:
         """The most common paths to ``goal`` (a touchpoint, rule or stage) and how they convert."""
         return top_paths(
             self.events(), self.journey, goal, steps=steps, limit=limit, collapse=collapse
@@ -265,8 +270,9 @@ class Filtered(JourneyAnalyses):
 
 def _literal(moment: datetime) -> ibis.Value:
     stamp = pd.Timestamp(moment)
-    return ibis.literal(stamp.tz_convert("UTC") if stamp.tz else stamp.tz_localize("UTC"),
-                        "timestamp('UTC')")  # fmt: skip
+    return ibis.literal(
+        stamp.tz_convert("UTC") if stamp.tz else stamp.tz_localize("UTC"), "timestamp('UTC')"
+    )
 
 
 def _moment(value: datetime | str | None) -> datetime | None:
@@ -289,9 +295,12 @@ def _funnel_spec(
         return steps
     try:
         return Funnel(
-            steps=steps, window=parse_window(window), order=order,
-            exclusions=exclusions or [], by=by,
-        )  # fmt: skip
+            steps=steps,
+            window=parse_window(window),
+            order=order,
+            exclusions=exclusions or [],
+            by=by,
+        )
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"]) or "funnel"

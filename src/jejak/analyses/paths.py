@@ -63,6 +63,16 @@ class PathFlows(Result):
         return path_figure(self.table, self.title)
 
 
+@dataclass
+class TopPaths(Result):
+    """``table``: the most common paths, how many reached the goal, and how fast."""
+
+    def figure(self) -> Any:
+        from jejak.report.figures import top_paths_figure
+
+        return top_paths_figure(self.table, self.title)
+
+
 def path_flows(
     events: ibis.Table,
     journey: Journey,
@@ -92,9 +102,12 @@ def path_flows(
     kept = joined.mutate(step=offset + 1).select("person_id", "event", "step")
     kept = kept.filter((kept.step >= 1) & (kept.step <= steps))
     frequent = (
-        kept.group_by("event").aggregate(n=kept.count()).order_by([ibis.desc("n"), "event"])
-        .limit(top).select("event")
-    )  # fmt: skip
+        kept.group_by("event")
+        .aggregate(n=kept.count())
+        .order_by([ibis.desc("n"), "event"])
+        .limit(top)
+        .select("event")
+    )
     named = kept.left_join(frequent.select(keep=frequent.event), kept.event == frequent.event)
     named = named.mutate(name=ibis.ifelse(named.keep.isnull(), OTHER, named.event))
     nxt = named.select(np=named.person_id, nstep=named.step - 1, target=named.name)
@@ -108,8 +121,13 @@ def path_flows(
     )
     anchor_label = FunnelStep.model_validate(after if after is not None else before).label
     direction = "after" if after is not None else "before"
-    meta = {"anchor": anchor_label, "direction": direction, "steps": steps, "top": top,
-            "collapse": collapse}  # fmt: skip
+    meta = {
+        "anchor": anchor_label,
+        "direction": direction,
+        "steps": steps,
+        "top": top,
+        "collapse": collapse,
+    }
     return PathFlows(
         title=f"Paths {direction} {anchor_label}", table=table.reset_index(drop=True), meta=meta
     )
@@ -123,7 +141,7 @@ def top_paths(
     steps: int = 5,
     limit: int = 20,
     collapse: bool = True,
-) -> Result:
+) -> TopPaths:
     """The most common paths to ``goal``, with how often they end there and how fast.
 
     ``table`` columns: path (touchpoints joined by " → "), people, converters,
@@ -138,9 +156,7 @@ def top_paths(
     converted = joined.anchor.notnull()
     before_goal = ibis.ifelse(converted, joined.pos < joined.anchor, True)
     kept = joined.filter(before_goal & (joined.pos < steps))
-    slots = {
-        f"p{k}": kept.event.min(where=kept.pos == k) for k in range(steps)
-    }  # fmt: skip
+    slots = {f"p{k}": kept.event.min(where=kept.pos == k) for k in range(steps)}
     per_person = kept.group_by(kept.person_id).aggregate(
         first_us=kept.us.min(),
         goal_us=kept.anchor_us.max(),
@@ -160,7 +176,7 @@ def top_paths(
     table["conversion"] = table["converters"] / table["people"]
     table = table[["path", "people", "converters", "conversion", "median_seconds_to_goal"]]
     label = FunnelStep.model_validate(goal).label
-    return Result(
+    return TopPaths(
         title=f"Top paths to {label}",
         table=table,
         meta={"goal": label, "steps": steps, "limit": limit, "collapse": collapse},

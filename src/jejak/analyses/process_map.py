@@ -77,14 +77,20 @@ def transitions(events: ibis.Table) -> ibis.Table:
     return ibis.union(
         inner,
         starts.select(
-            source=ibis.literal(START), target="target", transitions="transitions",
-            people="people", median_seconds=ibis.null("float64"),
+            source=ibis.literal(START),
+            target="target",
+            transitions="transitions",
+            people="people",
+            median_seconds=ibis.null("float64"),
         ),
         ends.select(
-            source="source", target=ibis.literal(END), transitions="transitions",
-            people="people", median_seconds=ibis.null("float64"),
+            source="source",
+            target=ibis.literal(END),
+            transitions="transitions",
+            people="people",
+            median_seconds=ibis.null("float64"),
         ),
-    )  # fmt: skip
+    )
 
 
 def touchpoint_stages(events: ibis.Table, journey: Journey) -> ibis.Table:

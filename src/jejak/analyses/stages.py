@@ -160,9 +160,18 @@ def first_touch(events: ibis.Table, field: str) -> ibis.Table:
 
 
 TABLE_COLUMNS = [
-    "stage", "stage_index", "reached", "reached_share", "converted_to_next", "conversion_to_next",
-    "moved_on", "median_days_to_next", "p90_days_to_next", "current", "skipped_into",
-]  # fmt: skip
+    "stage",
+    "stage_index",
+    "reached",
+    "reached_share",
+    "converted_to_next",
+    "conversion_to_next",
+    "moved_on",
+    "median_days_to_next",
+    "p90_days_to_next",
+    "current",
+    "skipped_into",
+]
 
 
 def _stage_rows(row: pd.Series, journey: Journey) -> list[dict[str, Any]]:

@@ -295,9 +295,12 @@ def funnel_figure(table: pd.DataFrame, by: str | None, title: str) -> go.Figure:
 
 
 def process_map_figure(
-    nodes: pd.DataFrame, transitions: pd.DataFrame, stages: Sequence[str], title: str,
+    nodes: pd.DataFrame,
+    transitions: pd.DataFrame,
+    stages: Sequence[str],
+    title: str,
     max_edges: int = 60,
-) -> go.Figure:  # fmt: skip
+) -> go.Figure:
     """Touchpoints as dots in their stage's column, transitions as lines between them.
 
     Only the ``max_edges`` most frequent transitions are drawn (all are in the table);
@@ -413,9 +416,11 @@ def journey_map_figure(
 
     groups = list(table.groupby(by, sort=False)) if by else [(None, table)]
     figure = make_subplots(
-        rows=len(groups), cols=1, vertical_spacing=0.08 / max(len(groups), 1),
+        rows=len(groups),
+        cols=1,
+        vertical_spacing=0.08 / max(len(groups), 1),
         subplot_titles=[f"{by} = {plain_label(str(g))}" for g, _ in groups] if by else None,
-    )  # fmt: skip
+    )
     depth = int(table["rank"].max()) if len(table) else 1
     columns = [plain_label(s) for s in stages]
     for row_number, (_, rows) in enumerate(groups, start=1):
@@ -440,14 +445,47 @@ def journey_map_figure(
             text[r][c] = "<br>".join(lines)
         figure.add_trace(
             go.Heatmap(
-                z=z, x=columns, y=[f"#{i + 1}" for i in range(depth)], text=text,
-                texttemplate="%{text}", hoverinfo="text", zmin=0, zmax=1,
+                z=z,
+                x=columns,
+                y=[f"#{i + 1}" for i in range(depth)],
+                text=text,
+                texttemplate="%{text}",
+                hoverinfo="text",
+                zmin=0,
+                zmax=1,
                 colorscale=[[0, "#F4D6D6"], [0.5, "#F6F1DC"], [1, "#CFE6D2"]],
-                showscale=row_number == 1, xgap=3, ygap=3,
+                showscale=row_number == 1,
+                xgap=3,
+                ygap=3,
                 colorbar=dict(title="moved on", tickformat=".0%", len=0.5),
             ),
-            row=row_number, col=1,
-        )  # fmt: skip
+            row=row_number,
+            col=1,
+        )
         figure.update_yaxes(autorange="reversed", row=row_number, col=1)
     figure = _layout(figure, title, height=int(120 + len(groups) * (70 * depth + 40)))
     return figure.update_xaxes(side="top")
+
+
+def top_paths_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """The top paths as bars of people who reached the goal, labelled with conversion."""
+    rows = table.iloc[::-1]  # the first path at the top
+    figure = go.Figure(
+        go.Bar(
+            y=[plain_label(str(p)) for p in rows["path"]],
+            x=[int(v) for v in rows["converters"]],
+            orientation="h",
+            marker=dict(color=PALETTE[0]),
+            text=[
+                f"{fmt.people(c)} of {fmt.people(n)} · {fmt.percent(r)}"
+                for c, n, r in zip(
+                    rows["converters"], rows["people"], rows["conversion"], strict=True
+                )
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>%{text}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title="people who reached the goal")
+    return _layout(figure, title, height=max(300, 110 + 34 * len(rows)))
