@@ -239,3 +239,13 @@ def test_unknown_stage_and_bad_dropoff_step(open_workspace):
         ws.funnel_dropoffs(STEPS[:2], 2)
     with pytest.raises(ConfigError, match="funnel steps: a funnel needs at least two steps"):
         ws.funnel(["page_view"])
+
+
+def test_any_order_counts_a_touchpoint_for_every_step_it_matches(
+    open_workspace, write_file, on_engine
+):
+    ws = open_workspace()
+    ws.load(write_file("one.csv", "customer_id,ts,event\no1,2026-01-01 00:00:00,page_view"))
+    steps = ["page_view", {"event": "page_view", "label": "any page"}]
+    assert column(on_engine(ws).funnel(steps, order="any"), "entered") == [1, 1]
+    assert column(on_engine(ws).funnel(steps), "entered") == [1, 0]

@@ -88,3 +88,27 @@ def test_last_stage_has_no_moved_on(open_workspace, write_file, on_engine):
     ws.load(write_file("buy.csv", "customer_id,ts,event\nb1,2026-01-01 00:00:00,order"))
     buy = cells(on_engine(ws).journey_map().table)[("Buy", "order")]
     assert buy["people"] == 1 and pd.isna(buy["moved_on"])
+
+
+def test_ties_in_time_keep_the_touchpoints_order(open_workspace, write_file, on_engine):
+    ws = open_workspace(jejak.Settings(journey=JOURNEY))
+    ws.load(
+        write_file(
+            "ties.csv",
+            """
+            event_id,customer_id,ts,event
+            e1,t1,2026-01-01 00:00:00,page_view
+            e2,t1,2026-01-01 00:01:00,product_view
+            e3,t1,2026-01-01 00:01:00,signup
+            e4,t1,2026-01-01 00:01:00,review_read
+            """,
+        )
+    )
+    got = cells(on_engine(ws).journey_map().table)
+    # product_view (e2) comes before the signup (e3) in the same second: it is in Browse
+    assert set(got) == {
+        ("Visit", "page_view"),
+        ("Browse", "product_view"),
+        ("Signup", "signup"),
+        ("Signup", "review_read"),
+    }

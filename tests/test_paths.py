@@ -96,3 +96,35 @@ def test_a_path_needs_one_anchor(shop):
         shop.paths(steps=3)
     with pytest.raises(jejak.JejakError, match="either a start"):
         shop.paths(after="page_view", before="order")
+
+
+def test_goal_first_and_goals_that_collapse_would_hide(open_workspace, write_file, on_engine):
+    ws = open_workspace()
+    ws.load(
+        write_file(
+            "edge.csv",
+            """
+            customer_id,ts,event,order_number
+            g1,2026-01-01 00:00:00,order,1
+            g1,2026-01-01 00:01:00,page_view,
+            g2,2026-01-01 00:00:00,page_view,
+            g2,2026-01-01 00:01:00,order,1
+            g2,2026-01-01 00:02:00,order,2
+            """,
+        )
+    )
+    first = on_engine(ws).top_paths("order", steps=3).table.set_index("path")
+    assert first.loc["(goal first)", ["people", "converters"]].tolist() == [1, 1]  # g1
+    assert first.loc["page_view", ["people", "converters"]].tolist() == [1, 1]  # g2
+    repeat = {"event": "order", "where": {"order_number": 2}, "label": "repeat order"}
+    second = on_engine(ws).top_paths(repeat, steps=3).table.set_index("path")
+    # order 1 and order 2 are one after the other; collapsing must not hide the goal
+    assert second.loc["page_view → order", ["people", "converters"]].tolist() == [1, 1]
+    flows = on_engine(ws).paths(before=repeat, steps=3).table
+    assert flows.values.tolist() == [[1, "page_view", "order", 1], [2, "order", "order", 1]]
+
+
+def test_before_paths_are_right_aligned(shop):
+    # c4 has only two touchpoints before its order: its path starts at step 2 of 4
+    flows = {(s, a, b): n for s, a, b, n in shop.paths(before="order", steps=4).table.values}
+    assert flows[(2, "page_view", "signup")] == 1 and flows[(3, "signup", "order")] == 1

@@ -6,6 +6,8 @@ Definitions (the docs and every face use these):
 - ``ordered``: step k is the first step-k touchpoint after step k-1; other touchpoints
   may come between. ``strict``: step k must be the very next touchpoint of the person
   after step k-1. ``any``: the steps in any order; "step k" means "k of the steps done".
+  In ordered and strict funnels one touchpoint is never two steps; in ``any`` order a
+  touchpoint that matches two steps counts for both (steps are usually distinct).
 - The *conversion window* counts from step 1: a step after ``start + window`` is not
   reached.
 - An *exclusion* voids an attempt when one of its touchpoints comes after step
@@ -39,7 +41,7 @@ from jejak.model.journey import Journey
 MICROS = 1_000_000
 # time-to-convert buckets: (label, upper bound in seconds)
 BUCKETS: tuple[tuple[str, float], ...] = (
-    ("under 1 minute", 60),
+    ("1 minute or less", 60),
     ("1-10 minutes", 600),
     ("10-60 minutes", 3_600),
     ("1-6 hours", 6 * 3_600),

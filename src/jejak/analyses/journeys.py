@@ -73,6 +73,7 @@ class JourneyAnalyses:
 
         ``who`` is a touchpoint name, a rule (``{"channel": "ads"}``) or ``{"stage": ...}``;
         with ``first=True`` only people whose first touchpoint matches (their acquisition).
+        People are chosen on all the data, whatever date range they are combined with.
         """
         return Filtered(self, who=who, first=first)
 
@@ -246,6 +247,10 @@ class Filtered(JourneyAnalyses):
     def identity_links(self) -> ibis.Table | None:
         return self.parent.identity_links()
 
+    def root(self) -> JourneyAnalyses:
+        """The whole source this part was cut from."""
+        return self.parent.root() if isinstance(self.parent, Filtered) else self.parent
+
     def events(self) -> ibis.Table:
         events = self.parent.events()
         if self.start is not None:
@@ -253,13 +258,15 @@ class Filtered(JourneyAnalyses):
         if self.end is not None:
             events = events.filter(events.ts < _literal(self.end))
         if self.who is not None:
+            # who someone is does not depend on a date range: people are chosen on all data,
+            # so between(...).only(...) and only(...).between(...) agree
+            everything = self.root().events()
             step = FunnelStep.model_validate(self.who).as_stage(self.journey)
-            marked = with_properties(events, [step])
-            hits = marked.filter(stage_matches(marked, step))
+            marked = with_properties(everything, [step])
             if self.first:
-                ranked = marked.mutate(_position=position(marked))
-                firsts = ranked.filter(ranked._position == 0)
-                hits = firsts.filter(stage_matches(firsts, step))
+                marked = marked.mutate(_position=position(marked))
+                marked = marked.filter(marked._position == 0)
+            hits = marked.filter(stage_matches(marked, step))
             events = events.semi_join(hits.select("person_id").distinct(), "person_id")
         return events
 

@@ -9,7 +9,8 @@ Definitions:
   first touchpoint matching it (the anchor is the last step).
 - Touchpoints outside the ``top`` most frequent on these paths read ``other``.
 - Top paths to a goal: each person's first ``steps`` touchpoints before their first
-  goal touchpoint (converters), or their first ``steps`` touchpoints (everyone else);
+  goal touchpoint (converters; ``(goal first)`` when the goal was their first touchpoint),
+  or their first ``steps`` touchpoints (everyone else);
   a path's conversion is converters over all people with that path, its duration the
   median time from the first touchpoint to the goal.
 """
@@ -30,26 +31,36 @@ from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 
 OTHER = "other"
+GOAL_FIRST = "(goal first)"  # the path of people whose first touchpoint reached the goal
 SEPARATOR = " → "
 
 
-def _timeline(events: ibis.Table, collapse: bool) -> ibis.Table:
-    """person_id, event, us, pos (0-based, after collapsing repeats), plus events' columns."""
-    timed = events.mutate(us=unix_micros(events.ts))
+def _timeline(events: ibis.Table, journey: Journey, anchor: Any, collapse: bool) -> ibis.Table:
+    """Touchpoints in order with ``us``, ``pos`` (0-based, after collapsing repeats) and
+    ``hit`` (the touchpoint matches ``anchor``).
+
+    The anchor is matched before collapsing, and a repeat only collapses into the one before
+    it when both match the anchor or neither does: a second order right after the first
+    stays when the anchor is "order number 2".
+    """
+    matcher = FunnelStep.model_validate(anchor).as_stage(journey)
+    marked = with_properties(events, [matcher])
+    timed = marked.mutate(us=unix_micros(marked.ts), hit=stage_matches(marked, matcher))
     if collapse:
         window = ibis.window(group_by=timed.person_id, order_by=[timed.ts, timed.event_id])
-        # the window goes into a column first: Ibis cannot filter on it directly on Spark
-        timed = timed.mutate(_previous=timed.event.lag().over(window))
-        timed = timed.filter(timed._previous.isnull() | (timed._previous != timed.event))
-        timed = timed.drop("_previous")
+        # the windows go into columns first: Ibis cannot filter on them directly on Spark
+        timed = timed.mutate(
+            _previous=timed.event.lag().over(window), _previous_hit=timed.hit.lag().over(window)
+        )
+        repeat = (timed._previous == timed.event) & (timed._previous_hit == timed.hit)
+        timed = timed.filter(timed._previous.isnull() | ~repeat)
+        timed = timed.drop("_previous", "_previous_hit")
     return timed.mutate(pos=position(timed))
 
 
-def _anchor(timeline: ibis.Table, journey: Journey, step: Any) -> ibis.Table:
-    """Each person's position of the first touchpoint matching ``step``."""
-    matcher = FunnelStep.model_validate(step).as_stage(journey)
-    marked = with_properties(timeline, [matcher])
-    hits = marked.filter(stage_matches(marked, matcher))
+def _anchors(timeline: ibis.Table) -> ibis.Table:
+    """Each person's position and time of their first anchor touchpoint."""
+    hits = timeline.filter(timeline.hit)
     return hits.group_by("person_id").aggregate(anchor=hits.pos.min(), anchor_us=hits.us.min())
 
 
@@ -86,14 +97,16 @@ def path_flows(
     """Where people go after a touchpoint (or came from before one), step by step.
 
     ``table`` columns: step (1-based position of ``source`` on the path), source,
-    target (the touchpoint at step + 1), people.
+    target (the touchpoint at step + 1), people. With ``before`` the paths are right-aligned:
+    the anchor is always at step ``steps``, so a person with fewer touchpoints before it
+    starts at a later step.
     """
     if (after is None) == (before is None):
         raise JejakError("give a path either a start (after=...) or an end (before=...)")
     if steps < 2:
         raise JejakError("a path needs at least 2 steps")
-    timeline = _timeline(events, collapse)
-    anchors = _anchor(timeline, journey, after if after is not None else before)
+    timeline = _timeline(events, journey, after if after is not None else before, collapse)
+    anchors = _anchors(timeline)
     joined = timeline.join(anchors, "person_id")
     if after is not None:
         offset = joined.pos - joined.anchor
@@ -147,22 +160,22 @@ def top_paths(
     ``table`` columns: path (touchpoints joined by " → "), people, converters,
     conversion (0-1), median_seconds_to_goal (converters, from first touchpoint to goal).
     """
-    timeline = _timeline(events, collapse)
-    anchors = _anchor(timeline, journey, goal)
+    timeline = _timeline(events, journey, goal, collapse)
+    anchors = _anchors(timeline)
     anchors = anchors.select(
         ap=anchors.person_id, anchor=anchors.anchor, anchor_us=anchors.anchor_us
     )
     joined = timeline.left_join(anchors, timeline.person_id == anchors.ap)
-    converted = joined.anchor.notnull()
-    before_goal = ibis.ifelse(converted, joined.pos < joined.anchor, True)
-    kept = joined.filter(before_goal & (joined.pos < steps))
-    slots = {f"p{k}": kept.event.min(where=kept.pos == k) for k in range(steps)}
-    per_person = kept.group_by(kept.person_id).aggregate(
-        first_us=kept.us.min(),
-        goal_us=kept.anchor_us.max(),
+    # every person keeps a row, even one whose goal is their very first touchpoint
+    on_path = ibis.ifelse(joined.anchor.notnull(), joined.pos < joined.anchor, True)
+    slots = {f"p{k}": joined.event.min(where=on_path & (joined.pos == k)) for k in range(steps)}
+    per_person = joined.group_by(joined.person_id).aggregate(
+        first_us=joined.us.min(),
+        goal_us=joined.anchor_us.max(),
         **slots,
     )
     path = ibis.literal(SEPARATOR).join([per_person[f"p{k}"] for k in range(steps)])
+    path = ibis.ifelse(path == "", GOAL_FIRST, path)
     per_person = per_person.mutate(path=path, converted=per_person.goal_us.notnull())
     seconds = (per_person.goal_us - per_person.first_us) / 1e6
     grouped = per_person.group_by("path").aggregate(

@@ -49,15 +49,29 @@ def stage_entries(events: ibis.Table, journey: Journey) -> ibis.Table:
 def placed(events: ibis.Table, journey: Journey) -> ibis.Table:
     """Touchpoints with the stage the person was in when each happened, and their furthest.
 
-    Adds ``stage_index`` (0-based: the furthest stage entered at or before the touchpoint;
-    -1 before any) and ``current_index`` (the furthest stage the person ever reached).
+    Adds ``stage_index`` (0-based: the furthest stage whose entry touchpoint is this one or
+    came before it, in (time, event_id) order; -1 before any) and ``current_index`` (the
+    furthest stage the person ever reached).
     """
-    wide = with_current_stage(stage_entries(events, journey), journey)
-    wide = wide.select("person_id", "current_index", *[_col(i) for i in range(len(journey.stages))])
-    joined = events.join(wide, "person_id")
+    events = with_properties(events, journey.stages)
+    # a sortable text of (time, event_id): ties in time keep the touchpoints' order
+    key = unix_micros(events.ts).cast("string").lpad(20, "0") + "|" + events.event_id
+    keyed = events.mutate(_key=key)
     n = len(journey.stages)
-    at = ibis.cases(*[(joined.ts >= joined[_col(i)], i) for i in reversed(range(n))], else_=-1)
-    return joined.mutate(stage_index=at).drop(*[_col(i) for i in range(n)])
+    firsts = keyed.group_by("person_id").aggregate(
+        **{
+            f"_k{i}": keyed._key.min(where=stage_matches(keyed, s))
+            for i, s in enumerate(journey.stages)
+        }
+    )
+    firsts = firsts.mutate(
+        current_index=ibis.cases(
+            *[(firsts[f"_k{i}"].notnull(), i) for i in reversed(range(n))], else_=-1
+        )
+    )
+    joined = keyed.join(firsts, "person_id")
+    at = ibis.cases(*[(joined._key >= joined[f"_k{i}"], i) for i in reversed(range(n))], else_=-1)
+    return joined.mutate(stage_index=at).drop("_key", *[f"_k{i}" for i in range(n)])
 
 
 def entries(events: ibis.Table, journey: Journey) -> ibis.Table:
