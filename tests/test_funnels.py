@@ -249,3 +249,28 @@ def test_any_order_counts_a_touchpoint_for_every_step_it_matches(
     steps = ["page_view", {"event": "page_view", "label": "any page"}]
     assert column(on_engine(ws).funnel(steps, order="any"), "entered") == [1, 1]
     assert column(on_engine(ws).funnel(steps), "entered") == [1, 0]
+
+
+def test_exclusion_between_later_steps_and_in_strict_order(open_workspace, write_file, on_engine):
+    ws = open_workspace()
+    ws.load(
+        write_file(
+            "x2.csv",
+            """
+            customer_id,ts,event
+            y1,2026-01-01 00:00:00,page_view
+            y1,2026-01-01 00:01:00,product_view
+            y1,2026-01-01 00:02:00,support_ticket
+            y1,2026-01-01 00:03:00,cart_add
+            y2,2026-01-01 00:00:00,page_view
+            y2,2026-01-01 00:01:00,support_ticket
+            y2,2026-01-01 00:02:00,product_view
+            y2,2026-01-01 00:03:00,cart_add
+            """,
+        )
+    )
+    between_2_and_3 = [{"step": "support_ticket", "after": 2, "before": 3}]
+    result = on_engine(ws).funnel(STEPS[:3], exclusions=between_2_and_3)
+    assert column(result, "entered") == [1, 1, 1]  # y1 is out; y2's ticket came before step 2
+    strict = on_engine(ws).funnel(STEPS[:2], order="strict", exclusions=["support_ticket"])
+    assert column(strict, "entered") == [1, 1]  # y2 fails strict order anyway; y1 counts

@@ -85,61 +85,69 @@ def _hits(events: ibis.Table, journey: Journey, spec: Funnel) -> ibis.Table:
         extra["group"] = events[spec.by].fill_null(NONE_LABEL)
     marked = events.mutate(**flags, **extra)
     keep = ["person_id", "event_id", *flags, *extra]
-    return marked.filter(ibis.or_(*[marked[f] for f in flags])).select(*keep)
+    hits = marked.filter(ibis.or_(*[marked[f] for f in flags])).select(*keep)
+    if spec.order == "any":
+        return hits
+    # running counts of each step's (and exclusion's) touchpoints in the person's order:
+    # the next step-k touchpoint after a row is the step-k one whose count is one more,
+    # so finding it is an equality join instead of a range join that grows per person
+    running = ibis.window(
+        group_by=hits.person_id, order_by=[hits.us, hits.event_id], preceding=None, following=0
+    )
+    counted = {
+        f"c{f}": hits[f].ifelse(1, 0).sum().over(running)
+        for f in [
+            *[f"m{k}" for k in range(1, len(steps))],
+            *[f"x{j}" for j in range(len(excluded))],
+        ]
+    }
+    return hits.mutate(**counted)
 
 
 def _ordered_attempts(hits: ibis.Table, spec: Funnel) -> ibis.Table:
     """Attempts (person_id, e0) with u<k>/e<k> for each step reached in order."""
     window = int(spec.window.total_seconds() * MICROS)
+    strict, n = spec.order == "strict", len(spec.steps)
     first = hits.filter(hits.m0)
     columns = {"person_id": first.person_id, _e(0): first.event_id, _u(0): first.us}
-    if spec.order == "strict":
+    if strict:
         columns["s0"] = first.seq
+    elif n > 1:
+        columns["n0"] = first.cm1  # step-1 touchpoints so far: the next one is number n0 + 1
     if spec.by is not None:
         columns["group"] = first.group
     attempts = first.select(**columns)
-    for k in range(1, len(spec.steps)):
+    for k in range(1, n):
         step = hits.filter(hits[f"m{k}"])
-        step = (
-            step.select(sp=step.person_id, se=step.event_id, su=step.us, ss=step["seq"])
-            if (spec.order == "strict")
-            else step.select(sp=step.person_id, se=step.event_id, su=step.us)
-        )
-        live = attempts.filter(attempts[_u(k - 1)].notnull())
-        if spec.order == "strict":
-            follows = step.ss == live[f"s{k - 1}"] + 1
+        carried = {"sp": step.person_id, "se": step.event_id, "su": step.us}
+        if strict:
+            carried["ss"] = step.seq
         else:
-            follows = _after(step.su, step.se, live[_u(k - 1)], live[_e(k - 1)])
+            carried["sc"] = step[f"cm{k}"]
+            if k + 1 < n:
+                carried["sn"] = step[f"cm{k + 1}"]
+        step = step.select(**carried)
+        live = attempts.filter(attempts[_u(k - 1)].notnull())
+        # strict: the person's very next touchpoint; ordered: the next step-k touchpoint
+        follows = (
+            (step.ss == live[f"s{k - 1}"] + 1) if strict else (step.sc == live[f"n{k - 1}"] + 1)
+        )
         pairs = live.join(
             step, [live.person_id == step.sp, follows, step.su <= live[_u(0)] + window]
         )
-        pairs = pairs.select(
-            "person_id",
-            _e(0),
-            se=pairs.se,
-            su=pairs.su,
-            **({"ss": pairs.ss} if spec.order == "strict" else {}),
-        )
-        order = ibis.row_number().over(
-            group_by=[pairs.person_id, pairs[_e(0)]], order_by=[pairs.su, pairs.se]
-        )
-        nearest = pairs.mutate(_n=order)
-        nearest = nearest.filter(nearest._n == 0)
-        renamed = {_e(k): nearest.se, _u(k): nearest.su}
-        if spec.order == "strict":
-            renamed[f"s{k}"] = nearest.ss
-        nearest = nearest.select(np=nearest.person_id, ne=nearest[_e(0)], **renamed)
+        found = {"np": pairs.person_id, "ne": pairs[_e(0)], _e(k): pairs.se, _u(k): pairs.su}
+        if strict:
+            found[f"s{k}"] = pairs.ss
+        elif k + 1 < n:
+            found[f"n{k}"] = pairs.sn
+        found_table = pairs.select(**found)
         attempts = attempts.left_join(
-            nearest, [attempts.person_id == nearest.np, attempts[_e(0)] == nearest.ne]
+            found_table,
+            [attempts.person_id == found_table.np, attempts[_e(0)] == found_table.ne],
         ).drop("np", "ne")
     for j, exclusion in enumerate(spec.exclusions):
         attempts = _drop_voided(
-            attempts,
-            hits,
-            j,
-            exclusion.after - 1,
-            (exclusion.before or len(spec.steps)) - 1,
-            window,
+            attempts, hits, j, exclusion.after - 1, (exclusion.before or n) - 1, window
         )
     return attempts
 
@@ -147,25 +155,26 @@ def _ordered_attempts(hits: ibis.Table, spec: Funnel) -> ibis.Table:
 def _drop_voided(
     attempts: ibis.Table, hits: ibis.Table, j: int, low: int, high: int, window: int
 ) -> ibis.Table:
-    """Attempts without an exclusion-j touchpoint between step ``low`` and step ``high``."""
+    """Attempts without an exclusion-j touchpoint between step ``low`` and step ``high``.
+
+    Only the first exclusion touchpoint after step ``low`` matters: if it is not before
+    step ``high`` (or the window's end), no later one is.
+    """
+    count = f"cx{j}"
+    at_low = hits.select(lp=hits.person_id, le=hits.event_id, lc=hits[count])
+    live = attempts.filter(attempts[_u(low)].notnull())
+    live = live.join(at_low, [live.person_id == at_low.lp, live[_e(low)] == at_low.le])
     banned = hits.filter(hits[f"x{j}"])
-    banned = banned.select(xp=banned.person_id, xe=banned.event_id, xu=banned.us)
-    reached_high = attempts[_u(high)].notnull()
+    banned = banned.select(xp=banned.person_id, xe=banned.event_id, xu=banned.us, xc=banned[count])
     before_high = ibis.ifelse(
-        reached_high,
-        _after(attempts[_u(high)], attempts[_e(high)], banned.xu, banned.xe),
-        banned.xu <= attempts[_u(0)] + window,
+        live[_u(high)].notnull(),
+        _after(live[_u(high)], live[_e(high)], banned.xu, banned.xe),
+        banned.xu <= live[_u(0)] + window,
     )
-    voided = attempts.join(
-        banned,
-        [
-            attempts.person_id == banned.xp,
-            attempts[_u(low)].notnull(),
-            _after(banned.xu, banned.xe, attempts[_u(low)], attempts[_e(low)]),
-            before_high,
-        ],
+    voided = live.join(
+        banned, [live.person_id == banned.xp, banned.xc == live.lc + 1, before_high]
     ).select("person_id", _e(0))
-    return attempts.anti_join(voided.distinct(), ["person_id", _e(0)])
+    return attempts.anti_join(voided, ["person_id", _e(0)])
 
 
 def _any_order_attempts(hits: ibis.Table, spec: Funnel) -> ibis.Table:
