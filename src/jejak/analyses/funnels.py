@@ -91,13 +91,15 @@ def _hits(events: ibis.Table, journey: Journey, spec: Funnel) -> ibis.Table:
     # running counts of each step's (and exclusion's) touchpoints in the person's order:
     # the next step-k touchpoint after a row is the step-k one whose count is one more,
     # so finding it is an equality join instead of a range join that grows per person
+    # strict order follows positions instead; it only needs the exclusions' counts
+    step_flags = [] if spec.order == "strict" else [f"m{k}" for k in range(1, len(steps))]
     running = ibis.window(
         group_by=hits.person_id, order_by=[hits.us, hits.event_id], preceding=None, following=0
     )
     counted = {
         f"c{f}": hits[f].ifelse(1, 0).sum().over(running)
         for f in [
-            *[f"m{k}" for k in range(1, len(steps))],
+            *step_flags,
             *[f"x{j}" for j in range(len(excluded))],
         ]
     }
