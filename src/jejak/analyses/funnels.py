@@ -7,7 +7,9 @@ Definitions (the docs and every face use these):
   may come between. ``strict``: step k must be the very next touchpoint of the person
   after step k-1. ``any``: the steps in any order; "step k" means "k of the steps done".
   In ordered and strict funnels one touchpoint is never two steps; in ``any`` order a
-  touchpoint that matches two steps counts for both (steps are usually distinct).
+  touchpoint that matches two steps counts for both (steps are usually distinct), and a
+  step counts from the start's time (touchpoints in the same microsecond included) to the
+  window's end.
 - The *conversion window* counts from step 1: a step after ``start + window`` is not
   reached.
 - An *exclusion* voids an attempt when one of its touchpoints comes after step
@@ -185,24 +187,17 @@ def _any_order_attempts(hits: ibis.Table, spec: Funnel) -> ibis.Table:
     columns = {"person_id": hits.person_id, _e(0): hits.event_id, "start": hits.us}
     if spec.by is not None:
         columns["group"] = hits.group
-    starts = hits.select(**columns)
-    later = hits.select(
-        sp=hits.person_id,
-        se=hits.event_id,
-        su=hits.us,
-        **{f"m{k}": hits[f"m{k}"] for k in range(n)},
+    # each step's first time from the start to the window's end, as a window over the
+    # person's hits ordered by time: no join, so the cost stays linear per person
+    ahead = ibis.range_window(
+        preceding=0, following=window, group_by=hits.person_id, order_by=hits.us
     )
-    pairs = starts.join(
-        later,
-        [
-            starts.person_id == later.sp,
-            (later.su > starts.start) | ((later.su == starts.start) & (later.se >= starts[_e(0)])),
-            later.su <= starts.start + window,
-        ],
-    )
-    keys = ["person_id", _e(0), "start", *(["group"] if spec.by is not None else [])]
-    firsts = pairs.group_by(keys).aggregate(
-        **{f"f{k}": pairs.su.min(where=pairs[f"m{k}"]) for k in range(n)}
+    firsts = hits.select(
+        **columns,
+        **{
+            f"f{k}": hits[f"m{k}"].ifelse(hits.us, ibis.null("int64")).min().over(ahead)
+            for k in range(n)
+        },
     )
     # the time the r-th distinct step was done: the f whose rank among the f's is r
     ranks = {}
