@@ -66,12 +66,6 @@ def test_presets():
     ]
 
 
-def test_simulator_stages_are_the_value_journey():
-    from jejak.simulate import STAGES
-
-    assert list(STAGES) == jejak.preset("value-journey").stage_names
-
-
 def test_workspace_from_a_newer_jejak_is_refused(tmp_path):
     path = tmp_path / "w.duckdb"
     with jejak.Workspace(path) as ws:

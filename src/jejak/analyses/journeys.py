@@ -53,8 +53,8 @@ class JourneyAnalyses:
         return identity.stitched(self.touchpoints(), self.identity_links())
 
     def as_of(self) -> datetime | None:
-        """Time of the latest touchpoint (the data's "now")."""
-        value = self.touchpoints().ts.max().to_pyarrow().as_py()
+        """Time of the latest touchpoint of a person (the data's "now")."""
+        value = self.events().ts.max().to_pyarrow().as_py()
         return None if value is None else pd.Timestamp(value).tz_localize(None).tz_localize("UTC")
 
     def between(
@@ -269,10 +269,6 @@ class Filtered(JourneyAnalyses):
             hits = marked.filter(stage_matches(marked, step))
             events = events.semi_join(hits.select("person_id").distinct(), "person_id")
         return events
-
-    def as_of(self) -> datetime | None:
-        value = self.events().ts.max().to_pyarrow().as_py()
-        return None if value is None else pd.Timestamp(value).tz_localize(None).tz_localize("UTC")
 
 
 def _literal(moment: datetime) -> ibis.Value:

@@ -52,45 +52,38 @@ def _in_range(events: ibis.Table, start: datetime | None, end: datetime | None) 
     return events
 
 
-def transitions(events: ibis.Table) -> ibis.Table:
-    """Every directly-follows pair with counts, people and median seconds between."""
+def transitions(events: ibis.Table) -> pd.DataFrame:
+    """Every directly-follows pair, (start) and (end) included, with counts, people and
+    median seconds between, from one pass over the ordered touchpoints."""
     timed = events.mutate(us=unix_micros(events.ts))
     ordered = timed.mutate(
-        next_event=following(timed, "event"),
+        target=following(timed, "event").fill_null(END),
         next_us=following(timed, "us"),
         position=position(timed),
     )
-    pairs = ordered.filter(ordered.next_event.notnull())
-    inner = pairs.group_by([pairs.event.name("source"), pairs.next_event.name("target")]).aggregate(
-        transitions=pairs.count(),
-        people=pairs.person_id.nunique(),
-        median_seconds=((pairs.next_us - pairs.us) / 1e6).quantile(0.5),
+    grouped = ordered.group_by([ordered.event.name("source"), "target"]).aggregate(
+        transitions=ordered.count(),
+        people=ordered.person_id.nunique(),
+        median_seconds=((ordered.next_us - ordered.us) / 1e6).quantile(0.5),
+        # each person has one first touchpoint: the (start) rows, summed per touchpoint below
+        starts=ordered.count(where=ordered.position == 0),
     )
-    firsts = ordered.filter(ordered.position == 0)
-    starts = firsts.group_by(firsts.event.name("target")).aggregate(
-        transitions=firsts.count(), people=firsts.person_id.nunique()
+    # one row per pair of touchpoint names: small, so it comes into Python here
+    table = grouped.to_pandas()
+    starts = table.groupby("source", as_index=False)["starts"].sum()
+    starts = starts[starts["starts"] > 0]
+    start_rows = pd.DataFrame(
+        {
+            "source": START,
+            "target": starts["source"],
+            "transitions": starts["starts"],
+            "people": starts["starts"],
+            "median_seconds": float("nan"),
+        }
     )
-    lasts = ordered.filter(ordered.next_event.isnull())
-    ends = lasts.group_by(lasts.event.name("source")).aggregate(
-        transitions=lasts.count(), people=lasts.person_id.nunique()
-    )
-    return ibis.union(
-        inner,
-        starts.select(
-            source=ibis.literal(START),
-            target="target",
-            transitions="transitions",
-            people="people",
-            median_seconds=ibis.null("float64"),
-        ),
-        ends.select(
-            source="source",
-            target=ibis.literal(END),
-            transitions="transitions",
-            people="people",
-            median_seconds=ibis.null("float64"),
-        ),
-    )
+    table = table.drop(columns="starts")
+    table.loc[table["target"] == END, "median_seconds"] = float("nan")
+    return pd.concat([table, start_rows], ignore_index=True)
 
 
 def touchpoint_stages(events: ibis.Table, journey: Journey) -> ibis.Table:
@@ -126,7 +119,7 @@ def process_map(
     """
     events = _in_range(events, start, end)
     # both results are one row per touchpoint name or pair: small, so they come into Python
-    table = transitions(events).to_pandas()
+    table = transitions(events)
     outgoing = table.groupby("source")["transitions"].transform("sum")
     table["share_of_source"] = table["transitions"] / outgoing
     table = table[table["transitions"] >= min_count]

@@ -14,16 +14,9 @@ from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Any
 
-STAGES: tuple[str, ...] = (
-    "Awareness",
-    "Engagement",
-    "Subscribe",
-    "Convert",
-    "Excite",
-    "Ascend",
-    "Advocate",
-    "Promote",
-)
+from jejak.model.config import preset
+
+STAGES: tuple[str, ...] = tuple(preset("value-journey").stage_names)
 """The value-journey stages, in order; the plan's per-step numbers follow this order."""
 
 STEPS = len(STAGES) - 1
