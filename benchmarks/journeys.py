@@ -77,6 +77,7 @@ def run(events: int, data_dir: Path, console: Console) -> dict:
         ]  # fmt: skip
         map_s = timed(ws.process_map)
         sankey_s = timed(lambda: ws.paths(after="page_view", steps=10))
+        journey_map_s = timed(ws.journey_map)
         steps_s = {
             order: timed(lambda order=order: ws.funnel(five_steps, window="30d", order=order))
             for order in ("ordered", "strict", "any")
@@ -92,6 +93,7 @@ def run(events: int, data_dir: Path, console: Console) -> dict:
         "steps_s": steps_s,
         "map_s": map_s,
         "sankey_s": sankey_s,
+        "journey_map_s": journey_map_s,
         "load_rss_gb": load_rss_gb,
         "csv_gb": csv_bytes / 1024**3,
     }
@@ -118,6 +120,7 @@ def main() -> None:
         "5-step funnel / baseline (ordered, strict, any)",
         "process map / baseline",
         "10-step paths / baseline",
+        "journey map / baseline",
         "CSV GB",
         "load peak RSS GB",
     ):
@@ -135,6 +138,7 @@ def main() -> None:
             ", ".join(f"{t / r['baseline_s']:.2f}x" for t in r["steps_s"].values()),
             f"{r['map_s'] / r['baseline_s']:.2f}x",
             f"{r['sankey_s'] / r['baseline_s']:.2f}x",
+            f"{r['journey_map_s'] / r['baseline_s']:.2f}x",
             f"{r['csv_gb']:.2f}",
             f"{r['load_rss_gb']:.1f}",
         )
