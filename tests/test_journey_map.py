@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -112,3 +114,35 @@ def test_ties_in_time_keep_the_touchpoints_order(open_workspace, write_file, on_
         ("Signup", "signup"),
         ("Signup", "review_read"),
     }
+
+
+def test_wall_chart_has_one_lane_per_segment_with_stages_aligned(shop):
+    from jejak.report.journey_wall import journey_wall_html, moved_on_colour
+
+    result = shop.journey_map(by="channel")
+    wall = journey_wall_html(result.table, result.meta["stages"], "channel")
+    stages = re.findall(r'<div class="stage"><small>Stage (\d)</small>(\w+)</div>', wall)
+    assert stages == [("1", "Visit"), ("2", "Browse"), ("3", "Signup"), ("4", "Buy")]
+    lanes = re.findall(r'<div class="lane">(.*?)</div>', wall)
+    assert lanes == ["ads", "search"]
+    # each lane has one cell per stage, in stage order: 2 lanes x 4 stages
+    cells_ = re.findall(r'<div class="cell">(.*?)</div>(?=<div class="(?:cell|lane)"|</div>)', wall)
+    assert len(cells_) == 8
+    ads_visit, ads_browse, ads_signup, ads_buy = cells_[:4]
+    assert "<b>page_view</b>" in ads_visit and "2 people · 100% moved on" in ads_visit
+    assert ads_browse.index("product_view") < ads_browse.index("review_read")  # by people
+    assert "rated 3.0 of 5" in ads_browse and "comparison / save-money" in ads_browse
+    assert "nobody" in ads_buy and "nobody" in cells_[5]  # search: nobody in Browse
+    green = "rgb({},{},{})".format(*moved_on_colour(1.0))
+    red = "rgb({},{},{})".format(*moved_on_colour(0.0))
+    assert green in ads_visit and red in cells_[4]  # search's page_view: nobody moved on
+    assert moved_on_colour(0.5) == (220, 160, 40) and moved_on_colour(None) == (150, 160, 170)
+
+
+def test_wall_chart_escapes_names(shop):
+    from jejak.report.journey_wall import journey_wall_html
+
+    table = shop.journey_map().table.assign(touchpoint="<script>x</script>")
+    wall = journey_wall_html(table, ["<b>Visit</b>", "Browse", "Signup", "Buy"], None)
+    assert "<script>" not in wall and "&lt;script&gt;x&lt;/script&gt;" in wall
+    assert "&lt;b&gt;Visit&lt;/b&gt;" in wall and 'class="lane"' not in wall

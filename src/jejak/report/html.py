@@ -22,6 +22,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from jejak.report import formatting as fmt
+from jejak.report import journey_wall
 from jejak.report.figures import stage_flow_figure, stage_funnel_figure
 
 # No Plotly logo link, no cloud "edit" button: the report must not invite a trip online.
@@ -94,12 +95,16 @@ class Section:
     """One part of a report: a heading, a few sentences of why, charts, and a table.
 
     ``table`` is shown as given unless ``columns`` is set, in which case those columns
-    are picked from it, renamed and formatted (see ``formatting.Column``).
+    are picked from it, renamed and formatted (see ``formatting.Column``). ``html`` is a
+    fragment drawn by jejak's own renderers (already escaped), shown before the figures;
+    ``wide`` sections use the window's width (a journey map's eight stage columns).
     """
 
     heading: str
     intro: str = ""
     figures: list[go.Figure] = field(default_factory=list)
+    html: str = ""
+    wide: bool = False
     table: pd.DataFrame | None = None
     columns: Sequence[fmt.Column] | None = None
 
@@ -187,13 +192,14 @@ def render_report(
     figure_count = 0
     parts: list[str] = []
     for number, section in enumerate(sections, start=1):
-        body = [f"<h2>{_escape(section.heading)}</h2>", _intro_html(section.intro)]
+        body = [f"<h2>{_escape(section.heading)}</h2>", _intro_html(section.intro), section.html]
         for figure in section.figures:
             figure_count += 1
             body.append(_figure_html(figure, f"jejak-figure-{figure_count}"))
         if section.table is not None:
             body.append(_table_html(section.table, section.columns))
-        parts.append(f'<section id="section-{number}">{"".join(body)}</section>')
+        wide = ' class="wide"' if section.wide else ""
+        parts.append(f'<section id="section-{number}"{wide}>{"".join(body)}</section>')
 
     nav = ""
     if len(sections) > 1:
@@ -217,7 +223,7 @@ def render_report(
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="jejak {version}">\n'
-        f"<title>{_escape(title)}</title>\n<style>{_CSS}</style>\n{scripts}</head>\n<body>\n"
+        f"<title>{_escape(title)}</title>\n<style>{_CSS}{journey_wall.CSS}</style>\n{scripts}</head>\n<body>\n"
         f"<header><h1>{_escape(title)}</h1>{subtitle_html}"
         f'<p class="generated">Generated {_escape(fmt.timestamp(generated_at))}'
         f" by jejak {version}</p>{nav}</header>\n"
@@ -325,14 +331,21 @@ def path_sections(flows: Any, top_paths: Any) -> list[Section]:
 
 
 def journey_map_sections(journey_map: Any) -> list[Section]:
-    """The report section for a journey map: one grid per kind of customer."""
+    """The report section for a journey map: a wall chart with one lane per kind of customer."""
+    by = journey_map.meta.get("by")
     intro = (
         "Each column is a stage; in it, the touchpoints people had while in that stage, "
-        "most people first. A cell says how many people had it, how many of them moved on "
+        "most people first. A card says how many people had it, how many of them moved on "
         "to a later stage (green: most did; red: few did), and the context and need it "
         "served most often."
     )
-    return [Section(heading=journey_map.title, intro=intro, figures=[journey_map.figure()])]
+    if by:
+        intro += (
+            f" One lane per first-touch {by}, stages aligned, so the kinds of customer "
+            "compare stage by stage."
+        )
+    wall = journey_wall.journey_wall_html(journey_map.table, journey_map.meta["stages"], by)
+    return [Section(heading=journey_map.title, intro=intro, html=wall, wide=True)]
 
 
 def journey_report_sections(
@@ -356,6 +369,7 @@ def journey_report_sections(
     return (
         stage_sections(funnel if funnel is not None else source.stages())
         + journey_map_sections(source.journey_map(top=top_touchpoints))
+        + journey_map_sections(source.journey_map(by="channel", top=3))
         + path_sections(
             source.paths(before=goal, steps=5), source.top_paths(goal, steps=4, limit=10)
         )

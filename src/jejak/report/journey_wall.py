@@ -1,0 +1,112 @@
+"""The journey map as a wall chart: stages as columns, one lane per kind of customer.
+
+This is the map a marketer prints and pins up, so it is plain HTML and CSS (text stays
+sharp on paper and wraps in narrow columns, which chart text does not). Lanes sit under
+each other with their stages aligned, so two kinds of customer compare stage by stage.
+Each touchpoint card carries its people, the share who moved on (also its colour: red
+when few did, green when most did), the context and need it served, and its rating.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from jejak.report import formatting as fmt
+
+# red (few moved on) -> amber -> green (most moved on); grey where moving on has no meaning
+_RED, _AMBER, _GREEN, _GREY = (200, 70, 60), (220, 160, 40), (50, 140, 80), (150, 160, 170)
+
+CSS = """
+section.wide { width: min(100vw - 48px, 1800px);
+  margin-left: calc((100% - min(100vw - 48px, 1800px)) / 2); }
+.wall-wrap { overflow-x: auto; margin: 16px 0; page: wall; }
+.wall { display: grid; gap: 6px; font-size: 0.8rem; line-height: 1.35; }
+.wall .stage { background: #2f4b7c; color: #fff; font-weight: 600; padding: 6px 8px;
+  border-radius: 4px; }
+.wall .stage small { display: block; font-weight: 400; opacity: 0.8; }
+.wall .lane { font-weight: 600; padding: 6px 4px; align-self: stretch;
+  border-top: 2px solid #cbd2d9; }
+.wall .cell { border-top: 2px solid #cbd2d9; padding-top: 6px; min-width: 0; }
+.wall .card { border-left: 5px solid var(--c); background: var(--t); border-radius: 3px;
+  padding: 4px 7px; margin-bottom: 5px; break-inside: avoid; }
+.wall .card > * { display: block; }
+.wall .card b { overflow-wrap: anywhere; }
+.wall .card .why { color: #52606d; overflow-wrap: anywhere; }
+.wall .empty { color: #9aa5b1; }
+.wall-legend { font-size: 0.85rem; color: #52606d; margin: 4px 0 0; }
+.wall-legend span { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 2px;
+  vertical-align: -0.1em; margin: 0 3px 0 10px; }
+@media print {
+  @page wall { size: A3 landscape; margin: 10mm; }
+  section.wide { width: auto; margin-left: 0; }
+  .wall-wrap { overflow: visible; }
+  .wall { font-size: 8pt; }
+  .wall .card { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
+    r, g, bl = (round(x + (y - x) * t) for x, y in zip(a, b, strict=True))
+    return r, g, bl
+
+
+def moved_on_colour(share: float | None) -> tuple[int, int, int]:
+    """The card colour for a moved-on share: red at 0, amber at one half, green at 1."""
+    if share is None or fmt.is_missing(share):
+        return _GREY
+    share = min(max(float(share), 0.0), 1.0)
+    if share < 0.5:
+        return _mix(_RED, _AMBER, share * 2)
+    return _mix(_AMBER, _GREEN, (share - 0.5) * 2)
+
+
+def _card(cell: Any) -> str:
+    r, g, b = moved_on_colour(cell.moved_on)
+    style = f"--c: rgb({r},{g},{b}); --t: rgba({r},{g},{b},0.12)"
+    facts = f"{fmt.people(cell.people)} people"
+    if not fmt.is_missing(cell.moved_on):
+        facts += f" · {fmt.percent(cell.moved_on, 0)} moved on"
+    lines = [f"<b>{html.escape(str(cell.touchpoint))}</b>", f"<span>{html.escape(facts)}</span>"]
+    why = " / ".join(str(v) for v in (cell.top_context, cell.top_need) if isinstance(v, str))
+    if why:
+        lines.append(f'<span class="why">{html.escape(why)}</span>')
+    if not fmt.is_missing(cell.rating):
+        lines.append(f"<span>rated {cell.rating:.1f} of 5</span>")
+    title = html.escape(f"{cell.touchpoint} in {cell.stage}", quote=True)
+    return f'<div class="card" style="{style}" title="{title}">{"".join(lines)}</div>'
+
+
+def journey_wall_html(table: pd.DataFrame, stages: Sequence[str], by: str | None) -> str:
+    """The map as an HTML fragment (styled by ``CSS``): a header row of stages, then one
+    lane per value of ``by`` (one lane without it). ``table`` is ``JourneyMap.table``."""
+    lanes = list(table.groupby(by, sort=False)) if by else [(None, table)]
+    label = 1 if by else 0
+    columns = (["minmax(7em, auto)"] if by else []) + ["minmax(9em, 1fr)"] * len(stages)
+    parts = [f'<div class="wall" style="grid-template-columns: {" ".join(columns)}">']
+    if by:
+        parts.append(f'<div class="stage">{html.escape(by)}</div>')
+    parts += [
+        f'<div class="stage"><small>Stage {i}</small>{html.escape(str(s))}</div>'
+        for i, s in enumerate(stages, start=1)
+    ]
+    for value, rows in lanes:
+        if label:
+            parts.append(f'<div class="lane">{html.escape(str(value))}</div>')
+        for index in range(1, len(stages) + 1):
+            here = rows[rows["stage_index"] == index].sort_values("rank")
+            cards = "".join(_card(cell) for cell in here.itertuples(index=False))
+            parts.append(f'<div class="cell">{cards or "<span class=empty>nobody</span>"}</div>')
+    parts.append("</div>")
+    legend = "".join(
+        f'<span style="background: rgb{moved_on_colour(share)}"></span>{text}'
+        for share, text in ((0.0, "few moved on"), (0.5, "half did"), (1.0, "most did"))
+    )
+    return (
+        f'<div class="wall-wrap">{"".join(parts)}</div>'
+        f'<p class="wall-legend">Colour: share who moved on to a later stage.{legend}</p>'
+    )
