@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
+from jejak.analyses.attribution import Attribution, attribution
 from jejak.analyses.journey_map import JourneyMap, journey_map
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.paths import PathFlows, TopPaths, path_flows, top_paths
@@ -213,6 +214,31 @@ class JourneyAnalyses:
     def journey_map(self, *, by: str | None = None, top: int = 6) -> JourneyMap:
         """Per stage, its top touchpoints and how people fare (see :mod:`journey_map`)."""
         return journey_map(self.events(), self.journey, by=by, top=top)
+
+    def attribution(
+        self,
+        goal: Any = None,
+        *,
+        by: str = "channel",
+        lookback: timedelta | str | float | None = "90d",
+        models: list[str] | None = None,
+        half_life: timedelta | str | float = "7d",
+        position: tuple[float, float, float] = (0.4, 0.2, 0.4),
+        order: int = 1,
+    ) -> Attribution:
+        """Credit for reaching ``goal`` (default: Convert) per ``by`` value under each model
+        (see :mod:`jejak.analyses.attribution`); ``lookback=None`` looks back forever."""
+        return attribution(
+            self.events(),
+            self.journey,
+            goal,
+            by=by,
+            lookback=None if lookback is None else parse_window(lookback),
+            models=models,
+            half_life=parse_window(half_life),
+            position=position,
+            order=order,
+        )
 
     def _zoned(self, moment: datetime | None) -> datetime | None:
         """A time from the user: without a zone, it is in the workspace's zone."""

@@ -31,6 +31,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     # query_progress() only reports while progress tracking is on; jejak draws its own bar
     con.execute("SET enable_progress_bar = true")
     con.execute("SET enable_progress_bar_print = false")
+    # Ibis 12 writes list lambdas as ``x -> ...``, which DuckDB 2 only reads when asked to
+    con.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
     for name, body in DUCKDB_MACROS.items():
         con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
 
