@@ -132,6 +132,7 @@ def test_wall_chart_has_one_lane_per_segment_with_stages_aligned(shop):
     assert "<b>page_view</b>" in ads_visit and "2 people · 100% moved on" in ads_visit
     assert ads_browse.index("product_view") < ads_browse.index("review_read")  # by people
     assert "rated 3.0 of 5" in ads_browse and "comparison / save-money" in ads_browse
+    assert "<b>signup</b>" in ads_signup and "0% moved on" in ads_signup
     assert "nobody" in ads_buy and "nobody" in cells_[5]  # search: nobody in Browse
     green = "rgb({},{},{})".format(*moved_on_colour(1.0))
     red = "rgb({},{},{})".format(*moved_on_colour(0.0))
