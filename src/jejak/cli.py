@@ -402,6 +402,64 @@ def journey(
         _print_table(journey_map_table(group), heading, labels=2)
 
 
+@app.command()
+def attribution(
+    goal: Annotated[
+        str | None,
+        typer.Argument(help="What converts: a touchpoint, or stage:NAME (default: Convert)."),
+    ] = None,
+    by: Annotated[str, typer.Option(help="Credit channels, campaigns, sources, events...")] = (
+        "channel"
+    ),
+    model: Annotated[
+        list[str] | None,
+        typer.Option(help="Models to compare (repeat); default: all eight."),
+    ] = None,
+    lookback: Annotated[
+        str, typer.Option(help="Touches older than this before a conversion are ignored.")
+    ] = "90d",
+    half_life: Annotated[str, typer.Option(help="Time decay: a touch this old counts half.")] = (
+        "7d"
+    ),
+    order: Annotated[int, typer.Option(help="Markov order: 1, 2 or 3 touches of memory.")] = 1,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the table as CSV, .json or .html."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Which channels (or campaigns, touchpoints) get the credit for conversions, per model.
+
+    Examples: jejak attribution order --by campaign | jejak attribution stage:Subscribe
+    --model markov --model shapley --order 2
+    """
+    with _analyse() as ws:
+        result = ws.attribution(
+            None if goal is None else _step(goal),
+            by=by,
+            models=model,
+            lookback=lookback,
+            half_life=half_life,
+            order=order,
+        )
+    if output and output.suffix == ".html":
+        from jejak.report.html import attribution_sections, write_report
+
+        write_report(output, attribution_sections(result), title=result.title)
+        out.print(f"Wrote {output}")
+    elif output:
+        _write(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    from jejak.report.tables import attribution_table
+
+    _print_table(attribution_table(result.table, result.meta["models"]), result.title)
+    untouched = result.meta["untouched_conversions"]
+    if untouched:
+        out.print(f"{fmt.people(untouched)} conversions had no {by} touch and are not shared.")
+
+
 @app.command(name="map")
 def process_map(
     min_count: Annotated[int, typer.Option(help="Leave out transitions seen fewer times.")] = 1,

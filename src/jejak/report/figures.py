@@ -489,3 +489,47 @@ def top_paths_figure(table: pd.DataFrame, title: str) -> go.Figure:
     )
     figure.update_xaxes(title="people who reached the goal")
     return _layout(figure, title, height=max(300, 110 + 34 * len(rows)))
+
+
+MODEL_LABELS: dict[str, str] = {
+    "first_touch": "First touch",
+    "last_touch": "Last touch",
+    "last_non_direct": "Last non-direct",
+    "linear": "Linear",
+    "time_decay": "Time decay",
+    "position_based": "Position-based",
+    "markov": "Markov",
+    "shapley": "Shapley",
+}
+
+
+def attribution_figure(table: pd.DataFrame, models: Sequence[str], title: str) -> go.Figure:
+    """Each touch's credited conversions, one bar per model side by side (largest touch on top).
+
+    ``table`` is ``Attribution.table``: its first column names the touch.
+    """
+    touch = table.columns[0]
+    rows = table.iloc[::-1]
+    figure = go.Figure()
+    for number, model in enumerate(models):
+        label = MODEL_LABELS.get(model, model)
+        figure.add_trace(
+            go.Bar(
+                name=label,
+                y=[plain_label(str(t)) for t in rows[touch]],
+                x=[float(v) for v in rows[model]],
+                orientation="h",
+                marker=dict(color=PALETTE[number % len(PALETTE)]),
+                customdata=[fmt.number(v, 1) for v in rows[model]],
+                hovertemplate=f"{plain_label(label)}<br>%{{y}}: %{{customdata}} conversions"
+                "<extra></extra>",
+            )
+        )
+    figure.update_xaxes(title="conversions credited")
+    figure = _layout(figure, title, height=max(320, 140 + len(rows) * (12 * len(models) + 14)))
+    return figure.update_layout(
+        barmode="group",
+        showlegend=True,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="normal"),
+        margin=dict(t=90),
+    )

@@ -348,6 +348,38 @@ def journey_map_sections(journey_map: Any) -> list[Section]:
     return [Section(heading=journey_map.title, intro=intro, html=wall, wide=True)]
 
 
+def attribution_sections(result: Any) -> list[Section]:
+    """The report section comparing attribution models side by side."""
+    from jejak.report.tables import attribution_table
+
+    meta = result.meta
+    lookback = meta.get("lookback_days")
+    window = f"within {fmt.days(lookback, 0)} before it" if lookback else "at any time before it"
+    untouched = meta.get("untouched_conversions", 0)
+    intro = (
+        f"Who gets the credit for the {fmt.people(meta['credited_conversions'])} times people "
+        f"reached {meta['goal']} after a {meta['by']} touch {window}, under each model. "
+        "First and last touch give everything to one end of the journey; linear, time "
+        "decay and position-based share it by rule; Markov shares it by how many "
+        "conversions would be lost without the touch (its removal effect), Shapley by "
+        "each touch's average contribution to every combination of touches. Where the "
+        "models agree, the answer does not depend on the model."
+    )
+    if untouched:
+        intro += (
+            f"\n\n{fmt.people(untouched)} conversions had no {meta['by']} touch in the "
+            "lookback window and are not shared out."
+        )
+    return [
+        Section(
+            heading=result.title,
+            intro=intro,
+            figures=[result.figure()],
+            table=attribution_table(result.table, list(meta["models"])),
+        )
+    ]
+
+
 def journey_report_sections(
     source: Any,
     *,
@@ -373,5 +405,6 @@ def journey_report_sections(
         + path_sections(
             source.paths(before=goal, steps=5), source.top_paths(goal, steps=4, limit=10)
         )
+        + attribution_sections(source.attribution(goal))
         + process_map_sections(source.process_map(min_count=min_count))
     )

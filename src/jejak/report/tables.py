@@ -73,3 +73,17 @@ def journey_map_table(table: pd.DataFrame) -> pd.DataFrame:
             "Rating": table["rating"].map(lambda v: fmt.number(v, 1)),
         }
     )
+
+
+def attribution_table(table: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+    """Credited conversions per touch and model, side by side, with one decimal."""
+    from jejak.report.figures import MODEL_LABELS
+
+    shown = pd.DataFrame({str(table.columns[0]).capitalize(): table.iloc[:, 0]})
+    shown["Journeys"] = table["journeys"].map(fmt.people)
+    shown["Converting"] = table["converting_journeys"].map(fmt.people)
+    if "removal_effect" in table:
+        shown["Removal effect"] = table["removal_effect"].map(fmt.percent)
+    for model in models:
+        shown[MODEL_LABELS.get(model, model)] = table[model].map(lambda v: fmt.number(v, 1))
+    return shown

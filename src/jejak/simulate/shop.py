@@ -108,10 +108,26 @@ class ShopPlan:
     referral_link_rate: float = 0.6
     """Share of referral-acquired people whose first touch names an earlier promoter."""
 
+    # --- offers before the first order (the attribution truth) --------------------------------
+    offer_channels: dict[str, tuple[float, float]] = field(
+        default_factory=lambda: {
+            "retargeting": (0.45, 0.15),
+            "sms": (0.30, 0.15),
+            "push": (0.10, 0.15),
+        }
+    )
+    """channel -> (P(an offer_click from it | bought), P(... | engaged but never bought)).
+
+    A buyer's offer comes within two days before the first order; a non-buyer's within 30
+    days of entering Engagement. Retargeting tips people over, SMS less, and push reaches
+    buyers less often than those who stall: it helps nobody."""
+
     def __post_init__(self) -> None:
         shares = {str(k): float(v) for k, v in dict(self.channel_shares).items()}
         advance = {str(k): tuple(float(p) for p in v) for k, v in dict(self.advance).items()}
         returns = {str(k): float(v) for k, v in dict(self.return_channel_shares).items()}
+        offers = {str(k): tuple(float(p) for p in v) for k, v in dict(self.offer_channels).items()}
+        object.__setattr__(self, "offer_channels", offers)
         object.__setattr__(self, "channel_shares", shares)
         object.__setattr__(self, "advance", advance)
         object.__setattr__(self, "return_channel_shares", returns)
@@ -131,6 +147,11 @@ class ShopPlan:
             check(bool(dist), f"{name} is empty; give at least one channel")
             check(all(v >= 0 for v in dist.values()), f"{name} has a negative share")
             check(math.isclose(sum(dist.values()), 1.0, abs_tol=1e-6), f"{name} must sum to 1")
+        for channel, chances in self.offer_channels.items():
+            check(
+                len(chances) == 2 and all(0 <= p <= 1 for p in chances),
+                f"offer_channels[{channel!r}] needs (P | bought, P | stalled), each in [0, 1]",
+            )
         returns = self.return_channel_shares
         check(bool(returns) and all(v >= 0 for v in returns.values()), "bad return shares")
         check(math.isclose(sum(returns.values()), 1.0, abs_tol=1e-6), "return shares sum != 1")

@@ -289,6 +289,45 @@ def emails(j: Journeys, rng: np.random.Generator) -> list[Batch]:
     ]
 
 
+def offers(j: Journeys, rng: np.random.Generator) -> Batch | list[Batch]:
+    """Offer clicks before the first order, from channels with planted effects.
+
+    Per offer channel, a buyer clicks one with P(bought) within two days before the first
+    order (never before entering Engagement); someone who engaged but never bought clicks
+    one with P(stalled) within 30 days of entering Engagement.
+    """
+    engaged = j.observed(ENGAGEMENT)
+    bought = j.observed(CONVERT)
+    stalled = np.flatnonzero(engaged & ~bought)
+    buyers = np.flatnonzero(bought)
+    batches = []
+    for channel, (p_bought, p_stalled) in j.plan.offer_channels.items():
+        buyer = buyers[rng.random(buyers.size) < p_bought]
+        before = np.floor(rng.uniform(3600, 2 * DAY, buyer.size)).astype(np.int64)
+        floor = np.where(j.entry[buyer, ENGAGEMENT] < j.horizon, j.entry[buyer, ENGAGEMENT], 0)
+        buyer_ts = np.maximum(j.entry[buyer, CONVERT] - before, floor + 1)
+        buyer_ts = np.minimum(buyer_ts, j.entry[buyer, CONVERT] - 1)  # strictly before it
+        stall = stalled[rng.random(stalled.size) < p_stalled]
+        after = np.floor(rng.uniform(0, 30 * DAY, stall.size)).astype(np.int64)
+        stall_ts = j.entry[stall, ENGAGEMENT] + 1 + after
+        person = np.concatenate([buyer, stall])
+        ts = np.concatenate([buyer_ts, stall_ts])
+        inside = ts < j.horizon
+        person, ts = person[inside], ts[inside]
+        batches.append(
+            Batch(
+                person,
+                ts,
+                "offer_click",
+                channel=_const(channel, person.size),
+                campaign=_const(f"{channel}-offer", person.size),
+                context=_const("purchase-intent", person.size),
+                need=_const("save-money", person.size),
+            )
+        )
+    return batches
+
+
 # --- Convert, Excite, Ascend --------------------------------------------------------------------
 def first_order(j: Journeys, rng: np.random.Generator) -> Batch:
     """The entry-point offer: order number 1, small revenue (identifies guests)."""
@@ -393,6 +432,7 @@ EMITTERS: tuple[Emitter, ...] = (
     advocate_entry,
     lukewarm_feedback,
     promote_entry,
+    offers,
 )
 
 
