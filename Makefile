@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+ORACLES := $(VENV)/.oracles-$(shell cat requirements-oracles.lock | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test test-fast bench lint format java browser clean
+.PHONY: install oracles demo test test-fast bench lint format java browser clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +19,16 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Test-only oracles other implementations' numbers are checked against; one compiles (g++).
+$(ORACLES): $(STAMP) requirements-oracles.lock
+	@command -v g++ >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++; }
+	$(BIN)/python -m pip install --quiet -r requirements-oracles.lock
+	rm -f $(VENV)/.oracles-*
+	touch $(ORACLES)
+
+oracles: $(ORACLES)
 
 # Spark (the scale engine) needs a Java runtime; Debian's is installed when missing.
 java:
@@ -32,10 +43,10 @@ browser:
 demo: install
 	$(BIN)/jejak demo
 
-test: install java browser
+test: install oracles java browser
 	$(BIN)/python -m pytest -q
 
-test-fast: install
+test-fast: install oracles
 	$(BIN)/python -m pytest -q -m "not spark"
 
 bench: install java
