@@ -221,3 +221,32 @@ def test_shapley_closed_form_equals_the_average_over_every_order():
     closed = shapley_credit(paths, amounts)
     assert closed == pytest.approx({p: float(v) for p, v in by_orders.items()})
     assert sum(closed.values()) == pytest.approx(sum(amounts))
+
+
+def test_paths_group_equal_journeys_whatever_came_before(open_workspace, write_file, on_engine):
+    ws = open_workspace(jejak.Settings(journey=JOURNEY))
+    ws.load(
+        write_file(
+            "log.csv",
+            """
+            customer_id,ts,event,channel
+            a,2026-01-01 00:00:00,page_view,search
+            a,2026-01-02 00:00:00,order,
+            a,2026-01-03 00:00:00,page_view,social
+            a,2026-01-04 00:00:00,order,
+            b,2026-01-01 00:00:00,page_view,social
+            b,2026-01-02 00:00:00,order,
+            """,
+        )
+    )
+    source = on_engine(ws)
+    paths = source.attribution("order", models=["linear"], lookback=None).paths
+    # a's second journey (social) is the same path as b's, though a had a touch before it
+    assert paths.to_dict(orient="list") == {
+        "path": [("social",), ("search",)],
+        "conversions": [2, 1],
+        "nulls": [0, 0],
+        "value": [0.0, 0.0],
+    }
+    within = source.attribution("order", models=["linear"], lookback="1000d").paths
+    assert within.to_dict(orient="list") == paths.to_dict(orient="list")

@@ -57,7 +57,9 @@ def channel_attribution(paths: pd.DataFrame, simulations: float) -> pd.DataFrame
 
 @pytest.mark.parametrize(
     ("simulations", "noise"),
-    [(1e5, 0.10), (1e7, 0.02)],  # its default run; and one long enough to settle
+    # at its default 1e5 simulations small channels are off by up to ~12% (measured), so
+    # the comparison uses runs long enough for its estimate to settle
+    [(1e6, 0.03), (1e7, 0.02)],
 )
 def test_markov_credits_agree_with_channel_attribution(attributed, simulations, noise):
     paths = attributed.paths

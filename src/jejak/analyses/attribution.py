@@ -131,7 +131,7 @@ def attribution(
         raise JejakError("position weights are (first, middle, last), each >= 0, summing to 1")
     step = cp.goal_step(journey, goal)
     touched = cp.touches(events, journey, step, by=by, lookback=lookback)
-    paths = cp.path_table(touched)
+    paths = cp.path_table(events, journey, step, by=by, lookback=lookback)
     totals = cp.conversions(events, journey, step)
     totals = totals.aggregate(n=totals.count(), value=totals.value.sum()).to_pandas()
 

@@ -33,6 +33,8 @@ from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 
 TOUCH_FIELDS = BREAKDOWNS  # channel, source, medium, campaign, context, need, event
+_DIGITS = 9  # positions up to a billion touches per journey sort as text
+_RS, _US = "\x1e", "\x1f"  # ASCII record and unit separators: never in a channel's name
 
 
 def goal_step(journey: Journey, goal: Any) -> FunnelStep:
@@ -43,23 +45,42 @@ def goal_step(journey: Journey, goal: Any) -> FunnelStep:
     return FunnelStep.model_validate(goal)
 
 
-def _cut(events: ibis.Table, journey: Journey, goal: Any) -> ibis.Table:
+def _cut(events: ibis.Table, journey: Journey, goal: Any, by: str | None = None) -> ibis.Table:
     """Touchpoints with ``us``, ``journey_no`` (conversions strictly before them) and
-    ``_conversion``; for a stage goal, only those up to entering it."""
+    ``_conversion``; for a stage goal, only those up to entering it. With ``by``, also
+    ``_touch`` (it is a touch) and ``_seen`` (the person's touches so far, this one included),
+    from the same ordered pass."""
     step = goal_step(journey, goal)
     each = step.stage is None  # a stage is entered once
     matcher = step.as_stage(journey)
     marked = with_properties(events, [matcher])
-    marked = marked.mutate(us=unix_micros(marked.ts), _hit=stage_matches(marked, matcher))
+    # only the columns needed from here on: windows carry every column through their sort
+    needed = ["person_id", "event_id", "revenue", *([by] if by else [])]
+    marked = marked.select(
+        *dict.fromkeys(needed), us=unix_micros(marked.ts), _hit=stage_matches(marked, matcher)
+    )
     running = ibis.window(
         group_by=marked.person_id,
         order_by=[marked.us, marked.event_id],
         preceding=None,
         following=0,
     )
-    marked = marked.mutate(_hits=marked._hit.ifelse(1, 0).sum().over(running))
-    marked = marked.mutate(journey_no=marked._hits - marked._hit.ifelse(1, 0))
-    marked = marked.mutate(_conversion=marked._hit & ((marked._hits == 1) | ibis.literal(each)))
+    counts = {"_hits": marked._hit.ifelse(1, 0).sum().over(running)}
+    if by is not None and by != "event":
+        counts["_seen"] = marked[by].notnull().ifelse(1, 0).sum().over(running)
+    elif by == "event":  # every touchpoint but the conversions
+        counts["_seen"] = ibis.row_number().over(running) + 1
+    marked = marked.mutate(**counts)
+    hit = marked._hit.ifelse(1, 0)
+    marked = marked.mutate(
+        journey_no=marked._hits - hit,
+        _conversion=marked._hit & ((marked._hits == 1) | ibis.literal(each)),
+    )
+    if by == "event":
+        converted_so_far = marked._hits if each else ibis.least(marked._hits, 1)
+        marked = marked.mutate(_seen=marked._seen - converted_so_far, _touch=~marked._conversion)
+    elif by is not None:
+        marked = marked.mutate(_touch=marked[by].notnull())
     if not each:  # after entering the stage, a person's journey to it is over
         marked = marked.filter(marked.journey_no == 0)
     return marked
@@ -92,34 +113,41 @@ def touches(
     """
     if by not in TOUCH_FIELDS:
         raise JejakError(f"cannot attribute by {by!r}; use one of {', '.join(TOUCH_FIELDS)}")
-    marked = _cut(events, journey, goal)
-    hits = marked.filter(marked._conversion)
-    converted = hits.select(
-        cp=hits.person_id, cj=hits.journey_no, conv_us=hits.us, value=hits.revenue.fill_null(0.0)
+    marked = _cut(events, journey, goal, by)
+    # one sorted pass counted touches and conversions; the rest is per journey, unordered
+    journey_window = ibis.window(group_by=[marked.person_id, marked.journey_no])
+    conversion_us = ibis.ifelse(marked._conversion, marked.us, None)
+    conversion_value = ibis.ifelse(marked._conversion, marked.revenue.fill_null(0.0), None)
+    marked = marked.mutate(
+        conv_us=conversion_us.max().over(journey_window),
+        value=conversion_value.max().over(journey_window).fill_null(0.0),
+        _before=(marked._seen - marked._touch.ifelse(1, 0)).min().over(journey_window),
+        _last=marked._seen.max().over(journey_window),
     )
-    is_touch = marked[by].notnull()
-    if by == "event":
-        is_touch &= ~marked._conversion
-    kept = marked.filter(is_touch).select(
-        "person_id", "journey_no", "event_id", "us", touch=marked[by]
+    kept = marked.filter(marked._touch)
+    kept = kept.select(
+        "person_id",
+        "journey_no",
+        "us",
+        "conv_us",
+        "value",
+        touch=kept[by],
+        converted=kept.conv_us.notnull(),
+        position=kept._seen - kept._before,
+        touches=kept._last - kept._before,
     )
-    joined = kept.left_join(
-        converted, (kept.person_id == converted.cp) & (kept.journey_no == converted.cj)
-    )
-    joined = joined.mutate(converted=joined.conv_us.notnull(), value=joined.value.fill_null(0.0))
     if lookback is not None:
-        last = joined.us.max().over(ibis.window(group_by=[joined.person_id, joined.journey_no]))
-        joined = joined.mutate(_end=joined.conv_us.fill_null(last))
+        window = ibis.window(group_by=[kept.person_id, kept.journey_no])
+        kept = kept.mutate(_end=kept.conv_us.fill_null(kept.us.max().over(window)))
         limit = int(lookback / timedelta(microseconds=1))
-        joined = joined.filter(joined._end - joined.us <= limit)
-    ordered = ibis.window(
-        group_by=[joined.person_id, joined.journey_no], order_by=[joined.us, joined.event_id]
-    )
-    joined = joined.mutate(
-        position=ibis.row_number().over(ordered) + 1,
-        touches=joined.count().over(ibis.window(group_by=[joined.person_id, joined.journey_no])),
-    )
-    return joined.select(
+        kept = kept.filter(kept._end - kept.us <= limit)
+        # the touches kept are the journey's last ones: renumber them from 1
+        window = ibis.window(group_by=[kept.person_id, kept.journey_no])
+        kept = kept.mutate(_first=kept.position.min().over(window))
+        kept = kept.mutate(
+            position=kept.position - kept._first + 1, touches=kept.touches - kept._first + 1
+        )
+    return kept.select(
         "person_id",
         "journey_no",
         "converted",
@@ -132,22 +160,59 @@ def touches(
     )
 
 
-def path_table(journey_touches: ibis.Table) -> pd.DataFrame:
+def path_table(
+    events: ibis.Table,
+    journey: Journey,
+    goal: Any = None,
+    *,
+    by: str = "channel",
+    lookback: timedelta | None = None,
+) -> pd.DataFrame:
     """Distinct paths with their counts: path (tuple of touches in order), conversions,
-    nulls (journeys on that path that did not convert), value; most journeys first."""
-    t = journey_touches
-    step = ibis.struct({"position": t.position, "touch": t.touch})
-    per_journey = t.group_by(["person_id", "journey_no"]).aggregate(
-        steps=step.collect(), converted=t.converted.max(), value=t.value.max()
+    nulls (journeys on that path that did not convert), value; most journeys first.
+
+    Journeys without a touch are left out. Without a lookback the paths come straight from
+    the one ordered pass (positions as the person's running touch count); with one, from
+    :func:`touches`.
+    """
+    if lookback is not None:
+        t = touches(events, journey, goal, by=by, lookback=lookback)
+        rows = t.select(
+            "person_id", "journey_no", "position", "touch", "converted", "value", touch_row=True
+        )
+    else:
+        if by not in TOUCH_FIELDS:
+            raise JejakError(f"cannot attribute by {by!r}; use one of {', '.join(TOUCH_FIELDS)}")
+        cut = _cut(events, journey, goal, by)
+        cut = cut.filter(cut._touch | cut._conversion)
+        rows = cut.select(
+            "person_id",
+            "journey_no",
+            position=cut._seen,
+            touch=cut[by],
+            converted=cut._conversion,
+            value=ibis.ifelse(cut._conversion, cut.revenue.fill_null(0.0), 0.0),
+            touch_row=cut._touch,
+        )
+    # each touch as "<position, zero-padded>RS<touch>": sorting the texts orders the path,
+    # and one joined text per journey groups faster than a list; split in Python
+    step = rows.position.cast("string").lpad(_DIGITS, "0") + _RS + rows.touch
+    per_journey = rows.group_by(["person_id", "journey_no"]).aggregate(
+        steps=step.collect(where=rows.touch_row),
+        converted=rows.converted.max(),
+        value=rows.value.max(),
     )
-    per_journey = per_journey.mutate(path=per_journey.steps.sort().map(lambda s: s.touch))
+    per_journey = per_journey.filter(per_journey.steps.length() > 0)
+    # sorted, the position prefixes have done their job: drop them so equal paths group
+    ordered = per_journey.steps.sort().join(_US)
+    per_journey = per_journey.mutate(path=ordered.re_replace(f"[0-9]{{{_DIGITS}}}{_RS}", ""))
     grouped = per_journey.group_by("path").aggregate(
         conversions=per_journey.converted.ifelse(1, 0).sum(),
         nulls=per_journey.converted.ifelse(0, 1).sum(),
         value=per_journey.value.sum(),
     )
     table = grouped.to_pandas()
-    table["path"] = [tuple(p) for p in table["path"]]
+    table["path"] = [tuple(text.split(_US)) for text in table["path"]]
     table["journeys"] = table["conversions"] + table["nulls"]
     table = table.sort_values(["journeys", "path"], ascending=[False, True])
     return table[["path", "conversions", "nulls", "value"]].reset_index(drop=True)

@@ -21,79 +21,110 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from jejak.errors import JejakError
 
-START = ("(start)",)
+START = "(start)"
+SEPARATOR = "\x1f"  # ASCII unit separator, never in a channel's name: joins a path's touches
 
 
 @dataclass(frozen=True)
 class MarkovChain:
-    """Transient states, their transition matrix ``Q`` and one-step conversion chances ``r``."""
+    """Transient states (``members``: the channel codes each remembers, -1 for none; state
+    0 is the start), transitions between them ``q`` and one-step conversion chances ``r``."""
 
-    states: list[tuple[str, ...]]
+    channels: list[str]
+    members: np.ndarray
     q: sp.csc_matrix
     r: np.ndarray
     order: int
 
+    @property
+    def states(self) -> list[tuple[str, ...]]:
+        """Each state as the touches it remembers, oldest first (the start is ``(start)``)."""
+        out = [(START,)]
+        for row in self.members[1:]:
+            out.append(tuple(self.channels[c] for c in row[::-1] if c >= 0))
+        return out
+
     def conversion_probability(self, without: str | None = None) -> float:
         """P(reaching conversion from the start), optionally with ``without`` removed."""
-        keep = np.ones(len(self.states), dtype=bool)
-        if without is not None:
-            keep = np.array([s == START or without not in s for s in self.states])
+        keep = np.ones(self.members.shape[0], dtype=bool)
+        if without is not None and without in self.channels:
+            code = self.channels.index(without)
+            keep = ~(self.members == code).any(axis=1)
+            keep[0] = True  # the start
         index = np.flatnonzero(keep)
         a = sp.identity(index.size, format="csc") - self.q[index][:, index]
         x = splu(a.tocsc()).solve(self.r[index])
-        return float(x[0])  # the start is state 0 and is always kept
+        return float(x[0])
 
 
 def chain(
-    paths: Sequence[Sequence[str]],
+    paths: Sequence[Sequence[str]] | pa.Array,
     conversions: Sequence[float],
     nulls: Sequence[float],
     order: int = 1,
 ) -> MarkovChain:
-    """The absorbing chain of a path table (paths of touches, with their counts)."""
+    """The absorbing chain of a path table (paths of touches, with their counts).
+
+    Vectorised: every touch of every path becomes one transition, its state the last
+    ``order`` touches encoded as one integer.
+    """
     if order not in (1, 2, 3):
         raise JejakError(f"a Markov model has order 1, 2 or 3; got {order}")
-    index: dict[tuple[str, ...], int] = {START: 0}
-    rows: list[int] = []
-    cols: list[int] = []
-    weights: list[float] = []
-    converting = [0.0]
-    outflow = [0.0]
-
-    def state(key: tuple[str, ...]) -> int:
-        found = index.get(key)
-        if found is None:
-            found = index[key] = len(index)
-            converting.append(0.0)
-            outflow.append(0.0)
-        return found
-
-    for path, won, lost in zip(paths, conversions, nulls, strict=True):
-        journeys = float(won) + float(lost)
-        if not len(path) or journeys <= 0:
-            continue
-        previous = 0
-        for j in range(len(path)):
-            current = state(tuple(path[max(0, j - order + 1) : j + 1]))
-            rows.append(previous)
-            cols.append(current)
-            weights.append(journeys)
-            outflow[previous] += journeys
-            previous = current
-        converting[previous] += float(won)
-        outflow[previous] += journeys
-    n = len(index)
-    flows = sp.coo_matrix((weights, (rows, cols)), shape=(n, n)).tocsr()
-    total = np.asarray(outflow)
-    safe = np.where(total > 0, total, 1.0)
-    q = sp.diags(1.0 / safe) @ flows
-    states = sorted(index, key=index.__getitem__)
-    return MarkovChain(states=states, q=q.tocsc(), r=np.asarray(converting) / safe, order=order)
+    won = np.asarray(conversions, dtype=float)
+    journeys = won + np.asarray(nulls, dtype=float)
+    # one text per path, split by Arrow: no Python loop over every touch
+    if isinstance(paths, pa.Array):
+        joined = paths
+    else:
+        joined = pa.array([SEPARATOR.join(path) for path in paths], type=pa.string())
+    split = pc.split_pattern(joined, SEPARATOR)
+    lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False).astype(np.int64)
+    lengths[pc.equal(joined, "").to_numpy(zero_copy_only=False)] = 0
+    used = (lengths > 0) & (journeys > 0)
+    if not used.all():
+        split = split.filter(pa.array(used))
+        won, journeys, lengths = won[used], journeys[used], lengths[used]
+    encoded = split.flatten().dictionary_encode()
+    codes = encoded.indices.to_numpy().astype(np.int64)
+    channels = [str(n) for n in encoded.dictionary.to_pylist()]
+    base = len(channels) + 1
+    path_of = np.repeat(np.arange(lengths.size), lengths)
+    starts = np.cumsum(lengths) - lengths
+    step = np.arange(codes.size) - starts[path_of]
+    # state key: the last `order` touches' codes (+1; 0 = none), newest in the lowest digit
+    key = codes + 1
+    for lag in range(1, order):
+        lagged = np.zeros(codes.size, dtype=np.int64)
+        ok = step >= lag
+        lagged[ok] = codes[np.flatnonzero(ok) - lag] + 1
+        key = key + lagged * base**lag
+    state, unique = pd.factorize(key)
+    state = state.astype(np.int64) + 1  # 0 is the start
+    n = unique.size + 1
+    previous = np.where(step == 0, 0, np.roll(state, 1))
+    weight = journeys[path_of]
+    last = starts + lengths - 1
+    outflow = np.bincount(previous, weights=weight, minlength=n)
+    outflow += np.bincount(state[last], weights=journeys, minlength=n)
+    converting = np.bincount(state[last], weights=won, minlength=n)
+    safe = np.where(outflow > 0, outflow, 1.0)
+    # the same transition many times over: add them up before building the matrix
+    pair, pairs = pd.factorize(previous * n + state)
+    flows = np.bincount(pair, weights=weight)
+    source, target = np.asarray(pairs) // n, np.asarray(pairs) % n
+    q = sp.coo_matrix((flows / safe[source], (source, target)), shape=(n, n)).tocsc()
+    member_of = np.full((n, order), -1, dtype=np.int64)
+    for lag in range(order):
+        member_of[1:, lag] = (np.asarray(unique) // base**lag) % base - 1
+    return MarkovChain(channels, member_of, q, converting / safe, order)
 
 
 def removal_effects(mc: MarkovChain, channels: Sequence[str]) -> tuple[float, dict[str, float]]:
@@ -105,7 +136,7 @@ def removal_effects(mc: MarkovChain, channels: Sequence[str]) -> tuple[float, di
 
 
 def markov_credit(
-    paths: Sequence[Sequence[str]],
+    paths: Sequence[Sequence[str]] | pa.Array,
     conversions: Sequence[float],
     nulls: Sequence[float],
     values: Sequence[float],
@@ -115,8 +146,8 @@ def markov_credit(
 
     The conversions and value shared out are those of the journeys that had a touch.
     """
-    channels = sorted({c for path in paths for c in path})
     mc = chain(paths, conversions, nulls, order)
+    channels = mc.channels
     _, effects = removal_effects(mc, channels)
     total_effect = sum(effects.values())
     won = float(np.sum(conversions))
