@@ -204,8 +204,8 @@ def path_table(
     )
     per_journey = per_journey.filter(per_journey.steps.length() > 0)
     # sorted, the position prefixes have done their job: drop them so equal paths group
-    ordered = per_journey.steps.sort().join(_US)
-    per_journey = per_journey.mutate(path=ordered.re_replace(f"[0-9]{{{_DIGITS}}}{_RS}", ""))
+    ordered = per_journey.steps.sort().map(lambda text: text.substr(_DIGITS + 1))
+    per_journey = per_journey.mutate(path=ordered.join(_US))
     grouped = per_journey.group_by("path").aggregate(
         conversions=per_journey.converted.ifelse(1, 0).sum(),
         nulls=per_journey.converted.ifelse(0, 1).sum(),
