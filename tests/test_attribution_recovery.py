@@ -46,11 +46,12 @@ def attributed(tmp_path_factory):
     with jejak.Workspace(directory / "shop.duckdb") as ws:
         ws.load(files["touchpoints"])
         result = ws.attribution({"stage": "Convert"}, lookback=None)
-    return shop, result
+        effects = ws.touchpoint_effects(by="channel").table
+    return shop, result, effects
 
 
 def test_first_touch_credits_exactly_the_planted_buyers_per_channel(attributed):
-    shop, result = attributed
+    shop, result, _ = attributed
     planted = shop.truth["realised"]["observed_reach"]["Convert"]
     credited = result.table.set_index("channel")["first_touch"]
     assert {c: int(credited.get(c, 0)) for c in planted} == planted
@@ -58,7 +59,7 @@ def test_first_touch_credits_exactly_the_planted_buyers_per_channel(attributed):
 
 
 def test_shapley_ranks_acquisition_channels_by_their_planted_effect(attributed):
-    _, result = attributed
+    _, result, _ = attributed
     credited = result.table.set_index("channel")["shapley"]
     by_plan = sorted(ACQUISITION, key=planted_convert, reverse=True)
     assert by_plan == ["referral", "search", "social", "ads"]
@@ -67,7 +68,7 @@ def test_shapley_ranks_acquisition_channels_by_their_planted_effect(attributed):
 
 @pytest.mark.parametrize("model", ["markov", "shapley"])
 def test_offer_channels_rank_by_their_planted_effect(attributed, model):
-    shop, result = attributed
+    shop, result, _ = attributed
     offers = shop.plan.offer_channels
     # the planted effect: how much likelier a buyer clicked the offer than a staller
     by_plan = sorted(offers, key=lambda c: offers[c][0] / offers[c][1], reverse=True)
@@ -77,7 +78,7 @@ def test_offer_channels_rank_by_their_planted_effect(attributed, model):
 
 
 def test_the_simulator_emits_offers_at_the_planted_rates(attributed):
-    shop, _ = attributed
+    shop, _, _ = attributed
     people = shop.people().to_pandas()
     touches = shop.touchpoints.to_pandas()
     offers = touches[touches.event == "offer_click"]
@@ -89,3 +90,16 @@ def test_the_simulator_emits_offers_at_the_planted_rates(attributed):
         clicked = set(who[offers.channel == channel])
         share = len(clicked & buyers) / len(buyers)
         assert share == pytest.approx(p_bought, abs=0.02), channel
+
+
+def test_offers_help_or_hurt_in_subscribe_as_planted(attributed):
+    _, _, effects = attributed
+    subscribe = effects[effects.stage == "Subscribe"].set_index("channel")
+    verdicts = subscribe["verdict"].to_dict()
+    assert (verdicts["retargeting"], verdicts["sms"], verdicts["push"]) == (
+        "helps",
+        "helps",
+        "hurts",
+    )
+    difference = subscribe["difference"]
+    assert difference["retargeting"] > difference["sms"] > difference["push"]

@@ -19,6 +19,12 @@ from pydantic import ValidationError
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.attribution import Attribution, attribution
+from jejak.analyses.effectiveness import (
+    TouchpointEffects,
+    TouchpointRatios,
+    touchpoint_effects,
+    touchpoint_ratios,
+)
 from jejak.analyses.journey_map import JourneyMap, journey_map
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.paths import PathFlows, TopPaths, path_flows, top_paths
@@ -214,6 +220,16 @@ class JourneyAnalyses:
     def journey_map(self, *, by: str | None = None, top: int = 6) -> JourneyMap:
         """Per stage, its top touchpoints and how people fare (see :mod:`journey_map`)."""
         return journey_map(self.events(), self.journey, by=by, top=top)
+
+    def touchpoint_ratios(self, goal: Any = None, *, by: str = "event") -> TouchpointRatios:
+        """Reach, occurrences and touchpoints per conversion of ``goal`` (default: Convert)
+        for each ``by`` value (see :mod:`jejak.analyses.effectiveness`)."""
+        return touchpoint_ratios(self.events(), self.journey, goal, by=by)
+
+    def touchpoint_effects(self, *, by: str = "event", min_people: int = 30) -> TouchpointEffects:
+        """Per stage, how many moved on with and without each ``by`` value, with a 95%
+        interval of the difference (observational; see :mod:`jejak.analyses.effectiveness`)."""
+        return touchpoint_effects(self.events(), self.journey, by=by, min_people=min_people)
 
     def attribution(
         self,

@@ -533,3 +533,82 @@ def attribution_figure(table: pd.DataFrame, models: Sequence[str], title: str) -
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="normal"),
         margin=dict(t=90),
     )
+
+
+def touchpoint_ratio_figure(table: pd.DataFrame, by: str, title: str) -> go.Figure:
+    """Each touchpoint's share of conversions, with how many it takes per conversion."""
+    rows = table.sort_values("share_of_conversions", ascending=True, kind="stable").tail(20)
+    figure = go.Figure(
+        go.Bar(
+            y=[plain_label(str(v)) for v in rows[by]],
+            x=[0.0 if fmt.is_missing(v) else float(v) for v in rows["share_of_conversions"]],
+            orientation="h",
+            marker=dict(color=PALETTE[0]),
+            text=[
+                f"{fmt.percent(s)} · {fmt.number(p, 1)} per conversion"
+                for s, p in zip(rows["share_of_conversions"], rows["per_conversion"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>%{text}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title="share of conversions whose journey had it", tickformat=".0%")
+    return _layout(figure, title, height=max(300, 110 + 30 * len(rows)))
+
+
+VERDICT_COLORS = {
+    "helps": "#59A14F",
+    "hurts": "#E15759",
+    "unclear": "#9AA5B1",
+    "too few people": "#D3D8DE",
+}
+
+
+def touchpoint_effect_figure(table: pd.DataFrame, by: str, title: str) -> go.Figure:
+    """Difference in moving on (with minus without), 95% interval as whiskers, per stage."""
+    rows = table[table["verdict"] != "too few people"].iloc[::-1]
+    labels = [
+        f"{plain_label(str(s))} · {plain_label(str(v))}"
+        for s, v in zip(rows["stage"], rows[by], strict=True)
+    ]
+    figure = go.Figure()
+    for verdict, colour in VERDICT_COLORS.items():
+        part = rows["verdict"] == verdict
+        if not part.any():
+            continue
+        chosen = rows[part]
+        figure.add_trace(
+            go.Scatter(
+                name=verdict,
+                y=[label for label, keep in zip(labels, part, strict=True) if keep],
+                x=(chosen["difference"] * 100).tolist(),
+                mode="markers",
+                marker=dict(color=colour, size=9),
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=((chosen["ci_high"] - chosen["difference"]) * 100).tolist(),
+                    arrayminus=((chosen["difference"] - chosen["ci_low"]) * 100).tolist(),
+                    color=colour,
+                ),
+                customdata=[
+                    f"{fmt.percent(w)} of {fmt.people(n)} with it moved on, "
+                    f"{fmt.percent(o)} of {fmt.people(m)} without"
+                    for w, n, o, m in zip(
+                        chosen["moved_on_with"],
+                        chosen["people_with"],
+                        chosen["moved_on_without"],
+                        chosen["people_without"],
+                        strict=True,
+                    )
+                ],
+                hovertemplate="%{y}<br>%{customdata}<extra></extra>",
+            )
+        )
+    figure.add_vline(x=0, line=dict(color="#52606D", width=1))
+    figure.update_xaxes(title="moved on with it minus without (percentage points, 95% interval)")
+    figure = _layout(figure, title, height=max(320, 120 + 26 * len(rows)))
+    return figure.update_layout(
+        showlegend=True, legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0)
+    )
