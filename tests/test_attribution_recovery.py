@@ -92,14 +92,18 @@ def test_the_simulator_emits_offers_at_the_planted_rates(attributed):
         assert share == pytest.approx(p_bought, abs=0.02), channel
 
 
-def test_offers_help_or_hurt_in_subscribe_as_planted(attributed):
+def test_touchpoint_effects_recover_planted_effects_and_their_absence(attributed):
     _, _, effects = attributed
-    subscribe = effects[effects.stage == "Subscribe"].set_index("channel")
-    verdicts = subscribe["verdict"].to_dict()
-    assert (verdicts["retargeting"], verdicts["sms"], verdicts["push"]) == (
-        "helps",
-        "helps",
-        "hurts",
-    )
-    difference = subscribe["difference"]
-    assert difference["retargeting"] > difference["sms"] > difference["push"]
+    at = effects.set_index(["stage", "channel"])
+    # offers: planted to come before buying far more often for retargeting than for push
+    subscribe = at.loc["Subscribe"]
+    assert subscribe.loc["retargeting", "verdict"] == "helps"
+    assert subscribe.loc["sms", "verdict"] == "helps"
+    ratios = subscribe["rate_ratio"]
+    assert ratios["retargeting"] > ratios["sms"] > ratios["push"]
+    # acquisition: referral's planted Awareness -> Engagement chance is the best, ads' the worst
+    awareness = at.loc["Awareness"]
+    assert awareness.loc["referral", "ci_low"] > 1 and awareness.loc["ads", "ci_high"] < 1
+    # subscribers come back through the newsletter whatever they do next: no planted effect
+    for stage in ("Subscribe", "Convert", "Excite"):
+        assert 1 / 1.15 < at.loc[(stage, "email"), "rate_ratio"] < 1.15, stage

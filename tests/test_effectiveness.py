@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -74,49 +75,86 @@ def test_ratios_by_channel(shop):
     assert got["ads"]["share_of_conversions"] == 1.0
 
 
-def wilson(moved: int, people: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    p = moved / people
-    centre = (p + z * z / (2 * people)) / (1 + z * z / people)
-    half = z * math.sqrt(p * (1 - p) / people + z * z / (4 * people**2)) / (1 + z * z / people)
-    return centre - half, centre + half
+# Effects compare rates of moving on within bands of time since entering the stage
+# ((0, 1], (1, 3], (3, 7] days...). Everyone enters Visit on day 0; the data end on day 6
+# (z arrives then and spends no time anywhere).
+#   r1: review day 0.5, browses day 2      r2: browses day 1.5     r3: review day 0.5
+#   r4: stays                              r6: browses day 2.5
+TIMED = """
+customer_id,ts,event
+r1,2026-01-01 00:00,page_view
+r1,2026-01-01 12:00,review_read
+r1,2026-01-03 00:00,product_view
+r2,2026-01-01 00:00,page_view
+r2,2026-01-02 12:00,product_view
+r3,2026-01-01 00:00,page_view
+r3,2026-01-01 12:00,review_read
+r4,2026-01-01 00:00,page_view
+r6,2026-01-01 00:00,page_view
+r6,2026-01-03 12:00,product_view
+z,2026-01-07 00:00,page_view
+"""
 
 
-def test_effects_within_a_stage(shop):
-    result = shop.touchpoint_effects(min_people=1)
-    table = result.table
+@pytest.fixture
+def timed(open_workspace, write_file, on_engine):
+    ws = open_workspace(jejak.Settings(journey=JOURNEY))
+    ws.load(write_file("timed.csv", TIMED))
+    return on_engine(ws)
+
+
+def test_effects_compare_rates_within_time_in_the_stage(timed):
+    table = timed.touchpoint_effects(min_people=1).table
     assert set(table["stage"]) == {"Visit", "Browse"}  # the last stage has no later one
-    visit = rows(table[table.stage == "Visit"], "event")
-    reviews = visit["review_read"]
-    # with: a, b, e (a and b moved on); without: c, d (c moved on)
-    assert (reviews["people_with"], reviews["people_without"]) == (3, 2)
-    assert reviews["moved_on_with"] == pytest.approx(2 / 3)
-    assert reviews["moved_on_without"] == 0.5
-    assert reviews["difference"] == pytest.approx(1 / 6)
-    # Newcombe's interval from the two Wilson intervals, worked out here
-    l1, u1 = wilson(2, 3)
-    l2, u2 = wilson(1, 2)
-    d = 2 / 3 - 1 / 2
-    assert reviews["ci_low"] == pytest.approx(d - math.hypot(2 / 3 - l1, u2 - 1 / 2))
-    assert reviews["ci_high"] == pytest.approx(d + math.hypot(u1 - 2 / 3, 1 / 2 - l2))
+    reviews = rows(table[table.stage == "Visit"], "event")["review_read"]
+    # crude: after the review r1 1.5 days + r3 5.5 days = 1 week, 1 move (r1);
+    # without: the other 11 of the 18 days in Visit, 2 moves (r2, r6)
+    assert (reviews["people_with"], reviews["moved_with"]) == (2, 1)
+    assert (reviews["people_without"], reviews["moved_without"]) == (3, 2)
+    assert reviews["weeks_with"] == pytest.approx(1.0)
+    assert reviews["weeks_without"] == pytest.approx(11 / 7)
+    assert (reviews["rate_with"], reviews["rate_without"]) == pytest.approx((1.0, 14 / 11))
+    # per band (days with / without, moves with / without):
+    #   (0, 1]: 1 / 4, 0 / 0    (1, 3]: 3 / 4, 1 / 2    (3, 7]: 3 / 3, 0 / 0
+    # Mantel-Haenszel: (1 x 4/7) / (2 x 3/7) = 2/3; Greenland-Robins variance of its log:
+    # (3 x 3 x 4 / 49) / ((4/7) (6/7)) = 1.5
+    assert reviews["rate_ratio"] == pytest.approx(2 / 3)
+    spread = 1.959963984540054 * math.sqrt(1.5)
+    assert reviews["ci_low"] == pytest.approx(2 / 3 * math.exp(-spread))
+    assert reviews["ci_high"] == pytest.approx(2 / 3 * math.exp(spread))
     assert reviews["verdict"] == "unclear"
-    everyone = visit["page_view"]
+    everyone = rows(table[table.stage == "Visit"], "event")["page_view"]
     assert (everyone["people_with"], everyone["people_without"]) == (5, 0)
-    assert everyone["moved_on_with"] == 0.6 and everyone["verdict"] == "too few people"
-    browse = rows(table[table.stage == "Browse"], "event")
-    assert (browse["product_view"]["people_with"], browse["product_view"]["moved_on_with"]) == (
-        3,
-        pytest.approx(2 / 3),
-    )
+    assert math.isnan(everyone["rate_ratio"]) and everyone["verdict"] == "too few people"
 
 
-def test_effects_need_enough_people_for_a_verdict(shop):
-    table = shop.touchpoint_effects().table  # at least 30 on each side
+def test_mantel_haenszel_pools_strata():
+    from jejak.analyses.effectiveness import mantel_haenszel_rate_ratio
+
+    # two strata with the same rate ratio 2: pooled it stays 2, crude it would not
+    d1, t1 = [[4, 1]], [[10, 10]]
+    d0, t0 = [[10, 1]], [[50, 20]]
+    ratio, low, high = mantel_haenszel_rate_ratio(*map(np.array, (d1, t1, d0, t0)))
+    assert ratio[0] == pytest.approx(2.0)
+    top = 4 * 50 / 60 + 1 * 20 / 30
+    bottom = 10 * 10 / 60 + 1 * 10 / 30
+    variance = (14 * 10 * 50 / 60**2 + 2 * 10 * 20 / 30**2) / (top * bottom)
+    assert low[0] == pytest.approx(2 * math.exp(-1.959963984540054 * math.sqrt(variance)))
+    assert high[0] == pytest.approx(2 * math.exp(1.959963984540054 * math.sqrt(variance)))
+    # no events on one side: no ratio
+    assert np.isnan(mantel_haenszel_rate_ratio(*map(np.array, ([[0]], [[1]], [[1]], [[1]]))))[
+        0
+    ].all()
+
+
+def test_effects_need_enough_people_for_a_verdict(timed):
+    table = timed.touchpoint_effects().table  # at least 30 on each side
     assert set(table["verdict"]) == {"too few people"}
 
 
 def test_effects_by_channel_and_bad_fields(shop):
     visit = shop.touchpoint_effects(by="channel", min_people=1).table
     ads = rows(visit[visit.stage == "Visit"], "channel")["ads"]
-    assert (ads["people_with"], ads["moved_on_with"]) == (3, pytest.approx(2 / 3))
+    assert (ads["people_with"], ads["moved_with"]) == (3, 2)
     with pytest.raises(jejak.JejakError, match="cannot split touchpoints by 'colour'"):
         shop.touchpoint_effects(by="colour")

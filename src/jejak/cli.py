@@ -460,6 +460,51 @@ def attribution(
         out.print(f"{fmt.people(untouched)} conversions had no {by} touch and are not shared.")
 
 
+@app.command()
+def touchpoints(
+    goal: Annotated[
+        str | None,
+        typer.Argument(help="What converts: a touchpoint, or stage:NAME (default: Convert)."),
+    ] = None,
+    by: Annotated[str, typer.Option(help="event (the touchpoint), channel, campaign...")] = (
+        "event"
+    ),
+    effects: Annotated[
+        bool, typer.Option(help="Per stage: who moved on with and without each touchpoint.")
+    ] = False,
+    min_people: Annotated[
+        int, typer.Option(help="Effects: fewest people on each side for a verdict.")
+    ] = 30,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Which touchpoints come before conversions, and which help people move on.
+
+    Examples: jejak touchpoints order | jejak touchpoints --effects --by channel
+    """
+    from jejak.report.tables import touchpoint_effect_table, touchpoint_ratio_table
+
+    with _analyse() as ws:
+        if effects:
+            result = ws.touchpoint_effects(by=by, min_people=min_people)
+        else:
+            result = ws.touchpoint_ratios(None if goal is None else _step(goal), by=by)
+    if output:
+        _write(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+    elif effects:
+        _print_table(touchpoint_effect_table(result.table), result.title, labels=2)
+        out.print(
+            "Observational: people who had a touchpoint may differ in other ways too; "
+            "test a promising one with a holdout."
+        )
+    else:
+        _print_table(touchpoint_ratio_table(result.table), result.title)
+
+
 @app.command(name="map")
 def process_map(
     min_count: Annotated[int, typer.Option(help="Leave out transitions seen fewer times.")] = 1,

@@ -11,32 +11,42 @@ journeys :mod:`jejak.analyses.conversion_paths` cuts at each conversion of ``goa
   those journeys per conversion (how many it takes, on average, per purchase);
 - share_of_conversions: the share of all conversions whose journey had it.
 
-*Effects* (the customer-side view), per stage, with the stage placement of the journey
-map (a touchpoint happens in the furthest stage its person had entered): of the people in
-the stage who had the touchpoint there, the share who moved on to a later stage, against
-the same share for the people in the stage who did not have it. The difference comes with
-a 95% interval (Newcombe's hybrid score interval for a difference of two proportions).
-This is observational: people who read reviews may differ from those who do not in more
-than the reviews, so a difference is a lead to test (a campaign with a holdout), not proof.
+*Effects* (the customer-side view), per stage: how fast people move on to a later stage
+after having the touchpoint in that stage, against how fast they move on without it. Time
+in the stage counts as *without* until the person's first such touchpoint there and as
+*with* from then until they move on (or the data ends). Comparing rates per week in the
+stage, rather than the share who ever moved on, keeps people who stayed long (and so had
+time for more touchpoints) from making every touchpoint look bad. The rate ratio comes
+with a 95% exact conditional interval (Clopper-Pearson on the share of moves that happened
+with the touchpoint). This is observational: people who read reviews may differ from
+those who do not in more than the reviews, so an effect is a lead to test with a holdout
+campaign, not proof.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 import ibis
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import confint_proportions_2indep
 
 from jejak.analyses import conversion_paths as cp
 from jejak.analyses.result import Result
-from jejak.analyses.stages import placed
+from jejak.analyses.stages import _col, placed, stage_entries
+from jejak.engine.functions import unix_micros
 from jejak.errors import JejakError
 from jejak.model.journey import Journey
 
-MIN_PEOPLE = 30  # below this on either side a difference reads "too few people"
+MIN_PEOPLE = 30  # below this on either side an effect reads "too few people"
+# Time since entering a stage, in days: effects compare like with like within each band,
+# since the chance of moving on changes with time in the stage (the quick movers leave
+# early, so later time, when most touchpoints have happened, moves slower anyway).
+BAND_DAYS = (0.0, 1.0, 3.0, 7.0, 14.0, 30.0, 60.0, 120.0, float("inf"))
+Z95 = 1.959963984540054
 
 
 @dataclass
@@ -107,48 +117,111 @@ def touchpoint_ratios(
 
 
 def touchpoint_effects(
-    events: ibis.Table, journey: Journey, *, by: str = "event", min_people: int = MIN_PEOPLE
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    by: str = "event",
+    min_people: int = MIN_PEOPLE,
+    as_of: datetime | None = None,
 ) -> TouchpointEffects:
-    """Per stage, moving on with and without each touchpoint value (see the module's docs).
+    """Per stage, how fast people move on with and without each ``by`` value (see the
+    module's docs). ``as_of`` (default: the latest touchpoint) ends time still in a stage.
 
     ``table`` columns: stage, stage_index (1-based), the ``by`` value, people_with,
-    moved_on_with (0-1), people_without, moved_on_without (0-1), difference (with minus
-    without, in shares), ci_low, ci_high (95%), verdict ("helps", "hurts", "unclear" or
-    "too few people"). The last stage has no later one and is left out.
+    moved_with (people who moved on after it), weeks_with (time in the stage after it),
+    rate_with (moves per person-week), people_without, moved_without, weeks_without,
+    rate_without, rate_ratio (with / without), ci_low, ci_high (95%), verdict ("helps",
+    "hurts", "unclear" or "too few people"). The last stage has no later one and is left
+    out; so are people who skipped through a stage in the same instant.
     """
     if by not in cp.TOUCH_FIELDS:
         raise JejakError(f"cannot split touchpoints by {by!r}; use one of {cp.TOUCH_FIELDS}")
+    names = journey.stage_names
+    last = len(names) - 1
+    end = unix_micros(events.ts.max()) if as_of is None else _micros(as_of)
+    wide = stage_entries(events, journey)
+    spells = []
+    for s in range(last):
+        later = [unix_micros(wide[_col(j)]) for j in range(s + 1, len(names))]
+        left = ibis.least(*later) if len(later) > 1 else later[0]
+        entered = unix_micros(wide[_col(s)])
+        spell = wide.filter(wide[_col(s)].notnull()).select(
+            "person_id",
+            stage_index=ibis.literal(s, "int64"),
+            entered_us=entered,
+            left_us=left.fill_null(end),
+            moved=left.notnull(),
+        )
+        spells.append(spell.filter(spell.left_us > spell.entered_us))
+    spells = ibis.union(*spells)
     at = placed(events, journey)
-    last = len(journey.stages) - 1
-    at = at.filter((at.stage_index >= 0) & (at.stage_index < last))
-    at = at.select("person_id", "stage_index", "current_index", touch=at[by])
-    moved = at.current_index > at.stage_index
-    population = at.group_by("stage_index").aggregate(
-        people=at.person_id.nunique(), moved=at.person_id.nunique(where=moved)
+    at = at.filter((at.stage_index >= 0) & (at.stage_index < last) & at[by].notnull())
+    firsts = at.group_by(ap="person_id", astage="stage_index", touch=at[by]).aggregate(
+        first_us=unix_micros(at.ts.min())
     )
-    present = at.filter(at.touch.notnull())
-    present_moved = present.current_index > present.stage_index
-    cells = present.group_by(["stage_index", "touch"]).aggregate(
-        people_with=present.person_id.nunique(),
-        moved_with=present.person_id.nunique(where=present_moved),
+    exposed = spells.join(
+        firsts,
+        (spells.person_id == firsts.ap) & (spells.stage_index == firsts.astage),
+    )
+    per_week = 7 * 86_400e6
+    day = 86_400e6
+    bands = list(pairwise(BAND_DAYS))
+
+    def overlap(start: ibis.Value, stop: ibis.Value, lo: float, hi: float, origin) -> ibis.Value:
+        """Weeks of [start, stop) inside [origin + lo days, origin + hi days)."""
+        band_start = origin + int(lo * day)
+        band_stop = origin + int(hi * day) if hi != float("inf") else stop
+        inside = ibis.least(stop, band_stop) - ibis.greatest(start, band_start)
+        return ibis.greatest(inside, 0) / per_week
+
+    def moved_in(spell: ibis.Table, lo: float, hi: float) -> ibis.Value:
+        """A move whose time since entering the stage falls in (lo, hi] days."""
+        since = spell.left_us - spell.entered_us
+        upper = since <= int(hi * day) if hi != float("inf") else ibis.literal(True)
+        return (spell.moved & (since > int(lo * day)) & upper).ifelse(1, 0).sum()
+
+    cells = exposed.group_by(["stage_index", "touch"]).aggregate(
+        people_with=exposed.count(),
+        moved_with=exposed.moved.ifelse(1, 0).sum(),
+        weeks_with=((exposed.left_us - exposed.first_us) / per_week).sum(),
+        **{
+            f"t1_{k}": overlap(exposed.first_us, exposed.left_us, lo, hi, exposed.entered_us).sum()
+            for k, (lo, hi) in enumerate(bands)
+        },
+        **{f"d1_{k}": moved_in(exposed, lo, hi) for k, (lo, hi) in enumerate(bands)},
+    )
+    population = spells.group_by("stage_index").aggregate(
+        people=spells.count(),
+        moved=spells.moved.ifelse(1, 0).sum(),
+        weeks=((spells.left_us - spells.entered_us) / per_week).sum(),
+        **{
+            f"t_{k}": overlap(spells.entered_us, spells.left_us, lo, hi, spells.entered_us).sum()
+            for k, (lo, hi) in enumerate(bands)
+        },
+        **{f"d_{k}": moved_in(spells, lo, hi) for k, (lo, hi) in enumerate(bands)},
     )
     table = cells.to_pandas().merge(population.to_pandas(), on="stage_index")
     table["people_without"] = table["people"] - table["people_with"]
     table["moved_without"] = table["moved"] - table["moved_with"]
+    # without: everyone's time before the touchpoint (all of it for those who never had it)
+    table["weeks_without"] = table["weeks"] - table["weeks_with"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["moved_on_with"] = table["moved_with"] / table["people_with"]
-        table["moved_on_without"] = table["moved_without"] / table["people_without"].replace(
-            0, np.nan
-        )
-    table["difference"] = table["moved_on_with"] - table["moved_on_without"]
-    table["ci_low"], table["ci_high"] = _difference_interval(table)
+        table["rate_with"] = table["moved_with"] / table["weeks_with"]
+        table["rate_without"] = table["moved_without"] / table["weeks_without"]
+    k = range(len(bands))
+    d1 = table[[f"d1_{i}" for i in k]].to_numpy(float)
+    t1 = table[[f"t1_{i}" for i in k]].to_numpy(float)
+    d0 = table[[f"d_{i}" for i in k]].to_numpy(float) - d1
+    t0 = table[[f"t_{i}" for i in k]].to_numpy(float) - t1
+    table["rate_ratio"], table["ci_low"], table["ci_high"] = mantel_haenszel_rate_ratio(
+        d1, t1, d0, t0
+    )
     enough = (table["people_with"] >= min_people) & (table["people_without"] >= min_people)
     table["verdict"] = np.select(
-        [~enough, table["ci_low"] > 0, table["ci_high"] < 0],
+        [~enough, table["ci_low"] > 1, table["ci_high"] < 1],
         ["too few people", "helps", "hurts"],
         default="unclear",
     )
-    names = journey.stage_names
     table["stage"] = [names[int(i)] for i in table["stage_index"]]
     table["stage_index"] = table["stage_index"] + 1
     order = ["stage_index", "people_with", "touch"]
@@ -158,10 +231,14 @@ def touchpoint_effects(
         "stage_index",
         "touch",
         "people_with",
-        "moved_on_with",
+        "moved_with",
+        "weeks_with",
+        "rate_with",
         "people_without",
-        "moved_on_without",
-        "difference",
+        "moved_without",
+        "weeks_without",
+        "rate_without",
+        "rate_ratio",
         "ci_low",
         "ci_high",
         "verdict",
@@ -172,28 +249,36 @@ def touchpoint_effects(
         "journey": journey.name,
         "stages": names,
         "min_people": min_people,
-        "interval": "95%, Newcombe hybrid score (difference of two proportions)",
+        "interval": "95%, exact conditional (Clopper-Pearson) for a ratio of Poisson rates",
         "observational": True,
     }
     title = f"Which {'touchpoints' if by == 'event' else by + ' values'} help people move on"
     return TouchpointEffects(title=title, table=table, meta=meta)
 
 
-def _difference_interval(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """95% Newcombe intervals of moved_on_with - moved_on_without; NaN without two groups."""
-    low = np.full(len(table), np.nan)
-    high = np.full(len(table), np.nan)
-    ok = (table["people_with"] > 0) & (table["people_without"] > 0)
-    if ok.any():
-        rows = table[ok]
-        lo, hi = confint_proportions_2indep(
-            rows["moved_with"].to_numpy(float),
-            rows["people_with"].to_numpy(float),
-            rows["moved_without"].to_numpy(float),
-            rows["people_without"].to_numpy(float),
-            method="newcomb",
-            compare="diff",
-        )
-        low[ok.to_numpy()] = lo
-        high[ok.to_numpy()] = hi
-    return low, high
+def _micros(moment: datetime) -> ibis.Value:
+    when = pd.Timestamp(moment)
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    return ibis.literal(int(when.value // 1000), "int64")
+
+
+def mantel_haenszel_rate_ratio(
+    d1: np.ndarray, t1: np.ndarray, d0: np.ndarray, t0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rate ratio of exposed to unexposed pooled over strata, with a 95% interval.
+
+    Rows are comparisons, columns strata: ``d1``/``t1`` events and person-time exposed,
+    ``d0``/``t0`` unexposed. Mantel-Haenszel estimate; the interval from Greenland and
+    Robins' (1985) variance of its logarithm. NaN where a side has no events or no time.
+    """
+    total = t1 + t0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        top = np.where(total > 0, d1 * t0 / total, 0.0).sum(axis=1)
+        bottom = np.where(total > 0, d0 * t1 / total, 0.0).sum(axis=1)
+        spread = np.where(total > 0, (d1 + d0) * t1 * t0 / total**2, 0.0).sum(axis=1)
+        ratio = top / bottom
+        se = np.sqrt(spread / (top * bottom))
+        low, high = ratio * np.exp(-Z95 * se), ratio * np.exp(Z95 * se)
+    usable = (top > 0) & (bottom > 0)
+    nan = np.full(ratio.shape, np.nan)
+    return np.where(usable, ratio, nan), np.where(usable, low, nan), np.where(usable, high, nan)

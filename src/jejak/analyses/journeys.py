@@ -227,9 +227,11 @@ class JourneyAnalyses:
         return touchpoint_ratios(self.events(), self.journey, goal, by=by)
 
     def touchpoint_effects(self, *, by: str = "event", min_people: int = 30) -> TouchpointEffects:
-        """Per stage, how many moved on with and without each ``by`` value, with a 95%
-        interval of the difference (observational; see :mod:`jejak.analyses.effectiveness`)."""
-        return touchpoint_effects(self.events(), self.journey, by=by, min_people=min_people)
+        """Per stage, how fast people move on with and without each ``by`` value, with a 95%
+        interval of the rate ratio (observational; see :mod:`jejak.analyses.effectiveness`)."""
+        return touchpoint_effects(
+            self.events(), self.journey, by=by, min_people=min_people, as_of=self.as_of()
+        )
 
     def attribution(
         self,

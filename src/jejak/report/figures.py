@@ -537,7 +537,10 @@ def attribution_figure(table: pd.DataFrame, models: Sequence[str], title: str) -
 
 def touchpoint_ratio_figure(table: pd.DataFrame, by: str, title: str) -> go.Figure:
     """Each touchpoint's share of conversions, with how many it takes per conversion."""
-    rows = table.sort_values("share_of_conversions", ascending=True, kind="stable").tail(20)
+    # touchpoints that came before no conversion (the conversion itself, after-sale ones)
+    # have nothing to show here; the table lists them
+    before = table[table["converting_journeys"] > 0]
+    rows = before.sort_values("share_of_conversions", ascending=True, kind="stable").tail(20)
     figure = go.Figure(
         go.Bar(
             y=[plain_label(str(v)) for v in rows[by]],
@@ -553,7 +556,12 @@ def touchpoint_ratio_figure(table: pd.DataFrame, by: str, title: str) -> go.Figu
             hovertemplate="%{y}<br>%{text}<extra></extra>",
         )
     )
-    figure.update_xaxes(title="share of conversions whose journey had it", tickformat=".0%")
+    widest = float(rows["share_of_conversions"].max()) if len(rows) else 1.0
+    figure.update_xaxes(
+        title="share of conversions whose journey had it",
+        tickformat=".0%",
+        range=[0, widest * 1.45],  # room for the labels
+    )
     return _layout(figure, title, height=max(300, 110 + 30 * len(rows)))
 
 
@@ -566,7 +574,7 @@ VERDICT_COLORS = {
 
 
 def touchpoint_effect_figure(table: pd.DataFrame, by: str, title: str) -> go.Figure:
-    """Difference in moving on (with minus without), 95% interval as whiskers, per stage."""
+    """How many times as fast people move on after a touchpoint (95% interval), per stage."""
     rows = table[table["verdict"] != "too few people"].iloc[::-1]
     labels = [
         f"{plain_label(str(s))} · {plain_label(str(v))}"
@@ -574,7 +582,7 @@ def touchpoint_effect_figure(table: pd.DataFrame, by: str, title: str) -> go.Fig
     ]
     figure = go.Figure()
     for verdict, colour in VERDICT_COLORS.items():
-        part = rows["verdict"] == verdict
+        part = (rows["verdict"] == verdict).to_numpy()
         if not part.any():
             continue
         chosen = rows[part]
@@ -582,32 +590,35 @@ def touchpoint_effect_figure(table: pd.DataFrame, by: str, title: str) -> go.Fig
             go.Scatter(
                 name=verdict,
                 y=[label for label, keep in zip(labels, part, strict=True) if keep],
-                x=(chosen["difference"] * 100).tolist(),
+                x=chosen["rate_ratio"].tolist(),
                 mode="markers",
                 marker=dict(color=colour, size=9),
                 error_x=dict(
                     type="data",
                     symmetric=False,
-                    array=((chosen["ci_high"] - chosen["difference"]) * 100).tolist(),
-                    arrayminus=((chosen["difference"] - chosen["ci_low"]) * 100).tolist(),
+                    array=(chosen["ci_high"] - chosen["rate_ratio"]).tolist(),
+                    arrayminus=(chosen["rate_ratio"] - chosen["ci_low"]).tolist(),
                     color=colour,
                 ),
                 customdata=[
-                    f"{fmt.percent(w)} of {fmt.people(n)} with it moved on, "
-                    f"{fmt.percent(o)} of {fmt.people(m)} without"
-                    for w, n, o, m in zip(
-                        chosen["moved_on_with"],
+                    f"moves on {r:,.2f}x as fast with it ({lo:,.2f}x to {hi:,.2f}x); "
+                    f"{fmt.people(n)} people had it"
+                    for r, lo, hi, n in zip(
+                        chosen["rate_ratio"],
+                        chosen["ci_low"],
+                        chosen["ci_high"],
                         chosen["people_with"],
-                        chosen["moved_on_without"],
-                        chosen["people_without"],
                         strict=True,
                     )
                 ],
                 hovertemplate="%{y}<br>%{customdata}<extra></extra>",
             )
         )
-    figure.add_vline(x=0, line=dict(color="#52606D", width=1))
-    figure.update_xaxes(title="moved on with it minus without (percentage points, 95% interval)")
+    figure.update_yaxes(categoryorder="array", categoryarray=labels)  # stages in order
+    figure.add_vline(x=1, line=dict(color="#52606D", width=1))
+    figure.update_xaxes(
+        type="log", title="moves on this many times as fast after it (same time in stage, 95%)"
+    )
     figure = _layout(figure, title, height=max(320, 120 + 26 * len(rows)))
     return figure.update_layout(
         showlegend=True, legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0)

@@ -32,8 +32,9 @@ _PLOTLY_CONFIG: dict[str, Any] = {
     "modeBarButtonsToRemove": ["select2d", "lasso2d"],
 }
 
-# A pre-formatted cell that reads as a number ("12,345", "12.3%", "IDR 1,000", "3.2 days").
-_NUMBER_TEXT = re.compile(r"^(?:[A-Z]{3} )?[-+]?\d[\d,]*(?:\.\d+)?(?:%| days?)?$")
+# A pre-formatted cell that reads as a number ("12,345", "12.3%", "IDR 1,000", "3.2 days",
+# "1.50x").
+_NUMBER_TEXT = re.compile(r"^(?:[A-Z]{3} )?[-+]?\d[\d,]*(?:\.\d+)?(?:%| days?|x)?$")
 
 _CSS = """
 :root { --ink: #1f2933; --muted: #52606d; --line: #e4e7eb; --paper: #ffffff; --page: #f5f7fa; }
@@ -380,6 +381,43 @@ def attribution_sections(result: Any) -> list[Section]:
     ]
 
 
+def touchpoint_sections(ratios: Any, effects: Any) -> list[Section]:
+    """The report sections on which touchpoints come before conversions and which help."""
+    from jejak.report.tables import touchpoint_effect_table, touchpoint_ratio_table
+
+    goal = ratios.meta["goal"]
+    ratio_intro = (
+        f"For every touchpoint, how many people had it, how many conversions to {goal} it "
+        "came before, and how many times it happened on the way to each of them (the "
+        "touchpoint-to-purchase ratio). This is the business-side view; the next section "
+        "asks whether a touchpoint helped."
+    )
+    by = effects.meta["by"]
+    effect_intro = (
+        f"Per stage, how fast people moved on to a later stage after a {by} touch there, "
+        "compared with people at the same time in the stage who had not had it (1x: no "
+        "difference; the whiskers are 95% intervals). A verdict needs at least "
+        f"{effects.meta['min_people']} people on each side.\n\n"
+        "Observational: people who had a touchpoint may differ in other ways too. Test a "
+        "promising one with a campaign and a holdout before moving budget."
+    )
+    shown = effects.table[effects.table["verdict"] != "too few people"]
+    return [
+        Section(
+            heading=ratios.title,
+            intro=ratio_intro,
+            figures=[ratios.figure()],
+            table=touchpoint_ratio_table(ratios.table.head(15)),
+        ),
+        Section(
+            heading=effects.title,
+            intro=effect_intro,
+            figures=[effects.figure()],
+            table=touchpoint_effect_table(shown),
+        ),
+    ]
+
+
 def journey_report_sections(
     source: Any,
     *,
@@ -406,5 +444,8 @@ def journey_report_sections(
             source.paths(before=goal, steps=5), source.top_paths(goal, steps=4, limit=10)
         )
         + attribution_sections(source.attribution(goal))
+        + touchpoint_sections(
+            source.touchpoint_ratios(goal), source.touchpoint_effects(by="channel")
+        )
         + process_map_sections(source.process_map(min_count=min_count))
     )

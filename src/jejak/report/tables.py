@@ -87,3 +87,44 @@ def attribution_table(table: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     for model in models:
         shown[MODEL_LABELS.get(model, model)] = table[model].map(lambda v: fmt.number(v, 1))
     return shown
+
+
+def touchpoint_ratio_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Touchpoint-to-purchase ratios with people-readable numbers."""
+    return pd.DataFrame(
+        {
+            str(table.columns[0]).capitalize(): table.iloc[:, 0],
+            "People": table["reach"].map(fmt.people),
+            "Times": table["occurrences"].map(fmt.people),
+            "Conversions after it": table["converting_journeys"].map(fmt.people),
+            "Per conversion": table["per_conversion"].map(lambda v: fmt.number(v, 1)),
+            "Share of conversions": table["share_of_conversions"].map(fmt.percent),
+        }
+    )
+
+
+def touchpoint_effect_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Within-stage effects: people and moves per week with and without, the adjusted ratio."""
+
+    def times(value: float) -> str:
+        return fmt.MISSING if fmt.is_missing(value) else f"{value:,.2f}x"
+
+    def per_100(value: float) -> str:
+        return fmt.number(None if fmt.is_missing(value) else value * 100, 1)
+
+    return pd.DataFrame(
+        {
+            "Stage": table["stage"],
+            str(table.columns[2]).capitalize(): table.iloc[:, 2],
+            "People with it": table["people_with"].map(fmt.people),
+            "Moves per 100 weeks after": table["rate_with"].map(per_100),
+            "People without": table["people_without"].map(fmt.people),
+            "Moves per 100 weeks without": table["rate_without"].map(per_100),
+            "Moves on (same time in stage)": table["rate_ratio"].map(times),
+            "95% interval": [
+                f"{times(lo)} to {times(hi)}" if not fmt.is_missing(lo) else fmt.MISSING
+                for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
+            ],
+            "Verdict": table["verdict"],
+        }
+    )

@@ -119,8 +119,8 @@ class ShopPlan:
     """channel -> (P(an offer_click from it | bought), P(... | engaged but never bought)).
 
     A buyer's offer comes within two days before the first order; a non-buyer's within 30
-    days of entering Engagement. Retargeting tips people over, SMS less, and push reaches
-    buyers less often than those who stall: it helps nobody."""
+    days of entering Engagement. Retargeting tips people over most, SMS less, push least
+    (it reaches buyers less often than people who stall)."""
 
     def __post_init__(self) -> None:
         shares = {str(k): float(v) for k, v in dict(self.channel_shares).items()}
