@@ -263,3 +263,44 @@ def test_date_range_and_groups_from_the_cli(project: Path):
     assert "since 2026-01-15" in (project / "r.html").read_text()
     done = run("--since", "soon", "stages", cwd=project)
     assert done.returncode == 1 and "'soon' is not a date or time" in done.stderr
+
+
+ATTRIBUTION_LOG = """customer_id,ts,event,channel,revenue
+a,2026-01-01 08:00:00,page_view,search,
+a,2026-01-02 08:00:00,email_click,email,
+a,2026-01-03 08:00:00,order,,100
+b,2026-01-01 08:00:00,page_view,ads,
+b,2026-01-02 08:00:00,order,,50
+c,2026-01-01 08:00:00,page_view,ads,
+"""
+
+
+def test_attribution_from_the_cli(tmp_path: Path):
+    (tmp_path / "log.csv").write_text(ATTRIBUTION_LOG, "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    done = run(
+        "attribution", "order", "--model", "first_touch", "--model", "linear", "-o", "a.csv",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = {line.split("│")[1].strip(): line for line in done.stdout.splitlines() if "│" in line}
+    # first touch: a's search, b's ads; linear: search and email half of a's order each
+    assert lines["search"].split("│")[4:6] == ["         1.0 ", "    0.5 "]
+    assert lines["email"].split("│")[4:6] == ["         0.0 ", "    0.5 "]
+    with (tmp_path / "a.csv").open() as handle:
+        rows = {r["channel"]: r for r in csv.DictReader(handle)}
+    assert rows["ads"]["first_touch"] == "1.0" and rows["ads"]["journeys"] == "2"
+    done = run("attribution", "order", "--model", "magic", cwd=tmp_path)
+    assert done.returncode == 1 and "unknown attribution model 'magic'" in done.stderr
+
+
+def test_touchpoints_from_the_cli(tmp_path: Path):
+    (tmp_path / "log.csv").write_text(ATTRIBUTION_LOG, "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    done = run("touchpoints", "order", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if "│ email_click" in line)
+    assert [cell.strip() for cell in row.split("│")[2:7]] == ["1", "1", "1", "1.0", "50.0%"]
+    done = run("touchpoints", "--effects", "--by", "channel", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert '"verdict": "too few people"' in done.stdout
