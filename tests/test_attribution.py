@@ -250,3 +250,36 @@ def test_paths_group_equal_journeys_whatever_came_before(open_workspace, write_f
     }
     within = source.attribution("order", models=["linear"], lookback="1000d").paths
     assert within.to_dict(orient="list") == paths.to_dict(orient="list")
+
+
+def test_edge_weights_and_underflow(shop):
+    # no weight at either end: a journey of two splits evenly, longer ones give all to the middle
+    result = shop.attribution("order", models=["position_based"], position=(0, 1, 0))
+    assert credit(result, "position_based") == pytest.approx(
+        {"search": 0.5, "social": 2.0, "direct": 1.5}
+    )
+    # a one-minute half-life: touches are thousands of half-lives old, yet the weights of
+    # each journey still sum to 1 (its last touch weighs most)
+    decayed = credit(shop.attribution("order", models=["time_decay"], half_life="1m"), "time_decay")
+    assert decayed == pytest.approx({"email": 1.0, "social": 1.0, "direct": 2.0})
+
+
+def test_negative_values_stay_negative_with_or_without_a_lookback(
+    open_workspace, write_file, on_engine
+):
+    ws = open_workspace(jejak.Settings(journey=JOURNEY))
+    ws.load(
+        write_file(
+            "log.csv",
+            """
+            customer_id,ts,event,channel,revenue
+            a,2026-01-01 00:00:00,page_view,search,
+            a,2026-01-02 00:00:00,refund,,-30
+            """,
+        )
+    )
+    source = on_engine(ws)
+    for lookback in (None, "90d"):
+        result = source.attribution("refund", models=["linear", "markov"], lookback=lookback)
+        assert result.meta["credited_revenue"] == -30, lookback
+        assert result.revenue.set_index("channel")["markov"]["search"] == -30, lookback

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC
 
 import numpy as np
 import pandas as pd
@@ -158,3 +159,37 @@ def test_effects_by_channel_and_bad_fields(shop):
     assert (ads["people_with"], ads["moved_with"]) == (3, 2)
     with pytest.raises(jejak.JejakError, match="cannot split touchpoints by 'colour'"):
         shop.touchpoint_effects(by="colour")
+
+
+def test_a_touchpoint_tied_with_the_move_is_not_before_it(open_workspace, write_file, on_engine):
+    ws = open_workspace(jejak.Settings(journey=JOURNEY))
+    ws.load(
+        write_file(
+            "ties.csv",
+            """
+            event_id,customer_id,ts,event
+            e0,t,2026-01-01 00:00,page_view
+            e1,t,2026-01-02 00:00,review_read
+            e2,t,2026-01-02 00:00,product_view
+            """,
+        )
+    )
+    table = on_engine(ws).touchpoint_effects(min_people=1).table
+    # the review shares the product view's second: in Visit by order, but not before moving on
+    assert "review_read" not in set(table["event"])
+
+
+def test_effects_as_of_an_earlier_moment(open_workspace, write_file):
+    from datetime import datetime
+
+    from jejak.analyses.effectiveness import touchpoint_effects
+
+    ws = open_workspace(jejak.Settings(journey=JOURNEY))
+    ws.load(write_file("timed.csv", TIMED))
+    as_of = datetime(2026, 1, 3, tzinfo=UTC)  # day 2: r6's move (2.5) is later
+    table = touchpoint_effects(ws.events(), ws.journey, min_people=1, as_of=as_of).table
+    reviews = rows(table[table.stage == "Visit"], "event")["review_read"]
+    # with: r1 0.5 -> 2 (moved), r3 0.5 -> 2; without: the other 6.5 of 9.5 days, r2's move
+    assert (reviews["people_with"], reviews["moved_with"]) == (2, 1)
+    assert reviews["weeks_with"] == pytest.approx(3 / 7)
+    assert (reviews["moved_without"], reviews["weeks_without"]) == (1, pytest.approx(6.5 / 7))

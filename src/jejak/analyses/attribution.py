@@ -82,6 +82,8 @@ def _rule_weights(
     i, n = t.position, t.touches
     first, middle, last = position
     ends = first + last
+    # two touches split first : last (evenly when both ends get nothing)
+    two_first, two_last = (first / ends, last / ends) if ends else (0.5, 0.5)
     journey = ibis.window(group_by=[t.person_id, t.journey_no])
     half_life_us = half_life / timedelta(microseconds=1)
     return {
@@ -89,10 +91,13 @@ def _rule_weights(
         "last_touch": (i == n).ifelse(1.0, 0.0),
         "_last_nd": ibis.ifelse(t.touch.isin(list(direct)), None, i).max().over(journey),
         "linear": 1.0 / n.cast("float64"),
-        "_decay": (-0.6931471805599453 * (t.conv_us - t.us) / half_life_us).exp(),
+        # ages counted from the journey's last touch, not the conversion: the common factor
+        # cancels when the weights are scaled, and the last touch's 1 keeps the sum from
+        # underflowing to 0 when every touch is many half-lives old
+        "_decay": (-0.6931471805599453 * (t.us.max().over(journey) - t.us) / half_life_us).exp(),
         "position_based": ibis.cases(
             (n == 1, 1.0),
-            (n == 2, ibis.ifelse(i == 1, first / ends, last / ends)),
+            (n == 2, ibis.ifelse(i == 1, two_first, two_last)),
             (i == 1, first),
             (i == n, last),
             else_=middle / (n - 2).cast("float64"),

@@ -191,7 +191,7 @@ def path_table(
             position=cut._seen,
             touch=cut[by],
             converted=cut._conversion,
-            value=ibis.ifelse(cut._conversion, cut.revenue.fill_null(0.0), 0.0),
+            value=ibis.ifelse(cut._conversion, cut.revenue.fill_null(0.0), None),
             touch_row=cut._touch,
         )
     # each touch as "<position, zero-padded>RS<touch>": sorting the texts orders the path,
@@ -200,7 +200,7 @@ def path_table(
     per_journey = rows.group_by(["person_id", "journey_no"]).aggregate(
         steps=step.collect(where=rows.touch_row),
         converted=rows.converted.max(),
-        value=rows.value.max(),
+        value=rows.value.max().fill_null(0.0),  # a refund's negative value stays negative
     )
     per_journey = per_journey.filter(per_journey.steps.length() > 0)
     # sorted, the position prefixes have done their job: drop them so equal paths group

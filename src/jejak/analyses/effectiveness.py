@@ -16,11 +16,12 @@ after having the touchpoint in that stage, against how fast they move on without
 in the stage counts as *without* until the person's first such touchpoint there and as
 *with* from then until they move on (or the data ends). Comparing rates per week in the
 stage, rather than the share who ever moved on, keeps people who stayed long (and so had
-time for more touchpoints) from making every touchpoint look bad. The rate ratio comes
-with a 95% exact conditional interval (Clopper-Pearson on the share of moves that happened
-with the touchpoint). This is observational: people who read reviews may differ from
-those who do not in more than the reviews, so an effect is a lead to test with a holdout
-campaign, not proof.
+time for more touchpoints) from making every touchpoint look bad. The chance of moving on
+also changes with time in a stage, so rates are compared within bands of days since
+entering it and pooled (Mantel-Haenszel rate ratio, 95% interval from Greenland and
+Robins' variance of its logarithm). This is observational: people who read reviews may
+differ from those who do not in more than the reviews, so an effect is a lead to test
+with a holdout campaign, not proof.
 """
 
 from __future__ import annotations
@@ -130,15 +131,21 @@ def touchpoint_effects(
     ``table`` columns: stage, stage_index (1-based), the ``by`` value, people_with,
     moved_with (people who moved on after it), weeks_with (time in the stage after it),
     rate_with (moves per person-week), people_without, moved_without, weeks_without,
-    rate_without, rate_ratio (with / without), ci_low, ci_high (95%), verdict ("helps",
-    "hurts", "unclear" or "too few people"). The last stage has no later one and is left
-    out; so are people who skipped through a stage in the same instant.
+    rate_without (the crude rates), rate_ratio (with / without, pooled over bands of time
+    in the stage), ci_low, ci_high (95%), verdict ("helps", "hurts", "unclear" or "too few
+    people"). The last stage has no later one and is left out; so is time a person never
+    spent in a stage (entering a later one at once, or before it). A touchpoint in the
+    same instant as the move on does not count as before it.
     """
     if by not in cp.TOUCH_FIELDS:
         raise JejakError(f"cannot split touchpoints by {by!r}; use one of {cp.TOUCH_FIELDS}")
     names = journey.stage_names
     last = len(names) - 1
-    end = unix_micros(events.ts.max()) if as_of is None else _micros(as_of)
+    if as_of is None:
+        end = unix_micros(events.ts.max())
+    else:  # nothing after the moment the analysis looks from
+        end = _micros(as_of)
+        events = events.filter(unix_micros(events.ts) <= end)
     wide = stage_entries(events, journey)
     spells = []
     for s in range(last):
@@ -163,6 +170,8 @@ def touchpoint_effects(
         firsts,
         (spells.person_id == firsts.ap) & (spells.stage_index == firsts.astage),
     )
+    # a touchpoint tied in time with the move on came with it, not before it
+    exposed = exposed.filter(exposed.first_us < exposed.left_us)
     per_week = 7 * 86_400e6
     day = 86_400e6
     bands = list(pairwise(BAND_DAYS))
@@ -249,7 +258,8 @@ def touchpoint_effects(
         "journey": journey.name,
         "stages": names,
         "min_people": min_people,
-        "interval": "95%, exact conditional (Clopper-Pearson) for a ratio of Poisson rates",
+        "interval": "95%, Mantel-Haenszel rate ratio over days in the stage, "
+        "Greenland-Robins variance",
         "observational": True,
     }
     title = f"Which {'touchpoints' if by == 'event' else by + ' values'} help people move on"

@@ -43,6 +43,8 @@ class MarkovChain:
     q: sp.csc_matrix
     r: np.ndarray
     order: int
+    used: np.ndarray
+    """Which of the given paths the chain holds (a path with no touch or no journey is left out)."""
 
     @property
     def states(self) -> list[tuple[str, ...]]:
@@ -81,8 +83,8 @@ def chain(
     won = np.asarray(conversions, dtype=float)
     journeys = won + np.asarray(nulls, dtype=float)
     # one text per path, split by Arrow: no Python loop over every touch
-    if isinstance(paths, pa.Array):
-        joined = paths
+    if isinstance(paths, pa.Array | pa.ChunkedArray):
+        joined = pc.fill_null(paths, "")
     else:
         joined = pa.array([SEPARATOR.join(path) for path in paths], type=pa.string())
     split = pc.split_pattern(joined, SEPARATOR)
@@ -124,7 +126,7 @@ def chain(
     member_of = np.full((n, order), -1, dtype=np.int64)
     for lag in range(order):
         member_of[1:, lag] = (np.asarray(unique) // base**lag) % base - 1
-    return MarkovChain(channels, member_of, q, converting / safe, order)
+    return MarkovChain(channels, member_of, q, converting / safe, order, used)
 
 
 def removal_effects(mc: MarkovChain, channels: Sequence[str]) -> tuple[float, dict[str, float]]:
@@ -150,8 +152,8 @@ def markov_credit(
     channels = mc.channels
     _, effects = removal_effects(mc, channels)
     total_effect = sum(effects.values())
-    won = float(np.sum(conversions))
-    worth = float(np.sum(values))
+    won = float(np.sum(np.asarray(conversions, dtype=float)[mc.used]))
+    worth = float(np.sum(np.asarray(values, dtype=float)[mc.used]))
     if total_effect <= 0:
         return {c: (effects[c], 0.0, 0.0) for c in channels}
     return {

@@ -54,24 +54,24 @@ def placed(events: ibis.Table, journey: Journey) -> ibis.Table:
     furthest stage the person ever reached).
     """
     events = with_properties(events, journey.stages)
-    # a sortable text of (time, event_id): ties in time keep the touchpoints' order
-    key = unix_micros(events.ts).cast("string").lpad(20, "0") + "|" + events.event_id
-    keyed = events.mutate(_key=key)
     n = len(journey.stages)
-    firsts = keyed.group_by("person_id").aggregate(
-        **{
-            f"_k{i}": keyed._key.min(where=stage_matches(keyed, s))
-            for i, s in enumerate(journey.stages)
-        }
+    # the furthest stage each touchpoint itself matches; a stage's entry is the first
+    # touchpoint matching it, so the furthest stage entered so far is a running maximum
+    matched = ibis.cases(
+        *[(stage_matches(events, journey.stages[i]), i) for i in reversed(range(n))], else_=-1
     )
-    firsts = firsts.mutate(
-        current_index=ibis.cases(
-            *[(firsts[f"_k{i}"].notnull(), i) for i in reversed(range(n))], else_=-1
-        )
+    events = events.mutate(_matched=matched)
+    so_far = ibis.window(
+        group_by=events.person_id,
+        order_by=[events.ts, events.event_id],
+        preceding=None,
+        following=0,
     )
-    joined = keyed.join(firsts, "person_id")
-    at = ibis.cases(*[(joined._key >= joined[f"_k{i}"], i) for i in reversed(range(n))], else_=-1)
-    return joined.mutate(stage_index=at).drop("_key", *[f"_k{i}" for i in range(n)])
+    ever = ibis.window(group_by=events.person_id)
+    return events.mutate(
+        stage_index=events._matched.max().over(so_far),
+        current_index=events._matched.max().over(ever),
+    ).drop("_matched")
 
 
 def entries(events: ibis.Table, journey: Journey) -> ibis.Table:
