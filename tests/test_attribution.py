@@ -283,3 +283,18 @@ def test_negative_values_stay_negative_with_or_without_a_lookback(
         result = source.attribution("refund", models=["linear", "markov"], lookback=lookback)
         assert result.meta["credited_revenue"] == -30, lookback
         assert result.revenue.set_index("channel")["markov"]["search"] == -30, lookback
+
+
+def test_attribution_on_a_date_range_and_a_group(shop):
+    # the first half day holds p2's journey (social -> order) and p5's (direct -> order)
+    morning = shop.between("2026-01-01", "2026-01-01 12:00").attribution(
+        "order", models=["last_touch"]
+    )
+    assert credit(morning, "last_touch") == {"social": 1, "direct": 1}
+    assert morning.meta["conversions"] == 2
+    # people whose first touchpoint came from search: p1, p3 and p4
+    searchers = shop.only({"channel": "search"}, first=True).attribution(
+        "order", models=["first_touch"]
+    )
+    assert credit(searchers, "first_touch") == {"search": 2}
+    assert searchers.to_dict()["revenue"][0]["channel"] in {"search", "social", "email", "direct"}
