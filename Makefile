@@ -49,8 +49,9 @@ test: install oracles java browser
 test-fast: install oracles
 	$(BIN)/python -m pytest -q -m "not spark"
 
-bench: install java
+bench: install oracles java
 	$(BIN)/python benchmarks/journeys.py
+	$(BIN)/python benchmarks/attribution.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.attribution import Attribution, attribution
+from jejak.analyses.customer_value import CustomerValue, customer_value
 from jejak.analyses.effectiveness import (
     TouchpointEffects,
     TouchpointRatios,
@@ -220,6 +221,29 @@ class JourneyAnalyses:
     def journey_map(self, *, by: str | None = None, top: int = 6) -> JourneyMap:
         """Per stage, its top touchpoints and how people fare (see :mod:`journey_map`)."""
         return journey_map(self.events(), self.journey, by=by, top=top)
+
+    def customer_value(
+        self,
+        *,
+        purchase: Any = "order",
+        horizon: float = 52.0,
+        unit_days: float = 7.0,
+        as_of: datetime | str | None = None,
+    ) -> CustomerValue:
+        """P(alive), expected purchases and revenue per buyer over ``horizon`` units of
+        ``unit_days`` (BG/NBD and Gamma-Gamma; see :mod:`jejak.analyses.customer_value`).
+        ``as_of`` (default: the latest touchpoint) ends the period the models learn from."""
+        moment = self.as_of() if as_of is None else self._zoned(_moment(as_of))
+        if moment is None:
+            raise ConfigError("no touchpoints yet: load some before asking for customer value")
+        return customer_value(
+            self.events(),
+            self.journey,
+            purchase=purchase,
+            as_of=moment,
+            horizon=horizon,
+            unit_days=unit_days,
+        )
 
     def touchpoint_ratios(self, goal: Any = None, *, by: str = "event") -> TouchpointRatios:
         """Reach, occurrences and touchpoints per conversion of ``goal`` (default: Convert)

@@ -623,3 +623,30 @@ def touchpoint_effect_figure(table: pd.DataFrame, by: str, title: str) -> go.Fig
     return figure.update_layout(
         showlegend=True, legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0)
     )
+
+
+def customer_value_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """Buyers by their chance of still being a customer, with the revenue each band holds."""
+    edges = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0000001]
+    names = ["under 20%", "20-40%", "40-60%", "60-80%", "80% or more"]
+    band = pd.cut(table["p_alive"], edges, labels=names, right=False)
+    grouped = table.groupby(band, observed=False).agg(
+        customers=("p_alive", "size"), revenue=("expected_revenue", "sum")
+    )
+    figure = go.Figure(
+        go.Bar(
+            x=names,
+            y=grouped["customers"].tolist(),
+            marker=dict(color=PALETTE[0]),
+            text=[
+                f"{fmt.people(c)} buyers · {fmt.number(r, 0)} expected"
+                for c, r in zip(grouped["customers"], grouped["revenue"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="P(alive) %{x}<br>%{text}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title="chance of still being a customer (BG/NBD)")
+    figure.update_yaxes(title="buyers")
+    return _layout(figure, title, height=420)

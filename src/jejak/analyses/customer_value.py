@@ -1,0 +1,141 @@
+"""Customer value: each customer's purchase summary, chance of still being a customer, and
+expected purchases and revenue over a horizon (BG/NBD and Gamma-Gamma models).
+
+Definitions:
+- A *purchase* is a touchpoint matching ``purchase`` (default: an ``order``). Purchases on
+  the same day (UTC) are one purchase, as in the models' papers.
+- Per customer, in ``unit`` days (7: weeks): ``x`` repeat purchases (purchase days after
+  the first), ``t_x`` the time from the first purchase to the last, ``T`` the time from the
+  first purchase to ``as_of``, and ``mean_value`` the mean revenue of the repeat purchase
+  days (empty without repeats). Only purchases up to ``as_of`` count.
+- The BG/NBD model is fitted on every buyer; Gamma-Gamma on those with repeat purchases
+  (see :mod:`jejak.analyses.value_models`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from jejak.analyses.matching import stage_matches, with_properties
+from jejak.analyses.result import Result
+from jejak.analyses.value_models import BetaGeo, GammaGamma
+from jejak.engine.functions import unix_micros
+from jejak.errors import JejakError
+from jejak.model.funnel import FunnelStep
+from jejak.model.journey import Journey
+
+DAY_US = 86_400_000_000
+
+
+@dataclass
+class CustomerValue(Result):
+    """``table``: one row per buyer with their summary, P(alive) and expected value."""
+
+    def figure(self) -> Any:
+        from jejak.report.figures import customer_value_figure
+
+        return customer_value_figure(self.table, self.title)
+
+
+def purchase_summary(
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    purchase: Any = "order",
+    as_of: datetime,
+    unit_days: float = 7.0,
+) -> pd.DataFrame:
+    """Per buyer: person_id, x, t_x, T (in ``unit_days``), mean_value, first and last
+    purchase days (see the module's definitions)."""
+    matcher = FunnelStep.model_validate(purchase).as_stage(journey)
+    marked = with_properties(events, [matcher])
+    end_us = _micros(as_of)
+    bought = marked.filter(stage_matches(marked, matcher) & (unix_micros(marked.ts) <= end_us))
+    bought = bought.select(
+        "person_id",
+        day=(unix_micros(bought.ts) // DAY_US),
+        revenue=bought.revenue.fill_null(0.0),
+    )
+    days = bought.group_by(["person_id", "day"]).aggregate(revenue=bought.revenue.sum())
+    per_person = days.group_by("person_id").aggregate(
+        first=days.day.min(),
+        last=days.day.max(),
+        n=days.count(),
+        total=days.revenue.sum(),
+        first_revenue=days.revenue.argmin(days.day),
+    )
+    table = per_person.to_pandas()
+    end_day = end_us // DAY_US
+    table["x"] = table["n"] - 1
+    table["t_x"] = (table["last"] - table["first"]) / unit_days
+    table["T"] = (end_day - table["first"]) / unit_days
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["mean_value"] = np.where(
+            table["x"] > 0, (table["total"] - table["first_revenue"]) / table["x"], np.nan
+        )
+    table["first_purchase"] = pd.to_datetime(table["first"] * DAY_US, unit="us", utc=True)
+    table["last_purchase"] = pd.to_datetime(table["last"] * DAY_US, unit="us", utc=True)
+    columns = ["person_id", "x", "t_x", "T", "mean_value", "first_purchase", "last_purchase"]
+    return table.sort_values("person_id")[columns].reset_index(drop=True)
+
+
+def customer_value(
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    purchase: Any = "order",
+    as_of: datetime,
+    horizon: float = 52.0,
+    unit_days: float = 7.0,
+) -> CustomerValue:
+    """Each buyer's P(alive), expected purchases and revenue over ``horizon`` units.
+
+    ``table`` columns: the summary columns, p_alive (0-1), expected_purchases,
+    expected_value (per purchase; Gamma-Gamma, the population's mean for customers
+    without repeats), expected_revenue (expected purchases x value, undiscounted).
+    ``meta`` holds the fitted parameters.
+    """
+    summary = purchase_summary(events, journey, purchase=purchase, as_of=as_of, unit_days=unit_days)
+    if len(summary) < 2:
+        raise JejakError("customer value needs purchases by at least two customers")
+    frequency = BetaGeo.fit(summary["x"], summary["t_x"], summary["T"])
+    repeat = summary[(summary["x"] > 0) & (summary["mean_value"] > 0)]
+    spend = GammaGamma.fit(repeat["x"], repeat["mean_value"]) if len(repeat) >= 2 else None
+    x, t_x, age = summary["x"], summary["t_x"], summary["T"]
+    summary["p_alive"] = frequency.p_alive(x, t_x, age)
+    summary["expected_purchases"] = frequency.expected_purchases(horizon, x, t_x, age)
+    if spend is not None:
+        summary["expected_value"] = spend.expected_value(x, summary["mean_value"].fillna(0.0))
+    else:
+        summary["expected_value"] = np.nan
+    summary["expected_revenue"] = summary["expected_purchases"] * summary["expected_value"]
+    meta = {
+        "purchase": FunnelStep.model_validate(purchase).label,
+        "as_of": as_of,
+        "unit_days": unit_days,
+        "horizon": horizon,
+        "customers": len(summary),
+        "bg_nbd": {
+            "r": frequency.r,
+            "alpha": frequency.alpha,
+            "a": frequency.a,
+            "b": frequency.b,
+            "log_likelihood": frequency.log_likelihood,
+        },
+        "gamma_gamma": None
+        if spend is None
+        else {"p": spend.p, "q": spend.q, "gamma": spend.gamma},
+    }
+    return CustomerValue(title="Customer value", table=summary, meta=meta)
+
+
+def _micros(moment: datetime) -> int:
+    when = pd.Timestamp(moment)
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    return int(when.value // 1000)
