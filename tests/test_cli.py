@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -304,3 +305,20 @@ def test_touchpoints_from_the_cli(tmp_path: Path):
     done = run("touchpoints", "--effects", "--by", "channel", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert '"verdict": "too few people"' in done.stdout
+
+
+def test_value_from_the_cli(tmp_path: Path):
+    rows = ["customer_id,ts,event,revenue"]
+    for number, days in enumerate([[1, 8, 30], [2], [3, 40, 41, 70], [5, 6], [10], [12, 90]]):
+        rows += [f"v{number},{date(2026, 1, 1) + timedelta(days=d)},order,{10 + d}" for d in days]
+    (tmp_path / "orders.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    assert run("load", "orders.csv", cwd=tmp_path).returncode == 0
+    done = run("value", "--horizon", "4", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "BG/NBD over 6 buyers" in done.stdout
+    assert "Expected value by stage" in done.stdout
+    done = run("value", "--at-risk", "1.01", "-o", "all.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "all.csv").open() as handle:
+        listed = list(csv.DictReader(handle))
+    assert len(listed) == 6 and {"p_alive", "expected_revenue"} <= set(listed[0])

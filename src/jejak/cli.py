@@ -505,6 +505,53 @@ def touchpoints(
         _print_table(touchpoint_ratio_table(result.table), result.title)
 
 
+@app.command()
+def value(
+    by: Annotated[str, typer.Option(help="stage (current), or a first-touch field.")] = "stage",
+    horizon: Annotated[float, typer.Option(help="How far ahead, in units.")] = 52,
+    unit_days: Annotated[float, typer.Option(help="Days per unit (7: weeks).")] = 7,
+    purchase: Annotated[str, typer.Option(help="The touchpoint that is a purchase.")] = "order",
+    at_risk: Annotated[
+        float | None,
+        typer.Option(help="List buyers whose chance of still being a customer is below this."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Customer value: who is likely still a customer, and what they are expected to spend.
+
+    Examples: jejak value --by channel | jejak value --at-risk 0.3 -o win_back.csv
+    """
+    options = {"purchase": _step(purchase), "horizon": horizon, "unit_days": unit_days}
+    with _analyse() as ws:
+        if at_risk is not None:
+            result = ws.customer_value(**options)
+            table = result.table[result.table["p_alive"] < at_risk]
+            result.table = table.sort_values("expected_value", ascending=False)
+            result.title = f"Buyers below {fmt.percent(at_risk, 0)} chance of still buying"
+        else:
+            result = ws.value_by(by, **options)
+    if output:
+        _write(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    if at_risk is not None:
+        title = result.title[0].lower() + result.title[1:]
+        out.print(f"{fmt.headcount(len(result.table))}: {title}")
+        return
+    from jejak.report.tables import value_by_table
+
+    _print_table(value_by_table(result.table), result.title)
+    fit = result.meta["bg_nbd"]
+    out.print(
+        f"BG/NBD over {fmt.people(result.meta['customers'])} buyers: r {fit['r']:.3f}, "
+        f"alpha {fit['alpha']:.3f}, a {fit['a']:.3f}, b {fit['b']:.3f}"
+    )
+
+
 @app.command(name="map")
 def process_map(
     min_count: Annotated[int, typer.Option(help="Leave out transitions seen fewer times.")] = 1,

@@ -139,3 +139,43 @@ def _micros(moment: datetime) -> int:
     when = pd.Timestamp(moment)
     when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
     return int(when.value // 1000)
+
+
+@dataclass
+class ValueBy(Result):
+    """``table``: buyers and their expected value per group (stage, channel, campaign...)."""
+
+    def figure(self) -> Any:
+        from jejak.report.figures import value_by_figure
+
+        return value_by_figure(self.table, self.meta["by"], self.title)
+
+
+def value_by(
+    value: CustomerValue, groups: pd.DataFrame, by: str, *, order: list[str] | None = None
+) -> ValueBy:
+    """Sum each group's buyers' value: ``groups`` maps person_id to the ``by`` column.
+
+    ``table`` columns: the group, buyers, p_alive (mean), expected_purchases,
+    expected_revenue (totals over the horizon), revenue_per_buyer.
+    """
+    joined = value.table.merge(groups, on="person_id", how="left")
+    joined[by] = joined[by].fillna("(none)")
+    table = joined.groupby(by, sort=False).agg(
+        buyers=("person_id", "size"),
+        p_alive=("p_alive", "mean"),
+        expected_purchases=("expected_purchases", "sum"),
+        expected_revenue=("expected_revenue", "sum"),
+    )
+    table["revenue_per_buyer"] = table["expected_revenue"] / table["buyers"]
+    if order is not None:
+        table = table.reindex([g for g in order if g in table.index])
+    else:
+        table = table.sort_values("expected_revenue", ascending=False)
+    meta = {**value.meta, "by": by}
+    horizon = f"{value.meta['horizon']:g} x {value.meta['unit_days']:g} days"
+    return ValueBy(
+        title=f"Expected value by {by} (next {horizon})",
+        table=table.reset_index(),
+        meta=meta,
+    )

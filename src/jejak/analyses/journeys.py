@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.attribution import Attribution, attribution
-from jejak.analyses.customer_value import CustomerValue, customer_value
+from jejak.analyses.customer_value import CustomerValue, ValueBy, customer_value, value_by
 from jejak.analyses.effectiveness import (
     TouchpointEffects,
     TouchpointRatios,
@@ -244,6 +244,20 @@ class JourneyAnalyses:
             horizon=horizon,
             unit_days=unit_days,
         )
+
+    def value_by(self, by: str = "stage", **options: Any) -> ValueBy:
+        """Expected value per current stage (``by="stage"``) or per first-touch field
+        (``channel``, ``campaign``, ...); ``options`` go to :meth:`customer_value`."""
+        value = self.customer_value(**options)
+        if by == "stage":
+            stages = stage_analyses.current_stages(self.events(), self.journey)
+            groups = stages.select("person_id", "stage").to_pandas()
+            return value_by(value, groups, "stage", order=self.journey.stage_names)
+        if by not in stage_analyses.BREAKDOWNS:
+            choices = ", ".join(("stage", *stage_analyses.BREAKDOWNS))
+            raise ConfigError(f"cannot split value by {by!r}; use one of {choices}")
+        groups = stage_analyses.first_touch(self.events(), by).to_pandas()
+        return value_by(value, groups, by)
 
     def touchpoint_ratios(self, goal: Any = None, *, by: str = "event") -> TouchpointRatios:
         """Reach, occurrences and touchpoints per conversion of ``goal`` (default: Convert)

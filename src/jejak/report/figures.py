@@ -650,3 +650,25 @@ def customer_value_figure(table: pd.DataFrame, title: str) -> go.Figure:
     figure.update_xaxes(title="chance of still being a customer (BG/NBD)")
     figure.update_yaxes(title="buyers")
     return _layout(figure, title, height=420)
+
+
+def value_by_figure(table: pd.DataFrame, by: str, title: str) -> go.Figure:
+    """Expected revenue per group, labelled with buyers and revenue per buyer."""
+    rows = table.iloc[::-1]
+    figure = go.Figure(
+        go.Bar(
+            y=[plain_label(str(v)) for v in rows[by]],
+            x=[float(v) for v in rows["expected_revenue"]],
+            orientation="h",
+            marker=dict(color=PALETTE[2]),
+            text=[
+                f"{fmt.people(n)} buyers · {fmt.number(v, 0)} each"
+                for n, v in zip(rows["buyers"], rows["revenue_per_buyer"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>%{text}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title="expected revenue over the horizon")
+    return _layout(figure, title, height=max(300, 110 + 34 * len(rows)))

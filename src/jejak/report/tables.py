@@ -128,3 +128,17 @@ def touchpoint_effect_table(table: pd.DataFrame) -> pd.DataFrame:
             "Verdict": table["verdict"],
         }
     )
+
+
+def value_by_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Expected value per group with people-readable numbers."""
+    return pd.DataFrame(
+        {
+            str(table.columns[0]).capitalize(): table.iloc[:, 0],
+            "Buyers": table["buyers"].map(fmt.people),
+            "Still a customer (mean)": table["p_alive"].map(fmt.percent),
+            "Expected purchases": table["expected_purchases"].map(lambda v: fmt.number(v, 0)),
+            "Expected revenue": table["expected_revenue"].map(lambda v: fmt.number(v, 0)),
+            "Per buyer": table["revenue_per_buyer"].map(lambda v: fmt.number(v, 0)),
+        }
+    )
