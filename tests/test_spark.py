@@ -107,6 +107,24 @@ def test_two_sources_in_one_session_keep_their_own_data(spark):
     assert second.current_stages().table["person_id"].tolist() == ["c2"]
 
 
+def test_ids_keep_every_letter_on_spark(spark):
+    import pyarrow as pa
+
+    ids = ["f", "chef", "v1", " tvf\t"]
+    log = pa.table(
+        {
+            "customer_id": ids,
+            "anonymous_id": [None] * 4,
+            "ts": pa.array([0, 1, 2, 3], pa.timestamp("us", tz="UTC")),
+            "event": ["page_view"] * 4,
+            "properties": [None] * 4,
+        }
+    )
+    people = jejak.on_spark(spark, log).current_stages().table["person_id"]
+    # only the surrounding blanks go: Spark once read TRIM's \v and \f as v and f
+    assert sorted(people) == ["chef", "f", "tvf", "v1"]
+
+
 def test_spark_table_without_the_touchpoint_columns_is_refused(spark):
     import pyarrow as pa
 

@@ -31,6 +31,7 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.paths import PathFlows, TopPaths, path_flows, top_paths
 from jejak.analyses.process_map import ProcessMap, process_map
 from jejak.analyses.result import Result
+from jejak.analyses.retention import Lifecycle, Retention, lifecycle, retention
 from jejak.analyses.sequence import position
 from jejak.errors import ConfigError
 from jejak.model.config import Settings
@@ -244,6 +245,17 @@ class JourneyAnalyses:
             horizon=horizon,
             unit_days=unit_days,
         )
+
+    def retention(
+        self, *, period: str = "month", active: Any = None, cohort: Any = None
+    ) -> Retention:
+        """Cohort retention by week or month; ``active``/``cohort`` are touchpoints, rules or
+        stages (default: any touchpoint, first seen; see :mod:`jejak.analyses.retention`)."""
+        return retention(self.events(), self.journey, period=period, active=active, cohort=cohort)
+
+    def lifecycle(self, *, period: str = "month", active: Any = None) -> Lifecycle:
+        """New, returning, resurrecting and dormant people per week or month."""
+        return lifecycle(self.events(), self.journey, period=period, active=active)
 
     def value_by(self, by: str = "stage", **options: Any) -> ValueBy:
         """Expected value per current stage (``by="stage"``) or per first-touch field

@@ -672,3 +672,58 @@ def value_by_figure(table: pd.DataFrame, by: str, title: str) -> go.Figure:
     )
     figure.update_xaxes(title="expected revenue over the horizon")
     return _layout(figure, title, height=max(300, 110 + 34 * len(rows)))
+
+
+def retention_figure(table: pd.DataFrame, period: str, title: str) -> go.Figure:
+    """Cohorts as rows, periods since joining as columns, coloured by the share active."""
+    cohorts = sorted(table["cohort"].unique())
+    offsets = sorted(table["period"].unique())
+    cells = table.set_index(["cohort", "period"])
+    fmt_cohort = "%Y-%m" if period == "month" else "%Y-%m-%d"
+    z, text = [], []
+    for cohort in cohorts:
+        row = [cells["retention"].get((cohort, k), None) for k in offsets]
+        z.append([None if v is None or fmt.is_missing(v) else float(v) for v in row])
+        text.append(["" if v is None or fmt.is_missing(v) else fmt.percent(v, 0) for v in row])
+    sizes = table.drop_duplicates("cohort").set_index("cohort")["cohort_size"]
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[str(k) for k in offsets],
+            y=[f"{pd.Timestamp(c).strftime(fmt_cohort)} ({fmt.people(sizes[c])})" for c in cohorts],
+            text=text,
+            texttemplate="%{text}",
+            colorscale=[[0, "#F5F7FA"], [1, "#2F4B7C"]],
+            zmin=0,
+            zmax=1,
+            colorbar=dict(title="active", tickformat=".0%"),
+            hovertemplate="cohort %{y}, %{x} " + period + "s later: %{text}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title=f"{period}s since joining", side="top")
+    figure.update_yaxes(autorange="reversed")
+    return _layout(figure, title, height=max(320, 120 + 28 * len(cohorts)))
+
+
+def lifecycle_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """Stacked bars per period: new, returning, resurrecting up; dormant down."""
+    colours = {
+        "new": PALETTE[0],
+        "returning": PALETTE[2],
+        "resurrecting": PALETTE[1],
+        "dormant": PALETTE[3],
+    }
+    figure = go.Figure()
+    for kind, colour in colours.items():
+        figure.add_trace(
+            go.Bar(
+                name=kind,
+                x=table["period"],
+                y=table[kind],
+                marker=dict(color=colour),
+                hovertemplate=f"{kind}: %{{y:,}}<extra></extra>",
+            )
+        )
+    figure.update_yaxes(title="people")
+    figure = _layout(figure, title, height=420)
+    return figure.update_layout(barmode="relative", showlegend=True)

@@ -55,9 +55,12 @@ def links(touchpoints: ibis.Table, mapping: ibis.Table | None) -> ibis.Table:
 
 def clean_ids(table: ibis.Table) -> ibis.Table:
     """Blank ids as missing ids, for data that did not come through a load (which does this)."""
+    # a regex, not strip(): Ibis writes strip() for Spark as TRIM(' \t\n\r\v\f' ...), and
+    # Spark reads \v and \f there as the letters v and f, so ids like "chef" lost letters
+    blank = r"^\s+|\s+$"
     return table.mutate(
-        customer_id=table.customer_id.strip().nullif(""),
-        anonymous_id=table.anonymous_id.strip().nullif(""),
+        customer_id=table.customer_id.cast("string").re_replace(blank, "").nullif(""),
+        anonymous_id=table.anonymous_id.cast("string").re_replace(blank, "").nullif(""),
     )
 
 

@@ -1,0 +1,165 @@
+"""Retention: cohorts coming back period after period, and each period's lifecycle.
+
+Definitions (periods are calendar weeks, Monday first, or calendar months, in UTC):
+- A person is *active* in a period when they have a touchpoint matching ``active`` in it
+  (any touchpoint by default; ``"order"`` asks who kept buying).
+- *Cohort*: the period of a person's first touchpoint matching ``cohort`` (by default
+  the same as ``active``: first seen, or first purchase). Period 0 is the cohort's own.
+- *Retention* of a cohort at period k: the share of its people active k periods later.
+  A cohort's later periods past the end of the data are left empty, not counted as 0.
+- *Lifecycle* of a period (PostHog's definitions): *new* people are active for the first
+  time; *returning* were active in the period before too; *resurrecting* were active
+  before, but not in the period before; *dormant* were active in the period before but
+  not in this one (shown as a negative count).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from jejak.analyses.matching import stage_matches, with_properties
+from jejak.analyses.result import Result
+from jejak.engine.functions import unix_micros
+from jejak.errors import JejakError
+from jejak.model.funnel import FunnelStep
+from jejak.model.journey import Journey
+
+Period = Literal["week", "month"]
+_WEEK_US = 7 * 86_400_000_000
+_MONDAY_US = 4 * 86_400_000_000  # 1970-01-05, the first Monday after the epoch
+
+
+@dataclass
+class Retention(Result):
+    """``table``: one row per cohort and period offset."""
+
+    def figure(self) -> Any:
+        from jejak.report.figures import retention_figure
+
+        return retention_figure(self.table, self.meta["period"], self.title)
+
+
+@dataclass
+class Lifecycle(Result):
+    """``table``: one row per period with new, returning, resurrecting and dormant people."""
+
+    def figure(self) -> Any:
+        from jejak.report.figures import lifecycle_figure
+
+        return lifecycle_figure(self.table, self.title)
+
+
+def _period_number(ts: ibis.Value, period: Period) -> ibis.Value:
+    """Consecutive integers for consecutive periods (weeks since 1970, months since year 0)."""
+    if period == "month":
+        return ts.year() * 12 + ts.month() - 1
+    if period == "week":
+        # 1970-01-05 was a Monday: count whole weeks from it
+        return (unix_micros(ts) - _MONDAY_US) // _WEEK_US
+    raise JejakError(f"a period is 'week' or 'month', not {period!r}")
+
+
+def _period_start(number: pd.Series, period: Period) -> pd.Series:
+    if period == "month":
+        years, months = np.divmod(number.astype("int64"), 12)
+        return pd.to_datetime({"year": years, "month": months + 1, "day": 1}, utc=True)
+    return pd.Timestamp("1970-01-05", tz="UTC") + pd.to_timedelta(number * 7, unit="D")
+
+
+def _activity(events: ibis.Table, journey: Journey, active: Any, period: Period) -> ibis.Table:
+    """Distinct (person_id, period) of activity."""
+    matcher = FunnelStep.model_validate(active).as_stage(journey) if active is not None else None
+    if matcher is not None:
+        marked = with_properties(events, [matcher])
+        events = marked.filter(stage_matches(marked, matcher))
+    return events.select("person_id", period=_period_number(events.ts, period)).distinct()
+
+
+def retention(
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    period: Period = "month",
+    active: Any = None,
+    cohort: Any = None,
+) -> Retention:
+    """Cohort retention (see the module's definitions).
+
+    ``table`` columns: cohort (the period's first day), cohort_size, period (offset, 0 =
+    the cohort's own), active (people), retention (0-1).
+    """
+    activity = _activity(events, journey, active, period)
+    starts = _activity(events, journey, cohort if cohort is not None else active, period)
+    firsts = starts.group_by("person_id").aggregate(cohort=starts.period.min())
+    joined = activity.join(firsts, "person_id")
+    joined = joined.filter(joined.period >= joined.cohort)
+    joined = joined.mutate(k=joined.period - joined.cohort)
+    cells = joined.group_by(["cohort", "k"]).aggregate(active=joined.person_id.nunique())
+    sizes = firsts.group_by("cohort").aggregate(cohort_size=firsts.count()).to_pandas()
+    end = int(_period_number(events.ts.max(), period).to_pandas())
+    # every cohort gets every offset up to the end of the data, zeros where nobody came
+    grid = pd.DataFrame(
+        [(c, k) for c in sizes["cohort"] for k in range(int(end - c) + 1)],
+        columns=["cohort", "k"],
+    )
+    table = grid.merge(cells.to_pandas(), on=["cohort", "k"], how="left")
+    table = table.merge(sizes, on="cohort")
+    table["active"] = table["active"].fillna(0).astype("int64")
+    table["retention"] = table["active"] / table["cohort_size"]
+    table = table.sort_values(["cohort", "k"]).reset_index(drop=True)
+    table["cohort"] = _period_start(table["cohort"], period)
+    table = table.rename(columns={"k": "period"})
+    table = table[["cohort", "cohort_size", "period", "active", "retention"]]
+    meta = {"period": period, "active": _label(active), "cohort": _label(cohort or active)}
+    return Retention(title=f"{period.capitalize()}ly retention", table=table, meta=meta)
+
+
+def lifecycle(
+    events: ibis.Table, journey: Journey, *, period: Period = "month", active: Any = None
+) -> Lifecycle:
+    """Each period's new, returning, resurrecting and dormant people (see the module).
+
+    ``table`` columns: period (its first day), new, returning, resurrecting, dormant
+    (negative), active (new + returning + resurrecting).
+    """
+    activity = _activity(events, journey, active, period)
+    ordered = ibis.window(group_by=activity.person_id, order_by=activity.period)
+    marked = activity.mutate(
+        before=activity.period.lag().over(ordered), after=activity.period.lead().over(ordered)
+    )
+    kind = ibis.cases(
+        (marked.before.isnull(), "new"),
+        (marked.before == marked.period - 1, "returning"),
+        else_="resurrecting",
+    )
+    typed = marked.mutate(kind=kind)
+    kinds = typed.group_by(["period", "kind"]).aggregate(n=typed.count())
+    # dormant in p + 1: active in p, and not again in the very next period
+    gone = marked.filter(marked.after.isnull() | (marked.after > marked.period + 1))
+    dormant = gone.group_by(period=gone.period + 1).aggregate(dormant=gone.count())
+    table = kinds.to_pandas().pivot_table(
+        index="period", columns="kind", values="n", aggfunc="sum", fill_value=0
+    )
+    for column in ("new", "returning", "resurrecting"):
+        if column not in table:
+            table[column] = 0
+    end = int(_period_number(events.ts.max(), period).to_pandas())
+    first = int(table.index.min()) if len(table) else end
+    table = table.reindex(range(first, end + 1), fill_value=0)
+    lost = dormant.to_pandas().set_index("period")["dormant"]
+    table["dormant"] = -lost.reindex(table.index, fill_value=0)
+    table = table[["new", "returning", "resurrecting", "dormant"]].astype("int64")
+    table["active"] = table[["new", "returning", "resurrecting"]].sum(axis=1)
+    table = table.rename_axis("period").reset_index()
+    table["period"] = _period_start(table["period"], period)
+    meta = {"period": period, "active": _label(active)}
+    return Lifecycle(title=f"{period.capitalize()}ly lifecycle", table=table, meta=meta)
+
+
+def _label(step: Any) -> str:
+    return "any touchpoint" if step is None else FunnelStep.model_validate(step).label

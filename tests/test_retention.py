@@ -1,0 +1,107 @@
+"""Cohort retention and lifecycle on a hand-made log, on both engines."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import jejak
+
+# a: Jan (order), Feb, Apr (order); b: Jan, Mar; c: Feb, Feb, Mar; d: Mar. Data end in April.
+LOG = """
+customer_id,ts,event
+a,2026-01-05 10:00:00,order
+a,2026-02-10 10:00:00,page_view
+a,2026-04-01 10:00:00,order
+b,2026-01-20 10:00:00,page_view
+b,2026-03-03 10:00:00,page_view
+c,2026-02-02 10:00:00,page_view
+c,2026-02-20 10:00:00,page_view
+c,2026-03-15 10:00:00,page_view
+d,2026-03-30 10:00:00,page_view
+"""
+
+
+@pytest.fixture
+def shop(open_workspace, write_file, on_engine):
+    ws = open_workspace()
+    ws.load(write_file("log.csv", LOG))
+    return on_engine(ws)
+
+
+def cells(table: pd.DataFrame) -> dict[tuple[str, int], tuple[int, float]]:
+    return {
+        (c.strftime("%Y-%m"), int(k)): (int(n), float(r))
+        for c, k, n, r in zip(
+            table["cohort"], table["period"], table["active"], table["retention"], strict=True
+        )
+    }
+
+
+def test_monthly_cohorts_of_first_seen(shop):
+    result = shop.retention(period="month")
+    assert cells(result.table) == {
+        ("2026-01", 0): (2, 1.0),
+        ("2026-01", 1): (1, 0.5),  # a in February
+        ("2026-01", 2): (1, 0.5),  # b in March
+        ("2026-01", 3): (1, 0.5),  # a in April
+        ("2026-02", 0): (1, 1.0),
+        ("2026-02", 1): (1, 1.0),
+        ("2026-02", 2): (0, 0.0),
+        ("2026-03", 0): (1, 1.0),
+        ("2026-03", 1): (0, 0.0),  # April, the last month of the data
+    }
+    sizes = result.table.drop_duplicates("cohort")["cohort_size"].tolist()
+    assert sizes == [2, 1, 1]
+    figure = result.figure()
+    assert list(figure.data[0].text[0][:2]) == ["100%", "50%"]
+
+
+def test_buyers_kept_buying(shop):
+    result = shop.retention(period="month", active="order")
+    assert cells(result.table) == {
+        ("2026-01", 0): (1, 1.0),
+        ("2026-01", 1): (0, 0.0),
+        ("2026-01", 2): (0, 0.0),
+        ("2026-01", 3): (1, 1.0),
+    }
+
+
+def test_weeks_start_on_monday(open_workspace, write_file, on_engine):
+    ws = open_workspace()
+    ws.load(
+        write_file(
+            "weeks.csv",
+            """
+            customer_id,ts,event
+            e,2026-01-05 00:00:00,page_view
+            e,2026-01-11 23:59:59,page_view
+            f,2026-01-11 12:00:00,page_view
+            f,2026-01-12 00:00:00,page_view
+            """,
+        )
+    )
+    table = on_engine(ws).retention(period="week").table
+    # Monday 5 January to Sunday 11 January is one week; e and f both start in it
+    assert cells(table) == {("2026-01", 0): (2, 1.0), ("2026-01", 1): (1, 0.5)}
+    assert table["cohort"].iloc[0] == pd.Timestamp("2026-01-05", tz="UTC")
+
+
+def test_lifecycle_per_month(shop):
+    result = shop.lifecycle(period="month")
+    table = result.table.assign(period=result.table["period"].dt.strftime("%Y-%m"))
+    assert table.set_index("period").to_dict(orient="index") == {
+        "2026-01": {"new": 2, "returning": 0, "resurrecting": 0, "dormant": 0, "active": 2},
+        # c is new, a came back; b was active in January and not now
+        "2026-02": {"new": 1, "returning": 1, "resurrecting": 0, "dormant": -1, "active": 2},
+        # d is new, c came back, b resurrected; a went quiet
+        "2026-03": {"new": 1, "returning": 1, "resurrecting": 1, "dormant": -1, "active": 3},
+        # a resurrected; b, c and d went quiet
+        "2026-04": {"new": 0, "returning": 0, "resurrecting": 1, "dormant": -3, "active": 1},
+    }
+    assert len(result.figure().data) == 4
+
+
+def test_a_period_must_be_week_or_month(shop):
+    with pytest.raises(jejak.JejakError, match="a period is 'week' or 'month'"):
+        shop.retention(period="day")
