@@ -322,3 +322,16 @@ def test_value_from_the_cli(tmp_path: Path):
     with (tmp_path / "all.csv").open() as handle:
         listed = list(csv.DictReader(handle))
     assert len(listed) == 6 and {"p_alive", "expected_revenue"} <= set(listed[0])
+
+
+def test_retention_from_the_cli(tmp_path: Path):
+    log = "customer_id,ts,event\na,2026-01-05,order\na,2026-02-10,order\nb,2026-01-20,order\n"
+    (tmp_path / "log.csv").write_text(log, "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    done = run("retention", "--active", "order", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if "│ 2026-01" in line)
+    assert [cell.strip() for cell in row.split("│")[1:5]] == ["2026-01", "2", "100%", "50%"]
+    done = run("retention", "--lifecycle", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert '"dormant": -1' in done.stdout  # b bought in January only

@@ -552,6 +552,42 @@ def value(
     )
 
 
+@app.command()
+def retention(
+    period: Annotated[str, typer.Option(help="week or month.")] = "month",
+    active: Annotated[
+        str | None, typer.Option(help="Count as active only this touchpoint (or stage:NAME).")
+    ] = None,
+    lifecycle: Annotated[
+        bool, typer.Option(help="New, returning, resurrecting and dormant people per period.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Cohort retention: of the people who joined in a period, how many came back later.
+
+    Examples: jejak retention --period week | jejak retention --active order --lifecycle
+    """
+    from jejak.report.tables import lifecycle_table, retention_table
+
+    step = None if active is None else _step(active)
+    with _analyse() as ws:
+        if lifecycle:
+            result = ws.lifecycle(period=period, active=step)
+        else:
+            result = ws.retention(period=period, active=step)
+    if output:
+        _write(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+    elif lifecycle:
+        _print_table(lifecycle_table(result.table, period), result.title)
+    else:
+        _print_table(retention_table(result.table, period), result.title, labels=2)
+
+
 @app.command(name="map")
 def process_map(
     min_count: Annotated[int, typer.Option(help="Leave out transitions seen fewer times.")] = 1,

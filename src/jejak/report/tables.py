@@ -142,3 +142,30 @@ def value_by_table(table: pd.DataFrame) -> pd.DataFrame:
             "Per buyer": table["revenue_per_buyer"].map(lambda v: fmt.number(v, 0)),
         }
     )
+
+
+def retention_table(table: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Cohorts as rows, periods since joining as columns, shares as percentages."""
+    fmt_cohort = "%Y-%m" if period == "month" else "%Y-%m-%d"
+    wide = table.pivot(index=["cohort", "cohort_size"], columns="period", values="retention")
+    shown = wide.map(lambda v: "" if fmt.is_missing(v) else fmt.percent(v, 0))
+    shown.columns = [str(k) for k in shown.columns]
+    shown = shown.reset_index()
+    shown.insert(0, "Cohort", shown.pop("cohort").map(lambda c: c.strftime(fmt_cohort)))
+    shown.insert(1, "People", shown.pop("cohort_size").map(fmt.people))
+    return shown
+
+
+def lifecycle_table(table: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Each period's new, returning, resurrecting and dormant people."""
+    fmt_period = "%Y-%m" if period == "month" else "%Y-%m-%d"
+    return pd.DataFrame(
+        {
+            "Period": table["period"].map(lambda p: p.strftime(fmt_period)),
+            "Active": table["active"].map(fmt.people),
+            "New": table["new"].map(fmt.people),
+            "Returning": table["returning"].map(fmt.people),
+            "Resurrecting": table["resurrecting"].map(fmt.people),
+            "Dormant": table["dormant"].map(fmt.people),
+        }
+    )
