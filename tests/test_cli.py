@@ -335,3 +335,20 @@ def test_retention_from_the_cli(tmp_path: Path):
     done = run("retention", "--lifecycle", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert '"dormant": -1' in done.stdout  # b bought in January only
+
+
+def test_rfm_from_the_cli(tmp_path: Path):
+    rows = ["customer_id,ts,event,revenue"]
+    for i in range(10):
+        rows += [
+            f"b{i},{date(2026, 3, 31) - timedelta(days=i + 3 * k)},order,10" for k in range(i + 1)
+        ]
+    (tmp_path / "orders.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    assert run("load", "orders.csv", cwd=tmp_path).returncode == 0
+    done = run("rfm", "--segment", "At risk", "-o", "risk.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "│ At risk " in done.stdout and "100.0%" in done.stdout
+    with (tmp_path / "risk.csv").open() as handle:
+        assert sorted(r["person_id"] for r in csv.DictReader(handle)) == ["b6", "b7"]
+    done = run("rfm", "--segment", "Nobody", cwd=tmp_path)
+    assert done.returncode == 1 and "no buyers in segment 'Nobody'" in done.stderr

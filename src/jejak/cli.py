@@ -588,6 +588,45 @@ def retention(
         _print_table(retention_table(result.table, period), result.title, labels=2)
 
 
+@app.command(name="rfm")
+def rfm_segments(
+    purchase: Annotated[str, typer.Option(help="The touchpoint that is a purchase.")] = "order",
+    segment: Annotated[
+        str | None, typer.Option(help="List the buyers of this segment, e.g. 'At risk'.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the buyers as CSV (or .json).")
+    ] = None,
+) -> None:
+    """RFM: buyers scored 1-5 on recency, frequency and spend, in named segments.
+
+    Examples: jejak rfm | jejak rfm --segment "At risk" -o win_back.csv
+    """
+    import pandas as pd
+
+    with _analyse() as ws:
+        result = ws.rfm(purchase=_step(purchase))
+    if segment is not None:
+        known = set(result.table["segment"])
+        if segment not in known:
+            raise JejakError(f"no buyers in segment {segment!r}; there are: {sorted(known)}")
+        result.table = result.table[result.table["segment"] == segment]
+    if output:
+        _write(result, output)
+    summary = result.segments()
+    shown = pd.DataFrame(
+        {
+            "Segment": summary["segment"],
+            "Buyers": summary["buyers"].map(fmt.people),
+            "Share": summary["share"].map(fmt.percent),
+            "Days since last": summary["recency_days"].map(lambda v: fmt.number(v, 0)),
+            "Purchases": summary["frequency"].map(lambda v: fmt.number(v, 1)),
+            "Spent": summary["monetary"].map(lambda v: fmt.number(v, 0)),
+        }
+    )
+    _print_table(shown, result.title)
+
+
 @app.command(name="map")
 def process_map(
     min_count: Annotated[int, typer.Option(help="Leave out transitions seen fewer times.")] = 1,

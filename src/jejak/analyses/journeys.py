@@ -32,6 +32,7 @@ from jejak.analyses.paths import PathFlows, TopPaths, path_flows, top_paths
 from jejak.analyses.process_map import ProcessMap, process_map
 from jejak.analyses.result import Result
 from jejak.analyses.retention import Lifecycle, Retention, lifecycle, retention
+from jejak.analyses.rfm import RFM, rfm
 from jejak.analyses.sequence import position
 from jejak.errors import ConfigError
 from jejak.model.config import Settings
@@ -256,6 +257,14 @@ class JourneyAnalyses:
     def lifecycle(self, *, period: str = "month", active: Any = None) -> Lifecycle:
         """New, returning, resurrecting and dormant people per week or month."""
         return lifecycle(self.events(), self.journey, period=period, active=active)
+
+    def rfm(self, *, purchase: Any = "order", as_of: datetime | str | None = None) -> RFM:
+        """Recency, frequency and monetary scores per buyer and their named segments
+        (see :mod:`jejak.analyses.rfm`); ``as_of`` defaults to the latest touchpoint."""
+        moment = self.as_of() if as_of is None else self._zoned(_moment(as_of))
+        if moment is None:
+            raise ConfigError("no touchpoints yet: load some before asking for RFM")
+        return rfm(self.events(), self.journey, purchase=purchase, as_of=moment)
 
     def value_by(self, by: str = "stage", **options: Any) -> ValueBy:
         """Expected value per current stage (``by="stage"``) or per first-touch field

@@ -727,3 +727,25 @@ def lifecycle_figure(table: pd.DataFrame, title: str) -> go.Figure:
     figure.update_yaxes(title="people")
     figure = _layout(figure, title, height=420)
     return figure.update_layout(barmode="relative", showlegend=True)
+
+
+def rfm_figure(segments: pd.DataFrame, title: str) -> go.Figure:
+    """Buyers per RFM segment, best first, labelled with their share."""
+    rows = segments.iloc[::-1]
+    figure = go.Figure(
+        go.Bar(
+            y=[plain_label(str(s)) for s in rows["segment"]],
+            x=[int(b) for b in rows["buyers"]],
+            orientation="h",
+            marker=dict(color=PALETTE[4]),
+            text=[
+                f"{fmt.people(b)} · {fmt.percent(s)}"
+                for b, s in zip(rows["buyers"], rows["share"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>%{text}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title="buyers")
+    return _layout(figure, title, height=max(300, 110 + 34 * len(rows)))
