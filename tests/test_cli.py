@@ -352,3 +352,18 @@ def test_rfm_from_the_cli(tmp_path: Path):
         assert sorted(r["person_id"] for r in csv.DictReader(handle)) == ["b6", "b7"]
     done = run("rfm", "--segment", "Nobody", cwd=tmp_path)
     assert done.returncode == 1 and "no buyers in segment 'Nobody'" in done.stderr
+
+
+def test_nps_from_the_cli(tmp_path: Path):
+    log = (
+        "customer_id,ts,event,properties\n"
+        'a,2026-01-05,nps_response,"{""score"": 10}"\n'
+        'b,2026-01-06,nps_response,"{""score"": 3}"\n'
+        'c,2026-01-07,nps_response,"{""score"": 9}"\n'
+    )
+    (tmp_path / "log.csv").write_text(log, "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    done = run("nps", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if "│ all" in line)
+    assert [cell.strip() for cell in row.split("│")[2:7]] == ["3", "2", "0", "1", "+33"]

@@ -588,6 +588,47 @@ def retention(
         _print_table(retention_table(result.table, period), result.title, labels=2)
 
 
+@app.command(name="nps")
+def net_promoter(
+    period: Annotated[str, typer.Option(help="week or month.")] = "month",
+    survey: Annotated[str, typer.Option(help="The survey-answer touchpoint.")] = "nps_response",
+    field: Annotated[str, typer.Option(help="The property holding the 0-10 score.")] = "score",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
+    ] = None,
+) -> None:
+    """Net Promoter Score with a 95% interval, per period, and where promoters are.
+
+    Example: jejak nps --period week
+    """
+    import pandas as pd
+
+    with _analyse() as ws:
+        result = ws.nps(survey=_step(survey), field=field, period=period)
+    if output:
+        _write(result, output)
+    table = result.table
+
+    def score(value: float) -> str:
+        return fmt.MISSING if fmt.is_missing(value) else f"{value:+.0f}"
+
+    shown = pd.DataFrame(
+        {
+            "Period": table["period"],
+            "Answers": table["answers"].map(fmt.people),
+            "Promoters": table["promoters"].map(fmt.people),
+            "Passives": table["passives"].map(fmt.people),
+            "Detractors": table["detractors"].map(fmt.people),
+            "NPS": table["nps"].map(score),
+            "95% interval": [
+                f"{score(lo)} to {score(hi)}"
+                for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
+            ],
+        }
+    )
+    _print_table(shown, result.title)
+
+
 @app.command(name="rfm")
 def rfm_segments(
     purchase: Annotated[str, typer.Option(help="The touchpoint that is a purchase.")] = "order",

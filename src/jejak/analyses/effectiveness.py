@@ -37,7 +37,7 @@ import pandas as pd
 
 from jejak.analyses import conversion_paths as cp
 from jejak.analyses.result import Result
-from jejak.analyses.stages import _col, placed, stage_entries
+from jejak.analyses.stages import entered_column, placed, stage_entries
 from jejak.engine.functions import unix_micros
 from jejak.errors import JejakError
 from jejak.model.journey import Journey
@@ -149,10 +149,10 @@ def touchpoint_effects(
     wide = stage_entries(events, journey)
     spells = []
     for s in range(last):
-        later = [unix_micros(wide[_col(j)]) for j in range(s + 1, len(names))]
+        later = [unix_micros(wide[entered_column(j)]) for j in range(s + 1, len(names))]
         left = ibis.least(*later) if len(later) > 1 else later[0]
-        entered = unix_micros(wide[_col(s)])
-        spell = wide.filter(wide[_col(s)].notnull()).select(
+        entered = unix_micros(wide[entered_column(s)])
+        spell = wide.filter(wide[entered_column(s)].notnull()).select(
             "person_id",
             stage_index=ibis.literal(s, "int64"),
             entered_us=entered,

@@ -28,6 +28,7 @@ from jejak.analyses.effectiveness import (
 )
 from jejak.analyses.journey_map import JourneyMap, journey_map
 from jejak.analyses.matching import stage_matches, with_properties
+from jejak.analyses.nps import NPS, nps
 from jejak.analyses.paths import PathFlows, TopPaths, path_flows, top_paths
 from jejak.analyses.process_map import ProcessMap, process_map
 from jejak.analyses.result import Result
@@ -257,6 +258,13 @@ class JourneyAnalyses:
     def lifecycle(self, *, period: str = "month", active: Any = None) -> Lifecycle:
         """New, returning, resurrecting and dormant people per week or month."""
         return lifecycle(self.events(), self.journey, period=period, active=active)
+
+    def nps(
+        self, *, survey: Any = "nps_response", field: str = "score", period: str = "month"
+    ) -> NPS:
+        """Net Promoter Score with a 95% interval, per period, and how promoters fare on the
+        journey (see :mod:`jejak.analyses.nps`)."""
+        return nps(self.events(), self.journey, survey=survey, field=field, period=period)
 
     def rfm(self, *, purchase: Any = "order", as_of: datetime | str | None = None) -> RFM:
         """Recency, frequency and monetary scores per buyer and their named segments

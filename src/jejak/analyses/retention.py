@@ -54,7 +54,7 @@ class Lifecycle(Result):
         return lifecycle_figure(self.table, self.title)
 
 
-def _period_number(ts: ibis.Value, period: Period) -> ibis.Value:
+def period_number(ts: ibis.Value, period: Period) -> ibis.Value:
     """Consecutive integers for consecutive periods (weeks since 1970, months since year 0)."""
     if period == "month":
         return ts.year() * 12 + ts.month() - 1
@@ -64,7 +64,7 @@ def _period_number(ts: ibis.Value, period: Period) -> ibis.Value:
     raise JejakError(f"a period is 'week' or 'month', not {period!r}")
 
 
-def _period_start(number: pd.Series, period: Period) -> pd.Series:
+def period_start(number: pd.Series, period: Period) -> pd.Series:
     if period == "month":
         years, months = np.divmod(number.astype("int64"), 12)
         return pd.to_datetime({"year": years, "month": months + 1, "day": 1}, utc=True)
@@ -77,7 +77,7 @@ def _activity(events: ibis.Table, journey: Journey, active: Any, period: Period)
     if matcher is not None:
         marked = with_properties(events, [matcher])
         events = marked.filter(stage_matches(marked, matcher))
-    return events.select("person_id", period=_period_number(events.ts, period)).distinct()
+    return events.select("person_id", period=period_number(events.ts, period)).distinct()
 
 
 def retention(
@@ -101,7 +101,7 @@ def retention(
     joined = joined.mutate(k=joined.period - joined.cohort)
     cells = joined.group_by(["cohort", "k"]).aggregate(active=joined.person_id.nunique())
     sizes = firsts.group_by("cohort").aggregate(cohort_size=firsts.count()).to_pandas()
-    end = int(_period_number(events.ts.max(), period).to_pandas())
+    end = int(period_number(events.ts.max(), period).to_pandas())
     # every cohort gets every offset up to the end of the data, zeros where nobody came
     grid = pd.DataFrame(
         [(c, k) for c in sizes["cohort"] for k in range(int(end - c) + 1)],
@@ -112,7 +112,7 @@ def retention(
     table["active"] = table["active"].fillna(0).astype("int64")
     table["retention"] = table["active"] / table["cohort_size"]
     table = table.sort_values(["cohort", "k"]).reset_index(drop=True)
-    table["cohort"] = _period_start(table["cohort"], period)
+    table["cohort"] = period_start(table["cohort"], period)
     table = table.rename(columns={"k": "period"})
     table = table[["cohort", "cohort_size", "period", "active", "retention"]]
     meta = {"period": period, "active": _label(active), "cohort": _label(cohort or active)}
@@ -148,7 +148,7 @@ def lifecycle(
     for column in ("new", "returning", "resurrecting"):
         if column not in table:
             table[column] = 0
-    end = int(_period_number(events.ts.max(), period).to_pandas())
+    end = int(period_number(events.ts.max(), period).to_pandas())
     first = int(table.index.min()) if len(table) else end
     table = table.reindex(range(first, end + 1), fill_value=0)
     lost = dormant.to_pandas().set_index("period")["dormant"]
@@ -156,7 +156,7 @@ def lifecycle(
     table = table[["new", "returning", "resurrecting", "dormant"]].astype("int64")
     table["active"] = table[["new", "returning", "resurrecting"]].sum(axis=1)
     table = table.rename_axis("period").reset_index()
-    table["period"] = _period_start(table["period"], period)
+    table["period"] = period_start(table["period"], period)
     meta = {"period": period, "active": _label(active)}
     return Lifecycle(title=f"{period.capitalize()}ly lifecycle", table=table, meta=meta)
 

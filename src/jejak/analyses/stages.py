@@ -32,7 +32,8 @@ MICROSECONDS_PER_DAY = 86_400e6
 STOPPED = "(stopped)"
 
 
-def _col(i: int) -> str:
+def entered_column(i: int) -> str:
+    """The name of stage i's entry-time column in :func:`stage_entries`."""
     return f"entered_{i}"
 
 
@@ -40,7 +41,7 @@ def stage_entries(events: ibis.Table, journey: Journey) -> ibis.Table:
     """One row per person: ``person_id`` and ``entered_<i>`` (entry time of stage i, or NULL)."""
     events = with_properties(events, journey.stages)
     entries = {
-        _col(i): events.ts.min(where=stage_matches(events, stage))
+        entered_column(i): events.ts.min(where=stage_matches(events, stage))
         for i, stage in enumerate(journey.stages)
     }
     return events.group_by("person_id").aggregate(**entries)
@@ -78,11 +79,11 @@ def entries(events: ibis.Table, journey: Journey) -> ibis.Table:
     """One row per stage a person reached: person_id, stage, stage_index (1-based), entered_at."""
     wide = stage_entries(events, journey)
     parts = [
-        wide.filter(wide[_col(i)].notnull()).select(
+        wide.filter(wide[entered_column(i)].notnull()).select(
             "person_id",
             stage=ibis.literal(stage.name),
             stage_index=ibis.literal(i + 1, "int64"),
-            entered_at=wide[_col(i)],
+            entered_at=wide[entered_column(i)],
         )
         for i, stage in enumerate(journey.stages)
     ]
@@ -91,7 +92,7 @@ def entries(events: ibis.Table, journey: Journey) -> ibis.Table:
 
 def _furthest(wide: ibis.Table, n: int) -> ibis.Value:
     """Index of the furthest stage reached (-1 if none)."""
-    branches = [(wide[_col(i)].notnull(), i) for i in reversed(range(n))]
+    branches = [(wide[entered_column(i)].notnull(), i) for i in reversed(range(n))]
     return ibis.cases(*branches, else_=-1)
 
 
@@ -103,13 +104,13 @@ def with_current_stage(wide: ibis.Table, journey: Journey) -> ibis.Table:
     """Adds ``current_index`` (0-based furthest stage) and ``current_entered``."""
     n = len(journey.stages)
     wide = wide.mutate(current_index=_furthest(wide, n))
-    entered = ibis.cases(*[(wide.current_index == i, wide[_col(i)]) for i in range(n)])
+    entered = ibis.cases(*[(wide.current_index == i, wide[entered_column(i)]) for i in range(n)])
     return wide.mutate(current_entered=entered)
 
 
 def _funnel_aggregates(wide: ibis.Table, n: int) -> dict[str, ibis.Value]:
     """Every funnel number as one aggregate each, so the engine scans the people once."""
-    reached = [wide[_col(i)].notnull() for i in range(n)]
+    reached = [wide[entered_column(i)].notnull() for i in range(n)]
     aggs: dict[str, ibis.Value] = {"people": wide.count()}
     for i in range(n):
         aggs[f"reached_{i}"] = wide.count(where=reached[i])
@@ -120,7 +121,7 @@ def _funnel_aggregates(wide: ibis.Table, n: int) -> dict[str, ibis.Value]:
         if i + 1 < n:
             aggs[f"converted_{i}"] = wide.count(where=reached[i] & reached[i + 1])
             aggs[f"moved_on_{i}"] = wide.count(where=reached[i] & (wide.current_index > i))
-            gap = _days(wide[_col(i + 1)], wide[_col(i)])
+            gap = _days(wide[entered_column(i + 1)], wide[entered_column(i)])
             forward = reached[i] & reached[i + 1] & (gap >= 0)
             aggs[f"median_days_{i}"] = gap.quantile(0.5, where=forward)
             aggs[f"p90_days_{i}"] = gap.quantile(0.9, where=forward)

@@ -749,3 +749,34 @@ def rfm_figure(segments: pd.DataFrame, title: str) -> go.Figure:
     )
     figure.update_xaxes(title="buyers")
     return _layout(figure, title, height=max(300, 110 + 34 * len(rows)))
+
+
+def nps_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """NPS per period with its 95% interval; the whole range as a dashed line."""
+    periods = table[table["period"] != "all"]
+    overall = table[table["period"] == "all"]
+    figure = go.Figure(
+        go.Scatter(
+            x=periods["period"],
+            y=periods["nps"],
+            mode="lines+markers",
+            line=dict(color=PALETTE[0]),
+            error_y=dict(
+                type="data",
+                symmetric=False,
+                array=(periods["ci_high"] - periods["nps"]).tolist(),
+                arrayminus=(periods["nps"] - periods["ci_low"]).tolist(),
+                color=PALETTE[0],
+            ),
+            customdata=[fmt.people(n) for n in periods["answers"]],
+            hovertemplate="%{x}: NPS %{y:.0f} from %{customdata} answers<extra></extra>",
+        )
+    )
+    if len(overall) and not fmt.is_missing(overall["nps"].iloc[0]):
+        figure.add_hline(
+            y=float(overall["nps"].iloc[0]),
+            line=dict(color="#52606D", dash="dash"),
+            annotation_text=f"all: {overall['nps'].iloc[0]:.0f}",
+        )
+    figure.update_yaxes(title="NPS", range=[-100, 100])
+    return _layout(figure, title, height=400)
