@@ -351,7 +351,10 @@ def test_rfm_from_the_cli(tmp_path: Path):
     with (tmp_path / "risk.csv").open() as handle:
         assert sorted(r["person_id"] for r in csv.DictReader(handle)) == ["b6", "b7"]
     done = run("rfm", "--segment", "Nobody", cwd=tmp_path)
-    assert done.returncode == 1 and "no buyers in segment 'Nobody'" in done.stderr
+    assert done.returncode == 1 and "no RFM segment is called 'Nobody'" in done.stderr
+    done = run("rfm", "--segment", "Champions", "-o", "champions.csv", cwd=tmp_path)
+    assert done.returncode == 0 and "0 people in Champions" in done.stdout  # an empty audience
+    assert (tmp_path / "champions.csv").read_text().startswith("person_id,")
 
 
 def test_nps_from_the_cli(tmp_path: Path):
@@ -367,3 +370,40 @@ def test_nps_from_the_cli(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if "│ all" in line)
     assert [cell.strip() for cell in row.split("│")[2:7]] == ["3", "2", "0", "1", "+33"]
+
+
+def test_referrals_from_the_cli(tmp_path: Path):
+    log = (
+        "customer_id,ts,event,revenue,properties\n"
+        "a,2026-01-01,order,10,\n"
+        "a,2026-01-02,referral_invite,,\n"
+        'b,2026-01-03,page_view,,"{""referrer_id"": ""a""}"\n'
+        "b,2026-01-04,order,20,\n"
+    )
+    (tmp_path / "log.csv").write_text(log, "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    done = run("referrals", "-o", "promoters.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    expected = "K-factor 0.50: 0.50 invites per customer x 1.00 referred customers per invite"
+    assert expected in done.stdout
+    with (tmp_path / "promoters.csv").open() as handle:
+        assert [r["person_id"] for r in csv.DictReader(handle)] == ["a"]
+
+
+def test_engagement_from_the_cli(tmp_path: Path):
+    log = (
+        "customer_id,ts,event\n"
+        "a,2026-01-01,content_view\na,2026-01-02,order\n"
+        "b,2026-01-01,product_view\nb,2026-01-02,order\nb,2026-01-03,order\n"
+    )
+    (tmp_path / "log.csv").write_text(log, "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    done = run("engagement", "-o", "groups.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if "│ follows content" in line)
+    assert [cell.strip() for cell in row.split("│")[2:5]] == ["1", "50.0%", "100.0%"]
+    with (tmp_path / "groups.csv").open() as handle:
+        assert {r["person_id"]: r["group"] for r in csv.DictReader(handle)} == {
+            "a": "follows content",
+            "b": "transactional only",
+        }

@@ -629,6 +629,81 @@ def net_promoter(
     _print_table(shown, result.title)
 
 
+@app.command()
+def engagement(
+    threshold: Annotated[
+        float, typer.Option(help="Engagement share from which a person follows content.")
+    ] = 0.5,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write each person's share and group as CSV."),
+    ] = None,
+) -> None:
+    """Engagement groups: who follows your content and who only transacts (the 77/23 split).
+
+    Example: jejak engagement --threshold 0.3 -o groups.csv
+    """
+    import pandas as pd
+
+    with _analyse() as ws:
+        result = ws.engagement_groups(threshold=threshold)
+    if output:
+        result.people.to_csv(output, index=False)
+        out.print(f"Wrote {len(result.people):,} people to {output}")
+    table = result.table
+    shown = pd.DataFrame(
+        {
+            "Group": table["group"],
+            "People": table["people"].map(fmt.people),
+            "Share": table["share"].map(fmt.percent),
+            "Bought": table["converted"].map(fmt.percent),
+            "Messages sent": table["sent"].map(fmt.people),
+            "Opened": table["open_rate"].map(fmt.percent),
+            "Clicked": table["click_rate"].map(fmt.percent),
+        }
+    )
+    _print_table(shown, result.title)
+
+
+@app.command()
+def referrals(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the referrers as CSV (or .json)."),
+    ] = None,
+    top: Annotated[int, typer.Option(help="How many promoters to print.")] = 10,
+) -> None:
+    """Referrals: the K-factor, how deep chains go, and the promoters to reward.
+
+    Example: jejak referrals -o promoters.csv
+    """
+    with _analyse() as ws:
+        result = ws.referrals()
+    if output:
+        _write(result, output)
+    meta = result.meta
+    out.print(
+        f"K-factor {fmt.number(meta['k_factor'], 2)}: "
+        f"{fmt.number(meta['invites_per_customer'], 2)} invites per customer x "
+        f"{fmt.number(meta['invite_conversion'], 2)} referred customers per invite "
+        f"({fmt.people(meta['referred_customers'])} referred customers of "
+        f"{fmt.people(meta['customers'])}; chains up to {meta['deepest_chain']} deep)"
+    )
+    import pandas as pd
+
+    table = result.table.head(top)
+    shown = pd.DataFrame(
+        {
+            "Promoter": table["person_id"],
+            "Invites": table["invites"].map(fmt.people),
+            "Referred": table["referred"].map(fmt.people),
+            "Became customers": table["referred_customers"].map(fmt.people),
+            "Their revenue": table["referred_revenue"].map(lambda v: fmt.number(v, 0)),
+        }
+    )
+    _print_table(shown, "Top promoters")
+
+
 @app.command(name="rfm")
 def rfm_segments(
     purchase: Annotated[str, typer.Option(help="The touchpoint that is a purchase.")] = "order",
@@ -648,10 +723,13 @@ def rfm_segments(
     with _analyse() as ws:
         result = ws.rfm(purchase=_step(purchase))
     if segment is not None:
-        known = set(result.table["segment"])
-        if segment not in known:
-            raise JejakError(f"no buyers in segment {segment!r}; there are: {sorted(known)}")
+        from jejak.analyses.rfm import SEGMENTS
+
+        names = [name for name, _, _ in SEGMENTS]
+        if segment not in names:
+            raise JejakError(f"no RFM segment is called {segment!r}; they are: {', '.join(names)}")
         result.table = result.table[result.table["segment"] == segment]
+        out.print(f"{fmt.headcount(len(result.table))} in {segment}")
     if output:
         _write(result, output)
     summary = result.segments()

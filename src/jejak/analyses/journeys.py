@@ -26,11 +26,13 @@ from jejak.analyses.effectiveness import (
     touchpoint_effects,
     touchpoint_ratios,
 )
+from jejak.analyses.engagement import EngagementGroups, engagement_groups
 from jejak.analyses.journey_map import JourneyMap, journey_map
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.nps import NPS, nps
 from jejak.analyses.paths import PathFlows, TopPaths, path_flows, top_paths
 from jejak.analyses.process_map import ProcessMap, process_map
+from jejak.analyses.referrals import Referrals, referrals
 from jejak.analyses.result import Result
 from jejak.analyses.retention import Lifecycle, Retention, lifecycle, retention
 from jejak.analyses.rfm import RFM, rfm
@@ -265,6 +267,32 @@ class JourneyAnalyses:
         """Net Promoter Score with a 95% interval, per period, and how promoters fare on the
         journey (see :mod:`jejak.analyses.nps`)."""
         return nps(self.events(), self.journey, survey=survey, field=field, period=period)
+
+    def engagement_groups(
+        self, *, threshold: float = 0.5, engagement: Any = None, transactional: Any = None
+    ) -> EngagementGroups:
+        """People who follow content vs who only transact, and how each converts and
+        responds to email (see :mod:`jejak.analyses.engagement`)."""
+        return engagement_groups(
+            self.events(),
+            self.journey,
+            threshold=threshold,
+            engagement=engagement,
+            transactional=transactional,
+        )
+
+    def referrals(
+        self,
+        *,
+        invite: Any = "referral_invite",
+        referrer: str = "referrer_id",
+        purchase: Any = "order",
+    ) -> Referrals:
+        """Who brought whom, the K-factor and the promoters to reward (see
+        :mod:`jejak.analyses.referrals`)."""
+        return referrals(
+            self.events(), self.journey, invite=invite, referrer=referrer, purchase=purchase
+        )
 
     def rfm(self, *, purchase: Any = "order", as_of: datetime | str | None = None) -> RFM:
         """Recency, frequency and monetary scores per buyer and their named segments

@@ -780,3 +780,55 @@ def nps_figure(table: pd.DataFrame, title: str) -> go.Figure:
         )
     figure.update_yaxes(title="NPS", range=[-100, 100])
     return _layout(figure, title, height=400)
+
+
+def referral_figure(tree: pd.DataFrame, title: str) -> go.Figure:
+    """People at each depth of the referral tree, customers and not."""
+    depths = sorted(tree["depth"].unique()) if len(tree) else []
+    figure = go.Figure()
+    for customer, name, colour in (
+        (True, "customers", PALETTE[2]),
+        (False, "not (yet)", "#B8BEC6"),
+    ):
+        counts = [
+            int(((tree["depth"] == d) & (tree["customer"] == customer)).sum()) for d in depths
+        ]
+        figure.add_trace(
+            go.Bar(
+                name=name,
+                x=[f"depth {d}" for d in depths],
+                y=counts,
+                marker=dict(color=colour),
+                hovertemplate=f"%{{x}}: %{{y:,}} {name}<extra></extra>",
+            )
+        )
+    figure.update_yaxes(title="people")
+    figure = _layout(figure, title, height=380)
+    return figure.update_layout(barmode="stack", showlegend=True)
+
+
+def engagement_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """The split of people into engagement groups, with how each converts and opens email."""
+    figure = go.Figure(
+        go.Bar(
+            x=table["group"],
+            y=[float(s) for s in table["share"]],
+            marker=dict(color=[PALETTE[0], PALETTE[1]][: len(table)]),
+            text=[
+                f"{fmt.percent(s, 0)} · {fmt.people(n)} people<br>"
+                f"{fmt.percent(c)} bought · {fmt.percent(o)} opened"
+                for s, n, c, o in zip(
+                    table["share"],
+                    table["people"],
+                    table["converted"],
+                    table["open_rate"],
+                    strict=True,
+                )
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}<br>%{text}<extra></extra>",
+        )
+    )
+    figure.update_yaxes(title="share of people", tickformat=".0%", range=[0, 1.15])
+    return _layout(figure, title, height=400)

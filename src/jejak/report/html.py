@@ -418,6 +418,100 @@ def touchpoint_sections(ratios: Any, effects: Any) -> list[Section]:
     ]
 
 
+def customer_sections(source: Any) -> list[Section]:
+    """The report sections on customers: engagement groups, RFM, retention, NPS, referrals."""
+    from jejak.report.tables import retention_table
+
+    sections: list[Section] = []
+    groups = source.engagement_groups()
+    share = groups.table.set_index("group")["share"].get("follows content")
+    sections.append(
+        Section(
+            heading=groups.title,
+            intro=(
+                f"{fmt.percent(share, 0)} of people follow the content (most of their "
+                "touchpoints are content, video or community rather than product views and "
+                "orders); in the research the seeds cite it was 23%. How each group buys "
+                "and answers email says how to talk to it."
+            ),
+            figures=[groups.figure()],
+            table=groups.table,
+            columns=[
+                fmt.Column("group", "Group"),
+                fmt.Column("people", "People", fmt.people),
+                fmt.Column("share", "Share", fmt.percent),
+                fmt.Column("converted", "Bought", fmt.percent),
+                fmt.Column("open_rate", "Opened per email", fmt.percent),
+                fmt.Column("click_rate", "Clicked per email", fmt.percent),
+            ],
+        )
+    )
+    scores = source.rfm()
+    sections.append(
+        Section(
+            heading=scores.title,
+            intro=(
+                "Buyers scored 1-5 on how recently and how often they bought and how much "
+                "they spent, named by recency and frequency: reward the Champions, win back "
+                "who is At risk before they are Lost."
+            ),
+            figures=[scores.figure()],
+        )
+    )
+    kept = source.retention(period="month", active="order")
+    sections.append(
+        Section(
+            heading="Who kept buying",
+            intro=(
+                "Buyers by the month of their first order, and the share who ordered again "
+                "in each later month."
+            ),
+            figures=[kept.figure()],
+            table=retention_table(kept.table, "month"),
+        )
+    )
+    promoters = source.nps()
+    overall = promoters.table.iloc[0]
+    if overall["answers"]:
+        sections.append(
+            Section(
+                heading=promoters.title,
+                intro=(
+                    f"NPS {overall['nps']:+.0f} from {fmt.people(overall['answers'])} "
+                    f"people's latest answers (95% interval {overall['ci_low']:+.0f} to "
+                    f"{overall['ci_high']:+.0f}), month by month."
+                ),
+                figures=[promoters.figure()],
+            )
+        )
+    referred = source.referrals()
+    meta = referred.meta
+    if meta["invites"] or meta["referred"]:
+        sections.append(
+            Section(
+                heading=referred.title,
+                intro=(
+                    f"K-factor {fmt.number(meta['k_factor'], 2)}: "
+                    f"{fmt.number(meta['invites_per_customer'], 2)} invites per customer, "
+                    f"{fmt.number(meta['invite_conversion'], 2)} referred customers per "
+                    "invite (a shared link can bring several). The table lists the "
+                    "promoters who brought the most customers."
+                ),
+                figures=[referred.figure()],
+                table=referred.table.head(10),
+                columns=[
+                    fmt.Column("person_id", "Promoter"),
+                    fmt.Column("invites", "Invites", fmt.people),
+                    fmt.Column("referred", "Referred", fmt.people),
+                    fmt.Column("referred_customers", "Became customers", fmt.people),
+                    fmt.Column("referred_revenue", "Their revenue", fmt.number),
+                    fmt.Column("depth", "Depth", fmt.people),
+                ],
+            )
+        )
+    return sections
+
+
 def journey_report_sections(
     source: Any,
     *,
@@ -448,4 +542,5 @@ def journey_report_sections(
             source.touchpoint_ratios(goal), source.touchpoint_effects(by="channel")
         )
         + process_map_sections(source.process_map(min_count=min_count))
+        + customer_sections(source)
     )
