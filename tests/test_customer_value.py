@@ -104,6 +104,11 @@ def test_p_alive_and_value_by_hand():
     odds = 0.793 / (2.426 + 1) * ((4.414 + 38) / (4.414 + 5)) ** (0.243 + 2)
     assert alive[1] == pytest.approx(1 / (1 + odds))
     assert alive[1] < alive[2] < 1
+    # Fader, Hardie & Lee (2005): a customer with x = 2, t_x = 30.43, T = 38.86 is
+    # expected to make 1.226 purchases in the next 39 weeks
+    assert model.expected_purchases(39, np.array([2]), np.array([30.43]), np.array([38.86]))[
+        0
+    ] == pytest.approx(1.226, abs=0.001)
     spend = GammaGamma(p=6.25, q=3.74, gamma=15.44, log_likelihood=0.0)
     # shrunk toward the population's mean p * gamma / (q - 1)
     assert spend.expected_value(np.array([0]), np.array([0.0]))[0] == pytest.approx(
@@ -141,3 +146,16 @@ def test_summary_on_both_engines(open_workspace, write_file, on_engine):
     assert table.loc["a", "mean_value"] == 40.0
     assert (table.loc["b", "x"], table.loc["b", "T"]) == (0, 2.0)
     assert np.isnan(table.loc["b", "mean_value"]) and "c" not in table.index
+
+
+def test_models_refuse_what_they_cannot_learn():
+    with pytest.raises(jejak.JejakError, match="nobody bought twice"):
+        BetaGeo.fit(np.array([0, 0, 0]), np.array([0, 0, 0]), np.array([5, 6, 7]))
+    # no finite mean spend when q <= 1: no number rather than a negative one
+    wide = GammaGamma(p=2.0, q=0.8, gamma=5.0, log_likelihood=0.0)
+    assert np.isnan(wide.expected_value(np.array([0]), np.array([0.0]))[0])
+    # a repeat buyer whose purchases carried no revenue gets the population's value
+    spend = GammaGamma(p=6.25, q=3.74, gamma=15.44, log_likelihood=0.0)
+    assert spend.expected_value(np.array([2]), np.array([0.0]))[0] == pytest.approx(
+        6.25 * 15.44 / 2.74
+    )

@@ -70,3 +70,32 @@ def test_promoters_to_reward(referred):
         1,
     )
     assert len(referred.figure().data) == 2
+
+
+def test_one_link_can_bring_several_and_only_customers_referrals_count(
+    open_workspace, write_file, on_engine
+):
+    ws = open_workspace()
+    ws.load(
+        write_file(
+            "shared.csv",
+            """
+            customer_id,ts,event,revenue,properties
+            a,2026-01-01 10:00:00,order,10,
+            a,2026-01-02 10:00:00,referral_invite,,
+            b,2026-01-03 10:00:00,page_view,,"{""referrer_id"": ""a""}"
+            b,2026-01-04 10:00:00,order,10,
+            c,2026-01-03 11:00:00,page_view,,"{""referrer_id"": ""a""}"
+            c,2026-01-04 11:00:00,order,10,
+            y,2026-01-05 10:00:00,page_view,,"{""referrer_id"": ""z""}"
+            y,2026-01-06 10:00:00,order,10,
+            """,
+        )
+    )
+    meta = on_engine(ws).referrals().meta
+    # customers a, b, c, y; a's one invite brought b and c; z never bought, so y's
+    # referral is not a customer's doing
+    assert (meta["customers"], meta["referred_customers"]) == (4, 3)
+    assert meta["customers_referred_by_customers"] == 2
+    assert meta["invite_conversion"] == 2.0  # one shared link, two customers
+    assert meta["k_factor"] == 0.5 == meta["invites_per_customer"] * meta["invite_conversion"]

@@ -105,3 +105,16 @@ def test_lifecycle_per_month(shop):
 def test_a_period_must_be_week_or_month(shop):
     with pytest.raises(jejak.JejakError, match="a period is 'week' or 'month'"):
         shop.retention(period="day")
+
+
+def test_no_touchpoints_is_said_plainly(open_workspace):
+    ws = open_workspace()
+    with pytest.raises(jejak.JejakError, match="no touchpoints yet"):
+        ws.retention()
+    with pytest.raises(jejak.JejakError, match="no touchpoints yet"):
+        ws.lifecycle()
+
+
+def test_a_rule_without_a_label(shop):
+    by_rule = shop.retention(period="month", active={"rule": {"event": "order"}})
+    assert cells(by_rule.table) == cells(shop.retention(period="month", active="order").table)

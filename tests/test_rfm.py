@@ -65,3 +65,29 @@ def test_every_score_pair_has_exactly_one_first_segment():
     assert segment_of(5, 5) == "Champions" and segment_of(1, 1) == "Lost"
     with pytest.raises(ValueError, match="scores must be 1-5"):
         segment_of(0, 3)
+
+
+def test_equal_values_share_a_score_and_few_buyers_score_low(open_workspace, write_file):
+    from datetime import datetime
+
+    from jejak.analyses.rfm import rfm
+
+    ws = open_workspace()
+    ws.load(
+        write_file(
+            "few.csv",
+            """
+            customer_id,ts,event,revenue
+            p,2026-03-01 12:00:00,order,10
+            q,2026-03-10 12:00:00,order,10
+            r,2026-03-20 12:00:00,order,10
+            """,
+        )
+    )
+    # a naive moment is UTC
+    table = rfm(ws.events(), ws.journey, as_of=datetime(2026, 3, 31)).table.set_index("person_id")
+    # everyone bought once for 10: all share the lowest F and M
+    assert set(table["f"]) == {1} and set(table["m"]) == {1}
+    # recency by rank: 0, 1 and 2 of 3 buyers below -> 1 + floor(5 x k / 3)
+    assert table["r"].to_dict() == {"p": 1, "q": 2, "r": 4}
+    assert table.loc["r", "segment"] == "Promising" and table.loc["p", "segment"] == "Lost"

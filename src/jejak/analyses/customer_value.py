@@ -169,7 +169,7 @@ def value_by(
     )
     table["revenue_per_buyer"] = table["expected_revenue"] / table["buyers"]
     if order is not None:
-        table = table.reindex([g for g in order if g in table.index])
+        table = table.reindex([g for g in [*order, "(none)"] if g in table.index])
     else:
         table = table.sort_values("expected_revenue", ascending=False)
     meta = {**value.meta, "by": by}

@@ -11,8 +11,9 @@ Definitions:
   people with neither are left out. Share >= ``threshold`` (default 0.5): *follows
   content*; below: *transactional only*.
 - Per group: people and their share of everyone grouped; converted, the share with a
-  touchpoint matching ``purchase``; and the response to contact: opened and clicked per
-  message sent (``sent``, ``opened``, ``clicked``; email by default).
+  touchpoint matching ``purchase``; and the response to contact: opens and clicks per
+  message sent (``sent``, ``opened``, ``clicked``; email by default; a message opened
+  twice counts twice, so a rate can pass 1).
 """
 
 from __future__ import annotations
@@ -101,7 +102,10 @@ def engagement_groups(
         opened=("o", "sum"),
         clicked=("c", "sum"),
     )
-    grouped = grouped.reindex([FOLLOWS, TRANSACTS]).fillna(0)
+    grouped = grouped.reindex([FOLLOWS, TRANSACTS])
+    grouped[["people", "sent", "opened", "clicked"]] = grouped[
+        ["people", "sent", "opened", "clicked"]
+    ].fillna(0)
     grouped["people"] = grouped["people"].astype("int64")
     total = int(grouped["people"].sum())
     grouped["share"] = grouped["people"] / total if total else float("nan")

@@ -9,7 +9,8 @@ Definitions:
   from -100 to 100. Its 95% interval is the normal approximation for a difference of two
   shares of one multinomial sample: sd = sqrt((p + d - (p - d)^2) / n).
 - Journey link: of each kind of answerer, the share who reached the journey's Advocate and
-  Promote stages (when the journey has them).
+  Promote stages (when the journey has them) through touchpoints other than the survey
+  answers, since the value journey counts a 9 or 10 itself as Advocate.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ def nps(
     """
     matcher = FunnelStep.model_validate(survey).as_stage(journey)
     marked = with_properties(events, [matcher])
-    answers = marked.filter(stage_matches(marked, matcher))
+    is_answer = stage_matches(marked, matcher).fill_null(False)
+    others = marked.filter(~is_answer).select(*events.columns)
+    answers = marked.filter(is_answer)
     raw = json_field(answers.properties, field)
     answers = answers.mutate(score=raw.try_cast("float64"))
     answers = answers.filter(
@@ -106,7 +109,7 @@ def nps(
         "survey": FunnelStep.model_validate(survey).label,
         "field": field,
         "period": period,
-        "journey": _stage_link(events, journey, last),
+        "journey": _stage_link(others, journey, last),
     }
     return NPS(title="Net Promoter Score", table=table, meta=meta)
 
@@ -128,19 +131,20 @@ def _row(period: str, counts: pd.DataFrame) -> dict[str, Any]:
 
 
 def _stage_link(events: ibis.Table, journey: Journey, answerers: ibis.Table) -> list[dict]:
-    """Per kind of answerer, the share who reached Advocate and Promote."""
+    """Per kind of answerer, the share who reached Advocate and Promote (people with no
+    other touchpoint reached neither)."""
     names = [s for s in ("Advocate", "Promote") if s in journey.stage_names]
     if not names:
         return []
     wide = stage_analyses.stage_entries(events, journey)
-    reached = {
-        name: wide[stage_analyses.entered_column(journey.index_of(name))].notnull().ifelse(1, 0)
-        for name in names
-    }
-    joined = answerers.join(wide.mutate(**{f"_{k}": v for k, v in reached.items()}), "person_id")
-    table = (
-        joined.group_by("kind")
-        .aggregate(people=joined.count(), **{name: joined[f"_{name}"].mean() for name in names})
-        .to_pandas()
+    flags = wide.select(
+        wp=wide.person_id,
+        **{
+            f"_{name}": wide[stage_analyses.entered_column(journey.index_of(name))].notnull()
+            for name in names
+        },
     )
+    joined = answerers.left_join(flags, answerers.person_id == flags.wp)
+    reached = {name: joined[f"_{name}"].fill_null(False).ifelse(1.0, 0.0).mean() for name in names}
+    table = joined.group_by("kind").aggregate(people=joined.count(), **reached).to_pandas()
     return table.to_dict(orient="records")

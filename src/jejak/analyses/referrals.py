@@ -7,11 +7,13 @@ Definitions:
   referral tree. A person's *depth* is the number of links above them (0: nobody
   referred them).
 - A *customer* has at least one purchase (``purchase``, default ``order``).
-- K-factor = invites per customer x invite conversion, where invites per customer is the
-  invites customers sent over the number of customers, and invite conversion the
-  referred people who became customers over those invites; it equals the referred
-  customers per customer.
-- Revenue compares referred customers with the others (mean purchase revenue each).
+- K-factor = invites per customer x invite conversion, counting only what customers did:
+  invites per customer is the invites customers sent over the number of customers, and
+  invite conversion the customers they referred over those invites (above 1 when one
+  shared link brought several). Without any invite it is the customers referred by
+  customers per customer. A referred person counts as a customer whenever they bought,
+  before the referral link or after.
+- Revenue compares referred customers with the others (mean total revenue per customer).
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ def referrals(
     customers = set(revenue.index)
     invites_from_customers = int(invites_by[invites_by.index.isin(customers)].sum())
     referred_customers = int(referred["customer"].sum())
+    by_customers = int((referred["customer"] & referred["referred_by"].isin(customers)).sum())
     others = revenue[~revenue.index.isin(referred["person_id"])]
     meta = {
         "customers": len(customers),
@@ -118,8 +121,9 @@ def referrals(
         "referred": len(referred),
         "referred_customers": referred_customers,
         "invites_per_customer": _ratio(invites_from_customers, len(customers)),
-        "invite_conversion": _ratio(referred_customers, invites_from_customers),
-        "k_factor": _ratio(referred_customers, len(customers)),
+        "customers_referred_by_customers": by_customers,
+        "invite_conversion": _ratio(by_customers, invites_from_customers),
+        "k_factor": _ratio(by_customers, len(customers)),
         "revenue_per_referred_customer": _mean(referred.loc[referred["customer"], "revenue"]),
         "revenue_per_other_customer": _mean(others),
         "deepest_chain": int(tree["depth"].max()) if len(tree) else 0,

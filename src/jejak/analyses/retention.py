@@ -6,7 +6,8 @@ Definitions (periods are calendar weeks, Monday first, or calendar months, in UT
 - *Cohort*: the period of a person's first touchpoint matching ``cohort`` (by default
   the same as ``active``: first seen, or first purchase). Period 0 is the cohort's own.
 - *Retention* of a cohort at period k: the share of its people active k periods later.
-  A cohort's later periods past the end of the data are left empty, not counted as 0.
+  A cohort's later periods past the end of the data are left empty, not counted as 0;
+  the last period is usually still running, so its share reads low.
 - *Lifecycle* of a period (PostHog's definitions): *new* people are active for the first
   time; *returning* were active in the period before too; *resurrecting* were active
   before, but not in the period before; *dormant* were active in the period before but
@@ -101,7 +102,7 @@ def retention(
     joined = joined.mutate(k=joined.period - joined.cohort)
     cells = joined.group_by(["cohort", "k"]).aggregate(active=joined.person_id.nunique())
     sizes = firsts.group_by("cohort").aggregate(cohort_size=firsts.count()).to_pandas()
-    end = int(period_number(events.ts.max(), period).to_pandas())
+    end = _last_period(events, period)
     # every cohort gets every offset up to the end of the data, zeros where nobody came
     grid = pd.DataFrame(
         [(c, k) for c in sizes["cohort"] for k in range(int(end - c) + 1)],
@@ -148,7 +149,7 @@ def lifecycle(
     for column in ("new", "returning", "resurrecting"):
         if column not in table:
             table[column] = 0
-    end = int(period_number(events.ts.max(), period).to_pandas())
+    end = _last_period(events, period)
     first = int(table.index.min()) if len(table) else end
     table = table.reindex(range(first, end + 1), fill_value=0)
     lost = dormant.to_pandas().set_index("period")["dormant"]
@@ -159,6 +160,13 @@ def lifecycle(
     table["period"] = period_start(table["period"], period)
     meta = {"period": period, "active": _label(active)}
     return Lifecycle(title=f"{period.capitalize()}ly lifecycle", table=table, meta=meta)
+
+
+def _last_period(events: ibis.Table, period: Period) -> int:
+    last = period_number(events.ts.max(), period).to_pandas()
+    if last is None or pd.isna(last):
+        raise JejakError("no touchpoints yet: load some before asking for retention")
+    return int(last)
 
 
 def _label(step: Any) -> str:

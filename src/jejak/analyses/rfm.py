@@ -4,8 +4,10 @@ Definitions:
 - Over purchases (touchpoints matching ``purchase``, default ``order``) up to ``as_of``:
   recency is the days from the last purchase to ``as_of``, frequency the number of
   purchases, monetary their total revenue.
-- Scores are quintiles over the buyers (5 = most recent, most frequent, most spent), by
-  rank, so ties split at a quintile's edge by person id.
+- Scores split the buyers into fifths by rank (5 = most recent, most frequent, most
+  spent): 1 + floor(5 x buyers strictly below / buyers), so equal values share a score
+  (when most bought once, they all score F 1). Scores are relative to the buyers at hand:
+  with a handful of buyers they say little.
 - Segments come from the recency and frequency scores (ours, after the grid most RFM
   guides use), checked in this order:
 
@@ -96,7 +98,9 @@ def rfm(events: ibis.Table, journey: Journey, *, purchase: Any = "order", as_of:
     step = FunnelStep.model_validate(purchase)
     matcher = step.as_stage(journey)
     marked = with_properties(events, [matcher])
-    end_us = int(pd.Timestamp(as_of).tz_convert("UTC").value // 1000)
+    when = pd.Timestamp(as_of)
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    end_us = int(when.value // 1000)
     bought = marked.filter(stage_matches(marked, matcher) & (unix_micros(marked.ts) <= end_us))
     per_buyer = bought.group_by("person_id").aggregate(
         last_us=unix_micros(bought.ts).max(),
@@ -105,11 +109,14 @@ def rfm(events: ibis.Table, journey: Journey, *, purchase: Any = "order", as_of:
     )
     per_buyer = per_buyer.mutate(recency_days=(end_us - per_buyer.last_us) / DAY_US)
 
-    def score(*order: Any) -> ibis.Value:
-        return ibis.ntile(5).over(order_by=[*order, per_buyer.person_id]) + 1
+    buyers = per_buyer.count().over(ibis.window())
+
+    def score(order: Any) -> ibis.Value:
+        below = ibis.rank().over(order_by=order)  # 0-based: buyers strictly below
+        return (below * 5 / buyers).floor().cast("int64") + 1
 
     scored = per_buyer.mutate(
-        r=score(ibis.desc(per_buyer.recency_days)),
+        r=score(ibis.desc(per_buyer.recency_days)),  # the oldest purchase ranks lowest
         f=score(per_buyer.frequency),
         m=score(per_buyer.monetary),
     )

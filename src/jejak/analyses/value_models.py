@@ -59,6 +59,10 @@ class BetaGeo:
         frame = pd.DataFrame({"x": x, "t_x": t_x, "T": T}).astype(float)
         if len(frame) < 2 or (frame["x"] < 0).any() or (frame["t_x"] > frame["T"]).any():
             raise JejakError("a BG/NBD fit needs customers with 0 <= t_x <= T, at least two")
+        if not (frame["x"] > 0).any():
+            raise JejakError(
+                "nobody bought twice: a BG/NBD fit needs some repeat purchases to learn from"
+            )
         rows, weight = _unique(frame, ["x", "t_x", "T"])
         xs, txs, ts = (rows[c].to_numpy() for c in ("x", "t_x", "T"))
 
@@ -144,9 +148,13 @@ class GammaGamma:
     def expected_value(self, x: np.ndarray, mean_value: np.ndarray) -> np.ndarray:
         """Each customer's expected purchase value, their own mean shrunk toward everyone's."""
         x, m = np.asarray(x, float), np.asarray(mean_value, float)
-        own = (self.p * (self.gamma + x * m)) / (self.p * x + self.q - 1)
-        population = self.p * self.gamma / (self.q - 1)
-        return np.where(x > 0, own, population)
+        # the model has a finite mean only for q > 1; customers whose mean could not enter
+        # the fit (no positive value) get the population's
+        population = self.p * self.gamma / (self.q - 1) if self.q > 1 else np.nan
+        with np.errstate(divide="ignore", invalid="ignore"):
+            own = (self.p * (self.gamma + x * m)) / (self.p * x + self.q - 1)
+        own = np.where(self.p * x + self.q - 1 > 0, own, np.nan)
+        return np.where((x > 0) & (m > 0), own, population)
 
 
 def _gamma_gamma_ll(p, q, g, x, m):

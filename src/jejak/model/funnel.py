@@ -49,7 +49,8 @@ class FunnelStep(BaseModel):
         """The step as a stage-like matcher (the journey's stage, or its own rule)."""
         if self.stage is not None:
             return journey.stages[journey.index_of(self.stage)]
-        return Stage(name=self.label, rules=[self.rule])
+        name = self.label or _describe(self.rule.model_dump(exclude_none=True))
+        return Stage(name=name, rules=[self.rule])
 
 
 def _describe(rule: dict) -> str:
