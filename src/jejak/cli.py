@@ -18,6 +18,17 @@ from jejak.errors import JejakError
 from jejak.model.config import PRESETS, Settings, load_settings, settings_template
 from jejak.report import formatting as fmt
 
+# Parameters several commands share, spelled once
+Goal = Annotated[
+    str | None,
+    typer.Argument(help="What converts: a touchpoint, or stage:NAME (default: Convert)."),
+]
+TableFile = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
 app = typer.Typer(
     help="jejak: customer-journey analytics. Load touchpoints, see where people are on the"
     " journey, and who to move next.",
@@ -222,10 +233,8 @@ def stages(
     days: Annotated[
         float, typer.Option(help="With --stuck: in the stage over this many days.")
     ] = 30,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    output: TableFile = None,
+    as_json: AsJson = False,
     by: Annotated[
         str | None,
         typer.Option(help="One funnel per value of the first touchpoint's field, e.g. channel."),
@@ -274,10 +283,8 @@ def funnel(
     dropped_at: Annotated[
         int | None, typer.Option(help="List who reached this step (1-based) and not the next.")
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    output: TableFile = None,
+    as_json: AsJson = False,
 ) -> None:
     """A funnel over touchpoints or stages, or (with --dropped-at) who dropped off where.
 
@@ -340,9 +347,7 @@ def paths(
     keep_repeats: Annotated[
         bool, typer.Option(help="Keep a touchpoint repeated right after itself.")
     ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
-    ] = None,
+    output: TableFile = None,
 ) -> None:
     """Where people go after a touchpoint, come from before one, or which paths reach a goal.
 
@@ -404,10 +409,7 @@ def journey(
 
 @app.command()
 def attribution(
-    goal: Annotated[
-        str | None,
-        typer.Argument(help="What converts: a touchpoint, or stage:NAME (default: Convert)."),
-    ] = None,
+    goal: Goal = None,
     by: Annotated[str, typer.Option(help="Credit channels, campaigns, sources, events...")] = (
         "channel"
     ),
@@ -426,7 +428,7 @@ def attribution(
         Path | None,
         typer.Option("--output", "-o", help="Write the table as CSV, .json or .html."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Which channels (or campaigns, touchpoints) get the credit for conversions, per model.
 
@@ -462,10 +464,7 @@ def attribution(
 
 @app.command()
 def touchpoints(
-    goal: Annotated[
-        str | None,
-        typer.Argument(help="What converts: a touchpoint, or stage:NAME (default: Convert)."),
-    ] = None,
+    goal: Goal = None,
     by: Annotated[str, typer.Option(help="event (the touchpoint), channel, campaign...")] = (
         "event"
     ),
@@ -475,10 +474,8 @@ def touchpoints(
     min_people: Annotated[
         int, typer.Option(help="Effects: fewest people on each side for a verdict.")
     ] = 30,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    output: TableFile = None,
+    as_json: AsJson = False,
 ) -> None:
     """Which touchpoints come before conversions, and which help people move on.
 
@@ -515,10 +512,8 @@ def value(
         float | None,
         typer.Option(help="List buyers whose chance of still being a customer is below this."),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    output: TableFile = None,
+    as_json: AsJson = False,
 ) -> None:
     """Customer value: who is likely still a customer, and what they are expected to spend.
 
@@ -561,10 +556,8 @@ def retention(
     lifecycle: Annotated[
         bool, typer.Option(help="New, returning, resurrecting and dormant people per period.")
     ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    output: TableFile = None,
+    as_json: AsJson = False,
 ) -> None:
     """Cohort retention: of the people who joined in a period, how many came back later.
 
@@ -593,9 +586,7 @@ def net_promoter(
     period: Annotated[str, typer.Option(help="week or month.")] = "month",
     survey: Annotated[str, typer.Option(help="The survey-answer touchpoint.")] = "nps_response",
     field: Annotated[str, typer.Option(help="The property holding the 0-10 score.")] = "score",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the table as CSV (or .json).")
-    ] = None,
+    output: TableFile = None,
 ) -> None:
     """Net Promoter Score with a 95% interval, per period, and where promoters are.
 
@@ -753,7 +744,7 @@ def process_map(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write all transitions as CSV (or .json).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """The process map: which touchpoint people do next, how often, how fast.
 

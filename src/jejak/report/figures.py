@@ -7,6 +7,7 @@ result class, so any face, or a test, can draw them from a hand-made table.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -77,6 +78,24 @@ def _layout(figure: go.Figure, title: str, height: int) -> go.Figure:
         hoverlabel=dict(align="left", font=dict(family=_FONT["family"])),
     )
     return figure
+
+
+def _labelled_bars(
+    labels: Sequence[Any], values: Sequence[float], texts: Sequence[str], colour: str
+) -> go.Figure:
+    """Horizontal bars, first row on top, each labelled at its end with ``texts``."""
+    return go.Figure(
+        go.Bar(
+            y=[plain_label(str(label)) for label in labels],
+            x=list(values),
+            orientation="h",
+            marker=dict(color=colour),
+            text=list(texts),
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>%{text}<extra></extra>",
+        )
+    )
 
 
 def stage_funnel_figure(table: pd.DataFrame, title: str) -> go.Figure:
@@ -470,22 +489,14 @@ def journey_map_figure(
 def top_paths_figure(table: pd.DataFrame, title: str) -> go.Figure:
     """The top paths as bars of people who reached the goal, labelled with conversion."""
     rows = table.iloc[::-1]  # the first path at the top
-    figure = go.Figure(
-        go.Bar(
-            y=[plain_label(str(p)) for p in rows["path"]],
-            x=[int(v) for v in rows["converters"]],
-            orientation="h",
-            marker=dict(color=PALETTE[0]),
-            text=[
-                f"{fmt.people(c)} of {fmt.people(n)} · {fmt.percent(r)}"
-                for c, n, r in zip(
-                    rows["converters"], rows["people"], rows["conversion"], strict=True
-                )
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}<br>%{text}<extra></extra>",
-        )
+    figure = _labelled_bars(
+        rows["path"],
+        [int(v) for v in rows["converters"]],
+        [
+            f"{fmt.people(c)} of {fmt.people(n)} · {fmt.percent(r)}"
+            for c, n, r in zip(rows["converters"], rows["people"], rows["conversion"], strict=True)
+        ],
+        PALETTE[0],
     )
     figure.update_xaxes(title="people who reached the goal")
     return _layout(figure, title, height=max(300, 110 + 34 * len(rows)))
@@ -541,20 +552,14 @@ def touchpoint_ratio_figure(table: pd.DataFrame, by: str, title: str) -> go.Figu
     # have nothing to show here; the table lists them
     before = table[table["converting_journeys"] > 0]
     rows = before.sort_values("share_of_conversions", ascending=True, kind="stable").tail(20)
-    figure = go.Figure(
-        go.Bar(
-            y=[plain_label(str(v)) for v in rows[by]],
-            x=[0.0 if fmt.is_missing(v) else float(v) for v in rows["share_of_conversions"]],
-            orientation="h",
-            marker=dict(color=PALETTE[0]),
-            text=[
-                f"{fmt.percent(s)} · {fmt.number(p, 1)} per conversion"
-                for s, p in zip(rows["share_of_conversions"], rows["per_conversion"], strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}<br>%{text}<extra></extra>",
-        )
+    figure = _labelled_bars(
+        rows[by],
+        [0.0 if fmt.is_missing(v) else float(v) for v in rows["share_of_conversions"]],
+        [
+            f"{fmt.percent(s)} · {fmt.number(p, 1)} per conversion"
+            for s, p in zip(rows["share_of_conversions"], rows["per_conversion"], strict=True)
+        ],
+        PALETTE[0],
     )
     widest = float(rows["share_of_conversions"].max()) if len(rows) else 1.0
     figure.update_xaxes(
@@ -655,20 +660,14 @@ def customer_value_figure(table: pd.DataFrame, title: str) -> go.Figure:
 def value_by_figure(table: pd.DataFrame, by: str, title: str) -> go.Figure:
     """Expected revenue per group, labelled with buyers and revenue per buyer."""
     rows = table.iloc[::-1]
-    figure = go.Figure(
-        go.Bar(
-            y=[plain_label(str(v)) for v in rows[by]],
-            x=[float(v) for v in rows["expected_revenue"]],
-            orientation="h",
-            marker=dict(color=PALETTE[2]),
-            text=[
-                f"{fmt.people(n)} buyers · {fmt.number(v, 0)} each"
-                for n, v in zip(rows["buyers"], rows["revenue_per_buyer"], strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}<br>%{text}<extra></extra>",
-        )
+    figure = _labelled_bars(
+        rows[by],
+        [float(v) for v in rows["expected_revenue"]],
+        [
+            f"{fmt.people(n)} buyers · {fmt.number(v, 0)} each"
+            for n, v in zip(rows["buyers"], rows["revenue_per_buyer"], strict=True)
+        ],
+        PALETTE[2],
     )
     figure.update_xaxes(title="expected revenue over the horizon")
     return _layout(figure, title, height=max(300, 110 + 34 * len(rows)))
@@ -732,20 +731,14 @@ def lifecycle_figure(table: pd.DataFrame, title: str) -> go.Figure:
 def rfm_figure(segments: pd.DataFrame, title: str) -> go.Figure:
     """Buyers per RFM segment, best first, labelled with their share."""
     rows = segments.iloc[::-1]
-    figure = go.Figure(
-        go.Bar(
-            y=[plain_label(str(s)) for s in rows["segment"]],
-            x=[int(b) for b in rows["buyers"]],
-            orientation="h",
-            marker=dict(color=PALETTE[4]),
-            text=[
-                f"{fmt.people(b)} · {fmt.percent(s)}"
-                for b, s in zip(rows["buyers"], rows["share"], strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}<br>%{text}<extra></extra>",
-        )
+    figure = _labelled_bars(
+        rows["segment"],
+        [int(b) for b in rows["buyers"]],
+        [
+            f"{fmt.people(b)} · {fmt.percent(s)}"
+            for b, s in zip(rows["buyers"], rows["share"], strict=True)
+        ],
+        PALETTE[4],
     )
     figure.update_xaxes(title="buyers")
     return _layout(figure, title, height=max(300, 110 + 34 * len(rows)))
