@@ -118,3 +118,14 @@ def test_no_touchpoints_is_said_plainly(open_workspace):
 def test_a_rule_without_a_label(shop):
     by_rule = shop.retention(period="month", active={"rule": {"event": "order"}})
     assert cells(by_rule.table) == cells(shop.retention(period="month", active="order").table)
+
+
+def test_what_the_shop_sends_is_not_activity(open_workspace, write_file, on_engine):
+    log = LOG + "b,2026-02-15 10:00:00,email_sent\n"
+    ws = open_workspace()
+    ws.load(write_file("sent.csv", log))
+    # b received an email in February: b did nothing, so January's February share stays 50%
+    assert cells(on_engine(ws).retention().table)[("2026-01", 1)] == (1, 0.5)
+    counting = open_workspace(jejak.Settings(sent_events=[]), name="counting.duckdb")
+    counting.load(write_file("sent2.csv", log))
+    assert cells(on_engine(counting).retention().table)[("2026-01", 1)] == (2, 1.0)

@@ -255,11 +255,24 @@ class JourneyAnalyses:
     ) -> Retention:
         """Cohort retention by week or month; ``active``/``cohort`` are touchpoints, rules or
         stages (default: any touchpoint, first seen; see :mod:`jejak.analyses.retention`)."""
-        return retention(self.events(), self.journey, period=period, active=active, cohort=cohort)
+        return retention(
+            self.events(),
+            self.journey,
+            period=period,
+            active=active,
+            cohort=cohort,
+            sent=self.settings.sent_events,
+        )
 
     def lifecycle(self, *, period: str = "month", active: Any = None) -> Lifecycle:
         """New, returning, resurrecting and dormant people per week or month."""
-        return lifecycle(self.events(), self.journey, period=period, active=active)
+        return lifecycle(
+            self.events(),
+            self.journey,
+            period=period,
+            active=active,
+            sent=self.settings.sent_events,
+        )
 
     def nps(
         self, *, survey: Any = "nps_response", field: str = "score", period: str = "month"

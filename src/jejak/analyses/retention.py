@@ -2,7 +2,8 @@
 
 Definitions (periods are calendar weeks, Monday first, or calendar months, in UTC):
 - A person is *active* in a period when they have a touchpoint matching ``active`` in it
-  (any touchpoint by default; ``"order"`` asks who kept buying).
+  (by default any touchpoint but those the shop sends, ``sent_events`` in the settings;
+  ``"order"`` asks who kept buying).
 - *Cohort*: the period of a person's first touchpoint matching ``cohort`` (by default
   the same as ``active``: first seen, or first purchase). Period 0 is the cohort's own.
 - *Retention* of a cohort at period k: the share of its people active k periods later.
@@ -16,6 +17,7 @@ Definitions (periods are calendar weeks, Monday first, or calendar months, in UT
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -72,12 +74,21 @@ def period_start(number: pd.Series, period: Period) -> pd.Series:
     return pd.Timestamp("1970-01-05", tz="UTC") + pd.to_timedelta(number * 7, unit="D")
 
 
-def _activity(events: ibis.Table, journey: Journey, active: Any, period: Period) -> ibis.Table:
-    """Distinct (person_id, period) of activity."""
+def _activity(
+    events: ibis.Table,
+    journey: Journey,
+    active: Any,
+    period: Period,
+    sent: Sequence[str] = (),
+) -> ibis.Table:
+    """Distinct (person_id, period) of activity (without a rule: any touchpoint but the
+    ``sent`` ones, which the shop did)."""
     matcher = FunnelStep.model_validate(active).as_stage(journey) if active is not None else None
     if matcher is not None:
         marked = with_properties(events, [matcher])
         events = marked.filter(stage_matches(marked, matcher))
+    elif sent:
+        events = events.filter(~events.event.isin(list(sent)))
     return events.select("person_id", period=period_number(events.ts, period)).distinct()
 
 
@@ -88,14 +99,15 @@ def retention(
     period: Period = "month",
     active: Any = None,
     cohort: Any = None,
+    sent: Sequence[str] = (),
 ) -> Retention:
     """Cohort retention (see the module's definitions).
 
     ``table`` columns: cohort (the period's first day), cohort_size, period (offset, 0 =
     the cohort's own), active (people), retention (0-1).
     """
-    activity = _activity(events, journey, active, period)
-    starts = _activity(events, journey, cohort if cohort is not None else active, period)
+    activity = _activity(events, journey, active, period, sent)
+    starts = _activity(events, journey, cohort if cohort is not None else active, period, sent)
     firsts = starts.group_by("person_id").aggregate(cohort=starts.period.min())
     joined = activity.join(firsts, "person_id")
     joined = joined.filter(joined.period >= joined.cohort)
@@ -121,14 +133,19 @@ def retention(
 
 
 def lifecycle(
-    events: ibis.Table, journey: Journey, *, period: Period = "month", active: Any = None
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    period: Period = "month",
+    active: Any = None,
+    sent: Sequence[str] = (),
 ) -> Lifecycle:
     """Each period's new, returning, resurrecting and dormant people (see the module).
 
     ``table`` columns: period (its first day), new, returning, resurrecting, dormant
     (negative), active (new + returning + resurrecting).
     """
-    activity = _activity(events, journey, active, period)
+    activity = _activity(events, journey, active, period, sent)
     ordered = ibis.window(group_by=activity.person_id, order_by=activity.period)
     marked = activity.mutate(
         before=activity.period.lag().over(ordered), after=activity.period.lead().over(ordered)

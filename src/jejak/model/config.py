@@ -34,6 +34,7 @@ class Settings(BaseModel):
     ts_format: str | None = None
     encoding: str = "utf-8"
     refund_events: list[str] = Field(default_factory=lambda: ["refund"])
+    sent_events: list[str] = Field(default_factory=lambda: ["email_sent", "sms_sent", "push_sent"])
     journey: Journey | str = "value-journey"
 
     @field_validator("timezone")
@@ -47,7 +48,7 @@ class Settings(BaseModel):
             ) from None
         return zone
 
-    @field_validator("columns", "refund_events", mode="before")
+    @field_validator("columns", "refund_events", "sent_events", mode="before")
     @classmethod
     def _empty_section_is_default(cls, value: Any, info: Any) -> Any:
         if value is None:
@@ -188,6 +189,10 @@ columns:
 
 # Touchpoints that may carry negative revenue.
 refund_events: [refund]
+
+# Touchpoints the shop sends rather than something the person did: they do not count
+# as a person being active (retention, lifecycle).
+sent_events: [email_sent, sms_sent, push_sent]
 
 # The journey: a preset (value-journey: 8 stages; four-stage), or your own stages.
 # A stage is entered at the first touchpoint that matches any of its rules;
