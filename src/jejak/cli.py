@@ -432,8 +432,8 @@ def attribution(
 ) -> None:
     """Which channels (or campaigns, touchpoints) get the credit for conversions, per model.
 
-    Examples: jejak attribution order --by campaign | jejak attribution stage:Subscribe
-    --model markov --model shapley --order 2
+    Examples: jejak attribution order --by campaign |
+    jejak attribution stage:Subscribe --model markov --model shapley --order 2
     """
     with _analyse() as ws:
         result = ws.attribution(
