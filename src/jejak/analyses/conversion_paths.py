@@ -37,6 +37,12 @@ _DIGITS = 9  # positions up to a billion touches per journey sort as text
 _RS, _US = "\x1e", "\x1f"  # ASCII record and unit separators: never in a channel's name
 
 
+def check_touch_field(by: str, doing: str) -> None:
+    """A clear error when ``by`` is not a touchpoint field one can group touches by."""
+    if by not in TOUCH_FIELDS:
+        raise JejakError(f"cannot {doing} by {by!r}; use one of {', '.join(TOUCH_FIELDS)}")
+
+
 def goal_step(journey: Journey, goal: Any) -> FunnelStep:
     """The goal as a step; by default the journey's Convert stage (its middle stage without)."""
     if goal is None:
@@ -111,8 +117,7 @@ def touches(
     touch (the ``by`` value), us, position (1-based on the journey), touches (the
     journey's count).
     """
-    if by not in TOUCH_FIELDS:
-        raise JejakError(f"cannot attribute by {by!r}; use one of {', '.join(TOUCH_FIELDS)}")
+    check_touch_field(by, "attribute")
     marked = _cut(events, journey, goal, by)
     # one sorted pass counted touches and conversions; the rest is per journey, unordered
     journey_window = ibis.window(group_by=[marked.person_id, marked.journey_no])
@@ -181,8 +186,7 @@ def path_table(
             "person_id", "journey_no", "position", "touch", "converted", "value", touch_row=True
         )
     else:
-        if by not in TOUCH_FIELDS:
-            raise JejakError(f"cannot attribute by {by!r}; use one of {', '.join(TOUCH_FIELDS)}")
+        check_touch_field(by, "attribute")
         cut = _cut(events, journey, goal, by)
         cut = cut.filter(cut._touch | cut._conversion)
         rows = cut.select(

@@ -25,7 +25,7 @@ import pandas as pd
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.analyses.value_models import BetaGeo, GammaGamma
-from jejak.engine.functions import unix_micros
+from jejak.engine.functions import unix_micros, utc_micros
 from jejak.errors import JejakError
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
@@ -55,7 +55,7 @@ def purchase_summary(
     purchase days (see the module's definitions)."""
     matcher = FunnelStep.model_validate(purchase).as_stage(journey)
     marked = with_properties(events, [matcher])
-    end_us = _micros(as_of)
+    end_us = utc_micros(as_of)
     bought = marked.filter(stage_matches(marked, matcher) & (unix_micros(marked.ts) <= end_us))
     bought = bought.select(
         "person_id",
@@ -133,12 +133,6 @@ def customer_value(
         else {"p": spend.p, "q": spend.q, "gamma": spend.gamma},
     }
     return CustomerValue(title="Customer value", table=summary, meta=meta)
-
-
-def _micros(moment: datetime) -> int:
-    when = pd.Timestamp(moment)
-    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
-    return int(when.value // 1000)
 
 
 @dataclass

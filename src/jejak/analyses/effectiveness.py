@@ -33,13 +33,11 @@ from typing import Any
 
 import ibis
 import numpy as np
-import pandas as pd
 
 from jejak.analyses import conversion_paths as cp
 from jejak.analyses.result import Result
 from jejak.analyses.stages import entered_column, placed, stage_entries
-from jejak.engine.functions import unix_micros
-from jejak.errors import JejakError
+from jejak.engine.functions import unix_micros, utc_micros
 from jejak.model.journey import Journey
 
 MIN_PEOPLE = 30  # below this on either side an effect reads "too few people"
@@ -78,8 +76,7 @@ def touchpoint_ratios(
     ``table`` columns: the ``by`` value, reach, occurrences, converting_journeys,
     per_conversion, share_of_conversions (0-1).
     """
-    if by not in cp.TOUCH_FIELDS:
-        raise JejakError(f"cannot split touchpoints by {by!r}; use one of {cp.TOUCH_FIELDS}")
+    cp.check_touch_field(by, "split touchpoints")
     step = cp.goal_step(journey, goal)
     present = events.filter(events[by].notnull())
     reach = present.group_by(touch=present[by]).aggregate(
@@ -137,14 +134,13 @@ def touchpoint_effects(
     spent in a stage (entering a later one at once, or before it). A touchpoint in the
     same instant as the move on does not count as before it.
     """
-    if by not in cp.TOUCH_FIELDS:
-        raise JejakError(f"cannot split touchpoints by {by!r}; use one of {cp.TOUCH_FIELDS}")
+    cp.check_touch_field(by, "split touchpoints")
     names = journey.stage_names
     last = len(names) - 1
     if as_of is None:
         end = unix_micros(events.ts.max())
     else:  # nothing after the moment the analysis looks from
-        end = _micros(as_of)
+        end = ibis.literal(utc_micros(as_of), "int64")
         events = events.filter(unix_micros(events.ts) <= end)
     wide = stage_entries(events, journey)
     spells = []
@@ -264,12 +260,6 @@ def touchpoint_effects(
     }
     title = f"Which {'touchpoints' if by == 'event' else by + ' values'} help people move on"
     return TouchpointEffects(title=title, table=table, meta=meta)
-
-
-def _micros(moment: datetime) -> ibis.Value:
-    when = pd.Timestamp(moment)
-    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
-    return ibis.literal(int(when.value // 1000), "int64")
 
 
 def mantel_haenszel_rate_ratio(

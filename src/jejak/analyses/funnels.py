@@ -35,7 +35,7 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result, records
 from jejak.analyses.sequence import position
 from jejak.analyses.stages import BREAKDOWNS, NONE_LABEL, _count, _float
-from jejak.engine.functions import timestamp_micros, unix_micros
+from jejak.engine.functions import timestamp_micros, unix_micros, utc_micros
 from jejak.errors import JejakError
 from jejak.model.funnel import Funnel
 from jejak.model.journey import Journey
@@ -242,9 +242,9 @@ def people(
         attempts = _ordered_attempts(hits, spec)
     n = len(spec.steps)
     if start is not None:
-        attempts = attempts.filter(attempts[_u(0)] >= _micros(start))
+        attempts = attempts.filter(attempts[_u(0)] >= utc_micros(start))
     if end is not None:
-        attempts = attempts.filter(attempts[_u(0)] < _micros(end))
+        attempts = attempts.filter(attempts[_u(0)] < utc_micros(end))
     reached = sum(
         (ibis.ifelse(attempts[_u(k)].notnull(), 1, 0) for k in range(1, n)),
         ibis.ifelse(attempts[_u(0)].notnull(), 1, 0),
@@ -258,12 +258,6 @@ def people(
     chosen = ranked.filter(ranked._best == 0)
     keep = ["person_id", *(["group"] if spec.by is not None else []), "steps"]
     return chosen.select(*keep, *[_u(k) for k in range(n)])
-
-
-def _micros(moment: datetime) -> int:
-    stamp = pd.Timestamp(moment)
-    stamp = stamp.tz_convert("UTC") if stamp.tz else stamp.tz_localize("UTC")
-    return stamp.value // 1_000
 
 
 @dataclass

@@ -37,7 +37,7 @@ import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
-from jejak.engine.functions import unix_micros
+from jejak.engine.functions import unix_micros, utc_micros
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 
@@ -98,9 +98,7 @@ def rfm(events: ibis.Table, journey: Journey, *, purchase: Any = "order", as_of:
     step = FunnelStep.model_validate(purchase)
     matcher = step.as_stage(journey)
     marked = with_properties(events, [matcher])
-    when = pd.Timestamp(as_of)
-    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
-    end_us = int(when.value // 1000)
+    end_us = utc_micros(as_of)
     bought = marked.filter(stage_matches(marked, matcher) & (unix_micros(marked.ts) <= end_us))
     per_buyer = bought.group_by("person_id").aggregate(
         last_us=unix_micros(bought.ts).max(),

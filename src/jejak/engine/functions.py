@@ -6,8 +6,11 @@ macro of the same name is created when a connection opens (see ``DUCKDB_MACROS``
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import ibis
 import ibis.expr.datatypes as dt
+import pandas as pd
 
 
 @ibis.udf.scalar.builtin
@@ -36,3 +39,11 @@ DUCKDB_MACROS: dict[str, str] = {
 def json_field(properties: ibis.Value, key: str) -> ibis.Value:
     """A property's value as text, from the JSON object in ``properties``."""
     return get_json_object(properties, f"$.{key}")
+
+
+def utc_micros(moment: datetime) -> int:
+    """Microseconds since 1970-01-01 UTC of a moment (a time without a zone is UTC): the
+    literal to compare with ``unix_micros`` of a column."""
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_convert("UTC") if stamp.tz else stamp.tz_localize("UTC")
+    return int(stamp.value // 1_000)
