@@ -32,11 +32,18 @@ def _unique(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.n
     return grouped[columns], grouped["_n"].to_numpy(float)
 
 
+LOG_BOUND = 12.0
+"""Parameters stay within e^-12 .. e^12: when the data fit a limit (e.g. everyone drops out
+with the same chance, so Beta(a, b) has a, b -> infinity) the search stops at the bound
+instead of wandering towards it for thousands of steps."""
+
+
 def _fit(negative_ll, start: np.ndarray) -> np.ndarray:
     """Minimise over log-parameters (all positive), polishing Nelder-Mead with L-BFGS-B."""
-    first = minimize(negative_ll, np.log(start), method="Nelder-Mead",
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
+    first = minimize(negative_ll, np.log(start), method="Nelder-Mead", bounds=bounds,
                      options={"maxiter": 20_000, "xatol": 1e-10, "fatol": 1e-10})  # fmt: skip
-    best = minimize(negative_ll, first.x, method="L-BFGS-B")
+    best = minimize(negative_ll, first.x, method="L-BFGS-B", bounds=bounds)
     chosen = best if best.fun <= first.fun else first
     if not np.isfinite(chosen.fun):
         raise JejakError("the value model did not converge; check the purchase summary")

@@ -41,6 +41,12 @@ class Journeys:
     """Number behind the customer id; a permutation so ids cannot be joined by position."""
     referrer: np.ndarray
     """Person index of the promoter who referred this person, or -1."""
+    follower: np.ndarray
+    """Follows the brand's content: keeps engaging after entering Engagement."""
+    repeat_limit: np.ndarray
+    """Orders an ascender makes after their second before dropping out for good."""
+    repeat_rate: np.ndarray
+    """Each person's order rate once they ascended, per second."""
 
     @property
     def people(self) -> int:
@@ -101,7 +107,25 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
     guest &= entry[:, SUBSCRIBE] < NEVER  # only people who got that far can skip it
     customer_number = stream(seed, "customer_number").permutation(people).astype(np.int64)
     referrer = _link_referrers(plan, channel, entry, stream(seed, "referrer"))
-    return Journeys(plan, channel, entry, guest, customer_number, referrer)
+    follower = stream(seed, "follower").random(people) < plan.follower_share
+    # after each order from the second on, an ascender drops out with repeat_dropout:
+    # the orders they still make are geometric, the BG/NBD drop-out process
+    repeat_limit = stream(seed, "repeat_limit").geometric(plan.repeat_dropout, people) - 1
+    shape = plan.repeat_rate_shape
+    repeat_rate = stream(seed, "repeat_rate").gamma(shape, 1.0 / shape, people) / (
+        plan.repeat_order_days * DAY
+    )
+    return Journeys(
+        plan,
+        channel,
+        entry,
+        guest,
+        customer_number,
+        referrer,
+        follower,
+        repeat_limit.astype(np.int64),
+        repeat_rate,
+    )
 
 
 def _link_referrers(

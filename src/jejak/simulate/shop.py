@@ -74,6 +74,10 @@ class ShopPlan:
     """Mean rate of further engagement events once a person has entered Engagement."""
     engagement_shape: float = 0.7
     """Gamma shape of the per-person engagement rate: a few fans, many occasional readers."""
+    follower_share: float = 0.23
+    """Share of people who follow the brand's content (the seeds' 23%); only they keep
+    engaging after entering Engagement, at ``engagement_per_week / follower_share`` on average,
+    so the shop's overall engagement rate stays ``engagement_per_week``."""
     return_channel_shares: dict[str, float] = field(
         default_factory=lambda: {"direct": 0.45, "search": 0.30, "social": 0.25}
     )
@@ -99,6 +103,11 @@ class ShopPlan:
     """Log-normal sigma of core-offer orders (second and later)."""
     repeat_order_days: float = 45.0
     """Mean gap between further orders of people who ascended."""
+    repeat_rate_shape: float = 2.0
+    """Gamma shape of each ascender's order rate around ``repeat_order_days`` (heterogeneity)."""
+    repeat_dropout: float = 0.15
+    """P(an ascender stops buying for good after each order from their second on): the
+    drop-out of the BG/NBD purchase process."""
 
     # --- feedback and referrals -----------------------------------------------------------------
     advocate_review_share: float = 0.6
@@ -169,6 +178,9 @@ class ShopPlan:
         check(0 < self.acquisition_share <= 1, "acquisition_share must be in (0, 1]")
         for name in ("email_open_rate", "email_click_rate", "email_share_after_subscribe"):
             check(0 <= getattr(self, name) <= 1, f"{name} must be in [0, 1]")
+        for name in ("follower_share", "repeat_dropout"):
+            check(0 < getattr(self, name) <= 1, f"{name} must be in (0, 1]")
+        check(self.repeat_rate_shape > 0, "repeat_rate_shape must be positive")
         for name in ("anonymous_after_identify", "advocate_review_share", "feedback_rate"):
             check(0 <= getattr(self, name) <= 1, f"{name} must be in [0, 1]")
         check(0 <= self.referral_link_rate <= 1, "referral_link_rate must be in [0, 1]")

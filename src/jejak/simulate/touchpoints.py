@@ -231,11 +231,13 @@ def engagement_entry(j: Journeys, rng: np.random.Generator) -> Batch:
 
 
 def engagement_ongoing(j: Journeys, rng: np.random.Generator) -> Batch:
-    """Engagement continues along the journey, strictly after entry, at a per-person rate."""
+    """Followers keep engaging after entry, strictly after it, at a per-person rate; the
+    others (who want no relationship with the brand) engage only at entry."""
     plan = j.plan
     person = _entered(j, ENGAGEMENT)
     shape = plan.engagement_shape
     rate = rng.gamma(shape, plan.engagement_per_week / shape, person.size) / (7 * DAY)
+    rate = np.where(j.follower[person], rate / plan.follower_share, 0.0)
     person, ts = _poisson_between(rng, person, j.entry[person, ENGAGEMENT], j.horizon, rate)
     return _engagement(j, rng, person, ts, ENGAGEMENT_LATER)
 
@@ -346,16 +348,18 @@ def excite_entry(j: Journeys, rng: np.random.Generator) -> Batch:
 
 
 def ascend_orders(j: Journeys, rng: np.random.Generator) -> Batch:
-    """Order 2 (core offer) at Ascend entry, then further orders; others keep one order."""
-    plan = j.plan
+    """Order 2 (core offer) at Ascend entry, then further orders at the person's own rate
+    until they drop out (after ``repeat_limit`` more); others keep one order."""
     person = _entered(j, ASCEND)
     start = j.entry[person, ASCEND]
-    rate = np.full(person.size, 1.0 / (plan.repeat_order_days * DAY))
-    more, more_ts = _poisson_between(rng, person, start, j.horizon, rate)
+    more, more_ts = _poisson_between(rng, person, start, j.horizon, j.repeat_rate[person])
     order = np.lexsort((more_ts, more))  # number the extra orders by time within a person
     more, more_ts = more[order], more_ts[order]
     _, first, counts = np.unique(more, return_index=True, return_counts=True)
     rank = np.arange(more.size) - np.repeat(first, counts)
+    kept = rank < j.repeat_limit[more]
+    more, more_ts, rank = more[kept], more_ts[kept], rank[kept]
+    plan = j.plan
     all_person = np.concatenate([person, more])
     ts = np.concatenate([start, more_ts])
     number = np.concatenate([np.full(person.size, 2), rank + 3]).astype(np.int64)

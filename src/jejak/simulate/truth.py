@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from jejak.simulate.journeys import SUBSCRIBE, Journeys
+from jejak.simulate.journeys import CONVERT, ENGAGEMENT, SUBSCRIBE, Journeys
 from jejak.simulate.shop import STAGES, TRANSITIONS, ShopPlan
 
 DEFINITIONS = {
@@ -138,6 +138,12 @@ def build_truth(plan: ShopPlan, journeys: Journeys, touchpoints: pa.Table) -> di
             "guests": int(j.guest.sum()),
             "identified": int((j.identify < j.horizon).sum()),
             "referrals_linked": int((j.referrer >= 0).sum()),
+            "followers": {
+                "engaged": int(j.observed(ENGAGEMENT).sum()),
+                "engaged_followers": int((j.observed(ENGAGEMENT) & j.follower).sum()),
+                "buyers": int(j.observed(CONVERT).sum()),
+                "buying_followers": int((j.observed(CONVERT) & j.follower).sum()),
+            },
             "touchpoints": touchpoints.num_rows,
             "events": {e["values"]: int(e["counts"]) for e in events},
             "orders": int(pc.sum(orders).as_py() or 0),
@@ -149,6 +155,8 @@ def build_truth(plan: ShopPlan, journeys: Journeys, touchpoints: pa.Table) -> di
                 "click_rate": _count(touchpoints, "email_click") / sent if sent else 0.0,
             },
         },
+        "follower_share": plan.follower_share,
+        "repeat_dropout": plan.repeat_dropout,
         "email": {
             "open_rate": plan.email_open_rate,
             "click_rate_of_sent": plan.email_open_rate * plan.email_click_rate,
