@@ -825,3 +825,19 @@ def engagement_figure(table: pd.DataFrame, title: str) -> go.Figure:
     )
     figure.update_yaxes(title="share of people", tickformat=".0%", range=[0, 1.15])
     return _layout(figure, title, height=400)
+
+
+def clusters_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """People per behavioural cluster, largest on top, each named by its traits."""
+    rows = table.iloc[::-1]
+    figure = _labelled_bars(
+        [f"{c}. {d}" for c, d in zip(rows["cluster"], rows["description"], strict=True)],
+        [int(n) for n in rows["people"]],
+        [
+            f"{fmt.people(n)} · {fmt.percent(s)} · {fmt.percent(b)} bought"
+            for n, s, b in zip(rows["people"], rows["share"], rows["buyers"], strict=True)
+        ],
+        PALETTE[2],
+    )
+    figure.update_xaxes(title="people")
+    return _layout(figure, title, height=max(300, 110 + 40 * len(rows)))

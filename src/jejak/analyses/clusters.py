@@ -1,0 +1,279 @@
+"""Behavioural clusters: groups of people who move, arrive and act alike, described in words.
+
+Definitions:
+- Each person (who did anything but receive messages, ``sent`` touchpoints) is described
+  by: how far they got (their current stage, 0 to 1 along the journey), their acquisition
+  channel (first touchpoint, one column per channel), their channel mix (share of their
+  touchpoints per channel), their touchpoint mix (share that is engagement, transactional,
+  feedback), how many purchases and how much revenue (log scale), computed in the engine.
+- The features are standardised, each kind of behaviour weighted the same, and grouped
+  by k-means (scikit-learn, fixed seed, so the same data gives the same clusters).
+  ``k=None`` picks k from 3 to 8 by the silhouette score on a sample of up to 5,000
+  people (2 would mostly split buyers from the rest). Clusters are numbered by size, 1
+  the largest.
+- Each cluster is described by its dominant traits: its main acquisition channel when at
+  least half of it came that way, the stage it stalls at (the most common current stage),
+  whether it reads content or only transacts, whether it buys, and its NPS (mean answer:
+  9 or more high, 6 or less low) where at least a fifth of it answered; a trait is named
+  when the cluster stands out from everyone on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from jejak.analyses.engagement import TRANSACTIONAL
+from jejak.analyses.matching import stage_matches, with_properties
+from jejak.analyses.result import Result
+from jejak.analyses.stages import NONE_LABEL, current_stages, first_touch
+from jejak.engine.functions import json_field
+from jejak.errors import JejakError
+from jejak.model.funnel import FunnelStep
+from jejak.model.journey import Journey
+
+MAX_CHANNELS = 8
+SAMPLE = 5_000
+SEED = 0
+
+
+@dataclass
+class Clusters(Result):
+    """``table``: one row per cluster with its traits; ``people``: each person's cluster."""
+
+    people: pd.DataFrame | None = None
+
+    def figure(self) -> Any:
+        from jejak.report.figures import clusters_figure
+
+        return clusters_figure(self.table, self.title)
+
+
+def _matcher(journey: Journey, step: Any, name: str):
+    return FunnelStep.model_validate(step).as_stage(journey).model_copy(update={"name": name})
+
+
+def person_features(
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    purchase: Any = "order",
+    survey: Any = "nps_response",
+    sent: list[str] | tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """One row per person: the behaviour clusters are made of (see the module)."""
+    if sent:
+        events = events.filter(~events.event.isin(list(sent)))
+    channels = events.channel.fill_null(NONE_LABEL)
+    top = (
+        events.mutate(channel=channels)
+        .group_by("channel")
+        .aggregate(n=ibis._.count())
+        .order_by([ibis.desc("n"), "channel"])
+        .limit(MAX_CHANNELS)
+        .to_pandas()["channel"]
+        .tolist()
+    )
+    kinds = {"_e": {"stage": "Engagement"}, "_t": TRANSACTIONAL, "_p": purchase, "_s": survey}
+    if "Engagement" not in journey.stage_names:
+        del kinds["_e"]
+    matchers = {k: _matcher(journey, step, k) for k, step in kinds.items()}
+    marked = with_properties(events, list(matchers.values()))
+    marked = marked.mutate(
+        _channel=channels,
+        **{k: stage_matches(marked, m) for k, m in matchers.items()},
+        _score=json_field(marked.properties, "score").try_cast("float64"),
+    )
+    aggregates: dict[str, ibis.Value] = {
+        "touchpoints": marked.count(),
+        "purchases": marked.count(where=marked._p),
+        "revenue": marked.revenue.sum(where=marked._p),
+        "nps": marked._score.mean(where=marked._s),
+        "transactional": marked.count(where=marked._t),
+    }
+    if "_e" in matchers:
+        aggregates["engagement"] = marked.count(where=marked._e)
+    for i, channel in enumerate(top):
+        aggregates[f"_via{i}"] = marked.count(where=marked._channel == channel)
+    per_person = marked.group_by("person_id").aggregate(**aggregates)
+    stages = current_stages(events, journey).select("person_id", "stage", "stage_index")
+    acquired = first_touch(events, "channel").rename(acquired_by="channel")
+    joined = per_person.left_join(stages, "person_id").drop("person_id_right")
+    joined = joined.left_join(acquired, "person_id").drop("person_id_right")
+    frame = joined.to_pandas().sort_values("person_id").reset_index(drop=True)
+    if "engagement" not in frame:
+        frame["engagement"] = 0
+    for i, channel in enumerate(top):
+        frame[f"via {channel}"] = frame.pop(f"_via{i}") / frame["touchpoints"]
+    frame["revenue"] = frame["revenue"].fillna(0.0).astype(float)
+    frame["stage_index"] = frame["stage_index"].fillna(0).astype(int)
+    frame["stage"] = frame["stage"].fillna(journey.stage_names[0])
+    frame["acquired_by"] = frame["acquired_by"].fillna(NONE_LABEL)
+    return frame
+
+
+def _matrix(frame: pd.DataFrame, journey: Journey) -> pd.DataFrame:
+    """What k-means sees: each feature standardised, then each of the five kinds of
+    behaviour (progress, acquisition, channel mix, touchpoint mix, value) weighted to count
+    the same, however many columns it takes."""
+    steps = max(len(journey.stages) - 1, 1)
+    total = frame["touchpoints"].astype(float)
+    kinds = {
+        "progress": pd.DataFrame({"progress": (frame["stage_index"] - 1).clip(lower=0) / steps}),
+        "acquisition": pd.get_dummies(
+            frame["acquired_by"], prefix="acquired by", prefix_sep=" "
+        ).astype(float),
+        "channels": frame[[c for c in frame.columns if c.startswith("via ")]],
+        "mix": pd.DataFrame(
+            {
+                "engagement share": frame["engagement"] / total,
+                "transactional share": frame["transactional"] / total,
+            }
+        ),
+        "value": pd.DataFrame(
+            {
+                "purchases (log)": np.log1p(frame["purchases"].astype(float)),
+                "revenue (log)": np.log1p(frame["revenue"].clip(lower=0)),
+            }
+        ),
+    }
+    parts = []
+    for part in kinds.values():
+        if part.shape[1] == 0:
+            continue
+        spread = part.std(ddof=0).replace(0, 1.0)
+        parts.append((part - part.mean()) / spread / np.sqrt(part.shape[1]))
+    return pd.concat(parts, axis=1)
+
+
+def _fit(scaled: np.ndarray, k: int):
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=k, n_init=4, random_state=SEED).fit(scaled)
+
+
+def _choose_k(scaled: np.ndarray) -> int:
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(SEED)
+    sample = scaled if len(scaled) <= SAMPLE else scaled[rng.choice(len(scaled), SAMPLE, False)]
+    distinct = len(np.unique(sample.round(9), axis=0))
+    if distinct <= 3:
+        return max(distinct, 1)
+    best, best_score = 3, -1.0
+    for k in range(3, min(8, distinct - 1) + 1):
+        labels = _fit(sample, k).labels_
+        if len(set(labels)) < 2:
+            continue
+        score = silhouette_score(sample, labels)
+        if score > best_score + 1e-9:
+            best, best_score = k, score
+    return best
+
+
+def clusters(
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    k: int | None = None,
+    purchase: Any = "order",
+    survey: Any = "nps_response",
+    sent: list[str] | tuple[str, ...] = (),
+) -> Clusters:
+    """Group people by behaviour and describe each group (see the module's definitions).
+
+    ``table`` columns: cluster (1 = largest), people, share (0-1), description, stage
+    (most common current stage) and stage_share, acquired_by (main acquisition channel)
+    and acquired_share, engagement_share, buyers (share who bought), revenue (mean per
+    person), nps (mean answer, empty without answers).
+    """
+    frame = person_features(events, journey, purchase=purchase, survey=survey, sent=sent)
+    if k is not None and (not isinstance(k, int) or k < 1):
+        raise JejakError(f"k is a number of clusters, 1 or more (not {k!r}); or leave it out")
+    if len(frame) < 3 or (k is not None and k > len(frame)):
+        raise JejakError(
+            f"only {len(frame)} people to cluster; load more touchpoints or ask for fewer"
+            " clusters (k)"
+        )
+    matrix = _matrix(frame, journey)
+    scaled = matrix.to_numpy()
+    chosen = k if k is not None else _choose_k(scaled)
+    labels = _fit(scaled, chosen).labels_ if chosen > 1 else np.zeros(len(frame), int)
+    # number clusters by size, largest first (ties by the label k-means gave)
+    sizes = pd.Series(labels).value_counts()
+    order = sorted(sizes.index, key=lambda label: (-sizes[label], label))
+    frame["cluster"] = pd.Series(labels).map({label: i + 1 for i, label in enumerate(order)})
+    table = _describe(frame, journey)
+    people = frame[["person_id", "cluster", "stage", "acquired_by", "purchases", "revenue"]]
+    meta = {"k": chosen, "people": len(frame), "features": list(matrix.columns)}
+    return Clusters(title="Behavioural clusters", table=table, meta=meta, people=people)
+
+
+def _describe(frame: pd.DataFrame, journey: Journey) -> pd.DataFrame:
+    total = frame["touchpoints"].astype(float)
+    frame = frame.assign(
+        _engaged=frame["engagement"] / total,
+        _bought=frame["purchases"] > 0,
+    )
+    overall = {
+        "engaged": frame["_engaged"].mean(),
+        "bought": frame["_bought"].mean(),
+        "revenue": frame["revenue"].mean(),
+    }
+    last = journey.stage_names[-1]
+    rows = []
+    for cluster, group in frame.groupby("cluster", sort=True):
+        stage_counts = group["stage"].value_counts()
+        channel_counts = group["acquired_by"].value_counts()
+        answered = group["nps"].notna().mean()
+        row = {
+            "cluster": int(cluster),
+            "people": len(group),
+            "share": len(group) / len(frame),
+            "stage": stage_counts.index[0],
+            "stage_share": stage_counts.iloc[0] / len(group),
+            "acquired_by": channel_counts.index[0],
+            "acquired_share": channel_counts.iloc[0] / len(group),
+            "engagement_share": group["_engaged"].mean(),
+            "buyers": group["_bought"].mean(),
+            "revenue": group["revenue"].mean(),
+            "nps": group["nps"].mean() if answered >= 0.2 else float("nan"),
+        }
+        traits = []
+        if row["acquired_share"] >= 0.5:
+            traits.append(f"mostly {row['acquired_by']}")
+        stalls = "reaches" if row["stage"] == last else "stalls at"
+        traits.append(f"{stalls} {row['stage']}")
+        if row["engagement_share"] >= max(2 * overall["engaged"], 0.3):
+            traits.append("reads content")
+        elif row["engagement_share"] <= 0.5 * overall["engaged"]:
+            traits.append("little content")
+        if row["buyers"] < 0.05:
+            traits.append("no purchases")
+        elif overall["revenue"] > 0 and row["revenue"] >= 2 * overall["revenue"]:
+            traits.append("high spend")
+        if row["nps"] >= 9:
+            traits.append("high NPS")
+        elif row["nps"] <= 6:
+            traits.append("low NPS")
+        row["description"] = ", ".join(traits)
+        rows.append(row)
+    columns = [
+        "cluster",
+        "people",
+        "share",
+        "description",
+        "stage",
+        "stage_share",
+        "acquired_by",
+        "acquired_share",
+        "engagement_share",
+        "buyers",
+        "revenue",
+        "nps",
+    ]
+    return pd.DataFrame(rows, columns=columns)
