@@ -23,9 +23,8 @@ from typing import Any
 import ibis
 
 from jejak.analyses.result import Result
-from jejak.analyses.stages import BREAKDOWNS, first_touch, placed
+from jejak.analyses.stages import check_breakdown, first_touch, placed
 from jejak.engine.functions import json_field
-from jejak.errors import JejakError
 from jejak.model.journey import Journey
 
 
@@ -55,7 +54,12 @@ def _mode(placed_: ibis.Table, keys: list[str], field: str) -> ibis.Table:
 
 
 def journey_map(
-    events: ibis.Table, journey: Journey, *, by: str | None = None, top: int = 6
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    by: str | None = None,
+    top: int = 6,
+    groups: ibis.Table | None = None,
 ) -> JourneyMap:
     """Per stage, the ``top`` touchpoints by people, with moved-on share, context, need, rating.
 
@@ -68,10 +72,10 @@ def journey_map(
     at = placed(events, journey)
     at = at.filter(at.stage_index >= 0)
     if by is not None:
-        if by not in BREAKDOWNS:
-            raise JejakError(f"cannot split the map by {by!r}; use one of {', '.join(BREAKDOWNS)}")
-        groups = first_touch(events, by).rename(group=by)
-        at = at.join(groups, "person_id")
+        if groups is None:
+            check_breakdown(by, "the map")
+            groups = first_touch(events, by)
+        at = at.join(groups.rename(group=by), "person_id")
         keys = ["group", *keys]
     # the placed touchpoints feed three aggregates: computed once, only the columns needed
     at = at.select(*keys, "person_id", "current_index", "context", "need", "_rating").cache()
@@ -123,5 +127,6 @@ def journey_map(
         "rating",
     ]
     meta = {"journey": journey.name, "stages": names, "by": by, "top": top}
-    title = "Journey map" + (f" by first-touch {by}" if by else "")
+    split = "" if not by else (f" by {by}" if groups is not None else f" by first-touch {by}")
+    title = "Journey map" + split
     return JourneyMap(title=title, table=table[columns], meta=meta)

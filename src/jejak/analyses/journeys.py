@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.attribution import Attribution, attribution
+from jejak.analyses.clusters import Clusters, clusters
 from jejak.analyses.customer_value import CustomerValue, ValueBy, customer_value, value_by
 from jejak.analyses.effectiveness import (
     TouchpointEffects,
@@ -36,11 +37,13 @@ from jejak.analyses.referrals import Referrals, referrals
 from jejak.analyses.result import Result
 from jejak.analyses.retention import Lifecycle, Retention, lifecycle, retention
 from jejak.analyses.rfm import RFM, rfm
+from jejak.analyses.segments import NONE_SEGMENT, check_stages, members
 from jejak.analyses.sequence import position
 from jejak.errors import ConfigError
 from jejak.model.config import Settings
 from jejak.model.funnel import Funnel, FunnelStep
 from jejak.model.journey import Journey
+from jejak.model.segment import Segment
 from jejak.store import identity
 
 
@@ -90,14 +93,113 @@ class JourneyAnalyses:
         """
         return Filtered(self, who=who, first=first)
 
+    # -- segments ------------------------------------------------------------------------
+    def segment_definitions(self) -> dict[str, Segment]:
+        """Every segment by name: those in jejak.yaml (``segments:``)."""
+        return dict(self.settings.segments)
+
+    def _definition(self, name: str) -> Segment:
+        definitions = self.segment_definitions()
+        if name not in definitions:
+            known = ", ".join(definitions) or "none yet"
+            raise ConfigError(
+                f"no segment named {name!r} (segments: {known}); define it under 'segments:'"
+                " in jejak.yaml or save it: jejak segments save NAME ..."
+            )
+        return definitions[name]
+
+    def segment(self, name: str) -> Filtered:
+        """The same analyses over the people in the saved segment ``name``."""
+        return Filtered(self, segment=(name, self._definition(name)))
+
+    def each_segment(self, names: list[str] | None = None) -> dict[str, Filtered]:
+        """Every saved segment (or those named) as its own source: a breakdown of any
+        analysis, e.g. ``{n: s.attribution() for n, s in ws.each_segment().items()}``."""
+        names = list(self.segment_definitions()) if names is None else names
+        return {name: self.segment(name) for name in names}
+
+    def segment_groups(self, names: list[str] | None = None) -> ibis.Table:
+        """person_id and ``segment``: one row per person and segment they are in, and
+        ``(in no segment)`` for everyone else (the breakdown ``by="segment"`` uses)."""
+        parts = self.each_segment(names)
+        if not parts:
+            raise ConfigError(
+                "no segments to split by; define some under 'segments:' in jejak.yaml or"
+                " save one: jejak segments save NAME ..."
+            )
+        everyone = self.events().select("person_id").distinct()
+        rows = [
+            part.members().mutate(segment=ibis.literal(name, "string"))
+            for name, part in parts.items()
+        ]
+        inside = ibis.union(*rows)
+        outside = everyone.anti_join(inside, "person_id").mutate(
+            segment=ibis.literal(NONE_SEGMENT, "string")
+        )
+        return ibis.union(inside, outside)
+
+    def segments(self) -> Result:
+        """Every saved segment: its definition in words, where it is defined, its people."""
+        rows = []
+        for name, definition in self.segment_definitions().items():
+            people = self.segment(name).members().count().to_pyarrow().as_py()
+            rows.append(
+                {
+                    "segment": name,
+                    "description": definition.description,
+                    "definition": definition.describe(),
+                    "saved_in": self._saved_in(name),
+                    "people": int(people or 0),
+                }
+            )
+        columns = ["segment", "description", "definition", "saved_in", "people"]
+        return Result(title="Segments", table=pd.DataFrame(rows, columns=columns))
+
+    def _saved_in(self, name: str) -> str:
+        return "jejak.yaml"
+
+    def data_version(self) -> Any:
+        """Changes whenever the data does (None: unknown, nothing fitted is kept)."""
+        return None
+
+    def fitted_members(self, definition: Segment) -> ibis.Table:
+        """Members of a segment that needs models, kept while the data stays the same."""
+        key, version = definition.model_dump_json(), self.data_version()
+        cache = self.__dict__.setdefault("_fitted_members", {})
+        if version is None or cache.get(key, (None,))[0] != version:
+            people = members(self, definition).to_pandas()["person_id"]
+            cache[key] = (version, self.people_table(people))
+        return cache[key][1]
+
+    def people_table(self, people: pd.Series) -> ibis.Table:
+        """Person ids from Python as a table the engine can join (distinct ``person_id``)."""
+        frame = pd.DataFrame({"person_id": pd.Series(people, dtype=object).astype(str)})
+        return ibis.memtable(frame.drop_duplicates(), schema={"person_id": "string"})
+
+    def audience(self, name: str) -> Result:
+        """The people of segment ``name``, ready to export to an ad or email tool: ids,
+        current stage, first and last seen, touchpoints, purchases and revenue."""
+        part = self.segment(name)
+        table = _audience(part.events(), self.journey).to_pandas()
+        table = _utc(table.sort_values("person_id").reset_index(drop=True))
+        meta = {"segment": name, "definition": part.definition.describe(), "people": len(table)}
+        return Result(title=f"Audience: {name}", table=table, meta=meta)
+
+    def _groups(self, by: str | None) -> ibis.Table | None:
+        """The breakdown groups ``by="segment"`` asks for (None: a first-touch field)."""
+        return self.segment_groups() if by == "segment" else None
+
     def stages(
         self, journey: Journey | None = None, *, by: str | None = None
     ) -> stage_analyses.StageFunnel:
         """The stage funnel: people per stage, conversion, time between stages, flows.
 
-        ``by="channel"`` gives one funnel per acquisition (first-touch) channel.
+        ``by="channel"`` gives one funnel per acquisition (first-touch) channel;
+        ``by="segment"`` one per saved segment.
         """
-        funnel = stage_analyses.stage_funnel(self.events(), journey or self.journey, by=by)
+        funnel = stage_analyses.stage_funnel(
+            self.events(), journey or self.journey, by=by, groups=self._groups(by)
+        )
         funnel.meta["as_of"] = self.as_of()
         return funnel
 
@@ -155,6 +257,14 @@ class JourneyAnalyses:
         ``steps`` are touchpoint names, rules or ``{"stage": name}``; ``window`` a timedelta,
         seconds, or text like ``"7d"``/``"2h"``/``"30m"``; ``order`` ordered, strict or any.
         """
+        if by == "segment":
+            parts = {
+                name: part.funnel(
+                    steps, window=window, order=order, exclusions=exclusions, start=start, end=end
+                )
+                for name, part in self.each_segment().items()
+            }
+            return _combined(parts, "segment")
         spec = _funnel_spec(steps, window, order, exclusions, by)
         return funnel_analyses.funnel(
             self.events(), self.journey, spec, self._zoned(start), self._zoned(end)
@@ -224,8 +334,9 @@ class JourneyAnalyses:
         )
 
     def journey_map(self, *, by: str | None = None, top: int = 6) -> JourneyMap:
-        """Per stage, its top touchpoints and how people fare (see :mod:`journey_map`)."""
-        return journey_map(self.events(), self.journey, by=by, top=top)
+        """Per stage, its top touchpoints and how people fare (see :mod:`journey_map`);
+        ``by`` a first-touch field or ``segment``: one map per kind of customer."""
+        return journey_map(self.events(), self.journey, by=by, top=top, groups=self._groups(by))
 
     def customer_value(
         self,
@@ -294,6 +405,11 @@ class JourneyAnalyses:
             transactional=transactional,
         )
 
+    def clusters(self, *, k: int | None = None) -> Clusters:
+        """Behavioural clusters of people, each described by its dominant traits ("mostly
+        social, stalls at Subscribe, high NPS"; see :mod:`jejak.analyses.clusters`)."""
+        return clusters(self.events(), self.journey, k=k, sent=self.settings.sent_events)
+
     def referrals(
         self,
         *,
@@ -319,12 +435,16 @@ class JourneyAnalyses:
         """Expected value per current stage (``by="stage"``) or per first-touch field
         (``channel``, ``campaign``, ...); ``options`` go to :meth:`customer_value`."""
         value = self.customer_value(**options)
+        if by == "segment":
+            groups = self.segment_groups().to_pandas()
+            order = [*self.segment_definitions(), NONE_SEGMENT]
+            return value_by(value, groups, "segment", order=order)
         if by == "stage":
             stages = stage_analyses.current_stages(self.events(), self.journey)
             groups = stages.select("person_id", "stage").to_pandas()
             return value_by(value, groups, "stage", order=self.journey.stage_names)
         if by not in stage_analyses.BREAKDOWNS:
-            choices = ", ".join(("stage", *stage_analyses.BREAKDOWNS))
+            choices = ", ".join(("stage", *stage_analyses.BREAKDOWNS, "segment"))
             raise ConfigError(f"cannot split value by {by!r}; use one of {choices}")
         groups = stage_analyses.first_touch(self.events(), by).to_pandas()
         return value_by(value, groups, by)
@@ -389,9 +509,36 @@ class Filtered(JourneyAnalyses):
         end: datetime | None = None,
         who: Any = None,
         first: bool = False,
+        segment: tuple[str, Segment] | None = None,
     ) -> None:
         self.parent, self.settings = parent, parent.settings
         self.start, self.end, self.who, self.first = start, end, who, first
+        self.name, self.definition = segment if segment is not None else (None, None)
+        self._members: ibis.Table | None = None
+
+    def segment_definitions(self) -> dict[str, Segment]:
+        return self.root().segment_definitions()
+
+    def _saved_in(self, name: str) -> str:
+        return self.root()._saved_in(name)
+
+    def people_table(self, people: pd.Series) -> ibis.Table:
+        return self.root().people_table(people)
+
+    def members(self) -> ibis.Table:
+        """person_id of everyone in this part's segment, decided on all the data."""
+        if self.definition is None:
+            return self.events().select("person_id").distinct()
+        if self._members is None:
+            root = self.root()
+            check_stages(self.name, self.definition, root.journey)
+            if self.definition.uses_models():
+                # models are fitted once per state of the data: later analyses and other
+                # views of the same segment reuse the people, not the model
+                self._members = root.fitted_members(self.definition)
+            else:
+                self._members = members(root, self.definition)
+        return self._members
 
     def touchpoints(self) -> ibis.Table:
         return self.parent.touchpoints()
@@ -420,6 +567,8 @@ class Filtered(JourneyAnalyses):
                 marked = marked.filter(marked._position == 0)
             hits = marked.filter(stage_matches(marked, step))
             events = events.semi_join(hits.select("person_id").distinct(), "person_id")
+        if self.definition is not None:
+            events = events.semi_join(self.members(), "person_id")
         return events
 
 
@@ -485,3 +634,40 @@ def _utc(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(frame[column]) and frame[column].dt.tz is None:
             frame[column] = frame[column].dt.tz_localize("UTC")
     return frame
+
+
+def _audience(events: ibis.Table, journey: Journey) -> ibis.Table:
+    """One row per person: ids, current stage, first/last seen, touchpoints, purchases."""
+    orders = events.event == "order"
+    per_person = events.group_by("person_id").aggregate(
+        customer_id=events.customer_id.max(),
+        anonymous_id=events.anonymous_id.min(),
+        first_seen=events.ts.min(),
+        last_seen=events.ts.max(),
+        touchpoints=events.count(),
+        orders=events.count(where=orders),
+        revenue=events.revenue.sum(where=orders),
+    )
+    now = stage_analyses.current_stages(events, journey).select(
+        "person_id", "stage", entered_stage_at="entered_at"
+    )
+    joined = per_person.left_join(now, "person_id").drop("person_id_right")
+    return joined.mutate(revenue=joined.revenue.fill_null(0.0))
+
+
+def _combined(parts: dict[str, Result], by: str) -> Any:
+    """One result of a kind from one per group: tables stacked with a ``by`` column first."""
+    import dataclasses
+
+    first = next(iter(parts.values()))
+    changes: dict[str, Any] = {}
+    for field in dataclasses.fields(first):
+        value = getattr(first, field.name)
+        if isinstance(value, pd.DataFrame):
+            frames = [
+                getattr(result, field.name).assign(**{by: name}) for name, result in parts.items()
+            ]
+            stacked = pd.concat(frames, ignore_index=True)
+            changes[field.name] = stacked[[by, *[c for c in stacked.columns if c != by]]]
+    meta = {**first.meta, "by": by, by + "s": list(parts)}
+    return dataclasses.replace(first, title=f"{first.title} by {by}", meta=meta, **changes)

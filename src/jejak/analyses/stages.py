@@ -166,6 +166,15 @@ BREAKDOWNS = ("channel", "source", "medium", "campaign", "context", "need", "eve
 NONE_LABEL = "(none)"
 
 
+def check_breakdown(by: str, what: str) -> None:
+    """``by`` is a first-touch field (or ``segment``, which the caller resolves)."""
+    if by not in BREAKDOWNS:
+        from jejak.errors import JejakError
+
+        choices = ", ".join((*BREAKDOWNS, "segment"))
+        raise JejakError(f"cannot split {what} by {by!r}; use one of {choices}")
+
+
 def first_touch(events: ibis.Table, field: str) -> ibis.Table:
     """Each person's ``field`` on their first touchpoint (ties broken by event_id)."""
     order = ibis.row_number().over(group_by=events.person_id, order_by=[events.ts, events.event_id])
@@ -232,7 +241,13 @@ def _flow_rows(row: pd.Series, journey: Journey) -> list[dict[str, Any]]:
     ]
 
 
-def stage_funnel(events: ibis.Table, journey: Journey, by: str | None = None) -> StageFunnel:
+def stage_funnel(
+    events: ibis.Table,
+    journey: Journey,
+    by: str | None = None,
+    *,
+    groups: ibis.Table | None = None,
+) -> StageFunnel:
     """How many people reached each stage, moved on, and how long it took.
 
     ``events`` are stitched touchpoints (with ``person_id``). Columns of ``table``:
@@ -243,18 +258,16 @@ def stage_funnel(events: ibis.Table, journey: Journey, by: str | None = None) ->
 
     ``by`` splits the funnel by a field of each person's first touchpoint (e.g.
     ``channel``: the acquisition channel); the table and flows then start with that
-    column, one funnel per value, largest group first.
+    column, one funnel per value, largest group first. ``groups`` (person_id and a ``by``
+    column; a person may be in several groups) splits by something else, e.g. segments.
     """
     n = len(journey.stages)
     wide = with_current_stage(stage_entries(events, journey), journey)
     if by is not None:
-        if by not in BREAKDOWNS:
-            from jejak.errors import JejakError
-
-            raise JejakError(
-                f"cannot split the funnel by {by!r}; use one of {', '.join(BREAKDOWNS)}"
-            )
-        wide = wide.join(first_touch(events, by), "person_id")
+        if groups is None:
+            check_breakdown(by, "the funnel")
+            groups = first_touch(events, by)
+        wide = wide.join(groups, "person_id")
         grouped = wide.group_by(by).aggregate(**_funnel_aggregates(wide, n))
     else:
         grouped = wide.aggregate(**_funnel_aggregates(wide, n))
@@ -276,7 +289,8 @@ def stage_funnel(events: ibis.Table, journey: Journey, by: str | None = None) ->
         "stages": journey.stage_names,
         "by": by,
     }
-    title = f"Stage funnel ({journey.name})" + (f" by first-touch {by}" if by else "")
+    split = "" if not by else (f" by {by}" if groups is not None else f" by first-touch {by}")
+    title = f"Stage funnel ({journey.name})" + split
     return StageFunnel(
         title=title, table=table, meta=meta, flows=pd.DataFrame(flows, columns=flow_columns)
     )

@@ -96,6 +96,16 @@ class SparkSource(JourneyAnalyses):
         # not loaded through jejak, so blank ids are made missing here
         return identity.clean_ids(self._touchpoints)
 
+    def people_table(self, people: Any) -> ibis.Table:
+        """Person ids from Python as a Spark view (Ibis memtables do not reach every
+        Spark plan, e.g. a cached one)."""
+        import pyarrow as pa
+
+        ids = pa.array(sorted({str(p) for p in people}), pa.string())
+        return _as_table(
+            self.session, pa.table({"person_id": ids}), f"jejak_people_{uuid.uuid4().hex[:12]}"
+        )
+
     def identity_links(self) -> ibis.Table | None:
         if self._identities is None:
             return None

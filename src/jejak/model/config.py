@@ -13,10 +13,17 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from jejak.errors import ConfigError
 from jejak.model.journey import Journey
+from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELD_NAMES
 
 PRESETS = ("value-journey", "four-stage")
@@ -36,6 +43,36 @@ class Settings(BaseModel):
     refund_events: list[str] = Field(default_factory=lambda: ["refund"])
     sent_events: list[str] = Field(default_factory=lambda: ["email_sent", "sms_sent", "push_sent"])
     journey: Journey | str = "value-journey"
+    segments: dict[str, Segment] = Field(default_factory=dict)
+
+    @field_validator("segments", mode="before")
+    @classmethod
+    def _segment_names(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        if isinstance(value, dict):
+            for name in value:
+                try:
+                    check_name(name)
+                except ConfigError as exc:
+                    raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("segments")
+    @classmethod
+    def _segments_name_stages(cls, segments: dict[str, Segment], info: Any) -> dict:
+        journey = info.data.get("journey")
+        if journey is None:  # the journey itself is wrong; that error is the one to show
+            return segments
+        names = (preset(journey) if isinstance(journey, str) else journey).stage_names
+        for name, segment in segments.items():
+            unknown = sorted(segment.stages_named() - set(names))
+            if unknown:
+                raise ValueError(
+                    f"segment '{name}' names {', '.join(map(repr, unknown))}, which is not a"
+                    f" stage of the journey; use one of {', '.join(names)}"
+                )
+        return segments
 
     @field_validator("timezone")
     @classmethod
@@ -214,6 +251,24 @@ sent_events: [email_sent, sms_sent, push_sent]
 #         - event: order
 #           where: {{order_number: {{gte: 2}}}}
 journey: {journey}
+
+# Segments: named groups of people to filter or split any analysis by, and to export
+# as audiences (jejak segments). Every key given must hold. Examples:
+#
+# segments:
+#   instagram-starters:
+#     description: came to us through Instagram
+#     first: {{channel: social}}
+#   stuck-subscribers:
+#     stage: Subscribe          # current stage
+#   best-buyers:
+#     had: order
+#     rfm: [Champions, Loyal]
+#   slipping-away:
+#     p_alive_below: 0.3        # chance of still being a customer (BG/NBD)
+#   content-fans:
+#     engagement: follows content
+segments:
 """
 
 

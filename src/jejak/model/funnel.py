@@ -55,7 +55,14 @@ class FunnelStep(BaseModel):
 
 def _describe(rule: dict) -> str:
     event = rule.get("event")
-    name = ", ".join(event) if isinstance(event, list) else str(event or "touchpoint")
+    if event is None:
+        fields = {k: v for k, v in rule.items() if k not in ("where", "any") and v is not None}
+        name = " ".join(
+            f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in fields.items()
+        )
+        name = name or "touchpoint"
+    else:
+        name = ", ".join(event) if isinstance(event, list) else str(event)
     where = rule.get("where") or {}
     if where:
         name += " (" + ", ".join(f"{k} {v}" for k, v in where.items()) + ")"

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pandas as pd
 
 from jejak.analyses.journeys import JourneyAnalyses
+from jejak.analyses.segments import check_stages
 from jejak.engine import duckdb as embedded
-from jejak.errors import WorkspaceError
+from jejak.errors import ConfigError, WorkspaceError
 from jejak.model.config import Settings, load_settings
+from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELDS
 from jejak.store import progress
 from jejak.store.identity_files import load_identity_file
@@ -30,6 +33,8 @@ def _schema_sql() -> list[str]:
         " rows_read BIGINT, rows_stored BIGINT, rows_rejected BIGINT,"
         " rows_repeated BIGINT, rejects_file VARCHAR)",
         "CREATE TABLE IF NOT EXISTS jejak_meta (key VARCHAR, value VARCHAR)",
+        "CREATE TABLE IF NOT EXISTS segments (name VARCHAR PRIMARY KEY, definition VARCHAR,"
+        " saved_at TIMESTAMPTZ)",
     ]
 
 
@@ -118,6 +123,60 @@ class Workspace(JourneyAnalyses):
         """Every load so far: file, when, rows read, stored, rejected."""
         return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
 
+    # -- segments --------------------------------------------------------------------------
+    def segment_definitions(self) -> dict[str, Segment]:
+        """Segments from jejak.yaml, then those saved in this workspace."""
+        saved = self.con.execute("SELECT name, definition FROM segments ORDER BY name").fetchall()
+        stored = {name: Segment.model_validate_json(text) for name, text in saved}
+        return {**self.settings.segments, **stored}
+
+    def data_version(self) -> tuple[int, int]:
+        """The latest load and the touchpoint count: any load changes them."""
+        row = self.con.execute(
+            "SELECT (SELECT coalesce(max(load_id), 0) FROM loads),"
+            " (SELECT count(*) FROM touchpoints)"
+        ).fetchall()[0]
+        return int(row[0]), int(row[1])
+
+    def _saved_in(self, name: str) -> str:
+        return "jejak.yaml" if name in self.settings.segments else "workspace"
+
+    def save_segment(
+        self,
+        name: str,
+        definition: dict[str, Any] | Segment,
+        *,
+        description: str | None = None,
+        replace: bool = False,
+    ) -> Segment:
+        """Save a segment by name in this workspace (see :mod:`jejak.model.segment` for
+        what a definition holds); ``replace=True`` overwrites one saved before."""
+        check_name(name)
+        if name in self.settings.segments:
+            raise ConfigError(
+                f"segment {name!r} is defined in jejak.yaml; change it there or pick another name"
+            )
+        segment = _segment(name, definition, description)
+        check_stages(name, segment, self.journey)
+        exists = self.con.execute("SELECT count(*) FROM segments WHERE name = ?", [name])
+        if exists.fetchall()[0][0] and not replace:
+            raise ConfigError(
+                f"segment {name!r} is already saved; replace it (--replace) or pick another name"
+            )
+        text = segment.model_dump_json(exclude_none=True, by_alias=True)
+        self.con.execute(
+            "INSERT OR REPLACE INTO segments VALUES (?, ?, current_timestamp)", [name, text]
+        )
+        return segment
+
+    def drop_segment(self, name: str) -> None:
+        """Forget a segment saved in this workspace."""
+        if name in self.settings.segments:
+            raise ConfigError(f"segment {name!r} is defined in jejak.yaml; remove it there")
+        gone = self.con.execute("DELETE FROM segments WHERE name = ? RETURNING name", [name])
+        if not gone.fetchall():
+            raise ConfigError(f"no segment named {name!r} is saved in this workspace")
+
     # -- tables ----------------------------------------------------------------------------
     def touchpoints(self) -> ibis.Table:
         """The stored touchpoints as an Ibis table (canonical columns)."""
@@ -158,3 +217,28 @@ def open_workspace(
     if path is None:
         path = workspace_path(settings, folder)
     return Workspace(path if str(path) != ":memory:" else None, settings)
+
+
+def _segment(name: str, definition: dict[str, Any] | Segment, description: str | None) -> Segment:
+    """A definition from the API or the command line, validated; errors name the key."""
+    from pydantic import ValidationError
+
+    if isinstance(definition, Segment):
+        data = definition.model_dump(exclude_none=True, by_alias=True)
+    elif isinstance(definition, dict):
+        data = dict(definition)
+    else:
+        raise ConfigError(f"segment {name!r}: a definition is a mapping like {{'had': 'order'}}")
+    if description is not None:
+        data["description"] = description
+    try:
+        return Segment.model_validate(data)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            message = "unknown key; use had, first, stage, rfm, engagement, p_alive_below,"
+            message += " cluster (with k), any, not or description"
+        key = f" '{where}'" if where else ""
+        raise ConfigError(f"segment {name!r}{key}: {message}") from None

@@ -1,0 +1,158 @@
+"""Saved segments: named groups of people, by rule or by model, defined once and used as
+a filter or breakdown in every analysis and exported as audiences.
+
+A segment's definition is a mapping; every key given must hold (they combine with AND):
+
+==================  ============================================================
+``had``             had a touchpoint matching it (name, rule or ``{stage: ...}``)
+``first``           their first touchpoint matches it (how they were acquired)
+``stage``           their current (furthest) stage is one of these
+``rfm``             their RFM segment is one of these (Champions, At risk...)
+``engagement``      their engagement group: ``follows content`` or ``transactional only``
+``p_alive_below``   buyers whose chance of still being a customer (BG/NBD) is below it
+``cluster``         in these behavioural clusters (of ``k`` clusters; default: chosen)
+``any``             at least one of these definitions holds
+``not``             this definition does not hold
+==================  ============================================================
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from jejak.analyses.engagement import FOLLOWS, TRANSACTS
+from jejak.analyses.rfm import SEGMENTS as RFM_SEGMENTS
+from jejak.model.funnel import FunnelStep
+
+RFM_NAMES = tuple(name for name, _, _ in RFM_SEGMENTS)
+ENGAGEMENT_GROUPS = (FOLLOWS, TRANSACTS)
+RULE_KEYS = ("had", "first", "stage")
+MODEL_KEYS = ("rfm", "engagement", "p_alive_below", "cluster")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
+
+
+def _listed(value: Any) -> Any:
+    return [value] if isinstance(value, str | int) and not isinstance(value, bool) else value
+
+
+class SegmentRule(BaseModel):
+    """Who is in a segment; every key given must hold."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    had: FunnelStep | None = None
+    first: FunnelStep | None = None
+    stage: list[str] | None = None
+    rfm: list[str] | None = None
+    engagement: str | None = None
+    p_alive_below: float | None = Field(default=None, gt=0, le=1)
+    cluster: list[int] | None = None
+    k: int | None = Field(default=None, ge=1, le=20)
+    any: list[SegmentRule] | None = None
+    not_: SegmentRule | None = Field(default=None, alias="not")
+
+    @field_validator("stage", "rfm", "cluster", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return _listed(value)
+
+    @field_validator("rfm")
+    @classmethod
+    def _known_rfm(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name not in RFM_NAMES:
+                raise ValueError(
+                    f"{name!r} is not an RFM segment; use one of {', '.join(RFM_NAMES)}"
+                )
+        return names
+
+    @field_validator("engagement")
+    @classmethod
+    def _known_group(cls, group: str) -> str:
+        if group not in ENGAGEMENT_GROUPS:
+            raise ValueError(
+                f"{group!r} is not an engagement group; use {' or '.join(ENGAGEMENT_GROUPS)}"
+            )
+        return group
+
+    @field_validator("cluster")
+    @classmethod
+    def _cluster_numbers(cls, numbers: list[int]) -> list[int]:
+        if any(n < 1 for n in numbers):
+            raise ValueError("clusters are numbered from 1 (1 is the largest)")
+        return numbers
+
+    @model_validator(mode="after")
+    def _says_something(self) -> SegmentRule:
+        if self.k is not None and self.cluster is None:
+            raise ValueError("'k' goes with 'cluster' (the number of clusters to make)")
+        given = [
+            k for k in (*RULE_KEYS, *MODEL_KEYS, "any", "not_") if getattr(self, k) is not None
+        ]
+        if not given:
+            keys = ", ".join((*RULE_KEYS, *MODEL_KEYS, "any", "not"))
+            raise ValueError(f"a segment needs at least one of {keys}")
+        if self.any is not None and not self.any:
+            raise ValueError("'any' needs at least one definition")
+        return self
+
+    def stages_named(self) -> set[str]:
+        """Every stage the definition names (to check against the journey)."""
+        names = set(self.stage or [])
+        for step in (self.had, self.first):
+            if step is not None and step.stage is not None:
+                names.add(step.stage)
+        for part in [*(self.any or []), *([self.not_] if self.not_ else [])]:
+            names |= part.stages_named()
+        return names
+
+    def uses_models(self) -> bool:
+        """Whether membership needs a fitted model (computed in Python, not the engine)."""
+        parts = [*(self.any or []), *([self.not_] if self.not_ else [])]
+        return any(getattr(self, k) is not None for k in MODEL_KEYS) or any(
+            p.uses_models() for p in parts
+        )
+
+    def describe(self) -> str:
+        """The definition in words: ``had order and RFM Champions or Loyal``."""
+        parts = []
+        if self.had is not None:
+            parts.append(f"had {self.had.label}")
+        if self.first is not None:
+            parts.append(f"first touch {self.first.label}")
+        if self.stage is not None:
+            parts.append("now in " + " or ".join(self.stage))
+        if self.rfm is not None:
+            parts.append("RFM " + " or ".join(self.rfm))
+        if self.engagement is not None:
+            parts.append(self.engagement)
+        if self.p_alive_below is not None:
+            parts.append(f"P(alive) below {self.p_alive_below:g}")
+        if self.cluster is not None:
+            of = f" of {self.k}" if self.k else ""
+            parts.append("cluster " + " or ".join(map(str, self.cluster)) + of)
+        if self.any is not None:
+            parts.append("any of (" + "; ".join(p.describe() for p in self.any) + ")")
+        if self.not_ is not None:
+            parts.append(f"not ({self.not_.describe()})")
+        return " and ".join(parts)
+
+
+class Segment(SegmentRule):
+    """A named segment: its definition plus an optional description."""
+
+    description: str | None = None
+
+
+def check_name(name: str) -> str:
+    """Segment names are short labels: letters, digits, spaces, ``_ . -``."""
+    if not isinstance(name, str) or not NAME.match(name):
+        from jejak.errors import ConfigError
+
+        raise ConfigError(
+            f"{name!r} is not a segment name; use up to 64 letters, digits, spaces, _ . or -"
+        )
+    return name
