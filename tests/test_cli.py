@@ -407,3 +407,62 @@ def test_engagement_from_the_cli(tmp_path: Path):
             "a": "follows content",
             "b": "transactional only",
         }
+
+
+def test_segments_from_the_cli(project: Path):
+    assert run("load", "events.csv", cwd=project).returncode == 0
+    done = run("segments", cwd=project)
+    assert done.returncode == 0 and "No segments yet" in done.stdout
+    done = run("segments", "save", "signed up", "--had", "stage:Subscribe", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "Saved segment 'signed up': had Subscribe (2 people)" in done.stdout
+    done = run("segments", "save", "buyers", "--had", "order", "--description", "paid", cwd=project)
+    assert "(1 person)" in done.stdout
+    row = next(
+        line for line in run("segments", cwd=project).stdout.splitlines() if "buyers" in line
+    )
+    assert [cell.strip() for cell in row.split("│")[1:6]] == [
+        "buyers", "1", "had order", "paid", "workspace"
+    ]  # fmt: skip
+
+    # a filter on any analysis, and a breakdown
+    done = run("--segment", "signed up", "stages", "--json", cwd=project)
+    assert '"people": 2' in done.stdout
+    done = run("stages", "--by", "segment", "-o", "split.csv", cwd=project)
+    assert done.returncode == 0, done.stderr
+    with (project / "split.csv").open() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["stage"] == "Awareness"]
+    assert {r["segment"]: r["reached"] for r in rows} == {"signed up": "2", "buyers": "1"}
+
+    done = run("segments", "export", "signed up", "-o", "audience.csv", cwd=project)
+    assert done.returncode == 0 and "Wrote 2 rows" in done.stdout
+    with (project / "audience.csv").open() as handle:
+        assert [(r["person_id"], r["stage"]) for r in csv.DictReader(handle)] == [
+            ("c1", "Subscribe"),
+            ("c2", "Subscribe"),
+        ]
+
+    done = run("segments", "save", "bad", "--stage", "Nope", cwd=project)
+    assert done.returncode == 1 and "'Nope' is not a stage" in done.stderr
+    done = run("segments", "save", "buyers", "--had", "page_view", cwd=project)
+    assert done.returncode == 1 and "already saved; replace it (--replace)" in done.stderr
+    assert run("segments", "drop", "buyers", cwd=project).returncode == 0
+    done = run("--segment", "buyers", "stages", cwd=project)
+    assert done.returncode == 1 and "no segment named 'buyers'" in done.stderr
+
+
+def test_clusters_from_the_cli(tmp_path: Path):
+    rows = ["customer_id,ts,event,channel"]
+    for i in range(5):
+        rows += [f"r{i},2026-01-01,page_view,social", f"r{i},2026-01-02,content_view,social"]
+        rows += [f"b{i},2026-01-01,page_view,search", f"b{i},2026-01-02,order,search"]
+        rows += [f"a{i},2026-01-01,page_view,ads"]
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    done = run("clusters", "--k", "3", "-o", "clusters.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "mostly ads, stalls at Awareness" in done.stdout
+    with (tmp_path / "clusters.csv").open() as handle:
+        clusters = {r["person_id"]: r["cluster"] for r in csv.DictReader(handle)}
+    assert len(set(clusters.values())) == 3
+    assert len({clusters[f"r{i}"] for i in range(5)}) == 1

@@ -63,7 +63,9 @@ def test_retention_of_engaged_people_is_the_planted_follower_curve(shop, ws):
     engaged = {"stage": "Engagement"}
     table = ws.retention(period="month", cohort=engaged, active=engaged).table
     later = table[table["period"] >= 1].copy()
-    month_start = [c + pd.DateOffset(months=int(k)) for c, k in zip(later.cohort, later.period)]
+    month_start = [
+        c + pd.DateOffset(months=int(k)) for c, k in zip(later.cohort, later.period, strict=True)
+    ]
     days = np.array([pd.Timestamp(m).days_in_month for m in month_start])
     scale = plan.engagement_per_week / plan.follower_share / plan.engagement_shape / 7
     active = plan.follower_share * (1 - (1 + scale * days) ** -plan.engagement_shape)

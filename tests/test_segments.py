@@ -188,9 +188,9 @@ def test_names_and_clashes(workspace):
         workspace.save_segment("x", {"had": "page_view"})
     workspace.save_segment("x", {"had": "page_view"}, replace=True)
     assert len(_people(workspace.segment("x"))) == 6
-    with pytest.raises(ConfigError, match="defined in jejak.yaml"):
+    with pytest.raises(ConfigError, match=r"defined in jejak\.yaml"):
         workspace.save_segment("buyers", {"had": "order"})
-    with pytest.raises(ConfigError, match="defined in jejak.yaml"):
+    with pytest.raises(ConfigError, match=r"defined in jejak\.yaml"):
         workspace.drop_segment("buyers")
     with pytest.raises(ConfigError, match="not a segment name"):
         workspace.save_segment("a/b", {"had": "order"})

@@ -52,6 +52,7 @@ class State:
     until: str | None = None
     only: str | None = None
     acquired: str | None = None
+    segment: str | None = None
 
 
 state = State()
@@ -78,9 +79,13 @@ def _options(
         str | None,
         typer.Option(help="Only people whose first touchpoint matches, e.g. channel=ads."),
     ] = None,
+    segment: Annotated[
+        str | None, typer.Option(help="Only the people of this saved segment (jejak segments).")
+    ] = None,
 ) -> None:
     state.config, state.workspace, state.debug = config, workspace, debug
     state.since, state.until, state.only, state.acquired = since, until, only, acquired
+    state.segment = segment
 
 
 def _config_path() -> Path:
@@ -114,7 +119,7 @@ def _who(text: str) -> Any:
 
 @contextmanager
 def _analyse() -> Iterator[Any]:
-    """The workspace, narrowed by --since/--until/--only/--acquired when given."""
+    """The workspace, narrowed by --since/--until/--only/--acquired/--segment when given."""
     with _open() as ws:
         source = ws
         if state.since or state.until:
@@ -123,6 +128,8 @@ def _analyse() -> Iterator[Any]:
             source = source.only(_who(state.only))
         if state.acquired:
             source = source.only(_who(state.acquired), first=True)
+        if state.segment:
+            source = source.segment(state.segment)
         yield source
 
 
@@ -237,7 +244,10 @@ def stages(
     as_json: AsJson = False,
     by: Annotated[
         str | None,
-        typer.Option(help="One funnel per value of the first touchpoint's field, e.g. channel."),
+        typer.Option(
+            help="One funnel per value of the first touchpoint's field (e.g. channel),"
+            " or per saved segment: --by segment."
+        ),
     ] = None,
 ) -> None:
     """The stage funnel, or (with --stuck) who has stalled in a stage.
@@ -277,9 +287,10 @@ def funnel(
         list[str] | None,
         typer.Option(help="Touchpoints that void an attempt between the first and last step."),
     ] = None,
-    by: Annotated[str | None, typer.Option(help="Split by a field of step 1, e.g. channel.")] = (
-        None
-    ),
+    by: Annotated[
+        str | None,
+        typer.Option(help="Split by a field of step 1 (e.g. channel), or --by segment."),
+    ] = None,
     dropped_at: Annotated[
         int | None, typer.Option(help="List who reached this step (1-based) and not the next.")
     ] = None,
@@ -379,7 +390,10 @@ def paths(
 
 @app.command()
 def journey(
-    by: Annotated[str | None, typer.Option(help="One map per value of step 1's field.")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(help="One map per first-touch field value (e.g. channel), or segment."),
+    ] = None,
     top: Annotated[int, typer.Option(help="Touchpoints per stage.")] = 6,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the map as CSV, .json or .html.")
@@ -504,7 +518,9 @@ def touchpoints(
 
 @app.command()
 def value(
-    by: Annotated[str, typer.Option(help="stage (current), or a first-touch field.")] = "stage",
+    by: Annotated[
+        str, typer.Option(help="stage (current), a first-touch field, or segment.")
+    ] = "stage",
     horizon: Annotated[float, typer.Option(help="How far ahead, in units.")] = 52,
     unit_days: Annotated[float, typer.Option(help="Days per unit (7: weeks).")] = 7,
     purchase: Annotated[str, typer.Option(help="The touchpoint that is a purchase.")] = "order",
@@ -737,6 +753,159 @@ def rfm_segments(
     _print_table(shown, result.title)
 
 
+@app.command()
+def clusters(
+    k: Annotated[
+        int | None, typer.Option(help="How many clusters (default: chosen, 3 to 8).")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write each person's cluster as CSV."),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Behavioural clusters: groups of people who move, arrive and act alike, in words.
+
+    Example: jejak clusters --k 6 -o clusters.csv
+    """
+    import pandas as pd
+
+    with _analyse() as ws:
+        result = ws.clusters(k=k)
+    if output:
+        result.people.to_csv(output, index=False)
+        out.print(f"Wrote {len(result.people):,} people to {output}")
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    table = result.table
+    shown = pd.DataFrame(
+        {
+            "Cluster": table["cluster"],
+            "People": table["people"].map(fmt.people),
+            "Share": table["share"].map(fmt.percent),
+            "Who they are": table["description"],
+            "Bought": table["buyers"].map(fmt.percent),
+            "Revenue per person": table["revenue"].map(lambda v: fmt.number(v, 0)),
+        }
+    )
+    _print_table(shown, f"{result.title} (k = {result.meta['k']})")
+    out.print("Save one as a segment: jejak segments save NAME --cluster N --k K")
+
+
+segments_app = typer.Typer(
+    help="Saved segments: list them, save one, export its people as an audience.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+app.add_typer(segments_app, name="segments")
+
+
+@segments_app.callback()
+def segments_list(ctx: typer.Context) -> None:
+    """Every segment: where it is defined, what it means, how many people are in it.
+
+    Examples: jejak segments | jejak segments save vip --rfm Champions --rfm Loyal |
+    jejak segments export vip -o vip.csv | jejak --segment vip stages
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import pandas as pd
+
+    with _open() as ws:
+        table = ws.segments().table
+    if table.empty:
+        out.print(
+            "No segments yet. Save one (jejak segments save NAME --had order) or define them"
+            " under 'segments:' in jejak.yaml."
+        )
+        return
+    shown = pd.DataFrame(
+        {
+            "Segment": table["segment"],
+            "People": table["people"].map(fmt.people),
+            "Definition": table["definition"],
+            "Description": table["description"].fillna(""),
+            "Saved in": table["saved_in"],
+        }
+    )
+    _print_table(shown, "Segments")
+
+
+@segments_app.command("save")
+def segments_save(
+    name: Annotated[str, typer.Argument(help="The segment's name.")],
+    had: Annotated[
+        str | None, typer.Option(help="Had this: a touchpoint, stage:NAME or field=value.")
+    ] = None,
+    first: Annotated[
+        str | None, typer.Option(help="First touchpoint matches this, e.g. channel=social.")
+    ] = None,
+    stage: Annotated[
+        list[str] | None, typer.Option(help="Current stage is this (repeat for several).")
+    ] = None,
+    rfm: Annotated[
+        list[str] | None, typer.Option(help="RFM segment, e.g. Champions (repeat for several).")
+    ] = None,
+    engagement: Annotated[
+        str | None, typer.Option(help="'follows content' or 'transactional only'.")
+    ] = None,
+    p_alive_below: Annotated[
+        float | None, typer.Option(help="Buyers less likely than this to still be customers.")
+    ] = None,
+    cluster: Annotated[
+        list[int] | None, typer.Option(help="Behavioural cluster number (jejak clusters).")
+    ] = None,
+    k: Annotated[int | None, typer.Option(help="With --cluster: how many clusters.")] = None,
+    description: Annotated[str | None, typer.Option(help="What the segment is for.")] = None,
+    replace: Annotated[bool, typer.Option(help="Overwrite a segment saved before.")] = False,
+) -> None:
+    """Save a segment in the workspace; every option given must hold.
+
+    Example: jejak segments save lapsed-vips --rfm "At risk" --rfm "Can't lose them"
+    """
+    definition: dict[str, Any] = {
+        "had": _who(had) if had else None,
+        "first": _who(first) if first else None,
+        "stage": stage or None,
+        "rfm": rfm or None,
+        "engagement": engagement,
+        "p_alive_below": p_alive_below,
+        "cluster": cluster or None,
+        "k": k,
+    }
+    definition = {key: value for key, value in definition.items() if value is not None}
+    with _open() as ws:
+        segment = ws.save_segment(name, definition, description=description, replace=replace)
+        people = ws.segment(name).members().count().to_pyarrow().as_py()
+    out.print(f"Saved segment {name!r}: {segment.describe()} ({fmt.headcount(people)})")
+
+
+@segments_app.command("drop")
+def segments_drop(name: Annotated[str, typer.Argument(help="The segment's name.")]) -> None:
+    """Forget a segment saved in the workspace."""
+    with _open() as ws:
+        ws.drop_segment(name)
+    out.print(f"Dropped segment {name!r}")
+
+
+@segments_app.command("export")
+def segments_export(
+    name: Annotated[str, typer.Argument(help="The segment's name.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The audience file: CSV (or .json).")
+    ],
+) -> None:
+    """Write a segment's people (ids, stage, last seen, orders, revenue) for an ad or
+    email tool.
+
+    Example: jejak segments export vip -o vip.csv
+    """
+    with _analyse() as ws:
+        result = ws.audience(name)
+    _write(result, output)
+
+
 @app.command(name="map")
 def process_map(
     min_count: Annotated[int, typer.Option(help="Leave out transitions seen fewer times.")] = 1,
@@ -790,6 +959,7 @@ def report(
                 ("until", state.until),
                 ("only", state.only),
                 ("acquired", state.acquired),
+                ("segment", state.segment),
             )
             if v
         ]
