@@ -11,6 +11,14 @@ from jejak.store.workspace import Workspace
 
 PROCESS_MAP_MIN_COUNT = 20  # leave out the rarest transitions so the map stays readable
 
+DEMO_SEGMENTS = {
+    "Instagram arrivals": {"first": {"channel": "social"}, "description": "came through social"},
+    "Content fans": {"engagement": "follows content", "description": "the 23% planted"},
+    "Best buyers": {"rfm": ["Champions", "Loyal"], "description": "reward them"},
+    "Slipping away": {"p_alive_below": 0.5, "description": "win them back"},
+}
+"""Segments saved in the demo workspace, so the report and `jejak segments` show some."""
+
 
 @dataclass(frozen=True)
 class DemoOutcome:
@@ -46,6 +54,8 @@ def run_demo(
         stale.unlink(missing_ok=True)
     with Workspace(workspace_path) as ws:
         ws.load(files["touchpoints"], on_progress=on_progress)
+        for name, definition in DEMO_SEGMENTS.items():
+            ws.save_segment(name, definition)
         funnel = ws.stages()
         sections = journey_report_sections(ws, min_count=PROCESS_MAP_MIN_COUNT, funnel=funnel)
         stored = ws.count()

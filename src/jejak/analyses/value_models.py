@@ -42,7 +42,7 @@ def _fit(negative_ll, start: np.ndarray) -> np.ndarray:
     """Minimise over log-parameters (all positive), polishing Nelder-Mead with L-BFGS-B."""
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
     first = minimize(negative_ll, np.log(start), method="Nelder-Mead", bounds=bounds,
-                     options={"maxiter": 20_000, "xatol": 1e-10, "fatol": 1e-10})  # fmt: skip
+                     options={"maxiter": 4_000, "xatol": 1e-7, "fatol": 1e-7})  # fmt: skip
     best = minimize(negative_ll, first.x, method="L-BFGS-B", bounds=bounds)
     chosen = best if best.fun <= first.fun else first
     if not np.isfinite(chosen.fun):

@@ -419,7 +419,8 @@ def touchpoint_sections(ratios: Any, effects: Any) -> list[Section]:
 
 
 def customer_sections(source: Any) -> list[Section]:
-    """The report sections on customers: engagement groups, RFM, retention, NPS, referrals."""
+    """The report sections on customers: engagement groups, clusters, segments, RFM,
+    retention, NPS, referrals."""
     from jejak.report.tables import retention_table
 
     sections: list[Section] = []
@@ -458,6 +459,32 @@ def customer_sections(source: Any) -> list[Section]:
             figures=[scores.figure()],
         )
     )
+    clusters = source.clusters()
+    sections.append(
+        Section(
+            heading=clusters.title,
+            intro=(
+                f"People grouped by how far they got, how they arrived, the channels and "
+                f"touchpoints they use and what they spent ({clusters.meta['k']} groups, "
+                "k-means); each is named by what sets it apart. Save one as a segment to "
+                "follow it: jejak segments save NAME --cluster N --k "
+                f"{clusters.meta['k']}."
+            ),
+            figures=[clusters.figure()],
+            table=clusters.table,
+            columns=[
+                fmt.Column("cluster", "Cluster"),
+                fmt.Column("description", "Who they are"),
+                fmt.Column("people", "People", fmt.people),
+                fmt.Column("share", "Share", fmt.percent),
+                fmt.Column("acquired_share", "Main channel's share", fmt.percent),
+                fmt.Column("engagement_share", "Content share", fmt.percent),
+                fmt.Column("buyers", "Bought", fmt.percent),
+                fmt.Column("revenue", "Revenue per person", fmt.number),
+            ],
+        )
+    )
+    sections += segment_sections(source)
     kept = source.retention(period="month", active="order")
     sections.append(
         Section(
@@ -510,6 +537,32 @@ def customer_sections(source: Any) -> list[Section]:
             )
         )
     return sections
+
+
+def segment_sections(source: Any) -> list[Section]:
+    """The saved segments, their people, and the stage funnel of each (none: no section)."""
+    if not source.segment_definitions():
+        return []
+    listed = source.segments()
+    funnel = source.stages(by="segment")
+    return [
+        Section(
+            heading="Saved segments",
+            intro=(
+                "The segments saved for this shop and how far each gets on the journey. A "
+                "person can be in several; '(in no segment)' is everyone else. Use one "
+                "anywhere with --segment NAME, or export its people: jejak segments export."
+            ),
+            figures=[funnel.figure()],
+            table=listed.table,
+            columns=[
+                fmt.Column("segment", "Segment"),
+                fmt.Column("people", "People", fmt.people),
+                fmt.Column("definition", "Definition"),
+                fmt.Column("description", "Description"),
+            ],
+        )
+    ]
 
 
 def journey_report_sections(
