@@ -839,5 +839,6 @@ def clusters_figure(table: pd.DataFrame, title: str) -> go.Figure:
         ],
         PALETTE[2],
     )
-    figure.update_xaxes(title="people")
+    # room at the end of the longest bar for its label
+    figure.update_xaxes(title="people", range=[0, 1.45 * max(int(rows["people"].max()), 1)])
     return _layout(figure, title, height=max(300, 110 + 40 * len(rows)))
