@@ -16,6 +16,7 @@ import ibis
 import pandas as pd
 from pydantic import ValidationError
 
+from jejak.analyses import campaigns as campaign_analyses
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.attribution import Attribution, attribution
@@ -40,6 +41,7 @@ from jejak.analyses.rfm import RFM, rfm
 from jejak.analyses.segments import NONE_SEGMENT, check_stages, members
 from jejak.analyses.sequence import position
 from jejak.errors import ConfigError
+from jejak.model.campaign import Campaign
 from jejak.model.config import Settings
 from jejak.model.funnel import Funnel, FunnelStep
 from jejak.model.journey import Journey
@@ -485,6 +487,58 @@ class JourneyAnalyses:
             position=position,
             order=order,
         )
+
+    def campaign(
+        self, campaign: str | Campaign | dict[str, Any], *, name: str | None = None
+    ) -> campaign_analyses.CampaignEffect:
+        """Did a campaign move its audience across its target transition, more than those
+        it held out? ``campaign``: a name from jejak.yaml, or a definition (a mapping or
+        :class:`Campaign`; see :mod:`jejak.analyses.campaigns` for the method)."""
+        label, definition = self._campaign(campaign, name)
+        moment = self.as_of()
+        if moment is None:
+            raise ConfigError("no touchpoints yet: load some before asking about a campaign")
+        return campaign_analyses.campaign_effect(
+            self.events(),
+            self.journey,
+            label,
+            definition,
+            zone=ZoneInfo(self.settings.timezone),
+            as_of=moment,
+        )
+
+    def campaigns(self) -> campaign_analyses.CampaignOverview:
+        """Every campaign in jejak.yaml on the transition it targets, with its lift, and
+        the transitions no campaign aims at."""
+        effects = {name: self.campaign(name) for name in self.settings.campaigns}
+        return campaign_analyses.overview(effects, self.journey)
+
+    def _campaign(self, campaign: Any, name: str | None) -> tuple[str, Campaign]:
+        if isinstance(campaign, str):
+            known = self.settings.campaigns
+            if campaign not in known:
+                listed = ", ".join(known) or "none yet"
+                raise ConfigError(
+                    f"no campaign named {campaign!r} (campaigns: {listed}); define it under"
+                    " 'campaigns:' in jejak.yaml"
+                )
+            return campaign, known[campaign]
+        label = name or "campaign"
+        try:
+            definition = (
+                campaign if isinstance(campaign, Campaign) else Campaign.model_validate(campaign)
+            )
+            definition.check(label, self.journey)
+        except (ValidationError, ValueError) as exc:
+            if isinstance(exc, ValidationError):
+                problem = exc.errors()[0]
+                where = ".".join(str(p) for p in problem["loc"]) or "definition"
+                message = problem["msg"].removeprefix("Value error, ")
+                if problem["type"] == "extra_forbidden":
+                    message = "unknown key; check its spelling (see 'jejak init')"
+                raise ConfigError(f"campaign '{label}' {where!r}: {message}") from None
+            raise ConfigError(str(exc)) from None
+        return label, definition
 
     def _zoned(self, moment: datetime | None) -> datetime | None:
         """A time from the user: without a zone, it is in the workspace's zone."""

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from jejak.errors import ConfigError
+from jejak.model.campaign import Campaign
 from jejak.model.journey import Journey
 from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELD_NAMES
@@ -44,6 +45,23 @@ class Settings(BaseModel):
     sent_events: list[str] = Field(default_factory=lambda: ["email_sent", "sms_sent", "push_sent"])
     journey: Journey | str = "value-journey"
     segments: dict[str, Segment] = Field(default_factory=dict)
+    campaigns: dict[str, Campaign] = Field(default_factory=dict)
+
+    @field_validator("campaigns", mode="before")
+    @classmethod
+    def _no_campaigns(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @field_validator("campaigns")
+    @classmethod
+    def _campaign_stages(cls, campaigns: dict[str, Campaign], info: Any) -> dict:
+        journey = info.data.get("journey")
+        if journey is None:
+            return campaigns
+        resolved = preset(journey) if isinstance(journey, str) else journey
+        for name, campaign in campaigns.items():
+            campaign.check(name, resolved)
+        return campaigns
 
     @field_validator("segments", mode="before")
     @classmethod
@@ -269,6 +287,21 @@ journey: {journey}
 #   content-fans:
 #     engagement: follows content
 segments:
+
+# Campaigns: a call to action plus a traffic source, aimed at one stage transition;
+# jejak campaigns compares who it reached with who it held out. Example:
+#
+# campaigns:
+#   spring-signup:
+#     call_to_action: {{event: email_click, campaign: spring-signup}}
+#     traffic_source: {{channel: email, campaign: spring-signup}}
+#     target: {{from: Engagement, to: Subscribe}}
+#     exposure: {{event: email_sent, campaign: spring-signup}}
+#     holdout: {{event: campaign_holdout, campaign: spring-signup}}
+#     start: 2026-03-01
+#     end: 2026-04-01
+#     days: 14
+campaigns:
 """
 
 

@@ -60,6 +60,13 @@ def percent(value: Any, digits: int = 1) -> str:
     return f"{float(value) * 100:,.{digits}f}%"
 
 
+def signed_points(value: Any, digits: int = 1) -> str:
+    """A difference of two shares in percentage points: ``+4.2 pts``, ``-0.5 pts``."""
+    if is_missing(value):
+        return MISSING
+    return f"{100 * float(value):+,.{digits}f} pts"
+
+
 def days(value: Any, digits: int = 1) -> str:
     """A duration in days: ``3.25 -> "3.2 days"`` (Python rounds halves to even)."""
     if is_missing(value):

@@ -1,0 +1,107 @@
+"""Campaign definitions: a call to action plus a traffic source, aimed at one transition.
+
+In ``jejak.yaml`` (or from the API)::
+
+    campaigns:
+      spring-signup:
+        call_to_action: {event: email_click, campaign: spring-signup}
+        traffic_source: {channel: email, campaign: spring-signup}
+        target: {from: Engagement, to: Subscribe}
+        exposure: {event: email_sent, campaign: spring-signup}   # default: traffic_source
+        holdout: {event: campaign_holdout, campaign: spring-signup}  # optional
+        start: 2026-03-01        # optional: exposures from this day
+        end: 2026-04-01          # optional: exposures before this day
+        days: 14                 # a transition counts this many days after exposure
+
+``target.to`` may be several stages on (Engagement -> Convert), never backwards.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from jejak.model.funnel import FunnelStep
+from jejak.model.journey import Journey
+
+
+class Target(BaseModel):
+    """The stage transition a campaign is meant to cause."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+
+
+class Campaign(BaseModel):
+    """One campaign: who it reached, who it deliberately did not, and what it aimed at."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    call_to_action: FunnelStep
+    traffic_source: dict[str, str | list[str]]
+    target: Target
+    exposure: FunnelStep | None = None
+    holdout: FunnelStep | None = None
+    start: date | datetime | None = None
+    end: date | datetime | None = None
+    days: float = Field(default=14.0, gt=0)
+    purchase: FunnelStep = Field(default_factory=lambda: FunnelStep.model_validate("order"))
+    description: str | None = None
+
+    @field_validator("traffic_source")
+    @classmethod
+    def _a_source(cls, source: dict[str, Any]) -> dict[str, Any]:
+        allowed = ("channel", "source", "medium", "campaign", "event")
+        unknown = [k for k in source if k not in allowed]
+        if unknown or not source:
+            raise ValueError(
+                "a traffic source names at least one of channel, source, medium, campaign"
+                " (e.g. {channel: email, campaign: spring-signup})"
+            )
+        return source
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Campaign:
+        if self.start is not None and self.end is not None and _day(self.end) <= _day(self.start):
+            raise ValueError("'end' must come after 'start'")
+        return self
+
+    def exposure_step(self) -> FunnelStep:
+        """Who was reached: ``exposure``, or any touchpoint from the traffic source."""
+        if self.exposure is not None:
+            return self.exposure
+        return FunnelStep.model_validate(dict(self.traffic_source))
+
+    def check(self, name: str, journey: Journey) -> None:
+        """The target names two stages of ``journey``, the second later; raises ValueError."""
+        names = journey.stage_names
+        for key, stage in (("from", self.target.from_), ("to", self.target.to)):
+            if stage not in names:
+                raise ValueError(
+                    f"campaign '{name}': target.{key} {stage!r} is not a stage of journey"
+                    f" {journey.name}; use one of {', '.join(names)}"
+                )
+        if names.index(self.target.to) <= names.index(self.target.from_):
+            raise ValueError(
+                f"campaign '{name}': target.to must be a later stage than target.from"
+                f" ({self.target.from_} -> {self.target.to} goes backwards)"
+            )
+        for key in ("call_to_action", "exposure", "holdout"):
+            step = getattr(self, key)
+            if step is not None and step.stage is not None and step.stage not in names:
+                raise ValueError(
+                    f"campaign '{name}': {key} names stage {step.stage!r}, which is not a"
+                    f" stage of journey {journey.name}"
+                )
+
+    @property
+    def transition(self) -> str:
+        return f"{self.target.from_} -> {self.target.to}"
+
+
+def _day(value: date | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
