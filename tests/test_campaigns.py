@@ -163,7 +163,7 @@ def test_definitions_from_the_api_and_their_errors(source):
     # holdout h4 counts as exposed
     exposed = result.table.set_index("group").loc["exposed"]
     assert (exposed["in_target"], exposed["counted"], exposed["moved"]) == (7, 6, 3)
-    with pytest.raises(ConfigError, match="target.from 'Engagment' is not a stage"):
+    with pytest.raises(ConfigError, match=r"target\.from 'Engagment' is not a stage"):
         source.campaign(
             {
                 "call_to_action": "email_click",
@@ -172,7 +172,7 @@ def test_definitions_from_the_api_and_their_errors(source):
             },
             name="typo",
         )
-    with pytest.raises(ConfigError, match="'call_to_action.rule': an empty rule"):
+    with pytest.raises(ConfigError, match=r"'call_to_action\.rule': an empty rule"):
         source.campaign(
             {
                 "call_to_action": {},

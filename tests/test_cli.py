@@ -466,3 +466,42 @@ def test_clusters_from_the_cli(tmp_path: Path):
         clusters = {r["person_id"]: r["cluster"] for r in csv.DictReader(handle)}
     assert len(set(clusters.values())) == 3
     assert len({clusters[f"r{i}"] for i in range(5)}) == 1
+
+
+def test_campaigns_from_the_cli(tmp_path: Path):
+    rows = ["customer_id,ts,event,campaign"]
+    for i in range(4):
+        rows += [f"x{i},2026-01-01,page_view,", f"x{i},2026-01-02,content_view,"]
+        rows.append(f"x{i},2026-02-01,email_sent,c1")
+    rows += ["x0,2026-02-03,newsletter_signup,", "x1,2026-02-04,newsletter_signup,"]
+    for i in range(4):
+        rows += [f"y{i},2026-01-01,page_view,", f"y{i},2026-01-02,content_view,"]
+        rows.append(f"y{i},2026-02-01,campaign_holdout,c1")
+    rows += ["y0,2026-02-05,newsletter_signup,", "y0,2026-03-30,page_view,"]
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    (tmp_path / "jejak.yaml").write_text(
+        "campaigns:\n  c1:\n    call_to_action: email_click\n"
+        "    traffic_source: {campaign: c1}\n    exposure: {event: email_sent, campaign: c1}\n"
+        "    holdout: {event: campaign_holdout, campaign: c1}\n"
+        "    target: {from: Engagement, to: Subscribe}\n",
+        "utf-8",
+    )
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    done = run("campaigns", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if "│ c1" in line)
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    assert cells[:7] == [
+        "Engagement -> Subscribe",
+        "c1",
+        "4",
+        "100.0%",
+        "50.0%",
+        "25.0%",
+        "+25.0 pts",
+    ]
+    assert cells[-1] == "too few people to tell"
+    done = run("campaigns", "c1", "--json", cwd=tmp_path)
+    assert '"lift": 0.25' in done.stdout and '"observational": false' in done.stdout
+    done = run("campaigns", "nope", cwd=tmp_path)
+    assert done.returncode == 1 and "no campaign named 'nope'" in done.stderr

@@ -793,6 +793,78 @@ def clusters(
     out.print("Save one as a segment: jejak segments save NAME --cluster N --k K")
 
 
+@app.command()
+def campaigns(
+    name: Annotated[
+        str | None, typer.Argument(help="One campaign from jejak.yaml (default: all of them).")
+    ] = None,
+    output: TableFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """Campaigns: did each move its audience across the transition it targets, more than
+    the people it held out? Without a name, every campaign on its transition.
+
+    Examples: jejak campaigns | jejak campaigns spring-signup --json
+    """
+    import pandas as pd
+
+    with _analyse() as ws:
+        result = ws.campaign(name) if name else ws.campaigns()
+    if output:
+        _write(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    if name is None:
+        table = result.table
+        shown = pd.DataFrame(
+            {
+                "Transition": table["transition"],
+                "Campaign": table["campaign"].fillna("–"),
+                "Exposed": table["exposed"].map(fmt.people),
+                "In target": table["audience_fit"].map(fmt.percent),
+                "Moved (exposed)": table["exposed_rate"].map(fmt.percent),
+                "Moved (others)": table["comparison_rate"].map(fmt.percent),
+                "Lift": table["lift"].map(fmt.signed_points),
+                "95% interval": [
+                    f"{fmt.signed_points(lo)} to {fmt.signed_points(hi)}" if pd.notna(lo) else "–"
+                    for lo, hi in zip(table["lift_low"], table["lift_high"], strict=True)
+                ],
+                "Verdict": table["verdict"],
+            }
+        )
+        _print_table(shown, result.title, labels=2)
+        return
+    meta, table = result.meta, result.table
+    shown = pd.DataFrame(
+        {
+            "Group": table["group"],
+            "People": table["people"].map(fmt.people),
+            "In target stage": table["in_target_share"].map(fmt.percent),
+            "Answered the call": table["response_rate"].map(fmt.percent),
+            "Moved on": table["transition_rate"].map(fmt.percent),
+            "Median days": table["median_days_to_move"].map(fmt.days),
+            "Revenue per person": table["revenue_per_person"].map(lambda v: fmt.number(v, 0)),
+        }
+    )
+    _print_table(shown, result.title)
+    out.print(
+        f"Lift {fmt.signed_points(meta['lift'])} (95% interval "
+        f"{fmt.signed_points(meta['lift_low'])} to {fmt.signed_points(meta['lift_high'])}): "
+        f"{meta['verdict']}; about {fmt.number(meta['incremental_customers'], 0)} people moved"
+        f" because of it. Revenue difference {fmt.number(meta['incremental_revenue'], 0)}"
+        f" (95% interval {fmt.number(meta['incremental_revenue_low'], 0)} to"
+        f" {fmt.number(meta['incremental_revenue_high'], 0)})."
+    )
+    if meta["wrong_audience"]:
+        out.print(
+            f"Only {fmt.percent(meta['audience_fit'])} of the exposed were in the target stage:"
+            " most were the wrong customers for this campaign."
+        )
+    if meta["observational"]:
+        out.print("No holdout: compared with people who were not exposed (observational).")
+
+
 segments_app = typer.Typer(
     help="Saved segments: list them, save one, export its people as an audience.",
     no_args_is_help=False,

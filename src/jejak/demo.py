@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from jejak.analyses.stages import StageFunnel
+from jejak.model.config import parse_settings
+from jejak.simulate.shop import DEMO_CAMPAIGNS, ShopPlan
 from jejak.store.progress import ProgressCallback
 from jejak.store.workspace import Workspace
 
@@ -18,6 +23,22 @@ DEMO_SEGMENTS = {
     "Slipping away": {"p_alive_below": 0.5, "description": "win them back"},
 }
 """Segments saved in the demo workspace, so the report and `jejak segments` show some."""
+
+
+def campaign_settings(plan: ShopPlan) -> dict[str, dict[str, Any]]:
+    """The ``campaigns:`` of jejak.yaml for the campaigns the simulator planted."""
+    return {
+        c.name: {
+            "description": f"planted lift {c.lift:.0%} on {c.from_stage} -> {c.to_stage}",
+            "call_to_action": {"event": c.cta_event, "campaign": c.name},
+            "traffic_source": {"channel": c.channel, "campaign": c.name},
+            "exposure": {"event": c.exposure_event, "campaign": c.name},
+            "holdout": {"event": "campaign_holdout", "campaign": c.name},
+            "target": {"from": c.from_stage, "to": c.to_stage},
+            "days": c.window_days,
+        }
+        for c in plan.campaigns
+    }
 
 
 @dataclass(frozen=True)
@@ -47,12 +68,19 @@ def run_demo(
     directory.mkdir(parents=True, exist_ok=True)
     if on_progress:
         on_progress("simulating the shop", None)
-    shop = simulate_shop(customers=customers, seed=seed)
+    plan = ShopPlan(campaigns=DEMO_CAMPAIGNS)
+    shop = simulate_shop(customers=customers, seed=seed, plan=plan)
     files = shop.write(directory)
     workspace_path = directory / "shop.duckdb"
     for stale in (workspace_path, workspace_path.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
-    with Workspace(workspace_path) as ws:
+    # the demo's settings: its planted campaigns, so `jejak -c demo/jejak.yaml campaigns` works
+    text = yaml.safe_dump(
+        {"workspace": workspace_path.name, "campaigns": campaign_settings(plan)}, sort_keys=False
+    )
+    (directory / "jejak.yaml").write_text(text, "utf-8")
+    settings = parse_settings(text, str(directory / "jejak.yaml"))
+    with Workspace(workspace_path, settings) as ws:
         ws.load(files["touchpoints"], on_progress=on_progress)
         for name, definition in DEMO_SEGMENTS.items():
             ws.save_segment(name, definition)

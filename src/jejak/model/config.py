@@ -42,7 +42,15 @@ class Settings(BaseModel):
     ts_format: str | None = None
     encoding: str = "utf-8"
     refund_events: list[str] = Field(default_factory=lambda: ["refund"])
-    sent_events: list[str] = Field(default_factory=lambda: ["email_sent", "sms_sent", "push_sent"])
+    sent_events: list[str] = Field(
+        default_factory=lambda: [
+            "email_sent",
+            "sms_sent",
+            "push_sent",
+            "ad_impression",
+            "campaign_holdout",
+        ]
+    )
     journey: Journey | str = "value-journey"
     segments: dict[str, Segment] = Field(default_factory=dict)
     campaigns: dict[str, Campaign] = Field(default_factory=dict)
@@ -245,9 +253,9 @@ columns:
 # Touchpoints that may carry negative revenue.
 refund_events: [refund]
 
-# Touchpoints the shop sends rather than something the person did: they do not count
-# as a person being active (retention, lifecycle).
-sent_events: [email_sent, sms_sent, push_sent]
+# Touchpoints the shop sends or records rather than something the person did: they do
+# not count as a person being active (retention, lifecycle, clusters).
+sent_events: [email_sent, sms_sent, push_sent, ad_impression, campaign_holdout]
 
 # The journey: a preset (value-journey: 8 stages; four-stage), or your own stages.
 # A stage is entered at the first touchpoint that matches any of its rules;

@@ -539,6 +539,69 @@ def customer_sections(source: Any) -> list[Section]:
     return sections
 
 
+def campaign_sections(source: Any) -> list[Section]:
+    """Every campaign on its transition, then each campaign's groups (none: no section)."""
+    if not source.settings.campaigns:
+        return []
+    listed = source.campaigns()
+    sections = [
+        Section(
+            heading=listed.title,
+            intro=(
+                "Each campaign against the people it held out: the lift is the extra share "
+                "of its audience that moved on to the target stage within its window, with a "
+                "95% interval. Transitions without a campaign are listed too."
+            ),
+            figures=[listed.figure()],
+            table=listed.table,
+            columns=[
+                fmt.Column("transition", "Transition"),
+                fmt.Column("campaign", "Campaign"),
+                fmt.Column("exposed", "Exposed", fmt.people),
+                fmt.Column("audience_fit", "In target stage", fmt.percent),
+                fmt.Column("response_rate", "Answered the call", fmt.percent),
+                fmt.Column("exposed_rate", "Moved (exposed)", fmt.percent),
+                fmt.Column("comparison_rate", "Moved (others)", fmt.percent),
+                fmt.Column("lift", "Lift", fmt.signed_points),
+                fmt.Column("incremental_customers", "Extra people moved", fmt.number),
+                fmt.Column("verdict", "Verdict"),
+            ],
+        )
+    ]
+    for name in source.settings.campaigns:
+        effect = source.campaign(name)
+        meta = effect.meta
+        kind = "observational: no holdout" if meta["observational"] else "against its holdout"
+        sections.append(
+            Section(
+                heading=effect.title,
+                intro=(
+                    f"{meta['verdict'].capitalize()} ({kind}). Lift "
+                    f"{fmt.signed_points(meta['lift'])}, 95% interval "
+                    f"{fmt.signed_points(meta['lift_low'])} to "
+                    f"{fmt.signed_points(meta['lift_high'])}; about "
+                    f"{fmt.number(meta['incremental_customers'], 0)} extra people moved; "
+                    f"revenue difference {fmt.number(meta['incremental_revenue'], 0)} (95% "
+                    f"interval {fmt.number(meta['incremental_revenue_low'], 0)} to "
+                    f"{fmt.number(meta['incremental_revenue_high'], 0)}). "
+                    f"{fmt.percent(meta['audience_fit'])} of the exposed were in the target stage."
+                ),
+                figures=[effect.figure()],
+                table=effect.table,
+                columns=[
+                    fmt.Column("group", "Group"),
+                    fmt.Column("people", "People", fmt.people),
+                    fmt.Column("in_target_share", "In target stage", fmt.percent),
+                    fmt.Column("response_rate", "Answered the call", fmt.percent),
+                    fmt.Column("transition_rate", "Moved on", fmt.percent),
+                    fmt.Column("median_days_to_move", "Median days", fmt.days),
+                    fmt.Column("revenue_per_person", "Revenue per person", fmt.number),
+                ],
+            )
+        )
+    return sections
+
+
 def segment_sections(source: Any) -> list[Section]:
     """The saved segments, their people, and the stage funnel of each (none: no section)."""
     if not source.segment_definitions():
@@ -595,5 +658,6 @@ def journey_report_sections(
             source.touchpoint_ratios(goal), source.touchpoint_effects(by="channel")
         )
         + process_map_sections(source.process_map(min_count=min_count))
+        + campaign_sections(source)
         + customer_sections(source)
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jejak.simulate.shop import STAGES, STEPS, ShopPlan
+from jejak.simulate.shop import STAGES, STEPS, CampaignPlan, ShopPlan
 
 DAY = 86_400
 NEVER = np.iinfo(np.int64).max // 4
@@ -24,6 +24,20 @@ AWARENESS, ENGAGEMENT, SUBSCRIBE, CONVERT, EXCITE, ASCEND, ADVOCATE, PROMOTE = r
 def stream(seed: int, name: str) -> np.random.Generator:
     """An independent random stream per purpose, so adding a behaviour changes no other one."""
     return np.random.default_rng([int(seed), zlib.crc32(name.encode())])
+
+
+@dataclass(frozen=True)
+class CampaignDraw:
+    """Who one campaign targeted, held out and moved (indices into the people)."""
+
+    name: str
+    person: np.ndarray
+    """Everyone targeted: in the from-stage at their send time."""
+    sent: np.ndarray
+    held_out: np.ndarray
+    """Per targeted person: held out (else exposed)."""
+    moved: np.ndarray
+    """Per targeted person: reached the next stage only because of the campaign."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,7 @@ class Journeys:
     """Orders an ascender makes after their second before dropping out for good."""
     repeat_rate: np.ndarray
     """Each person's order rate once they ascended, per second."""
+    campaigns: tuple[CampaignDraw, ...] = ()
 
     @property
     def people(self) -> int:
@@ -115,6 +130,9 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
     repeat_rate = stream(seed, "repeat_rate").gamma(shape, 1.0 / shape, people) / (
         plan.repeat_order_days * DAY
     )
+    campaigns = tuple(
+        _run_campaign(c, entry, guest, stream(seed, f"campaign:{c.name}")) for c in plan.campaigns
+    )
     return Journeys(
         plan,
         channel,
@@ -125,7 +143,36 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
         follower,
         repeat_limit.astype(np.int64),
         repeat_rate,
+        campaigns,
     )
+
+
+def _run_campaign(
+    c: CampaignPlan, entry: np.ndarray, guest: np.ndarray, rng: np.random.Generator
+) -> CampaignDraw:
+    """Target, hold out and move people; moving changes ``entry`` in place."""
+    people = entry.shape[0]
+    sent = np.int64(c.day * DAY) + rng.integers(0, 6 * 3600, people)
+    observed = entry.copy()
+    observed[guest, SUBSCRIBE] = NEVER  # guests never show a sign-up
+    current = np.where(observed[:, 0] <= sent, _furthest(observed, sent), -1)
+    k = STAGES.index(c.from_stage)
+    targeted = np.flatnonzero((current == k) & (rng.random(people) < c.reach))
+    held_out = rng.random(targeted.size) < c.holdout
+    # only people who would never have reached the next stage can be moved by it
+    movable = ~held_out & (entry[targeted, k + 1] >= NEVER)
+    moved = movable & (rng.random(targeted.size) < c.lift)
+    delay = rng.integers(3600, int(c.window_days * DAY) - 3600, targeted.size)
+    chosen = targeted[moved]
+    entry[chosen, k + 1] = sent[chosen] + delay[moved]
+    return CampaignDraw(c.name, targeted, sent[targeted], held_out, moved)
+
+
+def _furthest(observed: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Index of the furthest stage entered at or before ``at`` (stages may be skipped)."""
+    entered = observed <= at[:, None]
+    last = observed.shape[1] - 1 - np.argmax(entered[:, ::-1], axis=1)
+    return np.where(entered.any(axis=1), last, -1)
 
 
 def _link_referrers(

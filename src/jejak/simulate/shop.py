@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Any
@@ -40,6 +40,66 @@ DEFAULT_ADVANCE: dict[str, tuple[float, ...]] = {
     "direct": (0.50, 0.55, 0.50, 0.65, 0.55, 0.40, 0.30),
     "referral": (0.75, 0.65, 0.55, 0.80, 0.60, 0.60, 0.50),
 }
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """A campaign with a holdout and a planted lift on one stage transition.
+
+    On ``day`` (plus up to six hours) it targets a ``reach`` share of the people whose
+    current stage is ``from_stage``; a ``holdout`` share of them is held out (recorded as
+    a ``campaign_holdout`` touchpoint), the rest get ``exposure_event``. Of the exposed
+    who would otherwise never reach ``to_stage`` (the next stage), a ``lift`` share does
+    within ``window_days``, after clicking the call to action (``cta_event``)."""
+
+    name: str
+    from_stage: str
+    channel: str
+    exposure_event: str
+    cta_event: str
+    day: float
+    lift: float
+    reach: float = 0.8
+    holdout: float = 0.2
+    window_days: float = 14.0
+    baseline_click: float = 0.05
+    """Share of the exposed who are not moved but click the call to action anyway."""
+
+    @property
+    def to_stage(self) -> str:
+        return STAGES[STAGES.index(self.from_stage) + 1]
+
+
+DEMO_CAMPAIGNS: tuple[CampaignPlan, ...] = (
+    CampaignPlan(
+        name="signup-retargeting",
+        from_stage="Engagement",
+        channel="ads",
+        exposure_event="ad_impression",
+        cta_event="ad_click",
+        day=200,
+        lift=0.25,
+    ),
+    CampaignPlan(
+        name="first-order-coupon",
+        from_stage="Subscribe",
+        channel="sms",
+        exposure_event="sms_sent",
+        cta_event="sms_click",
+        day=215,
+        lift=0.12,
+    ),
+    CampaignPlan(
+        name="onboarding-tips",
+        from_stage="Convert",
+        channel="email",
+        exposure_event="email_sent",
+        cta_event="email_click",
+        day=230,
+        lift=0.0,
+    ),
+)
+"""The demo shop's campaigns: two that move people, one that moves nobody extra."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +191,16 @@ class ShopPlan:
     days of entering Engagement. Retargeting tips people over most, SMS less, push least
     (it reaches buyers less often than people who stall)."""
 
+    # --- campaigns with holdouts (the campaign-lift truth) -------------------------------------
+    campaigns: tuple[CampaignPlan, ...] = ()
+    """None by default, so the stage rates stay the analytic ones; ``jejak demo`` runs
+    :data:`DEMO_CAMPAIGNS`."""
+
     def __post_init__(self) -> None:
+        campaigns = tuple(
+            c if isinstance(c, CampaignPlan) else CampaignPlan(**c) for c in self.campaigns
+        )
+        object.__setattr__(self, "campaigns", campaigns)
         shares = {str(k): float(v) for k, v in dict(self.channel_shares).items()}
         advance = {str(k): tuple(float(p) for p in v) for k, v in dict(self.advance).items()}
         returns = {str(k): float(v) for k, v in dict(self.return_channel_shares).items()}
@@ -192,6 +261,12 @@ class ShopPlan:
         check(0 < self.entry_price[0] <= self.entry_price[1], "entry_price is (low, high) > 0")
         check(self.core_price_median > 0 and self.core_price_spread >= 0, "bad core price")
         check(bool(self.email_campaigns) and bool(self.ad_campaigns), "campaign lists are empty")
+        for c in self.campaigns:
+            check(c.from_stage in STAGES[:-1], f"campaign {c.name}: from_stage must be a stage")
+            for name in ("lift", "reach", "holdout", "baseline_click"):
+                check(0 <= getattr(c, name) <= 1, f"campaign {c.name}: {name} must be in [0, 1]")
+            check(0 <= c.day < self.period_days, f"campaign {c.name}: day is outside the period")
+        check(len({c.name for c in self.campaigns}) == len(self.campaigns), "campaign names repeat")
 
     # --- derived --------------------------------------------------------------------------------
     @property
@@ -225,6 +300,8 @@ class ShopPlan:
             value = getattr(self, f.name)
             if isinstance(value, date):
                 value = value.isoformat()
+            elif f.name == "campaigns":
+                value = [asdict(c) for c in value]
             elif isinstance(value, dict):
                 value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
             elif isinstance(value, tuple):

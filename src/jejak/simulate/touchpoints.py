@@ -29,6 +29,7 @@ from jejak.simulate.journeys import (
     Journeys,
     stream,
 )
+from jejak.simulate.shop import STAGES
 
 Emitter = Callable[[Journeys, np.random.Generator], Batch | list[Batch]]
 
@@ -423,6 +424,39 @@ def promote_entry(j: Journeys, rng: np.random.Generator) -> Batch:
     )
 
 
+# --- campaigns ------------------------------------------------------------------------------------
+def campaign_touches(j: Journeys, rng: np.random.Generator) -> list[Batch]:
+    """Each campaign's exposures and holdout records at send time, and its call-to-action
+    clicks: just before the moved people's next stage, and a few from the others."""
+    batches = []
+    for plan, draw in zip(j.plan.campaigns, j.campaigns, strict=True):
+        exposed = ~draw.held_out
+        k = STAGES.index(plan.from_stage)
+        person, sent = draw.person[exposed], draw.sent[exposed]
+        held = draw.person[draw.held_out]
+        campaign = _const(plan.name, person.size)
+        batches.append(
+            Batch(person, sent, plan.exposure_event, channel=_const(plan.channel, person.size),
+                  campaign=campaign, device=False)
+        )  # fmt: skip
+        batches.append(
+            Batch(held, draw.sent[draw.held_out], "campaign_holdout",
+                  campaign=_const(plan.name, held.size), device=False)
+        )  # fmt: skip
+        moved = draw.moved[exposed]
+        reached = j.entry[person[moved], k + 1]
+        before = np.minimum(rng.integers(60, 3600, reached.size), reached - sent[moved] - 1)
+        anyway = ~moved & (rng.random(person.size) < plan.baseline_click)
+        later = sent[anyway] + 1 + rng.integers(0, 2 * DAY, int(anyway.sum()))
+        clickers = np.concatenate([person[moved], person[anyway]])
+        clicks = np.concatenate([reached - before, later])
+        batches.append(
+            Batch(clickers, clicks, plan.cta_event, channel=_const(plan.channel, clickers.size),
+                  campaign=_const(plan.name, clickers.size))
+        )  # fmt: skip
+    return batches
+
+
 EMITTERS: tuple[Emitter, ...] = (
     first_touch,
     browsing,
@@ -437,6 +471,7 @@ EMITTERS: tuple[Emitter, ...] = (
     lukewarm_feedback,
     promote_entry,
     offers,
+    campaign_touches,
 )
 
 

@@ -155,6 +155,7 @@ def build_truth(plan: ShopPlan, journeys: Journeys, touchpoints: pa.Table) -> di
                 "click_rate": _count(touchpoints, "email_click") / sent if sent else 0.0,
             },
         },
+        "campaigns": _campaign_truth(j),
         "follower_share": plan.follower_share,
         "repeat_dropout": plan.repeat_dropout,
         "email": {
@@ -162,3 +163,24 @@ def build_truth(plan: ShopPlan, journeys: Journeys, touchpoints: pa.Table) -> di
             "click_rate_of_sent": plan.email_open_rate * plan.email_click_rate,
         },
     }
+
+
+def _campaign_truth(j: Journeys) -> dict[str, Any]:
+    """Per campaign: who it targeted, held out, exposed and moved, and the realised lift
+    (moved / exposed: the effect on the exposed that a holdout comparison estimates)."""
+    out = {}
+    for plan, draw in zip(j.plan.campaigns, j.campaigns, strict=True):
+        exposed = int((~draw.held_out).sum())
+        moved = int(draw.moved.sum())
+        out[plan.name] = {
+            "transition": f"{plan.from_stage} -> {plan.to_stage}",
+            "planted_lift": plan.lift,
+            "targeted": int(draw.person.size),
+            "held_out": int(draw.held_out.sum()),
+            "exposed": exposed,
+            "moved": moved,
+            "realised_lift": moved / exposed if exposed else 0.0,
+            "window_days": plan.window_days,
+            "day": plan.day,
+        }
+    return out
