@@ -65,7 +65,7 @@ def test_k_is_chosen_when_not_given_and_clusters_repeat(source):
 def test_bad_k_is_refused(source):
     with pytest.raises(JejakError, match="k is a number of clusters"):
         source.clusters(k=0)
-    with pytest.raises(JejakError, match="only 18 people"):
+    with pytest.raises(JejakError, match="only 18 people to cluster"):
         source.clusters(k=40)
 
 

@@ -194,14 +194,16 @@ def clusters(
     frame = person_features(events, journey, purchase=purchase, survey=survey, sent=sent)
     if k is not None and (not isinstance(k, int) or k < 1):
         raise JejakError(f"k is a number of clusters, 1 or more (not {k!r}); or leave it out")
-    if len(frame) < 3 or (k is not None and k > len(frame)):
+    if frame.empty:
+        raise JejakError("nobody to cluster yet: load touchpoints first")
+    if k is not None and k > len(frame):
         raise JejakError(
-            f"only {len(frame)} people to cluster; load more touchpoints or ask for fewer"
-            " clusters (k)"
+            f"only {len(frame):,} {'person' if len(frame) == 1 else 'people'} to cluster;"
+            " ask for fewer clusters (k) or load more touchpoints"
         )
     matrix = _matrix(frame, journey)
     scaled = matrix.to_numpy()
-    chosen = k if k is not None else _choose_k(scaled)
+    chosen = k if k is not None else _choose_k(scaled) if len(frame) > 3 else 1
     labels = _fit(scaled, chosen).labels_ if chosen > 1 else np.zeros(len(frame), int)
     # number clusters by size, largest first (ties by the label k-means gave)
     sizes = pd.Series(labels).value_counts()
