@@ -17,6 +17,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from jejak.analyses import campaigns as campaign_analyses
+from jejak.analyses import contact as contact_analyses
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.attribution import Attribution, attribution
@@ -539,6 +540,39 @@ class JourneyAnalyses:
                 raise ConfigError(f"campaign '{label}' {where!r}: {message}") from None
             raise ConfigError(str(exc)) from None
         return label, definition
+
+    def contact_metrics(self, *, by: str = "campaign") -> contact_analyses.ContactMetrics:
+        """Messages sent, delivered, opened, clicked, unsubscribed and complained about, per
+        campaign (or channel, source, medium, segment; see :mod:`jejak.analyses.contact`)."""
+        return contact_analyses.contact_metrics(
+            self.events(), self.settings.contact, by=by, groups=self._groups(by)
+        )
+
+    def contact_frequency(
+        self, *, cap: int = 7, min_weeks: int = 100
+    ) -> contact_analyses.ContactFrequency:
+        """Messages per person-week against opens, clicks, unsubscribes and stage progress,
+        and the frequency beyond which returns fall."""
+        return contact_analyses.contact_frequency(
+            self.events(), self.journey, self.settings.contact, cap=cap, min_weeks=min_weeks
+        )
+
+    def send_times(
+        self, *, by: str | None = None, min_messages: int = 5
+    ) -> contact_analyses.SendTimes:
+        """Open and click rates by the hour of the week messages went out (in the workspace
+        time zone), per segment with ``by="segment"``, and each person's best hour."""
+        if by not in (None, "segment"):
+            raise ConfigError(f"send times split by segment only (by='segment'), not {by!r}")
+        zone = ZoneInfo(self.settings.timezone)
+        return contact_analyses.send_times(
+            self.events(),
+            self.settings.contact,
+            offset_hours=contact_analyses.zone_offset_hours(zone, self.as_of()),
+            groups=self._groups(by),
+            by=by,
+            min_messages=min_messages,
+        )
 
     def _zoned(self, moment: datetime | None) -> datetime | None:
         """A time from the user: without a zone, it is in the workspace's zone."""

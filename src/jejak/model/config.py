@@ -23,6 +23,7 @@ from pydantic import (
 
 from jejak.errors import ConfigError
 from jejak.model.campaign import Campaign
+from jejak.model.contact import ContactEvents
 from jejak.model.journey import Journey
 from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELD_NAMES
@@ -52,6 +53,7 @@ class Settings(BaseModel):
         ]
     )
     journey: Journey | str = "value-journey"
+    contact: ContactEvents = Field(default_factory=ContactEvents)
     segments: dict[str, Segment] = Field(default_factory=dict)
     campaigns: dict[str, Campaign] = Field(default_factory=dict)
 
@@ -256,6 +258,16 @@ refund_events: [refund]
 # Touchpoints the shop sends or records rather than something the person did: they do
 # not count as a person being active (retention, lifecycle, clusters).
 sent_events: [email_sent, sms_sent, push_sent, ad_impression, campaign_holdout]
+
+# Messages you send and what people did with them (email, SMS, push), for the contact,
+# fatigue and send-time analyses. These are the defaults; list your own event names.
+# contact:
+#   sent: [email_sent, sms_sent, push_sent]
+#   delivered: [email_delivered, sms_delivered, push_delivered]
+#   opened: [email_open, push_open]
+#   clicked: [email_click, sms_click, push_click]
+#   unsubscribed: [unsubscribe, email_unsubscribe, sms_optout, push_optout]
+#   complained: [spam_complaint]
 
 # The journey: a preset (value-journey: 8 stages; four-stage), or your own stages.
 # A stage is entered at the first touchpoint that matches any of its rules;

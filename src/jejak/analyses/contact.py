@@ -1,0 +1,352 @@
+"""Contact: what happened to the messages sent, how often people were contacted, and at
+which hours they answer.
+
+Definitions (event names per kind come from ``contact:`` in the settings):
+- *Metrics* count touchpoints per kind: sent, delivered, opened, clicked, unsubscribed,
+  complained, grouped by a field of the touchpoints (campaign, channel, ...) or by
+  segment. Rates are per message sent (click-to-open per open); an open or click twice
+  counts twice. The delivery rate is empty when the data has no delivery events.
+- *Frequency*: per person and calendar week (Monday first, UTC) with at least one
+  message, the messages sent that week against that week's opens, clicks and
+  unsubscribes, and whether the person entered a further journey stage that week or
+  the next. Returns fall beyond the frequency with the most clicks per person-week
+  (among frequencies with at least ``min_weeks`` person-weeks). Observational: who gets
+  more messages is the shop's choice.
+- *Send time*: each open or click answers the latest message sent to the person on the
+  same channel before it. Per hour of the week the message was sent (in the workspace
+  time zone, at its offset at the latest touchpoint): messages, the share opened and the
+  share clicked. A person's best hour is the hour their own messages were opened most,
+  shrunk towards everyone's rate for that hour (``prior`` messages' worth); with fewer
+  than ``min_messages`` messages it is everyone's best hour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from jejak.analyses.result import Result
+from jejak.analyses.stages import NONE_LABEL, entered_column, stage_entries
+from jejak.engine.functions import unix_micros
+from jejak.errors import JejakError
+from jejak.model.contact import KINDS, ContactEvents
+from jejak.model.journey import Journey
+
+WEEK_US = 7 * 86_400_000_000
+MONDAY_US = 4 * 86_400_000_000  # 1970-01-05, the first Monday after the epoch
+HOUR_US = 3_600_000_000
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass
+class ContactMetrics(Result):
+    """``table``: one row per group and channel with counts and rates."""
+
+    def figure(self) -> Any:
+        from jejak.report.figures import contact_metrics_figure
+
+        return contact_metrics_figure(self.table, self.meta["by"], self.title)
+
+
+@dataclass
+class ContactFrequency(Result):
+    """``table``: one row per messages-per-week, with the response to them."""
+
+    def figure(self) -> Any:
+        from jejak.report.figures import contact_frequency_figure
+
+        return contact_frequency_figure(self.table, self.meta, self.title)
+
+
+@dataclass
+class SendTimes(Result):
+    """``table``: one row per hour of the week (and group); ``people``: best hour each."""
+
+    people: pd.DataFrame | None = None
+
+    def figure(self) -> Any:
+        from jejak.report.figures import send_time_figure
+
+        return send_time_figure(self.table, self.title)
+
+
+def _kinds(events: ibis.Table, contact: ContactEvents) -> ibis.Table:
+    """Contact touchpoints with their ``kind``."""
+    names = contact.kind_of()
+    marked = events.filter(events.event.isin(list(names)))
+    cases = [
+        (marked.event.isin([n for n, k in names.items() if k == kind]), kind) for kind in KINDS
+    ]
+    return marked.mutate(kind=ibis.cases(*cases))
+
+
+def contact_metrics(
+    events: ibis.Table,
+    contact: ContactEvents,
+    *,
+    by: str = "campaign",
+    groups: ibis.Table | None = None,
+) -> ContactMetrics:
+    """Counts and rates per ``by`` value and channel (see the module's definitions).
+
+    ``table`` columns: the ``by`` value, channel (unless by channel), sent, delivered, opened, clicked,
+    unsubscribed, complained, delivery_rate, open_rate, click_rate, click_to_open,
+    unsubscribe_rate, complaint_rate.
+    """
+    marked = _kinds(events, contact)
+    if groups is not None:
+        marked = marked.join(groups.rename(_group=by), "person_id")
+    elif by in ("campaign", "channel", "source", "medium", "event"):
+        marked = marked.mutate(_group=marked[by])
+    else:
+        raise JejakError(
+            f"cannot split contact by {by!r}; use campaign, channel, source, medium or segment"
+        )
+    marked = marked.mutate(
+        _group=marked._group.cast("string").fill_null(NONE_LABEL),
+        _channel=marked.channel.fill_null(NONE_LABEL),
+    )
+    keys = ["_group"] if by == "channel" else ["_group", "_channel"]
+    counts = marked.group_by([*keys, "kind"]).aggregate(n=marked.count()).to_pandas()
+    table = counts.pivot_table(index=keys, columns="kind", values="n", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=list(KINDS), fill_value=0).astype("int64")
+    table = table.reset_index().rename(columns={"_group": by, "_channel": "channel"})
+    tracked = bool(table["delivered"].sum())
+    sent = table["sent"].where(table["sent"] > 0)
+    table["delivery_rate"] = table["delivered"] / sent if tracked else np.nan
+    table["open_rate"] = table["opened"] / sent
+    table["click_rate"] = table["clicked"] / sent
+    table["click_to_open"] = table["clicked"] / table["opened"].where(table["opened"] > 0)
+    table["unsubscribe_rate"] = table["unsubscribed"] / sent
+    table["complaint_rate"] = table["complained"] / sent
+    table = table.sort_values(["sent", by], ascending=[False, True]).reset_index(drop=True)
+    total = table[list(KINDS)].sum()
+    meta = {
+        "by": by,
+        "sent": int(total["sent"]),
+        "open_rate": float(total["opened"] / total["sent"]) if total["sent"] else np.nan,
+        "click_rate": float(total["clicked"] / total["sent"]) if total["sent"] else np.nan,
+        "unsubscribe_rate": (
+            float(total["unsubscribed"] / total["sent"]) if total["sent"] else np.nan
+        ),
+        "delivery_tracked": tracked,
+    }
+    return ContactMetrics(title=f"Messages by {by}", table=table, meta=meta)
+
+
+def contact_frequency(
+    events: ibis.Table,
+    journey: Journey,
+    contact: ContactEvents,
+    *,
+    cap: int = 7,
+    min_weeks: int = 100,
+) -> ContactFrequency:
+    """Messages per person-week against the response (see the module's definitions).
+
+    ``table`` columns: per_week (messages that week; ``cap`` means that many or more),
+    person_weeks, messages, open_rate, click_rate (per message), clicks_per_person_week,
+    unsubscribe_rate (per person-week), moved_on (share entering a further stage that
+    week or the next).
+    """
+    if cap < 2:
+        raise JejakError("cap is the largest messages-per-week shown on its own: 2 or more")
+    marked = _kinds(events, contact)
+    marked = marked.mutate(week=(unix_micros(marked.ts) - MONDAY_US) // WEEK_US)
+    weekly = marked.group_by(["person_id", "week"]).aggregate(
+        **{kind: marked.count(where=marked.kind == kind) for kind in KINDS}
+    )
+    weekly = weekly.filter(weekly.sent > 0)
+    wide = stage_entries(events, journey)
+    later = [wide[entered_column(i)] for i in range(1, len(journey.stages))]
+    moves = ibis.union(
+        *[
+            wide.filter(t.notnull()).select(
+                "person_id", week=(unix_micros(t) - MONDAY_US) // WEEK_US
+            )
+            for t in later
+        ]
+    ).distinct()
+    moved = weekly.left_join(moves.rename(move_week="week"), "person_id")
+    near = (moved.move_week == moved.week) | (moved.move_week == moved.week + 1)
+    flagged = moved.group_by(["person_id", "week"]).aggregate(_moved=near.fill_null(False).any())
+    weekly = weekly.left_join(flagged, ["person_id", "week"]).drop("person_id_right", "week_right")
+    per_week = ibis.least(weekly.sent, cap)
+    grouped = weekly.group_by(per_week=per_week).aggregate(
+        person_weeks=weekly.count(),
+        messages=weekly.sent.sum(),
+        opened=weekly.opened.sum(),
+        clicked=weekly.clicked.sum(),
+        unsubscribed=weekly.unsubscribed.sum(),
+        moved=weekly.count(where=weekly._moved.fill_null(False)),
+    )
+    table = grouped.to_pandas().sort_values("per_week").reset_index(drop=True)
+    for column in ("person_weeks", "messages", "opened", "clicked", "unsubscribed", "moved"):
+        table[column] = table[column].astype("int64")
+    table["open_rate"] = table["opened"] / table["messages"]
+    table["click_rate"] = table["clicked"] / table["messages"]
+    table["clicks_per_person_week"] = table["clicked"] / table["person_weeks"]
+    table["unsubscribe_rate"] = table["unsubscribed"] / table["person_weeks"]
+    table["moved_on"] = table["moved"] / table["person_weeks"]
+    enough = table[table["person_weeks"] >= min_weeks]
+    best = (
+        int(enough.loc[enough["clicks_per_person_week"].idxmax(), "per_week"])
+        if len(enough)
+        else None
+    )
+    meta = {
+        "cap": cap,
+        "min_weeks": min_weeks,
+        "best_per_week": best,
+        "returns_fall_after": best if best is not None and best < table["per_week"].max() else None,
+        "messages_per_person_week": (
+            float(table["messages"].sum() / table["person_weeks"].sum()) if len(table) else np.nan
+        ),
+    }
+    columns = [
+        "per_week",
+        "person_weeks",
+        "messages",
+        "open_rate",
+        "click_rate",
+        "clicks_per_person_week",
+        "unsubscribe_rate",
+        "moved_on",
+    ]
+    return ContactFrequency(
+        title="Messages per week and the response", table=table[columns], meta=meta
+    )
+
+
+def send_times(
+    events: ibis.Table,
+    contact: ContactEvents,
+    *,
+    offset_hours: float = 0.0,
+    groups: ibis.Table | None = None,
+    by: str | None = None,
+    min_messages: int = 5,
+    prior: float = 5.0,
+) -> SendTimes:
+    """Open and click rates by the hour of the week messages were sent, and each person's
+    best hour (see the module's definitions).
+
+    ``table`` columns: [the ``by`` group], weekday (0 = Monday), day, hour, messages,
+    opened, clicked, open_rate, click_rate. ``people``: person_id, messages, opened,
+    best_weekday, best_hour, from (own history or everyone's).
+    """
+    marked = _kinds(events, contact)
+    marked = marked.filter(marked.kind.isin(["sent", "opened", "clicked"]))
+    shift = int(offset_hours * HOUR_US)
+    marked = marked.mutate(
+        _us=unix_micros(marked.ts), _channel=marked.channel.fill_null(NONE_LABEL)
+    )
+    is_sent = marked.kind == "sent"
+    window = ibis.window(
+        group_by=[marked.person_id, marked._channel],
+        order_by=[marked._us, is_sent.ifelse(0, 1)],  # a send before an answer at the same time
+        preceding=None,
+        following=0,
+    )
+    marked = marked.mutate(
+        _message=is_sent.ifelse(marked._us, ibis.null("int64")).max().over(window)
+    )
+    answered = marked.filter(marked._message.notnull())
+    messages = answered.group_by(["person_id", "_channel", "_message"]).aggregate(
+        opened=answered.count(where=answered.kind == "opened") > 0,
+        clicked=answered.count(where=answered.kind == "clicked") > 0,
+    )
+    local = messages._message + shift - MONDAY_US
+    messages = messages.mutate(
+        weekday=(local % WEEK_US) // (24 * HOUR_US), hour=(local % (24 * HOUR_US)) // HOUR_US
+    )
+    keys = ["weekday", "hour"]
+    if groups is not None:
+        messages = messages.join(groups.rename(_group=by), "person_id")
+        keys = ["_group", *keys]
+    grouped = messages.group_by(keys).aggregate(
+        messages=messages.count(),
+        opened=messages.count(where=messages.opened),
+        clicked=messages.count(where=messages.clicked),
+    )
+    table = grouped.to_pandas().sort_values(keys).reset_index(drop=True)
+    for column in ("weekday", "hour", "messages", "opened", "clicked"):
+        table[column] = table[column].astype("int64")
+    table["day"] = [DAYS[d] for d in table["weekday"]]
+    table["open_rate"] = table["opened"] / table["messages"]
+    table["click_rate"] = table["clicked"] / table["messages"]
+    if groups is not None:
+        table = table.rename(columns={"_group": by})
+    columns = ([by] if groups is not None else []) + [
+        "weekday",
+        "day",
+        "hour",
+        "messages",
+        "opened",
+        "clicked",
+        "open_rate",
+        "click_rate",
+    ]
+    table = table[columns]
+    people = _best_hours(messages, min_messages, prior)
+    overall = _everyone(people, table, groups is not None)
+    meta = {
+        "offset_hours": offset_hours,
+        "min_messages": min_messages,
+        "prior": prior,
+        "best_weekday": overall[0],
+        "best_hour": overall[1],
+        "by": by,
+    }
+    return SendTimes(title="When messages get opened", table=table, meta=meta, people=people)
+
+
+def _everyone(people: pd.DataFrame, table: pd.DataFrame, grouped: bool) -> tuple[Any, Any]:
+    if grouped:
+        table = table.groupby(["weekday", "hour"], as_index=False)[["messages", "opened"]].sum()
+        table["open_rate"] = table["opened"] / table["messages"]
+    if table.empty:
+        return None, None
+    best = table.sort_values(["open_rate", "messages"], ascending=False).iloc[0]
+    return int(best["weekday"]), int(best["hour"])
+
+
+def _best_hours(messages: ibis.Table, min_messages: int, prior: float) -> pd.DataFrame:
+    """Each person's best (weekday, hour): their own open rate per hour, shrunk towards
+    everyone's; too few messages, everyone's best."""
+    per = messages.group_by(["person_id", "weekday", "hour"]).aggregate(
+        messages=messages.count(), opened=messages.count(where=messages.opened)
+    )
+    frame = per.to_pandas()
+    if frame.empty:
+        return pd.DataFrame(
+            columns=["person_id", "messages", "opened", "best_weekday", "best_hour", "from"]
+        )
+    hours = frame.groupby(["weekday", "hour"])[["messages", "opened"]].sum()
+    rate = (hours["opened"] / hours["messages"]).rename("everyone")
+    frame = frame.join(rate, on=["weekday", "hour"])
+    frame["score"] = (frame["opened"] + prior * frame["everyone"]) / (frame["messages"] + prior)
+    best_all = rate.sort_values(ascending=False).index[0]
+    totals = frame.groupby("person_id")[["messages", "opened"]].sum()
+    own = frame.sort_values(["person_id", "score", "messages"], ascending=[True, False, False])
+    own = own.drop_duplicates("person_id").set_index("person_id")[["weekday", "hour"]]
+    people = totals.join(own)
+    few = people["messages"] < min_messages
+    people.loc[few, "weekday"] = best_all[0]
+    people.loc[few, "hour"] = best_all[1]
+    people["from"] = np.where(few, "everyone's", "own history")
+    people = people.rename(columns={"weekday": "best_weekday", "hour": "best_hour"})
+    people[["best_weekday", "best_hour"]] = people[["best_weekday", "best_hour"]].astype("int64")
+    return people.reset_index().sort_values("person_id").reset_index(drop=True)
+
+
+def zone_offset_hours(zone: Any, at: datetime | None) -> float:
+    """The zone's offset from UTC at ``at`` (now when None), in hours."""
+    moment = at or datetime.now(zone)
+    offset = moment.astimezone(zone).utcoffset()
+    return 0.0 if offset is None else offset.total_seconds() / 3600

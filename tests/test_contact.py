@@ -1,0 +1,94 @@
+"""Contact metrics, frequency and send times on a hand-made log, on both engines."""
+
+from __future__ import annotations
+
+import pytest
+
+from jejak.errors import JejakError
+from jejak.model.config import parse_settings
+
+# Weeks (Monday first): 2026-01-05, 2026-01-12. Times UTC.
+LOG = """
+customer_id,ts,event,channel,campaign
+a,2026-01-05 08:00:00,email_sent,email,tips
+a,2026-01-05 09:00:00,email_open,email,tips
+a,2026-01-05 09:05:00,email_click,email,tips
+a,2026-01-06 20:00:00,email_sent,email,sale
+a,2026-01-07 20:00:00,email_sent,email,sale
+a,2026-01-07 21:00:00,unsubscribe,email,sale
+a,2026-01-07 22:00:00,content_view,web,
+b,2026-01-05 08:00:00,email_sent,email,tips
+b,2026-01-05 08:00:00,email_delivered,email,tips
+b,2026-01-05 08:30:00,email_open,email,tips
+b,2026-01-05 08:40:00,email_open,email,tips
+b,2026-01-12 08:00:00,email_sent,email,tips
+b,2026-01-12 08:30:00,email_open,email,tips
+b,2026-01-12 09:00:00,sms_sent,sms,sale
+b,2026-01-12 09:10:00,sms_click,sms,sale
+c,2026-01-12 20:00:00,email_sent,email,sale
+c,2026-01-13 07:00:00,spam_complaint,email,sale
+"""
+
+
+@pytest.fixture
+def source(open_workspace, write_file, on_engine):
+    ws = open_workspace(parse_settings("timezone: UTC\n"))
+    ws.load(write_file("log.csv", LOG))
+    return on_engine(ws)
+
+
+def test_metrics_per_campaign_and_channel(source):
+    table = source.contact_metrics().table.set_index(["campaign", "channel"])
+    tips = table.loc[("tips", "email")]
+    assert tips[["sent", "delivered", "opened", "clicked"]].tolist() == [3, 1, 4, 1]
+    assert tips["open_rate"] == pytest.approx(4 / 3)  # b opened one message twice
+    assert tips["click_to_open"] == pytest.approx(1 / 4)
+    sale = table.loc[("sale", "email")]
+    assert sale[["sent", "unsubscribed", "complained"]].tolist() == [3, 1, 1]
+    assert sale["unsubscribe_rate"] == pytest.approx(1 / 3)
+    assert sale["delivery_rate"] == 0.0  # delivery is tracked somewhere, not here
+    sms = table.loc[("sale", "sms")]
+    assert (sms["sent"], sms["clicked"], sms["click_rate"]) == (1, 1, 1.0)
+    by_channel = source.contact_metrics(by="channel").table.set_index("channel")
+    assert by_channel["sent"].to_dict() == {"email": 6, "sms": 1}
+    with pytest.raises(JejakError, match="cannot split contact by 'stage'"):
+        source.contact_metrics(by="stage")
+
+
+def test_frequency_per_person_week(source):
+    result = source.contact_frequency(cap=2, min_weeks=1)
+    table = result.table.set_index("per_week")
+    # person-weeks: a wk1 3 messages (capped to 2), b wk1 1, b wk2 2, c wk2 1
+    assert table["person_weeks"].to_dict() == {1: 2, 2: 2}
+    assert table["messages"].to_dict() == {1: 2, 2: 5}
+    assert table.loc[1, "open_rate"] == pytest.approx(2 / 2)  # b's two opens of one message
+    assert table.loc[2, "click_rate"] == pytest.approx(2 / 5)  # a's email click, b's sms click
+    assert table.loc[2, "unsubscribe_rate"] == pytest.approx(1 / 2)
+    # a entered Engagement (content) in its week; nobody else moved on
+    assert table["moved_on"].to_dict() == {1: 0.0, 2: 0.5}
+    assert result.meta["best_per_week"] == 2
+    assert result.meta["messages_per_person_week"] == pytest.approx(7 / 4)
+
+
+def test_send_times_and_best_hours(source):
+    result = source.send_times(min_messages=2)
+    table = result.table.set_index(["day", "hour"])
+    # Monday 08:00: a's and b's tips, both opened, a's clicked; Monday 09:00 is b's sms
+    assert table.loc[("Mon", 8), ["messages", "opened", "clicked"]].tolist() == [3, 3, 1]
+    assert table.loc[("Mon", 9), ["messages", "opened", "clicked"]].tolist() == [1, 0, 1]
+    assert table.loc[("Tue", 20), ["messages", "opened"]].tolist() == [1, 0]
+    assert table.loc[("Wed", 20), ["messages", "opened"]].tolist() == [1, 0]
+    people = result.people.set_index("person_id")
+    assert people.loc["b", ["messages", "opened"]].tolist() == [3, 2]
+    assert (people.loc["b", "best_weekday"], people.loc["b", "best_hour"]) == (0, 8)
+    assert people.loc["b", "from"] == "own history"
+    assert people.loc["c", "from"] == "everyone's"  # one message
+    assert (result.meta["best_weekday"], result.meta["best_hour"]) == (0, 8)
+
+
+def test_send_times_in_the_workspace_time_zone(open_workspace, write_file):
+    ws = open_workspace(parse_settings("timezone: Asia/Jakarta\n"))
+    ws.load(write_file("log.csv", "customer_id,ts,event,channel\n"
+                       "a,2026-01-05 08:00:00+00:00,email_sent,email\n"))  # fmt: skip
+    row = ws.send_times().table.iloc[0]
+    assert (row["day"], row["hour"]) == ("Mon", 15)  # UTC+7
