@@ -15,9 +15,9 @@ Definitions (event names per kind come from ``contact:`` in the settings):
 - *Send time*: each open or click answers the latest message sent to the person on the
   same channel before it. Per hour of the week the message was sent (in the workspace
   time zone, at its offset at the latest touchpoint): messages, the share opened and the
-  share clicked. A person's best hour is the hour their own messages were opened most,
-  shrunk towards everyone's rate for that hour (``prior`` messages' worth); with fewer
-  than ``min_messages`` messages it is everyone's best hour.
+  share clicked. A person's best hour (of the day) is the hour their own messages were
+  opened most, shrunk towards everyone's rate for that hour (``prior`` messages' worth);
+  with fewer than ``min_messages`` messages it is everyone's best hour.
 """
 
 from __future__ import annotations
@@ -94,8 +94,8 @@ def contact_metrics(
 ) -> ContactMetrics:
     """Counts and rates per ``by`` value and channel (see the module's definitions).
 
-    ``table`` columns: the ``by`` value, channel (unless by channel), sent, delivered, opened, clicked,
-    unsubscribed, complained, delivery_rate, open_rate, click_rate, click_to_open,
+    ``table`` columns: the ``by`` value, channel (unless by channel), sent, delivered,
+    opened, clicked, unsubscribed, complained, delivery_rate, open_rate, click_rate, click_to_open,
     unsubscribe_rate, complaint_rate.
     """
     marked = _kinds(events, contact)
@@ -234,11 +234,11 @@ def send_times(
     prior: float = 5.0,
 ) -> SendTimes:
     """Open and click rates by the hour of the week messages were sent, and each person's
-    best hour (see the module's definitions).
+    best hour of the day (see the module's definitions).
 
     ``table`` columns: [the ``by`` group], weekday (0 = Monday), day, hour, messages,
     opened, clicked, open_rate, click_rate. ``people``: person_id, messages, opened,
-    best_weekday, best_hour, from (own history or everyone's).
+    best_hour (0-23), from (own history or everyone's).
     """
     marked = _kinds(events, contact)
     marked = marked.filter(marked.kind.isin(["sent", "opened", "clicked"]))
@@ -317,32 +317,29 @@ def _everyone(people: pd.DataFrame, table: pd.DataFrame, grouped: bool) -> tuple
 
 
 def _best_hours(messages: ibis.Table, min_messages: int, prior: float) -> pd.DataFrame:
-    """Each person's best (weekday, hour): their own open rate per hour, shrunk towards
-    everyone's; too few messages, everyone's best."""
-    per = messages.group_by(["person_id", "weekday", "hour"]).aggregate(
+    """Each person's best hour of the day: their own open rate per hour, shrunk towards
+    everyone's; with too few messages, everyone's best hour."""
+    per = messages.group_by(["person_id", "hour"]).aggregate(
         messages=messages.count(), opened=messages.count(where=messages.opened)
     )
     frame = per.to_pandas()
+    columns = ["person_id", "messages", "opened", "best_hour", "from"]
     if frame.empty:
-        return pd.DataFrame(
-            columns=["person_id", "messages", "opened", "best_weekday", "best_hour", "from"]
-        )
-    hours = frame.groupby(["weekday", "hour"])[["messages", "opened"]].sum()
+        return pd.DataFrame(columns=columns)
+    hours = frame.groupby("hour")[["messages", "opened"]].sum()
     rate = (hours["opened"] / hours["messages"]).rename("everyone")
-    frame = frame.join(rate, on=["weekday", "hour"])
+    frame = frame.join(rate, on="hour")
     frame["score"] = (frame["opened"] + prior * frame["everyone"]) / (frame["messages"] + prior)
-    best_all = rate.sort_values(ascending=False).index[0]
+    best_all = int(rate.sort_values(ascending=False, kind="stable").index[0])
     totals = frame.groupby("person_id")[["messages", "opened"]].sum()
     own = frame.sort_values(["person_id", "score", "messages"], ascending=[True, False, False])
-    own = own.drop_duplicates("person_id").set_index("person_id")[["weekday", "hour"]]
-    people = totals.join(own)
+    own = own.drop_duplicates("person_id").set_index("person_id")["hour"]
+    people = totals.join(own.rename("best_hour"))
     few = people["messages"] < min_messages
-    people.loc[few, "weekday"] = best_all[0]
-    people.loc[few, "hour"] = best_all[1]
+    people.loc[few, "best_hour"] = best_all
+    people["best_hour"] = people["best_hour"].astype("int64")
     people["from"] = np.where(few, "everyone's", "own history")
-    people = people.rename(columns={"weekday": "best_weekday", "hour": "best_hour"})
-    people[["best_weekday", "best_hour"]] = people[["best_weekday", "best_hour"]].astype("int64")
-    return people.reset_index().sort_values("person_id").reset_index(drop=True)
+    return people.reset_index().sort_values("person_id").reset_index(drop=True)[columns]
 
 
 def zone_offset_hours(zone: Any, at: datetime | None) -> float:
