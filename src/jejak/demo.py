@@ -10,7 +10,7 @@ import yaml
 
 from jejak.analyses.stages import StageFunnel
 from jejak.model.config import parse_settings
-from jejak.simulate.shop import DEMO_CAMPAIGNS, ShopPlan
+from jejak.simulate.shop import DEMO_PLAN, ShopPlan
 from jejak.store.progress import ProgressCallback
 from jejak.store.workspace import Workspace
 
@@ -68,7 +68,7 @@ def run_demo(
     directory.mkdir(parents=True, exist_ok=True)
     if on_progress:
         on_progress("simulating the shop", None)
-    plan = ShopPlan(campaigns=DEMO_CAMPAIGNS)
+    plan = DEMO_PLAN
     shop = simulate_shop(customers=customers, seed=seed, plan=plan)
     files = shop.write(directory)
     workspace_path = directory / "shop.duckdb"

@@ -231,7 +231,7 @@ def send_times(
     groups: ibis.Table | None = None,
     by: str | None = None,
     min_messages: int = 5,
-    prior: float = 5.0,
+    prior: float = 2.0,
 ) -> SendTimes:
     """Open and click rates by the hour of the week messages were sent, and each person's
     best hour of the day (see the module's definitions).

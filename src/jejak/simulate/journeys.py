@@ -62,6 +62,8 @@ class Journeys:
     repeat_rate: np.ndarray
     """Each person's order rate once they ascended, per second."""
     campaigns: tuple[CampaignDraw, ...] = ()
+    preferred_hour: np.ndarray | None = None
+    """The hour of day (UTC) each person opens promotional email best, when promotions run."""
 
     @property
     def people(self) -> int:
@@ -133,6 +135,10 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
     campaigns = tuple(
         _run_campaign(c, entry, guest, stream(seed, f"campaign:{c.name}")) for c in plan.campaigns
     )
+    preferred = None
+    if plan.promotions is not None:
+        hours = np.asarray(plan.promotions.hours, dtype=np.int64)
+        preferred = hours[stream(seed, "preferred_hour").integers(0, hours.size, people)]
     return Journeys(
         plan,
         channel,
@@ -144,6 +150,7 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
         repeat_limit.astype(np.int64),
         repeat_rate,
         campaigns,
+        preferred,
     )
 
 

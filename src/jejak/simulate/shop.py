@@ -70,6 +70,37 @@ class CampaignPlan:
         return STAGES[STAGES.index(self.from_stage) + 1]
 
 
+@dataclass(frozen=True)
+class PromoPlan:
+    """Promotional emails on top of the weekly newsletter, with planted fatigue and send hours.
+
+    For ``weeks`` calendar weeks from ``start_day``, a ``share`` of the subscribers gets
+    0 to ``max_extra`` promos a week (uniform), each on its own day at one of ``hours``
+    (UTC). With the newsletter a person gets 1 + promos messages that week; each promo is
+    opened with ``open_rate`` x ``hour_match`` (sent at their preferred hour) or
+    ``hour_miss`` (otherwise), x ``fatigue_factor`` per message beyond ``fatigue_after``.
+    Clicks are ``click_rate`` of opens; a person-week ends in an unsubscribe (and no more
+    promos) with ``unsubscribe_base`` + ``unsubscribe_per_extra`` per message beyond
+    ``fatigue_after``. Clicks per person-week peak at ``fatigue_after`` messages."""
+
+    start_day: float = 250.0
+    weeks: int = 8
+    share: float = 0.5
+    max_extra: int = 4
+    open_rate: float = 0.30
+    click_rate: float = 0.25
+    fatigue_after: int = 3
+    fatigue_factor: float = 0.35
+    unsubscribe_base: float = 0.002
+    unsubscribe_per_extra: float = 0.03
+    hours: tuple[int, ...] = (8, 12, 16, 20)
+    hour_match: float = 1.8
+    hour_miss: float = 0.6
+
+
+DEMO_PROMOTIONS = PromoPlan()
+
+
 DEMO_CAMPAIGNS: tuple[CampaignPlan, ...] = (
     CampaignPlan(
         name="signup-retargeting",
@@ -195,12 +226,19 @@ class ShopPlan:
     campaigns: tuple[CampaignPlan, ...] = ()
     """None by default, so the stage rates stay the analytic ones; ``jejak demo`` runs
     :data:`DEMO_CAMPAIGNS`."""
+    promotions: PromoPlan | None = None
+    """Promotional emails with fatigue and send-time effects; ``jejak demo`` runs
+    :data:`DEMO_PROMOTIONS`."""
 
     def __post_init__(self) -> None:
         campaigns = tuple(
             c if isinstance(c, CampaignPlan) else CampaignPlan(**c) for c in self.campaigns
         )
         object.__setattr__(self, "campaigns", campaigns)
+        if isinstance(self.promotions, dict):
+            promo = dict(self.promotions)
+            promo["hours"] = tuple(promo.get("hours", PromoPlan.hours))
+            object.__setattr__(self, "promotions", PromoPlan(**promo))
         shares = {str(k): float(v) for k, v in dict(self.channel_shares).items()}
         advance = {str(k): tuple(float(p) for p in v) for k, v in dict(self.advance).items()}
         returns = {str(k): float(v) for k, v in dict(self.return_channel_shares).items()}
@@ -302,6 +340,8 @@ class ShopPlan:
                 value = value.isoformat()
             elif f.name == "campaigns":
                 value = [asdict(c) for c in value]
+            elif f.name == "promotions":
+                value = None if value is None else asdict(value) | {"hours": list(value.hours)}
             elif isinstance(value, dict):
                 value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
             elif isinstance(value, tuple):
@@ -311,3 +351,7 @@ class ShopPlan:
 
     def __hash__(self) -> int:  # dict fields would make the generated hash fail
         return hash(json.dumps(self.to_dict(), sort_keys=True))
+
+
+DEMO_PLAN = ShopPlan(campaigns=DEMO_CAMPAIGNS, promotions=DEMO_PROMOTIONS)
+"""What ``jejak demo`` simulates: the default shop plus its campaigns and promotions."""

@@ -457,6 +457,66 @@ def campaign_touches(j: Journeys, rng: np.random.Generator) -> list[Batch]:
     return batches
 
 
+def promotions(j: Journeys, rng: np.random.Generator) -> list[Batch]:
+    """Promotional emails with planted fatigue and preferred hours (see ``PromoPlan``)."""
+    promo = j.plan.promotions
+    if promo is None:
+        return []
+    start = int(promo.start_day * DAY)
+    weekday = j.plan.start_datetime.weekday()  # of the period's first day; Monday is 0
+    first = int(promo.start_day)
+    monday = (first + (7 - (weekday + first) % 7) % 7) * DAY  # the first Monday, midnight
+    subscribed = np.flatnonzero(j.subscribed & (j.entry[:, SUBSCRIBE] < start))
+    person = subscribed[rng.random(subscribed.size) < promo.share]
+    active = np.ones(person.size, dtype=bool)
+    hours = np.asarray(promo.hours, dtype=np.int64)
+    sent_p, sent_t, open_p, open_t, click_p, click_t, unsub_p, unsub_t = ([] for _ in range(8))
+    for week in range(promo.weeks):
+        begin = monday + week * 7 * DAY
+        if begin + 7 * DAY > j.horizon:
+            break
+        who = person[active]
+        extra = rng.integers(0, promo.max_extra + 1, who.size)
+        total = 1 + extra  # the newsletter comes every week too
+        fatigue = promo.fatigue_factor ** np.maximum(total - promo.fatigue_after, 0)
+        # each promo on its own day of the week, at one of the hours
+        days = np.argsort(rng.random((who.size, 7)), axis=1)[:, : promo.max_extra]
+        for k in range(promo.max_extra):
+            mine = extra > k
+            p, day = who[mine], days[mine, k]
+            hour = hours[rng.integers(0, hours.size, p.size)]
+            ts = begin + day * DAY + hour * 3600 + rng.integers(0, 600, p.size)
+            match = np.where(hour == j.preferred_hour[p], promo.hour_match, promo.hour_miss)
+            chance = np.minimum(promo.open_rate * match * fatigue[mine], 1.0)
+            opened = rng.random(p.size) < chance
+            ots = ts[opened] + rng.integers(60, 1800, int(opened.sum()))
+            clicked = rng.random(ots.size) < promo.click_rate
+            sent_p.append(p), sent_t.append(ts)
+            open_p.append(p[opened]), open_t.append(ots)
+            click_p.append(p[opened][clicked])
+            click_t.append(ots[clicked] + rng.integers(30, 600, int(clicked.sum())))
+        leave = promo.unsubscribe_base + promo.unsubscribe_per_extra * np.maximum(
+            total - promo.fatigue_after, 0
+        )
+        leaving = rng.random(who.size) < leave
+        unsub_p.append(who[leaving])
+        unsub_t.append(begin + 7 * DAY - 1 - rng.integers(0, 3600, int(leaving.sum())))
+        active[np.flatnonzero(active)[leaving]] = False
+
+    def batch(people: list, times: list, event: str, device: bool = True) -> Batch:
+        p = np.concatenate(people) if people else np.empty(0, np.int64)
+        t = np.concatenate(times) if times else np.empty(0, np.int64)
+        return Batch(p, t, event, channel=_const("email", p.size),
+                     campaign=_const("promo", p.size), device=device)  # fmt: skip
+
+    return [
+        batch(sent_p, sent_t, "email_sent", device=False),
+        batch(open_p, open_t, "email_open"),
+        batch(click_p, click_t, "email_click"),
+        batch(unsub_p, unsub_t, "unsubscribe"),
+    ]
+
+
 EMITTERS: tuple[Emitter, ...] = (
     first_touch,
     browsing,
@@ -472,6 +532,7 @@ EMITTERS: tuple[Emitter, ...] = (
     promote_entry,
     offers,
     campaign_touches,
+    promotions,
 )
 
 

@@ -156,6 +156,14 @@ def build_truth(plan: ShopPlan, journeys: Journeys, touchpoints: pa.Table) -> di
             },
         },
         "campaigns": _campaign_truth(j),
+        "promotions": None
+        if plan.promotions is None
+        else {
+            "fatigue_after": plan.promotions.fatigue_after,
+            "hours": list(plan.promotions.hours),
+            "definition": "clicks per person-week peak at fatigue_after messages a week; "
+            "each person opens promos best at their preferred hour",
+        },
         "follower_share": plan.follower_share,
         "repeat_dropout": plan.repeat_dropout,
         "email": {
