@@ -505,3 +505,25 @@ def test_campaigns_from_the_cli(tmp_path: Path):
     assert '"lift": 0.25' in done.stdout and '"observational": false' in done.stdout
     done = run("campaigns", "nope", cwd=tmp_path)
     assert done.returncode == 1 and "no campaign named 'nope'" in done.stderr
+
+
+def test_contact_from_the_cli(tmp_path: Path):
+    rows = ["customer_id,ts,event,channel,campaign"]
+    for i in range(3):
+        rows += [f"p{i},2026-01-05 08:00:00,email_sent,email,tips"]
+        rows += [f"p{i},2026-01-06 08:00:00,email_sent,email,sale"]
+    rows += ["p0,2026-01-05 09:00:00,email_open,email,tips"]
+    rows += ["p0,2026-01-05 09:01:00,email_click,email,tips"]
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    done = run("contact", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if "│ tips" in line)
+    assert [c.strip() for c in row.split("│")[1:6]] == ["tips", "email", "3", "33.3%", "33.3%"]
+    done = run("contact", "--frequency", cwd=tmp_path)
+    assert done.returncode == 0 and "│ 2 " in done.stdout
+    done = run("contact", "--send-time", "-o", "hours.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "hours.csv").open() as handle:
+        hours = {r["person_id"]: r["best_hour"] for r in csv.DictReader(handle)}
+    assert hours == {"p0": "8", "p1": "8", "p2": "8"}

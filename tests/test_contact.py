@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from jejak.errors import JejakError
@@ -92,3 +93,9 @@ def test_send_times_in_the_workspace_time_zone(open_workspace, write_file):
                        "a,2026-01-05 08:00:00+00:00,email_sent,email\n"))  # fmt: skip
     row = ws.send_times().table.iloc[0]
     assert (row["day"], row["hour"]) == ("Mon", 15)  # UTC+7
+
+
+def test_a_channel_without_opens_has_no_open_rate(source):
+    table = source.contact_metrics().table.set_index(["campaign", "channel"])
+    assert pd.isna(table.loc[("sale", "sms"), "open_rate"])
+    assert table.loc[("sale", "email"), "open_rate"] == 0.0  # email tracks opens: none here

@@ -865,6 +865,111 @@ def campaigns(
         out.print("No holdout: compared with people who were not exposed (observational).")
 
 
+@app.command()
+def contact(
+    by: Annotated[
+        str, typer.Option(help="campaign, channel, source, medium or segment.")
+    ] = "campaign",
+    frequency: Annotated[
+        bool, typer.Option("--frequency", help="Messages per week against the response.")
+    ] = False,
+    send_time: Annotated[
+        bool,
+        typer.Option("--send-time", help="Open rates by send hour, and each person's best hour."),
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the table as CSV (with --send-time: everyone's best hour).",
+        ),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Contact: what happened to your messages, how often is too often, when to send.
+
+    Examples: jejak contact --by campaign | jejak contact --frequency |
+    jejak contact --send-time -o best_hours.csv
+    """
+    import pandas as pd
+
+    with _analyse() as ws:
+        if send_time:
+            result = ws.send_times()
+        elif frequency:
+            result = ws.contact_frequency()
+        else:
+            result = ws.contact_metrics(by=by)
+    if output:
+        if send_time:
+            result.people.to_csv(output, index=False)
+            out.print(f"Wrote {len(result.people):,} people to {output}")
+        else:
+            _write(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    table, meta = result.table, result.meta
+    if send_time:
+        top = table.sort_values(["open_rate", "messages"], ascending=False)
+        top = top[top["messages"] >= max(30, int(table["messages"].median() or 0))].head(10)
+        shown = pd.DataFrame(
+            {
+                "Sent": [f"{d} {h:02d}:00" for d, h in zip(top["day"], top["hour"], strict=True)],
+                "Messages": top["messages"].map(fmt.people),
+                "Opened": top["open_rate"].map(fmt.percent),
+                "Clicked": top["click_rate"].map(fmt.percent),
+            }
+        )
+        _print_table(shown, "The hours messages were opened most")
+        own = int((result.people["from"] == "own history").sum())
+        out.print(
+            f"Best hours per person: {fmt.people(own)} from their own history, the rest from"
+            " everyone's (use -o to export them)."
+        )
+        return
+    if frequency:
+        shown = pd.DataFrame(
+            {
+                "Messages a week": [
+                    f"{n}+" if n == meta["cap"] else str(n) for n in table["per_week"]
+                ],
+                "Person-weeks": table["person_weeks"].map(fmt.people),
+                "Opened": table["open_rate"].map(fmt.percent),
+                "Clicked": table["click_rate"].map(fmt.percent),
+                "Clicks per person-week": table["clicks_per_person_week"].map(
+                    lambda v: fmt.number(v, 3)
+                ),
+                "Unsubscribed": table["unsubscribe_rate"].map(lambda v: fmt.percent(v, 2)),
+                "Moved on a stage": table["moved_on"].map(fmt.percent),
+            }
+        )
+        _print_table(shown, result.title)
+        if meta["returns_fall_after"] is not None:
+            out.print(
+                f"Returns fall beyond {meta['returns_fall_after']} messages a week: more bring"
+                " fewer clicks per person (observational: who gets more is your choice)."
+            )
+        return
+    shown = pd.DataFrame(
+        {
+            by.capitalize(): table[by],
+            **({"Channel": table["channel"]} if "channel" in table and by != "channel" else {}),
+            "Sent": table["sent"].map(fmt.people),
+            "Opened": table["open_rate"].map(fmt.percent),
+            "Clicked": table["click_rate"].map(fmt.percent),
+            "Click-to-open": table["click_to_open"].map(fmt.percent),
+            "Unsubscribed": table["unsubscribe_rate"].map(lambda v: fmt.percent(v, 2)),
+            "Complaints": table["complaint_rate"].map(lambda v: fmt.percent(v, 2)),
+        }
+    )
+    _print_table(shown, result.title)
+    out.print(
+        f"{fmt.people(meta['sent'])} messages: {fmt.percent(meta['click_rate'])} were clicked."
+    )
+
+
 segments_app = typer.Typer(
     help="Saved segments: list them, save one, export its people as an audience.",
     no_args_is_help=False,

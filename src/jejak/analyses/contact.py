@@ -5,7 +5,8 @@ Definitions (event names per kind come from ``contact:`` in the settings):
 - *Metrics* count touchpoints per kind: sent, delivered, opened, clicked, unsubscribed,
   complained, grouped by a field of the touchpoints (campaign, channel, ...) or by
   segment. Rates are per message sent (click-to-open per open); an open or click twice
-  counts twice. The delivery rate is empty when the data has no delivery events.
+  counts twice. The delivery rate is empty when the data has no delivery events, the
+  open rate when the channel has no open events (SMS).
 - *Frequency*: per person and calendar week (Monday first, UTC) with at least one
   message, the messages sent that week against that week's opens, clicks and
   unsubscribes, and whether the person entered a further journey stage that week or
@@ -119,7 +120,14 @@ def contact_metrics(
     tracked = bool(table["delivered"].sum())
     sent = table["sent"].where(table["sent"] > 0)
     table["delivery_rate"] = table["delivered"] / sent if tracked else np.nan
-    table["open_rate"] = table["opened"] / sent
+    # a channel without any open events does not track opens (SMS): no rate, not 0%
+    opens = counts[counts["kind"] == "opened"]
+    if "_channel" in counts and by != "channel":
+        tracking = set(opens["_channel"])
+        has_opens = table["channel"].isin(tracking)
+    else:
+        has_opens = table[by].isin(set(opens["_group"])) if by == "channel" else True
+    table["open_rate"] = (table["opened"] / sent).where(has_opens)
     table["click_rate"] = table["clicked"] / sent
     table["click_to_open"] = table["clicked"] / table["opened"].where(table["opened"] > 0)
     table["unsubscribe_rate"] = table["unsubscribed"] / sent
