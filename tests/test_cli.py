@@ -527,3 +527,23 @@ def test_contact_from_the_cli(tmp_path: Path):
     with (tmp_path / "hours.csv").open() as handle:
         hours = {r["person_id"]: r["best_hour"] for r in csv.DictReader(handle)}
     assert hours == {"p0": "8", "p1": "8", "p2": "8"}
+
+
+def test_experience_from_the_cli(tmp_path: Path):
+    log = (
+        "customer_id,ts,event,properties\n"
+        'a,2026-01-01,order,"{""order_number"": 1}"\n'
+        'a,2026-01-02,review,"{""rating"": 1}"\n'
+        'b,2026-01-01,order,"{""order_number"": 1}"\n'
+        'b,2026-01-02,review,"{""rating"": 3}"\n'
+        "b,2026-06-01,page_view,\n"
+    )
+    (tmp_path / "log.csv").write_text(log, "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    done = run("experience", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if "│ review" in line)
+    assert [c.strip() for c in row.split("│")[1:8]] == [
+        "Convert", "review", "2", "0", "1", "1", "50.0%"
+    ]  # fmt: skip
+    assert "100.0% of buyers with a bad experience, 0.0% without" in done.stdout

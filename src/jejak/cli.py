@@ -970,6 +970,68 @@ def contact(
     )
 
 
+@app.command(name="experience")
+def experience_command(
+    churn_days: Annotated[
+        float, typer.Option(help="Buyers with no touchpoint this many days have churned.")
+    ] = 90,
+    output: TableFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """Experience: where interactions felt bad, and what a bad one does to moving on and
+    to churn (rules: experience: in jejak.yaml).
+
+    Example: jejak experience
+    """
+    import pandas as pd
+
+    with _analyse() as ws:
+        result = ws.experience(churn_days=churn_days)
+    if output:
+        _write(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    table, meta = result.table, result.meta
+    shown = pd.DataFrame(
+        {
+            "Stage": table["stage"],
+            "Touchpoint": table["touchpoint"],
+            "Signals": table["signals"].map(fmt.people),
+            "Good": table["good"].map(fmt.people),
+            "Neutral": table["neutral"].map(fmt.people),
+            "Bad": table["bad"].map(fmt.people),
+            "Bad share": table["bad_share"].map(fmt.percent),
+        }
+    )
+    _print_table(shown.head(15), result.title, labels=2)
+    effects = result.effects[result.effects["experience"] == "bad"]
+    if len(effects):
+        shown = pd.DataFrame(
+            {
+                "Stage": effects["stage"],
+                "People with a bad one": effects["people_with"].map(fmt.people),
+                "Moving on, with / without": effects["rate_ratio"].map(
+                    lambda v: fmt.number(v, 2) + "x" if pd.notna(v) else "–"
+                ),
+                "95% interval": [
+                    f"{fmt.number(lo, 2)} to {fmt.number(hi, 2)}" if pd.notna(lo) else "–"
+                    for lo, hi in zip(effects["ci_low"], effects["ci_high"], strict=True)
+                ],
+                "Verdict": effects["verdict"],
+            }
+        )
+        _print_table(shown, "After a bad experience (observational)")
+    churn = result.churn.set_index("group")["churn_rate"]
+    out.print(
+        f"Churned within {churn_days:g} days: {fmt.percent(churn.get('bad experience'))} of"
+        f" buyers with a bad experience, {fmt.percent(churn.get('none'))} without (difference"
+        f" {fmt.signed_points(meta['churn_difference'])}, 95% interval"
+        f" {fmt.signed_points(meta['churn_difference_low'])} to"
+        f" {fmt.signed_points(meta['churn_difference_high'])}; observational)."
+    )
+
+
 segments_app = typer.Typer(
     help="Saved segments: list them, save one, export its people as an audience.",
     no_args_is_help=False,

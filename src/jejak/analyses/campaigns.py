@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from jejak.analyses.intervals import difference_of_proportions
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.analyses.stages import entered_column, stage_entries
@@ -256,25 +257,11 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return pd.Series(numerator, dtype=float) / denominator.where(denominator > 0)
 
 
-def _wilson(k: int, n: int) -> tuple[float, float]:
-    interval = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return float(interval.low), float(interval.high)
-
-
 def _lift(m1: int, n1: int, m0: int, n0: int) -> dict[str, float]:
     nan = float("nan")
-    out = dict.fromkeys(
-        ("lift", "lift_low", "lift_high", "relative_lift", "relative_low", "relative_high"), nan
-    )
-    if n1 == 0 or n0 == 0:
-        return out
-    p1, p0 = m1 / n1, m0 / n0
-    (l1, u1), (l0, u0) = _wilson(m1, n1), _wilson(m0, n0)
-    d = p1 - p0
-    out["lift"] = d
-    out["lift_low"] = d - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)
-    out["lift_high"] = d + math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
-    if m0 > 0 and m1 > 0:
+    out = dict.fromkeys(("relative_lift", "relative_low", "relative_high"), nan)
+    out["lift"], out["lift_low"], out["lift_high"] = difference_of_proportions(m1, n1, m0, n0)
+    if n1 and n0 and m0 > 0 and m1 > 0:
         ratio = stats.contingency.relative_risk(m1, n1, m0, n0)
         interval = ratio.confidence_interval(confidence_level=0.95)
         out["relative_lift"] = float(ratio.relative_risk) - 1

@@ -134,7 +134,8 @@ def touchpoint_effects(
     spent in a stage (entering a later one at once, or before it). A touchpoint in the
     same instant as the move on does not count as before it.
     """
-    cp.check_touch_field(by, "split touchpoints")
+    if by not in events.columns:  # a derived column (e.g. experience) is fine as it is
+        cp.check_touch_field(by, "split touchpoints")
     names = journey.stage_names
     last = len(names) - 1
     if as_of is None:

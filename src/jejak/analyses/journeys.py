@@ -30,6 +30,7 @@ from jejak.analyses.effectiveness import (
     touchpoint_ratios,
 )
 from jejak.analyses.engagement import EngagementGroups, engagement_groups
+from jejak.analyses.experience import Experience, experience
 from jejak.analyses.journey_map import JourneyMap, journey_map
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.nps import NPS, nps
@@ -572,6 +573,26 @@ class JourneyAnalyses:
             groups=self._groups(by),
             by=by,
             min_messages=min_messages,
+        )
+
+    def experience(
+        self, *, purchase: Any = "order", churn_days: float = 90.0, min_people: int = 30
+    ) -> Experience:
+        """Good, neutral and bad experiences by touchpoint and stage, what a bad one does to
+        moving on and to churn (observational; rules from ``experience:`` in jejak.yaml;
+        see :mod:`jejak.analyses.experience`)."""
+        moment = self.as_of()
+        if moment is None:
+            raise ConfigError("no touchpoints yet: load some before asking about experience")
+        return experience(
+            self.events(),
+            self.journey,
+            self.settings.experience,
+            as_of=moment,
+            purchase=purchase,
+            churn_days=churn_days,
+            sent=self.settings.sent_events,
+            min_people=min_people,
         )
 
     def _zoned(self, moment: datetime | None) -> datetime | None:

@@ -24,6 +24,7 @@ from pydantic import (
 from jejak.errors import ConfigError
 from jejak.model.campaign import Campaign
 from jejak.model.contact import ContactEvents
+from jejak.model.experience import ExperienceRule, default_rules
 from jejak.model.journey import Journey
 from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELD_NAMES
@@ -54,6 +55,7 @@ class Settings(BaseModel):
     )
     journey: Journey | str = "value-journey"
     contact: ContactEvents = Field(default_factory=ContactEvents)
+    experience: list[ExperienceRule] = Field(default_factory=default_rules)
     segments: dict[str, Segment] = Field(default_factory=dict)
     campaigns: dict[str, Campaign] = Field(default_factory=dict)
 
@@ -268,6 +270,15 @@ sent_events: [email_sent, sms_sent, push_sent, ad_impression, campaign_holdout]
 #   clicked: [email_click, sms_click, push_click]
 #   unsubscribed: [unsubscribe, email_unsubscribe, sms_optout, push_optout]
 #   complained: [spam_complaint]
+
+# Experience: touchpoints that say how an interaction felt, as good, neutral or bad. A
+# touchpoint takes the verdict of the first rule it matches. The defaults read review
+# stars, NPS and CSAT answers, support tickets (resolved: true/false), payment_failed,
+# complaint, delivery_failed and return_requested. Your own, e.g.:
+# experience:
+#   - {{event: chat_rating, where: {{stars: {{gte: 4}}}}, is: good}}
+#   - {{event: chat_rating, where: {{stars: {{lte: 2}}}}, is: bad}}
+#   - {{event: refund, is: bad}}
 
 # The journey: a preset (value-journey: 8 stages; four-stage), or your own stages.
 # A stage is entered at the first touchpoint that matches any of its rules;

@@ -1014,3 +1014,27 @@ def send_time_figure(table: pd.DataFrame, title: str) -> go.Figure:
     )
     figure.update_yaxes(autorange="reversed")
     return _layout(figure, title, height=360)
+
+
+def experience_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """Good, neutral and bad experiences per stage and touchpoint, most bad on top."""
+    rows = table.head(12).iloc[::-1]
+    labels = [
+        plain_label(f"{s} · {t}") for s, t in zip(rows["stage"], rows["touchpoint"], strict=True)
+    ]
+    figure = go.Figure()
+    for verdict, colour in (("bad", PALETTE[3]), ("neutral", STOPPED_COLOR), ("good", PALETTE[2])):
+        figure.add_trace(
+            go.Bar(
+                y=labels,
+                x=[int(v) for v in rows[verdict]],
+                name=verdict,
+                orientation="h",
+                marker=dict(color=colour),
+                hovertemplate="%{y}<br>%{x:,} " + verdict + "<extra></extra>",
+            )
+        )
+    figure.update_xaxes(title="touchpoints")
+    figure = _layout(figure, title, height=max(320, 120 + 34 * len(rows)))
+    figure.update_layout(showlegend=True, barmode="stack", legend=dict(orientation="h", y=-0.15))
+    return figure

@@ -661,6 +661,61 @@ def contact_sections(source: Any) -> list[Section]:
     return sections
 
 
+def experience_sections(source: Any) -> list[Section]:
+    """Where experiences were bad, and what a bad one did to moving on (none: no section)."""
+    felt = source.experience()
+    if not felt.meta["signals"]:
+        return []
+    meta = felt.meta
+    churn = felt.churn.set_index("group")["churn_rate"]
+    bad = felt.effects[felt.effects["experience"].isin(["bad", "good"])]
+    return [
+        Section(
+            heading=felt.title,
+            intro=(
+                f"{fmt.people(meta['signals'])} touchpoints said how an interaction felt: "
+                f"{fmt.people(meta['good'])} good, {fmt.people(meta['neutral'])} neutral, "
+                f"{fmt.people(meta['bad'])} bad, by the rules in jejak.yaml. Buyers with a bad "
+                f"experience churned {fmt.percent(churn.get('bad experience'))} against "
+                f"{fmt.percent(churn.get('none'))} (difference "
+                f"{fmt.signed_points(meta['churn_difference'])}, 95% interval "
+                f"{fmt.signed_points(meta['churn_difference_low'])} to "
+                f"{fmt.signed_points(meta['churn_difference_high'])}; observational)."
+            ),
+            figures=[felt.figure()],
+            table=felt.table.head(15),
+            columns=[
+                fmt.Column("stage", "Stage"),
+                fmt.Column("touchpoint", "Touchpoint"),
+                fmt.Column("signals", "Signals", fmt.people),
+                fmt.Column("good", "Good", fmt.people),
+                fmt.Column("neutral", "Neutral", fmt.people),
+                fmt.Column("bad", "Bad", fmt.people),
+                fmt.Column("bad_share", "Bad share", fmt.percent),
+            ],
+        ),
+        Section(
+            heading="After a bad or good experience",
+            intro=(
+                "Per stage, how fast people moved on after a bad (or good) experience there, "
+                "against people at the same time in the stage without one (1x: no "
+                "difference; observational)."
+            ),
+            figures=[felt.effect_figure()] if len(bad) else [],
+            table=bad,
+            columns=[
+                fmt.Column("stage", "Stage"),
+                fmt.Column("experience", "Experience"),
+                fmt.Column("people_with", "People", fmt.people),
+                fmt.Column("rate_ratio", "Moving on, with / without", fmt.number),
+                fmt.Column("ci_low", "95% low", fmt.number),
+                fmt.Column("ci_high", "95% high", fmt.number),
+                fmt.Column("verdict", "Verdict"),
+            ],
+        ),
+    ]
+
+
 def segment_sections(source: Any) -> list[Section]:
     """The saved segments, their people, and the stage funnel of each (none: no section)."""
     if not source.segment_definitions():
@@ -719,5 +774,6 @@ def journey_report_sections(
         + process_map_sections(source.process_map(min_count=min_count))
         + campaign_sections(source)
         + contact_sections(source)
+        + experience_sections(source)
         + customer_sections(source)
     )

@@ -62,6 +62,10 @@ class Journeys:
     repeat_rate: np.ndarray
     """Each person's order rate once they ascended, per second."""
     campaigns: tuple[CampaignDraw, ...] = ()
+    bad_ticket_at: np.ndarray | None = None
+    """When each person had an unresolved support ticket (``NEVER`` for none)."""
+    good_ticket_at: np.ndarray | None = None
+    """When each person had a resolved one (drawn independently of the bad one)."""
     preferred_hour: np.ndarray | None = None
     """The hour of day (UTC) each person opens promotional email best, when promotions run."""
 
@@ -120,6 +124,7 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
     entry[:, 0] = acquired
     entry[:, 1:] = np.where(reached, acquired[:, None] + np.cumsum(delays, axis=1), NEVER)
 
+    tickets = _tickets(plan, entry, stream(seed, "tickets"))
     guest = stream(seed, "guest").random(people) < plan.skip_subscribe
     guest &= entry[:, SUBSCRIBE] < NEVER  # only people who got that far can skip it
     customer_number = stream(seed, "customer_number").permutation(people).astype(np.int64)
@@ -150,8 +155,32 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
         repeat_limit.astype(np.int64),
         repeat_rate,
         campaigns,
+        *tickets,
         preferred,
     )
+
+
+def _tickets(
+    plan: ShopPlan, entry: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Support tickets after entering Excite; an unresolved one before the ascent lowers
+    the chance to ascend (``entry`` changes in place)."""
+    if plan.experience is None:
+        return None, None
+    e = plan.experience
+    people = entry.shape[0]
+    excited = entry[:, EXCITE] < plan.horizon_seconds
+    bad = excited & (rng.random(people) < e.bad_share)
+    good = excited & (rng.random(people) < e.good_share)  # independent of a bad one
+    within = int(e.within_days * DAY)
+    # a ticket's time never depends on what happens later: up to within_days after Excite
+    bad_at = np.where(bad, entry[:, EXCITE] + 1 + rng.integers(0, within, people), NEVER)
+    good_at = np.where(good, entry[:, EXCITE] + 1 + rng.integers(0, within, people), NEVER)
+    # an unresolved ticket before the ascent takes away (1 - bad_effect) of the ascents
+    pending = bad & (entry[:, ASCEND] < NEVER) & (entry[:, ASCEND] > bad_at)
+    lost = pending & (rng.random(people) >= e.bad_effect)
+    entry[lost, ASCEND:] = NEVER
+    return bad_at, good_at
 
 
 def _run_campaign(

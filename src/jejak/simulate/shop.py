@@ -98,6 +98,23 @@ class PromoPlan:
     hour_miss: float = 0.6
 
 
+@dataclass(frozen=True)
+class ExperiencePlan:
+    """Support tickets after the first purchase, with a planted bad-experience effect.
+
+    Of the people who enter Excite, ``bad_share`` have an unresolved ticket
+    (``support_ticket`` with ``resolved: false``) up to ``within_days`` later; if they
+    had not ascended yet, they still do with only ``bad_effect`` times their chance.
+    Independently, ``good_share`` have a resolved ticket, which changes nothing."""
+
+    bad_share: float = 0.25
+    bad_effect: float = 0.4
+    good_share: float = 0.2
+    within_days: float = 10.0
+
+
+DEMO_EXPERIENCE = ExperiencePlan()
+
 DEMO_PROMOTIONS = PromoPlan()
 
 
@@ -226,6 +243,9 @@ class ShopPlan:
     campaigns: tuple[CampaignPlan, ...] = ()
     """None by default, so the stage rates stay the analytic ones; ``jejak demo`` runs
     :data:`DEMO_CAMPAIGNS`."""
+    experience: ExperiencePlan | None = None
+    """Support tickets with a planted bad-experience effect; ``jejak demo`` runs
+    :data:`DEMO_EXPERIENCE`."""
     promotions: PromoPlan | None = None
     """Promotional emails with fatigue and send-time effects; ``jejak demo`` runs
     :data:`DEMO_PROMOTIONS`."""
@@ -235,6 +255,8 @@ class ShopPlan:
             c if isinstance(c, CampaignPlan) else CampaignPlan(**c) for c in self.campaigns
         )
         object.__setattr__(self, "campaigns", campaigns)
+        if isinstance(self.experience, dict):
+            object.__setattr__(self, "experience", ExperiencePlan(**self.experience))
         if isinstance(self.promotions, dict):
             promo = dict(self.promotions)
             promo["hours"] = tuple(promo.get("hours", PromoPlan.hours))
@@ -340,6 +362,8 @@ class ShopPlan:
                 value = value.isoformat()
             elif f.name == "campaigns":
                 value = [asdict(c) for c in value]
+            elif f.name == "experience":
+                value = None if value is None else asdict(value)
             elif f.name == "promotions":
                 value = None if value is None else asdict(value) | {"hours": list(value.hours)}
             elif isinstance(value, dict):
@@ -353,5 +377,7 @@ class ShopPlan:
         return hash(json.dumps(self.to_dict(), sort_keys=True))
 
 
-DEMO_PLAN = ShopPlan(campaigns=DEMO_CAMPAIGNS, promotions=DEMO_PROMOTIONS)
-"""What ``jejak demo`` simulates: the default shop plus its campaigns and promotions."""
+DEMO_PLAN = ShopPlan(
+    campaigns=DEMO_CAMPAIGNS, promotions=DEMO_PROMOTIONS, experience=DEMO_EXPERIENCE
+)
+"""What ``jejak demo`` simulates: the default shop plus campaigns, promotions and tickets."""

@@ -457,6 +457,20 @@ def campaign_touches(j: Journeys, rng: np.random.Generator) -> list[Batch]:
     return batches
 
 
+def tickets(j: Journeys, rng: np.random.Generator) -> list[Batch]:
+    """Support tickets in Excite: unresolved (a bad experience) or resolved."""
+    if j.bad_ticket_at is None or j.good_ticket_at is None:
+        return []
+    batches = []
+    for at, resolved in ((j.bad_ticket_at, "false"), (j.good_ticket_at, "true")):
+        person = np.flatnonzero(at < j.horizon)
+        batches.append(
+            Batch(person, at[person], "support_ticket", channel=_const("chat", person.size),
+                  properties=_const(f'{{"resolved": {resolved}}}', person.size))
+        )  # fmt: skip
+    return batches
+
+
 def promotions(j: Journeys, rng: np.random.Generator) -> list[Batch]:
     """Promotional emails with planted fatigue and preferred hours (see ``PromoPlan``)."""
     promo = j.plan.promotions
@@ -533,6 +547,7 @@ EMITTERS: tuple[Emitter, ...] = (
     offers,
     campaign_touches,
     promotions,
+    tickets,
 )
 
 

@@ -156,6 +156,7 @@ def build_truth(plan: ShopPlan, journeys: Journeys, touchpoints: pa.Table) -> di
             },
         },
         "campaigns": _campaign_truth(j),
+        "experience": _experience_truth(j),
         "promotions": None
         if plan.promotions is None
         else {
@@ -192,3 +193,16 @@ def _campaign_truth(j: Journeys) -> dict[str, Any]:
             "day": plan.day,
         }
     return out
+
+
+def _experience_truth(j: Journeys) -> dict[str, Any] | None:
+    plan = j.plan.experience
+    if plan is None or j.bad_ticket_at is None or j.good_ticket_at is None:
+        return None
+    return {
+        "bad_tickets": int((j.bad_ticket_at < j.horizon).sum()),
+        "good_tickets": int((j.good_ticket_at < j.horizon).sum()),
+        "bad_effect": plan.bad_effect,
+        "definition": "an unresolved support ticket in Excite multiplies the chance to reach "
+        "Ascend by bad_effect; a resolved one changes nothing",
+    }

@@ -1,0 +1,170 @@
+"""Experience: how interactions felt (good, neutral, bad), where bad ones happen, and what
+a bad one does to the journey.
+
+Definitions (rules from ``experience:`` in the settings; see
+:mod:`jejak.model.experience`):
+- A touchpoint's experience is the verdict of the first rule it matches; its stage is
+  the stage the person was in when it happened.
+- *By touchpoint and stage*: signals, good, neutral and bad touchpoints and the bad
+  share, most bad first: where the journey hurts.
+- *Effect on the next transition*: per stage, how fast people move on after a bad (or
+  good) experience in it against people at the same time in the stage without one: the
+  Mantel-Haenszel rate ratio over bands of days since entering the stage, with a 95%
+  interval (as :func:`jejak.analyses.effectiveness.touchpoint_effects`). Observational.
+- *Churn*: buyers (a ``purchase`` touchpoint) whose first purchase is at least
+  ``churn_days`` before the end of the data; churned = no touchpoint of theirs (but what
+  the shop sends) in the last ``churn_days``. Buyers with a bad experience after their
+  first purchase against the others: churn shares, difference with a 95% Newcombe
+  interval. Observational.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from jejak.analyses.effectiveness import touchpoint_effects
+from jejak.analyses.intervals import difference_of_proportions
+from jejak.analyses.matching import rule_matches, stage_matches, with_properties
+from jejak.analyses.result import Result, records
+from jejak.analyses.stages import placed
+from jejak.engine.functions import unix_micros, utc_micros
+from jejak.model.experience import VERDICTS, ExperienceRule
+from jejak.model.funnel import FunnelStep
+from jejak.model.journey import Journey, Stage
+
+DAY_US = 86_400_000_000
+
+
+@dataclass
+class Experience(Result):
+    """``table``: per stage and touchpoint; ``effects``: per stage and verdict; ``churn``."""
+
+    effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    churn: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def figure(self) -> Any:
+        from jejak.report.figures import experience_figure
+
+        return experience_figure(self.table, self.title)
+
+    def effect_figure(self) -> Any:
+        from jejak.report.figures import touchpoint_effect_figure
+
+        return touchpoint_effect_figure(
+            self.effects, "experience", "After a bad or good experience: moving on"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return super().to_dict() | {
+            "effects": records(self.effects),
+            "churn": records(self.churn),
+        }
+
+
+def with_experience(events: ibis.Table, rules: Sequence[ExperienceRule]) -> ibis.Table:
+    """Touchpoints with ``experience``: good, neutral, bad, or NULL without a signal."""
+    if not rules:
+        return events.mutate(experience=ibis.null("string"))
+    matchers = [Stage(name=f"r{i}", rules=[rule]) for i, rule in enumerate(rules)]
+    marked = with_properties(events, matchers)
+    cases = [(rule_matches(marked, rule), rule.is_) for rule in rules]
+    return marked.mutate(experience=ibis.cases(*cases, else_=ibis.null("string")))
+
+
+def experience(
+    events: ibis.Table,
+    journey: Journey,
+    rules: Sequence[ExperienceRule],
+    *,
+    as_of: datetime,
+    purchase: Any = "order",
+    churn_days: float = 90.0,
+    sent: Sequence[str] = (),
+    min_people: int = 30,
+) -> Experience:
+    """Experience by touchpoint and stage, its effect on moving on, and on churn.
+
+    ``table`` columns: stage, stage_index (1-based), touchpoint, signals, good, neutral,
+    bad, bad_share (0-1). ``effects``: the columns of touchpoint effects with
+    ``experience`` (good or bad) as the touch. ``churn``: group (bad experience / none),
+    buyers, churned, churn_rate, and in ``meta`` the difference with its interval.
+    """
+    names = journey.stage_names
+    marked = with_experience(events, rules)
+    at = placed(marked, journey)
+    signals = at.filter(at.experience.notnull())
+    grouped = signals.group_by(["stage_index", "event"]).aggregate(
+        signals=signals.count(),
+        **{v: signals.count(where=signals.experience == v) for v in VERDICTS},
+    )
+    table = grouped.to_pandas()
+    table = table[table["stage_index"] >= 0]
+    table["stage"] = [names[int(i)] for i in table["stage_index"]]
+    table["stage_index"] = table["stage_index"].astype(int) + 1
+    for column in ("signals", *VERDICTS):
+        table[column] = table[column].astype("int64")
+    table["bad_share"] = table["bad"] / table["signals"]
+    table = table.rename(columns={"event": "touchpoint"})
+    table = table.sort_values(["bad", "stage_index", "touchpoint"], ascending=[False, True, True])
+    table = table[["stage", "stage_index", "touchpoint", "signals", *VERDICTS, "bad_share"]]
+
+    effects = touchpoint_effects(
+        marked, journey, by="experience", min_people=min_people, as_of=as_of
+    ).table
+    churn, meta = _churn(marked, journey, as_of, purchase, churn_days, sent)
+    totals = table[["signals", *VERDICTS]].sum()
+    meta |= {
+        "signals": int(totals["signals"]),
+        **{v: int(totals[v]) for v in VERDICTS},
+        "churn_days": churn_days,
+        "observational": True,
+    }
+    return Experience(
+        title="Experience by touchpoint and stage",
+        table=table.reset_index(drop=True),
+        meta=meta,
+        effects=effects,
+        churn=churn,
+    )
+
+
+def _churn(
+    marked: ibis.Table,
+    journey: Journey,
+    as_of: datetime,
+    purchase: Any,
+    churn_days: float,
+    sent: Sequence[str],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    end = utc_micros(as_of)
+    window = int(churn_days * DAY_US)
+    matcher = FunnelStep.model_validate(purchase).as_stage(journey)
+    marked = with_properties(marked, [matcher])
+    marked = marked.mutate(_us=unix_micros(marked.ts), _buy=stage_matches(marked, matcher))
+    firsts = marked.filter(marked._buy).group_by("person_id").aggregate(first_us=marked._us.min())
+    firsts = firsts.filter(firsts.first_us <= end - window)
+    joined = marked.join(firsts, "person_id")
+    own = ~joined.event.isin(list(sent)) if sent else ibis.literal(True)
+    people = joined.group_by("person_id").aggregate(
+        recent=joined.count(where=own & (joined._us > end - window) & (joined._us <= end)),
+        bad=joined.count(
+            where=(joined.experience == "bad") & (joined._us >= joined.first_us)
+            & (joined._us <= end)
+        ),
+    )  # fmt: skip
+    counts = people.group_by(group=(people.bad > 0).ifelse("bad experience", "none")).aggregate(
+        buyers=people.count(), churned=people.count(where=people.recent == 0)
+    )
+    frame = counts.to_pandas().set_index("group").reindex(["bad experience", "none"])
+    frame = frame.fillna(0).astype("int64").reset_index()
+    frame["churn_rate"] = frame["churned"] / frame["buyers"].where(frame["buyers"] > 0)
+    (b1, b0), (c1, c0) = frame["buyers"], frame["churned"]
+    difference = difference_of_proportions(int(c1), int(b1), int(c0), int(b0))
+    keys = ("churn_difference", "churn_difference_low", "churn_difference_high")
+    return frame, dict(zip(keys, difference, strict=True))
