@@ -31,9 +31,12 @@ c,2026-01-13 07:00:00,spam_complaint,email,sale
 """
 
 
+SETTINGS = "segments:\n  texted: {had: sms_sent}\n  quiet: {not: {had: email_open}}\n"
+
+
 @pytest.fixture
 def source(open_workspace, write_file, on_engine):
-    ws = open_workspace(parse_settings("timezone: UTC\n"))
+    ws = open_workspace(parse_settings(SETTINGS))
     ws.load(write_file("log.csv", LOG))
     return on_engine(ws)
 
@@ -99,3 +102,15 @@ def test_a_channel_without_opens_has_no_open_rate(source):
     table = source.contact_metrics().table.set_index(["campaign", "channel"])
     assert pd.isna(table.loc[("sale", "sms"), "open_rate"])
     assert table.loc[("sale", "email"), "open_rate"] == 0.0  # email tracks opens: none here
+
+
+def test_metrics_and_send_times_per_segment(source):
+    table = source.contact_metrics(by="segment").table.set_index(["segment", "channel"])
+    # texted: b; quiet: c (a and b opened an email)
+    assert table.loc[("texted", "email"), "sent"] == 2
+    assert table.loc[("texted", "sms"), "clicked"] == 1
+    assert table.loc[("quiet", "email"), ["sent", "complained"]].tolist() == [1, 1]
+    assert table.loc[("(in no segment)", "email"), "sent"] == 3  # a
+    hours = source.send_times(by="segment").table.set_index(["segment", "day", "hour"])
+    assert hours.loc[("texted", "Mon", 8), ["messages", "opened"]].tolist() == [2, 2]
+    assert hours.loc[("quiet", "Mon", 20), ["messages", "opened"]].tolist() == [1, 0]

@@ -49,6 +49,15 @@ def test_signals_by_touchpoint_and_stage(source):
     assert (result.meta["good"], result.meta["neutral"], result.meta["signals"]) == (2, 1, 6)
 
 
+def test_journeys_that_led_to_a_bad_experience(source):
+    journeys = source.experience().journeys
+    assert journeys.values.tolist() == [
+        ["page_view > order > support_ticket", 1, 1],
+        ["page_view > order > support_ticket > review", 1, 1],
+        ["payment_failed", 1, 1],
+    ]
+
+
 def test_churn_of_buyers_with_and_without_a_bad_experience(source):
     # the data ends 2026-06-01; buyers a, b, c bought in January (over 90 days before);
     # only b came back in the last 90 days; a had bad experiences after buying, c's bad

@@ -11,6 +11,8 @@ Definitions (rules from ``experience:`` in the settings; see
   good) experience in it against people at the same time in the stage without one: the
   Mantel-Haenszel rate ratio over bands of days since entering the stage, with a 95%
   interval (as :func:`jejak.analyses.effectiveness.touchpoint_effects`). Observational.
+- *Journeys to a bad experience*: the touchpoints just before each bad one (up to
+  ``steps``), most common first, with the people they happened to.
 - *Churn*: buyers (a ``purchase`` touchpoint) whose first purchase is at least
   ``churn_days`` before the end of the data; churned = no touchpoint of theirs (but what
   the shop sends) in the last ``churn_days``. Buyers with a bad experience after their
@@ -47,6 +49,7 @@ class Experience(Result):
 
     effects: pd.DataFrame = field(default_factory=pd.DataFrame)
     churn: pd.DataFrame = field(default_factory=pd.DataFrame)
+    journeys: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def figure(self) -> Any:
         from jejak.report.figures import experience_figure
@@ -64,6 +67,7 @@ class Experience(Result):
         return super().to_dict() | {
             "effects": records(self.effects),
             "churn": records(self.churn),
+            "journeys": records(self.journeys),
         }
 
 
@@ -87,6 +91,7 @@ def experience(
     churn_days: float = 90.0,
     sent: Sequence[str] = (),
     min_people: int = 30,
+    steps: int = 3,
 ) -> Experience:
     """Experience by touchpoint and stage, its effect on moving on, and on churn.
 
@@ -94,6 +99,8 @@ def experience(
     bad, bad_share (0-1). ``effects``: the columns of touchpoint effects with
     ``experience`` (good or bad) as the touch. ``churn``: group (bad experience / none),
     buyers, churned, churn_rate, and in ``meta`` the difference with its interval.
+    ``journeys``: path (the touchpoints before, then the bad one, joined by " > "),
+    occurrences, people.
     """
     names = journey.stage_names
     marked = with_experience(events, rules)
@@ -118,6 +125,7 @@ def experience(
         marked, journey, by="experience", min_people=min_people, as_of=as_of
     ).table
     churn, meta = _churn(marked, journey, as_of, purchase, churn_days, sent)
+    journeys = _journeys_to_bad(marked, steps, sent)
     totals = table[["signals", *VERDICTS]].sum()
     meta |= {
         "signals": int(totals["signals"]),
@@ -131,6 +139,7 @@ def experience(
         meta=meta,
         effects=effects,
         churn=churn,
+        journeys=journeys,
     )
 
 
@@ -168,3 +177,25 @@ def _churn(
     difference = difference_of_proportions(int(c1), int(b1), int(c0), int(b0))
     keys = ("churn_difference", "churn_difference_low", "churn_difference_high")
     return frame, dict(zip(keys, difference, strict=True))
+
+
+def _journeys_to_bad(marked: ibis.Table, steps: int, sent: Sequence[str]) -> pd.DataFrame:
+    """The ``steps`` touchpoints before each bad experience, grouped as paths."""
+    own = marked.filter(~marked.event.isin(list(sent))) if sent else marked
+    order = ibis.window(group_by=own.person_id, order_by=[own.ts, own.event_id])
+    before = {f"_b{k}": own.event.lag(k).over(order) for k in range(1, steps + 1)}
+    lagged = own.mutate(**before)
+    bad = lagged.filter(lagged.experience == "bad")
+    keys = [f"_b{k}" for k in range(steps, 0, -1)] + ["event"]
+    grouped = bad.group_by(keys).aggregate(occurrences=bad.count(), people=bad.person_id.nunique())
+    frame = grouped.to_pandas()
+    columns = ["path", "occurrences", "people"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["path"] = [
+        " > ".join(str(v) for v in row if v is not None and not pd.isna(v))
+        for row in frame[keys].itertuples(index=False)
+    ]
+    frame = frame.groupby("path", as_index=False)[["occurrences", "people"]].sum()
+    frame = frame.sort_values(["occurrences", "path"], ascending=[False, True])
+    return frame[columns].reset_index(drop=True)

@@ -695,6 +695,19 @@ def experience_sections(source: Any) -> list[Section]:
             ],
         ),
         Section(
+            heading="Journeys to a bad experience",
+            intro=(
+                "The touchpoints just before each bad experience, most common first: the "
+                "parts of the journey to fix."
+            ),
+            table=felt.journeys.head(10),
+            columns=[
+                fmt.Column("path", "Path"),
+                fmt.Column("occurrences", "Times", fmt.people),
+                fmt.Column("people", "People", fmt.people),
+            ],
+        ),
+        Section(
             heading="After a bad or good experience",
             intro=(
                 "Per stage, how fast people moved on after a bad (or good) experience there, "
