@@ -547,3 +547,14 @@ def test_experience_from_the_cli(tmp_path: Path):
         "Convert", "review", "2", "0", "1", "1", "50.0%"
     ]  # fmt: skip
     assert "100.0% of buyers with a bad experience, 0.0% without" in done.stdout
+
+
+def test_reviews_from_the_cli(tmp_path: Path):
+    log = 'customer_id,ts,event,properties\na,2026-01-05,review,"{""rating"": 5}"\n'
+    log += 'b,2026-01-06,review,"{""rating"": 3}"\n'
+    (tmp_path / "log.csv").write_text(log, "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    done = run("reviews", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if "│ all" in line)
+    assert [c.strip() for c in row.split("│")[1:5]] == ["all", "2", "4.00", "1.00 to 5.00"]

@@ -637,6 +637,47 @@ def net_promoter(
 
 
 @app.command()
+def reviews(
+    output: TableFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """Review ratings: mean with its interval, stars, month by month, and how reviewers at
+    each star fare on the journey.
+
+    Example: jejak reviews
+    """
+    import pandas as pd
+
+    with _analyse() as ws:
+        result = ws.reviews()
+    if output:
+        _write(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    table = result.table
+    stars = [c for c in table.columns if c.startswith("stars_")]
+    shown = pd.DataFrame(
+        {
+            "Period": table["period"],
+            "Reviews": table["reviews"].map(fmt.people),
+            "Mean": table["mean"].map(lambda v: fmt.number(v, 2)),
+            "95% interval": [
+                f"{fmt.number(lo, 2)} to {fmt.number(hi, 2)}"
+                for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
+            ],
+            **{c.replace("stars_", "") + "★": table[c].map(fmt.percent) for c in stars},
+        }
+    )
+    _print_table(shown, result.title)
+    for row in result.meta["journey"]:
+        reached = ", ".join(
+            f"{fmt.percent(v)} reached {k}" for k, v in row.items() if k not in ("kind", "people")
+        )
+        out.print(f"{row['kind']}★ reviewers ({fmt.people(row['people'])}): {reached}")
+
+
+@app.command()
 def engagement(
     threshold: Annotated[
         float, typer.Option(help="Engagement share from which a person follows content.")

@@ -39,6 +39,7 @@ from jejak.analyses.process_map import ProcessMap, process_map
 from jejak.analyses.referrals import Referrals, referrals
 from jejak.analyses.result import Result
 from jejak.analyses.retention import Lifecycle, Retention, lifecycle, retention
+from jejak.analyses.reviews import Reviews, reviews
 from jejak.analyses.rfm import RFM, rfm
 from jejak.analyses.segments import NONE_SEGMENT, check_stages, members
 from jejak.analyses.sequence import position
@@ -395,6 +396,13 @@ class JourneyAnalyses:
         """Net Promoter Score with a 95% interval, per period, and how promoters fare on the
         journey (see :mod:`jejak.analyses.nps`)."""
         return nps(self.events(), self.journey, survey=survey, field=field, period=period)
+
+    def reviews(
+        self, *, review: Any = "review", field: str = "rating", period: str = "month"
+    ) -> Reviews:
+        """Review ratings: mean with a 95% interval, stars, trend per period, and how
+        reviewers at each star fare on the journey (see :mod:`jejak.analyses.reviews`)."""
+        return reviews(self.events(), self.journey, review=review, field=field, period=period)
 
     def engagement_groups(
         self, *, threshold: float = 0.5, engagement: Any = None, transactional: Any = None

@@ -1038,3 +1038,35 @@ def experience_figure(table: pd.DataFrame, title: str) -> go.Figure:
     figure = _layout(figure, title, height=max(320, 120 + 34 * len(rows)))
     figure.update_layout(showlegend=True, barmode="stack", legend=dict(orientation="h", y=-0.15))
     return figure
+
+
+def reviews_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go.Figure:
+    """Mean rating per period with its 95% interval; the whole range as a dashed line."""
+    periods = table[table["period"] != "all"]
+    overall = table[table["period"] == "all"]
+    figure = go.Figure(
+        go.Scatter(
+            x=periods["period"],
+            y=periods["mean"],
+            mode="lines+markers",
+            line=dict(color=PALETTE[5]),
+            error_y=dict(
+                type="data",
+                symmetric=False,
+                array=(periods["ci_high"] - periods["mean"]).fillna(0).tolist(),
+                arrayminus=(periods["mean"] - periods["ci_low"]).fillna(0).tolist(),
+                color=PALETTE[5],
+            ),
+            customdata=[fmt.people(n) for n in periods["reviews"]],
+            hovertemplate="%{x}: %{y:.2f} stars from %{customdata} reviews<extra></extra>",
+        )
+    )
+    if len(overall) and not fmt.is_missing(overall["mean"].iloc[0]):
+        figure.add_hline(
+            y=float(overall["mean"].iloc[0]),
+            line=dict(color="#52606D", dash="dash"),
+            annotation_text=f"all: {overall['mean'].iloc[0]:.2f}",
+        )
+    low, high = meta["scale"]
+    figure.update_yaxes(title="mean rating", range=[low - 0.2, high + 0.2])
+    return _layout(figure, title, height=400)

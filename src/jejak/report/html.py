@@ -511,6 +511,21 @@ def customer_sections(source: Any) -> list[Section]:
                 figures=[promoters.figure()],
             )
         )
+    rated = source.reviews()
+    overall = rated.table.iloc[0]
+    if overall["reviews"]:
+        sections.append(
+            Section(
+                heading=rated.title,
+                intro=(
+                    f"{fmt.number(overall['mean'], 2)} stars on average from "
+                    f"{fmt.people(overall['reviews'])} reviews (95% interval "
+                    f"{fmt.number(overall['ci_low'], 2)} to {fmt.number(overall['ci_high'], 2)}"
+                    f"); {fmt.percent(overall['positive'])} gave 4 or 5, month by month."
+                ),
+                figures=[rated.figure()],
+            )
+        )
     referred = source.referrals()
     meta = referred.meta
     if meta["invites"] or meta["referred"]:
