@@ -335,6 +335,10 @@ def test_retention_from_the_cli(tmp_path: Path):
     done = run("retention", "--lifecycle", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert '"dormant": -1' in done.stdout  # b bought in January only
+    done = run("retention", "--active", "order", "--by", "customer_id", cwd=tmp_path)
+    assert done.returncode == 1 and "cannot split retention by 'customer_id'" in done.stderr
+    done = run("retention", "--cohort", "order", "--by", "event", cwd=tmp_path)
+    assert done.returncode == 0 and "event = order" in done.stdout
 
 
 def test_rfm_from_the_cli(tmp_path: Path):

@@ -129,3 +129,22 @@ def test_what_the_shop_sends_is_not_activity(open_workspace, write_file, on_engi
     counting = open_workspace(jejak.Settings(sent_events=[]), name="counting.duckdb")
     counting.load(write_file("sent2.csv", log))
     assert cells(on_engine(counting).retention().table)[("2026-01", 1)] == (2, 1.0)
+
+
+def test_cohorts_per_acquisition_channel(open_workspace, write_file, on_engine):
+    log = (
+        "customer_id,ts,event,channel\n"
+        "a,2026-01-05,page_view,ads\na,2026-02-05,page_view,direct\n"
+        "b,2026-01-06,page_view,search\nc,2026-01-07,page_view,ads\n"
+        "d,2026-03-01,page_view,search\n"
+    )
+    ws = open_workspace()
+    ws.load(write_file("log.csv", log))
+    result = on_engine(ws).retention(by="channel")
+    table = result.table
+    ads = cells(table[table["channel"] == "ads"])
+    assert ads == {("2026-01", 0): (2, 1.0), ("2026-01", 1): (1, 0.5), ("2026-01", 2): (0, 0.0)}
+    # search's cohorts run to March, the end of all the data, not of its own
+    search = cells(table[table["channel"] == "search"])
+    assert search[("2026-01", 2)] == (0, 0.0) and search[("2026-03", 0)] == (1, 1.0)
+    assert result.meta["by"] == "channel" and len(result.figure().data) == 2

@@ -572,12 +572,20 @@ def retention(
     lifecycle: Annotated[
         bool, typer.Option(help="New, returning, resurrecting and dormant people per period.")
     ] = False,
+    cohort: Annotated[
+        str | None,
+        typer.Option(help="Join at the first of this touchpoint (or stage:NAME); default: any."),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Cohorts per first-touch field (e.g. channel) or segment.")
+    ] = None,
     output: TableFile = None,
     as_json: AsJson = False,
 ) -> None:
     """Cohort retention: of the people who joined in a period, how many came back later.
 
-    Examples: jejak retention --period week | jejak retention --active order --lifecycle
+    Examples: jejak retention --period week | jejak retention --active order --lifecycle |
+    jejak retention --cohort stage:Convert --active order --by channel
     """
     from jejak.report.tables import lifecycle_table, retention_table
 
@@ -586,13 +594,18 @@ def retention(
         if lifecycle:
             result = ws.lifecycle(period=period, active=step)
         else:
-            result = ws.retention(period=period, active=step)
+            joined = None if cohort is None else _step(cohort)
+            result = ws.retention(period=period, active=step, cohort=joined, by=by)
     if output:
         _write(result, output)
     if as_json:
         out.print_json(data=result.to_dict())
     elif lifecycle:
         _print_table(lifecycle_table(result.table, period), result.title)
+    elif by:
+        for value, group in result.table.groupby(by, sort=False):
+            shown = retention_table(group.drop(columns=by), period)
+            _print_table(shown, f"{result.title}: {by} = {value}", labels=2)
     else:
         _print_table(retention_table(result.table, period), result.title, labels=2)
 

@@ -367,18 +367,36 @@ class JourneyAnalyses:
         )
 
     def retention(
-        self, *, period: str = "month", active: Any = None, cohort: Any = None
+        self,
+        *,
+        period: str = "month",
+        active: Any = None,
+        cohort: Any = None,
+        by: str | None = None,
     ) -> Retention:
         """Cohort retention by week or month; ``active``/``cohort`` are touchpoints, rules or
-        stages (default: any touchpoint, first seen; see :mod:`jejak.analyses.retention`)."""
-        return retention(
-            self.events(),
-            self.journey,
-            period=period,
-            active=active,
-            cohort=cohort,
-            sent=self.settings.sent_events,
-        )
+        stages (default: any touchpoint, first seen; see :mod:`jejak.analyses.retention`).
+        ``by`` (a first-touch field like ``channel``, or ``segment``) gives each group's
+        cohorts, stacked with the group first."""
+        options = {"period": period, "active": active, "cohort": cohort}
+        events = self.events()
+        if by is None:
+            return retention(events, self.journey, **options, sent=self.settings.sent_events)
+        groups = self._groups(by)
+        if groups is None:
+            stage_analyses.check_breakdown(by, "retention")
+            groups = stage_analyses.first_touch(events, by)
+        values = sorted(groups.select(by).distinct().to_pandas()[by].astype(str))
+        parts = {}
+        for value in values:
+            members = groups.filter(groups[by] == value).select("person_id")
+            part = events.semi_join(members, "person_id")
+            parts[value] = retention(
+                part, self.journey, **options, sent=self.settings.sent_events, until=events
+            )
+        if not parts:
+            return retention(events, self.journey, **options, sent=self.settings.sent_events)
+        return _combined(parts, by)
 
     def lifecycle(self, *, period: str = "month", active: Any = None) -> Lifecycle:
         """New, returning, resurrecting and dormant people per week or month."""

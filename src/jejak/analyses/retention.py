@@ -42,8 +42,10 @@ class Retention(Result):
     """``table``: one row per cohort and period offset."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import retention_figure
+        from jejak.report.figures import retention_by_figure, retention_figure
 
+        if self.meta.get("by"):
+            return retention_by_figure(self.table, self.meta["by"], self.meta["period"], self.title)
         return retention_figure(self.table, self.meta["period"], self.title)
 
 
@@ -100,8 +102,11 @@ def retention(
     active: Any = None,
     cohort: Any = None,
     sent: Sequence[str] = (),
+    until: ibis.Table | None = None,
 ) -> Retention:
-    """Cohort retention (see the module's definitions).
+    """Cohort retention (see the module's definitions); ``until`` (default ``events``)
+    is what the end of the data is read from, so a group's cohorts run to the end of all
+    the data, not of the group's.
 
     ``table`` columns: cohort (the period's first day), cohort_size, period (offset, 0 =
     the cohort's own), active (people), retention (0-1).
@@ -114,7 +119,7 @@ def retention(
     joined = joined.mutate(k=joined.period - joined.cohort)
     cells = joined.group_by(["cohort", "k"]).aggregate(active=joined.person_id.nunique())
     sizes = firsts.group_by("cohort").aggregate(cohort_size=firsts.count()).to_pandas()
-    end = _last_period(events, period)
+    end = _last_period(events if until is None else until, period)
     # every cohort gets every offset up to the end of the data, zeros where nobody came
     grid = pd.DataFrame(
         [(c, k) for c in sizes["cohort"] for k in range(int(end - c) + 1)],

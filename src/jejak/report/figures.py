@@ -1070,3 +1070,28 @@ def reviews_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go.
     low, high = meta["scale"]
     figure.update_yaxes(title="mean rating", range=[low - 0.2, high + 0.2])
     return _layout(figure, title, height=400)
+
+
+def retention_by_figure(table: pd.DataFrame, by: str, period: str, title: str) -> go.Figure:
+    """Each group's retention curve: active share by periods since joining, all cohorts
+    pooled (weighted by their size)."""
+    figure = go.Figure()
+    for i, (group, rows) in enumerate(table.groupby(by, sort=False)):
+        pooled = rows.groupby("period")[["active", "cohort_size"]].sum()
+        pooled = pooled[pooled.index > 0]
+        figure.add_trace(
+            go.Scatter(
+                x=pooled.index.tolist(),
+                y=(pooled["active"] / pooled["cohort_size"]).tolist(),
+                mode="lines+markers",
+                name=plain_label(str(group)),
+                line=dict(color=PALETTE[i % len(PALETTE)]),
+                hovertemplate=plain_label(str(group)) + ": %{y:.1%} active %{x} "
+                + period + "s later<extra></extra>",
+            )
+        )  # fmt: skip
+    figure.update_xaxes(title=f"{period}s since joining", dtick=1)
+    figure.update_yaxes(title="active", tickformat=".0%", rangemode="tozero")
+    figure = _layout(figure, title, height=420)
+    figure.update_layout(showlegend=True)
+    return figure
