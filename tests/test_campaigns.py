@@ -168,6 +168,7 @@ def test_definitions_from_the_api_and_their_errors(source):
             {
                 "call_to_action": "email_click",
                 "traffic_source": {"channel": "email"},
+                "exposure": "email_sent",
                 "target": {"from": "Engagment", "to": "Subscribe"},
             },
             name="typo",
@@ -177,7 +178,27 @@ def test_definitions_from_the_api_and_their_errors(source):
             {
                 "call_to_action": {},
                 "traffic_source": {"channel": "email"},
+                "exposure": "email_sent",
                 "target": {"from": "Engagement", "to": "Subscribe"},
+            }
+        )
+    with pytest.raises(ConfigError, match="'exposure': missing; say who was reached"):
+        source.campaign(
+            {
+                "call_to_action": "email_click",
+                "traffic_source": {"channel": "email"},
+                "target": {"from": "Engagement", "to": "Subscribe"},
+            }
+        )
+    with pytest.raises(ConfigError, match="'end' must come after 'start'"):
+        source.campaign(
+            {
+                "call_to_action": "email_click",
+                "traffic_source": {"channel": "email"},
+                "exposure": "email_sent",
+                "target": {"from": "Engagement", "to": "Subscribe"},
+                "start": "2026-03-01",
+                "end": "2026-03-01T00:00:00+07:00",  # before the start, in UTC
             }
         )
     with pytest.raises(ConfigError, match="no campaign named 'nope'"):

@@ -114,6 +114,14 @@ def test_funnel_split_by_segment(source):
     entered = table.set_index(["segment", "step"])["entered"]
     assert entered[("buyers", 2)] == 3 and entered[("social", 2)] == 2
     assert entered[("either", 1)] == 2 and entered[("either", 2)] == 0
+    assert entered[("(in no segment)", 1)] == 0  # everyone is in a segment here
+
+
+def test_splitting_by_segment_without_segments_says_so(open_workspace, write_file):
+    ws = open_workspace()
+    ws.load(write_file("log.csv", LOG))
+    with pytest.raises(ConfigError, match="no segments to split by"):
+        ws.funnel(["page_view", "order"], by="segment")
 
 
 def test_audience_lists_the_people_with_ids_stage_and_orders(source):
@@ -156,11 +164,13 @@ def test_saved_segments_persist_and_mix_rules_and_models(workspace, tmp_path):
 
 
 def test_model_segments_follow_new_data(workspace, write_file):
-    assert _people(workspace.segment("fans")) == {"a", "d"}
+    fans = workspace.segment("fans")
+    assert _people(fans) == {"a", "d"}
     workspace.load(write_file("more.csv", "customer_id,ts,event\nb,2026-03-01 10:00:00,"
                               "content_view\nb,2026-03-02 10:00:00,video_view\n"
                               "b,2026-03-03 10:00:00,webinar_attend\n"))  # fmt: skip
     assert _people(workspace.segment("fans")) == {"a", "b", "d"}
+    assert _people(fans) == {"a", "b", "d"}  # a view made before the load follows too
 
 
 @pytest.mark.parametrize(

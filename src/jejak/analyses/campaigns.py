@@ -2,8 +2,8 @@
 than the people it did not reach?
 
 Definitions (one campaign; see :mod:`jejak.model.campaign` for the settings):
-- *Exposed*: people with an ``exposure`` touchpoint (default: any from the traffic
-  source) between ``start`` and ``end``; their *index* time is the first one. *Held
+- *Exposed*: people with an ``exposure`` touchpoint (a send or an impression) between
+  ``start`` and ``end``; their *index* time is the first one. *Held
   out*: people with a ``holdout`` touchpoint in the period, indexed the same way. Anyone
   with both is left out (and counted in ``meta``).
 - Without a holdout rule the comparison is *observational*: people who were in the
@@ -18,9 +18,10 @@ Definitions (one campaign; see :mod:`jejak.model.campaign` for the settings):
   index time (of everyone exposed). *Revenue*: ``purchase`` revenue in that window.
 - *Lift*: the exposed transition rate minus the held-out one, with a 95% Newcombe
   hybrid-score interval (from Wilson intervals); relative lift = rate ratio - 1 with the
-  Katz log interval (SciPy). Incremental customers = lift x exposed in target;
-  incremental revenue = difference in mean revenue per person (Welch interval) x
-  exposed in target.
+  Katz log interval (SciPy). Incremental customers = lift x exposed in target (with a
+  complete window); incremental revenue = difference in mean revenue per person (Welch
+  interval) x the same people. The call-to-action response counts everyone exposed,
+  windows cut by the end of the data included.
 """
 
 from __future__ import annotations

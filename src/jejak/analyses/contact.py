@@ -5,20 +5,22 @@ Definitions (event names per kind come from ``contact:`` in the settings):
 - *Metrics* count touchpoints per kind: sent, delivered, opened, clicked, unsubscribed,
   complained, grouped by a field of the touchpoints (campaign, channel, ...) or by
   segment. Rates are per message sent (click-to-open per open); an open or click twice
-  counts twice. The delivery rate is empty when the data has no delivery events, the
-  open rate when the channel has no open events (SMS).
+  counts twice. The delivery (open) rate is empty for a channel without any delivery
+  (open) events: it does not track them, as SMS does not track opens.
 - *Frequency*: per person and calendar week (Monday first, UTC) with at least one
   message, the messages sent that week against that week's opens, clicks and
-  unsubscribes, and whether the person entered a further journey stage that week or
-  the next. Returns fall beyond the frequency with the most clicks per person-week
-  (among frequencies with at least ``min_weeks`` person-weeks). Observational: who gets
-  more messages is the shop's choice.
+  unsubscribes, and whether the person entered a further journey stage after the week's
+  first message, that week or the next. Returns fall beyond the frequency with the most
+  clicks per person-week (among frequencies with at least ``min_weeks`` person-weeks).
+  Observational: who gets more messages is the shop's choice.
 - *Send time*: each open or click answers the latest message sent to the person on the
-  same channel before it. Per hour of the week the message was sent (in the workspace
+  same channel and campaign before it. Per hour of the week the message was sent (in the workspace
   time zone, at its offset at the latest touchpoint): messages, the share opened and the
   share clicked. A person's best hour (of the day) is the hour their own messages were
   opened most, shrunk towards everyone's rate for that hour (``prior`` messages' worth);
-  with fewer than ``min_messages`` messages it is everyone's best hour.
+  with fewer than ``min_messages`` messages it is everyone's best hour. Everyone's best
+  hour (and day) ranks by the 95% Wilson lower bound of the open rate, so a handful of
+  messages cannot win.
 """
 
 from __future__ import annotations
@@ -119,15 +121,12 @@ def contact_metrics(
     table = table.reset_index().rename(columns={"_group": by, "_channel": "channel"})
     tracked = bool(table["delivered"].sum())
     sent = table["sent"].where(table["sent"] > 0)
-    table["delivery_rate"] = table["delivered"] / sent if tracked else np.nan
-    # a channel without any open events does not track opens (SMS): no rate, not 0%
-    opens = counts[counts["kind"] == "opened"]
-    if "_channel" in counts and by != "channel":
-        tracking = set(opens["_channel"])
-        has_opens = table["channel"].isin(tracking)
-    else:
-        has_opens = table[by].isin(set(opens["_group"])) if by == "channel" else True
-    table["open_rate"] = (table["opened"] / sent).where(has_opens)
+    # a channel without any delivery (or open) events does not track them (SMS opens):
+    # no rate, rather than 0%
+    table["delivery_rate"] = (table["delivered"] / sent).where(
+        _tracks(counts, table, by, "delivered")
+    )
+    table["open_rate"] = (table["opened"] / sent).where(_tracks(counts, table, by, "opened"))
     table["click_rate"] = table["clicked"] / sent
     table["click_to_open"] = table["clicked"] / table["opened"].where(table["opened"] > 0)
     table["unsubscribe_rate"] = table["unsubscribed"] / sent
@@ -145,6 +144,14 @@ def contact_metrics(
         "delivery_tracked": tracked,
     }
     return ContactMetrics(title=f"Messages by {by}", table=table, meta=meta)
+
+
+def _tracks(counts: pd.DataFrame, table: pd.DataFrame, by: str, kind: str) -> pd.Series:
+    """Per row of ``table``: whether its channel has any ``kind`` events at all."""
+    seen = counts[counts["kind"] == kind]
+    if by == "channel":
+        return table[by].isin(set(seen["_group"]))
+    return table["channel"].isin(set(seen["_channel"]))
 
 
 def contact_frequency(
@@ -167,23 +174,29 @@ def contact_frequency(
     marked = _kinds(events, contact)
     marked = marked.mutate(week=(unix_micros(marked.ts) - MONDAY_US) // WEEK_US)
     weekly = marked.group_by(["person_id", "week"]).aggregate(
-        **{kind: marked.count(where=marked.kind == kind) for kind in KINDS}
+        first_sent=unix_micros(marked.ts).min(where=marked.kind == "sent"),
+        **{kind: marked.count(where=marked.kind == kind) for kind in KINDS},
     )
     weekly = weekly.filter(weekly.sent > 0)
     wide = stage_entries(events, journey)
     later = [wide[entered_column(i)] for i in range(1, len(journey.stages))]
-    moves = ibis.union(
-        *[
-            wide.filter(t.notnull()).select(
-                "person_id", week=(unix_micros(t) - MONDAY_US) // WEEK_US
-            )
-            for t in later
-        ]
-    ).distinct()
-    moved = weekly.left_join(moves.rename(move_week="week"), "person_id")
-    near = (moved.move_week == moved.week) | (moved.move_week == moved.week + 1)
-    flagged = moved.group_by(["person_id", "week"]).aggregate(_moved=near.fill_null(False).any())
-    weekly = weekly.left_join(flagged, ["person_id", "week"]).drop("person_id_right", "week_right")
+    if later:
+        moves = ibis.union(
+            *[wide.filter(t.notnull()).select("person_id", move_us=unix_micros(t)) for t in later]
+        )
+        moved = weekly.left_join(moves, "person_id")
+        # a move after the week's first message, up to the end of the next week: a move
+        # before it (which often sets off messages, e.g. a welcome) does not count
+        until = (moved.week + 2) * WEEK_US + MONDAY_US
+        near = (moved.move_us > moved.first_sent) & (moved.move_us < until)
+        flagged = moved.group_by(["person_id", "week"]).aggregate(
+            _moved=near.fill_null(False).any()
+        )
+        weekly = weekly.left_join(flagged, ["person_id", "week"]).drop(
+            "person_id_right", "week_right"
+        )
+    else:  # a one-stage journey: nowhere to move on to
+        weekly = weekly.mutate(_moved=ibis.literal(False))
     per_week = ibis.least(weekly.sent, cap)
     grouped = weekly.group_by(per_week=per_week).aggregate(
         person_weeks=weekly.count(),
@@ -211,7 +224,10 @@ def contact_frequency(
         "cap": cap,
         "min_weeks": min_weeks,
         "best_per_week": best,
-        "returns_fall_after": best if best is not None and best < table["per_week"].max() else None,
+        # returns fall only where a higher frequency has enough person-weeks to show it
+        "returns_fall_after": (
+            best if best is not None and len(enough) and best < enough["per_week"].max() else None
+        ),
         "messages_per_person_week": (
             float(table["messages"].sum() / table["person_weeks"].sum()) if len(table) else np.nan
         ),
@@ -252,11 +268,13 @@ def send_times(
     marked = marked.filter(marked.kind.isin(["sent", "opened", "clicked"]))
     shift = int(offset_hours * HOUR_US)
     marked = marked.mutate(
-        _us=unix_micros(marked.ts), _channel=marked.channel.fill_null(NONE_LABEL)
+        _us=unix_micros(marked.ts),
+        _channel=marked.channel.fill_null(NONE_LABEL),
+        _campaign=marked.campaign.fill_null(NONE_LABEL),
     )
     is_sent = marked.kind == "sent"
     window = ibis.window(
-        group_by=[marked.person_id, marked._channel],
+        group_by=[marked.person_id, marked._channel, marked._campaign],
         order_by=[marked._us, is_sent.ifelse(0, 1)],  # a send before an answer at the same time
         preceding=None,
         following=0,
@@ -265,7 +283,7 @@ def send_times(
         _message=is_sent.ifelse(marked._us, ibis.null("int64")).max().over(window)
     )
     answered = marked.filter(marked._message.notnull())
-    messages = answered.group_by(["person_id", "_channel", "_message"]).aggregate(
+    messages = answered.group_by(["person_id", "_channel", "_campaign", "_message"]).aggregate(
         opened=answered.count(where=answered.kind == "opened") > 0,
         clicked=answered.count(where=answered.kind == "clicked") > 0,
     )
@@ -274,13 +292,14 @@ def send_times(
         weekday=(local % WEEK_US) // (24 * HOUR_US), hour=(local % (24 * HOUR_US)) // HOUR_US
     )
     keys = ["weekday", "hour"]
-    if groups is not None:
-        messages = messages.join(groups.rename(_group=by), "person_id")
+    counted = messages
+    if groups is not None:  # a person in several segments counts in each
+        counted = messages.join(groups.rename(_group=by), "person_id")
         keys = ["_group", *keys]
-    grouped = messages.group_by(keys).aggregate(
-        messages=messages.count(),
-        opened=messages.count(where=messages.opened),
-        clicked=messages.count(where=messages.clicked),
+    grouped = counted.group_by(keys).aggregate(
+        messages=counted.count(),
+        opened=counted.count(where=counted.opened),
+        clicked=counted.count(where=counted.clicked),
     )
     table = grouped.to_pandas().sort_values(keys).reset_index(drop=True)
     for column in ("weekday", "hour", "messages", "opened", "clicked"):
@@ -314,13 +333,24 @@ def send_times(
     return SendTimes(title="When messages get opened", table=table, meta=meta, people=people)
 
 
+def _surely_opened(opened: pd.Series, messages: pd.Series) -> pd.Series:
+    """The 95% Wilson lower bound of the open rate: a cell of one opened message does not
+    beat a thousand messages opened at 30%."""
+    z = 1.959963984540054
+    n = messages.astype(float)
+    p = opened / n
+    centre = p + z * z / (2 * n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - half) / (1 + z * z / n)
+
+
 def _everyone(people: pd.DataFrame, table: pd.DataFrame, grouped: bool) -> tuple[Any, Any]:
     if grouped:
         table = table.groupby(["weekday", "hour"], as_index=False)[["messages", "opened"]].sum()
-        table["open_rate"] = table["opened"] / table["messages"]
     if table.empty:
         return None, None
-    best = table.sort_values(["open_rate", "messages"], ascending=False).iloc[0]
+    score = _surely_opened(table["opened"], table["messages"])
+    best = table.loc[score.idxmax()]
     return int(best["weekday"]), int(best["hour"])
 
 
@@ -338,7 +368,7 @@ def _best_hours(messages: ibis.Table, min_messages: int, prior: float) -> pd.Dat
     rate = (hours["opened"] / hours["messages"]).rename("everyone")
     frame = frame.join(rate, on="hour")
     frame["score"] = (frame["opened"] + prior * frame["everyone"]) / (frame["messages"] + prior)
-    best_all = int(rate.sort_values(ascending=False, kind="stable").index[0])
+    best_all = int(_surely_opened(hours["opened"], hours["messages"]).idxmax())
     totals = frame.groupby("person_id")[["messages", "opened"]].sum()
     own = frame.sort_values(["person_id", "score", "messages"], ascending=[True, False, False])
     own = own.drop_duplicates("person_id").set_index("person_id")["hour"]

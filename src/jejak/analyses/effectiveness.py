@@ -121,9 +121,11 @@ def touchpoint_effects(
     by: str = "event",
     min_people: int = MIN_PEOPLE,
     as_of: datetime | None = None,
+    derived: bool = False,
 ) -> TouchpointEffects:
     """Per stage, how fast people move on with and without each ``by`` value (see the
-    module's docs). ``as_of`` (default: the latest touchpoint) ends time still in a stage.
+    module's docs). ``as_of`` (default: the latest touchpoint) ends time still in a stage;
+    ``derived``: ``by`` is a column the caller added (e.g. experience), not a field.
 
     ``table`` columns: stage, stage_index (1-based), the ``by`` value, people_with,
     moved_with (people who moved on after it), weeks_with (time in the stage after it),
@@ -134,7 +136,7 @@ def touchpoint_effects(
     spent in a stage (entering a later one at once, or before it). A touchpoint in the
     same instant as the move on does not count as before it.
     """
-    if by not in events.columns:  # a derived column (e.g. experience) is fine as it is
+    if not derived:
         cp.check_touch_field(by, "split touchpoints")
     names = journey.stage_names
     last = len(names) - 1

@@ -14,9 +14,10 @@ Definitions (rules from ``experience:`` in the settings; see
 - *Journeys to a bad experience*: the touchpoints just before each bad one (up to
   ``steps``), most common first, with the people they happened to.
 - *Churn*: buyers (a ``purchase`` touchpoint) whose first purchase is at least
-  ``churn_days`` before the end of the data; churned = no touchpoint of theirs (but what
-  the shop sends) in the last ``churn_days``. Buyers with a bad experience after their
-  first purchase against the others: churn shares, difference with a 95% Newcombe
+  ``churn_days`` before the end of the data; churned = no touchpoint of theirs in the
+  last ``churn_days`` (what the shop sends and bad experiences do not count as staying).
+  Buyers with a bad experience between their first purchase and the start of those last
+  ``churn_days`` against the others: churn shares, difference with a 95% Newcombe
   interval. Observational.
 """
 
@@ -105,6 +106,11 @@ def experience(
     names = journey.stage_names
     marked = with_experience(events, rules)
     at = placed(marked, journey)
+    # the stage the person was in: a 5-star review that enters Advocate was written in
+    # the stage before it
+    order = ibis.window(group_by=at.person_id, order_by=[at.ts, at.event_id])
+    before = at.stage_index.lag(1).over(order)
+    at = at.mutate(stage_index=ibis.coalesce(before, at.stage_index))
     signals = at.filter(at.experience.notnull())
     grouped = signals.group_by(["stage_index", "event"]).aggregate(
         signals=signals.count(),
@@ -122,7 +128,7 @@ def experience(
     table = table[["stage", "stage_index", "touchpoint", "signals", *VERDICTS, "bad_share"]]
 
     effects = touchpoint_effects(
-        marked, journey, by="experience", min_people=min_people, as_of=as_of
+        marked, journey, by="experience", min_people=min_people, as_of=as_of, derived=True
     ).table
     churn, meta = _churn(marked, journey, as_of, purchase, churn_days, sent)
     journeys = _journeys_to_bad(marked, steps, sent)
@@ -160,11 +166,14 @@ def _churn(
     firsts = firsts.filter(firsts.first_us <= end - window)
     joined = marked.join(firsts, "person_id")
     own = ~joined.event.isin(list(sent)) if sent else ibis.literal(True)
+    # a bad experience is no sign of staying (a failed payment on a lapsed customer)
+    own = own & (joined.experience.isnull() | (joined.experience != "bad"))
+    before = end - window
     people = joined.group_by("person_id").aggregate(
-        recent=joined.count(where=own & (joined._us > end - window) & (joined._us <= end)),
+        recent=joined.count(where=own & (joined._us > before) & (joined._us <= end)),
         bad=joined.count(
             where=(joined.experience == "bad") & (joined._us >= joined.first_us)
-            & (joined._us <= end)
+            & (joined._us <= before)
         ),
     )  # fmt: skip
     counts = people.group_by(group=(people.bad > 0).ifelse("bad experience", "none")).aggregate(

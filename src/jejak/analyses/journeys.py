@@ -263,12 +263,17 @@ class JourneyAnalyses:
         seconds, or text like ``"7d"``/``"2h"``/``"30m"``; ``order`` ordered, strict or any.
         """
         if by == "segment":
+            self.segment_groups()  # says plainly when there are no segments
             parts = {
                 name: part.funnel(
                     steps, window=window, order=order, exclusions=exclusions, start=start, end=end
                 )
                 for name, part in self.each_segment().items()
             }
+            rest = Filtered(self, segment=(NONE_SEGMENT, _in_none(self.segment_definitions())))
+            parts[NONE_SEGMENT] = rest.funnel(
+                steps, window=window, order=order, exclusions=exclusions, start=start, end=end
+            )
             return _combined(parts, "segment")
         spec = _funnel_spec(steps, window, order, exclusions, by)
         return funnel_analyses.funnel(
@@ -564,6 +569,13 @@ class JourneyAnalyses:
                 message = problem["msg"].removeprefix("Value error, ")
                 if problem["type"] == "extra_forbidden":
                     message = "unknown key; check its spelling (see 'jejak init')"
+                elif problem["type"] == "missing":
+                    message = "missing" + (
+                        "; say who was reached, e.g. {event: email_sent, campaign: NAME}"
+                        " (a send or impression, not the click)"
+                        if where == "exposure"
+                        else ""
+                    )
                 raise ConfigError(f"campaign '{label}' {where!r}: {message}") from None
             raise ConfigError(str(exc)) from None
         return label, definition
@@ -664,15 +676,15 @@ class Filtered(JourneyAnalyses):
         """person_id of everyone in this part's segment, decided on all the data."""
         if self.definition is None:
             return self.events().select("person_id").distinct()
-        if self._members is None:
-            root = self.root()
+        root = self.root()
+        if self.definition.uses_models():
+            # fitted once per state of the data (the root keeps them): later analyses and
+            # other views of the segment reuse the people until new data comes in
             check_stages(self.name, self.definition, root.journey)
-            if self.definition.uses_models():
-                # models are fitted once per state of the data: later analyses and other
-                # views of the same segment reuse the people, not the model
-                self._members = root.fitted_members(self.definition)
-            else:
-                self._members = members(root, self.definition)
+            return root.fitted_members(self.definition)
+        if self._members is None:  # a query: it reads the data as it is when it runs
+            check_stages(self.name, self.definition, root.journey)
+            self._members = members(root, self.definition)
         return self._members
 
     def touchpoints(self) -> ibis.Table:
@@ -806,3 +818,11 @@ def _combined(parts: dict[str, Result], by: str) -> Any:
             changes[field.name] = stacked[[by, *[c for c in stacked.columns if c != by]]]
     meta = {**first.meta, "by": by, by + "s": list(parts)}
     return dataclasses.replace(first, title=f"{first.title} by {by}", meta=meta, **changes)
+
+
+def _in_none(definitions: dict[str, Segment]) -> Segment:
+    """Everyone in none of the segments."""
+    rules = [d.model_dump(by_alias=True, exclude_none=True) for d in definitions.values()]
+    for rule in rules:
+        rule.pop("description", None)
+    return Segment.model_validate({"not": {"any": rules}})

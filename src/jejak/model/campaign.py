@@ -7,18 +7,20 @@ In ``jejak.yaml`` (or from the API)::
         call_to_action: {event: email_click, campaign: spring-signup}
         traffic_source: {channel: email, campaign: spring-signup}
         target: {from: Engagement, to: Subscribe}
-        exposure: {event: email_sent, campaign: spring-signup}   # default: traffic_source
+        exposure: {event: email_sent, campaign: spring-signup}   # who was reached
         holdout: {event: campaign_holdout, campaign: spring-signup}  # optional
         start: 2026-03-01        # optional: exposures from this day
         end: 2026-04-01          # optional: exposures before this day
         days: 14                 # a transition counts this many days after exposure
 
-``target.to`` may be several stages on (Engagement -> Convert), never backwards.
+``exposure`` says who was reached: a send or an impression, never the click on it (the
+call to action), or the exposed would be the people who answered. ``target.to`` may be
+several stages on (Engagement -> Convert), never backwards.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -44,10 +46,10 @@ class Campaign(BaseModel):
     call_to_action: FunnelStep
     traffic_source: dict[str, str | list[str]]
     target: Target
-    exposure: FunnelStep | None = None
+    exposure: FunnelStep
     holdout: FunnelStep | None = None
-    start: date | datetime | None = None
-    end: date | datetime | None = None
+    start: datetime | None = None
+    end: datetime | None = None
     days: float = Field(default=14.0, gt=0)
     purchase: FunnelStep = Field(default_factory=lambda: FunnelStep.model_validate("order"))
     description: str | None = None
@@ -64,17 +66,28 @@ class Campaign(BaseModel):
             )
         return source
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _day_or_moment(cls, value: Any) -> Any:
+        """A day (``2026-03-01``, midnight) or a moment, with or without an offset."""
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime(value.year, value.month, value.day)
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date; write it like 2026-03-01") from None
+        return value
+
     @model_validator(mode="after")
     def _dates_in_order(self) -> Campaign:
-        if self.start is not None and self.end is not None and _day(self.end) <= _day(self.start):
+        if self.start is not None and self.end is not None and _utc(self.end) <= _utc(self.start):
             raise ValueError("'end' must come after 'start'")
         return self
 
     def exposure_step(self) -> FunnelStep:
-        """Who was reached: ``exposure``, or any touchpoint from the traffic source."""
-        if self.exposure is not None:
-            return self.exposure
-        return FunnelStep.model_validate(dict(self.traffic_source))
+        """Who was reached (a send or an impression, never the response to it)."""
+        return self.exposure
 
     def check(self, name: str, journey: Journey) -> None:
         """The target names two stages of ``journey``, the second later; raises ValueError."""
@@ -103,5 +116,6 @@ class Campaign(BaseModel):
         return f"{self.target.from_} -> {self.target.to}"
 
 
-def _day(value: date | datetime) -> datetime:
-    return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+def _utc(value: datetime) -> datetime:
+    """For comparing two settings: a time without a zone is read as UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
