@@ -21,6 +21,7 @@ import yaml
 from jejak.model.touchpoint import FIELD_NAMES
 from jejak.simulate import STAGES, TRANSITIONS, ShopPlan, SimulatedShop, simulate_shop
 from jejak.simulate.journeys import simulate_journeys
+from jejak.simulate.shop import DEMO_PLAN
 from jejak.simulate.truth import expected_rates, reach_within_period
 
 CUSTOMERS = 20_000
@@ -304,5 +305,13 @@ def test_plan_validation() -> None:
         ShopPlan(advance={**ShopPlan().advance, "ads": (0.5, 0.5)})
     with pytest.raises(ValueError, match="skip_subscribe"):
         ShopPlan(skip_subscribe=1.0)
+    with pytest.raises(ValueError, match="max_extra must be 0-7"):
+        ShopPlan(promotions={"max_extra": 9})
+    with pytest.raises(ValueError, match="hours must be 0-23"):
+        ShopPlan(promotions={"hours": [8, 25]})
+    with pytest.raises(ValueError, match="bad_effect"):
+        ShopPlan(experience={"bad_effect": 2})
     assert hash(ShopPlan()) == hash(ShopPlan())
     assert ShopPlan(**ShopPlan().to_dict()) == ShopPlan()
+    demo = DEMO_PLAN
+    assert ShopPlan(**demo.to_dict()) == demo  # campaigns, promotions, tickets round-trip

@@ -3,7 +3,8 @@
 Definitions:
 - Each person (who did anything but receive messages, ``sent`` touchpoints) is described
   by: how far they got (their current stage, 0 to 1 along the journey), their acquisition
-  channel (first touchpoint, one column per channel), their channel mix (share of their
+  channel (first touchpoint, one column per channel among the most used, the rest
+  "other"), their channel mix (share of their
   touchpoints per channel), their touchpoint mix (share that is engagement, transactional,
   feedback), how many purchases and how much revenue (log scale), computed in the engine.
 - The features are standardised, each kind of behaviour weighted the same, and grouped
@@ -102,6 +103,9 @@ def person_features(
     per_person = marked.group_by("person_id").aggregate(**aggregates)
     stages = current_stages(events, journey).select("person_id", "stage", "stage_index")
     acquired = first_touch(events, "channel").rename(acquired_by="channel")
+    acquired = acquired.mutate(
+        acquired_by=acquired.acquired_by.isin(top).ifelse(acquired.acquired_by, "other")
+    )
     joined = per_person.left_join(stages, "person_id").drop("person_id_right")
     joined = joined.left_join(acquired, "person_id").drop("person_id_right")
     frame = joined.to_pandas().sort_values("person_id").reset_index(drop=True)
@@ -111,7 +115,7 @@ def person_features(
         frame[f"via {channel}"] = frame.pop(f"_via{i}") / frame["touchpoints"]
     frame["revenue"] = frame["revenue"].fillna(0.0).astype(float)
     frame["stage_index"] = frame["stage_index"].fillna(0).astype(int)
-    frame["stage"] = frame["stage"].fillna(journey.stage_names[0])
+    frame["stage"] = frame["stage"].fillna(NONE_LABEL)  # matched no stage at all
     frame["acquired_by"] = frame["acquired_by"].fillna(NONE_LABEL)
     return frame
 
@@ -142,8 +146,15 @@ def _matrix(frame: pd.DataFrame, journey: Journey) -> pd.DataFrame:
         ),
     }
     parts = []
-    for part in kinds.values():
+    for name, part in kinds.items():
         if part.shape[1] == 0:
+            continue
+        if name == "acquisition":
+            # shares, not standardised one by one (a rare channel's column would blow up):
+            # the group as a whole is scaled to count as much as the others
+            centred = part - part.mean()
+            total = float(np.sqrt((centred**2).sum(axis=1).mean())) or 1.0
+            parts.append(centred / total)
             continue
         spread = part.std(ddof=0).replace(0, 1.0)
         parts.append((part - part.mean()) / spread / np.sqrt(part.shape[1]))

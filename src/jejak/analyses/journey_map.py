@@ -71,6 +71,7 @@ def journey_map(
     keys = ["stage_index", "event"]
     at = placed(events, journey)
     at = at.filter(at.stage_index >= 0)
+    given = groups is not None
     if by is not None:
         if groups is None:
             check_breakdown(by, "the map")
@@ -127,6 +128,6 @@ def journey_map(
         "rating",
     ]
     meta = {"journey": journey.name, "stages": names, "by": by, "top": top}
-    split = "" if not by else (f" by {by}" if groups is not None else f" by first-touch {by}")
+    split = "" if not by else (f" by {by}" if given else f" by first-touch {by}")
     title = "Journey map" + split
     return JourneyMap(title=title, table=table[columns], meta=meta)

@@ -263,6 +263,7 @@ def stage_funnel(
     """
     n = len(journey.stages)
     wide = with_current_stage(stage_entries(events, journey), journey)
+    given = groups is not None
     if by is not None:
         if groups is None:
             check_breakdown(by, "the funnel")
@@ -289,7 +290,7 @@ def stage_funnel(
         "stages": journey.stage_names,
         "by": by,
     }
-    split = "" if not by else (f" by {by}" if groups is not None else f" by first-touch {by}")
+    split = "" if not by else (f" by {by}" if given else f" by first-touch {by}")
     title = f"Stage funnel ({journey.name})" + split
     return StageFunnel(
         title=title, table=table, meta=meta, flows=pd.DataFrame(flows, columns=flow_columns)

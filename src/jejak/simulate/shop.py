@@ -327,6 +327,19 @@ class ShopPlan:
                 check(0 <= getattr(c, name) <= 1, f"campaign {c.name}: {name} must be in [0, 1]")
             check(0 <= c.day < self.period_days, f"campaign {c.name}: day is outside the period")
         check(len({c.name for c in self.campaigns}) == len(self.campaigns), "campaign names repeat")
+        promo = self.promotions
+        if promo is not None:
+            check(0 <= promo.max_extra <= 7, "promotions.max_extra must be 0-7 (one a day)")
+            check(bool(promo.hours), "promotions.hours is empty")
+            check(all(0 <= h <= 23 for h in promo.hours), "promotions.hours must be 0-23")
+            for name in ("share", "open_rate", "click_rate", "fatigue_factor"):
+                check(0 <= getattr(promo, name) <= 1, f"promotions.{name} must be in [0, 1]")
+            check(promo.weeks >= 1 and promo.fatigue_after >= 1, "promotions: weeks, fatigue_after")
+        felt = self.experience
+        if felt is not None:
+            for name in ("bad_share", "bad_effect", "good_share"):
+                check(0 <= getattr(felt, name) <= 1, f"experience.{name} must be in [0, 1]")
+            check(felt.within_days > 0, "experience.within_days must be positive")
 
     # --- derived --------------------------------------------------------------------------------
     @property

@@ -125,10 +125,14 @@ class Workspace(JourneyAnalyses):
 
     # -- segments --------------------------------------------------------------------------
     def segment_definitions(self) -> dict[str, Segment]:
-        """Segments from jejak.yaml, then those saved in this workspace."""
+        """Segments from jejak.yaml, then those saved in this workspace (a name in both is
+        the jejak.yaml one: the file is what the team reads)."""
         saved = self.con.execute("SELECT name, definition FROM segments ORDER BY name").fetchall()
         stored = {name: Segment.model_validate_json(text) for name, text in saved}
-        return {**self.settings.segments, **stored}
+        return {
+            **self.settings.segments,
+            **{k: v for k, v in stored.items() if k not in self.settings.segments},
+        }
 
     def data_version(self) -> tuple[int, int]:
         """The latest load and the touchpoint count: any load changes them."""
