@@ -130,3 +130,14 @@ def test_followers_are_independent_of_the_journey(shop):
     for stage in (ENGAGEMENT, CONVERT):
         reached = j.observed(stage)
         assert j.follower[reached].mean() == pytest.approx(shop.plan.follower_share, abs=0.02)
+
+
+def test_referrals_compare_the_value_still_to_come(ws):
+    result = ws.referrals()
+    value = ws.customer_value().table.set_index("person_id")["expected_revenue"]
+    referred = set(result.tree.loc[result.tree["customer"], "person_id"])
+    mine = value.index.isin(referred)
+    assert mine.sum() > 100
+    meta = result.meta
+    assert meta["expected_value_per_referred_customer"] == pytest.approx(value[mine].mean())
+    assert meta["expected_value_per_other_customer"] == pytest.approx(value[~mine].mean())

@@ -965,9 +965,17 @@ def contact(
         out.print_json(data=result.to_dict())
         return
     table, meta = result.table, result.meta
+    if table.empty:
+        out.print(
+            "No messages yet: load the touchpoints of what you send (email_sent, sms_sent, ...;"
+            " names in contact: of jejak.yaml)."
+        )
+        return
     if send_time:
         top = table.sort_values(["open_rate", "messages"], ascending=False)
-        top = top[top["messages"] >= max(30, int(table["messages"].median() or 0))].head(10)
+        top = top[top["messages"] >= max(30, int(table["messages"].median()))].head(10)
+        if top.empty:  # few messages: show the hours there are
+            top = table.sort_values(["open_rate", "messages"], ascending=False).head(10)
         shown = pd.DataFrame(
             {
                 "Sent": [f"{d} {h:02d}:00" for d, h in zip(top["day"], top["hour"], strict=True)],
@@ -1047,6 +1055,12 @@ def experience_command(
         out.print_json(data=result.to_dict())
         return
     table, meta = result.table, result.meta
+    if table.empty:
+        out.print(
+            "No experience signals yet: reviews, NPS or CSAT answers, support tickets, failed"
+            " payments... (the rules are under experience: in jejak.yaml)."
+        )
+        return
     shown = pd.DataFrame(
         {
             "Stage": table["stage"],

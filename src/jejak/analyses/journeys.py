@@ -43,7 +43,7 @@ from jejak.analyses.reviews import Reviews, reviews
 from jejak.analyses.rfm import RFM, rfm
 from jejak.analyses.segments import NONE_SEGMENT, check_stages, members
 from jejak.analyses.sequence import position
-from jejak.errors import ConfigError
+from jejak.errors import ConfigError, JejakError
 from jejak.model.campaign import Campaign
 from jejak.model.config import Settings
 from jejak.model.funnel import Funnel, FunnelStep
@@ -454,9 +454,23 @@ class JourneyAnalyses:
     ) -> Referrals:
         """Who brought whom, the K-factor and the promoters to reward (see
         :mod:`jejak.analyses.referrals`)."""
-        return referrals(
+        result = referrals(
             self.events(), self.journey, invite=invite, referrer=referrer, purchase=purchase
         )
+        # the value still to come, from the value model, when it can be fitted
+        try:
+            value = self.customer_value(purchase=purchase).table
+        except JejakError:
+            return result
+        referred = set(result.tree.loc[result.tree["customer"], "person_id"])
+        mine = value["person_id"].isin(referred)
+        result.meta["expected_value_per_referred_customer"] = _mean(
+            value.loc[mine, "expected_revenue"]
+        )
+        result.meta["expected_value_per_other_customer"] = _mean(
+            value.loc[~mine, "expected_revenue"]
+        )
+        return result
 
     def rfm(self, *, purchase: Any = "order", as_of: datetime | str | None = None) -> RFM:
         """Recency, frequency and monetary scores per buyer and their named segments
@@ -826,3 +840,7 @@ def _in_none(definitions: dict[str, Segment]) -> Segment:
     for rule in rules:
         rule.pop("description", None)
     return Segment.model_validate({"not": {"any": rules}})
+
+
+def _mean(values: pd.Series) -> float:
+    return float(values.mean()) if len(values) else float("nan")
