@@ -1280,6 +1280,37 @@ def report(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (this machine only).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+) -> None:
+    """Serve the JSON API (/v1/analyses/..., schema at /docs) and the event collector
+    (POST /v1/events, /v1/identify) over the workspace.
+
+    The first start makes a read key (analyses) and a write key (collector) and prints
+    them once; the workspace keeps only their hashes.
+
+    Example: jejak serve --port 8765
+    """
+    import uvicorn
+
+    from jejak.server import create_app
+    from jejak.server.keys import ensure_keys
+
+    ws = _open(must_exist=False)
+    made = ensure_keys(ws.con)
+    for kind, key in made.items():
+        out.print(f"New {kind} key (shown once, keep it safe): {key}")
+    out.print(f"jejak serving {ws.path} on http://{host}:{port} (API schema: /docs)")
+    try:
+        uvicorn.run(create_app(ws), host=host, port=port, log_level="warning")
+    finally:
+        ws.close()
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where to write the demo.")] = Path(
         "demo"

@@ -1,0 +1,277 @@
+"""The JSON API: every analysis with the parameters of the Python API, as JSON.
+
+Each answer is the analysis' ``to_dict()``: title, meta (parameters and definitions)
+and the table as records. Scope parameters work on every analysis: ``since``/``until``
+(dates), ``segment`` (a saved segment), ``only`` and ``acquired`` (a touchpoint,
+``stage:NAME`` or ``field=value``). Touchpoints, rules and stages in parameters are
+written the same way, or as a JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from jejak.analyses.journeys import JourneyAnalyses
+from jejak.errors import ConfigError
+from jejak.server.state import require_key, state_of
+
+router = APIRouter(prefix="/v1/analyses", tags=["analyses"])
+
+Step = Annotated[
+    str | None, Query(description="A touchpoint name, stage:NAME, field=value or a JSON rule.")
+]
+
+
+def step(text: str | None) -> Any:
+    """A touchpoint, rule or stage from a query parameter."""
+    if text is None:
+        return None
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{text!r} is not a JSON rule: {exc}") from None
+    if text.startswith("stage:"):
+        return {"stage": text.removeprefix("stage:")}
+    if "=" in text:
+        field, value = text.split("=", 1)
+        return {field.strip(): value.strip()}
+    return text
+
+
+class Scope:
+    """Query parameters every analysis takes: which touchpoints and people it looks at."""
+
+    def __init__(
+        self,
+        since: Annotated[str | None, Query(description="From this date, e.g. 2026-01-01.")] = None,
+        until: Annotated[str | None, Query(description="Before this date.")] = None,
+        segment: Annotated[str | None, Query(description="A saved segment's name.")] = None,
+        only: Step = None,
+        acquired: Step = None,
+    ) -> None:
+        self.since, self.until, self.segment = since, until, segment
+        self.only, self.acquired = only, acquired
+
+    def apply(self, source: JourneyAnalyses) -> JourneyAnalyses:
+        if self.since or self.until:
+            source = source.between(self.since, self.until)
+        if self.only:
+            source = source.only(step(self.only))
+        if self.acquired:
+            source = source.only(step(self.acquired), first=True)
+        if self.segment:
+            source = source.segment(self.segment)
+        return source
+
+
+def _run(request: Request, scope: Scope, ask: Any) -> dict[str, Any]:
+    require_key(request, "read")
+    with state_of(request).using() as ws:
+        return ask(scope.apply(ws)).to_dict()
+
+
+Scoped = Annotated[Scope, Depends()]
+
+
+@router.get("/stages")
+def stages(request: Request, scope: Scoped, by: str | None = None) -> dict[str, Any]:
+    """The stage funnel; ``by``: a first-touch field (channel...) or ``segment``."""
+    return _run(request, scope, lambda s: s.stages(by=by))
+
+
+@router.get("/funnel")
+def funnel(
+    request: Request,
+    scope: Scoped,
+    steps: Annotated[list[str], Query(description="Steps in order (repeat the parameter).")],
+    window: str = "30d",
+    order: str = "ordered",
+    by: str | None = None,
+) -> dict[str, Any]:
+    """A funnel over touchpoints or stages within a window (ordered, strict or any)."""
+    parsed = [step(s) for s in steps]
+    return _run(request, scope, lambda s: s.funnel(parsed, window=window, order=order, by=by))
+
+
+@router.get("/journey-map")
+def journey_map(
+    request: Request, scope: Scoped, by: str | None = None, top: int = 6
+) -> dict[str, Any]:
+    """Per stage, its top touchpoints and how people fare."""
+    return _run(request, scope, lambda s: s.journey_map(by=by, top=top))
+
+
+@router.get("/paths")
+def paths(
+    request: Request,
+    scope: Scoped,
+    after: Step = None,
+    before: Step = None,
+    steps: int = 5,
+    top: int = 10,
+) -> dict[str, Any]:
+    """Where people go after a touchpoint, or came from before one."""
+    return _run(
+        request,
+        scope,
+        lambda s: s.paths(after=step(after), before=step(before), steps=steps, top=top),
+    )
+
+
+@router.get("/process-map")
+def process_map(request: Request, scope: Scoped, min_count: int = 1) -> dict[str, Any]:
+    """Which touchpoint follows which."""
+    return _run(request, scope, lambda s: s.process_map(min_count=min_count))
+
+
+@router.get("/attribution")
+def attribution(
+    request: Request,
+    scope: Scoped,
+    goal: Step = None,
+    by: str = "channel",
+    lookback: str | None = "90d",
+    models: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    """Credit for reaching a goal under each attribution model."""
+    return _run(
+        request,
+        scope,
+        lambda s: s.attribution(step(goal), by=by, lookback=lookback, models=models),
+    )
+
+
+@router.get("/touchpoints")
+def touchpoint_ratios(
+    request: Request, scope: Scoped, goal: Step = None, by: str = "event"
+) -> dict[str, Any]:
+    """Reach and touchpoints per conversion."""
+    return _run(request, scope, lambda s: s.touchpoint_ratios(step(goal), by=by))
+
+
+@router.get("/touchpoint-effects")
+def touchpoint_effects(request: Request, scope: Scoped, by: str = "event") -> dict[str, Any]:
+    """Per stage, how fast people move on with and without each touchpoint."""
+    return _run(request, scope, lambda s: s.touchpoint_effects(by=by))
+
+
+@router.get("/campaigns")
+def campaigns(request: Request, scope: Scoped) -> dict[str, Any]:
+    """Every campaign on the transition it targets, and transitions without one."""
+    return _run(request, scope, lambda s: s.campaigns())
+
+
+@router.get("/campaigns/{name}")
+def campaign(request: Request, scope: Scoped, name: str) -> dict[str, Any]:
+    """One campaign's lift against its holdout."""
+    return _run(request, scope, lambda s: s.campaign(name))
+
+
+@router.get("/contact")
+def contact(request: Request, scope: Scoped, by: str = "campaign") -> dict[str, Any]:
+    """Messages sent, opened, clicked, unsubscribed per campaign (or channel, segment)."""
+    return _run(request, scope, lambda s: s.contact_metrics(by=by))
+
+
+@router.get("/contact-frequency")
+def contact_frequency(request: Request, scope: Scoped, cap: int = 7) -> dict[str, Any]:
+    """Messages per person-week against the response."""
+    return _run(request, scope, lambda s: s.contact_frequency(cap=cap))
+
+
+@router.get("/send-times")
+def send_times(request: Request, scope: Scoped, by: str | None = None) -> dict[str, Any]:
+    """Open and click rates by the hour messages went out."""
+    return _run(request, scope, lambda s: s.send_times(by=by))
+
+
+@router.get("/experience")
+def experience(request: Request, scope: Scoped, churn_days: float = 90) -> dict[str, Any]:
+    """Good, neutral and bad experiences and what a bad one does."""
+    return _run(request, scope, lambda s: s.experience(churn_days=churn_days))
+
+
+@router.get("/retention")
+def retention(
+    request: Request,
+    scope: Scoped,
+    period: str = "month",
+    active: Step = None,
+    cohort: Step = None,
+    by: str | None = None,
+) -> dict[str, Any]:
+    """Cohort retention by week or month."""
+    return _run(
+        request,
+        scope,
+        lambda s: s.retention(period=period, active=step(active), cohort=step(cohort), by=by),
+    )
+
+
+@router.get("/lifecycle")
+def lifecycle(
+    request: Request, scope: Scoped, period: str = "month", active: Step = None
+) -> dict[str, Any]:
+    """New, returning, resurrecting and dormant people per period."""
+    return _run(request, scope, lambda s: s.lifecycle(period=period, active=step(active)))
+
+
+@router.get("/value")
+def value(
+    request: Request, scope: Scoped, by: str = "stage", horizon: float = 52
+) -> dict[str, Any]:
+    """Expected purchases and revenue per group (BG/NBD and Gamma-Gamma)."""
+    return _run(request, scope, lambda s: s.value_by(by, horizon=horizon))
+
+
+@router.get("/rfm")
+def rfm(request: Request, scope: Scoped) -> dict[str, Any]:
+    """RFM scores and segments per buyer."""
+    return _run(request, scope, lambda s: s.rfm())
+
+
+@router.get("/nps")
+def nps(request: Request, scope: Scoped, period: str = "month") -> dict[str, Any]:
+    """Net Promoter Score with its interval, per period."""
+    return _run(request, scope, lambda s: s.nps(period=period))
+
+
+@router.get("/reviews")
+def reviews(request: Request, scope: Scoped, period: str = "month") -> dict[str, Any]:
+    """Review ratings per period."""
+    return _run(request, scope, lambda s: s.reviews(period=period))
+
+
+@router.get("/referrals")
+def referrals(request: Request, scope: Scoped) -> dict[str, Any]:
+    """Referral tree, K-factor and promoters."""
+    return _run(request, scope, lambda s: s.referrals())
+
+
+@router.get("/engagement")
+def engagement(request: Request, scope: Scoped, threshold: float = 0.5) -> dict[str, Any]:
+    """Who follows content and who only transacts."""
+    return _run(request, scope, lambda s: s.engagement_groups(threshold=threshold))
+
+
+@router.get("/clusters")
+def clusters(request: Request, scope: Scoped, k: int | None = None) -> dict[str, Any]:
+    """Behavioural clusters, described in words."""
+    return _run(request, scope, lambda s: s.clusters(k=k))
+
+
+@router.get("/segments")
+def segments(request: Request, scope: Scoped) -> dict[str, Any]:
+    """Every saved segment and its people."""
+    return _run(request, scope, lambda s: s.segments())
+
+
+@router.get("/segments/{name}/audience")
+def audience(request: Request, scope: Scoped, name: str) -> dict[str, Any]:
+    """A segment's people, to export."""
+    return _run(request, scope, lambda s: s.audience(name))

@@ -1,0 +1,40 @@
+"""The server: one FastAPI app with the JSON API and the collector over one workspace."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from jejak import __version__
+from jejak.errors import JejakError
+from jejak.server import api, collector
+from jejak.server.state import MAX_BYTES, MAX_EVENTS, ServerState
+from jejak.store.workspace import Workspace
+
+
+def create_app(
+    workspace: Workspace, *, max_bytes: int = MAX_BYTES, max_events: int = MAX_EVENTS
+) -> FastAPI:
+    """The app over ``workspace`` (keys must exist: see :func:`jejak.server.keys.ensure_keys`)."""
+    app = FastAPI(
+        title="jejak",
+        version=__version__,
+        description="Customer-journey analytics: every analysis as JSON, and an event "
+        "collector. Send 'Authorization: Bearer <key>': the read key for analyses, the "
+        "write key for the collector.",
+    )
+    app.state.jejak = ServerState(workspace, max_bytes=max_bytes, max_events=max_events)
+    app.include_router(api.router)
+    app.include_router(collector.router)
+
+    @app.exception_handler(JejakError)
+    async def _bad_request(request: Request, exc: JejakError) -> JSONResponse:
+        """A parameter the analysis cannot use: 422 with what to write instead."""
+        return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+    @app.get("/health", tags=["server"])
+    def health() -> dict[str, str]:
+        """Whether the server is up (no key needed)."""
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,148 @@
+"""The event collector: batches of touchpoints and identity links over HTTP.
+
+A batch is checked event by event with the same rules as a loaded file: valid events are
+stored (once: an event_id already stored is skipped, so a retried batch stores nothing
+twice), invalid ones come back with their index and reason, and nothing invalid is kept.
+The answer (202) comes only after the events are committed to the workspace file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from jejak.server.state import require_key, state_of
+
+router = APIRouter(prefix="/v1", tags=["collector"])
+
+
+async def _body(request: Request) -> Any:
+    """The JSON body, within the size limit (413), parsed (400 when it is not JSON)."""
+    limit = state_of(request).max_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, detail=f"the body is over {limit:,} bytes; send smaller batches")
+    body = await request.body()
+    if len(body) > limit:
+        raise HTTPException(413, detail=f"the body is over {limit:,} bytes; send smaller batches")
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HTTPException(400, detail=f"the body is not JSON: {exc}") from None
+
+
+def _batch(data: Any, key: str, limit: int) -> list[Any]:
+    items = data.get(key) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise HTTPException(422, detail=f'send a JSON list of {key}, or {{"{key}": [...]}}')
+    if len(items) > limit:
+        raise HTTPException(
+            413, detail=f"{len(items):,} {key} in one batch; send at most {limit:,}"
+        )
+    return items
+
+
+def _rejected(path: Path, offset: int = 0) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        return [
+            {
+                "index": int(row["_jejak_row"]) - 1 + offset,
+                "field": row["_jejak_field"],
+                "reason": row["_jejak_reason"],
+            }
+            for row in csv.DictReader(handle)
+        ]
+
+
+@router.post("/events", status_code=202)
+async def collect_events(request: Request) -> JSONResponse:
+    """Store a batch of touchpoints (the canonical fields; ``event_id`` required).
+
+    Body: a JSON list of events, or ``{"events": [...]}``. Answers 202 with the counts
+    stored, already stored, and each rejected event's index, field and reason.
+    """
+    require_key(request, "write")
+    state = state_of(request)
+    events = _batch(await _body(request), "events", state.max_events)
+    rejected: list[dict[str, Any]] = []
+    valid: list[tuple[int, dict[str, Any]]] = []
+    for index, event in enumerate(events):
+        if not isinstance(event, dict):
+            rejected.append({"index": index, "field": None, "reason": "is not a JSON object"})
+        elif not event.get("event_id") or not isinstance(event["event_id"], str | int):
+            reason = "is missing; give each event a unique id so retries are stored once"
+            rejected.append({"index": index, "field": "event_id", "reason": reason})
+        else:
+            valid.append((index, event))
+    stored = already = 0
+    if valid:
+        with tempfile.TemporaryDirectory(prefix="jejak-batch-") as folder:
+            path = Path(folder) / "batch.jsonl"
+            with path.open("w", encoding="utf-8") as handle:
+                for _, event in valid:
+                    handle.write(json.dumps(event) + "\n")
+            rejects = Path(folder) / "rejected.csv"
+            with state.using() as ws:
+                summary = ws.load(path, skip_invalid=True, rejects_path=rejects)
+            stored, already = summary.stored, summary.already_stored
+            for row in _rejected(rejects):
+                row["index"] = valid[row["index"]][0]  # back to the index in the request
+                rejected.append(row)
+    rejected.sort(key=lambda r: r["index"])
+    return JSONResponse(
+        status_code=202,
+        content={
+            "received": len(events),
+            "stored": stored,
+            "already_stored": already,
+            "rejected": rejected,
+        },
+    )
+
+
+@router.post("/identify", status_code=202)
+async def identify(request: Request) -> JSONResponse:
+    """Link anonymous ids to customers: ``{"anonymous_id": ..., "customer_id": ...}`` or a
+    list of them (or ``{"links": [...]}``)."""
+    require_key(request, "write")
+    state = state_of(request)
+    data = await _body(request)
+    links = [data] if isinstance(data, dict) and "anonymous_id" in data else data
+    links = _batch(links, "links", state.max_events)
+    rejected, good = [], []
+    for index, link in enumerate(links):
+        problem = None
+        if not isinstance(link, dict):
+            problem = ("link", "is not a JSON object")
+        else:
+            for name in ("anonymous_id", "customer_id"):
+                value = link.get(name)
+                if not isinstance(value, str | int) or not str(value).strip():
+                    problem = (name, "is missing; give both anonymous_id and customer_id")
+                    break
+        if problem:
+            rejected.append({"index": index, "field": problem[0], "reason": problem[1]})
+        else:
+            good.append(link)
+    stored = 0
+    if good:
+        with tempfile.TemporaryDirectory(prefix="jejak-identify-") as folder:
+            path = Path(folder) / "links.csv"
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["anonymous_id", "customer_id"])
+                for link in good:
+                    writer.writerow([str(link["anonymous_id"]), str(link["customer_id"])])
+            with state.using() as ws:
+                stored = ws.load_identities(path)
+    return JSONResponse(
+        status_code=202, content={"received": len(links), "stored": stored, "rejected": rejected}
+    )

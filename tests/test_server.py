@@ -1,0 +1,181 @@
+"""jejak serve over real HTTP: the JSON API answers what the library answers, behind a
+read key; the collector stores valid events once, reports invalid ones, and refuses
+what it must (bad key, not JSON, too big, busy)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+import jejak
+from jejak.model.config import parse_settings
+from jejak.server import create_app
+from jejak.server.keys import ensure_keys, new_key
+
+LOG = """
+customer_id,anonymous_id,ts,event,campaign
+,a1,2026-01-01 08:00:00,page_view,
+,a1,2026-01-02 08:00:00,content_view,
+c1,a1,2026-01-03 08:00:00,newsletter_signup,
+c2,,2026-01-01 08:00:00,page_view,
+c2,,2026-01-04 08:00:00,order,
+c3,,2026-01-05 08:00:00,page_view,
+"""
+
+SETTINGS = "segments:\n  signed-up: {had: newsletter_signup}\n"
+
+
+class Served:
+    def __init__(self, base: str, keys: dict[str, str], ws: jejak.Workspace, app) -> None:
+        self.base, self.keys, self.ws, self.app = base, keys, ws, app
+
+    def get(self, path: str, key: str | None = "read", **params) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.keys[key]}"} if key else {}
+        return httpx.get(self.base + path, params=params, headers=headers, timeout=60)
+
+    def post(self, path: str, key: str | None = "write", **kwargs) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.keys[key]}"} if key else {}
+        return httpx.post(self.base + path, headers=headers, timeout=60, **kwargs)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path, write_file) -> Iterator[Served]:
+    ws = jejak.Workspace(tmp_path / "w.duckdb", parse_settings(SETTINGS))
+    ws.load(write_file("log.csv", LOG))
+    keys = ensure_keys(ws.con)
+    app = create_app(ws, max_bytes=20_000, max_events=50)
+    app.state.jejak.wait_seconds = 0.5
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield Served(f"http://127.0.0.1:{port}", keys, ws, app)
+    server.should_exit = True
+    thread.join(timeout=10)
+    ws.close()
+
+
+def test_health_and_keys(served):
+    assert served.get("/health", key=None).json()["status"] == "ok"
+    assert served.get("/v1/analyses/stages", key=None).status_code == 401
+    assert served.get("/v1/analyses/stages", key="write").status_code == 401
+    assert served.get("/v1/analyses/stages").status_code == 200
+    # only hashes are kept
+    stored = served.ws.con.execute("SELECT hash FROM api_keys").fetchall()
+    assert all(served.keys["read"] not in h and served.keys["write"] not in h for (h,) in stored)
+    another = new_key(served.ws.con, "read")
+    assert served.get("/v1/analyses/stages", key=None).status_code == 401
+    response = httpx.get(
+        served.base + "/v1/analyses/stages", headers={"X-Jejak-Key": another}, timeout=30
+    )
+    assert response.status_code == 200
+
+
+def test_analyses_answer_what_the_library_answers(served):
+    ws = served.ws
+    assert served.get("/v1/analyses/stages").json() == _json(ws.stages().to_dict())
+    funnel = served.get(
+        "/v1/analyses/funnel", steps=["page_view", "stage:Subscribe"], window="7d"
+    ).json()
+    expected = ws.funnel(["page_view", {"stage": "Subscribe"}], window="7d").to_dict()
+    assert funnel == _json(expected)
+    scoped = served.get("/v1/analyses/stages", segment="signed-up").json()
+    assert scoped["meta"]["people"] == 1
+    assert served.get("/v1/analyses/stages", since="2026-01-04").json()["meta"]["people"] == 2
+    assert served.get("/v1/analyses/segments").json()["table"][0]["people"] == 1
+    for path in ("/v1/analyses/journey-map", "/v1/analyses/campaigns", "/v1/analyses/nps"):
+        assert served.get(path).status_code == 200, path
+
+
+def _json(data):
+    """What the data looks like after a trip through JSON."""
+    import json
+
+    return json.loads(json.dumps(data, default=str))
+
+
+def test_bad_parameters_get_422_with_the_field(served):
+    response = served.get("/v1/analyses/journey-map", top="many")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "top"]
+    response = served.get("/v1/analyses/stages", by="colour")
+    assert response.status_code == 422 and "cannot split" in response.json()["detail"]
+    response = served.get("/v1/analyses/campaigns/nope")
+    assert response.status_code == 422 and "no campaign named 'nope'" in response.json()["detail"]
+
+
+def test_collector_stores_valid_events_once_and_reports_the_rest(served):
+    batch = [
+        {"event_id": "n1", "customer_id": "c3", "ts": "2026-01-06T08:00:00Z", "event": "order",
+         "revenue": 12.5, "properties": {"order_number": 1}},
+        {"event_id": "n2", "customer_id": "c3", "ts": "yesterday", "event": "page_view"},
+        {"customer_id": "c3", "ts": "2026-01-06T09:00:00Z", "event": "page_view"},
+        {"event_id": "n3", "customer_id": "c4", "ts": "2026-01-06T09:00:00Z"},
+        "not an object",
+        {"event_id": "n4", "anonymous_id": "a9", "ts": "2026-01-06T10:00:00Z",
+         "event": "page_view"},
+    ]  # fmt: skip
+    before = served.ws.count()
+    response = served.post("/v1/events", json={"events": batch})
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["received"], body["stored"], body["already_stored"]) == (6, 2, 0)
+    problems = {r["index"]: (r["field"], r["reason"]) for r in body["rejected"]}
+    assert set(problems) == {1, 2, 3, 4}
+    assert problems[1][0] == "ts" and "not a time" in problems[1][1]
+    assert problems[2][0] == "event_id" and problems[3][0] == "event"
+    assert served.ws.count() == before + 2
+    again = served.post("/v1/events", json=batch).json()  # a retry stores nothing twice
+    assert (again["stored"], again["already_stored"]) == (0, 2)
+    assert served.ws.count() == before + 2
+    stored = served.ws.touchpoints().to_pandas().set_index("event_id")
+    assert stored.loc["n1", "revenue"] == 12.5 and stored.loc["n1", "event"] == "order"
+    stages = served.get("/v1/analyses/stages").json()
+    assert stages["meta"]["people"] == 4  # a9 is new (c3 was there)
+
+
+def test_collector_refuses_what_it_must(served):
+    event = {"event_id": "x", "customer_id": "c", "ts": "2026-01-01T00:00:00Z", "event": "e"}
+    assert served.post("/v1/events", key=None, json=[event]).status_code == 401
+    assert served.post("/v1/events", key="read", json=[event]).status_code == 401
+    response = served.post("/v1/events", content=b"{not json")
+    assert response.status_code == 400 and "not JSON" in response.json()["detail"]
+    assert served.post("/v1/events", json={"events": "nope"}).status_code == 422
+    many = [dict(event, event_id=str(i)) for i in range(51)]
+    response = served.post("/v1/events", json=many)
+    assert response.status_code == 413 and "at most 50" in response.json()["detail"]
+    big = [dict(event, event_id="big", properties={"note": "x" * 30_000})]
+    assert served.post("/v1/events", json=big).status_code == 413
+    before = served.ws.count()
+    with served.app.state.jejak.lock:  # the workspace busy with something else
+        response = served.post("/v1/events", json=[event])
+    assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+    assert served.ws.count() == before  # nothing stored by any of these
+
+
+def test_identify_links_people(served):
+    response = served.post("/v1/identify", json={"anonymous_id": "a7", "customer_id": "c7"})
+    assert response.status_code == 202 and response.json()["stored"] == 1
+    bad = served.post("/v1/identify", json=[{"anonymous_id": "a8"}]).json()
+    assert bad["rejected"][0]["field"] == "customer_id"
+    served.post("/v1/events", json=[
+        {"event_id": "v1", "anonymous_id": "a7", "ts": "2026-01-07T08:00:00Z", "event": "page_view"}
+    ])  # fmt: skip
+    people = served.ws.current_stages().table["person_id"].tolist()
+    assert "c7" in people and "anon:a7" not in people
