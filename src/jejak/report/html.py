@@ -121,7 +121,7 @@ def _version() -> str:
         return "dev"
 
 
-def _intro_html(intro: str) -> str:
+def intro_html(intro: str) -> str:
     """Blank lines separate paragraphs, so callers write plain text, never markup."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", intro) if p.strip()]
     if not paragraphs:
@@ -155,7 +155,7 @@ def _is_numeric(values: pd.Series) -> bool:
     return bool(cells) and all(_NUMBER_TEXT.match(cell) for cell in cells)
 
 
-def _table_html(table: pd.DataFrame, columns: Sequence[fmt.Column] | None) -> str:
+def table_html(table: pd.DataFrame, columns: Sequence[fmt.Column] | None) -> str:
     if columns is None:
         labels = [str(name) for name in table.columns]
         numeric = [_is_numeric(table[name]) for name in table.columns]
@@ -193,12 +193,12 @@ def render_report(
     figure_count = 0
     parts: list[str] = []
     for number, section in enumerate(sections, start=1):
-        body = [f"<h2>{_escape(section.heading)}</h2>", _intro_html(section.intro), section.html]
+        body = [f"<h2>{_escape(section.heading)}</h2>", intro_html(section.intro), section.html]
         for figure in section.figures:
             figure_count += 1
             body.append(_figure_html(figure, f"jejak-figure-{figure_count}"))
         if section.table is not None:
-            body.append(_table_html(section.table, section.columns))
+            body.append(table_html(section.table, section.columns))
         wide = ' class="wide"' if section.wide else ""
         parts.append(f'<section id="section-{number}"{wide}>{"".join(body)}</section>')
 
@@ -418,11 +418,8 @@ def touchpoint_sections(ratios: Any, effects: Any) -> list[Section]:
     ]
 
 
-def customer_sections(source: Any) -> list[Section]:
-    """The report sections on customers: engagement groups, clusters, segments, RFM,
-    retention, NPS, referrals."""
-    from jejak.report.tables import retention_table
-
+def engagement_sections(source: Any) -> list[Section]:
+    """Who follows the content and who only transacts."""
     sections: list[Section] = []
     groups = source.engagement_groups()
     share = groups.table.set_index("group")["share"].get("follows content")
@@ -447,6 +444,12 @@ def customer_sections(source: Any) -> list[Section]:
             ],
         )
     )
+    return sections
+
+
+def rfm_sections(source: Any) -> list[Section]:
+    """Buyers in named RFM segments."""
+    sections: list[Section] = []
     scores = source.rfm()
     sections.append(
         Section(
@@ -459,6 +462,12 @@ def customer_sections(source: Any) -> list[Section]:
             figures=[scores.figure()],
         )
     )
+    return sections
+
+
+def cluster_sections(source: Any) -> list[Section]:
+    """Behavioural clusters, described in words."""
+    sections: list[Section] = []
     clusters = source.clusters()
     sections.append(
         Section(
@@ -484,7 +493,14 @@ def customer_sections(source: Any) -> list[Section]:
             ],
         )
     )
-    sections += segment_sections(source)
+    return sections
+
+
+def retention_sections(source: Any) -> list[Section]:
+    """Who kept buying: monthly cohorts of first orders."""
+    from jejak.report.tables import retention_table
+
+    sections: list[Section] = []
     kept = source.retention(period="month", active="order")
     sections.append(
         Section(
@@ -497,6 +513,12 @@ def customer_sections(source: Any) -> list[Section]:
             table=retention_table(kept.table, "month"),
         )
     )
+    return sections
+
+
+def nps_sections(source: Any) -> list[Section]:
+    """Net Promoter Score per month (none without answers)."""
+    sections: list[Section] = []
     promoters = source.nps()
     overall = promoters.table.iloc[0]
     if overall["answers"]:
@@ -511,6 +533,12 @@ def customer_sections(source: Any) -> list[Section]:
                 figures=[promoters.figure()],
             )
         )
+    return sections
+
+
+def review_sections(source: Any) -> list[Section]:
+    """Review ratings per month (none without reviews)."""
+    sections: list[Section] = []
     rated = source.reviews()
     overall = rated.table.iloc[0]
     if overall["reviews"]:
@@ -526,6 +554,12 @@ def customer_sections(source: Any) -> list[Section]:
                 figures=[rated.figure()],
             )
         )
+    return sections
+
+
+def referral_sections(source: Any) -> list[Section]:
+    """Referrals and the promoters to reward (none without any)."""
+    sections: list[Section] = []
     referred = source.referrals()
     meta = referred.meta
     if meta["invites"] or meta["referred"]:
@@ -552,6 +586,21 @@ def customer_sections(source: Any) -> list[Section]:
             )
         )
     return sections
+
+
+def customer_sections(source: Any) -> list[Section]:
+    """The report sections on customers: engagement groups, RFM, clusters, segments,
+    retention, NPS, reviews, referrals."""
+    return (
+        engagement_sections(source)
+        + rfm_sections(source)
+        + cluster_sections(source)
+        + segment_sections(source)
+        + retention_sections(source)
+        + nps_sections(source)
+        + review_sections(source)
+        + referral_sections(source)
+    )
 
 
 def campaign_sections(source: Any) -> list[Section]:

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from jejak import __version__
 from jejak.errors import JejakError
-from jejak.server import api, collector
+from jejak.server import api, collector, dashboard
 from jejak.server.state import MAX_BYTES, MAX_EVENTS, ServerState
 from jejak.store.workspace import Workspace
 
@@ -26,6 +26,7 @@ def create_app(
     app.state.jejak = ServerState(workspace, max_bytes=max_bytes, max_events=max_events)
     app.include_router(api.router)
     app.include_router(collector.router)
+    app.include_router(dashboard.router)
 
     @app.exception_handler(JejakError)
     async def _bad_request(request: Request, exc: JejakError) -> JSONResponse:

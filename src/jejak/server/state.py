@@ -55,6 +55,8 @@ def require_key(request: Request, kind: str) -> None:
     header = request.headers.get("authorization", "")
     presented = header[7:].strip() if header.lower().startswith("bearer ") else None
     presented = presented or request.headers.get("x-jejak-key")
+    if kind == "read":  # the dashboard's browser signs in once with a cookie
+        presented = presented or request.cookies.get("jejak_read")
     if not keys.matches(presented, state_of(request).hashes()[kind]):
         raise HTTPException(
             status_code=401,

@@ -1,0 +1,175 @@
+"""The dashboard: server-rendered pages over the same library calls as the API.
+
+A page loads as a shell (navigation, filters in the URL, a loading note), then fetches
+its sections as an HTML fragment: figures travel as Plotly JSON and are drawn by the
+plotly.js of the installed package (no CDN), tables sort on a click and download as CSV.
+The browser proves itself with the read key once (a cookie); scripts can send it as a
+header like the API.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from plotly.offline import get_plotlyjs
+
+from jejak.report import html as report
+from jejak.report.html import Section
+from jejak.server import keys
+from jejak.server.api import Scope
+from jejak.server.pages import PAGES, build
+from jejak.server.state import require_key, state_of
+
+router = APIRouter(include_in_schema=False)
+COOKIE = "jejak_read"
+SCOPE_FIELDS = ("since", "until", "segment")
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(
+        loader=PackageLoader("jejak.server", "templates"), autoescape=select_autoescape()
+    )
+
+
+def _page(slug: str):
+    for page in PAGES:
+        if page.slug == slug:
+            return page
+    raise HTTPException(404, detail=f"no page {slug!r}")
+
+
+def _signed_in(request: Request) -> bool:
+    presented = request.cookies.get(COOKIE)
+    if presented and keys.matches(presented, state_of(request).hashes()["read"]):
+        return True
+    try:
+        require_key(request, "read")
+    except HTTPException:
+        return False
+    return True
+
+
+def _fragment(sections: list[Section]) -> str:
+    parts = []
+    for number, section in enumerate(sections, start=1):
+        body = [f"<h2>{html.escape(section.heading)}</h2>", report.intro_html(section.intro)]
+        body.append(section.html)
+        for figure in section.figures:
+            data = html.escape(figure.to_json(), quote=True)
+            height = figure.layout.height or 450
+            body.append(
+                f'<figure class="chart" data-figure="{data}" style="height:{height}px"></figure>'
+            )
+        if section.table is not None:
+            body.append('<button class="csv" type="button">Download CSV</button>')
+            body.append(report.table_html(section.table, section.columns))
+        wide = " wide" if section.wide else ""
+        inner = "".join(body)
+        parts.append(f'<section class="panel{wide}" id="section-{number}">{inner}</section>')
+    return "".join(parts)
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/dashboard/overview", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/dashboard/overview", wrong: int = 0) -> str:
+    return _templates().get_template("login.html").render(next=next, wrong=bool(wrong))
+
+
+@router.post("/login")
+def login(key: str = Form(...), next: str = Form("/dashboard/overview")) -> Response:
+    target = next if next.startswith("/dashboard/") else "/dashboard/overview"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/dashboard/{slug}", response_class=HTMLResponse)
+def page(request: Request, slug: str) -> Response:
+    chosen = _page(slug)
+    if not _signed_in(request):
+        wrong = 1 if request.cookies.get(COOKIE) else 0
+        back = str(request.url.path) + ("?" + request.url.query if request.url.query else "")
+        query = urlencode({"next": back, "wrong": wrong})
+        return RedirectResponse(f"/login?{query}", status_code=303)
+    with state_of(request).using() as ws:
+        segment_names = list(ws.segment_definitions())
+        empty = ws.count() == 0 if hasattr(ws, "count") else False
+    params = dict(request.query_params)
+    return HTMLResponse(
+        _templates()
+        .get_template("page.html")
+        .render(
+            pages=PAGES,
+            page=chosen,
+            params=params,
+            segments=segment_names,
+            empty=empty,
+            query=request.url.query,
+        )
+    )
+
+
+@router.get("/dashboard/{slug}/content", response_class=HTMLResponse)
+def content(
+    request: Request,
+    slug: str,
+    since: str | None = None,
+    until: str | None = None,
+    segment: str | None = None,
+) -> str:
+    chosen = _page(slug)
+    if not _signed_in(request):
+        raise HTTPException(401, detail="sign in with the read key")
+    scope = Scope(since=since or None, until=until or None, segment=segment or None)
+    params: dict[str, Any] = dict(request.query_params)
+    with state_of(request).using() as ws:
+        return _fragment(build(chosen, scope.apply(ws), params))
+
+
+@router.get("/static/plotly.min.js")
+def plotly_js() -> Response:
+    return Response(
+        _plotly(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+    )
+
+
+@cache
+def _plotly() -> str:
+    return get_plotlyjs()
+
+
+@router.get("/static/journey-wall.css")
+def wall_css() -> Response:
+    """The journey map's wall chart looks as in the report."""
+    from jejak.report import journey_wall
+
+    return Response(journey_wall.CSS, media_type="text/css")
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    if name not in ("dashboard.js", "dashboard.css"):
+        raise HTTPException(404)
+    from importlib import resources
+
+    text = resources.files("jejak.server").joinpath(f"static/{name}").read_text("utf-8")
+    kind = "text/javascript" if name.endswith(".js") else "text/css"
+    return Response(text, media_type=kind)

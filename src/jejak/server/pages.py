@@ -1,0 +1,232 @@
+"""The dashboard's pages: each a title and the sections it shows.
+
+A page is built from the same sections as the report (``jejak.report.html``), so the
+dashboard, the report and the JSON API show the same numbers. A new analysis joins the
+dashboard by adding a :class:`Page` to :data:`PAGES` (or sections to a page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jejak.analyses.journeys import JourneyAnalyses
+from jejak.errors import JejakError
+from jejak.report import formatting as fmt
+from jejak.report import html as report
+from jejak.report.html import Section
+from jejak.server.api import step
+
+Params = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A page's own parameter, shown in its form (e.g. the funnel's steps)."""
+
+    name: str
+    label: str
+    default: str = ""
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    title: str
+    build: Callable[[JourneyAnalyses, Params], list[Section]]
+    fields: tuple[Field, ...] = field(default_factory=tuple)
+
+
+def _note(heading: str, text: str) -> list[Section]:
+    return [Section(heading=heading, intro=text)]
+
+
+def _goal(params: Params, source: JourneyAnalyses) -> Any:
+    goal = params.get("goal") or ""
+    if goal:
+        return step(goal)
+    names = source.journey.stage_names
+    return {"stage": "Convert" if "Convert" in names else names[len(names) // 2]}
+
+
+def overview(source: JourneyAnalyses, params: Params) -> list[Section]:
+    return report.stage_sections(source.stages())
+
+
+def journey_map(source: JourneyAnalyses, params: Params) -> list[Section]:
+    return report.journey_map_sections(source.journey_map(by=params.get("by") or None))
+
+
+def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
+    steps = [s.strip() for s in (params.get("steps") or "").split(",") if s.strip()]
+    if len(steps) < 2:
+        steps = [f"stage:{name}" for name in source.journey.stage_names[:4]]
+    result = source.funnel(
+        [step(s) for s in steps],
+        window=params.get("window") or "30d",
+        order=params.get("order") or "ordered",
+        by=params.get("by") or None,
+    )
+    return [
+        Section(
+            heading=result.title,
+            intro=f"Steps: {', '.join(steps)}; within {params.get('window') or '30d'}.",
+            figures=[result.figure()],
+            table=result.table,
+        )
+    ]
+
+
+def paths(source: JourneyAnalyses, params: Params) -> list[Section]:
+    goal = _goal(params, source)
+    after = params.get("after") or ""
+    flows = source.paths(after=step(after), steps=5) if after else source.paths(before=goal)
+    return report.path_sections(flows, source.top_paths(goal, steps=4, limit=10))
+
+
+def touchpoints(source: JourneyAnalyses, params: Params) -> list[Section]:
+    goal = _goal(params, source)
+    return report.attribution_sections(source.attribution(goal)) + report.touchpoint_sections(
+        source.touchpoint_ratios(goal), source.touchpoint_effects(by="channel")
+    )
+
+
+def campaigns(source: JourneyAnalyses, params: Params) -> list[Section]:
+    return report.campaign_sections(source) or _note(
+        "No campaigns yet",
+        "Define campaigns under 'campaigns:' in jejak.yaml (jejak init writes an example): "
+        "a call to action, a traffic source, the transition it aims at, who was reached "
+        "and who was held out.",
+    )
+
+
+def contact(source: JourneyAnalyses, params: Params) -> list[Section]:
+    return report.contact_sections(source) or _note(
+        "No messages yet",
+        "Load the touchpoints of what you send (email_sent, sms_sent, push_sent) and what "
+        "people did with them (opens, clicks, unsubscribes).",
+    )
+
+
+def experience(source: JourneyAnalyses, params: Params) -> list[Section]:
+    return report.experience_sections(source) or _note(
+        "No experience signals yet",
+        "Reviews, NPS or CSAT answers, support tickets and failed payments show here; the "
+        "rules are under 'experience:' in jejak.yaml.",
+    )
+
+
+def segments(source: JourneyAnalyses, params: Params) -> list[Section]:
+    return (
+        report.segment_sections(source)
+        + report.cluster_sections(source)
+        + report.engagement_sections(source)
+        + report.rfm_sections(source)
+    )
+
+
+def retention(source: JourneyAnalyses, params: Params) -> list[Section]:
+    cycle = source.lifecycle(period="month")
+    lifecycle = Section(
+        heading=cycle.title,
+        intro="New, returning, resurrecting and dormant people per month.",
+        figures=[cycle.figure()],
+    )
+    return [*report.retention_sections(source), lifecycle]
+
+
+def value(source: JourneyAnalyses, params: Params) -> list[Section]:
+    sections = []
+    for by in ("stage", "channel"):
+        result = source.value_by(by)
+        sections.append(
+            Section(
+                heading=result.title,
+                intro="Expected purchases and revenue of today's buyers over the next year "
+                "(BG/NBD and Gamma-Gamma).",
+                figures=[result.figure()],
+                table=result.table,
+            )
+        )
+    return sections
+
+
+def advocacy(source: JourneyAnalyses, params: Params) -> list[Section]:
+    return (
+        report.nps_sections(source)
+        + report.review_sections(source)
+        + report.referral_sections(source)
+    ) or _note("No advocacy yet", "NPS answers, reviews and referrals show here.")
+
+
+def data(source: JourneyAnalyses, params: Params) -> list[Section]:
+    from jejak.model.touchpoint import FIELDS
+
+    root = source.root() if hasattr(source, "root") else source
+    sections = []
+    loads = getattr(root, "loads", None)
+    if loads is not None:
+        table = loads()
+        sections.append(
+            Section(
+                heading="What was loaded",
+                intro=f"{fmt.people(root.count())} touchpoints stored. Each load: when, rows "
+                "read, stored, rejected (with the file of rejected rows and reasons), and "
+                "rows already stored before.",
+                table=table,
+            )
+        )
+    conflicts = root.identity_conflicts()
+    sections.append(
+        Section(
+            heading="Identities",
+            intro=f"{fmt.people(conflicts.meta['count'])} anonymous ids claimed by more than "
+            "one customer (each went to the customer shown).",
+            table=conflicts.table.head(20),
+        )
+    )
+    import pandas as pd
+
+    schema = pd.DataFrame(
+        [{"field": f.name, "type": f.sql_type, "meaning": f.help} for f in FIELDS]
+    )
+    sections.append(Section(heading="The touchpoint fields", table=schema))
+    return sections
+
+
+PAGES: tuple[Page, ...] = (
+    Page("overview", "Overview", overview),
+    Page("journey-map", "Journey map", journey_map,
+         (Field("by", "One map per", "", "a first-touch field such as channel, or segment"),)),
+    Page("funnels", "Funnels", funnels, (
+        Field("steps", "Steps", "", "comma-separated: touchpoints, stage:NAME, field=value"),
+        Field("window", "Window", "30d"),
+        Field("order", "Order", "ordered", "ordered, strict or any"),
+        Field("by", "Split by", "", "a field of step 1, or segment"),
+    )),
+    Page("paths", "Paths", paths, (
+        Field("goal", "Leading to", "", "a touchpoint or stage:NAME (default: Convert)"),
+        Field("after", "Starting from", "", "show where people went after this instead"),
+    )),
+    Page("touchpoints", "Touchpoints & attribution", touchpoints,
+         (Field("goal", "Goal", "", "a touchpoint or stage:NAME (default: Convert)"),)),
+    Page("campaigns", "Campaigns", campaigns),
+    Page("contact", "Contact & send time", contact),
+    Page("experience", "Experience", experience),
+    Page("segments", "Segments", segments),
+    Page("retention", "Retention", retention),
+    Page("value", "Value", value),
+    Page("advocacy", "Advocacy", advocacy),
+    Page("data", "Data", data),
+)  # fmt: skip
+"""Every page, in the order of the navigation."""
+
+
+def build(page: Page, source: JourneyAnalyses, params: Params) -> list[Section]:
+    """The page's sections; an analysis that cannot run says why instead of failing."""
+    try:
+        return page.build(source, params)
+    except JejakError as exc:
+        return _note(f"{page.title}: nothing to show", str(exc))

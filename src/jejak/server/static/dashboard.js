@@ -1,0 +1,90 @@
+// jejak dashboard: fetch the page's sections, draw the charts, sort and export tables.
+(function () {
+  "use strict";
+  const main = document.getElementById("content");
+  if (!main || main.querySelector(".empty")) {
+    if (main) main.dataset.state = "done";
+    return;
+  }
+  const slug = document.body.dataset.page;
+  const config = { displaylogo: false, responsive: true };
+
+  function draw(root) {
+    root.querySelectorAll("figure.chart[data-figure]").forEach(function (div) {
+      const figure = JSON.parse(div.dataset.figure);
+      Plotly.newPlot(div, figure.data, figure.layout, config);
+    });
+  }
+
+  function cellValue(cell) {
+    const text = cell.textContent.trim();
+    const number = Number(text.replace(/[,%\s]/g, "").replace(/[^0-9.+-eE]/g, ""));
+    return text !== "" && text !== "–" && !Number.isNaN(number) && /\d/.test(text)
+      ? number : text.toLowerCase();
+  }
+
+  function sortable(table) {
+    table.querySelectorAll("thead th").forEach(function (th, column) {
+      th.tabIndex = 0;
+      th.title = "Sort";
+      th.addEventListener("click", function () {
+        const ascending = th.getAttribute("aria-sort") !== "ascending";
+        table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        const body = table.tBodies[0];
+        const rows = Array.from(body.rows);
+        rows.sort(function (a, b) {
+          const x = cellValue(a.cells[column]);
+          const y = cellValue(b.cells[column]);
+          const order = x < y ? -1 : x > y ? 1 : 0;
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  }
+
+  function csv(table) {
+    const quote = function (text) { return '"' + text.replace(/"/g, '""') + '"'; };
+    return Array.from(table.rows).map(function (row) {
+      return Array.from(row.cells).map(function (cell) { return quote(cell.textContent.trim()); }).join(",");
+    }).join("\n");
+  }
+
+  function tables(root) {
+    root.querySelectorAll("section").forEach(function (section) {
+      const table = section.querySelector("table");
+      const button = section.querySelector("button.csv");
+      if (!table) return;
+      sortable(table);
+      if (button) {
+        button.addEventListener("click", function () {
+          const blob = new Blob([csv(table)], { type: "text/csv" });
+          const link = document.createElement("a");
+          link.href = URL.createObjectURL(blob);
+          link.download = slug + ".csv";
+          link.click();
+        });
+      }
+    });
+  }
+
+  fetch("/dashboard/" + slug + "/content" + window.location.search, { credentials: "same-origin" })
+    .then(function (response) {
+      if (!response.ok) {
+        return response.text().then(function (text) { throw new Error(response.status + " " + text); });
+      }
+      return response.text();
+    })
+    .then(function (fragment) {
+      main.innerHTML = fragment;
+      draw(main);
+      tables(main);
+      main.dataset.state = "done";
+    })
+    .catch(function (error) {
+      main.innerHTML = '<section class="panel error"><h2>This page could not load</h2><p></p></section>';
+      main.querySelector(".error p").textContent = String(error.message);
+      main.dataset.state = "error";
+    });
+})();

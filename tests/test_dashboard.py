@@ -1,0 +1,153 @@
+"""The dashboard in a real browser (Debian's chromium, headless, driven by Playwright):
+every page draws its charts, numbers match the library, filters live in the URL.
+Screenshots go to test-artifacts/dashboard/."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+import jejak
+from jejak.demo import campaign_settings
+from jejak.model.config import Settings
+from jejak.report import formatting as fmt
+from jejak.server import create_app
+from jejak.server.keys import ensure_keys
+from jejak.server.pages import PAGES
+from jejak.simulate import simulate_shop
+from jejak.simulate.shop import DEMO_PLAN
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboard"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dash")
+    shop = simulate_shop(customers=3_000, seed=3, plan=DEMO_PLAN)
+    settings = Settings(
+        campaigns=campaign_settings(DEMO_PLAN),
+        segments={"instagram": {"first": {"channel": "social"}}},
+    )
+    ws = jejak.Workspace(folder / "w.duckdb", settings)
+    ws.load(shop.write(folder)["touchpoints"])
+    keys = ensure_keys(ws.con)
+    app = create_app(ws)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", keys["read"], ws
+    server.should_exit = True
+    thread.join(timeout=10)
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(site, browser):
+    base, key, _ = site
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.goto(base + "/dashboard/overview")
+    assert "/login" in tab.url  # not signed in yet
+    tab.fill("input[name=key]", "wrong")
+    tab.click("button[type=submit]")
+    tab.wait_for_url("**/login?**")
+    assert tab.locator(".error").is_visible()
+    tab.fill("input[name=key]", key)
+    tab.click("button[type=submit]")
+    tab.wait_for_url("**/dashboard/overview")
+    yield tab
+    context.close()
+
+
+def _loaded(tab) -> None:
+    tab.wait_for_selector("#content[data-state=done], #content[data-state=error]", timeout=90_000)
+    assert tab.get_attribute("#content", "data-state") == "done", tab.inner_text("#content")
+
+
+def test_every_page_draws(site, page):
+    base, _, _ = site
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for entry in PAGES:
+        page.goto(f"{base}/dashboard/{entry.slug}")
+        _loaded(page)
+        text = page.inner_text("#content")
+        assert "nothing to show" not in text, (entry.slug, text[:300])
+        if entry.slug == "journey-map":  # a wall chart of cards, not a plot
+            assert page.locator("#content .wall .card").count() > 0
+        elif entry.slug != "data":
+            assert page.locator("#content .js-plotly-plot").count() > 0, entry.slug
+        page.screenshot(path=str(ARTIFACTS / f"{entry.slug}.png"), full_page=True)
+    page.goto(f"{base}/dashboard/paths")
+    _loaded(page)
+    assert page.locator(".sankey-node").count() > 0
+
+
+def test_numbers_match_the_library_and_filters_live_in_the_url(site, page):
+    base, _, ws = site
+    page.goto(f"{base}/dashboard/overview")
+    _loaded(page)
+    reached = ws.stages().table.set_index("stage")["reached"]
+    row = page.locator("#content table tbody tr").first
+    assert row.locator("td").nth(1).inner_text() == fmt.people(reached["Awareness"])
+    page.select_option("select[name=segment]", "instagram")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**segment=instagram**")
+    _loaded(page)
+    part = ws.segment("instagram").stages().table.set_index("stage")["reached"]
+    row = page.locator("#content table tbody tr").first
+    assert row.locator("td").nth(1).inner_text() == fmt.people(part["Awareness"])
+    # the other pages keep the filter
+    href = page.get_attribute("nav.pages a[href^='/dashboard/campaigns']", "href")
+    assert "segment=instagram" in href
+
+
+def test_tables_sort_and_the_funnel_builder_takes_steps(site, page):
+    base, _, ws = site
+    page.goto(f"{base}/dashboard/funnels?steps=page_view,stage:Subscribe,order&window=14d")
+    _loaded(page)
+    expected = ws.funnel(["page_view", {"stage": "Subscribe"}, "order"], window="14d").table
+    cells = page.locator("#content table tbody tr").nth(2).locator("td")
+    assert fmt.people(expected.loc[2, "entered"]) in [
+        cells.nth(i).inner_text() for i in range(cells.count())
+    ]
+    header = page.locator("#content table thead th").first
+    header.click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    header.click()
+    assert header.get_attribute("aria-sort") == "descending"
