@@ -4,13 +4,9 @@ Screenshots go to test-artifacts/dashboard/."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 import jejak
 from jejak.demo import campaign_settings
@@ -21,6 +17,7 @@ from jejak.server.keys import ensure_keys
 from jejak.server.pages import PAGES
 from jejak.simulate import simulate_shop
 from jejak.simulate.shop import DEMO_PLAN
+from serving import running
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -36,12 +33,6 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboard"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dash")
@@ -53,17 +44,8 @@ def site(tmp_path_factory):
     ws = jejak.Workspace(folder / "w.duckdb", settings)
     ws.load(shop.write(folder)["touchpoints"])
     keys = ensure_keys(ws.con)
-    app = create_app(ws)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", keys["read"], ws
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(create_app(ws)) as base:
+        yield base, keys["read"], ws
     ws.close()
 
 

@@ -4,19 +4,16 @@ what it must (bad key, not JSON, too big, busy)."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 import jejak
 from jejak.model.config import parse_settings
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys, new_key
+from serving import running
 
 LOG = """
 customer_id,anonymous_id,ts,event,campaign
@@ -44,12 +41,6 @@ class Served:
         return httpx.post(self.base + path, headers=headers, timeout=60, **kwargs)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def served(tmp_path, write_file) -> Iterator[Served]:
     ws = jejak.Workspace(tmp_path / "w.duckdb", parse_settings(SETTINGS))
@@ -57,17 +48,8 @@ def served(tmp_path, write_file) -> Iterator[Served]:
     keys = ensure_keys(ws.con)
     app = create_app(ws, max_bytes=20_000, max_events=50)
     app.state.jejak.wait_seconds = 0.5
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield Served(f"http://127.0.0.1:{port}", keys, ws, app)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(app) as base:
+        yield Served(base, keys, ws, app)
     ws.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from jejak import __version__
@@ -24,6 +25,13 @@ def create_app(
         "write key for the collector.",
     )
     app.state.jejak = ServerState(workspace, max_bytes=max_bytes, max_events=max_events)
+    # websites on other origins send touchpoints with the tracker (/t.js)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "X-Jejak-Key"],
+    )
     app.include_router(api.router)
     app.include_router(collector.router)
     app.include_router(dashboard.router)

@@ -156,6 +156,15 @@ def _plotly() -> str:
     return get_plotlyjs()
 
 
+@router.get("/t.js")
+def tracker() -> Response:
+    """The website tracker (see the snippet at its top)."""
+    from importlib import resources
+
+    text = resources.files("jejak.server").joinpath("static/t.js").read_text("utf-8")
+    return Response(text, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"})
+
+
 @router.get("/static/journey-wall.css")
 def wall_css() -> Response:
     """The journey map's wall chart looks as in the report."""

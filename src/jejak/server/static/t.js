@@ -1,0 +1,114 @@
+/* jejak tracker: page views and your own touchpoints, sent to a jejak collector.
+   Snippet:
+     <script>window.jejak = {key: "WRITE_KEY", endpoint: "https://your-jejak-host"};</script>
+     <script async src="https://your-jejak-host/t.js"></script>
+   Then: jejak.track("signup_click", {plan: "pro"}); jejak.identify("customer-42");
+   The anonymous id lives in this site's own storage; UTM parameters of the landing
+   page become the touchpoints' source, medium and campaign; events wait in a queue
+   (kept across pages) and are sent in batches, again later when sending fails. */
+(function (w, d) {
+  "use strict";
+  var queued = w.jejak && w.jejak._queue ? w.jejak._queue : [];
+  var cfg = w.jejak || {};
+  var script = d.currentScript;
+  var endpoint = (cfg.endpoint || (script ? new URL(script.src).origin : "")).replace(/\/$/, "");
+  var QUEUE = "jejak_queue", AID = "jejak_aid", CID = "jejak_cid", UTM = "jejak_utm";
+  var sending = false, wait = 1000;
+
+  function uuid() {
+    if (w.crypto && w.crypto.randomUUID) return w.crypto.randomUUID();
+    return "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".replace(/[xy]/g, function (c) {
+      var r = Math.random() * 16 | 0;
+      return (c === "x" ? r : (r & 3 | 8)).toString(16);
+    });
+  }
+  function load(key, fallback) {
+    try { var v = w.localStorage.getItem(key); return v === null ? fallback : JSON.parse(v); }
+    catch (e) { return fallback; }
+  }
+  function save(key, value) {
+    try { w.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode */ }
+  }
+  var anonymousId = load(AID, null);
+  if (!anonymousId) { anonymousId = uuid(); save(AID, anonymousId); }
+
+  var params = new URLSearchParams(w.location.search);
+  if (params.get("utm_source") || params.get("utm_medium") || params.get("utm_campaign")) {
+    save(UTM, {
+      source: params.get("utm_source"),
+      medium: params.get("utm_medium"),
+      campaign: params.get("utm_campaign"),
+      channel: params.get("utm_channel") || params.get("utm_medium")
+    });
+  }
+
+  function track(event, properties) {
+    var utm = load(UTM, {}) || {};
+    var item = {
+      event_id: uuid(),
+      anonymous_id: anonymousId,
+      customer_id: load(CID, null),
+      ts: new Date().toISOString(),
+      event: event,
+      channel: utm.channel || null,
+      source: utm.source || null,
+      medium: utm.medium || null,
+      campaign: utm.campaign || null,
+      properties: properties || {}
+    };
+    var queue = load(QUEUE, []);
+    queue.push(item);
+    save(QUEUE, queue.slice(-1000));
+    schedule(200);
+  }
+
+  function send(path, body) {
+    return fetch(endpoint + path, {
+      method: "POST",
+      keepalive: true,
+      headers: { "Content-Type": "application/json", "Authorization": "Bearer " + cfg.key },
+      body: JSON.stringify(body)
+    });
+  }
+
+  function flush() {
+    if (sending) return;
+    var queue = load(QUEUE, []);
+    if (!queue.length) return;
+    var batch = queue.slice(0, 100);
+    sending = true;
+    send("/v1/events", batch).then(function (response) {
+      sending = false;
+      if (response.status === 202 || response.status === 400 || response.status === 422) {
+        // stored, or refused for good: either way these leave the queue
+        var rest = load(QUEUE, []).filter(function (e) {
+          return !batch.some(function (b) { return b.event_id === e.event_id; });
+        });
+        save(QUEUE, rest);
+        wait = 1000;
+        if (rest.length) schedule(0);
+      } else {
+        retry();
+      }
+    }).catch(function () { sending = false; retry(); });
+  }
+  function retry() { wait = Math.min(wait * 2, 60000); schedule(wait); }
+  var timer = null;
+  function schedule(delay) {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(function () { timer = null; flush(); }, delay);
+  }
+  w.addEventListener("online", function () { wait = 1000; schedule(0); });
+  w.addEventListener("pagehide", flush);
+
+  function identify(customerId) {
+    save(CID, String(customerId));
+    send("/v1/identify", { anonymous_id: anonymousId, customer_id: String(customerId) })
+      .catch(function () { /* the events carry both ids anyway */ });
+  }
+
+  w.jejak = { key: cfg.key, endpoint: endpoint, track: track, identify: identify,
+              flush: flush, anonymousId: function () { return anonymousId; } };
+  for (var i = 0; i < queued.length; i++) track(queued[i][0], queued[i][1]);
+  track("page_view", { page: w.location.pathname, title: d.title, referrer: d.referrer || null });
+})(window, document);

@@ -1,0 +1,92 @@
+"""The website tracker (/t.js) in a real browser: a site on another origin sends page
+views and its own touchpoints with UTM parameters and one anonymous id, keeps them
+while offline and sends them once it is back."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+import jejak
+from jejak.server import create_app
+from jejak.server.keys import ensure_keys
+from serving import files, running
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+
+
+def _stored(app, wanted: int, seconds: float = 20) -> list[dict]:
+    """The stored touchpoints once there are ``wanted`` (read under the server's lock)."""
+    deadline = time.time() + seconds
+    while True:
+        with app.state.jejak.using() as ws:
+            rows = ws.touchpoints().order_by("ts").to_pandas()
+        if len(rows) >= wanted or time.time() > deadline:
+            return rows.to_dict(orient="records")
+        time.sleep(0.2)
+
+
+def test_a_website_sends_touchpoints(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    ws = jejak.Workspace(tmp_path / "w.duckdb")
+    key = ensure_keys(ws.con)["write"]
+    site = tmp_path / "site"
+    site.mkdir()
+    app = create_app(ws)
+    with running(app) as collector, sync_playwright() as playwright:
+        (site / "index.html").write_text(
+            f"<!DOCTYPE html><title>Shop</title><script>window.jejak = {{key: '{key}',"
+            f" endpoint: '{collector}'}};</script><script src='{collector}/t.js'></script>",
+            "utf-8",
+        )
+        with files(site) as website:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(f"{website}/index.html?utm_source=newsletter&utm_medium=email"
+                      "&utm_campaign=spring")  # fmt: skip
+            page.evaluate("jejak.track('signup_click', {plan: 'pro'})")
+            rows = _stored(app, 2)
+            assert [r["event"] for r in rows] == ["page_view", "signup_click"]
+            assert {r["campaign"] for r in rows} == {"spring"}
+            assert {(r["source"], r["medium"], r["channel"]) for r in rows} == {
+                ("newsletter", "email", "email")
+            }
+            anonymous = page.evaluate("jejak.anonymousId()")
+            assert {r["anonymous_id"] for r in rows} == {anonymous}
+            assert '"plan":"pro"' in rows[1]["properties"].replace(" ", "")
+
+            # offline: the touchpoint waits in the queue, and goes once back online
+            context.set_offline(True)
+            page.evaluate("jejak.track('offline_click')")
+            time.sleep(1.5)
+            assert len(_stored(app, 3, seconds=1)) == 2
+            context.set_offline(False)
+            page.evaluate("window.dispatchEvent(new Event('online'))")
+            rows = _stored(app, 3)
+            assert [r["event"] for r in rows][-1] == "offline_click"
+
+            # the next page keeps the same person and campaign; identify links them
+            page.goto(f"{website}/index.html")
+            page.evaluate("jejak.identify('c-42')")
+            rows = _stored(app, 4)
+            assert rows[-1]["anonymous_id"] == anonymous and rows[-1]["campaign"] == "spring"
+            deadline = time.time() + 10
+            while True:
+                with app.state.jejak.using() as held:
+                    links = held.identity_links().to_pandas()
+                if len(links) or time.time() > deadline:
+                    break
+                time.sleep(0.2)
+            assert links[["anonymous_id", "customer_id"]].values.tolist() == [[anonymous, "c-42"]]
+            browser.close()
+    time.sleep(0.2)
+    assert len(ws.touchpoints().to_pandas()) == 4  # every touchpoint once
+    ws.close()
