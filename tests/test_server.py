@@ -81,6 +81,8 @@ def test_analyses_answer_what_the_library_answers(served):
     assert scoped["meta"]["people"] == 1
     assert served.get("/v1/analyses/stages", since="2026-01-04").json()["meta"]["people"] == 2
     assert served.get("/v1/analyses/segments").json()["table"][0]["people"] == 1
+    top = served.get("/v1/analyses/top-paths", goal="stage:Subscribe", steps=3).json()
+    assert top == _json(ws.top_paths({"stage": "Subscribe"}, steps=3).to_dict())
     for path in ("/v1/analyses/journey-map", "/v1/analyses/campaigns", "/v1/analyses/nps"):
         assert served.get(path).status_code == 200, path
 

@@ -103,6 +103,10 @@ def experience(
     ``journeys``: path (the touchpoints before, then the bad one, joined by " > "),
     occurrences, people.
     """
+    if not 0 < churn_days <= 3650:
+        from jejak.errors import JejakError
+
+        raise JejakError(f"churn_days is a number of days from 1 to 3650, not {churn_days:g}")
     names = journey.stage_names
     marked = with_experience(events, rules)
     at = placed(marked, journey)

@@ -100,7 +100,10 @@ def funnel(
 
 @router.get("/journey-map")
 def journey_map(
-    request: Request, scope: Scoped, by: str | None = None, top: int = 6
+    request: Request,
+    scope: Scoped,
+    by: str | None = None,
+    top: Annotated[int, Query(ge=1, le=50)] = 6,
 ) -> dict[str, Any]:
     """Per stage, its top touchpoints and how people fare."""
     return _run(request, scope, lambda s: s.journey_map(by=by, top=top))
@@ -112,8 +115,8 @@ def paths(
     scope: Scoped,
     after: Step = None,
     before: Step = None,
-    steps: int = 5,
-    top: int = 10,
+    steps: Annotated[int, Query(ge=1, le=20)] = 5,
+    top: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> dict[str, Any]:
     """Where people go after a touchpoint, or came from before one."""
     return _run(
@@ -123,8 +126,31 @@ def paths(
     )
 
 
+@router.get("/top-paths")
+def top_paths(
+    request: Request,
+    scope: Scoped,
+    goal: Step = None,
+    steps: Annotated[int, Query(ge=1, le=20)] = 5,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    """The most common paths to a goal (default: Convert) and how they convert."""
+    return _run(
+        request,
+        scope,
+        lambda s: s.top_paths(step(goal) or _default_goal(s), steps=steps, limit=limit),
+    )
+
+
+def _default_goal(source: JourneyAnalyses) -> Any:
+    names = source.journey.stage_names
+    return {"stage": "Convert" if "Convert" in names else names[len(names) // 2]}
+
+
 @router.get("/process-map")
-def process_map(request: Request, scope: Scoped, min_count: int = 1) -> dict[str, Any]:
+def process_map(
+    request: Request, scope: Scoped, min_count: Annotated[int, Query(ge=1)] = 1
+) -> dict[str, Any]:
     """Which touchpoint follows which."""
     return _run(request, scope, lambda s: s.process_map(min_count=min_count))
 
@@ -179,7 +205,9 @@ def contact(request: Request, scope: Scoped, by: str = "campaign") -> dict[str, 
 
 
 @router.get("/contact-frequency")
-def contact_frequency(request: Request, scope: Scoped, cap: int = 7) -> dict[str, Any]:
+def contact_frequency(
+    request: Request, scope: Scoped, cap: Annotated[int, Query(ge=2, le=50)] = 7
+) -> dict[str, Any]:
     """Messages per person-week against the response."""
     return _run(request, scope, lambda s: s.contact_frequency(cap=cap))
 
@@ -191,7 +219,9 @@ def send_times(request: Request, scope: Scoped, by: str | None = None) -> dict[s
 
 
 @router.get("/experience")
-def experience(request: Request, scope: Scoped, churn_days: float = 90) -> dict[str, Any]:
+def experience(
+    request: Request, scope: Scoped, churn_days: Annotated[float, Query(gt=0, le=3650)] = 90
+) -> dict[str, Any]:
     """Good, neutral and bad experiences and what a bad one does."""
     return _run(request, scope, lambda s: s.experience(churn_days=churn_days))
 
@@ -223,7 +253,10 @@ def lifecycle(
 
 @router.get("/value")
 def value(
-    request: Request, scope: Scoped, by: str = "stage", horizon: float = 52
+    request: Request,
+    scope: Scoped,
+    by: str = "stage",
+    horizon: Annotated[float, Query(gt=0, le=520)] = 52,
 ) -> dict[str, Any]:
     """Expected purchases and revenue per group (BG/NBD and Gamma-Gamma)."""
     return _run(request, scope, lambda s: s.value_by(by, horizon=horizon))
@@ -254,13 +287,17 @@ def referrals(request: Request, scope: Scoped) -> dict[str, Any]:
 
 
 @router.get("/engagement")
-def engagement(request: Request, scope: Scoped, threshold: float = 0.5) -> dict[str, Any]:
+def engagement(
+    request: Request, scope: Scoped, threshold: Annotated[float, Query(gt=0, le=1)] = 0.5
+) -> dict[str, Any]:
     """Who follows content and who only transacts."""
     return _run(request, scope, lambda s: s.engagement_groups(threshold=threshold))
 
 
 @router.get("/clusters")
-def clusters(request: Request, scope: Scoped, k: int | None = None) -> dict[str, Any]:
+def clusters(
+    request: Request, scope: Scoped, k: Annotated[int | None, Query(ge=1, le=20)] = None
+) -> dict[str, Any]:
     """Behavioural clusters, described in words."""
     return _run(request, scope, lambda s: s.clusters(k=k))
 
