@@ -4,6 +4,7 @@ what it must (bad key, not JSON, too big, busy)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -113,23 +114,34 @@ def test_collector_stores_valid_events_once_and_reports_the_rest(served):
         {"event_id": "n3", "customer_id": "c4", "ts": "2026-01-06T09:00:00Z"},
         "not an object",
         {"event_id": "n4", "anonymous_id": "a9", "ts": "2026-01-06T10:00:00Z",
-         "event": "page_view"},
+         "event": "page_view", "page": "/home"},
+        {"event_id": "n5", "customer_id": ["c3"], "ts": "2026-01-06T08:00:00Z", "event": "x"},
+        {"event_id": "n6", "customer_id": "c3", "ts": 1767686400, "event": "x"},
+        {"event_id": "n7", "customer_id": "c3", "ts": "2026-01-06T08:00:00Z", "event": "order",
+         "revenue": "lots"},
+        {"event_id": "n8", "customer_id": "c3", "ts": "2026-01-06T08:00:00Z", "event": "x",
+         "properties": "not an object"},
     ]  # fmt: skip
     before = served.ws.count()
     response = served.post("/v1/events", json={"events": batch})
     assert response.status_code == 202
     body = response.json()
-    assert (body["received"], body["stored"], body["already_stored"]) == (6, 2, 0)
+    # one event of the wrong types never spoils how the others are read
+    assert (body["received"], body["stored"], body["already_stored"]) == (10, 2, 0)
     problems = {r["index"]: (r["field"], r["reason"]) for r in body["rejected"]}
-    assert set(problems) == {1, 2, 3, 4}
+    assert set(problems) == {1, 2, 3, 4, 6, 7, 8, 9}
     assert problems[1][0] == "ts" and "not a time" in problems[1][1]
     assert problems[2][0] == "event_id" and problems[3][0] == "event"
+    assert problems[6][0] == "customer_id" and "not a list" in problems[6][1]
+    assert problems[7][0] == "ts" and problems[8][0] == "revenue"
+    assert problems[9][0] == "properties"
     assert served.ws.count() == before + 2
     again = served.post("/v1/events", json=batch).json()  # a retry stores nothing twice
     assert (again["stored"], again["already_stored"]) == (0, 2)
     assert served.ws.count() == before + 2
     stored = served.ws.touchpoints().to_pandas().set_index("event_id")
     assert stored.loc["n1", "revenue"] == 12.5 and stored.loc["n1", "event"] == "order"
+    assert json.loads(stored.loc["n4", "properties"]) == {"page": "/home"}  # other keys
     stages = served.get("/v1/analyses/stages").json()
     assert stages["meta"]["people"] == 4  # a9 is new (c3 was there)
 

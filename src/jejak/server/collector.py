@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from jejak.model.touchpoint import FIELD_NAMES
 from jejak.server.state import require_key, state_of
 
 router = APIRouter(prefix="/v1", tags=["collector"])
@@ -48,6 +49,45 @@ def _batch(data: Any, key: str, limit: int) -> list[Any]:
     return items
 
 
+def _normalised(event: Any) -> tuple[dict[str, Any], tuple[str | None, str] | None]:
+    """The event with every field as text (so one odd event cannot change how the batch
+    is read), or the field that is wrong and why. Keys that are not touchpoint fields go
+    into ``properties``, as with loaded files."""
+    if not isinstance(event, dict):
+        return {}, (None, "is not a JSON object")
+    if not isinstance(event.get("event_id"), str | int) or not str(event["event_id"]).strip():
+        return {}, (
+            "event_id",
+            "is missing; give each event a unique id so retries are stored once",
+        )
+    clean: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    for name, value in event.items():
+        if name not in FIELD_NAMES:
+            properties[name] = value
+        elif name == "properties":
+            if value is None:
+                continue
+            if not isinstance(value, dict):
+                return {}, ("properties", "must be a JSON object of your own attributes")
+            properties = {**value, **properties}
+        elif value is None:
+            clean[name] = None
+        elif name == "revenue":
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                return {}, ("revenue", "must be a number, e.g. 12.5")
+            clean[name] = str(value)
+        elif name == "ts" and not isinstance(value, str):
+            return {}, ("ts", "must be text in ISO 8601, e.g. 2026-02-01T10:00:00+07:00")
+        elif isinstance(value, bool) or not isinstance(value, str | int | float):
+            return {}, (name, "must be text (or a number), not a list or an object")
+        else:
+            clean[name] = str(value)
+    if properties:
+        clean["properties"] = json.dumps(properties)
+    return clean, None
+
+
 def _rejected(path: Path, offset: int = 0) -> list[dict[str, Any]]:
     if not path.exists():
         return []
@@ -75,13 +115,11 @@ async def collect_events(request: Request) -> JSONResponse:
     rejected: list[dict[str, Any]] = []
     valid: list[tuple[int, dict[str, Any]]] = []
     for index, event in enumerate(events):
-        if not isinstance(event, dict):
-            rejected.append({"index": index, "field": None, "reason": "is not a JSON object"})
-        elif not event.get("event_id") or not isinstance(event["event_id"], str | int):
-            reason = "is missing; give each event a unique id so retries are stored once"
-            rejected.append({"index": index, "field": "event_id", "reason": reason})
+        clean, problem = _normalised(event)
+        if problem is not None:
+            rejected.append({"index": index, "field": problem[0], "reason": problem[1]})
         else:
-            valid.append((index, event))
+            valid.append((index, clean))
     stored = already = 0
     if valid:
         with tempfile.TemporaryDirectory(prefix="jejak-batch-") as folder:
