@@ -105,6 +105,9 @@ def test_numbers_match_the_library_and_filters_live_in_the_url(site, page):
     page.goto(f"{base}/dashboard/overview")
     _loaded(page)
     reached = ws.stages().table.set_index("stage")["reached"]
+    assert f"{fmt.people(reached['Awareness'])} people on the journey" in page.inner_text(
+        "#content"
+    )
     row = page.locator("#content table tbody tr").first
     assert row.locator("td").nth(1).inner_text() == fmt.people(reached["Awareness"])
     page.select_option("select[name=segment]", "instagram")

@@ -52,7 +52,27 @@ def _goal(params: Params, source: JourneyAnalyses) -> Any:
 
 
 def overview(source: JourneyAnalyses, params: Params) -> list[Section]:
-    return report.stage_sections(source.stages())
+    funnel = source.stages()
+    table = funnel.table.set_index("stage")
+    people = int(funnel.meta["people"])
+    rates = []
+    for name in ("Subscribe", "Convert", "Ascend", "Promote"):
+        if name in table.index and people:
+            reached = int(table.loc[name, "reached"])
+            rates.append(f"{fmt.percent(reached / people)} reached {name}")
+    key = Section(
+        heading="Key numbers",
+        intro=f"{fmt.headcount(people)} on the journey: " + ", ".join(rates) + "."
+        if rates
+        else f"{fmt.headcount(people)} on the journey.",
+    )
+    cycle = source.lifecycle(period="month")
+    trend = Section(
+        heading="Month by month",
+        intro="New, returning, resurrecting and dormant people each month: the trend.",
+        figures=[cycle.figure()],
+    )
+    return [key, *report.stage_sections(funnel), trend]
 
 
 def journey_map(source: JourneyAnalyses, params: Params) -> list[Section]:
