@@ -52,6 +52,7 @@ test-fast: install oracles
 bench: install oracles java
 	$(BIN)/python benchmarks/journeys.py
 	$(BIN)/python benchmarks/attribution.py
+	$(BIN)/python benchmarks/customers.py
 
 lint: install
 	$(BIN)/ruff check .
