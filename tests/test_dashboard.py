@@ -136,3 +136,20 @@ def test_tables_sort_and_the_funnel_builder_takes_steps(site, page):
     assert header.get_attribute("aria-sort") == "ascending"
     header.click()
     assert header.get_attribute("aria-sort") == "descending"
+
+
+def test_an_empty_workspace_says_how_to_load_data(tmp_path, browser):
+    ws = jejak.Workspace(tmp_path / "empty.duckdb")
+    key = ensure_keys(ws.con)["read"]
+    with running(create_app(ws)) as base:
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(base + "/login")
+        tab.fill("input[name=key]", key)
+        tab.click("button[type=submit]")
+        tab.wait_for_url("**/dashboard/overview")
+        _loaded(tab)
+        text = tab.inner_text("#content")
+        assert "No touchpoints yet" in text and "jejak load events.csv" in text
+        context.close()
+    ws.close()
