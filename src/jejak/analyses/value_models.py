@@ -39,12 +39,14 @@ instead of wandering towards it for thousands of steps."""
 
 
 def _fit(negative_ll, start: np.ndarray) -> np.ndarray:
-    """Minimise over log-parameters (all positive), polishing Nelder-Mead with L-BFGS-B."""
+    """Minimise over log-parameters (all positive): L-BFGS-B, a bounded Nelder-Mead from
+    there (it leaves flat ridges L-BFGS-B can stop on), and L-BFGS-B again to polish."""
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
-    first = minimize(negative_ll, np.log(start), method="Nelder-Mead", bounds=bounds,
-                     options={"maxiter": 4_000, "xatol": 1e-7, "fatol": 1e-7})  # fmt: skip
+    quick = minimize(negative_ll, np.log(start), method="L-BFGS-B", bounds=bounds)
+    first = minimize(negative_ll, quick.x, method="Nelder-Mead", bounds=bounds,
+                     options={"maxiter": 600, "xatol": 1e-7, "fatol": 1e-7})  # fmt: skip
     best = minimize(negative_ll, first.x, method="L-BFGS-B", bounds=bounds)
-    chosen = best if best.fun <= first.fun else first
+    chosen = min((quick, first, best), key=lambda r: r.fun if np.isfinite(r.fun) else np.inf)
     if not np.isfinite(chosen.fun):
         raise JejakError("the value model did not converge; check the purchase summary")
     return np.exp(chosen.x)
