@@ -391,14 +391,21 @@ class JourneyAnalyses:
         if groups is None:
             stage_analyses.check_breakdown(by, "retention")
             groups = stage_analyses.first_touch(events, by)
-        values = sorted(groups.select(by).distinct().to_pandas()[by].astype(str))
-        parts = {}
-        for value in values:
-            members = groups.filter(groups[by] == value).select("person_id")
-            part = events.semi_join(members, "person_id")
-            parts[value] = retention(
-                part, self.journey, **options, sent=self.settings.sent_events, until=events
-            )
+        # one stitched copy and the groups for all the groups' queries
+        events = events.cache()
+        groups = groups.cache()
+        try:
+            values = sorted(groups.select(by).distinct().to_pandas()[by].astype(str))
+            parts = {}
+            for value in values:
+                members = groups.filter(groups[by] == value).select("person_id")
+                part = events.semi_join(members, "person_id")
+                parts[value] = retention(
+                    part, self.journey, **options, sent=self.settings.sent_events, until=events
+                )
+        finally:
+            events.release()
+            groups.release()
         if not parts:
             return retention(events, self.journey, **options, sent=self.settings.sent_events)
         return _combined(parts, by)
