@@ -335,6 +335,12 @@ def _write(result, output: Path) -> None:
     out.print(f"Wrote {len(result.table):,} rows to {output}")
 
 
+def _write_people(people, output: Path) -> None:
+    """One row per person (groups, clusters, best hours) as CSV."""
+    people.to_csv(output, index=False)
+    out.print(f"Wrote {len(people):,} people to {output}")
+
+
 def _step(text: str) -> Any:
     """stage:NAME is a journey stage; anything else a touchpoint name."""
     return {"stage": text.removeprefix("stage:")} if text.startswith("stage:") else text
@@ -709,8 +715,7 @@ def engagement(
     with _analyse() as ws:
         result = ws.engagement_groups(threshold=threshold)
     if output:
-        result.people.to_csv(output, index=False)
-        out.print(f"Wrote {len(result.people):,} people to {output}")
+        _write_people(result.people, output)
     table = result.table
     shown = pd.DataFrame(
         {
@@ -827,8 +832,7 @@ def clusters(
     with _analyse() as ws:
         result = ws.clusters(k=k)
     if output:
-        result.people.to_csv(output, index=False)
-        out.print(f"Wrote {len(result.people):,} people to {output}")
+        _write_people(result.people, output)
     if as_json:
         out.print_json(data=result.to_dict())
         return
@@ -957,8 +961,7 @@ def contact(
             result = ws.contact_metrics(by=by)
     if output:
         if send_time:
-            result.people.to_csv(output, index=False)
-            out.print(f"Wrote {len(result.people):,} people to {output}")
+            _write_people(result.people, output)
         else:
             _write(result, output)
     if as_json:
