@@ -562,3 +562,20 @@ def test_reviews_from_the_cli(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if "│ all" in line)
     assert [c.strip() for c in row.split("│")[1:5]] == ["all", "2", "4.00", "1.00 to 5.00"]
+
+
+def test_keys_from_the_cli(project: Path):
+    assert run("load", "events.csv", cwd=project).returncode == 0
+    done = run("keys", "read", cwd=project)
+    assert done.returncode == 0 and "New read key (shown once" in done.stdout
+    key = done.stdout.rsplit(": ", 1)[1].strip()
+    assert key.startswith("jr_")
+    import duckdb
+
+    from jejak.server.keys import key_hashes, matches
+
+    with duckdb.connect(str(project / "jejak.duckdb")) as con:
+        hashes = key_hashes(con)
+    assert matches(key, hashes["read"]) and not matches(key, hashes["write"])
+    done = run("keys", "admin", cwd=project)
+    assert done.returncode == 1 and "a key is read or write" in done.stderr

@@ -95,6 +95,31 @@ def _json(data):
     return json.loads(json.dumps(data, default=str))
 
 
+def test_audiences_and_parameters_of_the_python_api(served):
+    ws = served.ws
+    dropped = served.get(
+        "/v1/analyses/funnel-dropoffs", steps=["page_view", "newsletter_signup"], dropped_at=1
+    ).json()
+    expected = ws.funnel_dropoffs(["page_view", "newsletter_signup"], 1).to_dict()
+    assert dropped == _json(expected) and len(dropped["table"]) == 2  # c2 and c3
+    stuck = served.get("/v1/analyses/stuck", stage="Awareness", days=0).json()
+    assert [r["person_id"] for r in stuck["table"]] == ["c2"]  # c3 came in at the very end
+    excluded = served.get(
+        "/v1/analyses/funnel", steps=["page_view", "order"], exclude="content_view"
+    ).json()
+    assert excluded == _json(
+        ws.funnel(["page_view", "order"], exclusions=["content_view"]).to_dict()
+    )
+    credit = served.get(
+        "/v1/analyses/attribution", models=["position_based"], position=[0.5, 0, 0.5]
+    ).json()
+    assert credit["meta"]["position"] == [0.5, 0.0, 0.5]
+    response = served.get("/v1/analyses/attribution", position=[0.5, 0.5])
+    assert response.status_code == 422 and "three weights" in response.json()["detail"]
+    response = served.get("/v1/analyses/customer-value")  # one buyer only
+    assert response.status_code == 422 and "at least two customers" in response.json()["detail"]
+
+
 def test_bad_parameters_get_422_with_the_field(served):
     response = served.get("/v1/analyses/journey-map", top="many")
     assert response.status_code == 422

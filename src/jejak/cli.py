@@ -1314,6 +1314,23 @@ def serve(
 
 
 @app.command()
+def keys(
+    kind: Annotated[str, typer.Argument(help="read (analyses, dashboard) or write (collector).")],
+) -> None:
+    """Make another API key for jejak serve; it is shown once and kept only as a hash.
+
+    Example: jejak keys read
+    """
+    from jejak.server.keys import KINDS, new_key
+
+    if kind not in KINDS:
+        raise JejakError(f"a key is read or write, not {kind!r}: jejak keys read")
+    with _open(must_exist=False) as ws:
+        key = new_key(ws.con, kind)
+    out.print(f"New {kind} key (shown once, keep it safe): {key}")
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where to write the demo.")] = Path(
         "demo"

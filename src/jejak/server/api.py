@@ -92,10 +92,47 @@ def funnel(
     window: str = "30d",
     order: str = "ordered",
     by: str | None = None,
+    exclude: Annotated[
+        list[str] | None, Query(description="Touchpoints that void an attempt between steps.")
+    ] = None,
 ) -> dict[str, Any]:
     """A funnel over touchpoints or stages within a window (ordered, strict or any)."""
     parsed = [step(s) for s in steps]
-    return _run(request, scope, lambda s: s.funnel(parsed, window=window, order=order, by=by))
+    excluded = [step(x) for x in exclude or []]
+    return _run(
+        request,
+        scope,
+        lambda s: s.funnel(parsed, window=window, order=order, by=by, exclusions=excluded),
+    )
+
+
+@router.get("/funnel-dropoffs")
+def funnel_dropoffs(
+    request: Request,
+    scope: Scoped,
+    steps: Annotated[list[str], Query(description="Steps in order (repeat the parameter).")],
+    dropped_at: Annotated[int, Query(ge=1, description="The step (1-based) they stopped at.")],
+    window: str = "30d",
+    order: str = "ordered",
+) -> dict[str, Any]:
+    """Who reached a step of the funnel and not the next: an audience to follow up."""
+    parsed = [step(s) for s in steps]
+    return _run(
+        request,
+        scope,
+        lambda s: s.funnel_dropoffs(parsed, dropped_at, window=window, order=order),
+    )
+
+
+@router.get("/stuck")
+def stuck(
+    request: Request,
+    scope: Scoped,
+    stage: str,
+    days: Annotated[float, Query(ge=0, le=3650)] = 30,
+) -> dict[str, Any]:
+    """People whose furthest stage is ``stage`` and who entered it over ``days`` days ago."""
+    return _run(request, scope, lambda s: s.stuck(stage, days))
 
 
 @router.get("/journey-map")
@@ -163,12 +200,28 @@ def attribution(
     by: str = "channel",
     lookback: str | None = "90d",
     models: Annotated[list[str] | None, Query()] = None,
+    half_life: str = "7d",
+    position: Annotated[
+        list[float] | None, Query(description="First, middle, last weights (3 numbers).")
+    ] = None,
+    order: Annotated[int, Query(ge=1, le=3)] = 1,
 ) -> dict[str, Any]:
     """Credit for reaching a goal under each attribution model."""
+    weights = tuple(position) if position else (0.4, 0.2, 0.4)
+    if len(weights) != 3:
+        raise ConfigError("position takes three weights: first, middle and last touch")
     return _run(
         request,
         scope,
-        lambda s: s.attribution(step(goal), by=by, lookback=lookback, models=models),
+        lambda s: s.attribution(
+            step(goal),
+            by=by,
+            lookback=lookback,
+            models=models,
+            half_life=half_life,
+            position=weights,
+            order=order,
+        ),
     )
 
 
@@ -260,6 +313,21 @@ def value(
 ) -> dict[str, Any]:
     """Expected purchases and revenue per group (BG/NBD and Gamma-Gamma)."""
     return _run(request, scope, lambda s: s.value_by(by, horizon=horizon))
+
+
+@router.get("/customer-value")
+def customer_value(
+    request: Request,
+    scope: Scoped,
+    horizon: Annotated[float, Query(gt=0, le=520)] = 52,
+    purchase: Step = None,
+) -> dict[str, Any]:
+    """Per buyer: P(alive), expected purchases and revenue (BG/NBD and Gamma-Gamma)."""
+    return _run(
+        request,
+        scope,
+        lambda s: s.customer_value(purchase=step(purchase) or "order", horizon=horizon),
+    )
 
 
 @router.get("/rfm")
