@@ -126,6 +126,8 @@ def test_bad_parameters_get_422_with_the_field(served):
     assert response.json()["detail"][0]["loc"] == ["query", "top"]
     response = served.get("/v1/analyses/stages", by="colour")
     assert response.status_code == 422 and "cannot split" in response.json()["detail"]
+    response = served.get("/v1/analyses/funnel", steps=["page_view", "order"], exclude="")
+    assert response.status_code == 422 and "a step is empty" in response.json()["detail"]
     response = served.get("/v1/analyses/campaigns/nope")
     assert response.status_code == 422 and "no campaign named 'nope'" in response.json()["detail"]
 

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from jejak.errors import JejakError
 from jejak.model.config import PRESETS, Settings, load_settings, settings_template
+from jejak.model.funnel import parse_step
 from jejak.report import formatting as fmt
 
 # Parameters several commands share, spelled once
@@ -109,14 +110,6 @@ def _open(*, must_exist: bool = True):
     return open_workspace(target, settings)
 
 
-def _who(text: str) -> Any:
-    """A touchpoint name, stage:NAME, or field=value (e.g. channel=ads)."""
-    if "=" in text:
-        field, value = text.split("=", 1)
-        return {field.strip(): value.strip()}
-    return _step(text)
-
-
 @contextmanager
 def _analyse() -> Iterator[Any]:
     """The workspace, narrowed by --since/--until/--only/--acquired/--segment when given."""
@@ -125,9 +118,9 @@ def _analyse() -> Iterator[Any]:
         if state.since or state.until:
             source = source.between(state.since, state.until)
         if state.only:
-            source = source.only(_who(state.only))
+            source = source.only(_step(state.only))
         if state.acquired:
-            source = source.only(_who(state.acquired), first=True)
+            source = source.only(_step(state.acquired), first=True)
         if state.segment:
             source = source.segment(state.segment)
         yield source
@@ -302,7 +295,7 @@ def funnel(
     Examples: jejak funnel page_view product_view order --window 7d --by channel |
     jejak funnel stage:Subscribe stage:Convert --dropped-at 1 -o follow_up.csv
     """
-    parsed = [{"stage": s.removeprefix("stage:")} if s.startswith("stage:") else s for s in steps]
+    parsed = [parse_step(s) for s in steps]
     options = {"window": window, "order": order, "exclusions": exclude or []}
     with _analyse() as ws:
         if dropped_at is not None:
@@ -342,8 +335,8 @@ def _write_people(people, output: Path) -> None:
 
 
 def _step(text: str) -> Any:
-    """stage:NAME is a journey stage; anything else a touchpoint name."""
-    return {"stage": text.removeprefix("stage:")} if text.startswith("stage:") else text
+    """A touchpoint name, stage:NAME, field=value (e.g. channel=ads) or a JSON rule."""
+    return parse_step(text)
 
 
 @app.command()
@@ -1175,8 +1168,8 @@ def segments_save(
     Example: jejak segments save lapsed-vips --rfm "At risk" --rfm "Can't lose them"
     """
     definition: dict[str, Any] = {
-        "had": _who(had) if had else None,
-        "first": _who(first) if first else None,
+        "had": _step(had) if had else None,
+        "first": _step(first) if first else None,
         "stage": stage or None,
         "rfm": rfm or None,
         "engagement": engagement,

@@ -96,6 +96,11 @@ class JourneyAnalyses:
         with ``first=True`` only people whose first touchpoint matches (their acquisition).
         People are chosen on all the data, whatever date range they are combined with.
         """
+        try:
+            FunnelStep.model_validate(who)
+        except ValidationError as exc:
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise ConfigError(f"only {who!r}: {message}") from None
         return Filtered(self, who=who, first=first)
 
     # -- segments ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ matches the stage's rules).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -30,6 +31,8 @@ class FunnelStep(BaseModel):
     @classmethod
     def _shorthand(cls, value: Any) -> Any:
         if isinstance(value, str):
+            if not value.strip():
+                raise ValueError("a step is empty; give a touchpoint name, a rule or a stage")
             return {"label": value, "rule": {"event": value}}
         if isinstance(value, dict) and not {"rule", "stage"} & set(value):
             label = value.get("label")
@@ -122,3 +125,22 @@ class Funnel(BaseModel):
                     " meaning when steps may come in any order"
                 )
         return self
+
+
+def parse_step(text: str) -> Any:
+    """A step as people type it (command line, URL): ``order``, ``stage:Convert``,
+    ``channel=ads`` or a JSON rule like ``{"event": "order", "where": {...}}``."""
+    from jejak.errors import ConfigError
+
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{text!r} is not a JSON rule: {exc}") from None
+    if text.startswith("stage:"):
+        return {"stage": text.removeprefix("stage:")}
+    if "=" in text:
+        field, value = text.split("=", 1)
+        return {field.strip(): value.strip()}
+    return text

@@ -744,33 +744,50 @@ def rfm_figure(segments: pd.DataFrame, title: str) -> go.Figure:
     return _layout(figure, title, height=max(300, 110 + 34 * len(rows)))
 
 
-def nps_figure(table: pd.DataFrame, title: str) -> go.Figure:
-    """NPS per period with its 95% interval; the whole range as a dashed line."""
+def _trend_figure(
+    table: pd.DataFrame,
+    value: str,
+    count: str,
+    hover: str,
+    overall_label: str,
+    colour: str,
+    title: str,
+) -> go.Figure:
+    """A per-period measure with its 95% interval; the whole range (``all``) as a dashed line."""
     periods = table[table["period"] != "all"]
     overall = table[table["period"] == "all"]
     figure = go.Figure(
         go.Scatter(
             x=periods["period"],
-            y=periods["nps"],
+            y=periods[value],
             mode="lines+markers",
-            line=dict(color=PALETTE[0]),
+            line=dict(color=colour),
             error_y=dict(
                 type="data",
                 symmetric=False,
-                array=(periods["ci_high"] - periods["nps"]).tolist(),
-                arrayminus=(periods["nps"] - periods["ci_low"]).tolist(),
-                color=PALETTE[0],
+                array=(periods["ci_high"] - periods[value]).fillna(0).tolist(),
+                arrayminus=(periods[value] - periods["ci_low"]).fillna(0).tolist(),
+                color=colour,
             ),
-            customdata=[fmt.people(n) for n in periods["answers"]],
-            hovertemplate="%{x}: NPS %{y:.0f} from %{customdata} answers<extra></extra>",
+            customdata=[fmt.people(n) for n in periods[count]],
+            hovertemplate=hover,
         )
     )
-    if len(overall) and not fmt.is_missing(overall["nps"].iloc[0]):
+    if len(overall) and not fmt.is_missing(overall[value].iloc[0]):
         figure.add_hline(
-            y=float(overall["nps"].iloc[0]),
+            y=float(overall[value].iloc[0]),
             line=dict(color="#52606D", dash="dash"),
-            annotation_text=f"all: {overall['nps'].iloc[0]:.0f}",
+            annotation_text=overall_label.format(overall[value].iloc[0]),
         )
+    return figure
+
+
+def nps_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """NPS per period with its 95% interval; the whole range as a dashed line."""
+    figure = _trend_figure(
+        table, "nps", "answers", "%{x}: NPS %{y:.0f} from %{customdata} answers<extra></extra>",
+        "all: {:.0f}", PALETTE[0], title,
+    )  # fmt: skip
     figure.update_yaxes(title="NPS", range=[-100, 100])
     return _layout(figure, title, height=400)
 
@@ -1042,31 +1059,10 @@ def experience_figure(table: pd.DataFrame, title: str) -> go.Figure:
 
 def reviews_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go.Figure:
     """Mean rating per period with its 95% interval; the whole range as a dashed line."""
-    periods = table[table["period"] != "all"]
-    overall = table[table["period"] == "all"]
-    figure = go.Figure(
-        go.Scatter(
-            x=periods["period"],
-            y=periods["mean"],
-            mode="lines+markers",
-            line=dict(color=PALETTE[5]),
-            error_y=dict(
-                type="data",
-                symmetric=False,
-                array=(periods["ci_high"] - periods["mean"]).fillna(0).tolist(),
-                arrayminus=(periods["mean"] - periods["ci_low"]).fillna(0).tolist(),
-                color=PALETTE[5],
-            ),
-            customdata=[fmt.people(n) for n in periods["reviews"]],
-            hovertemplate="%{x}: %{y:.2f} stars from %{customdata} reviews<extra></extra>",
-        )
-    )
-    if len(overall) and not fmt.is_missing(overall["mean"].iloc[0]):
-        figure.add_hline(
-            y=float(overall["mean"].iloc[0]),
-            line=dict(color="#52606D", dash="dash"),
-            annotation_text=f"all: {overall['mean'].iloc[0]:.2f}",
-        )
+    figure = _trend_figure(
+        table, "mean", "reviews", "%{x}: %{y:.2f} stars from %{customdata} reviews<extra></extra>",
+        "all: {:.2f}", PALETTE[5], title,
+    )  # fmt: skip
     low, high = meta["scale"]
     figure.update_yaxes(title="mean rating", range=[low - 0.2, high + 0.2])
     return _layout(figure, title, height=400)

@@ -9,13 +9,13 @@ written the same way, or as a JSON object.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import ConfigError
+from jejak.model.funnel import parse_step
 from jejak.server.state import require_key, state_of
 
 router = APIRouter(prefix="/v1/analyses", tags=["analyses"])
@@ -26,21 +26,8 @@ Step = Annotated[
 
 
 def step(text: str | None) -> Any:
-    """A touchpoint, rule or stage from a query parameter."""
-    if text is None:
-        return None
-    text = text.strip()
-    if text.startswith("{"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{text!r} is not a JSON rule: {exc}") from None
-    if text.startswith("stage:"):
-        return {"stage": text.removeprefix("stage:")}
-    if "=" in text:
-        field, value = text.split("=", 1)
-        return {field.strip(): value.strip()}
-    return text
+    """A touchpoint, rule or stage from a query parameter (see :func:`parse_step`)."""
+    return None if text is None else parse_step(text)
 
 
 class Scope:
