@@ -154,7 +154,17 @@ def test_skip_invalid_and_identities_from_the_cli(project: Path):
     (project / "ids.csv").write_text("anonymous_id,customer_id\nd1,c7\n", "utf-8")
     done = run("load", "--identities", "ids.csv", cwd=project)
     assert done.returncode == 0, done.stderr
-    assert "1 identity links stored from ids.csv" in done.stdout
+    assert "1 identity link stored from ids.csv" in done.stdout
+    done = run("loads", cwd=project)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if "│" in line]
+    counts = [cell.strip() for cell in rows[0].split("│")[4:7]]
+    assert "mixed.csv" in rows[0] and counts == ["2", "1", "1"]  # read, stored, rejected
+    assert "ids.csv" in rows[1]
+    done = run("loads", "--rejected", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "outside" in done.stdout and "ts" in done.stdout
+    assert "3000-01-01" in done.stdout
     done = run("stages", "--stuck", "Awareness", "--days", "-1", "-o", "who.csv", cwd=project)
     assert done.returncode == 0, done.stderr
     with open(project / "who.csv", newline="") as f:

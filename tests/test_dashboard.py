@@ -28,6 +28,7 @@ FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+WRITE_KEY: list[str] = []  # the site's write key, for a test that sends a batch
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboard"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
@@ -45,6 +46,7 @@ def site(tmp_path_factory):
     ws.load(shop.write(folder)["touchpoints"])
     keys = ensure_keys(ws.con)
     with running(create_app(ws)) as base:
+        WRITE_KEY.append(keys["write"])
         yield base, keys["read"], ws
     ws.close()
 
@@ -136,6 +138,30 @@ def test_tables_sort_and_the_funnel_builder_takes_steps(site, page):
     assert header.get_attribute("aria-sort") == "ascending"
     header.click()
     assert header.get_attribute("aria-sort") == "descending"
+
+
+def test_the_data_page_shows_loads_and_rejected_rows(site, page):
+    import httpx
+
+    base, _, _ = site
+    batch = [
+        {"event_id": "bad-1", "customer_id": "c1", "ts": "next tuesday", "event": "page_view"},
+        {"customer_id": "c1", "ts": "2026-01-01T00:00:00Z", "event": "page_view"},
+    ]
+    headers = {"Authorization": f"Bearer {WRITE_KEY[-1]}"}
+    answer = httpx.post(base + "/v1/events", json=batch, headers=headers, timeout=30)
+    assert answer.json()["rejected"][0]["field"] == "ts"
+    page.goto(f"{base}/dashboard/data")
+    _loaded(page)
+    rejected = page.locator("section", has=page.locator("h2", has_text="Rejected rows"))
+    rows = rejected.locator("tbody tr")
+    assert rows.count() == 2
+    text = rows.first.inner_text()
+    assert "collector: POST /v1/events" in text and "is not a time" in text
+    assert "next tuesday" in text  # the event as it was sent
+    assert "event_id" in rows.nth(1).inner_text()
+    loads = page.locator("section", has=page.locator("h2", has_text="What was loaded"))
+    assert loads.locator("tbody tr").count() == 2  # the simulated file, then the batch
 
 
 def test_an_empty_workspace_says_how_to_load_data(tmp_path, browser):

@@ -18,6 +18,7 @@ import pytest
 
 import jejak
 from jejak import ConfigError, JejakError, LoadError, Settings
+from jejak.store import loading
 
 HEADER = "customer_id,ts,event,revenue,currency,properties"
 GOOD_1 = "c1,2026-01-01T10:00:00Z,page_view,,,"
@@ -823,6 +824,32 @@ def test_skip_invalid_writes_rejects_to_a_given_path(open_workspace, write_file,
         ("5", "revenue"),
     ]
     assert ws.count() == 2
+
+
+def test_rejected_rows_are_kept_in_the_workspace_with_the_load(
+    open_workspace, write_file, monkeypatch
+):
+    ws = open_workspace()
+    path = write_file("events.csv", MIXED)
+    with pytest.raises(LoadError):
+        ws.load(path)  # all or nothing: a refused file keeps no rejected rows either
+    assert ws.rejected().empty
+    summary = ws.load(path, skip_invalid=True, name="nightly export")
+    kept = ws.rejected()
+    assert kept["load_id"].unique().tolist() == [summary.load_id]
+    assert kept["file"].unique().tolist() == ["nightly export"]
+    assert [(r.row, r.field) for r in kept.itertuples()] == [
+        (2, "ts"),
+        (3, "revenue"),
+        (5, "revenue"),
+    ]
+    assert json.loads(kept["record"].iloc[0])["ts"] == "nope"  # the row as it was
+    assert kept["reason"].iloc[2].startswith("is negative")
+    assert ws.loads()["file"].tolist() == ["nightly export"]
+    monkeypatch.setattr(loading, "KEPT_REJECTS", 2)  # a very bad file keeps only the first
+    again = ws.load(write_file("again.csv", MIXED), skip_invalid=True)
+    assert ws.rejected(again.load_id)["row"].tolist() == [2, 3]
+    assert again.rejected == 3  # counted and written to the side file all the same
 
 
 def test_skip_invalid_with_all_rows_valid_writes_no_side_file(open_workspace, write_file, tmp_path):

@@ -171,6 +171,29 @@ def test_collector_stores_valid_events_once_and_reports_the_rest(served):
     assert json.loads(stored.loc["n4", "properties"]) == {"page": "/home"}  # other keys
     stages = served.get("/v1/analyses/stages").json()
     assert stages["meta"]["people"] == 4  # a9 is new (c3 was there)
+    # each batch is a load named for the collector, its rejected events kept with it
+    loads = served.ws.loads().set_index("load_id")
+    batches = loads[loads["file"] == "collector: POST /v1/events"]
+    assert len(batches) == 2 and batches["rejects_file"].isna().all()
+    first = batches.iloc[0]
+    assert (first["rows_read"], first["rows_stored"], first["rows_rejected"]) == (10, 2, 8)
+    kept = served.ws.rejected(int(batches.index[0]))
+    assert kept["row"].tolist() == [1, 2, 3, 4, 6, 7, 8, 9]  # the index in the batch
+    assert kept.set_index("row").loc[4, "record"] == '"not an object"'
+    assert json.loads(kept.set_index("row").loc[1, "record"])["ts"] == "yesterday"
+    assert kept.set_index("row").loc[2, "field"] == "event_id"
+
+
+def test_a_batch_with_no_valid_event_is_still_recorded(served):
+    loads_before = len(served.ws.loads())
+    response = served.post("/v1/events", json=[{"ts": "x"}, 7])
+    assert response.status_code == 202 and response.json()["stored"] == 0
+    loads = served.ws.loads()
+    assert len(loads) == loads_before + 1
+    last = loads.iloc[-1]
+    assert (last["rows_read"], last["rows_stored"], last["rows_rejected"]) == (2, 0, 2)
+    kept = served.ws.rejected(int(last["load_id"]))
+    assert kept["row"].tolist() == [0, 1] and kept["record"].tolist() == ['{"ts": "x"}', "7"]
 
 
 def test_collector_refuses_what_it_must(served):
@@ -202,3 +225,4 @@ def test_identify_links_people(served):
     ])  # fmt: skip
     people = served.ws.current_stages().table["person_id"].tolist()
     assert "c7" in people and "anon:a7" not in people
+    assert "collector: POST /v1/identify" in served.ws.loads()["file"].tolist()

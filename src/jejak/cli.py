@@ -18,6 +18,7 @@ from jejak.errors import JejakError
 from jejak.model.config import PRESETS, Settings, load_settings, settings_template
 from jejak.model.funnel import parse_step
 from jejak.report import formatting as fmt
+from jejak.store.loading import count as count_of
 
 # Parameters several commands share, spelled once
 Goal = Annotated[
@@ -217,12 +218,45 @@ def load(
     with _open(must_exist=False) as ws:
         for path in files:
             if identities:
-                out.print(f"{ws.load_identities(path):,} identity links stored from {path}")
+                links = count_of(ws.load_identities(path), "identity link")
+                out.print(f"{links} stored from {path}")
                 continue
             bar, report = _progress()
             with bar:
                 summary = ws.load(path, skip_invalid=skip_invalid, on_progress=report)
             out.print(str(summary))
+
+
+@app.command()
+def loads(
+    rejected: Annotated[
+        bool, typer.Option("--rejected", help="Show the rejected rows kept in the workspace.")
+    ] = False,
+    load_id: Annotated[
+        int | None, typer.Option("--load", help="Only this load's rejected rows.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rejected rows.")] = 50,
+) -> None:
+    """What was loaded: each file or collector batch, when, rows read, stored, rejected.
+
+    Example: jejak loads --rejected --load 3
+    """
+    with _open() as ws:
+        if not (rejected or load_id is not None):
+            table = ws.loads()
+            if table.empty:
+                out.print("Nothing loaded yet: jejak load events.csv")
+                return
+            table["loaded_at"] = table["loaded_at"].dt.strftime("%Y-%m-%d %H:%M")
+            for column in ("rows_read", "rows_stored", "rows_rejected", "rows_repeated"):
+                table[column] = table[column].map(lambda n: f"{int(n):,}")
+            _print_table(table.drop(columns="rejects_file").fillna(""), "Loads", labels=3)
+            return
+        rows = ws.rejected(load_id, limit=limit)
+        if rows.empty:
+            out.print("No rejected rows kept" + (f" for load {load_id}" if load_id else ""))
+            return
+        _print_table(rows.fillna(""), f"Rejected rows (up to {limit:,})", labels=6)
 
 
 @app.command()

@@ -88,13 +88,24 @@ def _normalised(event: Any) -> tuple[dict[str, Any], tuple[str | None, str] | No
     return clean, None
 
 
-def _rejected(path: Path, offset: int = 0) -> list[dict[str, Any]]:
+EVENTS_LOAD = "collector: POST /v1/events"
+LINKS_LOAD = "collector: POST /v1/identify"
+RECORD_CHARS = 2_000
+
+
+def _record(event: Any) -> str:
+    """The event as it came, for the workspace's rejected rows (long ones cut)."""
+    text = json.dumps(event, default=str)
+    return text if len(text) <= RECORD_CHARS else text[:RECORD_CHARS] + "…"
+
+
+def _rejected(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     with path.open(encoding="utf-8") as handle:
         return [
             {
-                "index": int(row["_jejak_row"]) - 1 + offset,
+                "index": int(row["_jejak_row"]) - 1,
                 "field": row["_jejak_field"],
                 "reason": row["_jejak_reason"],
             }
@@ -107,7 +118,8 @@ async def collect_events(request: Request) -> JSONResponse:
     """Store a batch of touchpoints (the canonical fields; ``event_id`` required).
 
     Body: a JSON list of events, or ``{"events": [...]}``. Answers 202 with the counts
-    stored, already stored, and each rejected event's index, field and reason.
+    stored, already stored, and each rejected event's index, field and reason. Each batch
+    is one load in the workspace, its rejected events kept with it (the Data page).
     """
     require_key(request, "write")
     state = state_of(request)
@@ -121,20 +133,27 @@ async def collect_events(request: Request) -> JSONResponse:
         else:
             valid.append((index, clean))
     stored = already = 0
-    if valid:
-        with tempfile.TemporaryDirectory(prefix="jejak-batch-") as folder:
+    load_id = None
+    with tempfile.TemporaryDirectory(prefix="jejak-batch-") as folder:
+        if valid:
             path = Path(folder) / "batch.jsonl"
             with path.open("w", encoding="utf-8") as handle:
                 for _, event in valid:
                     handle.write(json.dumps(event) + "\n")
             rejects = Path(folder) / "rejected.csv"
             with state.using() as ws:
-                summary = ws.load(path, skip_invalid=True, rejects_path=rejects)
-            stored, already = summary.stored, summary.already_stored
+                summary = ws.load(path, skip_invalid=True, rejects_path=rejects, name=EVENTS_LOAD)
+            stored, already, load_id = summary.stored, summary.already_stored, summary.load_id
             for row in _rejected(rejects):
                 row["index"] = valid[row["index"]][0]  # back to the index in the request
                 rejected.append(row)
-    rejected.sort(key=lambda r: r["index"])
+        rejected.sort(key=lambda r: r["index"])
+        if rejected:
+            kept = [
+                {**r, "row": r["index"], "record": _record(events[r["index"]])} for r in rejected
+            ]
+            with state.using() as ws:
+                ws.record_rejected(kept, name=EVENTS_LOAD, received=len(events), load_id=load_id)
     return JSONResponse(
         status_code=202,
         content={
@@ -180,7 +199,7 @@ async def identify(request: Request) -> JSONResponse:
                 for link in good:
                     writer.writerow([str(link["anonymous_id"]), str(link["customer_id"])])
             with state.using() as ws:
-                stored = ws.load_identities(path)
+                stored = ws.load_identities(path, name=LINKS_LOAD)
     return JSONResponse(
         status_code=202, content={"received": len(links), "stored": stored, "rejected": rejected}
     )

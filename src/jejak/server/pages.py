@@ -182,20 +182,33 @@ def advocacy(source: JourneyAnalyses, params: Params) -> list[Section]:
 
 
 def data(source: JourneyAnalyses, params: Params) -> list[Section]:
+    import pandas as pd
+
     from jejak.model.touchpoint import FIELDS
 
     root = source.root() if hasattr(source, "root") else source
     sections = []
-    loads = getattr(root, "loads", None)
-    if loads is not None:
-        table = loads()
+    if hasattr(root, "loads"):
+        loads = root.loads()
+        loaded = f"{fmt.people(root.count())} touchpoints stored from {len(loads):,} loads."
         sections.append(
             Section(
                 heading="What was loaded",
-                intro=f"{fmt.people(root.count())} touchpoints stored. Each load: when, rows "
-                "read, stored, rejected (with the file of rejected rows and reasons), and "
-                "rows already stored before.",
-                table=table,
+                intro=f"{loaded} Each file or collector batch: when, rows read, stored, "
+                "rejected, and rows already stored before (not stored twice).",
+                table=loads.drop(columns="rejects_file"),
+            )
+        )
+        rejected = root.rejected(limit=50)
+        sections.append(
+            Section(
+                heading="Rejected rows",
+                intro="The latest rows that were not stored, with the field and the fix; "
+                "'row' is the row in the file, or the event's index in a collector batch. "
+                "Fix them and load again: rows already stored are skipped."
+                if len(rejected)
+                else "No rows rejected: every row read was stored (or already stored).",
+                table=rejected if len(rejected) else None,
             )
         )
     conflicts = root.identity_conflicts()
@@ -207,8 +220,6 @@ def data(source: JourneyAnalyses, params: Params) -> list[Section]:
             table=conflicts.table.head(20),
         )
     )
-    import pandas as pd
-
     schema = pd.DataFrame(
         [{"field": f.name, "type": f.sql_type, "meaning": f.help} for f in FIELDS]
     )

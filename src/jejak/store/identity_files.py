@@ -14,9 +14,15 @@ LINKS = "_jejak_links"
 
 
 def load_identity_file(
-    con: duckdb.DuckDBPyConnection, path: str | Path, settings: Settings, *, load_id: int
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    settings: Settings,
+    *,
+    load_id: int,
+    name: str | None = None,
 ) -> int:
-    """Store the file's links in ``identity_links``; returns how many were new."""
+    """Store the file's links in ``identity_links``; returns how many were new. ``name``
+    is what the load is called in ``loads`` (default: the file's path)."""
     path = Path(path)
     if not path.exists():
         raise LoadError(f"{path}: no such file; check the path")
@@ -38,12 +44,12 @@ def load_identity_file(
         f" SELECT {anon} AS anonymous_id, {cust} AS customer_id FROM {source}"
     )
     try:
-        return _store_links(con, path, load_id)
+        return _store_links(con, path, load_id, name)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {LINKS}")
 
 
-def _store_links(con: duckdb.DuckDBPyConnection, path: Path, load_id: int) -> int:
+def _store_links(con: duckdb.DuckDBPyConnection, path: Path, load_id: int, name: str | None) -> int:
     rows, bad = con.execute(
         f"SELECT count(*), count(*) FILTER (anonymous_id IS NULL OR customer_id IS NULL)"
         f" FROM {LINKS}"
@@ -72,7 +78,7 @@ def _store_links(con: duckdb.DuckDBPyConnection, path: Path, load_id: int) -> in
         added = con.execute("SELECT count(*) FROM identity_links").fetchall()[0][0] - before
         con.execute(
             "INSERT INTO loads VALUES (?, ?, now(), ?, ?, 0, 0, NULL)",
-            [load_id, str(path), rows, added],
+            [load_id, name or str(path), rows, added],
         )
         con.execute("COMMIT")
     except BaseException:

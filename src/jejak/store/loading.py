@@ -32,6 +32,7 @@ from jejak.store.sources import (
 STAGE, CHECKED = "_jejak_stage", "_jejak_checked"
 REJECT_ROW = "_jejak_row"
 EXAMPLES = 5
+KEPT_REJECTS = 10_000  # rejected rows kept in the workspace per load (the side file has all)
 EARLIEST = "1990-01-01"
 MAX_REVENUE = 1e12
 ISO_HINT = "use ISO 8601 like 2026-02-01T10:00:00+07:00, or set ts_format in jejak.yaml"
@@ -48,6 +49,7 @@ class LoadSummary:
     duplicates_in_file: int
     rejected: int
     rejects_file: str | None = None
+    load_id: int | None = None
 
     def __str__(self) -> str:
         parts = [f"{count(self.stored, 'new touchpoint')} stored from {self.file}"]
@@ -227,6 +229,17 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     )
 
 
+def _keep_rejects(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """The first rejected rows (as JSON, with row, field and reason) into the workspace,
+    so the dashboard and ``jejak loads --rejected`` show them after the side file is gone."""
+    con.execute(
+        f"INSERT INTO rejected_rows SELECT {load_id}, c._row, c._field, c._reason,"
+        f" CAST(to_json(s) AS VARCHAR) FROM {CHECKED} c JOIN {STAGE} s"
+        f" ON s.rowid + 1 = c._row WHERE c._reason IS NOT NULL ORDER BY c._row"
+        f" LIMIT {KEPT_REJECTS}"
+    )
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
     path: str | Path,
@@ -236,8 +249,10 @@ def load_file(
     skip_invalid: bool = False,
     rejects_path: str | Path | None = None,
     on_progress: progress.ProgressCallback | None = None,
+    name: str | None = None,
 ) -> LoadSummary:
-    """Load one file into ``touchpoints``; a LoadError leaves the workspace as it was."""
+    """Load one file into ``touchpoints``; a LoadError leaves the workspace as it was.
+    ``name`` is what the load is called in ``loads`` (default: the file's path)."""
     path = Path(path)
     if not path.exists():
         raise LoadError(f"{path}: no such file; check the path")
@@ -255,7 +270,7 @@ def load_file(
     except duckdb.Error as exc:
         raise LoadError(explain_read_error(path, exc)) from None
     try:
-        return _store(con, path, load_id, skip_invalid, rejects_path, on_progress)
+        return _store(con, path, load_id, skip_invalid, rejects_path, on_progress, name)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {CHECKED}")
 
@@ -267,6 +282,7 @@ def _store(
     skip_invalid: bool,
     rejects_path: str | Path | None,
     on_progress: progress.ProgressCallback | None,
+    name: str | None = None,
 ) -> LoadSummary:
     total, invalid, repeated = con.execute(
         f"SELECT count(*), count(_reason),"
@@ -299,8 +315,10 @@ def _store(
         stored = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0] - before
         con.execute(
             "INSERT INTO loads VALUES (?, ?, now(), ?, ?, ?, ?, ?)",
-            [load_id, str(path), total, stored, invalid, repeated, rejects_file],
+            [load_id, name or str(path), total, stored, invalid, repeated, rejects_file],
         )
+        if invalid:
+            _keep_rejects(con, load_id)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -315,4 +333,5 @@ def _store(
         duplicates_in_file=repeated,
         rejected=invalid,
         rejects_file=rejects_file,
+        load_id=load_id,
     )

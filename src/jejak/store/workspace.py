@@ -18,7 +18,7 @@ from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELDS
 from jejak.store import progress
 from jejak.store.identity_files import load_identity_file
-from jejak.store.loading import LoadSummary, load_file
+from jejak.store.loading import KEPT_REJECTS, LoadSummary, load_file
 
 SCHEMA_VERSION = 1
 
@@ -32,6 +32,8 @@ def _schema_sql() -> list[str]:
         "CREATE TABLE IF NOT EXISTS loads (load_id INTEGER, file VARCHAR, loaded_at TIMESTAMPTZ,"
         " rows_read BIGINT, rows_stored BIGINT, rows_rejected BIGINT,"
         " rows_repeated BIGINT, rejects_file VARCHAR)",
+        "CREATE TABLE IF NOT EXISTS rejected_rows (load_id INTEGER, row BIGINT, field VARCHAR,"
+        " reason VARCHAR, record VARCHAR)",
         "CREATE TABLE IF NOT EXISTS jejak_meta (key VARCHAR, value VARCHAR)",
         "CREATE TABLE IF NOT EXISTS segments (name VARCHAR PRIMARY KEY, definition VARCHAR,"
         " saved_at TIMESTAMPTZ)",
@@ -98,12 +100,15 @@ class Workspace(JourneyAnalyses):
         skip_invalid: bool = False,
         rejects_path: str | Path | None = None,
         on_progress: progress.ProgressCallback | None = None,
+        name: str | None = None,
     ) -> LoadSummary:
         """Store a file of touchpoints (CSV, TSV, Parquet, JSON Lines; .gz too).
 
         All or nothing: a file with an invalid row raises :class:`LoadError` and stores
         nothing, unless ``skip_invalid``, which stores the valid rows and writes the
-        rejected ones with reasons to ``rejects_path`` (default ``<file>.rejected.csv``).
+        rejected ones with reasons to ``rejects_path`` (default ``<file>.rejected.csv``);
+        the first of them are also kept in the workspace (:meth:`rejected`). ``name`` is
+        what :meth:`loads` calls the load (default: the file's path).
         """
         return load_file(
             self.con,
@@ -113,15 +118,69 @@ class Workspace(JourneyAnalyses):
             skip_invalid=skip_invalid,
             rejects_path=rejects_path,
             on_progress=on_progress,
+            name=name,
         )
 
-    def load_identities(self, path: str | Path) -> int:
+    def load_identities(self, path: str | Path, *, name: str | None = None) -> int:
         """Store anonymous_id -> customer_id links from a mapping file; returns new links."""
-        return load_identity_file(self.con, path, self.settings, load_id=self._next_load_id())
+        return load_identity_file(
+            self.con, path, self.settings, load_id=self._next_load_id(), name=name
+        )
 
     def loads(self) -> pd.DataFrame:
         """Every load so far: file, when, rows read, stored, rejected."""
         return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
+
+    def rejected(self, load_id: int | None = None, *, limit: int = 100) -> pd.DataFrame:
+        """Rejected rows kept in the workspace, newest load first: the load, its file, the
+        row (in the file, or the index in a collector batch), field, reason and the row as
+        it came (JSON)."""
+        where = "" if load_id is None else f"WHERE r.load_id = {int(load_id)}"
+        return self.con.execute(
+            "SELECT r.load_id, l.file, r.row, r.field, r.reason, r.record"
+            " FROM rejected_rows r LEFT JOIN loads l USING (load_id)"
+            f" {where} ORDER BY r.load_id DESC, r.row LIMIT {int(limit)}"
+        ).df()
+
+    def record_rejected(
+        self,
+        rows: list[dict[str, Any]],
+        *,
+        name: str,
+        received: int,
+        load_id: int | None = None,
+    ) -> int:
+        """Keep rows refused before loading (e.g. a collector batch's malformed events:
+        ``row``, ``field``, ``reason``, ``record``) as the load's rejected rows, replacing
+        what the load kept; without ``load_id`` a load that stored nothing is recorded.
+        ``received`` is how many rows the load was sent. Returns the load id."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            if load_id is None:
+                load_id = self._next_load_id()
+                self.con.execute(
+                    "INSERT INTO loads VALUES (?, ?, now(), ?, 0, 0, 0, NULL)",
+                    [load_id, name, received],
+                )
+            self.con.execute("DELETE FROM rejected_rows WHERE load_id = ?", [load_id])
+            if rows:
+                self.con.executemany(
+                    "INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?)",
+                    [
+                        [load_id, r["row"], r.get("field"), r["reason"], r.get("record")]
+                        for r in rows[:KEPT_REJECTS]
+                    ],
+                )
+            self.con.execute(
+                "UPDATE loads SET file = ?, rows_read = ?, rows_rejected = ?,"
+                " rejects_file = NULL WHERE load_id = ?",
+                [name, received, len(rows), load_id],
+            )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return load_id
 
     # -- segments --------------------------------------------------------------------------
     def segment_definitions(self) -> dict[str, Segment]:
