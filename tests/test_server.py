@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 import jejak
+from jejak.errors import JejakError
 from jejak.model.config import parse_settings
 from jejak.server import create_app
-from jejak.server.keys import ensure_keys, new_key
+from jejak.server.keys import ensure_keys, key_id, list_keys, new_key, revoke
 from serving import running
 
 LOG = """
@@ -68,6 +69,32 @@ def test_health_and_keys(served):
         served.base + "/v1/analyses/stages", headers={"X-Jejak-Key": another}, timeout=30
     )
     assert response.status_code == 200
+
+
+def test_keys_are_listed_by_id_and_revoked(served):
+    con = served.ws.con
+    with served.app.state.jejak.using():
+        website = new_key(con, "write", "website")
+        listed = list_keys(con)
+    assert listed["kind"].tolist() == ["read", "write", "write"]
+    assert listed["label"].tolist() == ["", "", "website"]
+    assert listed["id"].tolist()[2] == key_id(website)
+    assert not any(website in str(v) for v in listed.to_numpy().ravel())  # never the key
+    event = {"event_id": "k1", "customer_id": "c9", "ts": "2026-01-08T00:00:00Z", "event": "e"}
+    headers = {"Authorization": f"Bearer {website}"}
+    assert httpx.post(served.base + "/v1/events", json=[event], headers=headers).status_code == 202
+    with served.app.state.jejak.using():
+        assert revoke(con, key_id(website)) == ("write", key_id(website))
+    answer = httpx.post(served.base + "/v1/events", json=[event], headers=headers)
+    assert answer.status_code == 401  # refused from the next request, no restart
+    assert served.post("/v1/events", json=[event]).status_code == 202  # the other still works
+    with served.app.state.jejak.using():
+        assert revoke(con, served.keys["read"])[0] == "read"  # the key itself works too
+        with pytest.raises(JejakError, match="no key"):
+            revoke(con, "ffffffff")
+        with pytest.raises(JejakError, match="8 characters"):
+            revoke(con, "ab")
+    assert served.get("/v1/analyses/stages").status_code == 401
 
 
 def test_analyses_answer_what_the_library_answers(served):

@@ -1340,21 +1340,71 @@ def serve(
         ws.close()
 
 
-@app.command()
-def keys(
-    kind: Annotated[str, typer.Argument(help="read (analyses, dashboard) or write (collector).")],
-) -> None:
-    """Make another API key for jejak serve; it is shown once and kept only as a hash.
+keys_app = typer.Typer(
+    help="API keys for jejak serve: list them, make another, revoke one.",
+    invoke_without_command=True,
+)
+app.add_typer(keys_app, name="keys")
 
-    Example: jejak keys read
+
+@keys_app.callback()
+def keys_list(ctx: typer.Context) -> None:
+    """Every key: its id, kind, label and when it was made (keys are kept only as hashes).
+
+    Examples: jejak keys | jejak keys write --label website | jejak keys revoke 3f9a0c12
     """
-    from jejak.server.keys import KINDS, new_key
+    if ctx.invoked_subcommand is not None:
+        return
+    from jejak.server.keys import list_keys
 
-    if kind not in KINDS:
-        raise JejakError(f"a key is read or write, not {kind!r}: jejak keys read")
     with _open(must_exist=False) as ws:
-        key = new_key(ws.con, kind)
-    out.print(f"New {kind} key (shown once, keep it safe): {key}")
+        table = list_keys(ws.con)
+    if table.empty:
+        out.print("No keys yet: jejak serve makes a read and a write key at its first start")
+        return
+    table["created_at"] = table["created_at"].dt.strftime("%Y-%m-%d %H:%M")
+    _print_table(table, "API keys", labels=4)
+
+
+def _new_key(kind: str, label: str | None) -> None:
+    from jejak.server.keys import key_id, new_key
+
+    with _open(must_exist=False) as ws:
+        key = new_key(ws.con, kind, label)
+    out.print(f"New {kind} key {key_id(key)} (shown once, keep it safe): {key}")
+
+
+Label = Annotated[str | None, typer.Option(help="What the key is for, e.g. 'website'.")]
+
+
+@keys_app.command("read")
+def keys_read(label: Label = None) -> None:
+    """Make another read key (the JSON API and the dashboard); it is shown once."""
+    _new_key("read", label)
+
+
+@keys_app.command("write")
+def keys_write(label: Label = None) -> None:
+    """Make another write key (the collector: /v1/events, /v1/identify); shown once."""
+    _new_key("write", label)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="The key's id (jejak keys), or the key itself.")],
+) -> None:
+    """Revoke a key: requests with it are refused from then on.
+
+    Example: jejak keys revoke 3f9a0c12
+    """
+    from jejak.server.keys import list_keys, revoke
+
+    with _open() as ws:
+        kind, revoked = revoke(ws.con, key)
+        left = int((list_keys(ws.con)["kind"] == kind).sum())
+    out.print(f"Revoked the {kind} key {revoked}.")
+    if not left:
+        out.print(f"No {kind} key is left: jejak serve makes a new one at its next start.")
 
 
 @app.command()
