@@ -147,6 +147,37 @@ def test_audiences_and_parameters_of_the_python_api(served):
     assert response.status_code == 422 and "at least two customers" in response.json()["detail"]
 
 
+def test_per_person_tables_effects_and_value_model_options(served):
+    orders = [
+        {"event_id": f"o{who}-{n}", "customer_id": f"b{who}", "event": "order",
+         "ts": f"2026-01-{1 + n * (who + 1):02d}T08:00:00Z", "revenue": 10 + who + n}
+        for who in range(6) for n in range(1 + who % 3)
+    ]  # fmt: skip
+    assert served.post("/v1/events", json=orders).json()["stored"] == len(orders)
+    with served.app.state.jejak.using() as ws:
+        entries = ws.stage_entries().to_dict()
+        current = ws.current_stages().to_dict()
+        effects = ws.touchpoint_effects(min_people=1).to_dict()
+        value = ws.customer_value(unit_days=1, horizon=30, as_of="2026-01-20").to_dict()
+        by_stage = ws.value_by("stage", unit_days=1, horizon=30).to_dict()
+    page = served.get("/v1/analyses/stage-entries", limit=3, offset=2).json()
+    assert page["meta"]["rows"] == len(entries["table"]) > 5
+    assert page["table"] == _json(entries["table"][2:5])
+    assert served.get("/v1/analyses/current-stages").json()["table"] == _json(current["table"])
+    answer = served.get("/v1/analyses/touchpoint-effects", min_people=1).json()
+    assert (
+        answer == _json(effects) and answer != served.get("/v1/analyses/touchpoint-effects").json()
+    )  # the default (30 people) shows less
+    answer = served.get(
+        "/v1/analyses/customer-value", unit_days=1, horizon=30, as_of="2026-01-20"
+    ).json()
+    assert answer == _json(value) and answer["meta"]["unit_days"] == 1
+    assert served.get("/v1/analyses/value", unit_days=1, horizon=30).json() == _json(by_stage)
+    response = served.get("/v1/analyses/customer-value", as_of="soon")
+    assert response.status_code == 422 and "'soon' is not a date" in response.json()["detail"]
+    assert served.get("/v1/analyses/current-stages", limit=0).status_code == 422
+
+
 def test_bad_parameters_get_422_with_the_field(served):
     response = served.get("/v1/analyses/journey-map", top="many")
     assert response.status_code == 422

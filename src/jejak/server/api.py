@@ -122,6 +122,33 @@ def stuck(
     return _run(request, scope, lambda s: s.stuck(stage, days))
 
 
+Limit = Annotated[int | None, Query(ge=1, le=1_000_000, description="At most this many rows.")]
+Offset = Annotated[int, Query(ge=0, description="Skip this many rows first (paging).")]
+
+
+def _page(result: Any, limit: int | None, offset: int) -> Any:
+    """One page of a per-person table; ``meta.rows`` says how many there are in all."""
+    result.meta["rows"] = len(result.table)
+    result.table = result.table.iloc[offset : None if limit is None else offset + limit]
+    return result
+
+
+@router.get("/stage-entries")
+def stage_entries(
+    request: Request, scope: Scoped, limit: Limit = None, offset: Offset = 0
+) -> dict[str, Any]:
+    """When each person entered each stage they reached (one row per person and stage)."""
+    return _run(request, scope, lambda s: _page(s.stage_entries(), limit, offset))
+
+
+@router.get("/current-stages")
+def current_stages(
+    request: Request, scope: Scoped, limit: Limit = None, offset: Offset = 0
+) -> dict[str, Any]:
+    """Every person's current (furthest) stage and when they entered it."""
+    return _run(request, scope, lambda s: _page(s.current_stages(), limit, offset))
+
+
 @router.get("/journey-map")
 def journey_map(
     request: Request,
@@ -221,9 +248,16 @@ def touchpoint_ratios(
 
 
 @router.get("/touchpoint-effects")
-def touchpoint_effects(request: Request, scope: Scoped, by: str = "event") -> dict[str, Any]:
+def touchpoint_effects(
+    request: Request,
+    scope: Scoped,
+    by: str = "event",
+    min_people: Annotated[
+        int, Query(ge=1, le=1_000_000, description="Fewer people with a value: not shown.")
+    ] = 30,
+) -> dict[str, Any]:
     """Per stage, how fast people move on with and without each touchpoint."""
-    return _run(request, scope, lambda s: s.touchpoint_effects(by=by))
+    return _run(request, scope, lambda s: s.touchpoint_effects(by=by, min_people=min_people))
 
 
 @router.get("/campaigns")
@@ -291,30 +325,42 @@ def lifecycle(
     return _run(request, scope, lambda s: s.lifecycle(period=period, active=step(active)))
 
 
+class ValueModel:
+    """The value model's parameters (BG/NBD and Gamma-Gamma), as in the Python API."""
+
+    def __init__(
+        self,
+        horizon: Annotated[float, Query(gt=0, le=520, description="How far ahead, in units.")] = 52,
+        unit_days: Annotated[
+            float, Query(gt=0, le=366, description="Days in a unit (7: weeks).")
+        ] = 7,
+        as_of: Annotated[
+            str | None,
+            Query(description="End of the period the models learn from (default: latest)."),
+        ] = None,
+        purchase: Step = None,
+    ) -> None:
+        self.options = {
+            "horizon": horizon,
+            "unit_days": unit_days,
+            "as_of": as_of,
+            "purchase": step(purchase) or "order",
+        }
+
+
+Model = Annotated[ValueModel, Depends()]
+
+
 @router.get("/value")
-def value(
-    request: Request,
-    scope: Scoped,
-    by: str = "stage",
-    horizon: Annotated[float, Query(gt=0, le=520)] = 52,
-) -> dict[str, Any]:
+def value(request: Request, scope: Scoped, model: Model, by: str = "stage") -> dict[str, Any]:
     """Expected purchases and revenue per group (BG/NBD and Gamma-Gamma)."""
-    return _run(request, scope, lambda s: s.value_by(by, horizon=horizon))
+    return _run(request, scope, lambda s: s.value_by(by, **model.options))
 
 
 @router.get("/customer-value")
-def customer_value(
-    request: Request,
-    scope: Scoped,
-    horizon: Annotated[float, Query(gt=0, le=520)] = 52,
-    purchase: Step = None,
-) -> dict[str, Any]:
+def customer_value(request: Request, scope: Scoped, model: Model) -> dict[str, Any]:
     """Per buyer: P(alive), expected purchases and revenue (BG/NBD and Gamma-Gamma)."""
-    return _run(
-        request,
-        scope,
-        lambda s: s.customer_value(purchase=step(purchase) or "order", horizon=horizon),
-    )
+    return _run(request, scope, lambda s: s.customer_value(**model.options))
 
 
 @router.get("/rfm")
