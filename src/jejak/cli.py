@@ -1309,20 +1309,52 @@ def report(
     out.print(f"Wrote {path}")
 
 
+def _spark_source(table: str, identities: str | None, master: str, settings: Settings):
+    """Touchpoints in Spark: a table name, or a path to Parquet files."""
+    from jejak.engine.spark import local_session, on_spark
+
+    if master.startswith("local"):
+        cores = master[6:-1] if master.startswith("local[") else "1"
+        session = local_session(cores=int(cores) if cores.isdigit() else 2)
+    else:
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.builder.master(master).appName("jejak").getOrCreate()
+
+    def frame(name: str):
+        return session.read.parquet(name) if Path(name).exists() else name
+
+    return on_spark(
+        session, frame(table), frame(identities) if identities else None, settings=settings
+    )
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (this machine only).")] = (
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    spark: Annotated[
+        str | None,
+        typer.Option(help="Answer from touchpoints in Spark: a table name or Parquet path."),
+    ] = None,
+    spark_identities: Annotated[
+        str | None, typer.Option(help="With --spark: identity links (table or Parquet path).")
+    ] = None,
+    spark_master: Annotated[
+        str, typer.Option(help="With --spark: the Spark master, e.g. local[4] or yarn.")
+    ] = "local[2]",
 ) -> None:
-    """Serve the JSON API (/v1/analyses/..., schema at /docs) and the event collector
-    (POST /v1/events, /v1/identify) over the workspace.
+    """Serve the dashboard (/), the JSON API (/v1/analyses/..., schema at /docs) and the
+    event collector (POST /v1/events, /v1/identify) over the workspace.
 
     The first start makes a read key (analyses) and a write key (collector) and prints
-    them once; the workspace keeps only their hashes.
+    them once; the workspace keeps only their hashes. With --spark, the dashboard and
+    the API answer from touchpoints in Spark (the workspace keeps the keys; the
+    collector is off).
 
-    Example: jejak serve --port 8765
+    Examples: jejak serve --port 8765 | jejak serve --spark events.parquet
     """
     import uvicorn
 
@@ -1330,12 +1362,16 @@ def serve(
     from jejak.server.keys import ensure_keys
 
     ws = _open(must_exist=False)
-    made = ensure_keys(ws.con)
-    for kind, key in made.items():
-        out.print(f"New {kind} key (shown once, keep it safe): {key}")
-    out.print(f"jejak serving {ws.path} on http://{host}:{port} (API schema: /docs)")
     try:
-        uvicorn.run(create_app(ws), host=host, port=port, log_level="warning")
+        made = ensure_keys(ws.con)
+        for kind, key in made.items():
+            out.print(f"New {kind} key (shown once, keep it safe): {key}")
+        analyses = None
+        if spark:
+            analyses = _spark_source(spark, spark_identities, spark_master, ws.settings)
+        where = f"Spark touchpoints {spark}" if spark else str(ws.path)
+        out.print(f"jejak serving {where} on http://{host}:{port} (dashboard: /, API: /docs)")
+        uvicorn.run(create_app(ws, analyses=analyses), host=host, port=port, log_level="warning")
     finally:
         ws.close()
 

@@ -58,8 +58,8 @@ class Scope:
 
 def _run(request: Request, scope: Scope, ask: Any) -> dict[str, Any]:
     require_key(request, "read")
-    with state_of(request).using() as ws:
-        return ask(scope.apply(ws)).to_dict()
+    with state_of(request).reading() as source:
+        return ask(scope.apply(source)).to_dict()
 
 
 Scoped = Annotated[Scope, Depends()]

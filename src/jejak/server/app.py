@@ -7,6 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from jejak import __version__
+from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
 from jejak.server import api, collector, dashboard
 from jejak.server.state import MAX_BYTES, MAX_EVENTS, ServerState
@@ -14,9 +15,18 @@ from jejak.store.workspace import Workspace
 
 
 def create_app(
-    workspace: Workspace, *, max_bytes: int = MAX_BYTES, max_events: int = MAX_EVENTS
+    workspace: Workspace,
+    *,
+    analyses: JourneyAnalyses | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_events: int = MAX_EVENTS,
 ) -> FastAPI:
-    """The app over ``workspace`` (keys must exist: see :func:`jejak.server.keys.ensure_keys`)."""
+    """The app over ``workspace`` (keys must exist: see :func:`jejak.server.keys.ensure_keys`).
+
+    ``analyses``: touchpoints in another engine (e.g. ``jejak.on_spark(...)``) that the API
+    and the dashboard answer from; the workspace then keeps only the keys, and the
+    collector is off (send events to where those touchpoints live).
+    """
     app = FastAPI(
         title="jejak",
         version=__version__,
@@ -24,7 +34,7 @@ def create_app(
         "collector. Send 'Authorization: Bearer <key>': the read key for analyses, the "
         "write key for the collector.",
     )
-    app.state.jejak = ServerState(workspace, max_bytes=max_bytes, max_events=max_events)
+    app.state.jejak = ServerState(workspace, analyses, max_bytes=max_bytes, max_events=max_events)
     # websites on other origins send touchpoints with the tracker (/t.js)
     app.add_middleware(
         CORSMiddleware,

@@ -93,6 +93,18 @@ LINKS_LOAD = "collector: POST /v1/identify"
 RECORD_CHARS = 2_000
 
 
+def _accepting(request: Request) -> None:
+    """The write key, and a workspace that holds the touchpoints (409 when the server
+    answers from another engine: the events would never reach the analyses)."""
+    require_key(request, "write")
+    if state_of(request).elsewhere:
+        raise HTTPException(
+            409,
+            detail="this server analyses touchpoints in another engine (Spark); send events"
+            " to where those touchpoints live, or serve a workspace to collect them",
+        )
+
+
 def _record(event: Any) -> str:
     """The event as it came, for the workspace's rejected rows (long ones cut)."""
     text = json.dumps(event, default=str)
@@ -121,7 +133,7 @@ async def collect_events(request: Request) -> JSONResponse:
     stored, already stored, and each rejected event's index, field and reason. Each batch
     is one load in the workspace, its rejected events kept with it (the Data page).
     """
-    require_key(request, "write")
+    _accepting(request)
     state = state_of(request)
     events = _batch(await _body(request), "events", state.max_events)
     rejected: list[dict[str, Any]] = []
@@ -169,7 +181,7 @@ async def collect_events(request: Request) -> JSONResponse:
 async def identify(request: Request) -> JSONResponse:
     """Link anonymous ids to customers: ``{"anonymous_id": ..., "customer_id": ...}`` or a
     list of them (or ``{"links": [...]}``)."""
-    require_key(request, "write")
+    _accepting(request)
     state = state_of(request)
     data = await _body(request)
     links = [data] if isinstance(data, dict) and "anonymous_id" in data else data

@@ -109,9 +109,9 @@ def page(request: Request, slug: str) -> Response:
         back = str(request.url.path) + ("?" + request.url.query if request.url.query else "")
         query = urlencode({"next": back, "wrong": wrong})
         return RedirectResponse(f"/login?{query}", status_code=303)
-    with state_of(request).using() as ws:
-        segment_names = list(ws.segment_definitions())
-        empty = ws.count() == 0 if hasattr(ws, "count") else False
+    with state_of(request).reading() as source:
+        segment_names = list(source.segment_definitions())
+        empty = source.count() == 0 if hasattr(source, "count") else False
     params = dict(request.query_params)
     return HTMLResponse(
         _templates()
@@ -140,8 +140,8 @@ def content(
         raise HTTPException(401, detail="sign in with the read key")
     scope = Scope(since=since or None, until=until or None, segment=segment or None)
     params: dict[str, Any] = dict(request.query_params)
-    with state_of(request).using() as ws:
-        return _fragment(build(chosen, scope.apply(ws), params))
+    with state_of(request).reading() as source:
+        return _fragment(build(chosen, scope.apply(source), params))
 
 
 @router.get("/static/plotly.min.js")

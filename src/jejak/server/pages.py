@@ -211,6 +211,14 @@ def data(source: JourneyAnalyses, params: Params) -> list[Section]:
                 table=rejected if len(rejected) else None,
             )
         )
+    else:
+        sections.append(
+            Section(
+                heading="Where the touchpoints live",
+                intro=f"This server reads touchpoints from another engine "
+                f"({type(root).__name__}); they are loaded there, not through jejak.",
+            )
+        )
     conflicts = root.identity_conflicts()
     sections.append(
         Section(

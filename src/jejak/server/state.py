@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from fastapi import HTTPException, Request
 
+from jejak.analyses.journeys import JourneyAnalyses
 from jejak.server import keys
 from jejak.store.workspace import Workspace
 
@@ -19,9 +20,12 @@ WAIT_SECONDS = 5.0
 
 @dataclass
 class ServerState:
-    """The one workspace the server answers from; DuckDB takes one request at a time."""
+    """The workspace (keys, collected events, saved segments) and what analyses read:
+    the workspace itself, or another engine's touchpoints (a :class:`SparkSource`).
+    One request at a time uses them (a DuckDB connection is not shared across threads)."""
 
     workspace: Workspace
+    analyses: JourneyAnalyses | None = None
     max_bytes: int = MAX_BYTES
     max_events: int = MAX_EVENTS
     wait_seconds: float = WAIT_SECONDS
@@ -44,6 +48,17 @@ class ServerState:
             yield self.workspace
         finally:
             self.lock.release()
+
+    @contextmanager
+    def reading(self) -> Iterator[JourneyAnalyses]:
+        """What analyses read, for one request (as :meth:`using`)."""
+        with self.using() as workspace:
+            yield workspace if self.analyses is None else self.analyses
+
+    @property
+    def elsewhere(self) -> bool:
+        """Whether the touchpoints live in another engine than the workspace."""
+        return self.analyses is not None
 
 
 def state_of(request: Request) -> ServerState:
