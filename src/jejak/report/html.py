@@ -588,15 +588,65 @@ def referral_sections(source: Any) -> list[Section]:
     return sections
 
 
+def key_number_sections(funnel: Any) -> list[Section]:
+    """How many people are on the journey and the share that reached its milestones."""
+    table = funnel.table.set_index("stage")
+    people = int(funnel.meta["people"])
+    rates = [
+        f"{fmt.percent(int(table.loc[name, 'reached']) / people)} reached {name}"
+        for name in ("Subscribe", "Convert", "Ascend", "Promote")
+        if name in table.index and people
+    ]
+    intro = f"{fmt.headcount(people)} on the journey" + (": " + ", ".join(rates) if rates else "")
+    return [Section(heading="Key numbers", intro=intro + ".")]
+
+
+def lifecycle_sections(source: Any) -> list[Section]:
+    """New, returning, resurrecting and dormant people month by month: the trend."""
+    cycle = source.lifecycle(period="month")
+    return [
+        Section(
+            heading=cycle.title,
+            intro="New, returning, resurrecting and dormant people each month: the trend.",
+            figures=[cycle.figure()],
+        )
+    ]
+
+
+def value_sections(source: Any) -> list[Section]:
+    """Expected purchases and revenue of today's buyers, per current stage and per
+    acquisition channel (a shop with too few buyers for the models says so)."""
+    from jejak.errors import JejakError
+
+    sections = []
+    for by in ("stage", "channel"):
+        try:
+            result = source.value_by(by)
+        except JejakError as exc:
+            return [Section(heading="Customer value", intro=f"Not estimated: {exc}")]
+        sections.append(
+            Section(
+                heading=result.title,
+                intro="Expected purchases and revenue of today's buyers over the next year "
+                "(BG/NBD and Gamma-Gamma).",
+                figures=[result.figure()],
+                table=result.table,
+            )
+        )
+    return sections
+
+
 def customer_sections(source: Any) -> list[Section]:
     """The report sections on customers: engagement groups, RFM, clusters, segments,
-    retention, NPS, reviews, referrals."""
+    retention and the monthly trend, value, NPS, reviews, referrals."""
     return (
         engagement_sections(source)
         + rfm_sections(source)
         + cluster_sections(source)
         + segment_sections(source)
         + retention_sections(source)
+        + lifecycle_sections(source)
+        + value_sections(source)
         + nps_sections(source)
         + review_sections(source)
         + referral_sections(source)
@@ -837,8 +887,10 @@ def journey_report_sections(
     if goal is None:
         middle = stages[len(stages) // 2]
         goal = {"stage": "Convert" if "Convert" in stages else middle}
+    funnel = funnel if funnel is not None else source.stages()
     return (
-        stage_sections(funnel if funnel is not None else source.stages())
+        key_number_sections(funnel)
+        + stage_sections(funnel)
         + journey_map_sections(source.journey_map(top=top_touchpoints))
         + journey_map_sections(source.journey_map(by="channel", top=3))
         + path_sections(

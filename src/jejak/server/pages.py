@@ -13,10 +13,10 @@ from typing import Any
 
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
+from jejak.model.funnel import parse_step as step
 from jejak.report import formatting as fmt
 from jejak.report import html as report
 from jejak.report.html import Section
-from jejak.server.api import step
 
 Params = Mapping[str, str]
 
@@ -53,26 +53,11 @@ def _goal(params: Params, source: JourneyAnalyses) -> Any:
 
 def overview(source: JourneyAnalyses, params: Params) -> list[Section]:
     funnel = source.stages()
-    table = funnel.table.set_index("stage")
-    people = int(funnel.meta["people"])
-    rates = []
-    for name in ("Subscribe", "Convert", "Ascend", "Promote"):
-        if name in table.index and people:
-            reached = int(table.loc[name, "reached"])
-            rates.append(f"{fmt.percent(reached / people)} reached {name}")
-    key = Section(
-        heading="Key numbers",
-        intro=f"{fmt.headcount(people)} on the journey: " + ", ".join(rates) + "."
-        if rates
-        else f"{fmt.headcount(people)} on the journey.",
+    return (
+        report.key_number_sections(funnel)
+        + report.stage_sections(funnel)
+        + report.lifecycle_sections(source)
     )
-    cycle = source.lifecycle(period="month")
-    trend = Section(
-        heading="Month by month",
-        intro="New, returning, resurrecting and dormant people each month: the trend.",
-        figures=[cycle.figure()],
-    )
-    return [key, *report.stage_sections(funnel), trend]
 
 
 def journey_map(source: JourneyAnalyses, params: Params) -> list[Section]:
@@ -103,7 +88,9 @@ def paths(source: JourneyAnalyses, params: Params) -> list[Section]:
     goal = _goal(params, source)
     after = params.get("after") or ""
     flows = source.paths(after=step(after), steps=5) if after else source.paths(before=goal)
-    return report.path_sections(flows, source.top_paths(goal, steps=4, limit=10))
+    return report.path_sections(
+        flows, source.top_paths(goal, steps=4, limit=10)
+    ) + report.process_map_sections(source.process_map())
 
 
 def touchpoints(source: JourneyAnalyses, params: Params) -> list[Section]:
@@ -148,29 +135,11 @@ def segments(source: JourneyAnalyses, params: Params) -> list[Section]:
 
 
 def retention(source: JourneyAnalyses, params: Params) -> list[Section]:
-    cycle = source.lifecycle(period="month")
-    lifecycle = Section(
-        heading=cycle.title,
-        intro="New, returning, resurrecting and dormant people per month.",
-        figures=[cycle.figure()],
-    )
-    return [*report.retention_sections(source), lifecycle]
+    return report.retention_sections(source) + report.lifecycle_sections(source)
 
 
 def value(source: JourneyAnalyses, params: Params) -> list[Section]:
-    sections = []
-    for by in ("stage", "channel"):
-        result = source.value_by(by)
-        sections.append(
-            Section(
-                heading=result.title,
-                intro="Expected purchases and revenue of today's buyers over the next year "
-                "(BG/NBD and Gamma-Gamma).",
-                figures=[result.figure()],
-                table=result.table,
-            )
-        )
-    return sections
+    return report.value_sections(source)
 
 
 def advocacy(source: JourneyAnalyses, params: Params) -> list[Section]:
