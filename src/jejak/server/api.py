@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from jejak.analyses.journeys import JourneyAnalyses
+from jejak.analyses.result import records
 from jejak.errors import ConfigError
 from jejak.model.funnel import parse_step
 from jejak.server.state import require_key, state_of
@@ -403,6 +404,12 @@ def clusters(
     return _run(request, scope, lambda s: s.clusters(k=k))
 
 
+@router.get("/identity-conflicts")
+def identity_conflicts(request: Request, scope: Scoped) -> dict[str, Any]:
+    """Anonymous ids claimed by several customers, and which customer got them."""
+    return _run(request, scope, lambda s: s.identity_conflicts())
+
+
 @router.get("/segments")
 def segments(request: Request, scope: Scoped) -> dict[str, Any]:
     """Every saved segment and its people."""
@@ -413,3 +420,28 @@ def segments(request: Request, scope: Scoped) -> dict[str, Any]:
 def audience(request: Request, scope: Scoped, name: str) -> dict[str, Any]:
     """A segment's people, to export."""
     return _run(request, scope, lambda s: s.audience(name))
+
+
+data_router = APIRouter(prefix="/v1/loads", tags=["data"])
+
+
+@data_router.get("")
+def loads(request: Request) -> dict[str, Any]:
+    """Every load of the workspace: file or collector batch, when, rows read, stored,
+    rejected, already stored (a server over Spark has none)."""
+    require_key(request, "read")
+    with state_of(request).using() as ws:
+        return {"loads": records(ws.loads())}
+
+
+@data_router.get("/rejected")
+def rejected(
+    request: Request,
+    load: Annotated[int | None, Query(ge=1, description="Only this load's rows.")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> dict[str, Any]:
+    """Rejected rows kept in the workspace, newest load first: the row (in the file, or
+    the index in a collector batch), field, reason and the row as it came."""
+    require_key(request, "read")
+    with state_of(request).using() as ws:
+        return {"rejected": records(ws.rejected(load, limit=limit))}

@@ -43,6 +43,7 @@ def create_app(
         allow_headers=["Authorization", "Content-Type", "X-Jejak-Key"],
     )
     app.include_router(api.router)
+    app.include_router(api.data_router)
     app.include_router(collector.router)
     app.include_router(dashboard.router)
 
