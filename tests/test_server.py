@@ -15,7 +15,7 @@ import jejak
 from jejak.errors import JejakError
 from jejak.model.config import parse_settings
 from jejak.server import create_app
-from jejak.server.keys import ensure_keys, key_id, list_keys, new_key, revoke
+from jejak.server.keys import ensure_keys, given_keys, key_id, list_keys, new_key, revoke
 from serving import running
 
 LOG = """
@@ -96,6 +96,25 @@ def test_keys_are_listed_by_id_and_revoked(served):
         with pytest.raises(JejakError, match="8 characters"):
             revoke(con, "ab")
     assert served.get("/v1/analyses/stages").status_code == 401
+
+
+def test_keys_of_your_own_from_the_environment(tmp_path, write_file):
+    with pytest.raises(JejakError, match="JEJAK_READ_KEY is 5 characters; a key needs at least"):
+        given_keys({"JEJAK_READ_KEY": "short"})
+    given = given_keys({"JEJAK_READ_KEY": " my-own-read-key-0123 ", "OTHER": "x"})
+    assert given == {"read": "my-own-read-key-0123"}
+    ws = jejak.Workspace(tmp_path / "w.duckdb")
+    ws.load(write_file("log.csv", LOG))
+    made = ensure_keys(ws.con, given)
+    assert set(made) == {"write"}  # no read key made: one is given
+    with running(create_app(ws, given_keys=given)) as base:
+        url = base + "/v1/analyses/stages"
+        mine = httpx.get(url, headers={"Authorization": "Bearer my-own-read-key-0123"})
+        assert mine.status_code == 200
+        other = httpx.get(url, headers={"Authorization": "Bearer my-own-read-key-0124"})
+        assert other.status_code == 401
+    assert list_keys(ws.con)["kind"].tolist() == ["write"]  # the given key is never stored
+    ws.close()
 
 
 def test_analyses_answer_what_the_library_answers(served):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -1350,7 +1351,9 @@ def serve(
     event collector (POST /v1/events, /v1/identify) over the workspace.
 
     The first start makes a read key (analyses) and a write key (collector) and prints
-    them once; the workspace keeps only their hashes. With --spark, the dashboard and
+    them once; the workspace keeps only their hashes. Keys of your own, set in
+    JEJAK_READ_KEY / JEJAK_WRITE_KEY, are accepted too (and none is made for that kind).
+    With --spark, the dashboard and
     the API answer from touchpoints in Spark (the workspace keeps the keys; the
     collector is off).
 
@@ -1359,11 +1362,14 @@ def serve(
     import uvicorn
 
     from jejak.server import create_app
-    from jejak.server.keys import ensure_keys
+    from jejak.server.keys import ENV, ensure_keys, given_keys
 
+    given = given_keys(dict(os.environ))
     ws = _open(must_exist=False)
     try:
-        made = ensure_keys(ws.con)
+        made = ensure_keys(ws.con, given)
+        for kind in given:
+            out.print(f"The {kind} key from {ENV[kind]} is accepted too.")
         for kind, key in made.items():
             out.print(f"New {kind} key (shown once, keep it safe): {key}")
         analyses = None
@@ -1371,7 +1377,8 @@ def serve(
             analyses = _spark_source(spark, spark_identities, spark_master, ws.settings)
         where = f"Spark touchpoints {spark}" if spark else str(ws.path)
         out.print(f"jejak serving {where} on http://{host}:{port} (dashboard: /, API: /docs)")
-        uvicorn.run(create_app(ws, analyses=analyses), host=host, port=port, log_level="warning")
+        app = create_app(ws, analyses=analyses, given_keys=given)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         ws.close()
 

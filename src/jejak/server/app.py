@@ -20,12 +20,14 @@ def create_app(
     analyses: JourneyAnalyses | None = None,
     max_bytes: int = MAX_BYTES,
     max_events: int = MAX_EVENTS,
+    given_keys: dict[str, str] | None = None,
 ) -> FastAPI:
     """The app over ``workspace`` (keys must exist: see :func:`jejak.server.keys.ensure_keys`).
 
     ``analyses``: touchpoints in another engine (e.g. ``jejak.on_spark(...)``) that the API
     and the dashboard answer from; the workspace then keeps only the keys, and the
-    collector is off (send events to where those touchpoints live).
+    collector is off (send events to where those touchpoints live). ``given_keys``: keys
+    by kind accepted besides the stored ones (see :func:`jejak.server.keys.given_keys`).
     """
     app = FastAPI(
         title="jejak",
@@ -34,7 +36,13 @@ def create_app(
         "collector. Send 'Authorization: Bearer <key>': the read key for analyses, the "
         "write key for the collector.",
     )
-    app.state.jejak = ServerState(workspace, analyses, max_bytes=max_bytes, max_events=max_events)
+    app.state.jejak = ServerState(
+        workspace,
+        analyses,
+        max_bytes=max_bytes,
+        max_events=max_events,
+        given=dict(given_keys or {}),
+    )
     # websites on other origins send touchpoints with the tracker (/t.js)
     app.add_middleware(
         CORSMiddleware,

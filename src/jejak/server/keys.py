@@ -28,16 +28,41 @@ SCHEMA = (
 )
 
 
-def _hash(key: str) -> str:
+def hash_of(key: str) -> str:
+    """The SHA-256 hash kept for ``key``."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def ensure_keys(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Make a read and a write key when the workspace has none of that kind; returns the
-    new keys in plain text (to print once), by kind."""
+MIN_CHARS = 16
+ENV = {"read": "JEJAK_READ_KEY", "write": "JEJAK_WRITE_KEY"}
+
+
+def given_keys(environ: dict[str, str]) -> dict[str, str]:
+    """Keys set by the environment (``JEJAK_READ_KEY``, ``JEJAK_WRITE_KEY``), by kind:
+    accepted as they are, never stored."""
+    given = {}
+    for kind, name in ENV.items():
+        value = environ.get(name, "").strip()
+        if value and len(value) < MIN_CHARS:
+            raise JejakError(
+                f"{name} is {len(value)} characters; a key needs at least {MIN_CHARS}"
+                " (e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+            )
+        if value:
+            given[kind] = value
+    return given
+
+
+def ensure_keys(
+    con: duckdb.DuckDBPyConnection, given: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Make a read and a write key when the workspace has none of that kind (and none is
+    ``given``); returns the new keys in plain text (to print once), by kind."""
     con.execute(SCHEMA)
     made = {}
     for kind in KINDS:
+        if given and kind in given:
+            continue
         count = con.execute("SELECT count(*) FROM api_keys WHERE kind = ?", [kind])
         if count.fetchall()[0][0] == 0:
             made[kind] = new_key(con, kind)
@@ -53,14 +78,14 @@ def new_key(con: duckdb.DuckDBPyConnection, kind: str, label: str | None = None)
     key = PREFIX[kind] + secrets.token_urlsafe(24)
     con.execute(
         "INSERT INTO api_keys (kind, hash, created_at, label) VALUES (?, ?, current_timestamp, ?)",
-        [kind, _hash(key), label],
+        [kind, hash_of(key), label],
     )
     return key
 
 
 def key_id(key: str) -> str:
     """The id ``jejak keys`` shows for ``key``."""
-    return _hash(key)[:ID_CHARS]
+    return hash_of(key)[:ID_CHARS]
 
 
 def list_keys(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -103,7 +128,7 @@ def matches(presented: str | None, hashes: list[str]) -> bool:
     """Whether ``presented`` is one of the keys behind ``hashes`` (constant-time compares)."""
     if not presented:
         return False
-    digest = _hash(presented)
+    digest = hash_of(presented)
     found = False
     for stored in hashes:  # compare with every one, so timing says nothing of the match
         found |= hmac.compare_digest(digest, stored)

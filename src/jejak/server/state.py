@@ -30,10 +30,14 @@ class ServerState:
     max_events: int = MAX_EVENTS
     wait_seconds: float = WAIT_SECONDS
     lock: threading.Lock = field(default_factory=threading.Lock)
+    given: dict[str, str] = field(default_factory=dict)  # kind -> key, from the environment
 
     def hashes(self) -> dict[str, list[str]]:
         with self.using():
-            return keys.key_hashes(self.workspace.con)
+            stored = keys.key_hashes(self.workspace.con)
+        for kind, key in self.given.items():
+            stored[kind].append(keys.hash_of(key))
+        return stored
 
     @contextmanager
     def using(self) -> Iterator[Workspace]:
