@@ -126,9 +126,33 @@ def test_numbers_match_the_library_and_filters_live_in_the_url(site, page):
 
 def test_tables_sort_and_the_funnel_builder_takes_steps(site, page):
     base, _, ws = site
+    page.goto(f"{base}/dashboard/funnels")
+    _loaded(page)
+    steps = page.locator("fieldset.steps .step input")
+    shown = [steps.nth(i).input_value() for i in range(steps.count())]
+    assert shown == [f"stage:{name}" for name in ws.journey.stage_names[:4]]  # the default
+    choices = page.locator("#step-choices option")
+    offered = {choices.nth(i).get_attribute("value") for i in range(choices.count())}
+    assert {"page_view", "order", "stage:Convert"} <= offered  # from the data and journey
+    page.locator("fieldset.steps .step .remove").nth(3).click()
+    page.locator("fieldset.steps .step .remove").nth(2).click()
+    steps.nth(0).fill("page_view")
+    steps.nth(1).fill("stage:Subscribe")
+    page.click("fieldset.steps .add-step")
+    steps.nth(2).fill("order")
+    page.fill("input[name=window]", "14d")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**step=order**")
+    _loaded(page)
+    assert "step=page_view&step=stage%3ASubscribe&step=order" in page.url
+    expected = ws.funnel(["page_view", {"stage": "Subscribe"}, "order"], window="14d").table
+    cells = page.locator("#content table tbody tr").nth(2).locator("td")
+    assert fmt.people(expected.loc[2, "entered"]) in [
+        cells.nth(i).inner_text() for i in range(cells.count())
+    ]
+    # a link written by hand, steps separated by commas, shows the same funnel
     page.goto(f"{base}/dashboard/funnels?steps=page_view,stage:Subscribe,order&window=14d")
     _loaded(page)
-    expected = ws.funnel(["page_view", {"stage": "Subscribe"}, "order"], window="14d").table
     cells = page.locator("#content table tbody tr").nth(2).locator("td")
     assert fmt.people(expected.loc[2, "entered"]) in [
         cells.nth(i).inner_text() for i in range(cells.count())

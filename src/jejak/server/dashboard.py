@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
+import ibis
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -23,7 +24,7 @@ from jejak.report import html as report
 from jejak.report.html import Section
 from jejak.server import keys
 from jejak.server.api import Scope
-from jejak.server.pages import PAGES, build
+from jejak.server.pages import PAGES, build, funnel_steps
 from jejak.server.state import require_key, state_of
 
 router = APIRouter(include_in_schema=False)
@@ -76,6 +77,22 @@ def _fragment(sections: list[Section]) -> str:
     return "".join(parts)
 
 
+def _params(request: Request) -> dict[str, Any]:
+    """The query's parameters; ``step`` (repeated by the funnel builder) as a list."""
+    params: dict[str, Any] = dict(request.query_params)
+    params["step"] = request.query_params.getlist("step")
+    return params
+
+
+def _step_choices(source: Any, limit: int = 200) -> list[str]:
+    """What a step can be: the touchpoints in the data (most frequent first), then the
+    journey's stages."""
+    events = source.touchpoints()
+    counts = events.group_by("event").agg(n=events.count()).order_by([ibis.desc("n"), "event"])
+    names = counts.limit(limit).to_pandas()["event"].dropna().tolist()
+    return [*names, *(f"stage:{name}" for name in source.journey.stage_names)]
+
+
 @router.get("/")
 def home() -> RedirectResponse:
     return RedirectResponse("/dashboard/overview", status_code=303)
@@ -109,10 +126,13 @@ def page(request: Request, slug: str) -> Response:
         back = str(request.url.path) + ("?" + request.url.query if request.url.query else "")
         query = urlencode({"next": back, "wrong": wrong})
         return RedirectResponse(f"/login?{query}", status_code=303)
+    params = _params(request)
     with state_of(request).reading() as source:
         segment_names = list(source.segment_definitions())
         empty = source.count() == 0 if hasattr(source, "count") else False
-    params = dict(request.query_params)
+        builds_steps = any(f.kind in ("step", "steps") for f in chosen.fields)
+        suggestions = _step_choices(source) if builds_steps and not empty else []
+        shown_steps = funnel_steps(source, params) if chosen.slug == "funnels" else []
     return HTMLResponse(
         _templates()
         .get_template("page.html")
@@ -122,6 +142,8 @@ def page(request: Request, slug: str) -> Response:
             params=params,
             segments=segment_names,
             empty=empty,
+            step_choices=suggestions,
+            shown_steps=shown_steps,
             query=request.url.query,
         )
     )
@@ -139,7 +161,7 @@ def content(
     if not _signed_in(request):
         raise HTTPException(401, detail="sign in with the read key")
     scope = Scope(since=since or None, until=until or None, segment=segment or None)
-    params: dict[str, Any] = dict(request.query_params)
+    params = _params(request)
     with state_of(request).reading() as source:
         return _fragment(build(chosen, scope.apply(source), params))
 

@@ -18,17 +18,27 @@ from jejak.report import formatting as fmt
 from jejak.report import html as report
 from jejak.report.html import Section
 
-Params = Mapping[str, str]
+Params = Mapping[str, Any]  # query parameters: text, or a list for repeated ones (step)
 
 
 @dataclass(frozen=True)
 class Field:
-    """A page's own parameter, shown in its form (e.g. the funnel's steps)."""
+    """A page's own parameter, shown in its form (e.g. the funnel's steps).
+
+    ``kind``: ``text`` (``choices`` are suggestions), ``select`` (one of ``choices``),
+    ``step`` (a touchpoint or stage, suggested from the data) or ``steps`` (a list of
+    them, built one row per step).
+    """
 
     name: str
     label: str
     default: str = ""
     help: str = ""
+    kind: str = "text"
+    choices: tuple[str, ...] = ()
+
+
+SPLITS = ("", "channel", "source", "medium", "campaign", "context", "need", "segment")
 
 
 @dataclass(frozen=True)
@@ -64,10 +74,19 @@ def journey_map(source: JourneyAnalyses, params: Params) -> list[Section]:
     return report.journey_map_sections(source.journey_map(by=params.get("by") or None))
 
 
-def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
-    steps = [s.strip() for s in (params.get("steps") or "").split(",") if s.strip()]
+def funnel_steps(source: JourneyAnalyses, params: Params) -> list[str]:
+    """The funnel's steps: repeated ``step`` parameters (the builder), or ``steps``
+    separated by commas; fewer than two: the journey's first four stages."""
+    steps = [s.strip() for s in params.get("step") or [] if s.strip()]
+    if not steps:
+        steps = [s.strip() for s in (params.get("steps") or "").split(",") if s.strip()]
     if len(steps) < 2:
         steps = [f"stage:{name}" for name in source.journey.stage_names[:4]]
+    return steps
+
+
+def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
+    steps = funnel_steps(source, params)
     result = source.funnel(
         [step(s) for s in steps],
         window=params.get("window") or "30d",
@@ -207,19 +226,19 @@ def data(source: JourneyAnalyses, params: Params) -> list[Section]:
 PAGES: tuple[Page, ...] = (
     Page("overview", "Overview", overview),
     Page("journey-map", "Journey map", journey_map,
-         (Field("by", "One map per", "", "a first-touch field such as channel, or segment"),)),
+         (Field("by", "One map per", "", "one map per first-touch value", "select", SPLITS),)),
     Page("funnels", "Funnels", funnels, (
-        Field("steps", "Steps", "", "comma-separated: touchpoints, stage:NAME, field=value"),
-        Field("window", "Window", "30d"),
-        Field("order", "Order", "ordered", "ordered, strict or any"),
-        Field("by", "Split by", "", "a field of step 1, or segment"),
+        Field("steps", "Steps", "", "touchpoints, stage:NAME or field=value", "steps"),
+        Field("window", "Window", "30d", "e.g. 7d, 12h", "text", ("1d", "7d", "14d", "30d", "90d")),
+        Field("order", "Order", "ordered", "", "select", ("ordered", "strict", "any")),
+        Field("by", "Split by", "", "a field of step 1, or segment", "select", SPLITS),
     )),
     Page("paths", "Paths", paths, (
-        Field("goal", "Leading to", "", "a touchpoint or stage:NAME (default: Convert)"),
-        Field("after", "Starting from", "", "show where people went after this instead"),
+        Field("goal", "Leading to", "", "a touchpoint or stage:NAME (default: Convert)", "step"),
+        Field("after", "Starting from", "", "show where people went after this instead", "step"),
     )),
     Page("touchpoints", "Touchpoints & attribution", touchpoints,
-         (Field("goal", "Goal", "", "a touchpoint or stage:NAME (default: Convert)"),)),
+         (Field("goal", "Goal", "", "a touchpoint or stage:NAME (default: Convert)", "step"),)),
     Page("campaigns", "Campaigns", campaigns),
     Page("contact", "Contact & send time", contact),
     Page("experience", "Experience", experience),

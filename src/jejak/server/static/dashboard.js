@@ -1,6 +1,26 @@
 // jejak dashboard: fetch the page's sections, draw the charts, sort and export tables.
 (function () {
   "use strict";
+  // the funnel builder: one input per step, added and removed in place
+  document.querySelectorAll("fieldset.steps").forEach(function (fieldset) {
+    const add = fieldset.querySelector(".add-step");
+    function wire(step) {
+      step.querySelector(".remove").addEventListener("click", function () {
+        if (fieldset.querySelectorAll(".step").length > 2) step.remove();
+      });
+    }
+    fieldset.querySelectorAll(".step").forEach(wire);
+    add.addEventListener("click", function () {
+      const steps = fieldset.querySelectorAll(".step");
+      const step = steps[steps.length - 1].cloneNode(true);
+      const input = step.querySelector("input");
+      input.value = "";
+      input.setAttribute("aria-label", "Step " + (steps.length + 1));
+      fieldset.insertBefore(step, add);
+      wire(step);
+      input.focus();
+    });
+  });
   const main = document.getElementById("content");
   if (!main || main.querySelector(".empty")) {
     if (main) main.dataset.state = "done";
