@@ -186,6 +186,11 @@ def test_the_data_page_shows_loads_and_rejected_rows(site, page):
     assert "event_id" in rows.nth(1).inner_text()
     loads = page.locator("section", has=page.locator("h2", has_text="What was loaded"))
     assert loads.locator("tbody tr").count() == 2  # the simulated file, then the batch
+    first = loads.locator("tbody tr").first.inner_text()
+    assert fmt.people(site[2].loads()["rows_stored"].iloc[0]) in first  # 12,345: for people
+    assert "2 loads" in loads.inner_text()
+    last = [cell.strip() for cell in loads.locator("tbody tr").nth(1).inner_text().split("\t")]
+    assert last[1:] == ["collector: POST /v1/events", last[2], "2", "0", "2", "0", "0"]
 
 
 def test_an_empty_workspace_says_how_to_load_data(tmp_path, browser):

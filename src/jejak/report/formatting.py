@@ -140,6 +140,38 @@ STAGE_COLUMNS: tuple[Column, ...] = (
 )
 
 
+def label(name: str) -> str:
+    """A column name as a header: ``rows_read -> "Rows read"``."""
+    text = str(name).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def guess_columns(frame: pd.DataFrame) -> list[Column]:
+    """Columns for a table nobody described: counts with thousands separators, other
+    numbers with two decimals, times to the minute, headers in words."""
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_bool_dtype(values) or str(name).endswith(("_id", "year")):
+            shown: Callable[[Any], str] = str  # ids and years read without separators
+        elif pd.api.types.is_integer_dtype(values):
+            shown = people
+        elif pd.api.types.is_float_dtype(values):
+            shown = _decimal
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            shown = timestamp
+        else:
+            shown = str
+        columns.append(Column(str(name), label(str(name)), shown))
+    return columns
+
+
+def _decimal(value: Any) -> str:
+    """A measured number: whole when it is whole, else two decimals."""
+    number_ = float(value)
+    return f"{number_:,.0f}" if number_.is_integer() else f"{number_:,.2f}"
+
+
 def format_table(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
     """``frame`` as text for people: the chosen columns, renamed and formatted, in order."""
     return pd.DataFrame(

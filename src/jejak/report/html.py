@@ -156,14 +156,10 @@ def _is_numeric(values: pd.Series) -> bool:
 
 
 def table_html(table: pd.DataFrame, columns: Sequence[fmt.Column] | None) -> str:
-    if columns is None:
-        labels = [str(name) for name in table.columns]
-        numeric = [_is_numeric(table[name]) for name in table.columns]
-        text = fmt.format_table(table, [fmt.Column(name, str(name)) for name in table.columns])
-    else:
-        labels = [column.label for column in columns]
-        numeric = [_is_numeric(table[column.source]) for column in columns]
-        text = fmt.format_table(table, columns)
+    columns = fmt.guess_columns(table) if columns is None else columns
+    labels = [column.label for column in columns]
+    numeric = [_is_numeric(table[column.source]) for column in columns]
+    text = fmt.format_table(table, columns)
     classes = [' class="num"' if is_num else "" for is_num in numeric]
     head = "".join(
         f'<th scope="col"{cls}>{_escape(label)}</th>'
@@ -628,9 +624,18 @@ def value_sections(source: Any) -> list[Section]:
             Section(
                 heading=result.title,
                 intro="Expected purchases and revenue of today's buyers over the next year "
-                "(BG/NBD and Gamma-Gamma).",
+                "(BG/NBD and Gamma-Gamma). Still active: the model's chance, on average, that "
+                "a buyer has not quietly left.",
                 figures=[result.figure()],
                 table=result.table,
+                columns=[
+                    fmt.Column(by, by.capitalize()),
+                    fmt.Column("buyers", "Buyers", fmt.people),
+                    fmt.Column("p_alive", "Still active", fmt.percent),
+                    fmt.Column("expected_purchases", "Expected purchases", fmt.people),
+                    fmt.Column("expected_revenue", "Expected revenue", fmt.number),
+                    fmt.Column("revenue_per_buyer", "Per buyer", fmt.number),
+                ],
             )
         )
     return sections

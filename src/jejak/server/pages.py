@@ -17,6 +17,7 @@ from jejak.model.funnel import parse_step as step
 from jejak.report import formatting as fmt
 from jejak.report import html as report
 from jejak.report.html import Section
+from jejak.store.loading import count
 
 Params = Mapping[str, Any]  # query parameters: text, or a list for repeated ones (step)
 
@@ -169,6 +170,18 @@ def advocacy(source: JourneyAnalyses, params: Params) -> list[Section]:
     ) or _note("No advocacy yet", "NPS answers, reviews and referrals show here.")
 
 
+LOAD_COLUMNS = (
+    fmt.Column("load_id", "Load"),
+    fmt.Column("file", "File or batch"),
+    fmt.Column("loaded_at", "Loaded at", fmt.timestamp),
+    fmt.Column("rows_read", "Read", fmt.people),
+    fmt.Column("rows_stored", "Stored", fmt.people),
+    fmt.Column("rows_rejected", "Rejected", fmt.people),
+    fmt.Column("rows_repeated", "Repeated in it", fmt.people),
+    fmt.Column("already_stored", "Already stored", fmt.people),
+)
+
+
 def data(source: JourneyAnalyses, params: Params) -> list[Section]:
     import pandas as pd
 
@@ -178,13 +191,21 @@ def data(source: JourneyAnalyses, params: Params) -> list[Section]:
     sections = []
     if hasattr(root, "loads"):
         loads = root.loads()
-        loaded = f"{fmt.people(root.count())} touchpoints stored from {len(loads):,} loads."
+        loads["already_stored"] = (
+            loads["rows_read"]
+            - loads["rows_stored"]
+            - loads["rows_rejected"]
+            - loads["rows_repeated"]
+        )
         sections.append(
             Section(
                 heading="What was loaded",
-                intro=f"{loaded} Each file or collector batch: when, rows read, stored, "
-                "rejected, and rows already stored before (not stored twice).",
-                table=loads.drop(columns="rejects_file"),
+                intro=f"{fmt.people(root.count())} touchpoints stored from "
+                f"{count(len(loads), 'load')}. Each file or collector batch: when, rows read, "
+                "stored, rejected, repeated within it, and already stored before (never "
+                "stored twice).",
+                table=loads,
+                columns=LOAD_COLUMNS,
             )
         )
         rejected = root.rejected(limit=50)
@@ -208,12 +229,13 @@ def data(source: JourneyAnalyses, params: Params) -> list[Section]:
             )
         )
     conflicts = root.identity_conflicts()
+    claimed = int(conflicts.meta["count"])
     sections.append(
         Section(
             heading="Identities",
-            intro=f"{fmt.people(conflicts.meta['count'])} anonymous ids claimed by more than "
-            "one customer (each went to the customer shown).",
-            table=conflicts.table.head(20),
+            intro=f"{count(claimed, 'anonymous id')} claimed by more than one customer"
+            + (" (each went to the customer shown)." if claimed else "."),
+            table=conflicts.table.head(20) if claimed else None,
         )
     )
     schema = pd.DataFrame(
