@@ -48,3 +48,23 @@ def test_every_dashboard_section_is_in_the_report(shop):
             assert charts[section.heading] >= len(section.figures), (page.slug, section.heading)
             checked += 1
     assert checked >= 30  # every page showed its sections (none fell back to a note)
+
+
+def test_amounts_read_in_the_shops_currency(shop, tmp_path, write_file):
+    assert shop.currency() == "IDR"  # the simulated shop sells in rupiah
+    value = build(next(p for p in PAGES if p.slug == "value"), shop, {})[0]
+    cells = value.table["Per buyer"].tolist()
+    assert all(c.startswith("IDR ") and "." not in c for c in cells)  # no minor unit
+    ws = jejak.Workspace(tmp_path / "mixed.duckdb")
+    ws.load(write_file("orders.csv", (
+        "customer_id,ts,event,revenue,currency\n"
+        "c1,2026-01-01 00:00:00,order,10,usd\n"
+        "c2,2026-01-02 00:00:00,order,12,USD\n"
+        "c3,2026-01-03 00:00:00,order,9,EUR\n"
+        "c4,2026-01-03 00:00:00,page_view,,JPY\n"
+    )))  # fmt: skip
+    assert ws.currency() == "USD"  # the most common among amounts
+    assert ws.between("2026-01-03", None).currency() == "USD"  # the shop's, in any scope
+    plain = jejak.Workspace(tmp_path / "plain.duckdb")
+    plain.load(write_file("plain.csv", "customer_id,ts,event,revenue\nc1,2026-01-01,order,5\n"))
+    assert plain.currency() is None

@@ -569,6 +569,8 @@ def value(
 
     Examples: jejak value --by channel | jejak value --at-risk 0.3 -o win_back.csv
     """
+    from jejak.report.html import amount
+
     options = {"purchase": _step(purchase), "horizon": horizon, "unit_days": unit_days}
     with _analyse() as ws:
         if at_risk is not None:
@@ -578,6 +580,7 @@ def value(
             result.title = f"Buyers below {fmt.percent(at_risk, 0)} chance of still buying"
         else:
             result = ws.value_by(by, **options)
+        money = amount(ws)
     if output:
         _write(result, output)
     if as_json:
@@ -589,7 +592,7 @@ def value(
         return
     from jejak.report.tables import value_by_table
 
-    _print_table(value_by_table(result.table), result.title)
+    _print_table(value_by_table(result.table, money), result.title)
     fit = result.meta["bg_nbd"]
     out.print(
         f"BG/NBD over {fmt.people(result.meta['customers'])} buyers: r {fit['r']:.3f}, "

@@ -78,6 +78,16 @@ class JourneyAnalyses:
         value = self.events().ts.max().to_pyarrow().as_py()
         return None if value is None else pd.Timestamp(value).tz_localize(None).tz_localize("UTC")
 
+    def currency(self) -> str | None:
+        """The shop's currency: the most common code among all touchpoints with revenue
+        (in any scope; amounts are never converted), or None when none is given."""
+        events = self.touchpoints()
+        code = events.currency.strip().upper()
+        with_revenue = events.filter(events.revenue.notnull() & (code != "")).mutate(code=code)
+        counts = with_revenue.group_by("code").agg(n=with_revenue.count())
+        top = counts.order_by([ibis.desc("n"), "code"]).limit(1).to_pandas()
+        return None if top.empty else str(top["code"].iloc[0])
+
     def between(
         self, start: datetime | str | None = None, end: datetime | str | None = None
     ) -> Filtered:

@@ -485,7 +485,7 @@ def cluster_sections(source: Any) -> list[Section]:
                 fmt.Column("acquired_share", "Main channel's share", fmt.percent),
                 fmt.Column("engagement_share", "Content share", fmt.percent),
                 fmt.Column("buyers", "Bought", fmt.percent),
-                fmt.Column("revenue", "Revenue per person", fmt.number),
+                fmt.Column("revenue", "Revenue per person", amount(source)),
             ],
         )
     )
@@ -576,12 +576,21 @@ def referral_sections(source: Any) -> list[Section]:
                     fmt.Column("invites", "Invites", fmt.people),
                     fmt.Column("referred", "Referred", fmt.people),
                     fmt.Column("referred_customers", "Became customers", fmt.people),
-                    fmt.Column("referred_revenue", "Their revenue", fmt.number),
+                    fmt.Column("referred_revenue", "Their revenue", amount(source)),
                     fmt.Column("depth", "Depth", fmt.people),
                 ],
             )
         )
     return sections
+
+
+def amount(source: Any) -> Any:
+    """How amounts read for ``source``: with its currency (``IDR 1,234,500``) when the
+    touchpoints give one, else as a plain number."""
+    currency = source.currency() if hasattr(source, "currency") else None
+    if currency is None:
+        return lambda value: fmt.number(value, 0)
+    return lambda value: fmt.money(value, currency)
 
 
 def key_number_sections(funnel: Any) -> list[Section]:
@@ -613,8 +622,10 @@ def value_sections(source: Any) -> list[Section]:
     """Expected purchases and revenue of today's buyers, per current stage and per
     acquisition channel (a shop with too few buyers for the models says so)."""
     from jejak.errors import JejakError
+    from jejak.report.tables import value_by_table
 
     sections = []
+    money = amount(source)
     for by in ("stage", "channel"):
         try:
             result = source.value_by(by)
@@ -624,18 +635,10 @@ def value_sections(source: Any) -> list[Section]:
             Section(
                 heading=result.title,
                 intro="Expected purchases and revenue of today's buyers over the next year "
-                "(BG/NBD and Gamma-Gamma). Still active: the model's chance, on average, that "
-                "a buyer has not quietly left.",
+                "(BG/NBD and Gamma-Gamma). Still a customer: the model's chance, on average, "
+                "that a buyer has not quietly left.",
                 figures=[result.figure()],
-                table=result.table,
-                columns=[
-                    fmt.Column(by, by.capitalize()),
-                    fmt.Column("buyers", "Buyers", fmt.people),
-                    fmt.Column("p_alive", "Still active", fmt.percent),
-                    fmt.Column("expected_purchases", "Expected purchases", fmt.people),
-                    fmt.Column("expected_revenue", "Expected revenue", fmt.number),
-                    fmt.Column("revenue_per_buyer", "Per buyer", fmt.number),
-                ],
+                table=value_by_table(result.table, money),
             )
         )
     return sections
@@ -687,6 +690,7 @@ def campaign_sections(source: Any) -> list[Section]:
             ],
         )
     ]
+    money = amount(source)
     for name in source.settings.campaigns:
         effect = source.campaign(name)
         meta = effect.meta
@@ -700,9 +704,9 @@ def campaign_sections(source: Any) -> list[Section]:
                     f"{fmt.signed_points(meta['lift_low'])} to "
                     f"{fmt.signed_points(meta['lift_high'])}; about "
                     f"{fmt.number(meta['incremental_customers'], 0)} extra people moved; "
-                    f"revenue difference {fmt.number(meta['incremental_revenue'], 0)} (95% "
-                    f"interval {fmt.number(meta['incremental_revenue_low'], 0)} to "
-                    f"{fmt.number(meta['incremental_revenue_high'], 0)}). "
+                    f"revenue difference {money(meta['incremental_revenue'])} (95% "
+                    f"interval {money(meta['incremental_revenue_low'])} to "
+                    f"{money(meta['incremental_revenue_high'])}). "
                     f"{fmt.percent(meta['audience_fit'])} of the exposed were in the target stage."
                 ),
                 figures=[effect.figure()],
@@ -714,7 +718,7 @@ def campaign_sections(source: Any) -> list[Section]:
                     fmt.Column("response_rate", "Answered the call", fmt.percent),
                     fmt.Column("transition_rate", "Moved on", fmt.percent),
                     fmt.Column("median_days_to_move", "Median days", fmt.days),
-                    fmt.Column("revenue_per_person", "Revenue per person", fmt.number),
+                    fmt.Column("revenue_per_person", "Revenue per person", money),
                 ],
             )
         )

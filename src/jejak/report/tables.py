@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from jejak.report import formatting as fmt
@@ -130,16 +132,18 @@ def touchpoint_effect_table(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def value_by_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Expected value per group with people-readable numbers."""
+def value_by_table(table: pd.DataFrame, money: Any = None) -> pd.DataFrame:
+    """Expected value per group with people-readable numbers; ``money`` formats amounts
+    (see :func:`jejak.report.html.amount`; default: plain numbers)."""
+    money = money or (lambda v: fmt.number(v, 0))
     return pd.DataFrame(
         {
             str(table.columns[0]).capitalize(): table.iloc[:, 0],
             "Buyers": table["buyers"].map(fmt.people),
             "Still a customer (mean)": table["p_alive"].map(fmt.percent),
             "Expected purchases": table["expected_purchases"].map(lambda v: fmt.number(v, 0)),
-            "Expected revenue": table["expected_revenue"].map(lambda v: fmt.number(v, 0)),
-            "Per buyer": table["revenue_per_buyer"].map(lambda v: fmt.number(v, 0)),
+            "Expected revenue": table["expected_revenue"].map(money),
+            "Per buyer": table["revenue_per_buyer"].map(money),
         }
     )
 
