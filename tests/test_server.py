@@ -203,6 +203,29 @@ def test_per_person_tables_effects_and_value_model_options(served):
     assert served.get("/v1/analyses/current-stages", limit=0).status_code == 422
 
 
+def test_another_journey_than_the_workspaces(served):
+    from jejak.model.config import preset
+
+    ws = served.ws
+    four = served.get("/v1/analyses/stages", journey="four-stage").json()
+    assert four == _json(ws.stages(preset("four-stage")).to_dict())
+    assert [r["stage"] for r in four["table"]][:2] == ["Awareness", "Consideration"]
+    own = json.dumps({"name": "signups", "stages": [
+        {"name": "Seen", "rules": [{"any": True}]},
+        {"name": "Signed up", "rules": [{"event": "newsletter_signup"}]},
+    ]})  # fmt: skip
+    current = served.get("/v1/analyses/current-stages", journey=own).json()
+    assert {r["person_id"]: r["stage"] for r in current["table"]} == {
+        "c1": "Signed up", "c2": "Seen", "c3": "Seen"
+    }  # fmt: skip
+    stuck = served.get("/v1/analyses/stuck", stage="Seen", days=0, journey=own).json()
+    assert [r["person_id"] for r in stuck["table"]] == ["c2"]
+    response = served.get("/v1/analyses/stages", journey="five-stage")
+    assert response.status_code == 422 and "unknown preset 'five-stage'" in response.text
+    response = served.get("/v1/analyses/stage-entries", journey='{"name": "x", "stages": 3}')
+    assert response.status_code == 422 and "journey: stages" in response.json()["detail"]
+
+
 def test_bad_parameters_get_422_with_the_field(served):
     response = served.get("/v1/analyses/journey-map", top="many")
     assert response.status_code == 422

@@ -12,11 +12,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import ValidationError
 
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.analyses.result import records
 from jejak.errors import ConfigError
+from jejak.model.config import preset
 from jejak.model.funnel import parse_step
+from jejak.model.journey import Journey
 from jejak.server.state import require_key, state_of
 
 router = APIRouter(prefix="/v1/analyses", tags=["analyses"])
@@ -66,10 +69,37 @@ def _run(request: Request, scope: Scope, ask: Any) -> dict[str, Any]:
 Scoped = Annotated[Scope, Depends()]
 
 
+def journey_of(
+    journey: Annotated[
+        str | None,
+        Query(
+            description="Another journey than the workspace's: a preset (value-journey, "
+            "four-stage) or a journey as JSON ({name, stages: [{name, rules: [...]}]})."
+        ),
+    ] = None,
+) -> Journey | None:
+    """The journey asked for, or None for the workspace's own."""
+    if not journey:
+        return None
+    if not journey.lstrip().startswith("{"):
+        return preset(journey.strip())
+    try:
+        return Journey.model_validate_json(journey)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "the journey"
+        raise ConfigError(f"journey: {where}: {problem['msg']}") from None
+
+
+AnotherJourney = Annotated[Journey | None, Depends(journey_of)]
+
+
 @router.get("/stages")
-def stages(request: Request, scope: Scoped, by: str | None = None) -> dict[str, Any]:
+def stages(
+    request: Request, scope: Scoped, journey: AnotherJourney, by: str | None = None
+) -> dict[str, Any]:
     """The stage funnel; ``by``: a first-touch field (channel...) or ``segment``."""
-    return _run(request, scope, lambda s: s.stages(by=by))
+    return _run(request, scope, lambda s: s.stages(journey, by=by))
 
 
 @router.get("/funnel")
@@ -117,10 +147,11 @@ def stuck(
     request: Request,
     scope: Scoped,
     stage: str,
+    journey: AnotherJourney,
     days: Annotated[float, Query(ge=0, le=3650)] = 30,
 ) -> dict[str, Any]:
     """People whose furthest stage is ``stage`` and who entered it over ``days`` days ago."""
-    return _run(request, scope, lambda s: s.stuck(stage, days))
+    return _run(request, scope, lambda s: s.stuck(stage, days, journey=journey))
 
 
 Limit = Annotated[int | None, Query(ge=1, le=1_000_000, description="At most this many rows.")]
@@ -136,18 +167,26 @@ def _page(result: Any, limit: int | None, offset: int) -> Any:
 
 @router.get("/stage-entries")
 def stage_entries(
-    request: Request, scope: Scoped, limit: Limit = None, offset: Offset = 0
+    request: Request,
+    scope: Scoped,
+    journey: AnotherJourney,
+    limit: Limit = None,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """When each person entered each stage they reached (one row per person and stage)."""
-    return _run(request, scope, lambda s: _page(s.stage_entries(), limit, offset))
+    return _run(request, scope, lambda s: _page(s.stage_entries(journey), limit, offset))
 
 
 @router.get("/current-stages")
 def current_stages(
-    request: Request, scope: Scoped, limit: Limit = None, offset: Offset = 0
+    request: Request,
+    scope: Scoped,
+    journey: AnotherJourney,
+    limit: Limit = None,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Every person's current (furthest) stage and when they entered it."""
-    return _run(request, scope, lambda s: _page(s.current_stages(), limit, offset))
+    return _run(request, scope, lambda s: _page(s.current_stages(journey), limit, offset))
 
 
 @router.get("/journey-map")
