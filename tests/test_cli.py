@@ -161,6 +161,8 @@ def test_skip_invalid_and_identities_from_the_cli(project: Path):
     counts = [cell.strip() for cell in rows[0].split("│")[4:7]]
     assert "mixed.csv" in rows[0] and counts == ["2", "1", "1"]  # read, stored, rejected
     assert "ids.csv" in rows[1]
+    done = run("loads", "--rejected", "--limit", "0", cwd=project)
+    assert done.returncode == 2 and "--limit" in done.stderr
     done = run("loads", "--rejected", cwd=project)
     assert done.returncode == 0, done.stderr
     assert "outside" in done.stdout and "ts" in done.stdout
@@ -593,7 +595,8 @@ def test_keys_from_the_cli(project: Path):
 
 def test_keys_are_made_listed_and_revoked_from_the_cli(project: Path):
     done = run("keys", cwd=project)
-    assert done.returncode == 0 and "No keys yet" in done.stdout
+    assert done.returncode == 1 and "no workspace yet" in done.stderr
+    assert not (project / "jejak.duckdb").exists()  # listing creates nothing
     done = run("keys", "write", "--label", "website", cwd=project)
     assert done.returncode == 0, done.stderr
     made = done.stdout.split()[-1]

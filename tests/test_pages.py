@@ -50,6 +50,14 @@ def test_every_dashboard_section_is_in_the_report(shop):
     assert checked >= 30  # every page showed its sections (none fell back to a note)
 
 
+def test_the_funnel_page_reads_for_people(shop):
+    page = next(p for p in PAGES if p.slug == "funnels")
+    table = build(page, shop, {"step": ["page_view", "order"], "by": "channel"})[0].table
+    assert list(table.columns[:3]) == ["Channel", "Step", "Entered"]
+    assert table["Of step 1"].str.endswith("%").all()
+    assert not table["Median time to next"].str.fullmatch(r"[\d,.]+").any()  # says its unit
+
+
 def test_amounts_read_in_the_shops_currency(shop, tmp_path, write_file):
     assert shop.currency() == "IDR"  # the simulated shop sells in rupiah
     value = build(next(p for p in PAGES if p.slug == "value"), shop, {})[0]
@@ -63,8 +71,16 @@ def test_amounts_read_in_the_shops_currency(shop, tmp_path, write_file):
         "c3,2026-01-03 00:00:00,order,9,EUR\n"
         "c4,2026-01-03 00:00:00,page_view,,JPY\n"
     )))  # fmt: skip
-    assert ws.currency() == "USD"  # the most common among amounts
-    assert ws.between("2026-01-03", None).currency() == "USD"  # the shop's, in any scope
+    assert ws.currency() is None  # USD and EUR: amounts are not converted, so plain numbers
+    assert ws.between("2026-01-03", None).currency() is None  # the shop's, in any scope
+    usd = jejak.Workspace(tmp_path / "usd.duckdb")
+    usd.load(write_file("usd.csv", (
+        "customer_id,ts,event,revenue,currency\n"
+        "c1,2026-01-01 00:00:00,order,10,usd\n"
+        "c2,2026-01-02 00:00:00,order,12, USD\n"
+        "c4,2026-01-03 00:00:00,page_view,,JPY\n"
+    )))  # fmt: skip
+    assert usd.currency() == "USD"  # codes read alike; a code without revenue is no sign
     plain = jejak.Workspace(tmp_path / "plain.duckdb")
     plain.load(write_file("plain.csv", "customer_id,ts,event,revenue\nc1,2026-01-01,order,5\n"))
     assert plain.currency() is None

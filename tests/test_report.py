@@ -105,6 +105,18 @@ def test_people_counts_have_thousands_separators() -> None:
     assert fmt.people(999.6) == "1,000"
 
 
+def test_undescribed_tables_read_for_people() -> None:
+    when = pd.Timestamp("2026-03-01 10:05:09", tz="UTC")
+    frame = pd.DataFrame(
+        {"load_id": [12345], "row": [23456], "hour": [13], "rows_read": [34567],
+         "rate": [0.12345], "whole": [3.0], "loaded_at": [when]}
+    )  # fmt: skip
+    columns = fmt.guess_columns(frame)
+    assert [c.label for c in columns][:4] == ["Load id", "Row", "Hour", "Rows read"]
+    shown = fmt.format_table(frame, columns).iloc[0].tolist()
+    assert shown == ["12345", "23456", "13", "34,567", "0.12", "3", "2026-03-01 10:05 +00:00"]
+
+
 def test_percent_reads_a_share() -> None:
     assert fmt.percent(0.1234) == "12.3%"
     assert fmt.percent(0.1234, digits=0) == "12%"

@@ -101,6 +101,9 @@ def test_keys_are_listed_by_id_and_revoked(served):
 def test_keys_of_your_own_from_the_environment(tmp_path, write_file):
     with pytest.raises(JejakError, match="JEJAK_READ_KEY is 5 characters; a key needs at least"):
         given_keys({"JEJAK_READ_KEY": "short"})
+    same = {"JEJAK_READ_KEY": "one-secret-for-all", "JEJAK_WRITE_KEY": "one-secret-for-all"}
+    with pytest.raises(JejakError, match="are the same"):
+        given_keys(same)  # the write key is public (the tracker): it must not read
     given = given_keys({"JEJAK_READ_KEY": " my-own-read-key-0123 ", "OTHER": "x"})
     assert given == {"read": "my-own-read-key-0123"}
     ws = jejak.Workspace(tmp_path / "w.duckdb")
@@ -290,6 +293,7 @@ def test_collector_stores_valid_events_once_and_reports_the_rest(served):
     assert kept.set_index("row").loc[2, "field"] == "event_id"
     # and over the API, for whoever watches the pipeline
     listed = served.get("/v1/loads").json()["loads"]
+    assert "rejects_file" not in listed[0]  # no server paths over the API
     assert [load["file"] for load in listed][-2:] == ["collector: POST /v1/events"] * 2
     rows = served.get("/v1/loads/rejected", load=int(batches.index[0])).json()["rejected"]
     assert [r["row"] for r in rows] == [1, 2, 3, 4, 6, 7, 8, 9]

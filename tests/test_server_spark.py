@@ -83,6 +83,8 @@ def test_api_and_dashboard_answer_from_spark(workspace, spark_session):
         )
         assert answer.status_code == 409 and "another engine" in answer.json()["detail"]
     assert ws.count() == 8  # nothing was collected into the workspace
+    bare = ws.touchpoints().to_pyarrow().drop_columns(["currency"])
+    assert jejak.on_spark(spark_session, bare).currency() is None  # a table without it
 
 
 def test_jejak_serve_spark_from_the_command_line(workspace, tmp_path):

@@ -236,7 +236,7 @@ def loads(
     load_id: Annotated[
         int | None, typer.Option("--load", help="Only this load's rejected rows.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many rejected rows.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rejected rows.")] = 50,
 ) -> None:
     """What was loaded: each file or collector batch, when, rows read, stored, rejected.
 
@@ -1319,14 +1319,17 @@ def _spark_source(table: str, identities: str | None, master: str, settings: Set
 
     if master.startswith("local"):
         cores = master[6:-1] if master.startswith("local[") else "1"
-        session = local_session(cores=int(cores) if cores.isdigit() else 2)
+        count = (os.cpu_count() or 2) if cores == "*" else int(cores) if cores.isdigit() else 2
+        session = local_session(cores=count)
     else:
         from pyspark.sql import SparkSession
 
         session = SparkSession.builder.master(master).appName("jejak").getOrCreate()
 
     def frame(name: str):
-        return session.read.parquet(name) if Path(name).exists() else name
+        """A path (local, or s3://, hdfs://...) is read as Parquet; a bare name is a table."""
+        is_path = "/" in name or name.endswith(".parquet") or Path(name).exists()
+        return session.read.parquet(name) if is_path else name
 
     return on_spark(
         session, frame(table), frame(identities) if identities else None, settings=settings
@@ -1403,7 +1406,7 @@ def keys_list(ctx: typer.Context) -> None:
         return
     from jejak.server.keys import list_keys
 
-    with _open(must_exist=False) as ws:
+    with _open() as ws:
         table = list_keys(ws.con)
     if table.empty:
         out.print("No keys yet: jejak serve makes a read and a write key at its first start")
@@ -1443,14 +1446,16 @@ def keys_revoke(
 
     Example: jejak keys revoke 3f9a0c12
     """
-    from jejak.server.keys import list_keys, revoke
+    from jejak.server.keys import ENV, list_keys, revoke
 
     with _open() as ws:
         kind, revoked = revoke(ws.con, key)
         left = int((list_keys(ws.con)["kind"] == kind).sum())
     out.print(f"Revoked the {kind} key {revoked}.")
-    if not left:
+    if not left and not os.environ.get(ENV[kind]):
         out.print(f"No {kind} key is left: jejak serve makes a new one at its next start.")
+    elif not left:
+        out.print(f"No {kind} key is left in the workspace; {ENV[kind]} is still accepted.")
 
 
 @app.command()

@@ -79,14 +79,16 @@ class JourneyAnalyses:
         return None if value is None else pd.Timestamp(value).tz_localize(None).tz_localize("UTC")
 
     def currency(self) -> str | None:
-        """The shop's currency: the most common code among all touchpoints with revenue
-        (in any scope; amounts are never converted), or None when none is given."""
+        """The shop's currency: the one code given with revenue in all the touchpoints
+        (in any scope), or None when none is given or several are (amounts are never
+        converted, so mixed currencies read as plain numbers)."""
         events = self.touchpoints()
+        if "currency" not in events.columns or "revenue" not in events.columns:
+            return None
         code = events.currency.strip().upper()
         with_revenue = events.filter(events.revenue.notnull() & (code != "")).mutate(code=code)
-        counts = with_revenue.group_by("code").agg(n=with_revenue.count())
-        top = counts.order_by([ibis.desc("n"), "code"]).limit(1).to_pandas()
-        return None if top.empty else str(top["code"].iloc[0])
+        codes = with_revenue.select("code").distinct().limit(2).to_pandas()["code"].tolist()
+        return codes[0] if len(codes) == 1 else None
 
     def between(
         self, start: datetime | str | None = None, end: datetime | str | None = None

@@ -152,8 +152,8 @@ def guess_columns(frame: pd.DataFrame) -> list[Column]:
     columns = []
     for name in frame.columns:
         values = frame[name]
-        if pd.api.types.is_bool_dtype(values) or str(name).endswith(("_id", "year")):
-            shown: Callable[[Any], str] = str  # ids and years read without separators
+        if pd.api.types.is_bool_dtype(values) or _is_label(str(name)):
+            shown: Callable[[Any], str] = str  # ids, rows, years, hours: no separators
         elif pd.api.types.is_integer_dtype(values):
             shown = people
         elif pd.api.types.is_float_dtype(values):
@@ -164,6 +164,14 @@ def guess_columns(frame: pd.DataFrame) -> list[Column]:
             shown = str
         columns.append(Column(str(name), label(str(name)), shown))
     return columns
+
+
+_LABEL_WORDS = ("id", "row", "year", "month", "week", "day", "hour", "step", "index", "rank")
+
+
+def _is_label(name: str) -> bool:
+    """Whether an integer column names things (an id, a row, an hour) rather than counts."""
+    return name.lower().split("_")[-1] in _LABEL_WORDS
 
 
 def _decimal(value: Any) -> str:

@@ -470,7 +470,7 @@ def loads(request: Request) -> dict[str, Any]:
     rejected, already stored (a server over Spark has none)."""
     require_key(request, "read")
     with state_of(request).using() as ws:
-        return {"loads": records(ws.loads())}
+        return {"loads": records(ws.loads().drop(columns="rejects_file"))}
 
 
 @data_router.get("/rejected")

@@ -16,9 +16,10 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from jejak.model.touchpoint import FIELD_NAMES
-from jejak.server.state import require_key, state_of
+from jejak.server.state import ServerState, require_key, state_of
 
 router = APIRouter(prefix="/v1", tags=["collector"])
 
@@ -125,6 +126,38 @@ def _rejected(path: Path) -> list[dict[str, Any]]:
         ]
 
 
+def _store_batch(
+    state: ServerState,
+    events: list[Any],
+    valid: list[tuple[int, dict[str, Any]]],
+    rejected: list[dict[str, Any]],
+) -> tuple[int, int]:
+    """Store the valid events and keep the rejected ones with the batch's load, holding
+    the workspace for both (in a worker thread: waiting never blocks the server). Adds
+    the loader's rejections to ``rejected``; returns (stored, already stored)."""
+    stored = already = 0
+    load_id = None
+    with tempfile.TemporaryDirectory(prefix="jejak-batch-") as folder, state.using() as ws:
+        if valid:
+            path = Path(folder) / "batch.jsonl"
+            with path.open("w", encoding="utf-8") as handle:
+                for _, event in valid:
+                    handle.write(json.dumps(event) + "\n")
+            rejects = Path(folder) / "rejected.csv"
+            summary = ws.load(path, skip_invalid=True, rejects_path=rejects, name=EVENTS_LOAD)
+            stored, already, load_id = summary.stored, summary.already_stored, summary.load_id
+            for row in _rejected(rejects):
+                row["index"] = valid[row["index"]][0]  # back to the index in the request
+                rejected.append(row)
+        rejected.sort(key=lambda r: r["index"])
+        if rejected:
+            kept = [
+                {**r, "row": r["index"], "record": _record(events[r["index"]])} for r in rejected
+            ]
+            ws.record_rejected(kept, name=EVENTS_LOAD, received=len(events), load_id=load_id)
+    return stored, already
+
+
 @router.post("/events", status_code=202)
 async def collect_events(request: Request) -> JSONResponse:
     """Store a batch of touchpoints (the canonical fields; ``event_id`` required).
@@ -144,28 +177,7 @@ async def collect_events(request: Request) -> JSONResponse:
             rejected.append({"index": index, "field": problem[0], "reason": problem[1]})
         else:
             valid.append((index, clean))
-    stored = already = 0
-    load_id = None
-    with tempfile.TemporaryDirectory(prefix="jejak-batch-") as folder:
-        if valid:
-            path = Path(folder) / "batch.jsonl"
-            with path.open("w", encoding="utf-8") as handle:
-                for _, event in valid:
-                    handle.write(json.dumps(event) + "\n")
-            rejects = Path(folder) / "rejected.csv"
-            with state.using() as ws:
-                summary = ws.load(path, skip_invalid=True, rejects_path=rejects, name=EVENTS_LOAD)
-            stored, already, load_id = summary.stored, summary.already_stored, summary.load_id
-            for row in _rejected(rejects):
-                row["index"] = valid[row["index"]][0]  # back to the index in the request
-                rejected.append(row)
-        rejected.sort(key=lambda r: r["index"])
-        if rejected:
-            kept = [
-                {**r, "row": r["index"], "record": _record(events[r["index"]])} for r in rejected
-            ]
-            with state.using() as ws:
-                ws.record_rejected(kept, name=EVENTS_LOAD, received=len(events), load_id=load_id)
+    stored, already = await run_in_threadpool(_store_batch, state, events, valid, rejected)
     return JSONResponse(
         status_code=202,
         content={
@@ -175,6 +187,11 @@ async def collect_events(request: Request) -> JSONResponse:
             "rejected": rejected,
         },
     )
+
+
+def _store_links(state: ServerState, path: Path) -> int:
+    with state.using() as ws:
+        return ws.load_identities(path, name=LINKS_LOAD)
 
 
 @router.post("/identify", status_code=202)
@@ -210,8 +227,7 @@ async def identify(request: Request) -> JSONResponse:
                 writer.writerow(["anonymous_id", "customer_id"])
                 for link in good:
                     writer.writerow([str(link["anonymous_id"]), str(link["customer_id"])])
-            with state.using() as ws:
-                stored = ws.load_identities(path, name=LINKS_LOAD)
+            stored = await run_in_threadpool(_store_links, state, path)
     return JSONResponse(
         status_code=202, content={"received": len(links), "stored": stored, "rejected": rejected}
     )

@@ -50,6 +50,11 @@ def given_keys(environ: dict[str, str]) -> dict[str, str]:
             )
         if value:
             given[kind] = value
+    if len(given) == 2 and given["read"] == given["write"]:
+        raise JejakError(
+            "JEJAK_READ_KEY and JEJAK_WRITE_KEY are the same; the write key sits in your"
+            " website's tracker snippet, so anyone could read with it: give two keys"
+        )
     return given
 
 

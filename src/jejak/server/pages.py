@@ -17,6 +17,7 @@ from jejak.model.funnel import parse_step as step
 from jejak.report import formatting as fmt
 from jejak.report import html as report
 from jejak.report.html import Section
+from jejak.report.tables import funnel_steps_table
 from jejak.store.loading import count
 
 Params = Mapping[str, Any]  # query parameters: text, or a list for repeated ones (step)
@@ -94,12 +95,16 @@ def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
         order=params.get("order") or "ordered",
         by=params.get("by") or None,
     )
+    table = funnel_steps_table(result.table)
+    if result.meta.get("by"):
+        by = str(result.meta["by"])
+        table.insert(0, fmt.label(by), result.table[by].to_numpy())
     return [
         Section(
             heading=result.title,
             intro=f"Steps: {', '.join(steps)}; within {params.get('window') or '30d'}.",
             figures=[result.figure()],
-            table=result.table,
+            table=table,
         )
     ]
 
