@@ -206,6 +206,53 @@ def test_per_person_tables_effects_and_value_model_options(served):
     assert served.get("/v1/analyses/current-stages", limit=0).status_code == 422
 
 
+def test_every_parameter_of_the_python_api(served):
+    ws = served.ws
+    asks = [
+        ("/v1/analyses/funnel", {"steps": ["page_view", "order"], "start": "2026-01-01T09:00"},
+         lambda: ws.funnel(["page_view", "order"], start="2026-01-01T09:00")),
+        ("/v1/analyses/funnel-dropoffs",
+         {"steps": ["page_view", "order"], "dropped_at": 1, "end": "2026-01-05",
+          "exclude": "content_view"},
+         lambda: ws.funnel_dropoffs(["page_view", "order"], 1, end="2026-01-05",
+                                    exclusions=["content_view"])),
+        ("/v1/analyses/stuck", {"stage": "Awareness", "days": 1, "as_of": "2026-01-03"},
+         lambda: ws.stuck("Awareness", 1, as_of="2026-01-03")),
+        ("/v1/analyses/paths", {"before": "order", "collapse": "false"},
+         lambda: ws.paths(before="order", collapse=False)),
+        ("/v1/analyses/top-paths", {"goal": "order", "collapse": "false"},
+         lambda: ws.top_paths("order", collapse=False)),
+        ("/v1/analyses/process-map", {"start": "2026-01-02"},
+         lambda: ws.process_map(start="2026-01-02")),
+        ("/v1/analyses/rfm", {"purchase": "page_view", "as_of": "2026-01-04"},
+         lambda: ws.rfm(purchase="page_view", as_of="2026-01-04")),
+        ("/v1/analyses/nps", {"survey": "page_view", "field": "score"},
+         lambda: ws.nps(survey="page_view", field="score")),
+        ("/v1/analyses/reviews", {"review": "content_view", "field": "stars"},
+         lambda: ws.reviews(review="content_view", field="stars")),
+        ("/v1/analyses/referrals", {"invite": "newsletter_signup", "purchase": "page_view"},
+         lambda: ws.referrals(invite="newsletter_signup", purchase="page_view")),
+        ("/v1/analyses/engagement", {"engagement": "content_view", "transactional": "order"},
+         lambda: ws.engagement_groups(engagement="content_view", transactional="order")),
+        ("/v1/analyses/send-times", {"min_messages": 1}, lambda: ws.send_times(min_messages=1)),
+        ("/v1/analyses/contact-frequency", {"min_weeks": 1},
+         lambda: ws.contact_frequency(min_weeks=1)),
+    ]  # fmt: skip
+    for path, params, ask in asks:
+        answer = served.get(path, **params)
+        assert answer.status_code == 200, (path, answer.text)
+        with served.app.state.jejak.using():
+            assert answer.json() == _json(ask().to_dict()), path
+    # and they change the answer: the funnel's start leaves out c2's earlier attempt
+    whole = served.get("/v1/analyses/funnel", steps=["page_view", "order"]).json()
+    later = served.get(
+        "/v1/analyses/funnel", steps=["page_view", "order"], start="2026-01-01T09:00"
+    ).json()
+    assert whole["table"][0]["entered"] > later["table"][0]["entered"]
+    response = served.get("/v1/analyses/process-map", start="early")
+    assert response.status_code == 422 and "'early' is not a date" in response.json()["detail"]
+
+
 def test_another_journey_than_the_workspaces(served):
     from jejak.model.config import preset
 

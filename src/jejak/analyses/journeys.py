@@ -99,7 +99,7 @@ class JourneyAnalyses:
         belongs to the customer who signed up outside it. Times without a zone are in the
         workspace's zone; text like ``2026-03-01`` is accepted.
         """
-        return Filtered(self, start=self._zoned(_moment(start)), end=self._zoned(_moment(end)))
+        return Filtered(self, start=self._zoned(start), end=self._zoned(end))
 
     def only(self, who: Any, *, first: bool = False) -> Filtered:
         """The same analyses over the people who had a touchpoint matching ``who``.
@@ -250,7 +250,7 @@ class JourneyAnalyses:
         stage: str,
         days: float,
         *,
-        as_of: datetime | None = None,
+        as_of: datetime | str | None = None,
         journey: Journey | None = None,
     ) -> Result:
         """People whose furthest stage is ``stage`` and who entered it over ``days`` days ago.
@@ -271,8 +271,8 @@ class JourneyAnalyses:
         order: str = "ordered",
         exclusions: list[Any] | None = None,
         by: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
+        start: datetime | str | None = None,
+        end: datetime | str | None = None,
     ) -> funnel_analyses.FunnelResult:
         """People through ``steps`` in order within ``window`` (see :mod:`jejak.analyses.funnels`).
 
@@ -305,8 +305,8 @@ class JourneyAnalyses:
         window: timedelta | str | float = timedelta(days=30),
         order: str = "ordered",
         exclusions: list[Any] | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
+        start: datetime | str | None = None,
+        end: datetime | str | None = None,
     ) -> Result:
         """Who reached ``step`` of the funnel and not the next: an audience to follow up."""
         spec = _funnel_spec(steps, window, order, exclusions, None)
@@ -324,8 +324,8 @@ class JourneyAnalyses:
         self,
         *,
         min_count: int = 1,
-        start: datetime | None = None,
-        end: datetime | None = None,
+        start: datetime | str | None = None,
+        end: datetime | str | None = None,
     ) -> ProcessMap:
         """Which touchpoint follows which (see :mod:`jejak.analyses.process_map`)."""
         return process_map(
@@ -376,7 +376,7 @@ class JourneyAnalyses:
         """P(alive), expected purchases and revenue per buyer over ``horizon`` units of
         ``unit_days`` (BG/NBD and Gamma-Gamma; see :mod:`jejak.analyses.customer_value`).
         ``as_of`` (default: the latest touchpoint) ends the period the models learn from."""
-        moment = self.as_of() if as_of is None else self._zoned(_moment(as_of))
+        moment = self.as_of() if as_of is None else self._zoned(as_of)
         if moment is None:
             raise ConfigError("no touchpoints yet: load some before asking for customer value")
         return customer_value(
@@ -499,7 +499,7 @@ class JourneyAnalyses:
     def rfm(self, *, purchase: Any = "order", as_of: datetime | str | None = None) -> RFM:
         """Recency, frequency and monetary scores per buyer and their named segments
         (see :mod:`jejak.analyses.rfm`); ``as_of`` defaults to the latest touchpoint."""
-        moment = self.as_of() if as_of is None else self._zoned(_moment(as_of))
+        moment = self.as_of() if as_of is None else self._zoned(as_of)
         if moment is None:
             raise ConfigError("no touchpoints yet: load some before asking for RFM")
         return rfm(self.events(), self.journey, purchase=purchase, as_of=moment)
@@ -671,8 +671,10 @@ class JourneyAnalyses:
             min_people=min_people,
         )
 
-    def _zoned(self, moment: datetime | None) -> datetime | None:
-        """A time from the user: without a zone, it is in the workspace's zone."""
+    def _zoned(self, value: datetime | str | None) -> datetime | None:
+        """A time from the user (or text like 2026-03-01): without a zone, it is in the
+        workspace's zone."""
+        moment = _moment(value)
         if moment is None or moment.tzinfo is not None:
             return moment
         return moment.replace(tzinfo=ZoneInfo(self.settings.timezone))

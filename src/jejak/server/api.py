@@ -67,6 +67,9 @@ def _run(request: Request, scope: Scope, ask: Any) -> dict[str, Any]:
 
 
 Scoped = Annotated[Scope, Depends()]
+When = Annotated[
+    str | None, Query(description="A date or time, e.g. 2026-03-01 (in the workspace's zone).")
+]
 
 
 def journey_of(
@@ -113,15 +116,15 @@ def funnel(
     exclude: Annotated[
         list[str] | None, Query(description="Touchpoints that void an attempt between steps.")
     ] = None,
+    start: When = None,
+    end: When = None,
 ) -> dict[str, Any]:
-    """A funnel over touchpoints or stages within a window (ordered, strict or any)."""
+    """A funnel over touchpoints or stages within a window (ordered, strict or any);
+    ``start``/``end``: only attempts whose first step is in that range."""
     parsed = [step(s) for s in steps]
     excluded = [step(x) for x in exclude or []]
-    return _run(
-        request,
-        scope,
-        lambda s: s.funnel(parsed, window=window, order=order, by=by, exclusions=excluded),
-    )
+    options = {"window": window, "order": order, "exclusions": excluded, "start": start}
+    return _run(request, scope, lambda s: s.funnel(parsed, by=by, end=end, **options))
 
 
 @router.get("/funnel-dropoffs")
@@ -132,13 +135,20 @@ def funnel_dropoffs(
     dropped_at: Annotated[int, Query(ge=1, description="The step (1-based) they stopped at.")],
     window: str = "30d",
     order: str = "ordered",
+    exclude: Annotated[
+        list[str] | None, Query(description="Touchpoints that void an attempt between steps.")
+    ] = None,
+    start: When = None,
+    end: When = None,
 ) -> dict[str, Any]:
     """Who reached a step of the funnel and not the next: an audience to follow up."""
     parsed = [step(s) for s in steps]
+    excluded = [step(x) for x in exclude or []]
+    options = {"window": window, "order": order, "exclusions": excluded}
     return _run(
         request,
         scope,
-        lambda s: s.funnel_dropoffs(parsed, dropped_at, window=window, order=order),
+        lambda s: s.funnel_dropoffs(parsed, dropped_at, start=start, end=end, **options),
     )
 
 
@@ -149,9 +159,11 @@ def stuck(
     stage: str,
     journey: AnotherJourney,
     days: Annotated[float, Query(ge=0, le=3650)] = 30,
+    as_of: When = None,
 ) -> dict[str, Any]:
-    """People whose furthest stage is ``stage`` and who entered it over ``days`` days ago."""
-    return _run(request, scope, lambda s: s.stuck(stage, days, journey=journey))
+    """People whose furthest stage is ``stage`` and who entered it over ``days`` days ago
+    (before ``as_of``, default: the latest touchpoint)."""
+    return _run(request, scope, lambda s: s.stuck(stage, days, as_of=as_of, journey=journey))
 
 
 Limit = Annotated[int | None, Query(ge=1, le=1_000_000, description="At most this many rows.")]
@@ -208,12 +220,15 @@ def paths(
     before: Step = None,
     steps: Annotated[int, Query(ge=1, le=20)] = 5,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
+    collapse: Annotated[bool, Query(description="Repeats in a row count once.")] = True,
 ) -> dict[str, Any]:
     """Where people go after a touchpoint, or came from before one."""
     return _run(
         request,
         scope,
-        lambda s: s.paths(after=step(after), before=step(before), steps=steps, top=top),
+        lambda s: s.paths(
+            after=step(after), before=step(before), steps=steps, top=top, collapse=collapse
+        ),
     )
 
 
@@ -224,12 +239,15 @@ def top_paths(
     goal: Step = None,
     steps: Annotated[int, Query(ge=1, le=20)] = 5,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    collapse: Annotated[bool, Query(description="Repeats in a row count once.")] = True,
 ) -> dict[str, Any]:
     """The most common paths to a goal (default: Convert) and how they convert."""
     return _run(
         request,
         scope,
-        lambda s: s.top_paths(step(goal) or _default_goal(s), steps=steps, limit=limit),
+        lambda s: s.top_paths(
+            step(goal) or _default_goal(s), steps=steps, limit=limit, collapse=collapse
+        ),
     )
 
 
@@ -240,10 +258,14 @@ def _default_goal(source: JourneyAnalyses) -> Any:
 
 @router.get("/process-map")
 def process_map(
-    request: Request, scope: Scoped, min_count: Annotated[int, Query(ge=1)] = 1
+    request: Request,
+    scope: Scoped,
+    min_count: Annotated[int, Query(ge=1)] = 1,
+    start: When = None,
+    end: When = None,
 ) -> dict[str, Any]:
     """Which touchpoint follows which."""
-    return _run(request, scope, lambda s: s.process_map(min_count=min_count))
+    return _run(request, scope, lambda s: s.process_map(min_count=min_count, start=start, end=end))
 
 
 @router.get("/attribution")
@@ -320,24 +342,43 @@ def contact(request: Request, scope: Scoped, by: str = "campaign") -> dict[str, 
 
 @router.get("/contact-frequency")
 def contact_frequency(
-    request: Request, scope: Scoped, cap: Annotated[int, Query(ge=2, le=50)] = 7
+    request: Request,
+    scope: Scoped,
+    cap: Annotated[int, Query(ge=2, le=50)] = 7,
+    min_weeks: Annotated[
+        int, Query(ge=1, le=10_000_000, description="Fewer person-weeks: not judged.")
+    ] = 100,
 ) -> dict[str, Any]:
     """Messages per person-week against the response."""
-    return _run(request, scope, lambda s: s.contact_frequency(cap=cap))
+    return _run(request, scope, lambda s: s.contact_frequency(cap=cap, min_weeks=min_weeks))
 
 
 @router.get("/send-times")
-def send_times(request: Request, scope: Scoped, by: str | None = None) -> dict[str, Any]:
+def send_times(
+    request: Request,
+    scope: Scoped,
+    by: str | None = None,
+    min_messages: Annotated[
+        int, Query(ge=1, le=100_000, description="Fewer: a person gets everyone's best hour.")
+    ] = 5,
+) -> dict[str, Any]:
     """Open and click rates by the hour messages went out."""
-    return _run(request, scope, lambda s: s.send_times(by=by))
+    return _run(request, scope, lambda s: s.send_times(by=by, min_messages=min_messages))
 
 
 @router.get("/experience")
 def experience(
-    request: Request, scope: Scoped, churn_days: Annotated[float, Query(gt=0, le=3650)] = 90
+    request: Request,
+    scope: Scoped,
+    churn_days: Annotated[float, Query(gt=0, le=3650)] = 90,
+    purchase: Step = None,
+    min_people: Annotated[int, Query(ge=1, le=1_000_000)] = 30,
 ) -> dict[str, Any]:
     """Good, neutral and bad experiences and what a bad one does."""
-    return _run(request, scope, lambda s: s.experience(churn_days=churn_days))
+    options = {"churn_days": churn_days, "min_people": min_people}
+    return _run(
+        request, scope, lambda s: s.experience(purchase=step(purchase) or "order", **options)
+    )
 
 
 @router.get("/retention")
@@ -404,35 +445,70 @@ def customer_value(request: Request, scope: Scoped, model: Model) -> dict[str, A
 
 
 @router.get("/rfm")
-def rfm(request: Request, scope: Scoped) -> dict[str, Any]:
+def rfm(
+    request: Request, scope: Scoped, purchase: Step = None, as_of: When = None
+) -> dict[str, Any]:
     """RFM scores and segments per buyer."""
-    return _run(request, scope, lambda s: s.rfm())
+    return _run(request, scope, lambda s: s.rfm(purchase=step(purchase) or "order", as_of=as_of))
 
 
 @router.get("/nps")
-def nps(request: Request, scope: Scoped, period: str = "month") -> dict[str, Any]:
+def nps(
+    request: Request,
+    scope: Scoped,
+    period: str = "month",
+    survey: Step = None,
+    field: Annotated[str, Query(description="The property holding the 0-10 score.")] = "score",
+) -> dict[str, Any]:
     """Net Promoter Score with its interval, per period."""
-    return _run(request, scope, lambda s: s.nps(period=period))
+    answers = step(survey) or "nps_response"
+    return _run(request, scope, lambda s: s.nps(survey=answers, field=field, period=period))
 
 
 @router.get("/reviews")
-def reviews(request: Request, scope: Scoped, period: str = "month") -> dict[str, Any]:
+def reviews(
+    request: Request,
+    scope: Scoped,
+    period: str = "month",
+    review: Step = None,
+    field: Annotated[str, Query(description="The property holding the stars.")] = "rating",
+) -> dict[str, Any]:
     """Review ratings per period."""
-    return _run(request, scope, lambda s: s.reviews(period=period))
+    written = step(review) or "review"
+    return _run(request, scope, lambda s: s.reviews(review=written, field=field, period=period))
 
 
 @router.get("/referrals")
-def referrals(request: Request, scope: Scoped) -> dict[str, Any]:
+def referrals(
+    request: Request,
+    scope: Scoped,
+    invite: Step = None,
+    referrer: Annotated[
+        str, Query(description="The property naming who referred a new person.")
+    ] = "referrer_id",
+    purchase: Step = None,
+) -> dict[str, Any]:
     """Referral tree, K-factor and promoters."""
-    return _run(request, scope, lambda s: s.referrals())
+    options = {
+        "invite": step(invite) or "referral_invite",
+        "referrer": referrer,
+        "purchase": step(purchase) or "order",
+    }
+    return _run(request, scope, lambda s: s.referrals(**options))
 
 
 @router.get("/engagement")
 def engagement(
-    request: Request, scope: Scoped, threshold: Annotated[float, Query(gt=0, le=1)] = 0.5
+    request: Request,
+    scope: Scoped,
+    threshold: Annotated[float, Query(gt=0, le=1)] = 0.5,
+    engagement: Step = None,
+    transactional: Step = None,
 ) -> dict[str, Any]:
-    """Who follows content and who only transacts."""
-    return _run(request, scope, lambda s: s.engagement_groups(threshold=threshold))
+    """Who follows content and who only transacts (``engagement``, ``transactional``: which
+    touchpoints are which; defaults: the Engagement stage, and orders and the like)."""
+    kinds = {"engagement": step(engagement), "transactional": step(transactional)}
+    return _run(request, scope, lambda s: s.engagement_groups(threshold=threshold, **kinds))
 
 
 @router.get("/clusters")
