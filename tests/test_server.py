@@ -390,3 +390,36 @@ def test_identify_links_people(served):
     people = served.ws.current_stages().table["person_id"].tolist()
     assert "c7" in people and "anon:a7" not in people
     assert "collector: POST /v1/identify" in served.ws.loads()["file"].tolist()
+
+
+# parameters the API names otherwise: (route, Python parameter) -> what the API calls it
+API_NAMES = {
+    ("/v1/analyses/funnel", "exclusions"): "exclude",
+    ("/v1/analyses/funnel-dropoffs", "exclusions"): "exclude",
+    ("/v1/analyses/funnel-dropoffs", "step"): "dropped_at",
+    ("/v1/analyses/campaigns/{name}", "campaign"): "name",
+}
+
+
+def test_the_api_takes_every_parameter_of_the_python_api():
+    import inspect
+    import re
+
+    from fastapi import FastAPI
+
+    from jejak.server import api
+
+    app = FastAPI()
+    app.include_router(api.router)
+    operations = app.openapi()["paths"]
+    checked = 0
+    for route in api.router.routes:
+        offered = {p["name"] for p in operations[route.path]["get"].get("parameters", [])}
+        for method in set(re.findall(r"s\.(\w+)\(", inspect.getsource(route.endpoint))):
+            python = inspect.signature(getattr(jejak.Workspace, method)).parameters
+            for name in python:
+                if name in ("self", "options"):
+                    continue
+                assert API_NAMES.get((route.path, name), name) in offered, (route.path, name)
+                checked += 1
+    assert checked > 80
