@@ -58,6 +58,25 @@ def test_the_funnel_page_reads_for_people(shop):
     assert not table["Median time to next"].str.fullmatch(r"[\d,.]+").any()  # says its unit
 
 
+def test_retention_and_value_pages_split_by_what_the_reader_picks(shop):
+    retention = next(p for p in PAGES if p.slug == "retention")
+    kept = build(retention, shop, {"by": "channel", "period": "week"})[0]
+    assert kept.heading == "Who kept buying by channel"
+    expected = shop.retention(period="week", active="order", by="channel").table
+    assert (
+        set(kept.table["Channel"]) == set(expected["channel"]) and len(set(expected["channel"])) > 2
+    )
+    first = expected[expected["period"] == 0].groupby("channel")["cohort_size"].sum()
+    shown = kept.table.groupby("Channel")["People"].apply(
+        lambda c: sum(int(v.replace(",", "")) for v in c)
+    )
+    assert shown.to_dict() == first.to_dict()  # every group's buyers, cohort by cohort
+    value = next(p for p in PAGES if p.slug == "value")
+    (by_segment,) = build(value, shop, {"by": "segment"})
+    assert "segment" in by_segment.heading
+    assert "instagram" in set(by_segment.table.iloc[:, 0])
+
+
 def test_amounts_read_in_the_shops_currency(shop, tmp_path, write_file):
     assert shop.currency() == "IDR"  # the simulated shop sells in rupiah
     value = build(next(p for p in PAGES if p.slug == "value"), shop, {})[0]

@@ -492,24 +492,26 @@ def cluster_sections(source: Any) -> list[Section]:
     return sections
 
 
-def retention_sections(source: Any) -> list[Section]:
-    """Who kept buying: monthly cohorts of first orders."""
+def retention_sections(
+    source: Any, *, by: str | None = None, period: str = "month"
+) -> list[Section]:
+    """Who kept buying: cohorts of first orders by month (or week), per group with ``by``
+    (a first-touch field such as channel, or segment)."""
     from jejak.report.tables import retention_table
 
-    sections: list[Section] = []
-    kept = source.retention(period="month", active="order")
-    sections.append(
+    kept = source.retention(period=period, active="order", by=by)
+    per = f", per {by}" if by else ""
+    return [
         Section(
-            heading="Who kept buying",
+            heading="Who kept buying" + (f" by {by}" if by else ""),
             intro=(
-                "Buyers by the month of their first order, and the share who ordered again "
-                "in each later month."
+                f"Buyers by the {period} of their first order{per}, and the share who "
+                f"ordered again in each later {period}."
             ),
             figures=[kept.figure()],
-            table=retention_table(kept.table, "month"),
+            table=retention_table(kept.table, period, by),
         )
-    )
-    return sections
+    ]
 
 
 def nps_sections(source: Any) -> list[Section]:
@@ -618,17 +620,18 @@ def lifecycle_sections(source: Any) -> list[Section]:
     ]
 
 
-def value_sections(source: Any) -> list[Section]:
+def value_sections(source: Any, by: Sequence[str] = ("stage", "channel")) -> list[Section]:
     """Expected purchases and revenue of today's buyers, per current stage and per
-    acquisition channel (a shop with too few buyers for the models says so)."""
+    acquisition channel, or per each of ``by`` (a shop with too few buyers for the
+    models says so)."""
     from jejak.errors import JejakError
     from jejak.report.tables import value_by_table
 
     sections = []
     money = amount(source)
-    for by in ("stage", "channel"):
+    for group in by:
         try:
-            result = source.value_by(by)
+            result = source.value_by(group)
         except JejakError as exc:
             return [Section(heading="Customer value", intro=f"Not estimated: {exc}")]
         sections.append(

@@ -148,8 +148,16 @@ def value_by_table(table: pd.DataFrame, money: Any = None) -> pd.DataFrame:
     )
 
 
-def retention_table(table: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Cohorts as rows, periods since joining as columns, shares as percentages."""
+def retention_table(table: pd.DataFrame, period: str, by: str | None = None) -> pd.DataFrame:
+    """Cohorts as rows, periods since joining as columns, shares as percentages; with
+    ``by``, each group's cohorts after its name."""
+    if by is not None:
+        parts = []
+        for value, group in table.groupby(by, sort=False):
+            part = retention_table(group.drop(columns=by), period)
+            part.insert(0, fmt.label(by), value)
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True).fillna("")
     fmt_cohort = "%Y-%m" if period == "month" else "%Y-%m-%d"
     wide = table.pivot(index=["cohort", "cohort_size"], columns="period", values="retention")
     shown = wide.map(lambda v: "" if fmt.is_missing(v) else fmt.percent(v, 0))

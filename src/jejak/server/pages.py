@@ -160,11 +160,14 @@ def segments(source: JourneyAnalyses, params: Params) -> list[Section]:
 
 
 def retention(source: JourneyAnalyses, params: Params) -> list[Section]:
-    return report.retention_sections(source) + report.lifecycle_sections(source)
+    by, period = params.get("by") or None, params.get("period") or "month"
+    kept = report.retention_sections(source, by=by, period=period)
+    return kept + report.lifecycle_sections(source)
 
 
 def value(source: JourneyAnalyses, params: Params) -> list[Section]:
-    return report.value_sections(source)
+    by = params.get("by")
+    return report.value_sections(source, (by,) if by else ("stage", "channel"))
 
 
 def advocacy(source: JourneyAnalyses, params: Params) -> list[Section]:
@@ -270,8 +273,13 @@ PAGES: tuple[Page, ...] = (
     Page("contact", "Contact & send time", contact),
     Page("experience", "Experience", experience),
     Page("segments", "Segments", segments),
-    Page("retention", "Retention", retention),
-    Page("value", "Value", value),
+    Page("retention", "Retention", retention, (
+        Field("by", "Per group", "", "each group's own cohorts", "select", SPLITS),
+        Field("period", "Cohorts by", "month", "", "select", ("month", "week")),
+    )),
+    Page("value", "Value", value,
+         (Field("by", "Per", "", "stage and channel by default", "select",
+                ("", "stage", *SPLITS[1:])),)),
     Page("advocacy", "Advocacy", advocacy),
     Page("data", "Data", data),
 )  # fmt: skip
