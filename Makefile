@@ -53,6 +53,7 @@ bench: install oracles java
 	$(BIN)/python benchmarks/journeys.py
 	$(BIN)/python benchmarks/attribution.py
 	$(BIN)/python benchmarks/customers.py
+	$(BIN)/python benchmarks/server.py
 
 lint: install
 	$(BIN)/ruff check .

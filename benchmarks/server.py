@@ -1,0 +1,115 @@
+"""Benchmark: the server's collector and JSON API against the library underneath.
+
+Prints a table; not a test. A simulated shop's touchpoints are sent to ``POST /v1/events``
+of a real server on 127.0.0.1 in batches (one client, one batch at a time), and the
+same events are loaded as one JSON Lines file into another workspace: the baseline.
+Then a few analyses are asked over HTTP and called in Python on the same workspace.
+
+    python benchmarks/server.py                  # 20,000 events in batches of 500
+    python benchmarks/server.py --events 5000    # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from jejak.server import create_app
+from jejak.server.keys import ensure_keys
+from jejak.simulate import simulate_shop
+from jejak.store.workspace import Workspace
+from serving import running
+
+
+def _events(count: int) -> list[dict]:
+    """Simulated touchpoints as the tracker would send them (text fields, ISO times)."""
+    shop = simulate_shop(customers=max(50, count // 12), seed=5)
+    rows = shop.touchpoints.slice(0, count).to_pylist()
+    events = []
+    for row in rows:
+        event = {k: v for k, v in row.items() if v is not None}
+        event["ts"] = event["ts"].isoformat()
+        if "properties" in event:
+            event["properties"] = json.loads(event["properties"])
+        events.append(event)
+    return events
+
+
+def timed(work, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=500)
+    args = parser.parse_args()
+    events = _events(args.events)
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        base_path = Path(folder) / "events.jsonl"
+        base_path.write_text("".join(json.dumps(e) + "\n" for e in events), "utf-8")
+        with Workspace(Path(folder) / "file.duckdb") as direct:
+            start = time.perf_counter()
+            direct.load(base_path)
+            baseline = time.perf_counter() - start
+        rows.append(("load one JSON Lines file (baseline)", baseline, len(events) / baseline))
+
+        ws = Workspace(Path(folder) / "served.duckdb")
+        keys = ensure_keys(ws.con)
+        app = create_app(ws)
+        with running(app) as base, httpx.Client(base_url=base, timeout=120) as client:
+            write = {"Authorization": f"Bearer {keys['write']}"}
+            start = time.perf_counter()
+            for i in range(0, len(events), args.batch):
+                answer = client.post("/v1/events", json=events[i : i + args.batch], headers=write)
+                answer.raise_for_status()
+                assert not answer.json()["rejected"], answer.json()["rejected"][:3]
+            collected = time.perf_counter() - start
+            rows.append((f"POST /v1/events, batches of {args.batch}", collected,
+                         len(events) / collected))  # fmt: skip
+            start = time.perf_counter()
+            again = client.post("/v1/events", json=events[: args.batch], headers=write)
+            retry = time.perf_counter() - start
+            assert again.json()["already_stored"] == min(args.batch, len(events))
+            rows.append(("a retried batch (all already stored)", retry, args.batch / retry))
+            read = {"Authorization": f"Bearer {keys['read']}"}
+            for name, path, call in (
+                ("stages", "/v1/analyses/stages", lambda w: w.stages()),
+                ("attribution", "/v1/analyses/attribution", lambda w: w.attribution()),
+                ("journey map", "/v1/analyses/journey-map", lambda w: w.journey_map()),
+            ):
+                over_http = timed(lambda p=path: client.get(p, headers=read).raise_for_status())
+                with app.state.jejak.using():
+                    in_python = timed(lambda c=call: c(ws).to_dict())
+                rows.append((f"GET {path}", over_http, None))
+                rows.append((f"  {name} in Python (to_dict)", in_python, None))
+        ws.close()
+
+    table = Table(title=f"Server, {len(events):,} events", title_justify="left")
+    for column in ("what", "seconds", "x baseline", "events/s"):
+        table.add_column(column, justify="left" if column == "what" else "right")
+    for what, seconds, rate in rows:
+        table.add_row(what, f"{seconds:.3f}", f"{seconds / baseline:.1f}x",
+                      f"{rate:,.0f}" if rate else "")  # fmt: skip
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()
