@@ -6,11 +6,14 @@ macro of the same name is created when a connection opens (see ``DUCKDB_MACROS``
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import ibis
 import ibis.expr.datatypes as dt
 import pandas as pd
+
+from jejak.errors import ConfigError
 
 
 @ibis.udf.scalar.builtin
@@ -36,8 +39,17 @@ DUCKDB_MACROS: dict[str, str] = {
 }
 
 
+_NAME = r"[\w-]+( [\w-]+)*"
+_PROPERTY = re.compile(rf"{_NAME}(\.{_NAME})*")  # a.b: b inside the object a
+
+
 def json_field(properties: ibis.Value, key: str) -> ibis.Value:
     """A property's value as text, from the JSON object in ``properties``."""
+    if not isinstance(key, str) or not _PROPERTY.fullmatch(key):
+        raise ConfigError(
+            f"{key!r} is not a property name: use letters, digits, _ and - (e.g. order_number;"
+            " shipping.country for a property inside another)"
+        )
     return get_json_object(properties, f"$.{key}")
 
 
