@@ -98,6 +98,17 @@ def test_send_times_in_the_workspace_time_zone(open_workspace, write_file):
     assert (row["day"], row["hour"]) == ("Mon", 15)  # UTC+7
 
 
+def test_send_hours_are_local_in_summer_and_winter(open_workspace, write_file, on_engine):
+    ws = open_workspace(parse_settings("timezone: Europe/Berlin\n"))
+    ws.load(write_file("log.csv", "customer_id,ts,event,channel\n"
+                       "a,2026-01-05 08:00:00+00:00,email_sent,email\n"  # 09:00 winter time
+                       "b,2026-07-06 07:00:00+00:00,email_sent,email\n"  # 09:00 summer time
+                       "c,2026-03-29 00:30:00+00:00,email_sent,email\n"))  # fmt: skip
+    table = on_engine(ws).send_times().table
+    hours = sorted(zip(table["day"], table["hour"], table["messages"], strict=True))
+    assert hours == [("Mon", 9, 2), ("Sun", 1, 1)]  # 29 March: 01:30, the night clocks go on
+
+
 def test_a_channel_without_opens_has_no_open_rate(source):
     table = source.contact_metrics().table.set_index(["campaign", "channel"])
     assert pd.isna(table.loc[("sale", "sms"), "open_rate"])

@@ -87,6 +87,21 @@ def test_weeks_start_on_monday(open_workspace, write_file, on_engine):
     assert table["cohort"].iloc[0] == pd.Timestamp("2026-01-05", tz="UTC")
 
 
+def test_months_are_the_shops_local_months(open_workspace, write_file, on_engine):
+    ws = open_workspace(jejak.parse_settings("timezone: Asia/Jakarta\n"))
+    ws.load(write_file("orders.csv", """
+        customer_id,ts,event
+        g,2026-01-10 10:00:00+07:00,order
+        g,2026-01-31 20:00:00+00:00,order
+        h,2026-01-31 16:30:00+00:00,order
+        """))  # fmt: skip
+    # g's second order is on 1 February in Jakarta (03:00); h's only one is 31 January 23:30
+    table = on_engine(ws).retention(active="order").table
+    assert cells(table) == {("2026-01", 0): (2, 1.0), ("2026-01", 1): (1, 0.5)}
+    months = on_engine(ws).lifecycle(active="order").table.set_index("period")
+    assert months.loc[pd.Timestamp("2026-02-01", tz="UTC"), "returning"] == 1
+
+
 def test_lifecycle_per_month(shop):
     result = shop.lifecycle(period="month")
     table = result.table.assign(period=result.table["period"].dt.strftime("%Y-%m"))

@@ -7,15 +7,15 @@ Definitions (event names per kind come from ``contact:`` in the settings):
   segment. Rates are per message sent (click-to-open per open); an open or click twice
   counts twice. The delivery (open) rate is empty for a channel without any delivery
   (open) events: it does not track them, as SMS does not track opens.
-- *Frequency*: per person and calendar week (Monday first, UTC) with at least one
+- *Frequency*: per person and calendar week (Monday first, local time) with at least one
   message, the messages sent that week against that week's opens, clicks and
   unsubscribes, and whether the person entered a further journey stage after the week's
   first message, that week or the next. Returns fall beyond the frequency with the most
   clicks per person-week (among frequencies with at least ``min_weeks`` person-weeks).
   Observational: who gets more messages is the shop's choice.
 - *Send time*: each open or click answers the latest message sent to the person on the
-  same channel and campaign before it. Per hour of the week the message was sent (in the workspace
-  time zone, at its offset at the latest touchpoint): messages, the share opened and the
+  same channel and campaign before it. Per hour of the week the message was sent (local
+  time in the workspace time zone, summer time included): messages, the share opened and the
   share clicked. A person's best hour (of the day) is the hour their own messages were
   opened most, shrunk towards everyone's rate for that hour (``prior`` messages' worth);
   with fewer than ``min_messages`` messages it is everyone's best hour. Everyone's best
@@ -26,7 +26,6 @@ Definitions (event names per kind come from ``contact:`` in the settings):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import ibis
@@ -35,7 +34,7 @@ import pandas as pd
 
 from jejak.analyses.result import Result
 from jejak.analyses.stages import NONE_LABEL, entered_column, stage_entries
-from jejak.engine.functions import unix_micros
+from jejak.engine.functions import from_utc_timestamp, timestamp_micros, unix_micros
 from jejak.errors import JejakError
 from jejak.model.contact import KINDS, ContactEvents
 from jejak.model.journey import Journey
@@ -251,7 +250,7 @@ def send_times(
     events: ibis.Table,
     contact: ContactEvents,
     *,
-    offset_hours: float = 0.0,
+    zone: str = "UTC",
     groups: ibis.Table | None = None,
     by: str | None = None,
     min_messages: int = 5,
@@ -266,7 +265,6 @@ def send_times(
     """
     marked = _kinds(events, contact)
     marked = marked.filter(marked.kind.isin(["sent", "opened", "clicked"]))
-    shift = int(offset_hours * HOUR_US)
     marked = marked.mutate(
         _us=unix_micros(marked.ts),
         _channel=marked.channel.fill_null(NONE_LABEL),
@@ -287,7 +285,7 @@ def send_times(
         opened=answered.count(where=answered.kind == "opened") > 0,
         clicked=answered.count(where=answered.kind == "clicked") > 0,
     )
-    local = messages._message + shift - MONDAY_US
+    local = unix_micros(from_utc_timestamp(timestamp_micros(messages._message), zone)) - MONDAY_US
     messages = messages.mutate(
         weekday=(local % WEEK_US) // (24 * HOUR_US), hour=(local % (24 * HOUR_US)) // HOUR_US
     )
@@ -323,7 +321,7 @@ def send_times(
     people = _best_hours(messages, min_messages, prior)
     overall = _everyone(people, table, groups is not None)
     meta = {
-        "offset_hours": offset_hours,
+        "timezone": zone,
         "min_messages": min_messages,
         "prior": prior,
         "best_weekday": overall[0],
@@ -378,10 +376,3 @@ def _best_hours(messages: ibis.Table, min_messages: int, prior: float) -> pd.Dat
     people["best_hour"] = people["best_hour"].astype("int64")
     people["from"] = np.where(few, "everyone's", "own history")
     return people.reset_index().sort_values("person_id").reset_index(drop=True)[columns]
-
-
-def zone_offset_hours(zone: Any, at: datetime | None) -> float:
-    """The zone's offset from UTC at ``at`` (now when None), in hours."""
-    moment = at or datetime.now(zone)
-    offset = moment.astimezone(zone).utcoffset()
-    return 0.0 if offset is None else offset.total_seconds() / 3600

@@ -43,6 +43,7 @@ from jejak.analyses.reviews import Reviews, reviews
 from jejak.analyses.rfm import RFM, rfm
 from jejak.analyses.segments import NONE_SEGMENT, check_stages, members
 from jejak.analyses.sequence import position
+from jejak.engine.functions import from_utc_timestamp
 from jejak.errors import ConfigError, JejakError
 from jejak.model.campaign import Campaign
 from jejak.model.config import Settings
@@ -401,7 +402,7 @@ class JourneyAnalyses:
         ``by`` (a first-touch field like ``channel``, or ``segment``) gives each group's
         cohorts, stacked with the group first."""
         options = {"period": period, "active": active, "cohort": cohort}
-        events = self.events()
+        events = self._local(self.events())
         if by is None:
             return retention(events, self.journey, **options, sent=self.settings.sent_events)
         groups = self._groups(by)
@@ -430,7 +431,7 @@ class JourneyAnalyses:
     def lifecycle(self, *, period: str = "month", active: Any = None) -> Lifecycle:
         """New, returning, resurrecting and dormant people per week or month."""
         return lifecycle(
-            self.events(),
+            self._local(self.events()),
             self.journey,
             period=period,
             active=active,
@@ -442,14 +443,16 @@ class JourneyAnalyses:
     ) -> NPS:
         """Net Promoter Score with a 95% interval, per period, and how promoters fare on the
         journey (see :mod:`jejak.analyses.nps`)."""
-        return nps(self.events(), self.journey, survey=survey, field=field, period=period)
+        options = {"survey": survey, "field": field, "period": period}
+        return nps(self._local(self.events()), self.journey, **options)
 
     def reviews(
         self, *, review: Any = "review", field: str = "rating", period: str = "month"
     ) -> Reviews:
         """Review ratings: mean with a 95% interval, stars, trend per period, and how
         reviewers at each star fare on the journey (see :mod:`jejak.analyses.reviews`)."""
-        return reviews(self.events(), self.journey, review=review, field=field, period=period)
+        options = {"review": review, "field": field, "period": period}
+        return reviews(self._local(self.events()), self.journey, **options)
 
     def engagement_groups(
         self, *, threshold: float = 0.5, engagement: Any = None, transactional: Any = None
@@ -631,7 +634,11 @@ class JourneyAnalyses:
         """Messages per person-week against opens, clicks, unsubscribes and stage progress,
         and the frequency beyond which returns fall."""
         return contact_analyses.contact_frequency(
-            self.events(), self.journey, self.settings.contact, cap=cap, min_weeks=min_weeks
+            self._local(self.events()),
+            self.journey,
+            self.settings.contact,
+            cap=cap,
+            min_weeks=min_weeks,
         )
 
     def send_times(
@@ -641,11 +648,10 @@ class JourneyAnalyses:
         time zone), per segment with ``by="segment"``, and each person's best hour."""
         if by not in (None, "segment"):
             raise ConfigError(f"send times split by segment only (by='segment'), not {by!r}")
-        zone = ZoneInfo(self.settings.timezone)
         return contact_analyses.send_times(
             self.events(),
             self.settings.contact,
-            offset_hours=contact_analyses.zone_offset_hours(zone, self.as_of()),
+            zone=self.settings.timezone,
             groups=self._groups(by),
             by=by,
             min_messages=min_messages,
@@ -670,6 +676,12 @@ class JourneyAnalyses:
             sent=self.settings.sent_events,
             min_people=min_people,
         )
+
+    def _local(self, events: ibis.Table) -> ibis.Table:
+        """``events`` with ``ts`` as the wall-clock time in the workspace's zone (summer
+        time included), for analyses that count calendar weeks and months."""
+        zone = self.settings.timezone
+        return events if zone == "UTC" else events.mutate(ts=from_utc_timestamp(events.ts, zone))
 
     def _zoned(self, value: datetime | str | None) -> datetime | None:
         """A time from the user (or text like 2026-03-01): without a zone, it is in the

@@ -1,6 +1,7 @@
 """Retention: cohorts coming back period after period, and each period's lifecycle.
 
-Definitions (periods are calendar weeks, Monday first, or calendar months, in UTC):
+Definitions (periods are calendar weeks, Monday first, or calendar months, of the times
+given; a workspace gives local times in its time zone, summer time included):
 - A person is *active* in a period when they have a touchpoint matching ``active`` in it
   (by default any touchpoint but those the shop sends, ``sent_events`` in the settings;
   ``"order"`` asks who kept buying).

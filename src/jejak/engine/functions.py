@@ -31,11 +31,18 @@ def timestamp_micros(micros: dt.int64) -> dt.Timestamp(timezone="UTC"):  # type:
     """The moment ``micros`` microseconds after 1970-01-01 UTC (inverse of unix_micros)."""
 
 
+@ibis.udf.scalar.builtin
+def from_utc_timestamp(ts: dt.Timestamp(timezone="UTC"), zone: str) -> dt.Timestamp(timezone="UTC"):  # type: ignore[empty-body]
+    """The wall-clock time in ``zone`` at the moment ``ts``, labelled UTC: its hour and day
+    are the local ones, with each moment's own offset (summer time included)."""
+
+
 # name -> DuckDB macro body giving the Spark builtin's behaviour
 DUCKDB_MACROS: dict[str, str] = {
     "get_json_object": "(j, p) AS json_extract_string(j, p)",
     "unix_micros": "(t) AS epoch_us(t)",
     "timestamp_micros": "(u) AS timezone('UTC', make_timestamp(u))",
+    "from_utc_timestamp": "(t, z) AS timezone('UTC', timezone(z, t))",
 }
 
 
