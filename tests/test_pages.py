@@ -77,6 +77,16 @@ def test_retention_and_value_pages_split_by_what_the_reader_picks(shop):
     assert "instagram" in set(by_segment.table.iloc[:, 0])
 
 
+def test_the_contact_page_splits_messages_as_asked(shop):
+    contact = next(p for p in PAGES if p.slug == "contact")
+    for by in ("channel", "segment"):
+        messages = build(contact, shop, {"by": by})[0]
+        assert messages.heading == f"Messages by {by}"
+        expected = shop.contact_metrics(by=by).table.head(15)
+        assert messages.table[by].tolist() == expected[by].tolist()
+        assert messages.columns[0].label == by.capitalize()
+
+
 def test_amounts_read_in_the_shops_currency(shop, tmp_path, write_file):
     assert shop.currency() == "IDR"  # the simulated shop sells in rupiah
     value = build(next(p for p in PAGES if p.slug == "value"), shop, {})[0]

@@ -728,18 +728,20 @@ def campaign_sections(source: Any) -> list[Section]:
     return sections
 
 
-def contact_sections(source: Any) -> list[Section]:
-    """Messages per campaign, messages per week against the response, and send hours."""
-    metrics = source.contact_metrics()
+def contact_sections(source: Any, by: str = "campaign") -> list[Section]:
+    """Messages per campaign (or ``by`` channel, source, medium, segment), messages per
+    week against the response, and send hours (per segment with ``by="segment"``)."""
+    metrics = source.contact_metrics(by=by)
     if not metrics.meta["sent"]:
         return []
     frequency = source.contact_frequency()
-    hours = source.send_times()
+    hours = source.send_times(by="segment" if by == "segment" else None)
+    labels = [by, *(["channel"] if by != "channel" and "channel" in metrics.table else [])]
     fall = frequency.meta["returns_fall_after"]
     meta = frequency.meta
     sections = [
         Section(
-            heading="Messages by campaign",
+            heading=f"Messages by {by}",
             intro=(
                 f"{fmt.people(metrics.meta['sent'])} messages sent; "
                 f"{fmt.percent(metrics.meta['open_rate'])} were opened and "
@@ -749,8 +751,7 @@ def contact_sections(source: Any) -> list[Section]:
             figures=[metrics.figure()],
             table=metrics.table.head(15),
             columns=[
-                fmt.Column("campaign", "Campaign"),
-                fmt.Column("channel", "Channel"),
+                *(fmt.Column(name, fmt.label(name)) for name in labels),
                 fmt.Column("sent", "Sent", fmt.people),
                 fmt.Column("open_rate", "Opened", fmt.percent),
                 fmt.Column("click_rate", "Clicked", fmt.percent),

@@ -135,7 +135,7 @@ def campaigns(source: JourneyAnalyses, params: Params) -> list[Section]:
 
 
 def contact(source: JourneyAnalyses, params: Params) -> list[Section]:
-    return report.contact_sections(source) or _note(
+    return report.contact_sections(source, params.get("by") or "campaign") or _note(
         "No messages yet",
         "Load the touchpoints of what you send (email_sent, sms_sent, push_sent) and what "
         "people did with them (opens, clicks, unsubscribes).",
@@ -270,7 +270,9 @@ PAGES: tuple[Page, ...] = (
     Page("touchpoints", "Touchpoints & attribution", touchpoints,
          (Field("goal", "Goal", "", "a touchpoint or stage:NAME (default: Convert)", "step"),)),
     Page("campaigns", "Campaigns", campaigns),
-    Page("contact", "Contact & send time", contact),
+    Page("contact", "Contact & send time", contact,
+         (Field("by", "Messages by", "campaign", "", "select",
+                ("campaign", "channel", "source", "medium", "segment")),)),
     Page("experience", "Experience", experience),
     Page("segments", "Segments", segments),
     Page("retention", "Retention", retention, (
