@@ -70,3 +70,18 @@ def test_interval_edges():
     assert score_interval(5, 5, 10) == pytest.approx(
         (0.0, -100 * 1.959963984540054 * 1 / math.sqrt(10), 100 * 1.959963984540054 / 10**0.5)
     )
+
+
+def test_the_latest_answer_by_the_clock_not_the_wall(open_workspace, write_file, on_engine):
+    from jejak.model.config import parse_settings
+
+    ws = open_workspace(parse_settings("timezone: Europe/Berlin\n"))
+    ws.load(write_file("answers.csv", (
+        "customer_id,ts,event,properties\n"
+        'p,2026-10-25 00:45:00+00:00,nps_response,"{""score"": 10}"\n'  # 02:45 summer time
+        'p,2026-10-25 01:10:00+00:00,nps_response,"{""score"": 0}"\n'  # 02:10 winter time
+    )))  # fmt: skip
+    result = on_engine(ws).nps()
+    overall = result.table.iloc[0]
+    assert (overall["detractors"], overall["promoters"]) == (1, 0)  # the later answer, 0
+    assert result.table["period"].tolist() == ["all", "2026-10-01"]

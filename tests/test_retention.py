@@ -99,7 +99,8 @@ def test_months_are_the_shops_local_months(open_workspace, write_file, on_engine
     table = on_engine(ws).retention(active="order").table
     assert cells(table) == {("2026-01", 0): (2, 1.0), ("2026-01", 1): (1, 0.5)}
     months = on_engine(ws).lifecycle(active="order").table.set_index("period")
-    assert months.loc[pd.Timestamp("2026-02-01", tz="UTC"), "returning"] == 1
+    assert months.loc[pd.Timestamp("2026-02-01", tz="Asia/Jakarta"), "returning"] == 1
+    assert table["cohort"].iloc[0].isoformat() == "2026-01-01T00:00:00+07:00"  # local midnight
 
 
 def test_lifecycle_per_month(shop):

@@ -284,9 +284,11 @@ def test_bad_parameters_get_422_with_the_field(served):
     assert response.status_code == 422 and "cannot split" in response.json()["detail"]
     response = served.get("/v1/analyses/funnel", steps=["page_view", "order"], exclude="")
     assert response.status_code == 422 and "a step is empty" in response.json()["detail"]
-    for field in ("", "a..b", "score[0]", '"'):  # property names go into a JSON path
+    for field in ("", "a..b", "score[0]", '"', " score"):  # names go into a JSON path
         response = served.get("/v1/analyses/nps", field=field)
         assert response.status_code == 422 and "not a property name" in response.text, field
+    for field in ("Score (0-10)", "rating/5", "NPS?", "shipping.country"):  # CSV headers
+        assert served.get("/v1/analyses/nps", field=field).status_code == 200, field
     response = served.get("/v1/analyses/campaigns/nope")
     assert response.status_code == 422 and "no campaign named 'nope'" in response.json()["detail"]
 

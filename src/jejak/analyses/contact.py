@@ -153,6 +153,11 @@ def _tracks(counts: pd.DataFrame, table: pd.DataFrame, by: str, kind: str) -> pd
     return table["channel"].isin(set(seen["_channel"]))
 
 
+def _local_us(ts: ibis.Value, zone: str) -> ibis.Value:
+    """Microseconds of the wall-clock time in ``zone`` (for calendar weeks and hours)."""
+    return unix_micros(ts if zone == "UTC" else from_utc_timestamp(ts, zone))
+
+
 def contact_frequency(
     events: ibis.Table,
     journey: Journey,
@@ -160,6 +165,7 @@ def contact_frequency(
     *,
     cap: int = 7,
     min_weeks: int = 100,
+    zone: str = "UTC",
 ) -> ContactFrequency:
     """Messages per person-week against the response (see the module's definitions).
 
@@ -171,7 +177,7 @@ def contact_frequency(
     if cap < 2:
         raise JejakError("cap is the largest messages-per-week shown on its own: 2 or more")
     marked = _kinds(events, contact)
-    marked = marked.mutate(week=(unix_micros(marked.ts) - MONDAY_US) // WEEK_US)
+    marked = marked.mutate(week=(_local_us(marked.ts, zone) - MONDAY_US) // WEEK_US)
     weekly = marked.group_by(["person_id", "week"]).aggregate(
         first_sent=unix_micros(marked.ts).min(where=marked.kind == "sent"),
         **{kind: marked.count(where=marked.kind == kind) for kind in KINDS},
@@ -181,13 +187,18 @@ def contact_frequency(
     later = [wide[entered_column(i)] for i in range(1, len(journey.stages))]
     if later:
         moves = ibis.union(
-            *[wide.filter(t.notnull()).select("person_id", move_us=unix_micros(t)) for t in later]
+            *[
+                wide.filter(t.notnull()).select(
+                    "person_id", move_us=unix_micros(t), move_local=_local_us(t, zone)
+                )
+                for t in later
+            ]
         )
         moved = weekly.left_join(moves, "person_id")
         # a move after the week's first message, up to the end of the next week: a move
         # before it (which often sets off messages, e.g. a welcome) does not count
-        until = (moved.week + 2) * WEEK_US + MONDAY_US
-        near = (moved.move_us > moved.first_sent) & (moved.move_us < until)
+        until = (moved.week + 2) * WEEK_US + MONDAY_US  # local: the next week's end
+        near = (moved.move_us > moved.first_sent) & (moved.move_local < until)
         flagged = moved.group_by(["person_id", "week"]).aggregate(
             _moved=near.fill_null(False).any()
         )
@@ -285,7 +296,7 @@ def send_times(
         opened=answered.count(where=answered.kind == "opened") > 0,
         clicked=answered.count(where=answered.kind == "clicked") > 0,
     )
-    local = unix_micros(from_utc_timestamp(timestamp_micros(messages._message), zone)) - MONDAY_US
+    local = _local_us(timestamp_micros(messages._message), zone) - MONDAY_US
     messages = messages.mutate(
         weekday=(local % WEEK_US) // (24 * HOUR_US), hour=(local % (24 * HOUR_US)) // HOUR_US
     )

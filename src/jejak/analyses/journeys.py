@@ -43,7 +43,6 @@ from jejak.analyses.reviews import Reviews, reviews
 from jejak.analyses.rfm import RFM, rfm
 from jejak.analyses.segments import NONE_SEGMENT, check_stages, members
 from jejak.analyses.sequence import position
-from jejak.engine.functions import from_utc_timestamp
 from jejak.errors import ConfigError, JejakError
 from jejak.model.campaign import Campaign
 from jejak.model.config import Settings
@@ -402,7 +401,8 @@ class JourneyAnalyses:
         ``by`` (a first-touch field like ``channel``, or ``segment``) gives each group's
         cohorts, stacked with the group first."""
         options = {"period": period, "active": active, "cohort": cohort}
-        events = self._local(self.events())
+        options["zone"] = self.settings.timezone
+        events = self.events()
         if by is None:
             return retention(events, self.journey, **options, sent=self.settings.sent_events)
         groups = self._groups(by)
@@ -431,11 +431,12 @@ class JourneyAnalyses:
     def lifecycle(self, *, period: str = "month", active: Any = None) -> Lifecycle:
         """New, returning, resurrecting and dormant people per week or month."""
         return lifecycle(
-            self._local(self.events()),
+            self.events(),
             self.journey,
             period=period,
             active=active,
             sent=self.settings.sent_events,
+            zone=self.settings.timezone,
         )
 
     def nps(
@@ -444,7 +445,7 @@ class JourneyAnalyses:
         """Net Promoter Score with a 95% interval, per period, and how promoters fare on the
         journey (see :mod:`jejak.analyses.nps`)."""
         options = {"survey": survey, "field": field, "period": period}
-        return nps(self._local(self.events()), self.journey, **options)
+        return nps(self.events(), self.journey, **options, zone=self.settings.timezone)
 
     def reviews(
         self, *, review: Any = "review", field: str = "rating", period: str = "month"
@@ -452,7 +453,7 @@ class JourneyAnalyses:
         """Review ratings: mean with a 95% interval, stars, trend per period, and how
         reviewers at each star fare on the journey (see :mod:`jejak.analyses.reviews`)."""
         options = {"review": review, "field": field, "period": period}
-        return reviews(self._local(self.events()), self.journey, **options)
+        return reviews(self.events(), self.journey, **options, zone=self.settings.timezone)
 
     def engagement_groups(
         self, *, threshold: float = 0.5, engagement: Any = None, transactional: Any = None
@@ -634,11 +635,12 @@ class JourneyAnalyses:
         """Messages per person-week against opens, clicks, unsubscribes and stage progress,
         and the frequency beyond which returns fall."""
         return contact_analyses.contact_frequency(
-            self._local(self.events()),
+            self.events(),
             self.journey,
             self.settings.contact,
             cap=cap,
             min_weeks=min_weeks,
+            zone=self.settings.timezone,
         )
 
     def send_times(
@@ -676,12 +678,6 @@ class JourneyAnalyses:
             sent=self.settings.sent_events,
             min_people=min_people,
         )
-
-    def _local(self, events: ibis.Table) -> ibis.Table:
-        """``events`` with ``ts`` as the wall-clock time in the workspace's zone (summer
-        time included), for analyses that count calendar weeks and months."""
-        zone = self.settings.timezone
-        return events if zone == "UTC" else events.mutate(ts=from_utc_timestamp(events.ts, zone))
 
     def _zoned(self, value: datetime | str | None) -> datetime | None:
         """A time from the user (or text like 2026-03-01): without a zone, it is in the

@@ -61,6 +61,7 @@ def nps(
     survey: Any = "nps_response",
     field: str = "score",
     period: Literal["week", "month"] = "month",
+    zone: str = "UTC",
 ) -> NPS:
     """NPS over everything and per period, with intervals (see the module's definitions).
 
@@ -80,7 +81,7 @@ def nps(
         & (answers.score <= 10)
         & (answers.score == answers.score.floor())
     )
-    answers = answers.mutate(period=period_number(answers.ts, period))
+    answers = answers.mutate(period=period_number(answers.ts, period, zone))
     latest = ibis.row_number().over(
         group_by=[answers.person_id, answers.period],
         order_by=[ibis.desc(answers.ts), ibis.desc(answers.event_id)],
@@ -102,7 +103,7 @@ def nps(
 
     rows = [_row("all", overall)]
     for number, group in per_period.groupby("period"):
-        start = period_start(pd.Series([number]), period).iloc[0]
+        start = period_start(pd.Series([number]), period, zone).iloc[0]
         rows.append(_row(start.strftime("%Y-%m-%d"), group))
     table = pd.DataFrame(rows)
     meta = {

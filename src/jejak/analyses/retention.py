@@ -28,7 +28,7 @@ import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
-from jejak.engine.functions import unix_micros
+from jejak.engine.functions import from_utc_timestamp, unix_micros
 from jejak.errors import JejakError
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
@@ -60,8 +60,11 @@ class Lifecycle(Result):
         return lifecycle_figure(self.table, self.title)
 
 
-def period_number(ts: ibis.Value, period: Period) -> ibis.Value:
-    """Consecutive integers for consecutive periods (weeks since 1970, months since year 0)."""
+def period_number(ts: ibis.Value, period: Period, zone: str = "UTC") -> ibis.Value:
+    """Consecutive integers for consecutive periods (weeks since 1970, months since year 0)
+    of the calendar in ``zone`` (summer time included)."""
+    if zone != "UTC":
+        ts = from_utc_timestamp(ts, zone)
     if period == "month":
         return ts.year() * 12 + ts.month() - 1
     if period == "week":
@@ -70,11 +73,16 @@ def period_number(ts: ibis.Value, period: Period) -> ibis.Value:
     raise JejakError(f"a period is 'week' or 'month', not {period!r}")
 
 
-def period_start(number: pd.Series, period: Period) -> pd.Series:
+def period_start(number: pd.Series, period: Period, zone: str = "UTC") -> pd.Series:
+    """The moment each period begins: midnight of its first day in ``zone``."""
     if period == "month":
         years, months = np.divmod(number.astype("int64"), 12)
-        return pd.to_datetime({"year": years, "month": months + 1, "day": 1}, utc=True)
-    return pd.Timestamp("1970-01-05", tz="UTC") + pd.to_timedelta(number * 7, unit="D")
+        days = pd.to_datetime({"year": years, "month": months + 1, "day": 1})
+    else:
+        days = pd.Timestamp("1970-01-05") + pd.to_timedelta(number * 7, unit="D")
+    days = pd.Series(days)
+    standard = np.zeros(len(days), dtype=bool)  # a midnight that happens twice: the later
+    return days.dt.tz_localize(zone, ambiguous=standard, nonexistent="shift_forward")
 
 
 def _activity(
@@ -83,6 +91,7 @@ def _activity(
     active: Any,
     period: Period,
     sent: Sequence[str] = (),
+    zone: str = "UTC",
 ) -> ibis.Table:
     """Distinct (person_id, period) of activity (without a rule: any touchpoint but the
     ``sent`` ones, which the shop did)."""
@@ -92,7 +101,7 @@ def _activity(
         events = marked.filter(stage_matches(marked, matcher))
     elif sent:
         events = events.filter(~events.event.isin(list(sent)))
-    return events.select("person_id", period=period_number(events.ts, period)).distinct()
+    return events.select("person_id", period=period_number(events.ts, period, zone)).distinct()
 
 
 def retention(
@@ -104,23 +113,26 @@ def retention(
     cohort: Any = None,
     sent: Sequence[str] = (),
     until: ibis.Table | None = None,
+    zone: str = "UTC",
 ) -> Retention:
     """Cohort retention (see the module's definitions); ``until`` (default ``events``)
     is what the end of the data is read from, so a group's cohorts run to the end of all
-    the data, not of the group's.
+    the data, not of the group's. Periods are the calendar's in ``zone``.
 
     ``table`` columns: cohort (the period's first day), cohort_size, period (offset, 0 =
     the cohort's own), active (people), retention (0-1).
     """
-    activity = _activity(events, journey, active, period, sent)
-    starts = _activity(events, journey, cohort if cohort is not None else active, period, sent)
+    activity = _activity(events, journey, active, period, sent, zone)
+    starts = _activity(
+        events, journey, cohort if cohort is not None else active, period, sent, zone
+    )
     firsts = starts.group_by("person_id").aggregate(cohort=starts.period.min())
     joined = activity.join(firsts, "person_id")
     joined = joined.filter(joined.period >= joined.cohort)
     joined = joined.mutate(k=joined.period - joined.cohort)
     cells = joined.group_by(["cohort", "k"]).aggregate(active=joined.person_id.nunique())
     sizes = firsts.group_by("cohort").aggregate(cohort_size=firsts.count()).to_pandas()
-    end = _last_period(events if until is None else until, period)
+    end = _last_period(events if until is None else until, period, zone)
     # every cohort gets every offset up to the end of the data, zeros where nobody came
     grid = pd.DataFrame(
         [(c, k) for c in sizes["cohort"] for k in range(int(end - c) + 1)],
@@ -131,7 +143,7 @@ def retention(
     table["active"] = table["active"].fillna(0).astype("int64")
     table["retention"] = table["active"] / table["cohort_size"]
     table = table.sort_values(["cohort", "k"]).reset_index(drop=True)
-    table["cohort"] = period_start(table["cohort"], period)
+    table["cohort"] = period_start(table["cohort"], period, zone)
     table = table.rename(columns={"k": "period"})
     table = table[["cohort", "cohort_size", "period", "active", "retention"]]
     meta = {"period": period, "active": _label(active), "cohort": _label(cohort or active)}
@@ -145,13 +157,14 @@ def lifecycle(
     period: Period = "month",
     active: Any = None,
     sent: Sequence[str] = (),
+    zone: str = "UTC",
 ) -> Lifecycle:
     """Each period's new, returning, resurrecting and dormant people (see the module).
 
     ``table`` columns: period (its first day), new, returning, resurrecting, dormant
     (negative), active (new + returning + resurrecting).
     """
-    activity = _activity(events, journey, active, period, sent)
+    activity = _activity(events, journey, active, period, sent, zone)
     ordered = ibis.window(group_by=activity.person_id, order_by=activity.period)
     marked = activity.mutate(
         before=activity.period.lag().over(ordered), after=activity.period.lead().over(ordered)
@@ -172,7 +185,7 @@ def lifecycle(
     for column in ("new", "returning", "resurrecting"):
         if column not in table:
             table[column] = 0
-    end = _last_period(events, period)
+    end = _last_period(events, period, zone)
     first = int(table.index.min()) if len(table) else end
     table = table.reindex(range(first, end + 1), fill_value=0)
     lost = dormant.to_pandas().set_index("period")["dormant"]
@@ -180,13 +193,13 @@ def lifecycle(
     table = table[["new", "returning", "resurrecting", "dormant"]].astype("int64")
     table["active"] = table[["new", "returning", "resurrecting"]].sum(axis=1)
     table = table.rename_axis("period").reset_index()
-    table["period"] = period_start(table["period"], period)
+    table["period"] = period_start(table["period"], period, zone)
     meta = {"period": period, "active": _label(active)}
     return Lifecycle(title=f"{period.capitalize()}ly lifecycle", table=table, meta=meta)
 
 
-def _last_period(events: ibis.Table, period: Period) -> int:
-    last = period_number(events.ts.max(), period).to_pandas()
+def _last_period(events: ibis.Table, period: Period, zone: str = "UTC") -> int:
+    last = period_number(events.ts.max(), period, zone).to_pandas()
     if last is None or pd.isna(last):
         raise JejakError("no touchpoints yet: load some before asking for retention")
     return int(last)

@@ -50,6 +50,7 @@ def reviews(
     low: float = 1,
     high: float = 5,
     period: Literal["week", "month"] = "month",
+    zone: str = "UTC",
 ) -> Reviews:
     """Ratings overall and per period, and reviewers on the journey (see the module).
 
@@ -64,7 +65,7 @@ def reviews(
     found = marked.filter(is_review)
     found = found.mutate(rating=json_field(found.properties, field).try_cast("float64"))
     found = found.filter(found.rating.notnull() & (found.rating >= low) & (found.rating <= high))
-    found = found.mutate(period=period_number(found.ts, period), star=found.rating.floor())
+    found = found.mutate(period=period_number(found.ts, period, zone), star=found.rating.floor())
     moments = found.group_by(["period", "star"]).aggregate(
         n=found.count(), total=found.rating.sum(), squares=(found.rating * found.rating).sum()
     )
@@ -72,7 +73,7 @@ def reviews(
     stars = list(range(math.floor(low), math.floor(high) + 1))
     rows = [_row("all", cells, stars, low, high)]
     for number, group in cells.groupby("period"):
-        start = period_start(pd.Series([number]), period).iloc[0]
+        start = period_start(pd.Series([number]), period, zone).iloc[0]
         rows.append(_row(start.strftime("%Y-%m-%d"), group, stars, low, high))
     latest = ibis.row_number().over(
         group_by=found.person_id, order_by=[ibis.desc(found.ts), ibis.desc(found.event_id)]

@@ -46,16 +46,17 @@ DUCKDB_MACROS: dict[str, str] = {
 }
 
 
-_NAME = r"[\w-]+( [\w-]+)*"
-_PROPERTY = re.compile(rf"{_NAME}(\.{_NAME})*")  # a.b: b inside the object a
+_BREAKS_PATH = re.compile(r"""[\[\]*"'\\$\x00-\x1f]""")  # what a JSON path reads otherwise
 
 
 def json_field(properties: ibis.Value, key: str) -> ibis.Value:
     """A property's value as text, from the JSON object in ``properties``."""
-    if not isinstance(key, str) or not _PROPERTY.fullmatch(key):
+    parts = key.split(".") if isinstance(key, str) else [""]
+    if _BREAKS_PATH.search(key or "") or not all(p and p == p.strip() for p in parts):
         raise ConfigError(
-            f"{key!r} is not a property name: use letters, digits, _ and - (e.g. order_number;"
-            " shipping.country for a property inside another)"
+            f"{key!r} is not a property name jejak can read: no brackets, quotes, *, $ or "
+            "backslashes, and no empty part or outer spaces (a dot reads inside an object: "
+            "shipping.country; a key with a dot in its own name cannot be read)"
         )
     return get_json_object(properties, f"$.{key}")
 

@@ -730,12 +730,14 @@ def campaign_sections(source: Any) -> list[Section]:
 
 def contact_sections(source: Any, by: str = "campaign") -> list[Section]:
     """Messages per campaign (or ``by`` channel, source, medium, segment), messages per
-    week against the response, and send hours (per segment with ``by="segment"``)."""
+    week against the response, and send hours."""
     metrics = source.contact_metrics(by=by)
     if not metrics.meta["sent"]:
         return []
+    # totals count each message once, even when a person is in several segments
+    overall = metrics if by == "campaign" else source.contact_metrics()
     frequency = source.contact_frequency()
-    hours = source.send_times(by="segment" if by == "segment" else None)
+    hours = source.send_times()
     labels = [by, *(["channel"] if by != "channel" and "channel" in metrics.table else [])]
     fall = frequency.meta["returns_fall_after"]
     meta = frequency.meta
@@ -743,9 +745,9 @@ def contact_sections(source: Any, by: str = "campaign") -> list[Section]:
         Section(
             heading=f"Messages by {by}",
             intro=(
-                f"{fmt.people(metrics.meta['sent'])} messages sent; "
-                f"{fmt.percent(metrics.meta['open_rate'])} were opened and "
-                f"{fmt.percent(metrics.meta['click_rate'])} clicked (in the seeds' example, "
+                f"{fmt.people(overall.meta['sent'])} messages sent; "
+                f"{fmt.percent(overall.meta['open_rate'])} were opened and "
+                f"{fmt.percent(overall.meta['click_rate'])} clicked (in the seeds' example, "
                 "under 5% of 3,000 emails got a meaningful click). Rates are per message sent."
             ),
             figures=[metrics.figure()],
