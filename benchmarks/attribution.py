@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from timing import timed_with_result
 
 from jejak.analyses import conversion_paths as cp
 from jejak.analyses.attribution import RULE_MODELS
@@ -37,16 +36,6 @@ BASELINE_SQL = (
     "CREATE OR REPLACE TEMP TABLE _baseline AS SELECT customer_id, anonymous_id, ts, event,"
     " channel, revenue, properties FROM touchpoints ORDER BY customer_id, anonymous_id, ts"
 )
-
-
-def timed(work, repeat: int = 3) -> tuple[float, object]:
-    """Median wall time of ``repeat`` runs (seconds) and the last run's result."""
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def channel_attribution(paths: pd.DataFrame):
@@ -85,22 +74,24 @@ def run(events: int, data_dir: Path, console: Console) -> dict:
     with Workspace(ws_path) as ws:
         ws.load(files["touchpoints"])
         console.log(f"{rows:,} events loaded")
-        baseline_s, _ = timed(lambda: ws.con.execute(BASELINE_SQL))
+        baseline_s, _ = timed_with_result(lambda: ws.con.execute(BASELINE_SQL))
 
         def extract():
             return cp.path_table(ws.events(), ws.journey, "order", lookback=None)
 
-        paths_s, paths = timed(extract)
-        rules_s, _ = timed(lambda: ws.attribution("order", models=list(RULE_MODELS)))
+        paths_s, paths = timed_with_result(extract)
+        rules_s, _ = timed_with_result(lambda: ws.attribution("order", models=list(RULE_MODELS)))
         routes = list(paths["path"])
         won, lost = paths["conversions"].to_numpy(float), paths["nulls"].to_numpy(float)
         worth = paths["value"].to_numpy(float)
-        markov_s, _ = timed(lambda: markov_credit(routes, won, lost, worth, order=1))
-        markov3_s, _ = timed(lambda: markov_credit(routes, won, lost, worth, order=3), 1)
-        shapley_s, _ = timed(lambda: shapley_credit(routes, won))
+        markov_s, _ = timed_with_result(lambda: markov_credit(routes, won, lost, worth, order=1))
+        markov3_s, _ = timed_with_result(
+            lambda: markov_credit(routes, won, lost, worth, order=3), 1
+        )
+        shapley_s, _ = timed_with_result(lambda: shapley_credit(routes, won))
         theirs = channel_attribution(paths)
-        theirs_s = timed(theirs)[0] if theirs else None
-        all_s, _ = timed(lambda: ws.attribution("order", lookback=None), 1)
+        theirs_s = timed_with_result(theirs)[0] if theirs else None
+        all_s, _ = timed_with_result(lambda: ws.attribution("order", lookback=None), 1)
     ws_path.unlink(missing_ok=True)
     return {
         "events": rows,

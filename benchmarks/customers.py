@@ -13,13 +13,12 @@ as a ratio to a plain DuckDB scan-and-sort of the touchpoints measured in the sa
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from timing import timed
 
 from jejak.demo import campaign_settings
 from jejak.model.config import Settings
@@ -32,16 +31,6 @@ BASELINE_SQL = (
     " channel, campaign, revenue, properties FROM touchpoints"
     " ORDER BY customer_id, anonymous_id, ts"
 )
-
-
-def timed(work, repeat: int = 3) -> float:
-    """Median wall time of ``repeat`` runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def run(events: int, data_dir: Path) -> list[tuple[str, float]]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import pyarrow.csv as pacsv
 from rich.console import Console
 from rich.table import Table
+from timing import timed
 
 from jejak.simulate import simulate_shop
 from jejak.store.workspace import Workspace
@@ -30,16 +30,6 @@ BASELINE_SQL = (
     "CREATE OR REPLACE TEMP TABLE _baseline AS SELECT customer_id, anonymous_id, ts, event,"
     " properties FROM touchpoints ORDER BY customer_id, anonymous_id, ts"
 )
-
-
-def timed(work, repeat: int = 3) -> float:
-    """Median wall time of ``repeat`` runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def people_for(events: int, per_person: float) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -24,6 +23,8 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from timing import timed
 
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys
@@ -44,15 +45,6 @@ def _events(count: int) -> list[dict]:
             event["properties"] = json.loads(event["properties"])
         events.append(event)
     return events
-
-
-def timed(work, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
