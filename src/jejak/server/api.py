@@ -105,51 +105,52 @@ def stages(
     return _run(request, scope, lambda s: s.stages(journey, by=by))
 
 
+class FunnelQuery:
+    """A funnel's parameters, as in the Python API (``exclude``: its ``exclusions``)."""
+
+    def __init__(
+        self,
+        steps: Annotated[list[str], Query(description="Steps in order (repeat the parameter).")],
+        window: str = "30d",
+        order: str = "ordered",
+        exclude: Annotated[
+            list[str] | None, Query(description="Touchpoints that void an attempt between steps.")
+        ] = None,
+        start: When = None,
+        end: When = None,
+    ) -> None:
+        self.steps = [step(s) for s in steps]
+        self.options = {
+            "window": window,
+            "order": order,
+            "exclusions": [step(x) for x in exclude or []],
+            "start": start,
+            "end": end,
+        }
+
+
+Funnel = Annotated[FunnelQuery, Depends()]
+
+
 @router.get("/funnel")
 def funnel(
-    request: Request,
-    scope: Scoped,
-    steps: Annotated[list[str], Query(description="Steps in order (repeat the parameter).")],
-    window: str = "30d",
-    order: str = "ordered",
-    by: str | None = None,
-    exclude: Annotated[
-        list[str] | None, Query(description="Touchpoints that void an attempt between steps.")
-    ] = None,
-    start: When = None,
-    end: When = None,
+    request: Request, scope: Scoped, funnel: Funnel, by: str | None = None
 ) -> dict[str, Any]:
     """A funnel over touchpoints or stages within a window (ordered, strict or any);
     ``start``/``end``: only attempts whose first step is in that range."""
-    parsed = [step(s) for s in steps]
-    excluded = [step(x) for x in exclude or []]
-    options = {"window": window, "order": order, "exclusions": excluded, "start": start}
-    return _run(request, scope, lambda s: s.funnel(parsed, by=by, end=end, **options))
+    return _run(request, scope, lambda s: s.funnel(funnel.steps, by=by, **funnel.options))
 
 
 @router.get("/funnel-dropoffs")
 def funnel_dropoffs(
     request: Request,
     scope: Scoped,
-    steps: Annotated[list[str], Query(description="Steps in order (repeat the parameter).")],
+    funnel: Funnel,
     dropped_at: Annotated[int, Query(ge=1, description="The step (1-based) they stopped at.")],
-    window: str = "30d",
-    order: str = "ordered",
-    exclude: Annotated[
-        list[str] | None, Query(description="Touchpoints that void an attempt between steps.")
-    ] = None,
-    start: When = None,
-    end: When = None,
 ) -> dict[str, Any]:
     """Who reached a step of the funnel and not the next: an audience to follow up."""
-    parsed = [step(s) for s in steps]
-    excluded = [step(x) for x in exclude or []]
-    options = {"window": window, "order": order, "exclusions": excluded}
-    return _run(
-        request,
-        scope,
-        lambda s: s.funnel_dropoffs(parsed, dropped_at, start=start, end=end, **options),
-    )
+    ask = funnel.steps, dropped_at
+    return _run(request, scope, lambda s: s.funnel_dropoffs(*ask, **funnel.options))
 
 
 @router.get("/stuck")
@@ -166,39 +167,43 @@ def stuck(
     return _run(request, scope, lambda s: s.stuck(stage, days, as_of=as_of, journey=journey))
 
 
-Limit = Annotated[int | None, Query(ge=1, le=1_000_000, description="At most this many rows.")]
-Offset = Annotated[int, Query(ge=0, description="Skip this many rows first (paging).")]
+class Paging:
+    """One page of a per-person table (``limit``, ``offset``)."""
+
+    def __init__(
+        self,
+        limit: Annotated[
+            int | None, Query(ge=1, le=1_000_000, description="At most this many rows.")
+        ] = None,
+        offset: Annotated[int, Query(ge=0, description="Skip this many rows first.")] = 0,
+    ) -> None:
+        self.limit, self.offset = limit, offset
+
+    def of(self, result: Any) -> Any:
+        """The page of ``result``; ``meta.rows`` says how many rows there are in all."""
+        result.meta["rows"] = len(result.table)
+        stop = None if self.limit is None else self.offset + self.limit
+        result.table = result.table.iloc[self.offset : stop]
+        return result
 
 
-def _page(result: Any, limit: int | None, offset: int) -> Any:
-    """One page of a per-person table; ``meta.rows`` says how many there are in all."""
-    result.meta["rows"] = len(result.table)
-    result.table = result.table.iloc[offset : None if limit is None else offset + limit]
-    return result
+Paged = Annotated[Paging, Depends()]
 
 
 @router.get("/stage-entries")
 def stage_entries(
-    request: Request,
-    scope: Scoped,
-    journey: AnotherJourney,
-    limit: Limit = None,
-    offset: Offset = 0,
+    request: Request, scope: Scoped, journey: AnotherJourney, page: Paged
 ) -> dict[str, Any]:
     """When each person entered each stage they reached (one row per person and stage)."""
-    return _run(request, scope, lambda s: _page(s.stage_entries(journey), limit, offset))
+    return _run(request, scope, lambda s: page.of(s.stage_entries(journey)))
 
 
 @router.get("/current-stages")
 def current_stages(
-    request: Request,
-    scope: Scoped,
-    journey: AnotherJourney,
-    limit: Limit = None,
-    offset: Offset = 0,
+    request: Request, scope: Scoped, journey: AnotherJourney, page: Paged
 ) -> dict[str, Any]:
     """Every person's current (furthest) stage and when they entered it."""
-    return _run(request, scope, lambda s: _page(s.current_stages(journey), limit, offset))
+    return _run(request, scope, lambda s: page.of(s.current_stages(journey)))
 
 
 @router.get("/journey-map")
