@@ -71,3 +71,30 @@ def on_engine(request):
         )
 
     return on_spark
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory):
+    """Make a workspace of a simulated shop with the demo's plan and campaigns, and an
+    'instagram' segment (first touch on social); closed at the end of the run."""
+    from jejak.demo import campaign_settings
+    from jejak.simulate import simulate_shop
+    from jejak.simulate.shop import DEMO_PLAN
+
+    opened: list[jejak.Workspace] = []
+
+    def make(customers: int, seed: int) -> jejak.Workspace:
+        folder = tmp_path_factory.mktemp(f"shop-{customers}-{seed}")
+        shop = simulate_shop(customers=customers, seed=seed, plan=DEMO_PLAN)
+        settings = jejak.Settings(
+            campaigns=campaign_settings(DEMO_PLAN),
+            segments={"instagram": {"first": {"channel": "social"}}},
+        )
+        ws = jejak.Workspace(folder / "w.duckdb", settings)
+        ws.load(shop.write(folder)["touchpoints"])
+        opened.append(ws)
+        return ws
+
+    yield make
+    for ws in opened:
+        ws.close()

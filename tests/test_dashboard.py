@@ -9,14 +9,10 @@ from pathlib import Path
 import pytest
 
 import jejak
-from jejak.demo import campaign_settings
-from jejak.model.config import Settings
 from jejak.report import formatting as fmt
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys
 from jejak.server.pages import PAGES
-from jejak.simulate import simulate_shop
-from jejak.simulate.shop import DEMO_PLAN
 from serving import running
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,20 +31,12 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("dash")
-    shop = simulate_shop(customers=3_000, seed=3, plan=DEMO_PLAN)
-    settings = Settings(
-        campaigns=campaign_settings(DEMO_PLAN),
-        segments={"instagram": {"first": {"channel": "social"}}},
-    )
-    ws = jejak.Workspace(folder / "w.duckdb", settings)
-    ws.load(shop.write(folder)["touchpoints"])
+def site(demo_workspace):
+    ws = demo_workspace(3_000, seed=3)
     keys = ensure_keys(ws.con)
     with running(create_app(ws)) as base:
         WRITE_KEY.append(keys["write"])
         yield base, keys["read"], ws
-    ws.close()
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,8 @@ from __future__ import annotations
 import pytest
 
 import jejak
-from jejak.demo import campaign_settings
-from jejak.model.config import Settings
 from jejak.report.html import journey_report_sections
 from jejak.server.pages import PAGES, build
-from jejak.simulate import simulate_shop
-from jejak.simulate.shop import DEMO_PLAN
 
 # pages whose content is the reader's own choice or the workspace's housekeeping
 NOT_IN_REPORT = {
@@ -21,17 +17,8 @@ NOT_IN_REPORT = {
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pages")
-    shop = simulate_shop(customers=2_000, seed=5, plan=DEMO_PLAN)
-    settings = Settings(
-        campaigns=campaign_settings(DEMO_PLAN),
-        segments={"instagram": {"first": {"channel": "social"}}},
-    )
-    ws = jejak.Workspace(folder / "w.duckdb", settings)
-    ws.load(shop.write(folder)["touchpoints"])
-    yield ws
-    ws.close()
+def shop(demo_workspace):
+    return demo_workspace(2_000, seed=5)
 
 
 def test_every_dashboard_section_is_in_the_report(shop):
