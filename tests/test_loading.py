@@ -635,7 +635,7 @@ BAD_ROWS = {
         "revenue",
         "-5",
         "is negative",
-        "only refund touchpoints may be (see refund_events in jejak.yaml)",
+        "only refund touchpoints may be (see roles: refund in jejak.yaml)",
     ),
     "currency not a code": (
         "c2,2026-01-01T11:00:00Z,order,5,rupiah,",

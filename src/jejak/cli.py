@@ -369,9 +369,13 @@ def _write_people(people, output: Path) -> None:
     out.print(f"Wrote {len(people):,} people to {output}")
 
 
-def _step(text: str) -> Any:
-    """A touchpoint name, stage:NAME, field=value (e.g. channel=ads) or a JSON rule."""
-    return parse_step(text)
+def _step(text: str | None) -> Any:
+    """A touchpoint name, stage:NAME, role:NAME, field=value (e.g. channel=ads) or a JSON
+    rule; None (not given) stays None: the analysis reads the roles in jejak.yaml."""
+    return None if text is None else parse_step(text)
+
+
+PURCHASE_HELP = "The touchpoint that is a purchase (default: roles: purchase in jejak.yaml)."
 
 
 @app.command()
@@ -557,7 +561,7 @@ def value(
     ] = "stage",
     horizon: Annotated[float, typer.Option(help="How far ahead, in units.")] = 52,
     unit_days: Annotated[float, typer.Option(help="Days per unit (7: weeks).")] = 7,
-    purchase: Annotated[str, typer.Option(help="The touchpoint that is a purchase.")] = "order",
+    purchase: Annotated[str | None, typer.Option(help=PURCHASE_HELP)] = None,
     at_risk: Annotated[
         float | None,
         typer.Option(help="List buyers whose chance of still being a customer is below this."),
@@ -650,8 +654,14 @@ def retention(
 @app.command(name="nps")
 def net_promoter(
     period: Annotated[str, typer.Option(help="week or month.")] = "month",
-    survey: Annotated[str, typer.Option(help="The survey-answer touchpoint.")] = "nps_response",
-    field: Annotated[str, typer.Option(help="The property holding the 0-10 score.")] = "score",
+    survey: Annotated[
+        str | None,
+        typer.Option(help="The survey-answer touchpoint (default: roles: nps in jejak.yaml)."),
+    ] = None,
+    field: Annotated[
+        str | None,
+        typer.Option(help="The property holding the 0-10 score (default: from roles: nps)."),
+    ] = None,
     output: TableFile = None,
 ) -> None:
     """Net Promoter Score with a 95% interval, per period, and where promoters are.
@@ -803,7 +813,7 @@ def referrals(
 
 @app.command(name="rfm")
 def rfm_segments(
-    purchase: Annotated[str, typer.Option(help="The touchpoint that is a purchase.")] = "order",
+    purchase: Annotated[str | None, typer.Option(help=PURCHASE_HELP)] = None,
     segment: Annotated[
         str | None, typer.Option(help="List the buyers of this segment, e.g. 'At risk'.")
     ] = None,

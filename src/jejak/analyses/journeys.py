@@ -32,7 +32,7 @@ from jejak.analyses.effectiveness import (
 from jejak.analyses.engagement import EngagementGroups, engagement_groups
 from jejak.analyses.experience import Experience, experience
 from jejak.analyses.journey_map import JourneyMap, journey_map
-from jejak.analyses.matching import stage_matches, with_properties
+from jejak.analyses.matching import stage_matches, with_counts, with_properties
 from jejak.analyses.nps import NPS, nps
 from jejak.analyses.paths import PathFlows, TopPaths, path_flows, top_paths
 from jejak.analyses.process_map import ProcessMap, process_map
@@ -68,6 +68,10 @@ class JourneyAnalyses:
     @property
     def journey(self) -> Journey:
         return self.settings.resolved_journey()
+
+    def _journey(self, journey: Journey | None) -> Journey:
+        """A journey given to one analysis, bound to the roles (else the workspace's)."""
+        return self.journey if journey is None else self.settings.roles.bind_journey(journey)
 
     def events(self) -> ibis.Table:
         """Touchpoints stitched to people: the canonical columns plus ``person_id``."""
@@ -202,7 +206,8 @@ class JourneyAnalyses:
         """The people of segment ``name``, ready to export to an ad or email tool: ids,
         current stage, first and last seen, touchpoints, purchases and revenue."""
         part = self.segment(name)
-        table = _audience(part.events(), self.journey).to_pandas()
+        table = _audience(part.events(), self.journey, self.settings.roles.purchase)
+        table = table.to_pandas()
         table = _utc(table.sort_values("person_id").reset_index(drop=True))
         meta = {"segment": name, "definition": part.definition.describe(), "people": len(table)}
         return Result(title=f"Audience: {name}", table=table, meta=meta)
@@ -220,14 +225,14 @@ class JourneyAnalyses:
         ``by="segment"`` one per saved segment.
         """
         funnel = stage_analyses.stage_funnel(
-            self.events(), journey or self.journey, by=by, groups=self._groups(by)
+            self.events(), self._journey(journey), by=by, groups=self._groups(by)
         )
         funnel.meta["as_of"] = self.as_of()
         return funnel
 
     def stage_entries(self, journey: Journey | None = None) -> Result:
         """When each person entered each stage they reached (long format)."""
-        journey = journey or self.journey
+        journey = self._journey(journey)
         table = stage_analyses.entries(self.events(), journey)
         return Result(
             title=f"Stage entries ({journey.name})",
@@ -237,7 +242,7 @@ class JourneyAnalyses:
 
     def current_stages(self, journey: Journey | None = None) -> Result:
         """Every person's current (furthest) stage and when they entered it."""
-        journey = journey or self.journey
+        journey = self._journey(journey)
         table = stage_analyses.current_stages(self.events(), journey).order_by("person_id")
         return Result(
             title=f"Current stage ({journey.name})",
@@ -259,7 +264,7 @@ class JourneyAnalyses:
         workspace's time zone, like the times in loaded files.
         """
         as_of = self.as_of() if as_of is None else self._zoned(as_of)
-        result = stage_analyses.stuck(self.events(), journey or self.journey, stage, days, as_of)
+        result = stage_analyses.stuck(self.events(), self._journey(journey), stage, days, as_of)
         result.table = _utc(result.table)
         return result
 
@@ -368,7 +373,7 @@ class JourneyAnalyses:
     def customer_value(
         self,
         *,
-        purchase: Any = "order",
+        purchase: Any = None,
         horizon: float = 52.0,
         unit_days: float = 7.0,
         as_of: datetime | str | None = None,
@@ -439,16 +444,14 @@ class JourneyAnalyses:
             zone=self.settings.timezone,
         )
 
-    def nps(
-        self, *, survey: Any = "nps_response", field: str = "score", period: str = "month"
-    ) -> NPS:
+    def nps(self, *, survey: Any = None, field: str | None = None, period: str = "month") -> NPS:
         """Net Promoter Score with a 95% interval, per period, and how promoters fare on the
         journey (see :mod:`jejak.analyses.nps`)."""
         options = {"survey": survey, "field": field, "period": period}
         return nps(self.events(), self.journey, **options, zone=self.settings.timezone)
 
     def reviews(
-        self, *, review: Any = "review", field: str = "rating", period: str = "month"
+        self, *, review: Any = None, field: str | None = None, period: str = "month"
     ) -> Reviews:
         """Review ratings: mean with a 95% interval, stars, trend per period, and how
         reviewers at each star fare on the journey (see :mod:`jejak.analyses.reviews`)."""
@@ -476,9 +479,9 @@ class JourneyAnalyses:
     def referrals(
         self,
         *,
-        invite: Any = "referral_invite",
-        referrer: str = "referrer_id",
-        purchase: Any = "order",
+        invite: Any = None,
+        referrer: str | None = None,
+        purchase: Any = None,
     ) -> Referrals:
         """Who brought whom, the K-factor and the promoters to reward (see
         :mod:`jejak.analyses.referrals`)."""
@@ -500,7 +503,7 @@ class JourneyAnalyses:
         )
         return result
 
-    def rfm(self, *, purchase: Any = "order", as_of: datetime | str | None = None) -> RFM:
+    def rfm(self, *, purchase: Any = None, as_of: datetime | str | None = None) -> RFM:
         """Recency, frequency and monetary scores per buyer and their named segments
         (see :mod:`jejak.analyses.rfm`); ``as_of`` defaults to the latest touchpoint."""
         moment = self.as_of() if as_of is None else self._zoned(as_of)
@@ -660,7 +663,7 @@ class JourneyAnalyses:
         )
 
     def experience(
-        self, *, purchase: Any = "order", churn_days: float = 90.0, min_people: int = 30
+        self, *, purchase: Any = None, churn_days: float = 90.0, min_people: int = 30
     ) -> Experience:
         """Good, neutral and bad experiences by touchpoint and stage, what a bad one does to
         moving on and to churn (observational; rules from ``experience:`` in jejak.yaml;
@@ -671,7 +674,7 @@ class JourneyAnalyses:
         return experience(
             self.events(),
             self.journey,
-            self.settings.experience,
+            self.settings.experience_rules(),
             as_of=moment,
             purchase=purchase,
             churn_days=churn_days,
@@ -747,6 +750,9 @@ class Filtered(JourneyAnalyses):
 
     def events(self) -> ibis.Table:
         events = self.parent.events()
+        if self.start is not None or self.end is not None:
+            # a person's first purchase is their first of all time, not of the range
+            events = with_counts(events, self.journey.stages)
         if self.start is not None:
             events = events.filter(events.ts >= _literal(self.start))
         if self.end is not None:
@@ -831,9 +837,9 @@ def _utc(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _audience(events: ibis.Table, journey: Journey) -> ibis.Table:
+def _audience(events: ibis.Table, journey: Journey, purchases: list[str]) -> ibis.Table:
     """One row per person: ids, current stage, first/last seen, touchpoints, purchases."""
-    orders = events.event == "order"
+    orders = events.event.isin(purchases)
     per_person = events.group_by("person_id").aggregate(
         customer_id=events.customer_id.max(),
         anonymous_id=events.anonymous_id.min(),

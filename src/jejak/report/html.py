@@ -499,7 +499,7 @@ def retention_sections(
     (a first-touch field such as channel, or segment)."""
     from jejak.report.tables import retention_table
 
-    kept = source.retention(period=period, active="order", by=by)
+    kept = source.retention(period=period, active=source.settings.roles.step("purchase"), by=by)
     per = f", per {by}" if by else ""
     return [
         Section(

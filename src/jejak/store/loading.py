@@ -87,7 +87,7 @@ def _checks(settings: Settings) -> list[tuple[str, str, str]]:
         (
             "revenue",
             f"revenue < 0 AND event NOT IN ({refunds})",
-            "is negative; only refund touchpoints may be (see refund_events in jejak.yaml)",
+            "is negative; only refund touchpoints may be (see roles: refund in jejak.yaml)",
         ),
         ("revenue", f"abs(revenue) > {MAX_REVENUE:.0f}", "is implausibly large; check the unit"),
         (
