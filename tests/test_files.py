@@ -364,6 +364,21 @@ def test_a_3_megabyte_field_names_the_row_field_limit_and_fix(holding, tmp_path)
     assert holding.load(path).stored == 2
 
 
+def test_a_long_field_in_a_semicolon_file_is_named(holding, tmp_path):
+    holding.settings = Settings(max_line_size=100)
+    path = tmp_path / "events.csv"
+    path.write_text(
+        f"customer_id;ts;event;note;channel\nc1;2026-01-01T10:00:00Z;order;{'z' * 120};ads\n"
+    )
+
+    message = refused(holding, path)
+
+    assert message.startswith(
+        f"{path} row 1: 'note' is 120 bytes long, and the line is 154 bytes, more than"
+        " max_line_size (100 bytes);"
+    )
+
+
 # -- event ids reused for other content ------------------------------------------------------
 
 PAGE_THEN_ORDER = """event_id,customer_id,ts,event,revenue,currency
@@ -400,6 +415,26 @@ def test_event_id_reused_in_a_file_is_a_conflict_told_row_by_row(holding, tmp_pa
     kept = holding.rejected()
     assert kept[["row", "field", "reason"]].values.tolist() == [[2, "event_id", reason]]
     assert holding.count() == 4
+
+
+def test_invalid_and_conflicting_rows_share_the_rejects_file(open_workspace, tmp_path):
+    ws = open_workspace()
+    path = tmp_path / "events.csv"
+    path.write_text(PAGE_THEN_ORDER + "e3,c1,nope,page_view,,\n")
+
+    summary = ws.load(path, skip_invalid=True)
+
+    assert str(summary) == (
+        f"2 new touchpoints stored from {path}; 1 row not stored (row 2): the event_id was"
+        " taken by other content, first wins; 1 invalid row and the conflicting rows"
+        f" written to {path}.rejected.csv"
+    )
+    rejects = read_rejects(Path(f"{path}.rejected.csv"))
+    assert [(r["_jejak_row"], r["_jejak_field"]) for r in rejects] == [
+        ("2", "event_id"),
+        ("4", "ts"),
+    ]
+    assert ws.loads()[["rows_rejected", "rows_conflicting"]].values.tolist() == [[1, 1]]
 
 
 def test_event_id_stored_with_other_content_is_a_conflict(holding, tmp_path):

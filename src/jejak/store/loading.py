@@ -68,9 +68,10 @@ class LoadSummary:
                 f"{count(self.conflicts, 'row')} not stored (row {rows}{more}): the event_id"
                 " was taken by other content, first wins"
             )
-        invalid = self.rejected and count(self.rejected, "invalid row")
         if self.rejects_file:
-            parts.append(f"{invalid or 'they are'} written to {self.rejects_file}")
+            rows = [count(self.rejected, "invalid row")] if self.rejected else []
+            rows += ["the conflicting rows" if rows else "they are"] if self.conflicts else []
+            parts.append(f"{' and '.join(rows)} written to {self.rejects_file}")
         parts.extend(self.notes)
         return "; ".join(parts)
 

@@ -81,6 +81,7 @@ class Source:
     read_path: Path  # the file DuckDB reads (a UTF-8 copy of a file in another encoding)
     notes: list[str] = default(default_factory=list)
     delimiter: str | None = None
+    encoding: str = "utf-8"  # of read_path, as DuckDB names it
 
 
 def _csv_sql(path: Path, encoding: str, settings: Settings) -> str:
@@ -119,7 +120,7 @@ def opened(con: duckdb.DuckDBPyConnection, path: Path, settings: Settings) -> It
     try:
         notes = [decoded.note] if decoded.note else []
         sql = _csv_sql(decoded.path, decoded.encoding, settings)
-        yield Source(sql, fmt, path, decoded.path, notes, settings.separator)
+        yield Source(sql, fmt, path, decoded.path, notes, settings.separator, decoded.encoding)
     finally:
         encodings.remove_copy(decoded)
 
@@ -147,9 +148,7 @@ def describe(con: duckdb.DuckDBPyConnection, source: Source, settings: Settings)
 
 def _text_encoding(source: Source) -> str:
     """How Python opens the file DuckDB reads (which skips a byte-order mark; so must we)."""
-    match = re.search(r"encoding = '([^']+)'", source.sql)
-    encoding = match.group(1) if match else "utf-8"
-    return "utf-8-sig" if encoding == "utf-8" else encoding
+    return "utf-8-sig" if source.encoding == "utf-8" else source.encoding
 
 
 def _check_header_was_read(source: Source, columns: list[str]) -> str:
@@ -226,7 +225,7 @@ def _too_long(source: Source, limit: int) -> str:
             " max_line_size in jejak.yaml, or look for an unclosed quote"
         )
     row, size, line = found
-    delimiter = source.delimiter or ","
+    delimiter = source.delimiter or max(("\t", ",", ";", "|"), key=line[0].count)
     where = ""
     old = csv.field_size_limit()
     csv.field_size_limit(sys.maxsize)
