@@ -16,8 +16,9 @@ import duckdb
 
 from jejak.errors import LoadError
 from jejak.model.config import Settings
-from jejak.model.touchpoint import FIELD_NAMES, FIELDS, TEXT_FIELDS
+from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
 from jejak.store import amounts, progress
+from jejak.store.event_ids import SORTED, insert_sql, mark_conflicts, sorted_sql
 from jejak.store.sources import (
     Mapping,
     Source,
@@ -30,7 +31,7 @@ from jejak.store.sources import (
     quote,
 )
 
-STAGE, CHECKED, SORTED = "_jejak_stage", "_jejak_checked", "_jejak_sorted"
+STAGE, CHECKED = "_jejak_stage", "_jejak_checked"
 REJECT_ROW = "_jejak_row"
 EXAMPLES = 5
 KEPT_REJECTS = 10_000  # rejected rows kept in the workspace per load (the side file has all)
@@ -205,100 +206,6 @@ def _checked_sql(settings: Settings, mapping: Mapping, marks: amounts.Marks) -> 
     )
 
 
-PROPERTIES_SQL = (
-    # merge-patching into {} drops null members (an empty cell is no property)
-    "CAST(json_merge_patch('{}', coalesce(extras, '{}'), coalesce(properties_raw, '{}'))"
-    " AS VARCHAR)"
-)
-
-
-def _content(alias: str = "") -> str:
-    """SQL: a hash of a touchpoint's content (every field but event_id), for valid rows
-    and for stored touchpoints alike."""
-    parts = [f"coalesce({alias}{f}, chr(0))" for f in TEXT_FIELDS if f != "event_id"]
-    parts += [
-        f"CAST(epoch_us({alias}ts) AS VARCHAR)",
-        f"coalesce(CAST({alias}revenue AS VARCHAR), chr(0))",
-    ]
-    return f"md5(concat_ws(chr(31), {', '.join(parts)}))"
-
-
-def _sorted_sql() -> str:
-    """Valid rows with their event ids and what becomes of each.
-
-    ``_status``: new (stored now), repeated (an earlier row has the id and the same
-    content), stored (the workspace has it, same content), or conflict: the id is taken
-    by other content, in the workspace (``_stored_load``) or, when the workspace does not
-    have it, in the file's first row with it (``_first_row``). The stored touchpoint or
-    the first row wins; a conflicting row is not stored.
-    """
-    return f"""
-        CREATE OR REPLACE TEMP TABLE {SORTED} AS
-        WITH valid AS (
-            SELECT *, {PROPERTIES_SQL} AS properties FROM {CHECKED} WHERE _reason IS NULL
-        ), hashed AS (
-            SELECT *, {_content()} AS _content FROM valid
-        ), identified AS (
-            SELECT *, coalesce(event_id, md5(_content || ':' || CAST(row_number() OVER (
-                PARTITION BY _content ORDER BY _row) AS VARCHAR))) AS _event_id
-            FROM hashed
-        ), ranked AS (
-            SELECT *,
-                first_value(_row) OVER (PARTITION BY _event_id ORDER BY _row) AS _first_row,
-                first_value(_content) OVER (PARTITION BY _event_id ORDER BY _row)
-                    AS _first_content,
-                row_number() OVER (PARTITION BY _event_id, _content ORDER BY _row) AS _copy
-            FROM identified
-        )
-        SELECT r.*, t.event_id IS NOT NULL AS _in_store, t.load_id AS _stored_load,
-            t.event AS _stored_event, t.ts AS _stored_ts,
-            f.event AS _first_event, f.ts AS _first_ts,
-            CASE WHEN t.event_id IS NOT NULL THEN
-                    CASE WHEN {_content("t.")} <> r._content THEN 'conflict'
-                    WHEN r._copy > 1 THEN 'repeated' ELSE 'stored' END
-                WHEN r._row = r._first_row THEN 'new'
-                WHEN r._content = r._first_content THEN 'repeated'
-                ELSE 'conflict' END AS _status
-        FROM ranked r
-        LEFT JOIN touchpoints t ON t.event_id = r._event_id
-        LEFT JOIN valid f ON f._row = r._first_row AND r._row <> r._first_row
-    """
-
-
-def _insert_sql(load_id: int) -> str:
-    """The new touchpoints: valid rows whose event id is neither repeated nor stored."""
-    fields = ", ".join(f.name for f in FIELDS if f.name != "event_id")
-    return (
-        f"INSERT INTO touchpoints SELECT _event_id AS event_id, {fields}, {load_id} AS load_id"
-        f" FROM {SORTED} WHERE _status = 'new'"
-    )
-
-
-def _when(column: str) -> str:
-    return f"strftime(timezone('UTC', {column}), '%Y-%m-%d %H:%M:%S UTC')"
-
-
-def _mark_conflicts(con: duckdb.DuckDBPyConnection) -> None:
-    """Conflicting rows become rejected rows (field event_id) saying what they lost to."""
-    con.execute(
-        f"""
-        UPDATE {CHECKED} c SET _field = 'event_id', _reason = CASE
-            WHEN NOT s._in_store THEN
-                'is also the event_id of row ' || s._first_row || ', with other content'
-                || ' (there: ' || s._first_event || ' at ' || {_when("s._first_ts")}
-                || '); row ' || s._first_row || ' was stored, not this row; give every'
-                || ' touchpoint its own event_id'
-            ELSE
-                'is already stored with other content (load ' || s._stored_load
-                || ': ' || s._stored_event || ' at ' || {_when("s._stored_ts")}
-                || '); the stored touchpoint was kept, not this row; give this one its'
-                || ' own event_id'
-            END
-        FROM {SORTED} s WHERE s._row = c._row AND s._status = 'conflict'
-        """
-    )
-
-
 def _examples(con: duckdb.DuckDBPyConnection) -> list[dict]:
     rows = con.execute(
         f"SELECT _row, _field, _reason, CASE _field WHEN 'ts' THEN ts_raw"
@@ -442,7 +349,7 @@ def _store(
         raise LoadError(f"{path}: the file has a header but no touchpoints; nothing to load")
     if invalid and not skip_invalid:
         raise _refuse(con, path, total, invalid)
-    con.execute(_sorted_sql())
+    con.execute(sorted_sql(CHECKED))
     repeated, conflicts, conflict_rows = con.execute(
         f"SELECT count(*) FILTER (WHERE _status = 'repeated'),"
         f" count(*) FILTER (WHERE _status = 'conflict'),"
@@ -456,9 +363,9 @@ def _store(
     con.execute("BEGIN TRANSACTION")
     try:
         if conflicts:
-            _mark_conflicts(con)
+            mark_conflicts(con, CHECKED)
         before = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
-        progress.run(con, _insert_sql(load_id), "storing touchpoints", on_progress)
+        progress.run(con, insert_sql(load_id), "storing touchpoints", on_progress)
         stored = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0] - before
         record = {
             "load_id": load_id,
