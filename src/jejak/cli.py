@@ -204,7 +204,10 @@ def init(
 
 @app.command()
 def load(
-    files: Annotated[list[Path], typer.Argument(help="CSV, TSV, Parquet or JSON Lines (.gz ok).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="CSV, TSV, Excel .xlsx, Parquet or JSON Lines (.gz ok), or folders."),
+    ],
     skip_invalid: Annotated[
         bool, typer.Option(help="Store valid rows; write invalid ones to <file>.rejected.csv.")
     ] = False,
@@ -214,8 +217,12 @@ def load(
 ) -> None:
     """Store touchpoints from files; a file with invalid rows stores nothing.
 
+    A folder loads every touchpoint file in it, one load per file; a file that fails
+    does not stop the others (the command then ends with an error).
+
     Example: jejak load events.csv orders.parquet --skip-invalid
     """
+    failed = 0
     with _open(must_exist=False) as ws:
         for path in files:
             if identities:
@@ -225,7 +232,10 @@ def load(
             bar, report = _progress()
             with bar:
                 summary = ws.load(path, skip_invalid=skip_invalid, on_progress=report)
-            out.print(str(summary))
+            out.print(str(summary), soft_wrap=True)
+            failed += len(getattr(summary, "failed", ()))
+    if failed:
+        raise JejakError(f"{count_of(failed, 'file')} not loaded; see above")
 
 
 @app.command()
@@ -249,7 +259,8 @@ def loads(
                 out.print("Nothing loaded yet: jejak load events.csv")
                 return
             table["loaded_at"] = table["loaded_at"].dt.strftime("%Y-%m-%d %H:%M")
-            for column in ("rows_read", "rows_stored", "rows_rejected", "rows_repeated"):
+            counts = ("rows_read", "rows_stored", "rows_rejected", "rows_repeated")
+            for column in (*counts, "rows_conflicting"):
                 table[column] = table[column].map(lambda n: f"{int(n):,}")
             _print_table(table.drop(columns="rejects_file").fillna(""), "Loads", labels=3)
             return

@@ -47,6 +47,11 @@ class Settings(BaseModel):
     columns: dict[str, str] = Field(default_factory=dict)
     ts_format: str | None = None
     encoding: str = "utf-8"
+    separator: str | None = None
+    decimal: str | None = None
+    thousands: str | None = None
+    sheet: str | None = None
+    max_line_size: int = Field(default=2_000_000, gt=0)
     roles: Roles = Field(default_factory=Roles)
     journey: Journey | str = "value-journey"
     experience: list[ExperienceRule] = Field(default_factory=default_rules)
@@ -165,6 +170,31 @@ class Settings(BaseModel):
             return cls._preset_or_definition(value["preset"])
         return value
 
+    @field_validator("decimal")
+    @classmethod
+    def _decimal_mark(cls, mark: str | None) -> str | None:
+        if mark not in (None, ".", ","):
+            raise ValueError(f"{mark!r} is not a decimal mark; write '.' or ','")
+        return mark
+
+    @field_validator("thousands")
+    @classmethod
+    def _thousands_mark(cls, mark: str | None, info: Any) -> str | None:
+        if mark not in (None, ".", ",", " ", "'", ""):
+            raise ValueError(
+                f"{mark!r} is not a thousands mark; write '.', ',', ' ', \"'\" or '' (none)"
+            )
+        if mark is not None and mark == info.data.get("decimal"):
+            raise ValueError(f"{mark!r} is also the decimal mark; the two must differ")
+        return mark
+
+    @field_validator("separator")
+    @classmethod
+    def _one_character(cls, separator: str | None) -> str | None:
+        if separator is not None and len(separator) != 1:
+            raise ValueError(f"{separator!r} is not one character; write ',', ';', '|' or '\\t'")
+        return separator
+
     def resolved_journey(self) -> Journey:
         """The journey itself, with presets read from the package, its rules bound to the
         event roles (``role: purchase`` -> the shop's purchase touchpoints)."""
@@ -280,8 +310,26 @@ timezone: {timezone}
 # If your timestamps are not ISO 8601, give a strptime format, e.g. '%d/%m/%Y %H:%M'.
 # ts_format: '%d/%m/%Y %H:%M'
 
-# Text encoding of CSV files (utf-8, utf-16 or latin-1).
+# Text encoding of CSV files: utf-8, utf-16, latin-1, cp1252 or any Python codec name.
+# Left at utf-8, a file that is not UTF-8 has its encoding detected (the load says which).
 encoding: utf-8
+
+# CSV files: the field separator (detected when not given), e.g. ';' or '\t'.
+# separator: ';'
+
+# Revenue written the local way, e.g. 'Rp 150.000' or '1.250.000,50': the decimal and
+# thousands marks. When not given they are detected from the revenue column: a value
+# like 150000,50 or 1.250.000 shows them; a ';'-separated file or Rp/IDR amounts read
+# 150.000 as a hundred and fifty thousand. A currency (Rp, IDR, EUR, ...) before or
+# after the amount is allowed, and fills 'currency' when that is empty.
+# decimal: ','
+# thousands: '.'
+
+# Excel workbooks (.xlsx): the sheet to read (default: the first).
+# sheet: Orders
+
+# The longest line of a CSV file, in bytes; raise it for rows with very long fields.
+# max_line_size: 2000000
 
 # Your column names, when they differ from jejak's touchpoint fields:
 #   event_id, customer_id, anonymous_id, ts, event, channel, source, medium,

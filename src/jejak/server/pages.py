@@ -186,6 +186,7 @@ LOAD_COLUMNS = (
     fmt.Column("rows_stored", "Stored", fmt.people),
     fmt.Column("rows_rejected", "Rejected", fmt.people),
     fmt.Column("rows_repeated", "Repeated in it", fmt.people),
+    fmt.Column("rows_conflicting", "Conflicting ids", fmt.people),
     fmt.Column("already_stored", "Already stored", fmt.people),
 )
 
@@ -204,13 +205,15 @@ def data(source: JourneyAnalyses, params: Params) -> list[Section]:
             - loads["rows_stored"]
             - loads["rows_rejected"]
             - loads["rows_repeated"]
+            - loads["rows_conflicting"]
         )
         sections.append(
             Section(
                 heading="What was loaded",
                 intro=f"{fmt.people(root.count())} touchpoints stored from "
                 f"{count(len(loads), 'load')}. Each file or collector batch: when, rows read, "
-                "stored, rejected, repeated within it, and already stored before (never "
+                "stored, rejected, repeated within it, conflicting (an event_id taken by other "
+                "content: not stored), and already stored before (never "
                 "stored twice).",
                 table=loads,
                 columns=LOAD_COLUMNS,
