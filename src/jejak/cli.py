@@ -113,8 +113,9 @@ def _open(*, must_exist: bool = True):
 
 
 @contextmanager
-def _analyse() -> Iterator[Any]:
-    """The workspace, narrowed by --since/--until/--only/--acquired/--segment when given."""
+def _analyse(warned: bool = True) -> Iterator[Any]:
+    """The workspace, narrowed by --since/--until/--only/--acquired/--segment when given;
+    the warnings of its answers (why one is empty) are printed when the command ends."""
     with _open() as ws:
         source = ws
         if state.since or state.until:
@@ -125,7 +126,17 @@ def _analyse() -> Iterator[Any]:
             source = source.only(_step(state.acquired), first=True)
         if state.segment:
             source = source.segment(state.segment)
-        yield source
+        if not warned:
+            yield source
+            return
+        from jejak.analyses.diagnosis import Noting
+
+        noting = Noting(source)
+        try:
+            yield noting
+        finally:
+            for note in noting.take():  # why an answer is empty, and what to set
+                err.print(f"[yellow]warning:[/yellow] {note}", highlight=False)
 
 
 def _progress() -> tuple[Progress, object]:
@@ -1313,7 +1324,7 @@ def report(
     """
     from jejak.report.html import journey_report_sections, write_report
 
-    with _analyse() as ws:
+    with _analyse(warned=False) as ws:  # the report shows them in its sections
         scope = [
             f"{k} {v}"
             for k, v in (

@@ -155,3 +155,26 @@ class Journey(BaseModel):
 
         names = ", ".join(self.stage_names)
         raise ConfigError(f"unknown stage {stage!r}; this journey's stages are: {names}")
+
+
+def describe_rules(stage: Stage) -> str:
+    """A stage's rules in words: ``purchase (pembelian) nth 1 or trial (trial_start)``."""
+    parts = []
+    for rule in stage.rules:
+        if rule.any:
+            parts.append("any touchpoint")
+            continue
+        names = ", ".join(rule.event or [])
+        text = f"{rule.role} = {names}" if rule.role else names
+        fields = [
+            f"{name} {', '.join(getattr(rule, name))}"
+            for name in MATCHABLE
+            if name != "event" and getattr(rule, name) is not None
+        ]
+        text = " ".join([t for t in (text, *fields) if t])
+        if rule.nth is not None:
+            text += " (" + ", ".join(f"nth {op} {v:g}" for op, v in rule.nth.tests()) + ")"
+        if rule.where:
+            text += " where " + ", ".join(rule.where)
+        parts.append(text)
+    return " or ".join(parts)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jejak.analyses.diagnosis import Noting
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
 from jejak.model.funnel import parse_step as step
@@ -293,7 +294,9 @@ PAGES: tuple[Page, ...] = (
 
 def build(page: Page, source: JourneyAnalyses, params: Params) -> list[Section]:
     """The page's sections; an analysis that cannot run says why instead of failing."""
+    noting = Noting(source)  # why an answer is empty shows at the top of the page
     try:
-        return page.build(source, params)
+        sections = page.build(noting, params)
     except JejakError as exc:
         return _note(f"{page.title}: nothing to show", str(exc))
+    return report.noted(sections, noting.take(), page.title)
