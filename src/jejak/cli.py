@@ -283,6 +283,57 @@ def loads(
 
 
 @app.command()
+def check(
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with 1 when something needs fixing.")
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """What jejak makes of the data: matches per stage rule and role, touchpoints that
+    match nothing, answers that will be empty and why, suspicious data.
+
+    Example: jejak check --strict
+    """
+    import pandas as pd
+
+    with _analyse(warned=False) as ws:
+        result = ws.check()
+    if as_json:
+        out.print_json(data=result.to_dict())
+    else:
+        table = result.table
+        for kind, title in (("stage", "Stage rules"), ("role", "Event roles")):
+            part = table[table["kind"] == kind]
+            shown = pd.DataFrame(
+                {
+                    "Stage" if kind == "stage" else "Role": part["name"],
+                    "Matches": part["rule"],
+                    "Touchpoints": part["touchpoints"].map(fmt.people),
+                    "People": part["people"].map(fmt.people),
+                }
+            )
+            _print_table(shown, title, labels=2)
+        if len(result.unplaced):
+            unplaced = result.unplaced
+            shown = pd.DataFrame(
+                {
+                    "Touchpoint": unplaced["event"],
+                    "Touchpoints": unplaced["touchpoints"].map(fmt.people),
+                    "People": unplaced["people"].map(fmt.people),
+                }
+            )
+            _print_table(shown, "Touchpoints no role or stage rule names")
+        colours = {"fix": "red", "warn": "yellow", "info": "blue"}
+        for finding in result.findings.itertuples():
+            colour = colours[finding.level]
+            out.print(f"[{colour}]{finding.level}[/{colour}] {finding.message}", highlight=False)
+        if result.findings.empty:
+            out.print("Nothing to fix: every answer has what it needs.")
+    if strict and result.needs_fixing:
+        raise typer.Exit(1)
+
+
+@app.command()
 def stages(
     stuck: Annotated[
         str | None, typer.Option(help="List people whose furthest stage is this one.")

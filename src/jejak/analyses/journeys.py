@@ -17,11 +17,12 @@ import pandas as pd
 from pydantic import ValidationError
 
 from jejak.analyses import campaigns as campaign_analyses
+from jejak.analyses import checkup, diagnosis
 from jejak.analyses import contact as contact_analyses
-from jejak.analyses import diagnosis
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.attribution import Attribution, attribution
+from jejak.analyses.checkup import DataCheck
 from jejak.analyses.clusters import Clusters, clusters
 from jejak.analyses.customer_value import CustomerValue, ValueBy, customer_value, value_by
 from jejak.analyses.diagnosis import warn
@@ -759,6 +760,21 @@ class JourneyAnalyses:
             return moment
         return moment.replace(tzinfo=ZoneInfo(self.settings.timezone))
 
+    def check(self) -> DataCheck:
+        """What jejak will make of the data: touchpoints and people per stage rule and
+        role, events that match nothing, answers that will be empty and why, and
+        suspicious data (see :mod:`jejak.analyses.checkup`)."""
+        return checkup.check(
+            self.events(),
+            self.journey,
+            self.settings,
+            conflicting_rows=self.conflicting_rows(),
+        )
+
+    def conflicting_rows(self) -> int:
+        """Rows loads refused because their event_id was taken by other content."""
+        return 0
+
     def identity_conflicts(self) -> Result:
         """Anonymous ids claimed by several customers, and which customer got them."""
         table = identity.conflicts(self.touchpoints(), self.identity_links()).to_pandas()
@@ -791,6 +807,9 @@ class Filtered(JourneyAnalyses):
 
     def people_table(self, people: pd.Series) -> ibis.Table:
         return self.root().people_table(people)
+
+    def conflicting_rows(self) -> int:
+        return self.root().conflicting_rows()
 
     def members(self) -> ibis.Table:
         """person_id of everyone in this part's segment, decided on all the data."""

@@ -173,7 +173,12 @@ def describe_rules(stage: Stage) -> str:
         ]
         text = " ".join([t for t in (text, *fields) if t])
         if rule.nth is not None:
-            text += " (" + ", ".join(f"nth {op} {v:g}" for op, v in rule.nth.tests()) + ")"
+            signs = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+            tests = [
+                f"nth {signs.get(op, op)} {f'{v:g}' if isinstance(v, float) else v}"
+                for op, v in rule.nth.tests()
+            ]
+            text += " (" + ", ".join(tests) + ")"
         if rule.where:
             text += " where " + ", ".join(rule.where)
         parts.append(text)

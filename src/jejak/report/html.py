@@ -113,18 +113,19 @@ class Section:
     table: pd.DataFrame | None = None
     columns: Sequence[fmt.Column] | None = None
     notes: list[str] = field(default_factory=list)  # why an answer is empty, and the fix
+    notes_title: str = "Why this is empty"
 
 
 def _escape(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def notes_html(notes: Sequence[str]) -> str:
+def notes_html(notes: Sequence[str], title: str = "Why this is empty") -> str:
     """Why a section is empty or thin, and what to set: shown above its charts."""
     if not notes:
         return ""
     items = "".join(f"<li>{_escape(note)}</li>" for note in notes)
-    title = "<strong>Why this is empty</strong>"
+    title = f"<strong>{_escape(title)}</strong>"
     return f'<div class="notes" role="note">{title}<ul>{items}</ul></div>'
 
 
@@ -214,7 +215,8 @@ def render_report(
     figure_count = 0
     parts: list[str] = []
     for number, section in enumerate(sections, start=1):
-        body = [f"<h2>{_escape(section.heading)}</h2>", notes_html(section.notes)]
+        notes = notes_html(section.notes, section.notes_title)
+        body = [f"<h2>{_escape(section.heading)}</h2>", notes]
         body += [intro_html(section.intro), section.html]
         for figure in section.figures:
             figure_count += 1
@@ -910,6 +912,55 @@ def segment_sections(source: Any) -> list[Section]:
     ]
 
 
+CHECK_COLUMNS = (
+    fmt.Column("kind", "Of"),
+    fmt.Column("name", "Stage or role"),
+    fmt.Column("rule", "Matches"),
+    fmt.Column("touchpoints", "Touchpoints", fmt.people),
+    fmt.Column("people", "People", fmt.people),
+)
+UNPLACED_COLUMNS = (
+    fmt.Column("event", "Touchpoint"),
+    fmt.Column("touchpoints", "Touchpoints", fmt.people),
+    fmt.Column("people", "People", fmt.people),
+)
+
+
+def check_sections(result: Any) -> list[Section]:
+    """What jejak makes of the data (``jejak check``): what needs fixing, the matches
+    per stage rule and role, and the touchpoints no rule names."""
+    findings = result.findings
+    notes = [f"{f.level}: {f.message}" for f in findings.itertuples() if f.level != "info"]
+    sections = [
+        Section(
+            heading="What jejak makes of the data",
+            intro=(
+                f"{fmt.people(result.meta['touchpoints'])} touchpoints of"
+                f" {fmt.headcount(result.meta['people'])}. Each stage rule and event role with"
+                " the touchpoints and people it matched: a zero means the shop names that"
+                " touchpoint otherwise (set it under roles: in jejak.yaml)."
+            ),
+            notes=notes,
+            notes_title="What needs a look",
+            table=result.table,
+            columns=CHECK_COLUMNS,
+        )
+    ]
+    if len(result.unplaced):
+        sections.append(
+            Section(
+                heading="Touchpoints no role or stage rule names",
+                intro=(
+                    "These count in Awareness and in touchpoint analyses (paths, maps,"
+                    " attribution), but no role gives them a meaning."
+                ),
+                table=result.unplaced,
+                columns=UNPLACED_COLUMNS,
+            )
+        )
+    return sections
+
+
 def journey_report_sections(
     source: Any,
     *,
@@ -953,7 +1004,7 @@ def journey_report_sections(
         ("Experience", experience_sections),
         ("Customers", customer_sections),
     ]
-    sections: list[Section] = []
+    sections: list[Section] = check_sections(source.check())
     for heading, build in groups:
         built = build(noting)
         notes = noting.take() + (warnings_of(funnel) if heading == "Stages" else [])

@@ -532,6 +532,13 @@ def clusters(
     return _run(request, scope, lambda s: s.clusters(k=k))
 
 
+@router.get("/check")
+def check(request: Request, scope: Scoped) -> dict[str, Any]:
+    """What jejak makes of the data: matches per stage rule and role, touchpoints that
+    match nothing, answers that will be empty and why, suspicious data."""
+    return _run(request, scope, lambda s: s.check())
+
+
 @router.get("/identity-conflicts")
 def identity_conflicts(request: Request, scope: Scoped) -> dict[str, Any]:
     """Anonymous ids claimed by several customers, and which customer got them."""

@@ -60,7 +60,10 @@ def _signed_in(request: Request) -> bool:
 def _fragment(sections: list[Section]) -> str:
     parts = []
     for number, section in enumerate(sections, start=1):
-        body = [f"<h2>{html.escape(section.heading)}</h2>", report.notes_html(section.notes)]
+        body = [
+            f"<h2>{html.escape(section.heading)}</h2>",
+            report.notes_html(section.notes, section.notes_title),
+        ]
         body.append(report.intro_html(section.intro))
         body.append(section.html)
         for figure in section.figures:

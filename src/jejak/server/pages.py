@@ -198,7 +198,7 @@ def data(source: JourneyAnalyses, params: Params) -> list[Section]:
     from jejak.model.touchpoint import FIELDS
 
     root = source.root() if hasattr(source, "root") else source
-    sections = []
+    sections = report.check_sections(source.check())
     if hasattr(root, "loads"):
         loads = root.loads()
         loads["already_stored"] = (

@@ -166,6 +166,11 @@ class Workspace(JourneyAnalyses):
         file, rejects file, and rows whose event_id was taken by other content (conflicting)."""
         return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
 
+    def conflicting_rows(self) -> int:
+        """Rows loads refused because their event_id was taken by other content."""
+        found = self.con.execute("SELECT coalesce(sum(rows_conflicting), 0) FROM loads")
+        return int(found.fetchall()[0][0])
+
     def rejected(self, load_id: int | None = None, *, limit: int = 100) -> pd.DataFrame:
         """Rejected rows kept in the workspace, newest load first: the load, its file, the
         row (in the file, or the index in a collector batch), field, reason and the row as
