@@ -165,3 +165,31 @@ def test_answers_without_a_campaign_take_the_campaign_of_their_message(
     assert grid["messages"].sum() == 3
     assert grid["opened"].sum() == 3  # every message sent by email was opened
     assert grid["clicked"].sum() == 1
+
+
+# a WhatsApp broadcast log and an email export: no channel field, messages named per channel
+PER_CHANNEL = """
+customer_id,ts,event,campaign
+a,2026-01-05 08:00:00,wa_kirim,lebaran
+a,2026-01-05 08:30:00,wa_dibaca,
+a,2026-01-05 09:00:00,email_terkirim,tips
+a,2026-01-05 09:30:00,email_dibuka,
+b,2026-01-05 08:00:00,wa_kirim,lebaran
+"""
+
+
+def test_messages_named_per_channel_carry_their_channel(open_workspace, write_file, on_engine):
+    settings = parse_settings(
+        "roles:\n  messages:\n"
+        "    whatsapp: {sent: wa_kirim, opened: wa_dibaca}\n"
+        "    email: {sent: email_terkirim, opened: email_dibuka}\n"
+    )
+    assert settings.roles.messages.sent == ["wa_kirim", "email_terkirim"]
+    ws = open_workspace(settings)
+    ws.load(write_file("per_channel.csv", PER_CHANNEL))
+    table = on_engine(ws).contact_metrics().table.set_index(["campaign", "channel"])
+    assert table.loc[("lebaran", "whatsapp"), ["sent", "opened"]].tolist() == [2, 1]
+    # a's email open answers the email, not the later-read WhatsApp message
+    assert table.loc[("tips", "email"), ["sent", "opened"]].tolist() == [1, 1]
+    with pytest.raises(Exception, match="channel 'whatsapp': dibaca is not a kind; use sent"):
+        parse_settings("roles:\n  messages:\n    whatsapp: {sent: wa_kirim, dibaca: x}\n")

@@ -87,6 +87,12 @@ def _kinds(events: ibis.Table, contact: ContactEvents) -> ibis.Table:
     clicks without one."""
     names = contact.kind_of()
     marked = events.filter(events.event.isin(list(names)))
+    if contact.channel_of:  # messages named per channel say their channel
+        named = ibis.cases(
+            *[(marked.event == name, channel) for name, channel in contact.channel_of.items()],
+            else_=ibis.null("string"),
+        )
+        marked = marked.mutate(channel=ibis.coalesce(marked.channel, named))
     cases = [
         (marked.event.isin([n for n, k in names.items() if k == kind]), kind) for kind in KINDS
     ]

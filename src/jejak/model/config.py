@@ -373,6 +373,10 @@ roles:
     clicked: [email_click, sms_click, push_click]
     unsubscribed: [unsubscribe, email_unsubscribe, sms_optout, push_optout]
     complained: [spam_complaint]
+  # ... or per channel, which also gives rows without a channel field theirs:
+  # messages:
+  #   email: {{sent: email_terkirim, opened: email_dibuka, clicked: klik_email}}
+  #   whatsapp: {{sent: wa_kirim, opened: wa_dibaca}}
 
 # Experience: touchpoints that say how an interaction felt, as good, neutral or bad. A
 # touchpoint takes the verdict of the first rule it matches. The defaults read review

@@ -7,7 +7,9 @@ it; opens, clicks and unsubscribes carry the campaign of the message they answer
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 KINDS = ("sent", "delivered", "opened", "clicked", "unsubscribed", "complained")
 
@@ -27,6 +29,33 @@ class ContactEvents(BaseModel):
         default_factory=lambda: ["unsubscribe", "email_unsubscribe", "sms_optout", "push_optout"]
     )
     complained: list[str] = Field(default_factory=lambda: ["spam_complaint"])
+    # event name -> channel, for messages named per channel (a WhatsApp log's rows carry
+    # no channel field; its events say it)
+    channel_of: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _per_channel(cls, value: Any) -> Any:
+        """``{email: {sent: ..., opened: ...}, whatsapp: {sent: wa_kirim}}``: messages per
+        channel, as shops name them; the kinds are merged and each event knows its channel."""
+        if not isinstance(value, dict) or not value:
+            return value
+        if not all(isinstance(v, dict) for v in value.values()) or set(value) & set(KINDS):
+            return value
+        merged: dict[str, Any] = {kind: [] for kind in KINDS}
+        channel_of: dict[str, str] = {}
+        for channel, kinds in value.items():
+            unknown = sorted(set(kinds) - set(KINDS))
+            if unknown:
+                raise ValueError(
+                    f"messages of channel {channel!r}: {', '.join(unknown)} is not a kind;"
+                    f" use {', '.join(KINDS)}"
+                )
+            for kind, names in kinds.items():
+                for name in [names] if isinstance(names, str) else names or []:
+                    merged[kind].append(name)
+                    channel_of.setdefault(name, str(channel))
+        return {**merged, "channel_of": channel_of}
 
     @field_validator(*KINDS, mode="before")
     @classmethod
