@@ -113,6 +113,16 @@ def test_every_face_says_why_an_answer_is_empty(unnamed, tmp_path):
     assert "kunjungi_halaman (6), pembelian (4)" in stalled
     with pytest.raises(jejak.errors.JejakError, match="no touchpoint is a purchase"):
         unnamed.customer_value()
+    funnel = unnamed.funnel(["kunjungi_halaman", "order"]).meta["warnings"]
+    assert funnel == [
+        "'order' matches no touchpoint (order); your most frequent events are"
+        " kunjungi_halaman (6), pembelian (4), email_terkirim (2), ulasan (2), ajak_teman (1)"
+    ]
+    credit = unnamed.attribution().meta["warnings"]
+    assert credit[0] == "nobody reached Convert, so there is nothing to credit"
+    assert NO_PURCHASE in credit[1]
+    kept = unnamed.retention(active={"role": "purchase"}).meta["warnings"]
+    assert kept[0].startswith("'purchase' matches no touchpoint (purchase = order)")
     # the report: the check first, then each empty section says why
     path = write_report(tmp_path / "r.html", journey_report_sections(unnamed), title="Toko")
     html = path.read_text("utf-8")

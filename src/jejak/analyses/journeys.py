@@ -300,9 +300,12 @@ class JourneyAnalyses:
             )
             return _combined(parts, "segment")
         spec = _funnel_spec(steps, window, order, exclusions, by)
-        return funnel_analyses.funnel(
+        result = funnel_analyses.funnel(
             self.events(), self.journey, spec, self._zoned(start), self._zoned(end)
         )
+        if "entered" in result.table and not result.table["entered"].iloc[-1]:
+            warn(result, *[self._unmatched(step) for step in spec.steps])
+        return result
 
     def funnel_dropoffs(
         self,
@@ -417,7 +420,10 @@ class JourneyAnalyses:
         options["zone"] = self.settings.timezone
         events = self.events()
         if by is None:
-            return retention(events, self.journey, **options, sent=self.settings.sent_events)
+            result = retention(events, self.journey, **options, sent=self.settings.sent_events)
+            if result.table.empty:
+                warn(result, *[self._unmatched(s) for s in (active, cohort) if s is not None])
+            return result
         groups = self._groups(by)
         if groups is None:
             stage_analyses.check_breakdown(by, "retention")
@@ -585,7 +591,7 @@ class JourneyAnalyses:
     ) -> Attribution:
         """Credit for reaching ``goal`` (default: Convert) per ``by`` value under each model
         (see :mod:`jejak.analyses.attribution`); ``lookback=None`` looks back forever."""
-        return attribution(
+        result = attribution(
             self.events(),
             self.journey,
             goal,
@@ -596,6 +602,13 @@ class JourneyAnalyses:
             position=position,
             order=order,
         )
+        if not result.meta["conversions"]:
+            warn(
+                result,
+                f"nobody reached {result.meta['goal']}, so there is nothing to credit",
+                *self._missing(["purchase"] if goal is None else []),
+            )
+        return result
 
     def campaign(
         self, campaign: str | Campaign | dict[str, Any], *, name: str | None = None
@@ -736,6 +749,19 @@ class JourneyAnalyses:
         if messages:
             found.append(diagnosis.missing_messages(events, named))
         return [sentence for sentence in found if sentence]
+
+    def _unmatched(self, step: Any) -> str | None:
+        """A sentence when a step (touchpoint, rule or stage) matches no touchpoint."""
+        matcher = FunnelStep.model_validate(step).as_stage(self.journey)
+        events = self.events()
+        marked = with_properties(events, [matcher])
+        if marked.filter(stage_matches(marked, matcher)).count().to_pyarrow().as_py():
+            return None
+        top = diagnosis.listed(diagnosis.top_events(events))
+        return (
+            f"'{matcher.name}' matches no touchpoint ({describe_rules(matcher)}); your most"
+            f" frequent events are {top}"
+        )
 
     def _stalled(self, table: pd.DataFrame, journey: Journey) -> str | None:
         """A stage funnel that stops at its first stage says why."""
