@@ -8,8 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 import jejak
+from jejak.cli import app
 from jejak.model.config import parse_settings
 from jejak.model.vocabulary import normal, raw_vocabulary, vocabulary
 from jejak.proposal.times import read_times
@@ -357,3 +359,34 @@ def test_a_word_belongs_to_one_role():
             for word in (w for words in languages.values() for w in words):
                 assert normal(word) not in seen, (word, meaning, seen.get(normal(word)))
                 seen[normal(word)] = meaning
+
+
+def test_cli_init_from_writes_settings_that_load(toko: Path, monkeypatch):
+    monkeypatch.chdir(toko.parent)
+    runner = CliRunner()
+
+    done = runner.invoke(app, ["init", "--from", "toko.csv"])
+    assert done.exit_code == 0, done.output
+    assert "not placed: kunjungi_halaman, cek_ongkir" in done.output
+    assert "Wrote jejak.yaml: check the guesses in its comments" in done.output
+    assert parse_settings(Path("jejak.yaml").read_text("utf-8")).ts_format == "%d/%m/%Y %H:%M"
+
+    assert runner.invoke(app, ["load", "toko.csv"]).exit_code == 0
+    shown = runner.invoke(app, ["stages", "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert '"Convert"' in shown.output
+
+
+def test_cli_init_from_several_files_and_without_from(toko: Path, tmp_path: Path, monkeypatch):
+    write(tmp_path, "shop.csv", SHOP)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    done = runner.invoke(app, ["init", "--from", "toko.csv", "shop.csv", "--timezone", "UTC"])
+    assert done.exit_code == 0, done.output
+    assert "differs from toko.csv: shop.csv" in done.output
+    assert "timezone: UTC" in Path("jejak.yaml").read_text("utf-8")
+
+    done = runner.invoke(app, ["init", "--force", "toko.csv"])
+    assert done.exit_code == 1
+    assert "to read toko.csv, write: jejak init --from toko.csv" in str(done.exception)
