@@ -390,3 +390,26 @@ def test_cli_init_from_several_files_and_without_from(toko: Path, tmp_path: Path
     done = runner.invoke(app, ["init", "--force", "toko.csv"])
     assert done.exit_code == 1
     assert "to read toko.csv, write: jejak init --from toko.csv" in str(done.exception)
+
+
+def test_role_properties_are_found_in_a_json_column_of_a_folder(tmp_path: Path):
+    folder = tmp_path / "ekspor"
+    folder.mkdir()
+    write(
+        folder,
+        "toko.csv",
+        "id_pelanggan,waktu,kejadian,properti\n"
+        'p1,2025-11-01 09:00:00,pembelian,"{""nomor"": 1}"\n'
+        'p1,2025-11-02 09:00:00,survei_nps,"{""skor"": 10}"\n'
+        'p2,2025-11-03 09:00:00,ajak_teman,"{""perujuk"": ""p1""}"\n',
+    )
+    write(folder, "catatan.pdf", "not touchpoints")
+    proposal = jejak.propose_settings([folder])
+
+    assert [f.path.name for f in proposal.files] == ["toko.csv"]
+    assert [p.name for p in proposal.left_out] == ["catatan.pdf"]
+    assert f"{folder / 'catatan.pdf'}: left out; not a file jejak reads" in proposal.summary()
+    assert proposal.main.guesses["properties"].column == "properti"
+    roles = proposal.settings().roles
+    assert (roles.nps.events, roles.nps.field) == (["survei_nps"], "skor")
+    assert (roles.referral.events, roles.referral.field) == (["ajak_teman"], "perujuk")

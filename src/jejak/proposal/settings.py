@@ -92,6 +92,7 @@ class SettingsProposal:
         if self.differing:
             names = ", ".join(str(f.path) for f in self.differing)
             lines.append(f"differs from {self.main.path}: {names} (see the comments)")
+        lines.extend(f"{p}: left out; not a file jejak reads" for p in self.left_out)
         lines.extend(f"problem: {p}" for p in self.problems)
         return lines
 
