@@ -21,6 +21,7 @@ def test_public_api_is_pinned():
             "Result",
             "Rule",
             "Settings",
+            "SettingsProposal",
             "SparkSource",
             "Stage",
             "StageFunnel",
@@ -32,6 +33,7 @@ def test_public_api_is_pinned():
             "open",
             "parse_settings",
             "preset",
+            "propose_settings",
         ]
     )
     for name in jejak.__all__:

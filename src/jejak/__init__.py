@@ -13,6 +13,7 @@ from jejak.engine.spark import SparkSource, on_spark
 from jejak.errors import ConfigError, EngineError, JejakError, LoadError, WorkspaceError
 from jejak.model.config import Settings, load_settings, parse_settings, preset
 from jejak.model.journey import Journey, Rule, Stage
+from jejak.proposal import SettingsProposal, propose_settings
 from jejak.store.folders import FolderSummary
 from jejak.store.loading import LoadSummary
 from jejak.store.workspace import Workspace
@@ -31,6 +32,7 @@ __all__ = [
     "Result",
     "Rule",
     "Settings",
+    "SettingsProposal",
     "SparkSource",
     "Stage",
     "StageFunnel",
@@ -42,4 +44,5 @@ __all__ = [
     "open",
     "parse_settings",
     "preset",
+    "propose_settings",
 ]

@@ -189,25 +189,54 @@ def init(
     journey: Annotated[str, typer.Option(help=f"Journey preset: {', '.join(PRESETS)}.")] = (
         "value-journey"
     ),
-    timezone: Annotated[str, typer.Option(help="Zone of timestamps without offset.")] = "UTC",
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="Zone of timestamps without offset [default: UTC; guessed with --from]."),
+    ] = None,
     workspace: Annotated[str, typer.Option(help="Workspace file to create.")] = "jejak.duckdb",
     force: Annotated[bool, typer.Option(help="Overwrite an existing jejak.yaml.")] = False,
+    from_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--from",
+            help="Propose the settings from these files (or folders): columns, separator,"
+            " amounts, time format and event roles, each guess said in a comment.",
+        ),
+    ] = None,
+    more_files: Annotated[
+        list[Path] | None, typer.Argument(help="More files for --from.", show_default=False)
+    ] = None,
 ) -> None:
     """Write a commented jejak.yaml (journey preset and column mapping).
 
     Example: jejak init --timezone Asia/Jakarta
+    Example: jejak init --from export.csv orders.xlsx
     """
     target = _config_path()
     if target.exists() and not force:
         raise JejakError(f"{target} exists; edit it, or pass --force to overwrite it")
+    if more_files and not from_files:
+        raise JejakError(f"to read {more_files[0]}, write: jejak init --from {more_files[0]}")
     from pydantic import ValidationError
 
     try:  # the options, checked before anything is written
-        Settings(timezone=timezone, journey=journey)
+        Settings(timezone=timezone or "UTC", journey=journey)
     except ValidationError as exc:
         problem = exc.errors()[0]
         option = "--timezone" if problem["loc"][0] == "timezone" else "--journey"
         raise JejakError(f"{option}: {problem['msg'].removeprefix('Value error, ')}") from None
+    if from_files:
+        from jejak.proposal import propose_settings
+
+        files = [*from_files, *(more_files or [])]
+        proposal = propose_settings(files, timezone=timezone, journey=journey, workspace=workspace)
+        target.write_text(proposal.text, "utf-8")
+        for line in proposal.summary():
+            out.print(line, soft_wrap=True, markup=False, highlight=False)
+        out.print(f"Wrote {target}: check the guesses in its comments", soft_wrap=True)
+        out.print(f"Next: jejak load {' '.join(map(str, files))}, then jejak stages")
+        return
+    timezone = timezone or "UTC"
     target.write_text(settings_template(workspace, timezone, journey), "utf-8")
     out.print(f"Wrote {target}: journey {journey}, time zone {timezone}, workspace {workspace}")
     out.print("Next: jejak load events.csv, then jejak stages")

@@ -31,6 +31,7 @@ class Decoded:
     encoding: str  # as DuckDB names it: utf-8 or utf-16
     note: str | None = None  # said in the load summary when the encoding was not utf-8
     temporary: bool = False  # path is a UTF-8 copy to remove after the load
+    codec: str = DEFAULT  # Python's name for the file's own encoding (for jejak init --from)
 
 
 def _open_binary(path: Path):
@@ -142,8 +143,10 @@ def decode(path: Path, encoding: str) -> Decoded:
                 " jejak.yaml if its letters look wrong)"
             )
     if codec in NATIVE:
-        return Decoded(path, NATIVE[codec], note)
-    return Decoded(_utf8_copy(path, codec), DEFAULT, note or f"encoding {codec}", temporary=True)
+        return Decoded(path, NATIVE[codec], note, codec=NATIVE[codec])
+    return Decoded(
+        _utf8_copy(path, codec), DEFAULT, note or f"encoding {codec}", temporary=True, codec=codec
+    )
 
 
 def remove_copy(decoded: Decoded) -> None:

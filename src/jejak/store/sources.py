@@ -82,6 +82,7 @@ class Source:
     notes: list[str] = default(default_factory=list)
     delimiter: str | None = None
     encoding: str = "utf-8"  # of read_path, as DuckDB names it
+    codec: str = "utf-8"  # of the user's file, as Python names it
 
 
 def _csv_sql(path: Path, encoding: str, settings: Settings) -> str:
@@ -120,7 +121,9 @@ def opened(con: duckdb.DuckDBPyConnection, path: Path, settings: Settings) -> It
     try:
         notes = [decoded.note] if decoded.note else []
         sql = _csv_sql(decoded.path, decoded.encoding, settings)
-        yield Source(sql, fmt, path, decoded.path, notes, settings.separator, decoded.encoding)
+        yield Source(
+            sql, fmt, path, decoded.path, notes, settings.separator, decoded.encoding, decoded.codec
+        )
     finally:
         encodings.remove_copy(decoded)
 
