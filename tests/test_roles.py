@@ -217,3 +217,12 @@ def test_nth_needs_a_role():
             "journey:\n  stages:\n    - {name: A, rules: [{any: true}]}\n"
             "    - {name: B, rules: [{event: beli, nth: 2}]}\n"
         )
+
+
+def test_a_role_left_empty_matches_nothing(open_workspace, write_file):
+    roles = {**ROLES, "nps": {"events": [], "score": "nilai"}, "transactional": []}
+    ws = toko(open_workspace, write_file, roles)
+    assert ws.nps().table["answers"].sum() == 0
+    assert "nps = " in " ".join(ws.nps().meta["warnings"])
+    assert ws.engagement_groups().people["transactional"].tolist() == [2, 1, 1]
+    assert reached(ws)["Advocate"] == 1  # p1's five stars still count

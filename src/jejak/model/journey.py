@@ -97,7 +97,8 @@ class Rule(BaseModel):
                 "'nth' counts a person's touchpoints of a role; add e.g. 'role: purchase'"
             )
         for name in MATCHABLE:
-            if getattr(self, name) == []:
+            # a role the shop left empty binds to no events: it matches nothing
+            if getattr(self, name) == [] and not (name == "event" and self.role):
                 raise ValueError(f"'{name}' is an empty list; name at least one value")
         return self
 

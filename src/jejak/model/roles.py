@@ -72,6 +72,11 @@ def _role_with_field(default_field: str, key: str) -> Any:
     return shorthand
 
 
+def _nothing(role: str, label: str) -> dict[str, Any]:
+    """A step that matches no touchpoint: a role the shop says it does not have."""
+    return {"label": label, "rule": {"role": role, "event": []}}
+
+
 def roles_of(journey: Journey) -> Roles:
     """The roles a journey was bound with (the defaults for a journey made by hand)."""
     return journey._roles if journey._roles is not None else Roles()
@@ -171,9 +176,13 @@ class Roles(BaseModel):
         """The property of a role that carries its value (review stars, NPS score...)."""
         return getattr(self, role).field
 
-    def step(self, role: str) -> dict[str, Any]:
-        """The role as a funnel step: its touchpoints, labelled with their names."""
-        return {"event": self.events(role)}
+    def step(self, role: str) -> Any:
+        """The role as a funnel step: its touchpoints, labelled with their names (a role
+        the shop left empty matches nothing, rather than failing)."""
+        names = self.events(role)
+        if names:
+            return {"event": names}
+        return _nothing(role, f"{role} (none named)")
 
     def bind(self, rule: Rule) -> Rule:
         """The rule with ``role:`` turned into the role's touchpoint names, and ``where``
@@ -199,9 +208,12 @@ class Roles(BaseModel):
         bound._roles = self
         return bound
 
-    def messages_step(self, kind: str) -> dict[str, Any]:
+    def messages_step(self, kind: str) -> Any:
         """The messages of one kind (sent, opened, clicked...) as a funnel step."""
-        return {"event": list(getattr(self.messages, kind)), "label": f"message {kind}"}
+        names = list(getattr(self.messages, kind))
+        if names:
+            return {"event": names, "label": f"message {kind}"}
+        return _nothing("shop_sent", f"message {kind} (none named)")
 
     def assigned(self) -> dict[str, list[str]]:
         """Every event role with its names (for ``jejak check`` and messages)."""
