@@ -211,8 +211,20 @@ def load(
     identities: Annotated[
         bool, typer.Option(help="The files map anonymous_id to customer_id.")
     ] = False,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="A documented export: ga4 (BigQuery export, Parquet or JSON), segment"
+            " (Segment/RudderStack messages, JSON), shopify (orders CSV), or touchpoints"
+            " (a plain file). Default: recognised by the file's columns.",
+        ),
+    ] = None,
 ) -> None:
     """Store touchpoints from files; a file with invalid rows stores nothing.
+
+    GA4 BigQuery exports, Segment/RudderStack message files and Shopify orders CSV
+    exports are recognised by their columns (or name one with --format).
 
     Example: jejak load events.csv orders.parquet --skip-invalid
     """
@@ -224,7 +236,9 @@ def load(
                 continue
             bar, report = _progress()
             with bar:
-                summary = ws.load(path, skip_invalid=skip_invalid, on_progress=report)
+                summary = ws.load(
+                    path, skip_invalid=skip_invalid, on_progress=report, format=format
+                )
             out.print(str(summary))
 
 

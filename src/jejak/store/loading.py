@@ -17,7 +17,7 @@ import duckdb
 from jejak.errors import LoadError
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELD_NAMES, FIELDS, TEXT_FIELDS
-from jejak.store import progress
+from jejak.store import imports, progress
 from jejak.store.sources import (
     Mapping,
     as_text,
@@ -50,9 +50,12 @@ class LoadSummary:
     rejected: int
     rejects_file: str | None = None
     load_id: int | None = None
+    identity_links: int = 0  # new links an import carried (Segment identify, alias)
 
     def __str__(self) -> str:
         parts = [f"{count(self.stored, 'new touchpoint')} stored from {self.file}"]
+        if self.identity_links:
+            parts.append(f"{count(self.identity_links, 'new identity link')}")
         if self.already_stored:
             parts.append(f"{self.already_stored:,} already stored")
         if self.duplicates_in_file:
@@ -121,7 +124,7 @@ def _fields_sql(mapping: Mapping) -> str:
         cols.append(f"CAST(json_object({pairs}) AS VARCHAR) AS extras")
     else:
         cols.append("CAST(NULL AS VARCHAR) AS extras")
-    return f"SELECT {', '.join(cols)} FROM {STAGE}"
+    return f"SELECT {', '.join(cols)} FROM {STAGE} {mapping.rows}"
 
 
 def _ts_sql(settings: Settings) -> str:
@@ -250,18 +253,28 @@ def load_file(
     rejects_path: str | Path | None = None,
     on_progress: progress.ProgressCallback | None = None,
     name: str | None = None,
+    format: str | None = None,
 ) -> LoadSummary:
     """Load one file into ``touchpoints``; a LoadError leaves the workspace as it was.
-    ``name`` is what the load is called in ``loads`` (default: the file's path)."""
+    ``name`` is what the load is called in ``loads`` (default: the file's path).
+    ``format`` names a documented export (see :mod:`jejak.store.imports`); without it
+    the file's columns tell."""
     path = Path(path)
     if not path.exists():
         raise LoadError(f"{path}: no such file; check the path")
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs a header row and touchpoints")
     source = reader(path, settings)
-    mapping = map_columns(describe(con, source, path, settings.encoding), settings, path)
+    columns = describe(con, source, path, settings.encoding)
+    imported = imports.prepare(path, settings, columns, format)
+    if imported is None:
+        mapping = map_columns(columns, settings, path)
+    else:  # a documented export: its records read as touchpoints by its own SQL
+        source, mapping, settings = imported.source, imported.mapping, imported.settings
     try:
         progress.run(con, _stage_sql(source), f"reading {path.name}", on_progress)
+        if imported is not None and imported.check is not None:
+            imported.check(con, STAGE, path)
         con.execute(f"SET TimeZone = {quote(settings.timezone)}")
         try:
             progress.run(con, _checked_sql(settings, mapping), "checking rows", on_progress)
@@ -270,7 +283,7 @@ def load_file(
     except duckdb.Error as exc:
         raise LoadError(explain_read_error(path, exc)) from None
     try:
-        return _store(con, path, load_id, skip_invalid, rejects_path, on_progress, name)
+        return _store(con, path, load_id, skip_invalid, rejects_path, on_progress, name, imported)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {CHECKED}")
 
@@ -283,6 +296,7 @@ def _store(
     rejects_path: str | Path | None,
     on_progress: progress.ProgressCallback | None,
     name: str | None = None,
+    imported: imports.Imported | None = None,
 ) -> LoadSummary:
     total, invalid, repeated = con.execute(
         f"SELECT count(*), count(_reason),"
@@ -290,7 +304,7 @@ def _store(
         f" - count(DISTINCT event_id) FILTER (WHERE _reason IS NULL)"
         f" FROM {CHECKED}"
     ).fetchall()[0]
-    if total == 0:
+    if total == 0 and not (imported and imports.count_links(con, imported, STAGE)):
         raise LoadError(f"{path}: the file has a header but no touchpoints; nothing to load")
     rejects_file = None
     if invalid:
@@ -313,6 +327,7 @@ def _store(
     try:
         progress.run(con, _insert_sql(load_id), "storing touchpoints", on_progress)
         stored = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0] - before
+        links = imports.store_links(con, imported, STAGE, load_id) if imported else 0
         con.execute(
             "INSERT INTO loads VALUES (?, ?, now(), ?, ?, ?, ?, ?)",
             [load_id, name or str(path), total, stored, invalid, repeated, rejects_file],
@@ -334,4 +349,5 @@ def _store(
         rejected=invalid,
         rejects_file=rejects_file,
         load_id=load_id,
+        identity_links=links,
     )

@@ -101,6 +101,7 @@ class Workspace(JourneyAnalyses):
         rejects_path: str | Path | None = None,
         on_progress: progress.ProgressCallback | None = None,
         name: str | None = None,
+        format: str | None = None,
     ) -> LoadSummary:
         """Store a file of touchpoints (CSV, TSV, Parquet, JSON Lines; .gz too).
 
@@ -109,6 +110,11 @@ class Workspace(JourneyAnalyses):
         rejected ones with reasons to ``rejects_path`` (default ``<file>.rejected.csv``);
         the first of them are also kept in the workspace (:meth:`rejected`). ``name`` is
         what :meth:`loads` calls the load (default: the file's path).
+
+        ``format`` reads a documented export as touchpoints: ``"ga4"`` (GA4's BigQuery
+        export), ``"segment"`` (Segment/RudderStack messages; identify calls become
+        identity links), ``"shopify"`` (Shopify's orders CSV); ``"touchpoints"`` a plain
+        file. Without it, the file's columns tell (see :mod:`jejak.store.imports`).
         """
         return load_file(
             self.con,
@@ -119,6 +125,7 @@ class Workspace(JourneyAnalyses):
             rejects_path=rejects_path,
             on_progress=on_progress,
             name=name,
+            format=format,
         )
 
     def load_identities(self, path: str | Path, *, name: str | None = None) -> int:

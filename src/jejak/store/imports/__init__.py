@@ -1,0 +1,138 @@
+"""Imports of documented formats: files other tools write, loaded as touchpoints.
+
+A format turns each record of its file into touchpoint fields, in DuckDB SQL over the
+file as DuckDB streams it (nested Parquet and JSON included), so an import is checked,
+de-duplicated and stored by the same load as any touchpoint file (all or nothing, errors
+naming the row). Each format module says which published documentation it follows.
+
+- ``ga4``: Google Analytics 4's BigQuery export (``events_YYYYMMDD`` as Parquet or JSON).
+- ``segment``: Segment / RudderStack messages (track, page, screen; identify and alias
+  become identity links), as JSON lines, a JSON array or ``{"batch": [...]}``.
+- ``shopify``: Shopify's orders CSV export (one ``order`` touchpoint per order).
+
+Without ``format`` a file is recognised by its columns (see each module's ``matches``);
+``format="touchpoints"`` reads it as a plain touchpoint file whatever its columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from jejak.errors import LoadError
+from jejak.model.config import Settings
+from jejak.model.touchpoint import FIELD_NAMES
+from jejak.store.sources import Mapping, ident
+
+TOUCHPOINTS = "touchpoints"  # the plain format: columns named (or mapped) as fields
+PREFIX = "_jejak_"  # computed columns (and a rejects file's annotations) start so
+
+
+@dataclass(frozen=True)
+class Imported:
+    """How to load one file of a documented format.
+
+    ``source`` streams the file's records in file order with one computed column per
+    touchpoint field; ``mapping`` points the fields at them and says which records are
+    touchpoints; ``settings`` are the workspace's minus what applies to plain files only
+    (the column mapping, ts_format). ``check`` refuses a file the format cannot read,
+    naming the row; ``links`` selects (anonymous_id, customer_id) identity links from the
+    staged records, ``{stage}`` standing for the staged table.
+    """
+
+    format: str
+    source: str
+    mapping: Mapping
+    settings: Settings
+    check: Callable[[duckdb.DuckDBPyConnection, str, Path], None] | None = None
+    links: str | None = None
+
+
+def _formats() -> dict[str, object]:
+    from jejak.store.imports import ga4, segment, shopify
+
+    return {"ga4": ga4, "segment": segment, "shopify": shopify}
+
+
+def names() -> tuple[str, ...]:
+    """Every format ``load`` accepts, the plain one first."""
+    return (TOUCHPOINTS, *_formats())
+
+
+def detect(path: Path, columns: dict[str, str]) -> str | None:
+    """The documented format a file's columns show, or None for a plain touchpoint file."""
+    for name, module in _formats().items():
+        if module.matches(path, columns):  # type: ignore[attr-defined]
+            return name
+    return None
+
+
+def prepare(
+    path: Path, settings: Settings, columns: dict[str, str], format: str | None
+) -> Imported | None:
+    """How to load ``path`` (its ``columns`` as the plain reader sees them) in ``format``,
+    or None to load it as a plain touchpoint file."""
+    if format is not None and format not in names():
+        raise LoadError(
+            f"{path}: unknown format {format!r}; use one of {', '.join(names())}"
+            " (or leave it out to have the format recognised)"
+        )
+    name = detect(path, columns) if format is None else format
+    if name is None or name == TOUCHPOINTS:
+        return None
+    plain = settings.model_copy(update={"columns": {}, "ts_format": None})
+    return _formats()[name].prepare(path, plain, columns)  # type: ignore[attr-defined]
+
+
+def own_columns(columns: dict[str, str]) -> list[str]:
+    """The file's own columns: without the computed ones a rejects file of an import
+    carries (they are computed afresh, so the fixed file loads as it is)."""
+    return [c for c in columns if not c.startswith(PREFIX)]
+
+
+def computed(raw: str, keep: list[str], fields: dict[str, str]) -> tuple[str, Mapping]:
+    """The source (the ``keep`` columns of the relation ``raw``, then ``_jejak_<field>``
+    text columns computed by the SQL in ``fields``, in file order) and the mapping onto
+    those columns."""
+    exprs = [f"CAST(({sql}) AS VARCHAR) AS {ident(PREFIX + f)}" for f, sql in fields.items()]
+    select = ", ".join([*(ident(c) for c in keep), *exprs])
+    mapping = Mapping(
+        fields={f: PREFIX + f for f in fields if f in FIELD_NAMES},
+        extras=[],
+        types={PREFIX + f: "VARCHAR" for f in fields},
+    )
+    return f"(SELECT {select} FROM {raw})", mapping
+
+
+def require(path: Path, name: str, columns: dict[str, str], needed: tuple[str, ...]) -> None:
+    """A LoadError naming the columns a ``--format name`` file lacks."""
+    missing = [c for c in needed if c not in columns]
+    if missing:
+        raise LoadError(
+            f"{path}: not a {name} file: no column {', '.join(repr(c) for c in missing)}"
+            f" (columns found: {', '.join(columns) or 'none'}); check the file, or load it"
+            " without --format to have its format recognised"
+        )
+
+
+def count_links(con: duckdb.DuckDBPyConnection, imported: Imported, stage: str) -> int:
+    """How many identity links the staged records carry (repeats included)."""
+    if imported.links is None:
+        return 0
+    sql = imported.links.format(stage=stage)
+    return con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
+
+
+def store_links(
+    con: duckdb.DuckDBPyConnection, imported: Imported, stage: str, load_id: int
+) -> int:
+    """Store the staged records' identity links with the load (inside its transaction);
+    returns how many were new."""
+    if imported.links is None:
+        return 0
+    from jejak.store.identity_files import insert_links
+
+    return insert_links(con, imported.links.format(stage=stage), load_id)
