@@ -1368,7 +1368,8 @@ def serve(
     ] = "local[2]",
 ) -> None:
     """Serve the dashboard (/), the JSON API (/v1/analyses/..., schema at /docs) and the
-    event collector (POST /v1/events, /v1/identify) over the workspace.
+    event collector (POST /v1/events, /v1/identify; Segment's HTTP Tracking API:
+    /v1/track, /v1/page, /v1/screen, /v1/alias, /v1/batch) over the workspace.
 
     The first start makes a read key (analyses) and a write key (collector) and prints
     them once; the workspace keeps only their hashes. Keys of your own, set in
