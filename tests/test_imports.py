@@ -345,6 +345,15 @@ def test_ga4_json_export_reads_as_parquet_does(open_workspace, ga4_json):
     assert without_ids(stored(ws)) == GA4_EXPECTED
 
 
+def test_ga4_parameter_given_twice_keeps_its_first_value(open_workspace, tmp_path):
+    event = {**GA4_EVENTS[0], "event_params": [param("page_title", "A"), param("page_title", "B")]}
+    path = tmp_path / "events_20260101.parquet"
+    pq.write_table(pa.Table.from_pylist([event], schema=GA4_SCHEMA), path)
+    ws = open_workspace()
+    ws.load(path)
+    assert stored(ws)[0]["properties"]["page_title"] == "A"
+
+
 def test_ga4_format_on_another_file_names_the_missing_columns(open_workspace, write_file):
     path = write_file("events.csv", "customer_id,ts,event\nc1,2026-01-01T10:00:00Z,page_view")
     with pytest.raises(LoadError, match=r"not a ga4 file: no column 'event_timestamp'"):

@@ -67,25 +67,51 @@ def _member(columns: dict[str, str], record: str, member: str) -> str:
     return f"(to_json({ident(record)}) ->> {quote('$.' + member)})"
 
 
-def _params_json(columns: dict[str, str]) -> str:
-    """event_params as one JSON object: key -> the typed value that is set (first key wins)."""
-    if "event_params" not in columns:
-        return "'{}'"
+def _pairs(columns: dict[str, str]) -> str:
+    """event_params as a list of (k, v): the key and, as JSON, whichever value is set.
+
+    Parquet gives the repeated record as a typed list; a JSON export may lack members
+    (or read them as JSON), and then each parameter goes through JSON instead."""
+    kind = columns["event_params"]
+    members = ("key", "string_value", "int_value", "float_value", "double_value")
+    if kind.endswith("[]") and all(m in kind for m in members):
+        items, key = "event_params", "p.key"
+
+        def member(name: str) -> str:
+            return f"p.value.{name}"
+    else:
+        items, key = "CAST(to_json(event_params) AS JSON[])", "p ->> '$.key'"
+
+        def member(name: str) -> str:
+            return f"(p ->> '$.value.{name}')"
+
     value = (
-        "coalesce(to_json(p ->> '$.value.string_value'),"
-        " to_json(TRY_CAST(p ->> '$.value.int_value' AS BIGINT)),"
-        " to_json(TRY_CAST(p ->> '$.value.float_value' AS DOUBLE)),"
-        " to_json(TRY_CAST(p ->> '$.value.double_value' AS DOUBLE)))"
+        f"coalesce(to_json({member('string_value')}),"
+        f" to_json(TRY_CAST({member('int_value')} AS BIGINT)),"
+        f" to_json(TRY_CAST({member('float_value')} AS DOUBLE)),"
+        f" to_json(TRY_CAST({member('double_value')} AS DOUBLE)))"
     )
-    pairs = (
-        "list_transform(CAST(to_json(event_params) AS JSON[]),"
-        f" lambda p: struct_pack(k := p ->> '$.key', v := {value}))"
+    return f"list_transform({items}, lambda p: struct_pack(k := {key}, v := {value}))"
+
+
+def _with_params(plain: str, own: list[str], columns: dict[str, str]) -> str:
+    """The file's records with their event_params as one JSON object (``_jejak_params``:
+    key -> value; a key given twice keeps its first value), each step a projection so
+    the records keep the file's order."""
+    listed = ", ".join(ident(c) for c in own)
+    if "event_params" not in columns:
+        return f"(SELECT {listed}, '{{}}' AS {PARAMS} FROM {plain})"
+    pairs = f"(SELECT {listed}, {_pairs(columns)} AS _jejak_pairs FROM {plain})"
+    keyed = (
+        f"(SELECT {listed}, _jejak_pairs, list_transform(_jejak_pairs, lambda e: e.k)"
+        f" AS _jejak_keys FROM {pairs})"
     )
-    keys = f"list_transform({pairs}, lambda e: e.k)"
-    unique = (
-        f"list_filter({pairs}, lambda e, i: e.k IS NOT NULL AND list_position({keys}, e.k) = i)"
+    first = (
+        "list_filter(_jejak_pairs,"
+        " lambda e, i: e.k IS NOT NULL AND list_position(_jejak_keys, e.k) = i)"
     )
-    return f"coalesce(CAST(to_json(map_from_entries({unique})) AS VARCHAR), '{{}}')"
+    params = f"coalesce(CAST(to_json(map_from_entries({first})) AS VARCHAR), '{{}}')"
+    return f"(SELECT {listed}, {params} AS {PARAMS} FROM {keyed})"
 
 
 def _param(name: str) -> str:
@@ -138,7 +164,6 @@ def prepare(path: Path, settings: Settings, columns: dict[str, str]) -> Imported
         "properties": f"json_merge_patch({PARAMS}, json_object({pairs}))",
     }
     own = own_columns(columns)
-    listed = ", ".join(ident(c) for c in own)
-    raw = f"(SELECT {listed}, {_params_json(columns)} AS {PARAMS} FROM {reader(path, settings)})"
+    raw = _with_params(reader(path, settings), own, columns)
     source, mapping = computed(raw, [*own, PARAMS], fields)
     return Imported(NAME, source, mapping, settings)
