@@ -19,8 +19,8 @@ from jejak import LoadError
 from jejak.cli import app
 
 FIELDS = (
-    "event_id, customer_id, anonymous_id, ts, event, source, medium, campaign, revenue,"
-    " currency, properties"
+    "event_id, customer_id, anonymous_id, ts, event, channel, source, medium, campaign,"
+    " revenue, currency, properties"
 )
 
 
@@ -213,6 +213,7 @@ GA4_EXPECTED = [
         "anonymous_id": "111.222",
         "ts": utc(2026, 1, 1, 10, 0, 0),
         "event": "page_view",
+        "channel": "cpc",
         "source": "google",
         "medium": "cpc",
         "campaign": "spring-sale",
@@ -232,6 +233,7 @@ GA4_EXPECTED = [
         "anonymous_id": "111.222",
         "ts": utc(2026, 1, 1, 10, 5, 0, 250_000),
         "event": "purchase",
+        "channel": None,
         "source": None,
         "medium": None,
         "campaign": None,
@@ -251,6 +253,7 @@ GA4_EXPECTED = [
         "anonymous_id": "111.222",
         "ts": utc(2026, 1, 2, 9, 0, 0),
         "event": "refund",
+        "channel": None,
         "source": None,
         "medium": None,
         "campaign": None,
@@ -269,6 +272,7 @@ GA4_EXPECTED = [
         "anonymous_id": "333.444",
         "ts": utc(2026, 1, 2, 11, 30, 0),
         "event": "session_start",
+        "channel": "social",
         "source": "instagram",
         "medium": "social",
         "campaign": "reels",
@@ -453,6 +457,7 @@ SEGMENT_EXPECTED = [
         "anonymous_id": "a-1",
         "ts": utc(2026, 1, 1, 10, 0),
         "event": "page_view",
+        "channel": "cpc",
         "source": "google",
         "medium": "cpc",
         "campaign": "spring-sale",
@@ -471,6 +476,7 @@ SEGMENT_EXPECTED = [
         "anonymous_id": "a-1",
         "ts": utc(2026, 1, 1, 10, 2),
         "event": "Product Viewed",
+        "channel": "cpc",
         "source": "google",
         "medium": "cpc",
         "campaign": "spring-sale",
@@ -484,6 +490,7 @@ SEGMENT_EXPECTED = [
         "anonymous_id": "a-1",
         "ts": utc(2026, 1, 1, 10, 5),
         "event": "Order Completed",
+        "channel": None,
         "source": None,
         "medium": None,
         "campaign": None,
@@ -503,6 +510,7 @@ SEGMENT_EXPECTED = [
         "anonymous_id": "m-9",
         "ts": utc(2026, 1, 2, 8, 0),
         "event": "screen_view",
+        "channel": None,
         "source": None,
         "medium": None,
         "campaign": None,
@@ -516,6 +524,7 @@ SEGMENT_EXPECTED = [
         "anonymous_id": None,
         "ts": utc(2026, 1, 3, 12, 0),
         "event": "Order Completed",
+        "channel": None,
         "source": None,
         "medium": None,
         "campaign": None,
@@ -612,6 +621,7 @@ SHOPIFY_EXPECTED = [
         "anonymous_id": None,
         "ts": utc(2026, 1, 5, 3, 20, 30),
         "event": "order",
+        "channel": None,
         "source": None,
         "medium": None,
         "campaign": None,
@@ -640,6 +650,7 @@ SHOPIFY_EXPECTED = [
         "anonymous_id": None,
         "ts": utc(2026, 1, 7, 8, 0, 0),
         "event": "order",
+        "channel": None,
         "source": None,
         "medium": None,
         "campaign": None,

@@ -92,16 +92,18 @@ def expected(sent: list[dict], anonymous: str, user: str, campaign: dict, day: i
     source, medium, name = (campaign["campaign"][k] for k in ("source", "medium", "name"))
     ids = [m["messageId"] for m in sent if m["type"] != "identify"]
     return [
-        (ids[0], None, anonymous, at(day, 9), "page_view", source, medium, name, None, None),
-        (ids[1], None, anonymous, at(day, 9, 5), "Product Viewed", source, medium, name,
+        (ids[0], None, anonymous, at(day, 9), "page_view", medium, source, medium, name,
          None, None),
-        (ids[2], user, anonymous, at(day, 9, 10), "Order Completed", None, None, None,
+        (ids[1], None, anonymous, at(day, 9, 5), "Product Viewed", medium, source, medium,
+         name, None, None),
+        (ids[2], user, anonymous, at(day, 9, 10), "Order Completed", None, None, None, None,
          230000.0, "IDR"),
     ]  # fmt: skip
 
 
 FIELDS = (
-    "event_id, customer_id, anonymous_id, ts, event, source, medium, campaign, revenue, currency"
+    "event_id, customer_id, anonymous_id, ts, event, channel, source, medium, campaign, revenue,"
+    " currency"
 )
 
 

@@ -19,7 +19,8 @@ as strings; both read the same).
   Not from ``traffic_source``: that record is the campaign that *first acquired the
   user*, the same on every event of the user, so it would credit every later touchpoint
   to the first one; it is kept in properties as ``first_user_source``,
-  ``first_user_medium`` and ``first_user_campaign``.
+  ``first_user_medium`` and ``first_user_campaign``. The channel is the medium, as
+  jejak's own tracker sets it (``utm_medium``).
 - revenue: ``ecommerce.purchase_revenue`` on ``purchase`` events and minus
   ``ecommerce.refund_value`` on ``refund`` events (either falls back on the ``value``
   parameter), in the event's ``currency`` parameter (the schema's "local currency").
@@ -139,6 +140,10 @@ def prepare(path: Path, settings: Settings, columns: dict[str, str]) -> Imported
         "transaction_id": _member(columns, "ecommerce", "transaction_id"),
     }
     pairs = ", ".join(f"{quote(k)}, {v}" for k, v in extras.items())
+    medium = (
+        f"coalesce({_member(columns, 'collected_traffic_source', 'manual_medium')},"
+        f" {_param('medium')})"
+    )
     fields = {
         "event_id": f"'ga4:' || md5(concat_ws(chr(31), {identity}, {PARAMS}))",
         "customer_id": "user_id" if "user_id" in columns else "NULL",
@@ -150,10 +155,8 @@ def prepare(path: Path, settings: Settings, columns: dict[str, str]) -> Imported
             f"coalesce({_member(columns, 'collected_traffic_source', 'manual_source')},"
             f" {_param('source')})"
         ),
-        "medium": (
-            f"coalesce({_member(columns, 'collected_traffic_source', 'manual_medium')},"
-            f" {_param('medium')})"
-        ),
+        "medium": medium,
+        "channel": medium,  # as jejak's tracker does: the medium, until a rule says more
         "campaign": (
             f"coalesce({_member(columns, 'collected_traffic_source', 'manual_campaign_name')},"
             f" {_param('campaign')})"

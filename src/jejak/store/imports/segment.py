@@ -14,7 +14,8 @@ what they receive through this same import.
 - ``timestamp``, else ``originalTimestamp``, ``sentAt``, ``receivedAt``: the time.
 - track: the touchpoint is ``event`` as sent (e.g. ``Order Completed``); page: ``page_view``
   and screen: ``screen_view``, their ``name`` and ``category`` kept in properties.
-- ``context.campaign.source`` / ``medium`` / ``name``: source, medium and campaign.
+- ``context.campaign.source`` / ``medium`` / ``name``: source, medium and campaign; the
+  channel is the medium, as jejak's own tracker sets it.
 - ``properties`` are the properties; ``properties.revenue`` (else ``properties.total``)
   with ``properties.currency`` the revenue.
 - identify: links ``anonymousId`` to ``userId`` (as ``jejak load --identities`` does);
@@ -95,6 +96,7 @@ def prepare(path: Path, settings: Settings, columns: dict[str, str]) -> Imported
         "event": f"CASE {kind} {event} END",
         "source": _text("context.campaign.source"),
         "medium": _text("context.campaign.medium"),
+        "channel": _text("context.campaign.medium"),  # as jejak's tracker: the medium
         "campaign": _text("context.campaign.name"),
         "revenue": revenue,
         "currency": f"CASE WHEN {revenue} IS NOT NULL THEN {_text('properties.currency')} END",
