@@ -577,6 +577,14 @@ def test_segment_bad_message_is_named_by_row_and_nothing_is_stored(open_workspac
     assert ws.count() == 0
 
 
+def test_segment_properties_the_plain_json_reader_refuses_load(open_workspace, tmp_path):
+    # keys that differ only in case are valid JSON, and common in tracked properties
+    message = {**SEGMENT_MESSAGES[1], "properties": {"Plan": "Pro", "plan": "pro"}}
+    ws = open_workspace()
+    assert ws.load(write_lines(tmp_path / "segment.jsonl", [message])).stored == 1
+    assert stored(ws)[0]["properties"] == {"Plan": "Pro", "plan": "pro"}
+
+
 def test_segment_file_of_identify_calls_only_stores_links(open_workspace, tmp_path):
     ws = open_workspace()
     summary = ws.load(write_lines(tmp_path / "ids.jsonl", [SEGMENT_MESSAGES[2]]))

@@ -9,6 +9,7 @@ loading the same file twice stores nothing new.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -265,10 +266,10 @@ def load_file(
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs a header row and touchpoints")
     source = reader(path, settings)
-    columns = describe(con, source, path, settings.encoding)
-    imported = imports.prepare(path, settings, columns, format)
+    columns = functools.cache(lambda: describe(con, source, path, settings.encoding))
+    imported = imports.prepare(con, path, settings, columns, format)
     if imported is None:
-        mapping = map_columns(columns, settings, path)
+        mapping = map_columns(columns(), settings, path)
     else:  # a documented export: its records read as touchpoints by its own SQL
         source, mapping, settings = imported.source, imported.mapping, imported.settings
     try:

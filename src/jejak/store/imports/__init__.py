@@ -27,6 +27,7 @@ from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELD_NAMES
 from jejak.store.sources import Mapping, ident
 
+Columns = Callable[[], dict[str, str]]  # the file's columns (name -> DuckDB type), on demand
 TOUCHPOINTS = "touchpoints"  # the plain format: columns named (or mapped) as fields
 PREFIX = "_jejak_"  # computed columns (and a rejects file's annotations) start so
 
@@ -62,25 +63,34 @@ def names() -> tuple[str, ...]:
     return (TOUCHPOINTS, *_formats())
 
 
-def detect(path: Path, columns: dict[str, str]) -> str | None:
-    """The documented format a file's columns show, or None for a plain touchpoint file."""
-    for name, module in _formats().items():
-        if module.matches(path, columns):  # type: ignore[attr-defined]
+def detect(con: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> str | None:
+    """The documented format the file shows, or None for a plain touchpoint file."""
+    formats = _formats()
+    # Segment first: it peeks at one JSON record, where the others describe the file
+    for name in ("segment", *(f for f in formats if f != "segment")):
+        if formats[name].matches(con, path, columns):  # type: ignore[attr-defined]
             return name
     return None
 
 
 def prepare(
-    path: Path, settings: Settings, columns: dict[str, str], format: str | None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    settings: Settings,
+    columns: Columns,
+    format: str | None,
 ) -> Imported | None:
-    """How to load ``path`` (its ``columns`` as the plain reader sees them) in ``format``,
-    or None to load it as a plain touchpoint file."""
+    """How to load ``path`` in ``format`` (None: the format the file shows), or None to
+    load it as a plain touchpoint file. ``columns`` gives the file's columns as the plain
+    reader sees them, described once, only when a format needs them (Segment messages
+    need not: their properties may hold keys the plain JSON reader refuses, like "a"
+    and "A")."""
     if format is not None and format not in names():
         raise LoadError(
             f"{path}: unknown format {format!r}; use one of {', '.join(names())}"
             " (or leave it out to have the format recognised)"
         )
-    name = detect(path, columns) if format is None else format
+    name = detect(con, path, columns) if format is None else format
     if name is None or name == TOUCHPOINTS:
         return None
     plain = settings.model_copy(update={"columns": {}, "ts_format": None})

@@ -35,9 +35,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from jejak.model.config import Settings
-from jejak.store.imports import Imported, computed, own_columns, require
-from jejak.store.sources import ident, quote, reader
+from jejak.store.imports import Columns, Imported, computed, own_columns, require
+from jejak.store.sources import file_format, ident, quote, reader
 
 NAME = "ga4"
 SIGNATURE = ("event_timestamp", "event_name", "user_pseudo_id")
@@ -56,8 +58,8 @@ DISTINCT_BY = (
 REFUND_EVENT, PURCHASE_EVENT = "refund", "purchase"
 
 
-def matches(path: Path, columns: dict[str, str]) -> bool:
-    return all(c in columns for c in SIGNATURE)
+def matches(con: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> bool:
+    return file_format(path) in ("parquet", "json") and all(c in columns() for c in SIGNATURE)
 
 
 def _member(columns: dict[str, str], record: str, member: str) -> str:
@@ -119,7 +121,8 @@ def _param(name: str) -> str:
     return f"({PARAMS} ->> {quote('$.' + name)})"
 
 
-def prepare(path: Path, settings: Settings, columns: dict[str, str]) -> Imported:
+def prepare(path: Path, settings: Settings, described: Columns) -> Imported:
+    columns = described()
     require(path, NAME, columns, SIGNATURE)
     micros = "TRY_CAST(event_timestamp AS BIGINT)"
     identity = ", ".join(

@@ -26,6 +26,7 @@ what they receive through this same import.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,8 +34,8 @@ import duckdb
 
 from jejak.errors import LoadError
 from jejak.model.config import Settings
-from jejak.store.imports import Imported, computed
-from jejak.store.sources import quote
+from jejak.store.imports import Columns, Imported, computed
+from jejak.store.sources import file_format, quote
 
 NAME = "segment"
 TOUCHPOINT_TYPES = {"track": None, "page": "page_view", "screen": "screen_view"}
@@ -44,12 +45,26 @@ TYPES = (*TOUCHPOINT_TYPES, *LINK_TYPES, *IGNORED_TYPES)
 MESSAGE, TYPE = "message", "_jejak_type"
 
 
-def matches(path: Path, columns: dict[str, str]) -> bool:
-    """Messages with a type and a messageId, or a ``batch`` of them."""
-    if "type" in columns and "messageId" in columns:
-        return True
-    batch = columns.get("batch", "")
-    return "messageId" in batch and "type" in batch
+def matches(con: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> bool:
+    """A JSON file whose first record is a message with a type and a messageId, or a
+    ``batch`` of them (read as JSON objects: the plain reader is not needed)."""
+    if file_format(path) != "json":
+        return False
+    try:
+        first = con.execute(
+            f"SELECT CASE WHEN json_type(json, '$.batch') = 'ARRAY'"
+            f" THEN json -> '$.batch[0]' ELSE json END FROM {_objects(path)} LIMIT 1"
+        ).fetchall()
+    except duckdb.Error:  # not JSON: the plain reader says what is wrong
+        return False
+    if not first or first[0][0] is None:
+        return False
+    message = json.loads(first[0][0])
+    return isinstance(message, dict) and "type" in message and "messageId" in message
+
+
+def _objects(path: Path) -> str:
+    return f"read_json_objects({quote(str(path))}, format = 'auto')"
 
 
 def _text(member: str) -> str:
@@ -60,14 +75,14 @@ def _text(member: str) -> str:
 def _records(path: Path) -> str:
     """Each message of the file, in order: lines (or array items) that are messages, and
     the messages of lines that are ``{"batch": [...]}``."""
-    objects = f"read_json_objects({quote(str(path))}, format = 'auto')"
+    objects = _objects(path)
     return (
         "(SELECT unnest(CASE WHEN json_type(json, '$.batch') = 'ARRAY'"
         f" THEN CAST(json -> '$.batch' AS JSON[]) ELSE [json] END) AS {MESSAGE} FROM {objects})"
     )
 
 
-def prepare(path: Path, settings: Settings, columns: dict[str, str]) -> Imported:
+def prepare(path: Path, settings: Settings, described: Columns) -> Imported:
     kind = _text("type")
     event = " ".join(
         f"WHEN {quote(t)} THEN {quote(name) if name else _text('event')}"

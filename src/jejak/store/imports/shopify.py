@@ -25,8 +25,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
+
 from jejak.model.config import Settings
-from jejak.store.imports import Imported, computed, own_columns, require
+from jejak.store.imports import Columns, Imported, computed, own_columns, require
 from jejak.store.sources import file_format, ident, quote, reader
 
 NAME = "shopify"
@@ -55,15 +57,16 @@ KEPT = {
 }
 
 
-def matches(path: Path, columns: dict[str, str]) -> bool:
-    return file_format(path) == "csv" and all(c in columns for c in SIGNATURE)
+def matches(con: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> bool:
+    return file_format(path) == "csv" and all(c in columns() for c in SIGNATURE)
 
 
 def _cell(column: str) -> str:
     return f"nullif(trim({ident(column)}), '')"
 
 
-def prepare(path: Path, settings: Settings, columns: dict[str, str]) -> Imported:
+def prepare(path: Path, settings: Settings, described: Columns) -> Imported:
+    columns = described()
     require(path, NAME, columns, SIGNATURE)
     created = _cell("Created at")
     parsed = f"try_strptime({created}, {quote(CREATED_FORMAT)})"
