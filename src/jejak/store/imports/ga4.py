@@ -27,8 +27,9 @@ as strings; both read the same).
   ``ecommerce.transaction_id`` is kept in properties.
 - The export has no event id, so one is derived from what tells events apart
   (stream, user_pseudo_id, event_timestamp, event_name, event_bundle_sequence_id, the
-  batch ordering fields when present, and the parameters): loading a day twice, or an
-  intraday table then its daily table, stores each event once.
+  batch ordering fields when present, and the parameters): loading a day twice, or
+  as Parquet and then as JSON, stores each event once. (An intraday table and its daily
+  table are the same events only if GA4 wrote the same parameters to both; load one.)
 """
 
 from __future__ import annotations
