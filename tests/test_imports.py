@@ -349,6 +349,27 @@ def test_ga4_json_export_reads_as_parquet_does(open_workspace, ga4_json):
     assert without_ids(stored(ws)) == GA4_EXPECTED
 
 
+def test_ga4_event_without_any_id_is_named_and_skippable(open_workspace, tmp_path):
+    # consent mode's cookieless pings carry no user_pseudo_id: nobody's touchpoint
+    ping = {**GA4_EVENTS[0], "user_pseudo_id": None, "event_bundle_sequence_id": 99}
+    path = tmp_path / "events_20260101.parquet"
+    pq.write_table(pa.Table.from_pylist([*GA4_EVENTS, ping], schema=GA4_SCHEMA), path)
+    ws = open_workspace()
+    with pytest.raises(LoadError, match=r"parquet row 5: 'customer_id' and anonymous_id are"):
+        ws.load(path)
+    summary = ws.load(path, skip_invalid=True)
+    assert (summary.stored, summary.rejected) == (4, 1)
+    with open(summary.rejects_file, encoding="utf-8") as handle:
+        header = handle.readline().strip().split(",")
+    assert header[:5] == [
+        "_jejak_row",
+        "_jejak_field",
+        "_jejak_reason",
+        "event_date",
+        "event_timestamp",
+    ]
+
+
 def test_ga4_parameter_given_twice_keeps_its_first_value(open_workspace, tmp_path):
     event = {**GA4_EVENTS[0], "event_params": [param("page_title", "A"), param("page_title", "B")]}
     path = tmp_path / "events_20260101.parquet"

@@ -9,7 +9,8 @@ as strings; both read the same).
 - ``event_name`` is the touchpoint (``purchase`` stays ``purchase``: name it in the
   journey, or map it as an event role); ``event_timestamp`` (microseconds, UTC) its time.
 - ``user_id`` is the customer, ``user_pseudo_id`` (the device or browser) the anonymous
-  id: an event with both links them.
+  id: an event with both links them. An event with neither (consent mode's cookieless
+  pings) is nobody's touchpoint: refused by row, or left out with ``skip_invalid``.
 - ``event_params`` become ``properties``: each key with the value in whichever of
   ``string_value``, ``int_value``, ``float_value``, ``double_value`` is set.
 - source, medium and campaign come from the event's own traffic source:
