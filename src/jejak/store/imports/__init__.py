@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
@@ -52,7 +53,19 @@ class Imported:
     links: str | None = None
 
 
-def _formats() -> dict[str, object]:
+class Format(Protocol):
+    """What a format module offers (see ga4, segment, shopify)."""
+
+    def matches(self, con: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> bool:
+        """Whether the file is of this format."""
+        ...
+
+    def prepare(self, path: Path, settings: Settings, described: Columns) -> Imported:
+        """How to load the file (a LoadError when it is not of this format)."""
+        ...
+
+
+def _formats() -> dict[str, Format]:
     from jejak.store.imports import ga4, segment, shopify
 
     return {"ga4": ga4, "segment": segment, "shopify": shopify}
@@ -68,7 +81,7 @@ def detect(con: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> str 
     formats = _formats()
     # Segment first: it peeks at one JSON record, where the others describe the file
     for name in ("segment", *(f for f in formats if f != "segment")):
-        if formats[name].matches(con, path, columns):  # type: ignore[attr-defined]
+        if formats[name].matches(con, path, columns):
             return name
     return None
 
@@ -94,7 +107,7 @@ def prepare(
     if name is None or name == TOUCHPOINTS:
         return None
     plain = settings.model_copy(update={"columns": {}, "ts_format": None})
-    return _formats()[name].prepare(path, plain, columns)  # type: ignore[attr-defined]
+    return _formats()[name].prepare(path, plain, columns)
 
 
 def own_columns(columns: dict[str, str]) -> list[str]:
