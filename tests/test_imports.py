@@ -606,6 +606,17 @@ def test_segment_properties_the_plain_json_reader_refuses_load(open_workspace, t
     assert stored(ws)[0]["properties"] == {"Plan": "Pro", "plan": "pro"}
 
 
+def test_segment_name_and_category_only_from_pages_and_screens(open_workspace, tmp_path):
+    page = {**SEGMENT_MESSAGES[0], "category": None, "properties": {"category": "Blog"}}
+    track = {**SEGMENT_MESSAGES[1], "properties": {"name": 5, "category": ["a"]}}
+    ws = open_workspace()
+    ws.load(write_lines(tmp_path / "segment.jsonl", [page, track]))
+    assert [r["properties"] for r in stored(ws)] == [
+        {"category": "Blog", "name": "Home"},  # the page's own name; no null erases Blog
+        {"name": 5, "category": ["a"]},  # a track's properties as they came
+    ]
+
+
 def test_segment_file_of_identify_calls_only_stores_links(open_workspace, tmp_path):
     ws = open_workspace()
     summary = ws.load(write_lines(tmp_path / "ids.jsonl", [SEGMENT_MESSAGES[2]]))

@@ -89,15 +89,18 @@ def prepare(path: Path, settings: Settings, described: Columns) -> Imported:
         for t, name in TOUCHPOINT_TYPES.items()
     )
     revenue = f"coalesce({_text('properties.revenue')}, {_text('properties.total')})"
+    # a page's or screen's own name and category, nulls dropped (so none erases the
+    # properties' own), over its properties
     named = (
-        "json_object('name', coalesce(" + _text("name") + ", " + _text("properties.name") + "),"
-        " 'category', coalesce(" + _text("category") + ", " + _text("properties.category") + "))"
+        f"json_merge_patch('{{}}', json_object('name', {_text('name')},"
+        f" 'category', {_text('category')}))"
     )
     given = f"({MESSAGE} -> '$.properties')"
     properties = (
-        f"CASE WHEN {given} IS NULL OR json_type({given}) = 'NULL' THEN json_merge_patch('{{}}',"
-        f" {named}) WHEN json_type({given}) = 'OBJECT' THEN json_merge_patch({given}, {named})"
-        f" ELSE CAST({given} AS VARCHAR) END"  # not an object: the load says so, by row
+        f"CASE WHEN {given} IS NOT NULL AND json_type({given}) NOT IN ('OBJECT', 'NULL')"
+        f" THEN CAST({given} AS VARCHAR)"  # not an object: the load says so, by row
+        f" WHEN {kind} IN ('page', 'screen') THEN json_merge_patch(coalesce({given}, '{{}}'),"
+        f" {named}) ELSE {given} END"
     )
     fields = {
         "type": kind,
