@@ -161,7 +161,7 @@ def prepare(path: Path, settings: Settings, described: Columns) -> Imported:
             f" {_param('source')})"
         ),
         "medium": medium,
-        "channel": medium,  # as jejak's tracker does: the medium, until a rule says more
+        "channel": medium,  # as jejak's tracker sets it (utm_medium)
         "campaign": (
             f"coalesce({_member(columns, 'collected_traffic_source', 'manual_campaign_name')},"
             f" {_param('campaign')})"
