@@ -13,6 +13,7 @@ def test_public_api_is_pinned():
         [
             "ConfigError",
             "EngineError",
+            "FolderSummary",
             "JejakError",
             "Journey",
             "LoadError",

@@ -125,3 +125,43 @@ def test_metrics_and_send_times_per_segment(source):
     hours = source.send_times(by="segment").table.set_index(["segment", "day", "hour"])
     assert hours.loc[("texted", "Mon", 8), ["messages", "opened"]].tolist() == [2, 2]
     assert hours.loc[("quiet", "Mon", 20), ["messages", "opened"]].tolist() == [1, 0]
+
+
+# a shop whose opens and clicks carry no campaign (most exports): each answer belongs to
+# the latest message sent to the person on the same channel at or before it
+UNLABELLED = """
+customer_id,ts,event,channel,campaign
+a,2026-01-05 08:00:00,email_terkirim,email,tips
+a,2026-01-05 09:00:00,email_dibuka,email,
+a,2026-01-05 09:05:00,klik_email,email,
+a,2026-01-06 20:00:00,email_terkirim,email,sale
+a,2026-01-06 21:00:00,email_dibuka,email,
+a,2026-01-06 21:00:00,wa_dibaca,whatsapp,
+b,2026-01-05 08:00:00,email_dibuka,email,
+b,2026-01-05 08:00:00,email_terkirim,email,sale
+b,2026-01-12 08:30:00,email_dibuka,email,
+"""
+
+
+def test_answers_without_a_campaign_take_the_campaign_of_their_message(
+    open_workspace, write_file, on_engine
+):
+    settings = parse_settings(
+        "roles:\n  messages: {sent: email_terkirim, opened: [email_dibuka, wa_dibaca],"
+        " clicked: klik_email}\n"
+    )
+    ws = open_workspace(settings)
+    ws.load(write_file("unlabelled.csv", UNLABELLED))
+    source = on_engine(ws)
+    table = source.contact_metrics().table.set_index(["campaign", "channel"])
+    assert table.loc[("tips", "email"), ["sent", "opened", "clicked"]].tolist() == [1, 1, 1]
+    # b's open at the moment of sending and a week later both answer the sale message
+    assert table.loc[("sale", "email"), ["sent", "opened", "clicked"]].tolist() == [2, 3, 0]
+    # a WhatsApp read with no WhatsApp message sent has nothing to take its campaign from
+    assert table.loc[("(none)", "whatsapp"), "opened"] == 1
+    metrics = source.contact_metrics()
+    assert metrics.meta["sent"] == 3 and metrics.meta["open_rate"] == pytest.approx(5 / 3)
+    grid = source.send_times(min_messages=1).table
+    assert grid["messages"].sum() == 3
+    assert grid["opened"].sum() == 3  # every message sent by email was opened
+    assert grid["clicked"].sum() == 1

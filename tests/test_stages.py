@@ -250,6 +250,7 @@ def test_value_journey_preset_property_rules(open_workspace, write_file, on_engi
             c1,2026-01-09 00:00:00,referral_invite,
             c2,2026-01-01 00:00:00,order,"{""order_number"": 3}"
             c2,2026-01-02 00:00:00,review,"{""rating"": 5}"
+            c2,2026-01-03 00:00:00,order,
             """,
         )
     )
@@ -266,9 +267,12 @@ def test_value_journey_preset_property_rules(open_workspace, write_file, on_engi
         "Promote": 9,
     }  # the 3-star review does not make an advocate; the NPS 10 does
     c2 = entries[entries.person_id == "c2"]["stage"].tolist()
-    assert c2 == ["Awareness", "Ascend", "Advocate"]  # order 3 is Ascend, not Convert
+    # purchases are counted from the purchase role itself, not from an order_number: c2's
+    # first order in the data is their first purchase, the second one their second
+    assert c2 == ["Awareness", "Convert", "Ascend", "Advocate"]
     table = on_engine(ws).stages().table.set_index("stage")
-    assert table.loc["Ascend", "skipped_into"] == 1
+    assert table.loc["Convert", "skipped_into"] == 1  # c2: no content, no sign-up
+    assert table.loc["Ascend", "skipped_into"] == 1  # c2: no onboarding (Excite)
 
 
 def test_four_stage_preset(open_workspace, write_file, on_engine):

@@ -13,6 +13,7 @@ from jejak.engine.spark import SparkSource, on_spark
 from jejak.errors import ConfigError, EngineError, JejakError, LoadError, WorkspaceError
 from jejak.model.config import Settings, load_settings, parse_settings, preset
 from jejak.model.journey import Journey, Rule, Stage
+from jejak.store.folders import FolderSummary
 from jejak.store.loading import LoadSummary
 from jejak.store.workspace import Workspace
 from jejak.store.workspace import open_workspace as open
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConfigError",
     "EngineError",
+    "FolderSummary",
     "JejakError",
     "Journey",
     "LoadError",

@@ -113,8 +113,9 @@ def _open(*, must_exist: bool = True):
 
 
 @contextmanager
-def _analyse() -> Iterator[Any]:
-    """The workspace, narrowed by --since/--until/--only/--acquired/--segment when given."""
+def _analyse(warned: bool = True) -> Iterator[Any]:
+    """The workspace, narrowed by --since/--until/--only/--acquired/--segment when given;
+    the warnings of its answers (why one is empty) are printed when the command ends."""
     with _open() as ws:
         source = ws
         if state.since or state.until:
@@ -125,7 +126,17 @@ def _analyse() -> Iterator[Any]:
             source = source.only(_step(state.acquired), first=True)
         if state.segment:
             source = source.segment(state.segment)
-        yield source
+        if not warned:
+            yield source
+            return
+        from jejak.analyses.diagnosis import Noting
+
+        noting = Noting(source)
+        try:
+            yield noting
+        finally:
+            for note in noting.take():  # why an answer is empty, and what to set
+                err.print(f"[yellow]warning:[/yellow] {note}", highlight=False)
 
 
 def _progress() -> tuple[Progress, object]:
@@ -204,7 +215,10 @@ def init(
 
 @app.command()
 def load(
-    files: Annotated[list[Path], typer.Argument(help="CSV, TSV, Parquet or JSON Lines (.gz ok).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="CSV, TSV, Excel .xlsx, Parquet or JSON Lines (.gz ok), or folders."),
+    ],
     skip_invalid: Annotated[
         bool, typer.Option(help="Store valid rows; write invalid ones to <file>.rejected.csv.")
     ] = False,
@@ -226,8 +240,13 @@ def load(
     GA4 BigQuery exports, Segment/RudderStack message files and Shopify orders CSV
     exports are recognised by their columns (or name one with --format).
 
+    A folder loads every touchpoint file in it, one load per file; a file that fails
+    does not stop the others (the command then ends with an error). --format applies
+    to each file of the folder.
+
     Example: jejak load events.csv orders.parquet --skip-invalid
     """
+    failed = 0
     with _open(must_exist=False) as ws:
         for path in files:
             if identities:
@@ -239,7 +258,10 @@ def load(
                 summary = ws.load(
                     path, skip_invalid=skip_invalid, on_progress=report, format=format
                 )
-            out.print(str(summary))
+            out.print(str(summary), soft_wrap=True)
+            failed += len(getattr(summary, "failed", ()))
+    if failed:
+        raise JejakError(f"{count_of(failed, 'file')} not loaded; see above")
 
 
 @app.command()
@@ -263,7 +285,8 @@ def loads(
                 out.print("Nothing loaded yet: jejak load events.csv")
                 return
             table["loaded_at"] = table["loaded_at"].dt.strftime("%Y-%m-%d %H:%M")
-            for column in ("rows_read", "rows_stored", "rows_rejected", "rows_repeated"):
+            counts = ("rows_read", "rows_stored", "rows_rejected", "rows_repeated")
+            for column in (*counts, "rows_conflicting"):
                 table[column] = table[column].map(lambda n: f"{int(n):,}")
             _print_table(table.drop(columns="rejects_file").fillna(""), "Loads", labels=3)
             return
@@ -383,9 +406,13 @@ def _write_people(people, output: Path) -> None:
     out.print(f"Wrote {len(people):,} people to {output}")
 
 
-def _step(text: str) -> Any:
-    """A touchpoint name, stage:NAME, field=value (e.g. channel=ads) or a JSON rule."""
-    return parse_step(text)
+def _step(text: str | None) -> Any:
+    """A touchpoint name, stage:NAME, role:NAME, field=value (e.g. channel=ads) or a JSON
+    rule; None (not given) stays None: the analysis reads the roles in jejak.yaml."""
+    return None if text is None else parse_step(text)
+
+
+PURCHASE_HELP = "The touchpoint that is a purchase (default: roles: purchase in jejak.yaml)."
 
 
 @app.command()
@@ -571,7 +598,7 @@ def value(
     ] = "stage",
     horizon: Annotated[float, typer.Option(help="How far ahead, in units.")] = 52,
     unit_days: Annotated[float, typer.Option(help="Days per unit (7: weeks).")] = 7,
-    purchase: Annotated[str, typer.Option(help="The touchpoint that is a purchase.")] = "order",
+    purchase: Annotated[str | None, typer.Option(help=PURCHASE_HELP)] = None,
     at_risk: Annotated[
         float | None,
         typer.Option(help="List buyers whose chance of still being a customer is below this."),
@@ -664,8 +691,14 @@ def retention(
 @app.command(name="nps")
 def net_promoter(
     period: Annotated[str, typer.Option(help="week or month.")] = "month",
-    survey: Annotated[str, typer.Option(help="The survey-answer touchpoint.")] = "nps_response",
-    field: Annotated[str, typer.Option(help="The property holding the 0-10 score.")] = "score",
+    survey: Annotated[
+        str | None,
+        typer.Option(help="The survey-answer touchpoint (default: roles: nps in jejak.yaml)."),
+    ] = None,
+    field: Annotated[
+        str | None,
+        typer.Option(help="The property holding the 0-10 score (default: from roles: nps)."),
+    ] = None,
     output: TableFile = None,
 ) -> None:
     """Net Promoter Score with a 95% interval, per period, and where promoters are.
@@ -817,7 +850,7 @@ def referrals(
 
 @app.command(name="rfm")
 def rfm_segments(
-    purchase: Annotated[str, typer.Option(help="The touchpoint that is a purchase.")] = "order",
+    purchase: Annotated[str | None, typer.Option(help=PURCHASE_HELP)] = None,
     segment: Annotated[
         str | None, typer.Option(help="List the buyers of this segment, e.g. 'At risk'.")
     ] = None,
@@ -1306,7 +1339,7 @@ def report(
     """
     from jejak.report.html import journey_report_sections, write_report
 
-    with _analyse() as ws:
+    with _analyse(warned=False) as ws:  # the report shows them in its sections
         scope = [
             f"{k} {v}"
             for k, v in (

@@ -7,7 +7,8 @@ least one touch in the lookback window; conversions with none are counted in ``m
 Rule-based models, computed by the engine per touch (``i`` of ``n`` on a journey):
 
 - ``first_touch``: all to ``i = 1``. ``last_touch``: all to ``i = n``.
-- ``last_non_direct``: all to the last touch whose value is not a direct one (``direct``);
+- ``last_non_direct``: all to the last touch whose value is not a direct one (``direct``,
+  default: the ``direct`` role, the channel names the shop counts as direct);
   to the last touch when every touch was direct.
 - ``linear``: ``1/n`` each.
 - ``time_decay``: ``2^(-age / half_life)`` (age: time from the touch to the conversion),
@@ -37,6 +38,7 @@ from jejak.analyses.result import Result, records
 from jejak.analyses.shapley import shapley_credit
 from jejak.errors import JejakError
 from jejak.model.journey import Journey
+from jejak.model.roles import roles_of
 
 RULE_MODELS = (
     "first_touch",
@@ -47,7 +49,6 @@ RULE_MODELS = (
     "position_based",
 )
 MODELS = (*RULE_MODELS, "markov", "shapley")
-DIRECT = ("direct", "(direct)", "(none)")
 
 
 @dataclass
@@ -116,7 +117,7 @@ def attribution(
     half_life: timedelta = timedelta(days=7),
     position: tuple[float, float, float] = (0.4, 0.2, 0.4),
     order: int = 1,
-    direct: Sequence[str] = DIRECT,
+    direct: Sequence[str] | None = None,
 ) -> Attribution:
     """Credit for reaching ``goal`` (default: the Convert stage) per ``by`` value, per model.
 
@@ -124,6 +125,7 @@ def attribution(
     on), converting_journeys, removal_effect (Markov, 0-1, when computed), then one column
     per model: the conversions it credits. ``revenue`` has the same columns for revenue.
     """
+    direct = roles_of(journey).direct if direct is None else direct
     models = list(models or MODELS)
     unknown = [m for m in models if m not in MODELS]
     if unknown:

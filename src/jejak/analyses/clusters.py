@@ -28,7 +28,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from jejak.analyses.engagement import TRANSACTIONAL
+from jejak.analyses.engagement import transactional_step
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.analyses.stages import NONE_LABEL, current_stages, first_touch
@@ -36,6 +36,7 @@ from jejak.engine.functions import json_field
 from jejak.errors import JejakError
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
+from jejak.model.roles import roles_of
 
 MAX_CHANNELS = 8
 SAMPLE = 5_000
@@ -62,8 +63,8 @@ def person_features(
     events: ibis.Table,
     journey: Journey,
     *,
-    purchase: Any = "order",
-    survey: Any = "nps_response",
+    purchase: Any = None,
+    survey: Any = None,
     sent: list[str] | tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """One row per person: the behaviour clusters are made of (see the module)."""
@@ -79,15 +80,19 @@ def person_features(
         .to_pandas()["channel"]
         .tolist()
     )
-    kinds = {"_e": {"stage": "Engagement"}, "_t": TRANSACTIONAL, "_p": purchase, "_s": survey}
-    if "Engagement" not in journey.stage_names:
-        del kinds["_e"]
+    roles = roles_of(journey)
+    kinds = {
+        "_e": roles.step("content"),
+        "_t": transactional_step(roles),
+        "_p": roles.step("purchase") if purchase is None else purchase,
+        "_s": roles.step("nps") if survey is None else survey,
+    }
     matchers = {k: _matcher(journey, step, k) for k, step in kinds.items()}
     marked = with_properties(events, list(matchers.values()))
     marked = marked.mutate(
         _channel=channels,
         **{k: stage_matches(marked, m) for k, m in matchers.items()},
-        _score=json_field(marked.properties, "score").try_cast("float64"),
+        _score=json_field(marked.properties, roles.field("nps")).try_cast("float64"),
     )
     aggregates: dict[str, ibis.Value] = {
         "touchpoints": marked.count(),
@@ -191,8 +196,8 @@ def clusters(
     journey: Journey,
     *,
     k: int | None = None,
-    purchase: Any = "order",
-    survey: Any = "nps_response",
+    purchase: Any = None,
+    survey: Any = None,
     sent: list[str] | tuple[str, ...] = (),
 ) -> Clusters:
     """Group people by behaviour and describe each group (see the module's definitions).

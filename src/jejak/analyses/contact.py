@@ -13,6 +13,9 @@ Definitions (event names per kind come from ``contact:`` in the settings):
   first message, that week or the next. Returns fall beyond the frequency with the most
   clicks per person-week (among frequencies with at least ``min_weeks`` person-weeks).
   Observational: who gets more messages is the shop's choice.
+- *Campaigns of answers*: an open, click, delivery, unsubscribe or complaint without a
+  campaign takes the campaign of the latest message sent to the person on the same
+  channel at or before it, so per-campaign rates, the totals and the send-time grid agree.
 - *Send time*: each open or click answers the latest message sent to the person on the
   same channel and campaign before it. Per hour of the week the message was sent (local
   time in the workspace time zone, summer time included): messages, the share opened and the
@@ -78,13 +81,45 @@ class SendTimes(Result):
 
 
 def _kinds(events: ibis.Table, contact: ContactEvents) -> ibis.Table:
-    """Contact touchpoints with their ``kind``."""
+    """Contact touchpoints with their ``kind``; an answer (delivery, open, click,
+    unsubscribe, complaint) without a campaign takes the campaign of the latest message
+    sent to the person on the same channel at or before it, as most exports log opens and
+    clicks without one."""
     names = contact.kind_of()
     marked = events.filter(events.event.isin(list(names)))
     cases = [
         (marked.event.isin([n for n, k in names.items() if k == kind]), kind) for kind in KINDS
     ]
-    return marked.mutate(kind=ibis.cases(*cases))
+    marked = marked.mutate(
+        kind=ibis.cases(*cases),
+        _line=marked.channel.fill_null(NONE_LABEL),
+        _at=unix_micros(marked.ts),
+    )
+    is_sent = marked.kind == "sent"
+    line = ibis.window(
+        group_by=[marked.person_id, marked._line],
+        order_by=[marked._at, is_sent.ifelse(0, 1)],  # a send before an answer at that time
+        preceding=None,
+        following=0,
+    )
+    marked = marked.mutate(_sent_at=is_sent.ifelse(marked._at, ibis.null("int64")).max().over(line))
+    sends = marked.filter(marked.kind == "sent")
+    sends = sends.group_by(["person_id", "_line", "_at"]).aggregate(
+        _sent_campaign=sends.campaign.max()
+    )
+    joined = marked.left_join(
+        sends,
+        [
+            marked.person_id == sends.person_id,
+            marked._line == sends._line,
+            marked._sent_at == sends._at,
+        ],
+    )
+    return joined.select(
+        *[c for c in events.columns if c != "campaign"],
+        "kind",
+        campaign=ibis.coalesce(joined.campaign, joined._sent_campaign),
+    )
 
 
 def contact_metrics(

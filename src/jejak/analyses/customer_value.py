@@ -2,7 +2,7 @@
 expected purchases and revenue over a horizon (BG/NBD and Gamma-Gamma models).
 
 Definitions:
-- A *purchase* is a touchpoint matching ``purchase`` (default: an ``order``). Purchases on
+- A *purchase* is a touchpoint matching ``purchase`` (default: the ``purchase`` role). Purchases on
   the same day (UTC) are one purchase, as in the models' papers.
 - Per customer, in ``unit`` days (7: weeks): ``x`` repeat purchases (purchase days after
   the first), ``t_x`` the time from the first purchase to the last, ``T`` the time from the
@@ -29,6 +29,7 @@ from jejak.engine.functions import unix_micros, utc_micros
 from jejak.errors import JejakError
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
+from jejak.model.roles import roles_of
 
 DAY_US = 86_400_000_000
 
@@ -47,12 +48,13 @@ def purchase_summary(
     events: ibis.Table,
     journey: Journey,
     *,
-    purchase: Any = "order",
+    purchase: Any = None,
     as_of: datetime,
     unit_days: float = 7.0,
 ) -> pd.DataFrame:
     """Per buyer: person_id, x, t_x, T (in ``unit_days``), mean_value, first and last
     purchase days (see the module's definitions)."""
+    purchase = roles_of(journey).step("purchase") if purchase is None else purchase
     matcher = FunnelStep.model_validate(purchase).as_stage(journey)
     marked = with_properties(events, [matcher])
     end_us = utc_micros(as_of)
@@ -89,7 +91,7 @@ def customer_value(
     events: ibis.Table,
     journey: Journey,
     *,
-    purchase: Any = "order",
+    purchase: Any = None,
     as_of: datetime,
     horizon: float = 52.0,
     unit_days: float = 7.0,
@@ -101,6 +103,7 @@ def customer_value(
     without repeats), expected_revenue (expected purchases x value, undiscounted).
     ``meta`` holds the fitted parameters.
     """
+    purchase = roles_of(journey).step("purchase") if purchase is None else purchase
     summary = purchase_summary(events, journey, purchase=purchase, as_of=as_of, unit_days=unit_days)
     if len(summary) < 2:
         raise JejakError("customer value needs purchases by at least two customers")

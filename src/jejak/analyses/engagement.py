@@ -4,16 +4,17 @@ The seeds cite research in which 77% of customers want no relationship with a pr
 23% like to follow its content; this splits a user's own people the same way.
 
 Definitions:
-- *Engagement* touchpoints match ``engagement`` (default: the rules of the journey's
-  Engagement stage: content, video, community...); *transactional* ones match
-  ``transactional`` (default: product views, carts, checkouts and orders).
+- *Engagement* touchpoints match ``engagement`` (default: the ``content`` role: content,
+  video, community...); *transactional* ones match ``transactional`` (default: the
+  ``transactional`` and ``purchase`` roles: product views, carts, checkouts, orders).
 - A person's engagement share = engagement / (engagement + transactional) touchpoints;
   people with neither are left out. Share >= ``threshold`` (default 0.5): *follows
   content*; below: *transactional only*.
 - Per group: people and their share of everyone grouped; converted, the share with a
   touchpoint matching ``purchase``; and the response to contact: opens and clicks per
-  message sent (``sent``, ``opened``, ``clicked``; email by default; a message opened
-  twice counts twice, so a rate can pass 1).
+  message sent (``sent``, ``opened``, ``clicked``; the messages of every channel named
+  under ``roles: messages`` by default; a message opened twice counts twice, so a rate
+  can pass 1).
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from jejak.analyses.result import Result
 from jejak.errors import JejakError
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey, Stage
+from jejak.model.roles import Roles, roles_of
 
 FOLLOWS, TRANSACTS = "follows content", "transactional only"
-TRANSACTIONAL = {"event": ["product_view", "cart_add", "checkout", "order"]}
 
 
 @dataclass
@@ -46,6 +47,11 @@ class EngagementGroups(Result):
         return engagement_figure(self.table, self.title)
 
 
+def transactional_step(roles: Roles) -> dict[str, Any]:
+    """Transactional touchpoints: the ``transactional`` role and purchases."""
+    return {"event": [*roles.transactional, *roles.purchase]}
+
+
 def _matcher(journey: Journey, step: Any, name: str) -> Stage:
     return FunnelStep.model_validate(step).as_stage(journey).model_copy(update={"name": name})
 
@@ -57,10 +63,10 @@ def engagement_groups(
     engagement: Any = None,
     transactional: Any = None,
     threshold: float = 0.5,
-    purchase: Any = "order",
-    sent: Any = "email_sent",
-    opened: Any = "email_open",
-    clicked: Any = "email_click",
+    purchase: Any = None,
+    sent: Any = None,
+    opened: Any = None,
+    clicked: Any = None,
 ) -> EngagementGroups:
     """Split people by their engagement share (see the module's definitions).
 
@@ -69,19 +75,14 @@ def engagement_groups(
     """
     if not 0 < threshold <= 1:
         raise JejakError("the engagement threshold is a share: above 0, at most 1 (e.g. 0.5)")
-    if engagement is None:
-        if "Engagement" not in journey.stage_names:
-            raise JejakError(
-                "this journey has no Engagement stage: say which touchpoints are engagement"
-            )
-        engagement = {"stage": "Engagement"}
+    roles = roles_of(journey)
     kinds = {
-        "_e": _matcher(journey, engagement, "engagement"),
-        "_t": _matcher(journey, transactional or TRANSACTIONAL, "transactional"),
-        "_p": _matcher(journey, purchase, "purchase"),
-        "_s": _matcher(journey, sent, "sent"),
-        "_o": _matcher(journey, opened, "opened"),
-        "_c": _matcher(journey, clicked, "clicked"),
+        "_e": _matcher(journey, engagement or roles.step("content"), "engagement"),
+        "_t": _matcher(journey, transactional or transactional_step(roles), "transactional"),
+        "_p": _matcher(journey, purchase or roles.step("purchase"), "purchase"),
+        "_s": _matcher(journey, sent or roles.messages_step("sent"), "sent"),
+        "_o": _matcher(journey, opened or roles.messages_step("opened"), "opened"),
+        "_c": _matcher(journey, clicked or roles.messages_step("clicked"), "clicked"),
     }
     marked = with_properties(events, list(kinds.values()))
     marked = marked.mutate(**{k: stage_matches(marked, m).ifelse(1, 0) for k, m in kinds.items()})

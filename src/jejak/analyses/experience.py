@@ -40,6 +40,7 @@ from jejak.engine.functions import unix_micros, utc_micros
 from jejak.model.experience import VERDICTS, ExperienceRule
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey, Stage
+from jejak.model.roles import roles_of
 
 DAY_US = 86_400_000_000
 
@@ -88,7 +89,7 @@ def experience(
     rules: Sequence[ExperienceRule],
     *,
     as_of: datetime,
-    purchase: Any = "order",
+    purchase: Any = None,
     churn_days: float = 90.0,
     sent: Sequence[str] = (),
     min_people: int = 30,
@@ -163,6 +164,7 @@ def _churn(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     end = utc_micros(as_of)
     window = int(churn_days * DAY_US)
+    purchase = roles_of(journey).step("purchase") if purchase is None else purchase
     matcher = FunnelStep.model_validate(purchase).as_stage(journey)
     marked = with_properties(marked, [matcher])
     marked = marked.mutate(_us=unix_micros(marked.ts), _buy=stage_matches(marked, matcher))

@@ -18,21 +18,23 @@ from pydantic import ValidationError
 
 from jejak.analyses import campaigns as campaign_analyses
 from jejak.analyses import contact as contact_analyses
+from jejak.analyses import diagnosis
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.attribution import Attribution, attribution
 from jejak.analyses.clusters import Clusters, clusters
 from jejak.analyses.customer_value import CustomerValue, ValueBy, customer_value, value_by
+from jejak.analyses.diagnosis import warn
 from jejak.analyses.effectiveness import (
     TouchpointEffects,
     TouchpointRatios,
     touchpoint_effects,
     touchpoint_ratios,
 )
-from jejak.analyses.engagement import EngagementGroups, engagement_groups
+from jejak.analyses.engagement import FOLLOWS, EngagementGroups, engagement_groups
 from jejak.analyses.experience import Experience, experience
 from jejak.analyses.journey_map import JourneyMap, journey_map
-from jejak.analyses.matching import stage_matches, with_properties
+from jejak.analyses.matching import stage_matches, with_counts, with_properties
 from jejak.analyses.nps import NPS, nps
 from jejak.analyses.paths import PathFlows, TopPaths, path_flows, top_paths
 from jejak.analyses.process_map import ProcessMap, process_map
@@ -47,7 +49,7 @@ from jejak.errors import ConfigError, JejakError
 from jejak.model.campaign import Campaign
 from jejak.model.config import Settings
 from jejak.model.funnel import Funnel, FunnelStep
-from jejak.model.journey import Journey
+from jejak.model.journey import Journey, describe_rules
 from jejak.model.segment import Segment
 from jejak.store import identity
 
@@ -68,6 +70,10 @@ class JourneyAnalyses:
     @property
     def journey(self) -> Journey:
         return self.settings.resolved_journey()
+
+    def _journey(self, journey: Journey | None) -> Journey:
+        """A journey given to one analysis, bound to the roles (else the workspace's)."""
+        return self.journey if journey is None else self.settings.roles.bind_journey(journey)
 
     def events(self) -> ibis.Table:
         """Touchpoints stitched to people: the canonical columns plus ``person_id``."""
@@ -202,7 +208,8 @@ class JourneyAnalyses:
         """The people of segment ``name``, ready to export to an ad or email tool: ids,
         current stage, first and last seen, touchpoints, purchases and revenue."""
         part = self.segment(name)
-        table = _audience(part.events(), self.journey).to_pandas()
+        table = _audience(part.events(), self.journey, self.settings.roles.purchase)
+        table = table.to_pandas()
         table = _utc(table.sort_values("person_id").reset_index(drop=True))
         meta = {"segment": name, "definition": part.definition.describe(), "people": len(table)}
         return Result(title=f"Audience: {name}", table=table, meta=meta)
@@ -219,15 +226,14 @@ class JourneyAnalyses:
         ``by="channel"`` gives one funnel per acquisition (first-touch) channel;
         ``by="segment"`` one per saved segment.
         """
-        funnel = stage_analyses.stage_funnel(
-            self.events(), journey or self.journey, by=by, groups=self._groups(by)
-        )
+        journey = self._journey(journey)
+        funnel = stage_analyses.stage_funnel(self.events(), journey, by=by, groups=self._groups(by))
         funnel.meta["as_of"] = self.as_of()
-        return funnel
+        return warn(funnel, self._stalled(funnel.table, journey))
 
     def stage_entries(self, journey: Journey | None = None) -> Result:
         """When each person entered each stage they reached (long format)."""
-        journey = journey or self.journey
+        journey = self._journey(journey)
         table = stage_analyses.entries(self.events(), journey)
         return Result(
             title=f"Stage entries ({journey.name})",
@@ -237,7 +243,7 @@ class JourneyAnalyses:
 
     def current_stages(self, journey: Journey | None = None) -> Result:
         """Every person's current (furthest) stage and when they entered it."""
-        journey = journey or self.journey
+        journey = self._journey(journey)
         table = stage_analyses.current_stages(self.events(), journey).order_by("person_id")
         return Result(
             title=f"Current stage ({journey.name})",
@@ -259,7 +265,7 @@ class JourneyAnalyses:
         workspace's time zone, like the times in loaded files.
         """
         as_of = self.as_of() if as_of is None else self._zoned(as_of)
-        result = stage_analyses.stuck(self.events(), journey or self.journey, stage, days, as_of)
+        result = stage_analyses.stuck(self.events(), self._journey(journey), stage, days, as_of)
         result.table = _utc(result.table)
         return result
 
@@ -368,7 +374,7 @@ class JourneyAnalyses:
     def customer_value(
         self,
         *,
-        purchase: Any = "order",
+        purchase: Any = None,
         horizon: float = 52.0,
         unit_days: float = 7.0,
         as_of: datetime | str | None = None,
@@ -379,14 +385,20 @@ class JourneyAnalyses:
         moment = self.as_of() if as_of is None else self._zoned(as_of)
         if moment is None:
             raise ConfigError("no touchpoints yet: load some before asking for customer value")
-        return customer_value(
-            self.events(),
-            self.journey,
-            purchase=purchase,
-            as_of=moment,
-            horizon=horizon,
-            unit_days=unit_days,
-        )
+        try:
+            return customer_value(
+                self.events(),
+                self.journey,
+                purchase=purchase,
+                as_of=moment,
+                horizon=horizon,
+                unit_days=unit_days,
+            )
+        except JejakError as exc:
+            why = self._missing(["purchase"]) if purchase is None else []
+            if why:
+                raise JejakError(f"{exc}: {why[0]}") from None
+            raise
 
     def retention(
         self,
@@ -439,52 +451,70 @@ class JourneyAnalyses:
             zone=self.settings.timezone,
         )
 
-    def nps(
-        self, *, survey: Any = "nps_response", field: str = "score", period: str = "month"
-    ) -> NPS:
+    def nps(self, *, survey: Any = None, field: str | None = None, period: str = "month") -> NPS:
         """Net Promoter Score with a 95% interval, per period, and how promoters fare on the
         journey (see :mod:`jejak.analyses.nps`)."""
         options = {"survey": survey, "field": field, "period": period}
-        return nps(self.events(), self.journey, **options, zone=self.settings.timezone)
+        result = nps(self.events(), self.journey, **options, zone=self.settings.timezone)
+        if not result.table["answers"].sum() and survey is None:
+            warn(result, *self._missing(["nps"], fields=[] if field else ["nps"]))
+        return result
 
     def reviews(
-        self, *, review: Any = "review", field: str = "rating", period: str = "month"
+        self, *, review: Any = None, field: str | None = None, period: str = "month"
     ) -> Reviews:
         """Review ratings: mean with a 95% interval, stars, trend per period, and how
         reviewers at each star fare on the journey (see :mod:`jejak.analyses.reviews`)."""
         options = {"review": review, "field": field, "period": period}
-        return reviews(self.events(), self.journey, **options, zone=self.settings.timezone)
+        result = reviews(self.events(), self.journey, **options, zone=self.settings.timezone)
+        if not result.table["reviews"].sum() and review is None:
+            warn(result, *self._missing(["review"], fields=[] if field else ["review"]))
+        return result
 
     def engagement_groups(
         self, *, threshold: float = 0.5, engagement: Any = None, transactional: Any = None
     ) -> EngagementGroups:
         """People who follow content vs who only transact, and how each converts and
         responds to email (see :mod:`jejak.analyses.engagement`)."""
-        return engagement_groups(
+        result = engagement_groups(
             self.events(),
             self.journey,
             threshold=threshold,
             engagement=engagement,
             transactional=transactional,
         )
+        table = result.table
+        if not table["converted"].fillna(0).any():
+            warn(result, *self._missing(["purchase"]))
+        if not table["sent"].sum():
+            warn(result, *self._missing(messages=True))
+        if engagement is None and not table.loc[table["group"] == FOLLOWS, "people"].sum():
+            warn(result, *self._missing(["content"]))
+        return result
 
     def clusters(self, *, k: int | None = None) -> Clusters:
         """Behavioural clusters of people, each described by its dominant traits ("mostly
         social, stalls at Subscribe, high NPS"; see :mod:`jejak.analyses.clusters`)."""
-        return clusters(self.events(), self.journey, k=k, sent=self.settings.sent_events)
+        result = clusters(self.events(), self.journey, k=k, sent=self.settings.sent_events)
+        if not result.people["purchases"].any():
+            warn(result, *self._missing(["purchase"]))
+        return result
 
     def referrals(
         self,
         *,
-        invite: Any = "referral_invite",
-        referrer: str = "referrer_id",
-        purchase: Any = "order",
+        invite: Any = None,
+        referrer: str | None = None,
+        purchase: Any = None,
     ) -> Referrals:
         """Who brought whom, the K-factor and the promoters to reward (see
         :mod:`jejak.analyses.referrals`)."""
         result = referrals(
             self.events(), self.journey, invite=invite, referrer=referrer, purchase=purchase
         )
+        if result.table.empty:
+            roles = [r for r, given in (("referral", invite), ("purchase", purchase)) if not given]
+            warn(result, *self._missing(roles, fields=[] if referrer else ["referral"]))
         # the value still to come, from the value model, when it can be fitted
         try:
             value = self.customer_value(purchase=purchase).table
@@ -500,13 +530,16 @@ class JourneyAnalyses:
         )
         return result
 
-    def rfm(self, *, purchase: Any = "order", as_of: datetime | str | None = None) -> RFM:
+    def rfm(self, *, purchase: Any = None, as_of: datetime | str | None = None) -> RFM:
         """Recency, frequency and monetary scores per buyer and their named segments
         (see :mod:`jejak.analyses.rfm`); ``as_of`` defaults to the latest touchpoint."""
         moment = self.as_of() if as_of is None else self._zoned(as_of)
         if moment is None:
             raise ConfigError("no touchpoints yet: load some before asking for RFM")
-        return rfm(self.events(), self.journey, purchase=purchase, as_of=moment)
+        result = rfm(self.events(), self.journey, purchase=purchase, as_of=moment)
+        if result.table.empty and purchase is None:
+            warn(result, *self._missing(["purchase"]))
+        return result
 
     def value_by(self, by: str = "stage", **options: Any) -> ValueBy:
         """Expected value per current stage (``by="stage"``) or per first-touch field
@@ -625,16 +658,17 @@ class JourneyAnalyses:
     def contact_metrics(self, *, by: str = "campaign") -> contact_analyses.ContactMetrics:
         """Messages sent, delivered, opened, clicked, unsubscribed and complained about, per
         campaign (or channel, source, medium, segment; see :mod:`jejak.analyses.contact`)."""
-        return contact_analyses.contact_metrics(
+        result = contact_analyses.contact_metrics(
             self.events(), self.settings.contact, by=by, groups=self._groups(by)
         )
+        return warn(result, *self._missing(messages=True)) if not result.meta["sent"] else result
 
     def contact_frequency(
         self, *, cap: int = 7, min_weeks: int = 100
     ) -> contact_analyses.ContactFrequency:
         """Messages per person-week against opens, clicks, unsubscribes and stage progress,
         and the frequency beyond which returns fall."""
-        return contact_analyses.contact_frequency(
+        result = contact_analyses.contact_frequency(
             self.events(),
             self.journey,
             self.settings.contact,
@@ -642,6 +676,7 @@ class JourneyAnalyses:
             min_weeks=min_weeks,
             zone=self.settings.timezone,
         )
+        return warn(result, *self._missing(messages=True)) if result.table.empty else result
 
     def send_times(
         self, *, by: str | None = None, min_messages: int = 5
@@ -650,7 +685,7 @@ class JourneyAnalyses:
         time zone), per segment with ``by="segment"``, and each person's best hour."""
         if by not in (None, "segment"):
             raise ConfigError(f"send times split by segment only (by='segment'), not {by!r}")
-        return contact_analyses.send_times(
+        result = contact_analyses.send_times(
             self.events(),
             self.settings.contact,
             zone=self.settings.timezone,
@@ -658,9 +693,10 @@ class JourneyAnalyses:
             by=by,
             min_messages=min_messages,
         )
+        return warn(result, *self._missing(messages=True)) if result.table.empty else result
 
     def experience(
-        self, *, purchase: Any = "order", churn_days: float = 90.0, min_people: int = 30
+        self, *, purchase: Any = None, churn_days: float = 90.0, min_people: int = 30
     ) -> Experience:
         """Good, neutral and bad experiences by touchpoint and stage, what a bad one does to
         moving on and to churn (observational; rules from ``experience:`` in jejak.yaml;
@@ -668,15 +704,51 @@ class JourneyAnalyses:
         moment = self.as_of()
         if moment is None:
             raise ConfigError("no touchpoints yet: load some before asking about experience")
-        return experience(
+        result = experience(
             self.events(),
             self.journey,
-            self.settings.experience,
+            self.settings.experience_rules(),
             as_of=moment,
             purchase=purchase,
             churn_days=churn_days,
             sent=self.settings.sent_events,
             min_people=min_people,
+        )
+        if result.table.empty:
+            warn(
+                result,
+                "no touchpoint matched a rule under 'experience:' in jejak.yaml (reviews,"
+                " NPS answers, support tickets, failed payments...)",
+                *self._missing(["review", "nps"]),
+            )
+        if purchase is None and not int(result.churn["buyers"].sum()):
+            warn(result, *self._missing(["purchase"]))
+        return result
+
+    def _missing(
+        self, roles: list[str] = (), *, fields: list[str] = (), messages: bool = False
+    ) -> list[str]:
+        """Why an answer that needs these roles is empty (see :mod:`diagnosis`)."""
+        events, named = self.events(), self.settings.roles
+        found = [diagnosis.missing_role(events, named, role) for role in roles]
+        found += [diagnosis.missing_field(events, named, role) for role in fields]
+        if messages:
+            found.append(diagnosis.missing_messages(events, named))
+        return [sentence for sentence in found if sentence]
+
+    def _stalled(self, table: pd.DataFrame, journey: Journey) -> str | None:
+        """A stage funnel that stops at its first stage says why."""
+        if table.empty or "reached" not in table or table["reached"].iloc[0] == 0:
+            return None
+        if table["reached"].iloc[1:].sum() > 0:
+            return None
+        later = "; ".join(f"{stage.name}: {describe_rules(stage)}" for stage in journey.stages[1:])
+        top = diagnosis.listed(diagnosis.top_events(self.events()))
+        return (
+            f"nobody got past {journey.stages[0].name}: no touchpoint matched a rule of a"
+            f" later stage ({later}). Your most frequent events are {top}. Name them under"
+            " 'roles:' in jejak.yaml ('jejak init --from FILE' proposes them, 'jejak check'"
+            " shows what each rule matches)"
         )
 
     def _zoned(self, value: datetime | str | None) -> datetime | None:
@@ -747,6 +819,9 @@ class Filtered(JourneyAnalyses):
 
     def events(self) -> ibis.Table:
         events = self.parent.events()
+        if self.start is not None or self.end is not None:
+            # a person's first purchase is their first of all time, not of the range
+            events = with_counts(events, self.journey.stages)
         if self.start is not None:
             events = events.filter(events.ts >= _literal(self.start))
         if self.end is not None:
@@ -831,9 +906,9 @@ def _utc(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _audience(events: ibis.Table, journey: Journey) -> ibis.Table:
+def _audience(events: ibis.Table, journey: Journey, purchases: list[str]) -> ibis.Table:
     """One row per person: ids, current stage, first/last seen, touchpoints, purchases."""
-    orders = events.event == "order"
+    orders = events.event.isin(purchases)
     per_person = events.group_by("person_id").aggregate(
         customer_id=events.customer_id.max(),
         anonymous_id=events.anonymous_id.min(),

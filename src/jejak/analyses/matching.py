@@ -8,6 +8,7 @@ import operator
 import ibis
 
 from jejak.engine.functions import json_field
+from jejak.errors import ConfigError
 from jejak.model.journey import MATCHABLE, Condition, Rule, Stage
 
 
@@ -42,6 +43,7 @@ def _is_number(value: object) -> bool:
 
 
 PROPERTY_PREFIX = "_property_"
+NTH_PREFIX = "_nth_"
 
 
 def _property(touchpoints: ibis.Table, key: str) -> ibis.Value:
@@ -53,15 +55,43 @@ def _property(touchpoints: ibis.Table, key: str) -> ibis.Value:
 
 
 def with_properties(touchpoints: ibis.Table, stages: list[Stage]) -> ibis.Table:
-    """Touchpoints with each property the rules test extracted once, as its own column.
+    """Touchpoints with each property the rules test extracted once, as its own column,
+    and the count of each role that a rule's ``nth`` asks about (see :func:`with_counts`).
 
-    Rules test the same property many times (order_number in Convert and Ascend);
+    Rules test the same property many times (a rating in Advocate and in experience);
     parsing the JSON once per touchpoint instead of once per test saves most of the work.
     """
     keys = sorted({key for stage in stages for rule in stage.rules for key in rule.where})
-    return touchpoints.mutate(
+    touchpoints = touchpoints.mutate(
         **{PROPERTY_PREFIX + key: json_field(touchpoints.properties, key) for key in keys}
     )
+    return with_counts(touchpoints, stages)
+
+
+def with_counts(touchpoints: ibis.Table, stages: list[Stage]) -> ibis.Table:
+    """Touchpoints with ``_nth_<role>``: on a touchpoint of the role, which of the person's
+    touchpoints of that role it is (1 = their first purchase), in time order; else null.
+
+    Counted over the touchpoints given, so a part of the data (a date range) counts on
+    the whole first: :class:`Filtered` calls this before it cuts.
+    """
+    roles = {
+        rule.role: rule.event
+        for stage in stages
+        for rule in stage.rules
+        if rule.nth is not None and rule.event is not None
+    }
+    missing = {r: n for r, n in roles.items() if NTH_PREFIX + r not in touchpoints.columns}
+    if not missing:
+        return touchpoints
+    person = ibis.cumulative_window(group_by="person_id", order_by=["ts", "event_id"])
+    counts = {}
+    for role, names in missing.items():
+        hit = touchpoints.event.isin(names)
+        counts[NTH_PREFIX + role] = ibis.ifelse(
+            hit, hit.cast("int64").sum().over(person), ibis.null("int64")
+        )
+    return touchpoints.mutate(**counts)
 
 
 def rule_matches(touchpoints: ibis.Table, rule: Rule) -> ibis.Value:
@@ -73,6 +103,10 @@ def rule_matches(touchpoints: ibis.Table, rule: Rule) -> ibis.Value:
             tests.append(touchpoints[name].isin(wanted))
     for key, condition in rule.where.items():
         tests.append(_condition(_property(touchpoints, key), condition))
+    if rule.role is not None and rule.event is None:
+        raise ConfigError(f"the rule names role {rule.role!r} but was not bound to the roles")
+    if rule.nth is not None:
+        tests.append(_condition(touchpoints[NTH_PREFIX + rule.role].cast("string"), rule.nth))
     if not tests:  # 'any: true'
         return touchpoints.ts.notnull()
     return functools.reduce(operator.and_, tests).fill_null(False)

@@ -1,7 +1,7 @@
 """Net Promoter Score from survey answers, with its interval, trend and link to the journey.
 
 Definitions:
-- An answer is a touchpoint matching ``survey`` (default ``nps_response``) whose ``field``
+- An answer is a touchpoint matching ``survey`` (default: the ``nps`` role) whose ``field``
   property (default ``score``) is a whole number 0-10; other values are left out.
 - Each person counts once per period: their latest answer in it (so a person asked twice
   does not weigh double).
@@ -29,6 +29,7 @@ from jejak.analyses.retention import period_number, period_start
 from jejak.engine.functions import json_field
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
+from jejak.model.roles import roles_of
 
 Z95 = 1.959963984540054
 KINDS = ("promoter", "passive", "detractor")
@@ -58,8 +59,8 @@ def nps(
     events: ibis.Table,
     journey: Journey,
     *,
-    survey: Any = "nps_response",
-    field: str = "score",
+    survey: Any = None,
+    field: str | None = None,
     period: Literal["week", "month"] = "month",
     zone: str = "UTC",
 ) -> NPS:
@@ -68,6 +69,9 @@ def nps(
     ``table`` columns: period ("all", then each period's first day), answers, promoters,
     passives, detractors, nps, ci_low, ci_high. ``meta["journey"]`` holds the stage link.
     """
+    roles = roles_of(journey)
+    survey = roles.step("nps") if survey is None else survey
+    field = roles.field("nps") if field is None else field
     matcher = FunnelStep.model_validate(survey).as_stage(journey)
     marked = with_properties(events, [matcher])
     is_answer = stage_matches(marked, matcher).fill_null(False)

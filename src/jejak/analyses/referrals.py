@@ -1,12 +1,12 @@
 """Referrals: who brought whom, how deep the chains go, the K-factor and top promoters.
 
 Definitions:
-- An *invite* is a touchpoint matching ``invite`` (default ``referral_invite``).
+- An *invite* is a touchpoint matching ``invite`` (default: the ``referral`` role).
 - A person was *referred by* the customer id in the ``referrer`` property (default
   ``referrer_id``) of their earliest touchpoint that has one; those links form the
   referral tree. A person's *depth* is the number of links above them (0: nobody
   referred them).
-- A *customer* has at least one purchase (``purchase``, default ``order``).
+- A *customer* has at least one purchase (``purchase``, default: the ``purchase`` role).
 - K-factor = invites per customer x invite conversion, counting only what customers did:
   invites per customer is the invites customers sent over the number of customers, and
   invite conversion the customers they referred over those invites (above 1 when one
@@ -30,6 +30,7 @@ from jejak.analyses.result import Result
 from jejak.engine.functions import json_field
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
+from jejak.model.roles import roles_of
 
 
 @dataclass
@@ -54,9 +55,9 @@ def referrals(
     events: ibis.Table,
     journey: Journey,
     *,
-    invite: Any = "referral_invite",
-    referrer: str = "referrer_id",
-    purchase: Any = "order",
+    invite: Any = None,
+    referrer: str | None = None,
+    purchase: Any = None,
 ) -> Referrals:
     """The referral tree and its numbers (see the module's definitions).
 
@@ -66,6 +67,10 @@ def referrals(
     referred_customers, invites_per_customer, invite_conversion, k_factor, revenue
     comparison, deepest chain.
     """
+    roles = roles_of(journey)
+    invite = roles.step("referral") if invite is None else invite
+    referrer = roles.field("referral") if referrer is None else referrer
+    purchase = roles.step("purchase") if purchase is None else purchase
     invites = _matching(events, journey, invite)
     sent = invites.group_by("person_id").aggregate(invites=invites.count()).to_pandas()
     bought = _matching(events, journey, purchase)

@@ -1,7 +1,7 @@
 """Review ratings: how many stars, how they trend, and how reviewers fare on the journey.
 
 Definitions:
-- A review is a touchpoint matching ``review`` (default ``review``) whose ``field``
+- A review is a touchpoint matching ``review`` (default: the ``review`` role) whose ``field``
   property (default ``rating``) is a number from ``low`` to ``high`` (1-5); other values
   are left out. Every review counts (a person may review several purchases).
 - Per period (and over everything): reviews, mean rating with a 95% t interval (kept
@@ -29,6 +29,7 @@ from jejak.analyses.retention import period_number, period_start
 from jejak.engine.functions import json_field
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
+from jejak.model.roles import roles_of
 
 
 @dataclass
@@ -45,8 +46,8 @@ def reviews(
     events: ibis.Table,
     journey: Journey,
     *,
-    review: Any = "review",
-    field: str = "rating",
+    review: Any = None,
+    field: str | None = None,
     low: float = 1,
     high: float = 5,
     period: Literal["week", "month"] = "month",
@@ -58,6 +59,9 @@ def reviews(
     ci_low, ci_high, positive (share of 4+ on a 1-5 scale: the top two steps), and
     ``stars_<k>`` (share of each whole star). ``meta["journey"]`` holds the stage link.
     """
+    roles = roles_of(journey)
+    review = roles.step("review") if review is None else review
+    field = roles.field("review") if field is None else field
     matcher = FunnelStep.model_validate(review).as_stage(journey)
     marked = with_properties(events, [matcher])
     is_review = stage_matches(marked, matcher).fill_null(False)

@@ -1,7 +1,8 @@
 """RFM: each buyer's recency, frequency and monetary value, scored 1-5 and named.
 
 Definitions:
-- Over purchases (touchpoints matching ``purchase``, default ``order``) up to ``as_of``:
+- Over purchases (touchpoints matching ``purchase``, default: the ``purchase`` role) up
+  to ``as_of``:
   recency is the days from the last purchase to ``as_of``, frequency the number of
   purchases, monetary their total revenue.
 - Scores split the buyers into fifths by rank (5 = most recent, most frequent, most
@@ -40,6 +41,7 @@ from jejak.analyses.result import Result
 from jejak.engine.functions import unix_micros, utc_micros
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
+from jejak.model.roles import roles_of
 
 DAY_US = 86_400_000_000
 
@@ -89,12 +91,13 @@ class RFM(Result):
         return rfm_figure(self.segments(), self.title)
 
 
-def rfm(events: ibis.Table, journey: Journey, *, purchase: Any = "order", as_of: datetime) -> RFM:
+def rfm(events: ibis.Table, journey: Journey, *, purchase: Any = None, as_of: datetime) -> RFM:
     """Recency, frequency and monetary value per buyer, scored and named (see the module).
 
     ``table`` columns: person_id, recency_days, frequency, monetary, r, f, m (scores 1-5),
     rfm (e.g. "545"), segment.
     """
+    purchase = roles_of(journey).step("purchase") if purchase is None else purchase
     step = FunnelStep.model_validate(purchase)
     matcher = step.as_stage(journey)
     marked = with_properties(events, [matcher])

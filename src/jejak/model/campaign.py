@@ -51,7 +51,9 @@ class Campaign(BaseModel):
     start: datetime | None = None
     end: datetime | None = None
     days: float = Field(default=14.0, gt=0)
-    purchase: FunnelStep = Field(default_factory=lambda: FunnelStep.model_validate("order"))
+    purchase: FunnelStep = Field(
+        default_factory=lambda: FunnelStep.model_validate({"role": "purchase"})
+    )
     description: str | None = None
 
     @field_validator("traffic_source")

@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from jejak.errors import ConfigError
@@ -26,11 +27,14 @@ from jejak.model.campaign import Campaign
 from jejak.model.contact import ContactEvents
 from jejak.model.experience import ExperienceRule, default_rules
 from jejak.model.journey import Journey
+from jejak.model.roles import Roles
 from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELD_NAMES
 
 PRESETS = ("value-journey", "four-stage")
 DEFAULT_WORKSPACE = "jejak.duckdb"
+# settings from before event roles, and the role each became
+OLDER_SPELLINGS = {"refund_events": "refund", "sent_events": "shop_sent", "contact": "messages"}
 
 
 class Settings(BaseModel):
@@ -43,21 +47,43 @@ class Settings(BaseModel):
     columns: dict[str, str] = Field(default_factory=dict)
     ts_format: str | None = None
     encoding: str = "utf-8"
-    refund_events: list[str] = Field(default_factory=lambda: ["refund"])
-    sent_events: list[str] = Field(
-        default_factory=lambda: [
-            "email_sent",
-            "sms_sent",
-            "push_sent",
-            "ad_impression",
-            "campaign_holdout",
-        ]
-    )
+    separator: str | None = None
+    decimal: str | None = None
+    thousands: str | None = None
+    sheet: str | None = None
+    max_line_size: int = Field(default=2_000_000, gt=0)
+    roles: Roles = Field(default_factory=Roles)
     journey: Journey | str = "value-journey"
-    contact: ContactEvents = Field(default_factory=ContactEvents)
     experience: list[ExperienceRule] = Field(default_factory=default_rules)
     segments: dict[str, Segment] = Field(default_factory=dict)
     campaigns: dict[str, Campaign] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_spellings(cls, data: Any) -> Any:
+        """``refund_events``, ``sent_events`` and ``contact`` (before roles) still work."""
+        if not isinstance(data, dict) or not set(OLDER_SPELLINGS) & set(data):
+            return data
+        data = dict(data)
+        roles = data.get("roles") or {}
+        roles = dict(roles) if isinstance(roles, dict) else roles
+        for old, role in OLDER_SPELLINGS.items():
+            if old not in data:
+                continue
+            value = data.pop(old)
+            if isinstance(roles, dict) and role in roles:
+                raise ValueError(
+                    f"'{old}' and 'roles: {role}' say the same thing; keep 'roles: {role}'"
+                )
+            if isinstance(roles, dict) and value is not None:
+                roles[role] = value
+        data["roles"] = roles
+        return data
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _no_roles(cls, value: Any) -> Any:
+        return {} if value is None else value
 
     @field_validator("campaigns", mode="before")
     @classmethod
@@ -115,12 +141,10 @@ class Settings(BaseModel):
             ) from None
         return zone
 
-    @field_validator("columns", "refund_events", "sent_events", mode="before")
+    @field_validator("columns", mode="before")
     @classmethod
-    def _empty_section_is_default(cls, value: Any, info: Any) -> Any:
-        if value is None:
-            return {} if info.field_name == "columns" else []
-        return value
+    def _empty_section_is_default(cls, value: Any) -> Any:
+        return {} if value is None else value
 
     @field_validator("columns")
     @classmethod
@@ -146,9 +170,53 @@ class Settings(BaseModel):
             return cls._preset_or_definition(value["preset"])
         return value
 
+    @field_validator("decimal")
+    @classmethod
+    def _decimal_mark(cls, mark: str | None) -> str | None:
+        if mark not in (None, ".", ","):
+            raise ValueError(f"{mark!r} is not a decimal mark; write '.' or ','")
+        return mark
+
+    @field_validator("thousands")
+    @classmethod
+    def _thousands_mark(cls, mark: str | None, info: Any) -> str | None:
+        if mark not in (None, ".", ",", " ", "'", ""):
+            raise ValueError(
+                f"{mark!r} is not a thousands mark; write '.', ',', ' ', \"'\" or '' (none)"
+            )
+        if mark is not None and mark == info.data.get("decimal"):
+            raise ValueError(f"{mark!r} is also the decimal mark; the two must differ")
+        return mark
+
+    @field_validator("separator")
+    @classmethod
+    def _one_character(cls, separator: str | None) -> str | None:
+        if separator is not None and len(separator) != 1:
+            raise ValueError(f"{separator!r} is not one character; write ',', ';', '|' or '\\t'")
+        return separator
+
     def resolved_journey(self) -> Journey:
-        """The journey itself, with presets read from the package."""
-        return preset(self.journey) if isinstance(self.journey, str) else self.journey
+        """The journey itself, with presets read from the package, its rules bound to the
+        event roles (``role: purchase`` -> the shop's purchase touchpoints)."""
+        journey = preset(self.journey) if isinstance(self.journey, str) else self.journey
+        return self.roles.bind_journey(journey)
+
+    def experience_rules(self) -> list[ExperienceRule]:
+        """The experience rules, bound to the event roles."""
+        return [self.roles.bind(rule) for rule in self.experience]
+
+    # the settings that roles replaced, for code that reads them by their older names
+    @property
+    def refund_events(self) -> list[str]:
+        return self.roles.refund
+
+    @property
+    def sent_events(self) -> list[str]:
+        return self.roles.shop_sent
+
+    @property
+    def contact(self) -> ContactEvents:
+        return self.roles.messages
 
 
 @cache
@@ -242,8 +310,26 @@ timezone: {timezone}
 # If your timestamps are not ISO 8601, give a strptime format, e.g. '%d/%m/%Y %H:%M'.
 # ts_format: '%d/%m/%Y %H:%M'
 
-# Text encoding of CSV files (utf-8, utf-16 or latin-1).
+# Text encoding of CSV files: utf-8, utf-16, latin-1, cp1252 or any Python codec name.
+# Left at utf-8, a file that is not UTF-8 has its encoding detected (the load says which).
 encoding: utf-8
+
+# CSV files: the field separator (detected when not given), e.g. ';' or '\t'.
+# separator: ';'
+
+# Revenue written the local way, e.g. 'Rp 150.000' or '1.250.000,50': the decimal and
+# thousands marks. When not given they are detected from the revenue column: a value
+# like 150000,50 or 1.250.000 shows them; a ';'-separated file or Rp/IDR amounts read
+# 150.000 as a hundred and fifty thousand. A currency (Rp, IDR, EUR, ...) before or
+# after the amount is allowed, and fills 'currency' when that is empty.
+# decimal: ','
+# thousands: '.'
+
+# Excel workbooks (.xlsx): the sheet to read (default: the first).
+# sheet: Orders
+
+# The longest line of a CSV file, in bytes; raise it for rows with very long fields.
+# max_line_size: 2000000
 
 # Your column names, when they differ from jejak's touchpoint fields:
 #   event_id, customer_id, anonymous_id, ts, event, channel, source, medium,
@@ -254,27 +340,45 @@ columns:
   # customer_id: user_id
   # event: event_name
 
-# Touchpoints that may carry negative revenue.
-refund_events: [refund]
-
-# Touchpoints the shop sends or records rather than something the person did: they do
-# not count as a person being active (retention, lifecycle, clusters).
-sent_events: [email_sent, sms_sent, push_sent, ad_impression, campaign_holdout]
-
-# Messages you send and what people did with them (email, SMS, push), for the contact,
-# fatigue and send-time analyses. These are the defaults; list your own event names.
-# contact:
-#   sent: [email_sent, sms_sent, push_sent]
-#   delivered: [email_delivered, sms_delivered, push_delivered]
-#   opened: [email_open, push_open]
-#   clicked: [email_click, sms_click, push_click]
-#   unsubscribed: [unsubscribe, email_unsubscribe, sms_optout, push_optout]
-#   complained: [spam_complaint]
+# Event roles: which of your touchpoints is a purchase, a sign-up, a review... in your
+# own words. Every analysis reads them (the stage rules, customer value, RFM, retention,
+# contact, NPS, referrals...), so name your events here once. These are the defaults;
+# a role given as one name or a list replaces its default.
+roles:
+  purchase: [order]           # first purchase = Convert, later ones = Ascend
+  refund: [refund]            # the only touchpoints that may carry negative revenue
+  signup: [account_created]
+  subscribe: [newsletter_signup, webinar_signup, lead_magnet_download, demo_request]
+  trial: [trial_start, first_order]
+  content: [content_view, video_view, social_follow, community_join, webinar_attend]
+  transactional: [product_view, cart_add, checkout]
+  comparison: [review_read, price_check, compare]
+  activation: [onboarding_complete, first_success, quickstart_complete]   # Excite
+  upsell: [subscription_start, upsell_accepted, repeat_order]
+  review: {{events: [review], rating: rating}}        # rating: the property with the stars
+  nps: {{events: [nps_response], score: score}}       # score: the 0-10 answer
+  referral: {{events: [referral_invite], referrer: referrer_id}}
+  sharing: [share, affiliate_signup]
+  testimonial: [testimonial]
+  direct: [direct, (direct), (none)]   # channel values that count as direct
+  # touchpoints the shop sends or records rather than something the person did: they do
+  # not count as a person being active (retention, lifecycle, clusters)
+  shop_sent: [email_sent, sms_sent, push_sent, ad_impression, campaign_holdout]
+  # messages you send and what people did with them (email, SMS, push), for the
+  # contact, fatigue and send-time analyses
+  messages:
+    sent: [email_sent, sms_sent, push_sent]
+    delivered: [email_delivered, sms_delivered, push_delivered]
+    opened: [email_open, push_open]
+    clicked: [email_click, sms_click, push_click]
+    unsubscribed: [unsubscribe, email_unsubscribe, sms_optout, push_optout]
+    complained: [spam_complaint]
 
 # Experience: touchpoints that say how an interaction felt, as good, neutral or bad. A
 # touchpoint takes the verdict of the first rule it matches. The defaults read review
-# stars, NPS and CSAT answers, support tickets (resolved: true/false), payment_failed,
-# complaint, delivery_failed and return_requested. Your own, e.g.:
+# stars and NPS answers (the review and nps roles), CSAT answers, support tickets
+# (resolved: true/false), payment_failed, complaint, delivery_failed and
+# return_requested. Your own, e.g.:
 # experience:
 #   - {{event: chat_rating, where: {{stars: {{gte: 4}}}}, is: good}}
 #   - {{event: chat_rating, where: {{stars: {{lte: 2}}}}, is: bad}}
@@ -282,7 +386,9 @@ sent_events: [email_sent, sms_sent, push_sent, ad_impression, campaign_holdout]
 
 # The journey: a preset (value-journey: 8 stages; four-stage), or your own stages.
 # A stage is entered at the first touchpoint that matches any of its rules;
-# within a rule every field must match. Example of your own:
+# within a rule every field must match. A rule may name a role instead of events, and
+# 'nth' picks the person's first (nth: 1) or later (nth: {{gte: 2}}) touchpoint of it.
+# Example of your own:
 #
 # journey:
 #   name: my-shop
@@ -290,15 +396,11 @@ sent_events: [email_sent, sms_sent, push_sent, ad_impression, campaign_holdout]
 #     - name: Awareness
 #       rules: [{{any: true}}]
 #     - name: Interest
-#       rules: [{{event: [content_view, product_view]}}]
+#       rules: [{{role: content}}, {{event: product_view}}]
 #     - name: Purchase
-#       rules:
-#         - event: order
-#           where: {{order_number: 1}}
+#       rules: [{{role: purchase, nth: 1}}]
 #     - name: Repeat
-#       rules:
-#         - event: order
-#           where: {{order_number: {{gte: 2}}}}
+#       rules: [{{role: purchase, nth: {{gte: 2}}}}]
 journey: {journey}
 
 # Segments: named groups of people to filter or split any analysis by, and to export

@@ -28,15 +28,16 @@ class ExperienceRule(Rule):
 
 
 def default_rules() -> list[ExperienceRule]:
-    """Review stars (4-5 good, 3 neutral, 1-2 bad), NPS (9-10, 7-8, 0-6), CSAT (4-5, 3,
+    """Review stars (4-5 good, 3 neutral, 1-2 bad) and NPS (9-10, 7-8, 0-6) of the review
+    and nps roles (their rating and score properties, whatever the shop calls them), CSAT (4-5, 3,
     1-2), support tickets resolved or not, failed payments and complaints (bad)."""
     rules = [
-        {"event": "review", "where": {"rating": {"gte": 4}}, "is": "good"},
-        {"event": "review", "where": {"rating": 3}, "is": "neutral"},
-        {"event": "review", "where": {"rating": {"lte": 2}}, "is": "bad"},
-        {"event": "nps_response", "where": {"score": {"gte": 9}}, "is": "good"},
-        {"event": "nps_response", "where": {"score": {"gte": 7}}, "is": "neutral"},
-        {"event": "nps_response", "where": {"score": {"lte": 6}}, "is": "bad"},
+        {"role": "review", "where": {"rating": {"gte": 4}}, "is": "good"},
+        {"role": "review", "where": {"rating": 3}, "is": "neutral"},
+        {"role": "review", "where": {"rating": {"lte": 2}}, "is": "bad"},
+        {"role": "nps", "where": {"score": {"gte": 9}}, "is": "good"},
+        {"role": "nps", "where": {"score": {"gte": 7}}, "is": "neutral"},
+        {"role": "nps", "where": {"score": {"lte": 6}}, "is": "bad"},
         {"event": "csat_response", "where": {"score": {"gte": 4}}, "is": "good"},
         {"event": "csat_response", "where": {"score": 3}, "is": "neutral"},
         {"event": "csat_response", "where": {"score": {"lte": 2}}, "is": "bad"},

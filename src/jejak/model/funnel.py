@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from jejak.model.journey import Journey, Rule, Stage
+from jejak.model.roles import Roles
 
 OrderMode = Literal["ordered", "strict", "any"]
 
@@ -53,12 +54,23 @@ class FunnelStep(BaseModel):
         if self.stage is not None:
             return journey.stages[journey.index_of(self.stage)]
         name = self.label or _describe(self.rule.model_dump(exclude_none=True))
-        return Stage(name=name, rules=[self.rule])
+        roles = journey._roles if journey._roles is not None else Roles()
+        return Stage(name=name, rules=[roles.bind(self.rule)])
+
+
+def _condition_text(condition: Any) -> str:
+    if isinstance(condition, dict):
+        return ", ".join(f"{k} {v}" for k, v in condition.items() if v is not None)
+    return str(condition)
 
 
 def _describe(rule: dict) -> str:
     event = rule.get("event")
-    if event is None:
+    if event is None and rule.get("role"):
+        name = str(rule["role"])
+        if rule.get("nth") is not None:
+            name += f" (nth {_condition_text(rule['nth'])})"
+    elif event is None:
         fields = {k: v for k, v in rule.items() if k not in ("where", "any") and v is not None}
         name = " ".join(
             f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in fields.items()
@@ -129,7 +141,7 @@ class Funnel(BaseModel):
 
 def parse_step(text: str) -> Any:
     """A step as people type it (command line, URL): ``order``, ``stage:Convert``,
-    ``channel=ads`` or a JSON rule like ``{"event": "order", "where": {...}}``."""
+    ``role:purchase``, ``channel=ads`` or a JSON rule like ``{"event": "order"}``."""
     from jejak.errors import ConfigError
 
     text = text.strip()
@@ -140,6 +152,8 @@ def parse_step(text: str) -> Any:
             raise ConfigError(f"{text!r} is not a JSON rule: {exc}") from None
     if text.startswith("stage:"):
         return {"stage": text.removeprefix("stage:")}
+    if text.startswith("role:"):
+        return {"role": text.removeprefix("role:").strip()}
     if "=" in text:
         field, value = text.split("=", 1)
         return {field.strip(): value.strip()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 Scalar = str | int | float | bool
 Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in"]
@@ -63,6 +63,8 @@ class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     any: bool = False
+    role: str | None = None
+    nth: Condition | None = None
     event: list[str] | None = None
     channel: list[str] | None = None
     source: list[str] | None = None
@@ -85,8 +87,15 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Rule:
-        if not self.any and not self.where and all(getattr(self, f) is None for f in MATCHABLE):
-            raise ValueError("an empty rule matches nothing; give event/channel/... or 'any: true'")
+        named = self.role is not None or any(getattr(self, f) is not None for f in MATCHABLE)
+        if not self.any and not self.where and not named:
+            raise ValueError(
+                "an empty rule matches nothing; give role/event/channel/... or 'any: true'"
+            )
+        if self.nth is not None and self.role is None:
+            raise ValueError(
+                "'nth' counts a person's touchpoints of a role; add e.g. 'role: purchase'"
+            )
         for name in MATCHABLE:
             if getattr(self, name) == []:
                 raise ValueError(f"'{name}' is an empty list; name at least one value")
@@ -117,6 +126,8 @@ class Journey(BaseModel):
 
     name: str = "custom"
     stages: list[Stage]
+    # the event roles its rules were bound with (see jejak.model.roles), for steps bound later
+    _roles: Any = PrivateAttr(default=None)
 
     @field_validator("stages")
     @classmethod
@@ -144,3 +155,26 @@ class Journey(BaseModel):
 
         names = ", ".join(self.stage_names)
         raise ConfigError(f"unknown stage {stage!r}; this journey's stages are: {names}")
+
+
+def describe_rules(stage: Stage) -> str:
+    """A stage's rules in words: ``purchase (pembelian) nth 1 or trial (trial_start)``."""
+    parts = []
+    for rule in stage.rules:
+        if rule.any:
+            parts.append("any touchpoint")
+            continue
+        names = ", ".join(rule.event or [])
+        text = f"{rule.role} = {names}" if rule.role else names
+        fields = [
+            f"{name} {', '.join(getattr(rule, name))}"
+            for name in MATCHABLE
+            if name != "event" and getattr(rule, name) is not None
+        ]
+        text = " ".join([t for t in (text, *fields) if t])
+        if rule.nth is not None:
+            text += " (" + ", ".join(f"nth {op} {v:g}" for op, v in rule.nth.tests()) + ")"
+        if rule.where:
+            text += " where " + ", ".join(rule.where)
+        parts.append(text)
+    return " or ".join(parts)

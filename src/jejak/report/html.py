@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from jejak.analyses.diagnosis import Noting, warnings_of
 from jejak.report import formatting as fmt
 from jejak.report import journey_wall
 from jejak.report.figures import stage_flow_figure, stage_funnel_figure
@@ -54,6 +55,9 @@ section { background: var(--paper); border: 1px solid var(--line); border-radius
   box-shadow: 0 1px 3px rgba(31, 41, 51, 0.08); margin: 24px 0; padding: 20px 24px; }
 h2 { font-size: 1.35rem; margin: 0 0 8px; }
 .intro p { max-width: 72ch; margin: 0 0 10px; }
+.notes { background: #fff8e1; border-left: 4px solid #f0b429; padding: 8px 14px;
+  margin: 0 0 12px; max-width: 90ch; }
+.notes ul { margin: 4px 0 0; padding-left: 20px; }
 figure.chart { margin: 16px 0; }
 .table-wrap { overflow-x: auto; margin-top: 16px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
@@ -108,10 +112,31 @@ class Section:
     wide: bool = False
     table: pd.DataFrame | None = None
     columns: Sequence[fmt.Column] | None = None
+    notes: list[str] = field(default_factory=list)  # why an answer is empty, and the fix
 
 
 def _escape(text: Any) -> str:
     return html.escape(str(text), quote=True)
+
+
+def notes_html(notes: Sequence[str]) -> str:
+    """Why a section is empty or thin, and what to set: shown above its charts."""
+    if not notes:
+        return ""
+    items = "".join(f"<li>{_escape(note)}</li>" for note in notes)
+    title = "<strong>Why this is empty</strong>"
+    return f'<div class="notes" role="note">{title}<ul>{items}</ul></div>'
+
+
+def noted(sections: list[Section], notes: list[str], heading: str) -> list[Section]:
+    """The sections with ``notes`` on the first (or one section saying them)."""
+    if not notes:
+        return sections
+    if not sections:
+        return [Section(heading=heading, notes=notes)]
+    first = sections[0]
+    first.notes = [*first.notes, *(n for n in notes if n not in first.notes)]
+    return sections
 
 
 def _version() -> str:
@@ -189,7 +214,8 @@ def render_report(
     figure_count = 0
     parts: list[str] = []
     for number, section in enumerate(sections, start=1):
-        body = [f"<h2>{_escape(section.heading)}</h2>", intro_html(section.intro), section.html]
+        body = [f"<h2>{_escape(section.heading)}</h2>", notes_html(section.notes)]
+        body += [intro_html(section.intro), section.html]
         for figure in section.figures:
             figure_count += 1
             body.append(_figure_html(figure, f"jejak-figure-{figure_count}"))
@@ -499,7 +525,7 @@ def retention_sections(
     (a first-touch field such as channel, or segment)."""
     from jejak.report.tables import retention_table
 
-    kept = source.retention(period=period, active="order", by=by)
+    kept = source.retention(period=period, active=source.settings.roles.step("purchase"), by=by)
     per = f", per {by}" if by else ""
     return [
         Section(
@@ -903,21 +929,33 @@ def journey_report_sections(
         middle = stages[len(stages) // 2]
         goal = {"stage": "Convert" if "Convert" in stages else middle}
     funnel = funnel if funnel is not None else source.stages()
-    return (
-        key_number_sections(funnel)
-        + stage_sections(funnel)
-        + journey_map_sections(source.journey_map(top=top_touchpoints))
-        + journey_map_sections(source.journey_map(by="channel", top=3))
-        + path_sections(
-            source.paths(before=goal, steps=5), source.top_paths(goal, steps=4, limit=10)
-        )
-        + attribution_sections(source.attribution(goal))
-        + touchpoint_sections(
-            source.touchpoint_ratios(goal), source.touchpoint_effects(by="channel")
-        )
-        + process_map_sections(source.process_map(min_count=min_count))
-        + campaign_sections(source)
-        + contact_sections(source)
-        + experience_sections(source)
-        + customer_sections(source)
-    )
+    noting = Noting(source)  # each group of sections shows why its answers are empty
+    groups: list[tuple[str, Callable[[Any], list[Section]]]] = [
+        ("Stages", lambda _: key_number_sections(funnel) + stage_sections(funnel)),
+        ("Journey map", lambda s: journey_map_sections(s.journey_map(top=top_touchpoints))),
+        ("Journey map", lambda s: journey_map_sections(s.journey_map(by="channel", top=3))),
+        (
+            "Paths",
+            lambda s: path_sections(
+                s.paths(before=goal, steps=5), s.top_paths(goal, steps=4, limit=10)
+            ),
+        ),
+        ("Attribution", lambda s: attribution_sections(s.attribution(goal))),
+        (
+            "Touchpoints",
+            lambda s: touchpoint_sections(
+                s.touchpoint_ratios(goal), s.touchpoint_effects(by="channel")
+            ),
+        ),
+        ("Process map", lambda s: process_map_sections(s.process_map(min_count=min_count))),
+        ("Campaigns", campaign_sections),
+        ("Contact", contact_sections),
+        ("Experience", experience_sections),
+        ("Customers", customer_sections),
+    ]
+    sections: list[Section] = []
+    for heading, build in groups:
+        built = build(noting)
+        notes = noting.take() + (warnings_of(funnel) if heading == "Stages" else [])
+        sections += noted(built, notes, heading)
+    return sections

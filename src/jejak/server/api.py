@@ -381,9 +381,7 @@ def experience(
 ) -> dict[str, Any]:
     """Good, neutral and bad experiences and what a bad one does."""
     options = {"churn_days": churn_days, "min_people": min_people}
-    return _run(
-        request, scope, lambda s: s.experience(purchase=step(purchase) or "order", **options)
-    )
+    return _run(request, scope, lambda s: s.experience(purchase=step(purchase), **options))
 
 
 @router.get("/retention")
@@ -430,7 +428,7 @@ class ValueModel:
             "horizon": horizon,
             "unit_days": unit_days,
             "as_of": as_of,
-            "purchase": step(purchase) or "order",
+            "purchase": step(purchase),
         }
 
 
@@ -454,7 +452,7 @@ def rfm(
     request: Request, scope: Scoped, purchase: Step = None, as_of: When = None
 ) -> dict[str, Any]:
     """RFM scores and segments per buyer."""
-    return _run(request, scope, lambda s: s.rfm(purchase=step(purchase) or "order", as_of=as_of))
+    return _run(request, scope, lambda s: s.rfm(purchase=step(purchase), as_of=as_of))
 
 
 @router.get("/nps")
@@ -463,10 +461,13 @@ def nps(
     scope: Scoped,
     period: str = "month",
     survey: Step = None,
-    field: Annotated[str, Query(description="The property holding the 0-10 score.")] = "score",
+    field: Annotated[
+        str | None,
+        Query(description="The property holding the 0-10 score (default: from roles: nps)."),
+    ] = None,
 ) -> dict[str, Any]:
     """Net Promoter Score with its interval, per period."""
-    answers = step(survey) or "nps_response"
+    answers = step(survey)
     return _run(request, scope, lambda s: s.nps(survey=answers, field=field, period=period))
 
 
@@ -476,10 +477,13 @@ def reviews(
     scope: Scoped,
     period: str = "month",
     review: Step = None,
-    field: Annotated[str, Query(description="The property holding the stars.")] = "rating",
+    field: Annotated[
+        str | None,
+        Query(description="The property holding the stars (default: from roles: review)."),
+    ] = None,
 ) -> dict[str, Any]:
     """Review ratings per period."""
-    written = step(review) or "review"
+    written = step(review)
     return _run(request, scope, lambda s: s.reviews(review=written, field=field, period=period))
 
 
@@ -489,15 +493,19 @@ def referrals(
     scope: Scoped,
     invite: Step = None,
     referrer: Annotated[
-        str, Query(description="The property naming who referred a new person.")
-    ] = "referrer_id",
+        str | None,
+        Query(
+            description="The property naming who referred a new person (default: from"
+            " roles: referral)."
+        ),
+    ] = None,
     purchase: Step = None,
 ) -> dict[str, Any]:
     """Referral tree, K-factor and promoters."""
     options = {
-        "invite": step(invite) or "referral_invite",
+        "invite": step(invite),
         "referrer": referrer,
-        "purchase": step(purchase) or "order",
+        "purchase": step(purchase),
     }
     return _run(request, scope, lambda s: s.referrals(**options))
 

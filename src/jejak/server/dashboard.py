@@ -60,7 +60,8 @@ def _signed_in(request: Request) -> bool:
 def _fragment(sections: list[Section]) -> str:
     parts = []
     for number, section in enumerate(sections, start=1):
-        body = [f"<h2>{html.escape(section.heading)}</h2>", report.intro_html(section.intro)]
+        body = [f"<h2>{html.escape(section.heading)}</h2>", report.notes_html(section.notes)]
+        body.append(report.intro_html(section.intro))
         body.append(section.html)
         for figure in section.figures:
             data = html.escape(figure.to_json(), quote=True)

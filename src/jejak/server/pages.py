@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jejak.analyses.diagnosis import Noting
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
 from jejak.model.funnel import parse_step as step
@@ -186,6 +187,7 @@ LOAD_COLUMNS = (
     fmt.Column("rows_stored", "Stored", fmt.people),
     fmt.Column("rows_rejected", "Rejected", fmt.people),
     fmt.Column("rows_repeated", "Repeated in it", fmt.people),
+    fmt.Column("rows_conflicting", "Conflicting ids", fmt.people),
     fmt.Column("already_stored", "Already stored", fmt.people),
 )
 
@@ -204,13 +206,15 @@ def data(source: JourneyAnalyses, params: Params) -> list[Section]:
             - loads["rows_stored"]
             - loads["rows_rejected"]
             - loads["rows_repeated"]
+            - loads["rows_conflicting"]
         )
         sections.append(
             Section(
                 heading="What was loaded",
                 intro=f"{fmt.people(root.count())} touchpoints stored from "
                 f"{count(len(loads), 'load')}. Each file or collector batch: when, rows read, "
-                "stored, rejected, repeated within it, and already stored before (never "
+                "stored, rejected, repeated within it, conflicting (an event_id taken by other "
+                "content: not stored), and already stored before (never "
                 "stored twice).",
                 table=loads,
                 columns=LOAD_COLUMNS,
@@ -290,7 +294,9 @@ PAGES: tuple[Page, ...] = (
 
 def build(page: Page, source: JourneyAnalyses, params: Params) -> list[Section]:
     """The page's sections; an analysis that cannot run says why instead of failing."""
+    noting = Noting(source)  # why an answer is empty shows at the top of the page
     try:
-        return page.build(source, params)
+        sections = page.build(noting, params)
     except JejakError as exc:
         return _note(f"{page.title}: nothing to show", str(exc))
+    return report.noted(sections, noting.take(), page.title)

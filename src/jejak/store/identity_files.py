@@ -8,7 +8,7 @@ import duckdb
 
 from jejak.errors import LoadError
 from jejak.model.config import Settings
-from jejak.store.sources import describe, ident, reader
+from jejak.store.sources import Source, describe, explain_read_error, ident, opened
 
 LINKS = "_jejak_links"
 
@@ -26,8 +26,20 @@ def load_identity_file(
     path = Path(path)
     if not path.exists():
         raise LoadError(f"{path}: no such file; check the path")
-    source = reader(path, settings)
-    columns = describe(con, source, path, settings.encoding)
+    with opened(con, path, settings) as source:
+        columns = describe(con, source, settings)
+        return _load_links(con, source, columns, settings, load_id, name)
+
+
+def _load_links(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    columns: dict[str, str],
+    settings: Settings,
+    load_id: int,
+    name: str | None,
+) -> int:
+    path = source.path
     wanted = {f: settings.columns.get(f, f) for f in ("anonymous_id", "customer_id")}
     missing = [f"'{c}'" for c in wanted.values() if c not in columns]
     if missing:
@@ -39,10 +51,13 @@ def load_identity_file(
         f"nullif(trim(CAST({ident(wanted[f])} AS VARCHAR)), '')"
         for f in ("anonymous_id", "customer_id")
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {LINKS} AS"
-        f" SELECT {anon} AS anonymous_id, {cust} AS customer_id FROM {source}"
-    )
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {LINKS} AS"
+            f" SELECT {anon} AS anonymous_id, {cust} AS customer_id FROM {source.sql}"
+        )
+    except duckdb.Error as exc:
+        raise LoadError(explain_read_error(source, exc, settings)) from None
     try:
         return _store_links(con, path, load_id, name)
     finally:
@@ -71,7 +86,8 @@ def _store_links(con: duckdb.DuckDBPyConnection, path: Path, load_id: int, name:
     try:
         added = insert_links(con, f"SELECT anonymous_id, customer_id FROM {LINKS}", load_id)
         con.execute(
-            "INSERT INTO loads VALUES (?, ?, now(), ?, ?, 0, 0, NULL)",
+            "INSERT INTO loads (load_id, file, loaded_at, rows_read, rows_stored,"
+            " rows_rejected, rows_repeated) VALUES (?, ?, now(), ?, ?, 0, 0)",
             [load_id, name or str(path), rows, added],
         )
         con.execute("COMMIT")

@@ -17,17 +17,19 @@ import duckdb
 
 from jejak.errors import LoadError
 from jejak.model.config import Settings
-from jejak.model.touchpoint import FIELD_NAMES, FIELDS, TEXT_FIELDS
-from jejak.store import imports, progress
+from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
+from jejak.store import amounts, imports, progress
+from jejak.store.event_ids import SORTED, insert_sql, mark_conflicts, sorted_sql
 from jejak.store.sources import (
     Mapping,
+    Source,
     as_text,
     describe,
     explain_read_error,
     ident,
     map_columns,
+    opened,
     quote,
-    reader,
 )
 
 STAGE, CHECKED = "_jejak_stage", "_jejak_checked"
@@ -51,6 +53,9 @@ class LoadSummary:
     rejected: int
     rejects_file: str | None = None
     load_id: int | None = None
+    conflicts: int = 0  # rows not stored: their event_id was taken by other content
+    conflict_rows: tuple[int, ...] = ()  # the first of them
+    notes: tuple[str, ...] = ()  # how the file was read, when not plain
     identity_links: int = 0  # new links an import carried (Segment identify, alias)
 
     def __str__(self) -> str:
@@ -61,12 +66,28 @@ class LoadSummary:
             parts.append(f"{self.already_stored:,} already stored")
         if self.duplicates_in_file:
             parts.append(f"{count(self.duplicates_in_file, 'repeated event_id')} in the file")
-        if self.rejected:
-            parts.append(f"{count(self.rejected, 'invalid row')} written to {self.rejects_file}")
+        if self.conflicts:
+            rows = ", ".join(f"{r:,}" for r in self.conflict_rows)
+            more = ", ..." if self.conflicts > len(self.conflict_rows) else ""
+            parts.append(
+                f"{count(self.conflicts, 'row')} not stored (row {rows}{more}): the event_id"
+                " was taken by other content, first wins"
+            )
+        if self.rejects_file:
+            rows = [count(self.rejected, "invalid row")] if self.rejected else []
+            rows += ["the conflicting rows" if rows else "they are"] if self.conflicts else []
+            parts.append(f"{' and '.join(rows)} written to {self.rejects_file}")
+        parts.extend(self.notes)
         return "; ".join(parts)
 
 
-def _checks(settings: Settings) -> list[tuple[str, str, str]]:
+def _number_reason(marks: amounts.Marks) -> str:
+    if marks.decimal == ".":
+        return "is not a number; write digits with a dot for decimals, like 1234.5 or 1,234.5"
+    return "is not a number; write digits with a comma for decimals, like 1234,5 or 1.234,5"
+
+
+def _checks(settings: Settings, marks: amounts.Marks) -> list[tuple[str, str, str]]:
     """(field, SQL condition that makes a row invalid, reason) in the order they are tested."""
     refunds = ", ".join(quote(e) for e in settings.refund_events) or "NULL"
     return [
@@ -86,14 +107,20 @@ def _checks(settings: Settings) -> list[tuple[str, str, str]]:
         (
             "revenue",
             "revenue_raw IS NOT NULL AND revenue IS NULL",
-            "is not a number; write digits with a dot for decimals, like 1234.5",
+            f"{_number_reason(marks)} (or set decimal and thousands in jejak.yaml)",
         ),
         (
             "revenue",
             f"revenue < 0 AND event NOT IN ({refunds})",
-            "is negative; only refund touchpoints may be (see refund_events in jejak.yaml)",
+            "is negative; only refund touchpoints may be (see roles: refund in jejak.yaml)",
         ),
         ("revenue", f"abs(revenue) > {MAX_REVENUE:.0f}", "is implausibly large; check the unit"),
+        (
+            "currency",
+            "currency_raw IS NOT NULL AND revenue_currency IS NOT NULL"
+            " AND upper(currency_raw) <> revenue_currency",
+            "is not the currency written with the revenue amount; make them agree",
+        ),
         (
             "currency",
             "currency IS NOT NULL AND NOT regexp_full_match(currency, '[A-Za-z]{3}')",
@@ -128,11 +155,20 @@ def _fields_sql(mapping: Mapping) -> str:
     return f"SELECT {', '.join(cols)} FROM {STAGE} {mapping.rows}"
 
 
-def _ts_sql(settings: Settings) -> str:
+def _is_text(mapping: Mapping, field: str) -> bool:
+    column = mapping.fields.get(field)
+    return column is None or mapping.types[column].upper() == "VARCHAR"
+
+
+def _ts_sql(settings: Settings, mapping: Mapping) -> str:
     """Parse ts_raw; naive times are read in the session zone (set to the workspace's).
 
-    With ts_format, only that format; without, ISO 8601 or Unix epoch seconds/millis.
+    A column of times (Excel, Parquet) is taken as it is. Text: with ts_format, only that
+    format; without, ISO 8601 or Unix epoch seconds/millis.
     """
+    column = mapping.fields.get("ts")
+    if column and mapping.types[column].upper().startswith(("TIMESTAMP", "DATE")):
+        return "try_cast(ts_raw AS TIMESTAMPTZ)"
     if settings.ts_format:
         return f"CAST(try_strptime(ts_raw, {quote(settings.ts_format)}) AS TIMESTAMPTZ)"
     # epoch_ms gives a naive timestamp; pin it to UTC or the session zone would shift it
@@ -144,20 +180,28 @@ def _ts_sql(settings: Settings) -> str:
     )
 
 
-def _checked_sql(settings: Settings, mapping: Mapping) -> str:
-    text = [f"{f}_raw AS {f}" for f in TEXT_FIELDS if f not in ("event_id", "properties")]
+def _checked_sql(settings: Settings, mapping: Mapping, marks: amounts.Marks) -> str:
+    plain = ("event_id", "properties", "currency")
+    text = [f"{f}_raw AS {f}" for f in TEXT_FIELDS if f not in plain]
     props_ok = (
         "CASE WHEN properties_raw IS NULL THEN true"
         " WHEN json_valid(properties_raw) THEN json_type(properties_raw) = 'OBJECT'"
         " ELSE false END"
     )
+    fields = _fields_sql(mapping)
+    if _is_text(mapping, "revenue"):
+        parts, amount, currency = amounts.amount_sql("revenue_raw", marks)
+        fields = f"SELECT *, {parts} AS p FROM ({fields})"
+    else:  # numbers already (Excel, Parquet, JSON)
+        amount, currency = "try_cast(revenue_raw AS DOUBLE)", "CAST(NULL AS VARCHAR)"
     parsed = (
         f"SELECT _row, event_id_raw AS event_id, {', '.join(text)},"
-        f" ts_raw, {_ts_sql(settings)} AS ts,"
-        f" revenue_raw, try_cast(revenue_raw AS DOUBLE) AS revenue,"
-        f" properties_raw, extras, {props_ok} AS properties_ok FROM ({_fields_sql(mapping)})"
+        f" ts_raw, {_ts_sql(settings, mapping)} AS ts,"
+        f" revenue_raw, {amount} AS revenue, {currency} AS revenue_currency,"
+        f" currency_raw, coalesce(currency_raw, {currency}) AS currency,"
+        f" properties_raw, extras, {props_ok} AS properties_ok FROM ({fields})"
     )
-    checks = _checks(settings)
+    checks = _checks(settings, marks)
     field = " ".join(f"WHEN {cond} THEN {quote(f)}" for f, cond, _ in checks)
     reason = " ".join(f"WHEN {cond} THEN {quote(r)}" for _, cond, r in checks)
     return (
@@ -166,43 +210,12 @@ def _checked_sql(settings: Settings, mapping: Mapping) -> str:
     )
 
 
-PROPERTIES_SQL = (
-    # merge-patching into {} drops null members (an empty cell is no property)
-    "CAST(json_merge_patch('{}', coalesce(extras, '{}'), coalesce(properties_raw, '{}'))"
-    " AS VARCHAR)"
-)
-
-
-def _insert_sql(load_id: int) -> str:
-    """Valid rows with their event ids, minus repeats in the file and already stored ids."""
-    content_parts = [f"coalesce({f}, chr(0))" for f in TEXT_FIELDS if f != "event_id"]
-    content_parts += ["CAST(epoch_us(ts) AS VARCHAR)", "coalesce(CAST(revenue AS VARCHAR), chr(0))"]
-    content = f"md5(concat_ws(chr(31), {', '.join(content_parts)}))"
-    fields = ", ".join(f.name for f in FIELDS if f.name != "event_id")
-    return f"""
-        WITH valid AS (
-            SELECT *, {PROPERTIES_SQL} AS properties, {content} AS _content
-            FROM {CHECKED} WHERE _reason IS NULL
-        ), identified AS (
-            SELECT *, coalesce(event_id, md5(_content || ':' || CAST(row_number() OVER (
-                PARTITION BY _content ORDER BY _row) AS VARCHAR))) AS _event_id
-            FROM valid
-        ), first_of_id AS (
-            SELECT * FROM identified
-            QUALIFY row_number() OVER (PARTITION BY _event_id ORDER BY _row) = 1
-        )
-        INSERT INTO touchpoints
-        SELECT _event_id AS event_id, {fields}, {load_id} AS load_id
-        FROM first_of_id s
-        WHERE NOT EXISTS (SELECT 1 FROM touchpoints t WHERE t.event_id = s._event_id)
-    """
-
-
 def _examples(con: duckdb.DuckDBPyConnection) -> list[dict]:
     rows = con.execute(
         f"SELECT _row, _field, _reason, CASE _field WHEN 'ts' THEN ts_raw"
         f" WHEN 'revenue' THEN revenue_raw WHEN 'properties' THEN properties_raw"
         f" WHEN 'currency' THEN currency WHEN 'customer_id' THEN customer_id"
+        f" WHEN 'event_id' THEN event_id"
         f" WHEN 'event' THEN event END AS value"
         f" FROM {CHECKED} WHERE _reason IS NOT NULL ORDER BY _row LIMIT {EXAMPLES}"
     ).fetchall()
@@ -265,75 +278,132 @@ def load_file(
         raise LoadError(f"{path}: no such file; check the path")
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs a header row and touchpoints")
-    source = reader(path, settings)
-    columns = functools.cache(lambda: describe(con, source, path, settings.encoding))
-    imported = imports.prepare(con, path, settings, columns, format)
-    if imported is None:
-        mapping = map_columns(columns(), settings, path)
-    else:  # a documented export: its records read as touchpoints by its own SQL
-        source, mapping, settings = imported.source, imported.mapping, imported.settings
-    try:
-        progress.run(con, _stage_sql(source), f"reading {path.name}", on_progress)
-        if imported is not None and imported.check is not None:
-            imported.check(con, STAGE, path)
-        con.execute(f"SET TimeZone = {quote(settings.timezone)}")
+    with opened(con, path, settings) as source:
+        columns = functools.cache(lambda: describe(con, source, settings))
+        imported = imports.prepare(con, source, settings, columns, format)
+        links = None
+        if imported is None:
+            mapping = map_columns(columns(), settings, path)
+        else:  # a documented export: its records read as touchpoints by its own SQL
+            source, mapping, settings = imported.source, imported.mapping, imported.settings
+            links = imported.links.format(stage=STAGE) if imported.links else None
         try:
-            progress.run(con, _checked_sql(settings, mapping), "checking rows", on_progress)
+            _check(con, source, settings, mapping, on_progress, imported and imported.check)
+            notes = tuple(source.notes)
+            where = _Target(path, load_id, rejects_path, name, notes, links)
+            return _store(con, where, skip_invalid, on_progress)
         finally:
-            con.execute("SET TimeZone = 'UTC'")
-    except duckdb.Error as exc:
-        raise LoadError(explain_read_error(path, exc)) from None
+            con.execute(
+                f"DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {CHECKED};"
+                f" DROP TABLE IF EXISTS {SORTED}"
+            )
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    settings: Settings,
+    mapping: Mapping,
+    on_progress: progress.ProgressCallback | None,
+    check: imports.Check | None = None,
+) -> None:
+    """Read the file into the stage, then check every row into the CHECKED table.
+    ``check`` is an import's own check of the staged records (it names the row)."""
     try:
-        return _store(con, path, load_id, skip_invalid, rejects_path, on_progress, name, imported)
+        progress.run(con, _stage_sql(source.sql), f"reading {source.path.name}", on_progress)
+    except duckdb.Error as exc:
+        raise LoadError(explain_read_error(source, exc, settings)) from None
+    if check is not None:
+        check(con, STAGE, source.path)
+    marks = amounts.Marks()
+    revenue = mapping.fields.get("revenue")
+    if revenue and _is_text(mapping, "revenue"):
+        separator = source.delimiter if source.fmt == "csv" else None
+        marks = amounts.detect(con, STAGE, ident(revenue), settings, source.path, separator)
+        if note := marks.note():
+            source.notes.append(note)
+    con.execute(f"SET TimeZone = {quote(settings.timezone)}")
+    try:
+        progress.run(con, _checked_sql(settings, mapping, marks), "checking rows", on_progress)
+    except duckdb.Error as exc:
+        raise LoadError(explain_read_error(source, exc, settings)) from None
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {CHECKED}")
+        con.execute("SET TimeZone = 'UTC'")
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a load's rows and record go, and what to tell about how it was read."""
+
+    path: Path
+    load_id: int
+    rejects_path: str | Path | None
+    name: str | None
+    notes: tuple[str, ...]
+    links: str | None = None  # an import's identity links: a query over the stage
+
+
+def _refuse(con: duckdb.DuckDBPyConnection, path: Path, total: int, invalid: int) -> LoadError:
+    examples = _examples(con)
+    more = f" (and {count(invalid - 1, 'more invalid row')})" if invalid > 1 else ""
+    valid = count(total - invalid, "valid row")
+    return LoadError(
+        f"{_say(path, examples[0])}{more}. Nothing was stored ({valid}"
+        " would have been); fix the file, or pass --skip-invalid to store the valid"
+        " rows and write the rejected ones to a side file",
+        invalid_rows=invalid,
+        valid_rows=total - invalid,
+        rejected=examples,
+    )
 
 
 def _store(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
-    load_id: int,
+    target: _Target,
     skip_invalid: bool,
-    rejects_path: str | Path | None,
     on_progress: progress.ProgressCallback | None,
-    name: str | None = None,
-    imported: imports.Imported | None = None,
 ) -> LoadSummary:
-    total, invalid, repeated = con.execute(
-        f"SELECT count(*), count(_reason),"
-        f" count(event_id) FILTER (WHERE _reason IS NULL)"
-        f" - count(DISTINCT event_id) FILTER (WHERE _reason IS NULL)"
-        f" FROM {CHECKED}"
-    ).fetchall()[0]
-    if total == 0 and not (imported and imports.count_links(con, imported, STAGE)):
+    path, load_id = target.path, target.load_id
+    total, invalid = con.execute(f"SELECT count(*), count(_reason) FROM {CHECKED}").fetchall()[0]
+    if total == 0 and not (target.links and imports.count_links(con, target.links)):
         raise LoadError(f"{path}: the file has a header but no touchpoints; nothing to load")
+    if invalid and not skip_invalid:
+        raise _refuse(con, path, total, invalid)
+    con.execute(sorted_sql(CHECKED))
+    repeated, conflicts, conflict_rows = con.execute(
+        f"SELECT count(*) FILTER (WHERE _status = 'repeated'),"
+        f" count(*) FILTER (WHERE _status = 'conflict'),"
+        f" (list(_row ORDER BY _row) FILTER (WHERE _status = 'conflict'))[:{EXAMPLES}]"
+        f" FROM {SORTED}"
+    ).fetchall()[0]
     rejects_file = None
-    if invalid:
-        examples = _examples(con)
-        if not skip_invalid:
-            more = f" (and {count(invalid - 1, 'more invalid row')})" if invalid > 1 else ""
-            valid = count(total - invalid, "valid row")
-            raise LoadError(
-                f"{_say(path, examples[0])}{more}. Nothing was stored ({valid}"
-                " would have been); fix the file, or pass --skip-invalid to store the valid"
-                " rows and write the rejected ones to a side file",
-                invalid_rows=invalid,
-                valid_rows=total - invalid,
-                rejected=examples,
-            )
-        target = Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejected.csv")
-        rejects_file = str(target)
-    before = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
+    if invalid or conflicts:
+        rejects = target.rejects_path or path.with_name(path.name + ".rejected.csv")
+        rejects_file = str(rejects)
     con.execute("BEGIN TRANSACTION")
     try:
-        progress.run(con, _insert_sql(load_id), "storing touchpoints", on_progress)
+        if conflicts:
+            mark_conflicts(con, CHECKED)
+        before = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
+        progress.run(con, insert_sql(load_id), "storing touchpoints", on_progress)
         stored = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0] - before
-        links = imports.store_links(con, imported, STAGE, load_id) if imported else 0
+        links = imports.store_links(con, target.links, load_id) if target.links else 0
+        record = {
+            "load_id": load_id,
+            "file": target.name or str(path),
+            "rows_read": total,
+            "rows_stored": stored,
+            "rows_rejected": invalid,
+            "rows_repeated": repeated,
+            "rejects_file": rejects_file,
+            "rows_conflicting": conflicts,
+        }
         con.execute(
-            "INSERT INTO loads VALUES (?, ?, now(), ?, ?, ?, ?, ?)",
-            [load_id, name or str(path), total, stored, invalid, repeated, rejects_file],
+            f"INSERT INTO loads ({', '.join(record)}, loaded_at)"
+            f" VALUES ({', '.join('?' * len(record))}, now())",
+            list(record.values()),
         )
-        if invalid:
+        if rejects_file:
             _keep_rejects(con, load_id)
         con.execute("COMMIT")
     except BaseException:
@@ -345,10 +415,13 @@ def _store(
         file=str(path),
         rows_read=total,
         stored=stored,
-        already_stored=total - invalid - repeated - stored,
+        already_stored=total - invalid - repeated - conflicts - stored,
         duplicates_in_file=repeated,
         rejected=invalid,
         rejects_file=rejects_file,
         load_id=load_id,
+        conflicts=conflicts,
+        conflict_rows=tuple(conflict_rows or ()),
+        notes=target.notes,
         identity_links=links,
     )

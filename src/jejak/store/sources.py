@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import field as default
 from pathlib import Path
 
 import duckdb
@@ -12,10 +17,13 @@ import duckdb
 from jejak.errors import LoadError
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELD_NAMES, IDENTITY_FIELDS, REQUIRED
+from jejak.store import encodings
+from jejak.store.sheets import SHEET_SUFFIXES, read_sheet
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+SHEET_VIEW = "_jejak_sheet"
 NESTED_TYPES = ("STRUCT", "MAP", "[]", "JSON", "UNION")
 
 
@@ -29,9 +37,12 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def file_format(path: Path) -> str:
-    """csv, parquet or json, from the file name (a trailing .gz or .zst is allowed)."""
+def file_format(path: Path) -> str | None:
+    """csv, parquet, json or xlsx from the file name (.gz or .zst allowed but for xlsx);
+    None for a name jejak does not read."""
     name = path.name.lower()
+    if name.endswith(SHEET_SUFFIXES):
+        return "xlsx"
     for compressed in (".gz", ".zst"):
         name = name.removesuffix(compressed)
     for fmt, suffixes in (
@@ -41,25 +52,77 @@ def file_format(path: Path) -> str:
     ):
         if name.endswith(suffixes):
             return fmt
+    return None
+
+
+def known_format(path: Path) -> str:
+    """:func:`file_format`, or a LoadError saying which names jejak reads."""
+    fmt = file_format(path)
+    if fmt is not None:
+        return fmt
+    if path.name.lower().endswith(".xls"):
+        raise LoadError(
+            f"{path}: an old Excel (.xls) workbook; open it in Excel and save it as .xlsx"
+            " (or as CSV UTF-8)"
+        )
     raise LoadError(
-        f"{path}: unknown file type; name it .csv, .tsv, .parquet, .jsonl or .json (optionally .gz)"
+        f"{path}: unknown file type; name it .csv, .tsv, .xlsx, .parquet, .jsonl or .json"
+        " (text files optionally .gz)"
     )
 
 
-def reader(path: Path, settings: Settings) -> str:
-    """The DuckDB table function that streams the file."""
-    fmt = file_format(path)
-    if fmt == "csv":
-        encoding = settings.encoding.lower().replace("_", "-")
-        # every column as text: jejak parses and checks each value itself, so that
-        # ids like 00123 keep their zeros and a bad value names its row
-        return (
-            f"read_csv({quote(str(path))}, header = true, all_varchar = true,"
-            f" encoding = {quote(encoding)})"
-        )
+@dataclass
+class Source:
+    """A file opened for DuckDB: the table expression that reads it, and what to tell."""
+
+    sql: str
+    fmt: str
+    path: Path  # the user's file
+    read_path: Path  # the file DuckDB reads (a UTF-8 copy of a file in another encoding)
+    notes: list[str] = default(default_factory=list)
+    delimiter: str | None = None
+    encoding: str = "utf-8"  # of read_path, as DuckDB names it
+
+
+def _csv_sql(path: Path, encoding: str, settings: Settings) -> str:
+    # every column as text: jejak parses and checks each value itself, so that
+    # ids like 00123 keep their zeros and a bad value names its row
+    options = [
+        "header = true",
+        "all_varchar = true",
+        f"encoding = {quote(encoding)}",
+        f"max_line_size = {int(settings.max_line_size)}",
+    ]
+    if settings.separator:
+        options.append(f"delim = {quote(settings.separator)}")
+    return f"read_csv({quote(str(path))}, {', '.join(options)})"
+
+
+@contextmanager
+def opened(con: duckdb.DuckDBPyConnection, path: Path, settings: Settings) -> Iterator[Source]:
+    """The file as a DuckDB source; temporary copies and views are gone afterwards."""
+    fmt = known_format(path)
     if fmt == "parquet":
-        return f"read_parquet({quote(str(path))})"
-    return f"read_json({quote(str(path))}, sample_size = -1)"
+        yield Source(f"read_parquet({quote(str(path))})", fmt, path, path)
+        return
+    if fmt == "json":
+        yield Source(f"read_json({quote(str(path))}, sample_size = -1)", fmt, path, path)
+        return
+    if fmt == "xlsx":
+        con.register(SHEET_VIEW, read_sheet(path, settings.sheet, settings.ts_format))
+        try:
+            yield Source(SHEET_VIEW, fmt, path, path)
+        finally:
+            con.unregister(SHEET_VIEW)
+        return
+    encodings.check_not_zip(path)
+    decoded = encodings.decode(path, settings.encoding)
+    try:
+        notes = [decoded.note] if decoded.note else []
+        sql = _csv_sql(decoded.path, decoded.encoding, settings)
+        yield Source(sql, fmt, path, decoded.path, notes, settings.separator, decoded.encoding)
+    finally:
+        encodings.remove_copy(decoded)
 
 
 @dataclass(frozen=True)
@@ -74,42 +137,46 @@ class Mapping:
     rows: str = ""
 
 
-def describe(
-    con: duckdb.DuckDBPyConnection, source: str, path: Path, encoding: str = "utf-8"
-) -> dict[str, str]:
+def describe(con: duckdb.DuckDBPyConnection, source: Source, settings: Settings) -> dict[str, str]:
     """Source column names and types; a LoadError for unreadable files."""
     try:
-        rows = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        rows = con.execute(f"DESCRIBE SELECT * FROM {source.sql}").fetchall()
     except duckdb.Error as exc:
-        raise LoadError(explain_read_error(path, exc)) from None
+        raise LoadError(explain_read_error(source, exc, settings)) from None
     columns = {name: dtype for name, dtype, *_ in rows}
-    if file_format(path) == "csv":
-        _check_header_was_read(path, list(columns), encoding)
+    if source.fmt == "csv":
+        source.delimiter = _check_header_was_read(source, list(columns))
     return columns
 
 
-def _check_header_was_read(path: Path, columns: list[str], encoding: str) -> None:
+def _text_encoding(source: Source) -> str:
+    """How Python opens the file DuckDB reads (which skips a byte-order mark; so must we)."""
+    return "utf-8-sig" if source.encoding == "utf-8" else source.encoding
+
+
+def _check_header_was_read(source: Source, columns: list[str]) -> str:
     """When DuckDB's columns are not the file's header, a row has extra fields: name it.
+    Returns the delimiter of the header line.
 
     DuckDB's dialect sniffer gives up on files whose rows disagree on their number of
     fields and reads them oddly; the user needs the row, not the oddity.
     """
+    path, encoding = source.read_path, _text_encoding(source)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
-        encoding = "utf-8-sig"  # DuckDB skips a byte-order mark; so must we
     with opener(path, "rt", encoding=encoding, errors="replace", newline="") as handle:
         first = handle.readline().rstrip("\r\n")
-    delimiter = max(("\t", ",", ";", "|"), key=first.count)
+    delimiter = source.delimiter or max(("\t", ",", ";", "|"), key=first.count)
     header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
     if header == [c.strip() for c in columns]:
-        return
+        return delimiter
     ragged = _ragged_record(path, delimiter, encoding)
     if ragged:
         record, expected, found = ragged
         raise LoadError(
-            f"{path} row {record:,}: has {found} fields but the header has {expected};"
+            f"{source.path} row {record:,}: has {found} fields but the header has {expected};"
             ' quote values that contain the delimiter ("[1,2]") or remove the extra fields'
         )
+    return delimiter
 
 
 def _ragged_record(path: Path, delimiter: str, encoding: str) -> tuple[int, int, int] | None:
@@ -124,28 +191,74 @@ def _ragged_record(path: Path, delimiter: str, encoding: str) -> tuple[int, int,
     return None
 
 
-def explain_read_error(path: Path, exc: Exception) -> str:
+def explain_read_error(source: Source, exc: Exception, settings: Settings) -> str:
     """DuckDB's reading errors, said with what to do about them."""
+    path = source.path
     text = str(exc)
-    first = text.splitlines()[0] if text else type(exc).__name__
+    # DuckDB's message quotes the offending line, which may be megabytes long
+    lines = [line for line in text.splitlines() if not line.startswith("Original Line")]
+    first = lines[0][:300] if lines else type(exc).__name__
+    if "Maximum line size" in text:
+        return _too_long(source, settings.max_line_size)
     if "unicode" in text.lower() or ("utf" in text.lower() and "encod" in text.lower()):
         line = _line_of(text)
         return (
-            f"{path}{line}: the file is not valid UTF-8 text; re-save it as UTF-8, or set"
-            " 'encoding: latin-1' (or utf-16) in jejak.yaml"
+            f"{path}{line}: the file is not valid {settings.encoding} text; re-save it as"
+            " UTF-8, or set 'encoding' in jejak.yaml to its encoding (latin-1, cp1252,"
+            " utf-16...)"
         )
     if "No files found" in text or "No such file" in text:
         return f"{path}: no such file; check the path"
-    if "empty" in text.lower() or "no columns" in text.lower():
+    if re.search(r"\bempty file\b|file is empty|no columns", first, re.IGNORECASE):
         return f"{path}: the file is empty; it needs a header row and at least one touchpoint"
     return f"{path}: cannot read the file ({first})"
 
 
 def _line_of(text: str) -> str:
-    import re
-
     match = re.search(r"[Ll]ine:? (\d+)", text)
     return f" line {match.group(1)}" if match else ""
+
+
+def _too_long(source: Source, limit: int) -> str:
+    """The first line longer than ``limit`` bytes: its row, its longest field and the fix."""
+    found = _long_line(source.read_path, limit)
+    if found is None:
+        return (
+            f"{source.path}: a line is longer than max_line_size ({limit:,} bytes); raise"
+            " max_line_size in jejak.yaml, or look for an unclosed quote"
+        )
+    row, size, line = found
+    delimiter = source.delimiter or max(("\t", ",", ";", "|"), key=line[0].count)
+    where = ""
+    old = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        header, fields = (next(csv.reader([text], delimiter=delimiter), []) for text in line)
+    finally:
+        csv.field_size_limit(old)
+    if fields:
+        longest = max(range(len(fields)), key=lambda i: len(fields[i]))
+        name = header[longest] if longest < len(header) else f"field {longest + 1}"
+        where = f" '{name}' is {len(fields[longest].encode()):,} bytes long, and"
+    return (
+        f"{source.path} row {row:,}:{where} the line is {size:,} bytes, more than"
+        f" max_line_size ({limit:,} bytes); shorten the field (an unclosed quote or a"
+        f" pasted blob is the usual cause), or raise max_line_size in jejak.yaml to at"
+        f" least {size + 2:,}"
+    )
+
+
+def _long_line(path: Path, limit: int) -> tuple[int, int, tuple[str, str]] | None:
+    """(row, bytes, (header line, the line)) of the first line longer than ``limit``;
+    rows count from the line after the header (streamed)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        header = handle.readline()
+        for row, line in enumerate(handle, start=1):
+            if len(line.rstrip(b"\r\n")) > limit:
+                text = (header.decode("utf-8-sig", "replace"), line.decode("utf-8", "replace"))
+                return row, len(line.rstrip(b"\r\n")), (text[0].rstrip("\r\n"), text[1])
+    return None
 
 
 def map_columns(columns: dict[str, str], settings: Settings, path: Path) -> Mapping:

@@ -12,15 +12,16 @@ import pandas as pd
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.analyses.segments import check_stages
 from jejak.engine import duckdb as embedded
-from jejak.errors import ConfigError, WorkspaceError
+from jejak.errors import ConfigError, LoadError, WorkspaceError
 from jejak.model.config import Settings, load_settings
 from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELDS
-from jejak.store import progress
+from jejak.store import imports, progress
+from jejak.store.folders import FolderSummary, touchpoint_files
 from jejak.store.identity_files import load_identity_file
 from jejak.store.loading import KEPT_REJECTS, LoadSummary, load_file
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: loads.rows_conflicting
 
 
 def _schema_sql() -> list[str]:
@@ -32,6 +33,8 @@ def _schema_sql() -> list[str]:
         "CREATE TABLE IF NOT EXISTS loads (load_id INTEGER, file VARCHAR, loaded_at TIMESTAMPTZ,"
         " rows_read BIGINT, rows_stored BIGINT, rows_rejected BIGINT,"
         " rows_repeated BIGINT, rejects_file VARCHAR)",
+        # added in version 2; workspaces made before get it here, 0 for their loads
+        "ALTER TABLE loads ADD COLUMN IF NOT EXISTS rows_conflicting BIGINT DEFAULT 0",
         "CREATE TABLE IF NOT EXISTS rejected_rows (load_id INTEGER, row BIGINT, field VARCHAR,"
         " reason VARCHAR, record VARCHAR)",
         "CREATE TABLE IF NOT EXISTS jejak_meta (key VARCHAR, value VARCHAR)",
@@ -72,7 +75,8 @@ class Workspace(JourneyAnalyses):
                 f"{self.path}: made by a newer jejak (workspace version {version}, this jejak"
                 f" reads up to {SCHEMA_VERSION}); upgrade jejak: pip install -U jejak"
             )
-        if not tables:
+        if version is None or version < SCHEMA_VERSION:
+            self.con.execute("DELETE FROM jejak_meta WHERE key = 'schema_version'")
             self.con.execute(
                 "INSERT INTO jejak_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
@@ -102,20 +106,34 @@ class Workspace(JourneyAnalyses):
         on_progress: progress.ProgressCallback | None = None,
         name: str | None = None,
         format: str | None = None,
-    ) -> LoadSummary:
-        """Store a file of touchpoints (CSV, TSV, Parquet, JSON Lines; .gz too).
+    ) -> LoadSummary | FolderSummary:
+        """Store a file of touchpoints (CSV, TSV, Excel .xlsx, Parquet, JSON Lines; .gz too).
 
         All or nothing: a file with an invalid row raises :class:`LoadError` and stores
         nothing, unless ``skip_invalid``, which stores the valid rows and writes the
         rejected ones with reasons to ``rejects_path`` (default ``<file>.rejected.csv``);
-        the first of them are also kept in the workspace (:meth:`rejected`). ``name`` is
-        what :meth:`loads` calls the load (default: the file's path).
+        the first of them are also kept in the workspace (:meth:`rejected`). A row whose
+        event_id an earlier row or a stored touchpoint has with other content is not
+        stored (first wins): it is counted as a conflict and written to the rejects file.
+        ``name`` is what :meth:`loads` calls the load (default: the file's path).
+
+        ``path`` may be a folder: each touchpoint file in it is loaded (by name, one load
+        each; see :func:`~jejak.store.folders.touchpoint_files`), and a file that fails
+        does not stop the others; the returned :class:`FolderSummary` tells each.
 
         ``format`` reads a documented export as touchpoints: ``"ga4"`` (GA4's BigQuery
         export), ``"segment"`` (Segment/RudderStack messages; identify calls become
         identity links), ``"shopify"`` (Shopify's orders CSV); ``"touchpoints"`` a plain
-        file. Without it, the file's columns tell (see :mod:`jejak.store.imports`).
+        file. Without it, the file's columns tell (see :mod:`jejak.store.imports`); in a
+        folder, each file's own columns, or ``format`` for every file.
         """
+        if Path(path).is_dir():
+            if rejects_path is not None or name is not None:
+                raise LoadError(
+                    f"{path}: a folder takes no rejects_path or name; each file has its own"
+                )
+            imports.check_name(format, Path(path))  # once, not for each file
+            return self._load_folder(Path(path), skip_invalid, on_progress, format)
         return load_file(
             self.con,
             path,
@@ -128,6 +146,27 @@ class Workspace(JourneyAnalyses):
             format=format,
         )
 
+    def _load_folder(
+        self,
+        folder: Path,
+        skip_invalid: bool,
+        on_progress: progress.ProgressCallback | None,
+        format: str | None = None,
+    ) -> FolderSummary:
+        files, left_out = touchpoint_files(folder)
+        summary = FolderSummary(str(folder), left_out=[str(p) for p in left_out])
+        for path in files:
+            try:
+                loaded = self.load(
+                    path, skip_invalid=skip_invalid, on_progress=on_progress, format=format
+                )
+            except LoadError as exc:
+                summary.failed.append((str(path), str(exc)))
+            else:
+                assert isinstance(loaded, LoadSummary)
+                summary.loaded.append(loaded)
+        return summary
+
     def load_identities(self, path: str | Path, *, name: str | None = None) -> int:
         """Store anonymous_id -> customer_id links from a mapping file; returns new links."""
         return load_identity_file(
@@ -135,7 +174,8 @@ class Workspace(JourneyAnalyses):
         )
 
     def loads(self) -> pd.DataFrame:
-        """Every load so far: file, when, rows read, stored, rejected."""
+        """Every load so far: file, when, rows read, stored, rejected, repeated within the
+        file, rejects file, and rows whose event_id was taken by other content (conflicting)."""
         return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
 
     def rejected(self, load_id: int | None = None, *, limit: int = 100) -> pd.DataFrame:
@@ -166,7 +206,8 @@ class Workspace(JourneyAnalyses):
             if load_id is None:
                 load_id = self._next_load_id()
                 self.con.execute(
-                    "INSERT INTO loads VALUES (?, ?, now(), ?, 0, 0, 0, NULL)",
+                    "INSERT INTO loads (load_id, file, loaded_at, rows_read, rows_stored,"
+                    " rows_rejected, rows_repeated) VALUES (?, ?, now(), ?, 0, 0, 0)",
                     [load_id, name, received],
                 )
             self.con.execute("DELETE FROM rejected_rows WHERE load_id = ?", [load_id])

@@ -17,7 +17,7 @@ Without ``format`` a file is recognised by its columns (see each module's ``matc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -26,9 +26,11 @@ import duckdb
 from jejak.errors import LoadError
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELD_NAMES
-from jejak.store.sources import Mapping, ident
+from jejak.store.sources import Mapping, Source, ident
 
 Columns = Callable[[], dict[str, str]]  # the file's columns (name -> DuckDB type), on demand
+# an import's check of the staged records: (connection, staged table, the user's file)
+Check = Callable[[duckdb.DuckDBPyConnection, str, Path], None]
 TOUCHPOINTS = "touchpoints"  # the plain format: columns named (or mapped) as fields
 PREFIX = "_jejak_"  # computed columns (and a rejects file's annotations) start so
 
@@ -37,19 +39,22 @@ PREFIX = "_jejak_"  # computed columns (and a rejects file's annotations) start 
 class Imported:
     """How to load one file of a documented format.
 
-    ``source`` streams the file's records in file order with one computed column per
-    touchpoint field; ``mapping`` points the fields at them and says which records are
-    touchpoints; ``settings`` are the workspace's minus what applies to plain files only
-    (the column mapping, ts_format). ``check`` refuses a file the format cannot read,
-    naming the row; ``links`` selects (anonymous_id, customer_id) identity links from the
-    staged records, ``{stage}`` standing for the staged table.
+    ``source`` is the opened file (:func:`jejak.store.sources.opened`: its path, notes,
+    delimiter) with SQL that streams the file's records in file order with one computed
+    column per touchpoint field (:meth:`with_sql`); ``mapping`` points the fields at
+    them and says which records are touchpoints; ``settings`` are the workspace's minus
+    what applies to plain files only (the column mapping, ts_format, the decimal and
+    thousands marks: the formats write amounts with a decimal dot). ``check`` refuses a
+    file the format cannot read, naming the row; ``links`` selects (anonymous_id,
+    customer_id) identity links from the staged records, ``{stage}`` standing for the
+    staged table.
     """
 
     format: str
-    source: str
+    source: Source
     mapping: Mapping
     settings: Settings
-    check: Callable[[duckdb.DuckDBPyConnection, str, Path], None] | None = None
+    check: Check | None = None
     links: str | None = None
 
 
@@ -60,8 +65,8 @@ class Format(Protocol):
         """Whether the file is of this format."""
         ...
 
-    def prepare(self, path: Path, settings: Settings, described: Columns) -> Imported:
-        """How to load the file (a LoadError when it is not of this format)."""
+    def prepare(self, source: Source, settings: Settings, described: Columns) -> Imported:
+        """How to load the opened file (a LoadError when it is not of this format)."""
         ...
 
 
@@ -86,28 +91,40 @@ def detect(con: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> str 
     return None
 
 
+def check_name(format: str | None, where: Path) -> None:
+    """A LoadError, about ``where``, when ``format`` is not one ``load`` accepts."""
+    if format is not None and format not in names():
+        raise LoadError(
+            f"{where}: unknown format {format!r}; use one of {', '.join(names())}"
+            " (or leave it out to have the format recognised)"
+        )
+
+
 def prepare(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
+    source: Source,
     settings: Settings,
     columns: Columns,
     format: str | None,
 ) -> Imported | None:
-    """How to load ``path`` in ``format`` (None: the format the file shows), or None to
-    load it as a plain touchpoint file. ``columns`` gives the file's columns as the plain
-    reader sees them, described once, only when a format needs them (Segment messages
-    need not: their properties may hold keys the plain JSON reader refuses, like "a"
-    and "A")."""
-    if format is not None and format not in names():
-        raise LoadError(
-            f"{path}: unknown format {format!r}; use one of {', '.join(names())}"
-            " (or leave it out to have the format recognised)"
-        )
-    name = detect(con, path, columns) if format is None else format
+    """How to load the opened file ``source`` in ``format`` (None: the format the file
+    shows), or None to load it as a plain touchpoint file. ``columns`` gives the file's
+    columns as the plain reader sees them, described once, only when a format needs them
+    (Segment messages need not: their properties may hold keys the plain JSON reader
+    refuses, like "a" and "A")."""
+    check_name(format, source.path)
+    name = detect(con, source.path, columns) if format is None else format
     if name is None or name == TOUCHPOINTS:
         return None
-    plain = settings.model_copy(update={"columns": {}, "ts_format": None})
-    return _formats()[name].prepare(path, plain, columns)
+    plain = settings.model_copy(
+        update={"columns": {}, "ts_format": None, "decimal": ".", "thousands": ","}
+    )
+    return _formats()[name].prepare(source, plain, columns)
+
+
+def with_sql(source: Source, sql: str) -> Source:
+    """The opened file read by ``sql`` instead (its notes stay the opened file's)."""
+    return replace(source, sql=sql)
 
 
 def own_columns(columns: dict[str, str]) -> list[str]:
@@ -141,21 +158,15 @@ def require(path: Path, name: str, columns: dict[str, str], needed: tuple[str, .
         )
 
 
-def count_links(con: duckdb.DuckDBPyConnection, imported: Imported, stage: str) -> int:
-    """How many identity links the staged records carry (repeats included)."""
-    if imported.links is None:
-        return 0
-    sql = imported.links.format(stage=stage)
-    return con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
+def count_links(con: duckdb.DuckDBPyConnection, links: str) -> int:
+    """How many identity links the query ``links`` (an import's, over the staged
+    records) gives, repeats included."""
+    return con.execute(f"SELECT count(*) FROM ({links})").fetchall()[0][0]
 
 
-def store_links(
-    con: duckdb.DuckDBPyConnection, imported: Imported, stage: str, load_id: int
-) -> int:
-    """Store the staged records' identity links with the load (inside its transaction);
-    returns how many were new."""
-    if imported.links is None:
-        return 0
+def store_links(con: duckdb.DuckDBPyConnection, links: str, load_id: int) -> int:
+    """Store the identity links of the query ``links`` with the load (inside its
+    transaction); returns how many were new."""
     from jejak.store.identity_files import insert_links
 
-    return insert_links(con, imported.links.format(stage=stage), load_id)
+    return insert_links(con, links, load_id)

@@ -40,8 +40,8 @@ from pathlib import Path
 import duckdb
 
 from jejak.model.config import Settings
-from jejak.store.imports import Columns, Imported, computed, own_columns, require
-from jejak.store.sources import file_format, ident, quote, reader
+from jejak.store.imports import Columns, Imported, computed, own_columns, require, with_sql
+from jejak.store.sources import Source, file_format, ident, quote
 
 NAME = "ga4"
 SIGNATURE = ("event_timestamp", "event_name", "user_pseudo_id")
@@ -123,9 +123,9 @@ def _param(name: str) -> str:
     return f"({PARAMS} ->> {quote('$.' + name)})"
 
 
-def prepare(path: Path, settings: Settings, described: Columns) -> Imported:
+def prepare(source: Source, settings: Settings, described: Columns) -> Imported:
     columns = described()
-    require(path, NAME, columns, SIGNATURE)
+    require(source.path, NAME, columns, SIGNATURE)
     micros = "TRY_CAST(event_timestamp AS BIGINT)"
     identity = ", ".join(
         f"coalesce(CAST({ident(c)} AS VARCHAR), '')" for c in DISTINCT_BY if c in columns
@@ -172,6 +172,6 @@ def prepare(path: Path, settings: Settings, described: Columns) -> Imported:
         "properties": f"json_merge_patch({PARAMS}, json_object({pairs}))",
     }
     own = own_columns(columns)
-    raw = _with_params(reader(path, settings), own, columns)
-    source, mapping = computed(raw, [*own, PARAMS], fields)
-    return Imported(NAME, source, mapping, settings)
+    raw = _with_params(source.sql, own, columns)
+    sql, mapping = computed(raw, [*own, PARAMS], fields)
+    return Imported(NAME, with_sql(source, sql), mapping, settings)

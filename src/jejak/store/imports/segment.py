@@ -34,8 +34,8 @@ import duckdb
 
 from jejak.errors import LoadError
 from jejak.model.config import Settings
-from jejak.store.imports import Columns, Imported, computed
-from jejak.store.sources import file_format, quote
+from jejak.store.imports import Columns, Imported, computed, with_sql
+from jejak.store.sources import Source, file_format, quote
 
 NAME = "segment"
 TOUCHPOINT_TYPES = {"track": None, "page": "page_view", "screen": "screen_view"}
@@ -82,7 +82,8 @@ def _records(path: Path) -> str:
     )
 
 
-def prepare(path: Path, settings: Settings, described: Columns) -> Imported:
+def prepare(source: Source, settings: Settings, described: Columns) -> Imported:
+    """Read as JSON objects from the file itself (not the opened file's plain reader)."""
     kind = _text("type")
     event = " ".join(
         f"WHEN {quote(t)} THEN {quote(name) if name else _text('event')}"
@@ -120,7 +121,7 @@ def prepare(path: Path, settings: Settings, described: Columns) -> Imported:
         "currency": f"CASE WHEN {revenue} IS NOT NULL THEN {_text('properties.currency')} END",
         "properties": properties,
     }
-    source, mapping = computed(_records(path), [MESSAGE], fields)
+    sql, mapping = computed(_records(source.path), [MESSAGE], fields)
     touchpoints = ", ".join(quote(t) for t in TOUCHPOINT_TYPES)
     mapping = replace(mapping, rows=f"WHERE {TYPE} IN ({touchpoints})")
     anonymous = (
@@ -132,7 +133,7 @@ def prepare(path: Path, settings: Settings, described: Columns) -> Imported:
         f" WHERE {TYPE} IN ({', '.join(quote(t) for t in LINK_TYPES)}))"
         " WHERE anonymous_id IS NOT NULL AND customer_id IS NOT NULL"
     )
-    return Imported(NAME, source, mapping, settings, check=_check, links=links)
+    return Imported(NAME, with_sql(source, sql), mapping, settings, check=_check, links=links)
 
 
 def _check(con: duckdb.DuckDBPyConnection, stage: str, path: Path) -> None:

@@ -28,8 +28,8 @@ from pathlib import Path
 import duckdb
 
 from jejak.model.config import Settings
-from jejak.store.imports import Columns, Imported, computed, own_columns, require
-from jejak.store.sources import file_format, ident, quote, reader
+from jejak.store.imports import Columns, Imported, computed, own_columns, require, with_sql
+from jejak.store.sources import Source, file_format, ident, quote
 
 NAME = "shopify"
 ORDER_EVENT = "order"
@@ -65,9 +65,9 @@ def _cell(column: str) -> str:
     return f"nullif(trim({ident(column)}), '')"
 
 
-def prepare(path: Path, settings: Settings, described: Columns) -> Imported:
+def prepare(source: Source, settings: Settings, described: Columns) -> Imported:
     columns = described()
-    require(path, NAME, columns, SIGNATURE)
+    require(source.path, NAME, columns, SIGNATURE)
     created = _cell("Created at")
     parsed = f"try_strptime({created}, {quote(CREATED_FORMAT)})"
     email = f"lower({_cell('Email')})"
@@ -89,7 +89,7 @@ def prepare(path: Path, settings: Settings, described: Columns) -> Imported:
         "properties": f"json_merge_patch('{{}}', json_object({kept}))",
     }
     own = own_columns(columns)
-    source, mapping = computed(reader(path, settings), own, fields)
+    sql, mapping = computed(source.sql, own, fields)
     # the order's first row (the file's order: rowid of the staged file)
     first = f"QUALIFY row_number() OVER (PARTITION BY {ident('Name')} ORDER BY rowid) = 1"
-    return Imported(NAME, source, replace(mapping, rows=first), settings)
+    return Imported(NAME, with_sql(source, sql), replace(mapping, rows=first), settings)

@@ -1,0 +1,160 @@
+"""Why an answer is empty, in words, and what to set: no analysis stays silent.
+
+An analysis whose input is empty or degenerate (no purchase, no review, a stage funnel
+that stops at its first stage) gets ``meta["warnings"]``: sentences that name the role or
+setting involved, the shop's most frequent touchpoints, and the fix. Every face shows
+them: the CLI prints them, the API returns them, the report and dashboard show them
+where the chart would be.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import ibis
+
+from jejak.analyses.result import Result
+from jejak.model.roles import Roles
+
+# how a role's touchpoints are named in a sentence
+ROLE_WORDS = {
+    "purchase": "a purchase",
+    "refund": "a refund",
+    "signup": "a sign-up",
+    "subscribe": "a subscription",
+    "trial": "a trial",
+    "content": "content (engagement)",
+    "transactional": "transactional (product, cart, checkout)",
+    "comparison": "a comparison",
+    "activation": "an activation (onboarding)",
+    "upsell": "an upsell",
+    "review": "a review",
+    "nps": "an NPS answer",
+    "referral": "a referral invite",
+    "sharing": "a share",
+    "testimonial": "a testimonial",
+    "shop_sent": "sent by the shop",
+}
+TOP = 5
+
+
+def top_events(events: ibis.Table, limit: int = TOP) -> list[tuple[str, int]]:
+    """The most frequent touchpoint names, with their counts."""
+    counts = events.group_by("event").aggregate(n=events.count())
+    frame = counts.order_by([ibis.desc("n"), "event"]).limit(limit).to_pandas()
+    return [(str(e), int(n)) for e, n in zip(frame["event"], frame["n"], strict=True)]
+
+
+def listed(pairs: list[tuple[str, int]]) -> str:
+    return ", ".join(f"{name} ({count:,})" for name, count in pairs) or "none yet"
+
+
+def count_of(events: ibis.Table, names: list[str]) -> int:
+    """Touchpoints with one of these names."""
+    return int(events.filter(events.event.isin(names)).count().to_pyarrow().as_py() or 0)
+
+
+def missing_role(events: ibis.Table, roles: Roles, role: str) -> str | None:
+    """A sentence when no touchpoint has ``role`` (None when some do)."""
+    names = roles.events(role)
+    if count_of(events, names):
+        return None
+    return (
+        f"no touchpoint is {ROLE_WORDS[role]} ({role} = {', '.join(names)}); your most"
+        f" frequent events are {listed(top_events(events))}. Name yours under 'roles:"
+        f" {role}:' in jejak.yaml ('jejak check' shows what each role matches)"
+    )
+
+
+def missing_messages(events: ibis.Table, roles: Roles) -> str | None:
+    """A sentence when no touchpoint is a message sent."""
+    names = list(roles.messages.sent)
+    if count_of(events, names):
+        return None
+    return (
+        f"no touchpoint is a message sent (messages: sent = {', '.join(names)}); your most"
+        f" frequent events are {listed(top_events(events))}. Name yours under 'roles:"
+        " messages: sent:' in jejak.yaml"
+    )
+
+
+def missing_field(events: ibis.Table, roles: Roles, role: str) -> str | None:
+    """A sentence when the role's touchpoints exist but none carries its property."""
+    from jejak.engine.functions import json_field
+
+    names, field = roles.events(role), roles.field(role)
+    hits = events.filter(events.event.isin(names))
+    valued = hits.filter(json_field(hits.properties, field).notnull())
+    if not count_of(events, names) or valued.count().to_pyarrow().as_py():
+        return None
+    keys = _property_keys(hits)
+    return (
+        f"the {role} touchpoints ({', '.join(names)}) carry no '{field}' property"
+        f" (their properties: {', '.join(keys) or 'none'}); name the one that holds the"
+        f" value under 'roles: {role}: {{{ROLE_FIELD_KEYS[role]}: ...}}' in jejak.yaml"
+    )
+
+
+ROLE_FIELD_KEYS = {"review": "rating", "nps": "score", "referral": "referrer"}
+
+
+def _property_keys(touchpoints: ibis.Table) -> list[str]:
+    import json
+
+    sample = touchpoints.select("properties").limit(200).to_pandas()["properties"]
+    keys: dict[str, None] = {}
+    for text in sample.dropna():
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(value, dict):
+            keys.update(dict.fromkeys(value))
+    return list(keys)
+
+
+def warn(result: Result, *sentences: str | None) -> Result:
+    """Add the sentences that are not None to ``meta["warnings"]``."""
+    found = [s for s in sentences if s]
+    if found:
+        known = result.meta.setdefault("warnings", [])
+        known.extend(s for s in found if s not in known)
+    return result
+
+
+def warnings_of(result: Any) -> list[str]:
+    """The warnings of a result (none for anything else)."""
+    meta = getattr(result, "meta", None)
+    return list(meta.get("warnings", [])) if isinstance(meta, dict) else []
+
+
+class Noting:
+    """A source whose answers' warnings are gathered in ``notes``, for the faces that show
+    them beside the answer (the CLI, the report, the dashboard). Parts of it (a date
+    range, a segment) gather into the same notes."""
+
+    def __init__(self, source: Any, notes: list[str] | None = None) -> None:
+        self._source = source
+        self.notes: list[str] = [] if notes is None else notes
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._source, name)
+        if not callable(value) or isinstance(value, type):
+            return value
+
+        @functools.wraps(value)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = value(*args, **kwargs)
+            if hasattr(result, "touchpoints") and hasattr(result, "stages"):
+                return Noting(result, self.notes)
+            self.notes.extend(s for s in warnings_of(result) if s not in self.notes)
+            return result
+
+        return call
+
+    def take(self) -> list[str]:
+        """The notes gathered so far, emptying them."""
+        taken = list(self.notes)
+        self.notes.clear()
+        return taken
