@@ -774,3 +774,54 @@ def test_load_command_takes_a_format(tmp_path, monkeypatch, ga4_parquet):
     result = runner.invoke(app, ["load", str(orders), "--format", "ga4"])
     assert isinstance(result.exception, LoadError)  # main() prints it as one line
     assert "not a ga4 file: no column 'event_timestamp'" in str(result.exception)
+
+
+# -- imports and files as shops have them ----------------------------------------------
+
+
+def test_a_folder_of_exports_loads_each_in_its_format(open_workspace, tmp_path, ga4_parquet):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    ga4_parquet.rename(folder / ga4_parquet.name)
+    write_csv(folder / "orders_export_1.csv", SHOPIFY_ROWS)
+    write_lines(folder / "segment.jsonl", SEGMENT_MESSAGES)
+    ws = open_workspace()
+    summary = ws.load(folder)
+    assert summary.failed == []
+    by_file = {Path(s.file).name: s for s in summary.loaded}
+    assert by_file["events_20260101.parquet"].stored == 4
+    assert by_file["orders_export_1.csv"].stored == 2
+    assert (by_file["segment.jsonl"].stored, by_file["segment.jsonl"].identity_links) == (5, 2)
+    # a format for the folder is every file's: the others fail, each named
+    again = open_workspace(name="again.duckdb").load(folder, format="shopify")
+    assert [Path(s.file).name for s in again.loaded] == ["orders_export_1.csv"]
+    assert sorted(Path(f).name for f, _ in again.failed) == [
+        "events_20260101.parquet",
+        "segment.jsonl",
+    ]
+    with pytest.raises(LoadError, match=r"exports: unknown format 'ga5'"):
+        ws.load(folder, format="ga5")  # once, for the folder
+
+
+def test_shopify_export_in_another_encoding_keeps_its_decimal_dot(open_workspace, tmp_path):
+    # the shop's own files write 1.250.000,50; Shopify's export writes 237000.00
+    ws = open_workspace(jejak.Settings(decimal=",", thousands="."))
+    rows = [[*SHOPIFY_ROWS[0][:20], "Ani Café", *SHOPIFY_ROWS[0][21:]], *SHOPIFY_ROWS[1:]]
+    path = write_csv(tmp_path / "orders_export_1.csv", rows)
+    path.write_bytes(path.read_text("utf-8").encode("cp1252"))  # as Excel saves it
+    summary = ws.load(path)
+    assert "encoding cp1252 (detected" in str(summary)
+    assert [(r["event_id"], r["revenue"]) for r in stored(ws)] == [
+        ("shopify:#1001", 237000.0),
+        ("shopify:#1002", 105450.0),
+    ]
+
+
+def test_segment_message_id_reused_for_other_content_is_a_conflict(open_workspace, tmp_path):
+    reused = {**SEGMENT_MESSAGES[1], "messageId": "m-1"}  # m-1 is the page view
+    path = write_lines(tmp_path / "segment.jsonl", [SEGMENT_MESSAGES[0], reused])
+    summary = open_workspace().load(path)
+    assert (summary.stored, summary.conflicts, summary.conflict_rows) == (1, 1, (2,))
+    assert "the event_id was taken by other content" in str(summary)
+    with open(summary.rejects_file, encoding="utf-8") as handle:
+        assert handle.readline().startswith("_jejak_row,_jejak_field,_jejak_reason,message")
