@@ -34,8 +34,17 @@ java:
 	@command -v java >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }
 
-# Browser tests (the report, later the dashboard) use Debian's chromium, headless.
-browser:
+# Browser tests (the report, later the dashboard) use Debian's chromium, headless; the
+# vendors' browser SDKs they load (RudderStack's) come from npm, pinned by tests/browser.
+NPM_STAMP := tests/browser/node_modules/.installed-$(shell cat tests/browser/package-lock.json | cksum | cut -d' ' -f1)
+
+$(NPM_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	touch $(NPM_STAMP)
+
+browser: $(NPM_STAMP)
 	@test -x /usr/bin/chromium || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 

@@ -254,11 +254,24 @@ def load(
     identities: Annotated[
         bool, typer.Option(help="The files map anonymous_id to customer_id.")
     ] = False,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="A documented export: ga4 (BigQuery export, Parquet or JSON), segment"
+            " (Segment/RudderStack messages, JSON), shopify (orders CSV), or touchpoints"
+            " (a plain file). Default: recognised by the file's columns.",
+        ),
+    ] = None,
 ) -> None:
     """Store touchpoints from files; a file with invalid rows stores nothing.
 
+    GA4 BigQuery exports, Segment/RudderStack message files and Shopify orders CSV
+    exports are recognised by their columns (or name one with --format).
+
     A folder loads every touchpoint file in it, one load per file; a file that fails
-    does not stop the others (the command then ends with an error).
+    does not stop the others (the command then ends with an error). --format applies
+    to each file of the folder.
 
     Example: jejak load events.csv orders.parquet --skip-invalid
     """
@@ -271,7 +284,9 @@ def load(
                 continue
             bar, report = _progress()
             with bar:
-                summary = ws.load(path, skip_invalid=skip_invalid, on_progress=report)
+                summary = ws.load(
+                    path, skip_invalid=skip_invalid, on_progress=report, format=format
+                )
             out.print(str(summary), soft_wrap=True)
             failed += len(getattr(summary, "failed", ()))
     if failed:
@@ -1466,7 +1481,8 @@ def serve(
     ] = "local[2]",
 ) -> None:
     """Serve the dashboard (/), the JSON API (/v1/analyses/..., schema at /docs) and the
-    event collector (POST /v1/events, /v1/identify) over the workspace.
+    event collector (POST /v1/events, /v1/identify; Segment's HTTP Tracking API:
+    /v1/track, /v1/page, /v1/screen, /v1/alias, /v1/batch) over the workspace.
 
     The first start makes a read key (analyses) and a write key (collector) and prints
     them once; the workspace keeps only their hashes. Keys of your own, set in

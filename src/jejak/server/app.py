@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from jejak import __version__
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
-from jejak.server import api, collector, dashboard
+from jejak.server import api, collector, dashboard, tracking
 from jejak.server.state import MAX_BYTES, MAX_EVENTS, ServerState
 from jejak.store.workspace import Workspace
 
@@ -53,6 +53,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(api.data_router)
     app.include_router(collector.router)
+    app.include_router(tracking.router)  # Segment's HTTP Tracking API
     app.include_router(dashboard.router)
 
     @app.exception_handler(JejakError)

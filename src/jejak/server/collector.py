@@ -131,10 +131,15 @@ def _store_batch(
     events: list[Any],
     valid: list[tuple[int, dict[str, Any]]],
     rejected: list[dict[str, Any]],
+    *,
+    format: str | None = None,
+    name: str = EVENTS_LOAD,
 ) -> tuple[int, int]:
     """Store the valid events and keep the rejected ones with the batch's load, holding
     the workspace for both (in a worker thread: waiting never blocks the server). Adds
-    the loader's rejections to ``rejected``; returns (stored, already stored)."""
+    the loader's rejections to ``rejected``; returns (stored, already stored). ``format``
+    is the events' (see :mod:`jejak.store.imports`; default: touchpoint fields), ``name``
+    the load's."""
     stored = already = 0
     load_id = None
     with tempfile.TemporaryDirectory(prefix="jejak-batch-") as folder, state.using() as ws:
@@ -144,7 +149,9 @@ def _store_batch(
                 for _, event in valid:
                     handle.write(json.dumps(event) + "\n")
             rejects = Path(folder) / "rejected.csv"
-            summary = ws.load(path, skip_invalid=True, rejects_path=rejects, name=EVENTS_LOAD)
+            summary = ws.load(
+                path, skip_invalid=True, rejects_path=rejects, name=name, format=format
+            )
             stored, already, load_id = summary.stored, summary.already_stored, summary.load_id
             for row in _rejected(rejects):
                 row["index"] = valid[row["index"]][0]  # back to the index in the request
@@ -154,7 +161,7 @@ def _store_batch(
             kept = [
                 {**r, "row": r["index"], "record": _record(events[r["index"]])} for r in rejected
             ]
-            ws.record_rejected(kept, name=EVENTS_LOAD, received=len(events), load_id=load_id)
+            ws.record_rejected(kept, name=name, received=len(events), load_id=load_id)
     return stored, already
 
 
@@ -197,7 +204,12 @@ def _store_links(state: ServerState, path: Path) -> int:
 @router.post("/identify", status_code=202)
 async def identify(request: Request) -> JSONResponse:
     """Link anonymous ids to customers: ``{"anonymous_id": ..., "customer_id": ...}`` or a
-    list of them (or ``{"links": [...]}``)."""
+    list of them (or ``{"links": [...]}``). Segment's identify call (HTTP Basic key, or
+    ``userId``/``anonymousId``) is answered as Segment's API does (:mod:`.tracking`)."""
+    from jejak.server import tracking  # it builds on this module
+
+    if await tracking.speaks_segment(request):
+        return await tracking.receive(request, "identify")
     _accepting(request)
     state = state_of(request)
     data = await _body(request)

@@ -82,15 +82,9 @@ def _store_links(con: duckdb.DuckDBPyConnection, path: Path, load_id: int, name:
             invalid_rows=bad,
             valid_rows=rows - bad,
         )
-    before = con.execute("SELECT count(*) FROM identity_links").fetchall()[0][0]
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            f"INSERT INTO identity_links SELECT DISTINCT anonymous_id, customer_id, {load_id}"
-            f" FROM {LINKS} s WHERE NOT EXISTS (SELECT 1 FROM identity_links l"
-            f" WHERE l.anonymous_id = s.anonymous_id AND l.customer_id = s.customer_id)"
-        )
-        added = con.execute("SELECT count(*) FROM identity_links").fetchall()[0][0] - before
+        added = insert_links(con, f"SELECT anonymous_id, customer_id FROM {LINKS}", load_id)
         con.execute(
             "INSERT INTO loads (load_id, file, loaded_at, rows_read, rows_stored,"
             " rows_rejected, rows_repeated) VALUES (?, ?, now(), ?, ?, 0, 0)",
@@ -101,3 +95,16 @@ def _store_links(con: duckdb.DuckDBPyConnection, path: Path, load_id: int, name:
         con.execute("ROLLBACK")
         raise
     return added
+
+
+def insert_links(con: duckdb.DuckDBPyConnection, links: str, load_id: int) -> int:
+    """Store the (anonymous_id, customer_id) rows of the query ``links`` that are not
+    stored yet, with ``load_id``; returns how many were new. The caller holds the
+    transaction."""
+    before = con.execute("SELECT count(*) FROM identity_links").fetchall()[0][0]
+    con.execute(
+        f"INSERT INTO identity_links SELECT DISTINCT anonymous_id, customer_id, {load_id}"
+        f" FROM ({links}) s WHERE NOT EXISTS (SELECT 1 FROM identity_links l"
+        f" WHERE l.anonymous_id = s.anonymous_id AND l.customer_id = s.customer_id)"
+    )
+    return con.execute("SELECT count(*) FROM identity_links").fetchall()[0][0] - before

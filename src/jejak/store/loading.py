@@ -9,6 +9,7 @@ loading the same file twice stores nothing new.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import duckdb
 from jejak.errors import LoadError
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
-from jejak.store import amounts, progress
+from jejak.store import amounts, imports, progress
 from jejak.store.event_ids import SORTED, insert_sql, mark_conflicts, sorted_sql
 from jejak.store.sources import (
     Mapping,
@@ -55,9 +56,12 @@ class LoadSummary:
     conflicts: int = 0  # rows not stored: their event_id was taken by other content
     conflict_rows: tuple[int, ...] = ()  # the first of them
     notes: tuple[str, ...] = ()  # how the file was read, when not plain
+    identity_links: int = 0  # new links an import carried (Segment identify, alias)
 
     def __str__(self) -> str:
         parts = [f"{count(self.stored, 'new touchpoint')} stored from {self.file}"]
+        if self.identity_links:
+            parts.append(f"{count(self.identity_links, 'new identity link')}")
         if self.already_stored:
             parts.append(f"{self.already_stored:,} already stored")
         if self.duplicates_in_file:
@@ -148,7 +152,7 @@ def _fields_sql(mapping: Mapping) -> str:
         cols.append(f"CAST(json_object({pairs}) AS VARCHAR) AS extras")
     else:
         cols.append("CAST(NULL AS VARCHAR) AS extras")
-    return f"SELECT {', '.join(cols)} FROM {STAGE}"
+    return f"SELECT {', '.join(cols)} FROM {STAGE} {mapping.rows}"
 
 
 def _is_text(mapping: Mapping, field: str) -> bool:
@@ -263,19 +267,30 @@ def load_file(
     rejects_path: str | Path | None = None,
     on_progress: progress.ProgressCallback | None = None,
     name: str | None = None,
+    format: str | None = None,
 ) -> LoadSummary:
     """Load one file into ``touchpoints``; a LoadError leaves the workspace as it was.
-    ``name`` is what the load is called in ``loads`` (default: the file's path)."""
+    ``name`` is what the load is called in ``loads`` (default: the file's path).
+    ``format`` names a documented export (see :mod:`jejak.store.imports`); without it
+    the file's columns tell."""
     path = Path(path)
     if not path.exists():
         raise LoadError(f"{path}: no such file; check the path")
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs a header row and touchpoints")
     with opened(con, path, settings) as source:
-        mapping = map_columns(describe(con, source, settings), settings, path)
+        columns = functools.cache(lambda: describe(con, source, settings))
+        imported = imports.prepare(con, source, settings, columns, format)
+        links = None
+        if imported is None:
+            mapping = map_columns(columns(), settings, path)
+        else:  # a documented export: its records read as touchpoints by its own SQL
+            source, mapping, settings = imported.source, imported.mapping, imported.settings
+            links = imported.links.format(stage=STAGE) if imported.links else None
         try:
-            _check(con, source, settings, mapping, on_progress)
-            where = _Target(path, load_id, rejects_path, name, tuple(source.notes))
+            _check(con, source, settings, mapping, on_progress, imported and imported.check)
+            notes = tuple(source.notes)
+            where = _Target(path, load_id, rejects_path, name, notes, links)
             return _store(con, where, skip_invalid, on_progress)
         finally:
             con.execute(
@@ -290,12 +305,16 @@ def _check(
     settings: Settings,
     mapping: Mapping,
     on_progress: progress.ProgressCallback | None,
+    check: imports.Check | None = None,
 ) -> None:
-    """Read the file into the stage, then check every row into the CHECKED table."""
+    """Read the file into the stage, then check every row into the CHECKED table.
+    ``check`` is an import's own check of the staged records (it names the row)."""
     try:
         progress.run(con, _stage_sql(source.sql), f"reading {source.path.name}", on_progress)
     except duckdb.Error as exc:
         raise LoadError(explain_read_error(source, exc, settings)) from None
+    if check is not None:
+        check(con, STAGE, source.path)
     marks = amounts.Marks()
     revenue = mapping.fields.get("revenue")
     if revenue and _is_text(mapping, "revenue"):
@@ -321,6 +340,7 @@ class _Target:
     rejects_path: str | Path | None
     name: str | None
     notes: tuple[str, ...]
+    links: str | None = None  # an import's identity links: a query over the stage
 
 
 def _refuse(con: duckdb.DuckDBPyConnection, path: Path, total: int, invalid: int) -> LoadError:
@@ -345,7 +365,7 @@ def _store(
 ) -> LoadSummary:
     path, load_id = target.path, target.load_id
     total, invalid = con.execute(f"SELECT count(*), count(_reason) FROM {CHECKED}").fetchall()[0]
-    if total == 0:
+    if total == 0 and not (target.links and imports.count_links(con, target.links)):
         raise LoadError(f"{path}: the file has a header but no touchpoints; nothing to load")
     if invalid and not skip_invalid:
         raise _refuse(con, path, total, invalid)
@@ -367,6 +387,7 @@ def _store(
         before = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
         progress.run(con, insert_sql(load_id), "storing touchpoints", on_progress)
         stored = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0] - before
+        links = imports.store_links(con, target.links, load_id) if target.links else 0
         record = {
             "load_id": load_id,
             "file": target.name or str(path),
@@ -402,4 +423,5 @@ def _store(
         conflicts=conflicts,
         conflict_rows=tuple(conflict_rows or ()),
         notes=target.notes,
+        identity_links=links,
     )

@@ -135,6 +135,9 @@ class Mapping:
     fields: dict[str, str]  # field -> source column
     extras: list[str]  # source columns kept in properties
     types: dict[str, str]  # source column -> DuckDB type
+    # which staged rows are touchpoints: a WHERE or QUALIFY clause over the staged file
+    # (an import's records that are not, e.g. Segment identify calls); "" keeps every row
+    rows: str = ""
 
 
 def describe(con: duckdb.DuckDBPyConnection, source: Source, settings: Settings) -> dict[str, str]:

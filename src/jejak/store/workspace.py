@@ -16,7 +16,7 @@ from jejak.errors import ConfigError, LoadError, WorkspaceError
 from jejak.model.config import Settings, load_settings
 from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELDS
-from jejak.store import progress
+from jejak.store import imports, progress
 from jejak.store.folders import FolderSummary, touchpoint_files
 from jejak.store.identity_files import load_identity_file
 from jejak.store.loading import KEPT_REJECTS, LoadSummary, load_file
@@ -105,6 +105,7 @@ class Workspace(JourneyAnalyses):
         rejects_path: str | Path | None = None,
         on_progress: progress.ProgressCallback | None = None,
         name: str | None = None,
+        format: str | None = None,
     ) -> LoadSummary | FolderSummary:
         """Store a file of touchpoints (CSV, TSV, Excel .xlsx, Parquet, JSON Lines; .gz too).
 
@@ -119,13 +120,20 @@ class Workspace(JourneyAnalyses):
         ``path`` may be a folder: each touchpoint file in it is loaded (by name, one load
         each; see :func:`~jejak.store.folders.touchpoint_files`), and a file that fails
         does not stop the others; the returned :class:`FolderSummary` tells each.
+
+        ``format`` reads a documented export as touchpoints: ``"ga4"`` (GA4's BigQuery
+        export), ``"segment"`` (Segment/RudderStack messages; identify calls become
+        identity links), ``"shopify"`` (Shopify's orders CSV); ``"touchpoints"`` a plain
+        file. Without it, the file's columns tell (see :mod:`jejak.store.imports`); in a
+        folder, each file's own columns, or ``format`` for every file.
         """
         if Path(path).is_dir():
             if rejects_path is not None or name is not None:
                 raise LoadError(
                     f"{path}: a folder takes no rejects_path or name; each file has its own"
                 )
-            return self._load_folder(Path(path), skip_invalid, on_progress)
+            imports.check_name(format, Path(path))  # once, not for each file
+            return self._load_folder(Path(path), skip_invalid, on_progress, format)
         return load_file(
             self.con,
             path,
@@ -135,6 +143,7 @@ class Workspace(JourneyAnalyses):
             rejects_path=rejects_path,
             on_progress=on_progress,
             name=name,
+            format=format,
         )
 
     def _load_folder(
@@ -142,12 +151,15 @@ class Workspace(JourneyAnalyses):
         folder: Path,
         skip_invalid: bool,
         on_progress: progress.ProgressCallback | None,
+        format: str | None = None,
     ) -> FolderSummary:
         files, left_out = touchpoint_files(folder)
         summary = FolderSummary(str(folder), left_out=[str(p) for p in left_out])
         for path in files:
             try:
-                loaded = self.load(path, skip_invalid=skip_invalid, on_progress=on_progress)
+                loaded = self.load(
+                    path, skip_invalid=skip_invalid, on_progress=on_progress, format=format
+                )
             except LoadError as exc:
                 summary.failed.append((str(path), str(exc)))
             else:
