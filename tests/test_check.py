@@ -43,7 +43,7 @@ def test_check_lists_matches_unplaced_touchpoints_and_what_to_fix(unnamed):
     assert roles.loc["refund", ["touchpoints", "people"]].tolist() == [1, 1]
     assert roles.loc["purchase", "touchpoints"] == 0
     stages = result.table[result.table["kind"] == "stage"]
-    assert stages.iloc[0][["name", "touchpoints", "people"]].tolist() == ["Awareness", 25, 5]
+    assert stages.iloc[0][["name", "touchpoints", "people"]].tolist() == ["Awareness", 26, 5]
     assert stages["touchpoints"].iloc[1:].sum() == 0
     unplaced = result.unplaced
     assert len(unplaced) == 14  # every name but the refund
@@ -116,7 +116,7 @@ def test_every_face_says_why_an_answer_is_empty(unnamed, tmp_path):
     funnel = unnamed.funnel(["kunjungi_halaman", "order"]).meta["warnings"]
     assert funnel == [
         "'order' matches no touchpoint (order); your most frequent events are"
-        " kunjungi_halaman (6), pembelian (4), email_terkirim (2), ulasan (2), ajak_teman (1)"
+        " kunjungi_halaman (6), pembelian (4), email_terkirim (2), lihat_produk (2), ulasan (2)"
     ]
     credit = unnamed.attribution().meta["warnings"]
     assert credit[0] == "nobody reached Convert, so there is nothing to credit"
