@@ -191,3 +191,14 @@ def test_the_dashboard_shows_why_a_page_is_empty(unnamed):
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             tab.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
         browser.close()
+
+
+def test_a_campaign_says_its_revenue_needs_the_purchase_role(unnamed):
+    definition = {
+        "call_to_action": {"event": "klik_email"},
+        "traffic_source": {"channel": "email"},
+        "target": {"from": "Awareness", "to": "Subscribe"},
+        "exposure": {"event": "email_terkirim"},
+    }
+    effect = unnamed.campaign(definition, name="promo")
+    assert any(NO_PURCHASE in w for w in effect.meta["warnings"])

@@ -620,7 +620,7 @@ class JourneyAnalyses:
         moment = self.as_of()
         if moment is None:
             raise ConfigError("no touchpoints yet: load some before asking about a campaign")
-        return campaign_analyses.campaign_effect(
+        result = campaign_analyses.campaign_effect(
             self.events(),
             self.journey,
             label,
@@ -628,6 +628,11 @@ class JourneyAnalyses:
             zone=ZoneInfo(self.settings.timezone),
             as_of=moment,
         )
+        rule = definition.purchase.rule
+        if rule is not None and rule.role == "purchase" and rule.event is None:
+            # revenue per person reads the purchase role: say so when it matches nothing
+            warn(result, *self._missing(["purchase"]))
+        return result
 
     def campaigns(self) -> campaign_analyses.CampaignOverview:
         """Every campaign in jejak.yaml on the transition it targets, with its lift, and
