@@ -88,8 +88,8 @@ def reached(ws) -> dict[str, int]:
     return ws.stages().table.set_index("stage")["reached"].to_dict()
 
 
-def test_the_shops_own_words_place_everyone_on_the_journey(named):
-    assert reached(named) == {
+def test_the_shops_own_words_place_everyone_on_the_journey(named, on_engine):
+    assert reached(on_engine(named)) == {
         "Awareness": 5,
         "Engagement": 1,  # p1 read an article
         "Subscribe": 2,  # p1's newsletter, p3's account
@@ -134,8 +134,8 @@ def test_the_purchase_role_moves_every_analysis_that_counts_purchases(named):
     assert clusters["purchases"].to_dict() == {"p1": 2, "p2": 1, "p3": 0, "p4": 1, "p5": 0}
 
 
-def test_a_first_purchase_is_the_first_of_all_time_in_a_date_range(named):
-    march_tenth = named.between("2026-03-08", "2026-04-01")
+def test_a_first_purchase_is_the_first_of_all_time_in_a_date_range(named, on_engine):
+    march_tenth = on_engine(named).between("2026-03-08", "2026-04-01")
     table = march_tenth.stage_entries().table
     p1 = table[table.person_id == "p1"]["stage"].tolist()
     assert "Ascend" in p1 and "Convert" not in p1  # the 10 March order is p1's second
