@@ -178,7 +178,8 @@ def test_the_data_page_shows_loads_and_rejected_rows(site, page):
     assert fmt.people(site[2].loads()["rows_stored"].iloc[0]) in first  # 12,345: for people
     assert "2 loads" in loads.inner_text()
     last = [cell.strip() for cell in loads.locator("tbody tr").nth(1).inner_text().split("\t")]
-    assert last[1:] == ["collector: POST /v1/events", last[2], "2", "0", "2", "0", "0"]
+    # read, stored, rejected, repeated, conflicting, already stored
+    assert last[1:] == ["collector: POST /v1/events", last[2], "2", "0", "2", "0", "0", "0"]
 
 
 def test_an_empty_workspace_says_how_to_load_data(tmp_path, browser):

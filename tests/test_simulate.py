@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from jejak.model.roles import Roles
 from jejak.model.touchpoint import FIELD_NAMES
 from jejak.simulate import STAGES, TRANSITIONS, ShopPlan, SimulatedShop, simulate_shop
 from jejak.simulate.journeys import simulate_journeys
@@ -48,23 +49,43 @@ def frame(shop: SimulatedShop) -> pd.DataFrame:
     return df
 
 
+DEFAULT_ROLES = Roles()
+
+
 def _preset_stages() -> list[dict]:
     text = resources.files("jejak.model").joinpath("presets/value-journey.yaml").read_text()
     return yaml.safe_load(text)["stages"]
 
 
+def _compare(values: pd.Series, cond: object) -> pd.Series:
+    cond = cond if isinstance(cond, dict) else {"eq": cond}
+    hit = pd.Series(True, index=values.index)
+    for op, operand in cond.items():
+        hit &= {"eq": values == operand, "gte": values >= operand}[op]
+    return hit
+
+
 def _matches(df: pd.DataFrame, rule: dict) -> pd.Series:
-    """A minimal, independent reading of a preset rule (event list + property conditions)."""
-    assert set(rule) <= {"any", "event", "where"}, f"test does not understand rule {rule}"
+    """A minimal, independent reading of a preset rule: an event list or a role (its default
+    names), property conditions, and nth (the person's nth touchpoint of the role)."""
+    known = {"any", "event", "role", "nth", "where"}
+    assert set(rule) <= known, f"test does not understand rule {rule}"
     if rule.get("any"):
         return pd.Series(True, index=df.index)
-    events = rule["event"] if isinstance(rule["event"], list) else [rule["event"]]
+    if "role" in rule:
+        events = DEFAULT_ROLES.events(rule["role"])
+    else:
+        events = rule["event"] if isinstance(rule["event"], list) else [rule["event"]]
     hit = df["event"].isin(events)
     for key, cond in rule.get("where", {}).items():
+        if rule.get("role") in ("review", "nps"):  # a role's property, by its default name
+            key = DEFAULT_ROLES.field(rule["role"])
         values = pd.to_numeric(df["props"].map(lambda p, k=key: p.get(k)), errors="coerce")
-        cond = cond if isinstance(cond, dict) else {"eq": cond}
-        for op, operand in cond.items():
-            hit &= {"eq": values == operand, "gte": values >= operand}[op]
+        hit &= _compare(values, cond)
+    if "nth" in rule:
+        order = df.sort_values(["ts", "event_id"], kind="stable").index
+        nth = hit.loc[order].astype(int).groupby(df["person"].loc[order]).cumsum()
+        hit &= _compare(nth.reindex(df.index), rule["nth"])
     return hit
 
 

@@ -212,7 +212,9 @@ def touchpoint_effects(
     table["people_without"] = table["people"] - table["people_with"]
     table["moved_without"] = table["moved"] - table["moved_with"]
     # without: everyone's time before the touchpoint (all of it for those who never had it)
-    table["weeks_without"] = table["weeks"] - table["weeks_with"]
+    # person-weeks are float sums the engine adds in any order: a difference that is zero
+    # in exact arithmetic may come out as -1e-15, so snap what is below a millisecond
+    table["weeks_without"] = _snap(table["weeks"] - table["weeks_with"])
     with np.errstate(divide="ignore", invalid="ignore"):
         table["rate_with"] = table["moved_with"] / table["weeks_with"]
         table["rate_without"] = table["moved_without"] / table["weeks_without"]
@@ -220,7 +222,7 @@ def touchpoint_effects(
     d1 = table[[f"d1_{i}" for i in k]].to_numpy(float)
     t1 = table[[f"t1_{i}" for i in k]].to_numpy(float)
     d0 = table[[f"d_{i}" for i in k]].to_numpy(float) - d1
-    t0 = table[[f"t_{i}" for i in k]].to_numpy(float) - t1
+    t0 = _snap(table[[f"t_{i}" for i in k]].to_numpy(float) - t1)
     table["rate_ratio"], table["ci_low"], table["ci_high"] = mantel_haenszel_rate_ratio(
         d1, t1, d0, t0
     )
@@ -285,3 +287,8 @@ def mantel_haenszel_rate_ratio(
     usable = (top > 0) & (bottom > 0)
     nan = np.full(ratio.shape, np.nan)
     return np.where(usable, ratio, nan), np.where(usable, low, nan), np.where(usable, high, nan)
+
+
+def _snap(weeks: Any) -> Any:
+    """Differences of person-week sums, with float noise (under 1e-9 weeks) set to 0."""
+    return np.where(np.abs(weeks) < 1e-9, 0.0, weeks)

@@ -806,6 +806,10 @@ class JourneyAnalyses:
         """Rows loads refused because their event_id was taken by other content."""
         return 0
 
+    def engine(self) -> str:
+        """What holds the touchpoints (the source's kind, e.g. Workspace, SparkSource)."""
+        return type(self).__name__
+
     def identity_conflicts(self) -> Result:
         """Anonymous ids claimed by several customers, and which customer got them."""
         table = identity.conflicts(self.touchpoints(), self.identity_links()).to_pandas()

@@ -70,7 +70,8 @@ def with_properties(touchpoints: ibis.Table, stages: list[Stage]) -> ibis.Table:
 
 def with_counts(touchpoints: ibis.Table, stages: list[Stage]) -> ibis.Table:
     """Touchpoints with ``_nth_<role>``: on a touchpoint of the role, which of the person's
-    touchpoints of that role it is (1 = their first purchase), in time order; else null.
+    touchpoints of that role it is (1 = their first purchase), in time order (ties by
+    event_id); else null.
 
     Counted over the touchpoints given, so a part of the data (a date range) counts on
     the whole first: :class:`Filtered` calls this before it cuts.
@@ -84,7 +85,9 @@ def with_counts(touchpoints: ibis.Table, stages: list[Stage]) -> ibis.Table:
     missing = {r: n for r, n in roles.items() if NTH_PREFIX + r not in touchpoints.columns}
     if not missing:
         return touchpoints
-    person = ibis.cumulative_window(group_by="person_id", order_by=["ts", "event_id"])
+    # ties in time go by event_id where the source has one (a Spark table may not)
+    order = ["ts", "event_id"] if "event_id" in touchpoints.columns else ["ts"]
+    person = ibis.cumulative_window(group_by="person_id", order_by=order)
     counts = {}
     for role, names in missing.items():
         hit = touchpoints.event.isin(names)

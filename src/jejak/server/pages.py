@@ -237,7 +237,7 @@ def data(source: JourneyAnalyses, params: Params) -> list[Section]:
             Section(
                 heading="Where the touchpoints live",
                 intro=f"This server reads touchpoints from another engine "
-                f"({type(root).__name__}); they are loaded there, not through jejak.",
+                f"({root.engine()}); they are loaded there, not through jejak.",
             )
         )
     conflicts = root.identity_conflicts()
