@@ -350,3 +350,48 @@ def test_a_wrong_phone_region_or_pii_is_refused():
         parse_settings("phone_region: XX\n")
     with pytest.raises(ConfigError, match="pii"):
         parse_settings("pii: encrypt\n")
+
+
+def test_init_from_proposes_one_source_per_file(folder):
+    files = [folder / n for n in ("web_maret.csv", "pesanan_maret.csv", "wa_maret.csv")]
+    proposal = jejak.propose_settings([*files, folder / "pelanggan.csv"])
+    sources = {
+        name: source.model_dump(exclude_defaults=True)
+        for name, source in proposal.settings().sources.items()
+    }
+    assert sources == {
+        "web_maret": {
+            "files": ["web_maret.csv"],
+            "ids": {"customer_id": "user_id", "anonymous_id": "cookie", "email": "email"},
+            "separator": ",",
+        },
+        "pesanan_maret": {
+            "files": ["pesanan_maret.csv"],
+            "columns": {"ts": "tanggal", "revenue": "total"},
+            # no event column, and an amount on every row: every row is an order
+            "constants": {"event": "order"},
+            "ids": {"email": "email_pembeli"},
+            "separator": ",",
+        },
+        "wa_maret": {
+            "files": ["wa_maret.csv"],
+            "columns": {"ts": "waktu_kirim"},
+            "ids": {"phone": "nomor_hp"},
+            "separator": ",",
+        },
+        "pelanggan": {
+            "files": ["pelanggan.csv"],
+            "identities_only": True,
+            "ids": {"customer_id": "id_pelanggan", "email": "email", "phone": "telepon"},
+            "separator": ",",
+        },
+    }
+    # what a WhatsApp log's rows are is not in the file: the proposal says so
+    assert any("wa_maret.csv: no column holds event names" in p for p in proposal.problems)
+    settings = proposal.settings()
+    with jejak.Workspace(folder / "w.duckdb", settings) as ws:
+        for path in (*files[:2], folder / "pelanggan.csv"):
+            if path.name != "wa_maret.csv":
+                ws.load(path)
+        # the orders joined the web customers by email, through the proposed sources
+        assert people(ws)["C1"] == ["page_view", "daftar", "order"]
