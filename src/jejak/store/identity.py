@@ -143,7 +143,10 @@ def stitched(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibis
     touchpoints = touchpoints.filter(
         touchpoints.customer_id.notnull() | touchpoints.anonymous_id.notnull()
     )
-    joined = touchpoints.left_join(winners, "anonymous_id")
+    winners = winners.rename(linked_anonymous_id="anonymous_id")
+    joined = touchpoints.left_join(
+        winners, touchpoints.anonymous_id == winners.linked_anonymous_id
+    ).drop("linked_anonymous_id")
     anonymous = ibis.ifelse(
         is_contact(joined.anonymous_id),
         joined.anonymous_id,
