@@ -269,8 +269,8 @@ def test_files_of_different_shapes_are_told_with_what_each_needs(toko: Path, tmp
     assert [f.path for f in proposal.differing] == [shop]
     assert shop.name in proposal.summary()[-1]
     assert proposal.differing[0].as_source() == {
+        "files": "shop.csv",
         "columns": {
-            "customer_id": "user_id",
             "ts": "timestamp",
             "event": "event_name",
             "channel": "utm_medium",
@@ -278,13 +278,15 @@ def test_files_of_different_shapes_are_told_with_what_each_needs(toko: Path, tmp
             "campaign": "utm_campaign",
             "revenue": "amount",
         },
+        "ids": {"customer_id": "user_id"},
         "separator": ",",
         "decimal": ".",
         "thousands": ",",
     }
     text = proposal.text
-    assert "# These files are written differently from toko.csv;" in text
-    assert "#   shop.csv: {columns: {customer_id: user_id, ts: timestamp," in text
+    assert "# These files are written differently from toko.csv, so each is read" in text
+    assert "  shop: {files: shop.csv, columns: {ts: timestamp," in text
+    assert set(proposal.settings().sources) == {"toko", "shop"}
     # the roles are counted over both files
     assert proposal.settings().roles.purchase == ["purchase", "pembelian", "pembelian_online"]
 

@@ -263,6 +263,14 @@ def load(
             " (a plain file). Default: recognised by the file's columns.",
         ),
     ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="The jejak.yaml source that reads the files (its columns, constants and"
+            " ids). Default: the source whose 'files' pattern matches each file's name.",
+        ),
+    ] = None,
 ) -> None:
     """Store touchpoints from files; a file with invalid rows stores nothing.
 
@@ -273,7 +281,11 @@ def load(
     does not stop the others (the command then ends with an error). --format applies
     to each file of the folder.
 
+    With sources in jejak.yaml, each file is read by the source its name matches
+    (or the one named with --source); an identities-only source stores its links.
+
     Example: jejak load events.csv orders.parquet --skip-invalid
+    Example: jejak load pesanan_maret.csv --source orders
     """
     failed = 0
     with _open(must_exist=False) as ws:
@@ -285,7 +297,11 @@ def load(
             bar, report = _progress()
             with bar:
                 summary = ws.load(
-                    path, skip_invalid=skip_invalid, on_progress=report, format=format
+                    path,
+                    skip_invalid=skip_invalid,
+                    on_progress=report,
+                    format=format,
+                    source=source,
                 )
             out.print(str(summary), soft_wrap=True)
             failed += len(getattr(summary, "failed", ()))

@@ -9,7 +9,7 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -29,10 +29,20 @@ from jejak.model.experience import ExperienceRule, default_rules
 from jejak.model.journey import Journey
 from jejak.model.roles import Roles
 from jejak.model.segment import Segment, check_name
+from jejak.model.source import (
+    READING,
+    SourceSettings,
+    check_source_name,
+    decimal_mark,
+    one_character,
+    phone_region,
+    thousands_mark,
+)
 from jejak.model.touchpoint import FIELD_NAMES
 
 PRESETS = ("value-journey", "four-stage")
 DEFAULT_WORKSPACE = "jejak.duckdb"
+DEFAULT_PHONE_REGION = "ID"  # phone numbers without +country are Indonesian unless told
 # settings from before event roles, and the role each became
 OLDER_SPELLINGS = {"refund_events": "refund", "sent_events": "shop_sent", "contact": "messages"}
 
@@ -57,6 +67,9 @@ class Settings(BaseModel):
     experience: list[ExperienceRule] = Field(default_factory=default_rules)
     segments: dict[str, Segment] = Field(default_factory=dict)
     campaigns: dict[str, Campaign] = Field(default_factory=dict)
+    sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    phone_region: str = DEFAULT_PHONE_REGION
+    pii: Literal["hash"] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -173,27 +186,53 @@ class Settings(BaseModel):
     @field_validator("decimal")
     @classmethod
     def _decimal_mark(cls, mark: str | None) -> str | None:
-        if mark not in (None, ".", ","):
-            raise ValueError(f"{mark!r} is not a decimal mark; write '.' or ','")
-        return mark
+        return decimal_mark(mark)
 
     @field_validator("thousands")
     @classmethod
     def _thousands_mark(cls, mark: str | None, info: Any) -> str | None:
-        if mark not in (None, ".", ",", " ", "'", ""):
-            raise ValueError(
-                f"{mark!r} is not a thousands mark; write '.', ',', ' ', \"'\" or '' (none)"
-            )
-        if mark is not None and mark == info.data.get("decimal"):
-            raise ValueError(f"{mark!r} is also the decimal mark; the two must differ")
-        return mark
+        return thousands_mark(mark, info.data.get("decimal"))
 
     @field_validator("separator")
     @classmethod
     def _one_character(cls, separator: str | None) -> str | None:
-        if separator is not None and len(separator) != 1:
-            raise ValueError(f"{separator!r} is not one character; write ',', ';', '|' or '\\t'")
-        return separator
+        return one_character(separator)
+
+    @field_validator("phone_region")
+    @classmethod
+    def _phone_region(cls, region: str) -> str:
+        return phone_region(region) or DEFAULT_PHONE_REGION
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _source_names(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        if isinstance(value, dict):
+            for name in value:
+                check_source_name(str(name))
+        return value
+
+    def source(self, name: str) -> SourceSettings:
+        """The source by name; a ConfigError lists those there are."""
+        if name not in self.sources:
+            known = ", ".join(self.sources) or "none yet"
+            raise ConfigError(
+                f"no source named {name!r} (sources: {known}); define it under 'sources:'"
+                " in jejak.yaml"
+            )
+        return self.sources[name]
+
+    def for_source(self, name: str) -> Settings:
+        """These settings as the source reads its files: its columns instead of the
+        top-level ones, and its reading settings where it gives them."""
+        source = self.source(name)
+        update: dict[str, Any] = {"columns": source.field_columns}
+        for key in READING:
+            value = getattr(source, key)
+            if value is not None:
+                update[key] = value
+        return self.model_copy(update=update)
 
     def resolved_journey(self) -> Journey:
         """The journey itself, with presets read from the package, its rules bound to the
@@ -339,6 +378,34 @@ columns:
   # ts: timestamp
   # customer_id: user_id
   # event: event_name
+
+# Sources: when touchpoints come from several exports of different shapes (web events,
+# an orders export, a WhatsApp log, a CRM list...), each reads its files its own way. A
+# file is read by the source whose 'files' pattern matches its name (or the one named
+# with 'jejak load --source NAME'); a file no source matches uses the settings above.
+# A source has its own 'columns'; 'constants' fill a field for every row (an orders file
+# without an event column: event: order); 'ids' say which columns hold which kind of id:
+# customer_id, anonymous_id, email, phone. People are joined across sources by their
+# email (trimmed, lower-cased) and phone (E.164: 0812-3456-7890 = +62 812 3456 7890).
+# 'identities_only: true' (a CRM list) stores only the links between its ids. A source
+# may also set ts_format, encoding, separator, decimal, thousands, sheet, phone_region.
+# sources:
+#   web:      {{files: "web_*.csv",
+#              ids: {{customer_id: user_id, anonymous_id: cookie, email: email}}}}
+#   orders:   {{files: "pesanan*.csv", columns: {{ts: tanggal, revenue: total}},
+#              constants: {{event: order}}, ids: {{email: email_pembeli}}}}
+#   whatsapp: {{files: "wa_*.csv", columns: {{ts: waktu_kirim}},
+#              constants: {{event: wa_kirim, channel: whatsapp}}, ids: {{phone: nomor_hp}}}}
+#   crm:      {{files: pelanggan.csv, identities_only: true,
+#              ids: {{customer_id: id_pelanggan, email: email, phone: telepon}}}}
+sources:
+
+# Phone numbers written without a country code (0812-...) are read in this region.
+phone_region: ID
+
+# Personal data: 'pii: hash' stores emails and phone numbers only as SHA-256 hashes of
+# their normalised value (never the clear value); people are joined on the hashes.
+# pii: hash
 
 # Event roles: which of your touchpoints is a purchase, a sign-up, a review... in your
 # own words. Every analysis reads them (the stage rules, customer value, RFM, retention,

@@ -9,23 +9,29 @@ the decimal and thousands marks), so the proposal reads the file as ``jejak load
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from jejak.errors import LoadError
-from jejak.model.config import Settings
-from jejak.model.touchpoint import FIELD_NAMES
+from jejak.model.config import DEFAULT_PHONE_REGION, Settings
+from jejak.model.touchpoint import FIELD_NAMES, IDENTITY_FIELDS
 from jejak.model.vocabulary import LANGUAGES, vocabulary
 from jejak.proposal.times import Times, read_times
 from jejak.store import amounts
+from jejak.store.contacts import EMAIL_PATTERN, e164
 from jejak.store.sources import describe, ident, opened, quote
 
 TABLE = "_jejak_proposal"
 ID = r"[A-Za-z0-9][A-Za-z0-9_\-.:@+]*"
 WORD = r"[A-Za-z(][A-Za-z0-9_ ()\-]*"
 NUMERIC = ("DOUBLE", "FLOAT", "DECIMAL", "REAL")
+# written like a phone number: digits with spaces, dashes, dots or brackets, 9 digits at
+# least (amounts and short ids are not numbers to dial)
+PHONE_LIKE = re.compile(r"\+?[\d\s().-]+")
+PHONE_DIGITS = 9
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,18 @@ class FileProposal:
     idr: bool = False  # amounts or currencies in Rupiah
     other_ids: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    contacts: dict[str, str] = field(default_factory=dict)  # email/phone -> column
+
+    @property
+    def identities_only(self) -> bool:
+        """A list of people (a CRM export): ids, but no times and no events."""
+        ids = set(self.guesses) & {"customer_id", "anonymous_id"}
+        return not {"ts", "event"} & set(self.guesses) and bool(ids or self.contacts)
+
+    @property
+    def purchases_only(self) -> bool:
+        """An orders export: times and amounts, but no event column."""
+        return "event" not in self.guesses and {"ts", "revenue"} <= set(self.guesses)
 
     def columns_setting(self) -> dict[str, str]:
         """``columns:`` for jejak.yaml: fields whose column has another name."""
@@ -103,9 +121,24 @@ class FileProposal:
         used = {g.column for g in self.guesses.values()}
         return [c for c in self.columns if c not in used and not c.startswith("_jejak_")]
 
-    def as_source(self) -> dict:
-        """The file's settings as a future ``sources:`` entry would hold them."""
-        entry: dict = {"columns": self.columns_setting()}
+    def as_source(self, purchase: str = "order") -> dict:
+        """The file's settings as its ``sources:`` entry: its file, columns, the kind of
+        id each id column holds, and ``purchase`` as the event of an orders export."""
+        entry: dict = {"files": self.path.name}
+        ids = {f: self.guesses[f].column for f in IDENTITY_FIELDS if f in self.guesses}
+        ids |= self.contacts
+        if self.identities_only:
+            return {**entry, "identities_only": True, "ids": ids, **self._reading()}
+        columns = self.columns_setting()
+        entry["columns"] = {f: c for f, c in columns.items() if f not in IDENTITY_FIELDS}
+        if self.purchases_only:
+            entry["constants"] = {"event": purchase}
+        if ids:
+            entry["ids"] = ids
+        return {**entry, **self._reading()}
+
+    def _reading(self) -> dict:
+        entry = {}
         for key in ("separator", "decimal", "thousands"):
             if getattr(self, key) is not None:
                 entry[key] = getattr(self, key)
@@ -133,18 +166,56 @@ def inspect(con: duckdb.DuckDBPyConnection, path: Path) -> FileProposal:
                 proposal.encoding_why = source.notes[0]
     profiles = {c: _profile(con, c, t) for c, t in types.items() if not c.startswith("_jejak_")}
     _by_name(proposal, profiles)
-    _by_contents(con, proposal, profiles)
-    if "event" not in proposal.guesses:
+    _contacts(con, proposal, profiles)
+    contacts = set(proposal.contacts.values())
+    _by_contents(con, proposal, {c: p for c, p in profiles.items() if c not in contacts})
+    _orders_without_events(con, proposal, profiles)
+    if proposal.identities_only:
+        return proposal
+    if "event" not in proposal.guesses and not proposal.purchases_only:
         proposal.problems.append(
             "no column holds event names; name it in 'columns: {event: your_column}'"
+            " (or, for a file of one kind of touchpoint, give its source"
+            " 'constants: {event: name}')"
         )
-    if not {"customer_id", "anonymous_id"} & set(proposal.guesses):
+    if not {"customer_id", "anonymous_id"} & set(proposal.guesses) and not contacts:
         proposal.problems.append(
             "no column holds the ids of people; name it in 'columns: {customer_id: ...}'"
         )
     _times(con, proposal, profiles)
     _marks(con, proposal, profiles)
     return proposal
+
+
+def _orders_without_events(
+    con: duckdb.DuckDBPyConnection, proposal: FileProposal, profiles: dict[str, Profile]
+) -> None:
+    """An amount on every row and no column of known event names: an orders export, whose
+    repeating words (a courier, a payment method) are properties, not events."""
+    event, revenue = proposal.guesses.get("event"), proposal.guesses.get("revenue")
+    if event is None or event.by_name or revenue is None:
+        return
+    if profiles[revenue.column].filled == proposal.rows and not _event_hits(con, event.column):
+        del proposal.guesses["event"]
+
+
+def _contacts(
+    con: duckdb.DuckDBPyConnection, proposal: FileProposal, profiles: dict[str, Profile]
+) -> None:
+    """Columns of emails and of phone numbers (in region ID, or with a country code)."""
+    for column in _free(proposal, profiles):
+        values = _values(con, column)
+        if not values:
+            continue
+        if "email" not in proposal.contacts and all(re.fullmatch(EMAIL_PATTERN, v) for v in values):
+            proposal.contacts["email"] = column
+        elif "phone" not in proposal.contacts and all(
+            PHONE_LIKE.fullmatch(v)
+            and sum(c.isdigit() for c in v) >= PHONE_DIGITS
+            and e164(v, DEFAULT_PHONE_REGION)
+            for v in values
+        ):
+            proposal.contacts["phone"] = column
 
 
 def _rows(con: duckdb.DuckDBPyConnection) -> int:

@@ -3,6 +3,7 @@ could not be placed, in comments beside the settings they explain."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import yaml
@@ -133,14 +134,33 @@ def _differing(proposal: SettingsProposal) -> list[str]:
         return []
     main = proposal.main
     out = _comment(
-        f"These files are written differently from {main.path.name}; the settings above do"
-        " not read them. Load them with their own jejak.yaml (jejak --config) until jejak"
-        " reads per-file settings; what each needs:"
+        f"These files are written differently from {main.path.name}, so each is read by"
+        " its own source: jejak load picks the source whose 'files' match a file's name"
+        " (widen them to a pattern like \"pesanan_*.csv\" for later exports). 'ids' says"
+        " which kind of id each column holds; people are joined across sources by"
+        " customer id, email and phone number. A file of orders without an event column"
+        " has every row a purchase ('constants'); a file of ids only (a customer list)"
+        " links them (identities_only)."
     )
-    for other in others:
-        out.append(f"#   {other.path.name}: {flow(other.as_source())}")
+    out.append("sources:")
+    purchase = next(iter(proposal.roles.names("purchase")), "order")
+    for name, file in source_names(proposal.files).items():
+        out.append(f"  {name}: {flow(file.as_source(purchase))}")
     out.append("")
     return out
+
+
+def source_names(files: list[FileProposal]) -> dict[str, FileProposal]:
+    """A source name per file, from its name (web_maret.csv: web_maret), each its own."""
+    names: dict[str, FileProposal] = {}
+    for file in files:
+        stem = file.path.name.split(".")[0].lower()
+        base = re.sub(r"[^a-z0-9_-]+", "_", stem).strip("_-") or "source"
+        name, n = base, 2
+        while name in names:
+            name, n = f"{base}_{n}", n + 1
+        names[name] = file
+    return names
 
 
 def _problems(proposal: SettingsProposal) -> list[str]:

@@ -8,6 +8,13 @@ file corrects an earlier one); among touchpoints the earliest claim; then the
 smallest customer id. ``identity_conflicts`` lists every such id for review.
 A touchpoint that names its customer_id always stays with that customer.
 Touchpoints without any id belong to nobody.
+
+Emails and phone numbers (see :mod:`jejak.store.contacts`) are ids too, as contact
+keys ``email:...`` and ``phone:...``. Their links run from the weaker id to the
+stronger (anonymous id -> phone -> email -> customer id), and stitching follows them:
+a WhatsApp message that carries only a phone number joins the customer whose email
+a CRM list gives with that number. A claim on a customer beats a claim on a contact
+key. A contact key linked to no customer is a person of its own (``email:...``).
 """
 
 from __future__ import annotations
@@ -15,6 +22,9 @@ from __future__ import annotations
 import ibis
 
 ANONYMOUS_PREFIX = "anon:"
+EMAIL_PREFIX, PHONE_PREFIX = "email:", "phone:"
+CONTACT_PREFIXES = (EMAIL_PREFIX, PHONE_PREFIX)
+HOPS = 3  # the longest chain of links: anonymous id -> phone -> email -> customer
 FROM_MAPPING, FROM_TOUCHPOINT = 0, 1
 CLAIM = ibis.schema(
     {
@@ -64,12 +74,19 @@ def clean_ids(table: ibis.Table) -> ibis.Table:
     )
 
 
+def is_contact(value: ibis.StringValue) -> ibis.BooleanValue:
+    """Whether an id is a contact key (an email or phone number)."""
+    return value.startswith(EMAIL_PREFIX) | value.startswith(PHONE_PREFIX)
+
+
 def identity_map(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibis.Table:
-    """One customer_id per linked anonymous_id (the winning claim)."""
+    """One customer_id per linked anonymous_id (the winning claim): a customer id, or a
+    contact key when the id is linked to no customer directly."""
     claims = links(touchpoints, mapping)
     rank = ibis.row_number().over(
         group_by=claims.anonymous_id,
         order_by=[
+            is_contact(claims.customer_id).cast("int8"),
             claims.priority,
             claims.recency.desc(),
             claims.ts.asc(nulls_first=True),
@@ -98,19 +115,42 @@ def conflicts(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibi
     )
 
 
+def followed(winners: ibis.Table) -> ibis.Table:
+    """The winning claims followed through contact keys: an anonymous id linked to a
+    phone number linked to an email linked to a customer is linked to the customer.
+    Only contact keys are followed, so a customer id used as an anonymous id elsewhere
+    does not chain customers together."""
+    final = winners
+    for _ in range(HOPS - 1):
+        step = winners.view().rename(next_id="anonymous_id", next_linked="linked_customer_id")
+        linked = final.linked_customer_id
+        final = final.mutate(hop=ibis.ifelse(is_contact(linked), linked, ibis.null("string")))
+        joined = final.left_join(step, final.hop == step.next_id)
+        final = joined.select(
+            "anonymous_id",
+            linked_customer_id=ibis.coalesce(joined.next_linked, joined.linked_customer_id),
+        )
+    return final
+
+
 def stitched(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibis.Table:
-    """Touchpoints with ``person_id``: the customer they belong to, or ``anon:<id>``.
+    """Touchpoints with ``person_id``: the customer they belong to, the contact key
+    (``email:...``, ``phone:...``) of a person known by no customer id, or ``anon:<id>``.
 
     Touchpoints with neither id are left out: they belong to no journey.
     """
-    winners = identity_map(touchpoints, mapping)
+    winners = followed(identity_map(touchpoints, mapping))
     touchpoints = touchpoints.filter(
         touchpoints.customer_id.notnull() | touchpoints.anonymous_id.notnull()
     )
-    joined = touchpoints.left_join(winners, "anonymous_id")
-    person = ibis.coalesce(
-        joined.customer_id,
-        joined.linked_customer_id,
+    winners = winners.rename(linked_anonymous_id="anonymous_id")
+    joined = touchpoints.left_join(
+        winners, touchpoints.anonymous_id == winners.linked_anonymous_id
+    ).drop("linked_anonymous_id")
+    anonymous = ibis.ifelse(
+        is_contact(joined.anonymous_id),
+        joined.anonymous_id,
         ibis.literal(ANONYMOUS_PREFIX) + joined.anonymous_id,
     )
+    person = ibis.coalesce(joined.customer_id, joined.linked_customer_id, anonymous)
     return joined.mutate(person_id=person).drop("linked_customer_id")

@@ -1,4 +1,5 @@
-"""Loading identity mapping files: rows of anonymous_id -> customer_id, all or nothing."""
+"""Loading identity mapping files: rows of anonymous_id -> customer_id, all or nothing;
+and identities-only sources (a CRM list of customers with their email and phone)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import duckdb
 
 from jejak.errors import LoadError
 from jejak.model.config import Settings
-from jejak.store.sources import Source, describe, explain_read_error, ident, opened
+from jejak.store import contacts as contact_ids
+from jejak.store.loading import LoadSummary
+from jejak.store.sources import Source, as_text, describe, explain_read_error, ident, opened
 
 LINKS = "_jejak_links"
+STAGE = "_jejak_links_stage"
 
 
 def load_identity_file(
@@ -108,3 +112,121 @@ def insert_links(con: duckdb.DuckDBPyConnection, links: str, load_id: int) -> in
         f" WHERE l.anonymous_id = s.anonymous_id AND l.customer_id = s.customer_id)"
     )
     return con.execute("SELECT count(*) FROM identity_links").fetchall()[0][0] - before
+
+
+def load_source_identities(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    settings: Settings,
+    source: str,
+    *,
+    load_id: int,
+    name: str | None = None,
+) -> LoadSummary:
+    """Store the links between the ids of each row of an ``identities_only`` source's
+    file (customer id, anonymous id, email, phone); the summary counts the new ones. A
+    row with an email or phone that is not one stores nothing of the file."""
+    path = Path(path)
+    if not path.exists():
+        raise LoadError(f"{path}: no such file; check the path")
+    ids = settings.source(source).ids
+    settings = settings.for_source(source)
+    with opened(con, path, settings) as read:
+        columns = describe(con, read, settings)
+        missing = [f"'{c}' ({kind})" for kind, c in ids.items() if c not in columns]
+        if missing:
+            raise LoadError(
+                f"{path}: source '{source}' reads ids from columns the file does not have:"
+                f" {', '.join(missing)} (columns found: {', '.join(columns)}); fix 'ids' of"
+                f" the source in jejak.yaml"
+            )
+        text = {
+            kind: f"nullif(trim({as_text(ids[kind], columns[ids[kind]])}), '')"
+            if kind in ids
+            else "CAST(NULL AS VARCHAR)"
+            for kind in ("customer_id", "anonymous_id", "email", "phone")
+        }
+        keys = {
+            kind: contact_ids.key_sql(kind, f"{kind}_raw", settings)
+            if kind in ids
+            else "CAST(NULL AS VARCHAR)"
+            for kind in ("email", "phone")
+        }
+        try:
+            # staged first: a table's rowid is the row number in the file
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {read.sql}")
+            with contact_ids.phone_function(con, settings.phone_region):
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {LINKS} AS SELECT *, {keys['email']} AS"
+                    f" email_key, {keys['phone']} AS phone_key FROM (SELECT rowid + 1 AS _row,"
+                    f" {text['customer_id']} AS customer_id, {text['anonymous_id']} AS"
+                    f" anonymous_id, {text['email']} AS email_raw, {text['phone']} AS phone_raw"
+                    f" FROM {STAGE})"
+                )
+        except duckdb.Error as exc:
+            con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            raise LoadError(explain_read_error(read, exc, settings)) from None
+        con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        try:
+            _check_contacts(con, path, ids, settings)
+            rows, added = _store_source_links(con, path, load_id, name)
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {LINKS}")
+    notes = (f"read as source '{source}' (identities only)", *read.notes)
+    return LoadSummary(
+        file=str(path),
+        rows_read=rows,
+        stored=0,
+        already_stored=0,
+        duplicates_in_file=0,
+        rejected=0,
+        load_id=load_id,
+        notes=notes,
+        identity_links=added,
+    )
+
+
+def _check_contacts(
+    con: duckdb.DuckDBPyConnection, path: Path, ids: dict[str, str], settings: Settings
+) -> None:
+    reasons = {
+        "email": contact_ids.EMAIL_REASON,
+        "phone": contact_ids.phone_reason(settings.phone_region),
+    }
+    for kind in ("email", "phone"):
+        if kind not in ids:
+            continue
+        bad = f"{kind}_raw IS NOT NULL AND {kind}_key IS NULL"
+        found = con.execute(
+            f"SELECT count(*), min(_row), arg_min({kind}_raw, _row) FROM {LINKS} WHERE {bad}"
+        ).fetchall()[0]
+        if found[0]:
+            count, row, value = found
+            more = f" (and {count - 1:,} more such rows)" if count > 1 else ""
+            raise LoadError(
+                f"{path} row {row:,}: '{ids[kind]}' {value!r} {reasons[kind]}{more}. Nothing"
+                " was stored; fix or empty those cells",
+                invalid_rows=count,
+            )
+
+
+def _store_source_links(
+    con: duckdb.DuckDBPyConnection, path: Path, load_id: int, name: str | None
+) -> tuple[int, int]:
+    """(rows read, new links)."""
+    rows = con.execute(f"SELECT count(*) FROM {LINKS}").fetchall()[0][0]
+    if rows == 0:
+        raise LoadError(f"{path}: the file has a header but no rows; nothing to load")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        added = insert_links(con, contact_ids.links_sql(LINKS, anonymous_to_customer=True), load_id)
+        con.execute(
+            "INSERT INTO loads (load_id, file, loaded_at, rows_read, rows_stored,"
+            " rows_rejected, rows_repeated) VALUES (?, ?, now(), ?, ?, 0, 0)",
+            [load_id, name or str(path), rows, added],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return rows, added

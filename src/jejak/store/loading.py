@@ -17,8 +17,10 @@ import duckdb
 
 from jejak.errors import LoadError
 from jejak.model.config import Settings
+from jejak.model.source import CONTACT_KINDS
 from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
 from jejak.store import amounts, imports, progress
+from jejak.store import contacts as contact_ids
 from jejak.store.event_ids import SORTED, insert_sql, mark_conflicts, sorted_sql
 from jejak.store.sources import (
     Mapping,
@@ -87,15 +89,29 @@ def _number_reason(marks: amounts.Marks) -> str:
     return "is not a number; write digits with a comma for decimals, like 1234,5 or 1.234,5"
 
 
-def _checks(settings: Settings, marks: amounts.Marks) -> list[tuple[str, str, str]]:
+def _checks(
+    settings: Settings, marks: amounts.Marks, mapping: Mapping
+) -> list[tuple[str, str, str]]:
     """(field, SQL condition that makes a row invalid, reason) in the order they are tested."""
     refunds = ", ".join(quote(e) for e in settings.refund_events) or "NULL"
+    contacts = [
+        (kind, f"{kind}_raw IS NOT NULL AND {kind}_key IS NULL", reason)
+        for kind, reason in (
+            ("email", contact_ids.EMAIL_REASON),
+            ("phone", contact_ids.phone_reason(settings.phone_region)),
+        )
+        if kind in mapping.contacts
+    ]
+    persons = " and ".join(["anonymous_id", *mapping.contacts])
     return [
         ("event", "event IS NULL", "is empty; every touchpoint needs a name such as page_view"),
+        *contacts,
         (
             "customer_id",
             "customer_id IS NULL AND anonymous_id IS NULL",
-            "and anonymous_id are both empty; every touchpoint needs one of them",
+            f"and {persons} are all empty; every touchpoint needs one of them"
+            if mapping.contacts
+            else "and anonymous_id are both empty; every touchpoint needs one of them",
         ),
         ("ts", "ts_raw IS NULL", "is empty; every touchpoint needs a time"),
         ("ts", "ts IS NULL", f"is not a time; {ISO_HINT}"),
@@ -143,7 +159,13 @@ def _fields_sql(mapping: Mapping) -> str:
             continue
         column = mapping.fields.get(field)
         text = as_text(column, mapping.types[column]) if column else "NULL"
+        if field in mapping.constants:
+            text = quote(mapping.constants[field])
         cols.append(f"nullif(trim({text}), '') AS {field}_raw")
+    for kind in CONTACT_KINDS:
+        column = mapping.contacts.get(kind)
+        text = as_text(column, mapping.types[column]) if column else "NULL"
+        cols.append(f"nullif(trim({text}), '') AS {kind}_raw")
     column = mapping.fields.get("properties")
     props = as_text(column, mapping.types[column]) if column else "NULL"
     cols.append(f"nullif(trim({props}), '') AS properties_raw")
@@ -181,8 +203,22 @@ def _ts_sql(settings: Settings, mapping: Mapping) -> str:
 
 
 def _checked_sql(settings: Settings, mapping: Mapping, marks: amounts.Marks) -> str:
-    plain = ("event_id", "properties", "currency")
+    plain = ("event_id", "properties", "currency", "anonymous_id")
     text = [f"{f}_raw AS {f}" for f in TEXT_FIELDS if f not in plain]
+    # a touchpoint known only by its email or phone number carries that as its anonymous
+    # id, so that stitching finds its person (see jejak.store.contacts)
+    keys = {
+        kind: contact_ids.key_sql(kind, f"{kind}_raw", settings)
+        if kind in mapping.contacts
+        else "CAST(NULL AS VARCHAR)"
+        for kind in CONTACT_KINDS
+    }
+    text += [
+        "anonymous_id_raw AS own_anonymous_id",
+        "coalesce(anonymous_id_raw, CASE WHEN customer_id_raw IS NULL THEN"
+        f" coalesce({keys['email']}, {keys['phone']}) END) AS anonymous_id",
+        f"email_raw, {keys['email']} AS email_key, phone_raw, {keys['phone']} AS phone_key",
+    ]
     props_ok = (
         "CASE WHEN properties_raw IS NULL THEN true"
         " WHEN json_valid(properties_raw) THEN json_type(properties_raw) = 'OBJECT'"
@@ -201,7 +237,7 @@ def _checked_sql(settings: Settings, mapping: Mapping, marks: amounts.Marks) -> 
         f" currency_raw, coalesce(currency_raw, {currency}) AS currency,"
         f" properties_raw, extras, {props_ok} AS properties_ok FROM ({fields})"
     )
-    checks = _checks(settings, marks)
+    checks = _checks(settings, marks, mapping)
     field = " ".join(f"WHEN {cond} THEN {quote(f)}" for f, cond, _ in checks)
     reason = " ".join(f"WHEN {cond} THEN {quote(r)}" for _, cond, r in checks)
     return (
@@ -215,7 +251,7 @@ def _examples(con: duckdb.DuckDBPyConnection) -> list[dict]:
         f"SELECT _row, _field, _reason, CASE _field WHEN 'ts' THEN ts_raw"
         f" WHEN 'revenue' THEN revenue_raw WHEN 'properties' THEN properties_raw"
         f" WHEN 'currency' THEN currency WHEN 'customer_id' THEN customer_id"
-        f" WHEN 'event_id' THEN event_id"
+        f" WHEN 'event_id' THEN event_id WHEN 'email' THEN email_raw WHEN 'phone' THEN phone_raw"
         f" WHEN 'event' THEN event END AS value"
         f" FROM {CHECKED} WHERE _reason IS NOT NULL ORDER BY _row LIMIT {EXAMPLES}"
     ).fetchall()
@@ -246,12 +282,19 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     )
 
 
-def _keep_rejects(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+def _keep_rejects(
+    con: duckdb.DuckDBPyConnection, load_id: int, private: tuple[str, ...] = ()
+) -> None:
     """The first rejected rows (as JSON, with row, field and reason) into the workspace,
-    so the dashboard and ``jejak loads --rejected`` show them after the side file is gone."""
+    so the dashboard and ``jejak loads --rejected`` show them after the side file is gone.
+    ``private`` columns are left out of them."""
+    record = "to_json(s)"
+    if private:  # merge-patching a member with null removes it
+        removed = ", ".join(f"{quote(c)}, NULL" for c in private)
+        record = f"json_merge_patch({record}, json_object({removed}))"
     con.execute(
         f"INSERT INTO rejected_rows SELECT {load_id}, c._row, c._field, c._reason,"
-        f" CAST(to_json(s) AS VARCHAR) FROM {CHECKED} c JOIN {STAGE} s"
+        f" CAST({record} AS VARCHAR) FROM {CHECKED} c JOIN {STAGE} s"
         f" ON s.rowid + 1 = c._row WHERE c._reason IS NOT NULL ORDER BY c._row"
         f" LIMIT {KEPT_REJECTS}"
     )
@@ -268,29 +311,48 @@ def load_file(
     on_progress: progress.ProgressCallback | None = None,
     name: str | None = None,
     format: str | None = None,
+    source: str | None = None,
 ) -> LoadSummary:
     """Load one file into ``touchpoints``; a LoadError leaves the workspace as it was.
     ``name`` is what the load is called in ``loads`` (default: the file's path).
     ``format`` names a documented export (see :mod:`jejak.store.imports`); without it
-    the file's columns tell."""
+    the file's columns tell. ``source`` names the jejak.yaml source that reads the file
+    (its columns, constants and ids; see :mod:`jejak.model.source`)."""
     path = Path(path)
     if not path.exists():
         raise LoadError(f"{path}: no such file; check the path")
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs a header row and touchpoints")
-    with opened(con, path, settings) as source:
-        columns = functools.cache(lambda: describe(con, source, settings))
-        imported = imports.prepare(con, source, settings, columns, format)
+    constants: dict[str, str] = {}
+    contacts: dict[str, str] = {}
+    if source is not None:
+        spec = settings.source(source)
+        constants, contacts = spec.constants, spec.contact_columns
+        settings = settings.for_source(source)
+        format = format or imports.TOUCHPOINTS  # a source says how its files read
+    with opened(con, path, settings) as read:
+        columns = functools.cache(lambda: describe(con, read, settings))
+        imported = imports.prepare(con, read, settings, columns, format)
         links = None
         if imported is None:
-            mapping = map_columns(columns(), settings, path)
+            mapping = map_columns(columns(), settings, path, constants, contacts)
+            if contacts:
+                links = contact_ids.links_sql(
+                    f"(SELECT customer_id, own_anonymous_id AS anonymous_id, email_key,"
+                    f" phone_key FROM {CHECKED} WHERE _reason IS NULL)"
+                )
         else:  # a documented export: its records read as touchpoints by its own SQL
-            source, mapping, settings = imported.source, imported.mapping, imported.settings
+            read, mapping, settings = imported.source, imported.mapping, imported.settings
             links = imported.links.format(stage=STAGE) if imported.links else None
+        if source is not None:
+            read.notes.append(f"read as source '{source}'")
         try:
-            _check(con, source, settings, mapping, on_progress, imported and imported.check)
-            notes = tuple(source.notes)
-            where = _Target(path, load_id, rejects_path, name, notes, links)
+            with contact_ids.phone_function(con, settings.phone_region):
+                _check(con, read, settings, mapping, on_progress, imported and imported.check)
+            notes = tuple(read.notes)
+            # with pii: hash no clear email or phone is kept, not even in rejected rows
+            private = tuple(contacts.values()) if settings.pii else ()
+            where = _Target(path, load_id, rejects_path, name, notes, links, private)
             return _store(con, where, skip_invalid, on_progress)
         finally:
             con.execute(
@@ -341,6 +403,7 @@ class _Target:
     name: str | None
     notes: tuple[str, ...]
     links: str | None = None  # an import's identity links: a query over the stage
+    private: tuple[str, ...] = ()  # columns left out of the rejected rows kept
 
 
 def _refuse(con: duckdb.DuckDBPyConnection, path: Path, total: int, invalid: int) -> LoadError:
@@ -404,7 +467,7 @@ def _store(
             list(record.values()),
         )
         if rejects_file:
-            _keep_rejects(con, load_id)
+            _keep_rejects(con, load_id, target.private)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

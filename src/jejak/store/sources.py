@@ -138,6 +138,8 @@ class Mapping:
     # which staged rows are touchpoints: a WHERE or QUALIFY clause over the staged file
     # (an import's records that are not, e.g. Segment identify calls); "" keeps every row
     rows: str = ""
+    constants: dict[str, str] = default(default_factory=dict)  # field -> every row's value
+    contacts: dict[str, str] = default(default_factory=dict)  # email/phone -> source column
 
 
 def describe(con: duckdb.DuckDBPyConnection, source: Source, settings: Settings) -> dict[str, str]:
@@ -264,8 +266,17 @@ def _long_line(path: Path, limit: int) -> tuple[int, int, tuple[str, str]] | Non
     return None
 
 
-def map_columns(columns: dict[str, str], settings: Settings, path: Path) -> Mapping:
-    """Match source columns to fields, by the jejak.yaml mapping or by name."""
+def map_columns(
+    columns: dict[str, str],
+    settings: Settings,
+    path: Path,
+    constants: dict[str, str] | None = None,
+    contacts: dict[str, str] | None = None,
+) -> Mapping:
+    """Match source columns to fields, by the jejak.yaml mapping or by name. A source's
+    ``constants`` fill fields for every row; its ``contacts`` name the columns holding
+    emails and phone numbers (ids, never kept in properties)."""
+    constants, contacts = constants or {}, contacts or {}
     found = ", ".join(columns) or "none"
     fields: dict[str, str] = {}
     for field in FIELD_NAMES:
@@ -277,23 +288,38 @@ def map_columns(columns: dict[str, str], settings: Settings, path: Path) -> Mapp
                     f" no such column (columns found: {found}); fix 'columns.{field}'"
                 )
             fields[field] = source
-        elif field in columns and field not in settings.columns.values():
+        elif (
+            field in columns
+            and field not in settings.columns.values()
+            and field not in constants
+            and field not in contacts.values()
+        ):
             fields[field] = field
+    for kind, column in contacts.items():
+        if column not in columns:
+            raise LoadError(
+                f"{path}: jejak.yaml says column '{column}' holds the {kind}, but the file has"
+                f" no such column (columns found: {found}); fix 'ids.{kind}' of the source"
+            )
     for field in REQUIRED:
-        if field not in fields:
+        if field not in fields and field not in constants:
             raise LoadError(
                 f"{path}: no '{field}' column (columns found: {found}); rename your column to"
                 f" '{field}' or map it in jejak.yaml, e.g. columns: {{{field}: your_column}}"
+                + (", or give a source 'constants: {event: order}'" if field == "event" else "")
             )
-    if not any(f in fields for f in IDENTITY_FIELDS):
+    if not any(f in fields for f in IDENTITY_FIELDS) and not contacts:
         raise LoadError(
             f"{path}: no 'customer_id' or 'anonymous_id' column (columns found: {found});"
             " every touchpoint needs a person: rename or map one in jejak.yaml 'columns'"
+            " (or, for a source, name its email or phone column under 'ids')"
         )
-    used = set(fields.values())
+    used = set(fields.values()) | set(contacts.values())
     # _jejak_* columns annotate a rejects file; a fixed rejects file loads without them
     extras = [c for c in columns if c not in used and not c.startswith("_jejak_")]
-    return Mapping(fields=fields, extras=extras, types=columns)
+    return Mapping(
+        fields=fields, extras=extras, types=columns, constants=constants, contacts=contacts
+    )
 
 
 def as_text(column: str, dtype: str) -> str:

@@ -18,7 +18,7 @@ from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELDS
 from jejak.store import imports, progress
 from jejak.store.folders import FolderSummary, touchpoint_files
-from jejak.store.identity_files import load_identity_file
+from jejak.store.identity_files import load_identity_file, load_source_identities
 from jejak.store.loading import KEPT_REJECTS, LoadSummary, load_file
 
 SCHEMA_VERSION = 2  # 2: loads.rows_conflicting
@@ -106,6 +106,7 @@ class Workspace(JourneyAnalyses):
         on_progress: progress.ProgressCallback | None = None,
         name: str | None = None,
         format: str | None = None,
+        source: str | None = None,
     ) -> LoadSummary | FolderSummary:
         """Store a file of touchpoints (CSV, TSV, Excel .xlsx, Parquet, JSON Lines; .gz too).
 
@@ -126,14 +127,26 @@ class Workspace(JourneyAnalyses):
         identity links), ``"shopify"`` (Shopify's orders CSV); ``"touchpoints"`` a plain
         file. Without it, the file's columns tell (see :mod:`jejak.store.imports`); in a
         folder, each file's own columns, or ``format`` for every file.
+
+        ``source`` names the jejak.yaml source that reads the file (its columns,
+        constants and ids; see :mod:`jejak.model.source`); without it, the source whose
+        ``files`` pattern matches the file's name, or none (the top-level settings). An
+        ``identities_only`` source stores only the links between each row's ids.
         """
+        if source is not None:
+            self.settings.source(source)  # a ConfigError for an unknown name
         if Path(path).is_dir():
             if rejects_path is not None or name is not None:
                 raise LoadError(
                     f"{path}: a folder takes no rejects_path or name; each file has its own"
                 )
             imports.check_name(format, Path(path))  # once, not for each file
-            return self._load_folder(Path(path), skip_invalid, on_progress, format)
+            return self._load_folder(Path(path), skip_invalid, on_progress, format, source)
+        source = source or self.source_for(Path(path))
+        if source is not None and self.settings.sources[source].identities_only:
+            return load_source_identities(
+                self.con, path, self.settings, source, load_id=self._next_load_id(), name=name
+            )
         return load_file(
             self.con,
             path,
@@ -144,7 +157,20 @@ class Workspace(JourneyAnalyses):
             on_progress=on_progress,
             name=name,
             format=format,
+            source=source,
         )
+
+    def source_for(self, path: Path) -> str | None:
+        """The source whose ``files`` match the file's name, or None; a LoadError when
+        several do."""
+        matched = [n for n, s in self.settings.sources.items() if s.matches(path)]
+        if len(matched) > 1:
+            names = " and ".join(f"'{n}'" for n in matched)
+            raise LoadError(
+                f"{path}: the file matches the files of sources {names}; make their 'files'"
+                " patterns in jejak.yaml differ, or name the source: --source NAME"
+            )
+        return matched[0] if matched else None
 
     def _load_folder(
         self,
@@ -152,13 +178,18 @@ class Workspace(JourneyAnalyses):
         skip_invalid: bool,
         on_progress: progress.ProgressCallback | None,
         format: str | None = None,
+        source: str | None = None,
     ) -> FolderSummary:
         files, left_out = touchpoint_files(folder)
         summary = FolderSummary(str(folder), left_out=[str(p) for p in left_out])
         for path in files:
             try:
                 loaded = self.load(
-                    path, skip_invalid=skip_invalid, on_progress=on_progress, format=format
+                    path,
+                    skip_invalid=skip_invalid,
+                    on_progress=on_progress,
+                    format=format,
+                    source=source,
                 )
             except LoadError as exc:
                 summary.failed.append((str(path), str(exc)))
