@@ -645,6 +645,10 @@ def attribution(
     untouched = result.meta["untouched_conversions"]
     if untouched:
         out.print(f"{fmt.people(untouched)} conversions had no {by} touch and are not shared.")
+    if "last_non_direct" in result.meta["models"]:
+        from jejak.report.html import direct_note
+
+        out.print(direct_note(result.meta), highlight=False)
 
 
 @app.command()

@@ -373,6 +373,15 @@ def journey_map_sections(journey_map: Any) -> list[Section]:
     return [Section(heading=journey_map.title, intro=intro, html=wall, wide=True)]
 
 
+def direct_note(meta: dict[str, Any]) -> str:
+    """Which values count as direct for the last non-direct model, and where to set them."""
+    values = ", ".join(meta.get("direct") or []) or "none"
+    return (
+        f"Last non-direct passes over these {meta['by']} values as direct: {values} (set"
+        " them under roles: direct in jejak.yaml)."
+    )
+
+
 def attribution_sections(result: Any) -> list[Section]:
     """The report section comparing attribution models side by side."""
     from jejak.report.tables import attribution_table
@@ -395,6 +404,8 @@ def attribution_sections(result: Any) -> list[Section]:
             f"\n\n{fmt.people(untouched)} conversions had no {meta['by']} touch in the "
             "lookback window and are not shared out."
         )
+    if "last_non_direct" in meta["models"]:
+        intro += "\n\n" + direct_note(meta)
     return [
         Section(
             heading=result.title,
