@@ -89,9 +89,7 @@ def test_setup_guesses_the_shops_format_and_words(shop):
     assert check.returncode == 0, check.stdout
     assert "kunjungi_halaman" in check.stdout  # the one touchpoint no role names
     credit = run("attribution", cwd=shop)
-    assert "passes over these channel values as direct: langsung" in " ".join(
-        credit.stdout.split()
-    )
+    assert "passes over these channel values as direct: langsung" in " ".join(credit.stdout.split())
 
 
 def test_every_analysis_answers_with_exact_numbers(ws):
