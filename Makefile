@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 ORACLES := $(VENV)/.oracles-$(shell cat requirements-oracles.lock | cksum | cut -d' ' -f1)
 
-.PHONY: install oracles demo test test-fast bench lint format java browser clean
+.PHONY: install oracles demo test test-fast fuzz bench lint format java browser clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ demo: install
 
 test: install oracles java browser
 	$(BIN)/python -m pytest -q
+
+# The API fuzzer with fresh random cases (make test runs it derandomized, repeatably).
+fuzz: install oracles
+	JEJAK_FUZZ=fresh $(BIN)/python -m pytest -q tests/test_api_schema.py
 
 test-fast: install oracles
 	$(BIN)/python -m pytest -q -m "not spark"

@@ -128,3 +128,11 @@ def test_before_paths_are_right_aligned(shop):
     # c4 has only two touchpoints before its order: its path starts at step 2 of 4
     flows = {(s, a, b): n for s, a, b, n in shop.paths(before="order", steps=4).table.values}
     assert flows[(2, "page_view", "signup")] == 1 and flows[(3, "signup", "order")] == 1
+
+
+def test_a_step_that_is_not_a_rule_is_a_clear_error(shop):
+    # what an API client may send: a JSON object that is no rule
+    with pytest.raises(jejak.errors.ConfigError, match=r"step \{'x': 1\}: rule.x: Extra inputs"):
+        shop.paths(before={"x": 1})
+    with pytest.raises(jejak.errors.ConfigError, match="step"):
+        shop.top_paths({"stage": "Convert", "event": "order"})

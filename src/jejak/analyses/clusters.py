@@ -56,7 +56,7 @@ class Clusters(Result):
 
 
 def _matcher(journey: Journey, step: Any, name: str):
-    return FunnelStep.model_validate(step).as_stage(journey).model_copy(update={"name": name})
+    return FunnelStep.of(step).as_stage(journey).model_copy(update={"name": name})
 
 
 def person_features(

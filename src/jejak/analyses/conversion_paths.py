@@ -48,7 +48,7 @@ def goal_step(journey: Journey, goal: Any) -> FunnelStep:
     if goal is None:
         names = journey.stage_names
         goal = {"stage": "Convert" if "Convert" in names else names[len(names) // 2]}
-    return FunnelStep.model_validate(goal)
+    return FunnelStep.of(goal)
 
 
 def _cut(events: ibis.Table, journey: Journey, goal: Any, by: str | None = None) -> ibis.Table:

@@ -55,7 +55,7 @@ def purchase_summary(
     """Per buyer: person_id, x, t_x, T (in ``unit_days``), mean_value, first and last
     purchase days (see the module's definitions)."""
     purchase = roles_of(journey).step("purchase") if purchase is None else purchase
-    matcher = FunnelStep.model_validate(purchase).as_stage(journey)
+    matcher = FunnelStep.of(purchase).as_stage(journey)
     marked = with_properties(events, [matcher])
     end_us = utc_micros(as_of)
     bought = marked.filter(stage_matches(marked, matcher) & (unix_micros(marked.ts) <= end_us))
@@ -119,7 +119,7 @@ def customer_value(
         summary["expected_value"] = np.nan
     summary["expected_revenue"] = summary["expected_purchases"] * summary["expected_value"]
     meta = {
-        "purchase": FunnelStep.model_validate(purchase).label,
+        "purchase": FunnelStep.of(purchase).label,
         "as_of": as_of,
         "unit_days": unit_days,
         "horizon": horizon,

@@ -53,7 +53,7 @@ def transactional_step(roles: Roles) -> dict[str, Any]:
 
 
 def _matcher(journey: Journey, step: Any, name: str) -> Stage:
-    return FunnelStep.model_validate(step).as_stage(journey).model_copy(update={"name": name})
+    return FunnelStep.of(step).as_stage(journey).model_copy(update={"name": name})
 
 
 def engagement_groups(

@@ -165,7 +165,7 @@ def _churn(
     end = utc_micros(as_of)
     window = int(churn_days * DAY_US)
     purchase = roles_of(journey).step("purchase") if purchase is None else purchase
-    matcher = FunnelStep.model_validate(purchase).as_stage(journey)
+    matcher = FunnelStep.of(purchase).as_stage(journey)
     marked = with_properties(marked, [matcher])
     marked = marked.mutate(_us=unix_micros(marked.ts), _buy=stage_matches(marked, matcher))
     firsts = marked.filter(marked._buy).group_by("person_id").aggregate(first_us=marked._us.min())

@@ -757,7 +757,7 @@ class JourneyAnalyses:
 
     def _unmatched(self, step: Any) -> str | None:
         """A sentence when a step (touchpoint, rule or stage) matches no touchpoint."""
-        matcher = FunnelStep.model_validate(step).as_stage(self.journey)
+        matcher = FunnelStep.of(step).as_stage(self.journey)
         events = self.events()
         marked = with_properties(events, [matcher])
         if marked.filter(stage_matches(marked, matcher)).count().to_pyarrow().as_py():
@@ -884,7 +884,7 @@ class Filtered(JourneyAnalyses):
             # who someone is does not depend on a date range: people are chosen on all data,
             # so between(...).only(...) and only(...).between(...) agree
             everything = self.root().events()
-            step = FunnelStep.model_validate(self.who).as_stage(self.journey)
+            step = FunnelStep.of(self.who).as_stage(self.journey)
             marked = with_properties(everything, [step])
             if self.first:
                 marked = marked.mutate(_position=position(marked))

@@ -72,7 +72,7 @@ def nps(
     roles = roles_of(journey)
     survey = roles.step("nps") if survey is None else survey
     field = roles.field("nps") if field is None else field
-    matcher = FunnelStep.model_validate(survey).as_stage(journey)
+    matcher = FunnelStep.of(survey).as_stage(journey)
     marked = with_properties(events, [matcher])
     is_answer = stage_matches(marked, matcher).fill_null(False)
     others = marked.filter(~is_answer).select(*events.columns)
@@ -111,7 +111,7 @@ def nps(
         rows.append(_row(start.strftime("%Y-%m-%d"), group))
     table = pd.DataFrame(rows)
     meta = {
-        "survey": FunnelStep.model_validate(survey).label,
+        "survey": FunnelStep.of(survey).label,
         "field": field,
         "period": period,
         "journey": _stage_link(others, journey, last),

@@ -43,7 +43,7 @@ def _timeline(events: ibis.Table, journey: Journey, anchor: Any, collapse: bool)
     it when both match the anchor or neither does: a second order right after the first
     stays when the anchor is "order number 2".
     """
-    matcher = FunnelStep.model_validate(anchor).as_stage(journey)
+    matcher = FunnelStep.of(anchor).as_stage(journey)
     marked = with_properties(events, [matcher])
     timed = marked.mutate(us=unix_micros(marked.ts), hit=stage_matches(marked, matcher))
     if collapse:
@@ -132,7 +132,7 @@ def path_flows(
     table = flows.to_pandas().sort_values(
         ["step", "people", "source", "target"], ascending=[True, False, True, True]
     )
-    anchor_label = FunnelStep.model_validate(after if after is not None else before).label
+    anchor_label = FunnelStep.of(after if after is not None else before).label
     direction = "after" if after is not None else "before"
     meta = {
         "anchor": anchor_label,
@@ -188,7 +188,7 @@ def top_paths(
     table = ranked.to_pandas()
     table["conversion"] = table["converters"] / table["people"]
     table = table[["path", "people", "converters", "conversion", "median_seconds_to_goal"]]
-    label = FunnelStep.model_validate(goal).label
+    label = FunnelStep.of(goal).label
     return TopPaths(
         title=f"Top paths to {label}",
         table=table,

@@ -46,7 +46,7 @@ class Referrals(Result):
 
 
 def _matching(events: ibis.Table, journey: Journey, step: Any) -> ibis.Table:
-    matcher = FunnelStep.model_validate(step).as_stage(journey)
+    matcher = FunnelStep.of(step).as_stage(journey)
     marked = with_properties(events, [matcher])
     return marked.filter(stage_matches(marked, matcher))
 
@@ -132,7 +132,7 @@ def referrals(
         "revenue_per_referred_customer": _mean(referred.loc[referred["customer"], "revenue"]),
         "revenue_per_other_customer": _mean(others),
         "deepest_chain": int(tree["depth"].max()) if len(tree) else 0,
-        "invite": FunnelStep.model_validate(invite).label,
+        "invite": FunnelStep.of(invite).label,
         "referrer_property": referrer,
     }
     return Referrals(title="Referrals", table=table, meta=meta, tree=tree)

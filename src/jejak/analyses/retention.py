@@ -95,7 +95,7 @@ def _activity(
 ) -> ibis.Table:
     """Distinct (person_id, period) of activity (without a rule: any touchpoint but the
     ``sent`` ones, which the shop did)."""
-    matcher = FunnelStep.model_validate(active).as_stage(journey) if active is not None else None
+    matcher = FunnelStep.of(active).as_stage(journey) if active is not None else None
     if matcher is not None:
         marked = with_properties(events, [matcher])
         events = marked.filter(stage_matches(marked, matcher))
@@ -206,4 +206,4 @@ def _last_period(events: ibis.Table, period: Period, zone: str = "UTC") -> int:
 
 
 def _label(step: Any) -> str:
-    return "any touchpoint" if step is None else FunnelStep.model_validate(step).label
+    return "any touchpoint" if step is None else FunnelStep.of(step).label

@@ -62,7 +62,7 @@ def reviews(
     roles = roles_of(journey)
     review = roles.step("review") if review is None else review
     field = roles.field("review") if field is None else field
-    matcher = FunnelStep.model_validate(review).as_stage(journey)
+    matcher = FunnelStep.of(review).as_stage(journey)
     marked = with_properties(events, [matcher])
     is_review = stage_matches(marked, matcher).fill_null(False)
     others = marked.filter(~is_review).select(*events.columns)
@@ -85,7 +85,7 @@ def reviews(
     last = found.mutate(_r=latest)
     last = last.filter(last._r == 0).select("person_id", kind=last.star.cast("int64"))
     meta = {
-        "review": FunnelStep.model_validate(review).label,
+        "review": FunnelStep.of(review).label,
         "field": field,
         "period": period,
         "scale": [low, high],

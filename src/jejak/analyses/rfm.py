@@ -98,7 +98,7 @@ def rfm(events: ibis.Table, journey: Journey, *, purchase: Any = None, as_of: da
     rfm (e.g. "545"), segment.
     """
     purchase = roles_of(journey).step("purchase") if purchase is None else purchase
-    step = FunnelStep.model_validate(purchase)
+    step = FunnelStep.of(purchase)
     matcher = step.as_stage(journey)
     marked = with_properties(events, [matcher])
     end_us = utc_micros(as_of)

@@ -11,7 +11,14 @@ import json
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from jejak.model.journey import Journey, Rule, Stage
 from jejak.model.roles import Roles
@@ -48,6 +55,21 @@ class FunnelStep(BaseModel):
         if (self.rule is None) == (self.stage is None):
             raise ValueError("a step is either a rule (event, where, ...) or a stage, not both")
         return self
+
+    @classmethod
+    def of(cls, value: Any) -> FunnelStep:
+        """A step from a touchpoint name, rule or stage; a bad one is a ConfigError that
+        says what is wrong (as every face reports it), not a validation traceback."""
+        from jejak.errors import ConfigError
+
+        try:
+            return cls.model_validate(value)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            message = problem["msg"].removeprefix("Value error, ")
+            shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+            raise ConfigError(f"step {shown}: {where + ': ' if where else ''}{message}") from None
 
     def as_stage(self, journey: Journey) -> Stage:
         """The step as a stage-like matcher (the journey's stage, or its own rule)."""
