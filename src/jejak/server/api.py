@@ -25,13 +25,15 @@ from jejak.server.state import require_key, state_of
 router = APIRouter(prefix="/v1/analyses", tags=["analyses"])
 
 Step = Annotated[
-    str | None, Query(description="A touchpoint name, stage:NAME, field=value or a JSON rule.")
+    str | None,
+    Query(description="A touchpoint name, stage:NAME, role:NAME, field=value or a JSON rule."),
 ]
 
 
 def step(text: str | None) -> Any:
-    """A touchpoint, rule or stage from a query parameter (see :func:`parse_step`)."""
-    return None if text is None else parse_step(text)
+    """A touchpoint, rule or stage from a query parameter (see :func:`parse_step`); empty
+    means not given (the analysis reads the roles in jejak.yaml)."""
+    return None if text is None or not text.strip() else parse_step(text)
 
 
 class Scope:
