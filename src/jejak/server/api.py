@@ -121,11 +121,11 @@ class FunnelQuery:
         start: When = None,
         end: When = None,
     ) -> None:
-        self.steps = [step(s) for s in steps]
+        self.steps = [parse_step(s) for s in steps]  # an empty one is an error
         self.options = {
             "window": window,
             "order": order,
-            "exclusions": [step(x) for x in exclude or []],
+            "exclusions": [parse_step(x) for x in exclude or []],
             "start": start,
             "end": end,
         }
