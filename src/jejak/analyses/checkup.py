@@ -21,21 +21,13 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from jejak.analyses.diagnosis import ROLE_WORDS, listed
+from jejak.analyses.diagnosis import ROLE_USES, listed
 from jejak.analyses.matching import rule_matches, with_properties
 from jejak.analyses.result import Result, records
 from jejak.model.config import Settings
 from jejak.model.journey import Journey, describe_rules
 from jejak.model.roles import EVENT_ROLES
 
-# the analyses that need a role, in the words of the faces
-NEEDS = {
-    "purchase": "customer value, RFM, buyers' retention, Convert and Ascend",
-    "review": "reviews and the Advocate stage",
-    "nps": "NPS",
-    "referral": "referrals and the Promote stage",
-    "content": "engagement groups and the Engagement stage",
-}
 BIG_SHARE = 0.05  # one person with more of the touchpoints than this is suspicious
 MIN_PEOPLE = 20  # ... among at least this many people
 
@@ -157,13 +149,13 @@ def check(
                 f"nobody entered {stage.name} ({describe_rules(stage)}); people who reach a"
                 " later stage are counted as skipping it",
             )
-    for role, needed_by in NEEDS.items():
-        if total and not int(found[f"role_{role}"]):
+    for role, use in ROLE_USES.items():
+        if use.needed_by and total and not int(found[f"role_{role}"]):
             say(
-                "fix" if role == "purchase" else "warn",
+                "fix" if use.essential else "warn",
                 f"role {role}",
-                f"no touchpoint is {ROLE_WORDS[role]} ({role} = {', '.join(roles.events(role))}),"
-                f" so {needed_by} will be empty. Not placed: {top}",
+                f"no touchpoint is {use.words} ({role} = {', '.join(roles.events(role))}),"
+                f" so {use.needed_by} will be empty. Not placed: {top}",
             )
     if total and not int(found["msg_sent"]):
         say(

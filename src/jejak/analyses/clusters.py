@@ -84,8 +84,8 @@ def person_features(
     kinds = {
         "_e": roles.step("content"),
         "_t": transactional_step(roles),
-        "_p": roles.step("purchase") if purchase is None else purchase,
-        "_s": roles.step("nps") if survey is None else survey,
+        "_p": roles.step_or(purchase, "purchase"),
+        "_s": roles.step_or(survey, "nps"),
     }
     matchers = {k: _matcher(journey, step, k) for k, step in kinds.items()}
     marked = with_properties(events, list(matchers.values()))

@@ -54,7 +54,7 @@ def purchase_summary(
 ) -> pd.DataFrame:
     """Per buyer: person_id, x, t_x, T (in ``unit_days``), mean_value, first and last
     purchase days (see the module's definitions)."""
-    purchase = roles_of(journey).step("purchase") if purchase is None else purchase
+    purchase = roles_of(journey).step_or(purchase, "purchase")
     matcher = FunnelStep.of(purchase).as_stage(journey)
     marked = with_properties(events, [matcher])
     end_us = utc_micros(as_of)
@@ -103,7 +103,7 @@ def customer_value(
     without repeats), expected_revenue (expected purchases x value, undiscounted).
     ``meta`` holds the fitted parameters.
     """
-    purchase = roles_of(journey).step("purchase") if purchase is None else purchase
+    purchase = roles_of(journey).step_or(purchase, "purchase")
     summary = purchase_summary(events, journey, purchase=purchase, as_of=as_of, unit_days=unit_days)
     if len(summary) < 2:
         raise JejakError("customer value needs purchases by at least two customers")

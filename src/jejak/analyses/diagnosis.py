@@ -10,31 +10,44 @@ where the chart would be.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
 
 from jejak.analyses.result import Result
-from jejak.model.roles import Roles
+from jejak.model.roles import ROLE_FIELDS, Roles
 
-# how a role's touchpoints are named in a sentence
-ROLE_WORDS = {
-    "purchase": "a purchase",
-    "refund": "a refund",
-    "signup": "a sign-up",
-    "subscribe": "a subscription",
-    "trial": "a trial",
-    "content": "content (engagement)",
-    "transactional": "transactional (product, cart, checkout)",
-    "comparison": "a comparison",
-    "activation": "an activation (onboarding)",
-    "upsell": "an upsell",
-    "review": "a review",
-    "nps": "an NPS answer",
-    "referral": "a referral invite",
-    "sharing": "a share",
-    "testimonial": "a testimonial",
-    "shop_sent": "sent by the shop",
+
+@dataclass(frozen=True)
+class RoleUse:
+    """What a role means to the faces: how its touchpoints are named in a sentence, which
+    answers are empty without it, and whether that makes the journey itself wrong."""
+
+    words: str
+    needed_by: str = ""
+    essential: bool = False  # without it stages and values are wrong: 'jejak check' says fix
+
+
+ROLE_USES = {
+    "purchase": RoleUse(
+        "a purchase", "customer value, RFM, buyers' retention, Convert and Ascend", True
+    ),
+    "refund": RoleUse("a refund"),
+    "signup": RoleUse("a sign-up"),
+    "subscribe": RoleUse("a subscription"),
+    "trial": RoleUse("a trial"),
+    "content": RoleUse("content (engagement)", "engagement groups and the Engagement stage"),
+    "transactional": RoleUse("transactional (product, cart, checkout)"),
+    "comparison": RoleUse("a comparison"),
+    "activation": RoleUse("an activation (onboarding)"),
+    "upsell": RoleUse("an upsell"),
+    "review": RoleUse("a review", "reviews and the Advocate stage"),
+    "nps": RoleUse("an NPS answer", "NPS"),
+    "referral": RoleUse("a referral invite", "referrals and the Promote stage"),
+    "sharing": RoleUse("a share"),
+    "testimonial": RoleUse("a testimonial"),
+    "shop_sent": RoleUse("sent by the shop"),
 }
 TOP = 5
 
@@ -55,28 +68,32 @@ def count_of(events: ibis.Table, names: list[str]) -> int:
     return int(events.filter(events.event.isin(names)).count().to_pyarrow().as_py() or 0)
 
 
-def missing_role(events: ibis.Table, roles: Roles, role: str) -> str | None:
-    """A sentence when no touchpoint has ``role`` (None when some do)."""
-    names = roles.events(role)
-    if count_of(events, names):
-        return None
-    return (
-        f"no touchpoint is {ROLE_WORDS[role]} ({role} = {', '.join(names)}); your most"
-        f" frequent events are {listed(top_events(events))}. Name yours under 'roles:"
-        f" {role}:' in jejak.yaml ('jejak check' shows what each role matches)"
-    )
-
-
-def missing_messages(events: ibis.Table, roles: Roles) -> str | None:
-    """A sentence when no touchpoint is a message sent."""
-    names = list(roles.messages.sent)
-    if count_of(events, names):
-        return None
-    return (
-        f"no touchpoint is a message sent (messages: sent = {', '.join(names)}); your most"
-        f" frequent events are {listed(top_events(events))}. Name yours under 'roles:"
-        " messages: sent:' in jejak.yaml"
-    )
+def missing_roles(events: ibis.Table, roles: Roles, wanted: list[str]) -> list[str]:
+    """A sentence for each role of ``wanted`` (or ``messages``: messages sent) that no
+    touchpoint has; one query counts them all, one more finds the shop's own words."""
+    named = {
+        role: list(roles.messages.sent) if role == "messages" else roles.events(role)
+        for role in wanted
+    }
+    if not named:
+        return []
+    counts = events.aggregate(
+        **{f"n{i}": events.count(where=events.event.isin(n)) for i, n in enumerate(named.values())}
+    ).to_pandas()
+    empty = [role for i, role in enumerate(named) if not int(counts[f"n{i}"].iloc[0] or 0)]
+    if not empty:
+        return []
+    top = listed(top_events(events))
+    sentences = []
+    for role in empty:
+        words = "a message sent" if role == "messages" else ROLE_USES[role].words
+        setting = "messages: sent" if role == "messages" else role
+        sentences.append(
+            f"no touchpoint is {words} ({setting} = {', '.join(named[role])}); your most"
+            f" frequent events are {top}. Name yours under 'roles: {setting}:' in jejak.yaml"
+            " ('jejak check' shows what each role matches)"
+        )
+    return sentences
 
 
 def missing_field(events: ibis.Table, roles: Roles, role: str) -> str | None:
@@ -92,11 +109,8 @@ def missing_field(events: ibis.Table, roles: Roles, role: str) -> str | None:
     return (
         f"the {role} touchpoints ({', '.join(names)}) carry no '{field}' property"
         f" (their properties: {', '.join(keys) or 'none'}); name the one that holds the"
-        f" value under 'roles: {role}: {{{ROLE_FIELD_KEYS[role]}: ...}}' in jejak.yaml"
+        f" value under 'roles: {role}: {{{ROLE_FIELDS[role]}: ...}}' in jejak.yaml"
     )
-
-
-ROLE_FIELD_KEYS = {"review": "rating", "nps": "score", "referral": "referrer"}
 
 
 def _property_keys(touchpoints: ibis.Table) -> list[str]:

@@ -164,7 +164,7 @@ def _churn(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     end = utc_micros(as_of)
     window = int(churn_days * DAY_US)
-    purchase = roles_of(journey).step("purchase") if purchase is None else purchase
+    purchase = roles_of(journey).step_or(purchase, "purchase")
     matcher = FunnelStep.of(purchase).as_stage(journey)
     marked = with_properties(marked, [matcher])
     marked = marked.mutate(_us=unix_micros(marked.ts), _buy=stage_matches(marked, matcher))

@@ -749,10 +749,9 @@ class JourneyAnalyses:
     ) -> list[str]:
         """Why an answer that needs these roles is empty (see :mod:`diagnosis`)."""
         events, named = self.events(), self.settings.roles
-        found = [diagnosis.missing_role(events, named, role) for role in roles]
+        wanted = [*roles, *(["messages"] if messages else [])]
+        found = diagnosis.missing_roles(events, named, wanted)
         found += [diagnosis.missing_field(events, named, role) for role in fields]
-        if messages:
-            found.append(diagnosis.missing_messages(events, named))
         return [sentence for sentence in found if sentence]
 
     def _unmatched(self, step: Any) -> str | None:

@@ -70,7 +70,7 @@ def nps(
     passives, detractors, nps, ci_low, ci_high. ``meta["journey"]`` holds the stage link.
     """
     roles = roles_of(journey)
-    survey = roles.step("nps") if survey is None else survey
+    survey = roles.step_or(survey, "nps")
     field = roles.field("nps") if field is None else field
     matcher = FunnelStep.of(survey).as_stage(journey)
     marked = with_properties(events, [matcher])

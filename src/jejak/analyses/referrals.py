@@ -68,9 +68,9 @@ def referrals(
     comparison, deepest chain.
     """
     roles = roles_of(journey)
-    invite = roles.step("referral") if invite is None else invite
+    invite = roles.step_or(invite, "referral")
     referrer = roles.field("referral") if referrer is None else referrer
-    purchase = roles.step("purchase") if purchase is None else purchase
+    purchase = roles.step_or(purchase, "purchase")
     invites = _matching(events, journey, invite)
     sent = invites.group_by("person_id").aggregate(invites=invites.count()).to_pandas()
     bought = _matching(events, journey, purchase)

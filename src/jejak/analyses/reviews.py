@@ -60,7 +60,7 @@ def reviews(
     ``stars_<k>`` (share of each whole star). ``meta["journey"]`` holds the stage link.
     """
     roles = roles_of(journey)
-    review = roles.step("review") if review is None else review
+    review = roles.step_or(review, "review")
     field = roles.field("review") if field is None else field
     matcher = FunnelStep.of(review).as_stage(journey)
     marked = with_properties(events, [matcher])

@@ -97,7 +97,7 @@ def rfm(events: ibis.Table, journey: Journey, *, purchase: Any = None, as_of: da
     ``table`` columns: person_id, recency_days, frequency, monetary, r, f, m (scores 1-5),
     rfm (e.g. "545"), segment.
     """
-    purchase = roles_of(journey).step("purchase") if purchase is None else purchase
+    purchase = roles_of(journey).step_or(purchase, "purchase")
     step = FunnelStep.of(purchase)
     matcher = step.as_stage(journey)
     marked = with_properties(events, [matcher])

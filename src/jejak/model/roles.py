@@ -208,6 +208,10 @@ class Roles(BaseModel):
         bound._roles = self
         return bound
 
+    def step_or(self, given: Any, role: str) -> Any:
+        """The step a caller gave, or the role's touchpoints when it gave none."""
+        return self.step(role) if given is None else given
+
     def messages_step(self, kind: str) -> Any:
         """The messages of one kind (sent, opened, clicked...) as a funnel step."""
         names = list(getattr(self.messages, kind))
