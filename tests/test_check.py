@@ -3,6 +3,7 @@ why in every face (library, CLI, API, report, dashboard), with the fix."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +130,9 @@ def test_every_face_says_why_an_answer_is_empty(unnamed, tmp_path):
     assert "What jejak makes of the data" in html and "What needs a look" in html
     assert html.count("Why this is empty") >= 3
     assert NO_PURCHASE in html
+    # each empty section says why itself, not only the first of its group
+    rfm = re.search(r"<h2>RFM segments</h2>(.*?)</section>", html, re.S).group(1)
+    assert "Why this is empty" in rfm and NO_PURCHASE in rfm
     # the API
     key = ensure_keys(unnamed.con)["read"]
     with running(create_app(unnamed)) as base:

@@ -151,6 +151,7 @@ class Noting:
     def __init__(self, source: Any, notes: list[str] | None = None) -> None:
         self._source = source
         self.notes: list[str] = [] if notes is None else notes
+        self.titles: dict[str, list[str]] = {}  # note -> titles of the answers giving it
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._source, name)
@@ -161,8 +162,13 @@ class Noting:
         def call(*args: Any, **kwargs: Any) -> Any:
             result = value(*args, **kwargs)
             if hasattr(result, "touchpoints") and hasattr(result, "stages"):
-                return Noting(result, self.notes)
-            self.notes.extend(s for s in warnings_of(result) if s not in self.notes)
+                part = Noting(result, self.notes)
+                part.titles = self.titles
+                return part
+            for note in warnings_of(result):
+                if note not in self.notes:
+                    self.notes.append(note)
+                self.titles.setdefault(note, []).append(getattr(result, "title", ""))
             return result
 
         return call

@@ -129,14 +129,25 @@ def notes_html(notes: Sequence[str], title: str = "Why this is empty") -> str:
     return f'<div class="notes" role="note">{title}<ul>{items}</ul></div>'
 
 
-def noted(sections: list[Section], notes: list[str], heading: str) -> list[Section]:
-    """The sections with ``notes`` on the first (or one section saying them)."""
+def noted(
+    sections: list[Section],
+    notes: list[str],
+    heading: str,
+    titles: dict[str, list[str]] | None = None,
+) -> list[Section]:
+    """The sections with each note on every section drawn from an answer that gave it
+    (``titles``: note -> those answers' titles, the sections' headings), else on the
+    first; or one section saying them when there is none."""
     if not notes:
         return sections
     if not sections:
         return [Section(heading=heading, notes=notes)]
-    first = sections[0]
-    first.notes = [*first.notes, *(n for n in notes if n not in first.notes)]
+    for note in notes:
+        named = set((titles or {}).get(note, []))
+        targets = [s for s in sections if s.heading in named] or sections[:1]
+        for target in targets:
+            if note not in target.notes:
+                target.notes = [*target.notes, note]
     return sections
 
 
@@ -1019,5 +1030,5 @@ def journey_report_sections(
     for heading, build in groups:
         built = build(noting)
         notes = noting.take() + (warnings_of(funnel) if heading == "Stages" else [])
-        sections += noted(built, notes, heading)
+        sections += noted(built, notes, heading, noting.titles)
     return sections

@@ -299,4 +299,4 @@ def build(page: Page, source: JourneyAnalyses, params: Params) -> list[Section]:
         sections = page.build(noting, params)
     except JejakError as exc:
         return _note(f"{page.title}: nothing to show", str(exc))
-    return report.noted(sections, noting.take(), page.title)
+    return report.noted(sections, noting.take(), page.title, noting.titles)
