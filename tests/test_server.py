@@ -395,6 +395,25 @@ def test_collector_refuses_what_it_must(served):
     assert served.ws.count() == before  # nothing stored by any of these
 
 
+def test_reads_never_wait_for_writes(served):
+    before = served.get("/v1/analyses/stages").json()
+    con = served.ws.con
+    with served.app.state.jejak.lock:  # a collector batch is being written
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            "INSERT INTO touchpoints (event_id, customer_id, ts, event) VALUES"
+            " ('w1', 'c-new', TIMESTAMPTZ '2026-01-09 00:00:00+00', 'page_view')"
+        )
+        during = served.get("/v1/analyses/stages")
+        assert during.status_code == 200  # no 429: readers do not take turns with writers
+        assert during.json() == before  # and see only what is committed
+        assert served.get("/v1/loads").status_code == 200
+        assert served.get("/health", key=None).status_code == 200
+        con.execute("COMMIT")
+    after = served.get("/v1/analyses/stages").json()
+    assert after["meta"]["people"] == before["meta"]["people"] + 1
+
+
 def test_identify_links_people(served):
     response = served.post("/v1/identify", json={"anonymous_id": "a7", "customer_id": "c7"})
     assert response.status_code == 202 and response.json()["stored"] == 1

@@ -567,7 +567,7 @@ def loads(request: Request) -> dict[str, Any]:
     """Every load of the workspace: file or collector batch, when, rows read, stored,
     rejected, already stored (a server over Spark has none)."""
     require_key(request, "read")
-    with state_of(request).using() as ws:
+    with state_of(request).workspace.reader() as ws:
         return {"loads": records(ws.loads().drop(columns="rejects_file"))}
 
 
@@ -580,5 +580,5 @@ def rejected(
     """Rejected rows kept in the workspace, newest load first: the row (in the file, or
     the index in a collector batch), field, reason and the row as it came."""
     require_key(request, "read")
-    with state_of(request).using() as ws:
+    with state_of(request).workspace.reader() as ws:
         return {"rejected": records(ws.rejected(load, limit=limit))}

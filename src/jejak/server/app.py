@@ -62,8 +62,9 @@ def create_app(
         return JSONResponse(status_code=422, content={"detail": str(exc)})
 
     @app.get("/health", tags=["server"])
-    def health() -> dict[str, str]:
-        """Whether the server is up (no key needed)."""
+    async def health() -> dict[str, str]:
+        """Whether the server is up (no key needed; answered on the event loop, so a
+        busy thread pool never delays it)."""
         return {"status": "ok", "version": __version__}
 
     return app

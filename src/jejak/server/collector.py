@@ -173,7 +173,7 @@ async def collect_events(request: Request) -> JSONResponse:
     stored, already stored, and each rejected event's index, field and reason. Each batch
     is one load in the workspace, its rejected events kept with it (the Data page).
     """
-    _accepting(request)
+    await run_in_threadpool(_accepting, request)  # the key check reads the workspace
     state = state_of(request)
     events = _batch(await _body(request), "events", state.max_events)
     rejected: list[dict[str, Any]] = []
@@ -210,7 +210,7 @@ async def identify(request: Request) -> JSONResponse:
 
     if await tracking.speaks_segment(request):
         return await tracking.receive(request, "identify")
-    _accepting(request)
+    await run_in_threadpool(_accepting, request)  # the key check reads the workspace
     state = state_of(request)
     data = await _body(request)
     links = [data] if isinstance(data, dict) and "anonymous_id" in data else data

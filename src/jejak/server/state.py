@@ -1,4 +1,8 @@
-"""What every request shares: the workspace, one lock in front of it, keys and limits."""
+"""What every request shares: the workspace, a lock for its writers, keys and limits.
+
+Readers never wait for writers: each read has a DuckDB cursor of its own, which sees the
+data committed so far (DuckDB's MVCC). Writes take turns on the workspace's connection.
+"""
 
 from __future__ import annotations
 
@@ -22,26 +26,31 @@ WAIT_SECONDS = 5.0
 class ServerState:
     """The workspace (keys, collected events, saved segments) and what analyses read:
     the workspace itself, or another engine's touchpoints (a :class:`SparkSource`).
-    One request at a time uses them (a DuckDB connection is not shared across threads)."""
+    One writer at a time holds the workspace's connection (``lock``); readers each read
+    on a cursor of their own; another engine answers one request at a time."""
 
     workspace: Workspace
     analyses: JourneyAnalyses | None = None
     max_bytes: int = MAX_BYTES
     max_events: int = MAX_EVENTS
     wait_seconds: float = WAIT_SECONDS
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=threading.Lock)  # the writers' turn
+    engine_lock: threading.Lock = field(default_factory=threading.Lock)
     given: dict[str, str] = field(default_factory=dict)  # kind -> key, from the environment
 
     def hashes(self) -> dict[str, list[str]]:
-        with self.using():
-            stored = keys.key_hashes(self.workspace.con)
+        """The hashes of the keys accepted now, by kind (read afresh: a revoked key is
+        refused from the next request on)."""
+        with self.workspace.reader() as ws:
+            stored = keys.key_hashes(ws.con)
         for kind, key in self.given.items():
             stored[kind].append(keys.hash_of(key))
         return stored
 
     @contextmanager
     def using(self) -> Iterator[Workspace]:
-        """The workspace, for one request; busy too long, the client is asked to retry."""
+        """The workspace's own connection, for one writer; when other writes hold it too
+        long, the client is asked to retry (429)."""
         if not self.lock.acquire(timeout=self.wait_seconds):
             raise HTTPException(
                 status_code=429,
@@ -55,9 +64,15 @@ class ServerState:
 
     @contextmanager
     def reading(self) -> Iterator[JourneyAnalyses]:
-        """What analyses read, for one request (as :meth:`using`)."""
-        with self.using() as workspace:
-            yield workspace if self.analyses is None else self.analyses
+        """What analyses read, for one request: the workspace on a cursor of its own
+        (no waiting for writes), or the other engine, one request at a time (waiting
+        its turn: a reader is never asked to retry)."""
+        if self.analyses is not None:
+            with self.engine_lock:
+                yield self.analyses
+            return
+        with self.workspace.reader() as workspace:
+            yield workspace
 
     @property
     def elsewhere(self) -> bool:

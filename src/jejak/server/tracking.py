@@ -143,7 +143,7 @@ def _kept(message: dict[str, Any]) -> bool:
 
 async def receive(request: Request, call: str | None) -> JSONResponse:
     """Store one call (``call`` names it) or a batch (``call`` None)."""
-    _accepting(request)
+    await run_in_threadpool(_accepting, request)  # the key check reads the workspace
     state = state_of(request)
     data = await _json(request)
     if call is None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -56,6 +59,7 @@ class Workspace(JourneyAnalyses):
         self.con = embedded.connect(self.path)
         self._check_or_create_schema()
         self.backend = embedded.backend(self.con)
+        self._fitted_members: dict[str, Any] = {}  # shared with its readers (see reader)
 
     # -- lifecycle -------------------------------------------------------------------------
     def _check_or_create_schema(self) -> None:
@@ -83,6 +87,20 @@ class Workspace(JourneyAnalyses):
 
     def close(self) -> None:
         self.con.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[Workspace]:
+        """This workspace on a DuckDB cursor of its own, for one thread: it reads what
+        was committed when each query starts and never waits for a write (MVCC); what
+        one reader fits (segment members) the others reuse while the data is the same."""
+        cursor = self.con.cursor()
+        try:
+            embedded.prepare(cursor)
+            view = copy.copy(self)
+            view.con, view.backend = cursor, embedded.backend(cursor)
+            yield view
+        finally:
+            cursor.close()
 
     def __enter__(self) -> Workspace:
         return self

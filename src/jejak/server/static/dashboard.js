@@ -89,22 +89,43 @@
     });
   }
 
-  fetch("/dashboard/" + slug + "/content" + window.location.search, { credentials: "same-origin" })
-    .then(function (response) {
-      if (!response.ok) {
-        return response.text().then(function (text) { throw new Error(response.status + " " + text); });
-      }
-      return response.text();
-    })
-    .then(function (fragment) {
-      main.innerHTML = fragment;
-      draw(main);
-      tables(main);
-      main.dataset.state = "done";
-    })
-    .catch(function (error) {
-      main.innerHTML = '<section class="panel error"><h2>This page could not load</h2><p></p></section>';
-      main.querySelector(".error p").textContent = String(error.message);
-      main.dataset.state = "error";
+  // what went wrong, in words: the server's detail, never a raw response body
+  function problem(response) {
+    return response.text().then(function (text) {
+      let detail = "";
+      try {
+        const body = JSON.parse(text);
+        detail = typeof body.detail === "string" ? body.detail
+          : (body.detail || []).map(function (d) { return d.msg; }).join("; ");
+      } catch (ignored) { /* not JSON: say what the status means */ }
+      if (response.status === 401) detail = "Your sign-in has expired; sign in again with the read key.";
+      throw new Error(detail || "The server answered " + response.status + "; try again shortly.");
     });
+  }
+
+  function load(attempt) {
+    fetch("/dashboard/" + slug + "/content" + window.location.search, { credentials: "same-origin" })
+      .then(function (response) {
+        if ((response.status === 429 || response.status === 503) && attempt < 30) {
+          const wait = Number(response.headers.get("Retry-After")) || 1;
+          setTimeout(function () { load(attempt + 1); }, wait * 1000);
+          return null;  // still loading
+        }
+        return response.ok ? response.text() : problem(response);
+      })
+      .then(function (fragment) {
+        if (fragment === null) return;
+        main.innerHTML = fragment;
+        draw(main);
+        tables(main);
+        main.dataset.state = "done";
+      })
+      .catch(function (error) {
+        main.innerHTML = '<section class="panel error"><h2>This page could not load</h2><p></p></section>';
+        const text = error instanceof TypeError ? "The server could not be reached; check that jejak serve is running, then reload." : error.message;
+        main.querySelector(".error p").textContent = text;
+        main.dataset.state = "error";
+      });
+  }
+  load(0);
 })();
