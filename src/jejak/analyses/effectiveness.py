@@ -176,11 +176,15 @@ def touchpoint_effects(
     bands = list(pairwise(BAND_DAYS))
 
     def overlap(start: ibis.Value, stop: ibis.Value, lo: float, hi: float, origin) -> ibis.Value:
-        """Weeks of [start, stop) inside [origin + lo days, origin + hi days)."""
+        """Microseconds of [start, stop) inside [origin + lo days, origin + hi days)."""
         band_start = origin + int(lo * day)
         band_stop = origin + int(hi * day) if hi != float("inf") else stop
         inside = ibis.least(stop, band_stop) - ibis.greatest(start, band_start)
-        return ibis.greatest(inside, 0) / per_week
+        return ibis.greatest(inside, 0)
+
+    def total(micros: ibis.Value) -> ibis.Value:
+        """An exact sum of microseconds (a float sum depends on the engine's order)."""
+        return micros.cast("decimal(38, 0)").sum()
 
     def moved_in(spell: ibis.Table, lo: float, hi: float) -> ibis.Value:
         """A move whose time since entering the stage falls in (lo, hi] days."""
@@ -191,9 +195,9 @@ def touchpoint_effects(
     cells = exposed.group_by(["stage_index", "touch"]).aggregate(
         people_with=exposed.count(),
         moved_with=exposed.moved.ifelse(1, 0).sum(),
-        weeks_with=((exposed.left_us - exposed.first_us) / per_week).sum(),
+        weeks_with=total(exposed.left_us - exposed.first_us),
         **{
-            f"t1_{k}": overlap(exposed.first_us, exposed.left_us, lo, hi, exposed.entered_us).sum()
+            f"t1_{k}": total(overlap(exposed.first_us, exposed.left_us, lo, hi, exposed.entered_us))
             for k, (lo, hi) in enumerate(bands)
         },
         **{f"d1_{k}": moved_in(exposed, lo, hi) for k, (lo, hi) in enumerate(bands)},
@@ -201,19 +205,21 @@ def touchpoint_effects(
     population = spells.group_by("stage_index").aggregate(
         people=spells.count(),
         moved=spells.moved.ifelse(1, 0).sum(),
-        weeks=((spells.left_us - spells.entered_us) / per_week).sum(),
+        weeks=total(spells.left_us - spells.entered_us),
         **{
-            f"t_{k}": overlap(spells.entered_us, spells.left_us, lo, hi, spells.entered_us).sum()
+            f"t_{k}": total(overlap(spells.entered_us, spells.left_us, lo, hi, spells.entered_us))
             for k, (lo, hi) in enumerate(bands)
         },
         **{f"d_{k}": moved_in(spells, lo, hi) for k, (lo, hi) in enumerate(bands)},
     )
     table = cells.to_pandas().merge(population.to_pandas(), on="stage_index")
+    timed = ["weeks_with", "weeks", *(f"{t}_{k}" for t in ("t1", "t") for k in range(len(bands)))]
+    table[timed] = table[timed].astype(float) / per_week  # the same on every run
     table["people_without"] = table["people"] - table["people_with"]
     table["moved_without"] = table["moved"] - table["moved_with"]
     # without: everyone's time before the touchpoint (all of it for those who never had it)
-    # person-weeks are float sums the engine adds in any order: a difference that is zero
-    # in exact arithmetic may come out as -1e-15, so snap what is below a millisecond
+    # person-weeks are exact sums divided into weeks: a difference that is zero in exact
+    # arithmetic may come out as -1e-17 after dividing, so snap what is below a millisecond
     table["weeks_without"] = _snap(table["weeks"] - table["weeks_with"])
     with np.errstate(divide="ignore", invalid="ignore"):
         table["rate_with"] = table["moved_with"] / table["weeks_with"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from jejak.analyses.journeys import JourneyAnalyses
@@ -20,6 +21,7 @@ from jejak.errors import ConfigError
 from jejak.model.config import preset
 from jejak.model.funnel import parse_step
 from jejak.model.journey import Journey
+from jejak.server.answers import answer, json_response, json_text, question_of
 from jejak.server.state import require_key, state_of
 
 router = APIRouter(prefix="/v1/analyses", tags=["analyses"])
@@ -62,10 +64,14 @@ class Scope:
         return source
 
 
-def _run(request: Request, scope: Scope, ask: Any) -> dict[str, Any]:
+def _run(request: Request, scope: Scope, ask: Any) -> Response:
+    """The analysis' answer as JSON: kept for the data as it is, or computed now (the
+    headers say when, and on which data)."""
     require_key(request, "read")
-    with state_of(request).reading() as source:
-        return ask(scope.apply(source)).to_dict()
+    question = question_of(request)
+    with state_of(request).answering(question) as source:
+        kept = answer(source, question, lambda: json_text(ask(scope.apply(source)).to_dict()))
+    return json_response(kept)
 
 
 Scoped = Annotated[Scope, Depends()]

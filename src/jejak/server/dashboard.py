@@ -10,6 +10,7 @@ header like the API.
 from __future__ import annotations
 
 import html
+from datetime import UTC
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -20,12 +21,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
+from jejak.report import formatting as fmt
 from jejak.report import html as report
 from jejak.report.html import Section
 from jejak.server import keys
+from jejak.server.answers import answer, headers, question_of
 from jejak.server.api import Scope
 from jejak.server.pages import PAGES, build, funnel_steps
 from jejak.server.state import require_key, state_of
+from jejak.store.loading import count
+from jejak.store.results import Kept
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "jejak_read"
@@ -160,14 +165,27 @@ def content(
     since: str | None = None,
     until: str | None = None,
     segment: str | None = None,
-) -> str:
+) -> HTMLResponse:
     chosen = _page(slug)
     if not _signed_in(request):
         raise HTTPException(401, detail="sign in with the read key")
     scope = Scope(since=since or None, until=until or None, segment=segment or None)
     params = _params(request)
-    with state_of(request).reading() as source:
-        return _fragment(build(chosen, scope.apply(source), params))
+    question = question_of(request)
+    with state_of(request).answering(question) as source:
+        kept = answer(
+            source, question, lambda: _fragment(build(chosen, scope.apply(source), params))
+        )
+    return HTMLResponse(kept.body + _computed(kept), headers=headers(kept))
+
+
+def _computed(kept: Kept) -> str:
+    """When, and on which data, the page's numbers were computed."""
+    if kept.load_id < 0:  # another engine: computed for this request
+        return '<p class="computed">Computed just now, on the touchpoints in Spark.</p>'
+    moment = fmt.timestamp(kept.computed_at.astimezone(UTC))
+    data = f"{count(kept.touchpoints, 'touchpoint')} (up to load {kept.load_id:,})"
+    return f'<p class="computed">Computed {moment} UTC on {data}.</p>'
 
 
 @router.get("/static/plotly.min.js")

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import HTTPException, Request
 
@@ -37,6 +38,8 @@ class ServerState:
     lock: threading.Lock = field(default_factory=threading.Lock)  # the writers' turn
     engine_lock: threading.Lock = field(default_factory=threading.Lock)
     given: dict[str, str] = field(default_factory=dict)  # kind -> key, from the environment
+    asked: dict[str, list[Any]] = field(default_factory=dict)  # question -> [lock, askers]
+    asked_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def hashes(self) -> dict[str, list[str]]:
         """The hashes of the keys accepted now, by kind (read afresh: a revoked key is
@@ -73,6 +76,23 @@ class ServerState:
             return
         with self.workspace.reader() as workspace:
             yield workspace
+
+    @contextmanager
+    def answering(self, question: str) -> Iterator[JourneyAnalyses]:
+        """What analyses read (as :meth:`reading`), one request per question at a time:
+        a second browser asking what a first is computing waits, then finds the answer
+        kept (its snapshot starts after the first's ends) instead of computing it too."""
+        with self.asked_lock:
+            turn = self.asked.setdefault(question, [threading.Lock(), 0])
+            turn[1] += 1
+        try:
+            with turn[0], self.reading() as source:
+                yield source
+        finally:
+            with self.asked_lock:
+                turn[1] -= 1
+                if turn[1] == 0:
+                    del self.asked[question]
 
     @property
     def elsewhere(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from jejak.errors import ConfigError, LoadError, WorkspaceError
 from jejak.model.config import Settings, load_settings
 from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELDS
-from jejak.store import imports, progress
+from jejak.store import imports, progress, results
 from jejak.store.folders import FolderSummary, touchpoint_files
 from jejak.store.identity_files import load_identity_file, load_source_identities
 from jejak.store.loading import KEPT_REJECTS, LoadSummary, load_file
@@ -43,6 +43,7 @@ def _schema_sql() -> list[str]:
         "CREATE TABLE IF NOT EXISTS jejak_meta (key VARCHAR, value VARCHAR)",
         "CREATE TABLE IF NOT EXISTS segments (name VARCHAR PRIMARY KEY, definition VARCHAR,"
         " saved_at TIMESTAMPTZ)",
+        results.TABLE_SQL,
     ]
 
 
@@ -90,17 +91,43 @@ class Workspace(JourneyAnalyses):
 
     @contextmanager
     def reader(self) -> Iterator[Workspace]:
-        """This workspace on a DuckDB cursor of its own, for one thread: it reads what
-        was committed when each query starts and never waits for a write (MVCC); what
-        one reader fits (segment members) the others reuse while the data is the same."""
+        """This workspace on a DuckDB cursor of its own, for one thread: a snapshot of
+        the data committed when it starts, so every number it answers is of the same
+        data, and it never waits for a write (MVCC). What one reader fits (segment
+        members) the others reuse while the data is the same."""
         cursor = self.con.cursor()
         try:
             embedded.prepare(cursor)
             view = copy.copy(self)
             view.con, view.backend = cursor, embedded.backend(cursor)
-            yield view
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield view
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")  # readers only add kept answers: nothing conflicts
         finally:
             cursor.close()
+
+    # -- kept answers ----------------------------------------------------------------------
+    def version(self) -> results.Version:
+        """The version answers are kept for: the data (latest load, touchpoint count),
+        the settings and the saved segments."""
+        saved = self.con.execute("SELECT name, definition FROM segments ORDER BY name")
+        segments = "\x1e".join(f"{n}={d}" for n, d in saved.fetchall())
+        return results.version_of(
+            self.con, results.digest(self.settings.model_dump_json(), segments)
+        )
+
+    def answered(self, question: str, compute: Callable[[], str]) -> results.Kept:
+        """The answer kept for ``question`` on the data, settings and segments as they
+        are now, or ``compute()``'s, kept for the next time (see :mod:`.results`)."""
+        version = self.version()
+        kept = results.find(self.con, question, version)
+        if kept is None:
+            kept = results.keep(self.con, question, version, compute())
+        return kept
 
     def __enter__(self) -> Workspace:
         return self
@@ -151,32 +178,35 @@ class Workspace(JourneyAnalyses):
         ``files`` pattern matches the file's name, or none (the top-level settings). An
         ``identities_only`` source stores only the links between each row's ids.
         """
-        if source is not None:
-            self.settings.source(source)  # a ConfigError for an unknown name
-        if Path(path).is_dir():
-            if rejects_path is not None or name is not None:
-                raise LoadError(
-                    f"{path}: a folder takes no rejects_path or name; each file has its own"
+        try:
+            if source is not None:
+                self.settings.source(source)  # a ConfigError for an unknown name
+            if Path(path).is_dir():
+                if rejects_path is not None or name is not None:
+                    raise LoadError(
+                        f"{path}: a folder takes no rejects_path or name; each file has its own"
+                    )
+                imports.check_name(format, Path(path))  # once, not for each file
+                return self._load_folder(Path(path), skip_invalid, on_progress, format, source)
+            source = source or self.source_for(Path(path))
+            if source is not None and self.settings.sources[source].identities_only:
+                return load_source_identities(
+                    self.con, path, self.settings, source, load_id=self._next_load_id(), name=name
                 )
-            imports.check_name(format, Path(path))  # once, not for each file
-            return self._load_folder(Path(path), skip_invalid, on_progress, format, source)
-        source = source or self.source_for(Path(path))
-        if source is not None and self.settings.sources[source].identities_only:
-            return load_source_identities(
-                self.con, path, self.settings, source, load_id=self._next_load_id(), name=name
+            return load_file(
+                self.con,
+                path,
+                self.settings,
+                load_id=self._next_load_id(),
+                skip_invalid=skip_invalid,
+                rejects_path=rejects_path,
+                on_progress=on_progress,
+                name=name,
+                format=format,
+                source=source,
             )
-        return load_file(
-            self.con,
-            path,
-            self.settings,
-            load_id=self._next_load_id(),
-            skip_invalid=skip_invalid,
-            rejects_path=rejects_path,
-            on_progress=on_progress,
-            name=name,
-            format=format,
-            source=source,
-        )
+        finally:
+            results.prune(self.con)  # answers kept for older data
 
     def source_for(self, path: Path) -> str | None:
         """The source whose ``files`` match the file's name, or None; a LoadError when
@@ -218,9 +248,12 @@ class Workspace(JourneyAnalyses):
 
     def load_identities(self, path: str | Path, *, name: str | None = None) -> int:
         """Store anonymous_id -> customer_id links from a mapping file; returns new links."""
-        return load_identity_file(
-            self.con, path, self.settings, load_id=self._next_load_id(), name=name
-        )
+        try:
+            return load_identity_file(
+                self.con, path, self.settings, load_id=self._next_load_id(), name=name
+            )
+        finally:
+            results.prune(self.con)
 
     def loads(self) -> pd.DataFrame:
         """Every load so far: file, when, rows read, stored, rejected, repeated within the

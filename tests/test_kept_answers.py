@@ -1,0 +1,169 @@
+"""Answers kept in the workspace: served again while the data, settings and segments stay
+the same, and equal to a fresh computation; a load, a collector batch, a settings change
+or a saved segment makes every answer fresh again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+import jejak
+from jejak.model.config import parse_settings
+from jejak.server import api, create_app
+from jejak.server.keys import ensure_keys
+from jejak.store import results
+from serving import running
+
+LOG = """
+customer_id,anonymous_id,ts,event,campaign,channel,revenue
+,a1,2026-01-01 08:00:00,page_view,,social,
+,a1,2026-01-02 08:00:00,email_sent,c1,email,
+,a1,2026-01-02 09:00:00,email_click,c1,email,
+c1,a1,2026-01-03 08:00:00,newsletter_signup,,,
+c2,,2026-01-01 08:00:00,page_view,,search,
+c2,,2026-01-04 08:00:00,order,,,25
+c2,,2026-01-09 08:00:00,order,,,40
+c3,,2026-01-05 08:00:00,page_view,,social,
+c3,,2026-01-05 09:00:00,campaign_holdout,c1,,
+c1,,2026-01-05 08:00:00,order,,,30
+c1,,2026-01-15 08:00:00,order,,,20
+c1,,2026-01-25 08:00:00,order,,,35
+c5,,2026-01-02 08:00:00,order,,,15
+"""
+
+MORE = """
+customer_id,anonymous_id,ts,event,campaign,channel,revenue
+c3,,2026-01-06 08:00:00,order,,,30
+c4,,2026-01-07 08:00:00,page_view,,social,
+"""
+
+SETTINGS = """
+segments:
+  signed-up: {had: newsletter_signup}
+campaigns:
+  signup:
+    call_to_action: {event: email_click, campaign: c1}
+    traffic_source: {channel: email, campaign: c1}
+    exposure: {event: email_sent, campaign: c1}
+    holdout: {event: campaign_holdout, campaign: c1}
+    target: {from: Engagement, to: Subscribe}
+"""
+
+# what a route needs besides its defaults
+NEEDS = {
+    "/v1/analyses/funnel": {"steps": ["page_view", "order"]},
+    "/v1/analyses/paths": {"after": "page_view"},
+    "/v1/analyses/stuck": {"stage": "Engagement"},
+    "/v1/analyses/funnel-dropoffs": {"steps": ["page_view", "order"], "dropped_at": 1},
+}
+
+
+class Site:
+    def __init__(self, base: str, key: str, ws: jejak.Workspace, write: str) -> None:
+        self.base, self.key, self.ws, self.write = base, key, ws, write
+
+    def ask(self, path: str) -> httpx.Response:
+        params = NEEDS.get(path, {})
+        path = path.replace("{name}", "signed-up" if "/segments/" in path else "signup")
+        headers = {"Authorization": f"Bearer {self.key}"}
+        return httpx.get(self.base + path, params=params, headers=headers, timeout=120)
+
+
+@pytest.fixture
+def site(tmp_path, write_file) -> Iterator[Site]:
+    ws = jejak.Workspace(tmp_path / "w.duckdb", parse_settings(SETTINGS))
+    ws.load(write_file("log.csv", LOG))
+    keys = ensure_keys(ws.con)
+    app = create_app(ws)
+    with running(app) as base:
+        yield Site(base, keys["read"], ws, keys["write"])
+    ws.close()
+
+
+def analysis_routes() -> list[str]:
+    """Every analysis the API offers (its router's GET routes)."""
+    return sorted(route.path for route in api.router.routes if "GET" in route.methods)
+
+
+def answers(site: Site, routes: list[str]) -> dict[str, tuple[str, str]]:
+    """Each route's answer: (kept or computed, the JSON body)."""
+    found = {}
+    for path in routes:
+        response = site.ask(path)
+        assert response.status_code == 200, (path, response.text[:300])
+        found[path] = (response.headers["X-Jejak-Cache"], response.text)
+    return found
+
+
+def test_every_answer_is_kept_and_equals_a_fresh_one(site, write_file):
+    routes = analysis_routes()
+    assert len(routes) >= 30  # every analysis the API offers
+    first = answers(site, routes)
+    assert {kept for kept, _ in first.values()} == {"miss"}
+    again = answers(site, routes)
+    assert {kept for kept, _ in again.values()} == {"hit"}
+    assert {p: body for p, (_, body) in again.items()} == {p: b for p, (_, b) in first.items()}
+
+    # a load: every answer is computed afresh, and equals one computed with nothing kept
+    site.ws.load(write_file("more.csv", MORE))
+    after_load = answers(site, routes)
+    assert {kept for kept, _ in after_load.values()} == {"miss"}
+    results.forget(site.ws.con)
+    fresh = answers(site, routes)
+    differ = [p for p in routes if fresh[p][1] != after_load[p][1]]
+    assert not differ, [(fresh[p][1][:2000], after_load[p][1][:2000]) for p in differ]
+    changed = [p for p in routes if after_load[p][1] != first[p][1]]
+    assert "/v1/analyses/stages" in changed and "/v1/analyses/rfm" in changed
+
+
+def test_a_collector_batch_settings_and_segments_make_answers_fresh(site):
+    stages = "/v1/analyses/stages"
+    assert site.ask(stages).headers["X-Jejak-Cache"] == "miss"
+    kept = site.ask(stages)
+    assert kept.headers["X-Jejak-Cache"] == "hit"
+    assert kept.headers["X-Jejak-Data"] == "load 1, 13 touchpoints"
+    event = {"event_id": "n1", "customer_id": "c9", "ts": "2026-01-08T00:00:00Z", "event": "x"}
+    headers = {"Authorization": f"Bearer {site.write}"}
+    assert httpx.post(site.base + "/v1/events", json=[event], headers=headers).status_code == 202
+    batch = site.ask(stages)
+    assert batch.headers["X-Jejak-Cache"] == "miss"
+    assert batch.json()["meta"]["people"] == kept.json()["meta"]["people"] + 1
+    assert batch.headers["X-Jejak-Data"] == "load 2, 14 touchpoints"
+
+    assert site.ask(stages).headers["X-Jejak-Cache"] == "hit"
+    site.ws.settings = parse_settings("journey: four-stage\n")
+    four = site.ask(stages)
+    assert four.headers["X-Jejak-Cache"] == "miss" and len(four.json()["table"]) == 4
+
+    segments = "/v1/analyses/segments"
+    assert site.ask(segments).headers["X-Jejak-Cache"] == "miss"
+    assert site.ask(segments).headers["X-Jejak-Cache"] == "hit"
+    site.ws.save_segment("buyers", {"had": "order"})
+    saved = site.ask(segments)
+    assert saved.headers["X-Jejak-Cache"] == "miss"
+    assert "buyers" in [row["segment"] for row in saved.json()["table"]]
+
+
+def test_the_library_keeps_answers_per_version(tmp_path, write_file):
+    ws = jejak.Workspace(tmp_path / "w.duckdb", parse_settings(SETTINGS))
+    ws.load(write_file("log.csv", LOG))
+    computed = []
+
+    def compute() -> str:
+        computed.append(1)
+        return ws.stages().table.to_json()
+
+    first = ws.answered("stages", compute)
+    second = ws.answered("stages", compute)
+    assert (first.fresh, second.fresh, len(computed)) == (True, False, 1)
+    assert second.body == first.body and second.touchpoints == 13 and second.load_id == 1
+    assert ws.answered("other question", compute).fresh  # kept per question
+    ws.load(write_file("more.csv", MORE))
+    third = ws.answered("stages", compute)
+    assert third.fresh and third.body != first.body and third.load_id == 2
+    # older answers are dropped by the next load
+    kept = ws.con.execute("SELECT DISTINCT load_id FROM results").fetchall()
+    assert kept == [(2,)]
+    ws.close()
