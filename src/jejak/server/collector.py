@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from jejak.model.touchpoint import FIELD_NAMES
+from jejak.server.commits import Outcome
 from jejak.server.state import ServerState, require_key, state_of
 
 router = APIRouter(prefix="/v1", tags=["collector"])
@@ -91,7 +92,6 @@ def _normalised(event: Any) -> tuple[dict[str, Any], tuple[str | None, str] | No
 
 EVENTS_LOAD = "collector: POST /v1/events"
 LINKS_LOAD = "collector: POST /v1/identify"
-RECORD_CHARS = 2_000
 
 
 def _accepting(request: Request) -> None:
@@ -106,27 +106,7 @@ def _accepting(request: Request) -> None:
         )
 
 
-def _record(event: Any) -> str:
-    """The event as it came, for the workspace's rejected rows (long ones cut)."""
-    text = json.dumps(event, default=str)
-    return text if len(text) <= RECORD_CHARS else text[:RECORD_CHARS] + "…"
-
-
-def _rejected(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as handle:
-        return [
-            {
-                "index": int(row["_jejak_row"]) - 1,
-                "field": row["_jejak_field"],
-                "reason": row["_jejak_reason"],
-            }
-            for row in csv.DictReader(handle)
-        ]
-
-
-def _store_batch(
+async def store_batch(
     state: ServerState,
     events: list[Any],
     valid: list[tuple[int, dict[str, Any]]],
@@ -134,35 +114,19 @@ def _store_batch(
     *,
     format: str | None = None,
     name: str = EVENTS_LOAD,
-) -> tuple[int, int]:
-    """Store the valid events and keep the rejected ones with the batch's load, holding
-    the workspace for both (in a worker thread: waiting never blocks the server). Adds
-    the loader's rejections to ``rejected``; returns (stored, already stored). ``format``
-    is the events' (see :mod:`jejak.store.imports`; default: touchpoint fields), ``name``
-    the load's."""
-    stored = already = 0
-    load_id = None
-    with tempfile.TemporaryDirectory(prefix="jejak-batch-") as folder, state.using() as ws:
-        if valid:
-            path = Path(folder) / "batch.jsonl"
-            with path.open("w", encoding="utf-8") as handle:
-                for _, event in valid:
-                    handle.write(json.dumps(event) + "\n")
-            rejects = Path(folder) / "rejected.csv"
-            summary = ws.load(
-                path, skip_invalid=True, rejects_path=rejects, name=name, format=format
-            )
-            stored, already, load_id = summary.stored, summary.already_stored, summary.load_id
-            for row in _rejected(rejects):
-                row["index"] = valid[row["index"]][0]  # back to the index in the request
-                rejected.append(row)
-        rejected.sort(key=lambda r: r["index"])
-        if rejected:
-            kept = [
-                {**r, "row": r["index"], "record": _record(events[r["index"]])} for r in rejected
-            ]
-            ws.record_rejected(kept, name=name, received=len(events), load_id=load_id)
-    return stored, already
+) -> Outcome:
+    """Store the valid events and keep the rejected ones (see :mod:`.commits`: batches
+    arriving together share one load and one commit); 429 when the workspace stays
+    busy, with nothing of the batch stored. ``format`` is the events' (see
+    :mod:`jejak.store.imports`; default: touchpoint fields), ``name`` the load's."""
+    outcome = await state.committer.commit(
+        events, valid, rejected, format=format, name=name, wait_seconds=state.wait_seconds
+    )
+    if outcome is None:
+        raise HTTPException(
+            status_code=429, detail="busy; retry shortly", headers={"Retry-After": "1"}
+        )
+    return outcome
 
 
 @router.post("/events", status_code=202)
@@ -184,14 +148,14 @@ async def collect_events(request: Request) -> JSONResponse:
             rejected.append({"index": index, "field": problem[0], "reason": problem[1]})
         else:
             valid.append((index, clean))
-    stored, already = await run_in_threadpool(_store_batch, state, events, valid, rejected)
+    outcome = await store_batch(state, events, valid, rejected)
     return JSONResponse(
         status_code=202,
         content={
             "received": len(events),
-            "stored": stored,
-            "already_stored": already,
-            "rejected": rejected,
+            "stored": outcome.stored,
+            "already_stored": outcome.already,
+            "rejected": outcome.rejected,
         },
     )
 

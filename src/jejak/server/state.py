@@ -16,6 +16,7 @@ from fastapi import HTTPException, Request
 
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.server import keys
+from jejak.server.commits import Committer
 from jejak.store.workspace import Workspace
 
 MAX_BYTES = 1_000_000
@@ -40,6 +41,10 @@ class ServerState:
     given: dict[str, str] = field(default_factory=dict)  # kind -> key, from the environment
     asked: dict[str, list[Any]] = field(default_factory=dict)  # question -> [lock, askers]
     asked_lock: threading.Lock = field(default_factory=threading.Lock)
+    committer: Committer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.committer = Committer(self)
 
     def hashes(self) -> dict[str, list[str]]:
         """The hashes of the keys accepted now, by kind (read afresh: a revoked key is

@@ -34,7 +34,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from jejak.server import keys
-from jejak.server.collector import _store_batch
+from jejak.server.collector import store_batch
 from jejak.server.state import require_key, state_of
 from jejak.store.imports.segment import LINK_TYPES, TOUCHPOINT_TYPES, TYPES
 
@@ -170,17 +170,15 @@ async def receive(request: Request, call: str | None) -> JSONResponse:
         if _kept(message):
             valid.append((index, message))
     name = f"collector: POST /v1/{call or 'batch'} (Segment)"
-    stored, already = await run_in_threadpool(
-        _store_batch, state, messages, valid, rejected, format="segment", name=name
-    )
+    outcome = await store_batch(state, messages, valid, rejected, format="segment", name=name)
     return JSONResponse(
         status_code=200,
         content={
             "success": True,
             "received": len(messages),
-            "stored": stored,
-            "already_stored": already,
-            "rejected": rejected,
+            "stored": outcome.stored,
+            "already_stored": outcome.already,
+            "rejected": outcome.rejected,
         },
     )
 

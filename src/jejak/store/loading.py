@@ -9,6 +9,7 @@ loading the same file twice stores nothing new.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,8 @@ class LoadSummary:
     conflict_rows: tuple[int, ...] = ()  # the first of them
     notes: tuple[str, ...] = ()  # how the file was read, when not plain
     identity_links: int = 0  # new links an import carried (Segment identify, alias)
+    # each valid row's fate, when asked for: new, repeated, stored or conflict (by row)
+    statuses: dict[int, str] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
         parts = [f"{count(self.stored, 'new touchpoint')} stored from {self.file}"]
@@ -312,12 +315,14 @@ def load_file(
     name: str | None = None,
     format: str | None = None,
     source: str | None = None,
+    statuses: bool = False,
 ) -> LoadSummary:
     """Load one file into ``touchpoints``; a LoadError leaves the workspace as it was.
     ``name`` is what the load is called in ``loads`` (default: the file's path).
     ``format`` names a documented export (see :mod:`jejak.store.imports`); without it
     the file's columns tell. ``source`` names the jejak.yaml source that reads the file
-    (its columns, constants and ids; see :mod:`jejak.model.source`)."""
+    (its columns, constants and ids; see :mod:`jejak.model.source`). ``statuses`` adds
+    each valid row's fate to the summary (for splitting a collector group's answer)."""
     path = Path(path)
     if not path.exists():
         raise LoadError(f"{path}: no such file; check the path")
@@ -352,7 +357,7 @@ def load_file(
             notes = tuple(read.notes)
             # with pii: hash no clear email or phone is kept, not even in rejected rows
             private = tuple(contacts.values()) if settings.pii else ()
-            where = _Target(path, load_id, rejects_path, name, notes, links, private)
+            where = _Target(path, load_id, rejects_path, name, notes, links, private, statuses)
             return _store(con, where, skip_invalid, on_progress)
         finally:
             con.execute(
@@ -404,6 +409,7 @@ class _Target:
     notes: tuple[str, ...]
     links: str | None = None  # an import's identity links: a query over the stage
     private: tuple[str, ...] = ()  # columns left out of the rejected rows kept
+    statuses: bool = False  # tell each valid row's fate
 
 
 def _refuse(con: duckdb.DuckDBPyConnection, path: Path, total: int, invalid: int) -> LoadError:
@@ -439,6 +445,9 @@ def _store(
         f" (list(_row ORDER BY _row) FILTER (WHERE _status = 'conflict'))[:{EXAMPLES}]"
         f" FROM {SORTED}"
     ).fetchall()[0]
+    statuses = None
+    if target.statuses:
+        statuses = dict(con.execute(f"SELECT _row, _status FROM {SORTED}").fetchall())
     rejects_file = None
     if invalid or conflicts:
         rejects = target.rejects_path or path.with_name(path.name + ".rejected.csv")
@@ -487,4 +496,5 @@ def _store(
         conflict_rows=tuple(conflict_rows or ()),
         notes=target.notes,
         identity_links=links,
+        statuses=statuses,
     )

@@ -152,6 +152,7 @@ class Workspace(JourneyAnalyses):
         name: str | None = None,
         format: str | None = None,
         source: str | None = None,
+        statuses: bool = False,
     ) -> LoadSummary | FolderSummary:
         """Store a file of touchpoints (CSV, TSV, Excel .xlsx, Parquet, JSON Lines; .gz too).
 
@@ -177,6 +178,7 @@ class Workspace(JourneyAnalyses):
         constants and ids; see :mod:`jejak.model.source`); without it, the source whose
         ``files`` pattern matches the file's name, or none (the top-level settings). An
         ``identities_only`` source stores only the links between each row's ids.
+        ``statuses`` tells each valid row's fate in the summary (see :class:`LoadSummary`).
         """
         try:
             if source is not None:
@@ -204,6 +206,7 @@ class Workspace(JourneyAnalyses):
                 name=name,
                 format=format,
                 source=source,
+                statuses=statuses,
             )
         finally:
             results.prune(self.con)  # answers kept for older data

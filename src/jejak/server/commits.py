@@ -1,0 +1,201 @@
+"""Group commit: collector batches that arrive together share one load and one commit.
+
+Each request hands its checked events to the committer and waits (without holding a
+thread). One writer thread takes every batch waiting of the same kind, stores them as
+one load in one transaction, and answers each request with its own counts and rejected
+events. A request is answered only after that commit, so an answer still means durable;
+a retried batch stores nothing twice (event ids), even within one group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jejak.store.loading import LoadSummary
+
+MAX_GROUP = 5_000  # events in one load; a group takes whole batches up to about this
+RECORD_CHARS = 2_000
+
+
+@dataclass
+class Outcome:
+    """What became of one request's events."""
+
+    stored: int = 0
+    already: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # index, field, reason
+
+
+@dataclass
+class Batch:
+    """One request's events: all it was sent (for the rejected rows kept), the valid
+    ones by their index in the request, and what was rejected before storing."""
+
+    events: list[Any]
+    valid: list[tuple[int, dict[str, Any]]]
+    rejected: list[dict[str, Any]]
+    format: str | None
+    name: str
+    loop: asyncio.AbstractEventLoop
+    answer: asyncio.Future[Outcome]
+
+    @property
+    def kind(self) -> tuple[str | None, str]:
+        return self.format, self.name
+
+
+def record(event: Any) -> str:
+    """The event as it came, for the workspace's rejected rows (long ones cut)."""
+    text = json.dumps(event, default=str)
+    return text if len(text) <= RECORD_CHARS else text[:RECORD_CHARS] + "…"
+
+
+class Committer:
+    """The one writer of collected batches for a server (``state``: its ServerState)."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.waiting: list[Batch] = []
+        self.ready = threading.Condition()
+        self.thread: threading.Thread | None = None
+
+    async def commit(
+        self,
+        events: list[Any],
+        valid: list[tuple[int, dict[str, Any]]],
+        rejected: list[dict[str, Any]],
+        *,
+        format: str | None,
+        name: str,
+        wait_seconds: float,
+    ) -> Outcome | None:
+        """Store a request's valid events and keep its rejected ones; the outcome once
+        committed, or None when the workspace stayed busy for ``wait_seconds`` before the
+        batch was taken (then nothing of it is stored: the client may retry)."""
+        loop = asyncio.get_running_loop()
+        batch = Batch(events, valid, rejected, format, name, loop, loop.create_future())
+        with self.ready:
+            self.waiting.append(batch)
+            self.ready.notify()
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="jejak-commits", daemon=True)
+                self.thread.start()
+        try:
+            return await asyncio.wait_for(asyncio.shield(batch.answer), wait_seconds)
+        except TimeoutError:
+            with self.ready:
+                if batch in self.waiting:  # not taken yet: withdrawn, nothing stored
+                    self.waiting.remove(batch)
+                    return None
+            return await batch.answer  # being written: its answer comes with the commit
+
+    def _run(self) -> None:
+        while True:
+            with self.ready:
+                while not self.waiting:
+                    self.ready.wait()
+                group = self._take()
+            try:
+                outcomes = self._store(group)
+            except BaseException as exc:  # every request of the group learns why
+                for batch in group:
+                    batch.loop.call_soon_threadsafe(_fail, batch.answer, exc)
+            else:
+                for batch, outcome in zip(group, outcomes, strict=True):
+                    batch.loop.call_soon_threadsafe(_settle, batch.answer, outcome)
+
+    def _take(self) -> list[Batch]:
+        """The first waiting batch and the others of its kind, up to MAX_GROUP events."""
+        kind = self.waiting[0].kind
+        group, size = [], 0
+        for batch in list(self.waiting):
+            if batch.kind == kind and (not group or size + len(batch.valid) <= MAX_GROUP):
+                group.append(batch)
+                size += len(batch.valid)
+                self.waiting.remove(batch)
+        return group
+
+    def _store(self, group: list[Batch]) -> list[Outcome]:
+        """One load for the group's valid events, one record of what was rejected."""
+        format, name = group[0].kind
+        outcomes = [Outcome(rejected=list(batch.rejected)) for batch in group]
+        rows: list[tuple[int, int]] = []  # the file's row -> (batch, index in its request)
+        with tempfile.TemporaryDirectory(prefix="jejak-group-") as folder:
+            summary = None
+            with self.state.using() as ws:
+                if any(batch.valid for batch in group):
+                    path = Path(folder) / "group.jsonl"
+                    with path.open("w", encoding="utf-8") as handle:
+                        for number, batch in enumerate(group):
+                            for index, event in batch.valid:
+                                handle.write(json.dumps(event) + "\n")
+                                rows.append((number, index))
+                    rejects = Path(folder) / "rejected.csv"
+                    summary = ws.load(
+                        path,
+                        skip_invalid=True,
+                        rejects_path=rejects,
+                        name=name,
+                        format=format,
+                        statuses=True,
+                    )
+                    _split(summary, rows, outcomes, rejects)
+                kept = _kept(group, outcomes)
+                if kept:
+                    received = sum(len(batch.events) for batch in group)
+                    load_id = summary.load_id if summary is not None else None
+                    ws.record_rejected(kept, name=name, received=received, load_id=load_id)
+        for outcome in outcomes:
+            outcome.rejected.sort(key=lambda r: r["index"])
+        return outcomes
+
+
+def _split(
+    summary: LoadSummary,
+    rows: list[tuple[int, int]],
+    outcomes: list[Outcome],
+    rejects: Path,
+) -> None:
+    """Each request's share of the load: its new rows, those stored already (or by an
+    earlier request of the group), and its rejected events."""
+    for row, status in (summary.statuses or {}).items():
+        number, _ = rows[row - 1]
+        if status == "new":
+            outcomes[number].stored += 1
+        elif status in ("repeated", "stored"):
+            outcomes[number].already += 1
+    if rejects.exists():
+        with rejects.open(encoding="utf-8") as handle:
+            for line in csv.DictReader(handle):
+                number, index = rows[int(line["_jejak_row"]) - 1]
+                reason = {"field": line["_jejak_field"], "reason": line["_jejak_reason"]}
+                outcomes[number].rejected.append({"index": index, **reason})
+
+
+def _kept(group: list[Batch], outcomes: list[Outcome]) -> list[dict[str, Any]]:
+    """The group's rejected events as rows to keep: row is the event's place among all
+    the events the group was sent."""
+    kept, offset = [], 0
+    for batch, outcome in zip(group, outcomes, strict=True):
+        for rejected in sorted(outcome.rejected, key=lambda r: r["index"]):
+            event = batch.events[rejected["index"]]
+            kept.append({**rejected, "row": offset + rejected["index"], "record": record(event)})
+        offset += len(batch.events)
+    return kept
+
+
+def _settle(answer: asyncio.Future[Outcome], outcome: Outcome) -> None:
+    if not answer.done():
+        answer.set_result(outcome)
+
+
+def _fail(answer: asyncio.Future[Outcome], exc: BaseException) -> None:
+    if not answer.done():
+        answer.set_exception(exc)
