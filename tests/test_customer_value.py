@@ -73,6 +73,7 @@ def test_bg_nbd_reproduces_the_published_parameters(cdnow):
     fitted = result.meta["bg_nbd"]
     for name, value in BG_NBD.items():
         assert fitted[name] == pytest.approx(value, rel=0.01), name
+        assert round(fitted[name], 3) == value, name  # to the digits the paper prints
     assert fitted["log_likelihood"] == pytest.approx(-9582.4, abs=0.1)  # the paper's LL
 
 
@@ -80,6 +81,7 @@ def test_gamma_gamma_reproduces_the_published_parameters(cdnow):
     fitted = cdnow.customer_value(as_of=CALIBRATION_END).meta["gamma_gamma"]
     for name, value in GAMMA_GAMMA.items():
         assert fitted[name] == pytest.approx(value, rel=0.01), name
+        assert round(fitted[name], 2) == value, name
 
 
 def test_expected_purchases_track_the_holdout(cdnow):
