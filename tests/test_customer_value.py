@@ -161,3 +161,13 @@ def test_models_refuse_what_they_cannot_learn():
     assert spend.expected_value(np.array([2]), np.array([0.0]))[0] == pytest.approx(
         6.25 * 15.44 / 2.74
     )
+
+
+def test_a_fit_near_a_limit_climbs_to_the_bound():
+    # three repeat buyers whose spend rates look alike: the likelihood rises along a
+    # narrow ridge as q and gamma grow together, to gamma's bound e^12; a search that
+    # stalls on the ridge stops lower (q 67,000, log-likelihood -8.83571)
+    spend = GammaGamma.fit(np.array([1, 1, 7]), np.array([14.96, 26.74, 26.42]))
+    assert spend.gamma == pytest.approx(np.exp(12.0))
+    assert spend.q == pytest.approx(78_426, rel=1e-4)
+    assert spend.log_likelihood > -8.835635

@@ -7,8 +7,6 @@ from collections.abc import Callable
 from threading import Lock
 
 import numpy as np
-from scipy.optimize import minimize
-from threadpoolctl import threadpool_limits
 
 from jejak.errors import JejakError
 
@@ -41,6 +39,10 @@ def maximise(log_likelihood: LogLikelihood, start: np.ndarray, customers: float)
         if not np.isfinite(value):  # turns the line search back
             return np.inf, np.zeros_like(params)
         return -value / customers, -gradient * params / customers
+
+    # imported here, when a fit runs, so that importing jejak stays quick
+    from scipy.optimize import minimize
+    from threadpoolctl import threadpool_limits
 
     at, lowest = np.log(start), np.inf
     # L-BFGS-B's own small matrix steps, run on OpenBLAS's threads, took ten times as
