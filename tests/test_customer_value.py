@@ -73,6 +73,7 @@ def test_bg_nbd_reproduces_the_published_parameters(cdnow):
     fitted = result.meta["bg_nbd"]
     for name, value in BG_NBD.items():
         assert fitted[name] == pytest.approx(value, rel=0.01), name
+        assert round(fitted[name], 3) == value, name  # to the digits the paper prints
     assert fitted["log_likelihood"] == pytest.approx(-9582.4, abs=0.1)  # the paper's LL
 
 
@@ -80,6 +81,7 @@ def test_gamma_gamma_reproduces_the_published_parameters(cdnow):
     fitted = cdnow.customer_value(as_of=CALIBRATION_END).meta["gamma_gamma"]
     for name, value in GAMMA_GAMMA.items():
         assert fitted[name] == pytest.approx(value, rel=0.01), name
+        assert round(fitted[name], 2) == value, name
 
 
 def test_expected_purchases_track_the_holdout(cdnow):
@@ -159,3 +161,13 @@ def test_models_refuse_what_they_cannot_learn():
     assert spend.expected_value(np.array([2]), np.array([0.0]))[0] == pytest.approx(
         6.25 * 15.44 / 2.74
     )
+
+
+def test_a_fit_near_a_limit_climbs_to_the_bound():
+    # three repeat buyers whose spend rates look alike: the likelihood rises along a
+    # narrow ridge as q and gamma grow together, to gamma's bound e^12; a search that
+    # stalls on the ridge stops lower (q 67,000, log-likelihood -8.83571)
+    spend = GammaGamma.fit(np.array([1, 1, 7]), np.array([14.96, 26.74, 26.42]))
+    assert spend.gamma == pytest.approx(np.exp(12.0))
+    assert spend.q == pytest.approx(78_426, rel=1e-4)
+    assert spend.log_likelihood > -8.835635
