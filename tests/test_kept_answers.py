@@ -4,6 +4,7 @@ or a saved segment makes every answer fresh again."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -61,8 +62,8 @@ NEEDS = {
 
 
 class Site:
-    def __init__(self, base: str, key: str, ws: jejak.Workspace, write: str) -> None:
-        self.base, self.key, self.ws, self.write = base, key, ws, write
+    def __init__(self, base: str, key: str, ws: jejak.Workspace, write: str, app) -> None:
+        self.base, self.key, self.ws, self.write, self.app = base, key, ws, write, app
 
     def ask(self, path: str) -> httpx.Response:
         params = NEEDS.get(path, {})
@@ -78,7 +79,7 @@ def site(tmp_path, write_file) -> Iterator[Site]:
     keys = ensure_keys(ws.con)
     app = create_app(ws)
     with running(app) as base:
-        yield Site(base, keys["read"], ws, keys["write"])
+        yield Site(base, keys["read"], ws, keys["write"], app)
     ws.close()
 
 
@@ -167,3 +168,26 @@ def test_the_library_keeps_answers_per_version(tmp_path, write_file):
     kept = ws.con.execute("SELECT DISTINCT load_id FROM results").fetchall()
     assert kept == [(2,)]
     ws.close()
+
+
+def test_new_data_warms_the_pages_people_open_first(site):
+    warmer = site.app.state.jejak.warmer
+    warmer.settle, warmer.interval = 0.1, 0.0
+    _until(lambda: warmer.rounds >= 1)  # on start
+    rounds = warmer.rounds
+    event = {"event_id": "w1", "customer_id": "c9", "ts": "2026-01-08T00:00:00Z", "event": "x"}
+    headers = {"Authorization": f"Bearer {site.write}"}
+    assert httpx.post(site.base + "/v1/events", json=[event], headers=headers).status_code == 202
+    _until(lambda: warmer.rounds > rounds)  # the batch poked it
+    for slug in warmer.pages:
+        page = site.ask(f"/dashboard/{slug}/content")
+        assert page.headers["X-Jejak-Cache"] == "hit", slug  # ready before anyone asked
+        assert "on 14 touchpoints (up to load 2)" in page.text
+    assert site.ask("/dashboard/campaigns/content").headers["X-Jejak-Cache"] == "miss"
+
+
+def _until(condition, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while not condition():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.05)

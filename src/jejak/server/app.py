@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -12,6 +15,17 @@ from jejak.errors import JejakError
 from jejak.server import api, collector, dashboard, tracking
 from jejak.server.state import MAX_BYTES, MAX_EVENTS, ServerState
 from jejak.store.workspace import Workspace
+
+
+@asynccontextmanager
+async def _started(app: FastAPI) -> AsyncIterator[None]:
+    """On start, the first pages are computed in the background (see :mod:`.warming`);
+    on stop, the page being computed is finished first."""
+    state: ServerState = app.state.jejak
+    if not state.elsewhere:
+        state.warmer.poke()
+    yield
+    state.warmer.stop()
 
 
 def create_app(
@@ -30,6 +44,7 @@ def create_app(
     by kind accepted besides the stored ones (see :func:`jejak.server.keys.given_keys`).
     """
     app = FastAPI(
+        lifespan=_started,
         title="jejak",
         version=__version__,
         description="Customer-journey analytics: every analysis as JSON, and an event "

@@ -110,6 +110,7 @@ class Committer:
             else:
                 for batch, outcome in zip(group, outcomes, strict=True):
                     batch.loop.call_soon_threadsafe(_settle, batch.answer, outcome)
+                self.state.warmer.poke()  # new data: the first pages again, once it settles
 
     def _take(self) -> list[Batch]:
         """The first waiting batch and the others of its kind, up to MAX_GROUP events."""

@@ -27,8 +27,8 @@ from jejak.report.html import Section
 from jejak.server import keys
 from jejak.server.answers import answer, headers, question_of
 from jejak.server.api import Scope
-from jejak.server.pages import PAGES, build, funnel_steps
-from jejak.server.state import require_key, state_of
+from jejak.server.pages import PAGES, Page, build, funnel_steps
+from jejak.server.state import ServerState, require_key, state_of
 from jejak.store.loading import count
 from jejak.store.results import Kept
 
@@ -170,13 +170,22 @@ def content(
     if not _signed_in(request):
         raise HTTPException(401, detail="sign in with the read key")
     scope = Scope(since=since or None, until=until or None, segment=segment or None)
-    params = _params(request)
-    question = question_of(request)
-    with state_of(request).answering(question) as source:
-        kept = answer(
-            source, question, lambda: _fragment(build(chosen, scope.apply(source), params))
-        )
+    kept = page_answer(state_of(request), chosen, question_of(request), _params(request), scope)
     return HTMLResponse(kept.body + _computed(kept), headers=headers(kept))
+
+
+def page_answer(
+    state: ServerState, page: Page, question: str, params: dict[str, Any], scope: Scope
+) -> Kept:
+    """A page's sections as HTML: kept for the data as it is, or built now."""
+    with state.answering(question) as source:
+        return answer(source, question, lambda: _fragment(build(page, scope.apply(source), params)))
+
+
+def warm(state: ServerState, slug: str) -> Kept:
+    """Build a page as a browser first opening it asks for it (no filters), and keep it."""
+    question = f"/dashboard/{slug}/content"
+    return page_answer(state, _page(slug), question, {"step": []}, Scope())
 
 
 def _computed(kept: Kept) -> str:

@@ -17,6 +17,7 @@ from fastapi import HTTPException, Request
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.server import keys
 from jejak.server.commits import Committer
+from jejak.server.warming import Warmer
 from jejak.store.workspace import Workspace
 
 MAX_BYTES = 1_000_000
@@ -42,15 +43,20 @@ class ServerState:
     asked: dict[str, list[Any]] = field(default_factory=dict)  # question -> [lock, askers]
     asked_lock: threading.Lock = field(default_factory=threading.Lock)
     committer: Committer = field(init=False)
+    warmer: Warmer = field(init=False)
 
     def __post_init__(self) -> None:
         self.committer = Committer(self)
+        self.warmer = Warmer(self)
 
     def hashes(self) -> dict[str, list[str]]:
         """The hashes of the keys accepted now, by kind (read afresh: a revoked key is
         refused from the next request on)."""
-        with self.workspace.reader() as ws:
-            stored = keys.key_hashes(ws.con)
+        cursor = self.workspace.con.cursor()  # a bare one: no analyses, no waiting
+        try:
+            stored = keys.key_hashes(cursor)
+        finally:
+            cursor.close()
         for kind, key in self.given.items():
             stored[kind].append(keys.hash_of(key))
         return stored

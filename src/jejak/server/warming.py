@@ -1,0 +1,80 @@
+"""Pages computed in the background: after new data, the pages people open first.
+
+The collector and the server's start poke the warmer; once no new data has come for a
+moment (``settle`` seconds), it builds the first pages and keeps them, so the first
+browser to open them finds them ready. A busy collector does not keep it computing: it
+warms at most once per ``interval`` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+FIRST_PAGES = ("overview", "journey-map", "funnels")
+log = logging.getLogger(__name__)
+
+
+class Warmer:
+    """Warms ``pages`` of the dashboard over ``state`` (a ServerState) when poked."""
+
+    def __init__(
+        self,
+        state: Any,
+        pages: tuple[str, ...] = FIRST_PAGES,
+        settle: float = 2.0,
+        interval: float = 60.0,
+    ) -> None:
+        self.state, self.pages = state, pages
+        self.settle, self.interval = settle, interval
+        self.poked_at: float | None = None
+        self.warmed_at = float("-inf")
+        self.rounds = 0  # warm rounds finished (tests wait for them)
+        self.ready = threading.Condition()
+        self.thread: threading.Thread | None = None
+        self.stopping = False
+
+    def poke(self) -> None:
+        """New data (or a start): warm the first pages once things settle."""
+        with self.ready:
+            self.poked_at = time.monotonic()
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="jejak-warm", daemon=True)
+                self.thread.start()
+            self.ready.notify()
+
+    def stop(self) -> None:
+        """Finish the page being built and stop (before the workspace closes)."""
+        with self.ready:
+            self.stopping = True
+            self.ready.notify_all()
+        if self.thread is not None:
+            self.thread.join()
+
+    def _run(self) -> None:
+        from jejak.server.dashboard import warm
+
+        while True:
+            with self.ready:
+                while self.poked_at is None and not self.stopping:
+                    self.ready.wait()
+                if self.stopping:
+                    return
+                due = max(self.poked_at + self.settle, self.warmed_at + self.interval)
+                if time.monotonic() < due:
+                    self.ready.wait(due - time.monotonic())
+                    continue
+                self.poked_at = None
+            for slug in self.pages:
+                if self.stopping:
+                    return
+                try:
+                    warm(self.state, slug)
+                except Exception:  # a page that fails now fails for its reader, with words
+                    log.exception("could not warm the %s page", slug)
+            with self.ready:
+                self.warmed_at = time.monotonic()
+                self.rounds += 1
+                self.ready.notify_all()
