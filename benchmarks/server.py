@@ -7,14 +7,23 @@ Then a few analyses are asked over HTTP and called in Python on the same workspa
 
     python benchmarks/server.py                  # 20,000 events in batches of 500
     python benchmarks/server.py --events 5000    # a quick look
+
+Then the collector under load, as deployed: ``jejak serve`` in its own process, 16
+senders at once (threads of this process, on the same cores): single-event requests,
+then 100-event batches, against one sender sending single events (no group to share a
+commit with) as the baseline; latencies, and /health polled throughout.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,7 +39,7 @@ from jejak.server import create_app
 from jejak.server.keys import ensure_keys
 from jejak.simulate import simulate_shop
 from jejak.store.workspace import Workspace
-from serving import running
+from serving import free_port, running
 
 
 def _events(count: int) -> list[dict]:
@@ -51,6 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=10, help="each collector load run")
     args = parser.parse_args()
     events = _events(args.events)
     rows = []
@@ -101,6 +111,85 @@ def main() -> None:
         table.add_row(what, f"{seconds:.3f}", f"{seconds / baseline:.1f}x",
                       f"{rate:,.0f}" if rate else "")  # fmt: skip
     Console().print(table)
+    Console().print(collector_under_load(events, seconds=args.seconds))
+
+
+def _serve(folder: Path, port: int, key: str) -> subprocess.Popen:
+    env = {**os.environ, "JEJAK_WRITE_KEY": key, "JEJAK_READ_KEY": key[::-1]}
+    command = [sys.executable, "-c", "from jejak.cli import main; main()", "serve"]
+    server = subprocess.Popen(
+        [*command, "--port", str(port)], cwd=folder, env=env, stdout=subprocess.DEVNULL
+    )
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("jejak serve did not start")
+
+
+def _load(base: str, key: str, events: list[dict], senders: int, size: int, seconds: float):
+    """Send ``size``-event batches from ``senders`` threads for ``seconds``; (requests/s,
+    events/s, p50 and p99 latency in ms, slowest /health in ms)."""
+    latencies: list[float] = []
+    health: list[float] = []
+    stop = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+
+    def send() -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            headers = {"Authorization": f"Bearer {key}"}
+            while time.perf_counter() < stop:
+                start = next(counter) * size
+                batch = [dict(e, event_id=f"{e['event_id']}-{start + i}") for i, e in
+                         enumerate(events[start % len(events):][:size])]  # fmt: skip
+                began = time.perf_counter()
+                client.post("/v1/events", json=batch, headers=headers).raise_for_status()
+                latencies.append(time.perf_counter() - began)
+
+    def poll() -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            while time.perf_counter() < stop:
+                began = time.perf_counter()
+                client.get("/health").raise_for_status()
+                health.append(time.perf_counter() - began)
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=send) for _ in range(senders)]
+    threads.append(threading.Thread(target=poll))
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    took = time.perf_counter() - began
+    ms = sorted(latencies)
+    return (len(ms) / took, len(ms) * size / took, 1000 * statistics.median(ms),
+            1000 * ms[int(0.99 * (len(ms) - 1))], 1000 * max(health))  # fmt: skip
+
+
+def collector_under_load(events: list[dict], seconds: float) -> Table:
+    key = "bench-write-key-0123456789"
+    table = Table(title="Collector under load (jejak serve, loopback)", title_justify="left")
+    for column in ("senders x events per request", "requests/s", "events/s", "x baseline",
+                   "p50 ms", "p99 ms", "slowest /health ms"):  # fmt: skip
+        table.add_column(column, justify="left" if column.startswith("senders") else "right")
+    with tempfile.TemporaryDirectory() as folder:
+        port = free_port()
+        server = _serve(Path(folder), port, key)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            runs = [(1, 1), (16, 1), (16, 100)]
+            figures = [_load(base, key, events, n, size, seconds) for n, size in runs]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    baseline = figures[0][1]
+    for (senders, size), (rps, eps, p50, p99, worst) in zip(runs, figures, strict=True):
+        shown = (f"{rps:,.0f}", f"{eps:,.0f}", f"{eps / baseline:.1f}x")
+        table.add_row(f"{senders} x {size}", *shown, f"{p50:.0f}", f"{p99:.0f}", f"{worst:.0f}")
+    return table
 
 
 if __name__ == "__main__":

@@ -162,7 +162,9 @@ async def collect_events(request: Request) -> JSONResponse:
 
 def _store_links(state: ServerState, path: Path) -> int:
     with state.using() as ws:
-        return ws.load_identities(path, name=LINKS_LOAD)
+        stored = ws.load_identities(path, name=LINKS_LOAD, stitch=False)
+    state.warmer.poke()  # stitched again, and the first pages, once the data settles
+    return stored
 
 
 @router.post("/identify", status_code=202)

@@ -146,6 +146,7 @@ class Committer:
                         name=name,
                         format=format,
                         statuses=True,
+                        stitch=False,  # the warmer stitches once the data settles
                     )
                     _split(summary, rows, outcomes, rejects)
                 kept = _kept(group, outcomes)

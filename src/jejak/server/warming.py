@@ -1,4 +1,5 @@
-"""Pages computed in the background: after new data, the pages people open first.
+"""Work done in the background after new data: the touchpoints stitched to people (see
+:mod:`jejak.store.stitching`), then the pages people open first.
 
 The collector and the server's start poke the warmer; once no new data has come for a
 moment (``settle`` seconds), it builds the first pages and keeps them, so the first
@@ -67,6 +68,11 @@ class Warmer:
                     self.ready.wait(due - time.monotonic())
                     continue
                 self.poked_at = None
+            try:  # analyses read people's touchpoints stitched once, not on each call
+                with self.state.workspace.reader() as view:
+                    view.stitch()
+            except Exception:
+                log.exception("could not keep the stitched touchpoints")
             for slug in self.pages:
                 if self.stopping:
                     return

@@ -19,7 +19,7 @@ from jejak.errors import ConfigError, LoadError, WorkspaceError
 from jejak.model.config import Settings, load_settings
 from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELDS
-from jejak.store import imports, progress, results
+from jejak.store import imports, progress, results, stitching
 from jejak.store.folders import FolderSummary, touchpoint_files
 from jejak.store.identity_files import load_identity_file, load_source_identities
 from jejak.store.loading import KEPT_REJECTS, LoadSummary, load_file
@@ -153,6 +153,7 @@ class Workspace(JourneyAnalyses):
         format: str | None = None,
         source: str | None = None,
         statuses: bool = False,
+        stitch: bool = True,
     ) -> LoadSummary | FolderSummary:
         """Store a file of touchpoints (CSV, TSV, Excel .xlsx, Parquet, JSON Lines; .gz too).
 
@@ -179,7 +180,35 @@ class Workspace(JourneyAnalyses):
         ``files`` pattern matches the file's name, or none (the top-level settings). An
         ``identities_only`` source stores only the links between each row's ids.
         ``statuses`` tells each valid row's fate in the summary (see :class:`LoadSummary`).
+        Then the touchpoints are kept stitched to people for the analyses (:meth:`stitch`),
+        unless ``stitch`` is False (the collector's groups: the server stitches later).
         """
+        loaded = self._load(
+            path,
+            skip_invalid=skip_invalid,
+            rejects_path=rejects_path,
+            on_progress=on_progress,
+            name=name,
+            format=format,
+            source=source,
+            statuses=statuses,
+        )
+        if stitch:
+            self.stitch(on_progress)
+        return loaded
+
+    def _load(
+        self,
+        path: str | Path,
+        *,
+        skip_invalid: bool = False,
+        rejects_path: str | Path | None = None,
+        on_progress: progress.ProgressCallback | None = None,
+        name: str | None = None,
+        format: str | None = None,
+        source: str | None = None,
+        statuses: bool = False,
+    ) -> LoadSummary | FolderSummary:
         try:
             if source is not None:
                 self.settings.source(source)  # a ConfigError for an unknown name
@@ -235,7 +264,7 @@ class Workspace(JourneyAnalyses):
         summary = FolderSummary(str(folder), left_out=[str(p) for p in left_out])
         for path in files:
             try:
-                loaded = self.load(
+                loaded = self._load(
                     path,
                     skip_invalid=skip_invalid,
                     on_progress=on_progress,
@@ -249,14 +278,20 @@ class Workspace(JourneyAnalyses):
                 summary.loaded.append(loaded)
         return summary
 
-    def load_identities(self, path: str | Path, *, name: str | None = None) -> int:
-        """Store anonymous_id -> customer_id links from a mapping file; returns new links."""
+    def load_identities(
+        self, path: str | Path, *, name: str | None = None, stitch: bool = True
+    ) -> int:
+        """Store anonymous_id -> customer_id links from a mapping file; returns new links.
+        Then the touchpoints are stitched again (unless ``stitch`` is False)."""
         try:
-            return load_identity_file(
+            links = load_identity_file(
                 self.con, path, self.settings, load_id=self._next_load_id(), name=name
             )
         finally:
             results.prune(self.con)
+        if stitch:
+            self.stitch()
+        return links
 
     def loads(self) -> pd.DataFrame:
         """Every load so far: file, when, rows read, stored, rejected, repeated within the
@@ -379,6 +414,27 @@ class Workspace(JourneyAnalyses):
             raise ConfigError(f"no segment named {name!r} is saved in this workspace")
 
     # -- tables ----------------------------------------------------------------------------
+    def events(self) -> ibis.Table:
+        """Touchpoints stitched to people: the table kept for the data as it is, or
+        stitched now when there is none (see :mod:`jejak.store.stitching`)."""
+        name = self._stitched_name()
+        if stitching.exists(self.con, name):
+            return self.backend.table(name)
+        return super().events()
+
+    def stitch(self, on_progress: progress.ProgressCallback | None = None) -> None:
+        """Keep the touchpoints stitched to people for the data as it is, so analyses
+        read them instead of stitching again (a load does this; see
+        :mod:`jejak.store.stitching`)."""
+        name = self._stitched_name()
+        if not stitching.exists(self.con, name):
+            stitched = super().events()
+            stitching.keep(self.con, self.backend, stitched, name, on_progress)
+
+    def _stitched_name(self) -> str:
+        version = results.version_of(self.con, "")
+        return stitching.table_name(version.load_id, version.touchpoints)
+
     def touchpoints(self) -> ibis.Table:
         """The stored touchpoints as an Ibis table (canonical columns)."""
         return self.backend.table("touchpoints").drop("load_id")
