@@ -164,9 +164,11 @@ def test_the_library_keeps_answers_per_version(tmp_path, write_file):
     ws.load(write_file("more.csv", MORE))
     third = ws.answered("stages", compute)
     assert third.fresh and third.body != first.body and third.load_id == 2
-    # older answers are dropped by the next load
-    kept = ws.con.execute("SELECT DISTINCT load_id FROM results").fetchall()
-    assert kept == [(2,)]
+    # a load keeps each question's newest answer only
+    kept = "SELECT question, load_id FROM results ORDER BY 1, 2"
+    assert ws.con.execute(kept).fetchall() == [("other question", 1), ("stages", 1), ("stages", 2)]
+    ws.load(write_file("more.csv", MORE))  # nothing new, but a load
+    assert ws.con.execute(kept).fetchall() == [("other question", 1), ("stages", 2)]
     ws.close()
 
 
@@ -191,3 +193,24 @@ def _until(condition, seconds: float = 60) -> None:
     while not condition():
         assert time.time() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_a_page_shows_its_last_numbers_while_new_data_is_counted(site):
+    warmer = site.app.state.jejak.warmer
+    warmer.settle, warmer.interval = 0.1, 0.0
+    _until(lambda: warmer.rounds >= 1)
+    campaigns = "/dashboard/campaigns/content"
+    first = site.ask(campaigns)
+    assert first.headers["X-Jejak-Cache"] == "miss"
+    event = {"event_id": "s1", "customer_id": "c9", "ts": "2026-01-08T00:00:00Z", "event": "x"}
+    headers = {"Authorization": f"Bearer {site.write}"}
+    assert httpx.post(site.base + "/v1/events", json=[event], headers=headers).status_code == 202
+    shown = site.ask(campaigns)  # at once, the page as it was, saying so
+    assert shown.headers["X-Jejak-Cache"] == "stale"
+    assert shown.headers["X-Jejak-Data"] == first.headers["X-Jejak-Data"]
+    assert "Newer touchpoints have come in since" in shown.text
+    # the API answers only for the data as it is
+    assert site.ask("/v1/analyses/campaigns").headers["X-Jejak-Cache"] == "miss"
+    _until(lambda: site.ask(campaigns).headers["X-Jejak-Cache"] == "hit")  # counted anew
+    again = site.ask(campaigns)
+    assert "Newer touchpoints" not in again.text and "(up to load 2)" in again.text

@@ -872,7 +872,12 @@ def test_progress_reports_every_step_and_ends_each_at_one(open_workspace, write_
     ws.load(path, on_progress=lambda step, done: reports.append((step, done)))
 
     steps = list(dict.fromkeys(step for step, _ in reports))
-    assert steps == ["reading events.csv", "checking rows", "storing touchpoints"]
+    assert steps == [
+        "reading events.csv",
+        "checking rows",
+        "storing touchpoints",
+        "stitching journeys",
+    ]
     for step in steps:
         fractions = [done for s, done in reports if s == step]
         assert fractions[0] == 0.0

@@ -27,10 +27,17 @@ def question_of(request: Request) -> str:
     return request.url.path + ("?" + urlencode(params) if params else "")
 
 
-def answer(source: JourneyAnalyses, question: str, compute: Callable[[], str]) -> Kept:
-    """The answer kept for ``question`` on the data as it is, or ``compute()``'s."""
+def answer(
+    source: JourneyAnalyses,
+    question: str,
+    compute: Callable[[], str],
+    *,
+    stale_seconds: float = 0.0,
+) -> Kept:
+    """The answer kept for ``question`` on the data as it is, or ``compute()``'s;
+    ``stale_seconds``: one kept on older data that recently will do."""
     if isinstance(source, Workspace):
-        return source.answered(question, compute)
+        return source.answered(question, compute, stale_seconds=stale_seconds)
     return Kept(compute(), datetime.now(UTC), -1, -1, fresh=True)
 
 

@@ -33,6 +33,7 @@ from jejak.store.loading import count
 from jejak.store.results import Kept
 
 router = APIRouter(include_in_schema=False)
+STALE_SECONDS = 300.0  # a page kept this recently is shown while newer data is counted
 COOKIE = "jejak_read"
 SCOPE_FIELDS = ("since", "until", "segment")
 
@@ -175,17 +176,34 @@ def content(
 
 
 def page_answer(
-    state: ServerState, page: Page, question: str, params: dict[str, Any], scope: Scope
+    state: ServerState,
+    page: Page,
+    question: str,
+    params: dict[str, Any],
+    scope: Scope,
+    stale_seconds: float = STALE_SECONDS,
 ) -> Kept:
-    """A page's sections as HTML: kept for the data as it is, or built now."""
+    """A page's sections as HTML: kept for the data as it is, or built now. While a
+    collector brings new touchpoints, the page kept in the last ``stale_seconds`` is
+    shown (it says so) and built anew in the background."""
     with state.answering(question) as source:
-        return answer(source, question, lambda: _fragment(build(page, scope.apply(source), params)))
+        kept = answer(
+            source,
+            question,
+            lambda: _fragment(build(page, scope.apply(source), params)),
+            stale_seconds=0 if page.current else stale_seconds,
+        )
+    if kept.stale:
+        state.warmer.refresh(
+            question, lambda: page_answer(state, page, question, params, scope, stale_seconds=0)
+        )
+    return kept
 
 
 def warm(state: ServerState, slug: str) -> Kept:
     """Build a page as a browser first opening it asks for it (no filters), and keep it."""
     question = f"/dashboard/{slug}/content"
-    return page_answer(state, _page(slug), question, {"step": []}, Scope())
+    return page_answer(state, _page(slug), question, {"step": []}, Scope(), stale_seconds=0)
 
 
 def _computed(kept: Kept) -> str:
@@ -194,7 +212,12 @@ def _computed(kept: Kept) -> str:
         return '<p class="computed">Computed just now, on the touchpoints in Spark.</p>'
     moment = fmt.timestamp(kept.computed_at.astimezone(UTC))
     data = f"{count(kept.touchpoints, 'touchpoint')} (up to load {kept.load_id:,})"
-    return f'<p class="computed">Computed {moment} UTC on {data}.</p>'
+    newer = (
+        " Newer touchpoints have come in since; they are being counted: reload in a minute."
+        if kept.stale
+        else ""
+    )
+    return f'<p class="computed">Computed {moment} UTC on {data}.{newer}</p>'
 
 
 @router.get("/static/plotly.min.js")

@@ -50,6 +50,7 @@ class Page:
     title: str
     build: Callable[[JourneyAnalyses, Params], list[Section]]
     fields: tuple[Field, ...] = field(default_factory=tuple)
+    current: bool = False  # never shown on older data (what was loaded, rejected)
 
 
 def _note(heading: str, text: str) -> list[Section]:
@@ -287,7 +288,7 @@ PAGES: tuple[Page, ...] = (
          (Field("by", "Per", "", "stage and channel by default", "select",
                 ("", "stage", *SPLITS[1:])),)),
     Page("advocacy", "Advocacy", advocacy),
-    Page("data", "Data", data),
+    Page("data", "Data", data, current=True),
 )  # fmt: skip
 """Every page, in the order of the navigation."""
 

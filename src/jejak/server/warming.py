@@ -3,8 +3,9 @@
 
 The collector and the server's start poke the warmer; once no new data has come for a
 moment (``settle`` seconds), it builds the first pages and keeps them, so the first
-browser to open them finds them ready. A busy collector does not keep it computing: it
-warms at most once per ``interval`` seconds.
+browser to open them finds them ready, then the pages shown on older data meanwhile.
+A busy collector does not keep it computing: it warms at most once per ``interval``
+seconds.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 FIRST_PAGES = ("overview", "journey-map", "funnels")
@@ -36,6 +38,7 @@ class Warmer:
         self.ready = threading.Condition()
         self.thread: threading.Thread | None = None
         self.stopping = False
+        self.asked: dict[str, Callable[[], Any]] = {}  # questions to answer anew
 
     def poke(self) -> None:
         """New data (or a start): warm the first pages once things settle."""
@@ -45,6 +48,12 @@ class Warmer:
                 self.thread = threading.Thread(target=self._run, name="jejak-warm", daemon=True)
                 self.thread.start()
             self.ready.notify()
+
+    def refresh(self, question: str, answer: Callable[[], Any]) -> None:
+        """Answer ``question`` anew in the next round (a page shown on older data)."""
+        with self.ready:
+            self.asked[question] = answer
+        self.poke()
 
     def stop(self) -> None:
         """Finish the page being built and stop (before the workspace closes)."""
@@ -73,13 +82,16 @@ class Warmer:
                     view.stitch()
             except Exception:
                 log.exception("could not keep the stitched touchpoints")
-            for slug in self.pages:
+            with self.ready:
+                asked, self.asked = self.asked, {}
+            tasks = [(slug, lambda slug=slug: warm(self.state, slug)) for slug in self.pages]
+            for what, task in [*tasks, *asked.items()]:
                 if self.stopping:
                     return
                 try:
-                    warm(self.state, slug)
+                    task()
                 except Exception:  # a page that fails now fails for its reader, with words
-                    log.exception("could not warm the %s page", slug)
+                    log.exception("could not compute %s in the background", what)
             with self.ready:
                 self.warmed_at = time.monotonic()
                 self.rounds += 1

@@ -17,7 +17,8 @@ import duckdb
 
 TABLE_SQL = (
     "CREATE TABLE IF NOT EXISTS results (question VARCHAR, version VARCHAR,"
-    " computed_at TIMESTAMPTZ, touchpoints BIGINT, load_id INTEGER, body VARCHAR)"
+    " computed_at TIMESTAMPTZ, touchpoints BIGINT, load_id INTEGER, body VARCHAR,"
+    " settings VARCHAR)"
 )
 
 
@@ -44,13 +45,14 @@ class Kept:
     touchpoints: int
     load_id: int
     fresh: bool  # computed for this request (False: served as kept)
+    stale: bool = False  # kept for older data (newer touchpoints came in since)
 
     def headers(self) -> dict[str, str]:
         """HTTP headers saying when and on which data the answer was computed."""
         return {
             "X-Jejak-Computed-At": self.computed_at.isoformat(timespec="seconds"),
             "X-Jejak-Data": f"load {self.load_id}, {self.touchpoints} touchpoints",
-            "X-Jejak-Cache": "miss" if self.fresh else "hit",
+            "X-Jejak-Cache": "miss" if self.fresh else "stale" if self.stale else "hit",
         }
 
 
@@ -81,20 +83,49 @@ def find(con: duckdb.DuckDBPyConnection, question: str, version: Version) -> Kep
     return Kept(body, computed_at, touchpoints, load_id, fresh=False)
 
 
+def find_recent(
+    con: duckdb.DuckDBPyConnection, question: str, version: Version, seconds: float
+) -> Kept | None:
+    """The newest answer kept for ``question`` with the same settings and segments, on
+    older data, computed within ``seconds``; or None."""
+    row = con.execute(
+        "SELECT body, computed_at, touchpoints, load_id FROM results WHERE question = ?"
+        " AND settings = ? AND computed_at >= now() - to_microseconds(CAST(? AS BIGINT))"
+        " ORDER BY computed_at DESC LIMIT 1",
+        [question, version.settings, int(seconds * 1e6)],
+    ).fetchall()
+    if not row:
+        return None
+    body, computed_at, touchpoints, load_id = row[0]
+    return Kept(body, computed_at, touchpoints, load_id, fresh=False, stale=True)
+
+
 def keep(con: duckdb.DuckDBPyConnection, question: str, version: Version, body: str) -> Kept:
     """Keep an answer computed now on ``version`` (readers only add answers, so they
     never conflict; :func:`prune` drops those of older versions)."""
     computed_at = con.execute("SELECT now()").fetchall()[0][0]
     con.execute(
-        "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?)",
-        [question, version.key, computed_at, version.touchpoints, version.load_id, body],
+        "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            question,
+            version.key,
+            computed_at,
+            version.touchpoints,
+            version.load_id,
+            body,
+            version.settings,
+        ],
     )
     return Kept(body, computed_at, version.touchpoints, version.load_id, fresh=True)
 
 
 def prune(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the answers kept for data older than the latest load (a writer's job)."""
-    con.execute("DELETE FROM results WHERE load_id < (SELECT max(load_id) FROM loads)")
+    """Keep only each question's newest answer (a writer's job, after a load): older
+    data's answers are served only as the newest there is, while a new one is computed."""
+    con.execute(
+        "DELETE FROM results r WHERE computed_at"
+        " < (SELECT max(computed_at) FROM results n WHERE n.question = r.question)"
+    )
 
 
 def forget(con: duckdb.DuckDBPyConnection) -> int:

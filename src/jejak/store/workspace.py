@@ -120,11 +120,17 @@ class Workspace(JourneyAnalyses):
             self.con, results.digest(self.settings.model_dump_json(), segments)
         )
 
-    def answered(self, question: str, compute: Callable[[], str]) -> results.Kept:
+    def answered(
+        self, question: str, compute: Callable[[], str], *, stale_seconds: float = 0.0
+    ) -> results.Kept:
         """The answer kept for ``question`` on the data, settings and segments as they
-        are now, or ``compute()``'s, kept for the next time (see :mod:`.results`)."""
+        are now, or ``compute()``'s, kept for the next time (see :mod:`.results`).
+        ``stale_seconds``: an answer on older data computed that recently will do (it
+        says so: ``Kept.stale``)."""
         version = self.version()
         kept = results.find(self.con, question, version)
+        if kept is None and stale_seconds > 0:
+            kept = results.find_recent(self.con, question, version, stale_seconds)
         if kept is None:
             kept = results.keep(self.con, question, version, compute())
         return kept
