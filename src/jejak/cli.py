@@ -85,7 +85,7 @@ def _options(
         ),
     ] = False,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Settings file [default: jejak.yaml].")
+        Path | None, typer.Option("--config", "-c", help="Settings file \\[default: jejak.yaml].")
     ] = None,
     workspace: Annotated[
         Path | None, typer.Option("--workspace", "-w", help="Workspace file (overrides settings).")
@@ -218,7 +218,9 @@ def init(
     ),
     timezone: Annotated[
         str | None,
-        typer.Option(help="Zone of timestamps without offset [default: UTC; guessed with --from]."),
+        typer.Option(
+            help="Zone of timestamps without offset \\[default: UTC; guessed with --from]."
+        ),
     ] = None,
     workspace: Annotated[str, typer.Option(help="Workspace file to create.")] = "jejak.duckdb",
     force: Annotated[bool, typer.Option(help="Overwrite an existing jejak.yaml.")] = False,
