@@ -2,9 +2,10 @@
 
 Prints a table; not a test. Each row is the wall time of a fresh process (the median of
 ``--repeat`` runs) of the installed ``jejak`` script beside this Python: help, version,
-and errors that need no workspace (an unknown option, a missing file, a broken
-jejak.yaml). ``python -c pass`` in the same run is the baseline: the ratio says how much
-jejak adds to starting Python at all.
+and errors that need no data (an unknown option, a missing file, no workspace yet, a
+broken jejak.yaml). ``python -c pass`` in the same run is the baseline: the ratio says
+how much jejak adds to starting Python at all. The CPU seconds (median) read the same
+on a busy machine, where wall time grows with the other work.
 
     python benchmarks/startup.py
     python benchmarks/startup.py --repeat 9
@@ -13,6 +14,8 @@ jejak adds to starting Python at all.
 from __future__ import annotations
 
 import argparse
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,9 +41,13 @@ CASES: tuple[tuple[str, list[str], int], ...] = (
 )
 
 
-def run_once(command: list[str], folder: Path) -> int:
-    """The exit code of one run of ``command`` in ``folder``."""
-    return subprocess.run(command, cwd=folder, capture_output=True, check=False).returncode
+def run_once(command: list[str], folder: Path, cpu: list[float]) -> int:
+    """The exit code of one run of ``command`` in ``folder``; its CPU seconds go to ``cpu``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    code = subprocess.run(command, cwd=folder, capture_output=True, check=False).returncode
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return code
 
 
 def main() -> None:
@@ -49,17 +56,20 @@ def main() -> None:
     args = parser.parse_args()
     console = Console(width=None if sys.stdout.isatty() else 120)
     table = Table(title=f"jejak start-up: wall time of a fresh process (median of {args.repeat})")
-    for column in ("what", "seconds", "x baseline", "exit code"):
+    for column in ("what", "seconds", "x baseline", "CPU seconds", "exit code"):
         table.add_column(column, justify="left" if column == "what" else "right")
     baseline = None
     for what, command, expected in CASES:
         with tempfile.TemporaryDirectory() as tmp:  # each its own: a load makes a workspace
             folder = Path(tmp)
             (folder / "bad.yaml").write_text("journey: [value-journey\n", "utf-8")
-            seconds, code = timed_with_result(partial(run_once, command, folder), args.repeat)
+            cpu: list[float] = []
+            run = partial(run_once, command, folder, cpu)
+            seconds, code = timed_with_result(run, args.repeat)
             baseline = baseline or seconds
             shown = str(code) if code == expected else f"{code} (expected {expected})"
-            table.add_row(what, f"{seconds:.3f}", f"{seconds / baseline:.1f}", shown)
+            ratio = f"{seconds / baseline:.1f}"
+            table.add_row(what, f"{seconds:.3f}", ratio, f"{statistics.median(cpu):.3f}", shown)
     console.print(table)
 
 
