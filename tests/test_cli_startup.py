@@ -67,6 +67,37 @@ def test_answers_without_the_engines(tmp_path: Path, args: list[str], code: int,
     assert not (tmp_path / "jejak.duckdb").exists()  # a failed load made no workspace
 
 
+def test_every_commands_help_answers_without_the_engines(tmp_path: Path):
+    # every command found in the CLI's tree, each --help through main(), in one Python
+    script = """
+import contextlib, io, json, sys
+import typer.main
+from jejak.cli import app, main
+heavy = json.loads(sys.argv[1])
+
+def paths(command, path=()):
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from paths(sub, (*path, name))
+    yield path
+
+answers = {}
+for path in paths(typer.main.get_command(app)):
+    sys.argv = ["jejak", *path, "--help"]
+    written = io.StringIO()
+    with contextlib.redirect_stdout(written):
+        try:
+            main()
+        except SystemExit as exc:
+            answers[" ".join(path)] = [exc.code or 0, "Usage: jejak" in written.getvalue()]
+loaded = sorted(name for name in heavy if name in sys.modules)
+print(json.dumps({"answers": answers, "loaded": loaded}))
+"""
+    answer = probe(script, cwd=tmp_path)
+    assert {"", "stages", "segments save", "keys revoke", "serve"} <= set(answer["answers"])
+    assert all(shown == [0, True] for shown in answer["answers"].values()), answer["answers"]
+    assert answer["loaded"] == []
+
+
 def test_import_jejak_loads_an_engine_only_when_used(tmp_path: Path):
     script = """
 import json, sys
