@@ -66,6 +66,7 @@ bench: install oracles java
 	$(BIN)/python benchmarks/attribution.py
 	$(BIN)/python benchmarks/customers.py
 	$(BIN)/python benchmarks/server.py
+	$(BIN)/python benchmarks/startup.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -8,18 +8,24 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from jejak.errors import JejakError
-from jejak.model.config import PRESETS, Settings, load_settings, settings_template
-from jejak.model.funnel import parse_step
+from jejak import __version__
+from jejak.errors import JejakError, LoadError
+from jejak.model import PRESETS
 from jejak.report import formatting as fmt
-from jejak.store.loading import count as count_of
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from jejak.model.config import Settings
+
+# Only what every command needs is imported above, so that --help, --version and usage
+# errors answer at once; each command imports the library it uses (the workspace brings
+# DuckDB, Ibis, pandas and SciPy; settings bring Pydantic).
 
 # Parameters several commands share, spelled once
 Goal = Annotated[
@@ -61,10 +67,25 @@ class State:
 state = State()
 
 
+def _show_version(shown: bool) -> None:
+    if shown:
+        out.print(f"jejak {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Show jejak's version and exit.",
+            callback=_show_version,
+            is_eager=True,
+        ),
+    ] = False,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Settings file [default: jejak.yaml].")
+        Path | None, typer.Option("--config", "-c", help="Settings file \\[default: jejak.yaml].")
     ] = None,
     workspace: Annotated[
         Path | None, typer.Option("--workspace", "-w", help="Workspace file (overrides settings).")
@@ -97,7 +118,7 @@ def _config_path() -> Path:
 
 def _open(*, must_exist: bool = True):
     """The workspace named by --workspace or the settings; read commands need it to exist."""
-    from jejak.store.workspace import open_workspace, workspace_path
+    from jejak.model.config import Settings, load_settings, workspace_path
 
     path = _config_path()
     if state.config is not None or path.exists():
@@ -109,6 +130,8 @@ def _open(*, must_exist: bool = True):
         raise JejakError(
             f"{target}: no workspace yet; load touchpoints first: jejak load events.csv"
         )
+    from jejak.store.workspace import open_workspace  # DuckDB, Ibis, pandas: only from here
+
     return open_workspace(target, settings)
 
 
@@ -140,6 +163,8 @@ def _analyse(warned: bool = True) -> Iterator[Any]:
 
 
 def _progress() -> tuple[Progress, object]:
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn("{task.description:<24}"),
         BarColumn(),
@@ -161,6 +186,8 @@ def _progress() -> tuple[Progress, object]:
 
 def _print_table(frame, title: str, labels: int = 1) -> None:
     """A table whose first ``labels`` columns name the row; the rest are formatted numbers."""
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     for i, column in enumerate(frame.columns):
         table.add_column(str(column), justify="left" if i < labels else "right", no_wrap=i < labels)
@@ -191,7 +218,9 @@ def init(
     ),
     timezone: Annotated[
         str | None,
-        typer.Option(help="Zone of timestamps without offset [default: UTC; guessed with --from]."),
+        typer.Option(
+            help="Zone of timestamps without offset \\[default: UTC; guessed with --from]."
+        ),
     ] = None,
     workspace: Annotated[str, typer.Option(help="Workspace file to create.")] = "jejak.duckdb",
     force: Annotated[bool, typer.Option(help="Overwrite an existing jejak.yaml.")] = False,
@@ -218,6 +247,8 @@ def init(
     if more_files and not from_files:
         raise JejakError(f"to read {more_files[0]}, write: jejak init --from {more_files[0]}")
     from pydantic import ValidationError
+
+    from jejak.model.config import Settings, settings_template
 
     try:  # the options, checked before anything is written
         Settings(timezone=timezone or "UTC", journey=journey)
@@ -287,6 +318,11 @@ def load(
     Example: jejak load events.csv orders.parquet --skip-invalid
     Example: jejak load pesanan_maret.csv --source orders
     """
+    for path in files:  # before the workspace is made: a typo leaves no empty workspace
+        if not path.exists():
+            raise LoadError.no_such_file(path)
+    from jejak.store.loading import count as count_of
+
     failed = 0
     with _open(must_exist=False) as ws:
         for path in files:
@@ -463,7 +499,7 @@ def funnel(
     Examples: jejak funnel page_view product_view order --window 7d --by channel |
     jejak funnel stage:Subscribe stage:Convert --dropped-at 1 -o follow_up.csv
     """
-    parsed = [parse_step(s) for s in steps]
+    parsed = [_step(s) for s in steps]
     options = {"window": window, "order": order, "exclusions": exclude or []}
     with _analyse() as ws:
         if dropped_at is not None:
@@ -505,6 +541,8 @@ def _write_people(people, output: Path) -> None:
 def _step(text: str | None) -> Any:
     """A touchpoint name, stage:NAME, role:NAME, field=value (e.g. channel=ads) or a JSON
     rule; None (not given) stays None: the analysis reads the roles in jejak.yaml."""
+    from jejak.model.funnel import parse_step
+
     return None if text is None else parse_step(text)
 
 

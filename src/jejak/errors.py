@@ -31,6 +31,11 @@ class LoadError(JejakError):
         self.valid_rows = valid_rows
         self.rejected = rejected or []
 
+    @classmethod
+    def no_such_file(cls, path: object) -> LoadError:
+        """A file that is not there, in the same words from every door."""
+        return cls(f"{path}: no such file; check the path")
+
 
 class WorkspaceError(JejakError):
     """The workspace file cannot be opened or is not a jejak workspace."""

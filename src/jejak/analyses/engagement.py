@@ -29,10 +29,9 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.errors import JejakError
 from jejak.model.funnel import FunnelStep
+from jejak.model.groups import FOLLOWS, TRANSACTS
 from jejak.model.journey import Journey, Stage
 from jejak.model.roles import Roles, roles_of
-
-FOLLOWS, TRANSACTS = "follows content", "transactional only"
 
 
 @dataclass

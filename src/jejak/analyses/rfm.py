@@ -40,25 +40,11 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.engine.functions import unix_micros, utc_micros
 from jejak.model.funnel import FunnelStep
+from jejak.model.groups import RFM_SEGMENTS as SEGMENTS
 from jejak.model.journey import Journey
 from jejak.model.roles import roles_of
 
 DAY_US = 86_400_000_000
-
-# (name, recency scores, frequency scores), first match wins
-SEGMENTS: tuple[tuple[str, range, range], ...] = (
-    ("Champions", range(4, 6), range(4, 6)),
-    ("Loyal", range(3, 4), range(4, 6)),
-    ("Potential loyalist", range(4, 6), range(2, 4)),
-    ("New customer", range(5, 6), range(1, 2)),
-    ("Promising", range(4, 5), range(1, 2)),
-    ("Need attention", range(3, 4), range(2, 4)),
-    ("About to sleep", range(3, 4), range(1, 2)),
-    ("Can't lose them", range(1, 2), range(5, 6)),
-    ("At risk", range(1, 3), range(3, 6)),
-    ("Hibernating", range(2, 3), range(1, 3)),
-    ("Lost", range(1, 2), range(1, 3)),
-)
 
 
 def segment_of(r: int, f: int) -> str:

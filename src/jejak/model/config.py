@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from jejak.errors import ConfigError
+from jejak.model import PRESETS
 from jejak.model.campaign import Campaign
 from jejak.model.contact import ContactEvents
 from jejak.model.experience import ExperienceRule, default_rules
@@ -40,7 +41,6 @@ from jejak.model.source import (
 )
 from jejak.model.touchpoint import FIELD_NAMES
 
-PRESETS = ("value-journey", "four-stage")
 DEFAULT_WORKSPACE = "jejak.duckdb"
 DEFAULT_PHONE_REGION = "ID"  # phone numbers without +country are Indonesian unless told
 # settings from before event roles, and the role each became
@@ -324,6 +324,12 @@ def parse_settings(text: str, source: str = "jejak.yaml") -> Settings:
         problems = [_describe(e, lines, source) for e in errors]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(problems[0] + more) from None
+
+
+def workspace_path(settings: Settings, folder: Path) -> Path:
+    """The settings' workspace file; a relative name is relative to the settings' folder."""
+    path = Path(settings.workspace)
+    return path if path.is_absolute() else folder / path
 
 
 def load_settings(path: str | Path) -> Settings:

@@ -23,9 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from jejak.analyses.engagement import FOLLOWS, TRANSACTS
-from jejak.analyses.rfm import SEGMENTS as RFM_SEGMENTS
 from jejak.model.funnel import FunnelStep
+from jejak.model.groups import FOLLOWS, RFM_SEGMENTS, TRANSACTS
 
 RFM_NAMES = tuple(name for name, _, _ in RFM_SEGMENTS)
 ENGAGEMENT_GROUPS = (FOLLOWS, TRANSACTS)

@@ -153,7 +153,7 @@ def inspect(con: duckdb.DuckDBPyConnection, path: Path) -> FileProposal:
     """Read ``path`` and propose how to load it; it stays in the TABLE temp table."""
     path = Path(path)
     if not path.exists():
-        raise LoadError(f"{path}: no such file; check the path")
+        raise LoadError.no_such_file(path)
     settings = Settings()
     with opened(con, path, settings) as source:
         types = describe(con, source, settings)

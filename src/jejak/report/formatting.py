@@ -12,9 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from numbers import Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+# pandas is imported in the functions that meet its values: the CLI imports this module
+# at start, and --help need not load pandas
+if TYPE_CHECKING:
+    import pandas as pd
 
 MISSING = "–"
 
@@ -27,6 +30,8 @@ _NO_MINOR_UNIT = frozenset(
 
 def is_missing(value: Any) -> bool:
     """True for None, NaN, NaT and pd.NA: the values a person should see as a dash."""
+    import pandas as pd
+
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, Real):
@@ -107,6 +112,8 @@ def money(value: Any, currency: str, digits: int | None = None) -> str:
 
 def timestamp(value: datetime | date | pd.Timestamp | None) -> str:
     """A moment to the minute, with its UTC offset when known: ``"2026-02-01 10:00 +07:00"``."""
+    import pandas as pd
+
     if value is None or value is pd.NaT:
         return MISSING
     if not isinstance(value, datetime):
@@ -149,6 +156,8 @@ def label(name: str) -> str:
 def guess_columns(frame: pd.DataFrame) -> list[Column]:
     """Columns for a table nobody described: counts with thousands separators, other
     numbers with two decimals, times to the minute, headers in words."""
+    import pandas as pd
+
     columns = []
     for name in frame.columns:
         values = frame[name]
@@ -182,6 +191,8 @@ def _decimal(value: Any) -> str:
 
 def format_table(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
     """``frame`` as text for people: the chosen columns, renamed and formatted, in order."""
+    import pandas as pd
+
     return pd.DataFrame(
         {
             column.label: [

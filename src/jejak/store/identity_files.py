@@ -29,7 +29,7 @@ def load_identity_file(
     is what the load is called in ``loads`` (default: the file's path)."""
     path = Path(path)
     if not path.exists():
-        raise LoadError(f"{path}: no such file; check the path")
+        raise LoadError.no_such_file(path)
     with opened(con, path, settings) as source:
         columns = describe(con, source, settings)
         return _load_links(con, source, columns, settings, load_id, name)
@@ -128,7 +128,7 @@ def load_source_identities(
     row with an email or phone that is not one stores nothing of the file."""
     path = Path(path)
     if not path.exists():
-        raise LoadError(f"{path}: no such file; check the path")
+        raise LoadError.no_such_file(path)
     ids = settings.source(source).ids
     settings = settings.for_source(source)
     with opened(con, path, settings) as read:

@@ -325,7 +325,7 @@ def load_file(
     each valid row's fate to the summary (for splitting a collector group's answer)."""
     path = Path(path)
     if not path.exists():
-        raise LoadError(f"{path}: no such file; check the path")
+        raise LoadError.no_such_file(path)
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs a header row and touchpoints")
     constants: dict[str, str] = {}

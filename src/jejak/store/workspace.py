@@ -16,7 +16,7 @@ from jejak.analyses.journeys import JourneyAnalyses
 from jejak.analyses.segments import check_stages
 from jejak.engine import duckdb as embedded
 from jejak.errors import ConfigError, LoadError, WorkspaceError
-from jejak.model.config import Settings, load_settings
+from jejak.model.config import Settings, load_settings, workspace_path
 from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELDS
 from jejak.store import imports, progress, results, stitching
@@ -456,12 +456,6 @@ class Workspace(JourneyAnalyses):
     def count(self) -> int:
         """Number of stored touchpoints."""
         return self.con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
-
-
-def workspace_path(settings: Settings, folder: Path) -> Path:
-    """The settings' workspace file; a relative name is relative to the settings' folder."""
-    path = Path(settings.workspace)
-    return path if path.is_absolute() else folder / path
 
 
 def open_workspace(
