@@ -190,32 +190,7 @@ class Workspace(JourneyAnalyses):
         Then the touchpoints are kept stitched to people for the analyses (:meth:`stitch`),
         unless ``stitch`` is False (the collector's groups: the server stitches later).
         """
-        loaded = self._load(
-            path,
-            skip_invalid=skip_invalid,
-            rejects_path=rejects_path,
-            on_progress=on_progress,
-            name=name,
-            format=format,
-            source=source,
-            statuses=statuses,
-        )
-        if stitch:
-            self.stitch(on_progress)
-        return loaded
-
-    def _load(
-        self,
-        path: str | Path,
-        *,
-        skip_invalid: bool = False,
-        rejects_path: str | Path | None = None,
-        on_progress: progress.ProgressCallback | None = None,
-        name: str | None = None,
-        format: str | None = None,
-        source: str | None = None,
-        statuses: bool = False,
-    ) -> LoadSummary | FolderSummary:
+        loaded: LoadSummary | FolderSummary
         try:
             if source is not None:
                 self.settings.source(source)  # a ConfigError for an unknown name
@@ -225,27 +200,32 @@ class Workspace(JourneyAnalyses):
                         f"{path}: a folder takes no rejects_path or name; each file has its own"
                     )
                 imports.check_name(format, Path(path))  # once, not for each file
-                return self._load_folder(Path(path), skip_invalid, on_progress, format, source)
-            source = source or self.source_for(Path(path))
-            if source is not None and self.settings.sources[source].identities_only:
-                return load_source_identities(
+                loaded = self._load_folder(Path(path), skip_invalid, on_progress, format, source)
+            elif (source := source or self.source_for(Path(path))) is not None and (
+                self.settings.sources[source].identities_only
+            ):
+                loaded = load_source_identities(
                     self.con, path, self.settings, source, load_id=self._next_load_id(), name=name
                 )
-            return load_file(
-                self.con,
-                path,
-                self.settings,
-                load_id=self._next_load_id(),
-                skip_invalid=skip_invalid,
-                rejects_path=rejects_path,
-                on_progress=on_progress,
-                name=name,
-                format=format,
-                source=source,
-                statuses=statuses,
-            )
+            else:
+                loaded = load_file(
+                    self.con,
+                    path,
+                    self.settings,
+                    load_id=self._next_load_id(),
+                    skip_invalid=skip_invalid,
+                    rejects_path=rejects_path,
+                    on_progress=on_progress,
+                    name=name,
+                    format=format,
+                    source=source,
+                    statuses=statuses,
+                )
         finally:
             results.prune(self.con)  # answers kept for older data
+        if stitch:
+            self.stitch(on_progress)
+        return loaded
 
     def source_for(self, path: Path) -> str | None:
         """The source whose ``files`` match the file's name, or None; a LoadError when
@@ -271,8 +251,9 @@ class Workspace(JourneyAnalyses):
         summary = FolderSummary(str(folder), left_out=[str(p) for p in left_out])
         for path in files:
             try:
-                loaded = self._load(
+                loaded = self.load(
                     path,
+                    stitch=False,  # once, for the whole folder
                     skip_invalid=skip_invalid,
                     on_progress=on_progress,
                     format=format,
