@@ -19,7 +19,7 @@ import httpx
 import jejak
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys
-from serving import free_port, running
+from serving import free_port, running, until
 
 SHARED = {"event_id": "shared", "customer_id": "c-shared", "ts": "2026-01-01T08:00:00Z",
           "event": "page_view"}  # fmt: skip
@@ -34,13 +34,6 @@ def _events(sender: int) -> list[dict]:
     if sender % 4 == 0:
         events.append({"event_id": f"bad{sender}", "customer_id": "c", "event": "x", "ts": "soon"})
     return events
-
-
-def _until(condition, seconds: float = 30) -> None:
-    deadline = time.time() + seconds
-    while not condition():
-        assert time.time() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def test_batches_arriving_together_share_one_commit(tmp_path):
@@ -61,9 +54,9 @@ def test_batches_arriving_together_share_one_commit(tmp_path):
 
         with state.lock:  # the workspace is busy: the first batch is taken and waits
             first = pool.submit(send, 0)
-            _until(lambda: state.committer.thread is not None and not state.committer.waiting)
+            until(lambda: state.committer.thread is not None and not state.committer.waiting)
             rest = [pool.submit(send, sender) for sender in range(1, 16)]
-            _until(lambda: len(state.committer.waiting) == 15)  # the others wait together
+            until(lambda: len(state.committer.waiting) == 15)  # the others wait together
         answers = [first.result(), *(f.result() for f in rest)]
 
     assert answers[0]["stored"] == 2 and answers[0]["already_stored"] == 0
@@ -148,7 +141,7 @@ def test_kill_9_during_group_commit_loses_nothing_acknowledged(tmp_path):
     ]  # fmt: skip
     server = _serve(tmp_path, port, key)
     senders = Senders(url, key, batches)
-    _until(lambda: len(senders.acknowledged) >= 30, seconds=120)
+    until(lambda: len(senders.acknowledged) >= 30, seconds=120)
     server.send_signal(signal.SIGKILL)  # mid-stream: groups are being written
     acknowledged = senders.join()
     server.wait(timeout=30)

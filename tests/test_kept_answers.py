@@ -4,7 +4,6 @@ or a saved segment makes every answer fresh again."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -15,7 +14,7 @@ from jejak.model.config import parse_settings
 from jejak.server import api, create_app
 from jejak.server.keys import ensure_keys
 from jejak.store import results
-from serving import running
+from serving import running, until
 
 LOG = """
 customer_id,anonymous_id,ts,event,campaign,channel,revenue
@@ -175,12 +174,12 @@ def test_the_library_keeps_answers_per_version(tmp_path, write_file):
 def test_new_data_warms_the_pages_people_open_first(site):
     warmer = site.app.state.jejak.warmer
     warmer.settle, warmer.interval = 0.1, 0.0
-    _until(lambda: warmer.rounds >= 1)  # on start
+    until(lambda: warmer.rounds >= 1)  # on start
     rounds = warmer.rounds
     event = {"event_id": "w1", "customer_id": "c9", "ts": "2026-01-08T00:00:00Z", "event": "x"}
     headers = {"Authorization": f"Bearer {site.write}"}
     assert httpx.post(site.base + "/v1/events", json=[event], headers=headers).status_code == 202
-    _until(lambda: warmer.rounds > rounds)  # the batch poked it
+    until(lambda: warmer.rounds > rounds)  # the batch poked it
     for slug in warmer.pages:
         page = site.ask(f"/dashboard/{slug}/content")
         assert page.headers["X-Jejak-Cache"] == "hit", slug  # ready before anyone asked
@@ -188,17 +187,10 @@ def test_new_data_warms_the_pages_people_open_first(site):
     assert site.ask("/dashboard/campaigns/content").headers["X-Jejak-Cache"] == "miss"
 
 
-def _until(condition, seconds: float = 60) -> None:
-    deadline = time.time() + seconds
-    while not condition():
-        assert time.time() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_a_page_shows_its_last_numbers_while_new_data_is_counted(site):
     warmer = site.app.state.jejak.warmer
     warmer.settle, warmer.interval = 0.1, 0.0
-    _until(lambda: warmer.rounds >= 1)
+    until(lambda: warmer.rounds >= 1)
     campaigns = "/dashboard/campaigns/content"
     first = site.ask(campaigns)
     assert first.headers["X-Jejak-Cache"] == "miss"
@@ -211,6 +203,6 @@ def test_a_page_shows_its_last_numbers_while_new_data_is_counted(site):
     assert "Newer touchpoints have come in since" in shown.text
     # the API answers only for the data as it is
     assert site.ask("/v1/analyses/campaigns").headers["X-Jejak-Cache"] == "miss"
-    _until(lambda: site.ask(campaigns).headers["X-Jejak-Cache"] == "hit")  # counted anew
+    until(lambda: site.ask(campaigns).headers["X-Jejak-Cache"] == "hit")  # counted anew
     again = site.ask(campaigns)
     assert "Newer touchpoints" not in again.text and "(up to load 2)" in again.text

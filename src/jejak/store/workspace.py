@@ -61,7 +61,6 @@ class Workspace(JourneyAnalyses):
         self._check_or_create_schema()
         self.backend = embedded.backend(self.con)
         self._fitted_members: dict[str, Any] = {}  # shared with its readers (see reader)
-        self._stitched: set[str] = set()  # stitched tables known to exist (also shared)
 
     # -- lifecycle -------------------------------------------------------------------------
     def _check_or_create_schema(self) -> None:
@@ -406,8 +405,7 @@ class Workspace(JourneyAnalyses):
         """Touchpoints stitched to people: the table kept for the data as it is, or
         stitched now when there is none (see :mod:`jejak.store.stitching`)."""
         name = self._stitched_name()
-        if name in self._stitched or stitching.exists(self.con, name):
-            self._stitched.add(name)  # a version's table is dropped only once a newer exists
+        if stitching.exists(self.con, name):  # in this reader's snapshot, not just anywhere
             return self.backend.table(name)
         return super().events()
 
