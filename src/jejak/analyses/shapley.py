@@ -18,17 +18,41 @@ from collections.abc import Callable, Sequence
 from itertools import combinations
 from math import factorial
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from jejak.errors import JejakError
 
 
-def shapley_credit(paths: Sequence[Sequence[str]], amounts: Sequence[float]) -> dict[str, float]:
+def touch_sets(
+    paths: Sequence[Sequence[str]] | pa.Array | pa.ChunkedArray,
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The distinct channels of each path, vectorised: the channel names, then one entry
+    per (path, channel) pair, path by path: the path's index and the channel's code."""
+    if not isinstance(paths, pa.Array | pa.ChunkedArray):
+        paths = pa.array([list(path) for path in paths], type=pa.list_(pa.string()))
+    flat = pc.list_flatten(paths)
+    path_of = pc.list_parent_indices(paths).to_numpy().astype(np.int64)
+    encoded = pc.dictionary_encode(flat)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    names = [str(name) for name in encoded.dictionary.to_pylist()]
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    pairs = np.unique(path_of * max(len(names), 1) + codes)  # sorted: path by path
+    return names, pairs // max(len(names), 1), pairs % max(len(names), 1)
+
+
+def shapley_credit(
+    paths: Sequence[Sequence[str]] | pa.Array | pa.ChunkedArray, amounts: Sequence[float]
+) -> dict[str, float]:
     """Each channel's Shapley value: a journey's amount split over its distinct channels."""
-    credit: dict[str, float] = defaultdict(float)
-    for path, amount in zip(paths, amounts, strict=True):
-        channels = set(path)
-        for channel in channels:
-            credit[channel] += float(amount) / len(channels)
-    return dict(sorted(credit.items()))
+    names, path_of, code = touch_sets(paths)
+    channels = np.bincount(path_of, minlength=len(amounts))
+    share = np.asarray(amounts, dtype=float)[path_of] / channels[path_of]
+    # bincount adds path by path, as a loop over the paths would
+    credit = np.bincount(code, weights=share, minlength=len(names))
+    return dict(sorted(zip(names, credit.tolist(), strict=True)))
 
 
 def shapley_by_coalitions(
