@@ -19,6 +19,7 @@ from itertools import combinations
 from math import factorial
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -39,8 +40,10 @@ def touch_sets(
         encoded = encoded.combine_chunks()
     names = [str(name) for name in encoded.dictionary.to_pylist()]
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    pairs = np.unique(path_of * max(len(names), 1) + codes)  # sorted: path by path
-    return names, pairs // max(len(names), 1), pairs % max(len(names), 1)
+    base = max(len(names), 1)
+    # hashing keeps the pairs in the order they came, path by path
+    pairs = pd.unique(path_of * base + codes)
+    return names, pairs // base, pairs % base
 
 
 def shapley_credit(
