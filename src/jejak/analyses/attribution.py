@@ -183,7 +183,8 @@ def attribution(
         paths["nulls"].to_numpy(float),
         paths["value"].to_numpy(float),
     )
-    table, revenue = _per_touch(routes, won_counts, lost)
+    sets = touch_sets(routes)
+    table, revenue = _per_touch(sets, won_counts, lost)
     for model in rule:
         table[model] = credits[model].reindex(table.index).fillna(0.0)
         revenue[model] = credits[f"{model}_value"].reindex(table.index).fillna(0.0)
@@ -194,8 +195,9 @@ def attribution(
         table["markov"] = [markov.get(c, (0, 0.0, 0))[1] for c in table.index]
         revenue["markov"] = [markov.get(c, (0, 0, 0.0))[2] for c in table.index]
     if "shapley" in models:
-        table["shapley"] = pd.Series(shapley_credit(routes, won_counts)).reindex(table.index)
-        revenue["shapley"] = pd.Series(shapley_credit(routes, worth)).reindex(table.index)
+        conversions = shapley_credit(routes, won_counts, sets)
+        table["shapley"] = pd.Series(conversions).reindex(table.index)
+        revenue["shapley"] = pd.Series(shapley_credit(routes, worth, sets)).reindex(table.index)
     # the models in the order asked for, the first one deciding the rows' order
     head = [c for c in ("journeys", "converting_journeys", "removal_effect") if c in table]
     table = table[head + models].fillna({m: 0.0 for m in models})
@@ -229,11 +231,11 @@ def attribution(
 
 
 def _per_touch(
-    routes: pa.Array, won: np.ndarray, lost: np.ndarray
+    sets: tuple[list[str], np.ndarray, np.ndarray], won: np.ndarray, lost: np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Journeys and converting journeys per touch value, from the path table (its paths,
-    conversions and nulls)."""
-    names, path_of, code = touch_sets(routes)
+    """Journeys and converting journeys per touch value, from the path table (the
+    :func:`touch_sets` of its paths, its conversions and nulls)."""
+    names, path_of, code = sets
     journeys = np.bincount(code, weights=(won + lost)[path_of], minlength=len(names))
     converting = np.bincount(code, weights=won[path_of], minlength=len(names))
     table = pd.DataFrame(

@@ -47,10 +47,13 @@ def touch_sets(
 
 
 def shapley_credit(
-    paths: Sequence[Sequence[str]] | pa.Array | pa.ChunkedArray, amounts: Sequence[float]
+    paths: Sequence[Sequence[str]] | pa.Array | pa.ChunkedArray,
+    amounts: Sequence[float],
+    sets: tuple[list[str], np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, float]:
-    """Each channel's Shapley value: a journey's amount split over its distinct channels."""
-    names, path_of, code = touch_sets(paths)
+    """Each channel's Shapley value: a journey's amount split over its distinct channels
+    (``sets``: the paths' :func:`touch_sets`, when already known)."""
+    names, path_of, code = touch_sets(paths) if sets is None else sets
     channels = np.bincount(path_of, minlength=len(amounts))
     share = np.asarray(amounts, dtype=float)[path_of] / channels[path_of]
     # bincount adds path by path, as a loop over the paths would
