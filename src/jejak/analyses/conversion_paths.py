@@ -51,10 +51,11 @@ def goal_step(journey: Journey, goal: Any) -> FunnelStep:
 
 
 def _cut(events: ibis.Table, journey: Journey, goal: Any, by: str | None = None) -> ibis.Table:
-    """Touchpoints with ``us``, ``journey_no`` (conversions strictly before them) and
-    ``_conversion``; for a stage goal, only those up to entering it. With ``by``, also
-    ``_touch`` (it is a touch) and ``_seen`` (the person's touches so far, this one included),
-    from the same ordered pass."""
+    """The touchpoints that match the goal or are touches by ``by`` (every one by ``event``),
+    with ``us``, ``journey_no`` (conversions strictly before them) and ``_conversion``; for a
+    stage goal, only those up to entering it. With ``by``, also ``_touch`` (it is a touch)
+    and ``_seen`` (the person's touches so far, this one included), from the same ordered
+    pass."""
     step = goal_step(journey, goal)
     each = step.stage is None  # a stage is entered once
     matcher = step.as_stage(journey)
@@ -64,6 +65,10 @@ def _cut(events: ibis.Table, journey: Journey, goal: Any, by: str | None = None)
     marked = marked.select(
         *dict.fromkeys(needed), us=unix_micros(marked.ts), _hit=stage_matches(marked, matcher)
     )
+    if by != "event":
+        # a touchpoint that is neither changes no count: it stays out of the sort
+        counted = marked._hit if by is None else marked._hit | marked[by].notnull()
+        marked = marked.filter(counted)
     running = ibis.window(
         group_by=marked.person_id,
         order_by=[marked.us, marked.event_id],
