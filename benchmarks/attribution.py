@@ -2,8 +2,9 @@
 Markov step against ChannelAttribution.
 
 Prints tables; not a test. For each size a simulated shop is loaded into a fresh
-workspace. In the same run, in rounds (the baseline, then every call once, three rounds;
-each figure is the median of its rounds, so a busy machine slows all of them alike):
+workspace. In the same run, in rounds (the baseline, then every call once; three rounds
+by default, ``--rounds`` for more; each figure is the median of its rounds, so a busy
+machine slows all of them alike):
 - the baseline: a plain DuckDB scan-and-sort of the columns attribution reads, into a
   table (as ``benchmarks/journeys.py`` defines it);
 - path extraction (journeys cut at each order, touches by channel, distinct paths) and
@@ -45,7 +46,6 @@ BASELINE_SQL = (
     "CREATE OR REPLACE TEMP TABLE _baseline AS SELECT customer_id, anonymous_id, ts, event,"
     " channel, revenue, properties FROM touchpoints ORDER BY customer_id, anonymous_id, ts"
 )
-ROUNDS = 3
 
 
 def channel_attribution(paths: pd.DataFrame) -> Callable[[], Any] | None:
@@ -72,7 +72,7 @@ def channel_attribution(paths: pd.DataFrame) -> Callable[[], Any] | None:
     return run
 
 
-def in_rounds(calls: dict[str, Callable[[], Any]], rounds: int = ROUNDS) -> dict[str, float]:
+def in_rounds(calls: dict[str, Callable[[], Any]], rounds: int) -> dict[str, float]:
     """Median seconds of each call, every call run once per round, in turn."""
     times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(rounds):
@@ -83,7 +83,7 @@ def in_rounds(calls: dict[str, Callable[[], Any]], rounds: int = ROUNDS) -> dict
     return {name: statistics.median(spent) for name, spent in times.items()}
 
 
-def run(events: int, data_dir: Path, console: Console) -> dict:
+def run(events: int, data_dir: Path, rounds: int, console: Console) -> dict:
     data_dir.mkdir(parents=True, exist_ok=True)
     probe = simulate_shop(customers=2_000, seed=1).touchpoints.num_rows / 2_000
     shop = simulate_shop(customers=max(100, round(events / probe)), seed=11)
@@ -105,7 +105,7 @@ def run(events: int, data_dir: Path, console: Console) -> dict:
         for model in MODELS:
             calls[model] = lambda model=model: ws.attribution("order", models=[model])
         calls["all 8 models"] = lambda: ws.attribution("order")
-        seconds = in_rounds(calls)
+        seconds = in_rounds(calls, rounds)
         paths = cp.path_table(ws.events(), ws.journey, "order", lookback=lookback)
     ws_path.unlink(missing_ok=True)
     routes = list(paths["path"])
@@ -123,7 +123,7 @@ def run(events: int, data_dir: Path, console: Console) -> dict:
         "events": rows,
         "paths": len(paths),
         "seconds": seconds,
-        "steps": in_rounds(steps),
+        "steps": in_rounds(steps, rounds),
     }
 
 
@@ -131,17 +131,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--data-dir", type=Path, default=Path("bench-data"))
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each call (median)")
     args = parser.parse_args()
     console = Console(width=None if sys.stdout.isatty() else 160)
     for events in args.events:
-        r = run(events, args.data_dir, console)
+        r = run(events, args.data_dir, args.rounds, console)
         seconds = r["seconds"]
         baseline = seconds["baseline"]
-        title = (
-            f"Attribution, {r['events']:,} events, {r['paths']:,} distinct paths "
-            f"(median of {ROUNDS} rounds)"
+        table = Table(
+            title=f"Attribution, {r['events']:,} events",
+            caption=f"{r['paths']:,} distinct paths; median of {args.rounds} rounds",
         )
-        table = Table(title=title)
         for name in ("call", "seconds", "/ baseline"):
             table.add_column(name, justify="left" if name == "call" else "right")
         for name, spent in seconds.items():
