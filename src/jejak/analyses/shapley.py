@@ -31,13 +31,12 @@ def touch_sets(
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The distinct channels of each path, vectorised: the channel names, then one entry
     per (path, channel) pair, path by path: the path's index and the channel's code."""
-    if not isinstance(paths, pa.Array | pa.ChunkedArray):
+    if isinstance(paths, pa.ChunkedArray):
+        paths = paths.combine_chunks()
+    elif not isinstance(paths, pa.Array):
         paths = pa.array([list(path) for path in paths], type=pa.list_(pa.string()))
-    flat = pc.list_flatten(paths)
     path_of = pc.list_parent_indices(paths).to_numpy().astype(np.int64)
-    encoded = pc.dictionary_encode(flat)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
+    encoded = pc.dictionary_encode(pc.list_flatten(paths))
     names = [str(name) for name in encoded.dictionary.to_pylist()]
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     base = max(len(names), 1)
