@@ -34,7 +34,7 @@ def touch_sets(
     if isinstance(paths, pa.ChunkedArray):
         paths = paths.combine_chunks()
     elif not isinstance(paths, pa.Array):
-        paths = pa.array([list(path) for path in paths], type=pa.list_(pa.string()))
+        paths = pa.array(list(paths), type=pa.list_(pa.string()))
     path_of = pc.list_parent_indices(paths).to_numpy().astype(np.int64)
     encoded = pc.dictionary_encode(pc.list_flatten(paths))
     names = [str(name) for name in encoded.dictionary.to_pylist()]
