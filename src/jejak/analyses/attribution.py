@@ -30,12 +30,15 @@ from datetime import timedelta
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from jejak.analyses import conversion_paths as cp
-from jejak.analyses.markov import markov_credit
+from jejak.analyses.markov import SEPARATOR, markov_credit
 from jejak.analyses.result import Result, records
-from jejak.analyses.shapley import shapley_credit
+from jejak.analyses.shapley import shapley_credit, touch_sets
 from jejak.errors import JejakError
 from jejak.model.journey import Journey
 from jejak.model.roles import roles_of
@@ -73,29 +76,50 @@ class Attribution(Result):
         return out
 
 
-def _rule_weights(
-    t: ibis.Table,
+def _rule_credits(
+    journeys: ibis.Table,
+    models: Sequence[str],
     half_life: timedelta,
     position: tuple[float, float, float],
     direct: Sequence[str],
-) -> dict[str, ibis.Value]:
-    """Each rule-based model's weight for one touch (a journey's weights sum to 1)."""
-    i, n = t.position, t.touches
+) -> pd.DataFrame:
+    """Conversions and revenue each rule-based model credits per touch value (``<model>``
+    and ``<model>_value`` columns), from each converting journey's touches (a journey's
+    weights sum to 1)."""
+    won = journeys.filter(journeys.converted & (journeys.steps.length() > 0))
+    steps = won.steps
+    half_life_us = half_life / timedelta(microseconds=1)
+    latest = steps[steps.length() - 1].us  # the journey's last touch (steps are in order)
+
+    def decay(us: ibis.Value, last: ibis.Value) -> ibis.Value:
+        # ages counted from the journey's last touch, not the conversion: the common factor
+        # cancels when the weights are scaled, and the last touch's 1 keeps the sum from
+        # underflowing to 0 when every touch is many half-lives old
+        return (-0.6931471805599453 * (last - us) / half_life_us).exp()
+
+    # what a weight needs from the whole journey, read off its list before it is unnested
+    direct_values = list(direct)
+    undirect = steps.filter(lambda s: ~s.touch.isin(direct_values)).map(lambda s: s.seen)
+    won = won.mutate(
+        _first=steps[0].seen,
+        _n=steps.length(),
+        _last_nd=undirect.maxs(),
+        _latest=latest,
+        _decay_total=steps.map(lambda s: decay(s.us, latest)).sums(),
+    )
+    t = won.unnest("steps")
+    i = t.steps.seen - t._first + 1
+    n = t._n
     first, middle, last = position
     ends = first + last
     # two touches split first : last (evenly when both ends get nothing)
     two_first, two_last = (first / ends, last / ends) if ends else (0.5, 0.5)
-    journey = ibis.window(group_by=[t.person_id, t.journey_no])
-    half_life_us = half_life / timedelta(microseconds=1)
-    return {
+    weights = {
         "first_touch": (i == 1).ifelse(1.0, 0.0),
         "last_touch": (i == n).ifelse(1.0, 0.0),
-        "_last_nd": ibis.ifelse(t.touch.isin(list(direct)), None, i).max().over(journey),
+        "last_non_direct": (i == (t._last_nd - t._first + 1).fill_null(n)).ifelse(1.0, 0.0),
         "linear": 1.0 / n.cast("float64"),
-        # ages counted from the journey's last touch, not the conversion: the common factor
-        # cancels when the weights are scaled, and the last touch's 1 keeps the sum from
-        # underflowing to 0 when every touch is many half-lives old
-        "_decay": (-0.6931471805599453 * (t.us.max().over(journey) - t.us) / half_life_us).exp(),
+        "time_decay": decay(t.steps.us, t._latest) / t._decay_total,
         "position_based": ibis.cases(
             (n == 1, 1.0),
             (n == 2, ibis.ifelse(i == 1, two_first, two_last)),
@@ -104,6 +128,10 @@ def _rule_weights(
             else_=middle / (n - 2).cast("float64"),
         ),
     }
+    t = t.select(touch=t.steps.touch, value=t.value, **{m: weights[m] for m in models})
+    sums = {m: t[m].sum() for m in models}
+    sums |= {f"{m}_value": (t[m] * t.value).sum() for m in models}
+    return t.group_by(t.touch).aggregate(**sums).to_pandas().set_index("touch")
 
 
 def attribution(
@@ -137,42 +165,39 @@ def attribution(
     if len(position) != 3 or min(position) < 0 or abs(sum(position) - 1) > 1e-9:
         raise JejakError("position weights are (first, middle, last), each >= 0, summing to 1")
     step = cp.goal_step(journey, goal)
-    touched = cp.touches(events, journey, step, by=by, lookback=lookback)
-    paths = cp.path_table(events, journey, step, by=by, lookback=lookback)
-    totals = cp.conversions(events, journey, step)
-    totals = totals.aggregate(n=totals.count(), value=totals.value.sum()).to_pandas()
-
-    won = touched.filter(touched.converted)
-    weights = _rule_weights(won, half_life, position, direct)
-    won = won.mutate(**weights)
-    decay_total = won._decay.sum().over(ibis.window(group_by=[won.person_id, won.journey_no]))
-    won = won.mutate(
-        last_non_direct=(won.position == won._last_nd.fill_null(won.touches)).ifelse(1.0, 0.0),
-        time_decay=won._decay / decay_total,
-    )
     rule = [m for m in models if m in RULE_MODELS]
-    sums = {m: won[m].sum() for m in rule}
-    sums |= {f"{m}_value": (won[m] * won.value).sum() for m in rule}
-    credits = won.group_by(won.touch).aggregate(**sums).to_pandas().set_index("touch")
+    # one ordered pass cuts the journeys; paths, credits and totals all read its result
+    journeys = cp.journeys(events, journey, step, by=by, lookback=lookback).cache()
+    try:
+        paths = cp.paths_of(journeys)
+        converted = journeys.filter(journeys.converted)
+        totals = converted.aggregate(n=converted.count(), value=converted.value.sum())
+        totals = totals.to_pandas()
+        credits = _rule_credits(journeys, rule, half_life, position, direct) if rule else None
+    finally:
+        journeys.release()
 
-    table, revenue = _per_touch(paths)
-    for model in rule:
-        table[model] = credits[model].reindex(table.index).fillna(0.0)
-        revenue[model] = credits[f"{model}_value"].reindex(table.index).fillna(0.0)
-    routes, won_counts, lost, worth = (
-        list(paths["path"]),
+    routes = pa.array(paths["path"].tolist(), type=pa.list_(pa.string()))
+    won_counts, lost, worth = (
         paths["conversions"].to_numpy(float),
         paths["nulls"].to_numpy(float),
         paths["value"].to_numpy(float),
     )
+    sets = touch_sets(routes)
+    table, revenue = _per_touch(sets, won_counts, lost)
+    for model in rule:
+        table[model] = credits[model].reindex(table.index).fillna(0.0)
+        revenue[model] = credits[f"{model}_value"].reindex(table.index).fillna(0.0)
     if "markov" in models:
-        markov = markov_credit(routes, won_counts, lost, worth, order=order)
+        joined = pc.binary_join(routes, SEPARATOR)
+        markov = markov_credit(joined, won_counts, lost, worth, order=order)
         table.insert(2, "removal_effect", [markov.get(c, (0.0, 0, 0))[0] for c in table.index])
         table["markov"] = [markov.get(c, (0, 0.0, 0))[1] for c in table.index]
         revenue["markov"] = [markov.get(c, (0, 0, 0.0))[2] for c in table.index]
     if "shapley" in models:
-        table["shapley"] = pd.Series(shapley_credit(routes, won_counts)).reindex(table.index)
-        revenue["shapley"] = pd.Series(shapley_credit(routes, worth)).reindex(table.index)
+        conversions = shapley_credit(routes, won_counts, sets)
+        table["shapley"] = pd.Series(conversions).reindex(table.index)
+        revenue["shapley"] = pd.Series(shapley_credit(routes, worth, sets)).reindex(table.index)
     # the models in the order asked for, the first one deciding the rows' order
     head = [c for c in ("journeys", "converting_journeys", "removal_effect") if c in table]
     table = table[head + models].fillna({m: 0.0 for m in models})
@@ -205,21 +230,17 @@ def attribution(
     )
 
 
-def _per_touch(paths: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Journeys and converting journeys per touch value, from the path table."""
-    journeys: dict[str, float] = {}
-    converting: dict[str, float] = {}
-    for path, won, lost in zip(paths["path"], paths["conversions"], paths["nulls"], strict=True):
-        for touch in set(path):
-            journeys[touch] = journeys.get(touch, 0) + won + lost
-            converting[touch] = converting.get(touch, 0) + won
-    names = sorted(journeys)
+def _per_touch(
+    sets: tuple[list[str], np.ndarray, np.ndarray], won: np.ndarray, lost: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Journeys and converting journeys per touch value, from the path table (the
+    :func:`touch_sets` of its paths, its conversions and nulls)."""
+    names, path_of, code = sets
+    journeys = np.bincount(code, weights=(won + lost)[path_of], minlength=len(names))
+    converting = np.bincount(code, weights=won[path_of], minlength=len(names))
     table = pd.DataFrame(
-        {
-            "journeys": [int(journeys[t]) for t in names],
-            "converting_journeys": [int(converting[t]) for t in names],
-        },
+        {"journeys": journeys.astype(np.int64), "converting_journeys": converting.astype(np.int64)},
         index=pd.Index(names, name="touch"),
-    )
+    ).sort_index()
     revenue = pd.DataFrame(index=table.index)
     return table, revenue

@@ -33,8 +33,7 @@ from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 
 TOUCH_FIELDS = BREAKDOWNS  # channel, source, medium, campaign, context, need, event
-_DIGITS = 9  # positions up to a billion touches per journey sort as text
-_RS, _US = "\x1e", "\x1f"  # ASCII record and unit separators: never in a channel's name
+_US = "\x1f"  # ASCII unit separator: never in a channel's name
 
 
 def check_touch_field(by: str, doing: str) -> None:
@@ -52,10 +51,11 @@ def goal_step(journey: Journey, goal: Any) -> FunnelStep:
 
 
 def _cut(events: ibis.Table, journey: Journey, goal: Any, by: str | None = None) -> ibis.Table:
-    """Touchpoints with ``us``, ``journey_no`` (conversions strictly before them) and
-    ``_conversion``; for a stage goal, only those up to entering it. With ``by``, also
-    ``_touch`` (it is a touch) and ``_seen`` (the person's touches so far, this one included),
-    from the same ordered pass."""
+    """The touchpoints that match the goal or are touches by ``by`` (every one by ``event``),
+    with ``us``, ``journey_no`` (conversions strictly before them) and ``_conversion``; for a
+    stage goal, only those up to entering it. With ``by``, also ``_touch`` (it is a touch)
+    and ``_seen`` (the person's touches so far, this one included), from the same ordered
+    pass."""
     step = goal_step(journey, goal)
     each = step.stage is None  # a stage is entered once
     matcher = step.as_stage(journey)
@@ -65,6 +65,10 @@ def _cut(events: ibis.Table, journey: Journey, goal: Any, by: str | None = None)
     marked = marked.select(
         *dict.fromkeys(needed), us=unix_micros(marked.ts), _hit=stage_matches(marked, matcher)
     )
+    if by != "event":
+        # a touchpoint that is neither changes no count: it stays out of the sort
+        counted = marked._hit if by is None else marked._hit | marked[by].notnull()
+        marked = marked.filter(counted)
     running = ibis.window(
         group_by=marked.person_id,
         order_by=[marked.us, marked.event_id],
@@ -102,6 +106,71 @@ def conversions(events: ibis.Table, journey: Journey, goal: Any = None) -> ibis.
     )
 
 
+def journeys(
+    events: ibis.Table,
+    journey: Journey,
+    goal: Any = None,
+    *,
+    by: str = "channel",
+    lookback: timedelta | None = None,
+) -> ibis.Table:
+    """One row per journey, touched or not (see the module's definitions), from one ordered
+    pass over the touchpoints.
+
+    Columns: person_id, journey_no (0 for the person's first journey), converted (bool),
+    value (revenue of the conversion, 0 without), conv_us (NULL when not converted), steps
+    (the touches in order, each a struct of ``seen``: the person's running touch count,
+    ``us`` and ``touch``: the ``by`` value; NULL or empty when the journey has none).
+    """
+    check_touch_field(by, "attribute")
+    cut = _cut(events, journey, goal, by)
+    cut = cut.filter(cut._touch | cut._conversion)
+    step = ibis.struct({"seen": cut._seen, "us": cut.us, "touch": cut[by]})
+    # per journey by hashing, not a second sort: the touches travel as a list, put in order
+    # by sorting each (short) list on its first field
+    per = cut.group_by(["person_id", "journey_no"]).aggregate(
+        conv_us=cut.us.max(where=cut._conversion),
+        value=cut.revenue.fill_null(0.0).max(where=cut._conversion),
+        last_us=cut.us.max(where=cut._touch),
+        steps=step.collect(where=cut._touch),
+    )
+    steps = per.steps.sort()
+    if lookback is not None:
+        limit = int(lookback / timedelta(microseconds=1))
+        end = per.conv_us.fill_null(per.last_us)
+        steps = steps.filter(lambda s: end - s.us <= limit)
+    return per.select(
+        "person_id",
+        "journey_no",
+        converted=per.conv_us.notnull(),
+        value=per.value.fill_null(0.0),  # a refund's negative value stays negative
+        conv_us=per.conv_us,
+        steps=steps,
+    )
+
+
+def touches_of(journeys: ibis.Table) -> ibis.Table:
+    """The touches of :func:`journeys`, one row each.
+
+    Columns: person_id, journey_no, converted, value, conv_us, touch, us, position
+    (1-based on the journey), touches (the journey's count).
+    """
+    touched = journeys.filter(journeys.steps.length() > 0)
+    touched = touched.mutate(_first=touched.steps[0].seen, touches=touched.steps.length())
+    rows = touched.unnest("steps")
+    return rows.select(
+        "person_id",
+        "journey_no",
+        "converted",
+        "value",
+        "conv_us",
+        touch=rows.steps.touch,
+        us=rows.steps.us,
+        position=rows.steps.seen - rows._first + 1,
+        touches=rows.touches,
+    )
+
+
 def touches(
     events: ibis.Table,
     journey: Journey,
@@ -110,59 +179,28 @@ def touches(
     by: str = "channel",
     lookback: timedelta | None = None,
 ) -> ibis.Table:
-    """One row per touch on a journey (see the module's definitions).
+    """One row per touch on a journey (see :func:`touches_of` for the columns)."""
+    return touches_of(journeys(events, journey, goal, by=by, lookback=lookback))
 
-    Columns: person_id, journey_no (0 for the person's first journey), converted (bool),
-    value (revenue of the conversion, 0 without), conv_us (NULL when not converted),
-    touch (the ``by`` value), us, position (1-based on the journey), touches (the
-    journey's count).
-    """
-    check_touch_field(by, "attribute")
-    marked = _cut(events, journey, goal, by)
-    # one sorted pass counted touches and conversions; the rest is per journey, unordered
-    journey_window = ibis.window(group_by=[marked.person_id, marked.journey_no])
-    conversion_us = ibis.ifelse(marked._conversion, marked.us, None)
-    conversion_value = ibis.ifelse(marked._conversion, marked.revenue.fill_null(0.0), None)
-    marked = marked.mutate(
-        conv_us=conversion_us.max().over(journey_window),
-        value=conversion_value.max().over(journey_window).fill_null(0.0),
-        _before=(marked._seen - marked._touch.ifelse(1, 0)).min().over(journey_window),
-        _last=marked._seen.max().over(journey_window),
+
+def paths_of(journeys: ibis.Table) -> pd.DataFrame:
+    """Distinct paths of :func:`journeys` with their counts: path (tuple of touches in
+    order), conversions, nulls (journeys on that path that did not convert), value; most
+    journeys first. Journeys without a touch are left out."""
+    touched = journeys.filter(journeys.steps.length() > 0)
+    path = touched.steps.map(lambda s: s.touch).join(_US)
+    touched = touched.mutate(path=path)
+    grouped = touched.group_by("path").aggregate(
+        conversions=touched.converted.ifelse(1, 0).sum(),
+        nulls=touched.converted.ifelse(0, 1).sum(),
+        value=touched.value.sum(),
     )
-    kept = marked.filter(marked._touch)
-    kept = kept.select(
-        "person_id",
-        "journey_no",
-        "us",
-        "conv_us",
-        "value",
-        touch=kept[by],
-        converted=kept.conv_us.notnull(),
-        position=kept._seen - kept._before,
-        touches=kept._last - kept._before,
-    )
-    if lookback is not None:
-        window = ibis.window(group_by=[kept.person_id, kept.journey_no])
-        kept = kept.mutate(_end=kept.conv_us.fill_null(kept.us.max().over(window)))
-        limit = int(lookback / timedelta(microseconds=1))
-        kept = kept.filter(kept._end - kept.us <= limit)
-        # the touches kept are the journey's last ones: renumber them from 1
-        window = ibis.window(group_by=[kept.person_id, kept.journey_no])
-        kept = kept.mutate(_first=kept.position.min().over(window))
-        kept = kept.mutate(
-            position=kept.position - kept._first + 1, touches=kept.touches - kept._first + 1
-        )
-    return kept.select(
-        "person_id",
-        "journey_no",
-        "converted",
-        "value",
-        "conv_us",
-        "touch",
-        "us",
-        "position",
-        "touches",
-    )
+    # one row per distinct path: small
+    table = grouped.to_pandas()
+    table["path"] = [tuple(text.split(_US)) for text in table["path"]]
+    table["journeys"] = table["conversions"] + table["nulls"]
+    table = table.sort_values(["journeys", "path"], ascending=[False, True])
+    return table[["path", "conversions", "nulls", "value"]].reset_index(drop=True)
 
 
 def path_table(
@@ -173,50 +211,5 @@ def path_table(
     by: str = "channel",
     lookback: timedelta | None = None,
 ) -> pd.DataFrame:
-    """Distinct paths with their counts: path (tuple of touches in order), conversions,
-    nulls (journeys on that path that did not convert), value; most journeys first.
-
-    Journeys without a touch are left out. Without a lookback the paths come straight from
-    the one ordered pass (positions as the person's running touch count); with one, from
-    :func:`touches`.
-    """
-    if lookback is not None:
-        t = touches(events, journey, goal, by=by, lookback=lookback)
-        rows = t.select(
-            "person_id", "journey_no", "position", "touch", "converted", "value", touch_row=True
-        )
-    else:
-        check_touch_field(by, "attribute")
-        cut = _cut(events, journey, goal, by)
-        cut = cut.filter(cut._touch | cut._conversion)
-        rows = cut.select(
-            "person_id",
-            "journey_no",
-            position=cut._seen,
-            touch=cut[by],
-            converted=cut._conversion,
-            value=ibis.ifelse(cut._conversion, cut.revenue.fill_null(0.0), None),
-            touch_row=cut._touch,
-        )
-    # each touch as "<position, zero-padded>RS<touch>": sorting the texts orders the path,
-    # and one joined text per journey groups faster than a list; split in Python
-    step = rows.position.cast("string").lpad(_DIGITS, "0") + _RS + rows.touch
-    per_journey = rows.group_by(["person_id", "journey_no"]).aggregate(
-        steps=step.collect(where=rows.touch_row),
-        converted=rows.converted.max(),
-        value=rows.value.max().fill_null(0.0),  # a refund's negative value stays negative
-    )
-    per_journey = per_journey.filter(per_journey.steps.length() > 0)
-    # sorted, the position prefixes have done their job: drop them so equal paths group
-    ordered = per_journey.steps.sort().map(lambda text: text.substr(_DIGITS + 1))
-    per_journey = per_journey.mutate(path=ordered.join(_US))
-    grouped = per_journey.group_by("path").aggregate(
-        conversions=per_journey.converted.ifelse(1, 0).sum(),
-        nulls=per_journey.converted.ifelse(0, 1).sum(),
-        value=per_journey.value.sum(),
-    )
-    table = grouped.to_pandas()
-    table["path"] = [tuple(text.split(_US)) for text in table["path"]]
-    table["journeys"] = table["conversions"] + table["nulls"]
-    table = table.sort_values(["journeys", "path"], ascending=[False, True])
-    return table[["path", "conversions", "nulls", "value"]].reset_index(drop=True)
+    """The distinct paths of the journeys to ``goal`` (see :func:`paths_of`)."""
+    return paths_of(journeys(events, journey, goal, by=by, lookback=lookback))

@@ -18,17 +18,46 @@ from collections.abc import Callable, Sequence
 from itertools import combinations
 from math import factorial
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from jejak.errors import JejakError
 
 
-def shapley_credit(paths: Sequence[Sequence[str]], amounts: Sequence[float]) -> dict[str, float]:
-    """Each channel's Shapley value: a journey's amount split over its distinct channels."""
-    credit: dict[str, float] = defaultdict(float)
-    for path, amount in zip(paths, amounts, strict=True):
-        channels = set(path)
-        for channel in channels:
-            credit[channel] += float(amount) / len(channels)
-    return dict(sorted(credit.items()))
+def touch_sets(
+    paths: Sequence[Sequence[str]] | pa.Array | pa.ChunkedArray,
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The distinct channels of each path, vectorised: the channel names, then one entry
+    per (path, channel) pair, path by path: the path's index and the channel's code."""
+    if isinstance(paths, pa.ChunkedArray):
+        paths = paths.combine_chunks()
+    elif not isinstance(paths, pa.Array):
+        paths = pa.array(list(paths), type=pa.list_(pa.string()))
+    path_of = pc.list_parent_indices(paths).to_numpy().astype(np.int64)
+    encoded = pc.dictionary_encode(pc.list_flatten(paths))
+    names = [str(name) for name in encoded.dictionary.to_pylist()]
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    base = max(len(names), 1)
+    # hashing keeps the pairs in the order they came, path by path
+    pairs = pd.unique(path_of * base + codes)
+    return names, pairs // base, pairs % base
+
+
+def shapley_credit(
+    paths: Sequence[Sequence[str]] | pa.Array | pa.ChunkedArray,
+    amounts: Sequence[float],
+    sets: tuple[list[str], np.ndarray, np.ndarray] | None = None,
+) -> dict[str, float]:
+    """Each channel's Shapley value: a journey's amount split over its distinct channels
+    (``sets``: the paths' :func:`touch_sets`, when already known)."""
+    names, path_of, code = touch_sets(paths) if sets is None else sets
+    channels = np.bincount(path_of, minlength=len(amounts))
+    share = np.asarray(amounts, dtype=float)[path_of] / channels[path_of]
+    # bincount adds path by path, as a loop over the paths would
+    credit = np.bincount(code, weights=share, minlength=len(names))
+    return dict(sorted(zip(names, credit.tolist(), strict=True)))
 
 
 def shapley_by_coalitions(
