@@ -12,6 +12,14 @@ import pytest
 import jejak
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+# The tests' Spark queries are many and tiny: the JVM's quick compiler (C1) and Spark's
+# interpreted operators answer them with half the CPU that optimising compilers spend on
+# code that runs a few times. Results are the same; only how the JVM runs them differs.
+os.environ.setdefault("JDK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
+SPARK_TEST_CONF = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+}
 
 
 @pytest.fixture
@@ -48,6 +56,8 @@ def spark_session():
     from jejak.engine.spark import local_session
 
     session = local_session("jejak-tests", cores=1)
+    for key, value in SPARK_TEST_CONF.items():
+        session.conf.set(key, value)
     yield session
     session.stop()
 
