@@ -145,7 +145,9 @@ def test_every_face_says_why_an_answer_is_empty(unnamed, tmp_path):
         assert page.status_code == 200
         # an empty parameter is not given (found by the API fuzzer: it was a 500)
         empty = {"purchase": "", "churn_days": 119.26}
-        answer = httpx.get(base + "/v1/analyses/experience", params=empty, headers=headers)
+        answer = httpx.get(
+            base + "/v1/analyses/experience", params=empty, headers=headers, timeout=60
+        )
         assert answer.status_code == 200, answer.text
         assert any(NO_PURCHASE in w for w in answer.json()["meta"]["warnings"])
 
