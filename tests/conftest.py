@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,14 @@ import pytest
 import jejak
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+# The tests' Spark queries are many and tiny: the JVM's quick compiler (C1) and Spark's
+# interpreted operators answer them with half the CPU that optimising compilers spend on
+# code that runs a few times. Results are the same; only how the JVM runs them differs.
+os.environ.setdefault("JDK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
+SPARK_TEST_CONF = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+}
 
 
 @pytest.fixture
@@ -47,6 +56,8 @@ def spark_session():
     from jejak.engine.spark import local_session
 
     session = local_session("jejak-tests", cores=1)
+    for key, value in SPARK_TEST_CONF.items():
+        session.conf.set(key, value)
     yield session
     session.stop()
 
@@ -74,27 +85,58 @@ def on_engine(request):
 
 
 @pytest.fixture(scope="session")
-def demo_workspace(tmp_path_factory):
-    """Make a workspace of a simulated shop with the demo's plan and campaigns, and an
-    'instagram' segment (first touch on social); closed at the end of the run."""
-    from jejak.demo import campaign_settings
+def demo_shop(tmp_path_factory) -> Callable[[int, int], Path]:
+    """The workspace file of a simulated shop with the demo's plan: simulated and loaded
+    once per size and seed in a run, for every test that reads it."""
     from jejak.simulate import simulate_shop
     from jejak.simulate.shop import DEMO_PLAN
 
+    made: dict[tuple[int, int], Path] = {}
+
+    def make(customers: int, seed: int) -> Path:
+        if (customers, seed) not in made:
+            folder = tmp_path_factory.mktemp(f"shop-{customers}-{seed}")
+            shop = simulate_shop(customers=customers, seed=seed, plan=DEMO_PLAN)
+            with jejak.Workspace(folder / "w.duckdb", demo_settings()) as ws:
+                ws.load(shop.write(folder)["touchpoints"])
+            made[customers, seed] = folder / "w.duckdb"
+        return made[customers, seed]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(demo_shop, tmp_path_factory):
+    """Open a simulated shop's workspace with the demo's campaigns and an 'instagram'
+    segment (first touch on social): one shared by the tests that only read it, or with
+    ``writes=True`` a copy of the file of one's own (keys, collected batches); all are
+    closed at the end of the run."""
+    shared: dict[tuple[int, int], jejak.Workspace] = {}
     opened: list[jejak.Workspace] = []
 
-    def make(customers: int, seed: int) -> jejak.Workspace:
-        folder = tmp_path_factory.mktemp(f"shop-{customers}-{seed}")
-        shop = simulate_shop(customers=customers, seed=seed, plan=DEMO_PLAN)
-        settings = jejak.Settings(
-            campaigns=campaign_settings(DEMO_PLAN),
-            segments={"instagram": {"first": {"channel": "social"}}},
-        )
-        ws = jejak.Workspace(folder / "w.duckdb", settings)
-        ws.load(shop.write(folder)["touchpoints"])
+    def make(customers: int, seed: int, *, writes: bool = False) -> jejak.Workspace:
+        if not writes and (customers, seed) in shared:
+            return shared[customers, seed]
+        path = demo_shop(customers, seed)
+        if writes:
+            path = Path(shutil.copy(path, tmp_path_factory.mktemp("shop-copy") / path.name))
+        ws = jejak.Workspace(path, demo_settings())
         opened.append(ws)
+        if not writes:
+            shared[customers, seed] = ws
         return ws
 
     yield make
     for ws in opened:
         ws.close()
+
+
+def demo_settings() -> jejak.Settings:
+    """The demo's campaigns, and a segment of the people first touched on social."""
+    from jejak.demo import campaign_settings
+    from jejak.simulate.shop import DEMO_PLAN
+
+    return jejak.Settings(
+        campaigns=campaign_settings(DEMO_PLAN),
+        segments={"instagram": {"first": {"channel": "social"}}},
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -13,6 +12,7 @@ import pytest
 import yaml
 
 import jejak
+from invoking import invoke
 from jejak.model.config import parse_settings
 from jejak.report.html import journey_report_sections, write_report
 from jejak.server import create_app
@@ -20,7 +20,6 @@ from jejak.server.keys import ensure_keys
 from serving import running
 from test_roles import COLUMNS, ROLES, TOKO
 
-JEJAK = str(Path(sys.executable).with_name("jejak"))
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "check"
 NO_PURCHASE = "no touchpoint is a purchase (purchase = order)"
@@ -146,7 +145,9 @@ def test_every_face_says_why_an_answer_is_empty(unnamed, tmp_path):
         assert page.status_code == 200
         # an empty parameter is not given (found by the API fuzzer: it was a 500)
         empty = {"purchase": "", "churn_days": 119.26}
-        answer = httpx.get(base + "/v1/analyses/experience", params=empty, headers=headers)
+        answer = httpx.get(
+            base + "/v1/analyses/experience", params=empty, headers=headers, timeout=60
+        )
         assert answer.status_code == 200, answer.text
         assert any(NO_PURCHASE in w for w in answer.json()["meta"]["warnings"])
 
@@ -156,9 +157,7 @@ def test_the_cli_prints_warnings_and_check_strict_fails(tmp_path, write_file):
     (tmp_path / "jejak.yaml").write_text(settings_text({"refund": "pengembalian_dana"}))
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [JEJAK, *args], cwd=tmp_path, capture_output=True, text=True, timeout=120
-        )
+        return invoke(*args, cwd=tmp_path)
 
     assert run("load", "toko.csv").returncode == 0
     rfm = run("rfm")

@@ -1,16 +1,16 @@
-"""The CLI through its real entry point (a subprocess running the installed `jejak`)."""
+"""The CLI through its entry point's main(): in this process, and for errors and usage
+in a subprocess running the installed `jejak`."""
 
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-JEJAK = str(Path(sys.executable).with_name("jejak"))
+from invoking import invoke as run
+from invoking import spawn
 
 LOG = """customer_id,anonymous_id,ts,event,properties
 ,a1,2026-01-01 08:00:00,page_view,
@@ -21,12 +21,6 @@ c2,,2026-01-01 09:00:00,newsletter_signup,
 c3,,2026-01-20 08:00:00,page_view,
 c3,,2026-01-21 08:00:00,order,"{""order_number"": 1}"
 """
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [JEJAK, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 @pytest.fixture
@@ -77,21 +71,21 @@ def test_stages_json(project: Path):
 
 def test_errors_are_one_line_with_exit_1(project: Path):
     (project / "bad.csv").write_text("customer_id,ts,event\nc1,31/02/2026,page_view\n", "utf-8")
-    done = run("load", "bad.csv", cwd=project)
+    done = spawn("load", "bad.csv", cwd=project)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     message = done.stderr.strip()
     assert message.startswith("error: bad.csv row 1: 'ts' '31/02/2026' is not a time")
     assert "ISO 8601" in message and len(message.splitlines()) == 1
 
-    done = run("--debug", "load", "bad.csv", cwd=project)
+    done = spawn("--debug", "load", "bad.csv", cwd=project)
     assert done.returncode != 0 and "Traceback" in done.stderr
 
-    done = run("stages", "--stuck", "Nowhere", cwd=project)
+    done = spawn("stages", "--stuck", "Nowhere", cwd=project)
     assert done.returncode == 1 and "unknown stage 'Nowhere'" in done.stderr
 
     (project / "jejak.yaml").write_text("timezone: Mars/Olympus\n", "utf-8")
-    done = run("stages", cwd=project)
+    done = spawn("stages", cwd=project)
     assert done.returncode == 1
     assert "jejak.yaml line 1: 'timezone'" in done.stderr
 
@@ -175,7 +169,7 @@ def test_skip_invalid_and_identities_from_the_cli(project: Path):
 
 def test_usage_errors_exit_2_without_traceback(project: Path):
     for args in (["load"], ["stages", "--bogus"], ["nonsense"]):
-        done = run(*args, cwd=project)
+        done = spawn(*args, cwd=project)
         assert done.returncode == 2, args
         assert "Traceback" not in done.stderr and "Usage: jejak" in done.stderr
 

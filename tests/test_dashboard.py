@@ -32,7 +32,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 
 @pytest.fixture(scope="module")
 def site(demo_workspace):
-    ws = demo_workspace(3_000, seed=3)
+    ws = demo_workspace(2_000, seed=5, writes=True)  # it saves keys and collects a batch
     keys = ensure_keys(ws.con)
     with running(create_app(ws)) as base:
         WRITE_KEY.append(keys["write"])

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from invoking import invoke
+
 README = Path(__file__).parents[1] / "README.md"
-JEJAK = str(Path(sys.executable).with_name("jejak"))
 EVENTS = """customer_id,anonymous_id,ts,event,channel,properties
 ,a1,2026-01-01 08:00:00,page_view,search,
 ,a1,2026-01-02 08:00:00,content_view,search,
@@ -59,7 +59,7 @@ def test_shell_tour_runs(project: Path):
             continue
         args = shlex.split(command)
         assert args[0] == "jejak"
-        done = subprocess.run([JEJAK, *args[1:]], capture_output=True, text=True, timeout=120)
+        done = invoke(*args[1:], cwd=project)
         assert done.returncode == 0, (command, done.stderr)
     assert (project / "audience.csv").exists() and (project / "report.html").exists()
 

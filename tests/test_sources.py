@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from hashlib import sha256
 from pathlib import Path
 
@@ -13,11 +12,10 @@ import pandas as pd
 import pytest
 
 import jejak
+from invoking import invoke
 from jejak.errors import ConfigError, LoadError
 from jejak.model.config import parse_settings
 from jejak.store.contacts import e164
-
-JEJAK = str(Path(sys.executable).with_name("jejak"))
 
 SETTINGS = """
 timezone: Asia/Jakarta
@@ -308,9 +306,7 @@ def test_jejak_load_with_source_and_by_name(folder):
     (folder / "export.csv").write_text(WHATSAPP.strip() + "\n")
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [JEJAK, *args], cwd=folder, capture_output=True, text=True, timeout=120, check=False
-        )
+        return invoke(*args, cwd=folder)
 
     done = run("load", "web_maret.csv", "pelanggan.csv")
     assert done.returncode == 0, done.stderr

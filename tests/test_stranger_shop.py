@@ -6,17 +6,14 @@ report, with exact numbers and no empty section where the data has what it needs
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import jejak
+from invoking import invoke as run
 from jejak.analyses.diagnosis import warnings_of
-
-JEJAK = str(Path(sys.executable).with_name("jejak"))
 
 TOKO = """\
 id_pelanggan;waktu;kejadian;saluran;kampanye;pendapatan;properti
@@ -46,12 +43,6 @@ p4;13/03/2026 09:00;kunjungi_halaman;rujukan;;;"{""perujuk"": ""p1""}"
 p4;14/03/2026 09:00;pembelian;langsung;;80.000,00;
 p5;01/03/2026 09:00;kunjungi_halaman;sosial;;;
 """
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [JEJAK, *args], cwd=cwd, capture_output=True, text=True, timeout=180, check=False
-    )
 
 
 @pytest.fixture(scope="module")
