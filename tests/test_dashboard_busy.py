@@ -58,7 +58,7 @@ class Background:
 def test_two_browsers_click_through_every_page_while_a_collector_sends(demo_workspace):
     from playwright.sync_api import sync_playwright
 
-    ws = demo_workspace(1_500, seed=4)
+    ws = demo_workspace(2_000, seed=5, writes=True)  # keys and collected events: a copy
     keys = ensure_keys(ws.con)
     answers: list[tuple[int, str]] = []
     with running(create_app(ws)) as base, sync_playwright() as playwright:
