@@ -4,6 +4,7 @@ or a saved segment makes every answer fresh again."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -184,6 +185,7 @@ def test_new_data_warms_the_pages_people_open_first(site):
         page = site.ask(f"/dashboard/{slug}/content")
         assert page.headers["X-Jejak-Cache"] == "hit", slug  # ready before anyone asked
         assert "on 14 touchpoints (up to load 2)" in page.text
+        assert re.search(r"Computed \d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC on", page.text)
     assert site.ask("/dashboard/campaigns/content").headers["X-Jejak-Cache"] == "miss"
 
 

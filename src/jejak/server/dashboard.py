@@ -21,7 +21,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
-from jejak.report import formatting as fmt
 from jejak.report import html as report
 from jejak.report.html import Section
 from jejak.server import keys
@@ -210,14 +209,14 @@ def _computed(kept: Kept) -> str:
     """When, and on which data, the page's numbers were computed."""
     if kept.load_id < 0:  # another engine: computed for this request
         return '<p class="computed">Computed just now, on the touchpoints in Spark.</p>'
-    moment = fmt.timestamp(kept.computed_at.astimezone(UTC))
+    moment = kept.computed_at.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
     data = f"{count(kept.touchpoints, 'touchpoint')} (up to load {kept.load_id:,})"
     newer = (
         " Newer touchpoints have come in since; they are being counted: reload in a minute."
         if kept.stale
         else ""
     )
-    return f'<p class="computed">Computed {moment} UTC on {data}.{newer}</p>'
+    return f'<p class="computed">Computed {moment} on {data}.{newer}</p>'
 
 
 @router.get("/static/plotly.min.js")
