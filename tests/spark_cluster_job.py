@@ -34,8 +34,9 @@ def session(master: str) -> Any:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "2")
-        # the executor runs this interpreter, whatever python is on the PATH
-        .config("spark.pyspark.python", sys.executable)
+        # executors get no Python: the analyses are Spark SQL, so a cluster needs jejak
+        # on the driver only (docs/scale.md); a Python task would fail the job
+        .config("spark.pyspark.python", "/bin/false")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
