@@ -125,6 +125,25 @@ def test_ids_keep_every_letter_on_spark(spark):
     assert sorted(people) == ["chef", "f", "tvf", "v1"]
 
 
+def test_as_of_is_the_latest_touchpoint_of_a_person(spark):
+    import pyarrow as pa
+
+    from jejak.analyses.journeys import JourneyAnalyses
+
+    log = pa.table(
+        {
+            "customer_id": ["c1", None, None],
+            "anonymous_id": [None, "a1", " "],  # the latest belongs to nobody
+            "ts": pa.array([0, 86_400_000_000, 2 * 86_400_000_000], pa.timestamp("us", tz="UTC")),
+            "event": ["page_view"] * 3,
+            "properties": [None] * 3,
+        }
+    )
+    source = jejak.on_spark(spark, log)
+    # read without stitching, the same as from the stitched events
+    assert source.as_of() == JourneyAnalyses.as_of(source) == pd.Timestamp("1970-01-02", tz="UTC")
+
+
 def test_spark_table_without_the_touchpoint_columns_is_refused(spark):
     import pyarrow as pa
 

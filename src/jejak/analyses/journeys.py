@@ -55,6 +55,12 @@ from jejak.model.segment import Segment
 from jejak.store import identity
 
 
+def latest(events: ibis.Table) -> datetime | None:
+    """The time of the latest of ``events``, in UTC (None when there are none)."""
+    value = events.ts.max().to_pyarrow().as_py()
+    return None if value is None else pd.Timestamp(value).tz_localize(None).tz_localize("UTC")
+
+
 class JourneyAnalyses:
     """Stage analyses over ``touchpoints()`` stitched by ``identity_links()``."""
 
@@ -82,8 +88,7 @@ class JourneyAnalyses:
 
     def as_of(self) -> datetime | None:
         """Time of the latest touchpoint of a person (the data's "now")."""
-        value = self.events().ts.max().to_pyarrow().as_py()
-        return None if value is None else pd.Timestamp(value).tz_localize(None).tz_localize("UTC")
+        return latest(self.events())
 
     def currency(self) -> str | None:
         """The shop's currency: the one code given with revenue in all the touchpoints

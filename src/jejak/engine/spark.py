@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime
 from typing import Any
 
 import ibis
 
-from jejak.analyses.journeys import JourneyAnalyses
+from jejak.analyses.journeys import JourneyAnalyses, latest
 from jejak.errors import ConfigError, EngineError
 from jejak.model.config import Settings, load_settings
 from jejak.model.touchpoint import IDENTITY_FIELDS, REQUIRED
@@ -37,8 +38,12 @@ def local_session(app_name: str = "jejak", cores: int = 2) -> Any:
         .appName(app_name)
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
+        # few shuffle partitions, coalesced further by adaptive execution (on by default
+        # since Spark 3.2): on one machine 200 partitions of a small shuffle are 200 tasks
         .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
+        .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -95,6 +100,11 @@ class SparkSource(JourneyAnalyses):
     def touchpoints(self) -> ibis.Table:
         # not loaded through jejak, so blank ids are made missing here
         return identity.clean_ids(self._touchpoints)
+
+    def as_of(self) -> datetime | None:
+        # stitching keeps each touchpoint that has an id once and drops the rest, so the
+        # stitched events' latest is this one, without stitching's shuffles
+        return latest(identity.with_an_id(self.touchpoints()))
 
     def people_table(self, people: Any) -> ibis.Table:
         """Person ids from Python as a Spark view (Ibis memtables do not reach every

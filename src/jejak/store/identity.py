@@ -133,6 +133,13 @@ def followed(winners: ibis.Table) -> ibis.Table:
     return final
 
 
+def with_an_id(touchpoints: ibis.Table) -> ibis.Table:
+    """The touchpoints that belong to someone: those with a customer or anonymous id."""
+    return touchpoints.filter(
+        touchpoints.customer_id.notnull() | touchpoints.anonymous_id.notnull()
+    )
+
+
 def stitched(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibis.Table:
     """Touchpoints with ``person_id``: the customer they belong to, the contact key
     (``email:...``, ``phone:...``) of a person known by no customer id, or ``anon:<id>``.
@@ -140,9 +147,7 @@ def stitched(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibis
     Touchpoints with neither id are left out: they belong to no journey.
     """
     winners = followed(identity_map(touchpoints, mapping))
-    touchpoints = touchpoints.filter(
-        touchpoints.customer_id.notnull() | touchpoints.anonymous_id.notnull()
-    )
+    touchpoints = with_an_id(touchpoints)
     winners = winners.rename(linked_anonymous_id="anonymous_id")
     joined = touchpoints.left_join(
         winners, touchpoints.anonymous_id == winners.linked_anonymous_id
