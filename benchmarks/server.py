@@ -9,21 +9,22 @@ Then a few analyses are asked over HTTP and called in Python on the same workspa
     python benchmarks/server.py --events 5000    # a quick look
 
 Then the collector under load, as deployed: ``jejak serve`` in its own process, 16
-senders at once (threads of this process, on the same cores): single-event requests,
+senders at once: single-event requests,
 then 100-event batches, against one sender sending single events (no group to share a
-commit with) as the baseline; latencies, and /health polled throughout.
+commit with) as the baseline; latencies, and /health polled throughout. The senders are
+kept-alive connections of one asyncio loop, so the client takes little of the cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -61,8 +62,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=10, help="each collector load run")
+    parser.add_argument("--collector", action="store_true", help="only the collector under load")
     args = parser.parse_args()
     events = _events(args.events)
+    if args.collector:
+        Console().print(collector_under_load(events, seconds=args.seconds))
+        return
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         base_path = Path(folder) / "events.jsonl"
@@ -129,40 +134,66 @@ def _serve(folder: Path, port: int, key: str) -> subprocess.Popen:
     raise RuntimeError("jejak serve did not start")
 
 
-def _load(base: str, key: str, events: list[dict], senders: int, size: int, seconds: float):
-    """Send ``size``-event batches from ``senders`` threads for ``seconds``; (requests/s,
-    events/s, p50 and p99 latency in ms, slowest /health in ms)."""
+async def _exchange(reader, writer, request: bytes) -> int:
+    """Send one HTTP/1.1 request on a kept-alive connection; the status (body read)."""
+    writer.write(request)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    await reader.readexactly(length)
+    return int(head.split(b" ", 2)[1])
+
+
+async def _senders(port: int, key: str, events: list[dict], senders: int, size: int,
+                   seconds: float) -> tuple[list[float], list[float]]:  # fmt: skip
+    """``senders`` connections each sending ``size``-event batches, one at a time, and
+    one polling /health; their latencies. Plain asyncio streams: the client's own cost
+    stays small, so the cores go to the server."""
     latencies: list[float] = []
     health: list[float] = []
     stop = time.perf_counter() + seconds
     counter = iter(range(10**9))
+    run = time.time_ns()  # each run's event ids are new to the workspace
 
-    def send() -> None:
-        with httpx.Client(base_url=base, timeout=60) as client:
-            headers = {"Authorization": f"Bearer {key}"}
-            while time.perf_counter() < stop:
-                start = next(counter) * size
-                batch = [dict(e, event_id=f"{e['event_id']}-{start + i}") for i, e in
-                         enumerate(events[start % len(events):][:size])]  # fmt: skip
-                began = time.perf_counter()
-                client.post("/v1/events", json=batch, headers=headers).raise_for_status()
-                latencies.append(time.perf_counter() - began)
+    async def send() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while time.perf_counter() < stop:
+            start = next(counter) * size
+            batch = [dict(e, event_id=f"{e['event_id']}-{run}-{start + i}") for i, e in
+                     enumerate(events[start % len(events):][:size])]  # fmt: skip
+            body = json.dumps(batch).encode()
+            head = (f"POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer"
+                    f" {key}\r\nContent-Type: application/json\r\nContent-Length:"
+                    f" {len(body)}\r\n\r\n")  # fmt: skip
+            began = time.perf_counter()
+            status = await _exchange(reader, writer, head.encode() + body)
+            if status != 202:
+                raise RuntimeError(f"POST /v1/events answered {status}")
+            latencies.append(time.perf_counter() - began)
+        writer.close()
 
-    def poll() -> None:
-        with httpx.Client(base_url=base, timeout=60) as client:
-            while time.perf_counter() < stop:
-                began = time.perf_counter()
-                client.get("/health").raise_for_status()
-                health.append(time.perf_counter() - began)
-                time.sleep(0.05)
+    async def poll() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while time.perf_counter() < stop:
+            began = time.perf_counter()
+            await _exchange(reader, writer, b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            health.append(time.perf_counter() - began)
+            await asyncio.sleep(0.05)
+        writer.close()
 
-    threads = [threading.Thread(target=send) for _ in range(senders)]
-    threads.append(threading.Thread(target=poll))
+    await asyncio.gather(*(send() for _ in range(senders)), poll())
+    return latencies, health
+
+
+def _load(port: int, key: str, events: list[dict], senders: int, size: int, seconds: float):
+    """Send ``size``-event batches from ``senders`` connections for ``seconds``;
+    (requests/s, events/s, p50 and p99 latency in ms, slowest /health in ms)."""
     began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    latencies, health = asyncio.run(_senders(port, key, events, senders, size, seconds))
     took = time.perf_counter() - began
     ms = sorted(latencies)
     return (len(ms) / took, len(ms) * size / took, 1000 * statistics.median(ms),
@@ -179,9 +210,8 @@ def collector_under_load(events: list[dict], seconds: float) -> Table:
         port = free_port()
         server = _serve(Path(folder), port, key)
         try:
-            base = f"http://127.0.0.1:{port}"
             runs = [(1, 1), (16, 1), (16, 100)]
-            figures = [_load(base, key, events, n, size, seconds) for n, size in runs]
+            figures = [_load(port, key, events, n, size, seconds) for n, size in runs]
         finally:
             server.terminate()
             server.wait(timeout=30)

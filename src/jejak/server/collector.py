@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from jejak.model.touchpoint import FIELD_NAMES
 from jejak.server.commits import Outcome
 from jejak.server.state import ServerState, require_key, state_of
+from jejak.store.imports import TOUCHPOINTS
 
 router = APIRouter(prefix="/v1", tags=["collector"])
 
@@ -148,7 +149,8 @@ async def collect_events(request: Request) -> JSONResponse:
             rejected.append({"index": index, "field": problem[0], "reason": problem[1]})
         else:
             valid.append((index, clean))
-    outcome = await store_batch(state, events, valid, rejected)
+    # touchpoint fields, as _normalised made them: no format to recognise
+    outcome = await store_batch(state, events, valid, rejected, format=TOUCHPOINTS)
     return JSONResponse(
         status_code=202,
         content={

@@ -44,14 +44,20 @@ class ServerState:
     asked_lock: threading.Lock = field(default_factory=threading.Lock)
     committer: Committer = field(init=False)
     warmer: Warmer = field(init=False)
+    known: tuple[int, dict[str, list[str]]] | None = None  # (writes seen, stored hashes)
+    writes: int = 0  # writers' turns taken so far: any of them may have changed the keys
 
     def __post_init__(self) -> None:
         self.committer = Committer(self)
         self.warmer = Warmer(self)
 
     def hashes(self) -> dict[str, list[str]]:
-        """The hashes of the keys accepted now, by kind (read afresh: a revoked key is
-        refused from the next request on)."""
+        """The hashes of the keys accepted now, by kind. Keys change only by a write to
+        the workspace, which only this server can open: they are read again after each
+        writer's turn, so a revoked key is refused from the next request on."""
+        writes, known = self.writes, self.known
+        if known is not None and known[0] == writes:
+            return known[1]
         cursor = self.workspace.con.cursor()  # a bare one: no analyses, no waiting
         try:
             stored = keys.key_hashes(cursor)
@@ -59,6 +65,7 @@ class ServerState:
             cursor.close()
         for kind, key in self.given.items():
             stored[kind].append(keys.hash_of(key))
+        self.known = (writes, stored)  # stale as soon as another writer's turn ends
         return stored
 
     @contextmanager
@@ -74,6 +81,7 @@ class ServerState:
         try:
             yield self.workspace
         finally:
+            self.writes += 1  # before the turn ends: no reader keeps keys from before it
             self.lock.release()
 
     @contextmanager

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from jejak.store import results
+
 FIRST_PAGES = ("overview", "journey-map", "funnels")
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,11 @@ class Warmer:
                     self.ready.wait(due - time.monotonic())
                     continue
                 self.poked_at = None
+            try:  # answers kept for older data go (the collector's loads leave them)
+                with self.state.using() as workspace:
+                    results.prune(workspace.con)
+            except Exception:
+                log.exception("could not drop the answers kept for older data")
             try:  # analyses read people's touchpoints stitched once, not on each call
                 with self.state.workspace.reader() as view:
                     view.stitch()

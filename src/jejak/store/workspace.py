@@ -187,7 +187,8 @@ class Workspace(JourneyAnalyses):
         ``identities_only`` source stores only the links between each row's ids.
         ``statuses`` tells each valid row's fate in the summary (see :class:`LoadSummary`).
         Then the touchpoints are kept stitched to people for the analyses (:meth:`stitch`),
-        unless ``stitch`` is False (the collector's groups: the server stitches later).
+        unless ``stitch`` is False (the collector's groups: the server stitches later, and
+        drops the answers kept for older data then; see :func:`results.prune`).
         """
         loaded: LoadSummary | FolderSummary
         try:
@@ -221,7 +222,8 @@ class Workspace(JourneyAnalyses):
                     statuses=statuses,
                 )
         finally:
-            results.prune(self.con)  # answers kept for older data
+            if stitch:  # else the server tidies once the data settles
+                results.prune(self.con)  # answers kept for older data
         if stitch:
             self.stitch(on_progress)
         return loaded
@@ -269,13 +271,15 @@ class Workspace(JourneyAnalyses):
         self, path: str | Path, *, name: str | None = None, stitch: bool = True
     ) -> int:
         """Store anonymous_id -> customer_id links from a mapping file; returns new links.
-        Then the touchpoints are stitched again (unless ``stitch`` is False)."""
+        Then the touchpoints are stitched again and answers kept for older data dropped
+        (unless ``stitch`` is False: the server does both once the data settles)."""
         try:
             links = load_identity_file(
                 self.con, path, self.settings, load_id=self._next_load_id(), name=name
             )
         finally:
-            results.prune(self.con)
+            if stitch:
+                results.prune(self.con)
         if stitch:
             self.stitch()
         return links
