@@ -140,13 +140,15 @@ def with_an_id(touchpoints: ibis.Table) -> ibis.Table:
     )
 
 
-def stitched(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibis.Table:
-    """Touchpoints with ``person_id``: the customer they belong to, the contact key
-    (``email:...``, ``phone:...``) of a person known by no customer id, or ``anon:<id>``.
+def winners(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibis.Table:
+    """Each linked anonymous id's customer (or contact key), claims followed through
+    contact keys: (anonymous_id, linked_customer_id)."""
+    return followed(identity_map(touchpoints, mapping))
 
-    Touchpoints with neither id are left out: they belong to no journey.
-    """
-    winners = followed(identity_map(touchpoints, mapping))
+
+def assigned(touchpoints: ibis.Table, winners: ibis.Table) -> ibis.Table:
+    """Touchpoints with ``person_id``, given the ``winners`` of the claims (see
+    :func:`stitched`); those with neither id are left out."""
     touchpoints = with_an_id(touchpoints)
     winners = winners.rename(linked_anonymous_id="anonymous_id")
     joined = touchpoints.left_join(
@@ -159,3 +161,12 @@ def stitched(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibis
     )
     person = ibis.coalesce(joined.customer_id, joined.linked_customer_id, anonymous)
     return joined.mutate(person_id=person).drop("linked_customer_id")
+
+
+def stitched(touchpoints: ibis.Table, mapping: ibis.Table | None = None) -> ibis.Table:
+    """Touchpoints with ``person_id``: the customer they belong to, the contact key
+    (``email:...``, ``phone:...``) of a person known by no customer id, or ``anon:<id>``.
+
+    Touchpoints with neither id are left out: they belong to no journey.
+    """
+    return assigned(touchpoints, winners(touchpoints, mapping))

@@ -61,6 +61,7 @@ class Workspace(JourneyAnalyses):
         self._check_or_create_schema()
         self.backend = embedded.backend(self.con)
         self._fitted_members: dict[str, Any] = {}  # shared with its readers (see reader)
+        self.snapshot = False  # a reader's view: inside a snapshot's transaction
 
     # -- lifecycle -------------------------------------------------------------------------
     def _check_or_create_schema(self) -> None:
@@ -100,6 +101,7 @@ class Workspace(JourneyAnalyses):
             embedded.prepare(cursor)
             view = copy.copy(self)
             view.con, view.backend = cursor, embedded.backend(cursor)
+            view.snapshot = True
             cursor.execute("BEGIN TRANSACTION")
             try:
                 yield view
@@ -407,24 +409,41 @@ class Workspace(JourneyAnalyses):
     # -- tables ----------------------------------------------------------------------------
     def events(self) -> ibis.Table:
         """Touchpoints stitched to people: the table kept for the data as it is, or
-        stitched now when there is none (see :mod:`jejak.store.stitching`)."""
-        name = self._stitched_name()
-        if stitching.exists(self.con, name):  # in this reader's snapshot, not just anywhere
-            return self.backend.table(name)
+        stitched now when it is of older data (see :mod:`jejak.store.stitching`)."""
+        if stitching.current(self.con, self._data_version()):  # in this snapshot
+            return self.backend.table(stitching.TABLE)
         return super().events()
 
-    def stitch(self, on_progress: progress.ProgressCallback | None = None) -> None:
+    def stitch(self, on_progress: progress.ProgressCallback | None = None) -> str:
         """Keep the touchpoints stitched to people for the data as it is, so analyses
         read them instead of stitching again (a load does this; see
-        :mod:`jejak.store.stitching`)."""
-        name = self._stitched_name()
-        if not stitching.exists(self.con, name):
-            stitched = super().events()
-            stitching.keep(self.con, self.backend, stitched, name, on_progress)
-
-    def _stitched_name(self) -> str:
+        :mod:`jejak.store.stitching`): only what changed since is stitched. Returns
+        "kept", "updated" or "built"."""
         version = results.version_of(self.con, "")
-        return stitching.table_name(version.load_id, version.touchpoints)
+        own = not self.snapshot  # a reader's view is inside its snapshot's transaction
+        if own:
+            self.con.execute("BEGIN TRANSACTION")
+        try:
+            done = stitching.keep(
+                self.con,
+                self.backend,
+                touchpoints=self.backend.table("touchpoints"),
+                mapping=self.identity_links(),
+                load_id=version.load_id,
+                count=version.touchpoints,
+                on_progress=on_progress,
+            )
+        except BaseException:
+            if own:
+                self.con.execute("ROLLBACK")
+            raise
+        if own:
+            self.con.execute("COMMIT")
+        return done
+
+    def _data_version(self) -> str:
+        version = results.version_of(self.con, "")
+        return stitching.version_key(version.load_id, version.touchpoints)
 
     def touchpoints(self) -> ibis.Table:
         """The stored touchpoints as an Ibis table (canonical columns)."""
