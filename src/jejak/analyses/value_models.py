@@ -79,11 +79,12 @@ class BetaGeo:
     def p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         """P(still a customer at T | x repeat purchases, the last at t_x)."""
         x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
-        odds = np.where(
-            x > 0,
-            self.a / (self.b + x - 1) * ((self.alpha + T) / (self.alpha + t_x)) ** (self.r + x),
-            0.0,
-        )
+        with np.errstate(divide="ignore", invalid="ignore"):  # x = 0 with b = 1: not used
+            odds = np.where(
+                x > 0,
+                self.a / (self.b + x - 1) * ((self.alpha + T) / (self.alpha + t_x)) ** (self.r + x),
+                0.0,
+            )
         return 1.0 / (1.0 + odds)
 
     def expected_purchases(
@@ -103,7 +104,8 @@ class BetaGeo:
             / (a - 1)
             * (1 - ratio ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
         )
-        odds = np.where(x > 0, a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x = 0 with b = 1: not used
+            odds = np.where(x > 0, a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)
         return top / (1 + odds)
 
 

@@ -10,6 +10,7 @@ header like the API.
 from __future__ import annotations
 
 import html
+import json
 from datetime import UTC
 from functools import cache
 from typing import Any
@@ -140,7 +141,15 @@ def page(request: Request, slug: str) -> Response:
         segment_names = list(source.segment_definitions())
         empty = source.count() == 0 if hasattr(source, "count") else False
         builds_steps = any(f.kind in ("step", "steps") for f in chosen.fields)
-        suggestions = _step_choices(source) if builds_steps and not empty else []
+        suggestions = []
+        if builds_steps and not empty:  # kept like an answer: a group-by of every touchpoint
+            kept = answer(
+                source,
+                "/dashboard/step-choices",
+                lambda: json.dumps(_step_choices(source)),
+                stale_seconds=STALE_SECONDS,
+            )
+            suggestions = json.loads(kept.body)
         shown_steps = funnel_steps(source, params) if chosen.slug == "funnels" else []
     return HTMLResponse(
         _templates()
