@@ -14,7 +14,7 @@ import jejak
 from jejak.model.config import parse_settings
 from jejak.server import api, create_app
 from jejak.server.keys import ensure_keys
-from jejak.store import results
+from jejak.store import results, stitching
 from serving import running, until
 
 LOG = """
@@ -187,6 +187,24 @@ def test_new_data_warms_the_pages_people_open_first(site):
         assert "on 14 touchpoints (up to load 2)" in page.text
         assert re.search(r"Computed \d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC on", page.text)
     assert site.ask("/dashboard/campaigns/content").headers["X-Jejak-Cache"] == "miss"
+    # the warmer brought the stitched touchpoints up to date (only the batch stitched)
+    # and dropped the answers kept for the data before it
+    state = stitching.kept(site.ws.con)
+    assert (state.version, state.built_rows, state.added_rows) == ("2_14", 13, 1)
+    versions = site.ws.con.execute("SELECT DISTINCT load_id FROM results").fetchall()
+    assert versions == [(2,)]
+
+
+def test_the_funnel_builder_suggestions_are_kept(site):
+    headers = {"Authorization": f"Bearer {site.key}"}
+    for _ in range(2):
+        shell = httpx.get(site.base + "/dashboard/funnels", headers=headers, timeout=60)
+        assert shell.status_code == 200
+        assert "newsletter_signup" in shell.text and "stage:Convert" in shell.text
+    kept = site.ws.con.execute(
+        "SELECT count(*) FROM results WHERE question = '/dashboard/step-choices'"
+    ).fetchall()
+    assert kept == [(1,)]  # computed once, then read
 
 
 def test_a_page_shows_its_last_numbers_while_new_data_is_counted(site):

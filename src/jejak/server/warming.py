@@ -79,11 +79,6 @@ class Warmer:
                     self.ready.wait(due - time.monotonic())
                     continue
                 self.poked_at = None
-            try:  # answers kept for older data go (the collector's loads leave them)
-                with self.state.using() as workspace:
-                    results.prune(workspace.con)
-            except Exception:
-                log.exception("could not drop the answers kept for older data")
             try:  # analyses read people's touchpoints stitched once, not on each call
                 with self.state.workspace.reader() as view:
                     view.stitch()
@@ -99,6 +94,11 @@ class Warmer:
                     task()
                 except Exception:  # a page that fails now fails for its reader, with words
                     log.exception("could not compute %s in the background", what)
+            try:  # answers kept for older data go, once the pages have newer ones
+                with self.state.using() as workspace:
+                    results.prune(workspace.con)
+            except Exception:
+                log.exception("could not drop the answers kept for older data")
             with self.ready:
                 self.warmed_at = time.monotonic()
                 self.rounds += 1
