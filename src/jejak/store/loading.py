@@ -22,7 +22,13 @@ from jejak.model.source import CONTACT_KINDS
 from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
 from jejak.store import amounts, imports, progress
 from jejak.store import contacts as contact_ids
-from jejak.store.event_ids import SORTED, insert_sql, mark_conflicts, sorted_sql
+from jejak.store.event_ids import (
+    PROPERTIES_SQL,
+    SORTED,
+    insert_sql,
+    mark_conflicts,
+    sorted_sql,
+)
 from jejak.store.sources import (
     Mapping,
     Source,
@@ -243,9 +249,11 @@ def _checked_sql(settings: Settings, mapping: Mapping, marks: amounts.Marks) -> 
     checks = _checks(settings, marks, mapping)
     field = " ".join(f"WHEN {cond} THEN {quote(f)}" for f, cond, _ in checks)
     reason = " ".join(f"WHEN {cond} THEN {quote(r)}" for _, cond, r in checks)
+    # properties only of valid rows: an invalid row's may not be JSON
     return (
-        f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS SELECT *,"
-        f" CASE {field} END AS _field, CASE {reason} END AS _reason FROM ({parsed})"
+        f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS SELECT *, CASE WHEN _reason IS NULL"
+        f" THEN {PROPERTIES_SQL} END AS properties FROM (SELECT *, CASE {field} END AS _field,"
+        f" CASE {reason} END AS _reason FROM ({parsed}))"
     )
 
 
@@ -457,7 +465,7 @@ def _store(
         if conflicts:
             mark_conflicts(con, CHECKED)
         before = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
-        progress.run(con, insert_sql(load_id), "storing touchpoints", on_progress)
+        progress.run(con, insert_sql(load_id, CHECKED), "storing touchpoints", on_progress)
         stored = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0] - before
         links = imports.store_links(con, target.links, load_id) if target.links else 0
         record = {
