@@ -20,7 +20,7 @@ from jejak.errors import LoadError
 from jejak.model.config import Settings
 from jejak.model.source import CONTACT_KINDS
 from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
-from jejak.store import amounts, imports, progress
+from jejak.store import amounts, imports, memory, progress
 from jejak.store import contacts as contact_ids
 from jejak.store.event_ids import (
     PROPERTIES_SQL,
@@ -343,7 +343,7 @@ def load_file(
         constants, contacts = spec.constants, spec.contact_columns
         settings = settings.for_source(source)
         format = format or imports.TOUCHPOINTS  # a source says how its files read
-    with opened(con, path, settings) as read:
+    with opened(con, path, settings) as read, memory.bounded(con, memory.large_file(path)):
         columns = functools.cache(lambda: describe(con, read, settings))
         imported = imports.prepare(con, read, settings, columns, format)
         links = None

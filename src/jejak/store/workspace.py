@@ -19,7 +19,7 @@ from jejak.errors import ConfigError, LoadError, WorkspaceError
 from jejak.model.config import Settings, load_settings, workspace_path
 from jejak.model.segment import Segment, check_name
 from jejak.model.touchpoint import FIELDS
-from jejak.store import imports, progress, results, stitching
+from jejak.store import imports, memory, progress, results, stitching
 from jejak.store.folders import FolderSummary, touchpoint_files
 from jejak.store.identity_files import load_identity_file, load_source_identities
 from jejak.store.loading import KEPT_REJECTS, LoadSummary, load_file
@@ -226,8 +226,9 @@ class Workspace(JourneyAnalyses):
         finally:
             if stitch:  # else the server tidies once the data settles
                 results.prune(self.con)  # answers kept for older data
-        if stitch:
-            self.stitch(on_progress)
+        if stitch:  # after a large file, stitching too spills rather than swells
+            with memory.bounded(self.con, memory.large_file(Path(path))):
+                self.stitch(on_progress)
         return loaded
 
     def source_for(self, path: Path) -> str | None:
