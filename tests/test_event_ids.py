@@ -1,13 +1,20 @@
 """Event ids and each row's fate, against the straightforward query they replaced.
 
-``sorted_sql`` ranks only the rows that need it (rows sharing an id, rows sharing content
-with a row without id). The reference below ranks every row, as loads did before; both
-must give every row the same id, status and first row, on a file that mixes all cases.
+``sorted_sql`` ranks only the rows whose id another row or a stored touchpoint has, and
+``derived_sql`` numbers only rows sharing content with a row without id. The reference
+below ranks every row, as loads did before; both must give every row the same id,
+status and first row, on a file that mixes all cases.
 """
 
 from __future__ import annotations
 
-from jejak.store.event_ids import SORTED, content_sql, sorted_sql
+from jejak.store.event_ids import (
+    SORTED,
+    content_sql,
+    derived_sql,
+    fates_sql,
+    sorted_sql,
+)
 
 CHECKED = "_test_checked"
 
@@ -95,12 +102,22 @@ def test_every_row_has_the_fate_the_full_ranking_gives_it(open_workspace):
     )
     checked_table(con)
 
+    con.execute(derived_sql(CHECKED))
     con.execute(sorted_sql(CHECKED))
-    found = con.execute(f"SELECT {COLUMNS} FROM {SORTED} ORDER BY _row").fetchall()
+    fates = con.execute(f"SELECT * FROM ({fates_sql(CHECKED)}) ORDER BY _row").fetchall()
+    ranked = con.execute(f"SELECT {COLUMNS} FROM {SORTED} ORDER BY _row").fetchall()
     expected = con.execute(f"SELECT {COLUMNS} FROM ({REFERENCE}) ORDER BY _row").fetchall()
 
-    assert found == expected
-    statuses = [(row, status) for row, *_, status in found]
+    assert fates == [(row, event_id, status) for row, event_id, *_, status in expected]
+    # the rows not ranked are new, each the first with its id
+    assert ranked == [r for r in expected if r[0] in {row for row, *_ in ranked}]
+    assert all(
+        (status, first_row, event) == ("new", row, None)
+        for row, _, first_row, _, _, event, _, status in expected
+        if row not in {row for row, *_ in ranked}
+    )
+    assert {row for row, *_ in ranked} == {1, 2, 3, 8, 9, 10, 13, 14}
+    statuses = [(row, status) for row, _, status in fates]
     assert statuses == [
         (1, "new"),
         (2, "repeated"),

@@ -875,6 +875,8 @@ def test_progress_reports_every_step_and_ends_each_at_one(open_workspace, write_
     assert steps == [
         "reading events.csv",
         "checking rows",
+        "deriving event ids",
+        "matching event ids",
         "storing touchpoints",
         "stitching journeys",
     ]

@@ -11,7 +11,8 @@ import duckdb
 
 from jejak.model.touchpoint import FIELDS, TEXT_FIELDS
 
-SORTED = "_jejak_sorted"
+SORTED = "_jejak_sorted"  # the valid rows that are not simply new
+DERIVED = "_jejak_derived"  # derived ids of rows whose content an earlier row has
 
 
 PROPERTIES_SQL = (
@@ -32,52 +33,79 @@ def content_sql(alias: str = "") -> str:
     return f"md5(concat_ws(chr(31), {', '.join(parts)}))"
 
 
+def _event_id_sql(row: str = "c.", derived: str = "x.") -> str:
+    """SQL: a valid row's event id: its own, or its content's hash numbered by how many
+    rows up to it have that content (``derived`` has the numbers above 1)."""
+    return f"coalesce({row}event_id, {derived}_event_id, md5({content_sql(row)} || ':1'))"
+
+
+def derived_sql(checked: str) -> str:
+    """Event ids of rows without one whose content an earlier row has too (the k-th
+    row with a content gets the hash of the content and k; the first one, k = 1, is
+    computed where it is used)."""
+    return f"""
+        CREATE OR REPLACE TEMP TABLE {DERIVED} AS
+        WITH hashed AS MATERIALIZED (
+            SELECT _row, event_id, {content_sql()} AS _content
+            FROM {checked} WHERE _reason IS NULL
+        ), shared AS (
+            SELECT _content FROM hashed GROUP BY _content
+            HAVING count(*) > 1 AND count(*) > count(event_id)
+        )
+        SELECT _row, md5(_content || ':' || CAST(_number AS VARCHAR)) AS _event_id FROM (
+            SELECT _row, event_id, _content,
+                row_number() OVER (PARTITION BY _content ORDER BY _row) AS _number
+            FROM hashed WHERE _content IN (SELECT _content FROM shared)
+        ) WHERE event_id IS NULL AND _number > 1
+    """
+
+
+def no_derived_sql() -> str:
+    """The table of :func:`derived_sql` for a file whose rows all have event ids."""
+    return f"CREATE OR REPLACE TEMP TABLE {DERIVED} (_row BIGINT, _event_id VARCHAR)"
+
+
 def sorted_sql(checked: str) -> str:
-    """Valid rows (by ``_row``) with their event ids and what becomes of each.
+    """The valid rows that are not simply new, with their event ids and fates; every
+    other valid row is new (stored now, under :func:`_event_id_sql`'s id).
 
-    ``_status``: new (stored now), repeated (an earlier row has the id and the same
-    content), stored (the workspace has it, same content), or conflict: the id is taken
-    by other content, in the workspace (``_stored_load``) or, when the workspace does not
-    have it, in the file's first row with it (``_first_row``). The stored touchpoint or
-    the first row wins; a conflicting row is not stored.
+    ``_status``: new (stored now: the first of the file's rows with an id), repeated (an
+    earlier row has the id and the same content), stored (the workspace has it, same
+    content), or conflict: the id is taken by other content, in the workspace
+    (``_stored_load``) or, when the workspace does not have it, in the file's first row
+    with it (``_first_row``). The stored touchpoint or the first row wins; a conflicting
+    row is not stored.
 
-    A row without an event_id gets a hash of its content and of how many rows up to it
-    have that content. Only the rows that need it are ranked (rows sharing content with
-    an id-less row, rows sharing an id): most files have neither, and sorting every row
-    was most of the load's time.
+    Only rows whose id another row or a stored touchpoint has are ranked: most files
+    have none, and ranking every row was most of a load's time and memory.
     """
     return f"""
         CREATE OR REPLACE TEMP TABLE {SORTED} AS
-        WITH hashed AS MATERIALIZED (
-            SELECT _row, event_id, event, ts, {content_sql()} AS _content
-            FROM {checked} WHERE _reason IS NULL
-        ), numbered AS (
-            SELECT _row, event_id, row_number() OVER (
-                PARTITION BY _content ORDER BY _row) AS _number
-            FROM hashed WHERE _content IN (SELECT _content FROM hashed WHERE event_id IS NULL)
-        ), identified AS MATERIALIZED (
-            SELECT h.*, coalesce(h.event_id,
-                md5(h._content || ':' || CAST(n._number AS VARCHAR))) AS _event_id
-            FROM hashed h LEFT JOIN numbered n ON n._row = h._row AND n.event_id IS NULL
+        WITH identified AS NOT MATERIALIZED (
+            SELECT c.*, {_event_id_sql()} AS _event_id
+            FROM {checked} c LEFT JOIN {DERIVED} x ON x._row = c._row
+            WHERE c._reason IS NULL
+        ), shared AS (
+            SELECT _event_id FROM identified GROUP BY _event_id HAVING count(*) > 1
+            UNION
+            SELECT t.event_id FROM touchpoints t JOIN identified i ON i._event_id = t.event_id
         ), ranked AS (
-            SELECT _row, min(_row) OVER (PARTITION BY _event_id) AS _first_row,
+            SELECT _row, _event_id, _content,
+                min(_row) OVER (PARTITION BY _event_id) AS _first_row,
                 first_value(_content) OVER (PARTITION BY _event_id ORDER BY _row)
                     AS _first_content,
-                first_value(event) OVER (PARTITION BY _event_id ORDER BY _row) AS _first_event,
-                first_value(ts) OVER (PARTITION BY _event_id ORDER BY _row) AS _first_ts,
+                first_value(event) OVER (PARTITION BY _event_id ORDER BY _row) AS _event,
+                first_value(ts) OVER (PARTITION BY _event_id ORDER BY _row) AS _ts,
                 row_number() OVER (PARTITION BY _event_id, _content ORDER BY _row) AS _copy
-            FROM identified WHERE _event_id IN (
-                SELECT _event_id FROM identified GROUP BY _event_id HAVING count(*) > 1)
-        ), found AS (
-            SELECT i._row, i._event_id, i._content,
-                coalesce(k._first_row, i._row) AS _first_row,
-                coalesce(k._first_content, i._content) AS _first_content,
-                coalesce(k._copy, 1) AS _copy,
-                CASE WHEN k._first_row <> i._row THEN k._first_event END AS _first_event,
-                CASE WHEN k._first_row <> i._row THEN k._first_ts END AS _first_ts
-            FROM identified i LEFT JOIN ranked k ON k._row = i._row
+            FROM (
+                SELECT *, {content_sql()} AS _content FROM identified
+                WHERE _event_id IN (SELECT _event_id FROM shared)
+            )
         )
-        SELECT r.*, t.event_id IS NOT NULL AS _in_store, t.load_id AS _stored_load,
+        SELECT r._row, r._event_id, r._first_row,
+            CASE WHEN r._row <> r._first_row THEN r._event END AS _first_event,
+            CASE WHEN r._row <> r._first_row THEN r._ts END AS _first_ts,
+            t.event_id IS NOT NULL AS _in_store, t.load_id AS _stored_load,
             t.event AS _stored_event, t.ts AS _stored_ts,
             CASE WHEN t.event_id IS NOT NULL THEN
                     CASE WHEN {content_sql("t.")} <> r._content THEN 'conflict'
@@ -85,17 +113,30 @@ def sorted_sql(checked: str) -> str:
                 WHEN r._row = r._first_row THEN 'new'
                 WHEN r._content = r._first_content THEN 'repeated'
                 ELSE 'conflict' END AS _status
-        FROM found r
+        FROM ranked r
         LEFT JOIN touchpoints t ON t.event_id = r._event_id
     """
 
 
+def fates_sql(checked: str) -> str:
+    """SQL: every valid row's ``_row``, ``_event_id`` and ``_status`` (see
+    :func:`sorted_sql`)."""
+    return (
+        f"SELECT c._row, coalesce(s._event_id, {_event_id_sql()}) AS _event_id,"
+        f" coalesce(s._status, 'new') AS _status FROM {checked} c"
+        f" LEFT JOIN {DERIVED} x ON x._row = c._row LEFT JOIN {SORTED} s ON s._row = c._row"
+        " WHERE c._reason IS NULL"
+    )
+
+
 def insert_sql(load_id: int, checked: str) -> str:
     """The new touchpoints: valid rows whose event id is neither repeated nor stored."""
-    fields = ", ".join(f"c.{f.name}" for f in FIELDS if f.name not in ("event_id",))
+    fields = ", ".join(f"c.{f.name}" for f in FIELDS if f.name != "event_id")
     return (
-        f"INSERT INTO touchpoints SELECT s._event_id AS event_id, {fields}, {load_id} AS load_id"
-        f" FROM {checked} c JOIN {SORTED} s ON s._row = c._row WHERE s._status = 'new'"
+        f"INSERT INTO touchpoints SELECT {_event_id_sql()} AS event_id, {fields},"
+        f" {load_id} AS load_id FROM {checked} c LEFT JOIN {DERIVED} x ON x._row = c._row"
+        f" LEFT JOIN {SORTED} s ON s._row = c._row"
+        " WHERE c._reason IS NULL AND coalesce(s._status, 'new') = 'new'"
     )
 
 

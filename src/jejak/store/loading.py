@@ -23,10 +23,14 @@ from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
 from jejak.store import amounts, imports, memory, progress
 from jejak.store import contacts as contact_ids
 from jejak.store.event_ids import (
+    DERIVED,
     PROPERTIES_SQL,
     SORTED,
+    derived_sql,
+    fates_sql,
     insert_sql,
     mark_conflicts,
+    no_derived_sql,
     sorted_sql,
 )
 from jejak.store.sources import (
@@ -43,6 +47,8 @@ from jejak.store.sources import (
 
 STAGE, CHECKED = "_jejak_stage", "_jejak_checked"
 REJECT_ROW = "_jejak_row"
+# values as written that the checked rows keep for invalid rows (see _examples)
+WRITTEN = ("ts_raw", "revenue_raw", "properties_raw", "email_raw", "phone_raw")
 EXAMPLES = 5
 KEPT_REJECTS = 10_000  # rejected rows kept in the workspace per load (the side file has all)
 EARLIEST = "1990-01-01"
@@ -249,9 +255,13 @@ def _checked_sql(settings: Settings, mapping: Mapping, marks: amounts.Marks) -> 
     checks = _checks(settings, marks, mapping)
     field = " ".join(f"WHEN {cond} THEN {quote(f)}" for f, cond, _ in checks)
     reason = " ".join(f"WHEN {cond} THEN {quote(r)}" for _, cond, r in checks)
-    # properties only of valid rows: an invalid row's may not be JSON
+    # the values as written are kept only for invalid rows, which show them (they made a
+    # large file's checked rows twice as wide); properties only of valid rows, as an
+    # invalid row's may not be JSON
+    written = ", ".join(f"CASE WHEN _reason IS NOT NULL THEN {c} END AS {c}" for c in WRITTEN)
     return (
-        f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS SELECT *, CASE WHEN _reason IS NULL"
+        f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS SELECT * EXCLUDE (extras, properties_ok,"
+        f" revenue_currency, currency_raw) REPLACE ({written}), CASE WHEN _reason IS NULL"
         f" THEN {PROPERTIES_SQL} END AS properties FROM (SELECT *, CASE {field} END AS _field,"
         f" CASE {reason} END AS _reason FROM ({parsed}))"
     )
@@ -370,7 +380,7 @@ def load_file(
         finally:
             con.execute(
                 f"DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {CHECKED};"
-                f" DROP TABLE IF EXISTS {SORTED}"
+                f" DROP TABLE IF EXISTS {SORTED}; DROP TABLE IF EXISTS {DERIVED}"
             )
 
 
@@ -441,12 +451,19 @@ def _store(
     on_progress: progress.ProgressCallback | None,
 ) -> LoadSummary:
     path, load_id = target.path, target.load_id
-    total, invalid = con.execute(f"SELECT count(*), count(_reason) FROM {CHECKED}").fetchall()[0]
+    total, invalid, without_id = con.execute(
+        f"SELECT count(*), count(_reason),"
+        f" count(*) FILTER (WHERE _reason IS NULL AND event_id IS NULL) FROM {CHECKED}"
+    ).fetchall()[0]
     if total == 0 and not (target.links and imports.count_links(con, target.links)):
         raise LoadError(f"{path}: the file has a header but no touchpoints; nothing to load")
     if invalid and not skip_invalid:
         raise _refuse(con, path, total, invalid)
-    con.execute(sorted_sql(CHECKED))
+    if without_id:
+        progress.run(con, derived_sql(CHECKED), "deriving event ids", on_progress)
+    else:
+        con.execute(no_derived_sql())
+    progress.run(con, sorted_sql(CHECKED), "matching event ids", on_progress)
     repeated, conflicts, conflict_rows = con.execute(
         f"SELECT count(*) FILTER (WHERE _status = 'repeated'),"
         f" count(*) FILTER (WHERE _status = 'conflict'),"
@@ -455,7 +472,7 @@ def _store(
     ).fetchall()[0]
     statuses = None
     if target.statuses:
-        statuses = dict(con.execute(f"SELECT _row, _status FROM {SORTED}").fetchall())
+        statuses = dict(con.execute(f"SELECT _row, _status FROM ({fates_sql(CHECKED)})").fetchall())
     rejects_file = None
     if invalid or conflicts:
         rejects = target.rejects_path or path.with_name(path.name + ".rejected.csv")
