@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -111,7 +112,7 @@ def main() -> None:
     parser.add_argument("--csv", type=Path, help="Load this CSV instead of a simulated one.")
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    console = Console(width=max(160, shutil.get_terminal_size().columns))  # the whole table
     results = []
     if args.csv:
         with args.csv.open("rb") as handle:
