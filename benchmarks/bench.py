@@ -21,7 +21,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow.csv as pacsv
@@ -103,13 +103,13 @@ def analyses(workspace: Path, rounds: int, log) -> list[tuple[str, float, float]
         rows = every_analysis(ws)
         calls |= {name: call for name, _, call in rows}
         log(f"{len(rows)} analyses, {rounds} rounds")
-        seconds = in_rounds(calls, rounds)
+        seconds = in_rounds(calls, rounds, log)
     return [(name, seconds[name], seconds[f"baseline {kind}"]) for name, kind, _ in rows]
 
 
 def steps(workspace: Path, rounds: int) -> tuple[int, dict[str, float]]:
     with Workspace(workspace, SETTINGS) as ws:
-        paths = cp.path_table(ws.events(), ws.journey, "order", lookback="90d")
+        paths = cp.path_table(ws.events(), ws.journey, "order", lookback=timedelta(days=90))
     return len(paths), data_driven_steps(paths, rounds)
 
 
@@ -130,6 +130,13 @@ def main() -> None:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - began:6.0f} s] {message}", file=sys.stderr, flush=True)
 
+    def write() -> None:
+        """The report so far (a section that fails later leaves the earlier ones)."""
+        report.load_after = load_average()
+        report.seconds = time.perf_counter() - began
+        if args.out != "-":
+            Path(args.out).write_text(report.markdown(), "utf-8")
+
     report = Report(
         events=args.events,
         machine=machine(),
@@ -142,6 +149,7 @@ def main() -> None:
     if "load" in only and not (args.reuse and workspace.exists()):
         report.load = load(csv, workspace)
         log("loaded")
+        write()
     elif not workspace.exists():
         subprocess.run([sys.executable, "-c", "from jejak.cli import main; main()",
                         "-w", str(workspace), "load", str(csv)], check=True)  # fmt: skip
@@ -150,33 +158,37 @@ def main() -> None:
         report.people = int(ws.events().person_id.nunique().execute())
     if "analyses" in only:
         report.analyses = analyses(workspace, args.rounds, log)
+        write()
     if "receipt" in only:
         report.receipt = receipt_process_map(max(5, args.rounds))
         log("receipt log")
+        write()
     if "steps" in only:
         report.paths, report.steps = steps(workspace, args.rounds)
         log("data-driven steps")
+        write()
     if "value" in only:
         report.value = fit_against_lifetimes(args.buyers)
         report.buyers = args.buyers
         log("value fit")
+        write()
     if "collector" in only:
         figures = collector_figures(_events(20_000), seconds=10)
         report.collector = list(zip(COLLECTOR_RUNS, figures, strict=True))
         log("collector")
+        write()
     if "dashboard" in only:
         report.dashboard = dashboard_pages(workspace, SETTINGS)
         log("dashboard")
+        write()
     if "startup" in only:
         report.startup = startup_rows()
         log("start-up")
-    report.load_after = load_average()
-    report.seconds = time.perf_counter() - began
-    text = report.markdown()
+        write()
+    write()
     if args.out == "-":
-        print(text)
+        print(report.markdown())
     else:
-        Path(args.out).write_text(text, "utf-8")
         log(f"wrote {args.out}")
 
 

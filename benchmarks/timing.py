@@ -25,15 +25,21 @@ def timed(work: Callable[[], Any], repeat: int = 3) -> float:
     return timed_with_result(work, repeat)[0]
 
 
-def in_rounds(calls: dict[str, Callable[[], Any]], rounds: int) -> dict[str, float]:
+def in_rounds(
+    calls: dict[str, Callable[[], Any]],
+    rounds: int,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, float]:
     """Median seconds of each call, every call run once per round, in turn (a busy
-    machine then slows a call and its baseline alike)."""
+    machine then slows a call and its baseline alike); ``log`` hears each time."""
     times: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(rounds):
+    for round_ in range(rounds):
         for name, call in calls.items():
             start = time.perf_counter()
             call()
             times[name].append(time.perf_counter() - start)
+            if log:
+                log(f"round {round_ + 1}: {name} {times[name][-1]:.2f} s")
     return {name: statistics.median(spent) for name, spent in times.items()}
 
 
