@@ -156,9 +156,6 @@ def main() -> None:
     with Workspace(workspace) as ws:
         report.touchpoints = ws.count()
         report.people = int(ws.events().person_id.nunique().execute())
-    if "analyses" in only:
-        report.analyses = analyses(workspace, args.rounds, log)
-        write()
     if "receipt" in only:
         report.receipt = receipt_process_map(max(5, args.rounds))
         log("receipt log")
@@ -177,13 +174,17 @@ def main() -> None:
         report.collector = list(zip(COLLECTOR_RUNS, figures, strict=True))
         log("collector")
         write()
-    if "dashboard" in only:
-        report.dashboard = dashboard_pages(workspace, SETTINGS)
-        log("dashboard")
-        write()
     if "startup" in only:
         report.startup = startup_rows()
         log("start-up")
+        write()
+    # the long sections last: what is quick is written first
+    if "analyses" in only:
+        report.analyses = analyses(workspace, args.rounds, log)
+        write()
+    if "dashboard" in only:
+        report.dashboard = dashboard_pages(workspace, SETTINGS)
+        log("dashboard")
         write()
     write()
     if args.out == "-":
