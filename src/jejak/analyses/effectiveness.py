@@ -83,15 +83,21 @@ def touchpoint_ratios(
     reach = present.group_by(touch=present[by]).aggregate(
         reach=present.person_id.nunique(), occurrences=present.count()
     )
-    t = cp.touches(events, journey, step, by=by)
-    won = t.filter(t.converted)
-    journey_key = won.person_id + ":" + won.journey_no.cast("string")
-    converting = won.group_by("touch").aggregate(
-        converting_journeys=journey_key.nunique(), on_converting=won.count()
-    )
-    totals = cp.conversions(events, journey, step)
-    conversions = int(totals.count().to_pandas() or 0)
-    table = reach.to_pandas().merge(converting.to_pandas(), on="touch", how="left")
+    # one ordered pass cuts the journeys; the touches and the conversions both read it
+    journeys = cp.journeys(events, journey, step, by=by).cache()
+    try:
+        t = cp.touches_of(journeys)
+        won = t.filter(t.converted)
+        journey_key = won.person_id + ":" + won.journey_no.cast("string")
+        converting = won.group_by("touch").aggregate(
+            converting_journeys=journey_key.nunique(), on_converting=won.count()
+        )
+        # every conversion ends one journey of its own, touched or not
+        conversions = int(journeys.filter(journeys.converted).count().to_pandas() or 0)
+        converting = converting.to_pandas()
+    finally:
+        journeys.release()
+    table = reach.to_pandas().merge(converting, on="touch", how="left")
     table = table.fillna({"converting_journeys": 0, "on_converting": 0})
     table["converting_journeys"] = table["converting_journeys"].astype("int64")
     with np.errstate(divide="ignore", invalid="ignore"):
