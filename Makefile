@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 ORACLES := $(VENV)/.oracles-$(shell cat requirements-oracles.lock | cksum | cut -d' ' -f1)
 
-.PHONY: install oracles demo test test-fast fuzz bench lint format java browser clean
+.PHONY: install oracles demo test test-fast fuzz bench bench-10m lint format java browser clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,12 +61,12 @@ fuzz: install oracles
 test-fast: install oracles
 	$(BIN)/python -m pytest -q -m "not spark"
 
-bench: install oracles java
-	$(BIN)/python benchmarks/journeys.py
-	$(BIN)/python benchmarks/attribution.py
-	$(BIN)/python benchmarks/customers.py
-	$(BIN)/python benchmarks/server.py
-	$(BIN)/python benchmarks/startup.py
+# Both write docs/benchmarks.md; the simulated CSV is kept in /tmp/bench for the next run.
+bench: install oracles
+	$(BIN)/python benchmarks/bench.py --events 1000000
+
+bench-10m: install oracles
+	$(BIN)/python benchmarks/bench.py --events 10000000
 
 lint: install
 	$(BIN)/ruff check .

@@ -23,9 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +32,7 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from timing import in_rounds
 
 from jejak.analyses import conversion_paths as cp
 from jejak.analyses.attribution import MODELS
@@ -72,17 +71,6 @@ def channel_attribution(paths: pd.DataFrame) -> Callable[[], Any] | None:
     return run
 
 
-def in_rounds(calls: dict[str, Callable[[], Any]], rounds: int) -> dict[str, float]:
-    """Median seconds of each call, every call run once per round, in turn."""
-    times: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(rounds):
-        for name, call in calls.items():
-            start = time.perf_counter()
-            call()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(spent) for name, spent in times.items()}
-
-
 def run(events: int, data_dir: Path, rounds: int, console: Console) -> dict:
     data_dir.mkdir(parents=True, exist_ok=True)
     probe = simulate_shop(customers=2_000, seed=1).touchpoints.num_rows / 2_000
@@ -108,6 +96,17 @@ def run(events: int, data_dir: Path, rounds: int, console: Console) -> dict:
         seconds = in_rounds(calls, rounds)
         paths = cp.path_table(ws.events(), ws.journey, "order", lookback=lookback)
     ws_path.unlink(missing_ok=True)
+    return {
+        "events": rows,
+        "paths": len(paths),
+        "seconds": seconds,
+        "steps": data_driven_steps(paths, rounds),
+    }
+
+
+def data_driven_steps(paths: pd.DataFrame, rounds: int) -> dict[str, float]:
+    """Seconds of each data-driven step on the path table alone (medians of ``rounds``):
+    jejak's exact Markov (orders 1 and 3), Shapley, and ChannelAttribution's Markov."""
     routes = list(paths["path"])
     won, lost = paths["conversions"].to_numpy(float), paths["nulls"].to_numpy(float)
     worth = paths["value"].to_numpy(float)
@@ -119,12 +118,7 @@ def run(events: int, data_dir: Path, rounds: int, console: Console) -> dict:
     theirs = channel_attribution(paths)
     if theirs is not None:
         steps["ChannelAttribution Markov"] = theirs
-    return {
-        "events": rows,
-        "paths": len(paths),
-        "seconds": seconds,
-        "steps": in_rounds(steps, rounds),
-    }
+    return in_rounds(steps, rounds)
 
 
 def main() -> None:

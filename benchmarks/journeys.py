@@ -17,33 +17,16 @@ import time
 from pathlib import Path
 
 import pyarrow.csv as pacsv
+from analyses import JOURNEY, baseline_sql, order_number_journey
 from loading import load_against_read_csv, load_table
 from rich.console import Console
 from rich.table import Table
 from timing import timed
 
-from jejak.model.journey import Journey, Rule
 from jejak.simulate import simulate_shop
 from jejak.store.workspace import Workspace
 
-BASELINE_SQL = (
-    "CREATE OR REPLACE TEMP TABLE _baseline AS SELECT customer_id, anonymous_id, ts, event,"
-    " properties FROM touchpoints ORDER BY customer_id, anonymous_id, ts"
-)
-
-
-def order_number_journey(journey: Journey) -> Journey:
-    """The journey with each ``nth`` purchase rule written as an order_number test."""
-    stages = []
-    for stage in journey.stages:
-        rules = []
-        for rule in stage.rules:
-            if rule.nth is not None:
-                where = {"order_number": rule.nth}
-                rule = Rule(event=rule.event, where=where)
-            rules.append(rule)
-        stages.append(stage.model_copy(update={"rules": rules}))
-    return Journey(name=journey.name, stages=stages)
+BASELINE_SQL = baseline_sql(JOURNEY)
 
 
 def people_for(events: int, per_person: float) -> int:

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from timing import timed
 
+from jejak.model.config import Settings
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys
 from jejak.simulate import simulate_shop
@@ -200,26 +201,57 @@ def _load(port: int, key: str, events: list[dict], senders: int, size: int, seco
             1000 * ms[int(0.99 * (len(ms) - 1))], 1000 * max(health))  # fmt: skip
 
 
-def collector_under_load(events: list[dict], seconds: float) -> Table:
+COLLECTOR_RUNS = ((1, 1), (16, 1), (16, 100))  # senders x events per request; the first: baseline
+
+
+def collector_figures(events: list[dict], seconds: float) -> list[tuple[float, ...]]:
+    """Per run of :data:`COLLECTOR_RUNS`: requests/s, events/s, p50 and p99 latency (ms)
+    and the slowest /health (ms), against ``jejak serve`` in its own process."""
     key = "bench-write-key-0123456789"
-    table = Table(title="Collector under load (jejak serve, loopback)", title_justify="left")
-    for column in ("senders x events per request", "requests/s", "events/s", "x baseline",
-                   "p50 ms", "p99 ms", "slowest /health ms"):  # fmt: skip
-        table.add_column(column, justify="left" if column.startswith("senders") else "right")
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
         server = _serve(Path(folder), port, key)
         try:
-            runs = [(1, 1), (16, 1), (16, 100)]
-            figures = [_load(port, key, events, n, size, seconds) for n, size in runs]
+            return [_load(port, key, events, n, size, seconds) for n, size in COLLECTOR_RUNS]
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def collector_under_load(events: list[dict], seconds: float) -> Table:
+    table = Table(title="Collector under load (jejak serve, loopback)", title_justify="left")
+    for column in ("senders x events per request", "requests/s", "events/s", "x baseline",
+                   "p50 ms", "p99 ms", "slowest /health ms"):  # fmt: skip
+        table.add_column(column, justify="left" if column.startswith("senders") else "right")
+    figures = collector_figures(events, seconds)
     baseline = figures[0][1]
-    for (senders, size), (rps, eps, p50, p99, worst) in zip(runs, figures, strict=True):
+    for (senders, size), (rps, eps, p50, p99, worst) in zip(COLLECTOR_RUNS, figures, strict=True):
         shown = (f"{rps:,.0f}", f"{eps:,.0f}", f"{eps / baseline:.1f}x")
         table.add_row(f"{senders} x {size}", *shown, f"{p50:.0f}", f"{p99:.0f}", f"{worst:.0f}")
     return table
+
+
+def dashboard_pages(path: Path, settings: Settings | None = None) -> list[tuple[str, float, float]]:
+    """Per dashboard page: seconds for its content opened first (nothing kept: built
+    now) and opened again (the kept answer), over HTTP on the workspace at ``path``.
+    The background warmer is held off, so the first opening is really cold."""
+    from jejak.server.pages import PAGES
+
+    with Workspace(path, settings) as ws:
+        ws.con.execute("DELETE FROM results")  # answers kept by an earlier run
+        keys = ensure_keys(ws.con)
+        read = keys.get("read") or "bench-read-key-0123456789"
+        app = create_app(ws, given_keys={"read": read})
+        app.state.jejak.warmer.poke = lambda: None  # cold means cold
+        rows = []
+        with running(app) as base, httpx.Client(base_url=base, timeout=600) as client:
+            client.cookies.set("jejak_read", read)
+            for page in PAGES:
+                url = f"/dashboard/{page.slug}/content"
+                cold = timed(lambda u=url: client.get(u).raise_for_status(), repeat=1)
+                warm = timed(lambda u=url: client.get(u).raise_for_status())
+                rows.append((page.title, cold, warm))
+    return rows
 
 
 if __name__ == "__main__":

@@ -56,6 +56,23 @@ def run_once(command: list[str], folder: Path, cpu: list[float]) -> int:
     return code
 
 
+def startup_rows(repeat: int = 5) -> list[tuple[str, float, float, str]]:
+    """Per case: what, wall seconds and CPU seconds (medians of ``repeat`` fresh
+    processes), and the exit code (with the expected one when they differ)."""
+    rows = []
+    for what, command, expected in CASES:
+        with tempfile.TemporaryDirectory() as tmp:  # each its own: a load makes a workspace
+            folder = Path(tmp)
+            (folder / "bad.yaml").write_text("journey: [value-journey\n", "utf-8")
+            run_once(command, folder, [])  # bytecode and file cache warm
+            cpu: list[float] = []
+            run = partial(run_once, command, folder, cpu)
+            seconds, code = timed_with_result(run, repeat)
+            shown = str(code) if code == expected else f"{code} (expected {expected})"
+            rows.append((what, seconds, statistics.median(cpu), shown))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="Runs per row (the median).")
@@ -64,19 +81,10 @@ def main() -> None:
     table = Table(title=f"jejak start-up: wall time of a fresh process (median of {args.repeat})")
     for column in ("what", "seconds", "x baseline", "CPU seconds", "exit code"):
         table.add_column(column, justify="left" if column == "what" else "right")
-    baseline = None
-    for what, command, expected in CASES:
-        with tempfile.TemporaryDirectory() as tmp:  # each its own: a load makes a workspace
-            folder = Path(tmp)
-            (folder / "bad.yaml").write_text("journey: [value-journey\n", "utf-8")
-            run_once(command, folder, [])  # bytecode and file cache warm
-            cpu: list[float] = []
-            run = partial(run_once, command, folder, cpu)
-            seconds, code = timed_with_result(run, args.repeat)
-            baseline = baseline or seconds
-            shown = str(code) if code == expected else f"{code} (expected {expected})"
-            ratio = f"{seconds / baseline:.1f}"
-            table.add_row(what, f"{seconds:.3f}", ratio, f"{statistics.median(cpu):.3f}", shown)
+    rows = startup_rows(args.repeat)
+    baseline = rows[0][1]
+    for what, seconds, cpu, code in rows:
+        table.add_row(what, f"{seconds:.3f}", f"{seconds / baseline:.1f}", f"{cpu:.3f}", code)
     console.print(table)
 
 

@@ -120,8 +120,11 @@ def campaign_effect(
     *,
     zone: Any,
     as_of: datetime,
+    wide: ibis.Table | None = None,
 ) -> CampaignEffect:
-    """Compare the exposed with the held out (see the module's definitions)."""
+    """Compare the exposed with the held out (see the module's definitions). ``wide``:
+    the people's :func:`~jejak.analyses.stages.stage_entries`, when several campaigns
+    share them."""
     n = len(journey.stages)
     names = journey.stage_names
     i_from, i_to = names.index(campaign.target.from_), names.index(campaign.target.to)
@@ -134,7 +137,7 @@ def campaign_effect(
     exposed = _first_in_period(
         _hits(events, journey, campaign.exposure_step()), start_us, end_us
     ).mutate(group=ibis.literal(EXPOSED))
-    wide = stage_entries(events, journey)
+    wide = stage_entries(events, journey) if wide is None else wide
     if campaign.holdout is not None:
         held = _first_in_period(_hits(events, journey, campaign.holdout), start_us, end_us)
         both = exposed.select("person_id").semi_join(held, "person_id")

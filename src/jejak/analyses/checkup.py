@@ -70,13 +70,11 @@ def check(
     )
     per_event = per_event.to_pandas().sort_values(["touchpoints", "event"], ascending=[False, True])
     marked = with_properties(events, journey.stages)
-    counts: dict[str, ibis.Value] = {"_all": marked.count(), "_people": marked.person_id.nunique()}
+    hits: dict[str, ibis.Value] = {}  # per key, the touchpoints it counts
     rows = []
     for s, stage in enumerate(journey.stages):
         for r, rule in enumerate(stage.rules):
-            hit = rule_matches(marked, rule)
-            counts[f"s{s}_{r}"] = marked.count(where=hit)
-            counts[f"s{s}_{r}_people"] = marked.person_id.nunique(where=hit)
+            hits[f"s{s}_{r}"] = rule_matches(marked, rule)
             rows.append(
                 (
                     "stage",
@@ -87,18 +85,14 @@ def check(
             )
     message_names = sorted({n for n in roles.messages.kind_of()})
     for role in EVENT_ROLES:
-        hit = marked.event.isin(roles.events(role))
-        counts[f"role_{role}"] = marked.count(where=hit)
-        counts[f"role_{role}_people"] = marked.person_id.nunique(where=hit)
+        hits[f"role_{role}"] = marked.event.isin(roles.events(role))
         rows.append(("role", role, ", ".join(roles.events(role)), f"role_{role}"))
     for kind in ("sent", "opened", "clicked"):
-        hit = marked.event.isin(list(getattr(roles.messages, kind)))
-        counts[f"msg_{kind}"] = marked.count(where=hit)
-        counts[f"msg_{kind}_people"] = marked.person_id.nunique(where=hit)
+        hits[f"msg_{kind}"] = marked.event.isin(list(getattr(roles.messages, kind)))
         names = ", ".join(getattr(roles.messages, kind))
         rows.append(("role", f"messages {kind}", names, f"msg_{kind}"))
-    counts["_future"] = marked.count(where=marked.ts > ibis.literal(now, "timestamp('UTC')"))
-    found = marked.aggregate(**counts).to_pandas().iloc[0]
+    hits["_future"] = marked.ts > ibis.literal(now, "timestamp('UTC')")
+    found = _counted(marked, hits)
     table = pd.DataFrame(
         [
             {
@@ -189,6 +183,21 @@ def check(
         unplaced=unplaced,
         findings=findings_table,
     )
+
+
+def _counted(marked: ibis.Table, hits: dict[str, ibis.Value]) -> pd.Series:
+    """Touchpoints (``key``) and people (``key_people``) each hit counts, ``_all`` and
+    ``_people`` in all: per person first, then over people, so the people are counted
+    once, not once per key (each a distinct count of its own)."""
+    per_person = marked.group_by("person_id").aggregate(
+        _all=marked.count(), **{key: marked.count(where=hit) for key, hit in hits.items()}
+    )
+    known = per_person.person_id.notnull()  # a distinct count leaves NULL out
+    counts = {"_all": per_person._all.sum().fill_null(0), "_people": per_person.count(where=known)}
+    for key in hits:
+        counts[key] = per_person[key].sum().fill_null(0)
+        counts[f"{key}_people"] = per_person.count(where=known & (per_person[key] > 0))
+    return per_person.aggregate(**counts).to_pandas().iloc[0]
 
 
 def _suspicious(events, roles, found, total, now, conflicting_rows, say) -> None:

@@ -173,19 +173,22 @@ def _fit(scaled: np.ndarray, k: int):
 
 
 def _choose_k(scaled: np.ndarray) -> int:
-    from sklearn.metrics import silhouette_score
+    from sklearn.metrics import pairwise_distances, silhouette_score
 
     rng = np.random.default_rng(SEED)
     sample = scaled if len(scaled) <= SAMPLE else scaled[rng.choice(len(scaled), SAMPLE, False)]
     distinct = len(np.unique(sample.round(9), axis=0))
     if distinct <= 3:
         return max(distinct, 1)
+    # every k's score reads the same distances: computed once (the same numbers as
+    # silhouette_score computes on the sample itself)
+    distances = pairwise_distances(sample)
     best, best_score = 3, -1.0
     for k in range(3, min(8, distinct - 1) + 1):
         labels = _fit(sample, k).labels_
         if len(set(labels)) < 2:
             continue
-        score = silhouette_score(sample, labels)
+        score = silhouette_score(distances, labels, metric="precomputed")
         if score > best_score + 1e-9:
             best, best_score = k, score
     return best

@@ -33,6 +33,7 @@ from typing import Any
 
 import ibis
 import numpy as np
+import pandas as pd
 
 from jejak.analyses import conversion_paths as cp
 from jejak.analyses.result import Result
@@ -82,15 +83,21 @@ def touchpoint_ratios(
     reach = present.group_by(touch=present[by]).aggregate(
         reach=present.person_id.nunique(), occurrences=present.count()
     )
-    t = cp.touches(events, journey, step, by=by)
-    won = t.filter(t.converted)
-    journey_key = won.person_id + ":" + won.journey_no.cast("string")
-    converting = won.group_by("touch").aggregate(
-        converting_journeys=journey_key.nunique(), on_converting=won.count()
-    )
-    totals = cp.conversions(events, journey, step)
-    conversions = int(totals.count().to_pandas() or 0)
-    table = reach.to_pandas().merge(converting.to_pandas(), on="touch", how="left")
+    # one ordered pass cuts the journeys; the touches and the conversions both read it
+    journeys = cp.journeys(events, journey, step, by=by).cache()
+    try:
+        t = cp.touches_of(journeys)
+        won = t.filter(t.converted)
+        journey_key = won.person_id + ":" + won.journey_no.cast("string")
+        converting = won.group_by("touch").aggregate(
+            converting_journeys=journey_key.nunique(), on_converting=won.count()
+        )
+        # every conversion ends one journey of its own, touched or not
+        conversions = int(journeys.filter(journeys.converted).count().to_pandas() or 0)
+        converting = converting.to_pandas()
+    finally:
+        journeys.release()
+    table = reach.to_pandas().merge(converting, on="touch", how="left")
     table = table.fillna({"converting_journeys": 0, "on_converting": 0})
     table["converting_journeys"] = table["converting_journeys"].astype("int64")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -159,60 +166,14 @@ def touchpoint_effects(
             moved=left.notnull(),
         )
         spells.append(spell.filter(spell.left_us > spell.entered_us))
-    spells = ibis.union(*spells)
-    at = placed(events, journey)
-    at = at.filter((at.stage_index >= 0) & (at.stage_index < last) & at[by].notnull())
-    firsts = at.group_by(ap="person_id", astage="stage_index", touch=at[by]).aggregate(
-        first_us=unix_micros(at.ts.min())
-    )
-    exposed = spells.join(
-        firsts,
-        (spells.person_id == firsts.ap) & (spells.stage_index == firsts.astage),
-    )
-    # a touchpoint tied in time with the move on came with it, not before it
-    exposed = exposed.filter(exposed.first_us < exposed.left_us)
+    # both aggregates below read the spells: computed once (one per person and stage)
+    spells = ibis.union(*spells).cache()
+    try:
+        table = _effect_counts(events, journey, spells, by, last)
+    finally:
+        spells.release()
     per_week = 7 * 86_400e6
-    day = 86_400e6
     bands = list(pairwise(BAND_DAYS))
-
-    def overlap(start: ibis.Value, stop: ibis.Value, lo: float, hi: float, origin) -> ibis.Value:
-        """Microseconds of [start, stop) inside [origin + lo days, origin + hi days)."""
-        band_start = origin + int(lo * day)
-        band_stop = origin + int(hi * day) if hi != float("inf") else stop
-        inside = ibis.least(stop, band_stop) - ibis.greatest(start, band_start)
-        return ibis.greatest(inside, 0)
-
-    def total(micros: ibis.Value) -> ibis.Value:
-        """An exact sum of microseconds (a float sum depends on the engine's order)."""
-        return micros.cast("decimal(38, 0)").sum()
-
-    def moved_in(spell: ibis.Table, lo: float, hi: float) -> ibis.Value:
-        """A move whose time since entering the stage falls in (lo, hi] days."""
-        since = spell.left_us - spell.entered_us
-        upper = since <= int(hi * day) if hi != float("inf") else ibis.literal(True)
-        return (spell.moved & (since > int(lo * day)) & upper).ifelse(1, 0).sum()
-
-    cells = exposed.group_by(["stage_index", "touch"]).aggregate(
-        people_with=exposed.count(),
-        moved_with=exposed.moved.ifelse(1, 0).sum(),
-        weeks_with=total(exposed.left_us - exposed.first_us),
-        **{
-            f"t1_{k}": total(overlap(exposed.first_us, exposed.left_us, lo, hi, exposed.entered_us))
-            for k, (lo, hi) in enumerate(bands)
-        },
-        **{f"d1_{k}": moved_in(exposed, lo, hi) for k, (lo, hi) in enumerate(bands)},
-    )
-    population = spells.group_by("stage_index").aggregate(
-        people=spells.count(),
-        moved=spells.moved.ifelse(1, 0).sum(),
-        weeks=total(spells.left_us - spells.entered_us),
-        **{
-            f"t_{k}": total(overlap(spells.entered_us, spells.left_us, lo, hi, spells.entered_us))
-            for k, (lo, hi) in enumerate(bands)
-        },
-        **{f"d_{k}": moved_in(spells, lo, hi) for k, (lo, hi) in enumerate(bands)},
-    )
-    table = cells.to_pandas().merge(population.to_pandas(), on="stage_index")
     timed = ["weeks_with", "weeks", *(f"{t}_{k}" for t in ("t1", "t") for k in range(len(bands)))]
     table[timed] = table[timed].astype(float) / per_week  # the same on every run
     table["people_without"] = table["people"] - table["people_with"]
@@ -271,6 +232,66 @@ def touchpoint_effects(
     }
     title = f"Which {'touchpoints' if by == 'event' else by + ' values'} help people move on"
     return TouchpointEffects(title=title, table=table, meta=meta)
+
+
+def _effect_counts(
+    events: ibis.Table, journey: Journey, spells: ibis.Table, by: str, last: int
+) -> pd.DataFrame:
+    """Per stage and ``by`` value: people, moves and exact microseconds with the value,
+    overall and per band of days in the stage, beside the stage's totals (one row per
+    stage and value: small, so it comes into Python here)."""
+    at = placed(events, journey)
+    at = at.filter((at.stage_index >= 0) & (at.stage_index < last) & at[by].notnull())
+    firsts = at.group_by(ap="person_id", astage="stage_index", touch=at[by]).aggregate(
+        first_us=unix_micros(at.ts.min())
+    )
+    exposed = spells.join(
+        firsts,
+        (spells.person_id == firsts.ap) & (spells.stage_index == firsts.astage),
+    )
+    # a touchpoint tied in time with the move on came with it, not before it
+    exposed = exposed.filter(exposed.first_us < exposed.left_us)
+    day = 86_400e6
+    bands = list(pairwise(BAND_DAYS))
+
+    def overlap(start: ibis.Value, stop: ibis.Value, lo: float, hi: float, origin) -> ibis.Value:
+        """Microseconds of [start, stop) inside [origin + lo days, origin + hi days)."""
+        band_start = origin + int(lo * day)
+        band_stop = origin + int(hi * day) if hi != float("inf") else stop
+        inside = ibis.least(stop, band_stop) - ibis.greatest(start, band_start)
+        return ibis.greatest(inside, 0)
+
+    def total(micros: ibis.Value) -> ibis.Value:
+        """An exact sum of microseconds (a float sum depends on the engine's order)."""
+        return micros.cast("decimal(38, 0)").sum()
+
+    def moved_in(spell: ibis.Table, lo: float, hi: float) -> ibis.Value:
+        """A move whose time since entering the stage falls in (lo, hi] days."""
+        since = spell.left_us - spell.entered_us
+        upper = since <= int(hi * day) if hi != float("inf") else ibis.literal(True)
+        return (spell.moved & (since > int(lo * day)) & upper).ifelse(1, 0).sum()
+
+    cells = exposed.group_by(["stage_index", "touch"]).aggregate(
+        people_with=exposed.count(),
+        moved_with=exposed.moved.ifelse(1, 0).sum(),
+        weeks_with=total(exposed.left_us - exposed.first_us),
+        **{
+            f"t1_{k}": total(overlap(exposed.first_us, exposed.left_us, lo, hi, exposed.entered_us))
+            for k, (lo, hi) in enumerate(bands)
+        },
+        **{f"d1_{k}": moved_in(exposed, lo, hi) for k, (lo, hi) in enumerate(bands)},
+    )
+    population = spells.group_by("stage_index").aggregate(
+        people=spells.count(),
+        moved=spells.moved.ifelse(1, 0).sum(),
+        weeks=total(spells.left_us - spells.entered_us),
+        **{
+            f"t_{k}": total(overlap(spells.entered_us, spells.left_us, lo, hi, spells.entered_us))
+            for k, (lo, hi) in enumerate(bands)
+        },
+        **{f"d_{k}": moved_in(spells, lo, hi) for k, (lo, hi) in enumerate(bands)},
+    )
+    return cells.to_pandas().merge(population.to_pandas(), on="stage_index")
 
 
 def mantel_haenszel_rate_ratio(

@@ -621,7 +621,11 @@ class JourneyAnalyses:
         """Did a campaign move its audience across its target transition, more than those
         it held out? ``campaign``: a name from jejak.yaml, or a definition (a mapping or
         :class:`Campaign`; see :mod:`jejak.analyses.campaigns` for the method)."""
-        label, definition = self._campaign(campaign, name)
+        return self._campaign_effect(*self._campaign(campaign, name))
+
+    def _campaign_effect(
+        self, label: str, definition: Campaign, wide: ibis.Table | None = None
+    ) -> campaign_analyses.CampaignEffect:
         moment = self.as_of()
         if moment is None:
             raise ConfigError("no touchpoints yet: load some before asking about a campaign")
@@ -632,6 +636,7 @@ class JourneyAnalyses:
             definition,
             zone=ZoneInfo(self.settings.timezone),
             as_of=moment,
+            wide=wide,
         )
         rule = definition.purchase.rule
         if rule is not None and rule.role == "purchase" and rule.event is None:
@@ -642,7 +647,17 @@ class JourneyAnalyses:
     def campaigns(self) -> campaign_analyses.CampaignOverview:
         """Every campaign in jejak.yaml on the transition it targets, with its lift, and
         the transitions no campaign aims at."""
-        effects = {name: self.campaign(name) for name in self.settings.campaigns}
+        if not self.settings.campaigns:
+            return campaign_analyses.overview({}, self.journey)
+        # every campaign reads the people's stage entries: one pass, kept for them all
+        wide = stage_analyses.stage_entries(self.events(), self.journey).cache()
+        try:
+            effects = {
+                name: self._campaign_effect(*self._campaign(name, None), wide=wide)
+                for name in self.settings.campaigns
+            }
+        finally:
+            wide.release()
         return campaign_analyses.overview(effects, self.journey)
 
     def _campaign(self, campaign: Any, name: str | None) -> tuple[str, Campaign]:

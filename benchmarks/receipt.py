@@ -1,0 +1,76 @@
+"""Benchmark: the fixed cost of one analysis, the process map of a small real log,
+against pm4py's directly-follows graph on the same log.
+
+Prints a line; not a test. The log is pm4py's copy of the BPI receipt log (8,577
+events of 1,434 cases, from pm4py-core's tests/input_data/receipt.csv; kept as
+``benchmarks/data/receipt.csv.gz``: case as customer_id,
+activity as event, the row as event_id so equal times keep the file's order). jejak
+answers ``ws.process_map()`` on a workspace holding it; pm4py answers ``discover_dfg``
+on a DataFrame holding it. Both run in rounds; the counts are compared.
+
+    python benchmarks/receipt.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from timing import in_rounds
+
+from jejak.store.workspace import Workspace
+
+LOG = Path(__file__).parent / "data" / "receipt.csv.gz"
+
+
+def receipt_process_map(rounds: int = 5) -> dict[str, float | bool | int]:
+    """Seconds of jejak's process map and of pm4py's DFG (medians of ``rounds``), and
+    whether their transition counts are equal."""
+    import pm4py  # a test oracle
+
+    with tempfile.TemporaryDirectory() as folder:
+        csv = Path(folder) / "receipt.csv"
+        with gzip.open(LOG, "rb") as packed, csv.open("wb") as plain:
+            shutil.copyfileobj(packed, plain)
+        log = pd.read_csv(csv, parse_dates=["ts"]).rename(
+            columns={"customer_id": "case:concept:name", "event": "concept:name",
+                     "ts": "time:timestamp"}
+        )  # fmt: skip
+        with Workspace(Path(folder) / "receipt.duckdb") as ws:
+            ws.load(csv)
+            ws.process_map()  # the first call also imports and plans
+            pm4py.discover_dfg(log)
+            seconds = in_rounds(
+                {"jejak": ws.process_map, "pm4py": lambda: pm4py.discover_dfg(log)}, rounds
+            )
+            ours = ws.process_map().table
+        dfg, starts, ends = pm4py.discover_dfg(log)
+    inner = ours[(ours["source"] != "(start)") & (ours["target"] != "(end)")]
+    same = (
+        dict(zip(zip(inner["source"], inner["target"], strict=True), inner["transitions"],
+                 strict=True)) == dict(dfg)
+        and ours[ours["source"] == "(start)"].set_index("target")["transitions"].to_dict()
+        == dict(starts)
+        and ours[ours["target"] == "(end)"].set_index("source")["transitions"].to_dict()
+        == dict(ends)
+    )  # fmt: skip
+    return {"events": len(log), "jejak": seconds["jejak"], "pm4py": seconds["pm4py"],
+            "same counts": same}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    r = receipt_process_map(parser.parse_args().rounds)
+    print(
+        f"receipt log, {r['events']:,} events: jejak {r['jejak']:.3f} s, pm4py"
+        f" {r['pm4py']:.3f} s, {r['jejak'] / r['pm4py']:.1f}x; same counts: {r['same counts']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
