@@ -160,8 +160,8 @@ class Report:
             "",
             "`jejak serve` in its own process on loopback, senders as kept-alive"
             " connections of one asyncio loop in the benchmark (same cores), 10 s each; one"
-            " sender of single events is the baseline. Targets: 500 requests/s (16 x 1), 20,000 events/s (16 x 100), p99"
-            " under 250 ms, /health under 50 ms.",
+            " sender of single events is the baseline. Targets: 500 requests/s (16 x 1),"
+            " 20,000 events/s (16 x 100), p99 under 250 ms, /health under 50 ms.",
             "",
             *_table(
                 (
