@@ -85,6 +85,29 @@ def on_engine(request):
 
 
 @pytest.fixture(scope="session")
+def demo_plan_shop(tmp_path_factory):
+    """A shop simulated with the demo's plan and an in-memory workspace holding it
+    (default settings): made once per size and seed in a run, shared by the recovery
+    tests that only read them; closed at the end of the run."""
+    from jejak.simulate import simulate_shop
+    from jejak.simulate.shop import DEMO_PLAN
+
+    made: dict[tuple[int, int], tuple] = {}
+
+    def make(customers: int, seed: int) -> tuple:
+        if (customers, seed) not in made:
+            shop = simulate_shop(customers=customers, seed=seed, plan=DEMO_PLAN)
+            ws = jejak.open(":memory:")
+            ws.load(shop.write(tmp_path_factory.mktemp(f"plan-{customers}-{seed}"))["touchpoints"])
+            made[customers, seed] = shop, ws
+        return made[customers, seed]
+
+    yield make
+    for _, ws in made.values():
+        ws.close()
+
+
+@pytest.fixture(scope="session")
 def demo_shop(tmp_path_factory) -> Callable[[int, int], Path]:
     """The workspace file of a simulated shop with the demo's plan: simulated and loaded
     once per size and seed in a run, for every test that reads it."""

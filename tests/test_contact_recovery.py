@@ -6,17 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import jejak
-from jejak.simulate import simulate_shop
-from jejak.simulate.shop import DEMO_PLAN
 
-
-@pytest.fixture(scope="module")
-def shop_and_source(tmp_path_factory):
-    shop = simulate_shop(customers=20_000, seed=7, plan=DEMO_PLAN)
-    ws = jejak.open(":memory:")
-    ws.load(shop.write(tmp_path_factory.mktemp("promo"))["touchpoints"])
-    return shop, ws
+@pytest.fixture
+def shop_and_source(demo_plan_shop):
+    return demo_plan_shop(20_000, seed=7)  # shared with the experience recovery test
 
 
 def test_returns_fall_beyond_the_planted_frequency(shop_and_source):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-import jejak
 from jejak.errors import ConfigError
 from jejak.model.config import parse_settings
 
@@ -84,13 +83,8 @@ def test_own_rules(open_workspace, write_file):
         parse_settings("experience:\n  - {event: x, is: awful}\n")
 
 
-def test_the_planted_bad_experience_hurts_and_the_good_one_does_nothing(tmp_path):
-    from jejak.simulate import simulate_shop
-    from jejak.simulate.shop import DEMO_PLAN
-
-    shop = simulate_shop(customers=20_000, seed=8, plan=DEMO_PLAN)
-    ws = jejak.open(":memory:")
-    ws.load(shop.write(tmp_path)["touchpoints"])
+def test_the_planted_bad_experience_hurts_and_the_good_one_does_nothing(demo_plan_shop):
+    shop, ws = demo_plan_shop(20_000, seed=7)  # shared with the contact recovery tests
     result = ws.experience()
     tickets = result.table[result.table["touchpoint"] == "support_ticket"]
     truth = shop.truth["experience"]
@@ -98,6 +92,6 @@ def test_the_planted_bad_experience_hurts_and_the_good_one_does_nothing(tmp_path
     assert tickets["good"].sum() == truth["good_tickets"]
     effects = result.effects.set_index(["stage", "experience"])
     bad, good = effects.loc[("Excite", "bad")], effects.loc[("Excite", "good")]
-    # planted: 0.4 of the ascents survive an unresolved ticket (measured 0.28 and 0.39)
+    # planted: 0.4 of the ascents survive an unresolved ticket (seed 7: 0.28, CI up to 0.35)
     assert bad["verdict"] == "hurts" and bad["ci_high"] < 0.6
     assert good["ci_low"] < 1 < good["ci_high"]
