@@ -44,8 +44,10 @@ class ServerState:
     asked_lock: threading.Lock = field(default_factory=threading.Lock)
     committer: Committer = field(init=False)
     warmer: Warmer = field(init=False)
-    known: tuple[int, dict[str, list[str]]] | None = None  # (writes seen, stored hashes)
-    writes: int = 0  # writers' turns taken so far: any of them may have changed the keys
+    # writers' turns taken so far (any may have changed the keys), and the stored key
+    # hashes with the turn they were read after
+    writes: int = field(default=0, init=False)
+    known: tuple[int, dict[str, list[str]]] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.committer = Committer(self)

@@ -27,6 +27,10 @@ TABLE, LINKS, STATE = "stitched", "stitched_links", "stitched_state"
 CHANGED = "_jejak_changed_ids"
 LEGACY_PREFIX = "stitched_"  # one table per version, as kept before
 REBUILD_SHARE = 0.25  # rows added since the last whole build, as a share of it
+STATE_SQL = (  # part of the workspace's schema: one row once the table is kept
+    f"CREATE TABLE IF NOT EXISTS {STATE} (version VARCHAR, load_id INTEGER,"
+    " touchpoints BIGINT, built_rows BIGINT, added_rows BIGINT)"
+)
 
 
 def version_key(load_id: int, touchpoints: int) -> str:
@@ -48,11 +52,6 @@ class Kept:
 
 def kept(con: duckdb.DuckDBPyConnection) -> Kept | None:
     """The stitched table's state in this snapshot, or None when there is none."""
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [STATE]
-    ).fetchall()[0][0]
-    if not found:
-        return None
     row = con.execute(
         f"SELECT version, load_id, touchpoints, built_rows, added_rows FROM {STATE}"
     ).fetchall()
@@ -139,10 +138,7 @@ def _changed_sql(winners: str) -> str:
 def _record(
     con: duckdb.DuckDBPyConnection, version: str, load_id: int, count: int, built: int, added: int
 ) -> None:
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {STATE} (version VARCHAR, load_id INTEGER,"
-        f" touchpoints BIGINT, built_rows BIGINT, added_rows BIGINT); DELETE FROM {STATE}"
-    )
+    con.execute(f"DELETE FROM {STATE}")
     con.execute(
         f"INSERT INTO {STATE} VALUES (?, ?, ?, ?, ?)", [version, load_id, count, built, added]
     )

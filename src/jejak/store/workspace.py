@@ -44,6 +44,7 @@ def _schema_sql() -> list[str]:
         "CREATE TABLE IF NOT EXISTS segments (name VARCHAR PRIMARY KEY, definition VARCHAR,"
         " saved_at TIMESTAMPTZ)",
         results.TABLE_SQL,
+        stitching.STATE_SQL,
     ]
 
 
