@@ -14,6 +14,28 @@ from pathlib import Path
 import uvicorn
 
 
+class Library:
+    """A served workspace's Python API, each call in the writers' turn: the server's
+    collector and warmer write on the workspace's own connection, which refuses (not
+    waits for) a second caller. Call results are computed before the turn ends."""
+
+    def __init__(self, app) -> None:
+        self.state = app.state.jejak
+        self.turn = self.state.using  # for calls that chain: segment(...).stages()
+
+    def __getattr__(self, name: str):
+        with self.state.using() as ws:
+            found = getattr(ws, name)
+        if not callable(found):
+            return found
+
+        def call(*args, **kwargs):
+            with self.state.using() as ws:
+                return getattr(ws, name)(*args, **kwargs)
+
+        return call
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

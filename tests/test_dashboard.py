@@ -13,7 +13,7 @@ from jejak.report import formatting as fmt
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys
 from jejak.server.pages import PAGES
-from serving import running
+from serving import Library, running
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -34,9 +34,10 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 def site(demo_workspace):
     ws = demo_workspace(2_000, seed=5, writes=True)  # it saves keys and collects a batch
     keys = ensure_keys(ws.con)
-    with running(create_app(ws)) as base:
+    app = create_app(ws)
+    with running(app) as base:
         WRITE_KEY.append(keys["write"])
-        yield base, keys["read"], ws
+        yield base, keys["read"], Library(app)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +105,8 @@ def test_numbers_match_the_library_and_filters_live_in_the_url(site, page):
     page.click("form.filters button[type=submit]")
     page.wait_for_url("**segment=instagram**")
     _loaded(page)
-    part = ws.segment("instagram").stages().table.set_index("stage")["reached"]
+    with ws.turn() as own:
+        part = own.segment("instagram").stages().table.set_index("stage")["reached"]
     row = page.locator("#content table tbody tr").first
     assert row.locator("td").nth(1).inner_text() == fmt.people(part["Awareness"])
     # the other pages keep the filter

@@ -15,7 +15,7 @@ from jejak.model.config import parse_settings
 from jejak.server import api, create_app
 from jejak.server.keys import ensure_keys
 from jejak.store import results, stitching
-from serving import running, until
+from serving import Library, running, until
 
 LOG = """
 customer_id,anonymous_id,ts,event,campaign,channel,revenue
@@ -64,6 +64,11 @@ NEEDS = {
 class Site:
     def __init__(self, base: str, key: str, ws: jejak.Workspace, write: str, app) -> None:
         self.base, self.key, self.ws, self.write, self.app = base, key, ws, write, app
+        self.library = Library(app)
+
+    def rows(self, sql: str) -> list[tuple]:
+        with self.app.state.jejak.using() as ws:
+            return ws.con.execute(sql).fetchall()
 
     def ask(self, path: str) -> httpx.Response:
         params = NEEDS.get(path, {})
@@ -108,10 +113,11 @@ def test_every_answer_is_kept_and_equals_a_fresh_one(site, write_file):
     assert {p: body for p, (_, body) in again.items()} == {p: b for p, (_, b) in first.items()}
 
     # a load: every answer is computed afresh, and equals one computed with nothing kept
-    site.ws.load(write_file("more.csv", MORE))
+    site.library.load(write_file("more.csv", MORE))
     after_load = answers(site, routes)
     assert {kept for kept, _ in after_load.values()} == {"miss"}
-    results.forget(site.ws.con)
+    with site.app.state.jejak.using() as ws:
+        results.forget(ws.con)
     fresh = answers(site, routes)
     differ = [p for p in routes if fresh[p][1] != after_load[p][1]]
     assert not differ, [(fresh[p][1][:2000], after_load[p][1][:2000]) for p in differ]
@@ -141,7 +147,7 @@ def test_a_collector_batch_settings_and_segments_make_answers_fresh(site):
     segments = "/v1/analyses/segments"
     assert site.ask(segments).headers["X-Jejak-Cache"] == "miss"
     assert site.ask(segments).headers["X-Jejak-Cache"] == "hit"
-    site.ws.save_segment("buyers", {"had": "order"})
+    site.library.save_segment("buyers", {"had": "order"})
     saved = site.ask(segments)
     assert saved.headers["X-Jejak-Cache"] == "miss"
     assert "buyers" in [row["segment"] for row in saved.json()["table"]]
@@ -189,9 +195,10 @@ def test_new_data_warms_the_pages_people_open_first(site):
     assert site.ask("/dashboard/campaigns/content").headers["X-Jejak-Cache"] == "miss"
     # the warmer brought the stitched touchpoints up to date (only the batch stitched)
     # and dropped the answers kept for the data before it
-    state = stitching.kept(site.ws.con)
+    with site.app.state.jejak.using() as ws:
+        state = stitching.kept(ws.con)
     assert (state.version, state.built_rows, state.added_rows) == ("2_14", 13, 1)
-    versions = site.ws.con.execute("SELECT DISTINCT load_id FROM results").fetchall()
+    versions = site.rows("SELECT DISTINCT load_id FROM results")
     assert versions == [(2,)]
 
 
@@ -201,9 +208,7 @@ def test_the_funnel_builder_suggestions_are_kept(site):
         shell = httpx.get(site.base + "/dashboard/funnels", headers=headers, timeout=60)
         assert shell.status_code == 200
         assert "newsletter_signup" in shell.text and "stage:Convert" in shell.text
-    kept = site.ws.con.execute(
-        "SELECT count(*) FROM results WHERE question = '/dashboard/step-choices'"
-    ).fetchall()
+    kept = site.rows("SELECT count(*) FROM results WHERE question = '/dashboard/step-choices'")
     assert kept == [(1,)]  # computed once, then read
 
 

@@ -16,7 +16,7 @@ from jejak.errors import JejakError
 from jejak.model.config import parse_settings
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys, given_keys, key_id, list_keys, new_key, revoke
-from serving import running
+from serving import Library, running
 
 LOG = """
 customer_id,anonymous_id,ts,event,campaign
@@ -34,6 +34,7 @@ SETTINGS = "segments:\n  signed-up: {had: newsletter_signup}\n"
 class Served:
     def __init__(self, base: str, keys: dict[str, str], ws: jejak.Workspace, app) -> None:
         self.base, self.keys, self.ws, self.app = base, keys, ws, app
+        self.library = Library(app)
 
     def get(self, path: str, key: str | None = "read", **params) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.keys[key]}"} if key else {}
@@ -62,7 +63,8 @@ def test_health_and_keys(served):
     assert served.get("/v1/analyses/stages", key="write").status_code == 401
     assert served.get("/v1/analyses/stages").status_code == 200
     # only hashes are kept
-    stored = served.ws.con.execute("SELECT hash FROM api_keys").fetchall()
+    with served.app.state.jejak.using() as ws:
+        stored = ws.con.execute("SELECT hash FROM api_keys").fetchall()
     assert all(served.keys["read"] not in h and served.keys["write"] not in h for (h,) in stored)
     with served.app.state.jejak.using():  # while serving, writes take the writers' turn
         another = new_key(served.ws.con, "read")
@@ -122,7 +124,7 @@ def test_keys_of_your_own_from_the_environment(tmp_path, write_file):
 
 
 def test_analyses_answer_what_the_library_answers(served):
-    ws = served.ws
+    ws = served.library
     assert served.get("/v1/analyses/stages").json() == _json(ws.stages().to_dict())
     funnel = served.get(
         "/v1/analyses/funnel", steps=["page_view", "stage:Subscribe"], window="7d"
@@ -149,7 +151,7 @@ def _json(data):
 
 
 def test_audiences_and_parameters_of_the_python_api(served):
-    ws = served.ws
+    ws = served.library
     dropped = served.get(
         "/v1/analyses/funnel-dropoffs", steps=["page_view", "newsletter_signup"], dropped_at=1
     ).json()
@@ -219,7 +221,7 @@ def test_per_person_tables_effects_and_value_model_options(served):
 
 
 def test_every_parameter_of_the_python_api(served):
-    ws = served.ws
+    ws = served.library
     asks = [
         ("/v1/analyses/funnel", {"steps": ["page_view", "order"], "start": "2026-01-01T09:00"},
          lambda: ws.funnel(["page_view", "order"], start="2026-01-01T09:00")),
@@ -253,8 +255,7 @@ def test_every_parameter_of_the_python_api(served):
     for path, params, ask in asks:
         answer = served.get(path, **params)
         assert answer.status_code == 200, (path, answer.text)
-        with served.app.state.jejak.using():
-            assert answer.json() == _json(ask().to_dict()), path
+        assert answer.json() == _json(ask().to_dict()), path
     # and they change the answer: the funnel's start leaves out c2's earlier attempt
     whole = served.get("/v1/analyses/funnel", steps=["page_view", "order"]).json()
     later = served.get(
@@ -268,7 +269,7 @@ def test_every_parameter_of_the_python_api(served):
 def test_another_journey_than_the_workspaces(served):
     from jejak.model.config import preset
 
-    ws = served.ws
+    ws = served.library
     four = served.get("/v1/analyses/stages", journey="four-stage").json()
     assert four == _json(ws.stages(preset("four-stage")).to_dict())
     assert [r["stage"] for r in four["table"]][:2] == ["Awareness", "Consideration"]
@@ -322,7 +323,7 @@ def test_collector_stores_valid_events_once_and_reports_the_rest(served):
         {"event_id": "n8", "customer_id": "c3", "ts": "2026-01-06T08:00:00Z", "event": "x",
          "properties": "not an object"},
     ]  # fmt: skip
-    before = served.ws.count()
+    before = served.library.count()
     response = served.post("/v1/events", json={"events": batch})
     assert response.status_code == 202
     body = response.json()
@@ -335,22 +336,23 @@ def test_collector_stores_valid_events_once_and_reports_the_rest(served):
     assert problems[6][0] == "customer_id" and "not a list" in problems[6][1]
     assert problems[7][0] == "ts" and problems[8][0] == "revenue"
     assert problems[9][0] == "properties"
-    assert served.ws.count() == before + 2
+    assert served.library.count() == before + 2
     again = served.post("/v1/events", json=batch).json()  # a retry stores nothing twice
     assert (again["stored"], again["already_stored"]) == (0, 2)
-    assert served.ws.count() == before + 2
-    stored = served.ws.touchpoints().to_pandas().set_index("event_id")
+    assert served.library.count() == before + 2
+    with served.app.state.jejak.using() as ws:
+        stored = ws.touchpoints().to_pandas().set_index("event_id")
     assert stored.loc["n1", "revenue"] == 12.5 and stored.loc["n1", "event"] == "order"
     assert json.loads(stored.loc["n4", "properties"]) == {"page": "/home"}  # other keys
     stages = served.get("/v1/analyses/stages").json()
     assert stages["meta"]["people"] == 4  # a9 is new (c3 was there)
     # each batch is a load named for the collector, its rejected events kept with it
-    loads = served.ws.loads().set_index("load_id")
+    loads = served.library.loads().set_index("load_id")
     batches = loads[loads["file"] == "collector: POST /v1/events"]
     assert len(batches) == 2 and batches["rejects_file"].isna().all()
     first = batches.iloc[0]
     assert (first["rows_read"], first["rows_stored"], first["rows_rejected"]) == (10, 2, 8)
-    kept = served.ws.rejected(int(batches.index[0]))
+    kept = served.library.rejected(int(batches.index[0]))
     assert kept["row"].tolist() == [1, 2, 3, 4, 6, 7, 8, 9]  # the index in the batch
     assert kept.set_index("row").loc[4, "record"] == '"not an object"'
     assert json.loads(kept.set_index("row").loc[1, "record"])["ts"] == "yesterday"
@@ -366,14 +368,14 @@ def test_collector_stores_valid_events_once_and_reports_the_rest(served):
 
 
 def test_a_batch_with_no_valid_event_is_still_recorded(served):
-    loads_before = len(served.ws.loads())
+    loads_before = len(served.library.loads())
     response = served.post("/v1/events", json=[{"ts": "x"}, 7])
     assert response.status_code == 202 and response.json()["stored"] == 0
-    loads = served.ws.loads()
+    loads = served.library.loads()
     assert len(loads) == loads_before + 1
     last = loads.iloc[-1]
     assert (last["rows_read"], last["rows_stored"], last["rows_rejected"]) == (2, 0, 2)
-    kept = served.ws.rejected(int(last["load_id"]))
+    kept = served.library.rejected(int(last["load_id"]))
     assert kept["row"].tolist() == [0, 1] and kept["record"].tolist() == ['{"ts": "x"}', "7"]
 
 
@@ -389,11 +391,11 @@ def test_collector_refuses_what_it_must(served):
     assert response.status_code == 413 and "at most 50" in response.json()["detail"]
     big = [dict(event, event_id="big", properties={"note": "x" * 30_000})]
     assert served.post("/v1/events", json=big).status_code == 413
-    before = served.ws.count()
+    before = served.library.count()
     with served.app.state.jejak.lock:  # the workspace busy with something else
         response = served.post("/v1/events", json=[event])
     assert response.status_code == 429 and response.headers["Retry-After"] == "1"
-    assert served.ws.count() == before  # nothing stored by any of these
+    assert served.library.count() == before  # nothing stored by any of these
 
 
 def test_reads_never_wait_for_writes(served):
@@ -423,9 +425,9 @@ def test_identify_links_people(served):
     served.post("/v1/events", json=[
         {"event_id": "v1", "anonymous_id": "a7", "ts": "2026-01-07T08:00:00Z", "event": "page_view"}
     ])  # fmt: skip
-    people = served.ws.current_stages().table["person_id"].tolist()
+    people = served.library.current_stages().table["person_id"].tolist()
     assert "c7" in people and "anon:a7" not in people
-    assert "collector: POST /v1/identify" in served.ws.loads()["file"].tolist()
+    assert "collector: POST /v1/identify" in served.library.loads()["file"].tolist()
 
 
 # parameters the API names otherwise: (route, Python parameter) -> what the API calls it
