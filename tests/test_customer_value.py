@@ -163,6 +163,22 @@ def test_models_refuse_what_they_cannot_learn():
     )
 
 
+def test_expected_purchases_when_purchase_rates_look_alike():
+    # r and alpha large with r / alpha fixed: everyone buys at nearly one rate (Poisson).
+    # Up to r = 10,000 SciPy sums the series; beyond, its large-r limit stands in, and
+    # the answer moves smoothly from one to the other, towards the limit
+    x, t_x, T = np.array([2.0]), np.array([2.9]), np.array([3.0])
+    expected = [
+        BetaGeo(r=r, alpha=3 * r, a=0.288, b=3.47, log_likelihood=0.0).expected_purchases(
+            52, x, t_x, T
+        )[0]
+        for r in (1e3, 1e4, 3e4, 1e5)
+    ]
+    assert np.isfinite(expected).all()
+    assert expected[1] == pytest.approx(expected[2], rel=1e-4)
+    assert abs(expected[3] - expected[2]) < abs(expected[2] - expected[1])
+
+
 def test_a_fit_near_a_limit_climbs_to_the_bound():
     # three repeat buyers whose spend rates look alike: the likelihood rises along a
     # narrow ridge as q and gamma grow together, to gamma's bound e^12; a search that

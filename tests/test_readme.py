@@ -31,12 +31,17 @@ def project(tmp_path: Path, monkeypatch) -> Path:
     (tmp_path / "events.csv").write_text(EVENTS, "utf-8")
     orders = pa.table(
         {
-            "customer_id": ["c1", "c1", "c2"],
-            "ts": ["2026-01-05 10:00:00", "2026-01-12 10:00:00", "2026-01-06 10:00:00"],
-            "event": ["order"] * 3,
-            "revenue": [49_000.0, 59_000.0, 49_000.0],
-            "currency": ["IDR"] * 3,
-            "properties": ['{"order_number": 1}', '{"order_number": 2}', '{"order_number": 1}'],
+            "customer_id": ["c1", "c1", "c2", "c2"],
+            "ts": [
+                "2026-01-05 10:00:00",
+                "2026-01-12 10:00:00",
+                "2026-01-06 10:00:00",
+                "2026-01-20 10:00:00",
+            ],
+            "event": ["order"] * 4,
+            "revenue": [49_000.0, 59_000.0, 49_000.0, 39_000.0],
+            "currency": ["IDR"] * 4,
+            "properties": [f'{{"order_number": {n}}}' for n in (1, 2, 1, 2)],
         }
     )
     pq.write_table(orders, tmp_path / "orders.parquet")

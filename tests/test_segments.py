@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import jejak
+from jejak.analyses.diagnosis import warnings_of
 from jejak.errors import ConfigError
 from jejak.model.config import parse_settings
 
@@ -136,10 +137,18 @@ def test_audience_lists_the_people_with_ids_stage_and_orders(source):
 
 
 def test_value_by_segment_counts_buyers_in_each(workspace, write_file):
+    with pytest.raises(jejak.JejakError, match="1 of 3 buyers bought again"):
+        workspace.value_by("segment")  # b alone bought twice: nothing to learn from
+    workspace.load(write_file("again.csv", "customer_id,ts,event,revenue\n"
+                              "f,2026-01-20 15:00:00,order,40\n"))  # fmt: skip
     value = workspace.value_by("segment").table.set_index("segment")
     assert value.loc["buyers", "buyers"] == 3
     assert value.loc["social buyers", "buyers"] == 2
     assert "subscribed now" not in value.index  # nobody there bought
+    # two repeat buyers are enough for numbers, which the answer calls rough
+    assert value["expected_purchases"].notna().all()
+    [rough] = warnings_of(workspace.value_by("segment"))
+    assert "no settled fit on 3 buyers, 2 of them repeat buyers (alpha, a, b ran" in rough
 
 
 def test_saved_segments_persist_and_mix_rules_and_models(workspace, tmp_path):

@@ -93,7 +93,9 @@ def test_every_analysis_answers_with_exact_numbers(ws):
     rfm = ws.rfm().table.set_index("person_id")
     assert rfm["frequency"].to_dict() == {"p1": 2, "p2": 1, "p4": 1}
     assert rfm.loc["p1", "monetary"] == 150_000
-    value = ws.customer_value().table.set_index("person_id")
+    from jejak.analyses.customer_value import purchase_summary
+
+    value = purchase_summary(ws.events(), ws.journey, as_of=ws.as_of()).set_index("person_id")
     assert value["x"].to_dict() == {"p1": 1, "p2": 0, "p4": 0}
     reviews = ws.reviews().table.set_index("period")
     assert (reviews.loc["all", "reviews"], reviews.loc["all", "mean"]) == (2, 3.5)
@@ -123,8 +125,6 @@ ANALYSES = {
     "attribution": lambda ws: ws.attribution(),
     "touchpoint ratios": lambda ws: ws.touchpoint_ratios(),
     "touchpoint effects": lambda ws: ws.touchpoint_effects(min_people=1),
-    "customer value": lambda ws: ws.customer_value(),
-    "value by channel": lambda ws: ws.value_by("channel"),
     "retention": lambda ws: ws.retention(active={"role": "purchase"}),
     "lifecycle": lambda ws: ws.lifecycle(),
     "rfm": lambda ws: ws.rfm(),
@@ -167,6 +167,20 @@ def test_the_report_has_every_section_and_nothing_empty(ws, tmp_path):
         assert heading in headings, heading
     assert "Why this is empty" not in html
     assert "150,000" in html  # p1's two purchases, read from "100.000,00" and "50.000,00"
+
+
+def test_customer_value_says_why_it_is_not_estimated(ws, shop):
+    # one repeat buyer (p1) of three: nothing to learn how often people buy again from
+    why = "1 of 3 buyers bought again (pembelian, up to 14 Mar 2026)"
+    for ask in (ws.customer_value, lambda: ws.value_by("channel")):
+        with pytest.raises(jejak.JejakError, match=re.escape(why)):
+            ask()
+    done = run("value", "--by", "channel", cwd=shop)
+    assert done.returncode == 1 and why in " ".join(done.stderr.split())
+    from jejak.report.html import value_sections
+
+    [section] = value_sections(ws)
+    assert section.heading == "Customer value" and why in section.intro
 
 
 def jejak_event(name: str):

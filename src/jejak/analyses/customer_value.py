@@ -22,8 +22,10 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from jejak.analyses.diagnosis import warn
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
+from jejak.analyses.value_fit import LOG_BOUND
 from jejak.analyses.value_models import BetaGeo, GammaGamma
 from jejak.engine.functions import unix_micros, utc_micros
 from jejak.errors import JejakError
@@ -32,6 +34,10 @@ from jejak.model.journey import Journey
 from jejak.model.roles import roles_of
 
 DAY_US = 86_400_000_000
+MIN_REPEAT_BUYERS = 2
+"""Below this the BG/NBD model has nothing to learn the drop-out chance from (with one
+repeat buyer its fit stays where the search starts, a = b = 1, where expected purchases
+are undefined)."""
 
 
 @dataclass
@@ -105,21 +111,40 @@ def customer_value(
     """
     purchase = roles_of(journey).step_or(purchase, "purchase")
     summary = purchase_summary(events, journey, purchase=purchase, as_of=as_of, unit_days=unit_days)
+    label = FunnelStep.of(purchase).label
     if len(summary) < 2:
-        raise JejakError("customer value needs purchases by at least two customers")
+        raise JejakError(
+            f"customer value needs purchases ({label}) by at least two customers; "
+            f"found {len(summary)}. Name the purchase touchpoint with purchase=..., or load "
+            "more orders"
+        )
+    repeaters = int((summary["x"] > 0).sum())
+    if repeaters < MIN_REPEAT_BUYERS:
+        raise JejakError(
+            f"customer value needs at least {MIN_REPEAT_BUYERS} repeat buyers (customers who "
+            f"bought on two or more days) to learn how often people buy again; {repeaters} of "
+            f"{len(summary)} buyers bought again ({label}, up to {as_of:%d %b %Y}). Load a "
+            "longer stretch of orders, or name the purchase touchpoint with purchase=..."
+        )
     frequency = BetaGeo.fit(summary["x"], summary["t_x"], summary["T"])
     repeat = summary[(summary["x"] > 0) & (summary["mean_value"] > 0)]
     spend = GammaGamma.fit(repeat["x"], repeat["mean_value"]) if len(repeat) >= 2 else None
     x, t_x, age = summary["x"], summary["t_x"], summary["T"]
     summary["p_alive"] = frequency.p_alive(x, t_x, age)
     summary["expected_purchases"] = frequency.expected_purchases(horizon, x, t_x, age)
+    if not np.isfinite(summary["expected_purchases"]).all():
+        raise JejakError(
+            f"the purchase model did not settle on these {len(summary)} buyers "
+            f"({repeaters} repeat buyers; BG/NBD a = {frequency.a:.3g}, b = {frequency.b:.3g}): "
+            "its expected purchases are undefined. Load a longer stretch of orders"
+        )
     if spend is not None:
         summary["expected_value"] = spend.expected_value(x, summary["mean_value"].fillna(0.0))
     else:
         summary["expected_value"] = np.nan
     summary["expected_revenue"] = summary["expected_purchases"] * summary["expected_value"]
     meta = {
-        "purchase": FunnelStep.of(purchase).label,
+        "purchase": label,
         "as_of": as_of,
         "unit_days": unit_days,
         "horizon": horizon,
@@ -135,7 +160,24 @@ def customer_value(
         if spend is None
         else {"p": spend.p, "q": spend.q, "gamma": spend.gamma},
     }
-    return CustomerValue(title="Customer value", table=summary, meta=meta)
+    result = CustomerValue(title="Customer value", table=summary, meta=meta)
+    fitted = {k: v for k, v in meta["bg_nbd"].items() if k != "log_likelihood"}
+    at_limit = [name for name, v in fitted.items() if abs(np.log(v)) > LOG_BOUND - 1]
+    if at_limit:
+        warn(
+            result,
+            f"the purchase model found no settled fit on {len(summary)} buyers, {repeaters} "
+            f"of them repeat buyers ({', '.join(at_limit)} ran to their limits): treat its "
+            "expected purchases as rough until more people have bought again",
+        )
+    if spend is None:
+        warn(
+            result,
+            f"revenue is not estimated: the spend model needs at least two repeat buyers "
+            f"with revenue on their repeat purchases; found {len(repeat)}. Expected purchases "
+            "and the chance of still being a customer are estimated",
+        )
+    return result
 
 
 @dataclass
@@ -158,12 +200,10 @@ def value_by(
     """
     joined = value.table.merge(groups, on="person_id", how="left")
     joined[by] = joined[by].fillna("(none)")
-    table = joined.groupby(by, sort=False).agg(
-        buyers=("person_id", "size"),
-        p_alive=("p_alive", "mean"),
-        expected_purchases=("expected_purchases", "sum"),
-        expected_revenue=("expected_revenue", "sum"),
-    )
+    grouped = joined.groupby(by, sort=False)
+    table = grouped.agg(buyers=("person_id", "size"), p_alive=("p_alive", "mean"))
+    for column in ("expected_purchases", "expected_revenue"):  # unknown, not 0, if any is
+        table[column] = grouped[column].sum(skipna=False)
     table["revenue_per_buyer"] = table["expected_revenue"] / table["buyers"]
     if order is not None:
         table = table.reindex([g for g in [*order, "(none)"] if g in table.index])

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import hyp2f1
+from scipy.special import hyp1f1, hyp2f1
 
 from jejak.analyses.value_fit import maximise
 from jejak.analyses.value_likelihoods import (
@@ -94,19 +94,28 @@ class BetaGeo:
         t_x: np.ndarray,
         T: np.ndarray,
     ) -> np.ndarray:
-        """Expected purchases in the next ``horizon`` time units (Fader et al. eq. 10)."""
+        """Expected purchases in the next ``horizon`` time units (Fader et al. eq. 10).
+
+        The paper's ``((alpha + T) / (alpha + T + horizon)) ** (r + x) * 2F1(r + x, b + x;
+        a + b + x - 1; z)`` is computed as the one function it equals (Pfaff's
+        transformation), ``2F1(r + x, a - 1; a + b + x - 1; -horizon / (alpha + T))``: no
+        vanishing power times a huge series. When r and alpha run to their limits (a
+        fit on a few buyers whose purchase rates look alike) SciPy gives no value for it,
+        and its limit for large r stands in: ``1F1(a - 1; a + b + x - 1; -(r + x) horizon
+        / (alpha + T))``, off by about 1/r.
+        """
         x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        ratio = (alpha + T) / (alpha + T + horizon)
-        z = horizon / (alpha + T + horizon)
-        top = (
-            (a + b + x - 1)
-            / (a - 1)
-            * (1 - ratio ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
-        )
-        with np.errstate(divide="ignore", invalid="ignore"):  # x = 0 with b = 1: not used
-            odds = np.where(x > 0, a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)
-        return top / (1 + odds)
+        rising = r + x
+        # a fit at a = 1 (no drop-out chance learnt) gives inf or NaN, which the caller
+        # reports; x = 0 with b = 1: not used
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            kept = hyp2f1(rising, a - 1, a + b + x - 1, -horizon / (alpha + T))
+            limit = hyp1f1(a - 1, a + b + x - 1, -rising * horizon / (alpha + T))
+            kept = np.where(np.isfinite(kept), kept, limit)
+            top = (a + b + x - 1) / (a - 1) * (1 - kept)
+            odds = np.where(x > 0, a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** rising, 0.0)
+            return top / (1 + odds)
 
 
 @dataclass(frozen=True)
