@@ -108,8 +108,22 @@ def experience(
         from jejak.errors import JejakError
 
         raise JejakError(f"churn_days is a number of days from 1 to 3650, not {churn_days:g}")
+    # the signals (rules on properties) are read four times below: worked out once
+    with with_experience(events, rules).cache() as marked:
+        return _experience(marked, journey, as_of, purchase, churn_days, sent, min_people, steps)
+
+
+def _experience(
+    marked: ibis.Table,
+    journey: Journey,
+    as_of: datetime,
+    purchase: Any,
+    churn_days: float,
+    sent: Sequence[str],
+    min_people: int,
+    steps: int,
+) -> Experience:
     names = journey.stage_names
-    marked = with_experience(events, rules)
     at = placed(marked, journey)
     # the stage the person was in: a 5-star review that enters Advocate was written in
     # the stage before it
