@@ -32,6 +32,7 @@ from jejak.analyses.engagement import transactional_step
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.analyses.stages import NONE_LABEL, current_stages, first_touch
+from jejak.analyses.threads import one_thread
 from jejak.engine.functions import json_field
 from jejak.errors import JejakError
 from jejak.model.funnel import FunnelStep
@@ -222,8 +223,9 @@ def clusters(
         )
     matrix = _matrix(frame, journey)
     scaled = matrix.to_numpy()
-    chosen = k if k is not None else _choose_k(scaled) if len(frame) > 3 else 1
-    labels = _fit(scaled, chosen).labels_ if chosen > 1 else np.zeros(len(frame), int)
+    with one_thread():  # k-means's OpenMP threads spin on a busy machine (see threads.py)
+        chosen = k if k is not None else _choose_k(scaled) if len(frame) > 3 else 1
+        labels = _fit(scaled, chosen).labels_ if chosen > 1 else np.zeros(len(frame), int)
     # number clusters by size, largest first (ties by the label k-means gave)
     sizes = pd.Series(labels).value_counts()
     order = sorted(sizes.index, key=lambda label: (-sizes[label], label))

@@ -4,10 +4,10 @@ over log-parameters on the exact gradient, then one Newton step on that gradient
 from __future__ import annotations
 
 from collections.abc import Callable
-from threading import Lock
 
 import numpy as np
 
+from jejak.analyses.threads import one_thread
 from jejak.errors import JejakError
 
 LOG_BOUND = 12.0
@@ -17,8 +17,6 @@ instead of wandering towards it for thousands of steps."""
 
 LogLikelihood = Callable[[np.ndarray], tuple[float, np.ndarray]]
 """Parameters -> summed log-likelihood and its gradient in the parameters."""
-
-_ONE_BLAS_THREAD = Lock()
 
 
 def maximise(log_likelihood: LogLikelihood, start: np.ndarray, customers: float) -> np.ndarray:
@@ -42,12 +40,11 @@ def maximise(log_likelihood: LogLikelihood, start: np.ndarray, customers: float)
 
     # imported here, when a fit runs, so that importing jejak stays quick
     from scipy.optimize import minimize
-    from threadpoolctl import threadpool_limits
 
     at, lowest = np.log(start), np.inf
     # L-BFGS-B's own small matrix steps, run on OpenBLAS's threads, took ten times as
-    # long as the likelihood on a busy machine; the limit is process-wide, hence the lock
-    with _ONE_BLAS_THREAD, threadpool_limits(1, user_api="blas"):
+    # long as the likelihood on a busy machine
+    with one_thread():
         for _ in range(_RUNS):
             found = minimize(
                 objective,
