@@ -302,6 +302,14 @@ def test_bad_parameters_get_422_with_the_field(served):
         assert response.status_code == 422 and "not a property name" in response.text, field
     for field in ("Score (0-10)", "rating/5", "NPS?", "shipping.country"):  # CSV headers
         assert served.get("/v1/analyses/nps", field=field).status_code == 200, field
+    # hostile or absurd values are refused with words, not a 500 (issue 15's probe)
+    response = served.get("/v1/analyses/stages", only='{"where": "1=1; DROP TABLE touchpoints"}')
+    assert response.status_code == 422
+    assert response.json()["detail"].endswith("where: Input should be a valid dictionary")
+    steps = ["page_view", "order"]
+    response = served.get("/v1/analyses/funnel", steps=steps, window="99999999999d")
+    assert response.status_code == 422 and "longer than 36,500 days" in response.json()["detail"]
+    assert served.library.count() == 6  # and nothing was dropped
     response = served.get("/v1/analyses/campaigns/nope")
     assert response.status_code == 422 and "no campaign named 'nope'" in response.json()["detail"]
 

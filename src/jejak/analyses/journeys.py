@@ -123,8 +123,10 @@ class JourneyAnalyses:
         try:
             FunnelStep.model_validate(who)
         except ValidationError as exc:
-            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            raise ConfigError(f"only {who!r}: {message}") from None
+            problem = exc.errors()[0]
+            field = ".".join(str(p) for p in problem["loc"]).removeprefix("rule.")
+            message = problem["msg"].removeprefix("Value error, ")
+            raise ConfigError(f"only {who!r}: {field + ': ' if field else ''}{message}") from None
         return Filtered(self, who=who, first=first)
 
     # -- segments ------------------------------------------------------------------------
@@ -956,19 +958,30 @@ def _funnel_spec(
         ) from None
 
 
+MAX_WINDOW_DAYS = 36_500
+"""A window longer than a hundred years means "no limit"; longer ones are refused."""
+
+
 def parse_window(window: timedelta | str | float) -> timedelta:
     """``7d``, ``12h``, ``30m``, ``90s``, a number of seconds, or a timedelta."""
     if isinstance(window, timedelta):
-        return window
-    if isinstance(window, int | float):
-        return timedelta(seconds=window)
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms])\s*", str(window).lower())
-    if not match:
+        seconds = window.total_seconds()
+    elif isinstance(window, int | float):
+        seconds = float(window)
+    else:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms])\s*", str(window).lower())
+        if not match:
+            raise ConfigError(
+                f"window {window!r} is not a duration; write it like 30d, 12h, 45m or 90s"
+            )
+        unit = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}[match.group(2)]
+        seconds = float(match.group(1)) * unit
+    if not seconds <= MAX_WINDOW_DAYS * 86_400:  # NaN too
         raise ConfigError(
-            f"window {window!r} is not a duration; write it like 30d, 12h, 45m or 90s"
+            f"window {window!r} is longer than {MAX_WINDOW_DAYS:,} days (a hundred years);"
+            " for no limit, give 36500d"
         )
-    unit = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}[match.group(2)]
-    return timedelta(**{unit: float(match.group(1))})
+    return window if isinstance(window, timedelta) else timedelta(seconds=seconds)
 
 
 def _utc(frame: pd.DataFrame) -> pd.DataFrame:

@@ -101,7 +101,7 @@ def _describe(rule: dict) -> str:
     else:
         name = ", ".join(event) if isinstance(event, list) else str(event)
     where = rule.get("where") or {}
-    if where:
+    if isinstance(where, dict) and where:  # anything else is refused by Rule, with words
         name += " (" + ", ".join(f"{k} {v}" for k, v in where.items()) + ")"
     return name
 
