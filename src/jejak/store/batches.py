@@ -153,7 +153,11 @@ def store(
     ``known`` learns the ids stored (or, from a SQL-checked group, at its next catch-up)."""
     con.execute("BEGIN TRANSACTION")
     try:
-        load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
+        if known is not None and known.seen is not None and checked.hashes is not None:
+            load_id = known.seen + 1  # caught up in this writer's turn (see check)
+        else:
+            load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()
+            load_id = load_id[0][0]
         stored = 0
         if checked.matched:
             stored = con.execute(insert_sql(load_id, CHECKED)).fetchall()[0][0]
@@ -190,7 +194,7 @@ def store(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    if known is not None and checked.hashes is not None and known.seen == load_id - 1:
+    if known is not None and checked.hashes is not None:
         known.add(checked.hashes, load_id)
     return stored
 
