@@ -107,6 +107,15 @@ def _accepting(request: Request) -> None:
         )
 
 
+async def accepting(request: Request) -> None:
+    """:func:`_accepting`, on a worker thread only when the keys are to be read from the
+    workspace (after a turn that may have changed them)."""
+    if state_of(request).hashes_known:
+        _accepting(request)
+    else:
+        await run_in_threadpool(_accepting, request)
+
+
 async def store_batch(
     state: ServerState,
     events: list[Any],
@@ -138,7 +147,7 @@ async def collect_events(request: Request) -> JSONResponse:
     stored, already stored, and each rejected event's index, field and reason. Each batch
     is one load in the workspace, its rejected events kept with it (the Data page).
     """
-    await run_in_threadpool(_accepting, request)  # the key check reads the workspace
+    await accepting(request)
     state = state_of(request)
     events = _batch(await _body(request), "events", state.max_events)
     rejected: list[dict[str, Any]] = []

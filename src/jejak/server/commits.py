@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jejak.store import batches
+from jejak.store.imports import TOUCHPOINTS
+from jejak.store.known_ids import KnownIds
 from jejak.store.loading import LoadSummary
 
 MAX_GROUP = 5_000  # events in one load; a group takes whole batches up to about this
@@ -65,6 +68,7 @@ class Committer:
         self.waiting: list[Batch] = []
         self.ready = threading.Condition()
         self.thread: threading.Thread | None = None
+        self.known = KnownIds()  # the stored event ids, for the writer thread alone
 
     async def commit(
         self,
@@ -124,7 +128,56 @@ class Committer:
         return group
 
     def _store(self, group: list[Batch]) -> list[Outcome]:
-        """One load for the group's valid events, one record of what was rejected."""
+        """One load for the group's valid events, with what was rejected."""
+        if group[0].format == TOUCHPOINTS:
+            return self._collect(group)
+        return self._load(group)
+
+    def _collect(self, group: list[Batch]) -> list[Outcome]:
+        """Touchpoints as the collector made them: checked as parsed, no file between
+        (see :mod:`jejak.store.batches`), stored with their rejected rows in one commit."""
+        outcomes = [Outcome(rejected=list(batch.rejected)) for batch in group]
+        rows = [(number, index) for number, batch in enumerate(group) for index, _ in batch.valid]
+        events = [event for batch in group for _, event in batch.valid]
+        if not events and not any(batch.rejected for batch in group):
+            return outcomes  # empty batches: no load to record
+        with self.state.using(keys=False) as ws:
+            checked = None
+            try:
+                checked = (
+                    batches.check(ws.con, events, ws.settings, group[0].name, self.known)
+                    if events
+                    else batches.Checked()
+                )
+                for row, fate in checked.fates.items():
+                    if fate == "new":
+                        outcomes[rows[row][0]].stored += 1
+                    elif fate in ("repeated", "stored"):
+                        outcomes[rows[row][0]].already += 1
+                for row, (field_name, reason) in checked.refused.items():
+                    number, index = rows[row]
+                    outcomes[number].rejected.append(
+                        {"index": index, "field": field_name, "reason": reason}
+                    )
+                received = sum(len(batch.events) for batch in group)
+                kept = _kept(group, outcomes)
+                batches.store(
+                    ws.con,
+                    checked,
+                    name=group[0].name,
+                    received=received,
+                    kept=kept,
+                    known=self.known,
+                )
+            finally:
+                batches.clear(ws.con, checked)
+        for outcome in outcomes:
+            outcome.rejected.sort(key=lambda r: r["index"])
+        return outcomes
+
+    def _load(self, group: list[Batch]) -> list[Outcome]:
+        """One file load for the group's valid events (an import's format, which its own
+        SQL reads), one record of what was rejected."""
         format, name = group[0].kind
         outcomes = [Outcome(rejected=list(batch.rejected)) for batch in group]
         rows: list[tuple[int, int]] = []  # the file's row -> (batch, index in its request)

@@ -70,10 +70,16 @@ class ServerState:
         self.known = (writes, stored)  # stale as soon as another writer's turn ends
         return stored
 
+    @property
+    def hashes_known(self) -> bool:
+        """Whether :meth:`hashes` answers without reading the workspace."""
+        return self.known is not None and self.known[0] == self.writes
+
     @contextmanager
-    def using(self) -> Iterator[Workspace]:
+    def using(self, keys: bool = True) -> Iterator[Workspace]:
         """The workspace's own connection, for one writer; when other writes hold it too
-        long, the client is asked to retry (429)."""
+        long, the client is asked to retry (429). ``keys``: whether the turn may change
+        the keys (a collector group's cannot, so the keys read before it stay good)."""
         if not self.lock.acquire(timeout=self.wait_seconds):
             raise HTTPException(
                 status_code=429,
@@ -83,7 +89,8 @@ class ServerState:
         try:
             yield self.workspace
         finally:
-            self.writes += 1  # before the turn ends: no reader keeps keys from before it
+            if keys:  # before the turn ends: no reader keeps keys from before it
+                self.writes += 1
             self.lock.release()
 
     @contextmanager
