@@ -375,6 +375,41 @@ def test_collector_stores_valid_events_once_and_reports_the_rest(served):
     assert served.get("/v1/loads", key="write").status_code == 401
 
 
+def test_hostile_events_are_refused_one_by_one(served):
+    # issue 15's probe: each of these refused its whole batch, or gave a 500
+    def send(path: str, body: bytes) -> httpx.Response:
+        headers = {"Content-Type": "application/json", "Authorization": "Bearer "}
+        headers["Authorization"] += served.keys["write"]
+        return httpx.post(served.base + path, content=body, headers=headers, timeout=60)
+
+    good = '{"event_id": "h%d", "customer_id": "c9", "ts": "2026-01-08T00:00:00Z", "event": "x"'
+    deep = "[" * 5_000 + "]" * 5_000
+    for path, body in [
+        ("/v1/events", deep),
+        ("/v1/identify", deep),
+        ("/v1/events", f'[{good % 0}}}, {good % 9}, "deep": {deep}}}]'),  # one event
+    ]:
+        response = send(path, body.encode())
+        assert response.status_code == 400 and "nested too deeply" in response.text, path
+    body = ", ".join([
+        good % 1 + "}",
+        good.replace('"x"', '"x\\ud800"') % 2 + "}",
+        good % 3 + ', "properties": {"note": "\\udc00"}}',
+        good % 4 + ', "size": 1e999}',
+    ])  # fmt: skip
+    answer = send("/v1/events", f"[{body}]".encode()).json()
+    assert (answer["received"], answer["stored"]) == (4, 1)
+    reasons = {r["index"]: (r["field"], r["reason"]) for r in answer["rejected"]}
+    assert reasons[1] == ("event", "holds a lone surrogate (like \\ud800), which is not text;"
+                          " send UTF-8")  # fmt: skip
+    assert reasons[2][0] == "properties" and "lone surrogate" in reasons[2][1]
+    assert reasons[3] == ("properties", "hold NaN or Infinity, which JSON has no room for")
+    links = '[{"anonymous_id": "a\\ud800", "customer_id": "c1"}, {"anonymous_id": "a5",' \
+        ' "customer_id": "c5"}]'  # fmt: skip
+    answer = send("/v1/identify", links.encode()).json()
+    assert answer["stored"] == 1 and answer["rejected"][0]["field"] == "anonymous_id"
+
+
 def test_a_batch_with_no_valid_event_is_still_recorded(served):
     loads_before = len(served.library.loads())
     response = served.post("/v1/events", json=[{"ts": "x"}, 7])

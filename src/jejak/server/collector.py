@@ -39,6 +39,20 @@ async def _body(request: Request) -> Any:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HTTPException(400, detail=f"the body is not JSON: {exc}") from None
+    except RecursionError:
+        raise HTTPException(400, detail="the body is nested too deeply to be events") from None
+
+
+def _not_text(value: str) -> bool:
+    """Whether the string holds what UTF-8 cannot (a lone surrogate such as \\ud800)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+NOT_TEXT = "holds a lone surrogate (like \\ud800), which is not text; send UTF-8"
 
 
 def _batch(data: Any, key: str, limit: int) -> list[Any]:
@@ -84,10 +98,20 @@ def _normalised(event: Any) -> tuple[dict[str, Any], tuple[str | None, str] | No
             return {}, ("ts", "must be text in ISO 8601, e.g. 2026-02-01T10:00:00+07:00")
         elif isinstance(value, bool) or not isinstance(value, str | int | float):
             return {}, (name, "must be text (or a number), not a list or an object")
+        elif isinstance(value, str) and _not_text(value):
+            return {}, (name, NOT_TEXT)
         else:
             clean[name] = str(value)
     if properties:
-        clean["properties"] = json.dumps(properties)
+        try:
+            text = json.dumps(properties, ensure_ascii=False, allow_nan=False)
+        except ValueError:
+            return {}, ("properties", "hold NaN or Infinity, which JSON has no room for")
+        except RecursionError:
+            return {}, ("properties", "are nested too deeply")
+        if _not_text(text):
+            return {}, ("properties", NOT_TEXT)
+        clean["properties"] = text
     return clean, None
 
 
@@ -202,6 +226,9 @@ async def identify(request: Request) -> JSONResponse:
                 value = link.get(name)
                 if not isinstance(value, str | int) or not str(value).strip():
                     problem = (name, "is missing; give both anonymous_id and customer_id")
+                    break
+                if isinstance(value, str) and _not_text(value):
+                    problem = (name, NOT_TEXT)
                     break
         if problem:
             rejected.append({"index": index, "field": problem[0], "reason": problem[1]})

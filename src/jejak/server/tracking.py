@@ -102,6 +102,8 @@ async def _json(request: Request) -> Any:
         return json.loads(await _decoded(request))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HTTPException(400, detail=f"the body is not JSON: {exc}") from None
+    except RecursionError:
+        raise HTTPException(400, detail="the body is nested too deeply to be events") from None
 
 
 async def speaks_segment(request: Request) -> bool:
@@ -112,8 +114,8 @@ async def speaks_segment(request: Request) -> bool:
         return True
     try:
         data = json.loads(await _decoded(request))
-    except (HTTPException, json.JSONDecodeError, UnicodeDecodeError):
-        return False
+    except (HTTPException, json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return False  # the collector's own reading says what is wrong
     return isinstance(data, dict) and any(k in data for k in SEGMENT_KEYS)
 
 
