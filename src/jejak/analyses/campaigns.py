@@ -35,7 +35,6 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from jejak.analyses.intervals import difference_of_proportions
 from jejak.analyses.matching import stage_matches, with_properties
@@ -266,6 +265,8 @@ def _lift(m1: int, n1: int, m0: int, n0: int) -> dict[str, float]:
     out = dict.fromkeys(("relative_lift", "relative_low", "relative_high"), nan)
     out["lift"], out["lift_low"], out["lift_high"] = difference_of_proportions(m1, n1, m0, n0)
     if n1 and n0 and m0 > 0 and m1 > 0:
+        from scipy import stats  # imported when used: see jejak.analyses.intervals
+
         ratio = stats.contingency.relative_risk(m1, n1, m0, n0)
         interval = ratio.confidence_interval(confidence_level=0.95)
         out["relative_lift"] = float(ratio.relative_risk) - 1
@@ -291,6 +292,8 @@ def _revenue_lift(rows: pd.DataFrame, n1: int, n0: int) -> dict[str, float]:
     if se == 0:
         out["revenue_lift_low"] = out["revenue_lift_high"] = diff
         return out
+    from scipy import stats  # imported when used: see jejak.analyses.intervals
+
     dof = se2.sum() ** 2 / np.sum(se2**2 / (n - 1))  # Welch-Satterthwaite
     half = float(stats.t.ppf(0.975, dof)) * se
     out["revenue_lift_low"], out["revenue_lift_high"] = diff - half, diff + half

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
-
 
 def wilson(k: int, n: int) -> tuple[float, float]:
     """The 95% Wilson score interval of a proportion k / n."""
+    from scipy import stats  # here, not above: a second to import, and loading needs none of it
+
     interval = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=0.95, method="wilson")
     return float(interval.low), float(interval.high)
 

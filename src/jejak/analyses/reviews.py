@@ -20,7 +20,6 @@ from typing import Any, Literal
 
 import ibis
 import pandas as pd
-from scipy import stats
 
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.nps import _stage_link
@@ -102,6 +101,8 @@ def _row(
     mean = float(cells["total"].sum() / n) if n else math.nan
     row["mean"], row["ci_low"], row["ci_high"] = mean, math.nan, math.nan
     if n > 1:
+        from scipy import stats  # imported when used: see jejak.analyses.intervals
+
         variance = max((float(cells["squares"].sum()) - n * mean * mean) / (n - 1), 0.0)
         half = float(stats.t.ppf(0.975, n - 1)) * math.sqrt(variance / n)
         row["ci_low"], row["ci_high"] = max(mean - half, low), min(mean + half, high)

@@ -55,6 +55,15 @@ def _parts(text: str) -> str:
     return f"regexp_extract({text}, '{pattern}', [{names}])"
 
 
+def configured(settings: Settings) -> Marks | None:
+    """The marks jejak.yaml gives (``decimal``, ``thousands``), or None when it gives none."""
+    if not settings.decimal and settings.thousands is None:
+        return None
+    decimal = settings.decimal or _other(settings.thousands or ",")
+    thousands = settings.thousands if settings.thousands is not None else _other(decimal)
+    return Marks(decimal, thousands)
+
+
 def detect(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -73,10 +82,8 @@ def detect(
     Values that disagree stop the load. With no evidence (only ``150.000``-like values),
     a ``separator`` ';' reads '.' as the thousands mark; otherwise it is the decimal mark.
     """
-    if settings.decimal or settings.thousands is not None:
-        decimal = settings.decimal or _other(settings.thousands or ",")
-        thousands = settings.thousands if settings.thousands is not None else _other(decimal)
-        return Marks(decimal, thousands)
+    if (marks := configured(settings)) is not None:
+        return marks
     number = f"nullif(trim(CAST({column} AS VARCHAR)), '')"
     mark = (
         "CASE WHEN contains(n, '.') AND contains(n, ',')"

@@ -144,8 +144,9 @@ def _when(column: str) -> str:
     return f"strftime(timezone('UTC', {column}), '%Y-%m-%d %H:%M:%S UTC')"
 
 
-def mark_conflicts(con: duckdb.DuckDBPyConnection, checked: str) -> None:
-    """Conflicting rows become rejected rows (field event_id) saying what they lost to."""
+def mark_conflicts(con: duckdb.DuckDBPyConnection, checked: str, row: str = "c._row") -> None:
+    """Conflicting rows become rejected rows (field event_id) saying what they lost to.
+    ``checked`` is a table; ``row`` the SQL of its rows' numbers (it called c)."""
     con.execute(
         f"""
         UPDATE {checked} c SET _field = 'event_id', _reason = CASE
@@ -160,6 +161,6 @@ def mark_conflicts(con: duckdb.DuckDBPyConnection, checked: str) -> None:
                 || '); the stored touchpoint was kept, not this row; give this one its'
                 || ' own event_id'
             END
-        FROM {SORTED} s WHERE s._row = c._row AND s._status = 'conflict'
+        FROM {SORTED} s WHERE s._row = {row} AND s._status = 'conflict'
         """
     )

@@ -46,6 +46,8 @@ from jejak.store.sources import (
 )
 
 STAGE, CHECKED = "_jejak_stage", "_jejak_checked"
+ROWS = "_jejak_rows"  # the checked rows with their row number in the file (a view)
+REVENUE = "_jejak_revenue"  # a text revenue column alone, to detect its marks from
 REJECT_ROW = "_jejak_row"
 # values as written that the checked rows keep for invalid rows (see _examples)
 WRITTEN = ("ts_raw", "revenue_raw", "properties_raw", "email_raw", "phone_raw")
@@ -162,13 +164,15 @@ def _checks(
 
 
 def _stage_sql(source: str) -> str:
-    """The file as it is, in order: its rowid is the row number, its columns the originals."""
-    return f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {source}"
+    """The file as it is, in order: its rowid is the row number, its columns the originals.
+    Kept only when it is needed: an import's records, or rejected rows to write out."""
+    return f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} AS SELECT * FROM {source}"
 
 
-def _fields_sql(mapping: Mapping) -> str:
-    """Every field as trimmed text, plus properties built from unmapped columns."""
-    cols = ["rowid + 1 AS _row"]
+def _fields_sql(mapping: Mapping, origin: str, numbered: bool) -> str:
+    """Every field as trimmed text, plus properties built from unmapped columns, from
+    ``origin`` (the file, or its stage: ``numbered`` gives each row its stage row)."""
+    cols = ["rowid + 1 AS _row"] if numbered else []
     for field in FIELD_NAMES:
         if field == "properties":
             continue
@@ -189,7 +193,7 @@ def _fields_sql(mapping: Mapping) -> str:
         cols.append(f"CAST(json_object({pairs}) AS VARCHAR) AS extras")
     else:
         cols.append("CAST(NULL AS VARCHAR) AS extras")
-    return f"SELECT {', '.join(cols)} FROM {STAGE} {mapping.rows}"
+    return f"SELECT {', '.join(cols)} FROM {origin} {mapping.rows}"
 
 
 def _is_text(mapping: Mapping, field: str) -> bool:
@@ -217,7 +221,10 @@ def _ts_sql(settings: Settings, mapping: Mapping) -> str:
     )
 
 
-def _checked_sql(settings: Settings, mapping: Mapping, marks: amounts.Marks) -> str:
+def _checked_sql(
+    settings: Settings, mapping: Mapping, marks: amounts.Marks, origin: str, numbered: bool
+) -> str:
+    """The rows of ``origin`` parsed and checked, in its order (see :func:`_fields_sql`)."""
     plain = ("event_id", "properties", "currency", "anonymous_id")
     text = [f"{f}_raw AS {f}" for f in TEXT_FIELDS if f not in plain]
     # a touchpoint known only by its email or phone number carries that as its anonymous
@@ -239,14 +246,14 @@ def _checked_sql(settings: Settings, mapping: Mapping, marks: amounts.Marks) -> 
         " WHEN json_valid(properties_raw) THEN json_type(properties_raw) = 'OBJECT'"
         " ELSE false END"
     )
-    fields = _fields_sql(mapping)
+    fields = _fields_sql(mapping, origin, numbered)
     if _is_text(mapping, "revenue"):
         parts, amount, currency = amounts.amount_sql("revenue_raw", marks)
         fields = f"SELECT *, {parts} AS p FROM ({fields})"
     else:  # numbers already (Excel, Parquet, JSON)
         amount, currency = "try_cast(revenue_raw AS DOUBLE)", "CAST(NULL AS VARCHAR)"
     parsed = (
-        f"SELECT _row, event_id_raw AS event_id, {', '.join(text)},"
+        f"SELECT {'_row, ' if numbered else ''}event_id_raw AS event_id, {', '.join(text)},"
         f" ts_raw, {_ts_sql(settings, mapping)} AS ts,"
         f" revenue_raw, {amount} AS revenue, {currency} AS revenue_currency,"
         f" currency_raw, coalesce(currency_raw, {currency}) AS currency,"
@@ -274,7 +281,7 @@ def _examples(con: duckdb.DuckDBPyConnection) -> list[dict]:
         f" WHEN 'currency' THEN currency WHEN 'customer_id' THEN customer_id"
         f" WHEN 'event_id' THEN event_id WHEN 'email' THEN email_raw WHEN 'phone' THEN phone_raw"
         f" WHEN 'event' THEN event END AS value"
-        f" FROM {CHECKED} WHERE _reason IS NOT NULL ORDER BY _row LIMIT {EXAMPLES}"
+        f" FROM {ROWS} WHERE _reason IS NOT NULL ORDER BY _row LIMIT {EXAMPLES}"
     ).fetchall()
     return [{"row": r, "field": f, "reason": why, "value": v} for r, f, why, v in rows]
 
@@ -291,13 +298,14 @@ def count(number: int, noun: str) -> str:
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> None:
-    """Rejected rows as they were in the file, after their row number, field and reason.
+    """Rejected rows as they were in the file (the stage), after their row number,
+    field and reason.
 
     The ``_jejak_*`` columns are ignored when loading, so the fixed file loads as it is.
     """
     con.execute(
         f"COPY (SELECT c._row AS {REJECT_ROW}, c._field AS _jejak_field,"
-        f" c._reason AS _jejak_reason, s.* FROM {CHECKED} c JOIN {STAGE} s"
+        f" c._reason AS _jejak_reason, s.* FROM {ROWS} c JOIN {STAGE} s"
         f" ON s.rowid + 1 = c._row WHERE c._reason IS NOT NULL ORDER BY c._row)"
         f" TO {quote(str(target))} (HEADER, DELIMITER ',')"
     )
@@ -306,16 +314,16 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> None:
 def _keep_rejects(
     con: duckdb.DuckDBPyConnection, load_id: int, private: tuple[str, ...] = ()
 ) -> None:
-    """The first rejected rows (as JSON, with row, field and reason) into the workspace,
-    so the dashboard and ``jejak loads --rejected`` show them after the side file is gone.
-    ``private`` columns are left out of them."""
+    """The first rejected rows (as JSON, with row, field and reason; from the stage)
+    into the workspace, so the dashboard and ``jejak loads --rejected`` show them after
+    the side file is gone. ``private`` columns are left out of them."""
     record = "to_json(s)"
     if private:  # merge-patching a member with null removes it
         removed = ", ".join(f"{quote(c)}, NULL" for c in private)
         record = f"json_merge_patch({record}, json_object({removed}))"
     con.execute(
         f"INSERT INTO rejected_rows SELECT {load_id}, c._row, c._field, c._reason,"
-        f" CAST({record} AS VARCHAR) FROM {CHECKED} c JOIN {STAGE} s"
+        f" CAST({record} AS VARCHAR) FROM {ROWS} c JOIN {STAGE} s"
         f" ON s.rowid + 1 = c._row WHERE c._reason IS NOT NULL ORDER BY c._row"
         f" LIMIT {KEPT_REJECTS}"
     )
@@ -371,15 +379,18 @@ def load_file(
             read.notes.append(f"read as source '{source}'")
         try:
             with contact_ids.phone_function(con, settings.phone_region):
-                _check(con, read, settings, mapping, on_progress, imported and imported.check)
+                row = _check(con, read, settings, mapping, on_progress, imported and imported.check)
             notes = tuple(read.notes)
             # with pii: hash no clear email or phone is kept, not even in rejected rows
             private = tuple(contacts.values()) if settings.pii else ()
-            where = _Target(path, load_id, rejects_path, name, notes, links, private, statuses)
+            where = _Target(
+                path, load_id, rejects_path, name, notes, read.sql, row, links, private, statuses
+            )
             return _store(con, where, skip_invalid, on_progress)
         finally:
             con.execute(
-                f"DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {CHECKED};"
+                f"DROP VIEW IF EXISTS {ROWS}; DROP TABLE IF EXISTS {STAGE};"
+                f" DROP TABLE IF EXISTS {CHECKED}; DROP TABLE IF EXISTS {REVENUE};"
                 f" DROP TABLE IF EXISTS {SORTED}; DROP TABLE IF EXISTS {DERIVED}"
             )
 
@@ -391,29 +402,47 @@ def _check(
     mapping: Mapping,
     on_progress: progress.ProgressCallback | None,
     check: imports.Check | None = None,
-) -> None:
-    """Read the file into the stage, then check every row into the CHECKED table.
-    ``check`` is an import's own check of the staged records (it names the row)."""
+) -> str:
+    """Check every row of the file into the CHECKED table (and the ROWS view), in one
+    pass over the file. An import's records are staged first: ``check`` is its own
+    check of them (it names the row), and its mapping may keep only some of them.
+
+    A text revenue column without marks in the settings is read alone first, for
+    :func:`amounts.detect` (the parse depends on them). Returns the SQL of a checked
+    row's number (``c`` standing for CHECKED).
+    """
+    reading = f"reading {source.path.name}"
+    staged = check is not None or bool(mapping.rows)
+    origin = STAGE if staged else source.sql
     try:
-        progress.run(con, _stage_sql(source.sql), f"reading {source.path.name}", on_progress)
+        if staged:
+            progress.run(con, _stage_sql(source.sql), reading, on_progress)
+        if check is not None:
+            check(con, STAGE, source.path)
+        revenue = mapping.fields.get("revenue")
+        marks = amounts.Marks()
+        if revenue and _is_text(mapping, "revenue"):
+            if not staged and amounts.configured(settings) is None:
+                sql = f"CREATE TEMP TABLE {REVENUE} AS SELECT {ident(revenue)} FROM {origin}"
+                progress.run(con, sql, reading, on_progress)
+            separator = source.delimiter if source.fmt == "csv" else None
+            table = STAGE if staged else REVENUE
+            marks = amounts.detect(con, table, ident(revenue), settings, source.path, separator)
+            if note := marks.note():
+                source.notes.append(note)
     except duckdb.Error as exc:
         raise LoadError(explain_read_error(source, exc, settings)) from None
-    if check is not None:
-        check(con, STAGE, source.path)
-    marks = amounts.Marks()
-    revenue = mapping.fields.get("revenue")
-    if revenue and _is_text(mapping, "revenue"):
-        separator = source.delimiter if source.fmt == "csv" else None
-        marks = amounts.detect(con, STAGE, ident(revenue), settings, source.path, separator)
-        if note := marks.note():
-            source.notes.append(note)
     con.execute(f"SET TimeZone = {quote(settings.timezone)}")
     try:
-        progress.run(con, _checked_sql(settings, mapping, marks), "checking rows", on_progress)
+        sql = _checked_sql(settings, mapping, marks, origin, staged)
+        progress.run(con, sql, "checking rows", on_progress)
     except duckdb.Error as exc:
         raise LoadError(explain_read_error(source, exc, settings)) from None
     finally:
         con.execute("SET TimeZone = 'UTC'")
+    row = "" if staged else "rowid + 1 AS _row, "  # the checked rows are in the file's order
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {ROWS} AS SELECT {row}* FROM {CHECKED}")
+    return "c._row" if staged else "c.rowid + 1"
 
 
 @dataclass(frozen=True)
@@ -425,6 +454,8 @@ class _Target:
     rejects_path: str | Path | None
     name: str | None
     notes: tuple[str, ...]
+    source: str  # SQL reading the file (again, for rejected rows as written)
+    row: str  # SQL of a CHECKED row's number in the file, CHECKED called c
     links: str | None = None  # an import's identity links: a query over the stage
     private: tuple[str, ...] = ()  # columns left out of the rejected rows kept
     statuses: bool = False  # tell each valid row's fate
@@ -453,17 +484,17 @@ def _store(
     path, load_id = target.path, target.load_id
     total, invalid, without_id = con.execute(
         f"SELECT count(*), count(_reason),"
-        f" count(*) FILTER (WHERE _reason IS NULL AND event_id IS NULL) FROM {CHECKED}"
+        f" count(*) FILTER (WHERE _reason IS NULL AND event_id IS NULL) FROM {ROWS}"
     ).fetchall()[0]
     if total == 0 and not (target.links and imports.count_links(con, target.links)):
         raise LoadError(f"{path}: the file has a header but no touchpoints; nothing to load")
     if invalid and not skip_invalid:
         raise _refuse(con, path, total, invalid)
     if without_id:
-        progress.run(con, derived_sql(CHECKED), "deriving event ids", on_progress)
+        progress.run(con, derived_sql(ROWS), "deriving event ids", on_progress)
     else:
         con.execute(no_derived_sql())
-    progress.run(con, sorted_sql(CHECKED), "matching event ids", on_progress)
+    progress.run(con, sorted_sql(ROWS), "matching event ids", on_progress)
     repeated, conflicts, conflict_rows = con.execute(
         f"SELECT count(*) FILTER (WHERE _status = 'repeated'),"
         f" count(*) FILTER (WHERE _status = 'conflict'),"
@@ -472,17 +503,20 @@ def _store(
     ).fetchall()[0]
     statuses = None
     if target.statuses:
-        statuses = dict(con.execute(f"SELECT _row, _status FROM ({fates_sql(CHECKED)})").fetchall())
+        statuses = dict(con.execute(f"SELECT _row, _status FROM ({fates_sql(ROWS)})").fetchall())
     rejects_file = None
     if invalid or conflicts:
         rejects = target.rejects_path or path.with_name(path.name + ".rejected.csv")
         rejects_file = str(rejects)
+        # the file as written, for its rejected rows; outside the transaction, where a new
+        # table's rowids are not yet its row numbers
+        con.execute(_stage_sql(target.source))
     con.execute("BEGIN TRANSACTION")
     try:
         if conflicts:
-            mark_conflicts(con, CHECKED)
+            mark_conflicts(con, CHECKED, target.row)
         before = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
-        progress.run(con, insert_sql(load_id, CHECKED), "storing touchpoints", on_progress)
+        progress.run(con, insert_sql(load_id, ROWS), "storing touchpoints", on_progress)
         stored = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0] - before
         links = imports.store_links(con, target.links, load_id) if target.links else 0
         record = {
