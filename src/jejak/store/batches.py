@@ -122,7 +122,7 @@ def _check_sql(
         marks = amounts.detect(con, STAGE, ident("revenue"), settings, Path(name))
     con.execute(f"SET TimeZone = {quote(settings.timezone)}")
     try:
-        con.execute(_checked_sql(settings, plain.MAPPING, marks))
+        con.execute(_checked_sql(settings, plain.MAPPING, marks, STAGE, True))
     finally:
         con.execute("SET TimeZone = 'UTC'")
     con.execute(no_derived_sql())  # every collected event has its event_id
