@@ -14,11 +14,15 @@ import jejak
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 # The tests' Spark queries are many and tiny: the JVM's quick compiler (C1) and Spark's
 # interpreted operators answer them with half the CPU that optimising compilers spend on
-# code that runs a few times. Results are the same; only how the JVM runs them differs.
+# code that runs a few times. One shuffle partition and no adaptive execution spare each
+# query the re-planning (and the plan descriptions it posts) that only pays off on large
+# shuffles. Results are the same; only how Spark plans and runs them differs.
 os.environ.setdefault("JDK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
 SPARK_TEST_CONF = {
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+    "spark.sql.shuffle.partitions": "1",
+    "spark.sql.adaptive.enabled": "false",
 }
 
 

@@ -182,7 +182,8 @@ def test_the_dashboard_shows_why_a_page_is_empty(unnamed):
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True
         )
-        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        # a still loading marker: a spinning one keeps the browser drawing while pages compute
+        tab = browser.new_page(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
         tab.goto(base + "/login")
         tab.fill("input[name=key]", key)
         tab.click("button[type=submit]")

@@ -53,7 +53,8 @@ def browser():
 @pytest.fixture(scope="module")
 def page(site, browser):
     base, key, _ = site
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # a still loading marker: a spinning one keeps the browser drawing while pages compute
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
     tab = context.new_page()
     tab.goto(base + "/dashboard/overview")
     assert "/login" in tab.url  # not signed in yet
@@ -188,7 +189,7 @@ def test_an_empty_workspace_says_how_to_load_data(tmp_path, browser):
     ws = jejak.Workspace(tmp_path / "empty.duckdb")
     key = ensure_keys(ws.con)["read"]
     with running(create_app(ws)) as base:
-        context = browser.new_context()
+        context = browser.new_context(reduced_motion="reduce")
         tab = context.new_page()
         tab.goto(base + "/login")
         tab.fill("input[name=key]", key)

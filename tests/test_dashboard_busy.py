@@ -65,7 +65,10 @@ def test_two_browsers_click_through_every_page_while_a_collector_sends(demo_work
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         tabs = []
         for _ in range(2):
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            # a still loading marker: a spinning one keeps the browser drawing meanwhile
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
+            )
             context.add_cookies([{"name": "jejak_read", "value": keys["read"], "url": base}])
             tab = context.new_page()
             tab.on("response", lambda r: answers.append((r.status, r.url)))
