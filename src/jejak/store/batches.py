@@ -34,7 +34,14 @@ from jejak.store.event_ids import (
     sorted_sql,
 )
 from jejak.store.known_ids import KnownIds
-from jejak.store.loading import CHECKED, KEPT_REJECTS, STAGE, _checked_sql, _stage_sql
+from jejak.store.loading import (
+    CHECKED,
+    KEPT_REJECTS,
+    STAGE,
+    checked_sql,
+    record_load,
+    stage_sql,
+)
 from jejak.store.sources import ident, quote
 
 GROUP_VIEW = "_jejak_group"
@@ -114,7 +121,7 @@ def _check_sql(
     columns = {f: pa.array([e.get(f) for e in events], pa.string()) for f in FIELD_NAMES}
     con.register(GROUP_VIEW, pa.table(columns))
     try:
-        con.execute(_stage_sql(GROUP_VIEW))
+        con.execute(stage_sql(GROUP_VIEW))
     finally:
         con.unregister(GROUP_VIEW)
     marks = amounts.Marks()
@@ -122,7 +129,7 @@ def _check_sql(
         marks = amounts.detect(con, STAGE, ident("revenue"), settings, Path(name))
     con.execute(f"SET TimeZone = {quote(settings.timezone)}")
     try:
-        con.execute(_checked_sql(settings, plain.MAPPING, marks, STAGE, True))
+        con.execute(checked_sql(settings, plain.MAPPING, marks, STAGE, True))
     finally:
         con.execute("SET TimeZone = 'UTC'")
     con.execute(no_derived_sql())  # every collected event has its event_id
@@ -177,11 +184,7 @@ def store(
             "rows_repeated": checked.count("repeated"),
             "rows_conflicting": checked.count("conflict"),
         }
-        con.execute(
-            f"INSERT INTO loads ({', '.join(record)}, loaded_at)"
-            f" VALUES ({', '.join('?' * len(record))}, now())",
-            list(record.values()),
-        )
+        record_load(con, record)
         if kept:
             con.executemany(
                 "INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?)",

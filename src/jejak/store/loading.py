@@ -13,6 +13,7 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -106,7 +107,7 @@ def _number_reason(marks: amounts.Marks) -> str:
     return "is not a number; write digits with a comma for decimals, like 1234,5 or 1.234,5"
 
 
-def _checks(
+def checks(
     settings: Settings, marks: amounts.Marks, mapping: Mapping
 ) -> list[tuple[str, str, str]]:
     """(field, SQL condition that makes a row invalid, reason) in the order they are tested."""
@@ -163,7 +164,16 @@ def _checks(
     ]
 
 
-def _stage_sql(source: str) -> str:
+def record_load(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None:
+    """Record a load (its id, file and row counts), loaded now, in the transaction."""
+    con.execute(
+        f"INSERT INTO loads ({', '.join(record)}, loaded_at)"
+        f" VALUES ({', '.join('?' * len(record))}, now())",
+        list(record.values()),
+    )
+
+
+def stage_sql(source: str) -> str:
     """The file as it is, in order: its rowid is the row number, its columns the originals.
     Kept only when it is needed: an import's records, or rejected rows to write out."""
     return f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} AS SELECT * FROM {source}"
@@ -221,7 +231,7 @@ def _ts_sql(settings: Settings, mapping: Mapping) -> str:
     )
 
 
-def _checked_sql(
+def checked_sql(
     settings: Settings, mapping: Mapping, marks: amounts.Marks, origin: str, numbered: bool
 ) -> str:
     """The rows of ``origin`` parsed and checked, in its order (see :func:`_fields_sql`)."""
@@ -259,9 +269,9 @@ def _checked_sql(
         f" currency_raw, coalesce(currency_raw, {currency}) AS currency,"
         f" properties_raw, extras, {props_ok} AS properties_ok FROM ({fields})"
     )
-    checks = _checks(settings, marks, mapping)
-    field = " ".join(f"WHEN {cond} THEN {quote(f)}" for f, cond, _ in checks)
-    reason = " ".join(f"WHEN {cond} THEN {quote(r)}" for _, cond, r in checks)
+    found = checks(settings, marks, mapping)
+    field = " ".join(f"WHEN {cond} THEN {quote(f)}" for f, cond, _ in found)
+    reason = " ".join(f"WHEN {cond} THEN {quote(r)}" for _, cond, r in found)
     # the values as written are kept only for invalid rows, which show them (they made a
     # large file's checked rows twice as wide); properties only of valid rows, as an
     # invalid row's may not be JSON
@@ -416,7 +426,7 @@ def _check(
     origin = STAGE if staged else source.sql
     try:
         if staged:
-            progress.run(con, _stage_sql(source.sql), reading, on_progress)
+            progress.run(con, stage_sql(source.sql), reading, on_progress)
         if check is not None:
             check(con, STAGE, source.path)
         revenue = mapping.fields.get("revenue")
@@ -434,7 +444,7 @@ def _check(
         raise LoadError(explain_read_error(source, exc, settings)) from None
     con.execute(f"SET TimeZone = {quote(settings.timezone)}")
     try:
-        sql = _checked_sql(settings, mapping, marks, origin, staged)
+        sql = checked_sql(settings, mapping, marks, origin, staged)
         progress.run(con, sql, "checking rows", on_progress)
     except duckdb.Error as exc:
         raise LoadError(explain_read_error(source, exc, settings)) from None
@@ -510,7 +520,7 @@ def _store(
         rejects_file = str(rejects)
         # the file as written, for its rejected rows; outside the transaction, where a new
         # table's rowids are not yet its row numbers
-        con.execute(_stage_sql(target.source))
+        con.execute(stage_sql(target.source))
     con.execute("BEGIN TRANSACTION")
     try:
         if conflicts:
@@ -529,11 +539,7 @@ def _store(
             "rejects_file": rejects_file,
             "rows_conflicting": conflicts,
         }
-        con.execute(
-            f"INSERT INTO loads ({', '.join(record)}, loaded_at)"
-            f" VALUES ({', '.join('?' * len(record))}, now())",
-            list(record.values()),
-        )
+        record_load(con, record)
         if rejects_file:
             _keep_rejects(con, load_id, target.private)
         con.execute("COMMIT")

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
 from jejak.store.amounts import Marks
-from jejak.store.loading import EARLIEST, MAX_REVENUE, _checks
+from jejak.store.loading import EARLIEST, MAX_REVENUE, checks
 from jejak.store.sources import Mapping
 
 # what datetime.fromisoformat and DuckDB's TIMESTAMPTZ cast read alike
@@ -50,7 +50,7 @@ class Row:
 def _reasons(settings: Settings) -> dict[str, str]:
     """The SQL checks' reasons that a plain event can meet, by a short name."""
     found: dict[str, list[str]] = {}
-    for field, _, reason in _checks(settings, Marks(), MAPPING):
+    for field, _, reason in checks(settings, Marks(), MAPPING):
         found.setdefault(field, []).append(reason)
     return {
         "event": found["event"][0],
