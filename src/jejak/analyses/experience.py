@@ -110,62 +110,51 @@ def experience(
         raise JejakError(f"churn_days is a number of days from 1 to 3650, not {churn_days:g}")
     # the signals (rules on properties) are read four times below: worked out once
     with with_experience(events, rules).cache() as marked:
-        return _experience(marked, journey, as_of, purchase, churn_days, sent, min_people, steps)
+        names = journey.stage_names
+        at = placed(marked, journey)
+        # the stage the person was in: a 5-star review that enters Advocate was written in
+        # the stage before it
+        order = ibis.window(group_by=at.person_id, order_by=[at.ts, at.event_id])
+        before = at.stage_index.lag(1).over(order)
+        at = at.mutate(stage_index=ibis.coalesce(before, at.stage_index))
+        signals = at.filter(at.experience.notnull())
+        grouped = signals.group_by(["stage_index", "event"]).aggregate(
+            signals=signals.count(),
+            **{v: signals.count(where=signals.experience == v) for v in VERDICTS},
+        )
+        table = grouped.to_pandas()
+        table = table[table["stage_index"] >= 0]
+        table["stage"] = [names[int(i)] for i in table["stage_index"]]
+        table["stage_index"] = table["stage_index"].astype(int) + 1
+        for column in ("signals", *VERDICTS):
+            table[column] = table[column].astype("int64")
+        table["bad_share"] = table["bad"] / table["signals"]
+        table = table.rename(columns={"event": "touchpoint"})
+        table = table.sort_values(
+            ["bad", "stage_index", "touchpoint"], ascending=[False, True, True]
+        )
+        table = table[["stage", "stage_index", "touchpoint", "signals", *VERDICTS, "bad_share"]]
 
-
-def _experience(
-    marked: ibis.Table,
-    journey: Journey,
-    as_of: datetime,
-    purchase: Any,
-    churn_days: float,
-    sent: Sequence[str],
-    min_people: int,
-    steps: int,
-) -> Experience:
-    names = journey.stage_names
-    at = placed(marked, journey)
-    # the stage the person was in: a 5-star review that enters Advocate was written in
-    # the stage before it
-    order = ibis.window(group_by=at.person_id, order_by=[at.ts, at.event_id])
-    before = at.stage_index.lag(1).over(order)
-    at = at.mutate(stage_index=ibis.coalesce(before, at.stage_index))
-    signals = at.filter(at.experience.notnull())
-    grouped = signals.group_by(["stage_index", "event"]).aggregate(
-        signals=signals.count(),
-        **{v: signals.count(where=signals.experience == v) for v in VERDICTS},
-    )
-    table = grouped.to_pandas()
-    table = table[table["stage_index"] >= 0]
-    table["stage"] = [names[int(i)] for i in table["stage_index"]]
-    table["stage_index"] = table["stage_index"].astype(int) + 1
-    for column in ("signals", *VERDICTS):
-        table[column] = table[column].astype("int64")
-    table["bad_share"] = table["bad"] / table["signals"]
-    table = table.rename(columns={"event": "touchpoint"})
-    table = table.sort_values(["bad", "stage_index", "touchpoint"], ascending=[False, True, True])
-    table = table[["stage", "stage_index", "touchpoint", "signals", *VERDICTS, "bad_share"]]
-
-    effects = touchpoint_effects(
-        marked, journey, by="experience", min_people=min_people, as_of=as_of, derived=True
-    ).table
-    churn, meta = _churn(marked, journey, as_of, purchase, churn_days, sent)
-    journeys = _journeys_to_bad(marked, steps, sent)
-    totals = table[["signals", *VERDICTS]].sum()
-    meta |= {
-        "signals": int(totals["signals"]),
-        **{v: int(totals[v]) for v in VERDICTS},
-        "churn_days": churn_days,
-        "observational": True,
-    }
-    return Experience(
-        title="Experience by touchpoint and stage",
-        table=table.reset_index(drop=True),
-        meta=meta,
-        effects=effects,
-        churn=churn,
-        journeys=journeys,
-    )
+        effects = touchpoint_effects(
+            marked, journey, by="experience", min_people=min_people, as_of=as_of, derived=True
+        ).table
+        churn, meta = _churn(marked, journey, as_of, purchase, churn_days, sent)
+        journeys = _journeys_to_bad(marked, steps, sent)
+        totals = table[["signals", *VERDICTS]].sum()
+        meta |= {
+            "signals": int(totals["signals"]),
+            **{v: int(totals[v]) for v in VERDICTS},
+            "churn_days": churn_days,
+            "observational": True,
+        }
+        return Experience(
+            title="Experience by touchpoint and stage",
+            table=table.reset_index(drop=True),
+            meta=meta,
+            effects=effects,
+            churn=churn,
+            journeys=journeys,
+        )
 
 
 def _churn(
