@@ -181,6 +181,8 @@ def test_customer_value_says_why_it_is_not_estimated(ws, shop):
 
     [section] = value_sections(ws)
     assert section.heading == "Customer value" and why in section.intro
+    assert section.intro.endswith("name your purchase touchpoint under 'roles: purchase:' in"
+                                  " jejak.yaml")  # fmt: skip
 
 
 def jejak_event(name: str):

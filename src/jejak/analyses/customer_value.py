@@ -35,6 +35,10 @@ from jejak.model.roles import roles_of
 
 DAY_US = 86_400_000_000
 MIN_REPEAT_BUYERS = 2
+WHAT_TO_DO = (
+    "Load a longer stretch of orders, or name your purchase touchpoint under"
+    " 'roles: purchase:' in jejak.yaml"
+)
 """Below this the BG/NBD model has nothing to learn the drop-out chance from (with one
 repeat buyer its fit stays where the search starts, a = b = 1, where expected purchases
 are undefined)."""
@@ -115,16 +119,14 @@ def customer_value(
     if len(summary) < 2:
         raise JejakError(
             f"customer value needs purchases ({label}) by at least two customers; "
-            f"found {len(summary)}. Name the purchase touchpoint with purchase=..., or load "
-            "more orders"
+            f"found {len(summary)}. {WHAT_TO_DO}"
         )
     repeaters = int((summary["x"] > 0).sum())
     if repeaters < MIN_REPEAT_BUYERS:
         raise JejakError(
-            f"customer value needs at least {MIN_REPEAT_BUYERS} repeat buyers (customers who "
-            f"bought on two or more days) to learn how often people buy again; {repeaters} of "
-            f"{len(summary)} buyers bought again ({label}, up to {as_of:%d %b %Y}). Load a "
-            "longer stretch of orders, or name the purchase touchpoint with purchase=..."
+            "customer value needs at least two repeat buyers (customers who bought on two or "
+            f"more days) to learn how often people buy again; {repeaters} of {len(summary)} "
+            f"buyers bought again ({label}, up to {as_of:%d %b %Y}). {WHAT_TO_DO}"
         )
     frequency = BetaGeo.fit(summary["x"], summary["t_x"], summary["T"])
     repeat = summary[(summary["x"] > 0) & (summary["mean_value"] > 0)]
