@@ -411,3 +411,21 @@ def test_duration_reads_in_the_best_unit(seconds, text):
     from jejak.report.formatting import duration
 
     assert duration(seconds) == text
+
+
+def test_bar_labels_have_room_at_the_end_of_the_longest_bar():
+
+    from jejak.report.figures import value_by_figure
+
+    table = pd.DataFrame(
+        {
+            "channel": ["search", "ads", "unknown"],
+            "buyers": [162, 45, 3],
+            "expected_revenue": [58_408_614.0, 5_977_770.0, float("nan")],
+            "revenue_per_buyer": [360_547.0, 132_839.0, float("nan")],
+        }
+    )
+    figure = value_by_figure(table, "channel", "Expected value by channel")
+    low, high = figure.layout.xaxis.range
+    assert low == 0 and high == pytest.approx(58_408_614 * 1.45)  # the label is not cut
+    assert figure.data[0].text[0] == "3 buyers · – each"  # not estimated: a dash, not 0

@@ -83,8 +83,9 @@ def _layout(figure: go.Figure, title: str, height: int) -> go.Figure:
 def _labelled_bars(
     labels: Sequence[Any], values: Sequence[float], texts: Sequence[str], colour: str
 ) -> go.Figure:
-    """Horizontal bars, first row on top, each labelled at its end with ``texts``."""
-    return go.Figure(
+    """Horizontal bars, first row on top, each labelled at its end with ``texts`` (the
+    axis leaves room for the longest bar's label: it is not cut at the chart's edge)."""
+    figure = go.Figure(
         go.Bar(
             y=[plain_label(str(label)) for label in labels],
             x=list(values),
@@ -96,6 +97,10 @@ def _labelled_bars(
             hovertemplate="%{y}<br>%{text}<extra></extra>",
         )
     )
+    known = [v for v in values if v == v and v > 0]  # NaN: not estimated
+    if known:
+        figure.update_xaxes(range=[0, max(known) * 1.45])
+    return figure
 
 
 def stage_funnel_figure(table: pd.DataFrame, title: str) -> go.Figure:
