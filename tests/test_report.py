@@ -414,7 +414,6 @@ def test_duration_reads_in_the_best_unit(seconds, text):
 
 
 def test_bar_labels_have_room_at_the_end_of_the_longest_bar():
-
     from jejak.report.figures import value_by_figure
 
     table = pd.DataFrame(
