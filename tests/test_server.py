@@ -50,7 +50,7 @@ def served(tmp_path, write_file) -> Iterator[Served]:
     ws = jejak.Workspace(tmp_path / "w.duckdb", parse_settings(SETTINGS))
     ws.load(write_file("log.csv", LOG))
     keys = ensure_keys(ws.con)
-    app = create_app(ws, max_bytes=20_000, max_events=50)
+    app = create_app(ws, max_bytes=20_000, max_events=50, max_text=300, max_properties=2_000)
     app.state.jejak.wait_seconds = 0.5
     with running(app) as base:
         yield Served(base, keys, ws, app)
@@ -396,18 +396,53 @@ def test_hostile_events_are_refused_one_by_one(served):
         good.replace('"x"', '"x\\ud800"') % 2 + "}",
         good % 3 + ', "properties": {"note": "\\udc00"}}',
         good % 4 + ', "size": 1e999}',
+        good.replace('"x"', '"x\ud800"') % 5 + "}",  # encoded in the bytes themselves
+        good.replace('"x"', '"x\\ud83d\\ude00"') % 6 + "}",  # a pair: text
     ])  # fmt: skip
-    answer = send("/v1/events", f"[{body}]".encode()).json()
-    assert (answer["received"], answer["stored"]) == (4, 1)
+    answer = send("/v1/events", f"[{body}]".encode("utf-8", "surrogatepass")).json()
+    assert (answer["received"], answer["stored"]) == (6, 2)
     reasons = {r["index"]: (r["field"], r["reason"]) for r in answer["rejected"]}
     assert reasons[1] == ("event", "holds a lone surrogate (like \\ud800), which is not text;"
                           " send UTF-8")  # fmt: skip
     assert reasons[2][0] == "properties" and "lone surrogate" in reasons[2][1]
     assert reasons[3] == ("properties", "hold NaN or Infinity, which JSON has no room for")
+    assert reasons[4] == reasons[1] and 5 not in reasons
     links = '[{"anonymous_id": "a\\ud800", "customer_id": "c1"}, {"anonymous_id": "a5",' \
         ' "customer_id": "c5"}]'  # fmt: skip
     answer = send("/v1/identify", links.encode()).json()
     assert answer["stored"] == 1 and answer["rejected"][0]["field"] == "anonymous_id"
+
+
+def test_events_over_the_size_limits_are_refused_one_by_one(served):
+    # issue 15: a 900,000-character event name was stored, and bloated every page
+    event = {"event_id": "s0", "customer_id": "c9", "ts": "2026-01-08T00:00:00Z", "event": "x"}
+    batch = [
+        event,
+        dict(event, event_id="s1", event="x" * 301),
+        dict(event, event_id="s2", page="/p/" + "q" * 297),  # 300 characters: taken
+        dict(event, event_id="s3", properties={"note": "n" * 1_990}),
+        dict(event, event_id="s4", note="n" * 1_980),  # 1,992 characters as JSON
+    ]
+    before = served.library.count()
+    answer = served.post("/v1/events", json=batch).json()
+    assert (answer["received"], answer["stored"]) == (5, 3)
+    assert [(r["index"], r["field"], r["reason"]) for r in answer["rejected"]] == [
+        (1, "event", "is 301 characters, over the 300 this server takes"
+         " (jejak serve --max-text sets it)"),
+        (3, "properties", "as JSON is 2,002 characters, over the 2,000 this server takes"
+         " (jejak serve --max-properties sets it)"),
+    ]  # fmt: skip
+    assert served.library.count() == before + 3
+
+
+def test_the_cli_limits_are_the_servers():
+    import inspect
+
+    from jejak.cli import serve
+    from jejak.server.state import MAX_PROPERTIES, MAX_TEXT
+
+    defaults = {n: p.default for n, p in inspect.signature(serve).parameters.items()}
+    assert (defaults["max_text"], defaults["max_properties"]) == (MAX_TEXT, MAX_PROPERTIES)
 
 
 def test_a_batch_with_no_valid_event_is_still_recorded(served):

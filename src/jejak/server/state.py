@@ -22,6 +22,10 @@ from jejak.store.workspace import Workspace
 
 MAX_BYTES = 1_000_000
 MAX_EVENTS = 500
+# one collected event: characters in any one field, and in its properties as JSON (a
+# page address fits; a 900,000-character event name would bloat every page showing it)
+MAX_TEXT = 2_000
+MAX_PROPERTIES = 20_000
 WAIT_SECONDS = 5.0
 
 
@@ -36,6 +40,8 @@ class ServerState:
     analyses: JourneyAnalyses | None = None
     max_bytes: int = MAX_BYTES
     max_events: int = MAX_EVENTS
+    max_text: int = MAX_TEXT
+    max_properties: int = MAX_PROPERTIES
     wait_seconds: float = WAIT_SECONDS
     lock: threading.Lock = field(default_factory=threading.Lock)  # the writers' turn
     engine_lock: threading.Lock = field(default_factory=threading.Lock)
