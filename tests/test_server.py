@@ -461,6 +461,11 @@ def test_collector_refuses_what_it_must(served):
     event = {"event_id": "x", "customer_id": "c", "ts": "2026-01-01T00:00:00Z", "event": "e"}
     assert served.post("/v1/events", key=None, json=[event]).status_code == 401
     assert served.post("/v1/events", key="read", json=[event]).status_code == 401
+    # the key in the address, as the tracker's sendBeacon sends it: the write key only
+    address = {"key": served.keys["write"]}
+    assert served.post("/v1/events", key=None, params=address, json=[]).status_code == 202
+    address = {"key": served.keys["read"]}
+    assert httpx.get(served.base + "/v1/analyses/stages", params=address).status_code == 401
     response = served.post("/v1/events", content=b"{not json")
     assert response.status_code == 400 and "not JSON" in response.json()["detail"]
     assert served.post("/v1/events", json={"events": "nope"}).status_code == 422

@@ -145,6 +145,8 @@ def require_key(request: Request, kind: str) -> None:
     presented = presented or request.headers.get("x-jejak-key")
     if kind == "read":  # the dashboard's browser signs in once with a cookie
         presented = presented or request.cookies.get("jejak_read")
+    if kind == "write":  # the tracker's sendBeacon sets no header; this key is public
+        presented = presented or request.query_params.get("key")  # (the site's snippet)
     if not keys.matches(presented, state_of(request).hashes()[kind]):
         raise HTTPException(
             status_code=401,
