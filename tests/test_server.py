@@ -445,6 +445,44 @@ def test_the_cli_limits_are_the_servers():
     assert (defaults["max_text"], defaults["max_properties"]) == (MAX_TEXT, MAX_PROPERTIES)
 
 
+def test_only_the_collector_answers_every_origin(served, tmp_path):
+    # issue 15: CORS was * on every path, the analyses and loads included
+    shop = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type"}  # fmt: skip
+    for path in ("/v1/events", "/v1/batch", "/t.js"):
+        answer = httpx.options(served.base + path, headers=shop)
+        assert answer.headers.get("access-control-allow-origin") == "*", path
+    asked = {**shop, "Access-Control-Request-Method": "GET"}
+    for path in ("/v1/analyses/stages", "/v1/loads", "/dashboard/overview/content"):
+        answer = httpx.options(served.base + path, headers=asked)
+        assert "access-control-allow-origin" not in answer.headers, path
+        read = httpx.get(served.base + path, headers={"Origin": "https://shop.example"})
+        assert "access-control-allow-origin" not in read.headers, path
+    # a page the user names may read the analyses
+    ws = jejak.Workspace(tmp_path / "other.duckdb")
+    ensure_keys(ws.con)
+    app = create_app(ws, origins=["https://mine.example"])
+    with running(app) as base:
+        for origin, allowed in (("https://mine.example", True), ("https://shop.example", False)):
+            headers = {**asked, "Origin": origin}
+            answer = httpx.options(base + "/v1/analyses/stages", headers=headers)
+            assert (answer.headers.get("access-control-allow-origin") == origin) == allowed
+    ws.close()
+
+
+def test_security_headers(served):
+    login = httpx.get(served.base + "/login")
+    assert login.headers["content-security-policy"].startswith("default-src 'self'")
+    assert "script-src 'self';" in login.headers["content-security-policy"]  # none inline
+    assert "frame-ancestors 'none'" in login.headers["content-security-policy"]
+    assert login.headers["x-frame-options"] == "DENY"
+    for path in ("/login", "/health", "/v1/analyses/stages", "/t.js"):
+        answer = httpx.get(served.base + path)
+        assert answer.headers["x-content-type-options"] == "nosniff", path
+        assert answer.headers["referrer-policy"] == "same-origin", path
+    assert "content-security-policy" not in httpx.get(served.base + "/health").headers
+
+
 def test_a_batch_with_no_valid_event_is_still_recorded(served):
     loads_before = len(served.library.loads())
     response = served.post("/v1/events", json=[{"ts": "x"}, 7])

@@ -1544,6 +1544,10 @@ def serve(
         int,
         typer.Option(min=2, help="Characters a collected event's properties may take as JSON."),
     ] = 20_000,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(help="A web page's origin that may call the analyses (repeatable)."),
+    ] = None,
 ) -> None:
     """Serve the dashboard (/), the JSON API (/v1/analyses/..., schema at /docs) and the
     event collector (POST /v1/events, /v1/identify; Segment's HTTP Tracking API:
@@ -1584,6 +1588,7 @@ def serve(
             given_keys=given,
             max_text=max_text,
             max_properties=max_properties,
+            origins=allow_origin,
         )
         # what start-up made lives as long as the server: kept out of Python's full
         # garbage collections, which otherwise stop every request (and /health) for
