@@ -5,6 +5,7 @@ what it must (bad key, not JSON, too big, busy)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -481,6 +482,79 @@ def test_security_headers(served):
         assert answer.headers["x-content-type-options"] == "nosniff", path
         assert answer.headers["referrer-policy"] == "same-origin", path
     assert "content-security-policy" not in httpx.get(served.base + "/health").headers
+
+
+def _sign_in(base: str, key: str, next: str = "/dashboard/funnels", **headers) -> httpx.Response:
+    """The sign-in form fetched, then sent as a browser sends it."""
+    with httpx.Client(base_url=base, headers=headers) as browser:
+        form = browser.get("/login")
+        token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)
+        assert form.cookies["jejak_signin"] == token
+        # as the browser sends the form's cookie back (over https when it is Secure)
+        cookie = {"Cookie": f"jejak_signin={token}"}
+        data = {"key": key, "next": next, "token": token}
+        return httpx.post(base + "/login", data=data, headers={**headers, **cookie})
+
+
+def test_dashboard_sessions(served):
+    # issue 15: the cookie was the read key itself, never expired, and any page could set it
+    content = served.base + "/dashboard/overview/content"
+    signed = _sign_in(served.base, served.keys["read"])
+    assert signed.status_code == 303 and signed.headers["location"] == "/dashboard/funnels"
+    cookie = signed.headers["set-cookie"]
+    assert cookie.startswith("jejak_session=") and served.keys["read"] not in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
+    assert "Max-Age=43200" in cookie  # 12 hours
+    session = {"jejak_session": signed.cookies["jejak_session"]}
+    assert httpx.get(content, cookies=session, timeout=60).status_code == 200
+    assert httpx.get(content, cookies={"jejak_session": "made-up"}).status_code == 401
+    assert httpx.get(content, cookies={"jejak_read": served.keys["read"]}).status_code == 401
+
+    # a wrong key starts nothing; behind https (a proxy's forwarded protocol) it is Secure
+    wrong = _sign_in(served.base, "jr_wrong")
+    assert "wrong=1" in wrong.headers["location"] and "set-cookie" not in wrong.headers
+    behind = _sign_in(served.base, served.keys["read"], **{"X-Forwarded-Proto": "https"})
+    assert "Secure" in behind.headers["set-cookie"]
+
+    # next stays on this server's dashboard
+    for asked, went in [
+        ("/dashboard/%2e%2e/%2e%2e/evil", "/dashboard/overview"),
+        ("//evil.example/dashboard/x", "/dashboard/overview"),
+        ("https://evil.example/dashboard/x", "/dashboard/overview"),
+        ("/dashboard/funnels?since=2026-01-01", "/dashboard/funnels?since=2026-01-01"),
+    ]:
+        assert _sign_in(served.base, served.keys["read"], asked).headers["location"] == went
+
+    # another origin's page cannot sign a browser in: it has not the form's token
+    forged = httpx.post(served.base + "/login", data={"key": served.keys["read"], "token": "x"})
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    stolen = httpx.post(served.base + "/login", data={"key": served.keys["read"], "token": "x"},
+                        cookies={"jejak_signin": "y"})  # fmt: skip
+    assert stolen.status_code == 403
+
+    # signing out ends the session (its cookie does not sign in again); so does expiry
+    assert httpx.post(served.base + "/logout", cookies=session).status_code == 303
+    assert httpx.get(content, cookies=session).status_code == 401
+    other = {"jejak_session": behind.cookies["jejak_session"]}
+    assert httpx.get(content, cookies=other, timeout=60).status_code == 200
+    with served.app.state.jejak.using() as ws:
+        ws.con.execute("UPDATE dashboard_sessions SET ends_at = now() - INTERVAL 1 MINUTE")
+    assert httpx.get(content, cookies=other).status_code == 401
+    stored = served.library.con.execute("SELECT hash FROM dashboard_sessions").fetchall()
+    assert all(session["jejak_session"] not in h for (h,) in stored)  # hashes only
+
+
+def test_revoking_a_key_ends_its_sessions(served):
+    with served.app.state.jejak.using():
+        extra = new_key(served.ws.con, "read")
+    content = served.base + "/dashboard/overview/content"
+    mine = {"jejak_session": _sign_in(served.base, extra).cookies["jejak_session"]}
+    theirs = {"jejak_session": _sign_in(served.base, served.keys["read"]).cookies["jejak_session"]}
+    assert httpx.get(content, cookies=mine, timeout=60).status_code == 200
+    with served.app.state.jejak.using() as ws:
+        revoke(ws.con, extra)
+    assert httpx.get(content, cookies=mine).status_code == 401
+    assert httpx.get(content, cookies=theirs, timeout=60).status_code == 200
 
 
 def test_a_batch_with_no_valid_event_is_still_recorded(served):
