@@ -51,8 +51,9 @@ browser: $(NPM_STAMP)
 demo: install
 	$(BIN)/jejak demo
 
+# two workers (pytest-xdist): one takes every Spark test, each takes whole files (tests/conftest.py)
 test: install oracles java browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # The API fuzzer with fresh random cases (make test runs it derandomized, repeatably).
 fuzz: install oracles

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,32 @@ SPARK_TEST_CONF = {
     "spark.sql.shuffle.partitions": "1",
     "spark.sql.adaptive.enabled": "false",
 }
+
+
+# the Spark tests: whole files, and the Spark case of tests run on each engine
+SPARK_TEST = re.compile(r"^tests/test_(server_)?spark(_cluster)?\.py::|\[(.+-)?spark(-.+)?\]$")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test marked spark is one that :data:`SPARK_TEST` names (how pytest-xdist's
+    workers share the run depends on it: see :func:`pytest_xdist_make_scheduler`)."""
+    unnamed = [i.nodeid for i in items if i.get_closest_marker("spark")]
+    unnamed = [nodeid for nodeid in unnamed if not SPARK_TEST.search(nodeid)]
+    if unnamed:
+        raise pytest.UsageError(f"Spark tests that SPARK_TEST does not name: {unnamed[:5]}")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``make test`` runs on two workers: each takes whole test files (their module
+    fixtures are made once), and one takes every Spark test (one Spark session per
+    run). pytest-xdist's own xdist_group marks do not group under pytest 9."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesAndSpark(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "spark" if SPARK_TEST.search(nodeid) else super()._split_scope(nodeid)
+
+    return FilesAndSpark(config, log)
 
 
 @pytest.fixture

@@ -56,6 +56,9 @@ def page(site, browser):
     # a still loading marker: a spinning one keeps the browser drawing while pages compute
     context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
     tab = context.new_page()
+    refused = []  # what the pages' security policy refused (it runs no inline script)
+    tab.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
+    tab.refused = refused
     tab.goto(base + "/dashboard/overview")
     assert "/login" in tab.url  # not signed in yet
     tab.fill("input[name=key]", "wrong")
@@ -90,6 +93,7 @@ def test_every_page_draws(site, page):
     page.goto(f"{base}/dashboard/paths")
     _loaded(page)
     assert page.locator(".sankey-node").count() > 0
+    assert page.refused == []
 
 
 def test_numbers_match_the_library_and_filters_live_in_the_url(site, page):

@@ -5,6 +5,7 @@ what it must (bad key, not JSON, too big, busy)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -50,7 +51,7 @@ def served(tmp_path, write_file) -> Iterator[Served]:
     ws = jejak.Workspace(tmp_path / "w.duckdb", parse_settings(SETTINGS))
     ws.load(write_file("log.csv", LOG))
     keys = ensure_keys(ws.con)
-    app = create_app(ws, max_bytes=20_000, max_events=50)
+    app = create_app(ws, max_bytes=20_000, max_events=50, max_text=300, max_properties=2_000)
     app.state.jejak.wait_seconds = 0.5
     with running(app) as base:
         yield Served(base, keys, ws, app)
@@ -396,18 +397,164 @@ def test_hostile_events_are_refused_one_by_one(served):
         good.replace('"x"', '"x\\ud800"') % 2 + "}",
         good % 3 + ', "properties": {"note": "\\udc00"}}',
         good % 4 + ', "size": 1e999}',
+        good.replace('"x"', '"x\ud800"') % 5 + "}",  # encoded in the bytes themselves
+        good.replace('"x"', '"x\\ud83d\\ude00"') % 6 + "}",  # a pair: text
     ])  # fmt: skip
-    answer = send("/v1/events", f"[{body}]".encode()).json()
-    assert (answer["received"], answer["stored"]) == (4, 1)
+    answer = send("/v1/events", f"[{body}]".encode("utf-8", "surrogatepass")).json()
+    assert (answer["received"], answer["stored"]) == (6, 2)
     reasons = {r["index"]: (r["field"], r["reason"]) for r in answer["rejected"]}
     assert reasons[1] == ("event", "holds a lone surrogate (like \\ud800), which is not text;"
                           " send UTF-8")  # fmt: skip
     assert reasons[2][0] == "properties" and "lone surrogate" in reasons[2][1]
     assert reasons[3] == ("properties", "hold NaN or Infinity, which JSON has no room for")
+    assert reasons[4] == reasons[1] and 5 not in reasons
     links = '[{"anonymous_id": "a\\ud800", "customer_id": "c1"}, {"anonymous_id": "a5",' \
         ' "customer_id": "c5"}]'  # fmt: skip
     answer = send("/v1/identify", links.encode()).json()
     assert answer["stored"] == 1 and answer["rejected"][0]["field"] == "anonymous_id"
+
+
+def test_events_over_the_size_limits_are_refused_one_by_one(served):
+    # issue 15: a 900,000-character event name was stored, and bloated every page
+    event = {"event_id": "s0", "customer_id": "c9", "ts": "2026-01-08T00:00:00Z", "event": "x"}
+    batch = [
+        event,
+        dict(event, event_id="s1", event="x" * 301),
+        dict(event, event_id="s2", page="/p/" + "q" * 297),  # 300 characters: taken
+        dict(event, event_id="s3", properties={"note": "n" * 1_990}),
+        dict(event, event_id="s4", note="n" * 1_980),  # 1,992 characters as JSON
+    ]
+    before = served.library.count()
+    answer = served.post("/v1/events", json=batch).json()
+    assert (answer["received"], answer["stored"]) == (5, 3)
+    assert [(r["index"], r["field"], r["reason"]) for r in answer["rejected"]] == [
+        (1, "event", "is 301 characters, over the 300 this server takes"
+         " (jejak serve --max-text sets it)"),
+        (3, "properties", "as JSON is 2,002 characters, over the 2,000 this server takes"
+         " (jejak serve --max-properties sets it)"),
+    ]  # fmt: skip
+    assert served.library.count() == before + 3
+
+
+def test_the_cli_limits_are_the_servers():
+    import inspect
+
+    from jejak.cli import serve
+    from jejak.server.state import MAX_PROPERTIES, MAX_TEXT
+
+    defaults = {n: p.default for n, p in inspect.signature(serve).parameters.items()}
+    assert (defaults["max_text"], defaults["max_properties"]) == (MAX_TEXT, MAX_PROPERTIES)
+
+
+def test_only_the_collector_answers_every_origin(served, tmp_path):
+    # issue 15: CORS was * on every path, the analyses and loads included
+    shop = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type"}  # fmt: skip
+    for path in ("/v1/events", "/v1/batch", "/t.js"):
+        answer = httpx.options(served.base + path, headers=shop)
+        assert answer.headers.get("access-control-allow-origin") == "*", path
+    asked = {**shop, "Access-Control-Request-Method": "GET"}
+    for path in ("/v1/analyses/stages", "/v1/loads", "/dashboard/overview/content"):
+        answer = httpx.options(served.base + path, headers=asked)
+        assert "access-control-allow-origin" not in answer.headers, path
+        read = httpx.get(served.base + path, headers={"Origin": "https://shop.example"})
+        assert "access-control-allow-origin" not in read.headers, path
+    # a page the user names may read the analyses
+    ws = jejak.Workspace(tmp_path / "other.duckdb")
+    ensure_keys(ws.con)
+    app = create_app(ws, origins=["https://mine.example"])
+    with running(app) as base:
+        for origin, allowed in (("https://mine.example", True), ("https://shop.example", False)):
+            headers = {**asked, "Origin": origin}
+            answer = httpx.options(base + "/v1/analyses/stages", headers=headers)
+            assert (answer.headers.get("access-control-allow-origin") == origin) == allowed
+    ws.close()
+
+
+def test_security_headers(served):
+    login = httpx.get(served.base + "/login")
+    assert login.headers["content-security-policy"].startswith("default-src 'self'")
+    assert "script-src 'self';" in login.headers["content-security-policy"]  # none inline
+    assert "frame-ancestors 'none'" in login.headers["content-security-policy"]
+    assert login.headers["x-frame-options"] == "DENY"
+    for path in ("/login", "/health", "/v1/analyses/stages", "/t.js"):
+        answer = httpx.get(served.base + path)
+        assert answer.headers["x-content-type-options"] == "nosniff", path
+        assert answer.headers["referrer-policy"] == "same-origin", path
+    assert "content-security-policy" not in httpx.get(served.base + "/health").headers
+
+
+def _sign_in(base: str, key: str, next: str = "/dashboard/funnels", **headers) -> httpx.Response:
+    """The sign-in form fetched, then sent as a browser sends it."""
+    with httpx.Client(base_url=base, headers=headers) as browser:
+        form = browser.get("/login")
+        token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)
+        assert form.cookies["jejak_signin"] == token
+        # as the browser sends the form's cookie back (over https when it is Secure)
+        cookie = {"Cookie": f"jejak_signin={token}"}
+        data = {"key": key, "next": next, "token": token}
+        return httpx.post(base + "/login", data=data, headers={**headers, **cookie})
+
+
+def test_dashboard_sessions(served):
+    # issue 15: the cookie was the read key itself, never expired, and any page could set it
+    content = served.base + "/dashboard/overview/content"
+    signed = _sign_in(served.base, served.keys["read"])
+    assert signed.status_code == 303 and signed.headers["location"] == "/dashboard/funnels"
+    cookie = signed.headers["set-cookie"]
+    assert cookie.startswith("jejak_session=") and served.keys["read"] not in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
+    assert "Max-Age=43200" in cookie  # 12 hours
+    session = {"jejak_session": signed.cookies["jejak_session"]}
+    assert httpx.get(content, cookies=session, timeout=60).status_code == 200
+    assert httpx.get(content, cookies={"jejak_session": "made-up"}).status_code == 401
+    assert httpx.get(content, cookies={"jejak_read": served.keys["read"]}).status_code == 401
+
+    # a wrong key starts nothing; behind https (a proxy's forwarded protocol) it is Secure
+    wrong = _sign_in(served.base, "jr_wrong")
+    assert "wrong=1" in wrong.headers["location"] and "set-cookie" not in wrong.headers
+    behind = _sign_in(served.base, served.keys["read"], **{"X-Forwarded-Proto": "https"})
+    assert "Secure" in behind.headers["set-cookie"]
+
+    # next stays on this server's dashboard
+    for asked, went in [
+        ("/dashboard/%2e%2e/%2e%2e/evil", "/dashboard/overview"),
+        ("//evil.example/dashboard/x", "/dashboard/overview"),
+        ("https://evil.example/dashboard/x", "/dashboard/overview"),
+        ("/dashboard/funnels?since=2026-01-01", "/dashboard/funnels?since=2026-01-01"),
+    ]:
+        assert _sign_in(served.base, served.keys["read"], asked).headers["location"] == went
+
+    # another origin's page cannot sign a browser in: it has not the form's token
+    forged = httpx.post(served.base + "/login", data={"key": served.keys["read"], "token": "x"})
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    stolen = httpx.post(served.base + "/login", data={"key": served.keys["read"], "token": "x"},
+                        cookies={"jejak_signin": "y"})  # fmt: skip
+    assert stolen.status_code == 403
+
+    # signing out ends the session (its cookie does not sign in again); so does expiry
+    assert httpx.post(served.base + "/logout", cookies=session).status_code == 303
+    assert httpx.get(content, cookies=session).status_code == 401
+    other = {"jejak_session": behind.cookies["jejak_session"]}
+    assert httpx.get(content, cookies=other, timeout=60).status_code == 200
+    with served.app.state.jejak.using() as ws:
+        ws.con.execute("UPDATE dashboard_sessions SET ends_at = now() - INTERVAL 1 MINUTE")
+    assert httpx.get(content, cookies=other).status_code == 401
+    stored = served.library.con.execute("SELECT hash FROM dashboard_sessions").fetchall()
+    assert all(session["jejak_session"] not in h for (h,) in stored)  # hashes only
+
+
+def test_revoking_a_key_ends_its_sessions(served):
+    with served.app.state.jejak.using():
+        extra = new_key(served.ws.con, "read")
+    content = served.base + "/dashboard/overview/content"
+    mine = {"jejak_session": _sign_in(served.base, extra).cookies["jejak_session"]}
+    theirs = {"jejak_session": _sign_in(served.base, served.keys["read"]).cookies["jejak_session"]}
+    assert httpx.get(content, cookies=mine, timeout=60).status_code == 200
+    with served.app.state.jejak.using() as ws:
+        revoke(ws.con, extra)
+    assert httpx.get(content, cookies=mine).status_code == 401
+    assert httpx.get(content, cookies=theirs, timeout=60).status_code == 200
 
 
 def test_a_batch_with_no_valid_event_is_still_recorded(served):
@@ -426,6 +573,11 @@ def test_collector_refuses_what_it_must(served):
     event = {"event_id": "x", "customer_id": "c", "ts": "2026-01-01T00:00:00Z", "event": "e"}
     assert served.post("/v1/events", key=None, json=[event]).status_code == 401
     assert served.post("/v1/events", key="read", json=[event]).status_code == 401
+    # the key in the address, as the tracker's sendBeacon sends it: the write key only
+    address = {"key": served.keys["write"]}
+    assert served.post("/v1/events", key=None, params=address, json=[]).status_code == 202
+    address = {"key": served.keys["read"]}
+    assert httpx.get(served.base + "/v1/analyses/stages", params=address).status_code == 401
     response = served.post("/v1/events", content=b"{not json")
     assert response.status_code == 400 and "not JSON" in response.json()["detail"]
     assert served.post("/v1/events", json={"events": "nope"}).status_code == 422

@@ -90,3 +90,59 @@ def test_a_website_sends_touchpoints(tmp_path):
     time.sleep(0.2)
     assert len(ws.touchpoints().to_pandas()) == 4  # every touchpoint once
     ws.close()
+
+
+def test_the_tracker_never_stalls(tmp_path):
+    # issue 15: 100 queued events of 1.2 KB made a request Chromium refuses (keepalive
+    # bodies over 64 KB): nothing was sent again, ever
+    from playwright.sync_api import sync_playwright
+
+    ws = jejak.Workspace(tmp_path / "w.duckdb")
+    key = ensure_keys(ws.con)["write"]
+    site = tmp_path / "site"
+    site.mkdir()
+    app = create_app(ws, max_bytes=40_000, max_properties=60_000)  # 413 over 40 KB
+    with running(app) as collector, sync_playwright() as playwright:
+        (site / "index.html").write_text(
+            f"<!DOCTYPE html><title>Shop</title><script>window.jejak = {{key: '{key}',"
+            f" endpoint: '{collector}'}};</script><script src='{collector}/t.js'></script>",
+            "utf-8",
+        )
+        with files(site) as website:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            page = browser.new_page()
+            page.goto(f"{website}/index.html")
+            # 120 events of 1.2 KB (batches under 60 KB, halved when the collector
+            # refuses 40 KB), and one of 45 KB that the collector refuses alone
+            page.evaluate(
+                "for (let i = 0; i < 120; i++) {"
+                "  jejak.track('view_' + i, {note: 'x'.repeat(1100)});"
+                "  if (i === 60) jejak.track('too_big', {note: 'y'.repeat(45000)});"
+                "}"
+            )
+            rows = _stored(app, 121, seconds=60)
+            events = [r["event"] for r in rows]
+            assert len(events) == 121 and "too_big" not in events
+            assert set(events) == {"page_view", *(f"view_{i}" for i in range(120))}
+            deadline = time.time() + 10
+            while page.evaluate("JSON.parse(localStorage.jejak_queue).length") and (
+                time.time() < deadline
+            ):
+                time.sleep(0.2)
+            assert page.evaluate("JSON.parse(localStorage.jejak_queue)") == []
+
+            # leaving the page: what waits goes by sendBeacon (the page's timers die)
+            page.evaluate(
+                "window.beacons = 0; const sent = navigator.sendBeacon.bind(navigator);"
+                "navigator.sendBeacon = (u, b) => { window.beacons++; return sent(u, b); }; true"
+            )  # (a script ending in a function would be called)
+            page.evaluate("jejak.track('last_look'); jejak.track('goodbye')")
+            page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
+            assert page.evaluate("window.beacons") == 1
+            page.close()
+            rows = _stored(app, 123)
+            assert [r["event"] for r in rows][-2:] == ["last_look", "goodbye"]
+            browser.close()
+    time.sleep(0.5)
+    assert len(ws.touchpoints().to_pandas()) == 123  # each once, though sent twice maybe
+    ws.close()

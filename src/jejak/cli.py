@@ -1537,6 +1537,17 @@ def serve(
     spark_master: Annotated[
         str, typer.Option(help="With --spark: the Spark master, e.g. local[4] or yarn.")
     ] = "local[2]",
+    max_text: Annotated[
+        int, typer.Option(min=1, help="Characters a collected event may have in one field.")
+    ] = 2_000,
+    max_properties: Annotated[
+        int,
+        typer.Option(min=2, help="Characters a collected event's properties may take as JSON."),
+    ] = 20_000,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(help="A web page's origin that may call the analyses (repeatable)."),
+    ] = None,
 ) -> None:
     """Serve the dashboard (/), the JSON API (/v1/analyses/..., schema at /docs) and the
     event collector (POST /v1/events, /v1/identify; Segment's HTTP Tracking API:
@@ -1551,6 +1562,8 @@ def serve(
 
     Examples: jejak serve --port 8765 | jejak serve --spark events.parquet
     """
+    import gc
+
     import uvicorn
 
     from jejak.server import create_app
@@ -1569,7 +1582,19 @@ def serve(
             analyses = _spark_source(spark, spark_identities, spark_master, ws.settings)
         where = f"Spark touchpoints {spark}" if spark else str(ws.path)
         out.print(f"jejak serving {where} on http://{host}:{port} (dashboard: /, API: /docs)")
-        app = create_app(ws, analyses=analyses, given_keys=given)
+        app = create_app(
+            ws,
+            analyses=analyses,
+            given_keys=given,
+            max_text=max_text,
+            max_properties=max_properties,
+            origins=allow_origin,
+        )
+        # what start-up made lives as long as the server: kept out of Python's full
+        # garbage collections, which otherwise stop every request (and /health) for
+        # hundreds of milliseconds under a busy collector
+        gc.collect()
+        gc.freeze()
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         ws.close()

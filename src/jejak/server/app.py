@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from jejak import __version__
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
 from jejak.server import api, collector, dashboard, tracking
-from jejak.server.state import MAX_BYTES, MAX_EVENTS, ServerState
+from jejak.server.headers import Headers
+from jejak.server.state import MAX_BYTES, MAX_EVENTS, MAX_PROPERTIES, MAX_TEXT, ServerState
 from jejak.store.workspace import Workspace
 
 
@@ -34,14 +34,21 @@ def create_app(
     analyses: JourneyAnalyses | None = None,
     max_bytes: int = MAX_BYTES,
     max_events: int = MAX_EVENTS,
+    max_text: int = MAX_TEXT,
+    max_properties: int = MAX_PROPERTIES,
     given_keys: dict[str, str] | None = None,
+    origins: list[str] | None = None,
 ) -> FastAPI:
     """The app over ``workspace`` (keys must exist: see :func:`jejak.server.keys.ensure_keys`).
 
     ``analyses``: touchpoints in another engine (e.g. ``jejak.on_spark(...)``) that the API
     and the dashboard answer from; the workspace then keeps only the keys, and the
-    collector is off (send events to where those touchpoints live). ``given_keys``: keys
+    collector is off (send events to where those touchpoints live). ``max_text`` and
+    ``max_properties``: the characters a collected event may have in one field and in
+    its properties as JSON (more is refused, per event). ``given_keys``: keys
     by kind accepted besides the stored ones (see :func:`jejak.server.keys.given_keys`).
+    ``origins``: web pages (e.g. ``https://shop.example``) that may call the analyses
+    from a browser; the collector answers every origin (see :mod:`.headers`).
     """
     app = FastAPI(
         lifespan=_started,
@@ -56,19 +63,20 @@ def create_app(
         analyses,
         max_bytes=max_bytes,
         max_events=max_events,
+        max_text=max_text,
+        max_properties=max_properties,
         given=dict(given_keys or {}),
     )
-    # websites on other origins send touchpoints with the tracker (/t.js)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "POST"],
-        allow_headers=["Authorization", "Content-Type", "X-Jejak-Key"],
-    )
-    app.include_router(api.router)
-    app.include_router(api.data_router)
+    # websites on any origin send touchpoints (the collector, the tracker); the rest
+    # answers the origins named only
+    routes = [*collector.router.routes, *tracking.router.routes]
+    open_paths = {route.path for route in routes} | {"/t.js"}
+    app.add_middleware(Headers, open_paths=open_paths, origins=origins or [])
+    # routes are matched in order: the collector's, the busiest, first
     app.include_router(collector.router)
     app.include_router(tracking.router)  # Segment's HTTP Tracking API
+    app.include_router(api.router)
+    app.include_router(api.data_router)
     app.include_router(dashboard.router)
 
     @app.exception_handler(JejakError)

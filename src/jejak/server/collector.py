@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,13 @@ from starlette.concurrency import run_in_threadpool
 
 from jejak.model.touchpoint import FIELD_NAMES
 from jejak.server.commits import Outcome
-from jejak.server.state import ServerState, require_key, state_of
+from jejak.server.state import (
+    MAX_PROPERTIES,
+    MAX_TEXT,
+    ServerState,
+    require_key,
+    state_of,
+)
 from jejak.store.imports import TOUCHPOINTS
 
 router = APIRouter(prefix="/v1", tags=["collector"])
@@ -66,10 +73,22 @@ def _batch(data: Any, key: str, limit: int) -> list[Any]:
     return items
 
 
-def _normalised(event: Any) -> tuple[dict[str, Any], tuple[str | None, str] | None]:
+# where a parsed body can hold a lone surrogate: a \\uD800-\\uDFFF escape, or one encoded
+# as UTF-8 (json.loads lets it pass); a body without either needs no check per value
+MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def _normalised(
+    event: Any,
+    surrogates: bool = True,
+    max_text: int = MAX_TEXT,
+    max_properties: int = MAX_PROPERTIES,
+) -> tuple[dict[str, Any], tuple[str | None, str] | None]:
     """The event with every field as text (so one odd event cannot change how the batch
     is read), or the field that is wrong and why. Keys that are not touchpoint fields go
-    into ``properties``, as with loaded files."""
+    into ``properties``, as with loaded files. ``surrogates``: whether the body may hold
+    a lone surrogate (see :data:`MAYBE_SURROGATE`); ``max_text`` and ``max_properties``:
+    the characters allowed in one field, and in the properties as JSON."""
     if not isinstance(event, dict):
         return {}, (None, "is not a JSON object")
     if not isinstance(event.get("event_id"), str | int) or not str(event["event_id"]).strip():
@@ -98,10 +117,12 @@ def _normalised(event: Any) -> tuple[dict[str, Any], tuple[str | None, str] | No
             return {}, ("ts", "must be text in ISO 8601, e.g. 2026-02-01T10:00:00+07:00")
         elif isinstance(value, bool) or not isinstance(value, str | int | float):
             return {}, (name, "must be text (or a number), not a list or an object")
-        elif isinstance(value, str) and _not_text(value):
+        elif surrogates and isinstance(value, str) and _not_text(value):
             return {}, (name, NOT_TEXT)
         else:
             clean[name] = str(value)
+            if len(clean[name]) > max_text:
+                return {}, (name, _too_long(len(clean[name]), max_text, "--max-text"))
     if properties:
         try:
             text = json.dumps(properties, ensure_ascii=False, allow_nan=False)
@@ -109,10 +130,20 @@ def _normalised(event: Any) -> tuple[dict[str, Any], tuple[str | None, str] | No
             return {}, ("properties", "hold NaN or Infinity, which JSON has no room for")
         except RecursionError:
             return {}, ("properties", "are nested too deeply")
-        if _not_text(text):
+        if surrogates and _not_text(text):
             return {}, ("properties", NOT_TEXT)
+        if len(text) > max_properties:
+            reason = _too_long(len(text), max_properties, "--max-properties")
+            return {}, ("properties", "as JSON " + reason)
         clean["properties"] = text
     return clean, None
+
+
+def _too_long(length: int, limit: int, option: str) -> str:
+    return (
+        f"is {length:,} characters, over the {limit:,} this server takes"
+        f" (jejak serve {option} sets it)"
+    )
 
 
 EVENTS_LOAD = "collector: POST /v1/events"
@@ -174,10 +205,11 @@ async def collect_events(request: Request) -> JSONResponse:
     await accepting(request)
     state = state_of(request)
     events = _batch(await _body(request), "events", state.max_events)
+    surrogates = MAYBE_SURROGATE.search(await request.body()) is not None  # read once
     rejected: list[dict[str, Any]] = []
     valid: list[tuple[int, dict[str, Any]]] = []
     for index, event in enumerate(events):
-        clean, problem = _normalised(event)
+        clean, problem = _normalised(event, surrogates, state.max_text, state.max_properties)
         if problem is not None:
             rejected.append({"index": index, "field": problem[0], "reason": problem[1]})
         else:

@@ -9,12 +9,15 @@ header like the API.
 
 from __future__ import annotations
 
+import hmac
 import html
 import json
+import posixpath
+import secrets
 from datetime import UTC
 from functools import cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 import ibis
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -24,17 +27,17 @@ from plotly.offline import get_plotlyjs
 
 from jejak.report import html as report
 from jejak.report.html import Section
-from jejak.server import keys
+from jejak.server import keys, sessions
 from jejak.server.answers import answer, headers, question_of
 from jejak.server.api import Scope
 from jejak.server.pages import PAGES, Page, build, funnel_steps
-from jejak.server.state import ServerState, require_key, state_of
+from jejak.server.state import SESSION_COOKIE, ServerState, require_key, state_of
 from jejak.store.loading import count
 from jejak.store.results import Kept
 
 router = APIRouter(include_in_schema=False)
 STALE_SECONDS = 300.0  # a page kept this recently is shown while newer data is counted
-COOKIE = "jejak_read"
+CSRF_COOKIE = "jejak_signin"  # the sign-in form's own token (double submit)
 SCOPE_FIELDS = ("since", "until", "segment")
 
 
@@ -53,14 +56,28 @@ def _page(slug: str):
 
 
 def _signed_in(request: Request) -> bool:
-    presented = request.cookies.get(COOKIE)
-    if presented and keys.matches(presented, state_of(request).hashes()["read"]):
-        return True
+    """A dashboard session (see :mod:`.sessions`), or the read key in a header."""
     try:
         require_key(request, "read")
     except HTTPException:
         return False
     return True
+
+
+def _next_page(wanted: str) -> str:
+    """The dashboard page to open after signing in: ``wanted`` when it is one of this
+    server's (dot segments resolved, nothing of another host), else the overview."""
+    parts = urlsplit(wanted)
+    path = posixpath.normpath(unquote(parts.path)) if parts.path.startswith("/") else ""
+    if parts.scheme or parts.netloc or not path.startswith("/dashboard/") or "\\" in path:
+        return "/dashboard/overview"
+    return path + ("?" + parts.query if parts.query else "")
+
+
+def _secure(request: Request) -> bool:
+    """Whether the browser reached the server over https (behind a proxy: its forwarded
+    protocol, which uvicorn reads from the proxies it trusts)."""
+    return request.url.scheme == "https"
 
 
 def _fragment(sections: list[Section]) -> str:
@@ -109,22 +126,59 @@ def home() -> RedirectResponse:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/dashboard/overview", wrong: int = 0) -> str:
-    return _templates().get_template("login.html").render(next=next, wrong=bool(wrong))
-
-
-@router.post("/login")
-def login(key: str = Form(...), next: str = Form("/dashboard/overview")) -> Response:
-    target = next if next.startswith("/dashboard/") else "/dashboard/overview"
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict")
+def login_form(request: Request, next: str = "/dashboard/overview", wrong: int = 0) -> Response:
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    form = _templates().get_template("login.html")
+    response = HTMLResponse(form.render(next=_next_page(next), wrong=bool(wrong), token=token))
+    response.set_cookie(
+        CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
+    )
     return response
 
 
-@router.get("/logout")
-def logout() -> Response:
+@router.post("/login")
+def login(
+    request: Request,
+    key: str = Form(...),
+    next: str = Form("/dashboard/overview"),
+    token: str = Form(""),
+) -> Response:
+    """Sign in: a session for a read key, sent from this server's own sign-in form (its
+    token equals the form's cookie, which a page on another origin cannot read)."""
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    if not (expected and hmac.compare_digest(token.encode(), expected.encode())):
+        return HTMLResponse(
+            '<p>This sign-in did not come from this server\'s sign-in page. <a href="/login">'
+            "Open it</a> and sign in there.</p>",
+            status_code=403,
+        )
+    state, key = state_of(request), key.strip()
+    if not keys.matches(key, state.hashes()["read"]):
+        query = urlencode({"next": _next_page(next), "wrong": 1})
+        return RedirectResponse(f"/login?{query}", status_code=303)
+    with state.using() as ws:
+        session = sessions.start(ws.con, key)
+    response = RedirectResponse(_next_page(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session,
+        max_age=int(sessions.SESSION_HOURS * 3600),
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    """Sign out: the session ends (its cookie would not sign in again)."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        with state_of(request).using() as ws:
+            sessions.end(ws.con, session)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(SESSION_COOKIE)
     return response
 
 
@@ -132,9 +186,8 @@ def logout() -> Response:
 def page(request: Request, slug: str) -> Response:
     chosen = _page(slug)
     if not _signed_in(request):
-        wrong = 1 if request.cookies.get(COOKIE) else 0
         back = str(request.url.path) + ("?" + request.url.query if request.url.query else "")
-        query = urlencode({"next": back, "wrong": wrong})
+        query = urlencode({"next": back})
         return RedirectResponse(f"/login?{query}", status_code=303)
     params = _params(request)
     with state_of(request).reading() as source:

@@ -15,13 +15,17 @@ from typing import Any
 from fastapi import HTTPException, Request
 
 from jejak.analyses.journeys import JourneyAnalyses
-from jejak.server import keys
+from jejak.server import keys, sessions
 from jejak.server.commits import Committer
 from jejak.server.warming import Warmer
 from jejak.store.workspace import Workspace
 
 MAX_BYTES = 1_000_000
 MAX_EVENTS = 500
+# one collected event: characters in any one field, and in its properties as JSON (a
+# page address fits; a 900,000-character event name would bloat every page showing it)
+MAX_TEXT = 2_000
+MAX_PROPERTIES = 20_000
 WAIT_SECONDS = 5.0
 
 
@@ -36,6 +40,8 @@ class ServerState:
     analyses: JourneyAnalyses | None = None
     max_bytes: int = MAX_BYTES
     max_events: int = MAX_EVENTS
+    max_text: int = MAX_TEXT
+    max_properties: int = MAX_PROPERTIES
     wait_seconds: float = WAIT_SECONDS
     lock: threading.Lock = field(default_factory=threading.Lock)  # the writers' turn
     engine_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,6 +58,17 @@ class ServerState:
     def __post_init__(self) -> None:
         self.committer = Committer(self)
         self.warmer = Warmer(self)
+        self.workspace.con.execute(sessions.SCHEMA)  # before any request reads it
+
+    def session_key(self, token: str | None) -> str | None:
+        """The hash of the read key a dashboard session was started with, while the
+        session lasts and the key is not revoked (see :mod:`.sessions`)."""
+        cursor = self.workspace.con.cursor()  # a bare one: no analyses, no waiting
+        try:
+            key_hash = sessions.key_of(cursor, token)
+        finally:
+            cursor.close()
+        return key_hash if key_hash in self.hashes()["read"] else None
 
     def hashes(self) -> dict[str, list[str]]:
         """The hashes of the keys accepted now, by kind. Keys change only by a write to
@@ -128,6 +145,9 @@ class ServerState:
         return self.analyses is not None
 
 
+SESSION_COOKIE = "jejak_session"
+
+
 def state_of(request: Request) -> ServerState:
     return request.app.state.jejak
 
@@ -137,8 +157,11 @@ def require_key(request: Request, kind: str) -> None:
     header = request.headers.get("authorization", "")
     presented = header[7:].strip() if header.lower().startswith("bearer ") else None
     presented = presented or request.headers.get("x-jejak-key")
-    if kind == "read":  # the dashboard's browser signs in once with a cookie
-        presented = presented or request.cookies.get("jejak_read")
+    session = request.cookies.get(SESSION_COOKIE) if kind == "read" else None
+    if not presented and session and state_of(request).session_key(session):
+        return  # a dashboard's browser, signed in
+    if kind == "write":  # the tracker's sendBeacon sets no header; this key is public
+        presented = presented or request.query_params.get("key")  # (the site's snippet)
     if not keys.matches(presented, state_of(request).hashes()[kind]):
         raise HTTPException(
             status_code=401,

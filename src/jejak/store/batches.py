@@ -12,6 +12,8 @@ touchpoints, the load's record and its rejected rows commit together.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +47,10 @@ from jejak.store.loading import (
 from jejak.store.sources import ident, quote
 
 GROUP_VIEW = "_jejak_group"
-PLAIN = "_jejak_plain"  # a plain group's valid events, as they are stored
+# A plain group's valid events, as they are stored, are an Arrow table that DuckDB reads
+# by its Python name (a replacement scan: registering and dropping a view per group cost
+# more than the group's queries): each function reading it names it _jejak_plain, and
+# reads it under python_names().
 # how the touchpoints table takes them (properties made as a file's are)
 PLAIN_TYPES = {
     **dict.fromkeys(TEXT_FIELDS, pa.string()),
@@ -86,10 +91,11 @@ def check(
         valid = [row.values for row in rows if row.values is not None]
         ids = [values["event_id"] for values in valid]
         table = pa.table({f: [v[f] for v in valid] for f in PLAIN_TYPES}, pa.schema(PLAIN_TYPES))
-        con.register(PLAIN, table)  # until the group is stored (see clear)
-        hashes = con.execute(f"SELECT hash(event_id) AS h FROM {PLAIN}").fetchnumpy()["h"]
-        hashes = np.asarray(hashes, np.uint64)
-        if len(set(ids)) == len(ids) and not _stored(con, hashes, known):
+        _jejak_plain = table  # read by the query, by this name
+        with python_names(con):
+            found = con.execute("SELECT hash(event_id) AS h FROM _jejak_plain").fetchnumpy()
+        hashes = np.asarray(found["h"], np.uint64)
+        if len(set(ids)) == len(ids) and not _stored(con, table, hashes, known):
             checked = Checked(plain=table, hashes=hashes)
             for number, row in enumerate(rows):
                 if row.refused is not None:
@@ -97,21 +103,38 @@ def check(
                 else:
                     checked.fates[number] = "new"
             return checked
-        con.unregister(PLAIN)
     return _check_sql(con, events, settings, name)
 
 
-def _stored(con: duckdb.DuckDBPyConnection, hashes: np.ndarray, known: KnownIds | None) -> bool:
+@contextmanager
+def python_names(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB reads a table named in a query from the calling function's Python variable
+    of that name, if no table has it (Ibis turns this off for its connection)."""
+    before = con.execute("SELECT current_setting('python_enable_replacements')").fetchall()
+    con.execute("SET python_enable_replacements = true")
+    try:
+        yield
+    finally:
+        con.execute(f"SET python_enable_replacements = {bool(before[0][0])}")
+
+
+def _stored(
+    con: duckdb.DuckDBPyConnection,
+    _jejak_plain: pa.Table,
+    hashes: np.ndarray,
+    known: KnownIds | None,
+) -> bool:
     """Whether a touchpoint with one of the plain group's event ids is stored (their
     ``hashes`` as :class:`KnownIds` keeps them)."""
     if known is not None:
         known.catch_up(con)
         if not known.any_known(hashes):
             return False
-    found = con.execute(
-        f"SELECT count(*) FROM touchpoints WHERE event_id IN (SELECT event_id FROM {PLAIN})"
-    )
-    return found.fetchall()[0][0] > 0
+    with python_names(con):
+        found = con.execute(
+            "SELECT count(*) FROM touchpoints WHERE event_id IN (SELECT event_id FROM _jejak_plain)"
+        ).fetchall()
+    return found[0][0] > 0
 
 
 def _check_sql(
@@ -169,12 +192,15 @@ def store(
         if checked.matched:
             stored = con.execute(insert_sql(load_id, CHECKED)).fetchall()[0][0]
         elif checked.plain is not None and checked.plain.num_rows:  # every one is new
+            _jejak_plain = checked.plain  # read by the query, by this name
             fields = [f.name for f in FIELDS if f.name != "properties"]
-            stored = con.execute(
-                f"INSERT INTO touchpoints ({', '.join(fields)}, properties, load_id)"
-                f" SELECT {', '.join(fields)}, {PROPERTIES_SQL}, {load_id} FROM"
-                f" (SELECT *, properties AS properties_raw, NULL AS extras FROM {PLAIN})"
-            ).fetchall()[0][0]
+            with python_names(con):
+                stored = con.execute(
+                    f"INSERT INTO touchpoints ({', '.join(fields)}, properties, load_id)"
+                    f" SELECT {', '.join(fields)}, {PROPERTIES_SQL}, {load_id} FROM"
+                    " (SELECT *, properties AS properties_raw, NULL AS extras"
+                    " FROM _jejak_plain)"
+                ).fetchall()[0][0]
         record = {
             "load_id": load_id,
             "file": name,
@@ -203,9 +229,8 @@ def store(
 
 
 def clear(con: duckdb.DuckDBPyConnection, checked: Checked | None) -> None:
-    """Drop what a group left: its events, and the SQL checks' temporary tables (unless
-    ``checked`` says they were not made)."""
-    con.unregister(PLAIN)
+    """Drop what a group left: the SQL checks' temporary tables (unless ``checked`` says
+    they were not made)."""
     if checked is not None and not checked.matched:
         return
     con.execute(

@@ -5,7 +5,10 @@
    Then: jejak.track("signup_click", {plan: "pro"}); jejak.identify("customer-42");
    The anonymous id lives in this site's own storage; UTM parameters of the landing
    page become the touchpoints' source, medium and campaign; events wait in a queue
-   (kept across pages) and are sent in batches, again later when sending fails. */
+   (kept across pages) and are sent in batches, again later when sending fails.
+   A batch stays under 60 KB (browsers refuse larger requests meant to outlive the page);
+   a batch the collector refuses whole is halved until the event it refuses is alone,
+   and only that one is dropped; leaving the page sends what waits with sendBeacon. */
 (function (w, d) {
   "use strict";
   var queued = w.jejak && w.jejak._queue ? w.jejak._queue : [];
@@ -14,6 +17,8 @@
   var endpoint = (cfg.endpoint || (script ? new URL(script.src).origin : "")).replace(/\/$/, "");
   var QUEUE = "jejak_queue", AID = "jejak_aid", CID = "jejak_cid", UTM = "jejak_utm";
   var sending = false, wait = 1000;
+  var MAX_BYTES = 60000, MAX_EVENTS = 100, limit = MAX_EVENTS;
+  var encoder = new TextEncoder();
 
   function uuid() {
     if (w.crypto && w.crypto.randomUUID) return w.crypto.randomUUID();
@@ -63,34 +68,67 @@
   }
 
   function send(path, body) {
+    var text = JSON.stringify(body);
     return fetch(endpoint + path, {
       method: "POST",
-      keepalive: true,
+      keepalive: encoder.encode(text).length <= MAX_BYTES,  // over it, keepalive refuses
       headers: { "Content-Type": "application/json", "Authorization": "Bearer " + cfg.key },
-      body: JSON.stringify(body)
+      body: text
     });
+  }
+
+  // the first queued events, at most `most` of them and (but for a lone one) MAX_BYTES
+  function take(queue, most) {
+    var batch = [], bytes = 2;
+    for (var i = 0; i < queue.length && batch.length < most; i++) {
+      var size = encoder.encode(JSON.stringify(queue[i])).length + 1;
+      if (batch.length && bytes + size > MAX_BYTES) break;
+      batch.push(queue[i]);
+      bytes += size;
+    }
+    return batch;
+  }
+  function drop(batch) {
+    var rest = load(QUEUE, []).filter(function (e) {
+      return !batch.some(function (b) { return b.event_id === e.event_id; });
+    });
+    save(QUEUE, rest);
+    return rest;
   }
 
   function flush() {
     if (sending) return;
     var queue = load(QUEUE, []);
     if (!queue.length) return;
-    var batch = queue.slice(0, 100);
+    var batch = take(queue, limit);
     sending = true;
     send("/v1/events", batch).then(function (response) {
       sending = false;
-      if (response.status === 202 || response.status === 400 || response.status === 422) {
-        // stored, or refused for good: either way these leave the queue
-        var rest = load(QUEUE, []).filter(function (e) {
-          return !batch.some(function (b) { return b.event_id === e.event_id; });
-        });
-        save(QUEUE, rest);
-        wait = 1000;
-        if (rest.length) schedule(0);
+      wait = 1000;
+      if (response.status === 202) {  // stored, or refused event by event: all leave
+        limit = MAX_EVENTS;
+        if (drop(batch).length) schedule(0);
+      } else if (response.status === 400 || response.status === 413 || response.status === 422) {
+        // refused whole: halve the batch until the refused event is alone, then drop it
+        if (batch.length > 1) {
+          limit = Math.ceil(batch.length / 2);
+        } else {
+          limit = MAX_EVENTS;
+          drop(batch);
+        }
+        schedule(0);
       } else {
         retry();
       }
     }).catch(function () { sending = false; retry(); });
+  }
+  // leaving the page: what waits goes with sendBeacon (it outlives the page); the queue
+  // keeps it until a collector's answer is read, and a second sending is stored once
+  function leave() {
+    var batch = take(load(QUEUE, []), MAX_EVENTS);
+    if (!batch.length || !w.navigator.sendBeacon) return flush();
+    var url = endpoint + "/v1/events?key=" + encodeURIComponent(cfg.key);
+    w.navigator.sendBeacon(url, new Blob([JSON.stringify(batch)], { type: "text/plain" }));
   }
   function retry() { wait = Math.min(wait * 2, 60000); schedule(wait); }
   var timer = null;
@@ -99,7 +137,7 @@
     timer = setTimeout(function () { timer = null; flush(); }, delay);
   }
   w.addEventListener("online", function () { wait = 1000; schedule(0); });
-  w.addEventListener("pagehide", flush);
+  w.addEventListener("pagehide", leave);
 
   function identify(customerId) {
     save(CID, String(customerId));
