@@ -254,8 +254,9 @@ def checked_sql(
         else "CAST(NULL AS VARCHAR)"
         for kind in CONTACT_KINDS
     }
+    # the anonymous id as written, for the links a contact column makes (else the same)
+    text += ["anonymous_id_raw AS own_anonymous_id"] if mapping.contacts else []
     text += [
-        "anonymous_id_raw AS own_anonymous_id",
         "coalesce(anonymous_id_raw, CASE WHEN customer_id_raw IS NULL THEN"
         f" coalesce({keys['email']}, {keys['phone']}) END) AS anonymous_id",
         f"email_raw, {keys['email']} AS email_key, phone_raw, {keys['phone']} AS phone_key",
