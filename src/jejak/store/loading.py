@@ -408,7 +408,7 @@ def load_file(
         constants, contacts = spec.constants, spec.contact_columns
         settings = settings.for_source(source)
         format = format or imports.TOUCHPOINTS  # a source says how its files read
-    with opened(con, path, settings) as read, memory.bounded(con, memory.large_file(path)):
+    with opened(con, path, settings) as read, memory.bounded(con, memory.limit_for(path)):
         columns = functools.cache(lambda: describe(con, read, settings))
         imported = imports.prepare(con, read, settings, columns, format)
         links = None

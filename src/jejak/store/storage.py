@@ -174,7 +174,7 @@ class Storage:
             if stitch:  # else the server tidies once the data settles
                 results.prune(self.con)  # answers kept for older data
         if stitch:  # after a large file, stitching too spills rather than swells
-            with memory.bounded(self.con, memory.large_file(Path(path))):
+            with memory.bounded(self.con, memory.limit_for(Path(path))):
                 self.stitch(on_progress)
         return loaded
 
