@@ -302,16 +302,16 @@ def checked_sql(
 def revenue_sql(settings: Settings, mapping: Mapping, marks: amounts.Marks) -> str:
     """The checked rows' text revenue (left by :func:`checked_sql` without marks) read
     with ``marks`` and checked, in the checks' order: a revenue check comes after those
-    of the other fields but currency and properties. As written only for invalid rows."""
+    of the other fields but currency and properties. Only the rows with a revenue are
+    read again, and only the columns set are written (the revenue as written stays: a
+    row's properties too, when its revenue makes it invalid; only valid rows use them)."""
     parts, amount, _ = amounts.amount_sql("revenue_raw", marks)
     found = [(f, cond, r) for f, cond, r in checks(settings, marks, mapping) if f == "revenue"]
     field = " ".join(f"WHEN {cond} THEN {quote(f)}" for f, cond, _ in found)
     reason = " ".join(f"WHEN {cond} THEN {quote(r)}" for _, cond, r in found)
     first = "_field IS NULL OR _field IN ('currency', 'properties')"
     return (
-        f"UPDATE {CHECKED} c SET revenue = x.revenue, _field = x._field, _reason = x._reason,"
-        " revenue_raw = CASE WHEN x._reason IS NOT NULL THEN c.revenue_raw END,"
-        " properties = CASE WHEN x._reason IS NULL THEN c.properties END"
+        f"UPDATE {CHECKED} c SET revenue = x.revenue, _field = x._field, _reason = x._reason"
         f" FROM (SELECT _at, revenue,"
         f" CASE WHEN {first} THEN coalesce(CASE {field} END, _field) ELSE _field END AS _field,"
         f" CASE WHEN {first} THEN coalesce(CASE {reason} END, _reason) ELSE _reason END"
