@@ -99,6 +99,45 @@ def test_semicolon_file_with_rupiah_and_decimal_commas_is_detected(holding, tmp_
     ]
 
 
+def test_detected_amounts_are_checked_in_the_checks_order(open_workspace, tmp_path):
+    # the marks are detected from the checked rows, whose revenue is then read and checked:
+    # each row's first failing check is the one the settings' marks would have found
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "customer_id;ts;event;revenue;currency;properties\n"
+        "c1;2026-01-01T10:00:00Z;order;1.234,5;;\n"
+        "c2;yesterday;order;12x;;\n"
+        'c3;2026-01-01T12:00:00Z;order;12x;;{"bad\n'
+        "c4;2026-01-01T13:00:00Z;order;Rp 5.000;USD;\n"
+        "c5;2026-01-01T14:00:00Z;order;-5,5;;\n"
+        "c6;2026-01-01T15:00:00Z;order;;;[1]\n"
+        "c7;2026-01-01T16:00:00Z;refund;-7,25;;\n",
+        "utf-8",
+    )
+    answers = []
+    for name, settings in (("detected", Settings()), ("set", Settings(decimal=","))):
+        ws = open_workspace(settings, f"{name}.duckdb")
+        summary = ws.load(path, skip_invalid=True, rejects_path=tmp_path / "rejected.csv")
+        rejected = ws.rejected()[["row", "field", "reason"]].values.tolist()
+        answers.append((summary.stored, stored(ws, "customer_id", "revenue"), rejected))
+
+    assert answers[0] == answers[1]
+    count, rows, rejected = answers[0]
+    assert (count, rows) == (2, [("c1", 1234.5), ("c7", -7.25)])
+    assert [(row, field) for row, field, _ in rejected] == [
+        (2, "ts"),
+        (3, "revenue"),
+        (4, "currency"),
+        (5, "revenue"),
+        (6, "properties"),
+    ]
+    assert rejected[1][2].startswith("is not a number; write digits with a comma for decimals")
+    assert rejected[3][2].startswith("is negative")
+    # the rejected rows keep the amount as written, in the side file and the workspace
+    side = list(csv.DictReader((tmp_path / "rejected.csv").open(encoding="utf-8")))
+    assert [r["revenue"] for r in side] == ["12x", "12x", "Rp 5.000", "-5,5", ""]
+
+
 def test_dollar_amounts_with_thousands_commas_are_detected(open_workspace, tmp_path):
     ws = open_workspace()
     path = tmp_path / "orders.csv"

@@ -116,8 +116,9 @@ def _config_path() -> Path:
     return state.config or DEFAULT_CONFIG
 
 
-def _open(*, must_exist: bool = True):
-    """The workspace named by --workspace or the settings; read commands need it to exist."""
+def _open(*, must_exist: bool = True, analyses: bool = True):
+    """The workspace named by --workspace or the settings; read commands need it to exist.
+    Without ``analyses``, only its storage (loading imports neither pandas nor SciPy)."""
     from jejak.model.config import Settings, load_settings, workspace_path
 
     path = _config_path()
@@ -130,7 +131,11 @@ def _open(*, must_exist: bool = True):
         raise JejakError(
             f"{target}: no workspace yet; load touchpoints first: jejak load events.csv"
         )
-    from jejak.store.workspace import open_workspace  # DuckDB, Ibis, pandas: only from here
+    if not analyses:
+        from jejak.store.storage import Storage  # DuckDB and Ibis: only from here
+
+        return Storage(target, settings)
+    from jejak.store.workspace import open_workspace  # and pandas, SciPy
 
     return open_workspace(target, settings)
 
@@ -324,7 +329,7 @@ def load(
     from jejak.store.loading import count as count_of
 
     failed = 0
-    with _open(must_exist=False) as ws:
+    with _open(must_exist=False, analyses=False) as ws:
         for path in files:
             if identities:
                 links = count_of(ws.load_identities(path), "identity link")

@@ -11,7 +11,6 @@ from datetime import datetime
 
 import ibis
 import ibis.expr.datatypes as dt
-import pandas as pd
 
 from jejak.errors import ConfigError
 
@@ -64,6 +63,8 @@ def json_field(properties: ibis.Value, key: str) -> ibis.Value:
 def utc_micros(moment: datetime) -> int:
     """Microseconds since 1970-01-01 UTC of a moment (a time without a zone is UTC): the
     literal to compare with ``unix_micros`` of a column."""
+    import pandas as pd  # here: loading, which imports this module, needs no pandas
+
     stamp = pd.Timestamp(moment)
     stamp = stamp.tz_convert("UTC") if stamp.tz else stamp.tz_localize("UTC")
     return int(stamp.value // 1_000)

@@ -48,7 +48,6 @@ from jejak.store.sources import (
 
 STAGE, CHECKED = "_jejak_stage", "_jejak_checked"
 ROWS = "_jejak_rows"  # the checked rows with their row number in the file (a view)
-REVENUE = "_jejak_revenue"  # a text revenue column alone, to detect its marks from
 REJECT_ROW = "_jejak_row"
 # values as written that the checked rows keep for invalid rows (see _examples)
 WRITTEN = ("ts_raw", "revenue_raw", "properties_raw", "email_raw", "phone_raw")
@@ -232,9 +231,19 @@ def _ts_sql(settings: Settings, mapping: Mapping) -> str:
 
 
 def checked_sql(
-    settings: Settings, mapping: Mapping, marks: amounts.Marks, origin: str, numbered: bool
+    settings: Settings,
+    mapping: Mapping,
+    marks: amounts.Marks | None,
+    origin: str,
+    numbered: bool,
 ) -> str:
-    """The rows of ``origin`` parsed and checked, in its order (see :func:`_fields_sql`)."""
+    """The rows of ``origin`` parsed and checked, in its order (see :func:`_fields_sql`).
+
+    ``marks`` None leaves a text revenue to :func:`revenue_sql`: the checked rows keep
+    it as written and their marks are detected from them (one pass over the file, not
+    a first one for the revenue alone)."""
+    later = marks is None and _is_text(mapping, "revenue")
+    marks = marks or amounts.Marks()
     plain = ("event_id", "properties", "currency", "anonymous_id")
     text = [f"{f}_raw AS {f}" for f in TEXT_FIELDS if f not in plain]
     # a touchpoint known only by its email or phone number carries that as its anonymous
@@ -245,8 +254,9 @@ def checked_sql(
         else "CAST(NULL AS VARCHAR)"
         for kind in CONTACT_KINDS
     }
+    # the anonymous id as written, for the links a contact column makes (else the same)
+    text += ["anonymous_id_raw AS own_anonymous_id"] if mapping.contacts else []
     text += [
-        "anonymous_id_raw AS own_anonymous_id",
         "coalesce(anonymous_id_raw, CASE WHEN customer_id_raw IS NULL THEN"
         f" coalesce({keys['email']}, {keys['phone']}) END) AS anonymous_id",
         f"email_raw, {keys['email']} AS email_key, phone_raw, {keys['phone']} AS phone_key",
@@ -260,6 +270,7 @@ def checked_sql(
     if _is_text(mapping, "revenue"):
         parts, amount, currency = amounts.amount_sql("revenue_raw", marks)
         fields = f"SELECT *, {parts} AS p FROM ({fields})"
+        amount = "CAST(NULL AS DOUBLE)" if later else amount
     else:  # numbers already (Excel, Parquet, JSON)
         amount, currency = "try_cast(revenue_raw AS DOUBLE)", "CAST(NULL AS VARCHAR)"
     parsed = (
@@ -269,18 +280,44 @@ def checked_sql(
         f" currency_raw, coalesce(currency_raw, {currency}) AS currency,"
         f" properties_raw, extras, {props_ok} AS properties_ok FROM ({fields})"
     )
-    found = checks(settings, marks, mapping)
+    found = [c for c in checks(settings, marks, mapping) if not (later and c[0] == "revenue")]
     field = " ".join(f"WHEN {cond} THEN {quote(f)}" for f, cond, _ in found)
     reason = " ".join(f"WHEN {cond} THEN {quote(r)}" for _, cond, r in found)
     # the values as written are kept only for invalid rows, which show them (they made a
     # large file's checked rows twice as wide); properties only of valid rows, as an
     # invalid row's may not be JSON
-    written = ", ".join(f"CASE WHEN _reason IS NOT NULL THEN {c} END AS {c}" for c in WRITTEN)
+    written = ", ".join(
+        f"CASE WHEN _reason IS NOT NULL THEN {c} END AS {c}"
+        for c in WRITTEN
+        if not (later and c == "revenue_raw")
+    )
     return (
         f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS SELECT * EXCLUDE (extras, properties_ok,"
         f" revenue_currency, currency_raw) REPLACE ({written}), CASE WHEN _reason IS NULL"
         f" THEN {PROPERTIES_SQL} END AS properties FROM (SELECT *, CASE {field} END AS _field,"
         f" CASE {reason} END AS _reason FROM ({parsed}))"
+    )
+
+
+def revenue_sql(settings: Settings, mapping: Mapping, marks: amounts.Marks) -> str:
+    """The checked rows' text revenue (left by :func:`checked_sql` without marks) read
+    with ``marks`` and checked, in the checks' order: a revenue check comes after those
+    of the other fields but currency and properties. Only the rows with a revenue are
+    read again, and only the columns set are written (the revenue as written stays: a
+    row's properties too, when its revenue makes it invalid; only valid rows use them)."""
+    parts, amount, _ = amounts.amount_sql("revenue_raw", marks)
+    found = [(f, cond, r) for f, cond, r in checks(settings, marks, mapping) if f == "revenue"]
+    field = " ".join(f"WHEN {cond} THEN {quote(f)}" for f, cond, _ in found)
+    reason = " ".join(f"WHEN {cond} THEN {quote(r)}" for _, cond, r in found)
+    first = "_field IS NULL OR _field IN ('currency', 'properties')"
+    return (
+        f"UPDATE {CHECKED} c SET revenue = x.revenue, _field = x._field, _reason = x._reason"
+        f" FROM (SELECT _at, revenue,"
+        f" CASE WHEN {first} THEN coalesce(CASE {field} END, _field) ELSE _field END AS _field,"
+        f" CASE WHEN {first} THEN coalesce(CASE {reason} END, _reason) ELSE _reason END"
+        f" AS _reason FROM (SELECT _at, event, revenue_raw, _field, _reason,"
+        f" {amount} AS revenue FROM (SELECT rowid AS _at, *, {parts} AS p FROM {CHECKED}"
+        " WHERE revenue_raw IS NOT NULL))) x WHERE c.rowid = x._at"
     )
 
 
@@ -371,7 +408,7 @@ def load_file(
         constants, contacts = spec.constants, spec.contact_columns
         settings = settings.for_source(source)
         format = format or imports.TOUCHPOINTS  # a source says how its files read
-    with opened(con, path, settings) as read, memory.bounded(con, memory.large_file(path)):
+    with opened(con, path, settings) as read, memory.bounded(con, memory.limit_for(path)):
         columns = functools.cache(lambda: describe(con, read, settings))
         imported = imports.prepare(con, read, settings, columns, format)
         links = None
@@ -400,7 +437,7 @@ def load_file(
         finally:
             con.execute(
                 f"DROP VIEW IF EXISTS {ROWS}; DROP TABLE IF EXISTS {STAGE};"
-                f" DROP TABLE IF EXISTS {CHECKED}; DROP TABLE IF EXISTS {REVENUE};"
+                f" DROP TABLE IF EXISTS {CHECKED};"
                 f" DROP TABLE IF EXISTS {SORTED}; DROP TABLE IF EXISTS {DERIVED}"
             )
 
@@ -417,9 +454,10 @@ def _check(
     pass over the file. An import's records are staged first: ``check`` is its own
     check of them (it names the row), and its mapping may keep only some of them.
 
-    A text revenue column without marks in the settings is read alone first, for
-    :func:`amounts.detect` (the parse depends on them). Returns the SQL of a checked
-    row's number (``c`` standing for CHECKED).
+    A text revenue column without marks in the settings is read with the marks
+    :func:`amounts.detect` finds in it: in the staged records, or else in the checked
+    rows, which then read it (:func:`revenue_sql`). Returns the SQL of a checked row's
+    number (``c`` standing for CHECKED).
     """
     reading = f"reading {source.path.name}"
     staged = check is not None or bool(mapping.rows)
@@ -430,26 +468,28 @@ def _check(
         if check is not None:
             check(con, STAGE, source.path)
         revenue = mapping.fields.get("revenue")
-        marks = amounts.Marks()
-        if revenue and _is_text(mapping, "revenue"):
-            if not staged and amounts.configured(settings) is None:
-                sql = f"CREATE TEMP TABLE {REVENUE} AS SELECT {ident(revenue)} FROM {origin}"
-                progress.run(con, sql, reading, on_progress)
-            separator = source.delimiter if source.fmt == "csv" else None
-            table = STAGE if staged else REVENUE
-            marks = amounts.detect(con, table, ident(revenue), settings, source.path, separator)
-            if note := marks.note():
-                source.notes.append(note)
+        text = revenue is not None and _is_text(mapping, "revenue")
+        separator = source.delimiter if source.fmt == "csv" else None
+        marks: amounts.Marks | None = amounts.Marks()
+        if text and not staged and amounts.configured(settings) is None:
+            marks = None  # detected from the checked rows
+        elif text:  # the settings' marks, or those of the staged records
+            marks = amounts.detect(con, STAGE, ident(revenue), settings, source.path, separator)
     except duckdb.Error as exc:
         raise LoadError(explain_read_error(source, exc, settings)) from None
     con.execute(f"SET TimeZone = {quote(settings.timezone)}")
     try:
         sql = checked_sql(settings, mapping, marks, origin, staged)
         progress.run(con, sql, "checking rows", on_progress)
+        if marks is None:
+            marks = amounts.detect(con, CHECKED, "revenue_raw", settings, source.path, separator)
+            con.execute(revenue_sql(settings, mapping, marks))
     except duckdb.Error as exc:
         raise LoadError(explain_read_error(source, exc, settings)) from None
     finally:
         con.execute("SET TimeZone = 'UTC'")
+    if note := marks.note():
+        source.notes.append(note)
     row = "" if staged else "rowid + 1 AS _row, "  # the checked rows are in the file's order
     con.execute(f"CREATE OR REPLACE TEMP VIEW {ROWS} AS SELECT {row}* FROM {CHECKED}")
     return "c._row" if staged else "c.rowid + 1"

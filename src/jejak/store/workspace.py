@@ -1,54 +1,30 @@
-"""A workspace: one DuckDB file holding a business's touchpoints, and the journey over them."""
+"""A workspace: one DuckDB file holding a business's touchpoints, and the journey over them.
+
+Its storage (loads, identities, the stitched table) is :class:`~jejak.store.storage.Storage`;
+the workspace adds the analyses, kept answers and segments.
+"""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import ibis
-import pandas as pd
 
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.analyses.segments import check_stages
 from jejak.engine import duckdb as embedded
-from jejak.errors import ConfigError, LoadError, WorkspaceError
+from jejak.errors import ConfigError
 from jejak.model.config import Settings, load_settings, workspace_path
 from jejak.model.segment import Segment, check_name
-from jejak.model.touchpoint import FIELDS
-from jejak.store import imports, memory, progress, results, stitching
-from jejak.store.folders import FolderSummary, touchpoint_files
-from jejak.store.identity_files import load_identity_file, load_source_identities
-from jejak.store.loading import KEPT_REJECTS, LoadSummary, load_file
-
-SCHEMA_VERSION = 2  # 2: loads.rows_conflicting
+from jejak.store import results, stitching
+from jejak.store.storage import Storage
 
 
-def _schema_sql() -> list[str]:
-    columns = ", ".join(f"{f.name} {f.sql_type}" for f in FIELDS)
-    return [
-        f"CREATE TABLE IF NOT EXISTS touchpoints ({columns}, load_id INTEGER)",
-        "CREATE TABLE IF NOT EXISTS identity_links (anonymous_id VARCHAR NOT NULL,"
-        " customer_id VARCHAR NOT NULL, load_id INTEGER)",
-        "CREATE TABLE IF NOT EXISTS loads (load_id INTEGER, file VARCHAR, loaded_at TIMESTAMPTZ,"
-        " rows_read BIGINT, rows_stored BIGINT, rows_rejected BIGINT,"
-        " rows_repeated BIGINT, rejects_file VARCHAR)",
-        # added in version 2; workspaces made before get it here, 0 for their loads
-        "ALTER TABLE loads ADD COLUMN IF NOT EXISTS rows_conflicting BIGINT DEFAULT 0",
-        "CREATE TABLE IF NOT EXISTS rejected_rows (load_id INTEGER, row BIGINT, field VARCHAR,"
-        " reason VARCHAR, record VARCHAR)",
-        "CREATE TABLE IF NOT EXISTS jejak_meta (key VARCHAR, value VARCHAR)",
-        "CREATE TABLE IF NOT EXISTS segments (name VARCHAR PRIMARY KEY, definition VARCHAR,"
-        " saved_at TIMESTAMPTZ)",
-        results.TABLE_SQL,
-        stitching.STATE_SQL,
-    ]
-
-
-class Workspace(JourneyAnalyses):
+class Workspace(Storage, JourneyAnalyses):
     """Touchpoints in a DuckDB file, read through the journey in ``settings``.
 
     Open one with :func:`jejak.open`. Analyses return :class:`~jejak.analyses.result.Result`
@@ -56,40 +32,8 @@ class Workspace(JourneyAnalyses):
     """
 
     def __init__(self, path: str | Path | None, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings()
-        self.path = None if path is None else Path(path)
-        self.con = embedded.connect(self.path)
-        self._check_or_create_schema()
-        self.backend = embedded.backend(self.con)
+        super().__init__(path, settings)
         self._fitted_members: dict[str, Any] = {}  # shared with its readers (see reader)
-        self.snapshot = False  # a reader's view: inside a snapshot's transaction
-
-    # -- lifecycle -------------------------------------------------------------------------
-    def _check_or_create_schema(self) -> None:
-        tables = {r[0] for r in self.con.execute("SHOW TABLES").fetchall()}
-        if tables and "touchpoints" not in tables:
-            raise WorkspaceError(
-                f"{self.path}: this DuckDB file is not a jejak workspace (it has no touchpoints"
-                " table); give a new file name or the workspace you created with jejak"
-            )
-        for sql in _schema_sql():
-            self.con.execute(sql)
-        version = self.con.execute(
-            "SELECT max(CAST(value AS INTEGER)) FROM jejak_meta WHERE key = 'schema_version'"
-        ).fetchall()[0][0]
-        if version is not None and version > SCHEMA_VERSION:
-            raise WorkspaceError(
-                f"{self.path}: made by a newer jejak (workspace version {version}, this jejak"
-                f" reads up to {SCHEMA_VERSION}); upgrade jejak: pip install -U jejak"
-            )
-        if version is None or version < SCHEMA_VERSION:
-            self.con.execute("DELETE FROM jejak_meta WHERE key = 'schema_version'")
-            self.con.execute(
-                "INSERT INTO jejak_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
-            )
-
-    def close(self) -> None:
-        self.con.close()
 
     @contextmanager
     def reader(self) -> Iterator[Workspace]:
@@ -138,217 +82,8 @@ class Workspace(JourneyAnalyses):
             kept = results.keep(self.con, question, version, compute())
         return kept
 
-    def __enter__(self) -> Workspace:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         return f"<jejak.Workspace {self.path or ':memory:'} journey={self.journey.name}>"
-
-    # -- loading ---------------------------------------------------------------------------
-    def _next_load_id(self) -> int:
-        return self.con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
-
-    def load(
-        self,
-        path: str | Path,
-        *,
-        skip_invalid: bool = False,
-        rejects_path: str | Path | None = None,
-        on_progress: progress.ProgressCallback | None = None,
-        name: str | None = None,
-        format: str | None = None,
-        source: str | None = None,
-        statuses: bool = False,
-        stitch: bool = True,
-    ) -> LoadSummary | FolderSummary:
-        """Store a file of touchpoints (CSV, TSV, Excel .xlsx, Parquet, JSON Lines; .gz too).
-
-        All or nothing: a file with an invalid row raises :class:`LoadError` and stores
-        nothing, unless ``skip_invalid``, which stores the valid rows and writes the
-        rejected ones with reasons to ``rejects_path`` (default ``<file>.rejected.csv``);
-        the first of them are also kept in the workspace (:meth:`rejected`). A row whose
-        event_id an earlier row or a stored touchpoint has with other content is not
-        stored (first wins): it is counted as a conflict and written to the rejects file.
-        ``name`` is what :meth:`loads` calls the load (default: the file's path).
-
-        ``path`` may be a folder: each touchpoint file in it is loaded (by name, one load
-        each; see :func:`~jejak.store.folders.touchpoint_files`), and a file that fails
-        does not stop the others; the returned :class:`FolderSummary` tells each.
-
-        ``format`` reads a documented export as touchpoints: ``"ga4"`` (GA4's BigQuery
-        export), ``"segment"`` (Segment/RudderStack messages; identify calls become
-        identity links), ``"shopify"`` (Shopify's orders CSV); ``"touchpoints"`` a plain
-        file. Without it, the file's columns tell (see :mod:`jejak.store.imports`); in a
-        folder, each file's own columns, or ``format`` for every file.
-
-        ``source`` names the jejak.yaml source that reads the file (its columns,
-        constants and ids; see :mod:`jejak.model.source`); without it, the source whose
-        ``files`` pattern matches the file's name, or none (the top-level settings). An
-        ``identities_only`` source stores only the links between each row's ids.
-        ``statuses`` tells each valid row's fate in the summary (see :class:`LoadSummary`).
-        Then the touchpoints are kept stitched to people for the analyses (:meth:`stitch`),
-        unless ``stitch`` is False (the collector's groups: the server stitches later, and
-        drops the answers kept for older data then; see :func:`results.prune`).
-        """
-        loaded: LoadSummary | FolderSummary
-        try:
-            if source is not None:
-                self.settings.source(source)  # a ConfigError for an unknown name
-            if Path(path).is_dir():
-                if rejects_path is not None or name is not None:
-                    raise LoadError(
-                        f"{path}: a folder takes no rejects_path or name; each file has its own"
-                    )
-                imports.check_name(format, Path(path))  # once, not for each file
-                loaded = self._load_folder(Path(path), skip_invalid, on_progress, format, source)
-            elif (source := source or self.source_for(Path(path))) is not None and (
-                self.settings.sources[source].identities_only
-            ):
-                loaded = load_source_identities(
-                    self.con, path, self.settings, source, load_id=self._next_load_id(), name=name
-                )
-            else:
-                loaded = load_file(
-                    self.con,
-                    path,
-                    self.settings,
-                    load_id=self._next_load_id(),
-                    skip_invalid=skip_invalid,
-                    rejects_path=rejects_path,
-                    on_progress=on_progress,
-                    name=name,
-                    format=format,
-                    source=source,
-                    statuses=statuses,
-                )
-        finally:
-            if stitch:  # else the server tidies once the data settles
-                results.prune(self.con)  # answers kept for older data
-        if stitch:  # after a large file, stitching too spills rather than swells
-            with memory.bounded(self.con, memory.large_file(Path(path))):
-                self.stitch(on_progress)
-        return loaded
-
-    def source_for(self, path: Path) -> str | None:
-        """The source whose ``files`` match the file's name, or None; a LoadError when
-        several do."""
-        matched = [n for n, s in self.settings.sources.items() if s.matches(path)]
-        if len(matched) > 1:
-            names = " and ".join(f"'{n}'" for n in matched)
-            raise LoadError(
-                f"{path}: the file matches the files of sources {names}; make their 'files'"
-                " patterns in jejak.yaml differ, or name the source: --source NAME"
-            )
-        return matched[0] if matched else None
-
-    def _load_folder(
-        self,
-        folder: Path,
-        skip_invalid: bool,
-        on_progress: progress.ProgressCallback | None,
-        format: str | None = None,
-        source: str | None = None,
-    ) -> FolderSummary:
-        files, left_out = touchpoint_files(folder)
-        summary = FolderSummary(str(folder), left_out=[str(p) for p in left_out])
-        for path in files:
-            try:
-                loaded = self.load(
-                    path,
-                    stitch=False,  # once, for the whole folder
-                    skip_invalid=skip_invalid,
-                    on_progress=on_progress,
-                    format=format,
-                    source=source,
-                )
-            except LoadError as exc:
-                summary.failed.append((str(path), str(exc)))
-            else:
-                assert isinstance(loaded, LoadSummary)
-                summary.loaded.append(loaded)
-        return summary
-
-    def load_identities(
-        self, path: str | Path, *, name: str | None = None, stitch: bool = True
-    ) -> int:
-        """Store anonymous_id -> customer_id links from a mapping file; returns new links.
-        Then the touchpoints are stitched again and answers kept for older data dropped
-        (unless ``stitch`` is False: the server does both once the data settles)."""
-        try:
-            links = load_identity_file(
-                self.con, path, self.settings, load_id=self._next_load_id(), name=name
-            )
-        finally:
-            if stitch:
-                results.prune(self.con)
-        if stitch:
-            self.stitch()
-        return links
-
-    def loads(self) -> pd.DataFrame:
-        """Every load so far: file, when, rows read, stored, rejected, repeated within the
-        file, rejects file, and rows whose event_id was taken by other content (conflicting)."""
-        return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
-
-    def conflicting_rows(self) -> int:
-        """Rows loads refused because their event_id was taken by other content."""
-        found = self.con.execute("SELECT coalesce(sum(rows_conflicting), 0) FROM loads")
-        return int(found.fetchall()[0][0])
-
-    def rejected(self, load_id: int | None = None, *, limit: int = 100) -> pd.DataFrame:
-        """Rejected rows kept in the workspace, newest load first: the load, its file, the
-        row (in the file, or the index in a collector batch), field, reason and the row as
-        it came (JSON)."""
-        where = "" if load_id is None else f"WHERE r.load_id = {int(load_id)}"
-        return self.con.execute(
-            "SELECT r.load_id, l.file, r.row, r.field, r.reason, r.record"
-            " FROM rejected_rows r LEFT JOIN loads l USING (load_id)"
-            f" {where} ORDER BY r.load_id DESC, r.row LIMIT {int(limit)}"
-        ).df()
-
-    def record_rejected(
-        self,
-        rows: list[dict[str, Any]],
-        *,
-        name: str,
-        received: int,
-        load_id: int | None = None,
-    ) -> int:
-        """Keep rows refused before loading (e.g. a collector batch's malformed events:
-        ``row``, ``field``, ``reason``, ``record``) as the load's rejected rows, replacing
-        what the load kept; without ``load_id`` a load that stored nothing is recorded.
-        ``received`` is how many rows the load was sent. Returns the load id."""
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            if load_id is None:
-                load_id = self._next_load_id()
-                self.con.execute(
-                    "INSERT INTO loads (load_id, file, loaded_at, rows_read, rows_stored,"
-                    " rows_rejected, rows_repeated) VALUES (?, ?, now(), ?, 0, 0, 0)",
-                    [load_id, name, received],
-                )
-            self.con.execute("DELETE FROM rejected_rows WHERE load_id = ?", [load_id])
-            if rows:
-                self.con.executemany(
-                    "INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?)",
-                    [
-                        [load_id, r["row"], r.get("field"), r["reason"], r.get("record")]
-                        for r in rows[:KEPT_REJECTS]
-                    ],
-                )
-            self.con.execute(
-                "UPDATE loads SET file = ?, rows_read = ?, rows_rejected = ?,"
-                " rejects_file = NULL WHERE load_id = ?",
-                [name, received, len(rows), load_id],
-            )
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        return load_id
 
     # -- segments --------------------------------------------------------------------------
     def segment_definitions(self) -> dict[str, Segment]:
@@ -360,14 +95,6 @@ class Workspace(JourneyAnalyses):
             **self.settings.segments,
             **{k: v for k, v in stored.items() if k not in self.settings.segments},
         }
-
-    def data_version(self) -> tuple[int, int]:
-        """The latest load and the touchpoint count: any load changes them."""
-        row = self.con.execute(
-            "SELECT (SELECT coalesce(max(load_id), 0) FROM loads),"
-            " (SELECT count(*) FROM touchpoints)"
-        ).fetchall()[0]
-        return int(row[0]), int(row[1])
 
     def _saved_in(self, name: str) -> str:
         return "jejak.yaml" if name in self.settings.segments else "workspace"
@@ -415,53 +142,6 @@ class Workspace(JourneyAnalyses):
         if stitching.current(self.con, self._data_version()):  # in this snapshot
             return self.backend.table(stitching.TABLE)
         return super().events()
-
-    def stitch(self, on_progress: progress.ProgressCallback | None = None) -> str:
-        """Keep the touchpoints stitched to people for the data as it is, so analyses
-        read them instead of stitching again (a load does this; see
-        :mod:`jejak.store.stitching`): only what changed since is stitched. Returns
-        "kept", "updated" or "built"."""
-        version = results.version_of(self.con, "")
-        own = not self.snapshot  # a reader's view is inside its snapshot's transaction
-        if own:
-            self.con.execute("BEGIN TRANSACTION")
-        try:
-            done = stitching.keep(
-                self.con,
-                self.backend,
-                touchpoints=self.backend.table("touchpoints"),
-                mapping=self.identity_links(),
-                load_id=version.load_id,
-                count=version.touchpoints,
-                on_progress=on_progress,
-            )
-        except BaseException:
-            if own:
-                self.con.execute("ROLLBACK")
-            raise
-        if own:
-            self.con.execute("COMMIT")
-        return done
-
-    def _data_version(self) -> str:
-        version = results.version_of(self.con, "")
-        return stitching.version_key(version.load_id, version.touchpoints)
-
-    def touchpoints(self) -> ibis.Table:
-        """The stored touchpoints as an Ibis table (canonical columns)."""
-        return self.backend.table("touchpoints").drop("load_id")
-
-    def identity_links(self) -> ibis.Table:
-        """Links loaded from identity mapping files."""
-        return self.backend.table("identity_links").select("anonymous_id", "customer_id", "load_id")
-
-    def as_of(self) -> datetime | None:
-        """Time of the latest touchpoint (the data's "now")."""
-        return self.con.execute("SELECT max(ts) FROM touchpoints").fetchall()[0][0]
-
-    def count(self) -> int:
-        """Number of stored touchpoints."""
-        return self.con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
 
 
 def open_workspace(
