@@ -177,8 +177,12 @@ def check_breakdown(by: str, what: str) -> None:
 
 def first_touch(events: ibis.Table, field: str) -> ibis.Table:
     """Each person's ``field`` on their first touchpoint (ties broken by event_id)."""
-    order = ibis.row_number().over(group_by=events.person_id, order_by=[events.ts, events.event_id])
-    ranked = events.mutate(_order=order)
+    # the earliest time per person first, then the ties at it in event_id order: the engine
+    # sorts those few touchpoints, not every one (the time is required: never null)
+    earliest = events.group_by("person_id").aggregate(_first_ts=events.ts.min())
+    at_first = events.join(earliest, ["person_id", events.ts == earliest._first_ts])
+    order = ibis.row_number().over(group_by=at_first.person_id, order_by=at_first.event_id)
+    ranked = at_first.mutate(_order=order)
     first = ranked.filter(ranked._order == 0)
     return first.select("person_id", **{field: first[field].fill_null(NONE_LABEL)})
 
