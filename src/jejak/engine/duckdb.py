@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -49,6 +50,15 @@ def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
     remembering the SQL it compiled (see :func:`_remember_compiled`)."""
     wrapped = ibis.duckdb.from_connection(con)
     wrapped.compile = _remember_compiled(wrapped.compile)
+    create = wrapped._create_cached_table
+
+    def kept_by_content(name: str, expr: ibis.Table) -> ibis.Table:
+        """A kept (``.cache()``) table named for what it holds, not at random: queries
+        over it are then equal on every call, and their SQL is remembered too."""
+        content = f"{wrapped.compile(expr)}\x00{hash(expr.op())}"
+        return create(f"jejak_kept_{hashlib.sha1(content.encode()).hexdigest()[:24]}", expr)
+
+    wrapped._create_cached_table = kept_by_content
     return wrapped
 
 
