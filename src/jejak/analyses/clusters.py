@@ -180,22 +180,30 @@ def _fit(scaled: np.ndarray, k: int):
     return KMeans(n_clusters=k, n_init=4, random_state=SEED).fit(scaled)
 
 
-def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
-    """The mean silhouette of ``labels`` over precomputed ``distances`` (scikit-learn's
-    definition: 0 for a point alone in its cluster), the sums per cluster as one matrix
-    product instead of a pass per point."""
-    found, index = np.unique(labels, return_inverse=True)
-    members = np.zeros((len(labels), len(found)))
-    members[np.arange(len(labels)), index] = 1.0
-    sizes = members.sum(axis=0)
-    sums = distances @ members
-    own = sums[np.arange(len(labels)), index]
-    sums[np.arange(len(labels)), index] = np.inf
-    nearest = (sums / sizes).min(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        within = own / (sizes - 1)[index]
-        scores = (nearest - within) / np.maximum(within, nearest)
-    return float(np.nan_to_num(scores).mean())
+def _silhouettes(distances: np.ndarray, labelings: list[np.ndarray]) -> list[float]:
+    """The mean silhouette of each labelling over precomputed ``distances``
+    (scikit-learn's definition: 0 for a point alone in its cluster). Every labelling's
+    sums of distances per cluster come from one matrix product, one pass over the
+    distances instead of a pass per point and labelling."""
+    rows = np.arange(len(distances))
+    found = [np.unique(labels, return_inverse=True)[1] for labels in labelings]
+    widths = [int(index.max()) + 1 for index in found]
+    members = np.zeros((len(distances), sum(widths)))
+    offsets = np.cumsum([0, *widths])
+    for index, offset in zip(found, offsets, strict=False):
+        members[rows, offset + index] = 1.0
+    every = distances @ members
+    scores = []
+    for index, start, stop in zip(found, offsets, offsets[1:], strict=False):
+        sums, sizes = every[:, start:stop], members[:, start:stop].sum(axis=0)
+        own = sums[rows, index]
+        sums[rows, index] = np.inf
+        nearest = (sums / sizes).min(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            within = own / (sizes - 1)[index]
+            each = (nearest - within) / np.maximum(within, nearest)
+        scores.append(float(np.nan_to_num(each).mean()))
+    return scores
 
 
 def _choose_k(scaled: np.ndarray) -> int:
@@ -206,15 +214,18 @@ def _choose_k(scaled: np.ndarray) -> int:
     distinct = len(np.unique(sample.round(9), axis=0))
     if distinct <= 3:
         return max(distinct, 1)
-    # every k's score reads the same distances: computed once (the same numbers as
-    # silhouette_score computes on the sample itself)
-    distances = pairwise_distances(sample)
-    best, best_score = 3, -1.0
+    labelings = {}
     for k in range(3, min(8, distinct - 1) + 1):
         labels = _fit(sample, k).labels_
-        if len(set(labels)) < 2:
-            continue
-        score = _silhouette(distances, labels)
+        if len(set(labels)) >= 2:
+            labelings[k] = labels
+    if not labelings:
+        return 3
+    # every k's score reads the same distances: computed once (the same numbers as
+    # silhouette_score computes on the sample itself)
+    scores = _silhouettes(pairwise_distances(sample), list(labelings.values()))
+    best, best_score = 3, -1.0
+    for k, score in zip(labelings, scores, strict=True):
         if score > best_score + 1e-9:
             best, best_score = k, score
     return best
