@@ -113,18 +113,15 @@ def experience(
     # the signals, the stage each touchpoint is in and the columns the rules read are
     # read four times below: worked out once, narrow
     marked = with_properties(with_experience(events, rules), [*journey.stages, bought])
-    at = placed(marked, journey)
-    # the stage the person was in: a 5-star review that enters Advocate was written in
-    # the stage before it
-    order = ibis.window(group_by=at.person_id, order_by=[at.ts, at.event_id])
-    before = at.stage_index.lag(1).over(order)
-    at = at.mutate(_stage_before=ibis.coalesce(before, at.stage_index))
-    keep = ["person_id", "event_id", "event", "experience", "stage_index", "_stage_before"]
+    # stage_before, the stage the person was in: a 5-star review that enters Advocate was
+    # written in the stage before it
+    at = placed(marked, journey, before=True)
+    keep = ["person_id", "event_id", "event", "experience", "stage_index", "stage_before"]
     keep = list(dict.fromkeys([*keep, *rule_columns([*journey.stages, bought])]))
     with at.select(*keep).cache() as at:
         names = journey.stage_names
         signals = at.filter(at.experience.notnull())
-        keys = {"stage_index": signals._stage_before, "event": signals.event}
+        keys = {"stage_index": signals.stage_before, "event": signals.event}
         grouped = signals.group_by(**keys).aggregate(
             signals=signals.count(),
             **{v: signals.count(where=signals.experience == v) for v in VERDICTS},
