@@ -12,6 +12,7 @@ the baselines and every analysis run once, in turn, so a busy machine slows them
     python benchmarks/bench.py                       # 1M events (make bench)
     python benchmarks/bench.py --events 10000000     # make bench-10m
     python benchmarks/bench.py --events 200000 --only analyses --out -   # a quick look
+    python benchmarks/bench.py --only analyses --reuse --rows experience,clusters --out -
 """
 
 from __future__ import annotations
@@ -77,12 +78,17 @@ def load(csv: Path, workspace: Path) -> list[tuple[str, float, float]]:
     ]
 
 
-def analyses(workspace: Path, rounds: int, log) -> list[tuple[str, float, float]]:
-    """(analysis, seconds, its baseline's seconds) for every analysis."""
+def analyses(
+    workspace: Path, rounds: int, log, rows_like: list[str] | None = None
+) -> list[tuple[str, float, float]]:
+    """(analysis, seconds, its baseline's seconds) for every analysis, or those whose
+    name holds one of ``rows_like``."""
     with Workspace(workspace, SETTINGS) as ws:
         calls = {f"baseline {k}": (lambda c=c: ws.con.execute(baseline_sql(c)))
                  for k, c in BASELINES.items()}  # fmt: skip
         rows = every_analysis(ws)
+        if rows_like:
+            rows = [row for row in rows if any(part in row[0] for part in rows_like)]
         calls |= {name: call for name, _, call in rows}
         log(f"{len(rows)} analyses, {rounds} rounds")
         seconds = in_rounds(calls, rounds, log)
@@ -104,6 +110,9 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--reuse", action="store_true", help="keep an earlier run's workspace")
     parser.add_argument("--out", default="docs/benchmarks.md", help="'-': print only")
+    parser.add_argument(
+        "--rows", default="", help="analyses: only rows whose name holds one of these (commas)"
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     args.data_dir.mkdir(parents=True, exist_ok=True)
@@ -162,7 +171,8 @@ def main() -> None:
         write()
     # the long sections last: what is quick is written first
     if "analyses" in only:
-        report.analyses = analyses(workspace, args.rounds, log)
+        rows_like = args.rows.split(",") if args.rows else None
+        report.analyses = analyses(workspace, args.rounds, log, rows_like)
         write()
     if "dashboard" in only:
         report.dashboard = dashboard_pages(workspace, SETTINGS)

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from jejak.analyses.engagement import transactional_step
-from jejak.analyses.matching import stage_matches, with_properties
+from jejak.analyses.matching import rule_columns, stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.analyses.stages import NONE_LABEL, current_stages, first_touch
 from jejak.analyses.threads import one_thread
@@ -71,6 +71,22 @@ def person_features(
     """One row per person: the behaviour clusters are made of (see the module)."""
     if sent:
         events = events.filter(~events.event.isin(list(sent)))
+    roles = roles_of(journey)
+    kinds = {
+        "_e": roles.step("content"),
+        "_t": transactional_step(roles),
+        "_p": roles.step_or(purchase, "purchase"),
+        "_s": roles.step_or(survey, "nps"),
+    }
+    matchers = {k: _matcher(journey, step, k) for k, step in kinds.items()}
+    # every part below reads these touchpoints (the engine keeps them for the query): the
+    # properties the rules and the NPS answer test come out of the JSON once, and only
+    # the columns read are kept
+    rules = [*journey.stages, *matchers.values()]
+    events = with_properties(events, rules)
+    events = events.mutate(_score=json_field(events.properties, roles.field("nps")))
+    keep = ["person_id", "event_id", "ts", "event", "channel", "revenue", "_score"]
+    events = events.select(*dict.fromkeys([*keep, *rule_columns(rules)]))
     channels = events.channel.fill_null(NONE_LABEL)
     top = (
         events.mutate(channel=channels)
@@ -81,19 +97,10 @@ def person_features(
         .to_pandas()["channel"]
         .tolist()
     )
-    roles = roles_of(journey)
-    kinds = {
-        "_e": roles.step("content"),
-        "_t": transactional_step(roles),
-        "_p": roles.step_or(purchase, "purchase"),
-        "_s": roles.step_or(survey, "nps"),
-    }
-    matchers = {k: _matcher(journey, step, k) for k, step in kinds.items()}
-    marked = with_properties(events, list(matchers.values()))
-    marked = marked.mutate(
+    marked = events.mutate(
         _channel=channels,
-        **{k: stage_matches(marked, m) for k, m in matchers.items()},
-        _score=json_field(marked.properties, roles.field("nps")).try_cast("float64"),
+        **{k: stage_matches(events, m) for k, m in matchers.items()},
+        _score=events._score.try_cast("float64"),
     )
     aggregates: dict[str, ibis.Value] = {
         "touchpoints": marked.count(),
@@ -173,23 +180,52 @@ def _fit(scaled: np.ndarray, k: int):
     return KMeans(n_clusters=k, n_init=4, random_state=SEED).fit(scaled)
 
 
+def _silhouettes(distances: np.ndarray, labelings: list[np.ndarray]) -> list[float]:
+    """The mean silhouette of each labelling over precomputed ``distances``
+    (scikit-learn's definition: 0 for a point alone in its cluster). Every labelling's
+    sums of distances per cluster come from one matrix product, one pass over the
+    distances instead of a pass per point and labelling."""
+    rows = np.arange(len(distances))
+    found = [np.unique(labels, return_inverse=True)[1] for labels in labelings]
+    widths = [int(index.max()) + 1 for index in found]
+    members = np.zeros((len(distances), sum(widths)))
+    offsets = np.cumsum([0, *widths])
+    for index, offset in zip(found, offsets, strict=False):
+        members[rows, offset + index] = 1.0
+    every = distances @ members
+    scores = []
+    for index, start, stop in zip(found, offsets, offsets[1:], strict=False):
+        sums, sizes = every[:, start:stop], members[:, start:stop].sum(axis=0)
+        own = sums[rows, index]
+        sums[rows, index] = np.inf
+        nearest = (sums / sizes).min(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            within = own / (sizes - 1)[index]
+            each = (nearest - within) / np.maximum(within, nearest)
+        scores.append(float(np.nan_to_num(each).mean()))
+    return scores
+
+
 def _choose_k(scaled: np.ndarray) -> int:
-    from sklearn.metrics import pairwise_distances, silhouette_score
+    from sklearn.metrics import pairwise_distances
 
     rng = np.random.default_rng(SEED)
     sample = scaled if len(scaled) <= SAMPLE else scaled[rng.choice(len(scaled), SAMPLE, False)]
     distinct = len(np.unique(sample.round(9), axis=0))
     if distinct <= 3:
         return max(distinct, 1)
-    # every k's score reads the same distances: computed once (the same numbers as
-    # silhouette_score computes on the sample itself)
-    distances = pairwise_distances(sample)
-    best, best_score = 3, -1.0
+    labelings = {}
     for k in range(3, min(8, distinct - 1) + 1):
         labels = _fit(sample, k).labels_
-        if len(set(labels)) < 2:
-            continue
-        score = silhouette_score(distances, labels, metric="precomputed")
+        if len(set(labels)) >= 2:
+            labelings[k] = labels
+    if not labelings:
+        return 3
+    # every k's score reads the same distances: computed once (the same numbers as
+    # silhouette_score computes on the sample itself)
+    scores = _silhouettes(pairwise_distances(sample), list(labelings.values()))
+    best, best_score = 3, -1.0
+    for k, score in zip(labelings, scores, strict=True):
         if score > best_score + 1e-9:
             best, best_score = k, score
     return best

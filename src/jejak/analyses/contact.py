@@ -341,36 +341,38 @@ def send_times(
     messages = messages.mutate(
         weekday=(local % WEEK_US) // (24 * HOUR_US), hour=(local % (24 * HOUR_US)) // HOUR_US
     )
-    keys = ["weekday", "hour"]
-    counted = messages
-    if groups is not None:  # a person in several segments counts in each
-        counted = messages.join(groups.rename(_group=by), "person_id")
-        keys = ["_group", *keys]
-    grouped = counted.group_by(keys).aggregate(
-        messages=counted.count(),
-        opened=counted.count(where=counted.opened),
-        clicked=counted.count(where=counted.clicked),
-    )
-    table = grouped.to_pandas().sort_values(keys).reset_index(drop=True)
-    for column in ("weekday", "hour", "messages", "opened", "clicked"):
-        table[column] = table[column].astype("int64")
-    table["day"] = [DAYS[d] for d in table["weekday"]]
-    table["open_rate"] = table["opened"] / table["messages"]
-    table["click_rate"] = table["clicked"] / table["messages"]
-    if groups is not None:
-        table = table.rename(columns={"_group": by})
-    columns = ([by] if groups is not None else []) + [
-        "weekday",
-        "day",
-        "hour",
-        "messages",
-        "opened",
-        "clicked",
-        "open_rate",
-        "click_rate",
-    ]
-    table = table[columns]
-    people = _best_hours(messages, min_messages, prior)
+    # both counts below read the messages (a window over every send and answer): once
+    with messages.cache() as messages:
+        keys = ["weekday", "hour"]
+        counted = messages
+        if groups is not None:  # a person in several segments counts in each
+            counted = messages.join(groups.rename(_group=by), "person_id")
+            keys = ["_group", *keys]
+        grouped = counted.group_by(keys).aggregate(
+            messages=counted.count(),
+            opened=counted.count(where=counted.opened),
+            clicked=counted.count(where=counted.clicked),
+        )
+        table = grouped.to_pandas().sort_values(keys).reset_index(drop=True)
+        for column in ("weekday", "hour", "messages", "opened", "clicked"):
+            table[column] = table[column].astype("int64")
+        table["day"] = [DAYS[d] for d in table["weekday"]]
+        table["open_rate"] = table["opened"] / table["messages"]
+        table["click_rate"] = table["clicked"] / table["messages"]
+        if groups is not None:
+            table = table.rename(columns={"_group": by})
+        columns = ([by] if groups is not None else []) + [
+            "weekday",
+            "day",
+            "hour",
+            "messages",
+            "opened",
+            "clicked",
+            "open_rate",
+            "click_rate",
+        ]
+        table = table[columns]
+        people = _best_hours(messages, min_messages, prior)
     overall = _everyone(people, table, groups is not None)
     meta = {
         "timezone": zone,

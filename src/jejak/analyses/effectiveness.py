@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from jejak.analyses import conversion_paths as cp
+from jejak.analyses.matching import rule_columns
 from jejak.analyses.result import Result
 from jejak.analyses.stages import entered_column, placed, stage_entries
 from jejak.engine.functions import unix_micros, utc_micros
@@ -145,14 +146,33 @@ def touchpoint_effects(
     """
     if not derived:
         cp.check_touch_field(by, "split touchpoints")
+    at = placed(events, journey)
+    # both aggregates read the stages and the rules' columns: worked out once, narrow
+    keep = ["person_id", "event_id", "stage_index", by, *rule_columns(journey.stages)]
+    keep = list(dict.fromkeys(keep))
+    with at.select(*keep).cache() as at:
+        return placed_effects(at, journey, by=by, min_people=min_people, as_of=as_of)
+
+
+def placed_effects(
+    at: ibis.Table,
+    journey: Journey,
+    *,
+    by: str,
+    min_people: int = MIN_PEOPLE,
+    as_of: datetime | None = None,
+) -> TouchpointEffects:
+    """:func:`touchpoint_effects` of touchpoints :func:`placed` already, with the columns
+    the stage rules read (the stage a touchpoint is in and a role's count only look back,
+    so cutting at ``as_of`` afterwards changes neither)."""
     names = journey.stage_names
     last = len(names) - 1
     if as_of is None:
-        end = unix_micros(events.ts.max())
+        end = unix_micros(at.ts.max())
     else:  # nothing after the moment the analysis looks from
         end = ibis.literal(utc_micros(as_of), "int64")
-        events = events.filter(unix_micros(events.ts) <= end)
-    wide = stage_entries(events, journey)
+        at = at.filter(unix_micros(at.ts) <= end)
+    wide = stage_entries(at, journey)
     spells = []
     for s in range(last):
         later = [unix_micros(wide[entered_column(j)]) for j in range(s + 1, len(names))]
@@ -169,7 +189,7 @@ def touchpoint_effects(
     # both aggregates below read the spells: computed once (one per person and stage)
     spells = ibis.union(*spells).cache()
     try:
-        table = _effect_counts(events, journey, spells, by, last)
+        table = _effect_counts(at, spells, by, last)
     finally:
         spells.release()
     per_week = 7 * 86_400e6
@@ -234,13 +254,10 @@ def touchpoint_effects(
     return TouchpointEffects(title=title, table=table, meta=meta)
 
 
-def _effect_counts(
-    events: ibis.Table, journey: Journey, spells: ibis.Table, by: str, last: int
-) -> pd.DataFrame:
+def _effect_counts(at: ibis.Table, spells: ibis.Table, by: str, last: int) -> pd.DataFrame:
     """Per stage and ``by`` value: people, moves and exact microseconds with the value,
     overall and per band of days in the stage, beside the stage's totals (one row per
     stage and value: small, so it comes into Python here)."""
-    at = placed(events, journey)
     at = at.filter((at.stage_index >= 0) & (at.stage_index < last) & at[by].notnull())
     firsts = at.group_by(ap="person_id", astage="stage_index", touch=at[by]).aggregate(
         first_us=unix_micros(at.ts.min())

@@ -31,9 +31,9 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from jejak.analyses.effectiveness import touchpoint_effects
+from jejak.analyses.effectiveness import placed_effects
 from jejak.analyses.intervals import difference_of_proportions
-from jejak.analyses.matching import rule_matches, stage_matches, with_properties
+from jejak.analyses.matching import rule_columns, rule_matches, stage_matches, with_properties
 from jejak.analyses.result import Result, records
 from jejak.analyses.stages import placed
 from jejak.engine.functions import unix_micros, utc_micros
@@ -108,17 +108,21 @@ def experience(
         from jejak.errors import JejakError
 
         raise JejakError(f"churn_days is a number of days from 1 to 3650, not {churn_days:g}")
-    # the signals (rules on properties) are read four times below: worked out once
-    with with_experience(events, rules).cache() as marked:
+    purchase = roles_of(journey).step_or(purchase, "purchase")
+    bought = FunnelStep.of(purchase).as_stage(journey)
+    # the signals, the stage each touchpoint is in and the columns the rules read are
+    # read four times below: worked out once, narrow
+    marked = with_properties(with_experience(events, rules), [*journey.stages, bought])
+    # stage_before, the stage the person was in: a 5-star review that enters Advocate was
+    # written in the stage before it
+    at = placed(marked, journey, before=True)
+    keep = ["person_id", "event_id", "event", "experience", "stage_index", "stage_before"]
+    keep = list(dict.fromkeys([*keep, *rule_columns([*journey.stages, bought])]))
+    with at.select(*keep).cache() as at:
         names = journey.stage_names
-        at = placed(marked, journey)
-        # the stage the person was in: a 5-star review that enters Advocate was written in
-        # the stage before it
-        order = ibis.window(group_by=at.person_id, order_by=[at.ts, at.event_id])
-        before = at.stage_index.lag(1).over(order)
-        at = at.mutate(stage_index=ibis.coalesce(before, at.stage_index))
         signals = at.filter(at.experience.notnull())
-        grouped = signals.group_by(["stage_index", "event"]).aggregate(
+        keys = {"stage_index": signals.stage_before, "event": signals.event}
+        grouped = signals.group_by(**keys).aggregate(
             signals=signals.count(),
             **{v: signals.count(where=signals.experience == v) for v in VERDICTS},
         )
@@ -135,11 +139,11 @@ def experience(
         )
         table = table[["stage", "stage_index", "touchpoint", "signals", *VERDICTS, "bad_share"]]
 
-        effects = touchpoint_effects(
-            marked, journey, by="experience", min_people=min_people, as_of=as_of, derived=True
+        effects = placed_effects(
+            at, journey, by="experience", min_people=min_people, as_of=as_of
         ).table
-        churn, meta = _churn(marked, journey, as_of, purchase, churn_days, sent)
-        journeys = _journeys_to_bad(marked, steps, sent)
+        churn, meta = _churn(at, bought, as_of, churn_days, sent)
+        journeys = _journeys_to_bad(at, steps, sent)
         totals = table[["signals", *VERDICTS]].sum()
         meta |= {
             "signals": int(totals["signals"]),
@@ -159,18 +163,16 @@ def experience(
 
 def _churn(
     marked: ibis.Table,
-    journey: Journey,
+    bought: Stage,
     as_of: datetime,
-    purchase: Any,
     churn_days: float,
     sent: Sequence[str],
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Churn of buyers with and without a bad experience (``marked``: the touchpoints with
+    the columns the purchase rule ``bought`` reads)."""
     end = utc_micros(as_of)
     window = int(churn_days * DAY_US)
-    purchase = roles_of(journey).step_or(purchase, "purchase")
-    matcher = FunnelStep.of(purchase).as_stage(journey)
-    marked = with_properties(marked, [matcher])
-    marked = marked.mutate(_us=unix_micros(marked.ts), _buy=stage_matches(marked, matcher))
+    marked = marked.mutate(_us=unix_micros(marked.ts), _buy=stage_matches(marked, bought))
     firsts = marked.filter(marked._buy).group_by("person_id").aggregate(first_us=marked._us.min())
     firsts = firsts.filter(firsts.first_us <= end - window)
     joined = marked.join(firsts, "person_id")

@@ -41,7 +41,13 @@ from jejak.analyses.paths import PathFlows, TopPaths, path_flows, top_paths
 from jejak.analyses.process_map import ProcessMap, process_map
 from jejak.analyses.referrals import Referrals, referrals
 from jejak.analyses.result import Result
-from jejak.analyses.retention import Lifecycle, Retention, lifecycle, retention
+from jejak.analyses.retention import (
+    Lifecycle,
+    Retention,
+    group_retention,
+    lifecycle,
+    retention,
+)
 from jejak.analyses.reviews import Reviews, reviews
 from jejak.analyses.rfm import RFM, rfm
 from jejak.analyses.segments import NONE_SEGMENT, check_stages, members
@@ -435,21 +441,9 @@ class JourneyAnalyses:
         if groups is None:
             stage_analyses.check_breakdown(by, "retention")
             groups = stage_analyses.first_touch(events, by)
-        # one stitched copy and the groups for all the groups' queries
-        events = events.cache()
-        groups = groups.cache()
-        try:
-            values = sorted(groups.select(by).distinct().to_pandas()[by].astype(str))
-            parts = {}
-            for value in values:
-                members = groups.filter(groups[by] == value).select("person_id")
-                part = events.semi_join(members, "person_id")
-                parts[value] = retention(
-                    part, self.journey, **options, sent=self.settings.sent_events, until=events
-                )
-        finally:
-            events.release()
-            groups.release()
+        parts = group_retention(
+            events, self.journey, groups, by, **options, sent=self.settings.sent_events
+        )
         if not parts:
             return retention(events, self.journey, **options, sent=self.settings.sent_events)
         return _combined(parts, by)

@@ -60,8 +60,10 @@ def with_properties(touchpoints: ibis.Table, stages: list[Stage]) -> ibis.Table:
 
     Rules test the same property many times (a rating in Advocate and in experience);
     parsing the JSON once per touchpoint instead of once per test saves most of the work.
+    A property extracted before (a table this made, kept) is not extracted again.
     """
     keys = sorted({key for stage in stages for rule in stage.rules for key in rule.where})
+    keys = [key for key in keys if PROPERTY_PREFIX + key not in touchpoints.columns]
     touchpoints = touchpoints.mutate(
         **{PROPERTY_PREFIX + key: json_field(touchpoints.properties, key) for key in keys}
     )
@@ -87,14 +89,27 @@ def with_counts(touchpoints: ibis.Table, stages: list[Stage]) -> ibis.Table:
         return touchpoints
     # ties in time go by event_id where the source has one (a Spark table may not)
     order = ["ts", "event_id"] if "event_id" in touchpoints.columns else ["ts"]
-    person = ibis.cumulative_window(group_by="person_id", order_by=order)
-    counts = {}
+    person = ibis.window(group_by="person_id", order_by=order)
     for role, names in missing.items():
-        hit = touchpoints.event.isin(names)
-        counts[NTH_PREFIX + role] = ibis.ifelse(
-            hit, hit.cast("int64").sum().over(person), ibis.null("int64")
-        )
-    return touchpoints.mutate(**counts)
+        column = NTH_PREFIX + role
+        hit = touchpoints.event.isin(names).fill_null(False)
+        # the role's touchpoints numbered among themselves: the engine sorts those few,
+        # not every touchpoint, as a running count over all of them would
+        counted = touchpoints.filter(hit)
+        counted = counted.mutate(**{column: (ibis.row_number().over(person) + 1).cast("int64")})
+        rest = touchpoints.filter(~hit).mutate(**{column: ibis.null("int64")})
+        touchpoints = ibis.union(counted, rest)
+    return touchpoints
+
+
+def rule_columns(stages: list[Stage]) -> list[str]:
+    """The columns :func:`stage_matches` reads for these stages once :func:`with_properties`
+    has added its own: the fields the rules name, the properties, the role counts, ts."""
+    rules = [rule for stage in stages for rule in stage.rules]
+    fields = {name for rule in rules for name in MATCHABLE if getattr(rule, name) is not None}
+    keys = {PROPERTY_PREFIX + key for rule in rules for key in rule.where}
+    counts = {NTH_PREFIX + rule.role for rule in rules if rule.nth is not None}
+    return sorted(fields | keys | counts | {"ts"})
 
 
 def rule_matches(touchpoints: ibis.Table, rule: Rule) -> ibis.Value:

@@ -122,6 +122,61 @@ def retention(
     ``table`` columns: cohort (the period's first day), cohort_size, period (offset, 0 =
     the cohort's own), active (people), retention (0-1).
     """
+    firsts, joined = _cohorts(events, journey, period, active, cohort, sent, zone)
+    cells = joined.group_by(["cohort", "k"]).aggregate(active=joined.person_id.nunique())
+    sizes = firsts.group_by("cohort").aggregate(cohort_size=firsts.count()).to_pandas()
+    end = _last_period(events if until is None else until, period, zone)
+    return _retention(sizes, cells.to_pandas(), end, period, active, cohort, zone)
+
+
+def group_retention(
+    events: ibis.Table,
+    journey: Journey,
+    groups: ibis.Table,
+    by: str,
+    *,
+    period: Period = "month",
+    active: Any = None,
+    cohort: Any = None,
+    sent: Sequence[str] = (),
+    zone: str = "UTC",
+) -> dict[str, Retention]:
+    """:func:`retention` of each group's people (``groups``: person_id and ``by``, a
+    person in several groups counts in each), by the group's value as text, with
+    cohorts running to the end of all the data. One query for every group: a person's
+    activity and cohort are their own, whichever group they are counted in."""
+    firsts, joined = _cohorts(events, journey, period, active, cohort, sent, zone)
+    # the groups (segments may take work to find) are read three times: found once
+    with groups.select("person_id", _group=groups[by]).distinct().cache() as members:
+        firsts = firsts.join(members, "person_id")
+        joined = joined.join(members, "person_id")
+        cells = joined.group_by(["_group", "cohort", "k"]).aggregate(
+            active=joined.person_id.nunique()
+        )
+        sizes = firsts.group_by(["_group", "cohort"]).aggregate(cohort_size=firsts.count())
+        sizes, cells = sizes.to_pandas(), cells.to_pandas()
+        named = members.select("_group").distinct().to_pandas()["_group"]
+    end = _last_period(events, period, zone)
+    values = sorted(named.astype(str))
+    parts = {}
+    for value in values:
+        size = sizes[sizes["_group"].astype(str) == value].drop(columns="_group")
+        cell = cells[cells["_group"].astype(str) == value].drop(columns="_group")
+        parts[value] = _retention(size, cell, end, period, active, cohort, zone)
+    return parts
+
+
+def _cohorts(
+    events: ibis.Table,
+    journey: Journey,
+    period: Period,
+    active: Any,
+    cohort: Any,
+    sent: Sequence[str],
+    zone: str,
+) -> tuple[ibis.Table, ibis.Table]:
+    """Each person's cohort (person_id, cohort), and their periods of activity from it
+    on (person_id, period, cohort, k: periods since the cohort's)."""
     activity = _activity(events, journey, active, period, sent, zone)
     starts = _activity(
         events, journey, cohort if cohort is not None else active, period, sent, zone
@@ -129,16 +184,26 @@ def retention(
     firsts = starts.group_by("person_id").aggregate(cohort=starts.period.min())
     joined = activity.join(firsts, "person_id")
     joined = joined.filter(joined.period >= joined.cohort)
-    joined = joined.mutate(k=joined.period - joined.cohort)
-    cells = joined.group_by(["cohort", "k"]).aggregate(active=joined.person_id.nunique())
-    sizes = firsts.group_by("cohort").aggregate(cohort_size=firsts.count()).to_pandas()
-    end = _last_period(events if until is None else until, period, zone)
+    return firsts, joined.mutate(k=joined.period - joined.cohort)
+
+
+def _retention(
+    sizes: pd.DataFrame,
+    cells: pd.DataFrame,
+    end: int,
+    period: Period,
+    active: Any,
+    cohort: Any,
+    zone: str,
+) -> Retention:
+    """The retention table from the cohorts' sizes (cohort, cohort_size) and the active
+    people per cohort and offset (cohort, k, active), to the period ``end``."""
     # every cohort gets every offset up to the end of the data, zeros where nobody came
     grid = pd.DataFrame(
         [(c, k) for c in sizes["cohort"] for k in range(int(end - c) + 1)],
         columns=["cohort", "k"],
     )
-    table = grid.merge(cells.to_pandas(), on=["cohort", "k"], how="left")
+    table = grid.merge(cells, on=["cohort", "k"], how="left")
     table = table.merge(sizes, on="cohort")
     table["active"] = table["active"].fillna(0).astype("int64")
     table["retention"] = table["active"] / table["cohort_size"]

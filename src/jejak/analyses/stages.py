@@ -47,12 +47,13 @@ def stage_entries(events: ibis.Table, journey: Journey) -> ibis.Table:
     return events.group_by("person_id").aggregate(**entries)
 
 
-def placed(events: ibis.Table, journey: Journey) -> ibis.Table:
+def placed(events: ibis.Table, journey: Journey, *, before: bool = False) -> ibis.Table:
     """Touchpoints with the stage the person was in when each happened, and their furthest.
 
     Adds ``stage_index`` (0-based: the furthest stage whose entry touchpoint is this one or
     came before it, in (time, event_id) order; -1 before any) and ``current_index`` (the
-    furthest stage the person ever reached).
+    furthest stage the person ever reached). ``before`` adds ``stage_before``: the
+    previous touchpoint's ``stage_index`` (a first touchpoint's own), in the same pass.
     """
     events = with_properties(events, journey.stages)
     n = len(journey.stages)
@@ -69,10 +70,14 @@ def placed(events: ibis.Table, journey: Journey) -> ibis.Table:
         following=0,
     )
     ever = ibis.window(group_by=events.person_id)
-    return events.mutate(
-        stage_index=events._matched.max().over(so_far),
-        current_index=events._matched.max().over(ever),
-    ).drop("_matched")
+    stage = events._matched.max().over(so_far)
+    columns = {"stage_index": stage, "current_index": events._matched.max().over(ever)}
+    if before:
+        earlier = ibis.window(
+            group_by=events.person_id, order_by=[events.ts, events.event_id], rows=(None, -1)
+        )
+        columns["stage_before"] = ibis.coalesce(events._matched.max().over(earlier), stage)
+    return events.mutate(**columns).drop("_matched")
 
 
 def entries(events: ibis.Table, journey: Journey) -> ibis.Table:
@@ -177,8 +182,12 @@ def check_breakdown(by: str, what: str) -> None:
 
 def first_touch(events: ibis.Table, field: str) -> ibis.Table:
     """Each person's ``field`` on their first touchpoint (ties broken by event_id)."""
-    order = ibis.row_number().over(group_by=events.person_id, order_by=[events.ts, events.event_id])
-    ranked = events.mutate(_order=order)
+    # the earliest time per person first, then the ties at it in event_id order: the engine
+    # sorts those few touchpoints, not every one (the time is required: never null)
+    earliest = events.group_by("person_id").aggregate(_first_ts=events.ts.min())
+    at_first = events.join(earliest, ["person_id", events.ts == earliest._first_ts])
+    order = ibis.row_number().over(group_by=at_first.person_id, order_by=at_first.event_id)
+    ranked = at_first.mutate(_order=order)
     first = ranked.filter(ranked._order == 0)
     return first.select("person_id", **{field: first[field].fill_null(NONE_LABEL)})
 

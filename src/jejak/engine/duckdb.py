@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import ibis
+import ibis.expr.operations as ops
 
 from jejak.engine.functions import DUCKDB_MACROS
 from jejak.errors import WorkspaceError
@@ -37,6 +42,46 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
 
 
+COMPILED_KEPT = 256  # SQL of this many expressions is remembered per connection
+
+
 def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
-    """Ibis over an open DuckDB connection (shares its transaction and temp objects)."""
-    return ibis.duckdb.from_connection(con)
+    """Ibis over an open DuckDB connection (shares its transaction and temp objects),
+    remembering the SQL it compiled (see :func:`_remember_compiled`)."""
+    wrapped = ibis.duckdb.from_connection(con)
+    wrapped.compile = _remember_compiled(wrapped.compile)
+    create = wrapped._create_cached_table
+
+    def kept_by_content(name: str, expr: ibis.Table) -> ibis.Table:
+        """A kept (``.cache()``) table named for what it holds, not at random: queries
+        over it are then equal on every call, and their SQL is remembered too."""
+        content = f"{wrapped.compile(expr)}\x00{hash(expr.op())}"
+        return create(f"jejak_kept_{hashlib.sha1(content.encode()).hexdigest()[:24]}", expr)
+
+    wrapped._create_cached_table = kept_by_content
+    return wrapped
+
+
+def _remember_compiled(compile: Callable[..., str]) -> Callable[..., str]:
+    """``compile``, answering an expression equal to one compiled before with the SQL it
+    gave then. Analyses build the same expressions on every call, and compiling one
+    takes Ibis longer than DuckDB takes to answer it on a small log."""
+    kept: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+
+    def remembered(expr: Any, /, *, params: Any = None, **options: Any) -> str:
+        node = expr.op()
+        # scalar parameters are not kept by value, and a table of Python data would be
+        # kept alive by its key
+        if params or node.find(ops.InMemoryTable):
+            return compile(expr, params=params, **options)
+        key = (node, *sorted(options.items()))
+        sql = kept.get(key)
+        if sql is None:
+            sql = kept[key] = compile(expr, **options)
+            if len(kept) > COMPILED_KEPT:
+                kept.popitem(last=False)
+        else:
+            kept.move_to_end(key)
+        return sql
+
+    return remembered
