@@ -96,6 +96,20 @@ def test_every_page_draws(site, page):
     assert page.refused == []
 
 
+def test_the_api_reference_draws_without_a_cdn(site, browser):
+    base, _, _ = site
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    tab = context.new_page()
+    asked: list[str] = []
+    tab.on("request", lambda request: asked.append(request.url))
+    tab.goto(base + "/docs")
+    tab.wait_for_selector(".opblock", timeout=30_000)
+    assert tab.locator(".opblock").count() >= 25  # every operation of the schema
+    assert tab.locator(".btn.authorize").count() == 1  # the bearer scheme
+    assert asked and all(url.startswith(base) for url in asked), asked
+    context.close()
+
+
 def test_numbers_match_the_library_and_filters_live_in_the_url(site, page):
     base, _, ws = site
     page.goto(f"{base}/dashboard/overview")

@@ -557,6 +557,24 @@ def test_revoking_a_key_ends_its_sessions(served):
     assert httpx.get(content, cookies=theirs, timeout=60).status_code == 200
 
 
+def test_docs_are_served_here_and_the_schema_names_the_bearer_scheme(served):
+    # issue 15: /docs loaded Swagger UI from a CDN, and the schema declared no scheme
+    page = httpx.get(served.base + "/docs")
+    assert page.status_code == 200 and "/static/docs/swagger-ui-bundle.js" in page.text
+    assert "cdn." not in page.text and "https://" not in page.text
+    for name, kind in [("swagger-ui-bundle.js", "javascript"), ("swagger-ui.css", "css")]:
+        asset = httpx.get(f"{served.base}/static/docs/{name}")
+        assert asset.status_code == 200 and kind in asset.headers["content-type"]
+    assert httpx.get(served.base + "/static/docs/LICENSE").status_code == 404
+    assert httpx.get(served.base + "/redoc").status_code == 404
+    schema = httpx.get(served.base + "/openapi.json").json()
+    scheme = schema["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert schema["paths"]["/v1/analyses/stages"]["get"]["security"] == [{"bearer": []}]
+    assert schema["paths"]["/v1/events"]["post"]["security"] == [{"bearer": []}]
+    assert "security" not in schema["paths"]["/health"]["get"]
+
+
 def test_a_batch_with_no_valid_event_is_still_recorded(served):
     loads_before = len(served.library.loads())
     response = served.post("/v1/events", json=[{"ts": "x"}, 7])

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from jejak import __version__
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
-from jejak.server import api, collector, dashboard, tracking
+from jejak.server import api, collector, dashboard, docs, tracking
 from jejak.server.headers import Headers
 from jejak.server.state import MAX_BYTES, MAX_EVENTS, MAX_PROPERTIES, MAX_TEXT, ServerState
 from jejak.store.workspace import Workspace
@@ -52,6 +52,8 @@ def create_app(
     """
     app = FastAPI(
         lifespan=_started,
+        docs_url=None,  # our own /docs (see .docs), with no assets from a CDN
+        redoc_url=None,
         title="jejak",
         version=__version__,
         description="Customer-journey analytics: every analysis as JSON, and an event "
@@ -78,6 +80,8 @@ def create_app(
     app.include_router(api.router)
     app.include_router(api.data_router)
     app.include_router(dashboard.router)
+    app.include_router(docs.router)
+    docs.with_bearer(app)
 
     @app.exception_handler(JejakError)
     async def _bad_request(request: Request, exc: JejakError) -> JSONResponse:
