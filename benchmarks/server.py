@@ -245,7 +245,7 @@ def dashboard_pages(path: Path, settings: Settings | None = None) -> list[tuple[
         app.state.jejak.warmer.poke = lambda: None  # cold means cold
         rows = []
         with running(app) as base, httpx.Client(base_url=base, timeout=600) as client:
-            client.cookies.set("jejak_read", read)
+            client.headers["Authorization"] = f"Bearer {read}"  # the read key, as the API takes it
             for page in PAGES:
                 url = f"/dashboard/{page.slug}/content"
                 cold = timed(lambda u=url: client.get(u).raise_for_status(), repeat=1)
