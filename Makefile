@@ -55,9 +55,9 @@ demo: install
 test: install oracles java browser
 	$(BIN)/python -m pytest -q -n 2
 
-# The API fuzzer with fresh random cases (make test runs it derandomized, repeatably).
+# The API and collector fuzzers with fresh random cases (make test runs them derandomized).
 fuzz: install oracles
-	JEJAK_FUZZ=fresh $(BIN)/python -m pytest -q tests/test_api_schema.py
+	JEJAK_FUZZ=fresh $(BIN)/python -m pytest -q tests/test_api_schema.py tests/test_collector_fuzz.py
 
 test-fast: install oracles
 	$(BIN)/python -m pytest -q -m "not spark"
