@@ -32,61 +32,69 @@ def _stored(app, wanted: int, seconds: float = 20) -> list[dict]:
         time.sleep(0.2)
 
 
+def _shop(tmp_path: Path, key: str, collector: str) -> Path:
+    """A shop's website folder: one page with the tracker snippet."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        f"<!DOCTYPE html><title>Shop</title><script>window.jejak = {{key: '{key}',"
+        f" endpoint: '{collector}'}};</script><script src='{collector}/t.js'></script>",
+        "utf-8",
+    )
+    return site
+
+
 def test_a_website_sends_touchpoints(tmp_path):
     from playwright.sync_api import sync_playwright
 
     ws = jejak.Workspace(tmp_path / "w.duckdb")
     key = ensure_keys(ws.con)["write"]
-    site = tmp_path / "site"
-    site.mkdir()
     app = create_app(ws)
-    with running(app) as collector, sync_playwright() as playwright:
-        (site / "index.html").write_text(
-            f"<!DOCTYPE html><title>Shop</title><script>window.jejak = {{key: '{key}',"
-            f" endpoint: '{collector}'}};</script><script src='{collector}/t.js'></script>",
-            "utf-8",
-        )
-        with files(site) as website:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            context = browser.new_context()
-            page = context.new_page()
-            page.goto(f"{website}/index.html?utm_source=newsletter&utm_medium=email"
-                      "&utm_campaign=spring")  # fmt: skip
-            page.evaluate("jejak.track('signup_click', {plan: 'pro'})")
-            rows = _stored(app, 2)
-            assert [r["event"] for r in rows] == ["page_view", "signup_click"]
-            assert {r["campaign"] for r in rows} == {"spring"}
-            assert {(r["source"], r["medium"], r["channel"]) for r in rows} == {
-                ("newsletter", "email", "email")
-            }
-            anonymous = page.evaluate("jejak.anonymousId()")
-            assert {r["anonymous_id"] for r in rows} == {anonymous}
-            assert '"plan":"pro"' in rows[1]["properties"].replace(" ", "")
+    with (
+        running(app) as collector,
+        sync_playwright() as playwright,
+        files(_shop(tmp_path, key, collector)) as website,
+    ):
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{website}/index.html?utm_source=newsletter&utm_medium=email"
+                  "&utm_campaign=spring")  # fmt: skip
+        page.evaluate("jejak.track('signup_click', {plan: 'pro'})")
+        rows = _stored(app, 2)
+        assert [r["event"] for r in rows] == ["page_view", "signup_click"]
+        assert {r["campaign"] for r in rows} == {"spring"}
+        assert {(r["source"], r["medium"], r["channel"]) for r in rows} == {
+            ("newsletter", "email", "email")
+        }
+        anonymous = page.evaluate("jejak.anonymousId()")
+        assert {r["anonymous_id"] for r in rows} == {anonymous}
+        assert '"plan":"pro"' in rows[1]["properties"].replace(" ", "")
 
-            # offline: the touchpoint waits in the queue, and goes once back online
-            context.set_offline(True)
-            page.evaluate("jejak.track('offline_click')")
-            time.sleep(1.5)
-            assert len(_stored(app, 3, seconds=1)) == 2
-            context.set_offline(False)
-            page.evaluate("window.dispatchEvent(new Event('online'))")
-            rows = _stored(app, 3)
-            assert [r["event"] for r in rows][-1] == "offline_click"
+        # offline: the touchpoint waits in the queue, and goes once back online
+        context.set_offline(True)
+        page.evaluate("jejak.track('offline_click')")
+        time.sleep(1.5)
+        assert len(_stored(app, 3, seconds=1)) == 2
+        context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        rows = _stored(app, 3)
+        assert [r["event"] for r in rows][-1] == "offline_click"
 
-            # the next page keeps the same person and campaign; identify links them
-            page.goto(f"{website}/index.html")
-            page.evaluate("jejak.identify('c-42')")
-            rows = _stored(app, 4)
-            assert rows[-1]["anonymous_id"] == anonymous and rows[-1]["campaign"] == "spring"
-            deadline = time.time() + 10
-            while True:
-                with app.state.jejak.using() as held:
-                    links = held.identity_links().to_pandas()
-                if len(links) or time.time() > deadline:
-                    break
-                time.sleep(0.2)
-            assert links[["anonymous_id", "customer_id"]].values.tolist() == [[anonymous, "c-42"]]
-            browser.close()
+        # the next page keeps the same person and campaign; identify links them
+        page.goto(f"{website}/index.html")
+        page.evaluate("jejak.identify('c-42')")
+        rows = _stored(app, 4)
+        assert rows[-1]["anonymous_id"] == anonymous and rows[-1]["campaign"] == "spring"
+        deadline = time.time() + 10
+        while True:
+            with app.state.jejak.using() as held:
+                links = held.identity_links().to_pandas()
+            if len(links) or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        assert links[["anonymous_id", "customer_id"]].values.tolist() == [[anonymous, "c-42"]]
+        browser.close()
     time.sleep(0.2)
     assert len(ws.touchpoints().to_pandas()) == 4  # every touchpoint once
     ws.close()
@@ -99,50 +107,46 @@ def test_the_tracker_never_stalls(tmp_path):
 
     ws = jejak.Workspace(tmp_path / "w.duckdb")
     key = ensure_keys(ws.con)["write"]
-    site = tmp_path / "site"
-    site.mkdir()
     app = create_app(ws, max_bytes=40_000, max_properties=60_000)  # 413 over 40 KB
-    with running(app) as collector, sync_playwright() as playwright:
-        (site / "index.html").write_text(
-            f"<!DOCTYPE html><title>Shop</title><script>window.jejak = {{key: '{key}',"
-            f" endpoint: '{collector}'}};</script><script src='{collector}/t.js'></script>",
-            "utf-8",
+    with (
+        running(app) as collector,
+        sync_playwright() as playwright,
+        files(_shop(tmp_path, key, collector)) as website,
+    ):
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+        page.goto(f"{website}/index.html")
+        # 120 events of 1.2 KB (batches under 60 KB, halved when the collector
+        # refuses 40 KB), and one of 45 KB that the collector refuses alone
+        page.evaluate(
+            "for (let i = 0; i < 120; i++) {"
+            "  jejak.track('view_' + i, {note: 'x'.repeat(1100)});"
+            "  if (i === 60) jejak.track('too_big', {note: 'y'.repeat(45000)});"
+            "}"
         )
-        with files(site) as website:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            page = browser.new_page()
-            page.goto(f"{website}/index.html")
-            # 120 events of 1.2 KB (batches under 60 KB, halved when the collector
-            # refuses 40 KB), and one of 45 KB that the collector refuses alone
-            page.evaluate(
-                "for (let i = 0; i < 120; i++) {"
-                "  jejak.track('view_' + i, {note: 'x'.repeat(1100)});"
-                "  if (i === 60) jejak.track('too_big', {note: 'y'.repeat(45000)});"
-                "}"
-            )
-            rows = _stored(app, 121, seconds=60)
-            events = [r["event"] for r in rows]
-            assert len(events) == 121 and "too_big" not in events
-            assert set(events) == {"page_view", *(f"view_{i}" for i in range(120))}
-            deadline = time.time() + 10
-            while page.evaluate("JSON.parse(localStorage.jejak_queue).length") and (
-                time.time() < deadline
-            ):
-                time.sleep(0.2)
-            assert page.evaluate("JSON.parse(localStorage.jejak_queue)") == []
+        rows = _stored(app, 121, seconds=60)
+        events = [r["event"] for r in rows]
+        assert len(events) == 121 and "too_big" not in events
+        assert set(events) == {"page_view", *(f"view_{i}" for i in range(120))}
+        deadline = time.time() + 10
+        while page.evaluate("JSON.parse(localStorage.jejak_queue).length") and (
+            time.time() < deadline
+        ):
+            time.sleep(0.2)
+        assert page.evaluate("JSON.parse(localStorage.jejak_queue)") == []
 
-            # leaving the page: what waits goes by sendBeacon (the page's timers die)
-            page.evaluate(
-                "window.beacons = 0; const sent = navigator.sendBeacon.bind(navigator);"
-                "navigator.sendBeacon = (u, b) => { window.beacons++; return sent(u, b); }; true"
-            )  # (a script ending in a function would be called)
-            page.evaluate("jejak.track('last_look'); jejak.track('goodbye')")
-            page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
-            assert page.evaluate("window.beacons") == 1
-            page.close()
-            rows = _stored(app, 123)
-            assert [r["event"] for r in rows][-2:] == ["last_look", "goodbye"]
-            browser.close()
+        # leaving the page: what waits goes by sendBeacon (the page's timers die)
+        page.evaluate(
+            "window.beacons = 0; const sent = navigator.sendBeacon.bind(navigator);"
+            "navigator.sendBeacon = (u, b) => { window.beacons++; return sent(u, b); }; true"
+        )  # (a script ending in a function would be called)
+        page.evaluate("jejak.track('last_look'); jejak.track('goodbye')")
+        page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
+        assert page.evaluate("window.beacons") == 1
+        page.close()
+        rows = _stored(app, 123)
+        assert [r["event"] for r in rows][-2:] == ["last_look", "goodbye"]
+        browser.close()
     time.sleep(0.5)
     assert len(ws.touchpoints().to_pandas()) == 123  # each once, though sent twice maybe
     ws.close()

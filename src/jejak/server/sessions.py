@@ -4,7 +4,8 @@ the key.
 A session is a random token the browser keeps (HttpOnly, SameSite=Strict, Secure
 behind https); the workspace keeps only its SHA-256 hash, the hash of the read key it
 was started with, and when it ends. A session ends when it expires, when its browser
-signs out, or when its key is revoked.
+signs out, or when its key is revoked. The table is made when the server starts
+(``ServerState``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ SCHEMA = (
 def start(con: duckdb.DuckDBPyConnection, key: str, hours: float = SESSION_HOURS) -> str:
     """A new session for the read ``key`` (already checked); its token, to set as the
     cookie. Sessions ended already are dropped meanwhile."""
-    con.execute(SCHEMA)
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     con.execute("DELETE FROM dashboard_sessions WHERE ends_at <= ?", [now])
@@ -40,13 +40,11 @@ def start(con: duckdb.DuckDBPyConnection, key: str, hours: float = SESSION_HOURS
 
 def end(con: duckdb.DuckDBPyConnection, token: str) -> None:
     """End the session of ``token`` (signing out)."""
-    con.execute(SCHEMA)
     con.execute("DELETE FROM dashboard_sessions WHERE hash = ?", [hash_of(token)])
 
 
 def key_of(con: duckdb.DuckDBPyConnection, token: str | None) -> str | None:
-    """The hash of the key the session of ``token`` was started with, while it lasts
-    (the table is made when the server starts: see ``ServerState``)."""
+    """The hash of the key the session of ``token`` was started with, while it lasts."""
     if not token:
         return None
     found = con.execute(

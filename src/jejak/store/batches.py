@@ -91,11 +91,13 @@ def check(
         valid = [row.values for row in rows if row.values is not None]
         ids = [values["event_id"] for values in valid]
         table = pa.table({f: [v[f] for v in valid] for f in PLAIN_TYPES}, pa.schema(PLAIN_TYPES))
-        _jejak_plain = table  # read by the query, by this name
+        _jejak_plain = table  # read by the queries, by this name
         with python_names(con):
             found = con.execute("SELECT hash(event_id) AS h FROM _jejak_plain").fetchnumpy()
-        hashes = np.asarray(found["h"], np.uint64)
-        if len(set(ids)) == len(ids) and not _stored(con, table, hashes, known):
+            hashes = np.asarray(found["h"], np.uint64)
+            # ids shared within the group or with stored touchpoints: the SQL matches them
+            shared = len(set(ids)) < len(ids) or _stored(con, table, hashes, known)
+        if not shared:
             checked = Checked(plain=table, hashes=hashes)
             for number, row in enumerate(rows):
                 if row.refused is not None:
@@ -125,15 +127,14 @@ def _stored(
     known: KnownIds | None,
 ) -> bool:
     """Whether a touchpoint with one of the plain group's event ids is stored (their
-    ``hashes`` as :class:`KnownIds` keeps them)."""
+    ``hashes`` as :class:`KnownIds` keeps them); under :func:`python_names`."""
     if known is not None:
         known.catch_up(con)
         if not known.any_known(hashes):
             return False
-    with python_names(con):
-        found = con.execute(
-            "SELECT count(*) FROM touchpoints WHERE event_id IN (SELECT event_id FROM _jejak_plain)"
-        ).fetchall()
+    found = con.execute(
+        "SELECT count(*) FROM touchpoints WHERE event_id IN (SELECT event_id FROM _jejak_plain)"
+    ).fetchall()
     return found[0][0] > 0
 
 
