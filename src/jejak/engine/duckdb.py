@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,10 @@ def _remember_compiled(compile: Callable[..., str]) -> Callable[..., str]:
     """``compile``, answering an expression equal to one compiled before with the SQL it
     gave then. Analyses build the same expressions on every call, and compiling one
     takes Ibis longer than DuckDB takes to answer it on a small log."""
-    kept: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+
+    @lru_cache(maxsize=COMPILED_KEPT)
+    def compiled(node: ops.Node, options: tuple[tuple[str, Any], ...]) -> str:
+        return compile(node.to_expr(), **dict(options))
 
     def remembered(expr: Any, /, *, params: Any = None, **options: Any) -> str:
         node = expr.op()
@@ -74,14 +77,6 @@ def _remember_compiled(compile: Callable[..., str]) -> Callable[..., str]:
         # kept alive by its key
         if params or node.find(ops.InMemoryTable):
             return compile(expr, params=params, **options)
-        key = (node, *sorted(options.items()))
-        sql = kept.get(key)
-        if sql is None:
-            sql = kept[key] = compile(expr, **options)
-            if len(kept) > COMPILED_KEPT:
-                kept.popitem(last=False)
-        else:
-            kept.move_to_end(key)
-        return sql
+        return compiled(node, tuple(sorted(options.items())))
 
     return remembered
