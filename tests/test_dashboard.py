@@ -106,6 +106,7 @@ def test_the_api_reference_draws_without_a_cdn(site, browser):
     tab.wait_for_selector(".opblock", timeout=30_000)
     assert tab.locator(".opblock").count() >= 25  # every operation of the schema
     assert tab.locator(".btn.authorize").count() == 1  # the bearer scheme
+    assert "Send Authorization: Bearer <key>" in tab.inner_text(".info")  # not eaten as HTML
     assert asked and all(url.startswith(base) for url in asked), asked
     context.close()
 

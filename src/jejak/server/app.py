@@ -57,7 +57,7 @@ def create_app(
         title="jejak",
         version=__version__,
         description="Customer-journey analytics: every analysis as JSON, and an event "
-        "collector. Send 'Authorization: Bearer <key>': the read key for analyses, the "
+        "collector. Send `Authorization: Bearer <key>`: the read key for analyses, the "
         "write key for the collector.",
     )
     app.state.jejak = ServerState(
