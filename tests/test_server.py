@@ -102,6 +102,25 @@ def test_keys_are_listed_by_id_and_revoked(served):
     assert served.get("/v1/analyses/stages").status_code == 401
 
 
+def test_an_admin_key_is_made_only_when_asked_and_reads_but_never_collects(served):
+    assert "admin" not in served.keys  # the first start makes a read and a write key only
+    with served.app.state.jejak.using():
+        admin = new_key(served.ws.con, "admin", "erasure")
+    assert admin.startswith("ja_")
+    headers = {"Authorization": f"Bearer {admin}"}
+    assert httpx.get(served.base + "/v1/analyses/stages", headers=headers).status_code == 200
+    event = {"event_id": "a1", "customer_id": "c9", "ts": "2026-01-08T00:00:00Z", "event": "e"}
+    answer = httpx.post(served.base + "/v1/events", json=[event], headers=headers)
+    assert answer.status_code == 401  # collecting needs the write key
+    with served.app.state.jejak.using():
+        assert revoke(served.ws.con, key_id(admin)) == ("admin", key_id(admin))
+    assert httpx.get(served.base + "/v1/analyses/stages", headers=headers).status_code == 401
+    with pytest.raises(JejakError, match="JEJAK_ADMIN_KEY is the same as another key"):
+        given_keys(
+            {"JEJAK_WRITE_KEY": "one-secret-for-all", "JEJAK_ADMIN_KEY": "one-secret-for-all"}
+        )
+
+
 def test_keys_of_your_own_from_the_environment(tmp_path, write_file):
     with pytest.raises(JejakError, match="JEJAK_READ_KEY is 5 characters; a key needs at least"):
         given_keys({"JEJAK_READ_KEY": "short"})

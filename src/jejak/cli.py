@@ -1606,7 +1606,7 @@ def serve(
 
 
 keys_app = typer.Typer(
-    help="API keys for jejak serve: list them, make another, revoke one.",
+    help="API keys for jejak serve (read, write, admin): list them, make another, revoke one.",
     invoke_without_command=True,
 )
 app.add_typer(keys_app, name="keys")
@@ -1654,6 +1654,12 @@ def keys_write(label: Label = None) -> None:
     _new_key("write", label)
 
 
+@keys_app.command("admin")
+def keys_admin(label: Label = None) -> None:
+    """Make an admin key (erasing a person through the API); keep it off any website."""
+    _new_key("admin", label)
+
+
 @keys_app.command("revoke")
 def keys_revoke(
     key: Annotated[str, typer.Argument(help="The key's id (jejak keys), or the key itself.")],
@@ -1668,7 +1674,9 @@ def keys_revoke(
         kind, revoked = revoke(ws.con, key)
         left = int((list_keys(ws.con)["kind"] == kind).sum())
     out.print(f"Revoked the {kind} key {revoked}.")
-    if not left and not os.environ.get(ENV[kind]):
+    if not left and not os.environ.get(ENV[kind]) and kind == "admin":
+        out.print("No admin key is left: jejak keys admin makes one.")
+    elif not left and not os.environ.get(ENV[kind]):
         out.print(f"No {kind} key is left: jejak serve makes a new one at its next start.")
     elif not left:
         out.print(f"No {kind} key is left in the workspace; {ENV[kind]} is still accepted.")

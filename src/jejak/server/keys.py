@@ -1,4 +1,5 @@
-"""API keys: a read key for the JSON API, a write key for the collector.
+"""API keys: a read key for the JSON API, a write key for the collector, an admin key for
+what no tracker snippet or dashboard viewer may do (erasing a person, managing keys).
 
 Keys are random tokens shown once, when made; the workspace keeps only their SHA-256
 hashes, and a presented key is compared with each stored hash in constant time. A key is
@@ -16,8 +17,9 @@ import pandas as pd
 
 from jejak.errors import JejakError
 
-KINDS = ("read", "write")
-PREFIX = {"read": "jr_", "write": "jw_"}
+KINDS = ("read", "write", "admin")
+MADE_AT_START = ("read", "write")  # an admin key is made only when asked for
+PREFIX = {"read": "jr_", "write": "jw_", "admin": "ja_"}
 
 ID_CHARS = 8
 
@@ -34,7 +36,7 @@ def hash_of(key: str) -> str:
 
 
 MIN_CHARS = 16
-ENV = {"read": "JEJAK_READ_KEY", "write": "JEJAK_WRITE_KEY"}
+ENV = {"read": "JEJAK_READ_KEY", "write": "JEJAK_WRITE_KEY", "admin": "JEJAK_ADMIN_KEY"}
 
 
 def given_keys(environ: dict[str, str]) -> dict[str, str]:
@@ -50,7 +52,12 @@ def given_keys(environ: dict[str, str]) -> dict[str, str]:
             )
         if value:
             given[kind] = value
-    if len(given) == 2 and given["read"] == given["write"]:
+    if "admin" in given and given["admin"] in (given.get("read"), given.get("write")):
+        raise JejakError(
+            "JEJAK_ADMIN_KEY is the same as another key; an admin key can erase people and"
+            " manage keys, so give it a value of its own"
+        )
+    if "read" in given and given["read"] == given.get("write"):
         raise JejakError(
             "JEJAK_READ_KEY and JEJAK_WRITE_KEY are the same; the write key sits in your"
             " website's tracker snippet, so anyone could read with it: give two keys"
@@ -65,7 +72,7 @@ def ensure_keys(
     ``given``); returns the new keys in plain text (to print once), by kind."""
     con.execute(SCHEMA)
     made = {}
-    for kind in KINDS:
+    for kind in MADE_AT_START:
         if given and kind in given:
             continue
         count = con.execute("SELECT count(*) FROM api_keys WHERE kind = ?", [kind])
@@ -75,10 +82,10 @@ def ensure_keys(
 
 
 def new_key(con: duckdb.DuckDBPyConnection, kind: str, label: str | None = None) -> str:
-    """Add a key of ``kind`` (read or write) and return it; it is not stored in plain text.
+    """Add a key of ``kind`` (read, write or admin) and return it; it is not stored in plain text.
     ``label`` says what it is for (e.g. "website tracker")."""
     if kind not in KINDS:
-        raise JejakError(f"a key is read or write, not {kind!r}")
+        raise JejakError(f"a key is read, write or admin, not {kind!r}")
     con.execute(SCHEMA)
     key = PREFIX[kind] + secrets.token_urlsafe(24)
     con.execute(

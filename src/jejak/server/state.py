@@ -153,7 +153,8 @@ def state_of(request: Request) -> ServerState:
 
 
 def require_key(request: Request, kind: str) -> None:
-    """401 unless the request carries a ``kind`` key (``Authorization: Bearer KEY``)."""
+    """401 unless the request carries a ``kind`` key (``Authorization: Bearer KEY``); an
+    admin key reads too."""
     header = request.headers.get("authorization", "")
     presented = header[7:].strip() if header.lower().startswith("bearer ") else None
     presented = presented or request.headers.get("x-jejak-key")
@@ -162,7 +163,9 @@ def require_key(request: Request, kind: str) -> None:
         return  # a dashboard's browser, signed in
     if kind == "write":  # the tracker's sendBeacon sets no header; this key is public
         presented = presented or request.query_params.get("key")  # (the site's snippet)
-    if not keys.matches(presented, state_of(request).hashes()[kind]):
+    hashes = state_of(request).hashes()
+    accepted = hashes[kind] + hashes["admin"] if kind == "read" else hashes[kind]
+    if not keys.matches(presented, accepted):
         raise HTTPException(
             status_code=401,
             detail=f"a {kind} key is needed: send 'Authorization: Bearer <{kind} key>'"
