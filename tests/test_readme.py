@@ -91,3 +91,37 @@ def test_make_demo_the_first_command(tmp_path: Path):
     assert "Where people went after each stage" in html
     assert "How people move between touchpoints" in html
     assert "Paths to Convert" in html
+    _opens_in_a_browser(report)
+
+
+def _opens_in_a_browser(report: Path) -> None:
+    """The demo report draws every chart in chromium, with no console error, and all it
+    carries besides plotly.js is small (each chart's data, not plotly's template each)."""
+    if not Path("/usr/bin/chromium").exists():
+        return
+    from playwright.sync_api import sync_playwright
+    from plotly.offline import get_plotlyjs
+
+    html = report.read_text("utf-8")
+    ours = len(html.encode()) - len(get_plotlyjs().encode())
+    assert ours < 300_000, f"{ours:,} bytes of report besides plotly.js"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"], headless=True
+        )
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        complaints: list[str] = []
+        tab.on("console", lambda m: m.type in ("error", "warning") and complaints.append(m.text))
+        tab.on("pageerror", lambda error: complaints.append(str(error)))
+        tab.goto(report.as_uri(), wait_until="load", timeout=120_000)
+        charts = tab.locator("div.jejak-chart").count()
+        tab.wait_for_function(
+            "document.querySelectorAll('div.jejak-chart .main-svg').length > 0"
+            " && document.querySelectorAll('div.jejak-chart[data-drawn]').length"
+            f" === {charts}",
+            timeout=120_000,
+        )
+        tab.wait_for_timeout(500)  # a chart's own errors come after it is placed
+        browser.close()
+    assert charts >= 20
+    assert complaints == []

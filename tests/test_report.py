@@ -290,7 +290,10 @@ def test_report_inlines_plotly_js_exactly_once(report_file: Path) -> None:
 
     assert page.count("* plotly.js v") == 1  # the bundle's licence header
     assert page.count(get_plotlyjs()) == 1
-    assert page.count("Plotly.newPlot(") == 2  # funnel + flows, drawn by that one copy
+    assert page.count('class="jejak-chart"') == 2  # funnel + flows, drawn by that one copy
+    # their shared template is written once, not once per chart
+    assert page.count('"paper_bgcolor":"white"') == 1
+    assert '<script type="application/json" id="jejak-templates">' in page
 
 
 def test_report_needs_no_network(report_file: Path) -> None:
@@ -361,6 +364,7 @@ def test_report_renders_offline_in_headless_chromium(report_file: Path, tmp_path
             "--disable-sync",
             "--no-first-run",
             f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=10000",  # charts are drawn after the page opens
             "--dump-dom",
             report_file.as_uri(),
         ],

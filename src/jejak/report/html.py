@@ -1,13 +1,17 @@
 """The HTML report: one self-contained file a user can email, archive or open offline.
 
-plotly.js is inlined once in the head and every figure reuses it, so the file opens with no
-network at all (a report on customers' journeys should not call out to a CDN either). All
-text that came from users (stage names, journey names, headings) is HTML-escaped here.
+plotly.js is inlined once and every figure reuses it, so the file opens with no network at
+all (a report on customers' journeys should not call out to a CDN either). Each figure is
+kept as JSON data without its template (the template is written once) and drawn when it
+nears the window, the rest one after another once the page is open, all before printing:
+the report opens in a moment however many charts it has. All text that came from users
+(stage names, journey names, headings) is HTML-escaped here.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -81,13 +85,35 @@ footer { color: var(--muted); font-size: 0.8rem; padding-bottom: 32px; }
 }
 """
 
-# The page may be narrower on paper than on screen: redraw charts to the printed width.
-_PRINT_RESIZE = """
+# Draws each chart from its JSON: the ones near the window first, then the rest in turn
+# while the reader reads, and any not drawn yet before printing. The page may be narrower
+# on paper than on screen: charts are redrawn to the printed width.
+_DRAW = """
 (function () {
-  function fit() {
-    document.querySelectorAll(".js-plotly-plot").forEach(function (el) {
-      Plotly.Plots.resize(el);
+  var templates = JSON.parse(document.getElementById("jejak-templates").textContent);
+  var charts = Array.prototype.slice.call(document.querySelectorAll("div.jejak-chart"));
+  function draw(el) {
+    if (el.dataset.drawn) { return; }
+    el.dataset.drawn = "1";
+    var figure = JSON.parse(el.nextElementSibling.textContent);
+    var layout = figure.layout || {};
+    if (figure.template !== undefined) { layout.template = templates[figure.template]; }
+    Plotly.newPlot(el, figure.data || [], layout, figure.config);
+  }
+  var seen = new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) { seen.unobserve(entry.target); draw(entry.target); }
     });
+  }, {rootMargin: "600px 0px"});
+  charts.forEach(function (el) { seen.observe(el); });
+  var next = 0;
+  function drawNext() {
+    while (next < charts.length && charts[next].dataset.drawn) { next += 1; }
+    if (next < charts.length) { draw(charts[next]); setTimeout(drawNext, 30); }
+  }
+  window.addEventListener("load", function () { setTimeout(drawNext, 100); });
+  function fit() {
+    charts.forEach(function (el) { draw(el); Plotly.Plots.resize(el); });
   }
   window.addEventListener("beforeprint", fit);
   window.addEventListener("afterprint", fit);
@@ -167,19 +193,30 @@ def intro_html(intro: str) -> str:
     return f'<div class="intro">{body}</div>'
 
 
-def _figure_html(figure: go.Figure, div_id: str) -> str:
+def _script_json(value: Any) -> str:
+    """``value`` as JSON that cannot end the ``<script>`` element holding it."""
+    text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _figure_html(figure: go.Figure, div_id: str, templates: list[Any]) -> str:
+    """A chart's place (its height kept, so the page does not jump as charts are drawn)
+    and its figure as JSON; its template is one of ``templates``, written once."""
     height = figure.layout.height or 450
-    div = pio.to_html(
-        figure,
-        full_html=False,
-        include_plotlyjs=False,
-        include_mathjax=False,
-        config=_PLOTLY_CONFIG,
-        div_id=div_id,
-        default_width="100%",
-        default_height=f"{height}px",
+    plain = json.loads(pio.to_json(figure, validate=False, remove_uids=True))
+    layout = plain.get("layout", {})
+    drawn: dict[str, Any] = {"data": plain.get("data", []), "layout": layout}
+    if "template" in layout:
+        template = layout.pop("template")
+        if template not in templates:
+            templates.append(template)
+        drawn["template"] = templates.index(template)
+    drawn["config"] = _PLOTLY_CONFIG
+    return (
+        f'<figure class="chart"><div id="{div_id}" class="jejak-chart"'
+        f' style="height:{height}px;width:100%"></div>'
+        f'<script type="application/json">{_script_json(drawn)}</script></figure>'
     )
-    return f'<figure class="chart">{div}</figure>'
 
 
 def _is_numeric(values: pd.Series) -> bool:
@@ -224,6 +261,7 @@ def render_report(
     """The report as one HTML document that needs nothing but a browser to open."""
     generated_at = generated_at or datetime.now().astimezone()
     figure_count = 0
+    templates: list[Any] = []
     parts: list[str] = []
     for number, section in enumerate(sections, start=1):
         notes = notes_html(section.notes, section.notes_title)
@@ -231,7 +269,7 @@ def render_report(
         body += [intro_html(section.intro), section.html]
         for figure in section.figures:
             figure_count += 1
-            body.append(_figure_html(figure, f"jejak-figure-{figure_count}"))
+            body.append(_figure_html(figure, f"jejak-figure-{figure_count}", templates))
         if section.table is not None:
             body.append(table_html(section.table, section.columns))
         wide = ' class="wide"' if section.wide else ""
@@ -245,12 +283,14 @@ def render_report(
         )
         nav = f'<nav aria-label="Contents"><strong>Contents</strong><ol>{items}</ol></nav>'
 
-    # Only pay the ~4.8 MB of plotly.js when there is a chart to draw.
+    # Only pay the ~4.8 MB of plotly.js when there is a chart to draw; after the text, so
+    # the page reads before the charts are drawn.
     scripts = ""
     if figure_count:
         scripts = (
-            "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
-            f"<script>{get_plotlyjs()}</script>\n<script>{_PRINT_RESIZE}</script>\n"
+            f'<script type="application/json" id="jejak-templates">{_script_json(templates)}'
+            "</script>\n<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
+            f"<script>{get_plotlyjs()}</script>\n<script>{_DRAW}</script>\n"
         )
     subtitle_html = f'<p class="subtitle">{_escape(subtitle)}</p>' if subtitle else ""
     version = _escape(_version())
@@ -259,14 +299,14 @@ def render_report(
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="jejak {version}">\n'
-        f"<title>{_escape(title)}</title>\n<style>{_CSS}{journey_wall.CSS}</style>\n{scripts}</head>\n<body>\n"
+        f"<title>{_escape(title)}</title>\n<style>{_CSS}{journey_wall.CSS}</style>\n</head>\n<body>\n"
         f"<header><h1>{_escape(title)}</h1>{subtitle_html}"
         f'<p class="generated">Generated {_escape(fmt.timestamp(generated_at))}'
         f" by jejak {version}</p>{nav}</header>\n"
         f"<main>{''.join(parts)}</main>\n"
         "<footer>Self-contained report: it opens without a network connection. "
         "Hover a chart for details.</footer>\n"
-        "</body>\n</html>\n"
+        f"{scripts}</body>\n</html>\n"
     )
 
 
