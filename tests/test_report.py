@@ -215,7 +215,7 @@ def test_flow_figure_links_encode_each_flow_including_skips_and_stops() -> None:
 
     (trace,) = figure.data
     assert trace.type == "sankey"
-    assert list(trace.node.label) == [
+    assert list(trace.node.customdata) == [
         "A · 10",
         "B · 5",
         "C · 6",
@@ -241,7 +241,7 @@ def test_flow_figure_sums_repeated_rows_and_draws_unlisted_stages_last() -> None
 
     # Z, named by the flows but not the journey, is drawn after B, so it is the last
     # stage: B's stop is a drop-off, Z's is not.
-    assert list(trace.node.label) == ["A · 3", "B · 3", "Z · 1", "Stopped at B · 2"]
+    assert list(trace.node.customdata) == ["A · 3", "B · 3", "Z · 1", "Stopped at B · 2"]
     assert list(trace.link.source) == [0, 1, 1]
     assert list(trace.link.target) == [1, 2, 3]
     assert list(trace.link.value) == [3, 1, 2]
@@ -250,8 +250,30 @@ def test_flow_figure_sums_repeated_rows_and_draws_unlisted_stages_last() -> None
 def test_flow_figure_escapes_stage_names() -> None:
     trace = stage_flow_figure(three_stage_flows().replace("A", EVIL), [EVIL, "B", "C"], "t").data[0]
 
-    assert trace.node.label[0] == "&lt;script&gt;alert(1)&lt;/script&gt; · 10"
-    assert all("<script>" not in label for label in trace.node.label)
+    assert trace.node.customdata[0] == "&lt;script&gt;alert(1)&lt;/script&gt; · 10"
+    assert all("<script>" not in label for label in trace.node.customdata)
+
+
+def test_flow_figure_labels_stages_above_and_drop_offs_below_their_columns() -> None:
+    long = "Ikuti akun Instagram toko kami"
+    flows = three_stage_flows().replace("A", long)
+    figure = stage_flow_figure(flows, [long, "B", "C"], "Flows")
+    (trace,) = figure.data
+
+    assert list(trace.node.label) == [""] * 5  # plotly's own labels overprint; see below
+    # stages along the top, each drop-off at the bottom of the column after its stage
+    assert list(trace.node.x) == [0.001, 0.5, 0.999, 0.5, 0.999]
+    assert all(y < 0.5 for y in trace.node.y[:3]) and all(y > 0.5 for y in trace.node.y[3:])
+    texts = [(a.x, a.yanchor, a.text) for a in figure.layout.annotations]
+    # 620 px over 2 gaps, less 10, is 160 px: 22 characters a line
+    assert texts == [
+        (0.001, "bottom", "Ikuti akun Instagram<br>toko kami<br>10"),
+        (0.5, "bottom", "B<br>5"),
+        (0.999, "bottom", "C<br>6"),
+        (0.5, "top", "Stopped at Ikuti akun<br>Instagram toko kami<br>3"),
+        (0.999, "top", "Stopped at B<br>1"),
+    ]
+    assert figure.layout.margin.t == 48 + 16 * 3 and figure.layout.margin.b == 12 + 16 * 3
 
 
 # -- the HTML report ----------------------------------------------------------------------

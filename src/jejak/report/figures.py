@@ -223,9 +223,8 @@ def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) ->
     inflow = links[~is_stop].groupby("to_stage")["people"].sum()
     stopped = links[is_stop].set_index("from_stage")["people"]
 
-    labels = [
-        f"{plain_label(s)} · {fmt.people(max(outflow.get(s, 0), inflow.get(s, 0)))}" for s in order
-    ]
+    reached = [int(max(outflow.get(s, 0), inflow.get(s, 0))) for s in order]
+    labels = [f"{plain_label(s)} · {fmt.people(n)}" for s, n in zip(order, reached, strict=True)]
     colors = [stage_color(i) for i in range(len(order))]
     sink: dict[str, int] = {}
     for stage in (s for s in order if s in stopped.index):
@@ -251,20 +250,36 @@ def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) ->
             links["from_stage"], links["to_stage"], values, strict=True
         )
     ]
+    drop_offs = [int(stopped[stage]) for stage in sink]
+    stop_columns = [position[stage] + 1 for stage in sink]
+    above, below = _flow_labels(
+        [plain_label(s) for s in order],
+        reached,
+        [f"Stopped at {plain_label(stage)}" for stage in sink],
+        stop_columns,
+        drop_offs,
+    )
+    top = 48 + 16 * max((a["text"].count("<br>") + 1 for a in above), default=0)
+    bottom = 12 + 16 * max((a["text"].count("<br>") + 1 for a in below), default=0)
+    drawn = max(300, 64 * len(order) - 40)  # the height the nodes and bands take
+    x, y = _flow_places(reached, stop_columns, drop_offs, drawn)
 
     figure = go.Figure(
         go.Sankey(
-            arrangement="snap",
+            arrangement="fixed",
             node=dict(
-                label=labels,
+                # drawn as annotations instead (see _flow_labels): plotly's own labels
+                # print over each other and over the next column's nodes
+                label=[""] * len(labels),
+                customdata=labels,
+                x=x,
+                y=y,
                 color=colors,
-                pad=18,
+                align="left",  # each drop-off in the column after its stage (as placed)
+                pad=_FLOW_PAD,
                 thickness=16,
                 line=dict(width=0),
-                # "left" puts each stopped node in the column after its stage instead of
-                # piling them all up at the far right.
-                align="left",
-                hovertemplate="%{label}<extra></extra>",
+                hovertemplate="%{customdata}<extra></extra>",
             ),
             link=dict(
                 source=sources,
@@ -276,8 +291,102 @@ def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) ->
             ),
         )
     )
-    figure = _layout(figure, title, height=max(420, 64 * len(order) + 120))
-    return figure.update_layout(margin=dict(r=60))
+    figure = _layout(figure, title, height=drawn + top + bottom)
+    side = int(_flow_room(len(order)) / 2) + 4  # the end columns' labels, centred too
+    return figure.update_layout(
+        annotations=above + below,
+        title=dict(y=1, yref="container", yanchor="top", pad=dict(t=12)),
+        margin=dict(l=side, r=side, t=top, b=bottom),
+    )
+
+
+# The stage flows: px between nodes in a column, and the width a column label may take
+# (a report's chart is about 900 px wide; on a tablet, or beside the dashboard's menu, less).
+_FLOW_PAD = 24
+_FLOW_WIDTH = 620
+_CHAR_PX = 7.2
+
+
+def _flow_room(columns: int) -> float:
+    """The width (px) a column's label may take."""
+    return min(_FLOW_WIDTH / max(columns - 1, 1) - 10, 160)
+
+
+def _column_x(column: int, columns: int) -> float:
+    """Where a column's nodes sit across the chart (0 to 1, kept off the very edges)."""
+    return 0.001 if columns < 2 else 0.001 + 0.998 * column / (columns - 1)
+
+
+def _flow_places(
+    reached: Sequence[int],
+    stop_columns: Sequence[int],
+    drop_offs: Sequence[int],
+    height: int,
+) -> tuple[list[float], list[float]]:
+    """Each node's place: a stage's node at the top of its column, the drop-off after it
+    at the bottom of the next, so each row of labels has one label per column. Plotly
+    scales node heights as d3-sankey does: the fullest column, less its padding, fills
+    ``height``."""
+    columns = len(reached)
+    totals = list(reached)
+    for column, people in zip(stop_columns, drop_offs, strict=True):
+        totals[column] += people
+    scale = (1 - _FLOW_PAD / height) / max(max(totals, default=1), 1)
+    x = [_column_x(i, columns) for i in range(columns)]
+    y = [min(0.5, 0.001 + scale * people / 2) for people in reached]
+    x += [_column_x(column, columns) for column in stop_columns]
+    y += [max(0.5, 0.999 - scale * people / 2) for people in drop_offs]
+    return x, y
+
+
+def _flow_labels(
+    stages: Sequence[str],
+    reached: Sequence[int],
+    stops: Sequence[str],
+    stop_columns: Sequence[int],
+    drop_offs: Sequence[int],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The stage labels over their columns and the drop-off labels under theirs, each
+    wrapped to its column's width, so no two labels meet however long the names."""
+    columns = len(stages)
+    chars = max(6, int(_flow_room(columns) / _CHAR_PX))
+
+    def label(column: int, name: str, people: int, row: str) -> dict[str, Any]:
+        text = "<br>".join([*_wrapped(name, chars), fmt.people(people)])
+        return dict(
+            x=_column_x(column, columns),
+            y=1 if row == "above" else 0,
+            xref="paper",
+            yref="paper",
+            xanchor="center",
+            yanchor="bottom" if row == "above" else "top",
+            yshift=4 if row == "above" else -4,
+            align="center",
+            text=text,
+            showarrow=False,
+            font=dict(size=12),
+        )
+
+    named = zip(stages, reached, strict=True)
+    above = [label(i, name, n, "above") for i, (name, n) in enumerate(named)]
+    below = [
+        label(column, name, n, "below")
+        for column, name, n in zip(stop_columns, stops, drop_offs, strict=True)
+    ]
+    return above, below
+
+
+def _wrapped(text: str, chars: int) -> list[str]:
+    """``text`` in lines of at most ``chars`` characters, broken between words (a word
+    longer than a line is cut, with an ellipsis; hovering shows the whole name)."""
+    lines: list[str] = []
+    for word in text.split():
+        word = word if len(word) <= chars else word[: chars - 1] + "…"
+        if lines and len(lines[-1]) + 1 + len(word) <= chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def funnel_figure(table: pd.DataFrame, by: str | None, title: str) -> go.Figure:
