@@ -6,6 +6,7 @@ result class, so any face, or a test, can draw them from a hand-made table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -99,8 +100,35 @@ def _labelled_bars(
     )
     known = [v for v in values if v == v and v > 0]  # NaN: not estimated
     if known:
-        figure.update_xaxes(range=[0, max(known) * 1.45])
+        figure.update_xaxes(range=[0, max(known) / (1 - _label_share(labels, texts))])
     return figure
+
+
+def _share_format(top: float) -> str:
+    """A share axis's tick format, precise enough that no two ticks read the same (an
+    axis to 2.4% in whole percents reads 0% 1% 1% 2% 2%)."""
+    return ".0%" if top >= 0.1 else ".1%" if top >= 0.01 else ".2%"
+
+
+def _share_ticks(widest: float) -> list[float]:
+    """Ticks for a share axis, from 0 to the largest share at a round step (at most
+    100%), so an axis lengthened for labels does not read 120% or 140%."""
+    top = min(max(widest, 0.01), 1.0)
+    step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25) if top / s <= 6)
+    ticks = [round(i * step, 4) for i in range(int(top / step + 0.999) + 1)]
+    return [t for t in ticks if t <= 1.0]
+
+
+_CHART_WIDTH = 820  # the narrowest a chart is drawn (the report scrolls a narrower one)
+
+
+def _label_share(labels: Sequence[Any], texts: Sequence[str]) -> float:
+    """The share of a bar chart's plot width its longest label at a bar's end takes, in
+    a chart at its narrowest: the axis is lengthened by it, so no label is cut."""
+    names = max((len(str(label)) for label in labels), default=0)
+    plot = max(300.0, _CHART_WIDTH - 60 - _CHAR_PX * names)  # less the names on the left
+    label = _CHAR_PX * max((len(str(text)) for text in texts), default=0) + 16
+    return min(max(label / plot, 0.2), 0.6)
 
 
 def stage_funnel_figure(table: pd.DataFrame, title: str) -> go.Figure:
@@ -304,6 +332,7 @@ def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) ->
 # (a report's chart is about 900 px wide; on a tablet, or beside the dashboard's menu, less).
 _FLOW_PAD = 24
 _FLOW_WIDTH = 620
+_MAP_WIDTH = 640  # a process map's labels are not centred at the chart's edges
 _CHAR_PX = 7.2
 
 
@@ -376,17 +405,20 @@ def _flow_labels(
     return above, below
 
 
-def _wrapped(text: str, chars: int) -> list[str]:
-    """``text`` in lines of at most ``chars`` characters, broken between words (a word
-    longer than a line is cut, with an ellipsis; hovering shows the whole name)."""
+def _wrapped(text: str, chars: int, breaks: str = " ") -> list[str]:
+    """``text`` in lines of at most ``chars`` characters, broken after any of ``breaks``
+    (a space is dropped at a break, ``_``, ``-`` and ``/`` are kept); a piece longer than
+    a line is cut, with an ellipsis (hovering shows the whole name)."""
+    pieces = re.findall(rf"[^{re.escape(breaks)}]+[{re.escape(breaks)}]?", text.strip())
     lines: list[str] = []
-    for word in text.split():
-        word = word if len(word) <= chars else word[: chars - 1] + "…"
-        if lines and len(lines[-1]) + 1 + len(word) <= chars:
-            lines[-1] += " " + word
+    for piece in pieces:
+        if len(piece.rstrip()) > chars:
+            piece = piece[: chars - 1] + "…"
+        if lines and len((lines[-1] + piece).rstrip()) <= chars:
+            lines[-1] += piece
         else:
-            lines.append(word)
-    return lines or [""]
+            lines.append(piece)
+    return [line.rstrip() for line in lines] or [""]
 
 
 def funnel_figure(table: pd.DataFrame, by: str | None, title: str) -> go.Figure:
@@ -437,17 +469,22 @@ def process_map_figure(
     """Touchpoints as dots in their stage's column, transitions as lines between them.
 
     Only the ``max_edges`` most frequent transitions are drawn (all are in the table);
-    line width and opacity grow with the count, dot size with occurrences.
+    line width and opacity grow with the count, dot size with occurrences. Stages no
+    touchpoint is in get no column, and names are wrapped to a column's width, so the
+    labels of neighbouring columns do not meet.
     """
     from jejak.analyses.process_map import END, START
 
+    used = sorted(int(i) for i in nodes["stage_index"].unique())
+    column_of = {stage_index: column for column, stage_index in enumerate(used)}
+    chars = max(6, int((_MAP_WIDTH / (len(used) + 1) - 10) / _CHAR_PX))
     position: dict[str, tuple[float, float]] = {}
-    for column, rows in nodes.groupby("stage_index", sort=True):
+    for stage_index, rows in nodes.groupby("stage_index", sort=True):
         ordered = rows.sort_values("occurrences", ascending=False, kind="stable")
         for row_number, name in enumerate(ordered["touchpoint"]):
-            position[str(name)] = (float(column), -float(row_number))
+            position[str(name)] = (float(column_of[int(stage_index)]), -float(row_number))
     position[START] = (-1.0, 0.0)
-    position[END] = (float(len(stages)), 0.0)
+    position[END] = (float(len(used)), 0.0)
     figure = go.Figure()
     shown = transitions[
         transitions["source"].isin(position) & transitions["target"].isin(position)
@@ -490,21 +527,33 @@ def process_map_figure(
                 + [_DARK_INK, _DARK_INK],
             ),
             text=[
-                f"{plain_label(n)}<br>{fmt.people(c)}"
+                "<br>".join([*_wrapped(plain_label(n), chars, breaks="_-/ "), fmt.people(c)])
                 for n, c in zip(names, nodes["occurrences"], strict=True)
             ]
             + ["start", "end"],
+            customdata=[
+                f"{plain_label(n)}: {fmt.people(c)} times"
+                for n, c in zip(names, nodes["occurrences"], strict=True)
+            ]
+            + ["start", "end"],
+            hovertemplate="%{customdata}<extra></extra>",
             textposition="bottom center",
-            hoverinfo="text",
             showlegend=False,
         )
     )
-    ticks = list(range(-1, len(stages) + 1))
-    labels = ["start", *[plain_label(s) for s in stages], "end"]
-    figure.update_xaxes(tickvals=ticks, ticktext=labels, showgrid=True, zeroline=False)
-    figure.update_yaxes(visible=False)
+    ticks = list(range(-1, len(used) + 1))
+    columns = [_wrapped(plain_label(stages[i]), chars) for i in used]
+    labels = ["start", *["<br>".join(lines) for lines in columns], "end"]
+    figure.update_xaxes(tickvals=ticks, ticktext=labels, tickangle=0, showgrid=True, zeroline=False)
+    # px: a row is a dot, its label and a gap; the lowest dots' labels hang below them
     depth = max((-y for _, y in position.values()), default=0.0)
-    return _layout(figure, title, height=int(max(420, 160 + 90 * depth)))
+    lines = max((len(_wrapped(plain_label(n), chars, breaks="_-/ ")) for n in names), default=1)
+    row = 80 + 16 * lines  # room for the biggest dot (40 px) too
+    above, below = 30, 16 * (lines + 1) + 12
+    figure.update_yaxes(visible=False, range=[-depth - below / row, above / row])
+    axis = 16 * max((len(c) for c in columns), default=1) + 24
+    figure = _layout(figure, title, height=int(60 + above + row * depth + below + axis))
+    return figure.update_layout(margin=dict(b=axis))
 
 
 def path_figure(flows: pd.DataFrame, title: str) -> go.Figure:
@@ -590,7 +639,7 @@ def journey_map_figure(
                 showscale=row_number == 1,
                 xgap=3,
                 ygap=3,
-                colorbar=dict(title="moved on", tickformat=".0%", len=0.5),
+                colorbar=dict(title=dict(text="moved on", side="right"), tickformat=".0%", len=0.5),
             ),
             row=row_number,
             col=1,
@@ -679,7 +728,7 @@ def touchpoint_ratio_figure(table: pd.DataFrame, by: str, title: str) -> go.Figu
     figure.update_xaxes(
         title="share of conversions whose journey had it",
         tickformat=".0%",
-        range=[0, widest * 1.45],  # room for the labels
+        tickvals=_share_ticks(widest),  # the axis runs on for the labels, not past 100%
     )
     return _layout(figure, title, height=max(300, 110 + 30 * len(rows)))
 
@@ -809,7 +858,7 @@ def retention_figure(table: pd.DataFrame, period: str, title: str) -> go.Figure:
             colorscale=[[0, "#F5F7FA"], [1, "#2F4B7C"]],
             zmin=0,
             zmax=1,
-            colorbar=dict(title="active", tickformat=".0%"),
+            colorbar=dict(title=dict(text="active", side="right"), tickformat=".0%"),
             hovertemplate="cohort %{y}, %{x} " + period + "s later: %{text}<extra></extra>",
         )
     )
@@ -970,8 +1019,7 @@ def clusters_figure(table: pd.DataFrame, title: str) -> go.Figure:
         ],
         PALETTE[2],
     )
-    # room at the end of the longest bar for its label
-    figure.update_xaxes(title="people", range=[0, 1.45 * max(int(rows["people"].max()), 1)])
+    figure.update_xaxes(title="people")
     return _layout(figure, title, height=max(300, 110 + 40 * len(rows)))
 
 
@@ -1007,7 +1055,7 @@ def campaign_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go
     top = max([*rates, 0.01])
     figure.update_yaxes(
         title=f"moved on to {meta['transition'].split(' -> ')[1]} within {meta['days']:g} days",
-        tickformat=".0%",
+        tickformat=_share_format(top * 1.3),
         range=[0, top * 1.3],
     )
     return _layout(figure, title, height=420)
@@ -1139,7 +1187,8 @@ def send_time_figure(table: pd.DataFrame, title: str) -> go.Figure:
             y=list(DAYS),
             customdata=sent.fillna(0).to_numpy(),
             colorscale="Blues",
-            colorbar=dict(title="opened", tickformat=".0%"),
+            zmin=0,  # a share: the palest colour is none opened
+            colorbar=dict(title=dict(text="opened", side="right"), tickformat=".0%"),
             hovertemplate="%{y} %{x}<br>%{z:.1%} opened of %{customdata:,} sent<extra></extra>",
         )
     )

@@ -62,7 +62,9 @@ h2 { font-size: 1.35rem; margin: 0 0 8px; }
 .notes { background: #fff8e1; border-left: 4px solid #f0b429; padding: 8px 14px;
   margin: 0 0 12px; max-width: 90ch; }
 .notes ul { margin: 4px 0 0; padding-left: 20px; }
-figure.chart { margin: 16px 0; }
+figure.chart { margin: 16px 0; overflow-x: auto; }
+/* labels are wrapped for a chart this wide: a narrower window scrolls it instead */
+.jejak-chart { min-width: 820px; }
 .table-wrap { overflow-x: auto; margin-top: 16px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;

@@ -1,0 +1,161 @@
+"""Every chart of the report as a reader sees it, drawn by chromium: no two labels of a
+chart meet, and none is cut by its chart or its plot area. Measured on the rendered SVG
+text boxes (rotation kept), at a desktop window and at a narrow one (charts scroll there),
+on the demo shop's whole report and on names long enough to wrap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from jejak.report import Section, render_report
+from jejak.report.figures import process_map_figure, stage_flow_figure, value_by_figure
+from jejak.report.html import journey_report_sections
+
+CHROMIUM = "/usr/bin/chromium"
+LABELS = (Path(__file__).parent / "browser" / "labels.js").read_text("utf-8")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+
+# Indonesian names as a shop would write them, longer than any the simulator uses
+STAGES = [
+    "Kenal merek kami",
+    "Ikut berinteraksi",
+    "Berlangganan buletin",
+    "Membeli pertama kali",
+    "Senang dan puas",
+    "Membeli lagi lebih banyak",
+    "Merekomendasikan",
+    "Mempromosikan toko",
+]
+
+
+def _long_names() -> list[Section]:
+    """The charts whose labels are placed by jejak, drawn with long names."""
+    people = [20_000, 11_049, 5_747, 2_823, 1_760, 793, 364, 161]
+    flows = [(a, b, n) for a, b, n in zip(STAGES, STAGES[1:], people[1:], strict=False)]
+    flows += [(s, "(stopped)", n - m) for s, n, m in zip(STAGES, people, people[1:], strict=False)]
+    flow = stage_flow_figure(
+        pd.DataFrame(flows, columns=["from_stage", "to_stage", "people"]), STAGES, "Alur"
+    )
+    names = [
+        ("lihat_halaman_produk", 1),
+        ("baca_ulasan_pelanggan", 1),
+        ("klik_iklan_instagram", 1),
+        ("daftar_buletin_mingguan", 2),
+        ("buka_email_promosi", 2),
+        ("ikut_webinar_gratis", 3),
+        ("pesanan_pertama_selesai", 4),
+        ("tiket_bantuan_pelanggan", 5),
+        ("undang_teman_belanja", 7),
+    ]
+    nodes = pd.DataFrame(
+        {
+            "touchpoint": [n for n, _ in names],
+            "occurrences": [9_000 - 900 * i for i in range(len(names))],
+            "people": [5_000 - 500 * i for i in range(len(names))],
+            "stage": [STAGES[i - 1] for _, i in names],
+            "stage_index": [i for _, i in names],
+        }
+    )
+    edges = pd.DataFrame(
+        {
+            "source": [n for n, _ in names[:-1]],
+            "target": [n for n, _ in names[1:]],
+            "transitions": [100] * (len(names) - 1),
+            "people": [90] * (len(names) - 1),
+            "median_seconds": [3_600.0] * (len(names) - 1),
+            "share_of_source": [0.5] * (len(names) - 1),
+        }
+    )
+    pmap = process_map_figure(nodes, edges, ["(before any stage)", *STAGES], "Peta proses")
+    value = pd.DataFrame(
+        {
+            "channel": ["Instagram dan TikTok berbayar", "Pencarian organik Google", "x"],
+            "buyers": [12_162, 45, 3],
+            "expected_revenue": [5_840_861_400.0, 597_777_000.0, 1_000.0],
+            "revenue_per_buyer": [36_054_700.0, 13_283_900.0, 333.0],
+        }
+    )
+    bars = value_by_figure(value, "channel", "Nilai per saluran")
+    return [Section(heading="Nama panjang", figures=[flow, pmap, bars])]
+
+
+def _problems(html: Path, browser, width: int) -> tuple[int, list[dict]]:
+    tab = browser.new_page(viewport={"width": width, "height": 900})
+    tab.goto(html.as_uri(), wait_until="load", timeout=120_000)
+    tab.wait_for_function(
+        "document.querySelectorAll('div.jejak-chart:not([data-drawn])').length === 0",
+        timeout=120_000,
+    )
+    tab.wait_for_timeout(300)  # the last chart's labels are placed after it is drawn
+    charts = tab.locator("div.jejak-chart").count()
+    found = tab.evaluate(LABELS)
+    tab.close()
+    return charts, found
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox"], headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_workspace, tmp_path_factory) -> Path:
+    ws = demo_workspace(2_000, 5)
+    path = tmp_path_factory.mktemp("visual") / "report.html"
+    path.write_text(render_report(journey_report_sections(ws), "Demo"), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_no_label_of_the_demo_report_meets_another_or_is_cut(demo_report, browser, width):
+    charts, found = _problems(demo_report, browser, width)
+    assert charts >= 20
+    assert found == []
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_long_names_wrap_instead_of_meeting(browser, tmp_path, width):
+    path = tmp_path / "long.html"
+    path.write_text(render_report(_long_names(), "Nama panjang"), "utf-8")
+    charts, found = _problems(path, browser, width)
+    assert charts == 3
+    assert found == []
+
+
+def test_the_check_finds_labels_that_meet_and_labels_cut(browser, tmp_path):
+    """The check itself: two bars' labels printed over each other, a label past the end
+    of the plot area (clipped there), and a rotated pair that do not touch."""
+    meeting = go.Figure(
+        go.Scatter(x=[0, 0.02], y=[0, 0], mode="text", text=["pertama", "kedua"])
+    ).update_xaxes(range=[-1, 1])
+    cut = go.Figure(
+        go.Bar(
+            x=[10],
+            y=["a"],
+            orientation="h",
+            text=["label yang terpotong di sini"],
+            textposition="outside",
+            cliponaxis=True,
+        )
+    ).update_xaxes(range=[0, 10.5])
+    cut.update_layout(margin=dict(r=400))  # past the plot area, still inside the chart
+    hours = go.Figure(go.Heatmap(z=[list(range(24))], x=[f"{h:02d}:00" for h in range(24)]))
+    hours.update_xaxes(tickangle=-90)
+    path = tmp_path / "bad.html"
+    path.write_text(render_report([Section("x", figures=[meeting, cut, hours])], "x"), "utf-8")
+    _, found = _problems(path, browser, 1280)
+    kinds = sorted((f["chart"], f["kind"]) for f in found)
+    assert (0, "overlap") in kinds
+    assert (1, "clipped by the plot area") in kinds
+    assert not [f for f in found if f["chart"] == 2]  # 24 upright hours side by side
