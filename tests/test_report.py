@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs
 
@@ -25,6 +26,7 @@ from jejak.report import (
     write_report,
 )
 from jejak.report import formatting as fmt
+from jejak.report.figures import touchpoint_effect_figure
 
 NAN = float("nan")
 WIB = timezone(timedelta(hours=7))
@@ -459,3 +461,56 @@ def test_bar_labels_have_room_at_the_end_of_the_longest_bar():
     assert 0.2 < share < 0.6
     assert low == 0 and high == pytest.approx(58_408_614 / (1 - share))  # the label is not cut
     assert figure.data[0].text[0] == "3 buyers · – each"  # not estimated: a dash, not 0
+
+
+def test_ratio_axes_read_as_ratios_and_share_axes_stop_at_100_percent():
+    from jejak.report.figures import _ratio_ticks, _share_format, _share_ticks
+
+    fine = _ratio_ticks([0.28, 0.22, 0.35, 1.13, 1.76])
+    assert fine["ticktext"] == ["0.25x", "0.33x", "0.5x", "0.67x", "0.75x", "1x", "1.25x", "1.5x"]
+    wide = _ratio_ticks([0.014, 0.3, 42.0, float("inf"), float("nan")])  # no interval: skipped
+    coarse = ["0.01x", "0.02x", "0.05x", "0.1x", "0.2x", "0.5x", "1x", "2x", "5x", "10x"]
+    assert wide["ticktext"] == [*coarse, "20x", "50x"]
+    assert _share_ticks(1.0)[-1] == 1.0 and _share_ticks(0.37) == [0.0, 0.1, 0.2, 0.3, 0.4]
+    assert max(_share_ticks(0.99)) <= 1.0
+    # no two ticks read the same: an axis to 2.4% needs a decimal
+    assert _share_format(0.024) == ".1%" and _share_format(0.3) == ".0%"
+
+
+def test_experience_table_lists_the_charts_rows_with_ratios_to_two_decimals():
+    from jejak.report.html import experience_sections
+
+    effects = pd.DataFrame(
+        {
+            "stage": ["Convert", "Excite", "Advocate"],
+            "stage_index": [4, 5, 7],
+            "experience": ["bad", "bad", "good"],
+            "people_with": [157, 486, 3],
+            "rate_with": [0.1, 0.05, NAN],
+            "people_without": [900, 700, 5],
+            "rate_without": [0.11, 0.18, NAN],
+            "rate_ratio": [0.947567, 0.279907, NAN],
+            "ci_low": [0.680215, 0.221044, NAN],
+            "ci_high": [1.319998, 0.354446, NAN],
+            "verdict": ["unclear", "hurts", "too few people"],
+        }
+    )
+    felt = SimpleNamespace(
+        meta={"signals": 10, "good": 5, "neutral": 2, "bad": 3, "churn_difference": 0.01,
+              "churn_difference_low": 0, "churn_difference_high": 0.02},
+        title="Experience",
+        churn=pd.DataFrame({"group": ["none"], "churn_rate": [0.1]}),
+        effects=effects,
+        table=pd.DataFrame(columns=["stage", "touchpoint", "signals", "good", "neutral", "bad"])
+        .assign(bad_share=[]),
+        journeys=pd.DataFrame({"path": [], "occurrences": [], "people": []}),
+        figure=lambda: go.Figure(),
+        effect_figure=lambda: touchpoint_effect_figure(effects, "experience", "t"),
+    )  # fmt: skip
+    source = SimpleNamespace(experience=lambda: felt)
+    section = experience_sections(source)[-1]
+    chart_rows = list(section.figures[0].layout.yaxis.categoryarray)
+    assert chart_rows == ["Excite · bad", "Convert · bad"]  # drawn bottom-up
+    assert section.table["Experience"].tolist() == ["bad", "bad"]
+    assert section.table["Moves on (same time in stage)"].tolist() == ["0.95x", "0.28x"]
+    assert section.table["95% interval"].tolist() == ["0.68x to 1.32x", "0.22x to 0.35x"]

@@ -104,6 +104,22 @@ def _labelled_bars(
     return figure
 
 
+_RATIOS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+_FINE_RATIOS = (0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.75, 1, 1.25, 1.5, 2, 3, 4, 5, 10)  # < 20x
+
+
+def _ratio_ticks(values: Sequence[float]) -> dict[str, Any]:
+    """Ticks for a log axis of ratios, read as 0.5x, 1x, 2x (plotly's own read
+    "4 5 6 7 8 9 1 2 3"): the round ratios from the smallest value to the largest."""
+    known = [float(v) for v in values if not fmt.is_missing(v) and 0 < float(v) < float("inf")]
+    low, high = (min(known), max(known)) if known else (0.5, 2.0)
+    low, high = min(low, 0.9), max(high, 1.1)  # 1x, no difference, is always in sight
+    ticks = [t for t in _FINE_RATIOS if low <= t <= high]
+    if high / low > 20 or len(ticks) < 3:
+        ticks = [t for t in _RATIOS if low / 2 <= t <= high * 2]
+    return dict(tickvals=ticks, ticktext=[f"{t:g}x" for t in ticks])
+
+
 def _share_format(top: float) -> str:
     """A share axis's tick format, precise enough that no two ticks read the same (an
     axis to 2.4% in whole percents reads 0% 1% 1% 2% 2%)."""
@@ -785,7 +801,9 @@ def touchpoint_effect_figure(table: pd.DataFrame, by: str, title: str) -> go.Fig
     figure.update_yaxes(categoryorder="array", categoryarray=labels)  # stages in order
     figure.add_vline(x=1, line=dict(color="#52606D", width=1))
     figure.update_xaxes(
-        type="log", title="moves on this many times as fast after it (same time in stage, 95%)"
+        type="log",
+        title="moves on this many times as fast after it (same time in stage, 95%)",
+        **_ratio_ticks([*rows["rate_ratio"], *rows["ci_low"], *rows["ci_high"]]),
     )
     figure = _layout(figure, title, height=max(320, 120 + 26 * len(rows)))
     return figure.update_layout(

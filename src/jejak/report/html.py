@@ -889,7 +889,9 @@ def experience_sections(source: Any) -> list[Section]:
         return []
     meta = felt.meta
     churn = felt.churn.set_index("group")["churn_rate"]
-    bad = felt.effects[felt.effects["experience"].isin(["bad", "good"])]
+    from jejak.report.tables import touchpoint_effect_table
+
+    shown = felt.effects[felt.effects["verdict"] != "too few people"]
     return [
         Section(
             heading=felt.title,
@@ -935,17 +937,8 @@ def experience_sections(source: Any) -> list[Section]:
                 "against people at the same time in the stage without one (1x: no "
                 "difference; observational)."
             ),
-            figures=[felt.effect_figure()] if len(bad) else [],
-            table=bad,
-            columns=[
-                fmt.Column("stage", "Stage"),
-                fmt.Column("experience", "Experience"),
-                fmt.Column("people_with", "People", fmt.people),
-                fmt.Column("rate_ratio", "Moving on, with / without", fmt.number),
-                fmt.Column("ci_low", "95% low", fmt.number),
-                fmt.Column("ci_high", "95% high", fmt.number),
-                fmt.Column("verdict", "Verdict"),
-            ],
+            figures=[felt.effect_figure()] if len(shown) else [],
+            table=touchpoint_effect_table(shown),  # the chart's rows, ratios to 2 decimals
         ),
     ]
 
