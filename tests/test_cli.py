@@ -339,6 +339,7 @@ def test_retention_from_the_cli(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if "│ 2026-01" in line)
     assert [cell.strip() for cell in row.split("│")[1:5]] == ["2026-01", "2", "100%", "50%"]
+    assert row.split("│")[2] == " " * 6 + "2 "  # People is a number: right-aligned
     done = run("retention", "--lifecycle", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert '"dormant": -1' in done.stdout  # b bought in January only

@@ -514,3 +514,11 @@ def test_experience_table_lists_the_charts_rows_with_ratios_to_two_decimals():
     assert section.table["Experience"].tolist() == ["bad", "bad"]
     assert section.table["Moves on (same time in stage)"].tolist() == ["0.95x", "0.28x"]
     assert section.table["95% interval"].tolist() == ["0.68x to 1.32x", "0.22x to 0.35x"]
+
+
+def test_a_column_of_shares_with_empty_cells_lines_up_on_the_right():
+    from jejak.report.html import table_html
+
+    later = pd.DataFrame({"Cohort": ["2025-01", "2025-02"], "11": ["7%", ""]})  # not yet
+    assert '<th scope="col" class="num">11</th>' in table_html(later, None)
+    assert '<td class="num"></td>' in table_html(later, None)

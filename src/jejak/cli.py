@@ -826,9 +826,13 @@ def retention(
     elif by:
         for value, group in result.table.groupby(by, sort=False):
             shown = retention_table(group.drop(columns=by), period)
-            _print_table(shown, f"{result.title}: {by} = {value}", labels=2)
+            _print_table(
+                shown, f"{result.title}: {by} = {value}", labels=1
+            )  # Cohort; People and the shares are numbers
     else:
-        _print_table(retention_table(result.table, period), result.title, labels=2)
+        _print_table(
+            retention_table(result.table, period), result.title, labels=1
+        )  # Cohort; People and the shares are numbers
 
 
 @app.command(name="nps")

@@ -227,7 +227,7 @@ def _is_numeric(values: pd.Series) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(values):
         return True
-    cells = [str(v) for v in values if not fmt.is_missing(v) and str(v) != fmt.MISSING]
+    cells = [str(v) for v in values if not fmt.is_missing(v) and str(v) not in (fmt.MISSING, "")]
     return bool(cells) and all(_NUMBER_TEXT.match(cell) for cell in cells)
 
 
