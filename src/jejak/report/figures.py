@@ -870,7 +870,11 @@ def retention_figure(table: pd.DataFrame, period: str, title: str) -> go.Figure:
         go.Heatmap(
             z=z,
             x=[str(k) for k in offsets],
-            y=[f"{pd.Timestamp(c).strftime(fmt_cohort)} ({fmt.people(sizes[c])})" for c in cohorts],
+            y=[
+                f"{pd.Timestamp(c).strftime(fmt_cohort)} ({fmt.people(sizes[c])}"
+                + (", few)" if sizes[c] < fmt.FEW else ")")
+                for c in cohorts
+            ],
             text=text,
             texttemplate="%{text}",
             colorscale=[[0, "#F5F7FA"], [1, "#2F4B7C"]],
@@ -934,14 +938,28 @@ def _trend_figure(
     colour: str,
     title: str,
 ) -> go.Figure:
-    """A per-period measure with its 95% interval; the whole range (``all``) as a dashed line."""
+    """A per-period measure with its 95% interval; the whole range (``all``) as a dashed line.
+    A period with fewer than :data:`fmt.FEW` answers is a hollow dot labelled with its
+    count: its value (often 100 or 5 stars from one or two answers) is not a trend."""
     periods = table[table["period"] != "all"]
     overall = table[table["period"] == "all"]
+    few = [int(n) < fmt.FEW for n in periods[count]]
+    middle = float(periods[value].median()) if len(periods) else 0.0
     figure = go.Figure(
         go.Scatter(
             x=periods["period"],
             y=periods[value],
-            mode="lines+markers",
+            mode="lines+markers+text",
+            marker=dict(
+                symbol=["circle-open" if f else "circle" for f in few], size=9, color=colour
+            ),
+            text=[
+                f"{fmt.people(n)} {count}" if f else ""
+                for n, f in zip(periods[count], few, strict=True)
+            ],
+            # under a dot in the upper half (a tiny group is often at the very top)
+            textposition=["bottom center" if v >= middle else "top center" for v in periods[value]],
+            textfont=dict(size=11, color="#52606D"),
             line=dict(color=colour),
             error_y=dict(
                 type="data",
