@@ -24,8 +24,8 @@ from jejak.store import (
     imports,
     memory,
     progress,
+    pruning,
     results,
-    retention,
     stitching,
 )
 from jejak.store.folders import FolderSummary, touchpoint_files
@@ -382,9 +382,9 @@ class Storage:
 
     def prune(
         self, *, now: datetime | None = None, asked_by: str = "library", compact: bool = True
-    ) -> retention.Pruned:
+    ) -> pruning.Pruned:
         """Remove touchpoints older than ``keep_days`` (jejak.yaml) before ``now`` (default:
-        the clock) and what came of them (see :mod:`jejak.store.retention`); then compact
+        the clock) and what came of them (see :mod:`jejak.store.pruning`); then compact
         the file as :meth:`forget` does."""
         days = self.settings.keep_days
         if days is None:
@@ -393,7 +393,7 @@ class Storage:
                 " to jejak.yaml, then run jejak prune"
             )
         self.stitch()
-        pruned = retention.prune(self.con, days, now or datetime.now(UTC), asked_by=asked_by)
+        pruned = pruning.prune(self.con, days, now or datetime.now(UTC), asked_by=asked_by)
         self._after_removal()
         pruned.compacted = self._compact_or_mark(compact)
         return pruned

@@ -20,7 +20,7 @@ from jejak.engine import duckdb as embedded
 from jejak.errors import ConfigError
 from jejak.model.config import Settings, load_settings, workspace_path
 from jejak.model.segment import Segment, check_name
-from jejak.store import results, retention, stitching
+from jejak.store import pruning, results, stitching
 from jejak.store.storage import Storage
 
 
@@ -86,7 +86,7 @@ class Workspace(Storage, JourneyAnalyses):
         """Why the workspace holds no touchpoint: nothing loaded yet, or all pruned."""
         if self.count():
             return None
-        pruned = retention.last_prune(self.con)
+        pruned = pruning.last_prune(self.con)
         if pruned is None:
             return "no touchpoints yet: load a file (jejak load FILE) or send events to jejak serve"
         days = self.settings.keep_days

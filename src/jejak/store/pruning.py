@@ -1,4 +1,4 @@
-"""Retention: touchpoints older than ``keep_days`` are removed, with what came of them.
+"""Retention limits: touchpoints older than ``keep_days`` are removed, with what came of them.
 
 ``jejak prune`` (:meth:`Storage.prune`) counts the days back from now (the clock, not
 the latest touchpoint: a limit promised to customers runs on the calendar) and removes,
