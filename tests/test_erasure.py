@@ -77,6 +77,18 @@ def holding(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...]) -> list[tuple[
     return found
 
 
+def same_as_stitched_whole(ws: jejak.Workspace) -> bool:
+    """Whether the stitched tables, changed in place by an erasure, hold what stitching
+    what is left again whole gives."""
+    order = "SELECT * FROM {} ORDER BY ALL"
+    tables = ("stitched", "stitched_links")
+    kept = [ws.con.execute(order.format(t)).fetchall() for t in tables]
+    assert ws.stitch() == "kept"  # it is of the data as it is
+    ws.con.execute("DELETE FROM stitched_state")
+    assert ws.stitch() == "built"
+    return kept == [ws.con.execute(order.format(t)).fetchall() for t in tables]
+
+
 def test_forget_by_a_device_erases_the_whole_person(shop):
     before = shop.funnel(STEPS).table["entered"].tolist()
     assert holding(shop.con, ALICE)  # she is there to begin with
@@ -92,6 +104,7 @@ def test_forget_by_a_device_erases_the_whole_person(shop):
     assert erased.rows["segments"] == 1  # the saved one naming her; signed-up stays
     assert erased.compacted
     assert holding(shop.con, ALICE) == []
+    assert same_as_stitched_whole(shop)
 
     # page_view: alice, bob, dave (carol's only page view is on alice's device); then
     # signup: alice, bob; then order: alice. Without her each count drops by one
@@ -130,6 +143,7 @@ def test_a_person_id_and_a_mapped_device_name_the_same_person(shop):
     assert shop.forget(["anon:dev-a2"], asked_by="test").people == 1  # her mapped device
     assert holding(shop.con, ALICE) == []
     assert shop.forget(["cust-dave"], asked_by="test").rows["identity_links"] == 1
+    assert same_as_stitched_whole(shop)
 
 
 def test_compaction_keeps_every_table_and_a_failed_swap_keeps_the_file(shop, monkeypatch):
@@ -263,6 +277,7 @@ def test_jejak_forget_on_the_demo(demo_copy):
     with jejak.Workspace(demo_copy) as ws:
         assert holding(ws.con, ids) == []
         assert ws.count() == touchpoints - own
+        assert same_as_stitched_whole(ws)
         after = ws.stages().table.set_index("stage")["reached"]
         expected = stages - stages.index.isin(reached).astype(int)
         assert after.tolist() == expected.tolist()

@@ -16,7 +16,8 @@ What is erased, in one transaction:
   (a shared device) and any property whose value names one of the person's ids (a
   referral's ``referrer_id``);
 - ``identity_links`` with one of the ids on either side;
-- the stitched tables' rows (they are then stitched again from what is left);
+- the stitched tables' rows of the person (and on others' rows, what is removed from
+  their touchpoints);
 - ``rejected_rows`` whose raw record holds one of the ids;
 - every kept answer in ``results`` (each counted the person);
 - saved ``segments`` whose definition names one of the ids.
@@ -77,7 +78,7 @@ class Erased:
 def forget(con: duckdb.DuckDBPyConnection, ids: Iterable[str], *, asked_by: str) -> Erased:
     """Erase the people named by ``ids`` (see the module's docstring) in one
     transaction, and log it. The stitched table must be of the data as it is (call
-    :meth:`Storage.stitch` first); afterwards it is stitched again whole."""
+    :meth:`Storage.stitch` first); it stays so."""
     asked = list(dict.fromkeys(i.strip() for i in ids if i and i.strip()))
     con.execute("BEGIN TRANSACTION")
     try:
@@ -128,23 +129,30 @@ def _forget(con: duckdb.DuckDBPyConnection, asked: list[str]) -> Erased:
         con,
         f"UPDATE touchpoints SET anonymous_id = NULL WHERE anonymous_id IN (SELECT id FROM {IDS})",
     )
-    rows["touchpoints_properties_scrubbed"] = _scrub_properties(con, ids)
+    rows["touchpoints_properties_scrubbed"] = _scrub_properties(con, "touchpoints", ids)
     rows["identity_links"] = _count(
         con,
         f"DELETE FROM identity_links WHERE anonymous_id IN (SELECT id FROM {IDS})"
         f" OR customer_id IN (SELECT id FROM {IDS})",
     )
+    # the stitched tables are changed as the touchpoints were, in place: nobody else's
+    # person changes (an id whose winning claim was the person's is one of their ids),
+    # so stitching the rest again whole would give the same rows
     rows["stitched"] = _count(
-        con,
-        f"DELETE FROM {stitching.TABLE} WHERE person_id IN (SELECT id FROM {PEOPLE})"
-        f" OR customer_id IN (SELECT id FROM {IDS}) OR anonymous_id IN (SELECT id FROM {IDS})",
+        con, f"DELETE FROM {stitching.TABLE} WHERE person_id IN (SELECT id FROM {PEOPLE})"
     )
+    con.execute(
+        f"UPDATE {stitching.TABLE} SET anonymous_id = NULL"
+        f" WHERE anonymous_id IN (SELECT id FROM {IDS})"
+    )
+    _scrub_properties(con, stitching.TABLE, ids)
     rows["stitched_links"] = _count(
         con,
         f"DELETE FROM {stitching.LINKS} WHERE anonymous_id IN (SELECT id FROM {IDS})"
         f" OR linked_customer_id IN (SELECT id FROM {IDS})",
     )
-    con.execute(f"DELETE FROM {stitching.STATE}")  # stitched again whole from what is left
+    version = results.version_of(con, "")
+    stitching.removed(con, version.load_id, version.touchpoints)
     rows["rejected_rows"] = _delete_holding(con, "rejected_rows", "record", ids)
     rows["segments"] = _delete_holding(con, "segments", "definition", ids)
     rows["results"] = results.forget(con)  # every kept answer counted the person
@@ -257,12 +265,12 @@ def _delete_holding(con: duckdb.DuckDBPyConnection, table: str, column: str, ids
     return len(rowids)
 
 
-def _scrub_properties(con: duckdb.DuckDBPyConnection, ids: list[str]) -> int:
-    """Drop, from the touchpoints left, each property whose value names one of the ids
-    (e.g. another customer's ``referrer_id``); returns the touchpoints changed."""
+def _scrub_properties(con: duckdb.DuckDBPyConnection, table: str, ids: list[str]) -> int:
+    """Drop, from the touchpoints left in ``table``, each property whose value names one
+    of the ids (e.g. another customer's ``referrer_id``); returns the rows changed."""
     pattern = _pattern(ids)
     changed = []
-    for rowid, text in _candidates(con, "touchpoints", "properties", ids):
+    for rowid, text in _candidates(con, table, "properties", ids):
         if not pattern.search(text):
             continue
         try:
@@ -272,7 +280,7 @@ def _scrub_properties(con: duckdb.DuckDBPyConnection, ids: list[str]) -> int:
             changed.append((rowid, None))
     if changed:
         con.executemany(
-            "UPDATE touchpoints SET properties = ? WHERE rowid = ?",
+            f"UPDATE {table} SET properties = ? WHERE rowid = ?",
             [[text, rowid] for rowid, text in changed],
         )
     return len(changed)
