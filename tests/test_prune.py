@@ -7,12 +7,16 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 import jejak
 from invoking import spawn
 from jejak.errors import ConfigError
 from jejak.model.config import load_settings
+from jejak.server import create_app
+from jejak.server.keys import ensure_keys
+from serving import running
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)  # keep_days 30: older than 2026-05-02 goes
 LOG = """customer_id,anonymous_id,ts,event
@@ -86,6 +90,15 @@ def test_everything_pruned_says_why_and_what_to_set(shop):
     assert shop.count() == 0
     warnings = shop.stages().meta["warnings"]
     assert any("keep_days" in w and "jejak prune" in w and "last 30 days" in w for w in warnings)
+    keys = ensure_keys(shop.con)
+    with running(create_app(shop)) as base:  # the API (and the dashboard) say it too
+        answer = httpx.get(
+            base + "/v1/analyses/stages",
+            headers={"Authorization": f"Bearer {keys['read']}"},
+            timeout=60,
+        )
+    assert answer.status_code == 200
+    assert answer.json()["meta"]["warnings"] == warnings
 
 
 def test_prune_without_keep_days_says_what_to_set(tmp_path):
