@@ -224,10 +224,14 @@ def test_the_next_start_compacts_what_the_api_erased(served):
     base, keys, ws = served
     headers = {"Authorization": f"Bearer {keys['admin']}"}
     assert httpx.delete(f"{base}/v1/people/cust-alice", headers=headers).status_code == 200
+    # a reader that began before the erasure keeps its answer after it (readers only add)
+    with ws.reader() as reading:
+        reading.answered("audience", lambda: '{"people": ["cust-alice"]}')
     ws.close()
     reopened = jejak.Workspace(ws.path, ws.settings)  # as jejak serve starts
     try:
         assert reopened.erasures()["compacted_at"].notna().all()
+        assert holding(reopened.con, ALICE) == []
     finally:
         reopened.close()
     data = ws.path.read_bytes()

@@ -70,8 +70,9 @@ class Storage:
         self._check_or_create_schema()
         self.backend = embedded.backend(self.con)
         self.snapshot = False  # a reader's view: inside a snapshot's transaction
-        if self.path is not None and compaction.marked(self.con):
-            self.compact()  # erased while a server shared the file (see compaction)
+        if self.path is not None and compaction.marked(self.con):  # a server erased
+            results.forget(self.con)  # incl. answers its readers kept from before it
+            self.compact()
 
     # -- lifecycle -------------------------------------------------------------------------
     def _check_or_create_schema(self) -> None:
