@@ -608,3 +608,27 @@ def test_keys_are_made_listed_and_revoked_from_the_cli(project: Path):
     assert f"Revoked the write key {key_id}" in done.stdout
     assert "No write key is left" in done.stdout
     assert key_id not in run("keys", cwd=project).stdout
+
+
+def test_forget_erases_a_person_and_says_when_nothing_is_stored(project: Path):
+    assert run("load", "events.csv", cwd=project).returncode == 0
+    done = run("forget", "a1", "nobody", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "a1: erased" in done.stdout and "nobody: nothing stored for this id" in done.stdout
+    # a1 signed in as c1: the whole person goes (their 3 touchpoints)
+    assert "People removed: 1. Rows: touchpoints 3," in done.stdout
+    stages = run("stages", cwd=project)
+    assert "2 people" in stages.stdout
+
+
+def test_prune_needs_keep_days(project: Path):
+    assert run("load", "events.csv", cwd=project).returncode == 0
+    done = run("prune", cwd=project)
+    assert done.returncode == 1 and "add 'keep_days: 365'" in done.stderr
+    (project / "jejak.yaml").write_text("keep_days: 36500\n", "utf-8")
+    done = run("prune", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "Kept the last 36,500 days" in done.stdout
+        and "People removed: 0. Rows: none." in done.stdout
+    )

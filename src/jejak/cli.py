@@ -1687,6 +1687,51 @@ def keys_revoke(
 
 
 @app.command()
+def forget(
+    ids: Annotated[
+        list[str],
+        typer.Argument(help="Customer ids, anonymous ids, emails or person ids (anon:...)."),
+    ],
+) -> None:
+    """Erase people from the workspace: every touchpoint, identity link, rejected row and
+    kept answer that holds one of their ids (an anonymous id linked to a customer erases
+    the customer), then rewrite the file so the erased bytes are gone. The erasure log
+    keeps when and how many rows, never the ids.
+
+    Example: jejak forget cust-1042 email:budi@example.com
+    """
+    with _open(analyses=False) as ws:
+        erased = ws.forget(ids, asked_by="cli")
+    for given, found in erased.ids.items():
+        out.print(f"{given}: " + ("erased" if found else "nothing stored for this id"))
+    _print_erased(erased.people, erased.rows, erased.compacted)
+
+
+@app.command()
+def prune() -> None:
+    """Remove touchpoints older than keep_days (jejak.yaml) and what came of them
+    (identity links of people left with none, rejected rows of older loads, kept
+    answers), then rewrite the file so the removed bytes are gone.
+
+    Example: jejak prune   (with 'keep_days: 730' in jejak.yaml)
+    """
+    with _open(analyses=False) as ws:
+        pruned = ws.prune(asked_by="cli")
+    out.print(
+        f"Kept the last {pruned.keep_days:,} days: removed what is older than"
+        f" {pruned.cutoff:%Y-%m-%d %H:%M} UTC."
+    )
+    _print_erased(pruned.people, pruned.rows, pruned.compacted)
+
+
+def _print_erased(people: int, rows: dict[str, int], compacted: bool) -> None:
+    counts = ", ".join(f"{table} {n:,}" for table, n in rows.items() if n)
+    out.print(f"People removed: {people:,}. Rows: {counts or 'none'}.")
+    if compacted:
+        out.print("The workspace file was rewritten without them.")
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where to write the demo.")] = Path(
         "demo"

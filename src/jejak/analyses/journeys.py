@@ -243,7 +243,13 @@ class JourneyAnalyses:
         journey = self._journey(journey)
         funnel = stage_analyses.stage_funnel(self.events(), journey, by=by, groups=self._groups(by))
         funnel.meta["as_of"] = self.as_of()
-        return warn(funnel, self._stalled(funnel.table, journey))
+        nobody = funnel.table.empty or int(funnel.table["reached"].iloc[0]) == 0
+        return warn(funnel, self._stalled(funnel.table, journey), nobody and self.empty_reason())
+
+    def empty_reason(self) -> str | None:
+        """Why there is no touchpoint at all, when that is so (None: there are some, or
+        this source cannot tell)."""
+        return None
 
     def stage_entries(self, journey: Journey | None = None) -> Result:
         """When each person entered each stage they reached (long format)."""

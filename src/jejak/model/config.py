@@ -70,6 +70,7 @@ class Settings(BaseModel):
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     phone_region: str = DEFAULT_PHONE_REGION
     pii: Literal["hash"] | None = None
+    keep_days: int | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -197,6 +198,16 @@ class Settings(BaseModel):
     @classmethod
     def _one_character(cls, separator: str | None) -> str | None:
         return one_character(separator)
+
+    @field_validator("keep_days", mode="before")
+    @classmethod
+    def _keep_days(cls, value: Any) -> Any:
+        if value is not None and (type(value) is not int or value < 1):
+            raise ValueError(
+                f"{value!r} is not a number of days; give a whole number of at least 1,"
+                " like keep_days: 730 (or leave it out to keep every touchpoint)"
+            )
+        return value
 
     @field_validator("phone_region")
     @classmethod
@@ -412,6 +423,10 @@ phone_region: ID
 # Personal data: 'pii: hash' stores emails and phone numbers only as SHA-256 hashes of
 # their normalised value (never the clear value); people are joined on the hashes.
 # pii: hash
+
+# Retention: 'jejak prune' removes touchpoints older than this many days, with what came
+# of them (identity links, rejected rows, kept answers), and compacts the file.
+# keep_days: 730
 
 # Event roles: which of your touchpoints is a purchase, a sign-up, a review... in your
 # own words. Every analysis reads them (the stage rules, customer value, RFM, retention,

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from jejak import __version__
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
-from jejak.server import api, collector, dashboard, docs, tracking
+from jejak.server import api, collector, dashboard, docs, people, tracking
 from jejak.server.headers import Headers
 from jejak.server.state import MAX_BYTES, MAX_EVENTS, MAX_PROPERTIES, MAX_TEXT, ServerState
 from jejak.store.workspace import Workspace
@@ -79,6 +79,7 @@ def create_app(
     app.include_router(tracking.router)  # Segment's HTTP Tracking API
     app.include_router(api.router)
     app.include_router(api.data_router)
+    app.include_router(people.router)  # erasure, with the admin key
     app.include_router(dashboard.router)
     app.include_router(docs.router)
     docs.with_bearer(app)

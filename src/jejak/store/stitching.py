@@ -112,6 +112,16 @@ def keep(
     return "built"
 
 
+def removed(con: duckdb.DuckDBPyConnection, load_id: int, count: int) -> None:
+    """Say the stitched table is of the data version (``load_id``, ``count``) after rows
+    were removed from it and from the touchpoints alike (an erasure, see
+    :mod:`jejak.store.erasure`), so that it is not stitched again whole."""
+    state = kept(con)
+    if state is not None:
+        version = version_key(load_id, count)
+        _record(con, version, load_id, count, state.built_rows, state.added_rows)
+
+
 def _can_update(con: duckdb.DuckDBPyConnection, state: Kept, load_id: int, count: int) -> bool:
     """Whether the data only grew since ``state`` (nothing removed) and the rows added
     since the last whole build stay a small share of it."""

@@ -7,17 +7,27 @@ that ``jejak load`` imports only what loading uses.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 import ibis
 
 from jejak.engine import duckdb as embedded
-from jejak.errors import LoadError, WorkspaceError
+from jejak.errors import ConfigError, LoadError, WorkspaceError
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELDS
-from jejak.store import imports, memory, progress, results, stitching
+from jejak.store import (
+    compaction,
+    erasure,
+    imports,
+    memory,
+    progress,
+    pruning,
+    results,
+    stitching,
+)
 from jejak.store.folders import FolderSummary, touchpoint_files
 from jejak.store.identity_files import load_identity_file, load_source_identities
 from jejak.store.loading import KEPT_REJECTS, LoadSummary, load_file
@@ -46,6 +56,7 @@ def _schema_sql() -> list[str]:
         " saved_at TIMESTAMPTZ)",
         results.TABLE_SQL,
         stitching.STATE_SQL,
+        erasure.LOG_SQL,
     ]
 
 
@@ -59,6 +70,9 @@ class Storage:
         self._check_or_create_schema()
         self.backend = embedded.backend(self.con)
         self.snapshot = False  # a reader's view: inside a snapshot's transaction
+        if self.path is not None and compaction.marked(self.con):  # a server erased
+            results.forget(self.con)  # incl. answers its readers kept from before it
+            self.compact()
 
     # -- lifecycle -------------------------------------------------------------------------
     def _check_or_create_schema(self) -> None:
@@ -350,3 +364,67 @@ class Storage:
     def count(self) -> int:
         """Number of stored touchpoints."""
         return self.con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
+
+    # -- privacy ---------------------------------------------------------------------------
+    def forget(
+        self, ids: Iterable[str], *, asked_by: str = "library", compact: bool = True
+    ) -> erasure.Erased:
+        """Erase the people ``ids`` name from every table (see :mod:`jejak.store.erasure`:
+        a customer id, an anonymous id, ``email:...``, or a person id like ``anon:...``;
+        an anonymous id linked to a customer erases the customer). ``asked_by`` goes to
+        the erasure log. Then the file is rewritten without the erased bytes (see
+        :mod:`jejak.store.compaction`), or, with ``compact=False``, marked to be at its
+        next opening. An id nothing is stored for is reported, not an error."""
+        self.stitch()  # who each id's person is, on the data as it is
+        erased = erasure.forget(self.con, ids, asked_by=asked_by)
+        self._after_removal()
+        erased.compacted = self._compact_or_mark(compact)
+        return erased
+
+    def prune(
+        self, *, now: datetime | None = None, asked_by: str = "library", compact: bool = True
+    ) -> pruning.Pruned:
+        """Remove touchpoints older than ``keep_days`` (jejak.yaml) before ``now`` (default:
+        the clock) and what came of them (see :mod:`jejak.store.pruning`); then compact
+        the file as :meth:`forget` does."""
+        days = self.settings.keep_days
+        if days is None:
+            raise ConfigError(
+                "no retention limit is set: add 'keep_days: 365' (or another number of days)"
+                " to jejak.yaml, then run jejak prune"
+            )
+        self.stitch()
+        pruned = pruning.prune(self.con, days, now or datetime.now(UTC), asked_by=asked_by)
+        self._after_removal()
+        pruned.compacted = self._compact_or_mark(compact)
+        return pruned
+
+    def compact(self) -> bool:
+        """Rewrite the workspace's file without the bytes of deleted rows, reopening its
+        connection (readers' cursors on it end); False for a workspace in memory."""
+        if self.path is None:
+            return False
+        compaction.compact(self.con, self.path)
+        self.con = embedded.connect(self.path)
+        self.backend = embedded.backend(self.con)
+        erasure.compacted(self.con)
+        return True
+
+    def _after_removal(self) -> None:
+        """Stitch what is left, and forget what was fitted on the data before."""
+        fitted = self.__dict__.get("_fitted_members")
+        if fitted is not None:
+            fitted.clear()
+        self.stitch()
+
+    def _compact_or_mark(self, compact: bool) -> bool:
+        if compact:
+            return self.compact()
+        if self.path is not None:
+            compaction.mark(self.con)
+        return False
+
+    def erasures(self) -> pd.DataFrame:
+        """The erasure log: when, what (forget or prune), who asked, how many ids and
+        people, the rows each table lost (JSON), and when the file was compacted."""
+        return self.con.execute(f"SELECT * FROM {erasure.LOG} ORDER BY erased_at").df()

@@ -20,7 +20,7 @@ from jejak.engine import duckdb as embedded
 from jejak.errors import ConfigError
 from jejak.model.config import Settings, load_settings, workspace_path
 from jejak.model.segment import Segment, check_name
-from jejak.store import results, stitching
+from jejak.store import pruning, results, stitching
 from jejak.store.storage import Storage
 
 
@@ -81,6 +81,21 @@ class Workspace(Storage, JourneyAnalyses):
         if kept is None:
             kept = results.keep(self.con, question, version, compute())
         return kept
+
+    def empty_reason(self) -> str | None:
+        """Why the workspace holds no touchpoint: nothing loaded yet, or all pruned."""
+        if self.count():
+            return None
+        pruned = pruning.last_prune(self.con)
+        if pruned is None:
+            return "no touchpoints yet: load a file (jejak load FILE) or send events to jejak serve"
+        days = self.settings.keep_days
+        kept = f"the last {days} days (keep_days)" if days else "keep_days"
+        return (
+            f"no touchpoints left: jejak prune on {pruned:%Y-%m-%d} kept only {kept}, and every"
+            " touchpoint was older; load newer touchpoints, or raise keep_days in jejak.yaml"
+            " before loading older ones"
+        )
 
     def __repr__(self) -> str:
         return f"<jejak.Workspace {self.path or ':memory:'} journey={self.journey.name}>"
