@@ -57,6 +57,9 @@ def test_init_load_stages_stuck(project: Path):
         rows = list(csv.DictReader(f))
     assert [r["person_id"] for r in rows] == ["c2", "c1"]  # longest in stage first
     assert [r["customer_id"] for r in rows] == ["c2", "c1"]
+    # times in the workspace's zone with their offset, days to one decimal
+    assert rows[0]["entered_at"] == "2026-01-01 09:00:00+07:00"
+    assert rows[0]["days_in_stage"] == "20.0"  # to the log's last touchpoint, 01-21 08:00
 
 
 def test_stages_json(project: Path):

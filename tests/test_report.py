@@ -522,3 +522,22 @@ def test_a_column_of_shares_with_empty_cells_lines_up_on_the_right():
     later = pd.DataFrame({"Cohort": ["2025-01", "2025-02"], "11": ["7%", ""]})  # not yet
     assert '<th scope="col" class="num">11</th>' in table_html(later, None)
     assert '<td class="num"></td>' in table_html(later, None)
+
+
+def test_exports_keep_numbers_plain_times_in_the_workspace_zone_and_durations_rounded():
+    from jejak.report.exports import for_export
+
+    table = pd.DataFrame(
+        {
+            "entered_at": pd.to_datetime(["2026-01-01 02:00:00"]).tz_localize("UTC"),
+            "days_in_stage": [157.3416550925926],
+            "median_seconds": [3601.6],
+            "share": [0.123456789],  # not a duration: kept whole for tools
+        }
+    )
+    shown = for_export(table, "Asia/Jakarta").to_csv(index=False).splitlines()
+    assert shown == [
+        "entered_at,days_in_stage,median_seconds,share",
+        "2026-01-01 09:00:00+07:00,157.3,3602.0,0.123456789",
+    ]
+    assert table["days_in_stage"][0] == 157.3416550925926  # the result is not changed

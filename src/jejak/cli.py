@@ -62,6 +62,7 @@ class State:
     only: str | None = None
     acquired: str | None = None
     segment: str | None = None
+    timezone: str = "UTC"  # the workspace's, once opened: exports write times in it
 
 
 state = State()
@@ -127,6 +128,7 @@ def _open(*, must_exist: bool = True, analyses: bool = True):
     else:
         settings, folder = Settings(), Path(".")
     target = state.workspace or workspace_path(settings, folder)
+    state.timezone = settings.timezone
     if must_exist and not target.exists():
         raise JejakError(
             f"{target}: no workspace yet; load touchpoints first: jejak load events.csv"
@@ -530,16 +532,20 @@ def funnel(
 
 
 def _write(result, output: Path) -> None:
+    from jejak.report.exports import for_export
+
     if output.suffix == ".json":
         output.write_text(json.dumps(result.to_dict(), indent=2), "utf-8")
     else:
-        result.table.to_csv(output, index=False)
+        for_export(result.table, state.timezone).to_csv(output, index=False)
     out.print(f"Wrote {len(result.table):,} rows to {output}")
 
 
 def _write_people(people, output: Path) -> None:
     """One row per person (groups, clusters, best hours) as CSV."""
-    people.to_csv(output, index=False)
+    from jejak.report.exports import for_export
+
+    for_export(people, state.timezone).to_csv(output, index=False)
     out.print(f"Wrote {len(people):,} people to {output}")
 
 
