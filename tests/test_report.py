@@ -538,6 +538,6 @@ def test_exports_keep_numbers_plain_times_in_the_workspace_zone_and_durations_ro
     shown = for_export(table, "Asia/Jakarta").to_csv(index=False).splitlines()
     assert shown == [
         "entered_at,days_in_stage,median_seconds,share",
-        "2026-01-01 09:00:00+07:00,157.3,3602.0,0.123456789",
+        "2026-01-01 09:00:00+07:00,157.3,3602,0.123456789",
     ]
     assert table["days_in_stage"][0] == 157.3416550925926  # the result is not changed

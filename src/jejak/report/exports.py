@@ -22,7 +22,10 @@ def for_export(table: pd.DataFrame, timezone: str = "UTC") -> pd.DataFrame:
         if isinstance(column.dtype, pd.DatetimeTZDtype):
             shown[name] = column.dt.tz_convert(timezone)
         elif pd.api.types.is_float_dtype(column) and (unit := _unit(str(name))):
-            shown[name] = column.round(_DURATIONS[unit])
+            digits = _DURATIONS[unit]
+            shown[name] = (
+                column.round(digits).astype("Int64") if not digits else column.round(digits)
+            )
     return shown
 
 
