@@ -35,6 +35,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from jejak.analyses.diagnosis import warn
 from jejak.analyses.result import Result
 from jejak.analyses.stages import NONE_LABEL, entered_column, stage_entries
 from jejak.engine.functions import from_utc_timestamp, timestamp_micros, unix_micros
@@ -166,12 +167,18 @@ def contact_metrics(
     table["delivery_rate"] = (table["delivered"] / sent).where(
         _tracks(counts, table, by, "delivered")
     )
-    table["open_rate"] = (table["opened"] / sent).where(_tracks(counts, table, by, "opened"))
+    # clicks with not one open recorded (image blocking, a template without the open
+    # pixel): that row's opens are not tracked, so it has no open rate rather than 0%
+    tracks_opens = _tracks(counts, table, by, "opened")
+    blind = tracks_opens & (table["opened"] == 0) & (table["clicked"] > 0)
+    table["open_rate"] = (table["opened"] / sent).where(tracks_opens & ~blind)
+    table["_blind"] = blind
     table["click_rate"] = table["clicked"] / sent
     table["click_to_open"] = table["clicked"] / table["opened"].where(table["opened"] > 0)
     table["unsubscribe_rate"] = table["unsubscribed"] / sent
     table["complaint_rate"] = table["complained"] / sent
     table = table.sort_values(["sent", by], ascending=[False, True]).reset_index(drop=True)
+    blind = table.pop("_blind")
     total = table[list(KINDS)].sum()
     meta = {
         "by": by,
@@ -183,7 +190,18 @@ def contact_metrics(
         ),
         "delivery_tracked": tracked,
     }
-    return ContactMetrics(title=f"Messages by {by}", table=table, meta=meta)
+    result = ContactMetrics(title=f"Messages by {by}", table=table, meta=meta)
+    if blind.any():
+        shown = [by] if by == "channel" else [by, "channel"]
+        rows = table[blind.to_numpy()].head(3)
+        named = ", ".join(" by ".join(str(row[k]) for k in shown) for _, row in rows.iterrows())
+        warn(
+            result,
+            f"{named}: people clicked but not one open was recorded, so opens are not"
+            " tracked there (image blocking, or a template without the open pixel); the"
+            " open rate is left out there rather than shown as 0%",
+        )
+    return result
 
 
 def _tracks(counts: pd.DataFrame, table: pd.DataFrame, by: str, kind: str) -> pd.Series:

@@ -141,7 +141,16 @@ class Section:
     table: pd.DataFrame | None = None
     columns: Sequence[fmt.Column] | None = None
     notes: list[str] = field(default_factory=list)  # why an answer is empty, and the fix
-    notes_title: str = "Why this is empty"
+    notes_title: str | None = None  # by default, whether the section shows anything
+
+    @property
+    def notes_heading(self) -> str:
+        """What the notes are: why the section is empty, or (when it lists rows) what to
+        know before reading them."""
+        if self.notes_title:
+            return self.notes_title
+        listed = self.table is not None and not self.table.empty
+        return "Worth knowing first" if listed else "Why this is empty"
 
 
 def _escape(text: Any) -> str:
@@ -266,7 +275,7 @@ def render_report(
     templates: list[Any] = []
     parts: list[str] = []
     for number, section in enumerate(sections, start=1):
-        notes = notes_html(section.notes, section.notes_title)
+        notes = notes_html(section.notes, section.notes_heading)
         body = [f"<h2>{_escape(section.heading)}</h2>", notes]
         body += [intro_html(section.intro), section.html]
         for figure in section.figures:

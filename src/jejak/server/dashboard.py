@@ -85,7 +85,7 @@ def _fragment(sections: list[Section]) -> str:
     for number, section in enumerate(sections, start=1):
         body = [
             f"<h2>{html.escape(section.heading)}</h2>",
-            report.notes_html(section.notes, section.notes_title),
+            report.notes_html(section.notes, section.notes_heading),
         ]
         body.append(report.intro_html(section.intro))
         body.append(section.html)
