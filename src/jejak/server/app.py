@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from jejak import __version__
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
-from jejak.server import api, collector, dashboard, docs, tracking
+from jejak.server import api, collector, dashboard, docs, keyring, tracking
 from jejak.server.headers import Headers
 from jejak.server.state import MAX_BYTES, MAX_EVENTS, MAX_PROPERTIES, MAX_TEXT, ServerState
 from jejak.store.workspace import Workspace
@@ -38,6 +38,7 @@ def create_app(
     max_properties: int = MAX_PROPERTIES,
     given_keys: dict[str, str] | None = None,
     origins: list[str] | None = None,
+    control_token: str | None = None,
 ) -> FastAPI:
     """The app over ``workspace`` (keys must exist: see :func:`jejak.server.keys.ensure_keys`).
 
@@ -49,6 +50,7 @@ def create_app(
     by kind accepted besides the stored ones (see :func:`jejak.server.keys.given_keys`).
     ``origins``: web pages (e.g. ``https://shop.example``) that may call the analyses
     from a browser; the collector answers every origin (see :mod:`.headers`).
+    ``control_token``: an admin key for this run only, never stored (see :mod:`.control`).
     """
     app = FastAPI(
         lifespan=_started,
@@ -68,6 +70,7 @@ def create_app(
         max_text=max_text,
         max_properties=max_properties,
         given=dict(given_keys or {}),
+        control=control_token,
     )
     # websites on any origin send touchpoints (the collector, the tracker); the rest
     # answers the origins named only
@@ -79,6 +82,7 @@ def create_app(
     app.include_router(tracking.router)  # Segment's HTTP Tracking API
     app.include_router(api.router)
     app.include_router(api.data_router)
+    app.include_router(keyring.router)
     app.include_router(dashboard.router)
     app.include_router(docs.router)
     docs.with_bearer(app)

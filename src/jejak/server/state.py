@@ -46,6 +46,7 @@ class ServerState:
     lock: threading.Lock = field(default_factory=threading.Lock)  # the writers' turn
     engine_lock: threading.Lock = field(default_factory=threading.Lock)
     given: dict[str, str] = field(default_factory=dict)  # kind -> key, from the environment
+    control: str | None = None  # an admin token for this run only (see .control)
     asked: dict[str, list[Any]] = field(default_factory=dict)  # question -> [lock, askers]
     asked_lock: threading.Lock = field(default_factory=threading.Lock)
     committer: Committer = field(init=False)
@@ -84,6 +85,8 @@ class ServerState:
             cursor.close()
         for kind, key in self.given.items():
             stored[kind].append(keys.hash_of(key))
+        if self.control:
+            stored["admin"].append(keys.hash_of(self.control))
         self.known = (writes, stored)  # stale as soon as another writer's turn ends
         return stored
 
