@@ -1558,6 +1558,25 @@ def serve(
         list[str] | None,
         typer.Option(help="A web page's origin that may call the analyses (repeatable)."),
     ] = None,
+    read_rate: Annotated[
+        str, typer.Option(help="Requests a read key may send, e.g. 6000/minute (none: no limit).")
+    ] = "6000/minute",
+    write_rate: Annotated[
+        str,
+        typer.Option(
+            help="Requests a write key may send from one client address (none: no limit)."
+        ),
+    ] = "60000/minute",
+    admin_rate: Annotated[
+        str, typer.Option(help="Requests an admin key may send (none: no limit).")
+    ] = "600/minute",
+    request_timeout: Annotated[
+        float,
+        typer.Option(min=0.1, help="Seconds a request may take to arrive whole (else 408)."),
+    ] = 30.0,
+    max_connections: Annotated[
+        int, typer.Option(min=1, help="Connections (and requests) at once; more get 503.")
+    ] = 1000,
 ) -> None:
     """Serve the dashboard (/), the JSON API (/v1/analyses/..., schema at /docs) and the
     event collector (POST /v1/events, /v1/identify; Segment's HTTP Tracking API:
@@ -1568,7 +1587,9 @@ def serve(
     JEJAK_READ_KEY / JEJAK_WRITE_KEY, are accepted too (and none is made for that kind).
     With --spark, the dashboard and
     the API answer from touchpoints in Spark (the workspace keeps the keys; the
-    collector is off).
+    collector is off). While it runs, jejak keys manages the keys through it.
+    Each key may send so many requests (the write key: from each address); over it,
+    429 with Retry-After. A request must arrive whole within --request-timeout seconds.
 
     Examples: jejak serve --port 8765 | jejak serve --spark events.parquet
     """
@@ -1579,9 +1600,13 @@ def serve(
 
     from jejak.server import create_app
     from jejak.server.control import announced
+    from jejak.server.deadlines import with_deadline
     from jejak.server.keys import ENV, ensure_keys, given_keys
+    from jejak.server.limiting import Rate
 
     given = given_keys(dict(os.environ))
+    rates = {"read": Rate.parse(read_rate), "write": Rate.parse(write_rate)}
+    rates["admin"] = Rate.parse(admin_rate)
     ws = _open(must_exist=False)
     try:
         made = ensure_keys(ws.con, given)
@@ -1604,6 +1629,7 @@ def serve(
                 max_properties=max_properties,
                 origins=allow_origin,
                 control_token=token,
+                rates=rates,
             )
             # what start-up made lives as long as the server: kept out of Python's full
             # garbage collections, which otherwise stop every request (and /health) for
@@ -1615,7 +1641,15 @@ def serve(
             # removed, the workspace closed) instead of killing the process
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
             with suppress(KeyboardInterrupt):
-                uvicorn.run(app, host=host, port=port, log_level="warning")
+                uvicorn.run(
+                    app,
+                    host=host,
+                    port=port,
+                    log_level="warning",
+                    http=with_deadline(request_timeout),  # against slow clients
+                    timeout_keep_alive=5,  # seconds an idle kept-alive connection stays
+                    limit_concurrency=max_connections,
+                )
     finally:
         ws.close()
 

@@ -68,6 +68,8 @@ def _accepting(request: Request) -> None:
             " password (the SDK's write key), or send 'Authorization: Bearer <write key>'",
             headers={"WWW-Authenticate": 'Basic realm="jejak"'},
         )
+    else:
+        state_of(request).limit(request, "write", keys.hash_of(user.strip()))
     if state_of(request).elsewhere:
         raise HTTPException(
             409,
