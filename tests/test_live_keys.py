@@ -189,3 +189,12 @@ def test_a_control_file_left_by_a_stopped_server_is_not_taken_for_a_running_one(
         f"{control.name} is left from a jejak serve (pid {gone.pid}) that has stopped, so"
         " another process holds the file" in locked.stderr.replace("\n", " ")
     )
+
+
+def test_the_control_file_names_an_address_this_machine_reaches():
+    from jejak.server.control import local_url
+
+    assert local_url("0.0.0.0", 8765) == "http://127.0.0.1:8765"
+    assert local_url("::", 8765) == "http://[::1]:8765"
+    assert local_url("192.0.2.7", 80) == "http://192.0.2.7:80"
+    assert local_url("localhost", 8765) == "http://localhost:8765"
