@@ -198,3 +198,52 @@ def test_a_call_jejak_cannot_take_is_kept_as_rejected(live):
     assert live.post("/v1/batch", b"not json").status_code == 400
     too_many = {"batch": [batch["batch"][0]] * 51}
     assert live.post("/v1/batch", too_many).status_code == 413
+
+
+def test_each_call_of_a_batch_is_held_to_the_collectors_limits(tmp_path):
+    """The per-event limits of /v1/events, by Segment's names: an oversized, non-text or
+    NaN member refuses its call alone, and the rest of the batch is stored."""
+    ws = jejak.Workspace(tmp_path / "w.duckdb")
+    keys = ensure_keys(ws.con)
+    app = create_app(ws, max_text=50, max_properties=100)
+
+    def call(number: int, **members) -> dict:
+        return {"type": "track", "event": "A", "userId": "u-1", "messageId": f"m{number}",
+                "timestamp": "2026-01-03T10:00:00Z", **members}  # fmt: skip
+
+    calls = [
+        call(0),
+        call(1, event="x" * 51),
+        call(2, properties={"note": "y" * 100}),
+        call(3, event="x\ud800"),
+        call(4, properties={"value": float("nan")}),
+        call(5, userId="u" * 51),
+        call(6, context={"campaign": {"name": "c" * 51}}),
+        call(7, traits={"name": "\udfff"}),
+        call(8, anonymousId=["a", "b"]),
+        call(9, properties={"note": "y" * 80}, event="x" * 50),  # at the limits: stored
+    ]
+    over = "characters, over the {} this server takes (jejak serve --max-{} sets it)"
+    surrogate = "holds a lone surrogate (like \\ud800), which is not text; send UTF-8"
+    with running(app) as base:
+        live = Live(base, keys, ws, app)
+        answer = live.post("/v1/batch", json.dumps({"batch": calls}).encode())
+        assert answer.status_code == 200, answer.text
+        assert (answer.json()["received"], answer.json()["stored"]) == (10, 2)
+        assert [(r["index"], r["field"], r["reason"]) for r in answer.json()["rejected"]] == [
+            (1, "event", "is 51 " + over.format(50, "text")),
+            (2, "properties", "as JSON is 112 " + over.format(100, "properties")),
+            (3, "event", surrogate),
+            (4, "properties", "holds NaN or Infinity, which JSON has no room for"),
+            (5, "userId", "is 51 " + over.format(50, "text")),
+            (6, "context.campaign.name", "is 51 " + over.format(50, "text")),
+            (7, "traits", surrogate),
+            (8, "anonymousId", "must be text (or a number), not a list or an object"),
+        ]
+        single = live.post("/v1/track", json.dumps(call(10, event="z" * 51)).encode()).json()
+        assert [(r["index"], r["field"]) for r in single["rejected"]] == [(0, "event")]
+        assert sorted(live.rows("SELECT event_id FROM touchpoints")) == [("m0",), ("m9",)]
+        kept = live.rows("SELECT row, field FROM rejected_rows ORDER BY load_id, row")
+        refused = [(r["index"], r["field"]) for r in answer.json()["rejected"]]
+        assert kept == [*refused, (0, "event")]  # kept for the Data page, as from a file
+    ws.close()

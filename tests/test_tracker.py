@@ -12,6 +12,7 @@ import pytest
 import jejak
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys
+from jejak.server.limiting import Rate
 from serving import files, running
 
 CHROMIUM = "/usr/bin/chromium"
@@ -149,4 +150,51 @@ def test_the_tracker_never_stalls(tmp_path):
         browser.close()
     time.sleep(0.5)
     assert len(ws.touchpoints().to_pandas()) == 123  # each once, though sent twice maybe
+    ws.close()
+
+
+# every fetch of the page, logged: ["send", ms] and [status, ms, Retry-After as the
+# page's script reads it (null unless the collector lets it read the header)]
+FETCHES = """
+window.fetches = [];
+const fetched = window.fetch;
+window.fetch = (url, options) => {
+  window.fetches.push(["send", performance.now()]);
+  return fetched(url, options).then(response => {
+    window.fetches.push([response.status, performance.now(), response.headers.get("Retry-After")]);
+    return response;
+  });
+};
+"""
+
+
+def test_the_tracker_waits_as_long_as_retry_after_says(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    ws = jejak.Workspace(tmp_path / "w.duckdb")
+    key = ensure_keys(ws.con)["write"]
+    app = create_app(ws, rates={"write": Rate(1, 4)})  # one request, then one each 4 s
+    with (
+        running(app) as collector,
+        sync_playwright() as playwright,
+        files(_shop(tmp_path, key, collector)) as website,
+    ):
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+        page.add_init_script(FETCHES)
+        page.goto(f"{website}/index.html")
+        page.wait_for_function("window.fetches.some(f => f[0] === 202)")  # the page view
+        page.evaluate("jejak.track('second_look')")
+        page.wait_for_function("window.fetches.filter(f => f[0] === 202).length === 2",
+                               timeout=30_000)  # fmt: skip
+        fetches = page.evaluate("window.fetches")
+        browser.close()
+    answers = [f for f in fetches if f[0] != "send"]
+    assert [a[0] for a in answers] == [202, 429, 202]  # told once, and waited
+    refused = fetches.index(answers[1])
+    told = int(answers[1][2])
+    assert 1 <= told <= 4
+    resent = fetches[refused + 1]
+    assert resent[0] == "send" and resent[1] - answers[1][1] >= told * 1000 - 20
+    assert [r["event"] for r in _stored(app, 2)] == ["page_view", "second_look"]
     ws.close()

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from jejak import __version__
-from jejak.errors import JejakError, LoadError
+from jejak.errors import JejakError, LoadError, WorkspaceError
 from jejak.model import PRESETS
 from jejak.report import formatting as fmt
 
@@ -133,13 +133,18 @@ def _open(*, must_exist: bool = True, analyses: bool = True):
         raise JejakError(
             f"{target}: no workspace yet; load touchpoints first: jejak load events.csv"
         )
-    if not analyses:
-        from jejak.store.storage import Storage  # DuckDB and Ibis: only from here
+    try:
+        if not analyses:
+            from jejak.store.storage import Storage  # DuckDB and Ibis: only from here
 
-        return Storage(target, settings)
-    from jejak.store.workspace import open_workspace  # and pandas, SciPy
+            return Storage(target, settings)
+        from jejak.store.workspace import open_workspace  # and pandas, SciPy
 
-    return open_workspace(target, settings)
+        return open_workspace(target, settings)
+    except WorkspaceError as exc:  # locked: by a jejak serve, whose control file says so
+        from jejak.server.control import explained
+
+        raise explained(target, exc) from None
 
 
 @contextmanager
@@ -1563,6 +1568,25 @@ def serve(
         list[str] | None,
         typer.Option(help="A web page's origin that may call the analyses (repeatable)."),
     ] = None,
+    read_rate: Annotated[
+        str, typer.Option(help="Requests a read key may send, e.g. 6000/minute (none: no limit).")
+    ] = "6000/minute",
+    write_rate: Annotated[
+        str,
+        typer.Option(
+            help="Requests a write key may send from one client address (none: no limit)."
+        ),
+    ] = "60000/minute",
+    admin_rate: Annotated[
+        str, typer.Option(help="Requests an admin key may send (none: no limit).")
+    ] = "600/minute",
+    request_timeout: Annotated[
+        float,
+        typer.Option(min=0.1, help="Seconds a request may take to arrive whole (else 408)."),
+    ] = 30.0,
+    max_connections: Annotated[
+        int, typer.Option(min=1, help="Connections (and requests) at once; more get 503.")
+    ] = 1000,
 ) -> None:
     """Serve the dashboard (/), the JSON API (/v1/analyses/..., schema at /docs) and the
     event collector (POST /v1/events, /v1/identify; Segment's HTTP Tracking API:
@@ -1573,18 +1597,26 @@ def serve(
     JEJAK_READ_KEY / JEJAK_WRITE_KEY, are accepted too (and none is made for that kind).
     With --spark, the dashboard and
     the API answer from touchpoints in Spark (the workspace keeps the keys; the
-    collector is off).
+    collector is off). While it runs, jejak keys manages the keys through it.
+    Each key may send so many requests (the write key: from each address); over it,
+    429 with Retry-After. A request must arrive whole within --request-timeout seconds.
 
     Examples: jejak serve --port 8765 | jejak serve --spark events.parquet
     """
     import gc
+    import signal
 
     import uvicorn
 
     from jejak.server import create_app
+    from jejak.server.control import announced
+    from jejak.server.deadlines import with_deadline
     from jejak.server.keys import ENV, ensure_keys, given_keys
+    from jejak.server.limiting import Rate
 
     given = given_keys(dict(os.environ))
+    rates = {"read": Rate.parse(read_rate), "write": Rate.parse(write_rate)}
+    rates["admin"] = Rate.parse(admin_rate)
     ws = _open(must_exist=False)
     try:
         made = ensure_keys(ws.con, given)
@@ -1597,20 +1629,37 @@ def serve(
             analyses = _spark_source(spark, spark_identities, spark_master, ws.settings)
         where = f"Spark touchpoints {spark}" if spark else str(ws.path)
         out.print(f"jejak serving {where} on http://{host}:{port} (dashboard: /, API: /docs)")
-        app = create_app(
-            ws,
-            analyses=analyses,
-            given_keys=given,
-            max_text=max_text,
-            max_properties=max_properties,
-            origins=allow_origin,
-        )
-        # what start-up made lives as long as the server: kept out of Python's full
-        # garbage collections, which otherwise stop every request (and /health) for
-        # hundreds of milliseconds under a busy collector
-        gc.collect()
-        gc.freeze()
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        # jejak keys reaches this server through its control file while it runs
+        with announced(ws.path, host, port) as token:
+            app = create_app(
+                ws,
+                analyses=analyses,
+                given_keys=given,
+                max_text=max_text,
+                max_properties=max_properties,
+                origins=allow_origin,
+                control_token=token,
+                rates=rates,
+            )
+            # what start-up made lives as long as the server: kept out of Python's full
+            # garbage collections, which otherwise stop every request (and /health) for
+            # hundreds of milliseconds under a busy collector
+            gc.collect()
+            gc.freeze()
+            # uvicorn stops gracefully on SIGTERM or Ctrl+C, then raises the signal
+            # again: handled so, it ends this command normally (the control file is
+            # removed, the workspace closed) instead of killing the process
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            with suppress(KeyboardInterrupt):
+                uvicorn.run(
+                    app,
+                    host=host,
+                    port=port,
+                    log_level="warning",
+                    http=with_deadline(request_timeout),  # against slow clients
+                    timeout_keep_alive=5,  # seconds an idle kept-alive connection stays
+                    limit_concurrency=max_connections,
+                )
     finally:
         ws.close()
 
@@ -1622,18 +1671,36 @@ keys_app = typer.Typer(
 app.add_typer(keys_app, name="keys")
 
 
+@contextmanager
+def _keys(must_exist: bool = True) -> Iterator[Any]:
+    """The workspace's keys: in its file, or through the jejak serve that holds it
+    (see :mod:`jejak.server.control`); both take the same calls."""
+    from jejak.server.control import Served, ServedKeys
+    from jejak.server.keys import ENV, StoredKeys
+
+    try:
+        ws = _open(must_exist=must_exist)
+    except Served as exc:
+        ws = None
+        served = ServedKeys(exc.control)
+    if ws is None:
+        yield served
+        return
+    with ws:
+        yield StoredKeys(ws.con, [kind for kind, name in ENV.items() if os.environ.get(name)])
+
+
 @keys_app.callback()
 def keys_list(ctx: typer.Context) -> None:
     """Every key: its id, kind, label and when it was made (keys are kept only as hashes).
+    Works while jejak serve runs on the workspace, through the server.
 
     Examples: jejak keys | jejak keys write --label website | jejak keys revoke 3f9a0c12
     """
     if ctx.invoked_subcommand is not None:
         return
-    from jejak.server.keys import list_keys
-
-    with _open() as ws:
-        table = list_keys(ws.con)
+    with _keys() as keys:
+        table = keys.list()
     if table.empty:
         out.print("No keys yet: jejak serve makes a read and a write key at its first start")
         return
@@ -1642,10 +1709,10 @@ def keys_list(ctx: typer.Context) -> None:
 
 
 def _new_key(kind: str, label: str | None) -> None:
-    from jejak.server.keys import key_id, new_key
+    from jejak.server.keys import key_id
 
-    with _open(must_exist=False) as ws:
-        key = new_key(ws.con, kind, label)
+    with _keys(must_exist=False) as keys:
+        key = keys.make(kind, label)
     out.print(f"New {kind} key {key_id(key)} (shown once, keep it safe): {key}")
 
 
@@ -1674,21 +1741,22 @@ def keys_admin(label: Label = None) -> None:
 def keys_revoke(
     key: Annotated[str, typer.Argument(help="The key's id (jejak keys), or the key itself.")],
 ) -> None:
-    """Revoke a key: requests with it are refused from then on.
+    """Revoke a key: requests with it are refused from then on (by a running jejak serve
+    too, from its next request).
 
     Example: jejak keys revoke 3f9a0c12
     """
-    from jejak.server.keys import ENV, list_keys, revoke
+    from jejak.server.keys import ENV
 
-    with _open() as ws:
-        kind, revoked = revoke(ws.con, key)
-        left = int((list_keys(ws.con)["kind"] == kind).sum())
-    out.print(f"Revoked the {kind} key {revoked}.")
-    if not left and not os.environ.get(ENV[kind]) and kind == "admin":
+    with _keys() as keys:
+        revoked = keys.revoke(key)
+    kind = revoked.kind
+    out.print(f"Revoked the {kind} key {revoked.id}.")
+    if not revoked.left and not revoked.given and kind == "admin":
         out.print("No admin key is left: jejak keys admin makes one.")
-    elif not left and not os.environ.get(ENV[kind]):
+    elif not revoked.left and not revoked.given:
         out.print(f"No {kind} key is left: jejak serve makes a new one at its next start.")
-    elif not left:
+    elif not revoked.left:
         out.print(f"No {kind} key is left in the workspace; {ENV[kind]} is still accepted.")
 
 

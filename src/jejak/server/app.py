@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from jejak import __version__
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
-from jejak.server import api, collector, dashboard, docs, people, tracking
+from jejak.server import api, collector, dashboard, docs, keyring, people, tracking
 from jejak.server.headers import Headers
+from jejak.server.limiting import Rate
 from jejak.server.state import MAX_BYTES, MAX_EVENTS, MAX_PROPERTIES, MAX_TEXT, ServerState
 from jejak.store.workspace import Workspace
 
@@ -38,6 +40,8 @@ def create_app(
     max_properties: int = MAX_PROPERTIES,
     given_keys: dict[str, str] | None = None,
     origins: list[str] | None = None,
+    control_token: str | None = None,
+    rates: dict[str, Rate | None] | None = None,
 ) -> FastAPI:
     """The app over ``workspace`` (keys must exist: see :func:`jejak.server.keys.ensure_keys`).
 
@@ -49,6 +53,9 @@ def create_app(
     by kind accepted besides the stored ones (see :func:`jejak.server.keys.given_keys`).
     ``origins``: web pages (e.g. ``https://shop.example``) that may call the analyses
     from a browser; the collector answers every origin (see :mod:`.headers`).
+    ``control_token``: an admin key for this run only, never stored (see :mod:`.control`).
+    ``rates``: requests a key may send, by kind (read, write, admin; None: no limit),
+    over :data:`.state.RATES`; a write key's are counted per client address.
     """
     app = FastAPI(
         lifespan=_started,
@@ -68,6 +75,8 @@ def create_app(
         max_text=max_text,
         max_properties=max_properties,
         given=dict(given_keys or {}),
+        control=control_token,
+        rates=dict(rates or {}),
     )
     # websites on any origin send touchpoints (the collector, the tracker); the rest
     # answers the origins named only
@@ -80,6 +89,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(api.data_router)
     app.include_router(people.router)  # erasure, with the admin key
+    app.include_router(keyring.router)  # keys managed while serving, with the admin key
     app.include_router(dashboard.router)
     app.include_router(docs.router)
     docs.with_bearer(app)
@@ -88,6 +98,12 @@ def create_app(
     async def _bad_request(request: Request, exc: JejakError) -> JSONResponse:
         """A parameter the analysis cannot use: 422 with what to write instead."""
         return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> Response:
+        """The client left, or was cut off as too slow (see :mod:`.deadlines`), before
+        its body arrived: there is no one to answer."""
+        return Response(status_code=400)
 
     @app.get("/health", tags=["server"])
     async def health() -> dict[str, str]:

@@ -50,7 +50,7 @@ async def _body(request: Request) -> Any:
         raise HTTPException(400, detail="the body is nested too deeply to be events") from None
 
 
-def _not_text(value: str) -> bool:
+def not_text(value: str) -> bool:
     """Whether the string holds what UTF-8 cannot (a lone surrogate such as \\ud800)."""
     try:
         value.encode("utf-8")
@@ -117,12 +117,12 @@ def _normalised(
             return {}, ("ts", "must be text in ISO 8601, e.g. 2026-02-01T10:00:00+07:00")
         elif isinstance(value, bool) or not isinstance(value, str | int | float):
             return {}, (name, "must be text (or a number), not a list or an object")
-        elif surrogates and isinstance(value, str) and _not_text(value):
+        elif surrogates and isinstance(value, str) and not_text(value):
             return {}, (name, NOT_TEXT)
         else:
             clean[name] = str(value)
             if len(clean[name]) > max_text:
-                return {}, (name, _too_long(len(clean[name]), max_text, "--max-text"))
+                return {}, (name, too_long(len(clean[name]), max_text, "--max-text"))
     if properties:
         try:
             text = json.dumps(properties, ensure_ascii=False, allow_nan=False)
@@ -130,16 +130,16 @@ def _normalised(
             return {}, ("properties", "hold NaN or Infinity, which JSON has no room for")
         except RecursionError:
             return {}, ("properties", "are nested too deeply")
-        if surrogates and _not_text(text):
+        if surrogates and not_text(text):
             return {}, ("properties", NOT_TEXT)
         if len(text) > max_properties:
-            reason = _too_long(len(text), max_properties, "--max-properties")
+            reason = too_long(len(text), max_properties, "--max-properties")
             return {}, ("properties", "as JSON " + reason)
         clean["properties"] = text
     return clean, None
 
 
-def _too_long(length: int, limit: int, option: str) -> str:
+def too_long(length: int, limit: int, option: str) -> str:
     return (
         f"is {length:,} characters, over the {limit:,} this server takes"
         f" (jejak serve {option} sets it)"
@@ -259,7 +259,7 @@ async def identify(request: Request) -> JSONResponse:
                 if not isinstance(value, str | int) or not str(value).strip():
                     problem = (name, "is missing; give both anonymous_id and customer_id")
                     break
-                if isinstance(value, str) and _not_text(value):
+                if isinstance(value, str) and not_text(value):
                     problem = (name, NOT_TEXT)
                     break
         if problem:

@@ -38,8 +38,12 @@ class Headers:
     def __init__(self, app: ASGIApp, open_paths: Iterable[str], origins: Iterable[str]) -> None:
         self.app = app
         self.open_paths = frozenset(open_paths)
-        self.open = CORSMiddleware(
-            app, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=COLLECTOR_HEADERS
+        self.open = CORSMiddleware(  # the tracker reads Retry-After when told to wait
+            app,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST"],
+            allow_headers=COLLECTOR_HEADERS,
+            expose_headers=["Retry-After"],
         )
         origins = list(origins)
         self.closed: ASGIApp = app

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -145,3 +147,37 @@ def matches(presented: str | None, hashes: list[str]) -> bool:
     for stored in hashes:  # compare with every one, so timing says nothing of the match
         found |= hmac.compare_digest(digest, stored)
     return found
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """A revoked key: its kind and id, the keys of that kind still stored, and whether
+    one of that kind is given by the environment (still accepted)."""
+
+    kind: str
+    id: str
+    left: int
+    given: bool
+
+
+class StoredKeys:
+    """The keys stored in a workspace, as ``jejak keys`` manages them (and the admin key
+    routes of a running server: see :mod:`jejak.server.keyring`). ``given``: the kinds
+    that a key from the environment is accepted for, besides the stored ones."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, given: Iterable[str] = ()) -> None:
+        self.con, self.given = con, set(given)
+
+    def list(self) -> pd.DataFrame:
+        """See :func:`list_keys`."""
+        return list_keys(self.con)
+
+    def make(self, kind: str, label: str | None = None) -> str:
+        """See :func:`new_key`."""
+        return new_key(self.con, kind, label)
+
+    def revoke(self, which: str) -> Revoked:
+        """See :func:`revoke`."""
+        kind, revoked = revoke(self.con, which)
+        left = self.con.execute("SELECT count(*) FROM api_keys WHERE kind = ?", [kind])
+        return Revoked(kind, revoked, left.fetchall()[0][0], kind in self.given)

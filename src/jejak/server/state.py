@@ -17,6 +17,7 @@ from fastapi import HTTPException, Request
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.server import keys, sessions
 from jejak.server.commits import Committer
+from jejak.server.limiting import Limiter, Rate, retry_after
 from jejak.server.warming import Warmer
 from jejak.store.workspace import Workspace
 
@@ -27,6 +28,14 @@ MAX_EVENTS = 500
 MAX_TEXT = 2_000
 MAX_PROPERTIES = 20_000
 WAIT_SECONDS = 5.0
+# requests per key (the write key: per key and client address, as it is public), set so
+# that the tracker, the dashboard and `make bench`'s collector load never meet them
+RATES = {
+    "read": Rate(6_000, 60),
+    "write": Rate(60_000, 60),
+    "admin": Rate(600, 60),
+}
+RATE_OPTIONS = {"read": "--read-rate", "write": "--write-rate", "admin": "--admin-rate"}
 
 
 @dataclass
@@ -46,8 +55,11 @@ class ServerState:
     lock: threading.Lock = field(default_factory=threading.Lock)  # the writers' turn
     engine_lock: threading.Lock = field(default_factory=threading.Lock)
     given: dict[str, str] = field(default_factory=dict)  # kind -> key, from the environment
+    control: str | None = None  # an admin token for this run only (see .control)
+    rates: dict[str, Rate | None] = field(default_factory=lambda: dict(RATES))
     asked: dict[str, list[Any]] = field(default_factory=dict)  # question -> [lock, askers]
     asked_lock: threading.Lock = field(default_factory=threading.Lock)
+    limiters: dict[str, Limiter] = field(init=False)
     committer: Committer = field(init=False)
     warmer: Warmer = field(init=False)
     # writers' turns taken so far (any may have changed the keys), and the stored key
@@ -56,6 +68,8 @@ class ServerState:
     known: tuple[int, dict[str, list[str]]] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
+        self.rates = {**RATES, **self.rates}
+        self.limiters = {kind: Limiter(rate) for kind, rate in self.rates.items() if rate}
         self.committer = Committer(self)
         self.warmer = Warmer(self)
         self.workspace.con.execute(sessions.SCHEMA)  # before any request reads it
@@ -84,6 +98,8 @@ class ServerState:
             cursor.close()
         for kind, key in self.given.items():
             stored[kind].append(keys.hash_of(key))
+        if self.control:
+            stored["admin"].append(keys.hash_of(self.control))
         self.known = (writes, stored)  # stale as soon as another writer's turn ends
         return stored
 
@@ -139,6 +155,26 @@ class ServerState:
                 if turn[1] == 0:
                     del self.asked[question]
 
+    def limit(self, request: Request, kind: str, key_hash: str) -> None:
+        """429 with Retry-After when the ``kind`` key behind ``key_hash`` (the write key:
+        from the request's client address) is over its rate (see :mod:`.limiting`)."""
+        limiter = self.limiters.get(kind)
+        if limiter is None:
+            return
+        client = key_hash
+        if kind == "write":  # in every website's snippet: one visitor must not stop all
+            client += " " + (request.client.host if request.client else "")
+        wait = limiter.take(client)
+        if wait:
+            rate = self.rates[kind]
+            whose = "the write key from this address" if kind == "write" else f"this {kind} key"
+            raise HTTPException(
+                status_code=429,
+                detail=f"over the {rate} requests that {whose} may send; retry after the"
+                f" seconds in Retry-After (jejak serve {RATE_OPTIONS[kind]} sets the rate)",
+                headers={"Retry-After": retry_after(wait)},
+            )
+
     @property
     def elsewhere(self) -> bool:
         """Whether the touchpoints live in another engine than the workspace."""
@@ -159,11 +195,13 @@ def require_key(request: Request, kind: str) -> None:
     presented = header[7:].strip() if header.lower().startswith("bearer ") else None
     presented = presented or request.headers.get("x-jejak-key")
     session = request.cookies.get(SESSION_COOKIE) if kind == "read" else None
-    if not presented and session and state_of(request).session_key(session):
-        return  # a dashboard's browser, signed in
+    state = state_of(request)
+    if not presented and session and (key_hash := state.session_key(session)):
+        state.limit(request, kind, key_hash)  # a dashboard's browser, signed in
+        return
     if kind == "write":  # the tracker's sendBeacon sets no header; this key is public
         presented = presented or request.query_params.get("key")  # (the site's snippet)
-    hashes = state_of(request).hashes()
+    hashes = state.hashes()
     accepted = hashes[kind] + hashes["admin"] if kind == "read" else hashes[kind]
     if not keys.matches(presented, accepted):
         raise HTTPException(
@@ -172,3 +210,4 @@ def require_key(request: Request, kind: str) -> None:
             " (jejak serve prints the keys when it makes them)",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    state.limit(request, kind, keys.hash_of(presented))

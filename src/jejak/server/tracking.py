@@ -34,8 +34,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from jejak.server import keys
-from jejak.server.collector import store_batch
-from jejak.server.state import require_key, state_of
+from jejak.server.collector import MAYBE_SURROGATE, NOT_TEXT, not_text, store_batch, too_long
+from jejak.server.state import ServerState, require_key, state_of
 from jejak.store.imports.segment import LINK_TYPES, TOUCHPOINT_TYPES, TYPES
 
 router = APIRouter(prefix="/v1", tags=["collector: Segment HTTP Tracking API"])
@@ -68,6 +68,8 @@ def _accepting(request: Request) -> None:
             " password (the SDK's write key), or send 'Authorization: Bearer <write key>'",
             headers={"WWW-Authenticate": 'Basic realm="jejak"'},
         )
+    else:
+        state_of(request).limit(request, "write", keys.hash_of(user.strip()))
     if state_of(request).elsewhere:
         raise HTTPException(
             409,
@@ -97,9 +99,9 @@ async def _decoded(request: Request) -> bytes:
     return body
 
 
-async def _json(request: Request) -> Any:
+def _json(body: bytes) -> Any:
     try:
-        return json.loads(await _decoded(request))
+        return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HTTPException(400, detail=f"the body is not JSON: {exc}") from None
     except RecursionError:
@@ -131,6 +133,47 @@ def _problem(message: Any, call: str | None) -> str | None:
     return None
 
 
+# members the segment import stores as a touchpoint's or a link's text (see
+# jejak.store.imports.segment); the rest are read whole (properties) or not kept
+TEXT_MEMBERS = ("messageId", "userId", "anonymousId", "previousId", "event", "name",
+                "category", "timestamp", "originalTimestamp", "sentAt")  # fmt: skip
+CAMPAIGN_MEMBERS = ("source", "medium", "name")
+
+
+def _unfit(message: dict[str, Any], state: ServerState, surrogates: bool) -> tuple[str, str] | None:
+    """The member of a call that the collector's per-event limits refuse, and why: the
+    same rules as ``/v1/events`` (see :func:`jejak.server.collector._normalised`), with
+    Segment's names. Anything that JSON or UTF-8 cannot hold is refused wherever it is
+    in the call, so that one call never spoils the load of its batch."""
+    campaign = message.get("context")
+    campaign = campaign.get("campaign") if isinstance(campaign, dict) else None
+    texts = [(name, message.get(name)) for name in TEXT_MEMBERS]
+    if isinstance(campaign, dict):
+        texts += [(f"context.campaign.{n}", campaign.get(n)) for n in CAMPAIGN_MEMBERS]
+    for name, value in texts:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            return name, "must be text (or a number), not a list or an object"
+        if surrogates and isinstance(value, str) and not_text(value):
+            return name, NOT_TEXT
+        if len(str(value)) > state.max_text:
+            return name, too_long(len(str(value)), state.max_text, "--max-text")
+    for name, value in message.items():
+        try:
+            text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        except ValueError:
+            return name, "holds NaN or Infinity, which JSON has no room for"
+        except RecursionError:
+            return name, "is nested too deeply"
+        if surrogates and not_text(text):
+            return name, NOT_TEXT
+        if name == "properties" and len(text) > state.max_properties:
+            reason = too_long(len(text), state.max_properties, "--max-properties")
+            return name, "as JSON " + reason
+    return None
+
+
 def _kept(message: dict[str, Any]) -> bool:
     """Whether the call leaves something in the workspace: a touchpoint, or a link that
     names both ids (an identify without an anonymousId only carries traits, not kept)."""
@@ -147,7 +190,10 @@ async def receive(request: Request, call: str | None) -> JSONResponse:
     """Store one call (``call`` names it) or a batch (``call`` None)."""
     await run_in_threadpool(_accepting, request)  # the key check reads the workspace
     state = state_of(request)
-    data = await _json(request)
+    body = await _decoded(request)
+    data = _json(body)
+    # a lone surrogate can only come from an escape or an encoding of one
+    surrogates = MAYBE_SURROGATE.search(body) is not None
     if call is None:
         messages = data.get("batch") if isinstance(data, dict) else None
         if not isinstance(messages, list):
@@ -167,6 +213,10 @@ async def receive(request: Request, call: str | None) -> JSONResponse:
         problem = _problem(message, call)
         if problem is not None:
             rejected.append({"index": index, "field": "type", "reason": problem})
+            continue
+        unfit = _unfit(message, state, surrogates)
+        if unfit is not None:
+            rejected.append({"index": index, "field": unfit[0], "reason": unfit[1]})
             continue
         message = {"type": call, **message, "receivedAt": received}
         if _kept(message):

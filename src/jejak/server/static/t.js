@@ -117,8 +117,9 @@
           drop(batch);
         }
         schedule(0);
-      } else {
-        retry();
+      } else {  // told how long to wait (429: over the rate, or busy): no sooner, at most an hour
+        var told = parseInt(response.headers.get("Retry-After"), 10);
+        if (told > 0) schedule(Math.min(told, 3600) * 1000); else retry();
       }
     }).catch(function () { sending = false; retry(); });
   }
