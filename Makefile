@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 ORACLES := $(VENV)/.oracles-$(shell cat requirements-oracles.lock | cksum | cut -d' ' -f1)
 
-.PHONY: install oracles demo test test-fast fuzz bench bench-10m lint format java browser clean
+.PHONY: install oracles demo test test-fast fuzz bench bench-10m screenshots lint format java browser clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ bench: install oracles
 
 bench-10m: install oracles
 	$(BIN)/python benchmarks/bench.py --events 10000000
+
+# The README's pictures, from the demo's report and dashboard (after make demo).
+screenshots: install browser
+	$(BIN)/python docs/screenshots.py
 
 lint: install
 	$(BIN)/ruff check .

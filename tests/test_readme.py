@@ -127,3 +127,19 @@ def _opens_in_a_browser(report: Path) -> None:
         browser.close()
     assert charts >= 20
     assert complaints == []
+
+
+def test_the_readmes_pictures_are_the_ones_make_screenshots_takes():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "screenshots", README.parent / "docs" / "screenshots.py"
+    )
+    assert spec and spec.loader
+    screenshots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screenshots)
+    pictures = re.findall(r"!\[([^\]]*)\]\(docs/([^)]+)\)", README.read_text("utf-8"))
+    taken = {name: alt for name, (alt, _, _) in screenshots.SHOTS.items()}
+    assert {name: alt for alt, name in pictures} == taken
+    for name in taken:
+        assert (README.parent / "docs" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
