@@ -21,7 +21,7 @@ from jejak.errors import LoadError
 from jejak.model.config import Settings
 from jejak.model.source import CONTACT_KINDS
 from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
-from jejak.store import amounts, imports, memory, progress
+from jejak.store import amounts, consent, imports, memory, personal, progress
 from jejak.store import contacts as contact_ids
 from jejak.store.event_ids import (
     DERIVED,
@@ -74,6 +74,7 @@ class LoadSummary:
     conflict_rows: tuple[int, ...] = ()  # the first of them
     notes: tuple[str, ...] = ()  # how the file was read, when not plain
     identity_links: int = 0  # new links an import carried (Segment identify, alias)
+    withheld: consent.Withheld = dataclasses.field(default_factory=consent.Withheld)
     # each valid row's fate, when asked for: new, repeated, stored or conflict (by row)
     statuses: dict[int, str] | None = dataclasses.field(default=None, repr=False, compare=False)
 
@@ -96,6 +97,7 @@ class LoadSummary:
             rows = [count(self.rejected, "invalid row")] if self.rejected else []
             rows += ["the conflicting rows" if rows else "they are"] if self.conflicts else []
             parts.append(f"{' and '.join(rows)} written to {self.rejects_file}")
+        parts.extend(self.withheld.notes())
         parts.extend(self.notes)
         return "; ".join(parts)
 
@@ -245,7 +247,13 @@ def checked_sql(
     later = marks is None and _is_text(mapping, "revenue")
     marks = marks or amounts.Marks()
     plain = ("event_id", "properties", "currency", "anonymous_id")
-    text = [f"{f}_raw AS {f}" for f in TEXT_FIELDS if f not in plain]
+    # customer and anonymous ids as stored: hashed with pii's ids (see jejak.store.personal)
+    text = [
+        f"{personal.id_sql('customer_id_raw', settings) if f == 'customer_id' else f + '_raw'}"
+        f" AS {f}"
+        for f in TEXT_FIELDS
+        if f not in plain
+    ]
     # a touchpoint known only by its email or phone number carries that as its anonymous
     # id, so that stitching finds its person (see jejak.store.contacts)
     keys = {
@@ -255,9 +263,10 @@ def checked_sql(
         for kind in CONTACT_KINDS
     }
     # the anonymous id as written, for the links a contact column makes (else the same)
-    text += ["anonymous_id_raw AS own_anonymous_id"] if mapping.contacts else []
+    anonymous = personal.id_sql("anonymous_id_raw", settings)
+    text += [f"{anonymous} AS own_anonymous_id"] if mapping.contacts else []
     text += [
-        "coalesce(anonymous_id_raw, CASE WHEN customer_id_raw IS NULL THEN"
+        f"coalesce({anonymous}, CASE WHEN customer_id_raw IS NULL THEN"
         f" coalesce({keys['email']}, {keys['phone']}) END) AS anonymous_id",
         f"email_raw, {keys['email']} AS email_key, phone_raw, {keys['phone']} AS phone_key",
     ]
@@ -267,6 +276,8 @@ def checked_sql(
         " ELSE false END"
     )
     fields = _fields_sql(mapping, origin, numbered)
+    named = None if "properties" in mapping.fields else mapping.extras  # what it may hold
+    properties = personal.properties_sql(PROPERTIES_SQL, settings, named)
     if _is_text(mapping, "revenue"):
         parts, amount, currency = amounts.amount_sql("revenue_raw", marks)
         fields = f"SELECT *, {parts} AS p FROM ({fields})"
@@ -294,7 +305,7 @@ def checked_sql(
     return (
         f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS SELECT * EXCLUDE (extras, properties_ok,"
         f" revenue_currency, currency_raw) REPLACE ({written}), CASE WHEN _reason IS NULL"
-        f" THEN {PROPERTIES_SQL} END AS properties FROM (SELECT *, CASE {field} END AS _field,"
+        f" THEN {properties} END AS properties FROM (SELECT *, CASE {field} END AS _field,"
         f" CASE {reason} END AS _reason FROM ({parsed}))"
     )
 
@@ -401,6 +412,7 @@ def load_file(
         raise LoadError.no_such_file(path)
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs a header row and touchpoints")
+    settings = personal.salted(con, settings)
     constants: dict[str, str] = {}
     contacts: dict[str, str] = {}
     if source is not None:
@@ -428,10 +440,21 @@ def load_file(
             with contact_ids.phone_function(con, settings.phone_region):
                 row = _check(con, read, settings, mapping, on_progress, imported and imported.check)
             notes = tuple(read.notes)
-            # with pii: hash no clear email or phone is kept, not even in rejected rows
-            private = tuple(contacts.values()) if settings.pii else ()
+            # with pii: no clear email or phone is kept, not even in rejected rows
+            private = personal.private_columns(settings, mapping, contacts)
+            withheld = consent.apply(con, CHECKED, settings)
             where = _Target(
-                path, load_id, rejects_path, name, notes, read.sql, row, links, private, statuses
+                path,
+                load_id,
+                rejects_path,
+                name,
+                notes,
+                read.sql,
+                row,
+                links,
+                private,
+                statuses,
+                withheld,
             )
             return _store(con, where, skip_invalid, on_progress)
         finally:
@@ -509,6 +532,7 @@ class _Target:
     links: str | None = None  # an import's identity links: a query over the stage
     private: tuple[str, ...] = ()  # columns left out of the rejected rows kept
     statuses: bool = False  # tell each valid row's fate
+    withheld: consent.Withheld = dataclasses.field(default_factory=consent.Withheld)
 
 
 def _refuse(con: duckdb.DuckDBPyConnection, path: Path, total: int, invalid: int) -> LoadError:
@@ -536,7 +560,8 @@ def _store(
         f"SELECT count(*), count(_reason),"
         f" count(*) FILTER (WHERE _reason IS NULL AND event_id IS NULL) FROM {ROWS}"
     ).fetchall()[0]
-    if total == 0 and not (target.links and imports.count_links(con, target.links)):
+    linked = target.links and imports.count_links(con, target.links)
+    if total == 0 and not target.withheld.dropped and not linked:
         raise LoadError(f"{path}: the file has a header but no touchpoints; nothing to load")
     if invalid and not skip_invalid:
         raise _refuse(con, path, total, invalid)
@@ -572,7 +597,7 @@ def _store(
         record = {
             "load_id": load_id,
             "file": target.name or str(path),
-            "rows_read": total,
+            "rows_read": total + target.withheld.dropped,
             "rows_stored": stored,
             "rows_rejected": invalid,
             "rows_repeated": repeated,
@@ -590,7 +615,7 @@ def _store(
         _write_rejects(con, Path(rejects_file))
     return LoadSummary(
         file=str(path),
-        rows_read=total,
+        rows_read=total + target.withheld.dropped,
         stored=stored,
         already_stored=total - invalid - repeated - conflicts - stored,
         duplicates_in_file=repeated,
@@ -602,4 +627,5 @@ def _store(
         notes=target.notes,
         identity_links=links,
         statuses=statuses,
+        withheld=target.withheld,
     )

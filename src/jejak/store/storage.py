@@ -17,7 +17,7 @@ from jejak.engine import duckdb as embedded
 from jejak.errors import LoadError, WorkspaceError
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELDS
-from jejak.store import imports, memory, progress, results, stitching
+from jejak.store import imports, memory, personal, progress, results, stitching
 from jejak.store.folders import FolderSummary, touchpoint_files
 from jejak.store.identity_files import load_identity_file, load_source_identities
 from jejak.store.loading import KEPT_REJECTS, LoadSummary, load_file
@@ -57,6 +57,7 @@ class Storage:
         self.path = None if path is None else Path(path)
         self.con = embedded.connect(self.path)
         self._check_or_create_schema()
+        self.settings = personal.salted(self.con, self.settings)  # with pii: made once, kept
         self.backend = embedded.backend(self.con)
         self.snapshot = False  # a reader's view: inside a snapshot's transaction
 
