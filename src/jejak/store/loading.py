@@ -376,7 +376,9 @@ def _keep_rejects(
     into the workspace, so the dashboard and ``jejak loads --rejected`` show them after
     the side file is gone. ``private`` columns are left out of them."""
     record = "to_json(s)"
-    if private:  # merge-patching a member with null removes it
+    if personal.EVERY_COLUMN in private:  # an export's records: personal data anywhere
+        record = "NULL"
+    elif private:  # merge-patching a member with null removes it
         removed = ", ".join(f"{quote(c)}, NULL" for c in private)
         record = f"json_merge_patch({record}, json_object({removed}))"
     con.execute(
@@ -441,7 +443,7 @@ def load_file(
                 row = _check(con, read, settings, mapping, on_progress, imported and imported.check)
             notes = tuple(read.notes)
             # with pii: no clear email or phone is kept, not even in rejected rows
-            private = personal.private_columns(settings, mapping, contacts)
+            private = personal.private_columns(settings, mapping, contacts, imported is not None)
             withheld = consent.apply(con, CHECKED, settings)
             where = _Target(
                 path,

@@ -31,6 +31,7 @@ from jejak.model.privacy import PersonalData
 from jejak.store.sources import Mapping, quote
 
 SALT_KEY = "pii_salt"
+EVERY_COLUMN = "*"  # no column of a rejected row is kept (see private_columns)
 BLOCK = 64  # SHA-256's block, in bytes
 # what the collector and Segment name the ids (in rejected rows kept as sent)
 ID_NAMES = ("customer_id", "anonymous_id", "userId", "anonymousId", "previousId")
@@ -151,12 +152,12 @@ def hashed_properties(properties: dict[str, Any], settings: Settings) -> dict[st
     found = {name: properties[name] for name in names if name in properties}
     if not found:
         return properties
-    out = dict(properties)
+    # DuckDB's json_merge_patch moves the members it sets to the end, in the patch's
+    # order: so here too, or a collected event would not equal itself checked by the SQL
+    out = {name: value for name, value in properties.items() if name not in found}
     for name, value in found.items():
         text = _as_text(value)
-        if text is None:
-            del out[name]
-        else:
+        if text is not None:
             out[name] = hash_text(_normalised(text, names[name], settings), pii)
     return out
 
@@ -203,12 +204,16 @@ def scrubbed(record: Any, settings: Settings) -> Any:
 
 
 def private_columns(
-    settings: Settings, mapping: Mapping, contacts: dict[str, str]
+    settings: Settings, mapping: Mapping, contacts: dict[str, str], export: bool = False
 ) -> tuple[str, ...]:
     """A file's columns left out of the rejected rows kept in the workspace: its email
-    and phone ids, its personal columns, and with ``ids: true`` its id columns."""
+    and phone ids, its personal columns, and with ``ids: true`` its id columns. Of a
+    documented ``export``'s records (nested JSON: a Segment call's traits) none is
+    kept (:data:`EVERY_COLUMN`): the side file has them."""
     if settings.pii is None:
         return ()
+    if export:
+        return (EVERY_COLUMN,)
     found = [*contacts.values(), *(c for c in mapping.extras if c in settings.pii.names)]
     if settings.pii.ids:
         found += [mapping.fields[f] for f in ("customer_id", "anonymous_id") if f in mapping.fields]
