@@ -91,6 +91,8 @@ def apply(con: duckdb.DuckDBPyConnection, table: str, settings: Settings) -> Wit
 def stripped(values: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """A checked collected event's values (properties as JSON text) without identifiers
     and personal properties when its consent was refused (as :func:`apply` strips)."""
+    if settings.consent is None:
+        return values
     text = values.get("properties")
     properties = json.loads(text) if text else None
     if not refused(properties, settings):
