@@ -25,13 +25,13 @@ from jejak.store import amounts, consent, imports, memory, personal, progress
 from jejak.store import contacts as contact_ids
 from jejak.store.event_ids import (
     DERIVED,
-    PROPERTIES_SQL,
     SORTED,
     derived_sql,
     fates_sql,
     insert_sql,
     mark_conflicts,
     no_derived_sql,
+    properties_sql,
     sorted_sql,
 )
 from jejak.store.sources import (
@@ -180,9 +180,10 @@ def stage_sql(source: str) -> str:
     return f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} AS SELECT * FROM {source}"
 
 
-def _fields_sql(mapping: Mapping, origin: str, numbered: bool) -> str:
-    """Every field as trimmed text, plus properties built from unmapped columns, from
-    ``origin`` (the file, or its stage: ``numbered`` gives each row its stage row)."""
+def _fields_sql(mapping: Mapping, origin: str, numbered: bool, settings: Settings) -> str:
+    """Every field as trimmed text, plus properties built from unmapped columns (the
+    personal ones hashed), from ``origin`` (the file, or its stage: ``numbered`` gives
+    each row its stage row)."""
     cols = ["rowid + 1 AS _row"] if numbered else []
     for field in FIELD_NAMES:
         if field == "properties":
@@ -200,7 +201,9 @@ def _fields_sql(mapping: Mapping, origin: str, numbered: bool) -> str:
     props = as_text(column, mapping.types[column]) if column else "NULL"
     cols.append(f"nullif(trim({props}), '') AS properties_raw")
     if mapping.extras:
-        pairs = ", ".join(f"{quote(c)}, {ident(c)}" for c in mapping.extras)
+        pairs = ", ".join(
+            f"{quote(c)}, {personal.column_sql(c, ident(c), settings)}" for c in mapping.extras
+        )
         cols.append(f"CAST(json_object({pairs}) AS VARCHAR) AS extras")
     else:
         cols.append("CAST(NULL AS VARCHAR) AS extras")
@@ -275,9 +278,9 @@ def checked_sql(
         " WHEN json_valid(properties_raw) THEN json_type(properties_raw) = 'OBJECT'"
         " ELSE false END"
     )
-    fields = _fields_sql(mapping, origin, numbered)
-    named = None if "properties" in mapping.fields else mapping.extras  # what it may hold
-    properties = personal.properties_sql(PROPERTIES_SQL, settings, named)
+    fields = _fields_sql(mapping, origin, numbered, settings)
+    # the personal members of a properties column hashed (those of other columns are)
+    properties = properties_sql(personal.properties_sql("properties_raw", settings))
     if _is_text(mapping, "revenue"):
         parts, amount, currency = amounts.amount_sql("revenue_raw", marks)
         fields = f"SELECT *, {parts} AS p FROM ({fields})"

@@ -100,19 +100,24 @@ def _normalised_sql(value: str, kind: str) -> str:
     return f"trim({value})"
 
 
-def properties_sql(properties: str, settings: Settings, present: list[str] | None) -> str:
-    """SQL: the JSON text ``properties`` with each personal property's value hashed.
-    ``present``: the names the properties can hold, when known (a file's columns), so
-    that a file without personal columns pays nothing."""
+def column_sql(name: str, value: str, settings: Settings) -> str:
+    """SQL: the value of a file's column ``name`` as its property keeps it: hashed when
+    ``pii:`` names it (a personal column costs one HMAC, not a pass over JSON)."""
     pii = settings.pii
-    if pii is None:
-        return properties
-    names = {n: k for n, k in pii.names.items() if present is None or n in present}
-    if not names:
+    if pii is None or name not in pii.names:
+        return value
+    text = f"CAST({value} AS VARCHAR)"
+    return hash_sql(_normalised_sql(text, pii.names[name]), pii)
+
+
+def properties_sql(properties: str, settings: Settings) -> str:
+    """SQL: the JSON text ``properties`` with each personal property's value hashed."""
+    pii = settings.pii
+    if pii is None or not pii.names:
         return properties
     members = ", ".join(
         f"{quote(name)}, {hash_sql(_normalised_sql(_member(properties, name), kind), pii)}"
-        for name, kind in names.items()
+        for name, kind in pii.names.items()
     )
     # merge-patching a member with null removes it: a property that is absent stays so
     return (
