@@ -3,6 +3,7 @@ list, each read its own way, joined into people by email and phone number."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import subprocess
 from hashlib import sha256
@@ -15,6 +16,7 @@ import jejak
 from invoking import invoke
 from jejak.errors import ConfigError, LoadError
 from jejak.model.config import parse_settings
+from jejak.store import personal
 from jejak.store.contacts import e164
 
 SETTINGS = """
@@ -196,8 +198,9 @@ def test_pii_hash_stores_only_hashes_and_finds_the_same_people(folder):
     ws = shop_workspace(folder, SETTINGS + "pii: hash\n")
     try:
 
-        def hashed(kind: str, value: str) -> str:
-            return f"{kind}:{sha256(value.encode()).hexdigest()}"
+        def hashed(kind: str, value: str) -> str:  # HMAC-SHA256 under the workspace's salt
+            salt = bytes.fromhex(personal.salt(ws.con))
+            return f"{kind}:{hmac.new(salt, value.encode(), sha256).hexdigest()}"
 
         names = {
             hashed("email", "dewi@mail.com"): "email:dewi@mail.com",

@@ -9,7 +9,7 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -28,6 +28,7 @@ from jejak.model.campaign import Campaign
 from jejak.model.contact import ContactEvents
 from jejak.model.experience import ExperienceRule, default_rules
 from jejak.model.journey import Journey
+from jejak.model.privacy import Consent, PersonalData, personal_data
 from jejak.model.roles import Roles
 from jejak.model.segment import Segment, check_name
 from jejak.model.source import (
@@ -69,7 +70,8 @@ class Settings(BaseModel):
     campaigns: dict[str, Campaign] = Field(default_factory=dict)
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     phone_region: str = DEFAULT_PHONE_REGION
-    pii: Literal["hash"] | None = None
+    pii: PersonalData | None = None
+    consent: Consent | None = None
     keep_days: int | None = None
 
     @model_validator(mode="before")
@@ -93,6 +95,11 @@ class Settings(BaseModel):
                 roles[role] = value
         data["roles"] = roles
         return data
+
+    @field_validator("pii", mode="before")
+    @classmethod
+    def _pii(cls, value: Any) -> Any:
+        return personal_data(value)
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -420,9 +427,24 @@ sources:
 # Phone numbers written without a country code (0812-...) are read in this region.
 phone_region: ID
 
-# Personal data: 'pii: hash' stores emails and phone numbers only as SHA-256 hashes of
-# their normalised value (never the clear value); people are joined on the hashes.
-# pii: hash
+# Personal data: with 'pii:' emails and phone numbers (ids: email, phone of a source),
+# and the properties named here (a file's other columns, a collected event's properties,
+# a Segment call's properties and traits), are stored only as HMAC-SHA256 hashes of their
+# normalised value under this workspace's own secret salt; people are joined on the
+# hashes. 'ids: true' hashes customer_id and anonymous_id too. 'pii: hash' is every default.
+# pii:
+#   email: [email]            # trimmed and lower-cased first
+#   phone: [phone, no_hp]     # written in E.164 first (phone_region)
+#   text: [name, address]     # trimmed first
+#   ids: false
+
+# Consent: a touchpoint whose consent column or property holds one of 'refused' is
+# stored without its ids and personal properties (action: strip: it counts in totals but
+# joins no journey), or not at all (action: drop).
+# consent:
+#   field: consent
+#   refused: [false, 0, no, denied, tidak]
+#   action: strip
 
 # Retention: 'jejak prune' removes touchpoints older than this many days, with what came
 # of them (identity links, rejected rows, kept answers), and compacts the file.

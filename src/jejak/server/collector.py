@@ -28,6 +28,7 @@ from jejak.server.state import (
     require_key,
     state_of,
 )
+from jejak.store import consent, personal
 from jejak.store.imports import TOUCHPOINTS
 
 router = APIRouter(prefix="/v1", tags=["collector"])
@@ -214,8 +215,11 @@ async def collect_events(request: Request) -> JSONResponse:
             rejected.append({"index": index, "field": problem[0], "reason": problem[1]})
         else:
             valid.append((index, clean))
+    settings = state.workspace.settings
+    valid, refusing, dropped = consent.split(valid, settings)
+    kept = personal.scrubbed(events, settings)  # what rejected rows keep of them
     # touchpoint fields, as _normalised made them: no format to recognise
-    outcome = await store_batch(state, events, valid, rejected, format=TOUCHPOINTS)
+    outcome = await store_batch(state, kept, valid, rejected, format=TOUCHPOINTS)
     return JSONResponse(
         status_code=202,
         content={
@@ -223,6 +227,7 @@ async def collect_events(request: Request) -> JSONResponse:
             "stored": outcome.stored,
             "already_stored": outcome.already,
             "rejected": outcome.rejected,
+            **consent.answer(settings, refusing, dropped, outcome.rejected),
         },
     )
 

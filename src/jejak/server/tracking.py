@@ -36,6 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from jejak.server import keys
 from jejak.server.collector import MAYBE_SURROGATE, NOT_TEXT, not_text, store_batch, too_long
 from jejak.server.state import ServerState, require_key, state_of
+from jejak.store import consent, personal
 from jejak.store.imports.segment import LINK_TYPES, TOUCHPOINT_TYPES, TYPES
 
 router = APIRouter(prefix="/v1", tags=["collector: Segment HTTP Tracking API"])
@@ -221,8 +222,11 @@ async def receive(request: Request, call: str | None) -> JSONResponse:
         message = {"type": call, **message, "receivedAt": received}
         if _kept(message):
             valid.append((index, message))
+    settings = state.workspace.settings
+    valid, refusing, dropped = consent.split(valid, settings)
+    kept = personal.scrubbed(messages, settings)  # what rejected rows keep of them
     name = f"collector: POST /v1/{call or 'batch'} (Segment)"
-    outcome = await store_batch(state, messages, valid, rejected, format="segment", name=name)
+    outcome = await store_batch(state, kept, valid, rejected, format="segment", name=name)
     return JSONResponse(
         status_code=200,
         content={
@@ -231,6 +235,7 @@ async def receive(request: Request, call: str | None) -> JSONResponse:
             "stored": outcome.stored,
             "already_stored": outcome.already,
             "rejected": outcome.rejected,
+            **consent.answer(settings, refusing, dropped, outcome.rejected),
         },
     )
 

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELD_NAMES, FIELDS, TEXT_FIELDS
-from jejak.store import amounts, plain
+from jejak.store import amounts, consent, personal, plain
 from jejak.store.event_ids import (
     DERIVED,
     PROPERTIES_SQL,
@@ -86,9 +86,15 @@ def check(
     stored touchpoints and with each other, writing nothing yet: :func:`store` then
     stores the new ones. ``name`` names the group in a LoadError; ``known``, the
     stored ids known so far, spares scanning them for ids that cannot be stored."""
+    settings = personal.salted(con, settings)
     rows = plain.checked(events, settings)
     if rows is not None:
-        valid = [row.values for row in rows if row.values is not None]
+        # as stored: personal data hashed, and without identifiers when consent is refused
+        valid = [
+            consent.stripped(personal.hashed_event(row.values, settings), settings)
+            for row in rows
+            if row.values is not None
+        ]
         ids = [values["event_id"] for values in valid]
         table = pa.table({f: [v[f] for v in valid] for f in PLAIN_TYPES}, pa.schema(PLAIN_TYPES))
         _jejak_plain = table  # read by the queries, by this name
@@ -153,9 +159,11 @@ def _check_sql(
         marks = amounts.detect(con, STAGE, ident("revenue"), settings, Path(name))
     con.execute(f"SET TimeZone = {quote(settings.timezone)}")
     try:
-        con.execute(checked_sql(settings, plain.MAPPING, marks, STAGE, True))
+        with personal.phone_numbers(con, settings):
+            con.execute(checked_sql(settings, plain.MAPPING, marks, STAGE, True))
     finally:
         con.execute("SET TimeZone = 'UTC'")
+    consent.apply(con, CHECKED, settings)  # before the ids are matched, as a file's rows
     con.execute(no_derived_sql())  # every collected event has its event_id
     con.execute(sorted_sql(CHECKED))
     checked = Checked(matched=True)

@@ -3,9 +3,10 @@
 An email is trimmed and lower-cased; a phone number is written in E.164
 (``0812-3456-7890`` read in region ID is ``+6281234567890``) by Google's
 libphonenumber rules (the ``phonenumbers`` package). Each becomes a *contact key*,
-``email:<value>`` or ``phone:<value>``, where with ``pii: hash`` the value is the
-SHA-256 of the normalised text, so the clear value is never stored and the same
-person still joins on it.
+``email:<value>`` or ``phone:<value>``, where with ``pii:`` the value is the
+HMAC-SHA256 of the normalised text under the workspace's salt (see
+:mod:`jejak.store.personal`), so the clear value is never stored and the same person
+still joins on it.
 
 The keys of one row are stored as identity links, always from the weaker id to the
 stronger one (anonymous id < phone < email < customer id), which
@@ -22,6 +23,7 @@ import duckdb
 import phonenumbers
 
 from jejak.model.config import Settings
+from jejak.store import personal
 from jejak.store.identity import EMAIL_PREFIX, PHONE_PREFIX
 from jejak.store.sources import quote
 
@@ -89,8 +91,8 @@ def phone_sql(raw: str) -> str:
 def key_sql(kind: str, raw: str, settings: Settings) -> str:
     """SQL: the contact key of ``raw`` (``email:...``/``phone:...``), hashed with pii."""
     value = email_sql(raw) if kind == "email" else phone_sql(raw)
-    if settings.pii == "hash":
-        value = f"sha256({value})"
+    if settings.pii is not None:
+        value = personal.hash_sql(value, settings.pii)
     prefix = EMAIL_PREFIX if kind == "email" else PHONE_PREFIX
     return f"{quote(prefix)} || {value}"
 

@@ -15,11 +15,17 @@ SORTED = "_jejak_sorted"  # the valid rows that are not simply new
 DERIVED = "_jejak_derived"  # derived ids of rows whose content an earlier row has
 
 
-PROPERTIES_SQL = (
+def properties_sql(raw: str = "properties_raw") -> str:
+    """SQL: a row's properties from its other columns (``extras``) and its properties
+    column (``raw``, JSON text)."""
     # merge-patching into {} drops null members (an empty cell is no property)
-    "CAST(json_merge_patch('{}', coalesce(extras, '{}'), coalesce(properties_raw, '{}'))"
-    " AS VARCHAR)"
-)
+    return (
+        f"CAST(json_merge_patch('{{}}', coalesce(extras, '{{}}'), coalesce({raw}, '{{}}'))"
+        " AS VARCHAR)"
+    )
+
+
+PROPERTIES_SQL = properties_sql()
 
 
 def content_sql(alias: str = "") -> str:

@@ -10,6 +10,7 @@ import duckdb
 from jejak.errors import LoadError
 from jejak.model.config import Settings
 from jejak.store import contacts as contact_ids
+from jejak.store import personal
 from jejak.store.loading import LoadSummary
 from jejak.store.sources import Source, as_text, describe, explain_read_error, ident, opened
 
@@ -51,8 +52,9 @@ def _load_links(
             f"{path}: an identity mapping file needs columns anonymous_id and customer_id;"
             f" missing {', '.join(missing)} (columns found: {', '.join(columns)})"
         )
+    settings = personal.salted(con, settings)
     anon, cust = (
-        f"nullif(trim(CAST({ident(wanted[f])} AS VARCHAR)), '')"
+        personal.id_sql(f"nullif(trim(CAST({ident(wanted[f])} AS VARCHAR)), '')", settings)
         for f in ("anonymous_id", "customer_id")
     )
     try:
@@ -130,7 +132,7 @@ def load_source_identities(
     if not path.exists():
         raise LoadError.no_such_file(path)
     ids = settings.source(source).ids
-    settings = settings.for_source(source)
+    settings = personal.salted(con, settings.for_source(source))
     with opened(con, path, settings) as read:
         columns = describe(con, read, settings)
         missing = [f"'{c}' ({kind})" for kind, c in ids.items() if c not in columns]
@@ -146,6 +148,8 @@ def load_source_identities(
             else "CAST(NULL AS VARCHAR)"
             for kind in ("customer_id", "anonymous_id", "email", "phone")
         }
+        for kind in ("customer_id", "anonymous_id"):  # hashed with pii's ids
+            text[kind] = personal.id_sql(text[kind], settings)
         keys = {
             kind: contact_ids.key_sql(kind, f"{kind}_raw", settings)
             if kind in ids

@@ -21,17 +21,17 @@ from jejak.errors import LoadError
 from jejak.model.config import Settings
 from jejak.model.source import CONTACT_KINDS
 from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
-from jejak.store import amounts, imports, memory, progress
+from jejak.store import amounts, consent, imports, memory, personal, progress
 from jejak.store import contacts as contact_ids
 from jejak.store.event_ids import (
     DERIVED,
-    PROPERTIES_SQL,
     SORTED,
     derived_sql,
     fates_sql,
     insert_sql,
     mark_conflicts,
     no_derived_sql,
+    properties_sql,
     sorted_sql,
 )
 from jejak.store.sources import (
@@ -74,6 +74,7 @@ class LoadSummary:
     conflict_rows: tuple[int, ...] = ()  # the first of them
     notes: tuple[str, ...] = ()  # how the file was read, when not plain
     identity_links: int = 0  # new links an import carried (Segment identify, alias)
+    withheld: consent.Withheld = dataclasses.field(default_factory=consent.Withheld)
     # each valid row's fate, when asked for: new, repeated, stored or conflict (by row)
     statuses: dict[int, str] | None = dataclasses.field(default=None, repr=False, compare=False)
 
@@ -96,6 +97,7 @@ class LoadSummary:
             rows = [count(self.rejected, "invalid row")] if self.rejected else []
             rows += ["the conflicting rows" if rows else "they are"] if self.conflicts else []
             parts.append(f"{' and '.join(rows)} written to {self.rejects_file}")
+        parts.extend(self.withheld.notes())
         parts.extend(self.notes)
         return "; ".join(parts)
 
@@ -178,9 +180,10 @@ def stage_sql(source: str) -> str:
     return f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} AS SELECT * FROM {source}"
 
 
-def _fields_sql(mapping: Mapping, origin: str, numbered: bool) -> str:
-    """Every field as trimmed text, plus properties built from unmapped columns, from
-    ``origin`` (the file, or its stage: ``numbered`` gives each row its stage row)."""
+def _fields_sql(mapping: Mapping, origin: str, numbered: bool, settings: Settings) -> str:
+    """Every field as trimmed text, plus properties built from unmapped columns (the
+    personal ones hashed), from ``origin`` (the file, or its stage: ``numbered`` gives
+    each row its stage row)."""
     cols = ["rowid + 1 AS _row"] if numbered else []
     for field in FIELD_NAMES:
         if field == "properties":
@@ -198,7 +201,9 @@ def _fields_sql(mapping: Mapping, origin: str, numbered: bool) -> str:
     props = as_text(column, mapping.types[column]) if column else "NULL"
     cols.append(f"nullif(trim({props}), '') AS properties_raw")
     if mapping.extras:
-        pairs = ", ".join(f"{quote(c)}, {ident(c)}" for c in mapping.extras)
+        pairs = ", ".join(
+            f"{quote(c)}, {personal.column_sql(c, ident(c), settings)}" for c in mapping.extras
+        )
         cols.append(f"CAST(json_object({pairs}) AS VARCHAR) AS extras")
     else:
         cols.append("CAST(NULL AS VARCHAR) AS extras")
@@ -245,7 +250,13 @@ def checked_sql(
     later = marks is None and _is_text(mapping, "revenue")
     marks = marks or amounts.Marks()
     plain = ("event_id", "properties", "currency", "anonymous_id")
-    text = [f"{f}_raw AS {f}" for f in TEXT_FIELDS if f not in plain]
+    # customer and anonymous ids as stored: hashed with pii's ids (see jejak.store.personal)
+    text = [
+        f"{personal.id_sql('customer_id_raw', settings) if f == 'customer_id' else f + '_raw'}"
+        f" AS {f}"
+        for f in TEXT_FIELDS
+        if f not in plain
+    ]
     # a touchpoint known only by its email or phone number carries that as its anonymous
     # id, so that stitching finds its person (see jejak.store.contacts)
     keys = {
@@ -255,9 +266,10 @@ def checked_sql(
         for kind in CONTACT_KINDS
     }
     # the anonymous id as written, for the links a contact column makes (else the same)
-    text += ["anonymous_id_raw AS own_anonymous_id"] if mapping.contacts else []
+    anonymous = personal.id_sql("anonymous_id_raw", settings)
+    text += [f"{anonymous} AS own_anonymous_id"] if mapping.contacts else []
     text += [
-        "coalesce(anonymous_id_raw, CASE WHEN customer_id_raw IS NULL THEN"
+        f"coalesce({anonymous}, CASE WHEN customer_id_raw IS NULL THEN"
         f" coalesce({keys['email']}, {keys['phone']}) END) AS anonymous_id",
         f"email_raw, {keys['email']} AS email_key, phone_raw, {keys['phone']} AS phone_key",
     ]
@@ -266,7 +278,9 @@ def checked_sql(
         " WHEN json_valid(properties_raw) THEN json_type(properties_raw) = 'OBJECT'"
         " ELSE false END"
     )
-    fields = _fields_sql(mapping, origin, numbered)
+    fields = _fields_sql(mapping, origin, numbered, settings)
+    # the personal members of a properties column hashed (those of other columns are)
+    properties = properties_sql(personal.properties_sql("properties_raw", settings))
     if _is_text(mapping, "revenue"):
         parts, amount, currency = amounts.amount_sql("revenue_raw", marks)
         fields = f"SELECT *, {parts} AS p FROM ({fields})"
@@ -294,7 +308,7 @@ def checked_sql(
     return (
         f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS SELECT * EXCLUDE (extras, properties_ok,"
         f" revenue_currency, currency_raw) REPLACE ({written}), CASE WHEN _reason IS NULL"
-        f" THEN {PROPERTIES_SQL} END AS properties FROM (SELECT *, CASE {field} END AS _field,"
+        f" THEN {properties} END AS properties FROM (SELECT *, CASE {field} END AS _field,"
         f" CASE {reason} END AS _reason FROM ({parsed}))"
     )
 
@@ -365,7 +379,9 @@ def _keep_rejects(
     into the workspace, so the dashboard and ``jejak loads --rejected`` show them after
     the side file is gone. ``private`` columns are left out of them."""
     record = "to_json(s)"
-    if private:  # merge-patching a member with null removes it
+    if personal.EVERY_COLUMN in private:  # an export's records: personal data anywhere
+        record = "NULL"
+    elif private:  # merge-patching a member with null removes it
         removed = ", ".join(f"{quote(c)}, NULL" for c in private)
         record = f"json_merge_patch({record}, json_object({removed}))"
     con.execute(
@@ -401,6 +417,7 @@ def load_file(
         raise LoadError.no_such_file(path)
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs a header row and touchpoints")
+    settings = personal.salted(con, settings)
     constants: dict[str, str] = {}
     contacts: dict[str, str] = {}
     if source is not None:
@@ -428,10 +445,21 @@ def load_file(
             with contact_ids.phone_function(con, settings.phone_region):
                 row = _check(con, read, settings, mapping, on_progress, imported and imported.check)
             notes = tuple(read.notes)
-            # with pii: hash no clear email or phone is kept, not even in rejected rows
-            private = tuple(contacts.values()) if settings.pii else ()
+            # with pii: no clear email or phone is kept, not even in rejected rows
+            private = personal.private_columns(settings, mapping, contacts, imported is not None)
+            withheld = consent.apply(con, CHECKED, settings)
             where = _Target(
-                path, load_id, rejects_path, name, notes, read.sql, row, links, private, statuses
+                path,
+                load_id,
+                rejects_path,
+                name,
+                notes,
+                read.sql,
+                row,
+                links,
+                private,
+                statuses,
+                withheld,
             )
             return _store(con, where, skip_invalid, on_progress)
         finally:
@@ -509,6 +537,7 @@ class _Target:
     links: str | None = None  # an import's identity links: a query over the stage
     private: tuple[str, ...] = ()  # columns left out of the rejected rows kept
     statuses: bool = False  # tell each valid row's fate
+    withheld: consent.Withheld = dataclasses.field(default_factory=consent.Withheld)
 
 
 def _refuse(con: duckdb.DuckDBPyConnection, path: Path, total: int, invalid: int) -> LoadError:
@@ -536,7 +565,8 @@ def _store(
         f"SELECT count(*), count(_reason),"
         f" count(*) FILTER (WHERE _reason IS NULL AND event_id IS NULL) FROM {ROWS}"
     ).fetchall()[0]
-    if total == 0 and not (target.links and imports.count_links(con, target.links)):
+    linked = target.links and imports.count_links(con, target.links)
+    if total == 0 and not target.withheld.dropped and not linked:
         raise LoadError(f"{path}: the file has a header but no touchpoints; nothing to load")
     if invalid and not skip_invalid:
         raise _refuse(con, path, total, invalid)
@@ -572,7 +602,7 @@ def _store(
         record = {
             "load_id": load_id,
             "file": target.name or str(path),
-            "rows_read": total,
+            "rows_read": total + target.withheld.dropped,
             "rows_stored": stored,
             "rows_rejected": invalid,
             "rows_repeated": repeated,
@@ -590,7 +620,7 @@ def _store(
         _write_rejects(con, Path(rejects_file))
     return LoadSummary(
         file=str(path),
-        rows_read=total,
+        rows_read=total + target.withheld.dropped,
         stored=stored,
         already_stored=total - invalid - repeated - conflicts - stored,
         duplicates_in_file=repeated,
@@ -602,4 +632,5 @@ def _store(
         notes=target.notes,
         identity_links=links,
         statuses=statuses,
+        withheld=target.withheld,
     )

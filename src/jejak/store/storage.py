@@ -23,6 +23,7 @@ from jejak.store import (
     erasure,
     imports,
     memory,
+    personal,
     progress,
     pruning,
     results,
@@ -68,6 +69,7 @@ class Storage:
         self.path = None if path is None else Path(path)
         self.con = embedded.connect(self.path)
         self._check_or_create_schema()
+        self.settings = personal.salted(self.con, self.settings)  # with pii: made once, kept
         self.backend = embedded.backend(self.con)
         self.snapshot = False  # a reader's view: inside a snapshot's transaction
         if self.path is not None and compaction.marked(self.con):  # a server erased

@@ -34,6 +34,7 @@ import duckdb
 
 from jejak.errors import LoadError
 from jejak.model.config import Settings
+from jejak.store import personal
 from jejak.store.imports import Columns, Imported, computed, with_sql
 from jejak.store.sources import Source, file_format, quote
 
@@ -127,9 +128,12 @@ def prepare(source: Source, settings: Settings, described: Columns) -> Imported:
     anonymous = (
         f"CASE {TYPE} WHEN 'alias' THEN {_text('previousId')} ELSE {_text('anonymousId')} END"
     )
+    # ids as stored: hashed with pii's ids (see jejak.store.personal)
+    anonymous_id = personal.id_sql(f"nullif(trim({anonymous}), '')", settings)
+    customer_id = personal.id_sql(f"nullif(trim({_text('userId')}), '')", settings)
     links = (
-        f"SELECT * FROM (SELECT nullif(trim({anonymous}), '') AS anonymous_id,"
-        f" nullif(trim({_text('userId')}), '') AS customer_id FROM {{stage}}"
+        f"SELECT * FROM (SELECT {anonymous_id} AS anonymous_id,"
+        f" {customer_id} AS customer_id FROM {{stage}}"
         f" WHERE {TYPE} IN ({', '.join(quote(t) for t in LINK_TYPES)}))"
         " WHERE anonymous_id IS NOT NULL AND customer_id IS NOT NULL"
     )
