@@ -34,6 +34,10 @@ class Workspace(Storage, JourneyAnalyses):
     def __init__(self, path: str | Path | None, settings: Settings | None = None) -> None:
         super().__init__(path, settings)
         self._fitted_members: dict[str, Any] = {}  # shared with its readers (see reader)
+        # the stitched table's Ibis expression, with the backend and data version it is
+        # of: asking DuckDB for its schema again on every analysis costs more than some
+        # analyses take on a small log
+        self._stitched: tuple[ibis.BaseBackend, str, ibis.Table] | None = None
 
     @contextmanager
     def reader(self) -> Iterator[Workspace]:
@@ -139,9 +143,13 @@ class Workspace(Storage, JourneyAnalyses):
     def events(self) -> ibis.Table:
         """Touchpoints stitched to people: the table kept for the data as it is, or
         stitched now when it is of older data (see :mod:`jejak.store.stitching`)."""
-        if stitching.current(self.con, self._data_version()):  # in this snapshot
-            return self.backend.table(stitching.TABLE)
-        return super().events()
+        version = self._data_version()
+        if not stitching.current(self.con, version):  # in this snapshot
+            return super().events()
+        kept = self._stitched
+        if kept is None or kept[0] is not self.backend or kept[1] != version:
+            kept = self._stitched = (self.backend, version, self.backend.table(stitching.TABLE))
+        return kept[2]
 
 
 def open_workspace(
