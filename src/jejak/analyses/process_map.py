@@ -23,6 +23,7 @@ from jejak.analyses.result import Result, records
 from jejak.analyses.sequence import following, position
 from jejak.analyses.stages import placed
 from jejak.engine.functions import unix_micros
+from jejak.engine.plans import remembered
 from jejak.model.journey import Journey
 
 START, END = "(start)", "(end)"
@@ -52,25 +53,30 @@ def _in_range(events: ibis.Table, start: datetime | None, end: datetime | None) 
     return events
 
 
-def transitions(events: ibis.Table) -> pd.DataFrame:
-    """Every directly-follows pair, (start) and (end) included, with counts, people and
-    median seconds between, from one pass over the ordered touchpoints."""
+def pair_counts(events: ibis.Table) -> ibis.Table:
+    """Per directly-follows pair (source, target; (end) after a person's last): transitions,
+    people, median seconds between, and ``starts``: how many of the source's touchpoints
+    are a person's first; from one pass over the ordered touchpoints."""
     timed = events.mutate(us=unix_micros(events.ts))
     ordered = timed.mutate(
         target=following(timed, "event").fill_null(END),
         next_us=following(timed, "us"),
         position=position(timed),
     )
-    grouped = ordered.group_by([ordered.event.name("source"), "target"]).aggregate(
+    return ordered.group_by([ordered.event.name("source"), "target"]).aggregate(
         transitions=ordered.count(),
         people=ordered.person_id.nunique(),
         median_seconds=((ordered.next_us - ordered.us) / 1e6).quantile(0.5),
         # each person has one first touchpoint: the (start) rows, summed per touchpoint below
         starts=ordered.count(where=ordered.position == 0),
     )
-    # one row per pair of touchpoint names: small, so it comes into Python here
-    table = grouped.to_pandas()
-    starts = table.groupby("source", as_index=False)["starts"].sum()
+
+
+def transitions(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Every directly-follows pair, (start) and (end) included, with counts, people and
+    median seconds between: :func:`pair_counts`' rows, with (start) rows from their
+    ``starts``."""
+    starts = pairs.groupby("source", as_index=False)["starts"].sum()
     starts = starts[starts["starts"] > 0]
     start_rows = pd.DataFrame(
         {
@@ -81,7 +87,7 @@ def transitions(events: ibis.Table) -> pd.DataFrame:
             "median_seconds": float("nan"),
         }
     )
-    table = table.drop(columns="starts")
+    table = pairs.drop(columns="starts")
     table.loc[table["target"] == END, "median_seconds"] = float("nan")
     return pd.concat([table, start_rows], ignore_index=True)
 
@@ -101,6 +107,15 @@ def touchpoint_stages(events: ibis.Table, journey: Journey) -> ibis.Table:
     return totals.join(modal, "event")
 
 
+@remembered
+def _queries(
+    events: ibis.Table, journey: Journey, start: datetime | None, end: datetime | None
+) -> tuple[ibis.Table, ibis.Table]:
+    """The pairs' and the touchpoints' queries (built once per table and parameters)."""
+    events = _in_range(events, start, end)
+    return pair_counts(events), touchpoint_stages(events, journey)
+
+
 def process_map(
     events: ibis.Table,
     journey: Journey,
@@ -117,15 +132,15 @@ def process_map(
     ``nodes``: touchpoint, occurrences, people, stage, stage_index (1-based; 0 when it
     happens before any stage was entered).
     """
-    events = _in_range(events, start, end)
+    pairs, touchpoints = _queries(events, journey, start, end)
     # both results are one row per touchpoint name or pair: small, so they come into Python
-    table = transitions(events)
+    table = transitions(pairs.to_pandas())
     outgoing = table.groupby("source")["transitions"].transform("sum")
     table["share_of_source"] = table["transitions"] / outgoing
     table = table[table["transitions"] >= min_count]
     table = table.sort_values(["transitions", "source", "target"], ascending=[False, True, True])
     table = table.reset_index(drop=True)
-    nodes = touchpoint_stages(events, journey).to_pandas()
+    nodes = touchpoints.to_pandas()
     names = [NO_STAGE, *journey.stage_names]
     nodes["stage"] = [names[int(i) + 1] for i in nodes["stage_index"]]
     nodes["stage_index"] = nodes["stage_index"] + 1
