@@ -1,0 +1,75 @@
+"""Expressions an analysis builds are remembered per backend, table and parameters; the
+embedded engine still registers Python data its hooks are skipped for."""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+
+import jejak
+from jejak.engine import duckdb as embedded
+from jejak.engine.plans import remembered
+
+JOURNEY = {
+    "stages": [
+        {"name": "Visit", "rules": [{"any": True}]},
+        {"name": "Buy", "rules": [{"event": "order"}]},
+    ]
+}
+
+
+def counting_builder():
+    calls: list[tuple[str, ...]] = []
+
+    @remembered
+    def build(events: ibis.Table, journey: jejak.Journey, top: int) -> ibis.Table:
+        calls.append((journey.stage_names[-1], str(top)))
+        return events.limit(top)
+
+    return build, calls
+
+
+def test_built_once_per_table_and_equal_parameters(open_workspace):
+    ws = open_workspace()
+    build, calls = counting_builder()
+    first = build(ws.touchpoints(), jejak.Journey.model_validate(JOURNEY), 3)
+    # an equal table and an equal journey read again: what was built is answered
+    again = build(ws.touchpoints(), jejak.Journey.model_validate(JOURNEY), 3)
+    assert again is first
+    assert len(calls) == 1
+    build(ws.touchpoints(), jejak.Journey.model_validate(JOURNEY), 4)
+    other = {"stages": [*JOURNEY["stages"][:1], {"name": "Order", "rules": [{"event": "order"}]}]}
+    build(ws.touchpoints(), jejak.Journey.model_validate(other), 3)
+    assert calls == [("Buy", "3"), ("Buy", "4"), ("Order", "3")]
+
+
+def test_each_backend_builds_its_own(open_workspace):
+    build, calls = counting_builder()
+    journey = jejak.Journey.model_validate(JOURNEY)
+    one, two = open_workspace(name="one.duckdb"), open_workspace(name="two.duckdb")
+    built = [build(ws.touchpoints(), journey, 3) for ws in (one, two, one)]
+    assert len(calls) == 2
+    assert built[0] is built[2] and built[0] is not built[1]
+    with one.reader() as reader:  # a reader's cursor is a backend of its own
+        build(reader.touchpoints(), journey, 3)
+    assert len(calls) == 3
+
+
+def test_a_table_of_no_backend_is_built_each_time():
+    build, calls = counting_builder()
+    table = ibis.table({"event": "string"}, name="t")
+    build(table, jejak.Journey.model_validate(JOURNEY), 3)
+    build(table, jejak.Journey.model_validate(JOURNEY), 3)
+    assert len(calls) == 2
+
+
+def test_python_data_is_registered_on_every_query():
+    backend = embedded.backend(embedded.connect())
+    backend.con.execute("CREATE TABLE stored AS SELECT range AS x FROM range(3)")
+    stored = backend.table("stored")
+    assert stored.x.sum().execute() == 3  # of stored tables only: the hooks are skipped
+    for values in ([1, 2], [5]):  # a fresh table of Python data each time
+        data = ibis.memtable(pd.DataFrame({"x": values}))
+        joined = stored.join(data, "x")
+        assert joined.count().execute() == sum(v < 3 for v in values)
+        assert data.x.sum().execute() == sum(values)
