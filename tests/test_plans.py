@@ -1,13 +1,10 @@
-"""Expressions an analysis builds are remembered per backend, table and parameters; the
-embedded engine still registers Python data its hooks are skipped for."""
+"""Expressions an analysis builds are remembered per backend, table and parameters."""
 
 from __future__ import annotations
 
 import ibis
-import pandas as pd
 
 import jejak
-from jejak.engine import duckdb as embedded
 from jejak.engine.plans import remembered
 
 JOURNEY = {
@@ -61,15 +58,3 @@ def test_a_table_of_no_backend_is_built_each_time():
     build(table, jejak.Journey.model_validate(JOURNEY), 3)
     build(table, jejak.Journey.model_validate(JOURNEY), 3)
     assert len(calls) == 2
-
-
-def test_python_data_is_registered_on_every_query():
-    backend = embedded.backend(embedded.connect())
-    backend.con.execute("CREATE TABLE stored AS SELECT range AS x FROM range(3)")
-    stored = backend.table("stored")
-    assert stored.x.sum().execute() == 3  # of stored tables only: the hooks are skipped
-    for values in ([1, 2], [5]):  # a fresh table of Python data each time
-        data = ibis.memtable(pd.DataFrame({"x": values}))
-        joined = stored.join(data, "x")
-        assert joined.count().execute() == sum(v < 3 for v in values)
-        assert data.x.sum().execute() == sum(values)

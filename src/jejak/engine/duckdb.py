@@ -67,6 +67,7 @@ def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
 
     wrapped.compile = _remember_compiled(wrapped.compile, stored_only)
     wrapped._run_pre_execute_hooks = _skip_needless_hooks(wrapped, stored_only)
+    wrapped._to_duckdb_relation = _remember_relations(wrapped, stored_only)
     create = wrapped._create_cached_table
 
     def kept_by_content(name: str, expr: ibis.Table) -> ibis.Table:
@@ -96,6 +97,25 @@ def _skip_needless_hooks(
             hooks(expr)
 
     return run
+
+
+def _remember_relations(
+    wrapped: ibis.BaseBackend, stored_only: Callable[[ops.Node], bool]
+) -> Callable[..., duckdb.DuckDBPyRelation]:
+    """Ibis's query-to-relation step, answering an expression of stored tables with the
+    relation made for its SQL before. DuckDB parses and binds the text of each new
+    relation; a relation runs its query anew on each read, on the data as it is then."""
+    make = wrapped._to_duckdb_relation
+    relation = lru_cache(maxsize=COMPILED_KEPT)(wrapped.con.sql)
+
+    def to_relation(expr: ibis.Expr, /, *, params: Any = None, **options: Any) -> Any:
+        table = expr.as_table()
+        if params or not stored_only(expr.op()) or table.schema().geospatial:
+            return make(expr, params=params, **options)
+        wrapped._run_pre_execute_hooks(expr)
+        return relation(wrapped.compile(table, **options))
+
+    return to_relation
 
 
 def _remember_compiled(
