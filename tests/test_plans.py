@@ -58,3 +58,16 @@ def test_a_table_of_no_backend_is_built_each_time():
     build(table, jejak.Journey.model_validate(JOURNEY), 3)
     build(table, jejak.Journey.model_validate(JOURNEY), 3)
     assert len(calls) == 2
+
+
+def test_a_journey_bound_to_other_roles_is_another_parameter(open_workspace):
+    # a funnel step names a role, bound through the journey's roles, which its JSON omits
+    ws = open_workspace()
+    build, calls = counting_builder()
+    journey = jejak.Journey.model_validate(JOURNEY)
+    shop = jejak.Settings().roles.bind_journey(journey)
+    other = jejak.Settings(roles={"purchase": ["buy"]}).roles.bind_journey(journey)
+    assert shop.model_dump_json() == other.model_dump_json()
+    for bound in (shop, other, shop):
+        build(ws.touchpoints(), bound, 3)
+    assert len(calls) == 2

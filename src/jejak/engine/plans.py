@@ -20,21 +20,29 @@ Built = TypeVar("Built")
 
 
 class _ByValue:
-    """A parameter compared by what it says: a settings model (a journey) by its JSON,
-    so an equal journey read again finds what was built for it."""
+    """A parameter compared by what it says: a settings model (a journey) by its JSON and
+    its private values (the roles a journey was bound with), so an equal journey read
+    again finds what was built for it."""
 
     __slots__ = ("key", "value")
 
     def __init__(self, value: Any) -> None:
         self.value = value
-        dump = getattr(value, "model_dump_json", None)
-        self.key = (type(value), dump() if dump is not None else value)
+        self.key = _said(value)
 
     def __hash__(self) -> int:
         return hash(self.key)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _ByValue) and self.key == other.key
+
+
+def _said(value: Any) -> Any:
+    dump = getattr(value, "model_dump_json", None)
+    if dump is None:
+        return (type(value), value)
+    private = getattr(value, "__pydantic_private__", None) or {}
+    return (type(value), dump(), tuple((k, _said(v)) for k, v in sorted(private.items())))
 
 
 def remembered(
