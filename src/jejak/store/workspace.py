@@ -23,6 +23,11 @@ from jejak.model.segment import Segment, check_name
 from jejak.store import results, stitching
 from jejak.store.storage import Storage
 
+_VERSIONS_SQL = (  # as Storage._data_version and stitching.current ask them, in one query
+    "SELECT (SELECT coalesce(max(load_id), 0) FROM loads), (SELECT count(*) FROM touchpoints),"
+    f" (SELECT max(version) FROM {stitching.STATE})"
+)
+
 
 class Workspace(Storage, JourneyAnalyses):
     """Touchpoints in a DuckDB file, read through the journey in ``settings``.
@@ -143,8 +148,10 @@ class Workspace(Storage, JourneyAnalyses):
     def events(self) -> ibis.Table:
         """Touchpoints stitched to people: the table kept for the data as it is, or
         stitched now when it is of older data (see :mod:`jejak.store.stitching`)."""
-        version = self._data_version()
-        if not stitching.current(self.con, version):  # in this snapshot
+        # the data version and the stitched table's, in this snapshot, asked in one query
+        load_id, count, stitched = self.con.execute(_VERSIONS_SQL).fetchall()[0]
+        version = stitching.version_key(int(load_id), int(count))
+        if stitched != version:
             return super().events()
         kept = self._stitched
         if kept is None or kept[0] is not self.backend or kept[1] != version:
