@@ -36,6 +36,7 @@ from jejak.analyses.result import Result, records
 from jejak.analyses.sequence import position
 from jejak.analyses.stages import BREAKDOWNS, NONE_LABEL, _count, _float
 from jejak.engine.functions import timestamp_micros, unix_micros, utc_micros
+from jejak.engine.plans import remembered
 from jejak.errors import JejakError
 from jejak.model.funnel import Funnel
 from jejak.model.journey import Journey
@@ -275,21 +276,17 @@ class FunnelResult(Result):
         return super().to_dict() | {"time_to_convert": records(self.time_to_convert)}
 
 
-def funnel(
+@remembered
+def _funnel_query(
     events: ibis.Table,
     journey: Journey,
     spec: Funnel,
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> FunnelResult:
-    """How many people went through the steps, where they dropped off, how long it took.
-
-    ``table`` columns: [the ``by`` field], step (1-based), label, entered (people who
-    reached the step), converted_to_next (people), conversion_to_next (0-1), drop_off
-    (0-1), conversion_from_first (0-1), median_seconds_to_next and p90_seconds_to_next
-    (seconds, over people who reached the next step). ``time_to_convert``: people who
-    reached the last step, by time from step 1 to the last step (buckets).
-    """
+    start: datetime | None,
+    end: datetime | None,
+) -> ibis.Table:
+    """One row of aggregates per group (or of everyone): entered_<k>, median_<k> and
+    p90_<k> (seconds to the next step), bucket_<b> (people by time to convert); built
+    once per table and parameters (see :mod:`jejak.engine.plans`)."""
     n = len(spec.steps)
     counted = people(events, journey, spec, start, end)
     aggs: dict[str, ibis.Value] = {}
@@ -306,9 +303,28 @@ def funnel(
         if upper != float("inf"):
             in_bucket = in_bucket & (total <= upper)
         aggs[f"bucket_{b}"] = counted.count(where=in_bucket)
-    grouped = counted.group_by("group").aggregate(**aggs) if spec.by else counted.aggregate(**aggs)
-    # one row per group of aggregates: small, so it comes into Python here
-    groups = grouped.to_pandas()
+    return counted.group_by("group").aggregate(**aggs) if spec.by else counted.aggregate(**aggs)
+
+
+def funnel(
+    events: ibis.Table,
+    journey: Journey,
+    spec: Funnel,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> FunnelResult:
+    """How many people went through the steps, where they dropped off, how long it took.
+
+    ``table`` columns: [the ``by`` field], step (1-based), label, entered (people who
+    reached the step), converted_to_next (people), conversion_to_next (0-1), drop_off
+    (0-1), conversion_from_first (0-1), median_seconds_to_next and p90_seconds_to_next
+    (seconds, over people who reached the next step). ``time_to_convert``: people who
+    reached the last step, by time from step 1 to the last step (buckets).
+    """
+    n = len(spec.steps)
+    # one row per group of aggregates: small, so it comes into Python here (through Arrow:
+    # one row of many columns, which Ibis's own conversion takes column by column)
+    groups = _funnel_query(events, journey, spec, start, end).to_pyarrow().to_pandas()
     if spec.by is not None:
         groups = groups.sort_values(["entered_0", "group"], ascending=[False, True])
     rows, buckets = [], []

@@ -23,6 +23,7 @@ from jejak.analyses.result import Result, records
 from jejak.analyses.sequence import following, position
 from jejak.analyses.stages import placed
 from jejak.engine.functions import unix_micros
+from jejak.engine.plans import remembered
 from jejak.model.journey import Journey
 
 START, END = "(start)", "(end)"
@@ -52,38 +53,66 @@ def _in_range(events: ibis.Table, start: datetime | None, end: datetime | None) 
     return events
 
 
-def transitions(events: ibis.Table) -> pd.DataFrame:
-    """Every directly-follows pair, (start) and (end) included, with counts, people and
-    median seconds between, from one pass over the ordered touchpoints."""
+def pair_counts(events: ibis.Table) -> ibis.Table:
+    """Per directly-follows pair (source, target; (end) after a person's last): transitions,
+    people, median seconds between, and ``starts``: how many of the source's touchpoints
+    are a person's first; from one pass over the ordered touchpoints."""
     timed = events.mutate(us=unix_micros(events.ts))
     ordered = timed.mutate(
         target=following(timed, "event").fill_null(END),
         next_us=following(timed, "us"),
         position=position(timed),
     )
-    grouped = ordered.group_by([ordered.event.name("source"), "target"]).aggregate(
+    return ordered.group_by([ordered.event.name("source"), "target"]).aggregate(
         transitions=ordered.count(),
         people=ordered.person_id.nunique(),
         median_seconds=((ordered.next_us - ordered.us) / 1e6).quantile(0.5),
         # each person has one first touchpoint: the (start) rows, summed per touchpoint below
         starts=ordered.count(where=ordered.position == 0),
     )
-    # one row per pair of touchpoint names: small, so it comes into Python here
-    table = grouped.to_pandas()
-    starts = table.groupby("source", as_index=False)["starts"].sum()
-    starts = starts[starts["starts"] > 0]
-    start_rows = pd.DataFrame(
-        {
-            "source": START,
-            "target": starts["source"],
-            "transitions": starts["starts"],
-            "people": starts["starts"],
-            "median_seconds": float("nan"),
-        }
+
+
+def transitions(pairs: ibis.Table, min_count: int) -> ibis.Table:
+    """Every directly-follows pair, (start) and (end) included, with counts, people, median
+    seconds between and share of the source's transitions; those seen ``min_count`` times
+    or more, most frequent first. ``pairs``: :func:`pair_counts`."""
+    firsts = pairs.group_by("source").aggregate(people=pairs.starts.sum().cast("int64"))
+    firsts = firsts.filter(firsts.people > 0)
+    started = firsts.select(
+        source=ibis.literal(START),
+        target=firsts.source,
+        transitions=firsts.people,
+        people=firsts.people,
+        median_seconds=ibis.null("float64"),
     )
-    table = table.drop(columns="starts")
-    table.loc[table["target"] == END, "median_seconds"] = float("nan")
-    return pd.concat([table, start_rows], ignore_index=True)
+    ended = pairs.target == END
+    table = pairs.select(
+        "source",
+        "target",
+        "transitions",
+        "people",
+        median_seconds=ibis.ifelse(ended, ibis.null("float64"), pairs.median_seconds),
+    )
+    table = ibis.union(table, started)
+    outgoing = table.transitions.sum().over(group_by=table.source)
+    table = table.mutate(share_of_source=table.transitions / outgoing)
+    table = table.filter(table.transitions >= min_count)
+    return table.order_by([ibis.desc("transitions"), "source", "target"])
+
+
+def in_stages(touchpoints: ibis.Table, journey: Journey) -> ibis.Table:
+    """:func:`touchpoint_stages`' rows with their stage's name and 1-based index, by stage,
+    then most frequent first."""
+    names = [NO_STAGE, *journey.stage_names]
+    index = touchpoints.stage_index + 1
+    nodes = touchpoints.select(
+        touchpoint=touchpoints.event,
+        occurrences=touchpoints.occurrences,
+        people=touchpoints.people,
+        stage=ibis.cases(*[(index == i, name) for i, name in enumerate(names)]),
+        stage_index=index.cast("int8"),
+    )
+    return nodes.order_by(["stage_index", ibis.desc("occurrences"), "touchpoint"])
 
 
 def touchpoint_stages(events: ibis.Table, journey: Journey) -> ibis.Table:
@@ -95,10 +124,24 @@ def touchpoint_stages(events: ibis.Table, journey: Journey) -> ibis.Table:
     )
     modal = counts.mutate(_r=best)
     modal = modal.filter(modal._r == 0).select("event", "stage_index")
-    totals = events.group_by("event").aggregate(
-        occurrences=events.count(), people=events.person_id.nunique()
-    )
+    # people counted as one row per (touchpoint, person): cheaper than a distinct count
+    each = events.group_by(["event", "person_id"]).aggregate(hits=events.count())
+    totals = each.group_by("event").aggregate(occurrences=each.hits.sum(), people=each.count())
     return totals.join(modal, "event")
+
+
+@remembered
+def _queries(
+    events: ibis.Table,
+    journey: Journey,
+    min_count: int,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[ibis.Table, ibis.Table]:
+    """The transitions' and the touchpoints' queries (built once per table and parameters)."""
+    events = _in_range(events, start, end)
+    table = transitions(pair_counts(events), min_count)
+    return table, in_stages(touchpoint_stages(events, journey), journey)
 
 
 def process_map(
@@ -117,23 +160,10 @@ def process_map(
     ``nodes``: touchpoint, occurrences, people, stage, stage_index (1-based; 0 when it
     happens before any stage was entered).
     """
-    events = _in_range(events, start, end)
-    # both results are one row per touchpoint name or pair: small, so they come into Python
-    table = transitions(events)
-    outgoing = table.groupby("source")["transitions"].transform("sum")
-    table["share_of_source"] = table["transitions"] / outgoing
-    table = table[table["transitions"] >= min_count]
-    table = table.sort_values(["transitions", "source", "target"], ascending=[False, True, True])
-    table = table.reset_index(drop=True)
-    nodes = touchpoint_stages(events, journey).to_pandas()
-    names = [NO_STAGE, *journey.stage_names]
-    nodes["stage"] = [names[int(i) + 1] for i in nodes["stage_index"]]
-    nodes["stage_index"] = nodes["stage_index"] + 1
-    nodes = nodes.rename(columns={"event": "touchpoint"})
-    nodes = nodes.sort_values(
-        ["stage_index", "occurrences", "touchpoint"], ascending=[True, False, True]
-    ).reset_index(drop=True)
-    nodes = nodes[["touchpoint", "occurrences", "people", "stage", "stage_index"]]
+    table, nodes = _queries(events, journey, min_count, start, end)
+    # one row per pair of touchpoint names, and per touchpoint name: small, into Python
+    # through Arrow (for text, counts and seconds the frame to_pandas() gives, for less work)
+    table, nodes = table.to_pyarrow().to_pandas(), nodes.to_pyarrow().to_pandas()
     meta = {
         "journey": journey.name,
         "stages": [NO_STAGE, *journey.stage_names],

@@ -25,6 +25,7 @@ import pandas as pd
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result, records
 from jejak.engine.functions import unix_micros
+from jejak.engine.plans import remembered
 from jejak.model.journey import Journey
 from jejak.store.identity import ANONYMOUS_PREFIX
 
@@ -270,19 +271,16 @@ def stage_funnel(
     column, one funnel per value, largest group first. ``groups`` (person_id and a ``by``
     column; a person may be in several groups) splits by something else, e.g. segments.
     """
-    n = len(journey.stages)
-    wide = with_current_stage(stage_entries(events, journey), journey)
     given = groups is not None
-    if by is not None:
-        if groups is None:
-            check_breakdown(by, "the funnel")
-            groups = first_touch(events, by)
-        wide = wide.join(groups, "person_id")
-        grouped = wide.group_by(by).aggregate(**_funnel_aggregates(wide, n))
-    else:
-        grouped = wide.aggregate(**_funnel_aggregates(wide, n))
-    # one row of aggregates per group: small, so it comes into Python here
-    groups = grouped.to_pandas()
+    if by is not None and groups is None:
+        check_breakdown(by, "the funnel")
+    if given:
+        grouped = _funnel_query(events, journey, by, groups)
+    else:  # the same expressions on every call: built once (see jejak.engine.plans)
+        grouped = _remembered_funnel_query(events, journey, by)
+    # one row of aggregates per group: small, so it comes into Python here (through Arrow:
+    # one row of many columns, which Ibis's own conversion takes column by column)
+    groups = grouped.to_pyarrow().to_pandas()
     if by is not None:
         groups = groups.sort_values(["people", by], ascending=[False, True])
     tables, flows = [], []
@@ -304,6 +302,26 @@ def stage_funnel(
     return StageFunnel(
         title=title, table=table, meta=meta, flows=pd.DataFrame(flows, columns=flow_columns)
     )
+
+
+def _funnel_query(
+    events: ibis.Table, journey: Journey, by: str | None, groups: ibis.Table | None
+) -> ibis.Table:
+    """One row of :func:`_funnel_aggregates` per group (``groups`` or the first touch's
+    ``by``), or one row of everyone."""
+    n = len(journey.stages)
+    wide = with_current_stage(stage_entries(events, journey), journey)
+    if by is None:
+        return wide.aggregate(**_funnel_aggregates(wide, n))
+    if groups is None:
+        groups = first_touch(events, by)
+    wide = wide.join(groups, "person_id")
+    return wide.group_by(by).aggregate(**_funnel_aggregates(wide, n))
+
+
+@remembered
+def _remembered_funnel_query(events: ibis.Table, journey: Journey, by: str | None) -> ibis.Table:
+    return _funnel_query(events, journey, by, None)
 
 
 def _count(value: Any) -> int:

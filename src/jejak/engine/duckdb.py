@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import duckdb
 import ibis
 import ibis.expr.operations as ops
+from ibis.expr.operations.udf import InputType
 
 from jejak.engine.functions import DUCKDB_MACROS
 from jejak.errors import WorkspaceError
@@ -43,13 +45,29 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 
 
 COMPILED_KEPT = 256  # SQL of this many expressions is remembered per connection
+# what Ibis's hooks before a query look for: Python data and functions to register first
+# (jejak's own functions are DuckDB's, builtin: nothing to register)
+OUTSIDE = (ops.InMemoryTable, ops.ScalarUDF, ops.GeoSpatialUnOp, ops.GeoSpatialBinOp)
 
 
 def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
     """Ibis over an open DuckDB connection (shares its transaction and temp objects),
-    remembering the SQL it compiled (see :func:`_remember_compiled`)."""
+    remembering the SQL it compiled (see :func:`_remember_compiled`) and which
+    expressions read stored tables only (see :func:`_skip_needless_hooks`)."""
     wrapped = ibis.duckdb.from_connection(con)
-    wrapped.compile = _remember_compiled(wrapped.compile)
+
+    # weakly held: an expression of Python data is not kept alive by being looked at
+    seen: weakref.WeakKeyDictionary[ops.Node, bool] = weakref.WeakKeyDictionary()
+
+    def stored_only(node: ops.Node) -> bool:
+        found = seen.get(node)
+        if found is None:
+            found = seen[node] = not any(map(_from_outside, node.find(OUTSIDE)))
+        return found
+
+    wrapped.compile = _remember_compiled(wrapped.compile, stored_only)
+    wrapped._run_pre_execute_hooks = _skip_needless_hooks(wrapped, stored_only)
+    wrapped._to_duckdb_relation = _remember_relations(wrapped, stored_only)
     create = wrapped._create_cached_table
 
     def kept_by_content(name: str, expr: ibis.Table) -> ibis.Table:
@@ -62,7 +80,47 @@ def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
     return wrapped
 
 
-def _remember_compiled(compile: Callable[..., str]) -> Callable[..., str]:
+def _from_outside(node: ops.Node) -> bool:
+    return not isinstance(node, ops.ScalarUDF) or node.__input_type__ is not InputType.BUILTIN
+
+
+def _skip_needless_hooks(
+    wrapped: ibis.BaseBackend, stored_only: Callable[[ops.Node], bool]
+) -> Callable[[ibis.Expr], None]:
+    """Ibis's hooks before a query, run only when they have something to do: each looks
+    through the whole expression (for Python data and functions to register, and read
+    streams to warn about), which takes longer than DuckDB answers on a small log."""
+    hooks = wrapped._run_pre_execute_hooks
+
+    def run(expr: ibis.Expr) -> None:
+        if wrapped._record_batch_readers_consumed or not stored_only(expr.op()):
+            hooks(expr)
+
+    return run
+
+
+def _remember_relations(
+    wrapped: ibis.BaseBackend, stored_only: Callable[[ops.Node], bool]
+) -> Callable[..., duckdb.DuckDBPyRelation]:
+    """Ibis's query-to-relation step, answering an expression of stored tables with the
+    relation made for its SQL before. DuckDB parses and binds the text of each new
+    relation; a relation runs its query anew on each read, on the data as it is then."""
+    make = wrapped._to_duckdb_relation
+    relation = lru_cache(maxsize=COMPILED_KEPT)(wrapped.con.sql)
+
+    def to_relation(expr: ibis.Expr, /, *, params: Any = None, **options: Any) -> Any:
+        table = expr.as_table()
+        if params or not stored_only(expr.op()) or table.schema().geospatial:
+            return make(expr, params=params, **options)
+        wrapped._run_pre_execute_hooks(expr)
+        return relation(wrapped.compile(table, **options))
+
+    return to_relation
+
+
+def _remember_compiled(
+    compile: Callable[..., str], stored_only: Callable[[ops.Node], bool]
+) -> Callable[..., str]:
     """``compile``, answering an expression equal to one compiled before with the SQL it
     gave then. Analyses build the same expressions on every call, and compiling one
     takes Ibis longer than DuckDB takes to answer it on a small log."""
@@ -75,7 +133,7 @@ def _remember_compiled(compile: Callable[..., str]) -> Callable[..., str]:
         node = expr.op()
         # scalar parameters are not kept by value, and a table of Python data would be
         # kept alive by its key
-        if params or node.find(ops.InMemoryTable):
+        if params or not stored_only(node):
             return compile(expr, params=params, **options)
         return compiled(node, tuple(sorted(options.items())))
 

@@ -23,6 +23,11 @@ from jejak.model.segment import Segment, check_name
 from jejak.store import pruning, results, stitching
 from jejak.store.storage import Storage
 
+_VERSIONS_SQL = (  # as Storage._data_version and stitching.current ask them, in one query
+    "SELECT (SELECT coalesce(max(load_id), 0) FROM loads), (SELECT count(*) FROM touchpoints),"
+    f" (SELECT max(version) FROM {stitching.STATE})"
+)
+
 
 class Workspace(Storage, JourneyAnalyses):
     """Touchpoints in a DuckDB file, read through the journey in ``settings``.
@@ -34,6 +39,10 @@ class Workspace(Storage, JourneyAnalyses):
     def __init__(self, path: str | Path | None, settings: Settings | None = None) -> None:
         super().__init__(path, settings)
         self._fitted_members: dict[str, Any] = {}  # shared with its readers (see reader)
+        # the stitched table's Ibis expression, with the backend and data version it is
+        # of: asking DuckDB for its schema again on every analysis costs more than some
+        # analyses take on a small log
+        self._stitched: tuple[ibis.BaseBackend, str, ibis.Table] | None = None
 
     @contextmanager
     def reader(self) -> Iterator[Workspace]:
@@ -154,9 +163,15 @@ class Workspace(Storage, JourneyAnalyses):
     def events(self) -> ibis.Table:
         """Touchpoints stitched to people: the table kept for the data as it is, or
         stitched now when it is of older data (see :mod:`jejak.store.stitching`)."""
-        if stitching.current(self.con, self._data_version()):  # in this snapshot
-            return self.backend.table(stitching.TABLE)
-        return super().events()
+        # the data version and the stitched table's, in this snapshot, asked in one query
+        load_id, count, stitched = self.con.execute(_VERSIONS_SQL).fetchall()[0]
+        version = stitching.version_key(int(load_id), int(count))
+        if stitched != version:
+            return super().events()
+        kept = self._stitched
+        if kept is None or kept[0] is not self.backend or kept[1] != version:
+            kept = self._stitched = (self.backend, version, self.backend.table(stitching.TABLE))
+        return kept[2]
 
 
 def open_workspace(
