@@ -168,6 +168,20 @@ def _shop(folder: Path, settings: str) -> jejak.Workspace:
     return ws
 
 
+def test_a_person_is_forgotten_by_the_id_they_give_though_it_is_stored_hashed(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(LOG)
+    with jejak.Workspace(tmp_path / "pii.duckdb", parse_settings(PII)) as ws:
+        ws.load(path, skip_invalid=True)
+        erased = ws.forget(["cust-0001"], compact=False)  # what the person knows
+        assert erased.ids == {"cust-0001": True} and erased.people == 1
+        left = ws.con.execute("SELECT customer_id, anonymous_id FROM touchpoints").fetchall()
+        others = {(None, hashed("anon-0002", ws)), (hashed("cust-0003", ws), None)}
+        assert set(left) == others  # theirs are gone, the others' kept
+        again = ws.forget(["anon-0001"], compact=False)  # their cookie: nothing left
+        assert again.ids == {"anon-0001": False}
+
+
 def test_journeys_stitched_on_hashes_are_those_stitched_on_raw_ids(tmp_path):
     raw, private = _shop(tmp_path / "raw", ""), _shop(tmp_path / "pii", PII)
     try:

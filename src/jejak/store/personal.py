@@ -90,6 +90,25 @@ def hashed_id(value: str | None, settings: Settings) -> str | None:
     return value if pii is None or not pii.ids else hash_text(value, pii)
 
 
+def stored_forms(given: str, settings: Settings) -> list[str]:
+    """The ways an id someone gives (a customer or anonymous id, a bare email address,
+    ``email:...``, ``phone:...``) may be stored under ``pii:`` (``settings`` salted):
+    hashed ids with ``ids: true``, and hashed contact keys. Nothing without ``pii:``."""
+    from jejak.store.identity import EMAIL_PREFIX, PHONE_PREFIX
+
+    pii = settings.pii
+    if pii is None:
+        return []
+    forms = [hashed_id(given, settings) or given] if pii.ids else []
+    if given.startswith(PHONE_PREFIX):
+        phone = _normalised(given.removeprefix(PHONE_PREFIX), "phone", settings)
+        forms.append(PHONE_PREFIX + hash_text(phone, pii))
+    elif given.startswith(EMAIL_PREFIX) or "@" in given:
+        email = _normalised(given.removeprefix(EMAIL_PREFIX), "email", settings)
+        forms.append(EMAIL_PREFIX + hash_text(email, pii))
+    return [form for form in forms if form != given]
+
+
 def _normalised_sql(value: str, kind: str) -> str:
     if kind == "email":
         return f"lower(trim({value}))"
