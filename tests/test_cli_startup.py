@@ -67,6 +67,28 @@ def test_answers_without_the_engines(tmp_path: Path, args: list[str], code: int,
     assert not (tmp_path / "jejak.duckdb").exists()  # a failed load made no workspace
 
 
+def test_a_csv_load_imports_neither_arrow_nor_numpy(tmp_path: Path):
+    # DuckDB reads and stores the file; Arrow and numpy would only add to the start
+    (tmp_path / "log.csv").write_text("customer_id,ts,event\nc1,2026-01-01 08:00,order\n")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PROBE,
+            json.dumps(["pyarrow", "numpy", "pandas"]),
+            '["load", "log.csv"]',
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    answer = json.loads(done.stdout.splitlines()[-1])
+    assert (answer["code"], answer["loaded"]) == (0, [])
+    assert "1 new touchpoint stored from log.csv" in answer["output"]
+
+
 def test_every_commands_help_answers_without_the_engines(tmp_path: Path):
     # every command found in the CLI's tree, each --help through main(), in one Python
     script = """

@@ -56,8 +56,14 @@ def e164(text: str | None, region: str) -> str | None:
 
 
 @contextmanager
-def phone_function(con: duckdb.DuckDBPyConnection, region: str) -> Iterator[None]:
-    """``jejak_e164(text)`` in SQL for the duration of a load."""
+def phone_function(
+    con: duckdb.DuckDBPyConnection, region: str, needed: bool = True
+) -> Iterator[None]:
+    """``jejak_e164(text)`` in SQL for the duration of a load, when ``needed`` (a Python
+    function makes DuckDB import numpy: a fifth of a second)."""
+    if not needed:
+        yield
+        return
     # each distinct number is parsed once: files repeat the same numbers on many rows
     cache: dict[str, str | None] = {}
 

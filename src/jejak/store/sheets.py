@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zipfile import BadZipFile
 
-import pyarrow as pa
-
 from jejak.errors import LoadError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SHEET_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -38,6 +39,8 @@ def _text(value: Any, ts_format: str | None) -> str | None:
 def _column(values: list[Any], ts_format: str | None) -> pa.Array:
     """A column typed by its cells: all times -> timestamp (no zone: read in the workspace's
     time zone), all numbers -> numbers, anything else -> text."""
+    import pyarrow as pa
+
     cells = [v for v in values if v is not None]
     if cells and all(isinstance(v, datetime) for v in cells):
         return pa.array(values, type=pa.timestamp("us"))
@@ -50,6 +53,7 @@ def _column(values: list[Any], ts_format: str | None) -> pa.Array:
 
 def read_sheet(path: Path, sheet: str | None, ts_format: str | None = None) -> pa.Table:
     """The named sheet (default: the first) as a table; trailing empty rows are left out."""
+    import pyarrow as pa  # here: a load of any other file type does without it
     from openpyxl import load_workbook
 
     try:
