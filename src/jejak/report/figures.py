@@ -105,7 +105,7 @@ def _labelled_bars(
 
 
 _RATIOS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
-_FINE_RATIOS = (0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.75, 1, 1.25, 1.5, 2, 3, 4, 5, 10)  # < 20x
+_FINE_RATIOS = (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10)  # < 20x, 60+ px apart
 
 
 def _ratio_ticks(values: Sequence[float]) -> dict[str, Any]:

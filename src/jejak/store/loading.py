@@ -442,9 +442,9 @@ def load_file(
         if source is not None:
             read.notes.append(f"read as source '{source}'")
         try:
-            with contact_ids.phone_function(
-                con, settings.phone_region, "phone" in mapping.contacts
-            ):
+            # needed for a phone id, or for phone properties pii: hashes (E.164 first)
+            phones = "phone" in mapping.contacts or bool(settings.pii and settings.pii.phone)
+            with contact_ids.phone_function(con, settings.phone_region, phones):
                 row = _check(con, read, settings, mapping, on_progress, imported and imported.check)
             notes = tuple(read.notes)
             # with pii: no clear email or phone is kept, not even in rejected rows
