@@ -16,6 +16,7 @@ from jejak.server.pages import PAGES
 from serving import Library, running
 
 CHROMIUM = "/usr/bin/chromium"
+LABELS = (Path(__file__).parent / "browser" / "labels.js").read_text("utf-8")
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -80,6 +81,7 @@ def _loaded(tab) -> None:
 def test_every_page_draws(site, page):
     base, _, _ = site
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    unreadable = []  # labels that meet or are cut (tests/browser/labels.js)
     for entry in PAGES:
         page.goto(f"{base}/dashboard/{entry.slug}")
         _loaded(page)
@@ -89,7 +91,10 @@ def test_every_page_draws(site, page):
             assert page.locator("#content .wall .card").count() > 0
         elif entry.slug != "data":
             assert page.locator("#content .js-plotly-plot").count() > 0, entry.slug
+        page.wait_for_timeout(300)  # a plot's labels are placed after it is drawn
+        unreadable += [(entry.slug, f) for f in page.evaluate(LABELS, "#content .js-plotly-plot")]
         page.screenshot(path=str(ARTIFACTS / f"{entry.slug}.png"), full_page=True)
+    assert unreadable == []
     page.goto(f"{base}/dashboard/paths")
     _loaded(page)
     assert page.locator(".sankey-node").count() > 0

@@ -1,4 +1,4 @@
-() => {
+(selector) => {
   // each visible SVG text of every chart as the four corners of its drawn box (rotation
   // kept), then: two boxes that overlap (separating axis test), a box out of its chart
   function corners(t) {
@@ -18,9 +18,11 @@
     return false;
   }
   const out = [];
-  document.querySelectorAll("div.jejak-chart").forEach((chart, i) => {
+  // every chart the selector names (the report's "div.jejak-chart", the dashboard's plots)
+  document.querySelectorAll(selector || "div.jejak-chart").forEach((chart, i) => {
     const box = chart.getBoundingClientRect();
-    const section = chart.closest("section").querySelector("h2").textContent;
+    const heading = (chart.closest("section") || document).querySelector("h2");
+    const section = heading ? heading.textContent : "";
     const texts = [];
     chart.querySelectorAll("svg text").forEach((t) => {
       if (!t.textContent.trim()) return;
