@@ -151,6 +151,10 @@ def test_the_control_token_is_an_admin_key_for_this_run_only(served):
     assert httpx.get(served.url + "/v1/keys", headers=write).status_code == 401
     made = httpx.post(served.url + "/v1/keys", json={"kind": "root"}, headers=admin)
     assert made.status_code == 422  # read, write or admin only
+    # for jejak keys on this machine only: not through a proxy in front of the server
+    proxied = {**admin, "X-Forwarded-For": "203.0.113.7"}
+    refused = httpx.get(served.url + "/v1/keys", headers=proxied)
+    assert refused.status_code == 401 and "only from the machine" in refused.json()["detail"]
     served.stop()
     with duckdb_file(served.folder) as con:
         (stored,) = con.execute("SELECT count(*) FROM api_keys WHERE kind = 'admin'").fetchone()

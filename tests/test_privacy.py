@@ -180,6 +180,9 @@ def test_a_person_is_forgotten_by_the_id_they_give_though_it_is_stored_hashed(tm
         assert set(left) == others  # theirs are gone, the others' kept
         again = ws.forget(["anon-0001"], compact=False)  # their cookie: nothing left
         assert again.ids == {"anon-0001": False}
+        # the log counts the ids asked for, not the hashed forms looked for too
+        logged = ws.con.execute("SELECT ids_asked FROM erasures ORDER BY erased_at").fetchall()
+        assert logged == [(1,), (1,)]
 
 
 def test_journeys_stitched_on_hashes_are_those_stitched_on_raw_ids(tmp_path):

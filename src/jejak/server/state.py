@@ -210,4 +210,23 @@ def require_key(request: Request, kind: str) -> None:
             " (jejak serve prints the keys when it makes them)",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    if state.control and keys.matches(presented, [keys.hash_of(state.control)]):
+        _from_this_machine(request)
     state.limit(request, kind, keys.hash_of(presented))
+
+
+LOOPBACK = ("127.0.0.1", "::1")
+PROXIED = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def _from_this_machine(request: Request) -> None:
+    """401 unless a request with this run's admin token (the control file's, for jejak
+    keys on this machine) comes from this machine, and not through a proxy on it."""
+    host = request.client.host if request.client else ""
+    if host not in LOOPBACK or any(name in request.headers for name in PROXIED):
+        raise HTTPException(
+            status_code=401,
+            detail="this run's admin token is accepted only from the machine jejak serve"
+            " runs on; from elsewhere use an admin key (jejak keys admin)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )

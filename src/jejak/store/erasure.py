@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,14 +75,23 @@ class Erased:
         }
 
 
-def forget(con: duckdb.DuckDBPyConnection, ids: Iterable[str], *, asked_by: str) -> Erased:
+def forget(
+    con: duckdb.DuckDBPyConnection,
+    ids: Iterable[str],
+    *,
+    asked_by: str,
+    stored_as: Callable[[str], list[str]] = lambda given: [],
+) -> Erased:
     """Erase the people named by ``ids`` (see the module's docstring) in one
-    transaction, and log it. The stitched table must be of the data as it is (call
-    :meth:`Storage.stitch` first); it stays so."""
+    transaction, and log it. ``stored_as``: the other forms an id may be stored in
+    (hashed, with ``pii:``), looked for too; each id is reported as given. The stitched
+    table must be of the data as it is (call :meth:`Storage.stitch` first); it stays so."""
     asked = list(dict.fromkeys(i.strip() for i in ids if i and i.strip()))
+    forms = {given: stored_as(given) for given in asked}
     con.execute("BEGIN TRANSACTION")
     try:
-        erased = _forget(con, asked)
+        erased = _forget(con, [*asked, *(form for each in forms.values() for form in each)])
+        erased.ids = {i: any(erased.ids.get(f, False) for f in [i, *forms[i]]) for i in asked}
         log(con, "forget", asked_by, len(asked), erased.people, erased.rows)
         con.execute("COMMIT")
     except BaseException:

@@ -378,11 +378,12 @@ class Storage:
         :mod:`jejak.store.compaction`), or, with ``compact=False``, marked to be at its
         next opening. An id nothing is stored for is reported, not an error."""
         self.stitch()  # who each id's person is, on the data as it is
-        # each id as given and as pii: stores it (hashed), when it is set
-        forms = {given: personal.stored_forms(given, self.settings) for given in ids}
-        asked = [*forms, *(form for stored in forms.values() for form in stored)]
-        erased = erasure.forget(self.con, asked, asked_by=asked_by)
-        erased.ids = {i: any(erased.ids.get(f, False) for f in [i, *forms[i]]) for i in forms}
+        erased = erasure.forget(  # each id as given, and as pii: stores it (hashed)
+            self.con,
+            ids,
+            asked_by=asked_by,
+            stored_as=lambda given: personal.stored_forms(given, self.settings),
+        )
         self._after_removal()
         erased.compacted = self._compact_or_mark(compact)
         return erased
