@@ -198,3 +198,31 @@ def test_the_tracker_waits_as_long_as_retry_after_says(tmp_path):
     assert resent[0] == "send" and resent[1] - answers[1][1] >= told * 1000 - 20
     assert [r["event"] for r in _stored(app, 2)] == ["page_view", "second_look"]
     ws.close()
+
+
+def test_the_tracker_backs_off_further_while_the_collector_fails(tmp_path):
+    # a 503 without Retry-After (uvicorn over --max-connections): 2 s, then 4 s, ... not
+    # every visitor's tab knocking every 2 s
+    from playwright.sync_api import sync_playwright
+
+    ws = jejak.Workspace(tmp_path / "w.duckdb")
+    key = ensure_keys(ws.con)["write"]
+    with (
+        running(create_app(ws)) as collector,
+        sync_playwright() as playwright,
+        files(_shop(tmp_path, key, collector)) as website,
+    ):
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+        page.add_init_script(FETCHES)
+        failing = {"status": 503, "body": "busy", "headers": {"Access-Control-Allow-Origin": "*"}}
+        page.route(f"{collector}/v1/events*", lambda route: route.fulfill(**failing))
+        page.goto(f"{website}/index.html")
+        page.wait_for_function(
+            "window.fetches.filter(f => f[0] === 'send').length === 3", timeout=30_000
+        )
+        sent = [f[1] for f in page.evaluate("window.fetches") if f[0] == "send"]
+        browser.close()
+    first, second = sent[1] - sent[0], sent[2] - sent[1]
+    assert first >= 1_900 and second >= 1.8 * first  # doubled, not 2 s again
+    ws.close()

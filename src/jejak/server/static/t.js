@@ -104,12 +104,13 @@
     sending = true;
     send("/v1/events", batch).then(function (response) {
       sending = false;
-      wait = 1000;
       if (response.status === 202) {  // stored, or refused event by event: all leave
+        wait = 1000;  // the collector answers: the back-off starts again
         limit = MAX_EVENTS;
         if (drop(batch).length) schedule(0);
       } else if (response.status === 400 || response.status === 413 || response.status === 422) {
         // refused whole: halve the batch until the refused event is alone, then drop it
+        wait = 1000;
         if (batch.length > 1) {
           limit = Math.ceil(batch.length / 2);
         } else {
