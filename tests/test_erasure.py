@@ -16,6 +16,7 @@ import pytest
 
 import jejak
 from invoking import spawn
+from jejak.model.config import parse_settings
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys, key_id, new_key
 from jejak.server.sessions import start as start_session
@@ -289,3 +290,20 @@ def test_jejak_forget_on_the_demo(demo_copy):
         log = ws.erasures()
         assert log["asked_by"].tolist() == ["cli"] and log["compacted_at"].notna().all()
         assert holding(ws.con, (device,)) == []
+
+
+def test_forget_by_an_email_a_customer_id_outranks_erases_the_customer(tmp_path, write_file):
+    # the device's link to the email lost to the customer id in stitching: the email still
+    # names the person the device became
+    rows = (
+        "event_id,customer_id,anonymous_id,ts,event,email\n"
+        "e1,,a1,2026-01-01T10:00:00Z,page_view,Ann@X.id\n"
+        "e2,c1,a1,2026-01-02T10:00:00Z,signup,\n"
+    )
+    settings = parse_settings("sources:\n  web:\n    files: 'web*.csv'\n    ids: {email: email}\n")
+    with jejak.Workspace(tmp_path / "w.duckdb", settings) as ws:
+        ws.load(write_file("web.csv", rows))
+        erased = ws.forget(["ann@x.id"], compact=False)
+        assert erased.ids == {"ann@x.id": True} and erased.people == 1
+        assert ws.con.execute("SELECT count(*) FROM touchpoints").fetchall() == [(0,)]
+        assert holding(ws.con, ("c1", "a1", "ann@x.id")) == []

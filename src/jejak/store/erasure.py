@@ -193,7 +193,10 @@ def _people(con: duckdb.DuckDBPyConnection) -> int:
            OR person_id IN (SELECT id FROM {ASKED})
         UNION SELECT linked_customer_id FROM {links}
         WHERE anonymous_id IN (SELECT id FROM {ASKED})
-           OR linked_customer_id IN (SELECT id FROM {ASKED})"""
+           OR linked_customer_id IN (SELECT id FROM {ASKED})
+        UNION SELECT s.person_id FROM {stitched} s JOIN identity_links l
+          ON s.anonymous_id = l.anonymous_id
+        WHERE l.customer_id IN (SELECT id FROM {ASKED})"""  # an email a customer id outranks
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {IDS} AS
