@@ -59,8 +59,8 @@ def test_rates_are_written_as_requests_per_period():
     assert Rate.parse("2/hours") == Rate(2, 3600)
     assert Rate.parse("none") is None
     assert [str(Rate(60_000, 60)), str(Rate(1, 4))] == ["60000/minute", "1 per 4 seconds"]
-    with pytest.raises(JejakError, match=r"rate '10/fortnight': write requests per period"):
-        Rate.parse("10/fortnight")
+    with pytest.raises(JejakError, match=r"--read-rate '10/fortnight': requests per period"):
+        Rate.parse("10/fortnight", "--read-rate")
     with pytest.raises(JejakError):
         Rate.parse("0/second")
     assert [retry_after(s) for s in (0.01, 1.0, 1.2, 19.999)] == ["1", "1", "2", "20"]

@@ -156,7 +156,7 @@ def login(
     if not keys.matches(key, state.hashes()["read"]):
         query = urlencode({"next": _next_page(next), "wrong": 1})
         return RedirectResponse(f"/login?{query}", status_code=303)
-    with state.using() as ws:
+    with state.using(keys=False) as ws:  # a session changes no key
         session = sessions.start(ws.con, key)
     response = RedirectResponse(_next_page(next), status_code=303)
     response.set_cookie(
@@ -175,7 +175,7 @@ def logout(request: Request) -> Response:
     """Sign out: the session ends (its cookie would not sign in again)."""
     session = request.cookies.get(SESSION_COOKIE)
     if session:
-        with state_of(request).using() as ws:
+        with state_of(request).using(keys=False) as ws:
             sessions.end(ws.con, session)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)

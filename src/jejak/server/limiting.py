@@ -32,14 +32,15 @@ class Rate:
     seconds: int
 
     @classmethod
-    def parse(cls, text: str) -> Rate | None:
-        """``600/minute`` (or ``10/second``, ``1000 per hour``, ``/day``); ``none``: no limit."""
+    def parse(cls, text: str, option: str = "rate") -> Rate | None:
+        """``600/minute`` (or ``10/second``, ``1000 per hour``, ``/day``); ``none``: no limit.
+        ``option`` names where the text came from, for the error (``--read-rate``)."""
         if text.strip().lower() in ("none", "off"):
             return None
         found = NOTATION.fullmatch(text)
         if found is None or int(found[1]) < 1:
             raise JejakError(
-                f"rate {text!r}: write requests per period, like 600/minute (periods: second,"
+                f"{option} {text!r}: requests per period, like 600/minute (periods: second,"
                 " minute, hour, day), or none for no limit"
             )
         return cls(int(found[1]), PERIODS[found[2].lower()])
