@@ -193,3 +193,29 @@ def test_messages_named_per_channel_carry_their_channel(open_workspace, write_fi
     assert table.loc[("tips", "email"), ["sent", "opened"]].tolist() == [1, 1]
     with pytest.raises(Exception, match="channel 'whatsapp': dibaca is not a kind; use sent"):
         parse_settings("roles:\n  messages:\n    whatsapp: {sent: wa_kirim, dibaca: x}\n")
+
+
+def test_a_campaign_clicked_with_no_open_recorded_has_no_open_rate(open_workspace, write_file):
+    # email records opens (tips), but promo's click came with no open: opens are not
+    # tracked there, so its open rate is left out, not 0%, and a note says so
+    log = LOG + "d,2026-01-12 10:00:00,email_sent,email,promo\n"
+    log += "d,2026-01-12 10:05:00,email_click,email,promo\n"
+    ws = open_workspace()
+    ws.load(write_file("log.csv", log))
+    result = ws.contact_metrics()
+    table = result.table.set_index(["campaign", "channel"])
+    assert pd.isna(table.loc[("promo", "email"), "open_rate"])
+    assert table.loc[("promo", "email"), "click_rate"] == 1.0
+    assert table.loc[("sale", "email"), "open_rate"] == 0.0  # no click: nothing to say
+    (note,) = result.meta["warnings"]
+    assert note.startswith("promo by email: people clicked but not one open was recorded")
+
+
+def test_send_time_colours_start_at_no_message_opened():
+    from jejak.report.figures import send_time_figure
+
+    table = pd.DataFrame(
+        {"weekday": [0, 0], "hour": [8, 9], "messages": [10, 10], "opened": [2, 3]}
+    )
+    (heatmap,) = send_time_figure(table, "When").data
+    assert (heatmap.zmin, heatmap.zmax) == (0, 0.3)  # from 0%, not from the lowest share

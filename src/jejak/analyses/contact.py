@@ -160,6 +160,7 @@ def contact_metrics(
     table = counts.pivot_table(index=keys, columns="kind", values="n", aggfunc="sum", fill_value=0)
     table = table.reindex(columns=list(KINDS), fill_value=0).astype("int64")
     table = table.reset_index().rename(columns={"_group": by, "_channel": "channel"})
+    table = table.sort_values(["sent", by], ascending=[False, True]).reset_index(drop=True)
     tracked = bool(table["delivered"].sum())
     sent = table["sent"].where(table["sent"] > 0)
     # a channel without any delivery (or open) events does not track them (SMS opens):
@@ -172,13 +173,10 @@ def contact_metrics(
     tracks_opens = _tracks(counts, table, by, "opened")
     blind = tracks_opens & (table["opened"] == 0) & (table["clicked"] > 0)
     table["open_rate"] = (table["opened"] / sent).where(tracks_opens & ~blind)
-    table["_blind"] = blind
     table["click_rate"] = table["clicked"] / sent
     table["click_to_open"] = table["clicked"] / table["opened"].where(table["opened"] > 0)
     table["unsubscribe_rate"] = table["unsubscribed"] / sent
     table["complaint_rate"] = table["complained"] / sent
-    table = table.sort_values(["sent", by], ascending=[False, True]).reset_index(drop=True)
-    blind = table.pop("_blind")
     total = table[list(KINDS)].sum()
     meta = {
         "by": by,
@@ -193,7 +191,7 @@ def contact_metrics(
     result = ContactMetrics(title=f"Messages by {by}", table=table, meta=meta)
     if blind.any():
         shown = [by] if by == "channel" else [by, "channel"]
-        rows = table[blind.to_numpy()].head(3)
+        rows = table[blind].head(3)
         named = ", ".join(" by ".join(str(row[k]) for k in shown) for _, row in rows.iterrows())
         warn(
             result,

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from jejak.analyses.effectiveness import MIN_PEOPLE as FEW  # fewer: marked as few
 from jejak.analyses.stages import STOPPED  # a flow to it: the journey ends there
 from jejak.report import formatting as fmt
 
@@ -129,20 +130,21 @@ def _share_format(top: float) -> str:
 def _share_ticks(widest: float) -> list[float]:
     """Ticks for a share axis, from 0 to the largest share at a round step (at most
     100%), so an axis lengthened for labels does not read 120% or 140%."""
-    top = min(max(widest, 0.01), 1.0)
-    step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25) if top / s <= 6)
+    top = min(max(widest, 0.001), 1.0)
+    steps = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25)
+    step = next(s for s in steps if top / s <= 6)
     ticks = [round(i * step, 4) for i in range(int(top / step + 0.999) + 1)]
     return [t for t in ticks if t <= 1.0]
 
 
-_CHART_WIDTH = 820  # the narrowest a chart is drawn (the report scrolls a narrower one)
+CHART_WIDTH = 820  # the narrowest a chart is drawn (the report scrolls a narrower one)
 
 
 def _label_share(labels: Sequence[Any], texts: Sequence[str]) -> float:
     """The share of a bar chart's plot width its longest label at a bar's end takes, in
     a chart at its narrowest: the axis is lengthened by it, so no label is cut."""
     names = max((len(str(label)) for label in labels), default=0)
-    plot = max(300.0, _CHART_WIDTH - 60 - _CHAR_PX * names)  # less the names on the left
+    plot = max(300.0, CHART_WIDTH - 60 - _CHAR_PX * names)  # less the names on the left
     label = _CHAR_PX * max((len(str(text)) for text in texts), default=0) + 16
     return min(max(label / plot, 0.2), 0.6)
 
@@ -743,7 +745,7 @@ def touchpoint_ratio_figure(table: pd.DataFrame, by: str, title: str) -> go.Figu
     widest = float(rows["share_of_conversions"].max()) if len(rows) else 1.0
     figure.update_xaxes(
         title="share of conversions whose journey had it",
-        tickformat=".0%",
+        tickformat=_share_format(widest),
         tickvals=_share_ticks(widest),  # the axis runs on for the labels, not past 100%
     )
     return _layout(figure, title, height=max(300, 110 + 30 * len(rows)))
@@ -872,7 +874,7 @@ def retention_figure(table: pd.DataFrame, period: str, title: str) -> go.Figure:
             x=[str(k) for k in offsets],
             y=[
                 f"{pd.Timestamp(c).strftime(fmt_cohort)} ({fmt.people(sizes[c])}"
-                + (", few)" if sizes[c] < fmt.FEW else ")")
+                + (", few)" if sizes[c] < FEW else ")")
                 for c in cohorts
             ],
             text=text,
@@ -939,11 +941,11 @@ def _trend_figure(
     title: str,
 ) -> go.Figure:
     """A per-period measure with its 95% interval; the whole range (``all``) as a dashed line.
-    A period with fewer than :data:`fmt.FEW` answers is a hollow dot labelled with its
+    A period with fewer than :data:`FEW` answers is a hollow dot labelled with its
     count: its value (often 100 or 5 stars from one or two answers) is not a trend."""
     periods = table[table["period"] != "all"]
     overall = table[table["period"] == "all"]
-    few = [int(n) < fmt.FEW for n in periods[count]]
+    few = [int(n) < FEW for n in periods[count]]
     middle = float(periods[value].median()) if len(periods) else 0.0
     figure = go.Figure(
         go.Scatter(
@@ -1223,7 +1225,9 @@ def send_time_figure(table: pd.DataFrame, title: str) -> go.Figure:
             y=list(DAYS),
             customdata=sent.fillna(0).to_numpy(),
             colorscale="Blues",
-            zmin=0,  # a share: the palest colour is none opened
+            # a share: the palest colour is none opened (plotly keeps a zmin only with a zmax)
+            zmin=0,
+            zmax=max(float(rate.max().max()), 0.01) if rate.notna().any().any() else 1,
             colorbar=dict(title=dict(text="opened", side="right"), tickformat=".0%"),
             hovertemplate="%{y} %{x}<br>%{z:.1%} opened of %{customdata:,} sent<extra></extra>",
         )

@@ -19,10 +19,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-# Fewer people (or answers) than this in a group is marked as few in charts and tables:
-# the analyses give such groups no verdict (effectiveness and campaigns use 30 too).
-FEW = 30
-
 MISSING = "–"
 
 # ISO 4217 currencies whose everyday amounts carry no minor unit; a rupiah price with ".00"

@@ -28,7 +28,7 @@ from plotly.offline import get_plotlyjs
 from jejak.analyses.diagnosis import Noting, warnings_of
 from jejak.report import formatting as fmt
 from jejak.report import journey_wall
-from jejak.report.figures import stage_flow_figure, stage_funnel_figure
+from jejak.report.figures import CHART_WIDTH, stage_flow_figure, stage_funnel_figure
 
 # No Plotly logo link, no cloud "edit" button: the report must not invite a trip online.
 _PLOTLY_CONFIG: dict[str, Any] = {
@@ -63,8 +63,6 @@ h2 { font-size: 1.35rem; margin: 0 0 8px; }
   margin: 0 0 12px; max-width: 90ch; }
 .notes ul { margin: 4px 0 0; padding-left: 20px; }
 figure.chart { margin: 16px 0; overflow-x: auto; }
-/* labels are wrapped for a chart this wide: a narrower window scrolls it instead */
-.jejak-chart { min-width: 820px; }
 .table-wrap { overflow-x: auto; margin-top: 16px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
@@ -86,6 +84,9 @@ footer { color: var(--muted); font-size: 0.8rem; padding-bottom: 32px; }
   tbody tr:nth-child(even) { background: none; }
 }
 """
+# labels are wrapped for a chart this wide (figures.CHART_WIDTH): a narrower window
+# scrolls it instead
+_CSS += f".jejak-chart {{ min-width: {CHART_WIDTH}px; }}\n"
 
 # Draws each chart from its JSON: the ones near the window first, then the rest in turn
 # while the reader reads, and any not drawn yet before printing. The page may be narrower
