@@ -73,8 +73,12 @@ def prune(
             cutoff,
         )
         rows["touchpoints"] = _count(con, "DELETE FROM touchpoints WHERE ts < $cutoff", cutoff)
-        rows["stitched"] = _count(con, f"DELETE FROM {stitched} WHERE ts < $cutoff", cutoff)
-        con.execute(f"DELETE FROM {stitching.STATE}")  # stitched again whole
+        # stitched again whole from what is left: its old rows are counted, not deleted
+        older = con.execute(
+            f"SELECT count(*) FROM {stitched} WHERE ts < $cutoff", {"cutoff": cutoff}
+        )
+        rows["stitched"] = older.fetchall()[0][0]
+        con.execute(f"DELETE FROM {stitching.STATE}")
         rows["rejected_rows"] = _count(
             con,
             "DELETE FROM rejected_rows"

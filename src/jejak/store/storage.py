@@ -347,10 +347,6 @@ class Storage:
             self.con.execute("COMMIT")
         return done
 
-    def _data_version(self) -> str:
-        version = results.version_of(self.con, "")
-        return stitching.version_key(version.load_id, version.touchpoints)
-
     def touchpoints(self) -> ibis.Table:
         """The stored touchpoints as an Ibis table (canonical columns)."""
         return self.backend.table("touchpoints").drop("load_id")
@@ -418,10 +414,7 @@ class Storage:
         return True
 
     def _after_removal(self) -> None:
-        """Stitch what is left, and forget what was fitted on the data before."""
-        fitted = self.__dict__.get("_fitted_members")
-        if fitted is not None:
-            fitted.clear()
+        """Stitch what is left (a Workspace also forgets what it fitted before)."""
         self.stitch()
 
     def _compact_or_mark(self, compact: bool) -> bool:

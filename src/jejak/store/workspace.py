@@ -23,7 +23,7 @@ from jejak.model.segment import Segment, check_name
 from jejak.store import pruning, results, stitching
 from jejak.store.storage import Storage
 
-_VERSIONS_SQL = (  # as Storage._data_version and stitching.current ask them, in one query
+_VERSIONS_SQL = (  # the data's version and stitching.current's, in one query
     "SELECT (SELECT coalesce(max(load_id), 0) FROM loads), (SELECT count(*) FROM touchpoints),"
     f" (SELECT max(version) FROM {stitching.STATE})"
 )
@@ -43,6 +43,11 @@ class Workspace(Storage, JourneyAnalyses):
         # of: asking DuckDB for its schema again on every analysis costs more than some
         # analyses take on a small log
         self._stitched: tuple[ibis.BaseBackend, str, ibis.Table] | None = None
+
+    def _after_removal(self) -> None:
+        """After an erasure or a prune: nothing fitted on the data before is kept."""
+        self._fitted_members.clear()
+        super()._after_removal()
 
     @contextmanager
     def reader(self) -> Iterator[Workspace]:
