@@ -287,6 +287,10 @@ def test_privacy_settings_are_checked():
         parse_settings("pii: hash\nconsent: {field: c, action: delete}\n")
     with pytest.raises(ConfigError, match=re.escape("'consent.field'")):
         parse_settings("consent: {refused: [no]}\n")
+    with pytest.raises(ConfigError, match=re.escape("or name the fields: 'pii: {email:")):
+        parse_settings("pii: true\n")
+    with pytest.raises(ConfigError, match=re.escape("answer: 'consent: {field: setuju}'")):
+        parse_settings("consent: setuju\n")
     # YAML reads no and off as false: each stands for all it may have been written as
     refused = parse_settings("consent: {field: c, refused: [no, 0, Tidak]}\n").consent.refusals
     assert refused == ("0", "false", "no", "off", "tidak")

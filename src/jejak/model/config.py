@@ -28,7 +28,7 @@ from jejak.model.campaign import Campaign
 from jejak.model.contact import ContactEvents
 from jejak.model.experience import ExperienceRule, default_rules
 from jejak.model.journey import Journey
-from jejak.model.privacy import Consent, PersonalData, personal_data
+from jejak.model.privacy import Consent, PersonalData, consent_field, personal_data
 from jejak.model.roles import Roles
 from jejak.model.segment import Segment, check_name
 from jejak.model.source import (
@@ -100,6 +100,11 @@ class Settings(BaseModel):
     @classmethod
     def _pii(cls, value: Any) -> Any:
         return personal_data(value)
+
+    @field_validator("consent", mode="before")
+    @classmethod
+    def _consent(cls, value: Any) -> Any:
+        return consent_field(value)
 
     @field_validator("roles", mode="before")
     @classmethod

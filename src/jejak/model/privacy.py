@@ -105,6 +105,19 @@ def personal_data(value: Any) -> Any:
     """``pii: hash`` (the older spelling) is every default; an empty ``pii:`` is none."""
     if value == "hash":
         return {}
-    if isinstance(value, str):
-        raise ValueError(f"{value!r} is not a pii setting; write 'pii: hash' or list fields")
+    if value is not None and not isinstance(value, dict):
+        raise ValueError(
+            f"{value!r} is not a pii setting; write 'pii: hash', or name the fields:"
+            " 'pii: {email: [email], phone: [phone], text: [name]}'"
+        )
+    return value
+
+
+def consent_field(value: Any) -> Any:
+    """``consent:`` is a mapping; a bare name is a mistake worth a clear fix."""
+    if value is not None and not isinstance(value, dict):
+        raise ValueError(
+            f"{value!r} is not a consent setting; name the field that holds the answer:"
+            f" 'consent: {{field: {value if isinstance(value, str) else 'consent'}}}'"
+        )
     return value
