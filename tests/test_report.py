@@ -539,3 +539,20 @@ def test_exports_keep_numbers_plain_times_in_the_workspace_zone_and_durations_ro
         "2026-01-01 09:00:00+07:00,157.3,3602,0.123456789",
     ]
     assert table["days_in_stage"][0] == 157.3416550925926  # the result is not changed
+
+
+def test_a_month_with_few_answers_is_a_hollow_dot_labelled_with_its_count():
+    from jejak.report.figures import nps_figure
+
+    table = pd.DataFrame(
+        {
+            "period": ["all", "2025-01-01", "2025-02-01", "2025-03-01"],
+            "answers": [132, 120, 11, 1],
+            "nps": [20.0, 18.0, 40.0, 100.0],
+            "ci_low": [10.0, 8.0, -10.0, 100.0],
+            "ci_high": [30.0, 28.0, 90.0, 100.0],
+        }
+    )
+    (trend,) = nps_figure(table, "NPS").data
+    assert list(trend.marker.symbol) == ["circle", "circle-open", "circle-open"]
+    assert list(trend.text) == ["", "11 answers", "1 answer"]  # under 30, and singular

@@ -956,7 +956,7 @@ def _trend_figure(
                 symbol=["circle-open" if f else "circle" for f in few], size=9, color=colour
             ),
             text=[
-                f"{fmt.people(n)} {count}" if f else ""
+                f"{fmt.people(n)} {count.removesuffix('s') if n == 1 else count}" if f else ""
                 for n, f in zip(periods[count], few, strict=True)
             ],
             # under a dot in the upper half (a tiny group is often at the very top)
