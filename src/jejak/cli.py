@@ -1615,8 +1615,8 @@ def serve(
     from jejak.server.limiting import Rate
 
     given = given_keys(dict(os.environ))
-    given = {"read": read_rate, "write": write_rate, "admin": admin_rate}
-    rates = {kind: Rate.parse(text, f"--{kind}-rate") for kind, text in given.items()}
+    written = {"read": read_rate, "write": write_rate, "admin": admin_rate}
+    rates = {kind: Rate.parse(text, f"--{kind}-rate") for kind, text in written.items()}
     ws = _open(must_exist=False)
     try:
         made = ensure_keys(ws.con, given)
