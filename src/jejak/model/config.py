@@ -23,6 +23,8 @@ from pydantic import (
 )
 
 from jejak.errors import ConfigError
+from jejak.language import DEFAULT as DEFAULT_LANGUAGE
+from jejak.language import checked as checked_language
 from jejak.model import PRESETS
 from jejak.model.campaign import Campaign
 from jejak.model.contact import ContactEvents
@@ -55,6 +57,7 @@ class Settings(BaseModel):
 
     workspace: str = DEFAULT_WORKSPACE
     timezone: str = "UTC"
+    language: str = DEFAULT_LANGUAGE
     columns: dict[str, str] = Field(default_factory=dict)
     ts_format: str | None = None
     encoding: str = "utf-8"
@@ -155,6 +158,11 @@ class Settings(BaseModel):
                     f" stage of the journey; use one of {', '.join(names)}"
                 )
         return segments
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        return checked_language(value)
 
     @field_validator("timezone")
     @classmethod
@@ -371,6 +379,10 @@ TEMPLATE = """\
 # The DuckDB file that holds your touchpoints (created on first load).
 workspace: {workspace}
 
+# The language of the CLI, the report and the dashboard: en (English) or id (Bahasa
+# Indonesia, with 1.234.567,50 and Rp 1.234.567). 'jejak --lang id ...' for one command.
+language: {language}
+
 # Time zone for timestamps in your files that carry no offset (IANA name).
 # Timestamps with an offset (2026-02-01T10:00:00+07:00) are read as written.
 timezone: {timezone}
@@ -558,7 +570,12 @@ campaigns:
 
 
 def settings_template(
-    workspace: str = DEFAULT_WORKSPACE, timezone: str = "UTC", journey: str = "value-journey"
+    workspace: str = DEFAULT_WORKSPACE,
+    timezone: str = "UTC",
+    journey: str = "value-journey",
+    language: str = DEFAULT_LANGUAGE,
 ) -> str:
     """The commented ``jejak.yaml`` that ``jejak init`` writes."""
-    return TEMPLATE.format(workspace=workspace, timezone=timezone, journey=journey)
+    return TEMPLATE.format(
+        workspace=workspace, timezone=timezone, journey=journey, language=language
+    )

@@ -2,7 +2,9 @@
 
 One place decides how a count, a share, a duration or an amount looks, so the same number
 never reads differently in two faces. Missing values (None, NaN, NaT, pd.NA) become an en
-dash rather than "nan", which means nothing to a marketer.
+dash rather than "nan", which means nothing to a marketer. Numbers, money and dates follow
+the language of the context (:mod:`jejak.language`): ``1,234.5`` in English,
+``1.234,5`` and ``Rp 1.234.567`` in Bahasa Indonesia.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from numbers import Real
 from typing import TYPE_CHECKING, Any
+
+from jejak.language import N_, current, gettext, ngettext
 
 # pandas is imported in the functions that meet its values: the CLI imports this module
 # at start, and --help need not load pandas
@@ -26,6 +31,27 @@ MISSING = "–"
 _NO_MINOR_UNIT = frozenset(
     {"IDR", "JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF", "XOF", "HUF", "TWD"}
 )
+
+
+@cache
+def _marks(language: str) -> dict[int, str] | None:
+    """How ``language`` writes the thousands and decimal marks, as a translation of the
+    English ones (None when they are the English ones)."""
+    if language == "en":
+        return None
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    group, decimal = get_group_symbol(language), get_decimal_symbol(language)
+    if (group, decimal) == (",", "."):
+        return None
+    return str.maketrans({",": group, ".": decimal})
+
+
+def localised(text: str) -> str:
+    """A number written the English way (``1,234.5``) in the marks of this context's
+    language (``1.234,5``); the digits and their rounding stay as they were."""
+    marks = _marks(current())
+    return text if marks is None else text.translate(marks)
 
 
 def is_missing(value: Any) -> bool:
@@ -43,33 +69,33 @@ def number(value: Any, digits: int = 0) -> str:
     """A number with thousands separators and a fixed number of decimals."""
     if is_missing(value):
         return MISSING
-    return f"{float(value):,.{digits}f}"
+    return localised(f"{float(value):,.{digits}f}")
 
 
 def people(value: Any) -> str:
     """A count of people: ``12345 -> "12,345"``."""
     if is_missing(value):
         return MISSING
-    return f"{round(float(value)):,d}"
+    return localised(f"{round(float(value)):,d}")
 
 
 def headcount(value: int) -> str:
     """``1 person``, ``2,000 people``."""
-    return f"{people(value)} {'person' if value == 1 else 'people'}"
+    return ngettext("{count} person", "{count} people", value).format(count=people(value))
 
 
 def percent(value: Any, digits: int = 1) -> str:
     """A share between 0 and 1 as a percentage: ``0.1234 -> "12.3%"``."""
     if is_missing(value):
         return MISSING
-    return f"{float(value) * 100:,.{digits}f}%"
+    return localised(f"{float(value) * 100:,.{digits}f}%")
 
 
 def signed_points(value: Any, digits: int = 1) -> str:
     """A difference of two shares in percentage points: ``+4.2 pts``, ``-0.5 pts``."""
     if is_missing(value):
         return MISSING
-    return f"{100 * float(value):+,.{digits}f} pts"
+    return gettext("{points} pts").format(points=localised(f"{100 * float(value):+,.{digits}f}"))
 
 
 def days(value: Any, digits: int = 1) -> str:
@@ -77,8 +103,8 @@ def days(value: Any, digits: int = 1) -> str:
     if is_missing(value):
         return MISSING
     text = f"{float(value):,.{digits}f}"
-    unit = "day" if float(text.replace(",", "")) == 1 else "days"
-    return f"{text} {unit}"
+    one = float(text.replace(",", "")) == 1
+    return ngettext("{days} day", "{days} days", 1 if one else 2).format(days=localised(text))
 
 
 def duration(seconds: Any) -> str:
@@ -88,16 +114,17 @@ def duration(seconds: Any) -> str:
         return MISSING
     value = float(seconds)
     if abs(value) < 60:
-        return f"{value:.0f} s"
+        return gettext("{seconds} s").format(seconds=f"{value:.0f}")
     if abs(value) < 3_600:
-        return f"{value / 60:.1f} min"
+        return gettext("{minutes} min").format(minutes=localised(f"{value / 60:.1f}"))
     if abs(value) < 86_400:
-        return f"{value / 3_600:.1f} h"
+        return gettext("{hours} h").format(hours=localised(f"{value / 3_600:.1f}"))
     return days(value / 86_400)
 
 
 def money(value: Any, currency: str, digits: int | None = None) -> str:
-    """An amount with its ISO currency code: ``1234500, "IDR" -> "IDR 1,234,500"``.
+    """An amount with its currency: ``1234500, "IDR" -> "IDR 1,234,500"`` in English, and
+    with the language's own symbol otherwise (``Rp 1.234.500`` in Bahasa Indonesia).
 
     Without ``digits``, currencies like IDR or JPY show whole units and others two decimals.
     A negative amount keeps its sign on the number: ``"USD -12.50"``.
@@ -107,7 +134,18 @@ def money(value: Any, currency: str, digits: int | None = None) -> str:
     code = currency.strip().upper()
     if digits is None:
         digits = 0 if code in _NO_MINOR_UNIT else 2
-    return f"{code} {float(value):,.{digits}f}"
+    return f"{_currency_sign(code, current())} {localised(f'{float(value):,.{digits}f}')}"
+
+
+@cache
+def _currency_sign(code: str, language: str) -> str:
+    """How ``language`` names a currency before an amount: its ISO code in English (one
+    reading for every currency), the local symbol otherwise (Rp)."""
+    if language == "en":
+        return code
+    from babel.numbers import get_currency_symbol
+
+    return get_currency_symbol(code, locale=language)
 
 
 def timestamp(value: datetime | date | pd.Timestamp | None) -> str:
@@ -116,13 +154,31 @@ def timestamp(value: datetime | date | pd.Timestamp | None) -> str:
 
     if value is None or value is pd.NaT:
         return MISSING
+    language = current()
     if not isinstance(value, datetime):
-        return value.isoformat()
-    text = value.strftime("%Y-%m-%d %H:%M")
+        return value.isoformat() if language == "en" else _local_date(value, language)
+    if language == "en":
+        text = value.strftime("%Y-%m-%d %H:%M")
+    else:
+        text = f"{_local_date(value, language)} {value.strftime('%H:%M')}"
     offset = value.strftime("%z")
     if offset:
         text += f" {offset[:3]}:{offset[3:]}"
     return text
+
+
+def day(value: date | datetime | pd.Timestamp) -> str:
+    """A calendar day: ``2026-11-30`` in English, ``30 Nov 2026`` in Bahasa Indonesia."""
+    language = current()
+    if language == "en":
+        return value.strftime("%Y-%m-%d")
+    return _local_date(value, language)
+
+
+def _local_date(value: date, language: str) -> str:
+    from babel.dates import format_date
+
+    return format_date(value, "d MMM y", locale=language)
 
 
 @dataclass(frozen=True)
@@ -130,20 +186,20 @@ class Column:
     """One column of a table for people: where it comes from, its header, how values read."""
 
     source: str
-    label: str
+    label: str  # in English, marked for the catalogue: shown through gettext
     format: Callable[[Any], str] = str
 
 
 # The stage funnel as people read it; the CLI table and the HTML report both use this.
 STAGE_COLUMNS: tuple[Column, ...] = (
-    Column("stage", "Stage"),
-    Column("reached", "Reached", people),
-    Column("reached_share", "Share", percent),
-    Column("conversion_to_next", "Conversion to next", percent),
-    Column("median_days_to_next", "Median days to next", days),
-    Column("p90_days_to_next", "90th pct days", days),
-    Column("current", "In stage now", people),
-    Column("skipped_into", "Skipped into", people),
+    Column("stage", N_("Stage")),
+    Column("reached", N_("Reached"), people),
+    Column("reached_share", N_("Share"), percent),
+    Column("conversion_to_next", N_("Conversion to next"), percent),
+    Column("median_days_to_next", N_("Median days to next"), days),
+    Column("p90_days_to_next", N_("90th pct days"), days),
+    Column("current", N_("In stage now"), people),
+    Column("skipped_into", N_("Skipped into"), people),
 )
 
 
@@ -186,7 +242,7 @@ def _is_label(name: str) -> bool:
 def _decimal(value: Any) -> str:
     """A measured number: whole when it is whole, else two decimals."""
     number_ = float(value)
-    return f"{number_:,.0f}" if number_.is_integer() else f"{number_:,.2f}"
+    return localised(f"{number_:,.0f}" if number_.is_integer() else f"{number_:,.2f}")
 
 
 def format_table(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
@@ -195,7 +251,7 @@ def format_table(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame
 
     return pd.DataFrame(
         {
-            column.label: [
+            gettext(column.label): [
                 MISSING if is_missing(value) else column.format(value)
                 for value in frame[column.source]
             ]

@@ -1,0 +1,104 @@
+"""The language people read jejak in: English, the default, or Bahasa Indonesia.
+
+Every word a person reads (a table header, a message, a chart label, a page heading) is
+written in English in the code and looked up in a message catalogue when shown:
+``src/jejak/locale/<language>/LC_MESSAGES/jejak.po``, a gettext file a translator edits
+without touching code (Poedit, or any text editor). ``make catalogue`` adds the messages
+the code gained since.
+
+The language is chosen per context (a CLI run, a server request), so two requests of one
+server can be answered in two languages. Words fixed when a module is imported are
+marked with :func:`N_` and translated where they are shown.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+DEFAULT = "en"
+LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
+DOMAIN = "jejak"
+CATALOGUES = Path(__file__).parent / "locale"
+
+_chosen: ContextVar[str] = ContextVar("jejak_language", default=DEFAULT)
+
+
+def current() -> str:
+    """The language of this context: ``en`` or ``id``."""
+    return _chosen.get()
+
+
+def checked(language: str) -> str:
+    """``language`` as a known code; a ValueError says which codes there are."""
+    code = str(language).strip().lower().replace("_", "-").split("-")[0]
+    if code not in LANGUAGES:
+        known = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+        raise ValueError(f"{language!r} is not a language jejak speaks; use one of {known}")
+    return code
+
+
+def choose(language: str) -> None:
+    """Speak ``language`` for the rest of this context (a CLI run)."""
+    _chosen.set(checked(language))
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Speak ``language`` inside the block (a request, a report), then as before."""
+    token = _chosen.set(checked(language))
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
+def catalogue_path(language: str) -> Path:
+    """Where the catalogue of ``language`` is kept."""
+    return CATALOGUES / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def translations(language: str) -> _gettext.NullTranslations:
+    """The catalogue of ``language``, read once per process; English needs none."""
+    path = catalogue_path(language)
+    if language == DEFAULT or not path.exists():
+        return _gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as file:
+        catalogue = read_po(file, locale=language, domain=DOMAIN)
+    compiled = BytesIO()
+    write_mo(compiled, catalogue, use_fuzzy=False)
+    compiled.seek(0)
+    return _gettext.GNUTranslations(compiled)
+
+
+def gettext(message: str) -> str:
+    """``message`` in this context's language (English when it has no entry)."""
+    return translations(_chosen.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The singular or plural form for ``count``, in this context's language."""
+    return translations(_chosen.get()).ngettext(singular, plural, count)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` as meant in ``context`` (a short word that reads two ways)."""
+    return translations(_chosen.get()).pgettext(context, message)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it yet (a module constant);
+    it is translated with :func:`gettext` where it is shown."""
+    return message
+
+
+_ = gettext

@@ -1,0 +1,92 @@
+"""Bahasa Indonesia: the catalogue is complete, and numbers, money and dates read the
+Indonesian way."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from jejak import language
+from jejak.model.config import Settings, parse_settings
+from jejak.report import formatting as fmt
+
+ROOT = Path(__file__).resolve().parents[1]
+PLACEHOLDER = re.compile(r"\{[a-z_]*[^}]*\}")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory) -> dict:
+    """Every message the code marks, as `make catalogue` extracts it."""
+    template = tmp_path_factory.mktemp("catalogue") / "jejak.pot"
+    pybabel = Path(sys.executable).with_name("pybabel")
+    subprocess.run(
+        [pybabel, "extract", "-F", "babel.cfg", "-k", "N_", "--no-location", "-o",
+         template, "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    with template.open("rb") as file:
+        return {message.id: message for message in read_po(file) if message.id}
+
+
+@pytest.fixture(scope="module")
+def indonesian() -> dict:
+    with language.catalogue_path("id").open("rb") as file:
+        return {message.id: message for message in read_po(file, locale="id") if message.id}
+
+
+def _texts(message) -> list[str]:
+    return list(message.string) if isinstance(message.string, tuple) else [message.string]
+
+
+def test_every_message_has_its_indonesian(extracted, indonesian):
+    missing = sorted(str(key) for key in extracted if key not in indonesian)
+    assert not missing, f"not in the catalogue (run make catalogue, then translate): {missing}"
+    untranslated = [
+        str(key) for key, message in indonesian.items() if not all(_texts(message)) or message.fuzzy
+    ]
+    assert not untranslated, f"no Indonesian yet: {untranslated}"
+    unused = sorted(str(key) for key in indonesian if key not in extracted)
+    assert not unused, f"the code no longer says these (run make catalogue): {unused}"
+
+
+def test_translations_keep_their_placeholders(indonesian):
+    for key, message in indonesian.items():
+        source = key if isinstance(key, str) else key[0]
+        wanted = sorted(PLACEHOLDER.findall(source))
+        for text in _texts(message):
+            assert sorted(PLACEHOLDER.findall(text)) == wanted, (key, text)
+
+
+def test_numbers_money_and_dates_read_the_indonesian_way():
+    moment = datetime(2026, 11, 30, 10, 5)
+    with language.speaking("id"):
+        assert fmt.number(1234567.5, 2) == "1.234.567,50"
+        assert fmt.people(20000) == "20.000"
+        assert fmt.headcount(1) == "1 orang"
+        assert fmt.percent(0.2345) == "23,4%"  # half to even, as in English
+        assert fmt.signed_points(-0.042) == "-4,2 poin"
+        assert fmt.days(3.25) == "3,2 hari"
+        assert fmt.duration(5400) == "1,5 jam"
+        assert fmt.money(1234567, "IDR") == "Rp 1.234.567"
+        assert fmt.money(1234567.5, "IDR", digits=2) == "Rp 1.234.567,50"
+        assert fmt.timestamp(moment) == "30 Nov 2026 10:05"
+        assert fmt.day(date(2026, 5, 30)) == "30 Mei 2026"
+    # English stays the default, and the context ends with the block
+    assert fmt.number(1234567.5, 2) == "1,234,567.50"
+    assert fmt.money(1234567, "IDR") == "IDR 1,234,567"
+    assert fmt.headcount(2) == "2 people"
+    assert fmt.timestamp(moment) == "2026-11-30 10:05"
+
+
+def test_the_language_setting():
+    assert Settings().language == "en"
+    assert parse_settings("language: id\n").language == "id"
+    assert parse_settings("language: id-ID\n").language == "id"
+    with pytest.raises(Exception, match="'jv' is not a language jejak speaks; use one of en"):
+        parse_settings("language: jv\n")
