@@ -175,6 +175,16 @@ def day(value: date | datetime | pd.Timestamp) -> str:
     return _local_date(value, language)
 
 
+def when(value: datetime) -> str:
+    """A moment as a sentence says it: ``30 Nov 2026, 10:05`` (``30 Mei 2026, 10.05``)."""
+    language = current()
+    if language == "en":
+        return value.strftime("%d %b %Y, %H:%M")
+    from babel.dates import format_datetime
+
+    return format_datetime(value, "d MMM y, HH:mm", locale=language)
+
+
 def _local_date(value: date, language: str) -> str:
     from babel.dates import format_date
 

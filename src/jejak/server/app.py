@@ -15,6 +15,7 @@ from jejak.errors import JejakError
 from jejak.server import api, collector, dashboard, docs, keyring, people, tracking
 from jejak.server.headers import Headers
 from jejak.server.limiting import Rate
+from jejak.server.speaking import Speaking
 from jejak.server.state import MAX_BYTES, MAX_EVENTS, MAX_PROPERTIES, MAX_TEXT, ServerState
 from jejak.store.workspace import Workspace
 
@@ -83,6 +84,7 @@ def create_app(
     routes = [*collector.router.routes, *tracking.router.routes]
     open_paths = {route.path for route in routes} | {"/t.js"}
     app.add_middleware(Headers, open_paths=open_paths, origins=origins or [])
+    app.add_middleware(Speaking, language=lambda: workspace.settings.language)
     # routes are matched in order: the collector's, the busiest, first
     app.include_router(collector.router)
     app.include_router(tracking.router)  # Segment's HTTP Tracking API

@@ -23,16 +23,18 @@ import ibis
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 from plotly.offline import get_plotlyjs
 
+from jejak import language
+from jejak.report import formatting as fmt
 from jejak.report import html as report
 from jejak.report.html import Section
 from jejak.server import keys, sessions
 from jejak.server.answers import answer, headers, question_of
 from jejak.server.api import Scope
-from jejak.server.pages import PAGES, Page, build, funnel_steps
+from jejak.server.pages import CHOICE_WORDS, PAGES, Page, build, funnel_steps
 from jejak.server.state import SESSION_COOKIE, ServerState, require_key, state_of
-from jejak.store.loading import count
 from jejak.store.results import Kept
 
 router = APIRouter(include_in_schema=False)
@@ -43,9 +45,18 @@ SCOPE_FIELDS = ("since", "until", "segment")
 
 @cache
 def _templates() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("jejak.server", "templates"), autoescape=select_autoescape()
     )
+    env.globals["_"] = _words
+    env.globals["lang"] = language.current  # called per render: {{ lang() }}
+    return env
+
+
+def _words(message: str) -> Markup:
+    """``message`` in the page's language, as HTML (its ``{...}`` filled with
+    ``.format()``, whose values are escaped unless they are Markup)."""
+    return Markup(escape(language.gettext(message)))
 
 
 def _page(slug: str):
@@ -147,11 +158,12 @@ def login(
     token equals the form's cookie, which a page on another origin cannot read)."""
     expected = request.cookies.get(CSRF_COOKIE, "")
     if not (expected and hmac.compare_digest(token.encode(), expected.encode())):
-        return HTMLResponse(
-            '<p>This sign-in did not come from this server\'s sign-in page. <a href="/login">'
-            "Open it</a> and sign in there.</p>",
-            status_code=403,
+        words = language.gettext(
+            "This sign-in did not come from this server's sign-in page. {link}Open it{end} and"
+            " sign in there."
         )
+        link = words.format(link='<a href="/login">', end="</a>")
+        return HTMLResponse(f"<p>{link}</p>", status_code=403)
     state, key = state_of(request), key.strip()
     if not keys.matches(key, state.hashes()["read"]):
         query = urlencode({"next": _next_page(next), "wrong": 1})
@@ -216,8 +228,28 @@ def page(request: Request, slug: str) -> Response:
             step_choices=suggestions,
             shown_steps=shown_steps,
             query=request.url.query,
+            choice_words=CHOICE_WORDS,
+            script_words=json.dumps(_script_words()),
         )
     )
+
+
+def _script_words() -> dict[str, str]:
+    """What the page's script may say, in the page's language (dashboard.js reads them
+    from the page: no script is written into it)."""
+    marks = fmt.localised(",.")
+    return {
+        "group": marks[0],
+        "decimal": marks[1],
+        "sort": language.gettext("Sort"),
+        "step": language.gettext("Step {number}"),
+        "expired": language.gettext("Your sign-in has expired; sign in again with the read key."),
+        "answered": language.gettext("The server answered {status}; try again shortly."),
+        "failed": language.gettext("This page could not load"),
+        "unreachable": language.gettext(
+            "The server could not be reached; check that jejak serve is running, then reload."
+        ),
+    }
 
 
 @router.get("/dashboard/{slug}/content", response_class=HTMLResponse)
@@ -247,7 +279,7 @@ def page_answer(
     """A page's sections as HTML: kept for the data as it is, or built now. While a
     collector brings new touchpoints, the page kept in the last ``stale_seconds`` is
     shown (it says so) and built anew in the background."""
-    with state.answering(question) as source:
+    with language.speaking(state.workspace.settings.language), state.answering(question) as source:
         kept = answer(
             source,
             question,
@@ -270,15 +302,22 @@ def warm(state: ServerState, slug: str) -> Kept:
 def _computed(kept: Kept) -> str:
     """When, and on which data, the page's numbers were computed."""
     if kept.load_id < 0:  # another engine: computed for this request
-        return '<p class="computed">Computed just now, on the touchpoints in Spark.</p>'
-    moment = kept.computed_at.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
-    data = f"{count(kept.touchpoints, 'touchpoint')} (up to load {kept.load_id:,})"
-    newer = (
-        " Newer touchpoints have come in since; they are being counted: reload in a minute."
-        if kept.stale
-        else ""
+        words = language.gettext("Computed just now, on the touchpoints in Spark.")
+        return f'<p class="computed">{html.escape(words)}</p>'
+    words = language.ngettext(
+        "Computed {moment} UTC on {count} touchpoint (up to load {load}).",
+        "Computed {moment} UTC on {count} touchpoints (up to load {load}).",
+        kept.touchpoints,
+    ).format(
+        moment=fmt.when(kept.computed_at.astimezone(UTC)),
+        count=fmt.people(kept.touchpoints),
+        load=fmt.people(kept.load_id),
     )
-    return f'<p class="computed">Computed {moment} on {data}.{newer}</p>'
+    if kept.stale:
+        words += " " + language.gettext(
+            "Newer touchpoints have come in since; they are being counted: reload in a minute."
+        )
+    return f'<p class="computed">{html.escape(words)}</p>'
 
 
 @router.get("/static/plotly.min.js")

@@ -14,12 +14,12 @@ from typing import Any
 from jejak.analyses.diagnosis import Noting
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
+from jejak.language import N_, gettext, ngettext
 from jejak.model.funnel import parse_step as step
 from jejak.report import formatting as fmt
 from jejak.report import html as report
 from jejak.report.html import Section
 from jejak.report.tables import funnel_steps_table
-from jejak.store.loading import count
 
 Params = Mapping[str, Any]  # query parameters: text, or a list for repeated ones (step)
 
@@ -42,6 +42,25 @@ class Field:
 
 
 SPLITS = ("", "channel", "source", "medium", "campaign", "context", "need", "segment")
+MESSAGE_GROUPS = ("campaign", "channel", "source", "medium", "segment")
+WINDOWS = ("1d", "7d", "14d", "30d", "90d")
+# a select's choices are values the analyses take; the form shows them in words
+CHOICE_WORDS = {
+    "": N_("none"),
+    "channel": N_("channel"),
+    "source": N_("source"),
+    "medium": N_("medium"),
+    "campaign": N_("campaign"),
+    "context": N_("context"),
+    "need": N_("need"),
+    "segment": N_("segment"),
+    "stage": N_("stage"),
+    "ordered": N_("ordered"),
+    "strict": N_("strict"),
+    "any": N_("any"),
+    "month": N_("month"),
+    "week": N_("week"),
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,10 @@ class Page:
     build: Callable[[JourneyAnalyses, Params], list[Section]]
     fields: tuple[Field, ...] = field(default_factory=tuple)
     current: bool = False  # never shown on older data (what was loaded, rejected)
+
+
+def _loads(number: int) -> str:
+    return ngettext("{count} load", "{count} loads", number).format(count=fmt.people(number))
 
 
 def _note(heading: str, text: str) -> list[Section]:
@@ -104,7 +127,9 @@ def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
     return [
         Section(
             heading=result.title,
-            intro=f"Steps: {', '.join(steps)}; within {params.get('window') or '30d'}.",
+            intro=gettext("Steps: {steps}; within {window}.").format(
+                steps=", ".join(steps), window=params.get("window") or "30d"
+            ),
             figures=[result.figure()],
             table=table,
         )
@@ -129,26 +154,32 @@ def touchpoints(source: JourneyAnalyses, params: Params) -> list[Section]:
 
 def campaigns(source: JourneyAnalyses, params: Params) -> list[Section]:
     return report.campaign_sections(source) or _note(
-        "No campaigns yet",
-        "Define campaigns under 'campaigns:' in jejak.yaml (jejak init writes an example): "
-        "a call to action, a traffic source, the transition it aims at, who was reached "
-        "and who was held out.",
+        gettext("No campaigns yet"),
+        gettext(
+            "Define campaigns under 'campaigns:' in jejak.yaml (jejak init writes an example):"
+            " a call to action, a traffic source, the transition it aims at, who was reached"
+            " and who was held out."
+        ),
     )
 
 
 def contact(source: JourneyAnalyses, params: Params) -> list[Section]:
     return report.contact_sections(source, params.get("by") or "campaign") or _note(
-        "No messages yet",
-        "Load the touchpoints of what you send (email_sent, sms_sent, push_sent) and what "
-        "people did with them (opens, clicks, unsubscribes).",
+        gettext("No messages yet"),
+        gettext(
+            "Load the touchpoints of what you send (email_sent, sms_sent, push_sent) and what"
+            " people did with them (opens, clicks, unsubscribes)."
+        ),
     )
 
 
 def experience(source: JourneyAnalyses, params: Params) -> list[Section]:
     return report.experience_sections(source) or _note(
-        "No experience signals yet",
-        "Reviews, NPS or CSAT answers, support tickets and failed payments show here; the "
-        "rules are under 'experience:' in jejak.yaml.",
+        gettext("No experience signals yet"),
+        gettext(
+            "Reviews, NPS or CSAT answers, support tickets and failed payments show here; the"
+            " rules are under 'experience:' in jejak.yaml."
+        ),
     )
 
 
@@ -177,19 +208,19 @@ def advocacy(source: JourneyAnalyses, params: Params) -> list[Section]:
         report.nps_sections(source)
         + report.review_sections(source)
         + report.referral_sections(source)
-    ) or _note("No advocacy yet", "NPS answers, reviews and referrals show here.")
+    ) or _note(gettext("No advocacy yet"), gettext("NPS answers, reviews and referrals show here."))
 
 
 LOAD_COLUMNS = (
-    fmt.Column("load_id", "Load"),
-    fmt.Column("file", "File or batch"),
-    fmt.Column("loaded_at", "Loaded at", fmt.timestamp),
-    fmt.Column("rows_read", "Read", fmt.people),
-    fmt.Column("rows_stored", "Stored", fmt.people),
-    fmt.Column("rows_rejected", "Rejected", fmt.people),
-    fmt.Column("rows_repeated", "Repeated in it", fmt.people),
-    fmt.Column("rows_conflicting", "Conflicting ids", fmt.people),
-    fmt.Column("already_stored", "Already stored", fmt.people),
+    fmt.Column("load_id", N_("Load")),
+    fmt.Column("file", N_("File or batch")),
+    fmt.Column("loaded_at", N_("Loaded at"), fmt.timestamp),
+    fmt.Column("rows_read", N_("Read"), fmt.people),
+    fmt.Column("rows_stored", N_("Stored"), fmt.people),
+    fmt.Column("rows_rejected", N_("Rejected"), fmt.people),
+    fmt.Column("rows_repeated", N_("Repeated in it"), fmt.people),
+    fmt.Column("rows_conflicting", N_("Conflicting ids"), fmt.people),
+    fmt.Column("already_stored", N_("Already stored"), fmt.people),
 )
 
 
@@ -211,12 +242,13 @@ def data(source: JourneyAnalyses, params: Params) -> list[Section]:
         )
         sections.append(
             Section(
-                heading="What was loaded",
-                intro=f"{fmt.people(root.count())} touchpoints stored from "
-                f"{count(len(loads), 'load')}. Each file or collector batch: when, rows read, "
-                "stored, rejected, repeated within it, conflicting (an event_id taken by other "
-                "content: not stored), and already stored before (never "
-                "stored twice).",
+                heading=gettext("What was loaded"),
+                intro=gettext(
+                    "{touchpoints} touchpoints stored from {loads}. Each file or collector"
+                    " batch: when, rows read, stored, rejected, repeated within it,"
+                    " conflicting (an event_id taken by other content: not stored), and"
+                    " already stored before (never stored twice)."
+                ).format(touchpoints=fmt.people(root.count()), loads=_loads(len(loads))),
                 table=loads,
                 columns=LOAD_COLUMNS,
             )
@@ -224,72 +256,129 @@ def data(source: JourneyAnalyses, params: Params) -> list[Section]:
         rejected = root.rejected(limit=50)
         sections.append(
             Section(
-                heading="Rejected rows",
-                intro="The latest rows that were not stored, with the field and the fix; "
-                "'row' is the row in the file, or the event's index in a collector batch. "
-                "Fix them and load again: rows already stored are skipped."
+                heading=gettext("Rejected rows"),
+                intro=gettext(
+                    "The latest rows that were not stored, with the field and the fix; 'row'"
+                    " is the row in the file, or the event's index in a collector batch. Fix"
+                    " them and load again: rows already stored are skipped."
+                )
                 if len(rejected)
-                else "No rows rejected: every row read was stored (or already stored).",
+                else gettext("No rows rejected: every row read was stored (or already stored)."),
                 table=rejected if len(rejected) else None,
             )
         )
     else:
         sections.append(
             Section(
-                heading="Where the touchpoints live",
-                intro=f"This server reads touchpoints from another engine "
-                f"({root.engine()}); they are loaded there, not through jejak.",
+                heading=gettext("Where the touchpoints live"),
+                intro=gettext(
+                    "This server reads touchpoints from another engine ({engine}); they are"
+                    " loaded there, not through jejak."
+                ).format(engine=root.engine()),
             )
         )
     conflicts = root.identity_conflicts()
     claimed = int(conflicts.meta["count"])
     sections.append(
         Section(
-            heading="Identities",
-            intro=f"{count(claimed, 'anonymous id')} claimed by more than one customer"
-            + (" (each went to the customer shown)." if claimed else "."),
+            heading=gettext("Identities"),
+            intro=ngettext(
+                "{count} anonymous id claimed by more than one customer",
+                "{count} anonymous ids claimed by more than one customer",
+                claimed,
+            ).format(count=fmt.people(claimed))
+            + (gettext(" (each went to the customer shown).") if claimed else "."),
             table=conflicts.table.head(20) if claimed else None,
         )
     )
     schema = pd.DataFrame(
         [{"field": f.name, "type": f.sql_type, "meaning": f.help} for f in FIELDS]
     )
-    sections.append(Section(heading="The touchpoint fields", table=schema))
+    sections.append(Section(heading=gettext("The touchpoint fields"), table=schema))
     return sections
 
 
+GOAL_HELP = N_("a touchpoint or stage:NAME (default: Convert)")
 PAGES: tuple[Page, ...] = (
-    Page("overview", "Overview", overview),
-    Page("journey-map", "Journey map", journey_map,
-         (Field("by", "One map per", "", "one map per first-touch value", "select", SPLITS),)),
-    Page("funnels", "Funnels", funnels, (
-        Field("steps", "Steps", "", "touchpoints, stage:NAME or field=value", "steps"),
-        Field("window", "Window", "30d", "e.g. 7d, 12h", "text", ("1d", "7d", "14d", "30d", "90d")),
-        Field("order", "Order", "ordered", "", "select", ("ordered", "strict", "any")),
-        Field("by", "Split by", "", "a field of step 1, or segment", "select", SPLITS),
-    )),
-    Page("paths", "Paths", paths, (
-        Field("goal", "Leading to", "", "a touchpoint or stage:NAME (default: Convert)", "step"),
-        Field("after", "Starting from", "", "show where people went after this instead", "step"),
-    )),
-    Page("touchpoints", "Touchpoints & attribution", touchpoints,
-         (Field("goal", "Goal", "", "a touchpoint or stage:NAME (default: Convert)", "step"),)),
-    Page("campaigns", "Campaigns", campaigns),
-    Page("contact", "Contact & send time", contact,
-         (Field("by", "Messages by", "campaign", "", "select",
-                ("campaign", "channel", "source", "medium", "segment")),)),
-    Page("experience", "Experience", experience),
-    Page("segments", "Segments", segments),
-    Page("retention", "Retention", retention, (
-        Field("by", "Per group", "", "each group's own cohorts", "select", SPLITS),
-        Field("period", "Cohorts by", "month", "", "select", ("month", "week")),
-    )),
-    Page("value", "Value", value,
-         (Field("by", "Per", "", "stage and channel by default", "select",
-                ("", "stage", *SPLITS[1:])),)),
-    Page("advocacy", "Advocacy", advocacy),
-    Page("data", "Data", data, current=True),
-)  # fmt: skip
+    Page("overview", N_("Overview"), overview),
+    Page(
+        "journey-map",
+        N_("Journey map"),
+        journey_map,
+        (
+            Field(
+                "by", N_("One map per"), "", N_("one map per first-touch value"), "select", SPLITS
+            ),
+        ),
+    ),
+    Page(
+        "funnels",
+        N_("Funnels"),
+        funnels,
+        (
+            Field("steps", N_("Steps"), "", N_("touchpoints, stage:NAME or field=value"), "steps"),
+            Field("window", N_("Window"), "30d", N_("e.g. 7d, 12h"), "text", WINDOWS),
+            Field("order", N_("Order"), "ordered", "", "select", ("ordered", "strict", "any")),
+            Field("by", N_("Split by"), "", N_("a field of step 1, or segment"), "select", SPLITS),
+        ),
+    ),
+    Page(
+        "paths",
+        N_("Paths"),
+        paths,
+        (
+            Field("goal", N_("Leading to"), "", GOAL_HELP, "step"),
+            Field(
+                "after",
+                N_("Starting from"),
+                "",
+                N_("show where people went after this instead"),
+                "step",
+            ),
+        ),
+    ),
+    Page(
+        "touchpoints",
+        N_("Touchpoints & attribution"),
+        touchpoints,
+        (Field("goal", N_("Goal"), "", GOAL_HELP, "step"),),
+    ),
+    Page("campaigns", N_("Campaigns"), campaigns),
+    Page(
+        "contact",
+        N_("Contact & send time"),
+        contact,
+        (Field("by", N_("Messages by"), "campaign", "", "select", MESSAGE_GROUPS),),
+    ),
+    Page("experience", N_("Experience"), experience),
+    Page("segments", N_("Segments"), segments),
+    Page(
+        "retention",
+        N_("Retention"),
+        retention,
+        (
+            Field("by", N_("Per group"), "", N_("each group's own cohorts"), "select", SPLITS),
+            Field("period", N_("Cohorts by"), "month", "", "select", ("month", "week")),
+        ),
+    ),
+    Page(
+        "value",
+        N_("Value"),
+        value,
+        (
+            Field(
+                "by",
+                N_("Per"),
+                "",
+                N_("stage and channel by default"),
+                "select",
+                ("", "stage", *SPLITS[1:]),
+            ),
+        ),
+    ),
+    Page("advocacy", N_("Advocacy"), advocacy),
+    Page("data", N_("Data"), data, current=True),
+)
 """Every page, in the order of the navigation."""
 
 
@@ -299,5 +388,5 @@ def build(page: Page, source: JourneyAnalyses, params: Params) -> list[Section]:
     try:
         sections = page.build(noting, params)
     except JejakError as exc:
-        return _note(f"{page.title}: nothing to show", str(exc))
-    return report.noted(sections, noting.take(), page.title, noting.titles)
+        return _note(gettext("{page}: nothing to show").format(page=gettext(page.title)), str(exc))
+    return report.noted(sections, noting.take(), gettext(page.title), noting.titles)

@@ -1,6 +1,15 @@
 // jejak dashboard: fetch the page's sections, draw the charts, sort and export tables.
 (function () {
   "use strict";
+  // the page's words and number marks, in its language (the server writes them in the page)
+  const main = document.getElementById("content");
+  const words = Object.assign({
+    sort: "Sort", step: "Step {number}", group: ",", decimal: ".",
+    expired: "Your sign-in has expired; sign in again with the read key.",
+    answered: "The server answered {status}; try again shortly.",
+    failed: "This page could not load",
+    unreachable: "The server could not be reached; check that jejak serve is running, then reload."
+  }, main && main.dataset.words ? JSON.parse(main.dataset.words) : {});
   // the funnel builder: one input per step, added and removed in place
   document.querySelectorAll("fieldset.steps").forEach(function (fieldset) {
     const add = fieldset.querySelector(".add-step");
@@ -15,13 +24,12 @@
       const step = steps[steps.length - 1].cloneNode(true);
       const input = step.querySelector("input");
       input.value = "";
-      input.setAttribute("aria-label", "Step " + (steps.length + 1));
+      input.setAttribute("aria-label", words.step.replace("{number}", steps.length + 1));
       fieldset.insertBefore(step, add);
       wire(step);
       input.focus();
     });
   });
-  const main = document.getElementById("content");
   if (!main || main.querySelector(".empty")) {
     if (main) main.dataset.state = "done";
     return;
@@ -38,7 +46,8 @@
 
   function cellValue(cell) {
     const text = cell.textContent.trim();
-    const number = Number(text.replace(/[,%\s]/g, "").replace(/[^0-9.+-eE]/g, ""));
+    const plain = text.split(words.group).join("").split(words.decimal).join(".");
+    const number = Number(plain.replace(/[%\s]/g, "").replace(/[^0-9.+-eE]/g, ""));
     return text !== "" && text !== "–" && !Number.isNaN(number) && /\d/.test(text)
       ? number : text.toLowerCase();
   }
@@ -46,7 +55,7 @@
   function sortable(table) {
     table.querySelectorAll("thead th").forEach(function (th, column) {
       th.tabIndex = 0;
-      th.title = "Sort";
+      th.title = words.sort;
       th.addEventListener("click", function () {
         const ascending = th.getAttribute("aria-sort") !== "ascending";
         table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
@@ -98,8 +107,8 @@
         detail = typeof body.detail === "string" ? body.detail
           : (body.detail || []).map(function (d) { return d.msg; }).join("; ");
       } catch (ignored) { /* not JSON: say what the status means */ }
-      if (response.status === 401) detail = "Your sign-in has expired; sign in again with the read key.";
-      throw new Error(detail || "The server answered " + response.status + "; try again shortly.");
+      if (response.status === 401) detail = words.expired;
+      throw new Error(detail || words.answered.replace("{status}", response.status));
     });
   }
 
@@ -121,8 +130,9 @@
         main.dataset.state = "done";
       })
       .catch(function (error) {
-        main.innerHTML = '<section class="panel error"><h2>This page could not load</h2><p></p></section>';
-        const text = error instanceof TypeError ? "The server could not be reached; check that jejak serve is running, then reload." : error.message;
+        main.innerHTML = '<section class="panel error"><h2></h2><p></p></section>';
+        main.querySelector(".error h2").textContent = words.failed;
+        const text = error instanceof TypeError ? words.unreachable : error.message;
         main.querySelector(".error p").textContent = text;
         main.dataset.state = "error";
       });
