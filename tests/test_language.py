@@ -26,18 +26,19 @@ def extracted(tmp_path_factory) -> dict:
     template = tmp_path_factory.mktemp("catalogue") / "jejak.pot"
     pybabel = Path(sys.executable).with_name("pybabel")
     subprocess.run(
-        [pybabel, "extract", "-F", "babel.cfg", "-k", "N_", "--no-location", "-o",
+        [pybabel, "extract", "-F", "babel.cfg", "-k", "N_", "-k", "NP_:1c,2", "--no-location", "-o",
          template, "."],
         cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
     with template.open("rb") as file:
-        return {message.id: message for message in read_po(file) if message.id}
+        return {(message.context, message.id): message for message in read_po(file) if message.id}
 
 
 @pytest.fixture(scope="module")
 def indonesian() -> dict:
     with language.catalogue_path("id").open("rb") as file:
-        return {message.id: message for message in read_po(file, locale="id") if message.id}
+        catalogue = read_po(file, locale="id")
+        return {(message.context, message.id): message for message in catalogue if message.id}
 
 
 def _texts(message) -> list[str]:
@@ -56,7 +57,7 @@ def test_every_message_has_its_indonesian(extracted, indonesian):
 
 
 def test_translations_keep_their_placeholders(indonesian):
-    for key, message in indonesian.items():
+    for (_, key), message in indonesian.items():
         source = key if isinstance(key, str) else key[0]
         wanted = sorted(PLACEHOLDER.findall(source))
         for text in _texts(message):

@@ -27,6 +27,7 @@ DOMAIN = "jejak"
 CATALOGUES = Path(__file__).parent / "locale"
 
 _chosen: ContextVar[str] = ContextVar("jejak_language", default=DEFAULT)
+_stage_names: ContextVar[str] = ContextVar("jejak_stage_names", default="local")
 
 
 def current() -> str:
@@ -43,18 +44,22 @@ def checked(language: str) -> str:
     return code
 
 
-def choose(language: str) -> None:
-    """Speak ``language`` for the rest of this context (a CLI run)."""
+def choose(language: str, stage_names: str = "local") -> None:
+    """Speak ``language`` for the rest of this context (a CLI run); ``stage_names``:
+    ``local`` (the presets' stages in ``language``) or ``english``."""
     _chosen.set(checked(language))
+    _stage_names.set(stage_names)
 
 
 @contextmanager
-def speaking(language: str) -> Iterator[None]:
+def speaking(language: str, stage_names: str = "local") -> Iterator[None]:
     """Speak ``language`` inside the block (a request, a report), then as before."""
     token = _chosen.set(checked(language))
+    names = _stage_names.set(stage_names)
     try:
         yield
     finally:
+        _stage_names.reset(names)
         _chosen.reset(token)
 
 
@@ -93,6 +98,60 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 def pgettext(context: str, message: str) -> str:
     """``message`` as meant in ``context`` (a short word that reads two ways)."""
     return translations(_chosen.get()).pgettext(context, message)
+
+
+@cache
+def _marks(language: str) -> dict[int, str] | None:
+    """How ``language`` writes the thousands and decimal marks, as a translation of the
+    English ones (None when they are the English ones)."""
+    if language == "en":
+        return None
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    group, decimal = get_group_symbol(language), get_decimal_symbol(language)
+    if (group, decimal) == (",", "."):
+        return None
+    return str.maketrans({",": group, ".": decimal})
+
+
+def localised(text: str) -> str:
+    """A number written the English way (``1,234.5``) in the marks of this context's
+    language (``1.234,5``); the digits and their rounding stay as they were."""
+    marks = _marks(current())
+    return text if marks is None else text.translate(marks)
+
+
+def NP_(context: str, message: str) -> str:
+    """:func:`N_` for a word read in ``context`` (see :func:`pgettext`)."""
+    return message
+
+
+# The presets' stages, shown in the reader's language; their English names stay what
+# settings, campaigns and --stage options say (the seeds' marketers use them too).
+PRESET_STAGES = frozenset(
+    {
+        NP_("stage", "Awareness"),
+        NP_("stage", "Engagement"),
+        NP_("stage", "Subscribe"),
+        NP_("stage", "Convert"),
+        NP_("stage", "Excite"),
+        NP_("stage", "Ascend"),
+        NP_("stage", "Advocate"),
+        NP_("stage", "Promote"),
+        NP_("stage", "Consideration"),
+        NP_("stage", "Decision"),
+        NP_("stage", "Loyalty"),
+    }
+)
+
+
+def stage(name: str) -> str:
+    """A preset stage's name in this context's language (``Konversi`` for ``Convert``),
+    unless stage names are kept in English (``stage_names: english``); the user's own
+    stages as they named them."""
+    if name not in PRESET_STAGES or _stage_names.get() == "english":
+        return name
+    return pgettext("stage", name)
 
 
 def N_(message: str) -> str:

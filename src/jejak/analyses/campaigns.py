@@ -41,6 +41,7 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.analyses.stages import entered_column, stage_entries
 from jejak.engine.functions import unix_micros, utc_micros
+from jejak.language import gettext
 from jejak.model.campaign import Campaign
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
@@ -250,8 +251,10 @@ def _effect(
     for key in ("revenue_lift", "revenue_lift_low", "revenue_lift_high"):
         meta[key.replace("revenue_lift", "incremental_revenue")] = meta[key] * exposed_in_target
     meta["verdict"] = _verdict(meta, m1, n1, n0)
-    kind = "observational" if observational else "holdout"
-    title = f"Campaign {name}: {campaign.transition} ({kind})"
+    kind = gettext("observational") if observational else gettext("holdout")
+    title = gettext("Campaign {name}: {transition} ({kind})").format(
+        name=name, transition=campaign.transition, kind=kind
+    )
     return CampaignEffect(title=title, table=table, meta=meta)
 
 
@@ -364,7 +367,7 @@ def overview(effects: dict[str, CampaignEffect], journey: Journey) -> CampaignOv
     ]
     table = table.sort_values(["_order", "campaign"], na_position="last").drop(columns="_order")
     return CampaignOverview(
-        title="Campaigns by the transition they target",
+        title=gettext("Campaigns by the transition they target"),
         table=table.reset_index(drop=True),
         meta={"campaigns": len(effects)},
     )

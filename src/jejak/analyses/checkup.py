@@ -24,6 +24,7 @@ import pandas as pd
 from jejak.analyses.diagnosis import ROLE_USES, listed
 from jejak.analyses.matching import rule_matches, with_properties
 from jejak.analyses.result import Result, records
+from jejak.language import gettext, localised, ngettext
 from jejak.model.config import Settings
 from jejak.model.journey import Journey, describe_rules
 from jejak.model.roles import EVENT_ROLES
@@ -117,7 +118,7 @@ def check(
 
     top = listed(list(zip(unplaced["event"], unplaced["touchpoints"], strict=True))[:5])
     if not total:
-        say("fix", "data", "no touchpoints yet: load a file (jejak load FILE)")
+        say("fix", "data", gettext("no touchpoints yet: load a file (jejak load FILE)"))
     later = [
         int(found[f"s{s}_{r}"])
         for s in range(1, len(journey.stages))
@@ -127,9 +128,10 @@ def check(
         say(
             "fix",
             "journey",
-            f"no touchpoint matched a rule past {journey.stages[0].name}, so the stage funnel"
-            f" stops there. Touchpoints not placed: {top}. Name them under 'roles:' in"
-            " jejak.yaml",
+            gettext(
+                "no touchpoint matched a rule past {stage}, so the stage funnel stops there."
+                " Touchpoints not placed: {top}. Name them under 'roles:' in jejak.yaml"
+            ).format(stage=journey.stages[0].name, top=top),
         )
     for s, stage in enumerate(journey.stages[1:], start=1):
         if (
@@ -140,30 +142,45 @@ def check(
             say(
                 "info",
                 "journey",
-                f"nobody entered {stage.name} ({describe_rules(stage)}); people who reach a"
-                " later stage are counted as skipping it",
+                gettext(
+                    "nobody entered {stage} ({rules}); people who reach a later stage are"
+                    " counted as skipping it"
+                ).format(stage=stage.name, rules=describe_rules(stage)),
             )
     for role, use in ROLE_USES.items():
         if use.needed_by and total and not int(found[f"role_{role}"]):
             say(
                 "fix" if use.essential else "warn",
                 f"role {role}",
-                f"no touchpoint is {use.words} ({role} = {', '.join(roles.events(role))}),"
-                f" so {use.needed_by} will be empty. Not placed: {top}",
+                gettext(
+                    "no touchpoint is {words} ({role} = {names}), so {needed_by} will be"
+                    " empty. Not placed: {top}"
+                ).format(
+                    words=gettext(use.words),
+                    role=role,
+                    names=", ".join(roles.events(role)),
+                    needed_by=gettext(use.needed_by),
+                    top=top,
+                ),
             )
     if total and not int(found["msg_sent"]):
         say(
             "warn",
             "role messages",
-            "no touchpoint is a message sent (messages: sent ="
-            f" {', '.join(roles.messages.sent)}), so contact, send times and fatigue will be"
-            " empty",
+            gettext(
+                "no touchpoint is a message sent (messages: sent = {names}), so contact, send"
+                " times and fatigue will be empty"
+            ).format(names=", ".join(roles.messages.sent)),
         )
     buyers = int(found["role_purchase_people"])
     if buyers == 1:
-        say("warn", "role purchase", "one buyer only: customer value needs at least two")
+        say("warn", "role purchase", gettext("one buyer only: customer value needs at least two"))
     if not settings.campaigns:
-        say("info", "campaigns", "no campaigns defined: add them under 'campaigns:' in jejak.yaml")
+        say(
+            "info",
+            "campaigns",
+            gettext("no campaigns defined: add them under 'campaigns:' in jejak.yaml"),
+        )
     _suspicious(events, roles, found, total, now, conflicting_rows, say)
     findings_table = pd.DataFrame(findings, columns=["level", "topic", "message"])
     order = {"fix": 0, "warn": 1, "info": 2}
@@ -177,7 +194,7 @@ def check(
         "fix": int((findings_table["level"] == "fix").sum()),
     }
     return DataCheck(
-        title="What jejak makes of the data",
+        title=gettext("What jejak makes of the data"),
         table=table,
         meta=meta,
         unplaced=unplaced,
@@ -214,15 +231,25 @@ def _suspicious(events, roles, found, total, now, conflicting_rows, say) -> None
             say(
                 "warn",
                 "messages",
-                f"{clicks:,} clicks and no open: opens are not tracked, or named otherwise"
-                f" (messages: opened = {', '.join(roles.messages.opened)})",
+                ngettext(
+                    "{count} click and no open: opens are not tracked, or named otherwise"
+                    " (messages: opened = {names})",
+                    "{count} clicks and no open: opens are not tracked, or named otherwise"
+                    " (messages: opened = {names})",
+                    clicks,
+                ).format(count=localised(f"{clicks:,}"), names=", ".join(roles.messages.opened)),
             )
         elif people:
             say(
                 "warn",
                 "messages",
-                f"{_people(people)} clicked a message and never opened one: opens may be"
-                " tracked only in part (images blocked), or named otherwise",
+                ngettext(
+                    "{count} person clicked a message and never opened one: opens may be"
+                    " tracked only in part (images blocked), or named otherwise",
+                    "{count} people clicked a message and never opened one: opens may be"
+                    " tracked only in part (images blocked), or named otherwise",
+                    people,
+                ).format(count=localised(f"{people:,}")),
             )
     heavy = (
         events.group_by("person_id")
@@ -237,14 +264,20 @@ def _suspicious(events, roles, found, total, now, conflicting_rows, say) -> None
         say(
             "warn",
             "people",
-            f"{heavy['person_id'].iloc[0]} has {share:.0%} of all touchpoints: a test"
-            " account, a shared device or a bot? Leave them out with --only / segments",
+            gettext(
+                "{person} has {share} of all touchpoints: a test account, a shared device or"
+                " a bot? Leave them out with --only / segments"
+            ).format(person=heavy["person_id"].iloc[0], share=localised(f"{share:.0%}")),
         )
     if int(found["_future"]):
         say(
             "warn",
             "time",
-            f"{int(found['_future']):,} touchpoints are in the future: check the time zone",
+            ngettext(
+                "{count} touchpoint is in the future: check the time zone",
+                "{count} touchpoints are in the future: check the time zone",
+                int(found["_future"]),
+            ).format(count=localised(f"{int(found['_future']):,}")),
         )
     if "revenue" in events.columns:
         paid = events.filter(
@@ -259,19 +292,20 @@ def _suspicious(events, roles, found, total, now, conflicting_rows, say) -> None
             say(
                 "warn",
                 "role purchase",
-                f"revenue on touchpoints that are not purchases: {listed_names}. If they are"
-                " purchases, name them under 'roles: purchase:'",
+                gettext(
+                    "revenue on touchpoints that are not purchases: {names}. If they are"
+                    " purchases, name them under 'roles: purchase:'"
+                ).format(names=listed_names),
             )
     if conflicting_rows:
-        one = conflicting_rows == 1
         say(
             "warn",
             "loads",
-            f"{conflicting_rows:,} {'row was' if one else 'rows were'} not stored:"
-            f" {'its' if one else 'their'} event_id was already taken by other content"
-            " (jejak loads --rejected shows them)",
+            ngettext(
+                "{count} row was not stored: its event_id was already taken by other content"
+                " (jejak loads --rejected shows them)",
+                "{count} rows were not stored: their event_id was already taken by other"
+                " content (jejak loads --rejected shows them)",
+                conflicting_rows,
+            ).format(count=localised(f"{conflicting_rows:,}")),
         )
-
-
-def _people(n: int) -> str:
-    return f"{n:,} {'person' if n == 1 else 'people'}"

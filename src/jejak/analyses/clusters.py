@@ -35,6 +35,7 @@ from jejak.analyses.stages import NONE_LABEL, current_stages, first_touch
 from jejak.analyses.threads import one_thread
 from jejak.engine.functions import json_field
 from jejak.errors import JejakError
+from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 from jejak.model.roles import roles_of
@@ -269,7 +270,7 @@ def clusters(
     table = _describe(frame, journey)
     people = frame[["person_id", "cluster", "stage", "acquired_by", "purchases", "revenue"]]
     meta = {"k": chosen, "people": len(frame), "features": list(matrix.columns)}
-    return Clusters(title="Behavioural clusters", table=table, meta=meta, people=people)
+    return Clusters(title=gettext("Behavioural clusters"), table=table, meta=meta, people=people)
 
 
 def _describe(frame: pd.DataFrame, journey: Journey) -> pd.DataFrame:

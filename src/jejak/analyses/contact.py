@@ -40,6 +40,7 @@ from jejak.analyses.result import Result
 from jejak.analyses.stages import NONE_LABEL, entered_column, stage_entries
 from jejak.engine.functions import from_utc_timestamp, timestamp_micros, unix_micros
 from jejak.errors import JejakError
+from jejak.language import gettext
 from jejak.model.contact import KINDS, ContactEvents
 from jejak.model.journey import Journey
 
@@ -188,16 +189,24 @@ def contact_metrics(
         ),
         "delivery_tracked": tracked,
     }
-    result = ContactMetrics(title=f"Messages by {by}", table=table, meta=meta)
+    title = gettext("Messages by {field}").format(field=gettext(by))
+    result = ContactMetrics(title=title, table=table, meta=meta)
     if blind.any():
         shown = [by] if by == "channel" else [by, "channel"]
         rows = table[blind].head(3)
-        named = ", ".join(" by ".join(str(row[k]) for k in shown) for _, row in rows.iterrows())
+        named = ", ".join(
+            gettext("{value} by {channel}").format(value=row[by], channel=row["channel"])
+            if len(shown) == 2
+            else str(row[by])
+            for _, row in rows.iterrows()
+        )
         warn(
             result,
-            f"{named}: people clicked but not one open was recorded, so opens are not"
-            " tracked there (image blocking, or a template without the open pixel); the"
-            " open rate is left out there rather than shown as 0%",
+            gettext(
+                "{named}: people clicked but not one open was recorded, so opens are not"
+                " tracked there (image blocking, or a template without the open pixel); the"
+                " open rate is left out there rather than shown as 0%"
+            ).format(named=named),
         )
     return result
 
@@ -310,7 +319,7 @@ def contact_frequency(
         "moved_on",
     ]
     return ContactFrequency(
-        title="Messages per week and the response", table=table[columns], meta=meta
+        title=gettext("Messages per week and the response"), table=table[columns], meta=meta
     )
 
 
@@ -398,7 +407,9 @@ def send_times(
         "best_hour": overall[1],
         "by": by,
     }
-    return SendTimes(title="When messages get opened", table=table, meta=meta, people=people)
+    return SendTimes(
+        title=gettext("When messages get opened"), table=table, meta=meta, people=people
+    )
 
 
 def _surely_opened(opened: pd.Series, messages: pd.Series) -> pd.Series:

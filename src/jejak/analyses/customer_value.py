@@ -29,6 +29,7 @@ from jejak.analyses.value_fit import LOG_BOUND
 from jejak.analyses.value_models import BetaGeo, GammaGamma
 from jejak.engine.functions import unix_micros, utc_micros
 from jejak.errors import JejakError
+from jejak.language import gettext, localised
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 from jejak.model.roles import roles_of
@@ -162,22 +163,30 @@ def customer_value(
         if spend is None
         else {"p": spend.p, "q": spend.q, "gamma": spend.gamma},
     }
-    result = CustomerValue(title="Customer value", table=summary, meta=meta)
+    result = CustomerValue(title=gettext("Customer value"), table=summary, meta=meta)
     fitted = {k: v for k, v in meta["bg_nbd"].items() if k != "log_likelihood"}
     at_limit = [name for name, v in fitted.items() if abs(np.log(v)) > LOG_BOUND - 1]
     if at_limit:
         warn(
             result,
-            f"the purchase model found no settled fit on {len(summary)} buyers, {repeaters} "
-            f"of them repeat buyers ({', '.join(at_limit)} ran to their limits): treat its "
-            "expected purchases as rough until more people have bought again",
+            gettext(
+                "the purchase model found no settled fit on {buyers} buyers, {repeaters} of"
+                " them repeat buyers ({limits} ran to their limits): treat its expected"
+                " purchases as rough until more people have bought again"
+            ).format(
+                buyers=localised(f"{len(summary):,}"),
+                repeaters=localised(f"{repeaters:,}"),
+                limits=", ".join(at_limit),
+            ),
         )
     if spend is None:
         warn(
             result,
-            f"revenue is not estimated: the spend model needs at least two repeat buyers "
-            f"with revenue on their repeat purchases; found {len(repeat)}. Expected purchases "
-            "and the chance of still being a customer are estimated",
+            gettext(
+                "revenue is not estimated: the spend model needs at least two repeat buyers"
+                " with revenue on their repeat purchases; found {found}. Expected purchases"
+                " and the chance of still being a customer are estimated"
+            ).format(found=localised(f"{len(repeat):,}")),
         )
     return result
 
@@ -212,9 +221,14 @@ def value_by(
     else:
         table = table.sort_values("expected_revenue", ascending=False)
     meta = {**value.meta, "by": by}
-    horizon = f"{value.meta['horizon']:g} x {value.meta['unit_days']:g} days"
+    horizon = gettext("{horizon} x {days} days").format(
+        horizon=localised(f"{value.meta['horizon']:g}"),
+        days=localised(f"{value.meta['unit_days']:g}"),
+    )
     return ValueBy(
-        title=f"Expected value by {by} (next {horizon})",
+        title=gettext("Expected value by {field} (next {horizon})").format(
+            field=gettext(by), horizon=horizon
+        ),
         table=table.reset_index(),
         meta=meta,
     )

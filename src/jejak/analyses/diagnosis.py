@@ -16,6 +16,7 @@ from typing import Any
 import ibis
 
 from jejak.analyses.result import Result
+from jejak.language import N_, gettext, localised
 from jejak.model.roles import ROLE_FIELDS, Roles
 
 
@@ -24,30 +25,32 @@ class RoleUse:
     """What a role means to the faces: how its touchpoints are named in a sentence, which
     answers are empty without it, and whether that makes the journey itself wrong."""
 
-    words: str
+    words: str  # marked for the catalogue: shown through gettext
     needed_by: str = ""
     essential: bool = False  # without it stages and values are wrong: 'jejak check' says fix
 
 
 ROLE_USES = {
     "purchase": RoleUse(
-        "a purchase", "customer value, RFM, buyers' retention, Convert and Ascend", True
+        N_("a purchase"), N_("customer value, RFM, buyers' retention, Convert and Ascend"), True
     ),
-    "refund": RoleUse("a refund"),
-    "signup": RoleUse("a sign-up"),
-    "subscribe": RoleUse("a subscription"),
-    "trial": RoleUse("a trial"),
-    "content": RoleUse("content (engagement)", "engagement groups and the Engagement stage"),
-    "transactional": RoleUse("transactional (product, cart, checkout)"),
-    "comparison": RoleUse("a comparison"),
-    "activation": RoleUse("an activation (onboarding)"),
-    "upsell": RoleUse("an upsell"),
-    "review": RoleUse("a review", "reviews and the Advocate stage"),
-    "nps": RoleUse("an NPS answer", "NPS"),
-    "referral": RoleUse("a referral invite", "referrals and the Promote stage"),
-    "sharing": RoleUse("a share"),
-    "testimonial": RoleUse("a testimonial"),
-    "shop_sent": RoleUse("sent by the shop"),
+    "refund": RoleUse(N_("a refund")),
+    "signup": RoleUse(N_("a sign-up")),
+    "subscribe": RoleUse(N_("a subscription")),
+    "trial": RoleUse(N_("a trial")),
+    "content": RoleUse(
+        N_("content (engagement)"), N_("engagement groups and the Engagement stage")
+    ),
+    "transactional": RoleUse(N_("transactional (product, cart, checkout)")),
+    "comparison": RoleUse(N_("a comparison")),
+    "activation": RoleUse(N_("an activation (onboarding)")),
+    "upsell": RoleUse(N_("an upsell")),
+    "review": RoleUse(N_("a review"), N_("reviews and the Advocate stage")),
+    "nps": RoleUse(N_("an NPS answer"), N_("NPS")),
+    "referral": RoleUse(N_("a referral invite"), N_("referrals and the Promote stage")),
+    "sharing": RoleUse(N_("a share")),
+    "testimonial": RoleUse(N_("a testimonial")),
+    "shop_sent": RoleUse(N_("sent by the shop")),
 }
 TOP = 5
 
@@ -60,7 +63,9 @@ def top_events(events: ibis.Table, limit: int = TOP) -> list[tuple[str, int]]:
 
 
 def listed(pairs: list[tuple[str, int]]) -> str:
-    return ", ".join(f"{name} ({count:,})" for name, count in pairs) or "none yet"
+    return ", ".join(f"{name} ({localised(f'{count:,}')})" for name, count in pairs) or gettext(
+        "none yet"
+    )
 
 
 def count_of(events: ibis.Table, names: list[str]) -> int:
@@ -86,12 +91,14 @@ def missing_roles(events: ibis.Table, roles: Roles, wanted: list[str]) -> list[s
     top = listed(top_events(events))
     sentences = []
     for role in empty:
-        words = "a message sent" if role == "messages" else ROLE_USES[role].words
+        words = gettext("a message sent") if role == "messages" else gettext(ROLE_USES[role].words)
         setting = "messages: sent" if role == "messages" else role
         sentences.append(
-            f"no touchpoint is {words} ({setting} = {', '.join(named[role])}); your most"
-            f" frequent events are {top}. Name yours under 'roles: {setting}:' in jejak.yaml"
-            " ('jejak check' shows what each role matches)"
+            gettext(
+                "no touchpoint is {words} ({setting} = {names}); your most frequent events"
+                " are {top}. Name yours under 'roles: {setting}:' in jejak.yaml ('jejak"
+                " check' shows what each role matches)"
+            ).format(words=words, setting=setting, names=", ".join(named[role]), top=top)
         )
     return sentences
 
@@ -106,10 +113,16 @@ def missing_field(events: ibis.Table, roles: Roles, role: str) -> str | None:
     if not count_of(events, names) or valued.count().to_pyarrow().as_py():
         return None
     keys = _property_keys(hits)
-    return (
-        f"the {role} touchpoints ({', '.join(names)}) carry no '{field}' property"
-        f" (their properties: {', '.join(keys) or 'none'}); name the one that holds the"
-        f" value under 'roles: {role}: {{{ROLE_FIELDS[role]}: ...}}' in jejak.yaml"
+    return gettext(
+        "the {role} touchpoints ({names}) carry no '{field}' property (their properties:"
+        " {keys}); name the one that holds the value under 'roles: {role}: {{{setting}:"
+        " ...}}' in jejak.yaml"
+    ).format(
+        role=role,
+        names=", ".join(names),
+        field=field,
+        keys=", ".join(keys) or gettext("none"),
+        setting=ROLE_FIELDS[role],
     )
 
 

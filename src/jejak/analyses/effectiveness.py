@@ -40,6 +40,7 @@ from jejak.analyses.matching import rule_columns
 from jejak.analyses.result import Result
 from jejak.analyses.stages import entered_column, placed, stage_entries
 from jejak.engine.functions import unix_micros, utc_micros
+from jejak.language import gettext
 from jejak.model.journey import Journey
 
 MIN_PEOPLE = 30  # below this on either side an effect reads "too few people"
@@ -119,7 +120,8 @@ def touchpoint_ratios(
     ]
     table = table[columns].rename(columns={"touch": by}).reset_index(drop=True)
     meta = {"goal": step.label, "by": by, "conversions": conversions}
-    return TouchpointRatios(title=f"Touchpoints and {step.label}", table=table, meta=meta)
+    title = gettext("Touchpoints and {goal}").format(goal=step.label)
+    return TouchpointRatios(title=title, table=table, meta=meta)
 
 
 def touchpoint_effects(
@@ -250,7 +252,11 @@ def placed_effects(
         "Greenland-Robins variance",
         "observational": True,
     }
-    title = f"Which {'touchpoints' if by == 'event' else by + ' values'} help people move on"
+    title = (
+        gettext("Which touchpoints help people move on")
+        if by == "event"
+        else gettext("Which {field} values help people move on").format(field=gettext(by))
+    )
     return TouchpointEffects(title=title, table=table, meta=meta)
 
 

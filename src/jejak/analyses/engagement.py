@@ -28,6 +28,7 @@ import pandas as pd
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.errors import JejakError
+from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
 from jejak.model.groups import FOLLOWS, TRANSACTS
 from jejak.model.journey import Journey, Stage
@@ -118,4 +119,6 @@ def engagement_groups(
     people = people.rename(columns={"e": "engagement", "t": "transactional"})
     people = people[["person_id", "engagement", "transactional", "engagement_share", "group"]]
     meta = {"threshold": threshold, "people": total}
-    return EngagementGroups(title="Engagement groups", table=table, meta=meta, people=people)
+    return EngagementGroups(
+        title=gettext("Engagement groups"), table=table, meta=meta, people=people
+    )

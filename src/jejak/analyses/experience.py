@@ -37,6 +37,7 @@ from jejak.analyses.matching import rule_columns, rule_matches, stage_matches, w
 from jejak.analyses.result import Result, records
 from jejak.analyses.stages import placed
 from jejak.engine.functions import unix_micros, utc_micros
+from jejak.language import gettext
 from jejak.model.experience import VERDICTS, ExperienceRule
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey, Stage
@@ -152,7 +153,7 @@ def experience(
             "observational": True,
         }
         return Experience(
-            title="Experience by touchpoint and stage",
+            title=gettext("Experience by touchpoint and stage"),
             table=table.reset_index(drop=True),
             meta=meta,
             effects=effects,

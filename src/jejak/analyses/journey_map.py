@@ -23,8 +23,9 @@ from typing import Any
 import ibis
 
 from jejak.analyses.result import Result
-from jejak.analyses.stages import check_breakdown, first_touch, placed
+from jejak.analyses.stages import check_breakdown, first_touch, placed, split_title
 from jejak.engine.functions import json_field
+from jejak.language import gettext
 from jejak.model.journey import Journey
 
 
@@ -128,6 +129,5 @@ def journey_map(
         "rating",
     ]
     meta = {"journey": journey.name, "stages": names, "by": by, "top": top}
-    split = "" if not by else (f" by {by}" if given else f" by first-touch {by}")
-    title = "Journey map" + split
+    title = split_title(gettext("Journey map"), by, given)
     return JourneyMap(title=title, table=table[columns], meta=meta)

@@ -53,6 +53,7 @@ from jejak.analyses.rfm import RFM, rfm
 from jejak.analyses.segments import NONE_SEGMENT, check_stages, members
 from jejak.analyses.sequence import position
 from jejak.errors import ConfigError, JejakError
+from jejak.language import gettext
 from jejak.model.campaign import Campaign
 from jejak.model.config import Settings
 from jejak.model.funnel import Funnel, FunnelStep
@@ -195,7 +196,7 @@ class JourneyAnalyses:
                 }
             )
         columns = ["segment", "description", "definition", "saved_in", "people"]
-        return Result(title="Segments", table=pd.DataFrame(rows, columns=columns))
+        return Result(title=gettext("Segments"), table=pd.DataFrame(rows, columns=columns))
 
     def _saved_in(self, name: str) -> str:
         return "jejak.yaml"
@@ -226,7 +227,7 @@ class JourneyAnalyses:
         table = table.to_pandas()
         table = _utc(table.sort_values("person_id").reset_index(drop=True))
         meta = {"segment": name, "definition": part.definition.describe(), "people": len(table)}
-        return Result(title=f"Audience: {name}", table=table, meta=meta)
+        return Result(title=gettext("Audience: {name}").format(name=name), table=table, meta=meta)
 
     def _groups(self, by: str | None) -> ibis.Table | None:
         """The breakdown groups ``by="segment"`` asks for (None: a first-touch field)."""
@@ -256,7 +257,7 @@ class JourneyAnalyses:
         journey = self._journey(journey)
         table = stage_analyses.entries(self.events(), journey)
         return Result(
-            title=f"Stage entries ({journey.name})",
+            title=gettext("Stage entries ({journey})").format(journey=journey.name),
             table=_utc(table.order_by(["person_id", "stage_index"]).to_pandas()),
             meta={"journey": journey.name},
         )
@@ -266,7 +267,7 @@ class JourneyAnalyses:
         journey = self._journey(journey)
         table = stage_analyses.current_stages(self.events(), journey).order_by("person_id")
         return Result(
-            title=f"Current stage ({journey.name})",
+            title=gettext("Current stage ({journey})").format(journey=journey.name),
             table=_utc(table.to_pandas()),
             meta={"journey": journey.name},
         )
@@ -344,7 +345,7 @@ class JourneyAnalyses:
         )
         label = spec.steps[step - 1].label
         return Result(
-            title=f"Reached {label} and stopped there",
+            title=gettext("Reached {step} and stopped there").format(step=label),
             table=_utc(table.to_pandas()),
             meta={"step": step, "label": label, "steps": [s.label for s in spec.steps]},
         )
@@ -612,7 +613,9 @@ class JourneyAnalyses:
         if not result.meta["conversions"]:
             warn(
                 result,
-                f"nobody reached {result.meta['goal']}, so there is nothing to credit",
+                gettext("nobody reached {goal}, so there is nothing to credit").format(
+                    goal=result.meta["goal"]
+                ),
                 *self._missing(["purchase"] if goal is None else []),
             )
         return result
@@ -758,8 +761,10 @@ class JourneyAnalyses:
         if result.table.empty:
             warn(
                 result,
-                "no touchpoint matched a rule under 'experience:' in jejak.yaml (reviews,"
-                " NPS answers, support tickets, failed payments...)",
+                gettext(
+                    "no touchpoint matched a rule under 'experience:' in jejak.yaml (reviews,"
+                    " NPS answers, support tickets, failed payments...)"
+                ),
                 *self._missing(["review", "nps"]),
             )
         if purchase is None and not int(result.churn["buyers"].sum()):
@@ -784,10 +789,9 @@ class JourneyAnalyses:
         if marked.filter(stage_matches(marked, matcher)).count().to_pyarrow().as_py():
             return None
         top = diagnosis.listed(diagnosis.top_events(events))
-        return (
-            f"'{matcher.name}' matches no touchpoint ({describe_rules(matcher)}); your most"
-            f" frequent events are {top}"
-        )
+        return gettext(
+            "'{step}' matches no touchpoint ({rules}); your most frequent events are {top}"
+        ).format(step=matcher.name, rules=describe_rules(matcher), top=top)
 
     def _stalled(self, table: pd.DataFrame, journey: Journey) -> str | None:
         """A stage funnel that stops at its first stage says why."""
@@ -797,12 +801,12 @@ class JourneyAnalyses:
             return None
         later = "; ".join(f"{stage.name}: {describe_rules(stage)}" for stage in journey.stages[1:])
         top = diagnosis.listed(diagnosis.top_events(self.events()))
-        return (
-            f"nobody got past {journey.stages[0].name}: no touchpoint matched a rule of a"
-            f" later stage ({later}). Your most frequent events are {top}. Name them under"
-            " 'roles:' in jejak.yaml ('jejak init --from FILE' proposes them, 'jejak check'"
-            " shows what each rule matches)"
-        )
+        return gettext(
+            "nobody got past {stage}: no touchpoint matched a rule of a later stage ({later})."
+            " Your most frequent events are {top}. Name them under 'roles:' in jejak.yaml"
+            " ('jejak init --from FILE' proposes them, 'jejak check' shows what each rule"
+            " matches)"
+        ).format(stage=journey.stages[0].name, later=later, top=top)
 
     def _zoned(self, value: datetime | str | None) -> datetime | None:
         """A time from the user (or text like 2026-03-01): without a zone, it is in the
@@ -834,7 +838,7 @@ class JourneyAnalyses:
     def identity_conflicts(self) -> Result:
         """Anonymous ids claimed by several customers, and which customer got them."""
         table = identity.conflicts(self.touchpoints(), self.identity_links()).to_pandas()
-        return Result(title="Identity conflicts", table=table, meta={"count": len(table)})
+        return Result(title=gettext("Identity conflicts"), table=table, meta={"count": len(table)})
 
 
 class Filtered(JourneyAnalyses):
@@ -1026,7 +1030,8 @@ def _combined(parts: dict[str, Result], by: str) -> Any:
             stacked = pd.concat(frames, ignore_index=True)
             changes[field.name] = stacked[[by, *[c for c in stacked.columns if c != by]]]
     meta = {**first.meta, "by": by, by + "s": list(parts)}
-    return dataclasses.replace(first, title=f"{first.title} by {by}", meta=meta, **changes)
+    title = gettext("{title} by {field}").format(title=first.title, field=gettext(by))
+    return dataclasses.replace(first, title=title, meta=meta, **changes)
 
 
 def _in_none(definitions: dict[str, Segment]) -> Segment:

@@ -27,6 +27,7 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.analyses.retention import period_number, period_start
 from jejak.engine.functions import json_field
+from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 from jejak.model.roles import roles_of
@@ -116,7 +117,7 @@ def nps(
         "period": period,
         "journey": _stage_link(others, journey, last),
     }
-    return NPS(title="Net Promoter Score", table=table, meta=meta)
+    return NPS(title=gettext("Net Promoter Score"), table=table, meta=meta)
 
 
 def _row(period: str, counts: pd.DataFrame) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from jejak.analyses.result import Result
 from jejak.analyses.sequence import position
 from jejak.engine.functions import unix_micros
 from jejak.errors import JejakError
+from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 
@@ -142,7 +143,13 @@ def path_flows(
         "collapse": collapse,
     }
     return PathFlows(
-        title=f"Paths {direction} {anchor_label}", table=table.reset_index(drop=True), meta=meta
+        title=(
+            gettext("Paths after {step}")
+            if direction == "after"
+            else gettext("Paths before {step}")
+        ).format(step=anchor_label),
+        table=table.reset_index(drop=True),
+        meta=meta,
     )
 
 
@@ -190,7 +197,7 @@ def top_paths(
     table = table[["path", "people", "converters", "conversion", "median_seconds_to_goal"]]
     label = FunnelStep.of(goal).label
     return TopPaths(
-        title=f"Top paths to {label}",
+        title=gettext("Top paths to {goal}").format(goal=label),
         table=table,
         meta={"goal": label, "steps": steps, "limit": limit, "collapse": collapse},
     )

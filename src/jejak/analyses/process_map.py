@@ -24,6 +24,7 @@ from jejak.analyses.sequence import following, position
 from jejak.analyses.stages import placed
 from jejak.engine.functions import unix_micros
 from jejak.engine.plans import remembered
+from jejak.language import gettext
 from jejak.model.journey import Journey
 
 START, END = "(start)", "(end)"
@@ -172,4 +173,4 @@ def process_map(
         "end": end,
         "transitions": int(table["transitions"].sum()) if len(table) else 0,
     }
-    return ProcessMap(title="Process map", table=table, meta=meta, nodes=nodes)
+    return ProcessMap(title=gettext("Process map"), table=table, meta=meta, nodes=nodes)

@@ -28,6 +28,7 @@ import pandas as pd
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.engine.functions import json_field
+from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 from jejak.model.roles import roles_of
@@ -135,7 +136,7 @@ def referrals(
         "invite": FunnelStep.of(invite).label,
         "referrer_property": referrer,
     }
-    return Referrals(title="Referrals", table=table, meta=meta, tree=tree)
+    return Referrals(title=gettext("Referrals"), table=table, meta=meta, tree=tree)
 
 
 def _depth(person: str, parent: dict[str, str]) -> int:

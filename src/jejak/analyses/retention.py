@@ -30,6 +30,7 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.engine.functions import from_utc_timestamp, unix_micros
 from jejak.errors import JejakError
+from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 
@@ -212,7 +213,8 @@ def _retention(
     table = table.rename(columns={"k": "period"})
     table = table[["cohort", "cohort_size", "period", "active", "retention"]]
     meta = {"period": period, "active": _label(active), "cohort": _label(cohort or active)}
-    return Retention(title=f"{period.capitalize()}ly retention", table=table, meta=meta)
+    title = gettext("Monthly retention") if period == "month" else gettext("Weekly retention")
+    return Retention(title=title, table=table, meta=meta)
 
 
 def lifecycle(
@@ -260,7 +262,8 @@ def lifecycle(
     table = table.rename_axis("period").reset_index()
     table["period"] = period_start(table["period"], period, zone)
     meta = {"period": period, "active": _label(active)}
-    return Lifecycle(title=f"{period.capitalize()}ly lifecycle", table=table, meta=meta)
+    title = gettext("Monthly lifecycle") if period == "month" else gettext("Weekly lifecycle")
+    return Lifecycle(title=title, table=table, meta=meta)
 
 
 def _last_period(events: ibis.Table, period: Period, zone: str = "UTC") -> int:

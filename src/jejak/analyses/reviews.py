@@ -26,6 +26,7 @@ from jejak.analyses.nps import _stage_link
 from jejak.analyses.result import Result
 from jejak.analyses.retention import period_number, period_start
 from jejak.engine.functions import json_field
+from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 from jejak.model.roles import roles_of
@@ -90,7 +91,7 @@ def reviews(
         "scale": [low, high],
         "journey": sorted(_stage_link(others, journey, last), key=lambda r: -r["kind"]),
     }
-    return Reviews(title="Review ratings", table=pd.DataFrame(rows), meta=meta)
+    return Reviews(title=gettext("Review ratings"), table=pd.DataFrame(rows), meta=meta)
 
 
 def _row(

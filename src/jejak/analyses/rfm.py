@@ -39,6 +39,7 @@ import pandas as pd
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result
 from jejak.engine.functions import unix_micros, utc_micros
+from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
 from jejak.model.groups import RFM_SEGMENTS as SEGMENTS
 from jejak.model.journey import Journey
@@ -113,4 +114,4 @@ def rfm(events: ibis.Table, journey: Journey, *, purchase: Any = None, as_of: da
     table["rfm"] = table["r"].astype(str) + table["f"].astype(str) + table["m"].astype(str)
     table["segment"] = [segment_of(r, f) for r, f in zip(table["r"], table["f"], strict=True)]
     meta = {"purchase": step.label, "as_of": as_of, "buyers": len(table)}
-    return RFM(title="RFM segments", table=table, meta=meta)
+    return RFM(title=gettext("RFM segments"), table=table, meta=meta)

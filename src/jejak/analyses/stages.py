@@ -26,6 +26,7 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result, records
 from jejak.engine.functions import unix_micros
 from jejak.engine.plans import remembered
+from jejak.language import gettext, localised, ngettext
 from jejak.model.journey import Journey
 from jejak.store.identity import ANONYMOUS_PREFIX
 
@@ -172,6 +173,15 @@ BREAKDOWNS = ("channel", "source", "medium", "campaign", "context", "need", "eve
 NONE_LABEL = "(none)"
 
 
+def split_title(title: str, by: str | None, given: bool) -> str:
+    """A title with its split: ``Stage funnel by channel`` (groups given) or ``... by
+    first-touch channel`` (each person's first touchpoint's value)."""
+    if not by:
+        return title
+    words = gettext("{title} by {field}") if given else gettext("{title} by first-touch {field}")
+    return words.format(title=title, field=gettext(by))
+
+
 def check_breakdown(by: str, what: str) -> None:
     """``by`` is a first-touch field (or ``segment``, which the caller resolves)."""
     if by not in BREAKDOWNS:
@@ -297,8 +307,7 @@ def stage_funnel(
         "stages": journey.stage_names,
         "by": by,
     }
-    split = "" if not by else (f" by {by}" if given else f" by first-touch {by}")
-    title = f"Stage funnel ({journey.name})" + split
+    title = split_title(gettext("Stage funnel ({journey})").format(journey=journey.name), by, given)
     return StageFunnel(
         title=title, table=table, meta=meta, flows=pd.DataFrame(flows, columns=flow_columns)
     )
@@ -387,4 +396,9 @@ def stuck(
         "as_of": as_of,
         "people": len(table),
     }
-    return Result(title=f"Stuck in {name} for more than {days:g} days", table=table, meta=meta)
+    title = ngettext(
+        "Stuck in {stage} for more than {days} day",
+        "Stuck in {stage} for more than {days} days",
+        2 if days != 1 else 1,
+    ).format(stage=name, days=localised(f"{days:g}"))
+    return Result(title=title, table=table, meta=meta)

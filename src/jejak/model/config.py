@@ -9,7 +9,7 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -58,6 +58,7 @@ class Settings(BaseModel):
     workspace: str = DEFAULT_WORKSPACE
     timezone: str = "UTC"
     language: str = DEFAULT_LANGUAGE
+    stage_names: Literal["local", "english"] = "local"
     columns: dict[str, str] = Field(default_factory=dict)
     ts_format: str | None = None
     encoding: str = "utf-8"
@@ -381,7 +382,10 @@ workspace: {workspace}
 
 # The language of the CLI, the report and the dashboard: en (English) or id (Bahasa
 # Indonesia, with 1.234.567,50 and Rp 1.234.567). 'jejak --lang id ...' for one command.
+# The presets' stages show in that language (Konversi for Convert) unless stage_names is
+# english; settings and options name them in English either way.
 language: {language}
+stage_names: local
 
 # Time zone for timestamps in your files that carry no offset (IANA name).
 # Timestamps with an offset (2026-02-01T10:00:00+07:00) are read as written.

@@ -17,7 +17,7 @@ from functools import cache
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
-from jejak.language import N_, current, gettext, ngettext
+from jejak.language import N_, current, gettext, localised, ngettext
 
 # pandas is imported in the functions that meet its values: the CLI imports this module
 # at start, and --help need not load pandas
@@ -31,27 +31,6 @@ MISSING = "–"
 _NO_MINOR_UNIT = frozenset(
     {"IDR", "JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF", "XOF", "HUF", "TWD"}
 )
-
-
-@cache
-def _marks(language: str) -> dict[int, str] | None:
-    """How ``language`` writes the thousands and decimal marks, as a translation of the
-    English ones (None when they are the English ones)."""
-    if language == "en":
-        return None
-    from babel.numbers import get_decimal_symbol, get_group_symbol
-
-    group, decimal = get_group_symbol(language), get_decimal_symbol(language)
-    if (group, decimal) == (",", "."):
-        return None
-    return str.maketrans({",": group, ".": decimal})
-
-
-def localised(text: str) -> str:
-    """A number written the English way (``1,234.5``) in the marks of this context's
-    language (``1.234,5``); the digits and their rounding stay as they were."""
-    marks = _marks(current())
-    return text if marks is None else text.translate(marks)
 
 
 def is_missing(value: Any) -> bool:
