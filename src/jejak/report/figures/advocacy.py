@@ -13,10 +13,7 @@ from jejak.analyses.nps import NPS
 from jejak.analyses.referrals import Referrals
 from jejak.analyses.reviews import Reviews
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import (
-    PALETTE,
-    layout,
-)
+from jejak.report.figures.drawing import PALETTE, layout
 from jejak.report.figures.registry import draws
 
 

@@ -9,11 +9,7 @@ import plotly.graph_objects as go
 
 from jejak.analyses.attribution import Attribution
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import (
-    PALETTE,
-    layout,
-    plain_label,
-)
+from jejak.report.figures.drawing import PALETTE, layout, plain_label
 from jejak.report.figures.registry import draws
 
 MODEL_LABELS: dict[str, str] = {

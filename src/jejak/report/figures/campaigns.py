@@ -10,13 +10,7 @@ import plotly.graph_objects as go
 
 from jejak.analyses.campaigns import CampaignEffect, CampaignOverview
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import (
-    PALETTE,
-    STOPPED_COLOR,
-    layout,
-    plain_label,
-    share_format,
-)
+from jejak.report.figures.drawing import PALETTE, STOPPED_COLOR, layout, plain_label, share_format
 from jejak.report.figures.registry import draws
 
 

@@ -7,11 +7,7 @@ import plotly.graph_objects as go
 
 from jejak.analyses.customer_value import CustomerValue, ValueBy
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import (
-    PALETTE,
-    labelled_bars,
-    layout,
-)
+from jejak.report.figures.drawing import PALETTE, labelled_bars, layout
 from jejak.report.figures.registry import draws
 
 

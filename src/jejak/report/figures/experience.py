@@ -7,12 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from jejak.analyses.experience import Experience
-from jejak.report.figures.drawing import (
-    PALETTE,
-    STOPPED_COLOR,
-    layout,
-    plain_label,
-)
+from jejak.report.figures.drawing import PALETTE, STOPPED_COLOR, layout, plain_label
 from jejak.report.figures.effectiveness import touchpoint_effect_figure
 from jejak.report.figures.registry import draws
 

@@ -7,10 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import (
-    CHAR_PX,
-    wrapped,
-)
+from jejak.report.figures.drawing import CHAR_PX, wrapped
 
 # The stage flows: px between nodes in a column, and the width a column label may take
 # (a report's chart is about 900 px wide; on a tablet, or beside the dashboard's menu, less).

@@ -7,11 +7,7 @@ import plotly.graph_objects as go
 
 from jejak.analyses.funnels import FunnelResult
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import (
-    PALETTE,
-    layout,
-    plain_label,
-)
+from jejak.report.figures.drawing import PALETTE, layout, plain_label
 from jejak.report.figures.registry import draws
 
 

@@ -9,10 +9,7 @@ import plotly.graph_objects as go
 
 from jejak.analyses.journey_map import JourneyMap
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import (
-    layout,
-    plain_label,
-)
+from jejak.report.figures.drawing import layout, plain_label
 from jejak.report.figures.registry import draws
 
 

@@ -7,13 +7,7 @@ import plotly.graph_objects as go
 
 from jejak.analyses.paths import PathFlows, TopPaths
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import (
-    PALETTE,
-    labelled_bars,
-    layout,
-    plain_label,
-    rgba,
-)
+from jejak.report.figures.drawing import PALETTE, labelled_bars, layout, plain_label, rgba
 from jejak.report.figures.registry import draws
 
 

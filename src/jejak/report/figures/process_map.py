@@ -20,9 +20,7 @@ from jejak.report.figures.drawing import (
     stage_color,
     wrapped,
 )
-from jejak.report.figures.flow_layout import (
-    MAP_WIDTH,
-)
+from jejak.report.figures.flow_layout import MAP_WIDTH
 from jejak.report.figures.registry import draws
 
 

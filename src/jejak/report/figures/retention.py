@@ -8,11 +8,7 @@ import plotly.graph_objects as go
 from jejak.analyses.effectiveness import MIN_PEOPLE as FEW  # fewer: marked as few
 from jejak.analyses.retention import Lifecycle, Retention
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import (
-    PALETTE,
-    layout,
-    plain_label,
-)
+from jejak.report.figures.drawing import PALETTE, layout, plain_label
 from jejak.report.figures.registry import draws
 
 

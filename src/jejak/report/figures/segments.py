@@ -11,11 +11,7 @@ from jejak.analyses.clusters import Clusters
 from jejak.analyses.engagement import EngagementGroups
 from jejak.analyses.rfm import RFM
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import (
-    PALETTE,
-    labelled_bars,
-    layout,
-)
+from jejak.report.figures.drawing import PALETTE, labelled_bars, layout
 from jejak.report.figures.registry import draws
 
 

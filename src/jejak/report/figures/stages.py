@@ -23,12 +23,7 @@ from jejak.report.figures.drawing import (
     rgba,
     stage_color,
 )
-from jejak.report.figures.flow_layout import (
-    FLOW_PAD,
-    flow_labels,
-    flow_places,
-    flow_room,
-)
+from jejak.report.figures.flow_layout import FLOW_PAD, flow_labels, flow_places, flow_room
 from jejak.report.figures.registry import draws
 
 
