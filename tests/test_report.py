@@ -462,17 +462,17 @@ def test_bar_labels_have_room_at_the_end_of_the_longest_bar():
 
 
 def test_ratio_axes_read_as_ratios_and_share_axes_stop_at_100_percent():
-    from jejak.report.figures import _ratio_ticks, _share_format, _share_ticks
+    from jejak.report.figures.drawing import ratio_ticks, share_format, share_ticks
 
-    fine = _ratio_ticks([0.28, 0.22, 0.35, 1.13, 1.76])
+    fine = ratio_ticks([0.28, 0.22, 0.35, 1.13, 1.76])
     assert fine["ticktext"] == ["0.25x", "0.5x", "0.75x", "1x", "1.5x"]
-    wide = _ratio_ticks([0.014, 0.3, 42.0, float("inf"), float("nan")])  # no interval: skipped
+    wide = ratio_ticks([0.014, 0.3, 42.0, float("inf"), float("nan")])  # no interval: skipped
     coarse = ["0.01x", "0.02x", "0.05x", "0.1x", "0.2x", "0.5x", "1x", "2x", "5x", "10x"]
     assert wide["ticktext"] == [*coarse, "20x", "50x"]
-    assert _share_ticks(1.0)[-1] == 1.0 and _share_ticks(0.37) == [0.0, 0.1, 0.2, 0.3, 0.4]
-    assert max(_share_ticks(0.99)) <= 1.0
+    assert share_ticks(1.0)[-1] == 1.0 and share_ticks(0.37) == [0.0, 0.1, 0.2, 0.3, 0.4]
+    assert max(share_ticks(0.99)) <= 1.0
     # no two ticks read the same: an axis to 2.4% needs a decimal
-    assert _share_format(0.024) == ".1%" and _share_format(0.3) == ".0%"
+    assert share_format(0.024) == ".1%" and share_format(0.3) == ".0%"
 
 
 def test_experience_table_lists_the_charts_rows_with_ratios_to_two_decimals():

@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 
 from jejak.analyses import conversion_paths as cp
 from jejak.analyses.markov import SEPARATOR, markov_credit
-from jejak.analyses.result import Result, records
+from jejak.analyses.result import Result, drawn, records
 from jejak.analyses.shapley import shapley_credit, touch_sets
 from jejak.errors import JejakError
 from jejak.language import gettext
@@ -67,9 +67,7 @@ class Attribution(Result):
     paths: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def figure(self) -> Any:
-        from jejak.report.figures import attribution_figure
-
-        return attribution_figure(self.table, self.meta["models"], self.title)
+        return drawn(self)
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()

@@ -38,7 +38,7 @@ import pandas as pd
 
 from jejak.analyses.intervals import difference_of_proportions
 from jejak.analyses.matching import stage_matches, with_properties
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import entered_column, stage_entries
 from jejak.engine.functions import unix_micros, utc_micros
 from jejak.language import gettext
@@ -56,9 +56,7 @@ class CampaignEffect(Result):
     """``table``: one row per group (exposed, held out or comparison); ``meta``: the lift."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import campaign_figure
-
-        return campaign_figure(self.table, self.meta, self.title)
+        return drawn(self)
 
 
 @dataclass
@@ -66,9 +64,7 @@ class CampaignOverview(Result):
     """``table``: one row per campaign on its transition, and transitions without one."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import campaign_overview_figure
-
-        return campaign_overview_figure(self.table, self.title)
+        return drawn(self)
 
 
 def _moment(value: Any, zone: Any) -> datetime | None:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from jejak.analyses.engagement import transactional_step
 from jejak.analyses.matching import rule_columns, stage_matches, with_properties
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import NONE_LABEL, current_stages, first_touch
 from jejak.analyses.threads import one_thread
 from jejak.engine.functions import json_field
@@ -52,9 +52,7 @@ class Clusters(Result):
     people: pd.DataFrame | None = None
 
     def figure(self) -> Any:
-        from jejak.report.figures import clusters_figure
-
-        return clusters_figure(self.table, self.title)
+        return drawn(self)
 
 
 def _matcher(journey: Journey, step: Any, name: str):

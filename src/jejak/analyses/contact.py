@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from jejak.analyses.diagnosis import warn
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import NONE_LABEL, entered_column, stage_entries
 from jejak.engine.functions import from_utc_timestamp, timestamp_micros, unix_micros
 from jejak.errors import JejakError
@@ -55,9 +55,7 @@ class ContactMetrics(Result):
     """``table``: one row per group and channel with counts and rates."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import contact_metrics_figure
-
-        return contact_metrics_figure(self.table, self.meta["by"], self.title)
+        return drawn(self)
 
 
 @dataclass
@@ -65,9 +63,7 @@ class ContactFrequency(Result):
     """``table``: one row per messages-per-week, with the response to them."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import contact_frequency_figure
-
-        return contact_frequency_figure(self.table, self.meta, self.title)
+        return drawn(self)
 
 
 @dataclass
@@ -77,9 +73,7 @@ class SendTimes(Result):
     people: pd.DataFrame | None = None
 
     def figure(self) -> Any:
-        from jejak.report.figures import send_time_figure
-
-        return send_time_figure(self.table, self.title)
+        return drawn(self)
 
 
 def _kinds(events: ibis.Table, contact: ContactEvents) -> ibis.Table:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from jejak.analyses.diagnosis import warn
 from jejak.analyses.matching import stage_matches, with_properties
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.analyses.value_fit import LOG_BOUND
 from jejak.analyses.value_models import BetaGeo, GammaGamma
 from jejak.engine.functions import unix_micros, utc_micros
@@ -50,9 +50,7 @@ class CustomerValue(Result):
     """``table``: one row per buyer with their summary, P(alive) and expected value."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import customer_value_figure
-
-        return customer_value_figure(self.table, self.title)
+        return drawn(self)
 
 
 def purchase_summary(
@@ -196,9 +194,7 @@ class ValueBy(Result):
     """``table``: buyers and their expected value per group (stage, channel, campaign...)."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import value_by_figure
-
-        return value_by_figure(self.table, self.meta["by"], self.title)
+        return drawn(self)
 
 
 def value_by(

@@ -37,7 +37,7 @@ import pandas as pd
 
 from jejak.analyses import conversion_paths as cp
 from jejak.analyses.matching import rule_columns
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import entered_column, placed, stage_entries
 from jejak.engine.functions import unix_micros, utc_micros
 from jejak.language import gettext
@@ -56,9 +56,7 @@ class TouchpointRatios(Result):
     """``table``: one row per touchpoint value, most reach first."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import touchpoint_ratio_figure
-
-        return touchpoint_ratio_figure(self.table, self.meta["by"], self.title)
+        return drawn(self)
 
 
 @dataclass
@@ -66,9 +64,7 @@ class TouchpointEffects(Result):
     """``table``: one row per stage and touchpoint value (stages in journey order)."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import touchpoint_effect_figure
-
-        return touchpoint_effect_figure(self.table, self.meta["by"], self.title)
+        return drawn(self)
 
 
 def touchpoint_ratios(

@@ -26,7 +26,7 @@ import ibis
 import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.errors import JejakError
 from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
@@ -42,9 +42,7 @@ class EngagementGroups(Result):
     people: pd.DataFrame | None = None
 
     def figure(self) -> Any:
-        from jejak.report.figures import engagement_figure
-
-        return engagement_figure(self.table, self.title)
+        return drawn(self)
 
 
 def transactional_step(roles: Roles) -> dict[str, Any]:

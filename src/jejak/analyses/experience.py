@@ -34,7 +34,7 @@ import pandas as pd
 from jejak.analyses.effectiveness import placed_effects
 from jejak.analyses.intervals import difference_of_proportions
 from jejak.analyses.matching import rule_columns, rule_matches, stage_matches, with_properties
-from jejak.analyses.result import Result, records
+from jejak.analyses.result import Result, drawn, records
 from jejak.analyses.stages import placed
 from jejak.engine.functions import unix_micros, utc_micros
 from jejak.language import gettext
@@ -55,16 +55,10 @@ class Experience(Result):
     journeys: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def figure(self) -> Any:
-        from jejak.report.figures import experience_figure
-
-        return experience_figure(self.table, self.title)
+        return drawn(self)
 
     def effect_figure(self) -> Any:
-        from jejak.report.figures import touchpoint_effect_figure
-
-        return touchpoint_effect_figure(
-            self.effects, "experience", "After a bad or good experience: moving on"
-        )
+        return drawn(self, "effect")
 
     def to_dict(self) -> dict[str, Any]:
         return super().to_dict() | {

@@ -32,7 +32,7 @@ import ibis
 import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
-from jejak.analyses.result import Result, records
+from jejak.analyses.result import Result, drawn, records
 from jejak.analyses.sequence import position
 from jejak.analyses.stages import BREAKDOWNS, NONE_LABEL, _count, _float
 from jejak.engine.functions import timestamp_micros, unix_micros, utc_micros
@@ -269,9 +269,7 @@ class FunnelResult(Result):
     time_to_convert: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def figure(self) -> Any:
-        from jejak.report.figures import funnel_figure
-
-        return funnel_figure(self.table, self.meta.get("by"), self.title)
+        return drawn(self)
 
     def to_dict(self) -> dict[str, Any]:
         return super().to_dict() | {"time_to_convert": records(self.time_to_convert)}

@@ -22,7 +22,7 @@ from typing import Any
 
 import ibis
 
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import check_breakdown, first_touch, placed, split_title
 from jejak.engine.functions import json_field
 from jejak.language import gettext
@@ -34,9 +34,7 @@ class JourneyMap(Result):
     """``table``: one row per (segment,) stage and touchpoint, the top ones per stage."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import journey_map_figure
-
-        return journey_map_figure(self.table, self.meta["stages"], self.meta.get("by"), self.title)
+        return drawn(self)
 
 
 def _mode(placed_: ibis.Table, keys: list[str], field: str) -> ibis.Table:

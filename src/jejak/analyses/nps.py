@@ -24,7 +24,7 @@ import pandas as pd
 
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.matching import stage_matches, with_properties
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.analyses.retention import period_number, period_start
 from jejak.engine.functions import json_field
 from jejak.language import gettext
@@ -41,9 +41,7 @@ class NPS(Result):
     """``table``: one row per period (the whole range first, as period ``all``)."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import nps_figure
-
-        return nps_figure(self.table, self.title)
+        return drawn(self)
 
 
 def score_interval(promoters: int, detractors: int, answers: int) -> tuple[float, float, float]:

@@ -23,7 +23,7 @@ from typing import Any
 import ibis
 
 from jejak.analyses.matching import stage_matches, with_properties
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.analyses.sequence import position
 from jejak.engine.functions import unix_micros
 from jejak.errors import JejakError
@@ -70,9 +70,7 @@ class PathFlows(Result):
     """``table``: people going from one touchpoint to the next at each step."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import path_figure
-
-        return path_figure(self.table, self.title)
+        return drawn(self)
 
 
 @dataclass
@@ -80,9 +78,7 @@ class TopPaths(Result):
     """``table``: the most common paths, how many reached the goal, and how fast."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import top_paths_figure
-
-        return top_paths_figure(self.table, self.title)
+        return drawn(self)
 
 
 def path_flows(

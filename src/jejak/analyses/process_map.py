@@ -19,7 +19,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from jejak.analyses.result import Result, records
+from jejak.analyses.result import Result, drawn, records
 from jejak.analyses.sequence import following, position
 from jejak.analyses.stages import placed
 from jejak.engine.functions import unix_micros
@@ -38,9 +38,7 @@ class ProcessMap(Result):
     nodes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def figure(self) -> Any:
-        from jejak.report.figures import process_map_figure
-
-        return process_map_figure(self.nodes, self.table, self.meta["stages"], self.title)
+        return drawn(self)
 
     def to_dict(self) -> dict[str, Any]:
         return super().to_dict() | {"nodes": records(self.nodes)}

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.engine.functions import json_field
 from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
@@ -41,9 +41,7 @@ class Referrals(Result):
     tree: pd.DataFrame | None = None
 
     def figure(self) -> Any:
-        from jejak.report.figures import referral_figure
-
-        return referral_figure(self.tree, self.title)
+        return drawn(self)
 
 
 def _matching(events: ibis.Table, journey: Journey, step: Any) -> ibis.Table:

@@ -5,9 +5,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from importlib import import_module
 from typing import Any
 
 import pandas as pd
+
+# The report draws results; it is found by name when a figure is asked for, so the
+# analyses never import a face (see jejak.report.figures.registry).
+FIGURES = "jejak.report.figures"
+
+
+def drawn(result: Result, kind: str = "figure") -> Any:
+    """``result``'s ``kind`` figure (a Plotly figure), drawn by the function the report
+    registered for the result's type, as pandas' ``.plot`` hands off to a backend."""
+    return import_module(FIGURES).draw(result, kind)
 
 
 def _json_value(value: Any) -> Any:

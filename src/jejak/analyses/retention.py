@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.engine.functions import from_utc_timestamp, unix_micros
 from jejak.errors import JejakError
 from jejak.language import gettext
@@ -44,11 +44,7 @@ class Retention(Result):
     """``table``: one row per cohort and period offset."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import retention_by_figure, retention_figure
-
-        if self.meta.get("by"):
-            return retention_by_figure(self.table, self.meta["by"], self.meta["period"], self.title)
-        return retention_figure(self.table, self.meta["period"], self.title)
+        return drawn(self)
 
 
 @dataclass
@@ -56,9 +52,7 @@ class Lifecycle(Result):
     """``table``: one row per period with new, returning, resurrecting and dormant people."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import lifecycle_figure
-
-        return lifecycle_figure(self.table, self.title)
+        return drawn(self)
 
 
 def period_number(ts: ibis.Value, period: Period, zone: str = "UTC") -> ibis.Value:

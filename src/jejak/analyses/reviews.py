@@ -23,7 +23,7 @@ import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.nps import _stage_link
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.analyses.retention import period_number, period_start
 from jejak.engine.functions import json_field
 from jejak.language import gettext
@@ -37,9 +37,7 @@ class Reviews(Result):
     """``table``: one row per period (the whole range first, as period ``all``)."""
 
     def figure(self) -> Any:
-        from jejak.report.figures import reviews_figure
-
-        return reviews_figure(self.table, self.meta, self.title)
+        return drawn(self)
 
 
 def reviews(

@@ -37,7 +37,7 @@ import ibis
 import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
-from jejak.analyses.result import Result
+from jejak.analyses.result import Result, drawn
 from jejak.engine.functions import unix_micros, utc_micros
 from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
@@ -73,9 +73,7 @@ class RFM(Result):
         return grouped.reindex(order).reset_index()
 
     def figure(self) -> Any:
-        from jejak.report.figures import rfm_figure
-
-        return rfm_figure(self.segments(), self.title)
+        return drawn(self)
 
 
 def rfm(events: ibis.Table, journey: Journey, *, purchase: Any = None, as_of: datetime) -> RFM:

@@ -23,7 +23,7 @@ import ibis
 import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
-from jejak.analyses.result import Result, records
+from jejak.analyses.result import Result, drawn, records
 from jejak.engine.functions import unix_micros
 from jejak.engine.plans import remembered
 from jejak.language import gettext, localised, ngettext
@@ -147,23 +147,11 @@ class StageFunnel(Result):
 
     def figure(self) -> Any:
         """The funnel; one funnel per group, side by side in one chart, when split ``by``."""
-        from jejak.report.figures import stage_funnel_by_figure, stage_funnel_figure
-
-        by = self.meta.get("by")
-        if by:
-            return stage_funnel_by_figure(self.table, by, self.title)
-        return stage_funnel_figure(self.table, self.title)
+        return drawn(self)
 
     def flow_figure(self) -> Any:
         """Stage-to-stage flows (a Sankey) of everyone; split funnels sum their groups."""
-        from jejak.report.figures import stage_flow_figure
-
-        flows = self.flows
-        if self.meta.get("by"):
-            flows = flows.groupby(["from_stage", "to_stage"], as_index=False, sort=False)[
-                "people"
-            ].sum()
-        return stage_flow_figure(flows, self.meta["stages"], f"{self.title}: flows")
+        return drawn(self, "flow")
 
     def to_dict(self) -> dict[str, Any]:
         return super().to_dict() | {"flows": records(self.flows)}

@@ -1,0 +1,378 @@
+"""Commands about the journey: stages, funnel, paths, journey, attribution,
+touchpoints, experience and map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jejak.cli.app import AsJson, Goal, TableFile, as_step, narrowed_workspace, out
+from jejak.cli.output import print_funnel, print_table, write_result
+from jejak.report import formatting as fmt
+
+
+def stages(
+    stuck: Annotated[
+        str | None, typer.Option(help="List people whose furthest stage is this one.")
+    ] = None,
+    days: Annotated[
+        float, typer.Option(help="With --stuck: in the stage over this many days.")
+    ] = 30,
+    output: TableFile = None,
+    as_json: AsJson = False,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            help="One funnel per value of the first touchpoint's field (e.g. channel),"
+            " or per saved segment: --by segment."
+        ),
+    ] = None,
+) -> None:
+    """The stage funnel, or (with --stuck) who has stalled in a stage.
+
+    Examples: jejak stages --by channel | jejak stages --stuck Subscribe --days 30 -o audience.csv
+    """
+    with narrowed_workspace() as ws:
+        result = ws.stuck(stuck, days) if stuck else ws.stages(by=by)
+    if output:
+        write_result(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+    elif stuck:
+        out.print(
+            f"{fmt.headcount(result.meta['people'])} stuck in {result.meta['stage']} for more than"
+            f" {days:g} days (as of {fmt.timestamp(result.meta['as_of'])})"
+        )
+        if not output:
+            print_table(result.table.head(20), "First 20 (use -o to export all)")
+    else:
+        print_funnel(result)
+
+
+def funnel(
+    steps: Annotated[
+        list[str],
+        typer.Argument(help="Touchpoint names in order; stage:NAME for a journey stage."),
+    ],
+    window: Annotated[str, typer.Option(help="Conversion window from step 1: 30d, 12h, 45m.")] = (
+        "30d"
+    ),
+    order: Annotated[str, typer.Option(help="ordered, strict (nothing between) or any.")] = (
+        "ordered"
+    ),
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(help="Touchpoints that void an attempt between the first and last step."),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(help="Split by a field of step 1 (e.g. channel), or --by segment."),
+    ] = None,
+    dropped_at: Annotated[
+        int | None, typer.Option(help="List who reached this step (1-based) and not the next.")
+    ] = None,
+    output: TableFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """A funnel over touchpoints or stages, or (with --dropped-at) who dropped off where.
+
+    Examples: jejak funnel page_view product_view order --window 7d --by channel |
+    jejak funnel stage:Subscribe stage:Convert --dropped-at 1 -o follow_up.csv
+    """
+    parsed = [as_step(s) for s in steps]
+    options = {"window": window, "order": order, "exclusions": exclude or []}
+    with narrowed_workspace() as ws:
+        if dropped_at is not None:
+            result = ws.funnel_dropoffs(parsed, dropped_at, **options)
+        else:
+            result = ws.funnel(parsed, by=by, **options)
+    if output:
+        write_result(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+    elif dropped_at is not None:
+        out.print(f"{fmt.headcount(len(result.table))} {result.title[0].lower()}{result.title[1:]}")
+        if not output:
+            print_table(result.table.head(20), "First 20 (use -o to export all)")
+    else:
+        from jejak.report.tables import funnel_steps_table
+
+        table = result.table
+        groups = table.groupby(by, sort=False) if by else [(None, table)]
+        for value, group in groups:
+            heading = result.title if value is None else f"{by} = {value}"
+            print_table(funnel_steps_table(group), heading)
+
+
+def paths(
+    after: Annotated[
+        str | None, typer.Option(help="Paths from this touchpoint (or stage:NAME).")
+    ] = (None),
+    before: Annotated[
+        str | None, typer.Option(help="Paths up to this touchpoint (or stage:NAME).")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option(help="Top complete paths to this goal, with conversion.")
+    ] = None,
+    steps: Annotated[int, typer.Option(help="Touchpoints on a path.")] = 5,
+    top: Annotated[int, typer.Option(help="Touchpoints kept by name; the rest read 'other'.")] = (
+        10
+    ),
+    keep_repeats: Annotated[
+        bool, typer.Option(help="Keep a touchpoint repeated right after itself.")
+    ] = False,
+    output: TableFile = None,
+) -> None:
+    """Where people go after a touchpoint, come from before one, or which paths reach a goal.
+
+    Examples: jejak paths --after page_view | jejak paths --before stage:Convert |
+    jejak paths --to order --steps 4
+    """
+    with narrowed_workspace() as ws:
+        if to is not None:
+            result = ws.top_paths(as_step(to), steps=steps, collapse=not keep_repeats)
+        else:
+            result = ws.paths(
+                after=None if after is None else as_step(after),
+                before=None if before is None else as_step(before),
+                steps=steps,
+                top=top,
+                collapse=not keep_repeats,
+            )
+    if output:
+        write_result(result, output)
+    table = result.table
+    if to is not None:
+        from jejak.report.tables import top_paths_table
+
+        print_table(top_paths_table(table), result.title)
+        return
+    shown = table.assign(people=table["people"].map(fmt.people)).rename(columns=str.capitalize)
+    print_table(shown.groupby("Step").head(5), f"{result.title}: the 5 largest flows per step", 3)
+
+
+def journey(
+    by: Annotated[
+        str | None,
+        typer.Option(help="One map per first-touch field value (e.g. channel), or segment."),
+    ] = None,
+    top: Annotated[int, typer.Option(help="Touchpoints per stage.")] = 6,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the map as CSV, .json or .html.")
+    ] = None,
+) -> None:
+    """The journey map: per stage, the touchpoints people have there and how they fare.
+
+    Example: jejak journey --by channel -o map.html
+    """
+    with narrowed_workspace() as ws:
+        result = ws.journey_map(by=by, top=top)
+    if output and output.suffix == ".html":
+        from jejak.report.html import journey_map_sections, write_report
+
+        write_report(output, journey_map_sections(result), title=result.title)
+        out.print(f"Wrote {output}")
+    elif output:
+        write_result(result, output)
+    from jejak.report.tables import journey_map_table
+
+    table = result.table
+    groups = table.groupby(by, sort=False) if by else [(None, table)]
+    for value, group in groups:
+        heading = result.title if value is None else f"{by} = {value}"
+        print_table(journey_map_table(group), heading, labels=2)
+
+
+def attribution(
+    goal: Goal = None,
+    by: Annotated[str, typer.Option(help="Credit channels, campaigns, sources, events...")] = (
+        "channel"
+    ),
+    model: Annotated[
+        list[str] | None,
+        typer.Option(help="Models to compare (repeat); default: all eight."),
+    ] = None,
+    lookback: Annotated[
+        str, typer.Option(help="Touches older than this before a conversion are ignored.")
+    ] = "90d",
+    half_life: Annotated[str, typer.Option(help="Time decay: a touch this old counts half.")] = (
+        "7d"
+    ),
+    order: Annotated[int, typer.Option(help="Markov order: 1, 2 or 3 touches of memory.")] = 1,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the table as CSV, .json or .html."),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Which channels (or campaigns, touchpoints) get the credit for conversions, per model.
+
+    Examples: jejak attribution order --by campaign |
+    jejak attribution stage:Subscribe --model markov --model shapley --order 2
+    """
+    with narrowed_workspace() as ws:
+        result = ws.attribution(
+            None if goal is None else as_step(goal),
+            by=by,
+            models=model,
+            lookback=lookback,
+            half_life=half_life,
+            order=order,
+        )
+    if output and output.suffix == ".html":
+        from jejak.report.html import attribution_sections, write_report
+
+        write_report(output, attribution_sections(result), title=result.title)
+        out.print(f"Wrote {output}")
+    elif output:
+        write_result(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    from jejak.report.tables import attribution_table
+
+    print_table(attribution_table(result.table, result.meta["models"]), result.title)
+    untouched = result.meta["untouched_conversions"]
+    if untouched:
+        out.print(f"{fmt.people(untouched)} conversions had no {by} touch and are not shared.")
+    if "last_non_direct" in result.meta["models"]:
+        from jejak.report.html import direct_note
+
+        out.print(direct_note(result.meta), highlight=False)
+
+
+def touchpoints(
+    goal: Goal = None,
+    by: Annotated[str, typer.Option(help="event (the touchpoint), channel, campaign...")] = (
+        "event"
+    ),
+    effects: Annotated[
+        bool, typer.Option(help="Per stage: who moved on with and without each touchpoint.")
+    ] = False,
+    min_people: Annotated[
+        int, typer.Option(help="Effects: fewest people on each side for a verdict.")
+    ] = 30,
+    output: TableFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """Which touchpoints come before conversions, and which help people move on.
+
+    Examples: jejak touchpoints order | jejak touchpoints --effects --by channel
+    """
+    from jejak.report.tables import touchpoint_effect_table, touchpoint_ratio_table
+
+    with narrowed_workspace() as ws:
+        if effects:
+            result = ws.touchpoint_effects(by=by, min_people=min_people)
+        else:
+            result = ws.touchpoint_ratios(None if goal is None else as_step(goal), by=by)
+    if output:
+        write_result(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+    elif effects:
+        print_table(touchpoint_effect_table(result.table), result.title, labels=2)
+        out.print(
+            "Observational: people who had a touchpoint may differ in other ways too; "
+            "test a promising one with a holdout."
+        )
+    else:
+        print_table(touchpoint_ratio_table(result.table), result.title)
+
+
+def experience_command(
+    churn_days: Annotated[
+        float, typer.Option(help="Buyers with no touchpoint this many days have churned.")
+    ] = 90,
+    output: TableFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """Experience: where interactions felt bad, and what a bad one does to moving on and
+    to churn (rules: experience: in jejak.yaml).
+
+    Example: jejak experience
+    """
+    import pandas as pd
+
+    with narrowed_workspace() as ws:
+        result = ws.experience(churn_days=churn_days)
+    if output:
+        write_result(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    table, meta = result.table, result.meta
+    if table.empty:
+        out.print(
+            "No experience signals yet: reviews, NPS or CSAT answers, support tickets, failed"
+            " payments... (the rules are under experience: in jejak.yaml)."
+        )
+        return
+    shown = pd.DataFrame(
+        {
+            "Stage": table["stage"],
+            "Touchpoint": table["touchpoint"],
+            "Signals": table["signals"].map(fmt.people),
+            "Good": table["good"].map(fmt.people),
+            "Neutral": table["neutral"].map(fmt.people),
+            "Bad": table["bad"].map(fmt.people),
+            "Bad share": table["bad_share"].map(fmt.percent),
+        }
+    )
+    print_table(shown.head(15), result.title, labels=2)
+    effects = result.effects[result.effects["experience"] == "bad"]
+    if len(effects):
+        shown = pd.DataFrame(
+            {
+                "Stage": effects["stage"],
+                "People with a bad one": effects["people_with"].map(fmt.people),
+                "Moving on, with / without": effects["rate_ratio"].map(
+                    lambda v: fmt.number(v, 2) + "x" if pd.notna(v) else "–"
+                ),
+                "95% interval": [
+                    f"{fmt.number(lo, 2)} to {fmt.number(hi, 2)}" if pd.notna(lo) else "–"
+                    for lo, hi in zip(effects["ci_low"], effects["ci_high"], strict=True)
+                ],
+                "Verdict": effects["verdict"],
+            }
+        )
+        print_table(shown, "After a bad experience (observational)")
+    churn = result.churn.set_index("group")["churn_rate"]
+    out.print(
+        f"Churned within {churn_days:g} days: {fmt.percent(churn.get('bad experience'))} of"
+        f" buyers with a bad experience, {fmt.percent(churn.get('none'))} without (difference"
+        f" {fmt.signed_points(meta['churn_difference'])}, 95% interval"
+        f" {fmt.signed_points(meta['churn_difference_low'])} to"
+        f" {fmt.signed_points(meta['churn_difference_high'])}; observational)."
+    )
+
+
+def process_map(
+    min_count: Annotated[int, typer.Option(help="Leave out transitions seen fewer times.")] = 1,
+    top: Annotated[int, typer.Option(help="How many transitions to print.")] = 20,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write all transitions as CSV (or .json).")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """The process map: which touchpoint people do next, how often, how fast.
+
+    Example: jejak map --min-count 50 -o transitions.csv
+    """
+    with narrowed_workspace() as ws:
+        result = ws.process_map(min_count=min_count)
+    if output:
+        write_result(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    table = result.table.head(top)
+    from jejak.report.tables import transitions_table
+
+    print_table(
+        transitions_table(table),
+        f"{result.title}: the {len(table):,} most frequent of {len(result.table):,} transitions",
+        labels=2,
+    )

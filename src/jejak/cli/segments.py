@@ -1,0 +1,123 @@
+"""``jejak segments``: list, save, drop and export saved segments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jejak.cli.app import as_step, narrowed_workspace, opened_workspace, out
+from jejak.cli.output import print_table, write_result
+from jejak.report import formatting as fmt
+
+segments_app = typer.Typer(
+    help="Saved segments: list them, save one, export its people as an audience.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+
+
+@segments_app.callback()
+def segments_list(ctx: typer.Context) -> None:
+    """Every segment: where it is defined, what it means, how many people are in it.
+
+    Examples: jejak segments | jejak segments save vip --rfm Champions --rfm Loyal |
+    jejak segments export vip -o vip.csv | jejak --segment vip stages
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import pandas as pd
+
+    with opened_workspace() as ws:
+        table = ws.segments().table
+    if table.empty:
+        out.print(
+            "No segments yet. Save one (jejak segments save NAME --had order) or define them"
+            " under 'segments:' in jejak.yaml."
+        )
+        return
+    shown = pd.DataFrame(
+        {
+            "Segment": table["segment"],
+            "People": table["people"].map(fmt.people),
+            "Definition": table["definition"],
+            "Description": table["description"].fillna(""),
+            "Saved in": table["saved_in"],
+        }
+    )
+    print_table(shown, "Segments")
+
+
+@segments_app.command("save")
+def segments_save(
+    name: Annotated[str, typer.Argument(help="The segment's name.")],
+    had: Annotated[
+        str | None, typer.Option(help="Had this: a touchpoint, stage:NAME or field=value.")
+    ] = None,
+    first: Annotated[
+        str | None, typer.Option(help="First touchpoint matches this, e.g. channel=social.")
+    ] = None,
+    stage: Annotated[
+        list[str] | None, typer.Option(help="Current stage is this (repeat for several).")
+    ] = None,
+    rfm: Annotated[
+        list[str] | None, typer.Option(help="RFM segment, e.g. Champions (repeat for several).")
+    ] = None,
+    engagement: Annotated[
+        str | None, typer.Option(help="'follows content' or 'transactional only'.")
+    ] = None,
+    p_alive_below: Annotated[
+        float | None, typer.Option(help="Buyers less likely than this to still be customers.")
+    ] = None,
+    cluster: Annotated[
+        list[int] | None, typer.Option(help="Behavioural cluster number (jejak clusters).")
+    ] = None,
+    k: Annotated[int | None, typer.Option(help="With --cluster: how many clusters.")] = None,
+    description: Annotated[str | None, typer.Option(help="What the segment is for.")] = None,
+    replace: Annotated[bool, typer.Option(help="Overwrite a segment saved before.")] = False,
+) -> None:
+    """Save a segment in the workspace; every option given must hold.
+
+    Example: jejak segments save lapsed-vips --rfm "At risk" --rfm "Can't lose them"
+    """
+    definition: dict[str, Any] = {
+        "had": as_step(had) if had else None,
+        "first": as_step(first) if first else None,
+        "stage": stage or None,
+        "rfm": rfm or None,
+        "engagement": engagement,
+        "p_alive_below": p_alive_below,
+        "cluster": cluster or None,
+        "k": k,
+    }
+    definition = {key: value for key, value in definition.items() if value is not None}
+    with opened_workspace() as ws:
+        segment = ws.save_segment(name, definition, description=description, replace=replace)
+        people = ws.segment(name).members().count().to_pyarrow().as_py()
+    out.print(f"Saved segment {name!r}: {segment.describe()} ({fmt.headcount(people)})")
+
+
+@segments_app.command("drop")
+def segments_drop(name: Annotated[str, typer.Argument(help="The segment's name.")]) -> None:
+    """Forget a segment saved in the workspace."""
+    with opened_workspace() as ws:
+        ws.drop_segment(name)
+    out.print(f"Dropped segment {name!r}")
+
+
+@segments_app.command("export")
+def segments_export(
+    name: Annotated[str, typer.Argument(help="The segment's name.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The audience file: CSV (or .json).")
+    ],
+) -> None:
+    """Write a segment's people (ids, stage, last seen, orders, revenue) for an ad or
+    email tool.
+
+    Example: jejak segments export vip -o vip.csv
+    """
+    with narrowed_workspace() as ws:
+        result = ws.audience(name)
+    write_result(result, output)

@@ -1,0 +1,130 @@
+"""Charts of advocacy: NPS (:mod:`jejak.analyses.nps`), reviews
+(:mod:`jejak.analyses.reviews`) and referrals (:mod:`jejak.analyses.referrals`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from jejak.analyses.effectiveness import MIN_PEOPLE as FEW  # fewer: marked as few
+from jejak.analyses.nps import NPS
+from jejak.analyses.referrals import Referrals
+from jejak.analyses.reviews import Reviews
+from jejak.report import formatting as fmt
+from jejak.report.figures.drawing import PALETTE, layout
+from jejak.report.figures.registry import draws
+
+
+def _trend_figure(
+    table: pd.DataFrame,
+    value: str,
+    count: str,
+    hover: str,
+    overall_label: str,
+    colour: str,
+    title: str,
+) -> go.Figure:
+    """A per-period measure with its 95% interval; the whole range (``all``) as a dashed line.
+    A period with fewer than :data:`FEW` answers is a hollow dot labelled with its
+    count: its value (often 100 or 5 stars from one or two answers) is not a trend."""
+    periods = table[table["period"] != "all"]
+    overall = table[table["period"] == "all"]
+    few = [int(n) < FEW for n in periods[count]]
+    middle = float(periods[value].median()) if len(periods) else 0.0
+    figure = go.Figure(
+        go.Scatter(
+            x=periods["period"],
+            y=periods[value],
+            mode="lines+markers+text",
+            marker=dict(
+                symbol=["circle-open" if f else "circle" for f in few], size=9, color=colour
+            ),
+            text=[
+                f"{fmt.people(n)} {count.removesuffix('s') if n == 1 else count}" if f else ""
+                for n, f in zip(periods[count], few, strict=True)
+            ],
+            # under a dot in the upper half (a tiny group is often at the very top)
+            textposition=["bottom center" if v >= middle else "top center" for v in periods[value]],
+            textfont=dict(size=11, color="#52606D"),
+            line=dict(color=colour),
+            error_y=dict(
+                type="data",
+                symmetric=False,
+                array=(periods["ci_high"] - periods[value]).fillna(0).tolist(),
+                arrayminus=(periods[value] - periods["ci_low"]).fillna(0).tolist(),
+                color=colour,
+            ),
+            customdata=[fmt.people(n) for n in periods[count]],
+            hovertemplate=hover,
+        )
+    )
+    if len(overall) and not fmt.is_missing(overall[value].iloc[0]):
+        figure.add_hline(
+            y=float(overall[value].iloc[0]),
+            line=dict(color="#52606D", dash="dash"),
+            annotation_text=overall_label.format(overall[value].iloc[0]),
+        )
+    return figure
+
+
+def nps_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """NPS per period with its 95% interval; the whole range as a dashed line."""
+    figure = _trend_figure(
+        table, "nps", "answers", "%{x}: NPS %{y:.0f} from %{customdata} answers<extra></extra>",
+        "all: {:.0f}", PALETTE[0], title,
+    )  # fmt: skip
+    figure.update_yaxes(title="NPS", range=[-100, 100])
+    return layout(figure, title, height=400)
+
+
+def referral_figure(tree: pd.DataFrame, title: str) -> go.Figure:
+    """People at each depth of the referral tree, customers and not."""
+    depths = sorted(tree["depth"].unique()) if len(tree) else []
+    figure = go.Figure()
+    for customer, name, colour in (
+        (True, "customers", PALETTE[2]),
+        (False, "not (yet)", "#B8BEC6"),
+    ):
+        counts = [
+            int(((tree["depth"] == d) & (tree["customer"] == customer)).sum()) for d in depths
+        ]
+        figure.add_trace(
+            go.Bar(
+                name=name,
+                x=[f"depth {d}" for d in depths],
+                y=counts,
+                marker=dict(color=colour),
+                hovertemplate=f"%{{x}}: %{{y:,}} {name}<extra></extra>",
+            )
+        )
+    figure.update_yaxes(title="people")
+    figure = layout(figure, title, height=380)
+    return figure.update_layout(barmode="stack", showlegend=True)
+
+
+def reviews_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go.Figure:
+    """Mean rating per period with its 95% interval; the whole range as a dashed line."""
+    figure = _trend_figure(
+        table, "mean", "reviews", "%{x}: %{y:.2f} stars from %{customdata} reviews<extra></extra>",
+        "all: {:.2f}", PALETTE[5], title,
+    )  # fmt: skip
+    low, high = meta["scale"]
+    figure.update_yaxes(title="mean rating", range=[low - 0.2, high + 0.2])
+    return layout(figure, title, height=400)
+
+
+@draws(NPS)
+def _nps(result: NPS) -> go.Figure:
+    return nps_figure(result.table, result.title)
+
+
+@draws(Reviews)
+def _reviews(result: Reviews) -> go.Figure:
+    return reviews_figure(result.table, result.meta, result.title)
+
+
+@draws(Referrals)
+def _referrals(result: Referrals) -> go.Figure:
+    return referral_figure(result.tree, result.title)

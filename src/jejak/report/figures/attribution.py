@@ -1,0 +1,61 @@
+"""The chart of attribution (:mod:`jejak.analyses.attribution`): credit per channel and model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from jejak.analyses.attribution import Attribution
+from jejak.report import formatting as fmt
+from jejak.report.figures.drawing import PALETTE, layout, plain_label
+from jejak.report.figures.registry import draws
+
+MODEL_LABELS: dict[str, str] = {
+    "first_touch": "First touch",
+    "last_touch": "Last touch",
+    "last_non_direct": "Last non-direct",
+    "linear": "Linear",
+    "time_decay": "Time decay",
+    "position_based": "Position-based",
+    "markov": "Markov",
+    "shapley": "Shapley",
+}
+
+
+def attribution_figure(table: pd.DataFrame, models: Sequence[str], title: str) -> go.Figure:
+    """Each touch's credited conversions, one bar per model side by side (largest touch on top).
+
+    ``table`` is ``Attribution.table``: its first column names the touch.
+    """
+    touch = table.columns[0]
+    rows = table.iloc[::-1]
+    figure = go.Figure()
+    for number, model in enumerate(models):
+        label = MODEL_LABELS.get(model, model)
+        figure.add_trace(
+            go.Bar(
+                name=label,
+                y=[plain_label(str(t)) for t in rows[touch]],
+                x=[float(v) for v in rows[model]],
+                orientation="h",
+                marker=dict(color=PALETTE[number % len(PALETTE)]),
+                customdata=[fmt.number(v, 1) for v in rows[model]],
+                hovertemplate=f"{plain_label(label)}<br>%{{y}}: %{{customdata}} conversions"
+                "<extra></extra>",
+            )
+        )
+    figure.update_xaxes(title="conversions credited")
+    figure = layout(figure, title, height=max(320, 140 + len(rows) * (12 * len(models) + 14)))
+    return figure.update_layout(
+        barmode="group",
+        showlegend=True,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="normal"),
+        margin=dict(t=90),
+    )
+
+
+@draws(Attribution)
+def _attribution(result: Attribution) -> go.Figure:
+    return attribution_figure(result.table, result.meta["models"], result.title)

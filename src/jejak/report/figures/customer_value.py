@@ -1,0 +1,64 @@
+"""Charts of customer value (:mod:`jejak.analyses.customer_value`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from jejak.analyses.customer_value import CustomerValue, ValueBy
+from jejak.report import formatting as fmt
+from jejak.report.figures.drawing import PALETTE, labelled_bars, layout
+from jejak.report.figures.registry import draws
+
+
+def customer_value_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """Buyers by their chance of still being a customer, with the revenue each band holds."""
+    edges = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0000001]
+    names = ["under 20%", "20-40%", "40-60%", "60-80%", "80% or more"]
+    band = pd.cut(table["p_alive"], edges, labels=names, right=False)
+    grouped = table.groupby(band, observed=False).agg(
+        customers=("p_alive", "size"), revenue=("expected_revenue", "sum")
+    )
+    figure = go.Figure(
+        go.Bar(
+            x=names,
+            y=grouped["customers"].tolist(),
+            marker=dict(color=PALETTE[0]),
+            text=[
+                f"{fmt.people(c)} buyers · {fmt.number(r, 0)} expected"
+                for c, r in zip(grouped["customers"], grouped["revenue"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="P(alive) %{x}<br>%{text}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title="chance of still being a customer (BG/NBD)")
+    figure.update_yaxes(title="buyers")
+    return layout(figure, title, height=420)
+
+
+def value_by_figure(table: pd.DataFrame, by: str, title: str) -> go.Figure:
+    """Expected revenue per group, labelled with buyers and revenue per buyer."""
+    rows = table.iloc[::-1]
+    figure = labelled_bars(
+        rows[by],
+        [float(v) for v in rows["expected_revenue"]],
+        [
+            f"{fmt.people(n)} buyers · {fmt.number(v, 0)} each"
+            for n, v in zip(rows["buyers"], rows["revenue_per_buyer"], strict=True)
+        ],
+        PALETTE[2],
+    )
+    figure.update_xaxes(title="expected revenue over the horizon")
+    return layout(figure, title, height=max(300, 110 + 34 * len(rows)))
+
+
+@draws(CustomerValue)
+def _customer_value(result: CustomerValue) -> go.Figure:
+    return customer_value_figure(result.table, result.title)
+
+
+@draws(ValueBy)
+def _value_by(result: ValueBy) -> go.Figure:
+    return value_by_figure(result.table, result.meta["by"], result.title)

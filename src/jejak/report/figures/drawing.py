@@ -1,0 +1,171 @@
+"""The house look every chart shares: colours, fonts, the layout, labelled bars,
+and axes of ratios and shares whose ticks read as people expect."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+from jejak.report import formatting as fmt
+
+# Tableau 10, minus its grey (kept for people who stopped): distinct hues that survive
+# printing and the common colour-vision deficiencies better than Plotly's default cycle.
+PALETTE: tuple[str, ...] = (
+    "#4E79A7",
+    "#F28E2B",
+    "#59A14F",
+    "#E15759",
+    "#76B7B2",
+    "#EDC948",
+    "#B07AA1",
+    "#FF9DA7",
+    "#9C755F",
+    "#2F4B7C",
+)
+
+
+STOPPED_COLOR = "#B8BEC6"
+
+
+_FONT = dict(
+    family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+    size=13,
+    color="#1F2933",
+)
+
+
+DARK_INK = "#1F2933"
+
+
+_LIGHT_INK = "#FFFFFF"
+
+
+def stage_color(position: int) -> str:
+    """The colour of the stage at 0-based ``position`` in its journey, the same in every chart."""
+    return PALETTE[position % len(PALETTE)]
+
+
+def plain_label(text: str) -> str:
+    """Text that Plotly shows literally: it reads ``<b>``-style tags in labels as markup.
+
+    Plotly decodes HTML entities when it draws text, so escaping keeps a stage named
+    ``<b>VIP</b>`` (or worse) from being styled, while the page shows the name as typed.
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def ink(background: str) -> str:
+    """Dark or white text, whichever reads better on ``background`` (a #RRGGBB colour)."""
+    red, green, blue = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return DARK_INK if luminance > 0.55 else _LIGHT_INK
+
+
+def rgba(color: str, alpha: float) -> str:
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def layout(figure: go.Figure, title: str, height: int) -> go.Figure:
+    """House layout: white, system fonts, margins that fit labels without wasting space."""
+    figure.update_layout(
+        title=dict(text=plain_label(title), x=0, xanchor="left", font=dict(size=17)),
+        template="plotly_white",
+        font=_FONT,
+        height=height,
+        margin=dict(l=20, r=30, t=60, b=30),
+        showlegend=False,
+        hoverlabel=dict(align="left", font=dict(family=_FONT["family"])),
+    )
+    return figure
+
+
+def labelled_bars(
+    labels: Sequence[Any], values: Sequence[float], texts: Sequence[str], colour: str
+) -> go.Figure:
+    """Horizontal bars, first row on top, each labelled at its end with ``texts`` (the
+    axis leaves room for the longest bar's label: it is not cut at the chart's edge)."""
+    figure = go.Figure(
+        go.Bar(
+            y=[plain_label(str(label)) for label in labels],
+            x=list(values),
+            orientation="h",
+            marker=dict(color=colour),
+            text=list(texts),
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>%{text}<extra></extra>",
+        )
+    )
+    known = [v for v in values if v == v and v > 0]  # NaN: not estimated
+    if known:
+        figure.update_xaxes(range=[0, max(known) / (1 - _label_share(labels, texts))])
+    return figure
+
+
+_RATIOS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+
+
+_FINE_RATIOS = (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10)  # < 20x, 60+ px apart
+
+
+def ratio_ticks(values: Sequence[float]) -> dict[str, Any]:
+    """Ticks for a log axis of ratios, read as 0.5x, 1x, 2x (plotly's own read
+    "4 5 6 7 8 9 1 2 3"): the round ratios from the smallest value to the largest."""
+    known = [float(v) for v in values if not fmt.is_missing(v) and 0 < float(v) < float("inf")]
+    low, high = (min(known), max(known)) if known else (0.5, 2.0)
+    low, high = min(low, 0.9), max(high, 1.1)  # 1x, no difference, is always in sight
+    ticks = [t for t in _FINE_RATIOS if low <= t <= high]
+    if high / low > 20 or len(ticks) < 3:
+        ticks = [t for t in _RATIOS if low / 2 <= t <= high * 2]
+    return dict(tickvals=ticks, ticktext=[f"{t:g}x" for t in ticks])
+
+
+def share_format(top: float) -> str:
+    """A share axis's tick format, precise enough that no two ticks read the same (an
+    axis to 2.4% in whole percents reads 0% 1% 1% 2% 2%)."""
+    return ".0%" if top >= 0.1 else ".1%" if top >= 0.01 else ".2%"
+
+
+def share_ticks(widest: float) -> list[float]:
+    """Ticks for a share axis, from 0 to the largest share at a round step (at most
+    100%), so an axis lengthened for labels does not read 120% or 140%."""
+    top = min(max(widest, 0.001), 1.0)
+    steps = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25)
+    step = next(s for s in steps if top / s <= 6)
+    ticks = [round(i * step, 4) for i in range(int(top / step + 0.999) + 1)]
+    return [t for t in ticks if t <= 1.0]
+
+
+CHART_WIDTH = 820  # the narrowest a chart is drawn (the report scrolls a narrower one)
+
+
+def _label_share(labels: Sequence[Any], texts: Sequence[str]) -> float:
+    """The share of a bar chart's plot width its longest label at a bar's end takes, in
+    a chart at its narrowest: the axis is lengthened by it, so no label is cut."""
+    names = max((len(str(label)) for label in labels), default=0)
+    plot = max(300.0, CHART_WIDTH - 60 - CHAR_PX * names)  # less the names on the left
+    label = CHAR_PX * max((len(str(text)) for text in texts), default=0) + 16
+    return min(max(label / plot, 0.2), 0.6)
+
+
+CHAR_PX = 7.2
+
+
+def wrapped(text: str, chars: int, breaks: str = " ") -> list[str]:
+    """``text`` in lines of at most ``chars`` characters, broken after any of ``breaks``
+    (a space is dropped at a break, ``_``, ``-`` and ``/`` are kept); a piece longer than
+    a line is cut, with an ellipsis (hovering shows the whole name)."""
+    pieces = re.findall(rf"[^{re.escape(breaks)}]+[{re.escape(breaks)}]?", text.strip())
+    lines: list[str] = []
+    for piece in pieces:
+        if len(piece.rstrip()) > chars:
+            piece = piece[: chars - 1] + "…"
+        if lines and len((lines[-1] + piece).rstrip()) <= chars:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    return [line.rstrip() for line in lines] or [""]
