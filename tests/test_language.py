@@ -91,3 +91,37 @@ def test_the_language_setting():
     assert parse_settings("language: id-ID\n").language == "id"
     with pytest.raises(Exception, match="'jv' is not a language jejak speaks; use one of en"):
         parse_settings("language: jv\n")
+
+
+DASHBOARD_LOG = """customer_id,ts,event,channel,revenue
+p1,2026-03-01 08:00:00,lihat_produk,instagram,
+p1,2026-03-02 08:00:00,order,instagram,150000
+p2,2026-03-01 09:00:00,lihat_produk,tiktok,
+"""
+
+
+def test_the_dashboard_speaks_the_workspace_language(tmp_path, write_file):
+    import httpx
+
+    import jejak
+    from jejak.server import create_app
+    from jejak.server.keys import ensure_keys
+    from serving import running
+
+    ws = jejak.Workspace(tmp_path / "w.duckdb", parse_settings("language: id\n"))
+    ws.load(write_file("toko.csv", DASHBOARD_LOG))
+    read = ensure_keys(ws.con)["read"]
+    with running(create_app(ws)) as base:
+        signin = httpx.get(base + "/login")
+        assert '<html lang="id">' in signin.text
+        assert "Tempel kunci baca" in signin.text and "Masuk</button>" in signin.text
+        assert "Paste the read key" not in signin.text
+        page = httpx.get(base + "/dashboard/funnels", headers={"Authorization": f"Bearer {read}"})
+        assert page.status_code == 200
+        for words in ("<h1>Corong</h1>", "Titik kontak &amp; atribusi", "Terapkan", "Langkah"):
+            assert words in page.text, words
+        for english in ("Apply</button>", "<h1>Funnels</h1>", "Sign out"):
+            assert english not in page.text, english
+        # the script's words and the number marks it sorts by
+        assert "&#34;decimal&#34;: &#34;,&#34;" in page.text or '"decimal": ","' in page.text
+    ws.close()
