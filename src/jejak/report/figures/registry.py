@@ -10,18 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-R = TypeVar("R")
-Drawer = Callable[[Any], Any]
+Drawer = TypeVar("Drawer", bound=Callable[[Any], Any])
 
-_DRAWERS: dict[tuple[type, str], Drawer] = {}
+_DRAWERS: dict[tuple[type, str], Callable[[Any], Any]] = {}
 
 
-def draws(
-    result_type: type, kind: str = "figure"
-) -> Callable[[Callable[[R], Any]], Callable[[R], Any]]:
+def draws(result_type: type, kind: str = "figure") -> Callable[[Drawer], Drawer]:
     """Register the decorated function as the ``kind`` figure of ``result_type``."""
 
-    def register(drawer: Callable[[R], Any]) -> Callable[[R], Any]:
+    def register(drawer: Drawer) -> Drawer:
         _DRAWERS[(result_type, kind)] = drawer
         return drawer
 

@@ -1,0 +1,44 @@
+"""The report sections of touchpoint effectiveness (:mod:`jejak.analyses.effectiveness`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jejak.report.html.page import Section
+
+
+def touchpoint_sections(ratios: Any, effects: Any) -> list[Section]:
+    """The report sections on which touchpoints come before conversions and which help."""
+    from jejak.report.tables import touchpoint_effect_table, touchpoint_ratio_table
+
+    goal = ratios.meta["goal"]
+    ratio_intro = (
+        f"For every touchpoint, how many people had it, how many conversions to {goal} it "
+        "came before, and how many times it happened on the way to each of them (the "
+        "touchpoint-to-purchase ratio). This is the business-side view; the next section "
+        "asks whether a touchpoint helped."
+    )
+    by = effects.meta["by"]
+    effect_intro = (
+        f"Per stage, how fast people moved on to a later stage after a {by} touch there, "
+        "compared with people at the same time in the stage who had not had it (1x: no "
+        "difference; the whiskers are 95% intervals). A verdict needs at least "
+        f"{effects.meta['min_people']} people on each side.\n\n"
+        "Observational: people who had a touchpoint may differ in other ways too. Test a "
+        "promising one with a campaign and a holdout before moving budget."
+    )
+    shown = effects.table[effects.table["verdict"] != "too few people"]
+    return [
+        Section(
+            heading=ratios.title,
+            intro=ratio_intro,
+            figures=[ratios.figure()],
+            table=touchpoint_ratio_table(ratios.table.head(15)),
+        ),
+        Section(
+            heading=effects.title,
+            intro=effect_intro,
+            figures=[effects.figure()],
+            table=touchpoint_effect_table(shown),
+        ),
+    ]

@@ -1,0 +1,96 @@
+"""The whole journey report: every section, in order, from one source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jejak.analyses.diagnosis import Noting, warnings_of
+from jejak.report.html.advocacy import nps_sections, referral_sections, review_sections
+from jejak.report.html.attribution import attribution_sections
+from jejak.report.html.campaigns import campaign_sections
+from jejak.report.html.check import check_sections
+from jejak.report.html.contact import contact_sections
+from jejak.report.html.customer_value import value_sections
+from jejak.report.html.effectiveness import touchpoint_sections
+from jejak.report.html.experience import experience_sections
+from jejak.report.html.journey_map import journey_map_sections
+from jejak.report.html.page import Section, noted
+from jejak.report.html.paths import path_sections
+from jejak.report.html.process_map import process_map_sections
+from jejak.report.html.retention import lifecycle_sections, retention_sections
+from jejak.report.html.segments import (
+    cluster_sections,
+    engagement_sections,
+    rfm_sections,
+    segment_sections,
+)
+from jejak.report.html.stages import key_number_sections, stage_sections
+
+
+def customer_sections(source: Any) -> list[Section]:
+    """The report sections on customers: engagement groups, RFM, clusters, segments,
+    retention and the monthly trend, value, NPS, reviews, referrals."""
+    return (
+        engagement_sections(source)
+        + rfm_sections(source)
+        + cluster_sections(source)
+        + segment_sections(source)
+        + retention_sections(source)
+        + lifecycle_sections(source)
+        + value_sections(source)
+        + nps_sections(source)
+        + review_sections(source)
+        + referral_sections(source)
+    )
+
+
+def journey_report_sections(
+    source: Any,
+    *,
+    goal: Any = None,
+    min_count: int = 1,
+    top_touchpoints: int = 5,
+    funnel: Any = None,
+) -> list[Section]:
+    """Every section of the journey report, computed from one source (workspace or part).
+
+    ``goal`` (a touchpoint, rule or stage) is where the paths section leads; by default
+    the journey's Convert stage, or its middle stage for journeys without one.
+    ``funnel``: the stage funnel, when the caller already has it.
+    """
+    stages = source.journey.stage_names
+    if goal is None:
+        middle = stages[len(stages) // 2]
+        goal = {"stage": "Convert" if "Convert" in stages else middle}
+    funnel = funnel if funnel is not None else source.stages()
+    noting = Noting(source)  # each group of sections shows why its answers are empty
+    groups: list[tuple[str, Callable[[Any], list[Section]]]] = [
+        ("Stages", lambda _: key_number_sections(funnel) + stage_sections(funnel)),
+        ("Journey map", lambda s: journey_map_sections(s.journey_map(top=top_touchpoints))),
+        ("Journey map", lambda s: journey_map_sections(s.journey_map(by="channel", top=3))),
+        (
+            "Paths",
+            lambda s: path_sections(
+                s.paths(before=goal, steps=5), s.top_paths(goal, steps=4, limit=10)
+            ),
+        ),
+        ("Attribution", lambda s: attribution_sections(s.attribution(goal))),
+        (
+            "Touchpoints",
+            lambda s: touchpoint_sections(
+                s.touchpoint_ratios(goal), s.touchpoint_effects(by="channel")
+            ),
+        ),
+        ("Process map", lambda s: process_map_sections(s.process_map(min_count=min_count))),
+        ("Campaigns", campaign_sections),
+        ("Contact", contact_sections),
+        ("Experience", experience_sections),
+        ("Customers", customer_sections),
+    ]
+    sections: list[Section] = check_sections(source.check())
+    for heading, build in groups:
+        built = build(noting)
+        notes = noting.take() + (warnings_of(funnel) if heading == "Stages" else [])
+        sections += noted(built, notes, heading, noting.titles)
+    return sections

@@ -1,0 +1,114 @@
+"""Report sections on groups of customers: engagement groups, RFM segments, clusters
+and saved segments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jejak.report import formatting as fmt
+from jejak.report.html.customer_value import amount
+from jejak.report.html.page import Section
+
+
+def engagement_sections(source: Any) -> list[Section]:
+    """Who follows the content and who only transacts."""
+    sections: list[Section] = []
+    groups = source.engagement_groups()
+    share = groups.table.set_index("group")["share"].get("follows content")
+    sections.append(
+        Section(
+            heading=groups.title,
+            intro=(
+                f"{fmt.percent(share, 0)} of people follow the content (most of their "
+                "touchpoints are content, video or community rather than product views and "
+                "orders); in the research the seeds cite it was 23%. How each group buys "
+                "and answers email says how to talk to it."
+            ),
+            figures=[groups.figure()],
+            table=groups.table,
+            columns=[
+                fmt.Column("group", "Group"),
+                fmt.Column("people", "People", fmt.people),
+                fmt.Column("share", "Share", fmt.percent),
+                fmt.Column("converted", "Bought", fmt.percent),
+                fmt.Column("open_rate", "Opened per email", fmt.percent),
+                fmt.Column("click_rate", "Clicked per email", fmt.percent),
+            ],
+        )
+    )
+    return sections
+
+
+def rfm_sections(source: Any) -> list[Section]:
+    """Buyers in named RFM segments."""
+    sections: list[Section] = []
+    scores = source.rfm()
+    sections.append(
+        Section(
+            heading=scores.title,
+            intro=(
+                "Buyers scored 1-5 on how recently and how often they bought and how much "
+                "they spent, named by recency and frequency: reward the Champions, win back "
+                "who is At risk before they are Lost."
+            ),
+            figures=[scores.figure()],
+        )
+    )
+    return sections
+
+
+def cluster_sections(source: Any) -> list[Section]:
+    """Behavioural clusters, described in words."""
+    sections: list[Section] = []
+    clusters = source.clusters()
+    sections.append(
+        Section(
+            heading=clusters.title,
+            intro=(
+                f"People grouped by how far they got, how they arrived, the channels and "
+                f"touchpoints they use and what they spent ({clusters.meta['k']} groups, "
+                "k-means); each is named by what sets it apart. Save one as a segment to "
+                "follow it: jejak segments save NAME --cluster N --k "
+                f"{clusters.meta['k']}."
+            ),
+            figures=[clusters.figure()],
+            table=clusters.table,
+            columns=[
+                fmt.Column("cluster", "Cluster"),
+                fmt.Column("description", "Who they are"),
+                fmt.Column("people", "People", fmt.people),
+                fmt.Column("share", "Share", fmt.percent),
+                fmt.Column("acquired_share", "Main channel's share", fmt.percent),
+                fmt.Column("engagement_share", "Content share", fmt.percent),
+                fmt.Column("buyers", "Bought", fmt.percent),
+                fmt.Column("revenue", "Revenue per person", amount(source)),
+            ],
+        )
+    )
+    return sections
+
+
+def segment_sections(source: Any) -> list[Section]:
+    """The saved segments, their people, and the stage funnel of each (none: no section)."""
+    if not source.segment_definitions():
+        return []
+    listed = source.segments()
+    funnel = source.stages(by="segment")
+    return [
+        Section(
+            heading="Saved segments",
+            intro=(
+                "The segments saved for this shop and how far each gets on the journey. A "
+                "person can be in several; '(in no segment)' is everyone else. Use one "
+                "anywhere with --segment NAME, or export its people: jejak segments export."
+            ),
+            figures=[funnel.figure()],
+            table=listed.table,
+            columns=[
+                fmt.Column("segment", "Segment"),
+                fmt.Column("people", "People", fmt.people),
+                fmt.Column("definition", "Definition"),
+                fmt.Column("description", "Description"),
+            ],
+        )
+    ]

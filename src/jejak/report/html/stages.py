@@ -1,0 +1,61 @@
+"""Report sections of the stage funnel (:mod:`jejak.analyses.stages`): key numbers,
+the funnel and its flows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jejak.report import formatting as fmt
+from jejak.report.figures import stage_flow_figure, stage_funnel_figure
+from jejak.report.html.page import Section
+
+
+def stage_sections(funnel: Any) -> list[Section]:
+    """The report sections for a stage funnel result (anything with ``table``, ``flows``,
+    ``meta`` and ``title`` shaped like ``StageFunnel``)."""
+    meta = funnel.meta
+    journey = str(meta.get("journey", ""))
+    stages = list(meta.get("stages") or funnel.table.sort_values("stage_index")["stage"])
+    total = fmt.people(meta.get("people"))
+    as_of = fmt.timestamp(meta.get("as_of")) if meta.get("as_of") is not None else None
+    scope = f"Of the {total} people in the {journey} journey" + (f" as of {as_of}" if as_of else "")
+    funnel_intro = (
+        f"{scope}, how many ever reached each stage. A person counts at every stage "
+        "they entered, so someone who skipped a stage still counts at the later one "
+        "(see Skipped into). Conversion to next is the share of a stage's people who also "
+        "reached the next stage; the days are measured between entering the two stages."
+    )
+    flow_intro = (
+        "Each band is people moving from a stage to the next stage they reached; a band "
+        "that jumps a column is people who skipped stages. Grey bands end at the stage "
+        "where people's journeys stop today, the drop-offs worth a campaign."
+    )
+    return [
+        Section(
+            heading=funnel.title,
+            intro=funnel_intro,
+            figures=[stage_funnel_figure(funnel.table, "People who reached each stage")],
+            table=funnel.table.sort_values("stage_index", kind="stable"),
+            columns=fmt.STAGE_COLUMNS,
+        ),
+        Section(
+            heading="Where people went after each stage",
+            intro=flow_intro,
+            figures=[
+                stage_flow_figure(funnel.flows, stages, "From each stage to the next, or stopped")
+            ],
+        ),
+    ]
+
+
+def key_number_sections(funnel: Any) -> list[Section]:
+    """How many people are on the journey and the share that reached its milestones."""
+    table = funnel.table.set_index("stage")
+    people = int(funnel.meta["people"])
+    rates = [
+        f"{fmt.percent(int(table.loc[name, 'reached']) / people)} reached {name}"
+        for name in ("Subscribe", "Convert", "Ascend", "Promote")
+        if name in table.index and people
+    ]
+    intro = f"{fmt.headcount(people)} on the journey" + (": " + ", ".join(rates) if rates else "")
+    return [Section(heading="Key numbers", intro=intro + ".")]
