@@ -61,6 +61,7 @@ def run_demo(
     on_progress: ProgressCallback | None = None,
 ) -> DemoOutcome:
     """Simulate a shop, load it into a fresh workspace, compute stages, write the report."""
+    from jejak.language import gettext, localised
     from jejak.report.html import journey_report_sections, write_report
     from jejak.simulate import simulate_shop
 
@@ -90,8 +91,10 @@ def run_demo(
     report = write_report(
         directory / "report.html",
         sections,
-        title="jejak demo shop: customer journey report",
-        subtitle=f"{customers:,} simulated people, seed {seed}",
+        title=gettext("jejak demo shop: customer journey report"),
+        subtitle=gettext("{people} simulated people, seed {seed}").format(
+            people=localised(f"{customers:,}"), seed=seed
+        ),
     )
     return DemoOutcome(
         workspace=workspace_path,

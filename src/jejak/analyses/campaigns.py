@@ -41,7 +41,7 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import entered_column, stage_entries
 from jejak.engine.functions import unix_micros, utc_micros
-from jejak.language import gettext
+from jejak.language import N_, gettext
 from jejak.model.campaign import Campaign
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
@@ -301,16 +301,16 @@ def _revenue_lift(rows: pd.DataFrame, n1: int, n0: int) -> dict[str, float]:
 
 def _verdict(meta: dict[str, Any], moved: int, exposed: int, compared: int) -> str:
     if exposed == 0:
-        return "reached nobody in the target stage"
+        return N_("reached nobody in the target stage")
     if compared < MIN_PEOPLE or exposed < MIN_PEOPLE:
-        return "too few people to tell"
+        return N_("too few people to tell")
     if moved == 0:
-        return "moved nobody"
+        return N_("moved nobody")
     if meta["lift_low"] > 0:
-        return "moved its audience"
+        return N_("moved its audience")
     if meta["lift_high"] < 0:
-        return "held its audience back"
-    return "no lift detected"
+        return N_("held its audience back")
+    return N_("no lift detected")
 
 
 def overview(effects: dict[str, CampaignEffect], journey: Journey) -> CampaignOverview:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from jejak import language
+from jejak.language import gettext
 from jejak.report import formatting as fmt
 
 # red (few moved on) -> amber -> green (most moved on); grey where moving on has no meaning
@@ -68,16 +70,21 @@ def moved_on_colour(share: float | None) -> tuple[int, int, int]:
 def _card(cell: Any) -> str:
     r, g, b = moved_on_colour(cell.moved_on)
     style = f"--c: rgb({r},{g},{b}); --t: rgba({r},{g},{b},0.12)"
-    facts = f"{fmt.people(cell.people)} people"
+    facts = fmt.headcount(cell.people)
     if not fmt.is_missing(cell.moved_on):
-        facts += f" · {fmt.percent(cell.moved_on, 0)} moved on"
+        moved = gettext("{share} moved on").format(share=fmt.percent(cell.moved_on, 0))
+        facts += f" · {moved}"
     lines = [f"<b>{html.escape(str(cell.touchpoint))}</b>", f"<span>{html.escape(facts)}</span>"]
     why = " / ".join(str(v) for v in (cell.top_context, cell.top_need) if isinstance(v, str))
     if why:
         lines.append(f'<span class="why">{html.escape(why)}</span>')
     if not fmt.is_missing(cell.rating):
-        lines.append(f"<span>rated {cell.rating:.1f} of 5</span>")
-    title = html.escape(f"{cell.touchpoint} in {cell.stage}", quote=True)
+        rated = gettext("rated {rating} of 5").format(rating=fmt.number(cell.rating, 1))
+        lines.append(f"<span>{html.escape(rated)}</span>")
+    where = gettext("{touchpoint} in {stage}").format(
+        touchpoint=cell.touchpoint, stage=language.stage(str(cell.stage))
+    )
+    title = html.escape(where, quote=True)
     return f'<div class="card" style="{style}" title="{title}">{"".join(lines)}</div>'
 
 
@@ -89,24 +96,30 @@ def journey_wall_html(table: pd.DataFrame, stages: Sequence[str], by: str | None
     columns = (["minmax(7em, auto)"] if by else []) + ["minmax(9em, 1fr)"] * len(stages)
     parts = [f'<div class="wall" style="grid-template-columns: {" ".join(columns)}">']
     if by:
-        parts.append(f'<div class="stage">{html.escape(by)}</div>')
+        parts.append(f'<div class="stage">{html.escape(gettext(by))}</div>')
     parts += [
-        f'<div class="stage"><small>Stage {i}</small>{html.escape(str(s))}</div>'
+        f'<div class="stage"><small>{html.escape(gettext("Stage {number}").format(number=i))}'
+        f"</small>{html.escape(language.stage(str(s)))}</div>"
         for i, s in enumerate(stages, start=1)
     ]
+    nobody = html.escape(gettext("nobody"))
     for value, rows in lanes:
         if label:
             parts.append(f'<div class="lane">{html.escape(str(value))}</div>')
         for index in range(1, len(stages) + 1):
             here = rows[rows["stage_index"] == index].sort_values("rank")
             cards = "".join(_card(cell) for cell in here.itertuples(index=False))
-            parts.append(f'<div class="cell">{cards or "<span class=empty>nobody</span>"}</div>')
+            parts.append(f'<div class="cell">{cards or f"<span class=empty>{nobody}</span>"}</div>')
     parts.append("</div>")
     legend = "".join(
-        f'<span style="background: rgb{moved_on_colour(share)}"></span>{text}'
-        for share, text in ((0.0, "few moved on"), (0.5, "half did"), (1.0, "most did"))
+        f'<span style="background: rgb{moved_on_colour(share)}"></span>{html.escape(text)}'
+        for share, text in (
+            (0.0, gettext("few moved on")),
+            (0.5, gettext("half did")),
+            (1.0, gettext("most did")),
+        )
     )
+    colour = html.escape(gettext("Colour: share who moved on to a later stage."))
     return (
-        f'<div class="wall-wrap">{"".join(parts)}</div>'
-        f'<p class="wall-legend">Colour: share who moved on to a later stage.{legend}</p>'
+        f'<div class="wall-wrap">{"".join(parts)}</div><p class="wall-legend">{colour}{legend}</p>'
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.html.customer_value import amount
 from jejak.report.html.page import Section
@@ -18,10 +19,14 @@ def nps_sections(source: Any) -> list[Section]:
         sections.append(
             Section(
                 heading=promoters.title,
-                intro=(
-                    f"NPS {overall['nps']:+.0f} from {fmt.people(overall['answers'])} "
-                    f"people's latest answers (95% interval {overall['ci_low']:+.0f} to "
-                    f"{overall['ci_high']:+.0f}), month by month."
+                intro=gettext(
+                    "NPS {nps} from {people} people's latest answers (95% interval {low} to"
+                    " {high}), month by month."
+                ).format(
+                    nps=f"{overall['nps']:+.0f}",
+                    people=fmt.people(overall["answers"]),
+                    low=f"{overall['ci_low']:+.0f}",
+                    high=f"{overall['ci_high']:+.0f}",
                 ),
                 figures=[promoters.figure()],
             )
@@ -38,11 +43,15 @@ def review_sections(source: Any) -> list[Section]:
         sections.append(
             Section(
                 heading=rated.title,
-                intro=(
-                    f"{fmt.number(overall['mean'], 2)} stars on average from "
-                    f"{fmt.people(overall['reviews'])} reviews (95% interval "
-                    f"{fmt.number(overall['ci_low'], 2)} to {fmt.number(overall['ci_high'], 2)}"
-                    f"); {fmt.percent(overall['positive'])} gave 4 or 5, month by month."
+                intro=gettext(
+                    "{mean} stars on average from {reviews} reviews (95% interval {low} to"
+                    " {high}); {positive} gave 4 or 5, month by month."
+                ).format(
+                    mean=fmt.number(overall["mean"], 2),
+                    reviews=fmt.people(overall["reviews"]),
+                    low=fmt.number(overall["ci_low"], 2),
+                    high=fmt.number(overall["ci_high"], 2),
+                    positive=fmt.percent(overall["positive"]),
                 ),
                 figures=[rated.figure()],
             )
@@ -59,22 +68,24 @@ def referral_sections(source: Any) -> list[Section]:
         sections.append(
             Section(
                 heading=referred.title,
-                intro=(
-                    f"K-factor {fmt.number(meta['k_factor'], 2)}: "
-                    f"{fmt.number(meta['invites_per_customer'], 2)} invites per customer, "
-                    f"{fmt.number(meta['invite_conversion'], 2)} referred customers per "
-                    "invite (a shared link can bring several). The table lists the "
-                    "promoters who brought the most customers."
+                intro=gettext(
+                    "K-factor {k}: {invites} invites per customer, {conversion} referred"
+                    " customers per invite (a shared link can bring several). The table lists"
+                    " the promoters who brought the most customers."
+                ).format(
+                    k=fmt.number(meta["k_factor"], 2),
+                    invites=fmt.number(meta["invites_per_customer"], 2),
+                    conversion=fmt.number(meta["invite_conversion"], 2),
                 ),
                 figures=[referred.figure()],
                 table=referred.table.head(10),
                 columns=[
-                    fmt.Column("person_id", "Promoter"),
-                    fmt.Column("invites", "Invites", fmt.people),
-                    fmt.Column("referred", "Referred", fmt.people),
-                    fmt.Column("referred_customers", "Became customers", fmt.people),
-                    fmt.Column("referred_revenue", "Their revenue", amount(source)),
-                    fmt.Column("depth", "Depth", fmt.people),
+                    fmt.Column("person_id", N_("Promoter")),
+                    fmt.Column("invites", N_("Invites"), fmt.people),
+                    fmt.Column("referred", N_("Referred"), fmt.people),
+                    fmt.Column("referred_customers", N_("Became customers"), fmt.people),
+                    fmt.Column("referred_revenue", N_("Their revenue"), amount(source)),
+                    fmt.Column("depth", N_("Depth"), fmt.people),
                 ],
             )
         )

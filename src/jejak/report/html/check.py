@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.html.page import Section
 
 CHECK_COLUMNS = (
-    fmt.Column("kind", "Of"),
-    fmt.Column("name", "Stage or role"),
-    fmt.Column("rule", "Matches"),
-    fmt.Column("touchpoints", "Touchpoints", fmt.people),
-    fmt.Column("people", "People", fmt.people),
+    fmt.Column("kind", N_("Of")),
+    fmt.Column("name", N_("Stage or role")),
+    fmt.Column("rule", N_("Matches")),
+    fmt.Column("touchpoints", N_("Touchpoints"), fmt.people),
+    fmt.Column("people", N_("People"), fmt.people),
 )
 
 
 UNPLACED_COLUMNS = (
-    fmt.Column("event", "Touchpoint"),
-    fmt.Column("touchpoints", "Touchpoints", fmt.people),
-    fmt.Column("people", "People", fmt.people),
+    fmt.Column("event", N_("Touchpoint")),
+    fmt.Column("touchpoints", N_("Touchpoints"), fmt.people),
+    fmt.Column("people", N_("People"), fmt.people),
 )
 
 
@@ -27,18 +28,20 @@ def check_sections(result: Any) -> list[Section]:
     """What jejak makes of the data (``jejak check``): what needs fixing, the matches
     per stage rule and role, and the touchpoints no rule names."""
     findings = result.findings
-    notes = [f"{f.level}: {f.message}" for f in findings.itertuples() if f.level != "info"]
+    notes = [f"{gettext(f.level)}: {f.message}" for f in findings.itertuples() if f.level != "info"]
     sections = [
         Section(
-            heading="What jejak makes of the data",
-            intro=(
-                f"{fmt.people(result.meta['touchpoints'])} touchpoints of"
-                f" {fmt.headcount(result.meta['people'])}. Each stage rule and event role with"
-                " the touchpoints and people it matched: a zero means the shop names that"
+            heading=result.title,
+            intro=gettext(
+                "{touchpoints} touchpoints of {people}. Each stage rule and event role with the"
+                " touchpoints and people it matched: a zero means the shop names that"
                 " touchpoint otherwise (set it under roles: in jejak.yaml)."
+            ).format(
+                touchpoints=fmt.people(result.meta["touchpoints"]),
+                people=fmt.headcount(result.meta["people"]),
             ),
             notes=notes,
-            notes_title="What needs a look",
+            notes_title=gettext("What needs a look"),
             table=result.table,
             columns=CHECK_COLUMNS,
         )
@@ -46,8 +49,8 @@ def check_sections(result: Any) -> list[Section]:
     if len(result.unplaced):
         sections.append(
             Section(
-                heading="Touchpoints no role or stage rule names",
-                intro=(
+                heading=gettext("Touchpoints no role or stage rule names"),
+                intro=gettext(
                     "These count in Awareness and in touchpoint analyses (paths, maps,"
                     " attribution), but no role gives them a meaning."
                 ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.html.page import Section
 
@@ -23,46 +24,52 @@ def contact_sections(source: Any, by: str = "campaign") -> list[Section]:
     meta = frequency.meta
     sections = [
         Section(
-            heading=f"Messages by {by}",
-            intro=(
-                f"{fmt.people(overall.meta['sent'])} messages sent; "
-                f"{fmt.percent(overall.meta['open_rate'])} were opened and "
-                f"{fmt.percent(overall.meta['click_rate'])} clicked (in the seeds' example, "
-                "under 5% of 3,000 emails got a meaningful click). Rates are per message sent."
+            heading=metrics.title,
+            intro=gettext(
+                "{sent} messages sent; {opened} were opened and {clicked} clicked (in the"
+                " seeds' example, under 5% of 3,000 emails got a meaningful click). Rates are"
+                " per message sent."
+            ).format(
+                sent=fmt.people(overall.meta["sent"]),
+                opened=fmt.percent(overall.meta["open_rate"]),
+                clicked=fmt.percent(overall.meta["click_rate"]),
             ),
             figures=[metrics.figure()],
             table=metrics.table.head(15),
             columns=[
                 *(fmt.Column(name, fmt.label(name)) for name in labels),
-                fmt.Column("sent", "Sent", fmt.people),
-                fmt.Column("open_rate", "Opened", fmt.percent),
-                fmt.Column("click_rate", "Clicked", fmt.percent),
-                fmt.Column("click_to_open", "Click-to-open", fmt.percent),
-                fmt.Column("unsubscribe_rate", "Unsubscribed", fmt.percent),
-                fmt.Column("complaint_rate", "Complaints", fmt.percent),
+                fmt.Column("sent", N_("Sent"), fmt.people),
+                fmt.Column("open_rate", N_("Opened"), fmt.percent),
+                fmt.Column("click_rate", N_("Clicked"), fmt.percent),
+                fmt.Column("click_to_open", N_("Click-to-open"), fmt.percent),
+                fmt.Column("unsubscribe_rate", N_("Unsubscribed"), fmt.percent),
+                fmt.Column("complaint_rate", N_("Complaints"), fmt.percent),
             ],
         ),
         Section(
             heading=frequency.title,
-            intro=(
-                f"People got {fmt.number(meta['messages_per_person_week'], 2)} messages per "
-                "week they were contacted. "
-                + (
-                    f"Beyond {fall} a week, more messages bring fewer clicks per person and "
-                    "more unsubscribes. "
-                    if fall is not None
-                    else ""
-                )
-                + "Observational: who gets more messages is the shop's choice."
-            ),
+            intro=gettext("People got {count} messages per week they were contacted.").format(
+                count=fmt.number(meta["messages_per_person_week"], 2)
+            )
+            + " "
+            + (
+                gettext(
+                    "Beyond {count} a week, more messages bring fewer clicks per person and"
+                    " more unsubscribes."
+                ).format(count=fall)
+                + " "
+                if fall is not None
+                else ""
+            )
+            + gettext("Observational: who gets more messages is the shop's choice."),
             figures=[frequency.figure()],
         ),
         Section(
             heading=hours.title,
-            intro=(
-                "The share of messages opened by the day and hour they went out (in the "
-                "workspace's time zone). `jejak contact --send-time -o best_hours.csv` "
-                "exports each person's best hour, from their own history when they have one."
+            intro=gettext(
+                "The share of messages opened by the day and hour they went out (in the"
+                " workspace's time zone). `jejak contact --send-time -o best_hours.csv` exports"
+                " each person's best hour, from their own history when they have one."
             ),
             figures=[hours.figure()],
         ),

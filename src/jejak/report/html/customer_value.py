@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from jejak.language import gettext
 from jejak.report import formatting as fmt
 from jejak.report.html.page import Section
 
@@ -32,13 +33,20 @@ def value_sections(source: Any, by: Sequence[str] = ("stage", "channel")) -> lis
         try:
             result = source.value_by(group)
         except JejakError as exc:
-            return [Section(heading="Customer value", intro=f"Not estimated: {exc}")]
+            return [
+                Section(
+                    heading=gettext("Customer value"),
+                    intro=gettext("Not estimated: {reason}").format(reason=exc),
+                )
+            ]
         sections.append(
             Section(
                 heading=result.title,
-                intro="Expected purchases and revenue of today's buyers over the next year "
-                "(BG/NBD and Gamma-Gamma). Still a customer: the model's chance, on average, "
-                "that a buyer has not quietly left.",
+                intro=gettext(
+                    "Expected purchases and revenue of today's buyers over the next year"
+                    " (BG/NBD and Gamma-Gamma). Still a customer: the model's chance, on"
+                    " average, that a buyer has not quietly left."
+                ),
                 figures=[result.figure()],
                 table=value_by_table(result.table, money),
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jejak.language import gettext
 from jejak.report.html.page import Section
 
 
@@ -12,20 +13,22 @@ def touchpoint_sections(ratios: Any, effects: Any) -> list[Section]:
     from jejak.report.tables import touchpoint_effect_table, touchpoint_ratio_table
 
     goal = ratios.meta["goal"]
-    ratio_intro = (
-        f"For every touchpoint, how many people had it, how many conversions to {goal} it "
-        "came before, and how many times it happened on the way to each of them (the "
-        "touchpoint-to-purchase ratio). This is the business-side view; the next section "
-        "asks whether a touchpoint helped."
-    )
+    ratio_intro = gettext(
+        "For every touchpoint, how many people had it, how many conversions to {goal} it came"
+        " before, and how many times it happened on the way to each of them (the"
+        " touchpoint-to-purchase ratio). This is the business-side view; the next section asks"
+        " whether a touchpoint helped."
+    ).format(goal=goal)
     by = effects.meta["by"]
-    effect_intro = (
-        f"Per stage, how fast people moved on to a later stage after a {by} touch there, "
-        "compared with people at the same time in the stage who had not had it (1x: no "
-        "difference; the whiskers are 95% intervals). A verdict needs at least "
-        f"{effects.meta['min_people']} people on each side.\n\n"
-        "Observational: people who had a touchpoint may differ in other ways too. Test a "
-        "promising one with a campaign and a holdout before moving budget."
+    effect_intro = gettext(
+        "Per stage, how fast people moved on to a later stage after a {field} touch there,"
+        " compared with people at the same time in the stage who had not had it (1x: no"
+        " difference; the whiskers are 95% intervals). A verdict needs at least {count} people"
+        " on each side."
+    ).format(field=gettext(by), count=effects.meta["min_people"])
+    effect_intro += "\n\n" + gettext(
+        "Observational: people who had a touchpoint may differ in other ways too. Test a"
+        " promising one with a campaign and a holdout before moving budget."
     )
     shown = effects.table[effects.table["verdict"] != "too few people"]
     return [

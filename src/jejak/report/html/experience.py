@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.html.page import Section
 
@@ -21,47 +22,53 @@ def experience_sections(source: Any) -> list[Section]:
     return [
         Section(
             heading=felt.title,
-            intro=(
-                f"{fmt.people(meta['signals'])} touchpoints said how an interaction felt: "
-                f"{fmt.people(meta['good'])} good, {fmt.people(meta['neutral'])} neutral, "
-                f"{fmt.people(meta['bad'])} bad, by the rules in jejak.yaml. Buyers with a bad "
-                f"experience churned {fmt.percent(churn.get('bad experience'))} against "
-                f"{fmt.percent(churn.get('none'))} (difference "
-                f"{fmt.signed_points(meta['churn_difference'])}, 95% interval "
-                f"{fmt.signed_points(meta['churn_difference_low'])} to "
-                f"{fmt.signed_points(meta['churn_difference_high'])}; observational)."
+            intro=gettext(
+                "{signals} touchpoints said how an interaction felt: {good} good, {neutral}"
+                " neutral, {bad} bad, by the rules in jejak.yaml. Buyers with a bad experience"
+                " churned {churned} against {others} (difference {difference}, 95% interval"
+                " {low} to {high}; observational)."
+            ).format(
+                signals=fmt.people(meta["signals"]),
+                good=fmt.people(meta["good"]),
+                neutral=fmt.people(meta["neutral"]),
+                bad=fmt.people(meta["bad"]),
+                churned=fmt.percent(churn.get("bad experience")),
+                others=fmt.percent(churn.get("none")),
+                difference=fmt.signed_points(meta["churn_difference"]),
+                low=fmt.signed_points(meta["churn_difference_low"]),
+                high=fmt.signed_points(meta["churn_difference_high"]),
             ),
             figures=[felt.figure()],
             table=felt.table.head(15),
             columns=[
-                fmt.Column("stage", "Stage"),
-                fmt.Column("touchpoint", "Touchpoint"),
-                fmt.Column("signals", "Signals", fmt.people),
-                fmt.Column("good", "Good", fmt.people),
-                fmt.Column("neutral", "Neutral", fmt.people),
-                fmt.Column("bad", "Bad", fmt.people),
-                fmt.Column("bad_share", "Bad share", fmt.percent),
+                fmt.Column("stage", N_("Stage")),
+                fmt.Column("touchpoint", N_("Touchpoint")),
+                fmt.Column("signals", N_("Signals"), fmt.people),
+                fmt.Column("good", N_("Good"), fmt.people),
+                fmt.Column("neutral", N_("Neutral"), fmt.people),
+                fmt.Column("bad", N_("Bad"), fmt.people),
+                fmt.Column("bad_share", N_("Bad share"), fmt.percent),
             ],
         ),
         Section(
-            heading="Journeys to a bad experience",
-            intro=(
-                "The touchpoints just before each bad experience, most common first: the "
-                "parts of the journey to fix."
+            heading=gettext("Journeys to a bad experience"),
+            intro=gettext(
+                "The touchpoints just before each bad experience, most common first: the parts"
+                " of the journey to fix."
             ),
             table=felt.journeys.head(10),
             columns=[
-                fmt.Column("path", "Path"),
-                fmt.Column("occurrences", "Times", fmt.people),
-                fmt.Column("people", "People", fmt.people),
+                fmt.Column("path", N_("Path")),
+                fmt.Column("occurrences", N_("Times"), fmt.people),
+                fmt.Column("people", N_("People"), fmt.people),
             ],
         ),
         Section(
-            heading="After a bad or good experience",
-            intro=(
-                "Per stage, how fast people moved on after a bad (or good) experience there, "
-                "against people at the same time in the stage without one (1x: no "
-                "difference; observational)."
+            heading=gettext("After a bad or good experience"),
+            intro=gettext(
+                "Per stage, how fast people moved on after a bad (or good) experience there,"
+                " against people at the same time in the stage without one (1x: no"
+                " difference; observational)."
             ),
             figures=[felt.effect_figure()] if len(shown) else [],
             table=touchpoint_effect_table(shown),  # the chart's rows, ratios to 2 decimals

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jejak.analyses.diagnosis import Noting, warnings_of
+from jejak.language import N_, gettext
 from jejak.report.html.advocacy import nps_sections, referral_sections, review_sections
 from jejak.report.html.attribution import attribution_sections
 from jejak.report.html.campaigns import campaign_sections
@@ -66,31 +67,31 @@ def journey_report_sections(
     funnel = funnel if funnel is not None else source.stages()
     noting = Noting(source)  # each group of sections shows why its answers are empty
     groups: list[tuple[str, Callable[[Any], list[Section]]]] = [
-        ("Stages", lambda _: key_number_sections(funnel) + stage_sections(funnel)),
-        ("Journey map", lambda s: journey_map_sections(s.journey_map(top=top_touchpoints))),
-        ("Journey map", lambda s: journey_map_sections(s.journey_map(by="channel", top=3))),
+        (N_("Stages"), lambda _: key_number_sections(funnel) + stage_sections(funnel)),
+        (N_("Journey map"), lambda s: journey_map_sections(s.journey_map(top=top_touchpoints))),
+        (N_("Journey map"), lambda s: journey_map_sections(s.journey_map(by="channel", top=3))),
         (
-            "Paths",
+            N_("Paths"),
             lambda s: path_sections(
                 s.paths(before=goal, steps=5), s.top_paths(goal, steps=4, limit=10)
             ),
         ),
-        ("Attribution", lambda s: attribution_sections(s.attribution(goal))),
+        (N_("Attribution"), lambda s: attribution_sections(s.attribution(goal))),
         (
-            "Touchpoints",
+            N_("Touchpoints"),
             lambda s: touchpoint_sections(
                 s.touchpoint_ratios(goal), s.touchpoint_effects(by="channel")
             ),
         ),
-        ("Process map", lambda s: process_map_sections(s.process_map(min_count=min_count))),
-        ("Campaigns", campaign_sections),
-        ("Contact", contact_sections),
-        ("Experience", experience_sections),
-        ("Customers", customer_sections),
+        (N_("Process map"), lambda s: process_map_sections(s.process_map(min_count=min_count))),
+        (N_("Campaigns"), campaign_sections),
+        (N_("Contact"), contact_sections),
+        (N_("Experience"), experience_sections),
+        (N_("Customers"), customer_sections),
     ]
     sections: list[Section] = check_sections(source.check())
     for heading, build in groups:
         built = build(noting)
-        notes = noting.take() + (warnings_of(funnel) if heading == "Stages" else [])
-        sections += noted(built, notes, heading, noting.titles)
+        notes = noting.take() + (warnings_of(funnel) if build is groups[0][1] else [])
+        sections += noted(built, notes, gettext(heading), noting.titles)
     return sections

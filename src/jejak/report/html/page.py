@@ -25,6 +25,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from jejak import language
+from jejak.language import gettext
 from jejak.report import formatting as fmt
 from jejak.report import journey_wall
 from jejak.report.figures import CHART_WIDTH
@@ -37,9 +39,9 @@ _PLOTLY_CONFIG: dict[str, Any] = {
 }
 
 
-# A pre-formatted cell that reads as a number ("12,345", "12.3%", "IDR 1,000", "3.2 days",
-# "1.50x").
-_NUMBER_TEXT = re.compile(r"^(?:[A-Z]{3} )?[-+]?\d[\d,]*(?:\.\d+)?(?:%| days?|x)?$")
+# A pre-formatted cell that reads as a number, in English or Indonesian marks ("12,345",
+# "12.3%", "IDR 1,000", "3.2 days", "1.50x"; "12.345", "12,3%", "Rp 1.000", "3,2 hari").
+_NUMBER_TEXT = re.compile(r"^(?:(?:[A-Z]{3}|Rp|US\$|[$€£¥]) )?[-+]?\d[\d,.]*(?:%| days?| hari|x)?$")
 
 
 _CSS = """
@@ -155,17 +157,18 @@ class Section:
         if self.notes_title:
             return self.notes_title
         listed = self.table is not None and not self.table.empty
-        return "Worth knowing first" if listed else "Why this is empty"
+        return gettext("Worth knowing first") if listed else gettext("Why this is empty")
 
 
 def _escape(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def notes_html(notes: Sequence[str], title: str = "Why this is empty") -> str:
+def notes_html(notes: Sequence[str], title: str | None = None) -> str:
     """Why a section is empty or thin, and what to set: shown above its charts."""
     if not notes:
         return ""
+    title = gettext("Why this is empty") if title is None else title
     items = "".join(f"<li>{_escape(note)}</li>" for note in notes)
     title = f"<strong>{_escape(title)}</strong>"
     return f'<div class="notes" role="note">{title}<ul>{items}</ul></div>'
@@ -247,7 +250,7 @@ def _is_numeric(values: pd.Series) -> bool:
 
 def table_html(table: pd.DataFrame, columns: Sequence[fmt.Column] | None) -> str:
     columns = fmt.guess_columns(table) if columns is None else columns
-    labels = [column.label for column in columns]
+    labels = [gettext(column.label) for column in columns]
     numeric = [_is_numeric(table[column.source]) for column in columns]
     text = fmt.format_table(table, columns)
     classes = [' class="num"' if is_num else "" for is_num in numeric]
@@ -297,7 +300,8 @@ def render_report(
             f'<li><a href="#section-{number}">{_escape(section.heading)}</a></li>'
             for number, section in enumerate(sections, start=1)
         )
-        nav = f'<nav aria-label="Contents"><strong>Contents</strong><ol>{items}</ol></nav>'
+        contents = _escape(gettext("Contents"))
+        nav = f'<nav aria-label="{contents}"><strong>{contents}</strong><ol>{items}</ol></nav>'
 
     # Only pay the ~4.8 MB of plotly.js when there is a chart to draw; after the text, so
     # the page reads before the charts are drawn.
@@ -310,18 +314,22 @@ def render_report(
         )
     subtitle_html = f'<p class="subtitle">{_escape(subtitle)}</p>' if subtitle else ""
     version = _escape(_version())
+    generated = gettext("Generated {moment} by jejak {version}").format(
+        moment=fmt.timestamp(generated_at), version=_version()
+    )
+    footer = gettext(
+        "Self-contained report: it opens without a network connection. Hover a chart for details."
+    )
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{language.current()}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="jejak {version}">\n'
         f"<title>{_escape(title)}</title>\n<style>{_CSS}{journey_wall.CSS}</style>\n</head>\n<body>\n"
         f"<header><h1>{_escape(title)}</h1>{subtitle_html}"
-        f'<p class="generated">Generated {_escape(fmt.timestamp(generated_at))}'
-        f" by jejak {version}</p>{nav}</header>\n"
+        f'<p class="generated">{_escape(generated)}</p>{nav}</header>\n'
         f"<main>{''.join(parts)}</main>\n"
-        "<footer>Self-contained report: it opens without a network connection. "
-        "Hover a chart for details.</footer>\n"
+        f"<footer>{_escape(footer)}</footer>\n"
         f"{scripts}</body>\n</html>\n"
     )
 

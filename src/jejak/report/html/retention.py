@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jejak.language import gettext
 from jejak.report.html.page import Section
 
 
@@ -15,14 +16,24 @@ def retention_sections(
     from jejak.report.tables import retention_table
 
     kept = source.retention(period=period, active=source.settings.roles.step("purchase"), by=by)
-    per = f", per {by}" if by else ""
+    if period == "month":
+        intro = gettext(
+            "Buyers by the month of their first order, and the share who ordered again in"
+            " each later month."
+        )
+    else:
+        intro = gettext(
+            "Buyers by the week of their first order, and the share who ordered again in"
+            " each later week."
+        )
+    if by:
+        intro += " " + gettext("One table per {field}.").format(field=gettext(by))
     return [
         Section(
-            heading="Who kept buying" + (f" by {by}" if by else ""),
-            intro=(
-                f"Buyers by the {period} of their first order{per}, and the share who "
-                f"ordered again in each later {period}."
-            ),
+            heading=gettext("Who kept buying by {field}").format(field=gettext(by))
+            if by
+            else gettext("Who kept buying"),
+            intro=intro,
             figures=[kept.figure()],
             table=retention_table(kept.table, period, by),
         )
@@ -35,7 +46,7 @@ def lifecycle_sections(source: Any) -> list[Section]:
     return [
         Section(
             heading=cycle.title,
-            intro="New, returning, resurrecting and dormant people each month: the trend.",
+            intro=gettext("New, returning, resurrecting and dormant people each month: the trend."),
             figures=[cycle.figure()],
         )
     ]

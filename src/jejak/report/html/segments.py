@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.html.customer_value import amount
 from jejak.report.html.page import Section
@@ -18,21 +19,21 @@ def engagement_sections(source: Any) -> list[Section]:
     sections.append(
         Section(
             heading=groups.title,
-            intro=(
-                f"{fmt.percent(share, 0)} of people follow the content (most of their "
-                "touchpoints are content, video or community rather than product views and "
-                "orders); in the research the seeds cite it was 23%. How each group buys "
-                "and answers email says how to talk to it."
-            ),
+            intro=gettext(
+                "{share} of people follow the content (most of their touchpoints are content,"
+                " video or community rather than product views and orders); in the research"
+                " the seeds cite it was 23%. How each group buys and answers email says how to"
+                " talk to it."
+            ).format(share=fmt.percent(share, 0)),
             figures=[groups.figure()],
             table=groups.table,
             columns=[
-                fmt.Column("group", "Group"),
-                fmt.Column("people", "People", fmt.people),
-                fmt.Column("share", "Share", fmt.percent),
-                fmt.Column("converted", "Bought", fmt.percent),
-                fmt.Column("open_rate", "Opened per email", fmt.percent),
-                fmt.Column("click_rate", "Clicked per email", fmt.percent),
+                fmt.Column("group", N_("Group")),
+                fmt.Column("people", N_("People"), fmt.people),
+                fmt.Column("share", N_("Share"), fmt.percent),
+                fmt.Column("converted", N_("Bought"), fmt.percent),
+                fmt.Column("open_rate", N_("Opened per email"), fmt.percent),
+                fmt.Column("click_rate", N_("Clicked per email"), fmt.percent),
             ],
         )
     )
@@ -46,10 +47,10 @@ def rfm_sections(source: Any) -> list[Section]:
     sections.append(
         Section(
             heading=scores.title,
-            intro=(
-                "Buyers scored 1-5 on how recently and how often they bought and how much "
-                "they spent, named by recency and frequency: reward the Champions, win back "
-                "who is At risk before they are Lost."
+            intro=gettext(
+                "Buyers scored 1-5 on how recently and how often they bought and how much they"
+                " spent, named by recency and frequency: reward the Champions, win back who is"
+                " At risk before they are Lost."
             ),
             figures=[scores.figure()],
         )
@@ -64,24 +65,23 @@ def cluster_sections(source: Any) -> list[Section]:
     sections.append(
         Section(
             heading=clusters.title,
-            intro=(
-                f"People grouped by how far they got, how they arrived, the channels and "
-                f"touchpoints they use and what they spent ({clusters.meta['k']} groups, "
-                "k-means); each is named by what sets it apart. Save one as a segment to "
-                "follow it: jejak segments save NAME --cluster N --k "
-                f"{clusters.meta['k']}."
-            ),
+            intro=gettext(
+                "People grouped by how far they got, how they arrived, the channels and"
+                " touchpoints they use and what they spent ({k} groups, k-means); each is named"
+                " by what sets it apart. Save one as a segment to follow it: jejak segments"
+                " save NAME --cluster N --k {k}."
+            ).format(k=clusters.meta["k"]),
             figures=[clusters.figure()],
             table=clusters.table,
             columns=[
-                fmt.Column("cluster", "Cluster"),
-                fmt.Column("description", "Who they are"),
-                fmt.Column("people", "People", fmt.people),
-                fmt.Column("share", "Share", fmt.percent),
-                fmt.Column("acquired_share", "Main channel's share", fmt.percent),
-                fmt.Column("engagement_share", "Content share", fmt.percent),
-                fmt.Column("buyers", "Bought", fmt.percent),
-                fmt.Column("revenue", "Revenue per person", amount(source)),
+                fmt.Column("cluster", N_("Cluster")),
+                fmt.Column("description", N_("Who they are")),
+                fmt.Column("people", N_("People"), fmt.people),
+                fmt.Column("share", N_("Share"), fmt.percent),
+                fmt.Column("acquired_share", N_("Main channel's share"), fmt.percent),
+                fmt.Column("engagement_share", N_("Content share"), fmt.percent),
+                fmt.Column("buyers", N_("Bought"), fmt.percent),
+                fmt.Column("revenue", N_("Revenue per person"), amount(source)),
             ],
         )
     )
@@ -96,19 +96,19 @@ def segment_sections(source: Any) -> list[Section]:
     funnel = source.stages(by="segment")
     return [
         Section(
-            heading="Saved segments",
-            intro=(
-                "The segments saved for this shop and how far each gets on the journey. A "
-                "person can be in several; '(in no segment)' is everyone else. Use one "
-                "anywhere with --segment NAME, or export its people: jejak segments export."
+            heading=gettext("Saved segments"),
+            intro=gettext(
+                "The segments saved for this shop and how far each gets on the journey. A"
+                " person can be in several; '(in no segment)' is everyone else. Use one"
+                " anywhere with --segment NAME, or export its people: jejak segments export."
             ),
             figures=[funnel.figure()],
             table=listed.table,
             columns=[
-                fmt.Column("segment", "Segment"),
-                fmt.Column("people", "People", fmt.people),
-                fmt.Column("definition", "Definition"),
-                fmt.Column("description", "Description"),
+                fmt.Column("segment", N_("Segment")),
+                fmt.Column("people", N_("People"), fmt.people),
+                fmt.Column("definition", N_("Definition")),
+                fmt.Column("description", N_("Description")),
             ],
         )
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jejak.language import gettext, stage
 from jejak.report import formatting as fmt
 from jejak.report.figures import stage_flow_figure, stage_funnel_figure
 from jejak.report.html.page import Section
@@ -18,31 +19,41 @@ def stage_sections(funnel: Any) -> list[Section]:
     stages = list(meta.get("stages") or funnel.table.sort_values("stage_index")["stage"])
     total = fmt.people(meta.get("people"))
     as_of = fmt.timestamp(meta.get("as_of")) if meta.get("as_of") is not None else None
-    scope = f"Of the {total} people in the {journey} journey" + (f" as of {as_of}" if as_of else "")
-    funnel_intro = (
-        f"{scope}, how many ever reached each stage. A person counts at every stage "
-        "they entered, so someone who skipped a stage still counts at the later one "
-        "(see Skipped into). Conversion to next is the share of a stage's people who also "
-        "reached the next stage; the days are measured between entering the two stages."
+    scope = (
+        gettext("Of the {total} people in the {journey} journey as of {moment}").format(
+            total=total, journey=journey, moment=as_of
+        )
+        if as_of
+        else gettext("Of the {total} people in the {journey} journey").format(
+            total=total, journey=journey
+        )
     )
-    flow_intro = (
-        "Each band is people moving from a stage to the next stage they reached; a band "
-        "that jumps a column is people who skipped stages. Grey bands end at the stage "
-        "where people's journeys stop today, the drop-offs worth a campaign."
+    funnel_intro = gettext(
+        "{scope}, how many ever reached each stage. A person counts at every stage they"
+        " entered, so someone who skipped a stage still counts at the later one (see Skipped"
+        " into). Conversion to next is the share of a stage's people who also reached the"
+        " next stage; the days are measured between entering the two stages."
+    ).format(scope=scope)
+    flow_intro = gettext(
+        "Each band is people moving from a stage to the next stage they reached; a band that"
+        " jumps a column is people who skipped stages. Grey bands end at the stage where"
+        " people's journeys stop today, the drop-offs worth a campaign."
     )
     return [
         Section(
             heading=funnel.title,
             intro=funnel_intro,
-            figures=[stage_funnel_figure(funnel.table, "People who reached each stage")],
+            figures=[stage_funnel_figure(funnel.table, gettext("People who reached each stage"))],
             table=funnel.table.sort_values("stage_index", kind="stable"),
             columns=fmt.STAGE_COLUMNS,
         ),
         Section(
-            heading="Where people went after each stage",
+            heading=gettext("Where people went after each stage"),
             intro=flow_intro,
             figures=[
-                stage_flow_figure(funnel.flows, stages, "From each stage to the next, or stopped")
+                stage_flow_figure(
+                    funnel.flows, stages, gettext("From each stage to the next, or stopped")
+                )
             ],
         ),
     ]
@@ -53,9 +64,12 @@ def key_number_sections(funnel: Any) -> list[Section]:
     table = funnel.table.set_index("stage")
     people = int(funnel.meta["people"])
     rates = [
-        f"{fmt.percent(int(table.loc[name, 'reached']) / people)} reached {name}"
+        gettext("{share} reached {stage}").format(
+            share=fmt.percent(int(table.loc[name, "reached"]) / people), stage=stage(name)
+        )
         for name in ("Subscribe", "Convert", "Ascend", "Promote")
         if name in table.index and people
     ]
-    intro = f"{fmt.headcount(people)} on the journey" + (": " + ", ".join(rates) if rates else "")
-    return [Section(heading="Key numbers", intro=intro + ".")]
+    everyone = gettext("{people} on the journey").format(people=fmt.headcount(people))
+    intro = everyone + (": " + ", ".join(rates) if rates else "")
+    return [Section(heading=gettext("Key numbers"), intro=intro + ".")]
