@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 
 from jejak.server.keys import key_id
-from jejak.server.state import require_key, state_of
+from jejak.server.state import presented_key, require_key, state_of
 
 router = APIRouter(prefix="/v1/people", tags=["privacy"])
 
@@ -44,14 +44,6 @@ def forget_person(request: Request, person_id: str) -> dict[str, Any]:
         )
     with state.using(keys=False) as ws:
         erased = ws.forget(
-            [person_id], asked_by=f"api key {key_id(_presented(request))}", compact=False
+            [person_id], asked_by=f"api key {key_id(presented_key(request) or '')}", compact=False
         )
     return {**erased.to_dict(), "compaction": COMPACTION}
-
-
-def _presented(request: Request) -> str:
-    """The key the request was let in with (already checked), for the erasure log."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.headers.get("x-jejak-key", "")
