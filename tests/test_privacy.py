@@ -415,9 +415,7 @@ def test_a_retried_event_matches_in_the_sql_checks_too(live):
     assert again["stored_without_identifiers"] == 2
 
 
-def test_only_rejected_events_are_scrubbed_and_accepted_ones_are_still_hashed(
-    live, monkeypatch
-):
+def test_only_rejected_events_are_scrubbed_and_accepted_ones_are_still_hashed(live, monkeypatch):
     from jejak.server import commits
 
     scrubbed, scrub, depth = [], personal.scrubbed, [0]
