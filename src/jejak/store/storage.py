@@ -374,12 +374,9 @@ class Storage:
         :mod:`jejak.store.compaction`), or, with ``compact=False``, marked to be at its
         next opening. An id nothing is stored for is reported, not an error."""
         self.stitch()  # who each id's person is, on the data as it is
-        erased = erasure.forget(  # each id as given, and as pii: stores it (hashed)
-            self.con,
-            ids,
-            asked_by=asked_by,
-            stored_as=lambda given: personal.stored_forms(given, self.settings),
-        )
+        # each id as given, and as it may be stored (pii: hashes it), and an email or a
+        # phone wherever it is held (personal properties, rejected rows)
+        erased = erasure.forget(self.con, ids, asked_by=asked_by, settings=self.settings)
         self._after_removal()
         erased.compacted = self._compact_or_mark(compact)
         return erased
