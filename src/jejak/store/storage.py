@@ -28,6 +28,7 @@ from jejak.store import (
     pruning,
     results,
     stitching,
+    unsalted,
 )
 from jejak.store.folders import FolderSummary, touchpoint_files
 from jejak.store.identity_files import load_identity_file, load_source_identities
@@ -69,6 +70,11 @@ class Storage:
         self.path = None if path is None else Path(path)
         self.con = embedded.connect(self.path)
         self._check_or_create_schema()
+        try:  # no salt over personal data stored in an older form (see unsalted)
+            unsalted.check(self.con, self.settings, self.path)
+        except WorkspaceError:
+            self.con.close()
+            raise
         self.settings = personal.salted(self.con, self.settings)  # with pii: made once, kept
         self.backend = embedded.backend(self.con)
         self.snapshot = False  # a reader's view: inside a snapshot's transaction
