@@ -10,6 +10,10 @@ of their data. An anonymous id that several customers claimed (a shared device) 
 with the person it was stitched to; the other customers keep their own touchpoints,
 without that device id, and lose their link to it.
 
+An email or a phone asked for names a person also through the touchpoints whose
+personal properties hold it (see :mod:`jejak.store.contact_traces`): their people are
+erased as if their ids had been asked for.
+
 What is erased, in one transaction:
 
 - ``touchpoints`` of the person; on other people's touchpoints, the person's device id
@@ -18,7 +22,8 @@ What is erased, in one transaction:
 - ``identity_links`` with one of the ids on either side;
 - the stitched tables' rows of the person (and on others' rows, what is removed from
   their touchpoints);
-- ``rejected_rows`` whose raw record holds one of the ids;
+- ``rejected_rows`` whose raw record holds one of the ids (a phone however it was
+  typed);
 - every kept answer in ``results`` (each counted the person);
 - saved ``segments`` whose definition names one of the ids.
 
