@@ -68,3 +68,14 @@ def test_the_fuzzers_findings_on_retention_and_lifecycle_answer(served):  # noqa
     assert lifecycle.status_code == 422 and "period" in lifecycle.text
     only = served.get("/v1/analyses/lifecycle", active="", period="month", only='{"had": "Ý"}')
     assert only.status_code == 422 and "only" in only.json()["detail"], only.text
+
+
+def test_signing_out_is_no_get_that_another_page_can_trigger(served):  # noqa: F811
+    # finding 4: logout was a GET (an image on any page signed the browser out)
+    from test_server import _sign_in
+
+    signed = _sign_in(served.base, served.keys["read"])
+    session = {"jejak_session": signed.cookies["jejak_session"]}
+    assert httpx.get(served.base + "/logout", cookies=session).status_code == 405
+    content = served.base + "/dashboard/overview/content"
+    assert httpx.get(content, cookies=session, timeout=60).status_code == 200  # still in
