@@ -32,8 +32,10 @@ COMPACTION = (
 def forget_person(request: Request, person_id: str) -> dict[str, Any]:
     """Erase a person: every touchpoint, identity link, rejected row and kept answer
     holding one of their ids (an anonymous id linked to a customer erases the
-    customer). An id nothing is stored for answers 200 too, saying so (a retried
-    request is not an error). Needs the admin key (``jejak keys admin``)."""
+    customer; an email or phone held only in touchpoints' properties erases their
+    people, and the answer's note says where it was found). An id nothing is stored
+    for answers 200 too, saying so (a retried request is not an error). Needs the
+    admin key (``jejak keys admin``)."""
     require_key(request, "admin")
     state = state_of(request)
     if state.elsewhere:
