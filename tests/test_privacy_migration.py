@@ -148,3 +148,40 @@ def test_a_workspace_with_nothing_personal_gets_its_salt(tmp_path):
     with jejak.Workspace(tmp_path / "w.duckdb", parse_settings("pii: hash\n")) as ws:
         assert ws.count() == 1
     assert salted(tmp_path / "w.duckdb")
+
+
+def test_pii_changed_after_data_was_stored_is_refused_until_put_back(tmp_path):
+    (tmp_path / "log.csv").write_text(
+        "customer_id,anonymous_id,ts,event,email,nama\n"
+        "c1,a1,2026-01-01T10:00:00Z,signup,budi@mail.example,Budi\n"
+    )
+    first = parse_settings("pii: {email: [email]}\n")
+    with jejak.Workspace(tmp_path / "w.duckdb", first) as ws:
+        ws.load(tmp_path / "log.csv")
+    # ids: true now would hash new ids beside the clear ones; 'nama' is stored in clear
+    later = parse_settings("pii: {email: [email], text: [nama], ids: true}\n")
+    with pytest.raises(WorkspaceError) as refused:
+        jejak.Workspace(tmp_path / "w.duckdb", later)
+    said = str(refused.value)
+    assert (
+        "(ids: true, but ids are in clear in 1 row; 'nama' listed as text, but it is in clear"
+        " in 1 touchpoint)" in said
+    )
+    assert (
+        "Put pii: back as it was (pii: {email: [email], phone: [phone], text: [], ids: false})"
+        in said
+    )
+    # the email no longer listed: the stored hashes would meet clear addresses
+    gone = "'email' no longer listed, but it is hashed as email in 1 touchpoint"
+    with pytest.raises(WorkspaceError, match=gone):
+        jejak.Workspace(tmp_path / "w.duckdb", parse_settings("pii: {email: []}\n"))
+    # as it was, it opens; a name no touchpoint holds can be added
+    with jejak.Workspace(tmp_path / "w.duckdb", first) as ws:
+        assert ws.count() == 1
+    wider = parse_settings("pii: {email: [email], phone: [hp]}\n")
+    with jejak.Workspace(tmp_path / "w.duckdb", wider) as ws:
+        assert ws.count() == 1
+    with pytest.raises(
+        WorkspaceError, match=re.escape("back as it was (pii: {email: [email], phone: [hp]")
+    ):
+        jejak.Workspace(tmp_path / "w.duckdb", later)
