@@ -415,6 +415,37 @@ def test_a_retried_event_matches_in_the_sql_checks_too(live):
     assert again["stored_without_identifiers"] == 2
 
 
+def test_only_rejected_events_are_scrubbed_and_accepted_ones_are_still_hashed(live, monkeypatch):
+    from jejak.server import commits
+
+    scrubbed, scrub, depth = [], personal.scrubbed, [0]
+
+    def counting(record, settings):
+        if not depth[0]:  # the records asked for, not its own calls within one
+            scrubbed.append(record)
+        depth[0] += 1
+        try:
+            return scrub(record, settings)
+        finally:
+            depth[0] -= 1
+
+    monkeypatch.setattr(commits.personal, "scrubbed", counting)
+    good = event(1, properties={"email": EMAIL, "plan": "pro"})
+    bad = event(2, ts="yesterday", email=EMAIL, hp=PHONE, properties={"nama": NAME})
+    answer = live.post("/v1/events", [good, bad, good | {"event_id": "e3"}]).json()
+    assert (answer["stored"], [r["index"] for r in answer["rejected"]]) == (2, [1])
+    assert scrubbed == [bad]  # the rejected event alone: the stored ones are hashed as stored
+    with live.app.state.jejak.using():
+        ws = live.ws
+        email = hashed(EMAIL.lower(), ws)
+        record = json.loads(ws.rejected().record[0])
+        assert (record["email"], record["hp"]) == (email, hashed("+6281234567890", ws))
+        assert record["properties"] == {"nama": hashed(NAME, ws)}
+        stored = ws.con.execute("SELECT properties FROM touchpoints").fetchall()
+    assert [json.loads(p) for (p,) in stored] == [{"plan": "pro", "email": email}] * 2
+    assert found_secrets(live.bytes()) == []
+
+
 def test_collector_drops_events_without_consent_when_told(tmp_path):
     for live in _live(tmp_path / "w.duckdb", PII + "consent: {field: consent, action: drop}\n"):
         answer = live.post("/v1/events", BATCH).json()

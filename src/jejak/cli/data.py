@@ -231,7 +231,9 @@ def check(
 def forget(
     ids: Annotated[
         list[str],
-        typer.Argument(help="Customer ids, anonymous ids, emails or person ids (anon:...)."),
+        typer.Argument(
+            help="Customer ids, anonymous ids, emails, phones or person ids (anon:...)."
+        ),
     ],
 ) -> None:
     """Erase people from the workspace: every touchpoint, identity link, rejected row and
@@ -243,8 +245,8 @@ def forget(
     """
     with opened_workspace(analyses=False) as ws:
         erased = ws.forget(ids, asked_by="cli")
-    for given, found in erased.ids.items():
-        out.print(f"{given}: " + ("erased" if found else "nothing stored for this id"))
+    for given in erased.ids:
+        out.print(f"{given}: {erased.said(given)}")
     _print_erased(erased.people, erased.rows, erased.compacted)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from jejak.model.touchpoint import FIELD_NAMES
+from jejak.server import fields
 from jejak.server.commits import Outcome
 from jejak.server.state import (
     MAX_PROPERTIES,
@@ -28,7 +28,7 @@ from jejak.server.state import (
     require_key,
     state_of,
 )
-from jejak.store import consent, personal
+from jejak.store import consent
 from jejak.store.imports import TOUCHPOINTS
 
 router = APIRouter(prefix="/v1", tags=["collector"])
@@ -51,18 +51,6 @@ async def _body(request: Request) -> Any:
         raise HTTPException(400, detail="the body is nested too deeply to be events") from None
 
 
-def not_text(value: str) -> bool:
-    """Whether the string holds what UTF-8 cannot (a lone surrogate such as \\ud800)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-NOT_TEXT = "holds a lone surrogate (like \\ud800), which is not text; send UTF-8"
-
-
 def _batch(data: Any, key: str, limit: int) -> list[Any]:
     items = data.get(key) if isinstance(data, dict) else data
     if not isinstance(items, list):
@@ -74,11 +62,6 @@ def _batch(data: Any, key: str, limit: int) -> list[Any]:
     return items
 
 
-# where a parsed body can hold a lone surrogate: a \\uD800-\\uDFFF escape, or one encoded
-# as UTF-8 (json.loads lets it pass); a body without either needs no check per value
-MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
-
-
 def _normalised(
     event: Any,
     surrogates: bool = True,
@@ -88,7 +71,7 @@ def _normalised(
     """The event with every field as text (so one odd event cannot change how the batch
     is read), or the field that is wrong and why. Keys that are not touchpoint fields go
     into ``properties``, as with loaded files. ``surrogates``: whether the body may hold
-    a lone surrogate (see :data:`MAYBE_SURROGATE`); ``max_text`` and ``max_properties``:
+    a lone surrogate (see :data:`.fields.MAYBE_SURROGATE`); ``max_text`` and ``max_properties``:
     the characters allowed in one field, and in the properties as JSON."""
     if not isinstance(event, dict):
         return {}, (None, "is not a JSON object")
@@ -116,35 +99,18 @@ def _normalised(
             clean[name] = str(value)
         elif name == "ts" and not isinstance(value, str):
             return {}, ("ts", "must be text in ISO 8601, e.g. 2026-02-01T10:00:00+07:00")
-        elif isinstance(value, bool) or not isinstance(value, str | int | float):
-            return {}, (name, "must be text (or a number), not a list or an object")
-        elif surrogates and isinstance(value, str) and not_text(value):
-            return {}, (name, NOT_TEXT)
+        elif (problem := fields.text_problem(value, surrogates, max_text)) is not None:
+            return {}, (name, problem)
         else:
             clean[name] = str(value)
-            if len(clean[name]) > max_text:
-                return {}, (name, too_long(len(clean[name]), max_text, "--max-text"))
     if properties:
-        try:
-            text = json.dumps(properties, ensure_ascii=False, allow_nan=False)
-        except ValueError:
-            return {}, ("properties", "hold NaN or Infinity, which JSON has no room for")
-        except RecursionError:
-            return {}, ("properties", "are nested too deeply")
-        if surrogates and not_text(text):
-            return {}, ("properties", NOT_TEXT)
-        if len(text) > max_properties:
-            reason = too_long(len(text), max_properties, "--max-properties")
-            return {}, ("properties", "as JSON " + reason)
+        text, problem = fields.json_text(properties, surrogates, plural=True)
+        if text is not None:
+            problem = fields.properties_problem(text, max_properties)
+        if problem is not None:
+            return {}, ("properties", problem)
         clean["properties"] = text
     return clean, None
-
-
-def too_long(length: int, limit: int, option: str) -> str:
-    return (
-        f"is {length:,} characters, over the {limit:,} this server takes"
-        f" (jejak serve {option} sets it)"
-    )
 
 
 EVENTS_LOAD = "collector: POST /v1/events"
@@ -206,7 +172,7 @@ async def collect_events(request: Request) -> JSONResponse:
     await accepting(request)
     state = state_of(request)
     events = _batch(await _body(request), "events", state.max_events)
-    surrogates = MAYBE_SURROGATE.search(await request.body()) is not None  # read once
+    surrogates = fields.MAYBE_SURROGATE.search(await request.body()) is not None  # read once
     rejected: list[dict[str, Any]] = []
     valid: list[tuple[int, dict[str, Any]]] = []
     for index, event in enumerate(events):
@@ -217,9 +183,8 @@ async def collect_events(request: Request) -> JSONResponse:
             valid.append((index, clean))
     settings = state.workspace.settings
     valid, refusing, dropped = consent.split(valid, settings)
-    kept = personal.scrubbed(events, settings)  # what rejected rows keep of them
     # touchpoint fields, as _normalised made them: no format to recognise
-    outcome = await store_batch(state, kept, valid, rejected, format=TOUCHPOINTS)
+    outcome = await store_batch(state, events, valid, rejected, format=TOUCHPOINTS)
     return JSONResponse(
         status_code=202,
         content={
@@ -264,8 +229,8 @@ async def identify(request: Request) -> JSONResponse:
                 if not isinstance(value, str | int) or not str(value).strip():
                     problem = (name, "is missing; give both anonymous_id and customer_id")
                     break
-                if isinstance(value, str) and not_text(value):
-                    problem = (name, NOT_TEXT)
+                if isinstance(value, str) and fields.not_text(value):
+                    problem = (name, fields.NOT_TEXT)
                     break
         if problem:
             rejected.append({"index": index, "field": problem[0], "reason": problem[1]})

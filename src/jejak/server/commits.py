@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jejak.store import batches
+from jejak.model.config import Settings
+from jejak.store import batches, personal
 from jejak.store.imports import TOUCHPOINTS
 from jejak.store.known_ids import KnownIds
 from jejak.store.loading import LoadSummary
@@ -160,7 +161,7 @@ class Committer:
                         {"index": index, "field": field_name, "reason": reason}
                     )
                 received = sum(len(batch.events) for batch in group)
-                kept = _kept(group, outcomes)
+                kept = _kept(group, outcomes, ws.settings)
                 batches.store(
                     ws.con,
                     checked,
@@ -202,7 +203,7 @@ class Committer:
                         stitch=False,  # the warmer stitches once the data settles
                     )
                     _split(summary, rows, outcomes, rejects)
-                kept = _kept(group, outcomes)
+                kept = _kept(group, outcomes, ws.settings)
                 if kept:
                     received = sum(len(batch.events) for batch in group)
                     load_id = summary.load_id if summary is not None else None
@@ -234,13 +235,14 @@ def _split(
                 outcomes[number].rejected.append({"index": index, **reason})
 
 
-def _kept(group: list[Batch], outcomes: list[Outcome]) -> list[dict[str, Any]]:
+def _kept(group: list[Batch], outcomes: list[Outcome], settings: Settings) -> list[dict[str, Any]]:
     """The group's rejected events as rows to keep: row is the event's place among all
-    the events the group was sent."""
+    the events the group was sent. Only these are kept as sent, so only these have their
+    personal data hashed here (``pii:``; the stored ones are hashed as they are stored)."""
     kept, offset = [], 0
     for batch, outcome in zip(group, outcomes, strict=True):
         for rejected in sorted(outcome.rejected, key=lambda r: r["index"]):
-            event = batch.events[rejected["index"]]
+            event = personal.scrubbed(batch.events[rejected["index"]], settings)
             kept.append({**rejected, "row": offset + rejected["index"], "record": record(event)})
         offset += len(batch.events)
     return kept

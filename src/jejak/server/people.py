@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 
 from jejak.server.keys import key_id
-from jejak.server.state import require_key, state_of
+from jejak.server.state import presented_key, require_key, state_of
 
 router = APIRouter(prefix="/v1/people", tags=["privacy"])
 
@@ -32,8 +32,10 @@ COMPACTION = (
 def forget_person(request: Request, person_id: str) -> dict[str, Any]:
     """Erase a person: every touchpoint, identity link, rejected row and kept answer
     holding one of their ids (an anonymous id linked to a customer erases the
-    customer). An id nothing is stored for answers 200 too, saying so (a retried
-    request is not an error). Needs the admin key (``jejak keys admin``)."""
+    customer; an email or phone held only in touchpoints' properties erases their
+    people, and the answer's note says where it was found). An id nothing is stored
+    for answers 200 too, saying so (a retried request is not an error). Needs the
+    admin key (``jejak keys admin``)."""
     require_key(request, "admin")
     state = state_of(request)
     if state.elsewhere:
@@ -44,14 +46,6 @@ def forget_person(request: Request, person_id: str) -> dict[str, Any]:
         )
     with state.using(keys=False) as ws:
         erased = ws.forget(
-            [person_id], asked_by=f"api key {key_id(_presented(request))}", compact=False
+            [person_id], asked_by=f"api key {key_id(presented_key(request) or '')}", compact=False
         )
     return {**erased.to_dict(), "compaction": COMPACTION}
-
-
-def _presented(request: Request) -> str:
-    """The key the request was let in with (already checked), for the erasure log."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.headers.get("x-jejak-key", "")

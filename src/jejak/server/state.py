@@ -188,12 +188,17 @@ def state_of(request: Request) -> ServerState:
     return request.app.state.jejak
 
 
+def presented_key(request: Request) -> str | None:
+    """The key a request carries: ``Authorization: Bearer KEY``, else ``X-Jejak-Key``."""
+    header = request.headers.get("authorization", "")
+    presented = header[7:].strip() if header.lower().startswith("bearer ") else None
+    return presented or request.headers.get("x-jejak-key")
+
+
 def require_key(request: Request, kind: str) -> None:
     """401 unless the request carries a ``kind`` key (``Authorization: Bearer KEY``); an
     admin key reads too."""
-    header = request.headers.get("authorization", "")
-    presented = header[7:].strip() if header.lower().startswith("bearer ") else None
-    presented = presented or request.headers.get("x-jejak-key")
+    presented = presented_key(request)
     session = request.cookies.get(SESSION_COOKIE) if kind == "read" else None
     state = state_of(request)
     if not presented and session and (key_hash := state.session_key(session)):

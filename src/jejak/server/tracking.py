@@ -33,10 +33,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from jejak.server import keys
-from jejak.server.collector import MAYBE_SURROGATE, NOT_TEXT, not_text, store_batch, too_long
+from jejak.server import fields, keys
+from jejak.server.collector import store_batch
 from jejak.server.state import ServerState, require_key, state_of
-from jejak.store import consent, personal
+from jejak.store import consent
 from jejak.store.imports.segment import LINK_TYPES, TOUCHPOINT_TYPES, TYPES
 
 router = APIRouter(prefix="/v1", tags=["collector: Segment HTTP Tracking API"])
@@ -143,9 +143,9 @@ CAMPAIGN_MEMBERS = ("source", "medium", "name")
 
 def _unfit(message: dict[str, Any], state: ServerState, surrogates: bool) -> tuple[str, str] | None:
     """The member of a call that the collector's per-event limits refuse, and why: the
-    same rules as ``/v1/events`` (see :func:`jejak.server.collector._normalised`), with
-    Segment's names. Anything that JSON or UTF-8 cannot hold is refused wherever it is
-    in the call, so that one call never spoils the load of its batch."""
+    same checks as ``/v1/events`` (:mod:`.fields`), with Segment's names. Anything that
+    JSON or UTF-8 cannot hold is refused wherever it is in the call, so that one call
+    never spoils the load of its batch."""
     campaign = message.get("context")
     campaign = campaign.get("campaign") if isinstance(campaign, dict) else None
     texts = [(name, message.get(name)) for name in TEXT_MEMBERS]
@@ -154,24 +154,14 @@ def _unfit(message: dict[str, Any], state: ServerState, surrogates: bool) -> tup
     for name, value in texts:
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            return name, "must be text (or a number), not a list or an object"
-        if surrogates and isinstance(value, str) and not_text(value):
-            return name, NOT_TEXT
-        if len(str(value)) > state.max_text:
-            return name, too_long(len(str(value)), state.max_text, "--max-text")
+        if (problem := fields.text_problem(value, surrogates, state.max_text)) is not None:
+            return name, problem
     for name, value in message.items():
-        try:
-            text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-        except ValueError:
-            return name, "holds NaN or Infinity, which JSON has no room for"
-        except RecursionError:
-            return name, "is nested too deeply"
-        if surrogates and not_text(text):
-            return name, NOT_TEXT
-        if name == "properties" and len(text) > state.max_properties:
-            reason = too_long(len(text), state.max_properties, "--max-properties")
-            return name, "as JSON " + reason
+        text, problem = fields.json_text(value, surrogates)
+        if text is not None and name == "properties":
+            problem = fields.properties_problem(text, state.max_properties)
+        if problem is not None:
+            return name, problem
     return None
 
 
@@ -194,7 +184,7 @@ async def receive(request: Request, call: str | None) -> JSONResponse:
     body = await _decoded(request)
     data = _json(body)
     # a lone surrogate can only come from an escape or an encoding of one
-    surrogates = MAYBE_SURROGATE.search(body) is not None
+    surrogates = fields.MAYBE_SURROGATE.search(body) is not None
     if call is None:
         messages = data.get("batch") if isinstance(data, dict) else None
         if not isinstance(messages, list):
@@ -224,9 +214,8 @@ async def receive(request: Request, call: str | None) -> JSONResponse:
             valid.append((index, message))
     settings = state.workspace.settings
     valid, refusing, dropped = consent.split(valid, settings)
-    kept = personal.scrubbed(messages, settings)  # what rejected rows keep of them
     name = f"collector: POST /v1/{call or 'batch'} (Segment)"
-    outcome = await store_batch(state, kept, valid, rejected, format="segment", name=name)
+    outcome = await store_batch(state, messages, valid, rejected, format="segment", name=name)
     return JSONResponse(
         status_code=200,
         content={

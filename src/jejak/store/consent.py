@@ -19,6 +19,7 @@ import duckdb
 
 from jejak.model.config import Settings
 from jejak.model.privacy import PersonalData
+from jejak.store import members
 from jejak.store.sources import quote
 
 # the checked rows' columns that identify a person (those the table has)
@@ -64,8 +65,8 @@ def refused_sql(properties: str, settings: Settings) -> str:
     if consent is None:
         return "false"
     values = ", ".join(quote(v) for v in consent.refusals)
-    member = quote("$." + json.dumps(consent.field))
-    return f"coalesce(lower(trim({properties} ->> {member})) IN ({values}), false)"
+    member = members.member_sql(properties, consent.field)
+    return f"coalesce(lower(trim({member})) IN ({values}), false)"
 
 
 def apply(con: duckdb.DuckDBPyConnection, table: str, settings: Settings) -> Withheld:
@@ -80,8 +81,7 @@ def apply(con: duckdb.DuckDBPyConnection, table: str, settings: Settings) -> Wit
         return Withheld(dropped=dropped)
     columns = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
     cleared = [f"{c} = NULL" for c in IDENTIFIERS if c in columns]
-    removed = ", ".join(f"{quote(n)}, NULL" for n in _personal_names(settings))
-    properties = f"CAST(json_merge_patch(properties, json_object({removed})) AS VARCHAR)"
+    properties = members.without_sql("properties", _personal_names(settings))
     stripped = con.execute(
         f"UPDATE {table} SET {', '.join(cleared)}, properties = {properties} WHERE {where}"
     ).fetchall()[0][0]

@@ -10,6 +10,10 @@ of their data. An anonymous id that several customers claimed (a shared device) 
 with the person it was stitched to; the other customers keep their own touchpoints,
 without that device id, and lose their link to it.
 
+An email or a phone asked for names a person also through the touchpoints whose
+personal properties hold it (see :mod:`jejak.store.contact_traces`): their people are
+erased as if their ids had been asked for.
+
 What is erased, in one transaction:
 
 - ``touchpoints`` of the person; on other people's touchpoints, the person's device id
@@ -18,7 +22,8 @@ What is erased, in one transaction:
 - ``identity_links`` with one of the ids on either side;
 - the stitched tables' rows of the person (and on others' rows, what is removed from
   their touchpoints);
-- ``rejected_rows`` whose raw record holds one of the ids;
+- ``rejected_rows`` whose raw record holds one of the ids (a phone however it was
+  typed);
 - every kept answer in ``results`` (each counted the person);
 - saved ``segments`` whose definition names one of the ids.
 
@@ -32,13 +37,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
-from jejak.store import results, stitching
+from jejak.model.config import Settings
+from jejak.store import contact_traces, results, stitching
 from jejak.store.identity import ANONYMOUS_PREFIX, CONTACT_PREFIXES, EMAIL_PREFIX
 
 LOG = "erasures"
@@ -48,6 +54,7 @@ LOG_SQL = (
     " compacted_at TIMESTAMPTZ)"
 )
 ASKED, PEOPLE, IDS = "_jejak_asked", "_jejak_people", "_jejak_erased_ids"
+NOTHING = "nothing stored for this id"
 # characters that may continue an id: a match inside a longer id is not the id
 _EDGE = r"\w@.+:-"
 
@@ -61,12 +68,20 @@ class Erased:
     people: int
     rows: dict[str, int] = field(default_factory=dict)
     compacted: bool = False
+    notes: dict[str, str] = field(default_factory=dict)  # id asked: where it was found
+
+    def said(self, given: str) -> str:
+        """What became of one id asked: erased (and where it was found), or nothing."""
+        if not self.ids.get(given):
+            return NOTHING
+        note = self.notes.get(given)
+        return f"erased ({note})" if note else "erased"
 
     def to_dict(self) -> dict[str, Any]:
         """The API's answer: each id with what was found, the counts, the compaction."""
         return {
             "ids": [
-                {"id": i, "found": found, "note": None if found else "nothing stored for this id"}
+                {"id": i, "found": found, "note": self.notes.get(i, None if found else NOTHING)}
                 for i, found in self.ids.items()
             ],
             "people": self.people,
@@ -76,22 +91,41 @@ class Erased:
 
 
 def forget(
-    con: duckdb.DuckDBPyConnection,
-    ids: Iterable[str],
-    *,
-    asked_by: str,
-    stored_as: Callable[[str], list[str]] = lambda given: [],
+    con: duckdb.DuckDBPyConnection, ids: Iterable[str], *, asked_by: str, settings: Settings
 ) -> Erased:
     """Erase the people named by ``ids`` (see the module's docstring) in one
-    transaction, and log it. ``stored_as``: the other forms an id may be stored in
-    (hashed, with ``pii:``), looked for too; each id is reported as given. The stitched
-    table must be of the data as it is (call :meth:`Storage.stitch` first); it stays so."""
+    transaction, and log it. Each id is looked for in the forms it may be stored in (a
+    phone's contact key in E.164, and hashed under ``pii:``; ``settings`` salted), and
+    an email or a phone in personal properties and rejected rows too (see
+    :mod:`jejak.store.contact_traces`); each is reported as given. The stitched table
+    must be of the data as it is (call :meth:`Storage.stitch` first); it stays so."""
     asked = list(dict.fromkeys(i.strip() for i in ids if i and i.strip()))
-    forms = {given: stored_as(given) for given in asked}
+    forms = {given: contact_traces.key_forms(given, settings) for given in asked}
+    region = settings.phone_region
+    contacts = {
+        given: contact
+        for given in asked
+        if (contact := contact_traces.contact_of(given, region)) is not None
+    }
     con.execute("BEGIN TRANSACTION")
     try:
-        erased = _forget(con, [*asked, *(form for each in forms.values() for form in each)])
-        erased.ids = {i: any(erased.ids.get(f, False) for f in [i, *forms[i]]) for i in asked}
+        held = {g: contact_traces.in_properties(con, c, settings) for g, c in contacts.items()}
+        phoned = {
+            given: contact_traces.rejected_with_phones(con, [contact.value], region)
+            for given, contact in contacts.items()
+            if contact.kind == "phone"
+        }
+        looked_for = [*asked, *(f for each in forms.values() for f in each)]
+        looked_for += [i for each in held.values() for i in each.ids]  # their people
+        rejected = sorted({rowid for rows in phoned.values() for rowid in rows})
+        erased = _forget(con, looked_for, rejected)
+        erased.ids = {
+            i: any(erased.ids.get(f, False) for f in [i, *forms[i]])
+            or bool(i in held and held[i].touchpoints)
+            or bool(phoned.get(i))
+            for i in asked
+        }
+        erased.notes = {i: h.note() for i, h in held.items() if h.touchpoints}
         log(con, "forget", asked_by, len(asked), erased.people, erased.rows)
         con.execute("COMMIT")
     except BaseException:
@@ -122,7 +156,8 @@ def compacted(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"UPDATE {LOG} SET compacted_at = now() WHERE compacted_at IS NULL")
 
 
-def _forget(con: duckdb.DuckDBPyConnection, asked: list[str]) -> Erased:
+def _forget(con: duckdb.DuckDBPyConnection, asked: list[str], rejected: list[int]) -> Erased:
+    """Erase the people ``asked`` names, and the rejected rows ``rejected`` (rowids)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {ASKED} (id VARCHAR)")
     con.executemany(f"INSERT INTO {ASKED} VALUES (?)", [[i] for i in _spellings(asked)])
     people = _people(con)
@@ -162,7 +197,7 @@ def _forget(con: duckdb.DuckDBPyConnection, asked: list[str]) -> Erased:
     )
     version = results.version_of(con, "")
     stitching.removed(con, version.load_id, version.touchpoints)
-    rows["rejected_rows"] = _delete_holding(con, "rejected_rows", "record", ids)
+    rows["rejected_rows"] = _delete_holding(con, "rejected_rows", "record", ids, rejected)
     rows["segments"] = _delete_holding(con, "segments", "definition", ids)
     rows["results"] = results.forget(con)  # every kept answer counted the person
     for table in (ASKED, PEOPLE, IDS):
@@ -270,8 +305,14 @@ def _holding(con: duckdb.DuckDBPyConnection, table: str, column: str, ids: list[
     return [rowid for rowid, text in _candidates(con, table, column, ids) if pattern.search(text)]
 
 
-def _delete_holding(con: duckdb.DuckDBPyConnection, table: str, column: str, ids: list[str]) -> int:
-    rowids = _holding(con, table, column, ids)
+def _delete_holding(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    column: str,
+    ids: list[str],
+    also: Iterable[int] = (),
+) -> int:
+    rowids = sorted({*_holding(con, table, column, ids), *also})
     if rowids:
         con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT unnest(?))", [rowids])
     return len(rowids)

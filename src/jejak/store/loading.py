@@ -21,7 +21,7 @@ from jejak.errors import LoadError
 from jejak.model.config import Settings
 from jejak.model.source import CONTACT_KINDS
 from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
-from jejak.store import amounts, consent, imports, memory, personal, progress
+from jejak.store import amounts, consent, imports, members, memory, personal, progress
 from jejak.store import contacts as contact_ids
 from jejak.store.event_ids import (
     DERIVED,
@@ -378,15 +378,12 @@ def _keep_rejects(
     """The first rejected rows (as JSON, with row, field and reason; from the stage)
     into the workspace, so the dashboard and ``jejak loads --rejected`` show them after
     the side file is gone. ``private`` columns are left out of them."""
-    record = "to_json(s)"
-    if personal.EVERY_COLUMN in private:  # an export's records: personal data anywhere
-        record = "NULL"
-    elif private:  # merge-patching a member with null removes it
-        removed = ", ".join(f"{quote(c)}, NULL" for c in private)
-        record = f"json_merge_patch({record}, json_object({removed}))"
+    # an export's records (EVERY_COLUMN) may hold personal data anywhere: none is kept
+    every = personal.EVERY_COLUMN in private
+    record = "NULL" if every else members.without_sql("to_json(s)", private)
     con.execute(
         f"INSERT INTO rejected_rows SELECT {load_id}, c._row, c._field, c._reason,"
-        f" CAST({record} AS VARCHAR) FROM {ROWS} c JOIN {STAGE} s"
+        f" {record} FROM {ROWS} c JOIN {STAGE} s"
         f" ON s.rowid + 1 = c._row WHERE c._reason IS NOT NULL ORDER BY c._row"
         f" LIMIT {KEPT_REJECTS}"
     )

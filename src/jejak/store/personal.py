@@ -28,7 +28,8 @@ import duckdb
 
 from jejak.model.config import Settings
 from jejak.model.privacy import PersonalData
-from jejak.store.sources import Mapping, quote
+from jejak.store import members
+from jejak.store.sources import Mapping
 
 SALT_KEY = "pii_salt"
 EVERY_COLUMN = "*"  # no column of a rejected row is kept (see private_columns)
@@ -134,20 +135,13 @@ def properties_sql(properties: str, settings: Settings) -> str:
     pii = settings.pii
     if pii is None or not pii.names:
         return properties
-    members = ", ".join(
-        f"{quote(name)}, {hash_sql(_normalised_sql(_member(properties, name), kind), pii)}"
+    hashed = {
+        name: hash_sql(_normalised_sql(members.member_sql(properties, name), kind), pii)
         for name, kind in pii.names.items()
-    )
-    # merge-patching a member with null removes it: a property that is absent stays so
-    return (
-        f"CASE WHEN {properties} IS NULL THEN NULL ELSE"
-        f" CAST(json_merge_patch({properties}, json_object({members})) AS VARCHAR) END"
-    )
-
-
-def _member(properties: str, name: str) -> str:
-    """SQL: the top-level member ``name`` of the JSON text ``properties``, as text."""
-    return f"({properties} ->> {quote('$.' + json.dumps(name))})"
+    }
+    # a property that is absent stays so (its hash is NULL: see jejak.store.members)
+    patched = members.patched_sql(properties, hashed)
+    return f"CASE WHEN {properties} IS NULL THEN NULL ELSE {patched} END"
 
 
 def _normalised(value: str, kind: str, settings: Settings) -> str:

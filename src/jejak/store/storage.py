@@ -28,6 +28,7 @@ from jejak.store import (
     pruning,
     results,
     stitching,
+    unsalted,
 )
 from jejak.store.folders import FolderSummary, touchpoint_files
 from jejak.store.identity_files import load_identity_file, load_source_identities
@@ -69,6 +70,11 @@ class Storage:
         self.path = None if path is None else Path(path)
         self.con = embedded.connect(self.path)
         self._check_or_create_schema()
+        try:  # no salt over personal data stored in an older form (see unsalted)
+            unsalted.check(self.con, self.settings, self.path)
+        except WorkspaceError:
+            self.con.close()
+            raise
         self.settings = personal.salted(self.con, self.settings)  # with pii: made once, kept
         self.backend = embedded.backend(self.con)
         self.snapshot = False  # a reader's view: inside a snapshot's transaction
@@ -374,12 +380,9 @@ class Storage:
         :mod:`jejak.store.compaction`), or, with ``compact=False``, marked to be at its
         next opening. An id nothing is stored for is reported, not an error."""
         self.stitch()  # who each id's person is, on the data as it is
-        erased = erasure.forget(  # each id as given, and as pii: stores it (hashed)
-            self.con,
-            ids,
-            asked_by=asked_by,
-            stored_as=lambda given: personal.stored_forms(given, self.settings),
-        )
+        # each id as given, and as it may be stored (pii: hashes it), and an email or a
+        # phone wherever it is held (personal properties, rejected rows)
+        erased = erasure.forget(self.con, ids, asked_by=asked_by, settings=self.settings)
         self._after_removal()
         erased.compacted = self._compact_or_mark(compact)
         return erased

@@ -9,8 +9,11 @@ order's ``Name`` (``#1001``) repeats on each of its rows, and the order's own fi
 - one touchpoint per ``Name``, from the order's first row; the event is ``order``
   (:data:`ORDER_EVENT`, the purchase touchpoint the journey presets count as Convert);
 - the customer is the SHA-256 of the trimmed, lower-cased ``Email`` (the same person
-  gets the same id in every export, and the address itself is not stored); an order
-  without an email (a walk-in sale) has no person, and is refused by row;
+  gets the same id in every export, and the address itself is not stored); with
+  ``pii:`` in jejak.yaml, its HMAC-SHA256 under the workspace's salt instead, as a
+  plain load hashes an email (a bare SHA-256 of an address is found again by hashing
+  a list of addresses); an order without an email (a walk-in sale) has no person, and
+  is refused by row;
 - ``Created at`` (``2026-01-05 10:20:30 +0700``) the time; ``Total`` the revenue, in
   ``Currency``;
 - the event id is ``shopify:`` and the order's name: loading a later export that
@@ -28,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from jejak.model.config import Settings
+from jejak.store import personal
 from jejak.store.imports import Columns, Imported, computed, own_columns, require, with_sql
 from jejak.store.sources import Source, file_format, ident, quote
 
@@ -71,10 +75,13 @@ def prepare(source: Source, settings: Settings, described: Columns) -> Imported:
     created = _cell("Created at")
     parsed = f"try_strptime({created}, {quote(CREATED_FORMAT)})"
     email = f"lower({_cell('Email')})"
+    customer = f"sha256({email})"
+    if settings.pii is not None:  # as a plain load hashes an email (ids: the load does)
+        customer = email if settings.pii.ids else personal.hash_sql(email, settings.pii)
     kept = ", ".join(f"{quote(k)}, {_cell(c)}" for k, c in KEPT.items() if c in columns)
     fields = {
         "event_id": f"'shopify:' || {_cell('Name')}",
-        "customer_id": f"CASE WHEN {email} IS NOT NULL THEN sha256({email}) END",
+        "customer_id": f"CASE WHEN {email} IS NOT NULL THEN {customer} END",
         # a time in the export's own format is printed in UTC with its offset; any
         # other text goes on as it is, so the load parses it or names it
         "ts": (

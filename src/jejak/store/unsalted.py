@@ -1,0 +1,201 @@
+"""Personal data a workspace stored before ``pii:`` hashed it with the workspace's salt.
+
+The salt is made the first time a workspace is opened with ``pii:`` (see
+:mod:`jejak.store.personal`). Data stored before then is in one of two older forms, and
+hashing what comes next with the salt would give one person two ids (their old rows
+and their new ones, never stitched), or leave the clear values beside the hashes:
+
+- the earlier ``pii: hash`` (jejak before the salt) stored an email or phone id as the
+  bare SHA-256 of the address or number (``email:<64 hex digits>``), and the Shopify
+  import stores a customer as the bare SHA-256 of their email. A bare hash cannot be
+  made into a salted one without the address itself, so such a workspace is refused,
+  saying how to load the files again into a new one;
+- a workspace written without ``pii:`` holds the values in clear: contact keys
+  (``email:budi@...``), the personal properties ``pii:`` names, and, with ``ids:
+  true``, every id. It is refused too, naming what it holds and the two ways on.
+
+A workspace with nothing personal yet (empty, or only ids that ``pii:`` leaves as they
+are) simply gets its salt.
+
+The ``pii:`` settings the data was stored under are kept with the salt (``pii_form`` in
+``jejak_meta``). Opened later with other settings (``ids: true`` added, a property
+listed or no longer listed), the workspace is refused when rows hold what the change
+would store two ways (ids in clear beside hashed ones), and otherwise takes the new
+settings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from jejak.errors import WorkspaceError
+from jejak.model.config import Settings
+from jejak.model.privacy import KINDS, PersonalData
+from jejak.store import members, personal
+from jejak.store.loading import count
+
+# a contact key whose value is a bare SHA-256 (64 lower-case hex digits)
+BARE_HASH = r"^(email|phone):[0-9a-f]{64}$"
+CONTACT = "(email|phone):"
+SHOPIFY_ORDERS = "shopify:%"
+
+
+def check(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path | None) -> None:
+    """A WorkspaceError when ``pii:`` is set and the workspace holds personal data stored
+    otherwise: before it had a salt, or under other ``pii:`` settings (see the module's
+    docstring); else the settings are recorded."""
+    pii = settings.pii
+    if pii is None:
+        return
+    where = str(path) if path is not None else "this workspace"
+    if _has_salt(con):
+        _check_changed(con, pii, where)
+    else:
+        _check_older(con, settings, where)
+    _record(con, pii)  # with the salt, made next (jejak.store.personal.salted) if new
+
+
+def _check_changed(con: duckdb.DuckDBPyConnection, pii: PersonalData, where: str) -> None:
+    recorded = _recorded(con)
+    changed = [] if recorded is None else _changed(con, recorded, pii)
+    if changed:
+        assert recorded is not None
+        raise WorkspaceError(
+            f"{where}: pii: in jejak.yaml is not what this workspace's data was stored"
+            f" under ({'; '.join(changed)}), so one person's values would be stored two"
+            f" ways. Put pii: back as it was ({_written(recorded)}), or load your files"
+            f" again into a new workspace (move {where} aside, then run jejak load on"
+            " the same files)"
+        )
+
+
+def _check_older(con: duckdb.DuckDBPyConnection, settings: Settings, where: str) -> None:
+    bare = _count(con, BARE_HASH)
+    shopify = con.execute(
+        "SELECT count(*) FROM touchpoints WHERE event_id LIKE ? AND customer_id IS NOT NULL",
+        [SHOPIFY_ORDERS],
+    ).fetchall()[0][0]
+    if bare or shopify:
+        held = [count(bare, "email or phone id")] if bare else []
+        held += [f"{shopify:,} Shopify orders' customers"] if shopify else []
+        raise WorkspaceError(
+            f"{where}: holds {' and '.join(held)} stored as bare SHA-256 hashes (the"
+            " earlier 'pii: hash', or a Shopify export loaded without pii:), while pii:"
+            " now hashes with this workspace's own secret salt (HMAC-SHA256). A bare hash"
+            " cannot become a salted one without the address itself, so old and new rows"
+            f" of one person would never meet. Load your files again into a new workspace:"
+            f" move {where} aside (it is left as it is), then run jejak load on the same"
+            " files (with --identities for identity files), and jejak forget again anyone"
+            " erased from the old one"
+        )
+    clear = _in_clear(con, settings)
+    if clear:
+        raise WorkspaceError(
+            f"{where}: holds {' and '.join(clear)} in clear, stored before pii: was set in"
+            " jejak.yaml; hashing only what comes next would give each of those people two"
+            f" ids. Either load your files again into a new workspace (move {where} aside,"
+            " then run jejak load on the same files, with --identities for identity files),"
+            " or take pii: out of jejak.yaml to keep this workspace as it is"
+        )
+
+
+def _has_salt(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM jejak_meta WHERE key = ?", [personal.SALT_KEY]
+    ).fetchall()
+    return found[0][0] > 0
+
+
+def _count(con: duckdb.DuckDBPyConnection, pattern: str) -> int:
+    """How many distinct contact keys in the touchpoints and links match ``pattern``."""
+    return con.execute(
+        "SELECT count(DISTINCT id) FROM (SELECT anonymous_id AS id FROM touchpoints"
+        " UNION ALL SELECT anonymous_id FROM identity_links"
+        " UNION ALL SELECT customer_id FROM identity_links)"
+        " WHERE regexp_matches(id, ?)",
+        [pattern],
+    ).fetchall()[0][0]
+
+
+def _in_clear(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
+    """What the workspace holds in clear that ``pii:`` would hash, said for a person."""
+    pii = settings.pii
+    assert pii is not None
+    said = []
+    keys = _count(con, f"^{CONTACT}")
+    if keys:
+        said.append(count(keys, "email or phone id"))
+    for name in pii.names:
+        rows = con.execute(
+            f"SELECT count(*) FROM touchpoints WHERE {members.member_sql('properties', name)}"
+            " IS NOT NULL"
+        ).fetchall()[0][0]
+        if rows:
+            said.append(f"'{name}' in {count(rows, 'touchpoint')}")
+    if pii.ids:
+        ids = con.execute(
+            "SELECT (SELECT count(*) FROM touchpoints) + (SELECT count(*) FROM identity_links)"
+        ).fetchall()[0][0]
+        if ids:
+            in_rows = count(ids, "row")
+            said.append(f"customer and anonymous ids in {in_rows} (pii: has ids: true)")
+    return said
+
+
+FORM_KEY = "pii_form"
+
+
+def _form(pii: PersonalData) -> dict[str, Any]:
+    """The ``pii:`` settings that decide how values are stored."""
+    return {"ids": pii.ids, **{kind: sorted(getattr(pii, kind)) for kind in KINDS}}
+
+
+def _written(form: dict[str, Any]) -> str:
+    """The settings as written in jejak.yaml (flow style)."""
+    kinds = ", ".join(f"{kind}: [{', '.join(form[kind])}]" for kind in KINDS)
+    return f"pii: {{{kinds}, ids: {str(form['ids']).lower()}}}"
+
+
+def _recorded(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    found = con.execute("SELECT value FROM jejak_meta WHERE key = ?", [FORM_KEY]).fetchall()
+    return json.loads(found[0][0]) if found else None
+
+
+def _record(con: duckdb.DuckDBPyConnection, pii: PersonalData) -> None:
+    if _recorded(con) == _form(pii):
+        return  # no write on every opening
+    con.execute("DELETE FROM jejak_meta WHERE key = ?", [FORM_KEY])
+    con.execute("INSERT INTO jejak_meta VALUES (?, ?)", [FORM_KEY, json.dumps(_form(pii))])
+
+
+def _changed(
+    con: duckdb.DuckDBPyConnection, recorded: dict[str, Any], pii: PersonalData
+) -> list[str]:
+    """What the change from the ``recorded`` settings would store two ways."""
+    said = []
+    if recorded["ids"] != pii.ids:
+        rows = con.execute(
+            "SELECT (SELECT count(*) FROM touchpoints) + (SELECT count(*) FROM identity_links)"
+        ).fetchall()[0][0]
+        if rows:
+            held = "in clear" if pii.ids else "hashed"
+            in_rows = count(rows, "row")
+            said.append(f"ids: {str(pii.ids).lower()}, but ids are {held} in {in_rows}")
+    before = {name: kind for kind in KINDS for name in recorded[kind]}
+    now = pii.names
+    for name in sorted(set(before) | set(now)):
+        if before.get(name) == now.get(name):
+            continue
+        rows = con.execute(
+            f"SELECT count(*) FROM touchpoints WHERE {members.member_sql('properties', name)}"
+            " IS NOT NULL"
+        ).fetchall()[0][0]
+        if rows:
+            held = "in clear" if name not in before else f"hashed as {before[name]}"
+            listed = f"listed as {now[name]}" if name in now else "no longer listed"
+            said.append(f"'{name}' {listed}, but it is {held} in {count(rows, 'touchpoint')}")
+    return said
