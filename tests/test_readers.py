@@ -118,3 +118,29 @@ def test_readers_after_compaction_read_the_new_file(open_workspace, write_file):
     with ws.reader() as reader:
         assert reader.con is not old
         assert reader.count() == 2
+
+
+def test_a_kept_reader_answers_as_a_new_workspace_after_a_load(open_workspace, write_file):
+    # every analysis a reader answered before a load, answered after it on the kept
+    # reader, equals the answer of a workspace that never saw the data before the load
+    asked = {
+        "stages": lambda s: s.stages(),
+        "funnel": lambda s: s.funnel(["page_view", "order"]),
+        "paths": lambda s: s.paths(after="page_view"),
+        "process map": lambda s: s.process_map(),
+        "journey map": lambda s: s.journey_map(),
+        "retention": lambda s: s.retention(),
+    }
+    ws = open_workspace()
+    ws.load(write_file("log.csv", LOG))
+    with ws.reader() as reader:
+        before = {name: ask(reader).to_dict() for name, ask in asked.items()}
+    ws.load(write_file("more.csv", MORE))
+    other = open_workspace(name="other.duckdb")
+    other.load(write_file("log.csv", LOG))
+    other.load(write_file("more.csv", MORE))
+    with ws.reader() as reader:
+        after = {name: ask(reader).to_dict() for name, ask in asked.items()}
+    expected = {name: ask(other).to_dict() for name, ask in asked.items()}
+    assert after == expected
+    assert [name for name in asked if before[name] != after[name]] == list(asked)
