@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import ibis
@@ -21,10 +21,8 @@ from jejak.analyses import checkup, diagnosis
 from jejak.analyses import contact as contact_analyses
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
-from jejak.analyses.attribution import Attribution, attribution
 from jejak.analyses.checkup import DataCheck
 from jejak.analyses.clusters import Clusters, clusters
-from jejak.analyses.customer_value import CustomerValue, ValueBy, customer_value, value_by
 from jejak.analyses.diagnosis import warn
 from jejak.analyses.effectiveness import (
     TouchpointEffects,
@@ -60,6 +58,10 @@ from jejak.model.funnel import Funnel, FunnelStep
 from jejak.model.journey import Journey, describe_rules
 from jejak.model.segment import Segment
 from jejak.store import identity
+
+if TYPE_CHECKING:  # imported when used: they need SciPy, a second to import
+    from jejak.analyses.attribution import Attribution
+    from jejak.analyses.customer_value import CustomerValue, ValueBy
 
 
 def latest(events: ibis.Table) -> datetime | None:
@@ -406,6 +408,8 @@ class JourneyAnalyses:
         """P(alive), expected purchases and revenue per buyer over ``horizon`` units of
         ``unit_days`` (BG/NBD and Gamma-Gamma; see :mod:`jejak.analyses.customer_value`).
         ``as_of`` (default: the latest touchpoint) ends the period the models learn from."""
+        from jejak.analyses.customer_value import customer_value
+
         moment = self.as_of() if as_of is None else self._zoned(as_of)
         if moment is None:
             raise ConfigError("no touchpoints yet: load some before asking for customer value")
@@ -559,6 +563,8 @@ class JourneyAnalyses:
     def value_by(self, by: str = "stage", **options: Any) -> ValueBy:
         """Expected value per current stage (``by="stage"``) or per first-touch field
         (``channel``, ``campaign``, ...); ``options`` go to :meth:`customer_value`."""
+        from jejak.analyses.customer_value import value_by
+
         value = self.customer_value(**options)
         if by == "segment":
             groups = self.segment_groups().to_pandas()
@@ -599,6 +605,8 @@ class JourneyAnalyses:
     ) -> Attribution:
         """Credit for reaching ``goal`` (default: Convert) per ``by`` value under each model
         (see :mod:`jejak.analyses.attribution`); ``lookback=None`` looks back forever."""
+        from jejak.analyses.attribution import attribution
+
         result = attribution(
             self.events(),
             self.journey,

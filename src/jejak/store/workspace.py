@@ -16,11 +16,10 @@ import ibis
 
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.analyses.segments import check_stages
-from jejak.engine import duckdb as embedded
 from jejak.errors import ConfigError
 from jejak.model.config import Settings, load_settings, workspace_path
 from jejak.model.segment import Segment, check_name
-from jejak.store import pruning, results, stitching
+from jejak.store import pruning, readers, results, stitching
 from jejak.store.storage import Storage
 
 _VERSIONS_SQL = (  # the data's version and stitching.current's, in one query
@@ -43,6 +42,7 @@ class Workspace(Storage, JourneyAnalyses):
         # of: asking DuckDB for its schema again on every analysis costs more than some
         # analyses take on a small log
         self._stitched: tuple[ibis.BaseBackend, str, ibis.Table] | None = None
+        self._readers = readers.Readers()  # idle cursors for reader(), with their memos
 
     def _after_removal(self) -> None:
         """After an erasure or a prune: nothing fitted on the data before is kept."""
@@ -54,22 +54,26 @@ class Workspace(Storage, JourneyAnalyses):
         """This workspace on a DuckDB cursor of its own, for one thread: a snapshot of
         the data committed when it starts, so every number it answers is of the same
         data, and it never waits for a write (MVCC). What one reader fits (segment
-        members) the others reuse while the data is the same."""
-        cursor = self.con.cursor()
+        members) the others reuse while the data is the same; the cursors, with what
+        their backends built and compiled, are kept for the next readers (see
+        :mod:`jejak.store.readers`)."""
+        kept = self._readers.take(self.con)
+        view = copy.copy(self)
+        view.con, view.backend, view._stitched = kept.cursor, kept.backend, kept.stitched
+        view.snapshot = True
         try:
-            embedded.prepare(cursor)
-            view = copy.copy(self)
-            view.con, view.backend = cursor, embedded.backend(cursor)
-            view.snapshot = True
-            cursor.execute("BEGIN TRANSACTION")
+            kept.cursor.execute("BEGIN TRANSACTION")
             try:
                 yield view
             except BaseException:
-                cursor.execute("ROLLBACK")
+                kept.cursor.execute("ROLLBACK")
                 raise
-            cursor.execute("COMMIT")  # readers only add kept answers: nothing conflicts
-        finally:
-            cursor.close()
+            kept.cursor.execute("COMMIT")  # readers only add kept answers: nothing conflicts
+        except BaseException:
+            kept.close()  # what it registered went with its transaction: not kept
+            raise
+        kept.stitched = view._stitched
+        self._readers.give_back(kept, self.con)  # (compaction may have replaced it)
 
     # -- kept answers ----------------------------------------------------------------------
     def version(self) -> results.Version:
