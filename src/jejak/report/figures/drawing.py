@@ -10,6 +10,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from jejak import language
+from jejak.language import N_
 from jejak.report import formatting as fmt
 
 # Tableau 10, minus its grey (kept for people who stopped): distinct hues that survive
@@ -56,6 +57,23 @@ def plain_label(text: str) -> str:
     ``<b>VIP</b>`` (or worse) from being styled, while the page shows the name as typed.
     """
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# the fields charts are most often split by, marked for the catalogue
+_FIELDS = (
+    N_("channel"),
+    N_("campaign"),
+    N_("segment"),
+    N_("source"),
+    N_("medium"),
+    N_("stage"),
+)
+
+
+def field_name(field: str) -> str:
+    """A touchpoint field a chart is split by (``channel``, ``segment``), in the words of
+    the context's language where the catalogue has them (the dashboard's field names)."""
+    return plain_label(language.gettext(field))
 
 
 def ink(background: str) -> str:

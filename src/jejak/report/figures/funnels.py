@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from jejak.analyses.funnels import FunnelResult
 from jejak.language import gettext
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import PALETTE, layout, plain_label
+from jejak.report.figures.drawing import PALETTE, field_name, layout, plain_label
 from jejak.report.figures.registry import draws
 
 
@@ -44,7 +44,7 @@ def funnel_figure(table: pd.DataFrame, by: str | None, title: str) -> go.Figure:
     figure = layout(figure, title, height=420)
     if by:
         figure.update_yaxes(tickformat=".0%", title=gettext("share of the group's step 1"))
-        figure.update_layout(barmode="group", showlegend=True, legend_title_text=by)
+        figure.update_layout(barmode="group", showlegend=True, legend_title_text=field_name(by))
     else:
         figure.update_yaxes(title=gettext("people"))
     return figure

@@ -11,7 +11,7 @@ from jejak import language
 from jejak.analyses.journey_map import JourneyMap
 from jejak.language import gettext
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import layout, plain_label
+from jejak.report.figures.drawing import field_name, layout, plain_label
 from jejak.report.figures.registry import draws
 
 
@@ -30,7 +30,9 @@ def journey_map_figure(
         rows=len(groups),
         cols=1,
         vertical_spacing=0.08 / max(len(groups), 1),
-        subplot_titles=[f"{by} = {plain_label(str(g))}" for g, _ in groups] if by else None,
+        subplot_titles=[f"{field_name(by)} = {plain_label(str(g))}" for g, _ in groups]
+        if by
+        else None,
     )
     depth = int(table["rank"].max()) if len(table) else 1
     columns = [plain_label(language.stage(s)) for s in stages]

@@ -9,16 +9,18 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from jejak import language
+from jejak.analyses.segments import NONE_SEGMENT
 from jejak.analyses.stages import (
     STOPPED,  # a flow to it: the journey ends there
     StageFunnel,
 )
-from jejak.language import gettext
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import (
     DARK_INK,
     PALETTE,
     STOPPED_COLOR,
+    field_name,
     ink,
     layout,
     plain_label,
@@ -91,7 +93,8 @@ def stage_funnel_by_figure(table: pd.DataFrame, by: str, title: str) -> go.Figur
     different sizes, so bars show it; counts are in the hover.
     """
     figure = go.Figure()
-    for position, (group, rows) in enumerate(table.groupby(by, sort=False)):
+    for position, (value, rows) in enumerate(table.groupby(by, sort=False)):
+        group = gettext(NO_SEGMENT) if value == NONE_SEGMENT else str(value)
         rows = rows.sort_values("stage_index", kind="stable")
         stages = [plain_label(language.stage(str(stage))) for stage in rows["stage"]]
         figure.add_trace(
@@ -113,13 +116,13 @@ def stage_funnel_by_figure(table: pd.DataFrame, by: str, title: str) -> go.Figur
     figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(
         tickformat=".0%",
-        title=gettext("share of the {field}'s people who reached it").format(field=by),
+        title=gettext("share of the {field}'s people who reached it").format(field=field_name(by)),
     )
     stage_count = table["stage"].nunique()
     groups = table[by].nunique()
     figure = layout(figure, title, height=max(320, 120 + stage_count * (16 * groups + 24)))
     figure.update_xaxes(range=[0, 1.15])  # room for the 100.0% labels
-    return figure.update_layout(barmode="group", showlegend=True, legend_title_text=by)
+    return figure.update_layout(barmode="group", showlegend=True, legend_title_text=field_name(by))
 
 
 def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) -> go.Figure:
@@ -238,6 +241,9 @@ def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) ->
         title=dict(y=1, yref="container", yanchor="top", pad=dict(t=12)),
         margin=dict(l=side, r=side, t=top, b=bottom),
     )
+
+
+NO_SEGMENT = N_("(in no segment)")  # the analysis's group of everyone else, in words
 
 
 def stopped_at(stage: str) -> str:
