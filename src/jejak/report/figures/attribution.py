@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from jejak.analyses.attribution import Attribution
 from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import PALETTE, layout, plain_label
+from jejak.report.figures.drawing import PALETTE, layout, legend_rows, plain_label
 from jejak.report.figures.registry import draws
 
 # marked for the catalogue: shown through gettext
@@ -54,12 +54,19 @@ def attribution_figure(table: pd.DataFrame, models: Sequence[str], title: str) -
         )
     figure.update_xaxes(title=gettext("conversions credited"))
     figure = layout(figure, title, height=max(320, 140 + len(rows) * (12 * len(models) + 14)))
-    return figure.update_layout(
+    figure.update_layout(
         barmode="group",
         showlegend=True,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="normal"),
-        margin=dict(t=90),
+        margin=dict(t=90),  # the title, and two rows of legend over the plot
     )
+    legend = legend_rows([trace.name for trace in figure.data], rows[touch])
+    if legend > 2:  # longer names (in Bahasa Indonesia): more rows, the title on top
+        figure.update_layout(
+            margin=dict(t=50 + 20 * legend),
+            title=dict(y=1, yref="container", yanchor="top", pad=dict(t=12)),
+        )
+    return figure
 
 
 @draws(Attribution)

@@ -179,6 +179,15 @@ def _label_share(labels: Sequence[Any], texts: Sequence[str]) -> float:
 CHAR_PX = 7.2
 
 
+def legend_rows(names: Sequence[str], labels: Sequence[Any]) -> int:
+    """The rows a horizontal legend of ``names`` takes over a chart at its narrowest whose
+    axis is labelled ``labels``: plotly sets the entries in columns as wide as the widest
+    (its symbol, 40 px, and its name), as many as fit the plot's width."""
+    plot = CHART_WIDTH - 50 - CHAR_PX * max((len(str(label)) for label in labels), default=0)
+    column = 43 + CHAR_PX * max((len(name) for name in names), default=0)
+    return -(-len(names) // max(1, int(plot // column)))  # ceiling
+
+
 def wrapped(text: str, chars: int, breaks: str = " ") -> list[str]:
     """``text`` in lines of at most ``chars`` characters, broken after any of ``breaks``
     (a space is dropped at a break, ``_``, ``-`` and ``/`` are kept); a piece longer than
