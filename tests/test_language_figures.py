@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po
 
 from jejak import language
 from jejak.report.figures import (
+    attribution_figure,
     engagement_figure,
     lifecycle_figure,
     nps_figure,
@@ -285,3 +286,18 @@ def test_days_and_months_on_time_axes_in_indonesian():
         "%{x}: NPS %{y:.0f} from %{customdata} answers<extra></extra>"
     )
     assert english["data"][0]["text"] == ["", "", "", "1 answer"]
+
+
+def test_the_longer_indonesian_legend_of_attribution_gets_its_rows():
+    models = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay"]
+    models += ["position_based", "markov", "shapley"]
+    table = pd.DataFrame({"channel": ["sms", "retargeting"], **{m: [1.0, 2.0] for m in models}})
+    drawn = {}
+    for code in ("en", "id"):
+        with language.speaking(code):
+            drawn[code] = plain(attribution_figure(table, models, "Atribusi"))["layout"]
+    # at 820 px, 4 columns of English names (2 rows), 3 of Indonesian ones (3 rows)
+    assert drawn["en"]["margin"]["t"] == 90
+    assert "yref" not in drawn["en"]["title"]
+    assert drawn["id"]["margin"]["t"] == 110
+    assert drawn["id"]["title"]["yref"] == "container"
