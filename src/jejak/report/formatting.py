@@ -154,6 +154,21 @@ def day(value: date | datetime | pd.Timestamp) -> str:
     return _local_date(value, language)
 
 
+def month(value: date | datetime | pd.Timestamp) -> str:
+    """A calendar month: ``May 2026`` in English, ``Mei 2026`` in Bahasa Indonesia."""
+    from babel.dates import format_date
+
+    return format_date(value, "MMM y", locale=current())
+
+
+def weekday(index: int) -> str:
+    """A day of the week by its index, Monday 0: ``Mon`` in English, ``Sen`` in Bahasa
+    Indonesia."""
+    from babel.dates import get_day_names
+
+    return get_day_names("abbreviated", locale=current())[index]
+
+
 def when(value: datetime) -> str:
     """A moment as a sentence says it: ``30 Nov 2026, 10:05`` (``30 Mei 2026, 10.05``)."""
     language = current()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -12,8 +13,9 @@ from jejak.analyses.effectiveness import MIN_PEOPLE as FEW  # fewer: marked as f
 from jejak.analyses.nps import NPS
 from jejak.analyses.referrals import Referrals
 from jejak.analyses.reviews import Reviews
+from jejak.language import gettext, localised, ngettext
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import PALETTE, layout
+from jejak.report.figures.drawing import PALETTE, dated, layout
 from jejak.report.figures.registry import draws
 
 
@@ -21,6 +23,7 @@ def _trend_figure(
     table: pd.DataFrame,
     value: str,
     count: str,
+    few_label: Callable[[int], str],
     hover: str,
     overall_label: str,
     colour: str,
@@ -28,7 +31,8 @@ def _trend_figure(
 ) -> go.Figure:
     """A per-period measure with its 95% interval; the whole range (``all``) as a dashed line.
     A period with fewer than :data:`FEW` answers is a hollow dot labelled with its
-    count: its value (often 100 or 5 stars from one or two answers) is not a trend."""
+    count (``few_label`` of a count: ``{count} answers``): its value (often 100 or 5 stars from
+    one or two answers) is not a trend."""
     periods = table[table["period"] != "all"]
     overall = table[table["period"] == "all"]
     few = [int(n) < FEW for n in periods[count]]
@@ -42,7 +46,7 @@ def _trend_figure(
                 symbol=["circle-open" if f else "circle" for f in few], size=9, color=colour
             ),
             text=[
-                f"{fmt.people(n)} {count.removesuffix('s') if n == 1 else count}" if f else ""
+                few_label(int(n)).format(count=fmt.people(n)) if f else ""
                 for n, f in zip(periods[count], few, strict=True)
             ],
             # under a dot in the upper half (a tiny group is often at the very top)
@@ -64,16 +68,29 @@ def _trend_figure(
         figure.add_hline(
             y=float(overall[value].iloc[0]),
             line=dict(color="#52606D", dash="dash"),
-            annotation_text=overall_label.format(overall[value].iloc[0]),
+            annotation_text=overall_label,
         )
-    return figure
+    return dated(figure, list(periods["period"]))
+
+
+def _overall(table: pd.DataFrame, value: str, digits: int) -> str:
+    """The whole range's measure (period ``all``) to ``digits`` decimals, or a dash."""
+    overall = table.loc[table["period"] == "all", value]
+    if not len(overall) or fmt.is_missing(overall.iloc[0]):
+        return fmt.MISSING
+    return localised(f"{float(overall.iloc[0]):.{digits}f}")
 
 
 def nps_figure(table: pd.DataFrame, title: str) -> go.Figure:
     """NPS per period with its 95% interval; the whole range as a dashed line."""
+    overall = _overall(table, "nps", 0)
     figure = _trend_figure(
-        table, "nps", "answers", "%{x}: NPS %{y:.0f} from %{customdata} answers<extra></extra>",
-        "all: {:.0f}", PALETTE[0], title,
+        table, "nps", "answers", lambda n: ngettext("{count} answer", "{count} answers", n),
+        gettext("{period}: NPS {nps} from {count} answers").format(
+            period="%{x}", nps="%{y:.0f}", count="%{customdata}"
+        )
+        + "<extra></extra>",
+        gettext("all: {value}").format(value=overall), PALETTE[0], title,
     )  # fmt: skip
     figure.update_yaxes(title="NPS", range=[-100, 100])
     return layout(figure, title, height=400)
@@ -84,8 +101,8 @@ def referral_figure(tree: pd.DataFrame, title: str) -> go.Figure:
     depths = sorted(tree["depth"].unique()) if len(tree) else []
     figure = go.Figure()
     for customer, name, colour in (
-        (True, "customers", PALETTE[2]),
-        (False, "not (yet)", "#B8BEC6"),
+        (True, gettext("customers"), PALETTE[2]),
+        (False, gettext("not (yet)"), "#B8BEC6"),
     ):
         counts = [
             int(((tree["depth"] == d) & (tree["customer"] == customer)).sum()) for d in depths
@@ -93,25 +110,30 @@ def referral_figure(tree: pd.DataFrame, title: str) -> go.Figure:
         figure.add_trace(
             go.Bar(
                 name=name,
-                x=[f"depth {d}" for d in depths],
+                x=[gettext("depth {depth}").format(depth=d) for d in depths],
                 y=counts,
                 marker=dict(color=colour),
                 hovertemplate=f"%{{x}}: %{{y:,}} {name}<extra></extra>",
             )
         )
-    figure.update_yaxes(title="people")
+    figure.update_yaxes(title=gettext("people"))
     figure = layout(figure, title, height=380)
     return figure.update_layout(barmode="stack", showlegend=True)
 
 
 def reviews_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go.Figure:
     """Mean rating per period with its 95% interval; the whole range as a dashed line."""
+    overall = _overall(table, "mean", 2)
     figure = _trend_figure(
-        table, "mean", "reviews", "%{x}: %{y:.2f} stars from %{customdata} reviews<extra></extra>",
-        "all: {:.2f}", PALETTE[5], title,
+        table, "mean", "reviews", lambda n: ngettext("{count} review", "{count} reviews", n),
+        gettext("{period}: {stars} stars from {count} reviews").format(
+            period="%{x}", stars="%{y:.2f}", count="%{customdata}"
+        )
+        + "<extra></extra>",
+        gettext("all: {value}").format(value=overall), PALETTE[5], title,
     )  # fmt: skip
     low, high = meta["scale"]
-    figure.update_yaxes(title="mean rating", range=[low - 0.2, high + 0.2])
+    figure.update_yaxes(title=gettext("mean rating"), range=[low - 0.2, high + 0.2])
     return layout(figure, title, height=400)
 
 

@@ -8,19 +8,21 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from jejak.analyses.attribution import Attribution
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import PALETTE, layout, plain_label
+from jejak.report.figures.drawing import PALETTE, layout, legend_rows, plain_label
 from jejak.report.figures.registry import draws
 
+# marked for the catalogue: shown through gettext
 MODEL_LABELS: dict[str, str] = {
-    "first_touch": "First touch",
-    "last_touch": "Last touch",
-    "last_non_direct": "Last non-direct",
-    "linear": "Linear",
-    "time_decay": "Time decay",
-    "position_based": "Position-based",
-    "markov": "Markov",
-    "shapley": "Shapley",
+    "first_touch": N_("First touch"),
+    "last_touch": N_("Last touch"),
+    "last_non_direct": N_("Last non-direct"),
+    "linear": N_("Linear"),
+    "time_decay": N_("Time decay"),
+    "position_based": N_("Position-based"),
+    "markov": N_("Markov"),
+    "shapley": N_("Shapley"),
 }
 
 
@@ -33,7 +35,7 @@ def attribution_figure(table: pd.DataFrame, models: Sequence[str], title: str) -
     rows = table.iloc[::-1]
     figure = go.Figure()
     for number, model in enumerate(models):
-        label = MODEL_LABELS.get(model, model)
+        label = gettext(MODEL_LABELS[model]) if model in MODEL_LABELS else model
         figure.add_trace(
             go.Bar(
                 name=label,
@@ -42,18 +44,29 @@ def attribution_figure(table: pd.DataFrame, models: Sequence[str], title: str) -
                 orientation="h",
                 marker=dict(color=PALETTE[number % len(PALETTE)]),
                 customdata=[fmt.number(v, 1) for v in rows[model]],
-                hovertemplate=f"{plain_label(label)}<br>%{{y}}: %{{customdata}} conversions"
-                "<extra></extra>",
+                hovertemplate=plain_label(label)
+                + "<br>"
+                + gettext("{touch}: {count} conversions").format(
+                    touch="%{y}", count="%{customdata}"
+                )
+                + "<extra></extra>",
             )
         )
-    figure.update_xaxes(title="conversions credited")
+    figure.update_xaxes(title=gettext("conversions credited"))
     figure = layout(figure, title, height=max(320, 140 + len(rows) * (12 * len(models) + 14)))
-    return figure.update_layout(
+    figure.update_layout(
         barmode="group",
         showlegend=True,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="normal"),
-        margin=dict(t=90),
+        margin=dict(t=90),  # the title, and two rows of legend over the plot
     )
+    legend = legend_rows([trace.name for trace in figure.data], rows[touch])
+    if legend > 2:  # longer names (in Bahasa Indonesia): more rows, the title on top
+        figure.update_layout(
+            margin=dict(t=50 + 20 * legend),
+            title=dict(y=1, yref="container", yanchor="top", pad=dict(t=12)),
+        )
+    return figure
 
 
 @draws(Attribution)

@@ -8,10 +8,30 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from jejak import language
 from jejak.analyses.campaigns import CampaignEffect, CampaignOverview
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import PALETTE, STOPPED_COLOR, layout, plain_label, share_format
 from jejak.report.figures.registry import draws
+
+# The analysis's words for its groups and verdicts (data, in English), as charts show them
+SHOWN_WORDS = (
+    N_("exposed"),
+    N_("held out"),
+    N_("not exposed (comparison)"),
+    N_("reached nobody in the target stage"),
+    N_("too few people to tell"),
+    N_("moved nobody"),
+    N_("moved its audience"),
+    N_("held its audience back"),
+    N_("no lift detected"),
+)
+
+
+def transition_label(transition: str) -> str:
+    """``Engagement -> Subscribe`` with the stages named in the context's language."""
+    return " -> ".join(language.stage(stage) for stage in transition.split(" -> "))
 
 
 def campaign_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go.Figure:
@@ -19,11 +39,13 @@ def campaign_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go
     rates = [float(r) if pd.notna(r) else 0.0 for r in table["transition_rate"]]
     figure = go.Figure(
         go.Bar(
-            x=[plain_label(g) for g in table["group"]],
+            x=[plain_label(gettext(g)) for g in table["group"]],
             y=rates,
             marker=dict(color=[PALETTE[0], STOPPED_COLOR]),
             text=[
-                f"{fmt.percent(r)} of {fmt.people(n)} moved"
+                gettext("{share} of {people} moved").format(
+                    share=fmt.percent(r), people=fmt.people(n)
+                )
                 for r, n in zip(table["transition_rate"], table["counted"], strict=True)
             ],
             textposition="outside",
@@ -33,19 +55,24 @@ def campaign_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go
     )
     lift = meta.get("lift")
     if lift is not None and pd.notna(lift):
-        note = (
-            f"lift {fmt.signed_points(lift)} (95% interval {fmt.signed_points(meta['lift_low'])}"
-            f" to {fmt.signed_points(meta['lift_high'])}): {meta['verdict']}"
+        note = gettext("lift {lift} (95% interval {low} to {high}): {verdict}").format(
+            lift=fmt.signed_points(lift),
+            low=fmt.signed_points(meta["lift_low"]),
+            high=fmt.signed_points(meta["lift_high"]),
+            verdict=gettext(str(meta["verdict"])),
         )
         if meta.get("observational"):
-            note += " · observational"
+            note += " · " + gettext("observational")
         figure.add_annotation(
             text=plain_label(note), xref="paper", yref="paper", x=0, y=1.08,
             showarrow=False, xanchor="left",
         )  # fmt: skip
     top = max([*rates, 0.01])
     figure.update_yaxes(
-        title=f"moved on to {meta['transition'].split(' -> ')[1]} within {meta['days']:g} days",
+        title=gettext("moved on to {stage} within {days} days").format(
+            stage=language.stage(meta["transition"].split(" -> ")[1]),
+            days=language.localised(f"{meta['days']:g}"),
+        ),
         tickformat=share_format(top * 1.3),
         range=[0, top * 1.3],
     )
@@ -56,7 +83,8 @@ def campaign_overview_figure(table: pd.DataFrame, title: str) -> go.Figure:
     """Each campaign's lift with its interval, grouped by the transition it targets."""
     rows = table[table["campaign"].notna()].iloc[::-1]
     labels = [
-        plain_label(f"{t} · {c}") for t, c in zip(rows["transition"], rows["campaign"], strict=True)
+        plain_label(f"{transition_label(t)} · {c}")
+        for t, c in zip(rows["transition"], rows["campaign"], strict=True)
     ]
     lifts = [float(v) if pd.notna(v) else 0.0 for v in rows["lift"]]
     high = [
@@ -79,12 +107,16 @@ def campaign_overview_figure(table: pd.DataFrame, title: str) -> go.Figure:
                 arrayminus=low,
                 color=PALETTE[0],
             ),
-            text=[plain_label(v) for v in rows["verdict"]],
-            hovertemplate="%{y}<br>lift %{x:.1%}<br>%{text}<extra></extra>",
+            text=[plain_label(gettext(v)) for v in rows["verdict"]],
+            hovertemplate="%{y}<br>"
+            + gettext("lift {lift}").format(lift="%{x:.1%}")
+            + "<br>%{text}<extra></extra>",
         )
     )  # fmt: skip
     figure.add_vline(x=0, line=dict(color=STOPPED_COLOR, dash="dash"))
-    figure.update_xaxes(title="lift in the target transition (percentage points)", tickformat=".0%")
+    figure.update_xaxes(
+        title=gettext("lift in the target transition (percentage points)"), tickformat=".0%"
+    )
     return layout(figure, title, height=max(300, 120 + 44 * len(rows)))
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from jejak import language
 from jejak.analyses.customer_value import CustomerValue, ValueBy
+from jejak.language import gettext
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import PALETTE, labelled_bars, layout
 from jejak.report.figures.registry import draws
@@ -14,7 +16,13 @@ from jejak.report.figures.registry import draws
 def customer_value_figure(table: pd.DataFrame, title: str) -> go.Figure:
     """Buyers by their chance of still being a customer, with the revenue each band holds."""
     edges = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0000001]
-    names = ["under 20%", "20-40%", "40-60%", "60-80%", "80% or more"]
+    names = [
+        gettext("under {share}").format(share=fmt.percent(0.2, 0)),
+        "20-40%",
+        "40-60%",
+        "60-80%",
+        gettext("{share} or more").format(share=fmt.percent(0.8, 0)),
+    ]
     band = pd.cut(table["p_alive"], edges, labels=names, right=False)
     grouped = table.groupby(band, observed=False).agg(
         customers=("p_alive", "size"), revenue=("expected_revenue", "sum")
@@ -25,7 +33,9 @@ def customer_value_figure(table: pd.DataFrame, title: str) -> go.Figure:
             y=grouped["customers"].tolist(),
             marker=dict(color=PALETTE[0]),
             text=[
-                f"{fmt.people(c)} buyers · {fmt.number(r, 0)} expected"
+                gettext("{count} buyers · {amount} expected").format(
+                    count=fmt.people(c), amount=fmt.number(r, 0)
+                )
                 for c, r in zip(grouped["customers"], grouped["revenue"], strict=True)
             ],
             textposition="outside",
@@ -33,8 +43,8 @@ def customer_value_figure(table: pd.DataFrame, title: str) -> go.Figure:
             hovertemplate="P(alive) %{x}<br>%{text}<extra></extra>",
         )
     )
-    figure.update_xaxes(title="chance of still being a customer (BG/NBD)")
-    figure.update_yaxes(title="buyers")
+    figure.update_xaxes(title=gettext("chance of still being a customer (BG/NBD)"))
+    figure.update_yaxes(title=gettext("buyers"))
     return layout(figure, title, height=420)
 
 
@@ -42,15 +52,17 @@ def value_by_figure(table: pd.DataFrame, by: str, title: str) -> go.Figure:
     """Expected revenue per group, labelled with buyers and revenue per buyer."""
     rows = table.iloc[::-1]
     figure = labelled_bars(
-        rows[by],
+        [language.stage(str(v)) for v in rows[by]] if by == "stage" else rows[by],
         [float(v) for v in rows["expected_revenue"]],
         [
-            f"{fmt.people(n)} buyers · {fmt.number(v, 0)} each"
+            gettext("{count} buyers · {amount} each").format(
+                count=fmt.people(n), amount=fmt.number(v, 0)
+            )
             for n, v in zip(rows["buyers"], rows["revenue_per_buyer"], strict=True)
         ],
         PALETTE[2],
     )
-    figure.update_xaxes(title="expected revenue over the horizon")
+    figure.update_xaxes(title=gettext("expected revenue over the horizon"))
     return layout(figure, title, height=max(300, 110 + 34 * len(rows)))
 
 

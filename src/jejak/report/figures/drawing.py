@@ -9,6 +9,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from jejak import language
+from jejak.language import N_
 from jejak.report import formatting as fmt
 
 # Tableau 10, minus its grey (kept for people who stopped): distinct hues that survive
@@ -57,6 +59,23 @@ def plain_label(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# the fields charts are most often split by, marked for the catalogue
+_FIELDS = (
+    N_("channel"),
+    N_("campaign"),
+    N_("segment"),
+    N_("source"),
+    N_("medium"),
+    N_("stage"),
+)
+
+
+def field_name(field: str) -> str:
+    """A touchpoint field a chart is split by (``channel``, ``segment``), in the words of
+    the context's language where the catalogue has them (the dashboard's field names)."""
+    return plain_label(language.gettext(field))
+
+
 def ink(background: str) -> str:
     """Dark or white text, whichever reads better on ``background`` (a #RRGGBB colour)."""
     red, green, blue = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))
@@ -70,7 +89,12 @@ def rgba(color: str, alpha: float) -> str:
 
 
 def layout(figure: go.Figure, title: str, height: int) -> go.Figure:
-    """House layout: white, system fonts, margins that fit labels without wasting space."""
+    """House layout: white, system fonts, margins that fit labels without wasting space;
+    the numbers Plotly formats itself (ticks, hovers) in the marks of the context's
+    language (``1.234,5`` in Bahasa Indonesia)."""
+    if language.current() != language.DEFAULT:
+        # plotly's separators: the decimal mark, then the thousands mark
+        figure.update_layout(separators=language.localised(".,"))
     figure.update_layout(
         title=dict(text=plain_label(title), x=0, xanchor="left", font=dict(size=17)),
         template="plotly_white",
@@ -121,7 +145,7 @@ def ratio_ticks(values: Sequence[float]) -> dict[str, Any]:
     ticks = [t for t in _FINE_RATIOS if low <= t <= high]
     if high / low > 20 or len(ticks) < 3:
         ticks = [t for t in _RATIOS if low / 2 <= t <= high * 2]
-    return dict(tickvals=ticks, ticktext=[f"{t:g}x" for t in ticks])
+    return dict(tickvals=ticks, ticktext=[language.localised(f"{t:g}x") for t in ticks])
 
 
 def share_format(top: float) -> str:
@@ -155,6 +179,15 @@ def _label_share(labels: Sequence[Any], texts: Sequence[str]) -> float:
 CHAR_PX = 7.2
 
 
+def legend_rows(names: Sequence[str], labels: Sequence[Any]) -> int:
+    """The rows a horizontal legend of ``names`` takes over a chart at its narrowest whose
+    axis is labelled ``labels``: plotly sets the entries in columns as wide as the widest
+    (its symbol, 40 px, and its name), as many as fit the plot's width."""
+    plot = CHART_WIDTH - 50 - CHAR_PX * max((len(str(label)) for label in labels), default=0)
+    column = 43 + CHAR_PX * max((len(name) for name in names), default=0)
+    return -(-len(names) // max(1, int(plot // column)))  # ceiling
+
+
 def wrapped(text: str, chars: int, breaks: str = " ") -> list[str]:
     """``text`` in lines of at most ``chars`` characters, broken after any of ``breaks``
     (a space is dropped at a break, ``_``, ``-`` and ``/`` are kept); a piece longer than
@@ -169,3 +202,36 @@ def wrapped(text: str, chars: int, breaks: str = " ") -> list[str]:
         else:
             lines.append(piece)
     return [line.rstrip() for line in lines] or [""]
+
+
+_MOST_DATE_TICKS = 8
+
+
+def dated(figure: go.Figure, dates: Sequence[Any]) -> go.Figure:
+    """A chart whose x axis is ``dates`` (the starts of its periods), with the months named
+    in the context's language: Plotly names them in English only (plotly.py ships no
+    locale of plotly.js), so outside English the ticks and the hovers' ``%{x}`` are
+    written here (``Mei 2026`` for months, ``30 Mei 2026`` for days and weeks)."""
+    if language.current() == language.DEFAULT or not len(dates):
+        return figure
+    import pandas as pd
+
+    def names(values: Sequence[Any]) -> list[str]:
+        days = [pd.Timestamp(v) for v in values]
+        monthly = all(d.day == 1 for d in days)
+        return [fmt.month(d) if monthly else fmt.day(d) for d in days]
+
+    days = [pd.Timestamp(d) for d in dates]
+    step = -(-len(days) // _MOST_DATE_TICKS)  # ceiling: at most 8 ticks
+    figure.update_xaxes(
+        tickmode="array",
+        tickvals=[d.isoformat() for d in days[::step]],
+        ticktext=names(days)[::step],
+    )
+    for trace in figure.data:
+        template = trace.hovertemplate
+        if template and "%{x}" in template and trace.x is not None and len(trace.x):
+            trace.update(
+                hovertext=names(trace.x), hovertemplate=template.replace("%{x}", "%{hovertext}")
+            )
+    return figure

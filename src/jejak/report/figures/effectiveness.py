@@ -6,7 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from jejak import language
 from jejak.analyses.effectiveness import TouchpointEffects, TouchpointRatios
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import (
     PALETTE,
@@ -30,25 +32,28 @@ def touchpoint_ratio_figure(table: pd.DataFrame, by: str, title: str) -> go.Figu
         rows[by],
         [0.0 if fmt.is_missing(v) else float(v) for v in rows["share_of_conversions"]],
         [
-            f"{fmt.percent(s)} · {fmt.number(p, 1)} per conversion"
+            gettext("{share} · {count} per conversion").format(
+                share=fmt.percent(s), count=fmt.number(p, 1)
+            )
             for s, p in zip(rows["share_of_conversions"], rows["per_conversion"], strict=True)
         ],
         PALETTE[0],
     )
     widest = float(rows["share_of_conversions"].max()) if len(rows) else 1.0
     figure.update_xaxes(
-        title="share of conversions whose journey had it",
+        title=gettext("share of conversions whose journey had it"),
         tickformat=share_format(widest),
         tickvals=share_ticks(widest),  # the axis runs on for the labels, not past 100%
     )
     return layout(figure, title, height=max(300, 110 + 30 * len(rows)))
 
 
+# the analysis's verdicts (data, in English), shown through gettext
 VERDICT_COLORS = {
-    "helps": "#59A14F",
-    "hurts": "#E15759",
-    "unclear": "#9AA5B1",
-    "too few people": "#D3D8DE",
+    N_("helps"): "#59A14F",
+    N_("hurts"): "#E15759",
+    N_("unclear"): "#9AA5B1",
+    N_("too few people"): "#D3D8DE",
 }
 
 
@@ -56,7 +61,7 @@ def touchpoint_effect_figure(table: pd.DataFrame, by: str, title: str) -> go.Fig
     """How many times as fast people move on after a touchpoint (95% interval), per stage."""
     rows = table[table["verdict"] != "too few people"].iloc[::-1]
     labels = [
-        f"{plain_label(str(s))} · {plain_label(str(v))}"
+        f"{plain_label(language.stage(str(s)))} · {plain_label(str(v))}"
         for s, v in zip(rows["stage"], rows[by], strict=True)
     ]
     figure = go.Figure()
@@ -67,7 +72,7 @@ def touchpoint_effect_figure(table: pd.DataFrame, by: str, title: str) -> go.Fig
         chosen = rows[part]
         figure.add_trace(
             go.Scatter(
-                name=verdict,
+                name=gettext(verdict),
                 y=[label for label, keep in zip(labels, part, strict=True) if keep],
                 x=chosen["rate_ratio"].tolist(),
                 mode="markers",
@@ -80,8 +85,15 @@ def touchpoint_effect_figure(table: pd.DataFrame, by: str, title: str) -> go.Fig
                     color=colour,
                 ),
                 customdata=[
-                    f"moves on {r:,.2f}x as fast with it ({lo:,.2f}x to {hi:,.2f}x); "
-                    f"{fmt.people(n)} people had it"
+                    gettext(
+                        "moves on {ratio}x as fast with it ({low}x to {high}x); "
+                        "{people} people had it"
+                    ).format(
+                        ratio=fmt.number(r, 2),
+                        low=fmt.number(lo, 2),
+                        high=fmt.number(hi, 2),
+                        people=fmt.people(n),
+                    )
                     for r, lo, hi, n in zip(
                         chosen["rate_ratio"],
                         chosen["ci_low"],
@@ -97,7 +109,7 @@ def touchpoint_effect_figure(table: pd.DataFrame, by: str, title: str) -> go.Fig
     figure.add_vline(x=1, line=dict(color="#52606D", width=1))
     figure.update_xaxes(
         type="log",
-        title="moves on this many times as fast after it (same time in stage, 95%)",
+        title=gettext("moves on this many times as fast after it (same time in stage, 95%)"),
         **ratio_ticks([*rows["rate_ratio"], *rows["ci_low"], *rows["ci_high"]]),
     )
     figure = layout(figure, title, height=max(320, 120 + 26 * len(rows)))

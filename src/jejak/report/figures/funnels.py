@@ -6,8 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from jejak.analyses.funnels import FunnelResult
+from jejak.language import gettext
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import PALETTE, layout, plain_label
+from jejak.report.figures.drawing import PALETTE, field_name, layout, plain_label
 from jejak.report.figures.registry import draws
 
 
@@ -28,7 +29,7 @@ def funnel_figure(table: pd.DataFrame, by: str | None, title: str) -> go.Figure:
         shares = list(rows["conversion_from_first"])
         figure.add_trace(
             go.Bar(
-                name=plain_label(str(group)) if by else "people",
+                name=plain_label(str(group)) if by else gettext("people"),
                 x=steps,
                 y=shares if by else [int(v) for v in rows["entered"]],
                 marker=dict(color=PALETTE[position % len(PALETTE)]),
@@ -42,10 +43,10 @@ def funnel_figure(table: pd.DataFrame, by: str | None, title: str) -> go.Figure:
         )
     figure = layout(figure, title, height=420)
     if by:
-        figure.update_yaxes(tickformat=".0%", title="share of the group's step 1")
-        figure.update_layout(barmode="group", showlegend=True, legend_title_text=by)
+        figure.update_yaxes(tickformat=".0%", title=gettext("share of the group's step 1"))
+        figure.update_layout(barmode="group", showlegend=True, legend_title_text=field_name(by))
     else:
-        figure.update_yaxes(title="people")
+        figure.update_yaxes(title=gettext("people"))
     return figure
 
 

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from jejak import language
 from jejak.analyses.journey_map import JourneyMap
+from jejak.language import gettext
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import layout, plain_label
+from jejak.report.figures.drawing import field_name, layout, plain_label
 from jejak.report.figures.registry import draws
 
 
@@ -28,10 +30,12 @@ def journey_map_figure(
         rows=len(groups),
         cols=1,
         vertical_spacing=0.08 / max(len(groups), 1),
-        subplot_titles=[f"{by} = {plain_label(str(g))}" for g, _ in groups] if by else None,
+        subplot_titles=[f"{field_name(by)} = {plain_label(str(g))}" for g, _ in groups]
+        if by
+        else None,
     )
     depth = int(table["rank"].max()) if len(table) else 1
-    columns = [plain_label(s) for s in stages]
+    columns = [plain_label(language.stage(s)) for s in stages]
     for row_number, (_, rows) in enumerate(groups, start=1):
         z = [[None] * len(stages) for _ in range(depth)]
         text = [[""] * len(stages) for _ in range(depth)]
@@ -43,14 +47,16 @@ def journey_map_figure(
             )
             lines = [
                 f"<b>{plain_label(str(cell.touchpoint))}</b>",
-                f"{fmt.people(cell.people)} people",
+                gettext("{count} people").format(count=fmt.people(cell.people)),
             ]
             if not fmt.is_missing(cell.moved_on):
-                lines.append(f"{fmt.percent(cell.moved_on, 0)} moved on")
+                lines.append(
+                    gettext("{share} moved on").format(share=fmt.percent(cell.moved_on, 0))
+                )
             if why:
                 lines.append(plain_label(why))
             if not fmt.is_missing(cell.rating):
-                lines.append(f"rated {cell.rating:.1f}")
+                lines.append(gettext("rated {rating}").format(rating=fmt.number(cell.rating, 1)))
             text[r][c] = "<br>".join(lines)
         figure.add_trace(
             go.Heatmap(
@@ -66,7 +72,9 @@ def journey_map_figure(
                 showscale=row_number == 1,
                 xgap=3,
                 ygap=3,
-                colorbar=dict(title=dict(text="moved on", side="right"), tickformat=".0%", len=0.5),
+                colorbar=dict(
+                    title=dict(text=gettext("moved on"), side="right"), tickformat=".0%", len=0.5
+                ),
             ),
             row=row_number,
             col=1,

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from jejak.analyses.paths import PathFlows, TopPaths
+from jejak.language import gettext
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import PALETTE, labelled_bars, layout, plain_label, rgba
 from jejak.report.figures.registry import draws
@@ -48,12 +49,14 @@ def top_paths_figure(table: pd.DataFrame, title: str) -> go.Figure:
         rows["path"],
         [int(v) for v in rows["converters"]],
         [
-            f"{fmt.people(c)} of {fmt.people(n)} · {fmt.percent(r)}"
+            gettext("{reached} of {people} · {share}").format(
+                reached=fmt.people(c), people=fmt.people(n), share=fmt.percent(r)
+            )
             for c, n, r in zip(rows["converters"], rows["people"], rows["conversion"], strict=True)
         ],
         PALETTE[0],
     )
-    figure.update_xaxes(title="people who reached the goal")
+    figure.update_xaxes(title=gettext("people who reached the goal"))
     return layout(figure, title, height=max(300, 110 + 34 * len(rows)))
 
 

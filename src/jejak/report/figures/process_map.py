@@ -8,7 +8,9 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from jejak import language
 from jejak.analyses.process_map import ProcessMap
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import (
     CHAR_PX,
@@ -22,6 +24,15 @@ from jejak.report.figures.drawing import (
 )
 from jejak.report.figures.flow_layout import MAP_WIDTH
 from jejak.report.figures.registry import draws
+
+START_LABEL, END_LABEL = N_("start"), N_("end")  # where journeys begin and end, as drawn
+_ENDS = (N_("(start)"), N_("(end)"))  # the analysis's names of them, in an edge's hover
+
+
+def _node(name: object) -> str:
+    """A node's name in an edge's hover: the journeys' ends in words, touchpoints as named."""
+    text = str(name)
+    return gettext(text) if text in _ENDS else text
 
 
 def process_map_figure(
@@ -69,9 +80,15 @@ def process_map_figure(
                     shape="spline",
                 ),
                 hoverinfo="text",
-                text=f"{plain_label(str(edge.source))} → {plain_label(str(edge.target))}: "
-                f"{fmt.people(edge.transitions)} times, {fmt.people(edge.people)} people, "
-                f"median {fmt.duration(edge.median_seconds)}",
+                text=gettext(
+                    "{source} → {target}: {times} times, {people} people, median {duration}"
+                ).format(
+                    source=plain_label(_node(edge.source)),
+                    target=plain_label(_node(edge.target)),
+                    times=fmt.people(edge.transitions),
+                    people=fmt.people(edge.people),
+                    duration=fmt.duration(edge.median_seconds),
+                ),
                 showlegend=False,
             )
         )
@@ -95,20 +112,22 @@ def process_map_figure(
                 "<br>".join([*wrapped(plain_label(n), chars, breaks="_-/ "), fmt.people(c)])
                 for n, c in zip(names, nodes["occurrences"], strict=True)
             ]
-            + ["start", "end"],
+            + [gettext(START_LABEL), gettext(END_LABEL)],
             customdata=[
-                f"{plain_label(n)}: {fmt.people(c)} times"
+                gettext("{touchpoint}: {count} times").format(
+                    touchpoint=plain_label(n), count=fmt.people(c)
+                )
                 for n, c in zip(names, nodes["occurrences"], strict=True)
             ]
-            + ["start", "end"],
+            + [gettext(START_LABEL), gettext(END_LABEL)],
             hovertemplate="%{customdata}<extra></extra>",
             textposition="bottom center",
             showlegend=False,
         )
     )
     ticks = list(range(-1, len(used) + 1))
-    columns = [wrapped(plain_label(stages[i]), chars) for i in used]
-    labels = ["start", *["<br>".join(lines) for lines in columns], "end"]
+    columns = [wrapped(plain_label(language.stage(stages[i])), chars) for i in used]
+    labels = [gettext(START_LABEL), *["<br>".join(lines) for lines in columns], gettext(END_LABEL)]
     figure.update_xaxes(tickvals=ticks, ticktext=labels, tickangle=0, showgrid=True, zeroline=False)
     # px: a row is a dot, its label and a gap; the lowest dots' labels hang below them
     depth = max((-y for _, y in position.values()), default=0.0)

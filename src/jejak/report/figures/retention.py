@@ -7,9 +7,21 @@ import plotly.graph_objects as go
 
 from jejak.analyses.effectiveness import MIN_PEOPLE as FEW  # fewer: marked as few
 from jejak.analyses.retention import Lifecycle, Retention
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import PALETTE, layout, plain_label
+from jejak.report.figures.drawing import PALETTE, dated, layout, plain_label
 from jejak.report.figures.registry import draws
+
+# What a chart says of a period (``week`` or ``month``), by its name in settings
+_SINCE_JOINING = {"week": N_("weeks since joining"), "month": N_("months since joining")}
+_LATER = {
+    "week": N_("cohort {cohort}, {periods} weeks later: {share}"),
+    "month": N_("cohort {cohort}, {periods} months later: {share}"),
+}
+_ACTIVE_LATER = {
+    "week": N_("{group}: {share} active {periods} weeks later"),
+    "month": N_("{group}: {share} active {periods} months later"),
+}
 
 
 def retention_figure(table: pd.DataFrame, period: str, title: str) -> go.Figure:
@@ -29,8 +41,11 @@ def retention_figure(table: pd.DataFrame, period: str, title: str) -> go.Figure:
             z=z,
             x=[str(k) for k in offsets],
             y=[
-                f"{pd.Timestamp(c).strftime(fmt_cohort)} ({fmt.people(sizes[c])}"
-                + (", few)" if sizes[c] < FEW else ")")
+                (
+                    gettext("{cohort} ({count}, few)")
+                    if sizes[c] < FEW
+                    else gettext("{cohort} ({count})")
+                ).format(cohort=pd.Timestamp(c).strftime(fmt_cohort), count=fmt.people(sizes[c]))
                 for c in cohorts
             ],
             text=text,
@@ -38,35 +53,39 @@ def retention_figure(table: pd.DataFrame, period: str, title: str) -> go.Figure:
             colorscale=[[0, "#F5F7FA"], [1, "#2F4B7C"]],
             zmin=0,
             zmax=1,
-            colorbar=dict(title=dict(text="active", side="right"), tickformat=".0%"),
-            hovertemplate="cohort %{y}, %{x} " + period + "s later: %{text}<extra></extra>",
+            colorbar=dict(title=dict(text=gettext("active"), side="right"), tickformat=".0%"),
+            hovertemplate=gettext(_LATER[period]).format(
+                cohort="%{y}", periods="%{x}", share="%{text}"
+            )
+            + "<extra></extra>",
         )
     )
-    figure.update_xaxes(title=f"{period}s since joining", side="top")
+    figure.update_xaxes(title=gettext(_SINCE_JOINING[period]), side="top")
     figure.update_yaxes(autorange="reversed")
     return layout(figure, title, height=max(320, 120 + 28 * len(cohorts)))
 
 
 def lifecycle_figure(table: pd.DataFrame, title: str) -> go.Figure:
     """Stacked bars per period: new, returning, resurrecting up; dormant down."""
-    colours = {
-        "new": PALETTE[0],
-        "returning": PALETTE[2],
-        "resurrecting": PALETTE[1],
-        "dormant": PALETTE[3],
+    colours = {  # the table's columns, named in words through gettext
+        N_("new"): PALETTE[0],
+        N_("returning"): PALETTE[2],
+        N_("resurrecting"): PALETTE[1],
+        N_("dormant"): PALETTE[3],
     }
     figure = go.Figure()
     for kind, colour in colours.items():
         figure.add_trace(
             go.Bar(
-                name=kind,
+                name=gettext(kind),
                 x=table["period"],
                 y=table[kind],
                 marker=dict(color=colour),
-                hovertemplate=f"{kind}: %{{y:,}}<extra></extra>",
+                hovertemplate=f"{gettext(kind)}: %{{y:,}}<extra></extra>",
             )
         )
-    figure.update_yaxes(title="people")
+    dated(figure, list(table["period"]))
+    figure.update_yaxes(title=gettext("people"))
     figure = layout(figure, title, height=420)
     return figure.update_layout(barmode="relative", showlegend=True)
 
@@ -85,12 +104,14 @@ def retention_by_figure(table: pd.DataFrame, by: str, period: str, title: str) -
                 mode="lines+markers",
                 name=plain_label(str(group)),
                 line=dict(color=PALETTE[i % len(PALETTE)]),
-                hovertemplate=plain_label(str(group)) + ": %{y:.1%} active %{x} "
-                + period + "s later<extra></extra>",
+                hovertemplate=gettext(_ACTIVE_LATER[period]).format(
+                    group=plain_label(str(group)), share="%{y:.1%}", periods="%{x}"
+                )
+                + "<extra></extra>",
             )
         )  # fmt: skip
-    figure.update_xaxes(title=f"{period}s since joining", dtick=1)
-    figure.update_yaxes(title="active", tickformat=".0%", rangemode="tozero")
+    figure.update_xaxes(title=gettext(_SINCE_JOINING[period]), dtick=1)
+    figure.update_yaxes(title=gettext("active"), tickformat=".0%", rangemode="tozero")
     figure = layout(figure, title, height=420)
     figure.update_layout(showlegend=True)
     return figure

@@ -10,9 +10,13 @@ import plotly.graph_objects as go
 from jejak.analyses.clusters import Clusters
 from jejak.analyses.engagement import EngagementGroups
 from jejak.analyses.rfm import RFM
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import PALETTE, labelled_bars, layout
 from jejak.report.figures.registry import draws
+
+# the engagement groups' names (data and settings, in English), shown through gettext
+GROUPS = (N_("follows content"), N_("transactional only"))
 
 
 def rfm_figure(segments: pd.DataFrame, title: str) -> go.Figure:
@@ -27,7 +31,7 @@ def rfm_figure(segments: pd.DataFrame, title: str) -> go.Figure:
         ],
         PALETTE[4],
     )
-    figure.update_xaxes(title="buyers")
+    figure.update_xaxes(title=gettext("buyers"))
     return layout(figure, title, height=max(300, 110 + 34 * len(rows)))
 
 
@@ -35,12 +39,17 @@ def engagement_figure(table: pd.DataFrame, title: str) -> go.Figure:
     """The split of people into engagement groups, with how each converts and opens email."""
     figure = go.Figure(
         go.Bar(
-            x=table["group"],
+            x=[gettext(str(group)) for group in table["group"]],
             y=[float(s) for s in table["share"]],
             marker=dict(color=[PALETTE[0], PALETTE[1]][: len(table)]),
             text=[
-                f"{fmt.percent(s, 0)} · {fmt.people(n)} people<br>"
-                f"{fmt.percent(c)} bought · {fmt.percent(o)} opened"
+                gettext("{share} · {count} people").format(
+                    share=fmt.percent(s, 0), count=fmt.people(n)
+                )
+                + "<br>"
+                + gettext("{bought} bought · {opened} opened").format(
+                    bought=fmt.percent(c), opened=fmt.percent(o)
+                )
                 for s, n, c, o in zip(
                     table["share"],
                     table["people"],
@@ -54,7 +63,7 @@ def engagement_figure(table: pd.DataFrame, title: str) -> go.Figure:
             hovertemplate="%{x}<br>%{text}<extra></extra>",
         )
     )
-    figure.update_yaxes(title="share of people", tickformat=".0%", range=[0, 1.15])
+    figure.update_yaxes(title=gettext("share of people"), tickformat=".0%", range=[0, 1.15])
     return layout(figure, title, height=400)
 
 
@@ -65,12 +74,14 @@ def clusters_figure(table: pd.DataFrame, title: str) -> go.Figure:
         [f"{c}. {d}" for c, d in zip(rows["cluster"], rows["description"], strict=True)],
         [int(n) for n in rows["people"]],
         [
-            f"{fmt.people(n)} · {fmt.percent(s)} · {fmt.percent(b)} bought"
+            gettext("{count} · {share} · {bought} bought").format(
+                count=fmt.people(n), share=fmt.percent(s), bought=fmt.percent(b)
+            )
             for n, s, b in zip(rows["people"], rows["share"], rows["buyers"], strict=True)
         ],
         PALETTE[2],
     )
-    figure.update_xaxes(title="people")
+    figure.update_xaxes(title=gettext("people"))
     return layout(figure, title, height=max(300, 110 + 40 * len(rows)))
 
 

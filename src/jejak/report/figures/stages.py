@@ -8,15 +8,19 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from jejak import language
+from jejak.analyses.segments import NONE_SEGMENT
 from jejak.analyses.stages import (
     STOPPED,  # a flow to it: the journey ends there
     StageFunnel,
 )
+from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import (
     DARK_INK,
     PALETTE,
     STOPPED_COLOR,
+    field_name,
     ink,
     layout,
     plain_label,
@@ -35,7 +39,7 @@ def stage_funnel_figure(table: pd.DataFrame, title: str) -> go.Figure:
     asks of a drop between two bars.
     """
     rows = table.sort_values("stage_index", kind="stable")
-    stages = [str(stage) for stage in rows["stage"]]
+    stages = [language.stage(str(stage)) for stage in rows["stage"]]
     colors = [stage_color(int(index) - 1) for index in rows["stage_index"]]
     text = [
         f"{fmt.people(reached)}  ·  {fmt.percent(share)}"
@@ -45,10 +49,16 @@ def stage_funnel_figure(table: pd.DataFrame, title: str) -> go.Figure:
         "<br>".join(
             [
                 f"<b>{plain_label(stage)}</b>",
-                f"Reached: {fmt.people(row.reached)} ({fmt.percent(row.reached_share)} of all)",
-                f"Conversion to next: {fmt.percent(row.conversion_to_next)}",
-                f"Median time to next: {fmt.days(row.median_days_to_next)}",
-                f"In this stage now: {fmt.people(row.current)}",
+                gettext("Reached: {people} ({share} of all)").format(
+                    people=fmt.people(row.reached), share=fmt.percent(row.reached_share)
+                ),
+                gettext("Conversion to next: {share}").format(
+                    share=fmt.percent(row.conversion_to_next)
+                ),
+                gettext("Median time to next: {days}").format(
+                    days=fmt.days(row.median_days_to_next)
+                ),
+                gettext("In this stage now: {people}").format(people=fmt.people(row.current)),
             ]
         )
         for stage, row in zip(stages, rows.itertuples(index=False), strict=True)
@@ -83,9 +93,10 @@ def stage_funnel_by_figure(table: pd.DataFrame, by: str, title: str) -> go.Figur
     different sizes, so bars show it; counts are in the hover.
     """
     figure = go.Figure()
-    for position, (group, rows) in enumerate(table.groupby(by, sort=False)):
+    for position, (value, rows) in enumerate(table.groupby(by, sort=False)):
+        group = gettext(NO_SEGMENT) if value == NONE_SEGMENT else str(value)
         rows = rows.sort_values("stage_index", kind="stable")
-        stages = [plain_label(str(stage)) for stage in rows["stage"]]
+        stages = [plain_label(language.stage(str(stage))) for stage in rows["stage"]]
         figure.add_trace(
             go.Bar(
                 name=plain_label(str(group)),
@@ -96,17 +107,22 @@ def stage_funnel_by_figure(table: pd.DataFrame, by: str, title: str) -> go.Figur
                 text=[fmt.percent(v) for v in rows["reached_share"]],
                 textposition="outside",
                 customdata=[fmt.people(v) for v in rows["reached"]],
-                hovertemplate=f"{plain_label(str(group))}: %{{customdata}} people"
-                " (%{text})<extra>%{y}</extra>",
+                hovertemplate=gettext("{group}: {people} people ({share})").format(
+                    group=plain_label(str(group)), people="%{customdata}", share="%{text}"
+                )
+                + "<extra>%{y}</extra>",
             )
         )
     figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(tickformat=".0%", title=f"share of the {by}'s people who reached it")
+    figure.update_xaxes(
+        tickformat=".0%",
+        title=gettext("share of the {field}'s people who reached it").format(field=field_name(by)),
+    )
     stage_count = table["stage"].nunique()
     groups = table[by].nunique()
     figure = layout(figure, title, height=max(320, 120 + stage_count * (16 * groups + 24)))
     figure.update_xaxes(range=[0, 1.15])  # room for the 100.0% labels
-    return figure.update_layout(barmode="group", showlegend=True, legend_title_text=by)
+    return figure.update_layout(barmode="group", showlegend=True, legend_title_text=field_name(by))
 
 
 def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) -> go.Figure:
@@ -148,12 +164,13 @@ def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) ->
     stopped = links[is_stop].set_index("from_stage")["people"]
 
     reached = [int(max(outflow.get(s, 0), inflow.get(s, 0))) for s in order]
-    labels = [f"{plain_label(s)} · {fmt.people(n)}" for s, n in zip(order, reached, strict=True)]
+    shown = {s: plain_label(language.stage(s)) for s in order}  # the names people read
+    labels = [f"{shown[s]} · {fmt.people(n)}" for s, n in zip(order, reached, strict=True)]
     colors = [stage_color(i) for i in range(len(order))]
     sink: dict[str, int] = {}
     for stage in (s for s in order if s in stopped.index):
         sink[stage] = len(labels)
-        labels.append(f"Stopped at {plain_label(stage)} · {fmt.people(stopped[stage])}")
+        labels.append(f"{stopped_at(shown[stage])} · {fmt.people(stopped[stage])}")
         colors.append(STOPPED_COLOR)
 
     sources = [position[s] for s in links["from_stage"]]
@@ -167,9 +184,11 @@ def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) ->
         for source_at, target in zip(sources, links["to_stage"], strict=True)
     ]
     link_hover = [
-        f"{plain_label(source)} → "
-        + ("stopped there" if target == STOPPED else plain_label(target))
-        + f": {fmt.people(value)} people"
+        (
+            gettext("{stage} → stopped there: {people} people")
+            if target == STOPPED
+            else gettext("{stage} → {next}: {people} people")
+        ).format(stage=shown[source], next=shown.get(target, ""), people=fmt.people(value))
         for source, target, value in zip(
             links["from_stage"], links["to_stage"], values, strict=True
         )
@@ -177,9 +196,9 @@ def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) ->
     drop_offs = [int(stopped[stage]) for stage in sink]
     stop_columns = [position[stage] + 1 for stage in sink]
     above, below = flow_labels(
-        [plain_label(s) for s in order],
+        [shown[s] for s in order],
         reached,
-        [f"Stopped at {plain_label(stage)}" for stage in sink],
+        [stopped_at(shown[stage]) for stage in sink],
         stop_columns,
         drop_offs,
     )
@@ -224,6 +243,14 @@ def stage_flow_figure(flows: pd.DataFrame, stages: Sequence[str], title: str) ->
     )
 
 
+NO_SEGMENT = N_("(in no segment)")  # the analysis's group of everyone else, in words
+
+
+def stopped_at(stage: str) -> str:
+    """The drop-off node after ``stage`` (a name as shown)."""
+    return gettext("Stopped at {stage}").format(stage=stage)
+
+
 @draws(StageFunnel)
 def _stage_funnel(result: StageFunnel) -> go.Figure:
     """The funnel; one funnel per group, side by side in one chart, when split ``by``."""
@@ -241,4 +268,6 @@ def _stage_flows(result: StageFunnel) -> go.Figure:
         flows = flows.groupby(["from_stage", "to_stage"], as_index=False, sort=False)[
             "people"
         ].sum()
-    return stage_flow_figure(flows, result.meta["stages"], f"{result.title}: flows")
+    return stage_flow_figure(
+        flows, result.meta["stages"], gettext("{title}: flows").format(title=result.title)
+    )
