@@ -5,12 +5,14 @@ on the demo shop's whole report and on names long enough to wrap."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from jejak import language
 from jejak.report import Section, render_report
 from jejak.report.figures import process_map_figure, stage_flow_figure, value_by_figure
 from jejak.report.html import journey_report_sections
@@ -122,6 +124,68 @@ def test_no_label_of_the_demo_report_meets_another_or_is_cut(demo_report, browse
     charts, found = _problems(demo_report, browser, width)
     assert charts >= 20
     assert found == []
+
+
+@pytest.fixture(scope="module")
+def indonesian_report(demo_workspace, tmp_path_factory) -> Path:
+    ws = demo_workspace(2_000, 5)
+    path = tmp_path_factory.mktemp("visual-id") / "laporan.html"
+    with language.speaking("id"):
+        path.write_text(render_report(journey_report_sections(ws), "Laporan demo"), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_no_label_of_the_indonesian_report_meets_another_or_is_cut(
+    indonesian_report, browser, width
+):
+    charts, found = _problems(indonesian_report, browser, width)
+    assert charts >= 20
+    assert found == []
+
+
+def _english_words() -> list[str]:
+    """The catalogue's English sentences and labels (two words or more) whose Indonesian
+    reads otherwise: none may show in an Indonesian page."""
+    from babel.messages.pofile import read_po
+
+    with language.catalogue_path("id").open("rb") as file:
+        catalogue = read_po(file, locale="id")
+    words = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        sources = message.id if isinstance(message.id, tuple) else (message.id,)
+        texts = message.string if isinstance(message.string, tuple) else (message.string,)
+        for source in sources:
+            # the fixed words around the placeholders, as a reader would see them
+            for piece in re.split(r"\{[^}]*\}", source):
+                piece = piece.strip(" .,:;()")
+                if len(piece.split()) >= 2 and all(piece not in text for text in texts):
+                    words.append(piece)
+    return sorted(set(words), key=len, reverse=True)
+
+
+def test_the_indonesian_report_shows_no_english_words(indonesian_report, browser):
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.goto(indonesian_report.as_uri(), wait_until="load", timeout=120_000)
+    tab.wait_for_function(
+        "document.querySelectorAll('div.jejak-chart:not([data-drawn])').length === 0",
+        timeout=120_000,
+    )
+    shown = tab.evaluate(
+        "document.body.innerText + '\\n' + Array.from(document.querySelectorAll('svg text'))"
+        ".map(t => t.textContent).join('\\n')"
+    )
+    lang = tab.evaluate("document.documentElement.lang")
+    tab.close()
+    assert lang == "id" and not errors
+    english = [words for words in _english_words() if words in shown]
+    assert not english, english[:20]
+    for indonesian in ("Angka kunci", "Corong tahap", "orang"):
+        assert indonesian in shown
 
 
 @pytest.mark.parametrize("width", [1280, 800])

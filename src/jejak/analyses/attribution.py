@@ -40,7 +40,7 @@ from jejak.analyses.markov import SEPARATOR, markov_credit
 from jejak.analyses.result import Result, drawn, records
 from jejak.analyses.shapley import shapley_credit, touch_sets
 from jejak.errors import JejakError
-from jejak.language import gettext
+from jejak.language import gettext, stage
 from jejak.model.journey import Journey
 from jejak.model.roles import roles_of
 
@@ -219,7 +219,9 @@ def attribution(
         "credited_revenue": float(worth.sum()),
         "distinct_paths": len(paths),
     }
-    title = gettext("Attribution of {goal} by {field}").format(goal=step.label, field=gettext(by))
+    title = gettext("Attribution of {goal} by {field}").format(
+        goal=stage(step.label), field=gettext(by)
+    )
     return Attribution(
         title=title,
         table=table.rename_axis(by).reset_index(),

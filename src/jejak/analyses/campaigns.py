@@ -41,7 +41,7 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import entered_column, stage_entries
 from jejak.engine.functions import unix_micros, utc_micros
-from jejak.language import N_, gettext
+from jejak.language import N_, gettext, stage
 from jejak.model.campaign import Campaign
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
@@ -249,7 +249,9 @@ def _effect(
     meta["verdict"] = _verdict(meta, m1, n1, n0)
     kind = gettext("observational") if observational else gettext("holdout")
     title = gettext("Campaign {name}: {transition} ({kind})").format(
-        name=name, transition=campaign.transition, kind=kind
+        name=name,
+        transition=f"{stage(campaign.target.from_)} -> {stage(campaign.target.to)}",
+        kind=kind,
     )
     return CampaignEffect(title=title, table=table, meta=meta)
 

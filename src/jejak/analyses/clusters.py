@@ -35,7 +35,7 @@ from jejak.analyses.stages import NONE_LABEL, current_stages, first_touch
 from jejak.analyses.threads import one_thread
 from jejak.engine.functions import json_field
 from jejak.errors import JejakError
-from jejak.language import gettext
+from jejak.language import gettext, stage
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 from jejak.model.roles import roles_of
@@ -303,21 +303,25 @@ def _describe(frame: pd.DataFrame, journey: Journey) -> pd.DataFrame:
         }
         traits = []
         if row["acquired_share"] >= 0.5:
-            traits.append(f"mostly {row['acquired_by']}")
-        stalls = "reaches" if row["stage"] == last else "stalls at"
-        traits.append(f"{stalls} {row['stage']}")
+            traits.append(gettext("mostly {channel}").format(channel=row["acquired_by"]))
+        reached = stage(str(row["stage"]))
+        traits.append(
+            gettext("reaches {stage}").format(stage=reached)
+            if row["stage"] == last
+            else gettext("stalls at {stage}").format(stage=reached)
+        )
         if row["engagement_share"] >= max(2 * overall["engaged"], 0.3):
-            traits.append("reads content")
+            traits.append(gettext("reads content"))
         elif row["engagement_share"] <= 0.5 * overall["engaged"]:
-            traits.append("little content")
+            traits.append(gettext("little content"))
         if row["buyers"] < 0.05:
-            traits.append("no purchases")
+            traits.append(gettext("no purchases"))
         elif overall["revenue"] > 0 and row["revenue"] >= 2 * overall["revenue"]:
-            traits.append("high spend")
+            traits.append(gettext("high spend"))
         if row["nps"] >= 9:
-            traits.append("high NPS")
+            traits.append(gettext("high NPS"))
         elif row["nps"] <= 6:
-            traits.append("low NPS")
+            traits.append(gettext("low NPS"))
         row["description"] = ", ".join(traits)
         rows.append(row)
     columns = [

@@ -40,7 +40,7 @@ from jejak.analyses.matching import rule_columns
 from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import entered_column, placed, stage_entries
 from jejak.engine.functions import unix_micros, utc_micros
-from jejak.language import gettext
+from jejak.language import gettext, stage
 from jejak.model.journey import Journey
 
 MIN_PEOPLE = 30  # below this on either side an effect reads "too few people"
@@ -116,7 +116,7 @@ def touchpoint_ratios(
     ]
     table = table[columns].rename(columns={"touch": by}).reset_index(drop=True)
     meta = {"goal": step.label, "by": by, "conversions": conversions}
-    title = gettext("Touchpoints and {goal}").format(goal=step.label)
+    title = gettext("Touchpoints and {goal}").format(goal=stage(step.label))
     return TouchpointRatios(title=title, table=table, meta=meta)
 
 

@@ -38,7 +38,7 @@ from jejak.analyses.stages import BREAKDOWNS, NONE_LABEL, _count, _float
 from jejak.engine.functions import timestamp_micros, unix_micros, utc_micros
 from jejak.engine.plans import remembered
 from jejak.errors import JejakError
-from jejak.language import gettext
+from jejak.language import gettext, stage
 from jejak.model.funnel import Funnel
 from jejak.model.journey import Journey
 
@@ -365,7 +365,7 @@ def funnel(
         "start": start,
         "end": end,
     }
-    title = gettext("Funnel: {steps}").format(steps=" → ".join(s.label for s in spec.steps))
+    title = gettext("Funnel: {steps}").format(steps=" → ".join(stage(s.label) for s in spec.steps))
     return FunnelResult(
         title=title,
         table=table,

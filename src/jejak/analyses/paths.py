@@ -27,7 +27,7 @@ from jejak.analyses.result import Result, drawn
 from jejak.analyses.sequence import position
 from jejak.engine.functions import unix_micros
 from jejak.errors import JejakError
-from jejak.language import gettext
+from jejak.language import gettext, stage
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 
@@ -143,7 +143,7 @@ def path_flows(
             gettext("Paths after {step}")
             if direction == "after"
             else gettext("Paths before {step}")
-        ).format(step=anchor_label),
+        ).format(step=stage(anchor_label)),
         table=table.reset_index(drop=True),
         meta=meta,
     )
@@ -193,7 +193,7 @@ def top_paths(
     table = table[["path", "people", "converters", "conversion", "median_seconds_to_goal"]]
     label = FunnelStep.of(goal).label
     return TopPaths(
-        title=gettext("Top paths to {goal}").format(goal=label),
+        title=gettext("Top paths to {goal}").format(goal=stage(label)),
         table=table,
         meta={"goal": label, "steps": steps, "limit": limit, "collapse": collapse},
     )

@@ -27,6 +27,7 @@ from jejak.analyses.result import Result, drawn, records
 from jejak.engine.functions import unix_micros
 from jejak.engine.plans import remembered
 from jejak.language import gettext, localised, ngettext
+from jejak.language import stage as language_stage
 from jejak.model.journey import Journey
 from jejak.store.identity import ANONYMOUS_PREFIX
 
@@ -388,5 +389,5 @@ def stuck(
         "Stuck in {stage} for more than {days} day",
         "Stuck in {stage} for more than {days} days",
         2 if days != 1 else 1,
-    ).format(stage=name, days=localised(f"{days:g}"))
+    ).format(stage=language_stage(name), days=localised(f"{days:g}"))
     return Result(title=title, table=table, meta=meta)

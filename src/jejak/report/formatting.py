@@ -253,13 +253,10 @@ def format_table(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame
     """``frame`` as text for people: the chosen columns, renamed and formatted, in order."""
     import pandas as pd
 
-    return pd.DataFrame(
-        {
-            gettext(column.label): [
-                MISSING if is_missing(value) else column.format(value)
-                for value in frame[column.source]
-            ]
-            for column in columns
-        },
-        index=frame.index,
-    )
+    cells = [
+        [MISSING if is_missing(value) else column.format(value) for value in frame[column.source]]
+        for column in columns
+    ]
+    shown = pd.DataFrame(dict(enumerate(cells)), index=frame.index)
+    shown.columns = [gettext(column.label) for column in columns]  # kept even if two read alike
+    return shown
