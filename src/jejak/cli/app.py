@@ -190,8 +190,9 @@ def narrowed_workspace(warned: bool = True) -> Iterator[Any]:
         try:
             yield noting
         finally:
+            warning = _("warning:")
             for note in noting.take():  # why an answer is empty, and what to set
-                err.print(f"[yellow]{_('warning:')}[/yellow] {note}", highlight=False)
+                err.print(f"[yellow]{warning}[/yellow] {note}", highlight=False)
 
 
 def as_step(text: str | None) -> Any:
@@ -214,15 +215,20 @@ def main() -> None:
     except JejakError as exc:
         if debug:
             raise
-        err.print(f"[red]{_('error:')}[/red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]{_error()}[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except Exception as exc:
         if debug:
             raise
         err.print(
-            f"[red]{_('error:')}[/red] {type(exc).__name__}: {exc} "
+            f"[red]{_error()}[/red] {type(exc).__name__}: {exc} "
             + _("(rerun with --debug for details)"),
             highlight=False,
             soft_wrap=True,
         )
         sys.exit(1)
+
+
+def _error() -> str:
+    """The word before an error, in the language the run chose (--lang or the settings)."""
+    return _("error:")

@@ -137,14 +137,17 @@ def load(
     for path in files:  # before the workspace is made: a typo leaves no empty workspace
         if not path.exists():
             raise LoadError.no_such_file(path)
-    from jejak.store.loading import count as count_of
-
     failed = 0
     with opened_workspace(must_exist=False, analyses=False) as ws:
         for path in files:
             if identities:
-                links = count_of(ws.load_identities(path), "identity link")
-                out.print(_("{links} stored from {file}").format(links=links, file=path))
+                links = ws.load_identities(path)
+                said = ngettext(
+                    "{count} identity link stored from {file}",
+                    "{count} identity links stored from {file}",
+                    links,
+                )
+                out.print(said.format(count=fmt.people(links), file=path))
                 continue
             bar, report = progress_bar()
             with bar:
