@@ -305,8 +305,11 @@ def rfm_segments(
     """
     import pandas as pd
 
+    from jejak.report.html import amount
+
     with narrowed_workspace() as ws:
         result = ws.rfm(purchase=as_step(purchase))
+        money = amount(ws)
     if segment is not None:
         from jejak.analyses.rfm import SEGMENTS
 
@@ -333,7 +336,7 @@ def rfm_segments(
             _("Share"): summary["share"].map(fmt.percent),
             _("Days since last"): summary["recency_days"].map(lambda v: fmt.number(v, 0)),
             _("Purchases"): summary["frequency"].map(lambda v: fmt.number(v, 1)),
-            _("Spent"): summary["monetary"].map(lambda v: fmt.number(v, 0)),
+            _("Spent"): summary["monetary"].map(money),
         }
     )
     print_table(shown, result.title)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from jejak.language import NP_, pgettext, stage
+from jejak.language import N_, NP_, pgettext, stage
 from jejak.language import gettext as _
 from jejak.report import formatting as fmt
 
@@ -57,8 +57,8 @@ def transitions_table(table: pd.DataFrame) -> pd.DataFrame:
     """Process-map transitions with people-readable numbers and durations."""
     return pd.DataFrame(
         {
-            _("From"): table["source"],
-            _("To"): table["target"],
+            _("From"): table["source"].map(_ends),
+            _("To"): table["target"].map(_ends),
             _("Times"): table["transitions"].map(fmt.people),
             _("People"): table["people"].map(fmt.people),
             _("Share of From's next steps"): table["share_of_source"].map(fmt.percent),
@@ -162,7 +162,7 @@ def value_by_table(table: pd.DataFrame, money: Any = None) -> pd.DataFrame:
     money = money or (lambda v: fmt.number(v, 0))
     return pd.DataFrame(
         {
-            _header(table.columns[0]): table.iloc[:, 0],
+            _header(table.columns[0]): _groups(table),
             _("Buyers"): table["buyers"].map(fmt.people),
             _("Still a customer (mean)"): table["p_alive"].map(fmt.percent),
             _("Expected purchases"): table["expected_purchases"].map(lambda v: fmt.number(v, 0)),
@@ -212,3 +212,18 @@ def _header(column: object) -> str:
     reader's language when it is a common one."""
     name = str(column)
     return fmt.label(name) if name in fmt.LABELS else name.capitalize()
+
+
+# The process map's two ends (jejak.analyses.process_map), read as words
+ENDS = {"(start)": N_("(start)"), "(end)": N_("(end)")}
+
+
+def _ends(name: Any) -> Any:
+    """A process-map node: a touchpoint as named, or the start or end in words."""
+    return _(ENDS[name]) if isinstance(name, str) and name in ENDS else name
+
+
+def _groups(table: pd.DataFrame) -> pd.Series:
+    """The first column of a table by group: stage names in the reader's language."""
+    first = table.iloc[:, 0]
+    return first.map(stage) if table.columns[0] == "stage" else first
