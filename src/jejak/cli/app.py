@@ -210,6 +210,7 @@ def main() -> None:
     anything else that escapes is a bug, shown briefly unless --debug.
     """
     debug = "--debug" in sys.argv
+    language.choose(language.DEFAULT)  # each run starts in English: --lang or settings choose
     try:
         app()
     except JejakError as exc:
