@@ -42,8 +42,8 @@ def report(
         path = write_report(
             output,
             journey_report_sections(ws, min_count=min_count),
-            title="Customer journey report",
-            subtitle=" · ".join([f"journey {ws.journey.name}", *scope]),
+            title=_("Customer journey report"),
+            subtitle=" · ".join([_("journey {name}").format(name=ws.journey.name), *scope]),
         )
     out.print(_("Wrote {file}").format(file=path))
 
