@@ -12,8 +12,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from jejak import __version__
+from jejak import __version__, language
 from jejak.errors import JejakError, WorkspaceError
+from jejak.language import gettext as _
 
 # Only what every command needs is imported above, so that --help, --version and usage
 # errors answer at once; each command imports the library it uses (the workspace brings
@@ -57,9 +58,22 @@ class State:
     acquired: str | None = None
     segment: str | None = None
     timezone: str = "UTC"  # the workspace's, once opened: exports write times in it
+    language: str | None = None  # given with --lang (or JEJAK_LANG): over the settings'
 
 
 state = State()
+
+
+def _checked_language(given: str | None) -> str | None:
+    """--lang as a known code, spoken from now on (before any settings are read)."""
+    if given is None:
+        return None
+    try:
+        code = language.checked(given)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    language.choose(code)
+    return code
 
 
 def _show_version(shown: bool) -> None:
@@ -101,10 +115,20 @@ def _options(
     segment: Annotated[
         str | None, typer.Option(help="Only the people of this saved segment (jejak segments).")
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="JEJAK_LANG",
+            callback=_checked_language,
+            help="Language of tables and messages: en or id (Bahasa Indonesia)"
+            " \\[default: language: in jejak.yaml, else en].",
+        ),
+    ] = None,
 ) -> None:
     state.config, state.workspace, state.debug = config, workspace, debug
     state.since, state.until, state.only, state.acquired = since, until, only, acquired
-    state.segment = segment
+    state.segment, state.language = segment, lang
 
 
 def config_path() -> Path:
@@ -121,12 +145,14 @@ def opened_workspace(*, must_exist: bool = True, analyses: bool = True):
         settings, folder = load_settings(path), path.parent
     else:
         settings, folder = Settings(), Path(".")
+    if state.language is not None:  # --lang wins for this run; kept answers are per language
+        settings = settings.model_copy(update={"language": state.language})
+    language.choose(settings.language, settings.stage_names)
     target = state.workspace or workspace_path(settings, folder)
     state.timezone = settings.timezone
     if must_exist and not target.exists():
-        raise JejakError(
-            f"{target}: no workspace yet; load touchpoints first: jejak load events.csv"
-        )
+        said = _("{workspace}: no workspace yet; load touchpoints first: jejak load events.csv")
+        raise JejakError(said.format(workspace=target))
     try:
         if not analyses:
             from jejak.store.storage import Storage  # DuckDB and Ibis: only from here
@@ -164,8 +190,9 @@ def narrowed_workspace(warned: bool = True) -> Iterator[Any]:
         try:
             yield noting
         finally:
+            warning = _("warning:")
             for note in noting.take():  # why an answer is empty, and what to set
-                err.print(f"[yellow]warning:[/yellow] {note}", highlight=False)
+                err.print(f"[yellow]{warning}[/yellow] {note}", highlight=False)
 
 
 def as_step(text: str | None) -> Any:
@@ -183,19 +210,26 @@ def main() -> None:
     anything else that escapes is a bug, shown briefly unless --debug.
     """
     debug = "--debug" in sys.argv
+    language.choose(language.DEFAULT)  # each run starts in English: --lang or settings choose
     try:
         app()
     except JejakError as exc:
         if debug:
             raise
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]{_error()}[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except Exception as exc:
         if debug:
             raise
         err.print(
-            f"[red]error:[/red] {type(exc).__name__}: {exc} (rerun with --debug for details)",
+            f"[red]{_error()}[/red] {type(exc).__name__}: {exc} "
+            + _("(rerun with --debug for details)"),
             highlight=False,
             soft_wrap=True,
         )
         sys.exit(1)
+
+
+def _error() -> str:
+    """The word before an error, in the language the run chose (--lang or the settings)."""
+    return _("error:")

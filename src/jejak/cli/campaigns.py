@@ -10,6 +10,8 @@ import typer
 
 from jejak.cli.app import AsJson, TableFile, narrowed_workspace, out
 from jejak.cli.output import print_table, write_people, write_result
+from jejak.language import current, stage
+from jejak.language import gettext as _
 from jejak.report import formatting as fmt
 
 
@@ -27,6 +29,8 @@ def campaigns(
     """
     import pandas as pd
 
+    from jejak.report.tables import verdict
+
     with narrowed_workspace() as ws:
         result = ws.campaign(name) if name else ws.campaigns()
     if output:
@@ -38,18 +42,22 @@ def campaigns(
         table = result.table
         shown = pd.DataFrame(
             {
-                "Transition": table["transition"],
-                "Campaign": table["campaign"].fillna("–"),
-                "Exposed": table["exposed"].map(fmt.people),
-                "In target": table["audience_fit"].map(fmt.percent),
-                "Moved (exposed)": table["exposed_rate"].map(fmt.percent),
-                "Moved (others)": table["comparison_rate"].map(fmt.percent),
-                "Lift": table["lift"].map(fmt.signed_points),
-                "95% interval": [
-                    f"{fmt.signed_points(lo)} to {fmt.signed_points(hi)}" if pd.notna(lo) else "–"
+                _("Transition"): table["transition"].map(_transition),
+                _("Campaign"): table["campaign"].fillna("–"),
+                _("Exposed"): table["exposed"].map(fmt.people),
+                _("In target"): table["audience_fit"].map(fmt.percent),
+                _("Moved (exposed)"): table["exposed_rate"].map(fmt.percent),
+                _("Moved (others)"): table["comparison_rate"].map(fmt.percent),
+                _("Lift"): table["lift"].map(fmt.signed_points),
+                _("95% interval"): [
+                    _("{low} to {high}").format(
+                        low=fmt.signed_points(lo), high=fmt.signed_points(hi)
+                    )
+                    if pd.notna(lo)
+                    else "–"
                     for lo, hi in zip(table["lift_low"], table["lift_high"], strict=True)
                 ],
-                "Verdict": table["verdict"],
+                _("Verdict"): table["verdict"].map(verdict),
             }
         )
         print_table(shown, result.title, labels=2)
@@ -57,31 +65,41 @@ def campaigns(
     meta, table = result.meta, result.table
     shown = pd.DataFrame(
         {
-            "Group": table["group"],
-            "People": table["people"].map(fmt.people),
-            "In target stage": table["in_target_share"].map(fmt.percent),
-            "Answered the call": table["response_rate"].map(fmt.percent),
-            "Moved on": table["transition_rate"].map(fmt.percent),
-            "Median days": table["median_days_to_move"].map(fmt.days),
-            "Revenue per person": table["revenue_per_person"].map(lambda v: fmt.number(v, 0)),
+            _("Group"): table["group"],
+            _("People"): table["people"].map(fmt.people),
+            _("In target stage"): table["in_target_share"].map(fmt.percent),
+            _("Answered the call"): table["response_rate"].map(fmt.percent),
+            _("Moved on"): table["transition_rate"].map(fmt.percent),
+            _("Median days"): table["median_days_to_move"].map(fmt.days),
+            _("Revenue per person"): table["revenue_per_person"].map(lambda v: fmt.number(v, 0)),
         }
     )
     print_table(shown, result.title)
+    said = _(
+        "Lift {lift} (95% interval {low} to {high}): {verdict}; about {people} people moved"
+        " because of it. Revenue difference {revenue} (95% interval {revenue_low} to"
+        " {revenue_high})."
+    )
     out.print(
-        f"Lift {fmt.signed_points(meta['lift'])} (95% interval "
-        f"{fmt.signed_points(meta['lift_low'])} to {fmt.signed_points(meta['lift_high'])}): "
-        f"{meta['verdict']}; about {fmt.number(meta['incremental_customers'], 0)} people moved"
-        f" because of it. Revenue difference {fmt.number(meta['incremental_revenue'], 0)}"
-        f" (95% interval {fmt.number(meta['incremental_revenue_low'], 0)} to"
-        f" {fmt.number(meta['incremental_revenue_high'], 0)})."
+        said.format(
+            lift=fmt.signed_points(meta["lift"]),
+            low=fmt.signed_points(meta["lift_low"]),
+            high=fmt.signed_points(meta["lift_high"]),
+            verdict=verdict(meta["verdict"]),
+            people=fmt.number(meta["incremental_customers"], 0),
+            revenue=fmt.number(meta["incremental_revenue"], 0),
+            revenue_low=fmt.number(meta["incremental_revenue_low"], 0),
+            revenue_high=fmt.number(meta["incremental_revenue_high"], 0),
+        )
     )
     if meta["wrong_audience"]:
-        out.print(
-            f"Only {fmt.percent(meta['audience_fit'])} of the exposed were in the target stage:"
+        said = _(
+            "Only {share} of the exposed were in the target stage:"
             " most were the wrong customers for this campaign."
         )
+        out.print(said.format(share=fmt.percent(meta["audience_fit"])))
     if meta["observational"]:
-        out.print("No holdout: compared with people who were not exposed (observational).")
+        out.print(_("No holdout: compared with people who were not exposed (observational)."))
 
 
 def contact(
@@ -130,8 +148,10 @@ def contact(
     table, meta = result.table, result.meta
     if table.empty:
         out.print(
-            "No messages yet: load the touchpoints of what you send (email_sent, sms_sent, ...;"
-            " names in contact: of jejak.yaml)."
+            _(
+                "No messages yet: load the touchpoints of what you send (email_sent, sms_sent,"
+                " ...; names in contact: of jejak.yaml)."
+            )
         )
         return
     if send_time:
@@ -141,55 +161,75 @@ def contact(
             top = table.sort_values(["open_rate", "messages"], ascending=False).head(10)
         shown = pd.DataFrame(
             {
-                "Sent": [f"{d} {h:02d}:00" for d, h in zip(top["day"], top["hour"], strict=True)],
-                "Messages": top["messages"].map(fmt.people),
-                "Opened": top["open_rate"].map(fmt.percent),
-                "Clicked": top["click_rate"].map(fmt.percent),
+                _("Sent"): [
+                    f"{_weekday(d)} {h:02d}:00"
+                    for d, h in zip(top["day"], top["hour"], strict=True)
+                ],
+                _("Messages"): top["messages"].map(fmt.people),
+                _("Opened"): top["open_rate"].map(fmt.percent),
+                _("Clicked"): top["click_rate"].map(fmt.percent),
             }
         )
-        print_table(shown, "The hours messages were opened most")
+        print_table(shown, _("The hours messages were opened most"))
         own = int((result.people["from"] == "own history").sum())
-        out.print(
-            f"Best hours per person: {fmt.people(own)} from their own history, the rest from"
+        said = _(
+            "Best hours per person: {people} from their own history, the rest from"
             " everyone's (use -o to export them)."
         )
+        out.print(said.format(people=fmt.people(own)))
         return
     if frequency:
         shown = pd.DataFrame(
             {
-                "Messages a week": [
+                _("Messages a week"): [
                     f"{n}+" if n == meta["cap"] else str(n) for n in table["per_week"]
                 ],
-                "Person-weeks": table["person_weeks"].map(fmt.people),
-                "Opened": table["open_rate"].map(fmt.percent),
-                "Clicked": table["click_rate"].map(fmt.percent),
-                "Clicks per person-week": table["clicks_per_person_week"].map(
+                _("Person-weeks"): table["person_weeks"].map(fmt.people),
+                _("Opened"): table["open_rate"].map(fmt.percent),
+                _("Clicked"): table["click_rate"].map(fmt.percent),
+                _("Clicks per person-week"): table["clicks_per_person_week"].map(
                     lambda v: fmt.number(v, 3)
                 ),
-                "Unsubscribed": table["unsubscribe_rate"].map(lambda v: fmt.percent(v, 2)),
-                "Moved on a stage": table["moved_on"].map(fmt.percent),
+                _("Unsubscribed"): table["unsubscribe_rate"].map(lambda v: fmt.percent(v, 2)),
+                _("Moved on a stage"): table["moved_on"].map(fmt.percent),
             }
         )
         print_table(shown, result.title)
         if meta["returns_fall_after"] is not None:
-            out.print(
-                f"Returns fall beyond {meta['returns_fall_after']} messages a week: more bring"
+            said = _(
+                "Returns fall beyond {count} messages a week: more bring"
                 " fewer clicks per person (observational: who gets more is your choice)."
             )
+            out.print(said.format(count=meta["returns_fall_after"]))
         return
     shown = pd.DataFrame(
         {
-            by.capitalize(): table[by],
-            **({"Channel": table["channel"]} if "channel" in table and by != "channel" else {}),
-            "Sent": table["sent"].map(fmt.people),
-            "Opened": table["open_rate"].map(fmt.percent),
-            "Clicked": table["click_rate"].map(fmt.percent),
-            "Click-to-open": table["click_to_open"].map(fmt.percent),
-            "Unsubscribed": table["unsubscribe_rate"].map(lambda v: fmt.percent(v, 2)),
-            "Complaints": table["complaint_rate"].map(lambda v: fmt.percent(v, 2)),
+            fmt.label(by): table[by],
+            **({_("Channel"): table["channel"]} if "channel" in table and by != "channel" else {}),
+            _("Sent"): table["sent"].map(fmt.people),
+            _("Opened"): table["open_rate"].map(fmt.percent),
+            _("Clicked"): table["click_rate"].map(fmt.percent),
+            _("Click-to-open"): table["click_to_open"].map(fmt.percent),
+            _("Unsubscribed"): table["unsubscribe_rate"].map(lambda v: fmt.percent(v, 2)),
+            _("Complaints"): table["complaint_rate"].map(lambda v: fmt.percent(v, 2)),
         }
     )
     print_table(shown, result.title)
-    out.print(
-        f"{fmt.people(meta['sent'])} messages: {fmt.percent(meta['click_rate'])} were clicked."
-    )
+    said = _("{count} messages: {share} were clicked.")
+    out.print(said.format(count=fmt.people(meta["sent"]), share=fmt.percent(meta["click_rate"])))
+
+
+def _transition(text: str) -> str:
+    """A transition "Subscribe -> Convert" with the stages in the reader's language."""
+    return " -> ".join(stage(part) for part in str(text).split(" -> "))
+
+
+def _weekday(day: str) -> str:
+    """A weekday's English short name (Mon, as the analysis keeps it) as people read it."""
+    from jejak.analyses.contact import DAYS
+
+    if current() == "en" or day not in DAYS:
+        return day
+    from babel.dates import get_day_names
+
+    return get_day_names("abbreviated", locale=current())[DAYS.index(day)]

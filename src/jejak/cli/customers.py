@@ -11,8 +11,12 @@ import typer
 from jejak.cli.app import AsJson, TableFile, as_step, narrowed_workspace, out
 from jejak.cli.output import print_table, write_people, write_result
 from jejak.errors import JejakError
+from jejak.language import NP_, pgettext, stage
+from jejak.language import gettext as _
 from jejak.report import formatting as fmt
 
+# The engagement groups' names: kept in data and segment definitions, shown translated
+GROUPS = (NP_("engagement", "follows content"), NP_("engagement", "transactional only"))
 PURCHASE_HELP = "The touchpoint that is a purchase (default: roles: purchase in jejak.yaml)."
 
 
@@ -42,7 +46,9 @@ def value(
             result = ws.customer_value(**options)
             table = result.table[result.table["p_alive"] < at_risk]
             result.table = table.sort_values("expected_value", ascending=False)
-            result.title = f"Buyers below {fmt.percent(at_risk, 0)} chance of still buying"
+            result.title = _("Buyers below {share} chance of still buying").format(
+                share=fmt.percent(at_risk, 0)
+            )
         else:
             result = ws.value_by(by, **options)
         money = amount(ws)
@@ -53,15 +59,18 @@ def value(
         return
     if at_risk is not None:
         title = result.title[0].lower() + result.title[1:]
-        out.print(f"{fmt.headcount(len(result.table))}: {title}")
+        out.print(_("{people}: {what}").format(people=fmt.headcount(len(result.table)), what=title))
         return
     from jejak.report.tables import value_by_table
 
     print_table(value_by_table(result.table, money), result.title)
     fit = result.meta["bg_nbd"]
+    said = _("BG/NBD over {buyers} buyers: r {r}, alpha {alpha}, a {a}, b {b}")
     out.print(
-        f"BG/NBD over {fmt.people(result.meta['customers'])} buyers: r {fit['r']:.3f}, "
-        f"alpha {fit['alpha']:.3f}, a {fit['a']:.3f}, b {fit['b']:.3f}"
+        said.format(
+            buyers=fmt.people(result.meta["customers"]),
+            **{key: fmt.number(fit[key], 3) for key in ("r", "alpha", "a", "b")},
+        )
     )
 
 
@@ -144,14 +153,14 @@ def net_promoter(
 
     shown = pd.DataFrame(
         {
-            "Period": table["period"],
-            "Answers": table["answers"].map(fmt.people),
-            "Promoters": table["promoters"].map(fmt.people),
-            "Passives": table["passives"].map(fmt.people),
-            "Detractors": table["detractors"].map(fmt.people),
+            _("Period"): table["period"],
+            _("Answers"): table["answers"].map(fmt.people),
+            _("Promoters"): table["promoters"].map(fmt.people),
+            _("Passives"): table["passives"].map(fmt.people),
+            _("Detractors"): table["detractors"].map(fmt.people),
             "NPS": table["nps"].map(score),
-            "95% interval": [
-                f"{score(lo)} to {score(hi)}"
+            _("95% interval"): [
+                _("{low} to {high}").format(low=score(lo), high=score(hi))
                 for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
             ],
         }
@@ -181,11 +190,11 @@ def reviews(
     stars = [c for c in table.columns if c.startswith("stars_")]
     shown = pd.DataFrame(
         {
-            "Period": table["period"],
-            "Reviews": table["reviews"].map(fmt.people),
-            "Mean": table["mean"].map(lambda v: fmt.number(v, 2)),
-            "95% interval": [
-                f"{fmt.number(lo, 2)} to {fmt.number(hi, 2)}"
+            _("Period"): table["period"],
+            _("Reviews"): table["reviews"].map(fmt.people),
+            _("Mean"): table["mean"].map(lambda v: fmt.number(v, 2)),
+            _("95% interval"): [
+                _("{low} to {high}").format(low=fmt.number(lo, 2), high=fmt.number(hi, 2))
                 for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
             ],
             **{c.replace("stars_", "") + "★": table[c].map(fmt.percent) for c in stars},
@@ -194,9 +203,12 @@ def reviews(
     print_table(shown, result.title)
     for row in result.meta["journey"]:
         reached = ", ".join(
-            f"{fmt.percent(v)} reached {k}" for k, v in row.items() if k not in ("kind", "people")
+            _("{share} reached {stage}").format(share=fmt.percent(v), stage=stage(k))
+            for k, v in row.items()
+            if k not in ("kind", "people")
         )
-        out.print(f"{row['kind']}★ reviewers ({fmt.people(row['people'])}): {reached}")
+        said = _("{stars}★ reviewers ({people}): {reached}")
+        out.print(said.format(stars=row["kind"], people=fmt.people(row["people"]), reached=reached))
 
 
 def engagement(
@@ -221,13 +233,13 @@ def engagement(
     table = result.table
     shown = pd.DataFrame(
         {
-            "Group": table["group"],
-            "People": table["people"].map(fmt.people),
-            "Share": table["share"].map(fmt.percent),
-            "Bought": table["converted"].map(fmt.percent),
-            "Messages sent": table["sent"].map(fmt.people),
-            "Opened": table["open_rate"].map(fmt.percent),
-            "Clicked": table["click_rate"].map(fmt.percent),
+            _("Group"): table["group"].map(_group),
+            _("People"): table["people"].map(fmt.people),
+            _("Share"): table["share"].map(fmt.percent),
+            _("Bought"): table["converted"].map(fmt.percent),
+            _("Messages sent"): table["sent"].map(fmt.people),
+            _("Opened"): table["open_rate"].map(fmt.percent),
+            _("Clicked"): table["click_rate"].map(fmt.percent),
         }
     )
     print_table(shown, result.title)
@@ -249,26 +261,33 @@ def referrals(
     if output:
         write_result(result, output)
     meta = result.meta
+    said = _(
+        "K-factor {k}: {invites} invites per customer x {conversion} referred customers per"
+        " invite ({referred} referred customers of {customers}; chains up to {deepest} deep)"
+    )
     out.print(
-        f"K-factor {fmt.number(meta['k_factor'], 2)}: "
-        f"{fmt.number(meta['invites_per_customer'], 2)} invites per customer x "
-        f"{fmt.number(meta['invite_conversion'], 2)} referred customers per invite "
-        f"({fmt.people(meta['referred_customers'])} referred customers of "
-        f"{fmt.people(meta['customers'])}; chains up to {meta['deepest_chain']} deep)"
+        said.format(
+            k=fmt.number(meta["k_factor"], 2),
+            invites=fmt.number(meta["invites_per_customer"], 2),
+            conversion=fmt.number(meta["invite_conversion"], 2),
+            referred=fmt.people(meta["referred_customers"]),
+            customers=fmt.people(meta["customers"]),
+            deepest=meta["deepest_chain"],
+        )
     )
     import pandas as pd
 
     table = result.table.head(top)
     shown = pd.DataFrame(
         {
-            "Promoter": table["person_id"],
-            "Invites": table["invites"].map(fmt.people),
-            "Referred": table["referred"].map(fmt.people),
-            "Became customers": table["referred_customers"].map(fmt.people),
-            "Their revenue": table["referred_revenue"].map(lambda v: fmt.number(v, 0)),
+            _("Promoter"): table["person_id"],
+            _("Invites"): table["invites"].map(fmt.people),
+            _("Referred"): table["referred"].map(fmt.people),
+            _("Became customers"): table["referred_customers"].map(fmt.people),
+            _("Their revenue"): table["referred_revenue"].map(lambda v: fmt.number(v, 0)),
         }
     )
-    print_table(shown, "Top promoters")
+    print_table(shown, _("Top promoters"))
 
 
 def rfm_segments(
@@ -286,27 +305,38 @@ def rfm_segments(
     """
     import pandas as pd
 
+    from jejak.report.html import amount
+
     with narrowed_workspace() as ws:
         result = ws.rfm(purchase=as_step(purchase))
+        money = amount(ws)
     if segment is not None:
         from jejak.analyses.rfm import SEGMENTS
 
         names = [name for name, _, _ in SEGMENTS]
         if segment not in names:
-            raise JejakError(f"no RFM segment is called {segment!r}; they are: {', '.join(names)}")
+            raise JejakError(
+                _("no RFM segment is called {name}; they are: {names}").format(
+                    name=repr(segment), names=", ".join(names)
+                )
+            )
         result.table = result.table[result.table["segment"] == segment]
-        out.print(f"{fmt.headcount(len(result.table))} in {segment}")
+        out.print(
+            _("{people} in {segment}").format(
+                people=fmt.headcount(len(result.table)), segment=segment
+            )
+        )
     if output:
         write_result(result, output)
     summary = result.segments()
     shown = pd.DataFrame(
         {
-            "Segment": summary["segment"],
-            "Buyers": summary["buyers"].map(fmt.people),
-            "Share": summary["share"].map(fmt.percent),
-            "Days since last": summary["recency_days"].map(lambda v: fmt.number(v, 0)),
-            "Purchases": summary["frequency"].map(lambda v: fmt.number(v, 1)),
-            "Spent": summary["monetary"].map(lambda v: fmt.number(v, 0)),
+            _("Segment"): summary["segment"],
+            _("Buyers"): summary["buyers"].map(fmt.people),
+            _("Share"): summary["share"].map(fmt.percent),
+            _("Days since last"): summary["recency_days"].map(lambda v: fmt.number(v, 0)),
+            _("Purchases"): summary["frequency"].map(lambda v: fmt.number(v, 1)),
+            _("Spent"): summary["monetary"].map(money),
         }
     )
     print_table(shown, result.title)
@@ -338,13 +368,18 @@ def clusters(
     table = result.table
     shown = pd.DataFrame(
         {
-            "Cluster": table["cluster"],
-            "People": table["people"].map(fmt.people),
-            "Share": table["share"].map(fmt.percent),
-            "Who they are": table["description"],
-            "Bought": table["buyers"].map(fmt.percent),
-            "Revenue per person": table["revenue"].map(lambda v: fmt.number(v, 0)),
+            _("Cluster"): table["cluster"],
+            _("People"): table["people"].map(fmt.people),
+            _("Share"): table["share"].map(fmt.percent),
+            _("Who they are"): table["description"],
+            _("Bought"): table["buyers"].map(fmt.percent),
+            _("Revenue per person"): table["revenue"].map(lambda v: fmt.number(v, 0)),
         }
     )
     print_table(shown, f"{result.title} (k = {result.meta['k']})")
-    out.print("Save one as a segment: jejak segments save NAME --cluster N --k K")
+    out.print(_("Save one as a segment: jejak segments save NAME --cluster N --k K"))
+
+
+def _group(name: object) -> object:
+    """An engagement group's name (kept in data and segments) as people read it."""
+    return pgettext("engagement", name) if isinstance(name, str) else name

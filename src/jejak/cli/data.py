@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from jejak.cli.app import AsJson, config_path, narrowed_workspace, opened_workspace, out
-from jejak.cli.output import print_table, progress_bar
+from jejak.cli.output import level, print_table, progress_bar
 from jejak.errors import JejakError, LoadError
+from jejak.language import gettext as _
+from jejak.language import ngettext, stage
 from jejak.model import PRESETS
 from jejak.report import formatting as fmt
 
@@ -45,9 +47,13 @@ def init(
     """
     target = config_path()
     if target.exists() and not force:
-        raise JejakError(f"{target} exists; edit it, or pass --force to overwrite it")
+        raise JejakError(
+            _("{file} exists; edit it, or pass --force to overwrite it").format(file=target)
+        )
     if more_files and not from_files:
-        raise JejakError(f"to read {more_files[0]}, write: jejak init --from {more_files[0]}")
+        raise JejakError(
+            _("to read {file}, write: jejak init --from {file}").format(file=more_files[0])
+        )
     from pydantic import ValidationError
 
     from jejak.model.config import Settings, settings_template
@@ -66,13 +72,22 @@ def init(
         target.write_text(proposal.text, "utf-8")
         for line in proposal.summary():
             out.print(line, soft_wrap=True, markup=False, highlight=False)
-        out.print(f"Wrote {target}: check the guesses in its comments", soft_wrap=True)
-        out.print(f"Next: jejak load {' '.join(map(str, files))}, then jejak stages")
+        out.print(
+            _("Wrote {file}: check the guesses in its comments").format(file=target),
+            soft_wrap=True,
+        )
+        out.print(
+            _("Next: jejak load {files}, then jejak stages").format(files=" ".join(map(str, files)))
+        )
         return
     timezone = timezone or "UTC"
     target.write_text(settings_template(workspace, timezone, journey), "utf-8")
-    out.print(f"Wrote {target}: journey {journey}, time zone {timezone}, workspace {workspace}")
-    out.print("Next: jejak load events.csv, then jejak stages")
+    out.print(
+        _("Wrote {file}: journey {journey}, time zone {timezone}, workspace {workspace}").format(
+            file=target, journey=journey, timezone=timezone, workspace=workspace
+        )
+    )
+    out.print(_("Next: jejak load events.csv, then jejak stages"))
 
 
 def load(
@@ -122,14 +137,17 @@ def load(
     for path in files:  # before the workspace is made: a typo leaves no empty workspace
         if not path.exists():
             raise LoadError.no_such_file(path)
-    from jejak.store.loading import count as count_of
-
     failed = 0
     with opened_workspace(must_exist=False, analyses=False) as ws:
         for path in files:
             if identities:
-                links = count_of(ws.load_identities(path), "identity link")
-                out.print(f"{links} stored from {path}")
+                links = ws.load_identities(path)
+                said = ngettext(
+                    "{count} identity link stored from {file}",
+                    "{count} identity links stored from {file}",
+                    links,
+                )
+                out.print(said.format(count=fmt.people(links), file=path))
                 continue
             bar, report = progress_bar()
             with bar:
@@ -143,7 +161,11 @@ def load(
             out.print(str(summary), soft_wrap=True)
             failed += len(getattr(summary, "failed", ()))
     if failed:
-        raise JejakError(f"{count_of(failed, 'file')} not loaded; see above")
+        raise JejakError(
+            ngettext(
+                "{count} file not loaded; see above", "{count} files not loaded; see above", failed
+            ).format(count=fmt.people(failed))
+        )
 
 
 def loads(
@@ -163,19 +185,27 @@ def loads(
         if not (rejected or load_id is not None):
             table = ws.loads()
             if table.empty:
-                out.print("Nothing loaded yet: jejak load events.csv")
+                out.print(_("Nothing loaded yet: jejak load events.csv"))
                 return
-            table["loaded_at"] = table["loaded_at"].dt.strftime("%Y-%m-%d %H:%M")
+            table["loaded_at"] = table["loaded_at"].map(
+                lambda t: fmt.MISSING if fmt.is_missing(t) else fmt.day(t) + t.strftime(" %H:%M")
+            )
             counts = ("rows_read", "rows_stored", "rows_rejected", "rows_repeated")
             for column in (*counts, "rows_conflicting"):
-                table[column] = table[column].map(lambda n: f"{int(n):,}")
-            print_table(table.drop(columns="rejects_file").fillna(""), "Loads", labels=3)
+                table[column] = table[column].map(lambda n: fmt.people(int(n)))
+            table = table.drop(columns="rejects_file").fillna("")
+            print_table(table.rename(columns=fmt.label), _("Loads"), labels=3)
             return
         rows = ws.rejected(load_id, limit=limit)
         if rows.empty:
-            out.print("No rejected rows kept" + (f" for load {load_id}" if load_id else ""))
+            out.print(
+                _("No rejected rows kept for load {load}").format(load=load_id)
+                if load_id
+                else _("No rejected rows kept")
+            )
             return
-        print_table(rows.fillna(""), f"Rejected rows (up to {limit:,})", labels=6)
+        title = _("Rejected rows (up to {limit})").format(limit=fmt.people(limit))
+        print_table(rows.fillna(""), title, labels=6)
 
 
 def check(
@@ -197,14 +227,16 @@ def check(
         out.print_json(data=result.to_dict())
     else:
         table = result.table
-        for kind, title in (("stage", "Stage rules"), ("role", "Event roles")):
+        for kind, title in (("stage", _("Stage rules")), ("role", _("Event roles"))):
             part = table[table["kind"] == kind]
             shown = pd.DataFrame(
                 {
-                    "Stage" if kind == "stage" else "Role": part["name"],
-                    "Matches": part["rule"],
-                    "Touchpoints": part["touchpoints"].map(fmt.people),
-                    "People": part["people"].map(fmt.people),
+                    _("Stage") if kind == "stage" else _("Role"): part["name"].map(
+                        stage if kind == "stage" else str
+                    ),
+                    _("Matches"): part["rule"],
+                    _("Touchpoints"): part["touchpoints"].map(fmt.people),
+                    _("People"): part["people"].map(fmt.people),
                 }
             )
             print_table(shown, title, labels=2)
@@ -212,18 +244,19 @@ def check(
             unplaced = result.unplaced
             shown = pd.DataFrame(
                 {
-                    "Touchpoint": unplaced["event"],
-                    "Touchpoints": unplaced["touchpoints"].map(fmt.people),
-                    "People": unplaced["people"].map(fmt.people),
+                    _("Touchpoint"): unplaced["event"],
+                    _("Touchpoints"): unplaced["touchpoints"].map(fmt.people),
+                    _("People"): unplaced["people"].map(fmt.people),
                 }
             )
-            print_table(shown, "Touchpoints no role or stage rule names")
+            print_table(shown, _("Touchpoints no role or stage rule names"))
         colours = {"fix": "red", "warn": "yellow", "info": "blue"}
         for finding in result.findings.itertuples():
             colour = colours[finding.level]
-            out.print(f"[{colour}]{finding.level}[/{colour}] {finding.message}", highlight=False)
+            shown = level(finding.level)
+            out.print(f"[{colour}]{shown}[/{colour}] {finding.message}", highlight=False)
         if result.findings.empty:
-            out.print("Nothing to fix: every answer has what it needs.")
+            out.print(_("Nothing to fix: every answer has what it needs."))
     if strict and result.needs_fixing:
         raise typer.Exit(1)
 
@@ -260,14 +293,20 @@ def prune() -> None:
     with opened_workspace(analyses=False) as ws:
         pruned = ws.prune(asked_by="cli")
     out.print(
-        f"Kept the last {pruned.keep_days:,} days: removed what is older than"
-        f" {pruned.cutoff:%Y-%m-%d %H:%M} UTC."
+        _("Kept the last {days}: removed what is older than {cutoff} UTC.").format(
+            days=fmt.days(pruned.keep_days, 0),
+            cutoff=fmt.day(pruned.cutoff) + pruned.cutoff.strftime(" %H:%M"),
+        )
     )
     _print_erased(pruned.people, pruned.rows, pruned.compacted)
 
 
 def _print_erased(people: int, rows: dict[str, int], compacted: bool) -> None:
-    counts = ", ".join(f"{table} {n:,}" for table, n in rows.items() if n)
-    out.print(f"People removed: {people:,}. Rows: {counts or 'none'}.")
+    counts = ", ".join(f"{table} {fmt.people(n)}" for table, n in rows.items() if n)
+    out.print(
+        _("People removed: {people}. Rows: {rows}.").format(
+            people=fmt.people(people), rows=counts or _("none")
+        )
+    )
     if compacted:
-        out.print("The workspace file was rewritten without them.")
+        out.print(_("The workspace file was rewritten without them."))

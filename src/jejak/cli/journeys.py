@@ -10,6 +10,8 @@ import typer
 
 from jejak.cli.app import AsJson, Goal, TableFile, as_step, narrowed_workspace, out
 from jejak.cli.output import print_funnel, print_table, write_result
+from jejak.language import gettext as _
+from jejak.language import localised, ngettext, stage
 from jejak.report import formatting as fmt
 
 
@@ -41,12 +43,21 @@ def stages(
     if as_json:
         out.print_json(data=result.to_dict())
     elif stuck:
+        said = ngettext(
+            "{people} stuck in {stage} for more than {days} day (as of {time})",
+            "{people} stuck in {stage} for more than {days} days (as of {time})",
+            2 if days != 1 else 1,
+        )
         out.print(
-            f"{fmt.headcount(result.meta['people'])} stuck in {result.meta['stage']} for more than"
-            f" {days:g} days (as of {fmt.timestamp(result.meta['as_of'])})"
+            said.format(
+                people=fmt.headcount(result.meta["people"]),
+                stage=stage(result.meta["stage"]),
+                days=localised(f"{days:g}"),
+                time=fmt.timestamp(result.meta["as_of"]),
+            )
         )
         if not output:
-            print_table(result.table.head(20), "First 20 (use -o to export all)")
+            print_table(_labelled(result.table.head(20)), _("First 20 (use -o to export all)"))
     else:
         print_funnel(result)
 
@@ -93,9 +104,10 @@ def funnel(
     if as_json:
         out.print_json(data=result.to_dict())
     elif dropped_at is not None:
-        out.print(f"{fmt.headcount(len(result.table))} {result.title[0].lower()}{result.title[1:]}")
+        what = result.title[0].lower() + result.title[1:]
+        out.print(_("{people} {what}").format(people=fmt.headcount(len(result.table)), what=what))
         if not output:
-            print_table(result.table.head(20), "First 20 (use -o to export all)")
+            print_table(_labelled(result.table.head(20)), _("First 20 (use -o to export all)"))
     else:
         from jejak.report.tables import funnel_steps_table
 
@@ -149,8 +161,9 @@ def paths(
 
         print_table(top_paths_table(table), result.title)
         return
-    shown = table.assign(people=table["people"].map(fmt.people)).rename(columns=str.capitalize)
-    print_table(shown.groupby("Step").head(5), f"{result.title}: the 5 largest flows per step", 3)
+    shown = table.assign(people=table["people"].map(fmt.people)).groupby("step").head(5)
+    title = _("{title}: the 5 largest flows per step").format(title=result.title)
+    print_table(shown.rename(columns=fmt.label), title, 3)
 
 
 def journey(
@@ -173,7 +186,7 @@ def journey(
         from jejak.report.html import journey_map_sections, write_report
 
         write_report(output, journey_map_sections(result), title=result.title)
-        out.print(f"Wrote {output}")
+        out.print(_("Wrote {file}").format(file=output))
     elif output:
         write_result(result, output)
     from jejak.report.tables import journey_map_table
@@ -225,7 +238,7 @@ def attribution(
         from jejak.report.html import attribution_sections, write_report
 
         write_report(output, attribution_sections(result), title=result.title)
-        out.print(f"Wrote {output}")
+        out.print(_("Wrote {file}").format(file=output))
     elif output:
         write_result(result, output)
     if as_json:
@@ -236,7 +249,12 @@ def attribution(
     print_table(attribution_table(result.table, result.meta["models"]), result.title)
     untouched = result.meta["untouched_conversions"]
     if untouched:
-        out.print(f"{fmt.people(untouched)} conversions had no {by} touch and are not shared.")
+        said = ngettext(
+            "{count} conversion had no {by} touch and is not shared.",
+            "{count} conversions had no {by} touch and are not shared.",
+            untouched,
+        )
+        out.print(said.format(count=fmt.people(untouched), by=by))
     if "last_non_direct" in result.meta["models"]:
         from jejak.report.html import direct_note
 
@@ -275,8 +293,10 @@ def touchpoints(
     elif effects:
         print_table(touchpoint_effect_table(result.table), result.title, labels=2)
         out.print(
-            "Observational: people who had a touchpoint may differ in other ways too; "
-            "test a promising one with a holdout."
+            _(
+                "Observational: people who had a touchpoint may differ in other ways too; "
+                "test a promising one with a holdout."
+            )
         )
     else:
         print_table(touchpoint_ratio_table(result.table), result.title)
@@ -296,6 +316,8 @@ def experience_command(
     """
     import pandas as pd
 
+    from jejak.report.tables import verdict
+
     with narrowed_workspace() as ws:
         result = ws.experience(churn_days=churn_days)
     if output:
@@ -306,19 +328,21 @@ def experience_command(
     table, meta = result.table, result.meta
     if table.empty:
         out.print(
-            "No experience signals yet: reviews, NPS or CSAT answers, support tickets, failed"
-            " payments... (the rules are under experience: in jejak.yaml)."
+            _(
+                "No experience signals yet: reviews, NPS or CSAT answers, support tickets, failed"
+                " payments... (the rules are under experience: in jejak.yaml)."
+            )
         )
         return
     shown = pd.DataFrame(
         {
-            "Stage": table["stage"],
-            "Touchpoint": table["touchpoint"],
-            "Signals": table["signals"].map(fmt.people),
-            "Good": table["good"].map(fmt.people),
-            "Neutral": table["neutral"].map(fmt.people),
-            "Bad": table["bad"].map(fmt.people),
-            "Bad share": table["bad_share"].map(fmt.percent),
+            _("Stage"): table["stage"].map(stage),
+            _("Touchpoint"): table["touchpoint"],
+            _("Signals"): table["signals"].map(fmt.people),
+            _("Good"): table["good"].map(fmt.people),
+            _("Neutral"): table["neutral"].map(fmt.people),
+            _("Bad"): table["bad"].map(fmt.people),
+            _("Bad share"): table["bad_share"].map(fmt.percent),
         }
     )
     print_table(shown.head(15), result.title, labels=2)
@@ -326,26 +350,35 @@ def experience_command(
     if len(effects):
         shown = pd.DataFrame(
             {
-                "Stage": effects["stage"],
-                "People with a bad one": effects["people_with"].map(fmt.people),
-                "Moving on, with / without": effects["rate_ratio"].map(
+                _("Stage"): effects["stage"].map(stage),
+                _("People with a bad one"): effects["people_with"].map(fmt.people),
+                _("Moving on, with / without"): effects["rate_ratio"].map(
                     lambda v: fmt.number(v, 2) + "x" if pd.notna(v) else "–"
                 ),
-                "95% interval": [
-                    f"{fmt.number(lo, 2)} to {fmt.number(hi, 2)}" if pd.notna(lo) else "–"
+                _("95% interval"): [
+                    _("{low} to {high}").format(low=fmt.number(lo, 2), high=fmt.number(hi, 2))
+                    if pd.notna(lo)
+                    else "–"
                     for lo, hi in zip(effects["ci_low"], effects["ci_high"], strict=True)
                 ],
-                "Verdict": effects["verdict"],
+                _("Verdict"): effects["verdict"].map(verdict),
             }
         )
-        print_table(shown, "After a bad experience (observational)")
+        print_table(shown, _("After a bad experience (observational)"))
     churn = result.churn.set_index("group")["churn_rate"]
+    said = _(
+        "Churned within {days} days: {bad} of buyers with a bad experience, {none} without"
+        " (difference {difference}, 95% interval {low} to {high}; observational)."
+    )
     out.print(
-        f"Churned within {churn_days:g} days: {fmt.percent(churn.get('bad experience'))} of"
-        f" buyers with a bad experience, {fmt.percent(churn.get('none'))} without (difference"
-        f" {fmt.signed_points(meta['churn_difference'])}, 95% interval"
-        f" {fmt.signed_points(meta['churn_difference_low'])} to"
-        f" {fmt.signed_points(meta['churn_difference_high'])}; observational)."
+        said.format(
+            days=localised(f"{churn_days:g}"),
+            bad=fmt.percent(churn.get("bad experience")),
+            none=fmt.percent(churn.get("none")),
+            difference=fmt.signed_points(meta["churn_difference"]),
+            low=fmt.signed_points(meta["churn_difference_low"]),
+            high=fmt.signed_points(meta["churn_difference_high"]),
+        )
     )
 
 
@@ -371,8 +404,14 @@ def process_map(
     table = result.table.head(top)
     from jejak.report.tables import transitions_table
 
-    print_table(
-        transitions_table(table),
-        f"{result.title}: the {len(table):,} most frequent of {len(result.table):,} transitions",
-        labels=2,
+    title = _("{title}: the {shown} most frequent of {count} transitions").format(
+        title=result.title, shown=fmt.people(len(table)), count=fmt.people(len(result.table))
     )
+    print_table(transitions_table(table), title, labels=2)
+
+
+def _labelled(table):
+    """A table of people (ids, stage, times) with headers in words."""
+    if "stage" in table:
+        table = table.assign(stage=table["stage"].map(stage))
+    return fmt.format_table(table, fmt.guess_columns(table))

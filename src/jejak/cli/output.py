@@ -7,9 +7,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jejak.cli.app import err, out, state
+from jejak.language import NP_, ngettext, pgettext, stage
+from jejak.language import gettext as _
+from jejak.report import formatting as fmt
 
 if TYPE_CHECKING:
     from rich.progress import Progress
+
+
+# A finding's level (jejak check) as the analysis keeps it, shown translated
+LEVELS = (NP_("finding", "fix"), NP_("finding", "warn"), NP_("finding", "info"))
+
+
+def level(word: str) -> str:
+    """A finding's level (fix, warn, info) as people read it."""
+    return pgettext("finding", word)
 
 
 def progress_bar() -> tuple[Progress, object]:
@@ -51,12 +63,21 @@ def print_funnel(funnel) -> None:
 
     by = funnel.meta.get("by")
     if by is None:
-        print_table(funnel_table(funnel.table), f"{funnel.title}: {funnel.meta['people']:,} people")
+        people = funnel.meta["people"]
+        print_table(funnel_table(funnel.table), f"{funnel.title}: {fmt.headcount(people)}")
         return
     for value, group in funnel.table.groupby(by, sort=False):
         people = int(group["reached"].iloc[0]) if group["stage_index"].iloc[0] == 1 else None
-        size = f": {people:,} reached {group['stage'].iloc[0]}" if people is not None else ""
-        print_table(funnel_table(group), f"{by} = {value}{size}")
+        if people is None:
+            print_table(funnel_table(group), f"{by} = {value}")
+            continue
+        heading = _("{by} = {value}: {count} reached {stage}")
+        print_table(
+            funnel_table(group),
+            heading.format(
+                by=by, value=value, count=fmt.people(people), stage=stage(group["stage"].iloc[0])
+            ),
+        )
 
 
 def write_result(result, output: Path) -> None:
@@ -66,7 +87,12 @@ def write_result(result, output: Path) -> None:
         output.write_text(json.dumps(result.to_dict(), indent=2), "utf-8")
     else:
         for_export(result.table, state.timezone).to_csv(output, index=False)
-    out.print(f"Wrote {len(result.table):,} rows to {output}")
+    rows = len(result.table)
+    out.print(
+        ngettext("Wrote {count} row to {file}", "Wrote {count} rows to {file}", rows).format(
+            count=fmt.people(rows), file=output
+        )
+    )
 
 
 def write_people(people, output: Path) -> None:
@@ -74,4 +100,4 @@ def write_people(people, output: Path) -> None:
     from jejak.report.exports import for_export
 
     for_export(people, state.timezone).to_csv(output, index=False)
-    out.print(f"Wrote {len(people):,} people to {output}")
+    out.print(_("Wrote {people} to {file}").format(people=fmt.headcount(len(people)), file=output))

@@ -9,6 +9,8 @@ import typer
 
 from jejak.cli.app import narrowed_workspace, out, state
 from jejak.cli.output import print_funnel, progress_bar
+from jejak.language import gettext as _
+from jejak.report import formatting as fmt
 
 
 def report(
@@ -40,10 +42,10 @@ def report(
         path = write_report(
             output,
             journey_report_sections(ws, min_count=min_count),
-            title="Customer journey report",
-            subtitle=" · ".join([f"journey {ws.journey.name}", *scope]),
+            title=_("Customer journey report"),
+            subtitle=" · ".join([_("journey {name}").format(name=ws.journey.name), *scope]),
         )
-    out.print(f"Wrote {path}")
+    out.print(_("Wrote {file}").format(file=path))
 
 
 def demo(
@@ -62,9 +64,14 @@ def demo(
     bar, report_progress = progress_bar()
     with bar:
         outcome = run_demo(directory, customers=customers, seed=seed, on_progress=report_progress)
+    said = _("Simulated {people} people and {touchpoints} touchpoints into {workspace}")
     out.print(
-        f"Simulated {outcome.people:,} people and {outcome.touchpoints:,} touchpoints"
-        f" into {outcome.workspace}"
+        said.format(
+            people=fmt.people(outcome.people),
+            touchpoints=fmt.people(outcome.touchpoints),
+            workspace=outcome.workspace,
+        )
     )
     print_funnel(outcome.funnel)
-    out.print(f"Report: {outcome.report}\nPlanted truth: {outcome.truth}")
+    out.print(_("Report: {report}").format(report=outcome.report))
+    out.print(_("Planted truth: {truth}").format(truth=outcome.truth))

@@ -9,6 +9,7 @@ import typer
 
 from jejak.cli.app import as_step, narrowed_workspace, opened_workspace, out
 from jejak.cli.output import print_table, write_result
+from jejak.language import gettext as _
 from jejak.report import formatting as fmt
 
 segments_app = typer.Typer(
@@ -33,20 +34,22 @@ def segments_list(ctx: typer.Context) -> None:
         table = ws.segments().table
     if table.empty:
         out.print(
-            "No segments yet. Save one (jejak segments save NAME --had order) or define them"
-            " under 'segments:' in jejak.yaml."
+            _(
+                "No segments yet. Save one (jejak segments save NAME --had order) or define them"
+                " under 'segments:' in jejak.yaml."
+            )
         )
         return
     shown = pd.DataFrame(
         {
-            "Segment": table["segment"],
-            "People": table["people"].map(fmt.people),
-            "Definition": table["definition"],
-            "Description": table["description"].fillna(""),
-            "Saved in": table["saved_in"],
+            _("Segment"): table["segment"],
+            _("People"): table["people"].map(fmt.people),
+            _("Definition"): table["definition"],
+            _("Description"): table["description"].fillna(""),
+            _("Saved in"): table["saved_in"],
         }
     )
-    print_table(shown, "Segments")
+    print_table(shown, _("Segments"))
 
 
 @segments_app.command("save")
@@ -95,7 +98,10 @@ def segments_save(
     with opened_workspace() as ws:
         segment = ws.save_segment(name, definition, description=description, replace=replace)
         people = ws.segment(name).members().count().to_pyarrow().as_py()
-    out.print(f"Saved segment {name!r}: {segment.describe()} ({fmt.headcount(people)})")
+    said = _("Saved segment {name}: {definition} ({people})")
+    out.print(
+        said.format(name=repr(name), definition=segment.describe(), people=fmt.headcount(people))
+    )
 
 
 @segments_app.command("drop")
@@ -103,7 +109,7 @@ def segments_drop(name: Annotated[str, typer.Argument(help="The segment's name."
     """Forget a segment saved in the workspace."""
     with opened_workspace() as ws:
         ws.drop_segment(name)
-    out.print(f"Dropped segment {name!r}")
+    out.print(_("Dropped segment {name}").format(name=repr(name)))
 
 
 @segments_app.command("export")

@@ -13,6 +13,8 @@ import typer
 
 from jejak.cli.app import opened_workspace, out
 from jejak.cli.output import print_table
+from jejak.language import gettext as _
+from jejak.report import formatting as fmt
 
 if TYPE_CHECKING:
     from jejak.model.config import Settings
@@ -120,14 +122,18 @@ def serve(
     try:
         made = ensure_keys(ws.con, given)
         for kind in given:
-            out.print(f"The {kind} key from {ENV[kind]} is accepted too.")
+            said = _("The {kind} key from {variable} is accepted too.")
+            out.print(said.format(kind=kind, variable=ENV[kind]))
         for kind, key in made.items():
-            out.print(f"New {kind} key (shown once, keep it safe): {key}")
+            out.print(
+                _("New {kind} key (shown once, keep it safe): {key}").format(kind=kind, key=key)
+            )
         analyses = None
         if spark:
             analyses = _spark_source(spark, spark_identities, spark_master, ws.settings)
-        where = f"Spark touchpoints {spark}" if spark else str(ws.path)
-        out.print(f"jejak serving {where} on http://{host}:{port} (dashboard: /, API: /docs)")
+        where = _("Spark touchpoints {table}").format(table=spark) if spark else str(ws.path)
+        said = _("jejak serving {what} on {address} (dashboard: /, API: /docs)")
+        out.print(said.format(what=where, address=f"http://{host}:{port}"))
         # jejak keys reaches this server through its control file while it runs
         with announced(ws.path, host, port) as token:
             app = create_app(
@@ -200,10 +206,10 @@ def keys_list(ctx: typer.Context) -> None:
     with _keys() as keys:
         table = keys.list()
     if table.empty:
-        out.print("No keys yet: jejak serve makes a read and a write key at its first start")
+        out.print(_("No keys yet: jejak serve makes a read and a write key at its first start"))
         return
-    table["created_at"] = table["created_at"].dt.strftime("%Y-%m-%d %H:%M")
-    print_table(table, "API keys", labels=4)
+    table["created_at"] = table["created_at"].map(lambda t: fmt.day(t) + t.strftime(" %H:%M"))
+    print_table(table.rename(columns=fmt.label), _("API keys"), labels=4)
 
 
 def _new_key(kind: str, label: str | None) -> None:
@@ -211,7 +217,8 @@ def _new_key(kind: str, label: str | None) -> None:
 
     with _keys(must_exist=False) as keys:
         key = keys.make(kind, label)
-    out.print(f"New {kind} key {key_id(key)} (shown once, keep it safe): {key}")
+    said = _("New {kind} key {id} (shown once, keep it safe): {key}")
+    out.print(said.format(kind=kind, id=key_id(key), key=key))
 
 
 Label = Annotated[str | None, typer.Option(help="What the key is for, e.g. 'website'.")]
@@ -249,10 +256,12 @@ def keys_revoke(
     with _keys() as keys:
         revoked = keys.revoke(key)
     kind = revoked.kind
-    out.print(f"Revoked the {kind} key {revoked.id}.")
+    out.print(_("Revoked the {kind} key {id}.").format(kind=kind, id=revoked.id))
     if not revoked.left and not revoked.given and kind == "admin":
-        out.print("No admin key is left: jejak keys admin makes one.")
+        out.print(_("No admin key is left: jejak keys admin makes one."))
     elif not revoked.left and not revoked.given:
-        out.print(f"No {kind} key is left: jejak serve makes a new one at its next start.")
+        said = _("No {kind} key is left: jejak serve makes a new one at its next start.")
+        out.print(said.format(kind=kind))
     elif not revoked.left:
-        out.print(f"No {kind} key is left in the workspace; {ENV[kind]} is still accepted.")
+        said = _("No {kind} key is left in the workspace; {variable} is still accepted.")
+        out.print(said.format(kind=kind, variable=ENV[kind]))

@@ -17,7 +17,7 @@ from functools import cache
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
-from jejak.language import N_, current, gettext, localised, ngettext
+from jejak.language import N_, current, gettext, localised, ngettext, stage
 
 # pandas is imported in the functions that meet its values: the CLI imports this module
 # at start, and --help need not load pandas
@@ -196,7 +196,7 @@ class Column:
 
 # The stage funnel as people read it; the CLI table and the HTML report both use this.
 STAGE_COLUMNS: tuple[Column, ...] = (
-    Column("stage", N_("Stage")),
+    Column("stage", N_("Stage"), stage),
     Column("reached", N_("Reached"), people),
     Column("reached_share", N_("Share"), percent),
     Column("conversion_to_next", N_("Conversion to next"), percent),
@@ -207,8 +207,45 @@ STAGE_COLUMNS: tuple[Column, ...] = (
 )
 
 
+# The headers of common column ids, so that they read in the reader's language; in
+# English each is what label() makes of the id. Other ids read as label() makes them.
+LABELS: dict[str, str] = {
+    "load_id": N_("Load id"),
+    "file": N_("File"),
+    "loaded_at": N_("Loaded at"),
+    "rows_read": N_("Rows read"),
+    "rows_stored": N_("Rows stored"),
+    "rows_rejected": N_("Rows rejected"),
+    "rows_repeated": N_("Rows repeated"),
+    "rows_conflicting": N_("Rows conflicting"),
+    "person_id": N_("Person id"),
+    "customer_id": N_("Customer id"),
+    "anonymous_id": N_("Anonymous id"),
+    "stage": N_("Stage"),
+    "entered_at": N_("Entered at"),
+    "days_in_stage": N_("Days in stage"),
+    "last_seen": N_("Last seen"),
+    "reached_at": N_("Reached at"),
+    "step": N_("Step"),
+    "source": N_("Source"),
+    "target": N_("Target"),
+    "people": N_("People"),
+    "channel": N_("Channel"),
+    "campaign": N_("Campaign"),
+    "medium": N_("Medium"),
+    "segment": N_("Segment"),
+    "event": N_("Event"),
+    "id": N_("Id"),
+    "kind": N_("Kind"),
+    "label": N_("Label"),
+    "created_at": N_("Created at"),
+}
+
+
 def label(name: str) -> str:
-    """A column name as a header: ``rows_read -> "Rows read"``."""
+    """A column name as a header: ``rows_read -> "Rows read"`` (``Baris dibaca``)."""
+    if str(name) in LABELS:
+        return gettext(LABELS[str(name)])
     text = str(name).replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 

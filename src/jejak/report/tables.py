@@ -6,7 +6,29 @@ from typing import Any
 
 import pandas as pd
 
+from jejak.language import N_, NP_, pgettext, stage
+from jejak.language import gettext as _
 from jejak.report import formatting as fmt
+
+# The verdicts the analyses keep in their data and JSON, shown in the reader's language
+VERDICTS = (
+    NP_("verdict", "helps"),
+    NP_("verdict", "hurts"),
+    NP_("verdict", "unclear"),
+    NP_("verdict", "too few people"),
+    NP_("verdict", "reached nobody in the target stage"),
+    NP_("verdict", "too few people to tell"),
+    NP_("verdict", "moved nobody"),
+    NP_("verdict", "moved its audience"),
+    NP_("verdict", "held its audience back"),
+    NP_("verdict", "no lift detected"),
+    NP_("verdict", "no campaign"),
+)
+
+
+def verdict(word: Any) -> Any:
+    """An analysis's verdict as people read it (missing values stay as they are)."""
+    return pgettext("verdict", word) if isinstance(word, str) else word
 
 
 def funnel_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -18,15 +40,15 @@ def funnel_steps_table(table: pd.DataFrame) -> pd.DataFrame:
     """Funnel steps with people-readable numbers and durations."""
     return pd.DataFrame(
         {
-            "Step": [
+            _("Step"): [
                 f"{s}. {label}" for s, label in zip(table["step"], table["label"], strict=True)
             ],
-            "Entered": table["entered"].map(fmt.people),
-            "Of step 1": table["conversion_from_first"].map(fmt.percent),
-            "Conversion to next": table["conversion_to_next"].map(fmt.percent),
-            "Drop-off": table["drop_off"].map(fmt.percent),
-            "Median time to next": table["median_seconds_to_next"].map(fmt.duration),
-            "90th pct time": table["p90_seconds_to_next"].map(fmt.duration),
+            _("Entered"): table["entered"].map(fmt.people),
+            _("Of step 1"): table["conversion_from_first"].map(fmt.percent),
+            _("Conversion to next"): table["conversion_to_next"].map(fmt.percent),
+            _("Drop-off"): table["drop_off"].map(fmt.percent),
+            _("Median time to next"): table["median_seconds_to_next"].map(fmt.duration),
+            _("90th pct time"): table["p90_seconds_to_next"].map(fmt.duration),
         }
     )
 
@@ -35,12 +57,12 @@ def transitions_table(table: pd.DataFrame) -> pd.DataFrame:
     """Process-map transitions with people-readable numbers and durations."""
     return pd.DataFrame(
         {
-            "From": table["source"],
-            "To": table["target"],
-            "Times": table["transitions"].map(fmt.people),
-            "People": table["people"].map(fmt.people),
-            "Share of From's next steps": table["share_of_source"].map(fmt.percent),
-            "Median time between": table["median_seconds"].map(fmt.duration),
+            _("From"): table["source"].map(_ends),
+            _("To"): table["target"].map(_ends),
+            _("Times"): table["transitions"].map(fmt.people),
+            _("People"): table["people"].map(fmt.people),
+            _("Share of From's next steps"): table["share_of_source"].map(fmt.percent),
+            _("Median time between"): table["median_seconds"].map(fmt.duration),
         }
     )
 
@@ -49,11 +71,11 @@ def top_paths_table(table: pd.DataFrame) -> pd.DataFrame:
     """Top paths to a goal with people-readable numbers."""
     return pd.DataFrame(
         {
-            "Path": table["path"],
-            "People": table["people"].map(fmt.people),
-            "Reached the goal": table["converters"].map(fmt.people),
-            "Conversion": table["conversion"].map(fmt.percent),
-            "Median time to goal": table["median_seconds_to_goal"].map(fmt.duration),
+            _("Path"): table["path"],
+            _("People"): table["people"].map(fmt.people),
+            _("Reached the goal"): table["converters"].map(fmt.people),
+            _("Conversion"): table["conversion"].map(fmt.percent),
+            _("Median time to goal"): table["median_seconds_to_goal"].map(fmt.duration),
         }
     )
 
@@ -67,12 +89,12 @@ def journey_map_table(table: pd.DataFrame) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
-            "Stage": table["stage"],
-            "Touchpoint": table["touchpoint"],
-            "People": table["people"].map(fmt.people),
-            "Moved on": table["moved_on"].map(fmt.percent),
-            "Context / need": table.apply(why, axis=1) if len(table) else [],
-            "Rating": table["rating"].map(lambda v: fmt.number(v, 1)),
+            _("Stage"): table["stage"].map(stage),
+            _("Touchpoint"): table["touchpoint"],
+            _("People"): table["people"].map(fmt.people),
+            _("Moved on"): table["moved_on"].map(fmt.percent),
+            _("Context / need"): table.apply(why, axis=1) if len(table) else [],
+            _("Rating"): table["rating"].map(lambda v: fmt.number(v, 1)),
         }
     )
 
@@ -81,13 +103,13 @@ def attribution_table(table: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     """Credited conversions per touch and model, side by side, with one decimal."""
     from jejak.report.figures import MODEL_LABELS
 
-    shown = pd.DataFrame({str(table.columns[0]).capitalize(): table.iloc[:, 0]})
-    shown["Journeys"] = table["journeys"].map(fmt.people)
-    shown["Converting"] = table["converting_journeys"].map(fmt.people)
+    shown = pd.DataFrame({_header(table.columns[0]): table.iloc[:, 0]})
+    shown[_("Journeys")] = table["journeys"].map(fmt.people)
+    shown[_("Converting")] = table["converting_journeys"].map(fmt.people)
     if "removal_effect" in table:
-        shown["Removal effect"] = table["removal_effect"].map(fmt.percent)
+        shown[_("Removal effect")] = table["removal_effect"].map(fmt.percent)
     for model in models:
-        shown[MODEL_LABELS.get(model, model)] = table[model].map(lambda v: fmt.number(v, 1))
+        shown[_(MODEL_LABELS.get(model, model))] = table[model].map(lambda v: fmt.number(v, 1))
     return shown
 
 
@@ -95,12 +117,12 @@ def touchpoint_ratio_table(table: pd.DataFrame) -> pd.DataFrame:
     """Touchpoint-to-purchase ratios with people-readable numbers."""
     return pd.DataFrame(
         {
-            str(table.columns[0]).capitalize(): table.iloc[:, 0],
-            "People": table["reach"].map(fmt.people),
-            "Times": table["occurrences"].map(fmt.people),
-            "Conversions after it": table["converting_journeys"].map(fmt.people),
-            "Per conversion": table["per_conversion"].map(lambda v: fmt.number(v, 1)),
-            "Share of conversions": table["share_of_conversions"].map(fmt.percent),
+            _header(table.columns[0]): table.iloc[:, 0],
+            _("People"): table["reach"].map(fmt.people),
+            _("Times"): table["occurrences"].map(fmt.people),
+            _("Conversions after it"): table["converting_journeys"].map(fmt.people),
+            _("Per conversion"): table["per_conversion"].map(lambda v: fmt.number(v, 1)),
+            _("Share of conversions"): table["share_of_conversions"].map(fmt.percent),
         }
     )
 
@@ -109,25 +131,27 @@ def touchpoint_effect_table(table: pd.DataFrame) -> pd.DataFrame:
     """Within-stage effects: people and moves per week with and without, the adjusted ratio."""
 
     def times(value: float) -> str:
-        return fmt.MISSING if fmt.is_missing(value) else f"{value:,.2f}x"
+        return fmt.MISSING if fmt.is_missing(value) else fmt.number(value, 2) + "x"
 
     def per_100(value: float) -> str:
         return fmt.number(None if fmt.is_missing(value) else value * 100, 1)
 
     return pd.DataFrame(
         {
-            "Stage": table["stage"],
-            str(table.columns[2]).capitalize(): table.iloc[:, 2],
-            "People with it": table["people_with"].map(fmt.people),
-            "Moves per 100 weeks after": table["rate_with"].map(per_100),
-            "People without": table["people_without"].map(fmt.people),
-            "Moves per 100 weeks without": table["rate_without"].map(per_100),
-            "Moves on (same time in stage)": table["rate_ratio"].map(times),
-            "95% interval": [
-                f"{times(lo)} to {times(hi)}" if not fmt.is_missing(lo) else fmt.MISSING
+            _("Stage"): table["stage"].map(stage),
+            _header(table.columns[2]): table.iloc[:, 2],
+            _("People with it"): table["people_with"].map(fmt.people),
+            _("Moves per 100 weeks after"): table["rate_with"].map(per_100),
+            _("People without"): table["people_without"].map(fmt.people),
+            _("Moves per 100 weeks without"): table["rate_without"].map(per_100),
+            _("Moves on (same time in stage)"): table["rate_ratio"].map(times),
+            _("95% interval"): [
+                _("{low} to {high}").format(low=times(lo), high=times(hi))
+                if not fmt.is_missing(lo)
+                else fmt.MISSING
                 for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
             ],
-            "Verdict": table["verdict"],
+            _("Verdict"): table["verdict"].map(verdict),
         }
     )
 
@@ -138,12 +162,12 @@ def value_by_table(table: pd.DataFrame, money: Any = None) -> pd.DataFrame:
     money = money or (lambda v: fmt.number(v, 0))
     return pd.DataFrame(
         {
-            str(table.columns[0]).capitalize(): table.iloc[:, 0],
-            "Buyers": table["buyers"].map(fmt.people),
-            "Still a customer (mean)": table["p_alive"].map(fmt.percent),
-            "Expected purchases": table["expected_purchases"].map(lambda v: fmt.number(v, 0)),
-            "Expected revenue": table["expected_revenue"].map(money),
-            "Per buyer": table["revenue_per_buyer"].map(money),
+            _header(table.columns[0]): _groups(table),
+            _("Buyers"): table["buyers"].map(fmt.people),
+            _("Still a customer (mean)"): table["p_alive"].map(fmt.percent),
+            _("Expected purchases"): table["expected_purchases"].map(lambda v: fmt.number(v, 0)),
+            _("Expected revenue"): table["expected_revenue"].map(money),
+            _("Per buyer"): table["revenue_per_buyer"].map(money),
         }
     )
 
@@ -163,8 +187,8 @@ def retention_table(table: pd.DataFrame, period: str, by: str | None = None) -> 
     shown = wide.map(lambda v: "" if fmt.is_missing(v) else fmt.percent(v, 0))
     shown.columns = [str(k) for k in shown.columns]
     shown = shown.reset_index()
-    shown.insert(0, "Cohort", shown.pop("cohort").map(lambda c: c.strftime(fmt_cohort)))
-    shown.insert(1, "People", shown.pop("cohort_size").map(fmt.people))
+    shown.insert(0, _("Cohort"), shown.pop("cohort").map(lambda c: c.strftime(fmt_cohort)))
+    shown.insert(1, _("People"), shown.pop("cohort_size").map(fmt.people))
     return shown
 
 
@@ -173,11 +197,33 @@ def lifecycle_table(table: pd.DataFrame, period: str) -> pd.DataFrame:
     fmt_period = "%Y-%m" if period == "month" else "%Y-%m-%d"
     return pd.DataFrame(
         {
-            "Period": table["period"].map(lambda p: p.strftime(fmt_period)),
-            "Active": table["active"].map(fmt.people),
-            "New": table["new"].map(fmt.people),
-            "Returning": table["returning"].map(fmt.people),
-            "Resurrecting": table["resurrecting"].map(fmt.people),
-            "Dormant": table["dormant"].map(fmt.people),
+            _("Period"): table["period"].map(lambda p: p.strftime(fmt_period)),
+            _("Active"): table["active"].map(fmt.people),
+            _("New"): table["new"].map(fmt.people),
+            _("Returning"): table["returning"].map(fmt.people),
+            _("Resurrecting"): table["resurrecting"].map(fmt.people),
+            _("Dormant"): table["dormant"].map(fmt.people),
         }
     )
+
+
+def _header(column: object) -> str:
+    """The header of a grouping column (channel, campaign, event...): in words, in the
+    reader's language when it is a common one."""
+    name = str(column)
+    return fmt.label(name) if name in fmt.LABELS else name.capitalize()
+
+
+# The process map's two ends (jejak.analyses.process_map), read as words
+ENDS = {"(start)": N_("(start)"), "(end)": N_("(end)")}
+
+
+def _ends(name: Any) -> Any:
+    """A process-map node: a touchpoint as named, or the start or end in words."""
+    return _(ENDS[name]) if isinstance(name, str) and name in ENDS else name
+
+
+def _groups(table: pd.DataFrame) -> pd.Series:
+    """The first column of a table by group: stage names in the reader's language."""
+    first = table.iloc[:, 0]
+    return first.map(stage) if table.columns[0] == "stage" else first

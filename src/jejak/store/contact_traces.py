@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import duckdb
 import phonenumbers
 
+from jejak.language import gettext, localised, ngettext
 from jejak.model.config import Settings
 from jejak.model.privacy import PersonalData
 from jejak.store import members, personal
@@ -57,11 +58,16 @@ class Held:
 
     def note(self) -> str:
         """Where it was found, for the answer (no value: the answer may be logged)."""
-        named = " and ".join(f"'{name}'" for name in self.properties)
-        noun = "property" if len(self.properties) == 1 else "properties"
-        return f"found in the {named} {noun} of {self.touchpoints:,} touchpoint" + (
-            "" if self.touchpoints == 1 else "s"
+        named = ", ".join(f"'{name}'" for name in self.properties)
+        touchpoints = ngettext(
+            "{count} touchpoint", "{count} touchpoints", self.touchpoints
+        ).format(count=localised(f"{self.touchpoints:,}"))
+        where = (
+            gettext("found in the {names} property of {touchpoints}")
+            if len(self.properties) == 1
+            else gettext("found in the {names} properties of {touchpoints}")
         )
+        return where.format(names=named, touchpoints=touchpoints)
 
 
 def contact_of(given: str, region: str) -> Contact | None:

@@ -43,6 +43,7 @@ from typing import Any
 
 import duckdb
 
+from jejak.language import N_, gettext
 from jejak.model.config import Settings
 from jejak.store import contact_traces, results, stitching
 from jejak.store.identity import ANONYMOUS_PREFIX, CONTACT_PREFIXES, EMAIL_PREFIX
@@ -54,7 +55,7 @@ LOG_SQL = (
     " compacted_at TIMESTAMPTZ)"
 )
 ASKED, PEOPLE, IDS = "_jejak_asked", "_jejak_people", "_jejak_erased_ids"
-NOTHING = "nothing stored for this id"
+NOTHING = N_("nothing stored for this id")
 # characters that may continue an id: a match inside a longer id is not the id
 _EDGE = r"\w@.+:-"
 
@@ -73,9 +74,9 @@ class Erased:
     def said(self, given: str) -> str:
         """What became of one id asked: erased (and where it was found), or nothing."""
         if not self.ids.get(given):
-            return NOTHING
+            return gettext(NOTHING)
         note = self.notes.get(given)
-        return f"erased ({note})" if note else "erased"
+        return gettext("erased ({where})").format(where=note) if note else gettext("erased")
 
     def to_dict(self) -> dict[str, Any]:
         """The API's answer: each id with what was found, the counts, the compaction."""

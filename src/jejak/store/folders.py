@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jejak.language import gettext
 from jejak.store.loading import LoadSummary
 from jejak.store.sources import file_format
 
@@ -41,15 +42,16 @@ class FolderSummary:
 
     def lines(self) -> list[str]:
         """One line per file, in the order they were loaded, then the files left out."""
+        failed = gettext("not loaded: {problem}")
         told = {s.file: str(s) for s in self.loaded} | {
-            f: f"not loaded: {message}" for f, message in self.failed
+            f: failed.format(problem=message) for f, message in self.failed
         }
         lines = [told[f] for f in sorted(told, key=lambda f: Path(f).name)]
-        lines += [f"{f}: left out; not a file jejak reads" for f in self.left_out]
+        left_out = gettext("{file}: left out; not a file jejak reads")
+        lines += [left_out.format(file=f) for f in self.left_out]
         if not told:
-            lines.append(
-                f"{self.folder}: no touchpoint files (.csv, .tsv, .xlsx, .parquet, .jsonl)"
-            )
+            said = gettext("{folder}: no touchpoint files (.csv, .tsv, .xlsx, .parquet, .jsonl)")
+            lines.append(said.format(folder=self.folder))
         return lines
 
     def __str__(self) -> str:

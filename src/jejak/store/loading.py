@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from jejak.errors import LoadError
+from jejak.language import gettext, localised, ngettext
 from jejak.model.config import Settings
 from jejak.model.source import CONTACT_KINDS
 from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
@@ -79,27 +80,70 @@ class LoadSummary:
     statuses: dict[int, str] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
-        parts = [f"{count(self.stored, 'new touchpoint')} stored from {self.file}"]
+        # in the reader's language (jejak.language): the CLI prints this line
+        stored = ngettext(
+            "{count} new touchpoint stored from {file}",
+            "{count} new touchpoints stored from {file}",
+            self.stored,
+        )
+        parts = [stored.format(count=_number(self.stored), file=self.file)]
         if self.identity_links:
-            parts.append(f"{count(self.identity_links, 'new identity link')}")
-        if self.already_stored:
-            parts.append(f"{self.already_stored:,} already stored")
-        if self.duplicates_in_file:
-            parts.append(f"{count(self.duplicates_in_file, 'repeated event_id')} in the file")
-        if self.conflicts:
-            rows = ", ".join(f"{r:,}" for r in self.conflict_rows)
-            more = ", ..." if self.conflicts > len(self.conflict_rows) else ""
-            parts.append(
-                f"{count(self.conflicts, 'row')} not stored (row {rows}{more}): the event_id"
-                " was taken by other content, first wins"
+            links = ngettext(
+                "{count} new identity link", "{count} new identity links", self.identity_links
             )
+            parts.append(links.format(count=_number(self.identity_links)))
+        if self.already_stored:
+            said = gettext("{count} already stored")
+            parts.append(said.format(count=_number(self.already_stored)))
+        if self.duplicates_in_file:
+            said = ngettext(
+                "{count} repeated event_id in the file",
+                "{count} repeated event_ids in the file",
+                self.duplicates_in_file,
+            )
+            parts.append(said.format(count=_number(self.duplicates_in_file)))
+        if self.conflicts:
+            rows = ", ".join(_number(r) for r in self.conflict_rows)
+            more = ", ..." if self.conflicts > len(self.conflict_rows) else ""
+            said = ngettext(
+                "{count} row not stored (row {rows}): the event_id was taken by other content,"
+                " first wins",
+                "{count} rows not stored (row {rows}): the event_id was taken by other content,"
+                " first wins",
+                self.conflicts,
+            )
+            parts.append(said.format(count=_number(self.conflicts), rows=rows + more))
         if self.rejects_file:
-            rows = [count(self.rejected, "invalid row")] if self.rejected else []
-            rows += ["the conflicting rows" if rows else "they are"] if self.conflicts else []
-            parts.append(f"{' and '.join(rows)} written to {self.rejects_file}")
+            parts.append(self._rejects_written())
         parts.extend(self.withheld.notes())
         parts.extend(self.notes)
         return "; ".join(parts)
+
+    def _rejects_written(self) -> str:
+        """Where the invalid (and conflicting) rows were written."""
+        file, invalid = self.rejects_file, self.rejected
+        if invalid and self.conflicts:
+            said = ngettext(
+                "{count} invalid row and the conflicting rows written to {file}",
+                "{count} invalid rows and the conflicting rows written to {file}",
+                invalid,
+            )
+        elif invalid:
+            said = ngettext(
+                "{count} invalid row written to {file}",
+                "{count} invalid rows written to {file}",
+                invalid,
+            )
+        elif self.conflicts:
+            said = gettext("they are written to {file}")
+        else:
+            said = gettext("written to {file}")
+        return said.format(count=_number(invalid), file=file)
+
+
+def _number(value: int) -> str:
+    """A count in the marks of the reader's language: ``1,234`` (``1.234``)."""
+    return localised(f"{value:,}")
 
 
 def _number_reason(marks: amounts.Marks) -> str:
