@@ -72,7 +72,7 @@ def test_with_its_roles_named_nothing_needs_fixing(open_workspace, write_file):
     assert result.findings[["level", "topic"]].values.tolist() == [["info", "campaigns"]]
     roles = result.table[result.table["kind"] == "role"].set_index("name")
     assert roles.loc["purchase", ["touchpoints", "people"]].tolist() == [4, 3]
-    assert roles.loc["messages clicked", "people"] == 1
+    assert roles.loc["messages: clicked", "people"] == 1
 
 
 SUSPICIOUS = """

@@ -24,11 +24,12 @@ import pandas as pd
 from jejak.analyses.diagnosis import ROLE_USES, listed
 from jejak.analyses.matching import rule_matches, with_properties
 from jejak.analyses.result import Result, records
-from jejak.language import gettext, localised, ngettext
+from jejak.language import N_, gettext, localised, ngettext
 from jejak.model.config import Settings
 from jejak.model.journey import Journey, describe_rules
 from jejak.model.roles import EVENT_ROLES
 
+KINDS = (N_("stage"), N_("role"))  # what a row of the table is, shown in words
 BIG_SHARE = 0.05  # one person with more of the touchpoints than this is suspicious
 MIN_PEOPLE = 20  # ... among at least this many people
 
@@ -91,7 +92,7 @@ def check(
     for kind in ("sent", "opened", "clicked"):
         hits[f"msg_{kind}"] = marked.event.isin(list(getattr(roles.messages, kind)))
         names = ", ".join(getattr(roles.messages, kind))
-        rows.append(("role", f"messages {kind}", names, f"msg_{kind}"))
+        rows.append(("role", f"messages: {kind}", names, f"msg_{kind}"))  # as set in YAML
     hits["_future"] = marked.ts > ibis.literal(now, "timestamp('UTC')")
     found = _counted(marked, hits)
     table = pd.DataFrame(

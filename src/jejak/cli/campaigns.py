@@ -10,7 +10,7 @@ import typer
 
 from jejak.cli.app import AsJson, TableFile, narrowed_workspace, out
 from jejak.cli.output import print_table, write_people, write_result
-from jejak.language import current, stage
+from jejak.language import current
 from jejak.language import gettext as _
 from jejak.report import formatting as fmt
 
@@ -29,7 +29,7 @@ def campaigns(
     """
     import pandas as pd
 
-    from jejak.report.tables import verdict
+    from jejak.report.tables import transition, verdict
 
     with narrowed_workspace() as ws:
         result = ws.campaign(name) if name else ws.campaigns()
@@ -42,7 +42,7 @@ def campaigns(
         table = result.table
         shown = pd.DataFrame(
             {
-                _("Transition"): table["transition"].map(_transition),
+                _("Transition"): table["transition"].map(transition),
                 _("Campaign"): table["campaign"].fillna("–"),
                 _("Exposed"): table["exposed"].map(fmt.people),
                 _("In target"): table["audience_fit"].map(fmt.percent),
@@ -217,11 +217,6 @@ def contact(
     print_table(shown, result.title)
     said = _("{count} messages: {share} were clicked.")
     out.print(said.format(count=fmt.people(meta["sent"]), share=fmt.percent(meta["click_rate"])))
-
-
-def _transition(text: str) -> str:
-    """A transition "Subscribe -> Convert" with the stages in the reader's language."""
-    return " -> ".join(stage(part) for part in str(text).split(" -> "))
 
 
 def _weekday(day: str) -> str:

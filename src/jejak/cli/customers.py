@@ -11,12 +11,11 @@ import typer
 from jejak.cli.app import AsJson, TableFile, as_step, narrowed_workspace, out
 from jejak.cli.output import print_table, write_people, write_result
 from jejak.errors import JejakError
-from jejak.language import NP_, pgettext, stage
 from jejak.language import gettext as _
+from jejak.language import stage
 from jejak.report import formatting as fmt
 
 # The engagement groups' names: kept in data and segment definitions, shown translated
-GROUPS = (NP_("engagement", "follows content"), NP_("engagement", "transactional only"))
 PURCHASE_HELP = "The touchpoint that is a purchase (default: roles: purchase in jejak.yaml)."
 
 
@@ -226,6 +225,8 @@ def engagement(
     """
     import pandas as pd
 
+    from jejak.report.tables import engagement_group
+
     with narrowed_workspace() as ws:
         result = ws.engagement_groups(threshold=threshold)
     if output:
@@ -233,7 +234,7 @@ def engagement(
     table = result.table
     shown = pd.DataFrame(
         {
-            _("Group"): table["group"].map(_group),
+            _("Group"): table["group"].map(engagement_group),
             _("People"): table["people"].map(fmt.people),
             _("Share"): table["share"].map(fmt.percent),
             _("Bought"): table["converted"].map(fmt.percent),
@@ -378,8 +379,3 @@ def clusters(
     )
     print_table(shown, f"{result.title} (k = {result.meta['k']})")
     out.print(_("Save one as a segment: jejak segments save NAME --cluster N --k K"))
-
-
-def _group(name: object) -> object:
-    """An engagement group's name (kept in data and segments) as people read it."""
-    return pgettext("engagement", name) if isinstance(name, str) else name

@@ -31,6 +31,23 @@ def verdict(word: Any) -> Any:
     return pgettext("verdict", word) if isinstance(word, str) else word
 
 
+# the engagement groups, kept in English in data and in saved segments
+ENGAGEMENT_GROUPS = (
+    NP_("engagement", "follows content"),
+    NP_("engagement", "transactional only"),
+)
+
+
+def engagement_group(name: Any) -> Any:
+    """An engagement group's name as people read it."""
+    return pgettext("engagement", name) if isinstance(name, str) else name
+
+
+def transition(text: Any) -> str:
+    """A transition "Subscribe -> Convert" with the stages in the reader's language."""
+    return " -> ".join(stage(part) for part in str(text).split(" -> "))
+
+
 def funnel_table(table: pd.DataFrame) -> pd.DataFrame:
     """The stage funnel with people-readable numbers and headings."""
     return fmt.format_table(table, fmt.STAGE_COLUMNS)

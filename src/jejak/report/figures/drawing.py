@@ -112,9 +112,10 @@ def labelled_bars(
 ) -> go.Figure:
     """Horizontal bars, first row on top, each labelled at its end with ``texts`` (the
     axis leaves room for the longest bar's label: it is not cut at the chart's edge)."""
+    lines = [wrapped(str(label), LABEL_CHARS) for label in labels]
     figure = go.Figure(
         go.Bar(
-            y=[plain_label(str(label)) for label in labels],
+            y=["<br>".join(plain_label(line) for line in label) for label in lines],
             x=list(values),
             orientation="h",
             marker=dict(color=colour),
@@ -126,8 +127,12 @@ def labelled_bars(
     )
     known = [v for v in values if v == v and v > 0]  # NaN: not estimated
     if known:
-        figure.update_xaxes(range=[0, max(known) / (1 - _label_share(labels, texts))])
+        longest = [max(label, key=len) for label in lines]
+        figure.update_xaxes(range=[0, max(known) / (1 - _label_share(longest, texts))])
     return figure
+
+
+LABEL_CHARS = 56  # a bar's name longer than this wraps (a cluster's traits, in words)
 
 
 _RATIOS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from jejak.analyses.clusters import Clusters
 from jejak.analyses.engagement import EngagementGroups
 from jejak.analyses.rfm import RFM
-from jejak.language import N_, gettext
+from jejak.language import N_, gettext, pgettext
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import PALETTE, labelled_bars, layout
 from jejak.report.figures.registry import draws
@@ -23,7 +23,7 @@ def rfm_figure(segments: pd.DataFrame, title: str) -> go.Figure:
     """Buyers per RFM segment, best first, labelled with their share."""
     rows = segments.iloc[::-1]
     figure = labelled_bars(
-        rows["segment"],
+        [pgettext("rfm", str(name)) for name in rows["segment"]],
         [int(b) for b in rows["buyers"]],
         [
             f"{fmt.people(b)} · {fmt.percent(s)}"
@@ -82,7 +82,7 @@ def clusters_figure(table: pd.DataFrame, title: str) -> go.Figure:
         PALETTE[2],
     )
     figure.update_xaxes(title=gettext("people"))
-    return layout(figure, title, height=max(300, 110 + 40 * len(rows)))
+    return layout(figure, title, height=max(300, 110 + 48 * len(rows)))
 
 
 @draws(RFM)

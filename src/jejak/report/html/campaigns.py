@@ -8,6 +8,7 @@ from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.html.customer_value import amount
 from jejak.report.html.page import Section
+from jejak.report.tables import transition, verdict
 
 
 def campaign_sections(source: Any) -> list[Section]:
@@ -26,7 +27,7 @@ def campaign_sections(source: Any) -> list[Section]:
             figures=[listed.figure()],
             table=listed.table,
             columns=[
-                fmt.Column("transition", N_("Transition")),
+                fmt.Column("transition", N_("Transition"), transition),
                 fmt.Column("campaign", N_("Campaign")),
                 fmt.Column("exposed", N_("Exposed"), fmt.people),
                 fmt.Column("audience_fit", N_("In target stage"), fmt.percent),
@@ -35,7 +36,7 @@ def campaign_sections(source: Any) -> list[Section]:
                 fmt.Column("comparison_rate", N_("Moved (others)"), fmt.percent),
                 fmt.Column("lift", N_("Lift"), fmt.signed_points),
                 fmt.Column("incremental_customers", N_("Extra people moved"), fmt.number),
-                fmt.Column("verdict", N_("Verdict")),
+                fmt.Column("verdict", N_("Verdict"), verdict),
             ],
         )
     ]
@@ -49,7 +50,7 @@ def campaign_sections(source: Any) -> list[Section]:
             else gettext("against its holdout")
         )
         said = str(meta["verdict"])
-        verdict = gettext(said)
+        shown = gettext(said)
         sections.append(
             Section(
                 heading=effect.title,
@@ -59,7 +60,7 @@ def campaign_sections(source: Any) -> list[Section]:
                     " {revenue_low} to {revenue_high}). {fit} of the exposed were in the target"
                     " stage."
                 ).format(
-                    verdict=verdict[:1].upper() + verdict[1:],
+                    verdict=shown[:1].upper() + shown[1:],
                     kind=kind,
                     lift=fmt.signed_points(meta["lift"]),
                     low=fmt.signed_points(meta["lift_low"]),
@@ -73,7 +74,7 @@ def campaign_sections(source: Any) -> list[Section]:
                 figures=[effect.figure()],
                 table=effect.table,
                 columns=[
-                    fmt.Column("group", N_("Group")),
+                    fmt.Column("group", N_("Group"), gettext),
                     fmt.Column("people", N_("People"), fmt.people),
                     fmt.Column("in_target_share", N_("In target stage"), fmt.percent),
                     fmt.Column("response_rate", N_("Answered the call"), fmt.percent),

@@ -9,7 +9,7 @@ from jejak.report import formatting as fmt
 from jejak.report.html.page import Section
 
 CHECK_COLUMNS = (
-    fmt.Column("kind", N_("Of")),
+    fmt.Column("kind", N_("Of"), gettext),
     fmt.Column("name", N_("Stage or role")),
     fmt.Column("rule", N_("Matches")),
     fmt.Column("touchpoints", N_("Touchpoints"), fmt.people),

@@ -9,6 +9,7 @@ from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.html.customer_value import amount
 from jejak.report.html.page import Section
+from jejak.report.tables import engagement_group
 
 
 def engagement_sections(source: Any) -> list[Section]:
@@ -28,7 +29,7 @@ def engagement_sections(source: Any) -> list[Section]:
             figures=[groups.figure()],
             table=groups.table,
             columns=[
-                fmt.Column("group", N_("Group")),
+                fmt.Column("group", N_("Group"), engagement_group),
                 fmt.Column("people", N_("People"), fmt.people),
                 fmt.Column("share", N_("Share"), fmt.percent),
                 fmt.Column("converted", N_("Bought"), fmt.percent),
