@@ -193,14 +193,16 @@ def legend_rows(names: Sequence[str], labels: Sequence[Any]) -> int:
     return -(-len(names) // max(1, int(plot // column)))  # ceiling
 
 
-def wrapped(text: str, chars: int, breaks: str = " ") -> list[str]:
+def wrapped(text: str, chars: int, breaks: str = " ", word: int | None = None) -> list[str]:
     """``text`` in lines of at most ``chars`` characters, broken after any of ``breaks``
     (a space is dropped at a break, ``_``, ``-`` and ``/`` are kept); a piece longer than
-    a line is cut, with an ellipsis (hovering shows the whole name)."""
+    a line is cut, with an ellipsis (hovering shows the whole name), unless it has at most
+    ``word`` characters: a word that fits the label's whole room is kept on a line of its
+    own (Keterlibatan, Berlangganan)."""
     pieces = re.findall(rf"[^{re.escape(breaks)}]+[{re.escape(breaks)}]?", text.strip())
     lines: list[str] = []
     for piece in pieces:
-        if len(piece.rstrip()) > chars:
+        if len(piece.rstrip()) > max(chars, word or 0):
             piece = piece[: chars - 1] + "…"
         if lines and len((lines[-1] + piece).rstrip()) <= chars:
             lines[-1] += piece

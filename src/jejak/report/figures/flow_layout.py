@@ -20,6 +20,9 @@ _FLOW_WIDTH = 620
 MAP_WIDTH = 640  # a process map's labels are not centred at the chart's edges
 
 
+LOWER_PX = 6.6  # a lower-case letter at 12 px, on average (CHAR_PX allows for capitals)
+
+
 def flow_room(columns: int) -> float:
     """The width (px) a column's label may take."""
     return min(_FLOW_WIDTH / max(columns - 1, 1) - 10, 160)
@@ -63,9 +66,11 @@ def flow_labels(
     wrapped to its column's width, so no two labels meet however long the names."""
     columns = len(stages)
     chars = max(6, int(flow_room(columns) / CHAR_PX))
+    # one long word may take the column's whole spacing, at a lower-case letter's width
+    word = int((flow_room(columns) + 10) / LOWER_PX)
 
     def label(column: int, name: str, people: int, row: str) -> dict[str, Any]:
-        text = "<br>".join([*wrapped(name, chars), fmt.people(people)])
+        text = "<br>".join([*wrapped(name, chars, word=word), fmt.people(people)])
         return dict(
             x=_column_x(column, columns),
             y=1 if row == "above" else 0,
