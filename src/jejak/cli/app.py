@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from jejak import __version__
 from jejak.errors import JejakError, WorkspaceError
@@ -188,13 +189,15 @@ def main() -> None:
     except JejakError as exc:
         if debug:
             raise
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        # the message is text, not markup: a pii: line's [email] must show as written
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except Exception as exc:
         if debug:
             raise
         err.print(
-            f"[red]error:[/red] {type(exc).__name__}: {exc} (rerun with --debug for details)",
+            f"[red]error:[/red] {type(exc).__name__}: {escape(str(exc))}"
+            " (rerun with --debug for details)",
             highlight=False,
             soft_wrap=True,
         )
