@@ -41,5 +41,11 @@ class WorkspaceError(JejakError):
     """The workspace file cannot be opened or is not a jejak workspace."""
 
 
+class PiiSettingsError(WorkspaceError):
+    """Personal data would be stored otherwise than the workspace's data was (other
+    ``pii:`` settings, or none): nothing was stored; the message says the ``pii:`` to put
+    back. Reads still work."""
+
+
 class EngineError(JejakError):
     """An analysis engine (DuckDB, Spark) is missing or misconfigured."""

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from jejak import __version__, language
 from jejak.errors import JejakError, WorkspaceError
@@ -216,13 +217,14 @@ def main() -> None:
     except JejakError as exc:
         if debug:
             raise
-        err.print(f"[red]{_error()}[/red] {exc}", highlight=False, soft_wrap=True)
+        # the message is text, not markup: a pii: line's [email] must show as written
+        err.print(f"[red]{_error()}[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except Exception as exc:
         if debug:
             raise
         err.print(
-            f"[red]{_error()}[/red] {type(exc).__name__}: {exc} "
+            f"[red]{_error()}[/red] {type(exc).__name__}: {escape(str(exc))} "
             + _("(rerun with --debug for details)"),
             highlight=False,
             soft_wrap=True,

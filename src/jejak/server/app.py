@@ -11,7 +11,7 @@ from starlette.requests import ClientDisconnect
 
 from jejak import __version__
 from jejak.analyses.journeys import JourneyAnalyses
-from jejak.errors import JejakError
+from jejak.errors import JejakError, PiiSettingsError
 from jejak.server import api, collector, dashboard, docs, keyring, people, tracking
 from jejak.server.headers import Headers
 from jejak.server.limiting import Rate
@@ -100,6 +100,13 @@ def create_app(
     async def _bad_request(request: Request, exc: JejakError) -> JSONResponse:
         """A parameter the analysis cannot use: 422 with what to write instead."""
         return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+    @app.exception_handler(PiiSettingsError)
+    async def _other_pii(request: Request, exc: PiiSettingsError) -> JSONResponse:
+        """A write under other pii: settings than the workspace's data was stored under:
+        409, nothing stored, saying the pii: to put back. Not 422: the events are fine
+        (the tracker keeps them, and sends them again once the settings are put back)."""
+        return JSONResponse(status_code=409, content={"detail": str(exc)})
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, exc: ClientDisconnect) -> Response:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jejak.model.config import Settings
-from jejak.store import batches, personal
+from jejak.store import batches, kept_pii, personal
 from jejak.store.imports import TOUCHPOINTS
 from jejak.store.known_ids import KnownIds
 from jejak.store.loading import LoadSummary
@@ -145,11 +145,11 @@ class Committer:
         with self.state.using(keys=False) as ws:
             checked = None
             try:
-                checked = (
-                    batches.check(ws.con, events, ws.settings, group[0].name, self.known)
-                    if events
-                    else batches.Checked()
-                )
+                if events:
+                    checked = batches.check(ws.con, events, ws.settings, group[0].name, self.known)
+                else:  # only rejected events, kept scrubbed by the settings in use
+                    kept_pii.writing(ws.con, ws.settings)
+                    checked = batches.Checked()
                 for row, fate in checked.fates.items():
                     if fate == "new":
                         outcomes[rows[row][0]].stored += 1

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELD_NAMES, FIELDS, TEXT_FIELDS
-from jejak.store import amounts, consent, personal, plain
+from jejak.store import amounts, consent, kept_pii, personal, plain
 from jejak.store.event_ids import (
     DERIVED,
     PROPERTIES_SQL,
@@ -86,7 +86,7 @@ def check(
     stored touchpoints and with each other, writing nothing yet: :func:`store` then
     stores the new ones. ``name`` names the group in a LoadError; ``known``, the
     stored ids known so far, spares scanning them for ids that cannot be stored."""
-    settings = personal.salted(con, settings)
+    settings = kept_pii.writing(con, settings)  # salted; refused under other pii: settings
     rows = plain.checked(events, settings)
     if rows is not None:
         # as stored: personal data hashed, and without identifiers when consent is refused

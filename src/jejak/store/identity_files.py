@@ -10,7 +10,7 @@ import duckdb
 from jejak.errors import LoadError
 from jejak.model.config import Settings
 from jejak.store import contacts as contact_ids
-from jejak.store import personal
+from jejak.store import kept_pii, personal
 from jejak.store.loading import LoadSummary
 from jejak.store.sources import Source, as_text, describe, explain_read_error, ident, opened
 
@@ -31,6 +31,7 @@ def load_identity_file(
     path = Path(path)
     if not path.exists():
         raise LoadError.no_such_file(path)
+    settings = kept_pii.writing(con, settings)  # salted; refused under other pii: settings
     with opened(con, path, settings) as source:
         columns = describe(con, source, settings)
         return _load_links(con, source, columns, settings, load_id, name)
@@ -52,7 +53,6 @@ def _load_links(
             f"{path}: an identity mapping file needs columns anonymous_id and customer_id;"
             f" missing {', '.join(missing)} (columns found: {', '.join(columns)})"
         )
-    settings = personal.salted(con, settings)
     anon, cust = (
         personal.id_sql(f"nullif(trim(CAST({ident(wanted[f])} AS VARCHAR)), '')", settings)
         for f in ("anonymous_id", "customer_id")
@@ -132,7 +132,7 @@ def load_source_identities(
     if not path.exists():
         raise LoadError.no_such_file(path)
     ids = settings.source(source).ids
-    settings = personal.salted(con, settings.for_source(source))
+    settings = kept_pii.writing(con, settings.for_source(source))
     with opened(con, path, settings) as read:
         columns = describe(con, read, settings)
         missing = [f"'{c}' ({kind})" for kind, c in ids.items() if c not in columns]

@@ -22,7 +22,7 @@ from jejak.language import gettext, localised, ngettext
 from jejak.model.config import Settings
 from jejak.model.source import CONTACT_KINDS
 from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
-from jejak.store import amounts, consent, imports, members, memory, personal, progress
+from jejak.store import amounts, consent, imports, kept_pii, members, memory, personal, progress
 from jejak.store import contacts as contact_ids
 from jejak.store.event_ids import (
     DERIVED,
@@ -458,7 +458,7 @@ def load_file(
         raise LoadError.no_such_file(path)
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs a header row and touchpoints")
-    settings = personal.salted(con, settings)
+    settings = kept_pii.writing(con, settings)  # salted; refused under other pii: settings
     constants: dict[str, str] = {}
     contacts: dict[str, str] = {}
     if source is not None:

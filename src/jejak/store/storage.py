@@ -22,6 +22,7 @@ from jejak.store import (
     compaction,
     erasure,
     imports,
+    kept_pii,
     memory,
     personal,
     progress,
@@ -75,6 +76,8 @@ class Storage:
         except WorkspaceError:
             self.con.close()
             raise
+        # the pii: settings the data was stored under, when none are given (see kept_pii)
+        self.settings = kept_pii.settled(self.con, self.settings)
         self.settings = personal.salted(self.con, self.settings)  # with pii: made once, kept
         self.backend = embedded.backend(self.con)
         self.snapshot = False  # a reader's view: inside a snapshot's transaction
@@ -289,6 +292,7 @@ class Storage:
         ``row``, ``field``, ``reason``, ``record``) as the load's rejected rows, replacing
         what the load kept; without ``load_id`` a load that stored nothing is recorded.
         ``received`` is how many rows the load was sent. Returns the load id."""
+        kept_pii.writing(self.con, self.settings)  # the rows were scrubbed under these
         self.con.execute("BEGIN TRANSACTION")
         try:
             if load_id is None:
@@ -382,7 +386,9 @@ class Storage:
         self.stitch()  # who each id's person is, on the data as it is
         # each id as given, and as it may be stored (pii: hashes it), and an email or a
         # phone wherever it is held (personal properties, rejected rows)
-        erased = erasure.forget(self.con, ids, asked_by=asked_by, settings=self.settings)
+        # (as the data was stored, whatever pii: the workspace was opened with)
+        settings = kept_pii.stored_under(self.con, self.settings)
+        erased = erasure.forget(self.con, ids, asked_by=asked_by, settings=settings)
         self._after_removal()
         erased.compacted = self._compact_or_mark(compact)
         return erased

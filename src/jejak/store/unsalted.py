@@ -17,24 +17,18 @@ and their new ones, never stitched), or leave the clear values beside the hashes
 A workspace with nothing personal yet (empty, or only ids that ``pii:`` leaves as they
 are) simply gets its salt.
 
-The ``pii:`` settings the data was stored under are kept with the salt (``pii_form`` in
-``jejak_meta``). Opened later with other settings (``ids: true`` added, a property
-listed or no longer listed), the workspace is refused when rows hold what the change
-would store two ways (ids in clear beside hashed ones), and otherwise takes the new
-settings.
+The ``pii:`` settings the data was stored under are kept with the salt, and what comes
+next is stored as they say (see :mod:`jejak.store.kept_pii`).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from jejak.errors import WorkspaceError
 from jejak.model.config import Settings
-from jejak.model.privacy import KINDS, PersonalData
 from jejak.store import members, personal
 from jejak.store.loading import count
 
@@ -45,32 +39,12 @@ SHOPIFY_ORDERS = "shopify:%"
 
 
 def check(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path | None) -> None:
-    """A WorkspaceError when ``pii:`` is set and the workspace holds personal data stored
-    otherwise: before it had a salt, or under other ``pii:`` settings (see the module's
-    docstring); else the settings are recorded."""
-    pii = settings.pii
-    if pii is None:
+    """A WorkspaceError when ``pii:`` is set and the workspace, without a salt yet, holds
+    personal data stored otherwise (see the module's docstring). A workspace with a salt
+    keeps the settings its data was stored under (see :mod:`jejak.store.kept_pii`)."""
+    if settings.pii is None or _has_salt(con):
         return
-    where = str(path) if path is not None else "this workspace"
-    if _has_salt(con):
-        _check_changed(con, pii, where)
-    else:
-        _check_older(con, settings, where)
-    _record(con, pii)  # with the salt, made next (jejak.store.personal.salted) if new
-
-
-def _check_changed(con: duckdb.DuckDBPyConnection, pii: PersonalData, where: str) -> None:
-    recorded = _recorded(con)
-    changed = [] if recorded is None else _changed(con, recorded, pii)
-    if changed:
-        assert recorded is not None
-        raise WorkspaceError(
-            f"{where}: pii: in jejak.yaml is not what this workspace's data was stored"
-            f" under ({'; '.join(changed)}), so one person's values would be stored two"
-            f" ways. Put pii: back as it was ({_written(recorded)}), or load your files"
-            f" again into a new workspace (move {where} aside, then run jejak load on"
-            " the same files)"
-        )
+    _check_older(con, settings, str(path) if path is not None else "this workspace")
 
 
 def _check_older(con: duckdb.DuckDBPyConnection, settings: Settings, where: str) -> None:
@@ -143,59 +117,4 @@ def _in_clear(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
         if ids:
             in_rows = count(ids, "row")
             said.append(f"customer and anonymous ids in {in_rows} (pii: has ids: true)")
-    return said
-
-
-FORM_KEY = "pii_form"
-
-
-def _form(pii: PersonalData) -> dict[str, Any]:
-    """The ``pii:`` settings that decide how values are stored."""
-    return {"ids": pii.ids, **{kind: sorted(getattr(pii, kind)) for kind in KINDS}}
-
-
-def _written(form: dict[str, Any]) -> str:
-    """The settings as written in jejak.yaml (flow style)."""
-    kinds = ", ".join(f"{kind}: [{', '.join(form[kind])}]" for kind in KINDS)
-    return f"pii: {{{kinds}, ids: {str(form['ids']).lower()}}}"
-
-
-def _recorded(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    found = con.execute("SELECT value FROM jejak_meta WHERE key = ?", [FORM_KEY]).fetchall()
-    return json.loads(found[0][0]) if found else None
-
-
-def _record(con: duckdb.DuckDBPyConnection, pii: PersonalData) -> None:
-    if _recorded(con) == _form(pii):
-        return  # no write on every opening
-    con.execute("DELETE FROM jejak_meta WHERE key = ?", [FORM_KEY])
-    con.execute("INSERT INTO jejak_meta VALUES (?, ?)", [FORM_KEY, json.dumps(_form(pii))])
-
-
-def _changed(
-    con: duckdb.DuckDBPyConnection, recorded: dict[str, Any], pii: PersonalData
-) -> list[str]:
-    """What the change from the ``recorded`` settings would store two ways."""
-    said = []
-    if recorded["ids"] != pii.ids:
-        rows = con.execute(
-            "SELECT (SELECT count(*) FROM touchpoints) + (SELECT count(*) FROM identity_links)"
-        ).fetchall()[0][0]
-        if rows:
-            held = "in clear" if pii.ids else "hashed"
-            in_rows = count(rows, "row")
-            said.append(f"ids: {str(pii.ids).lower()}, but ids are {held} in {in_rows}")
-    before = {name: kind for kind in KINDS for name in recorded[kind]}
-    now = pii.names
-    for name in sorted(set(before) | set(now)):
-        if before.get(name) == now.get(name):
-            continue
-        rows = con.execute(
-            f"SELECT count(*) FROM touchpoints WHERE {members.member_sql('properties', name)}"
-            " IS NOT NULL"
-        ).fetchall()[0][0]
-        if rows:
-            held = "in clear" if name not in before else f"hashed as {before[name]}"
-            listed = f"listed as {now[name]}" if name in now else "no longer listed"
-            said.append(f"'{name}' {listed}, but it is {held} in {count(rows, 'touchpoint')}")
     return said
