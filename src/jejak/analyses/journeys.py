@@ -302,28 +302,36 @@ class JourneyAnalyses:
         by: str | None = None,
         start: datetime | str | None = None,
         end: datetime | str | None = None,
+        open_windows: str | None = None,
+        as_of: datetime | str | None = None,
     ) -> funnel_analyses.FunnelResult:
         """People through ``steps`` in order within ``window`` (see :mod:`jejak.analyses.funnels`).
 
-        ``steps`` are touchpoint names, rules or ``{"stage": name}``; ``window`` a timedelta,
-        seconds, or text like ``"7d"``/``"2h"``/``"30m"``; ``order`` ordered, strict or any.
+        ``steps`` are touchpoint names, rules or ``{"stage": name}``, each optionally with
+        ``optional``, ``within`` and ``after`` (``{"event": "x", "optional": True,
+        "within": "2d", "after": "1h"}``); ``window`` a timedelta, seconds, or text like
+        ``"7d"``/``"2h"``/``"30m"``; ``order`` ordered, strict or any. ``open_windows``
+        ("exclude"/"include"): whether people whose window is still open at ``as_of``
+        (default: the latest touchpoint) count in the rates.
         """
+        options = {"window": window, "order": order, "exclusions": exclusions}
+        options |= {"start": start, "end": end, "open_windows": open_windows, "as_of": as_of}
         if by == "segment":
             self.segment_groups()  # says plainly when there are no segments
             parts = {
-                name: part.funnel(
-                    steps, window=window, order=order, exclusions=exclusions, start=start, end=end
-                )
-                for name, part in self.each_segment().items()
+                name: part.funnel(steps, **options) for name, part in self.each_segment().items()
             }
             rest = Filtered(self, segment=(NONE_SEGMENT, _in_none(self.segment_definitions())))
-            parts[NONE_SEGMENT] = rest.funnel(
-                steps, window=window, order=order, exclusions=exclusions, start=start, end=end
-            )
+            parts[NONE_SEGMENT] = rest.funnel(steps, **options)
             return _combined(parts, "segment")
-        spec = _funnel_spec(steps, window, order, exclusions, by)
+        spec = _funnel_spec(steps, window, order, exclusions, by, open_windows)
         result = funnel_analyses.funnel(
-            self.events(), self.journey, spec, self._zoned(start), self._zoned(end)
+            self.events(),
+            self.journey,
+            spec,
+            self._zoned(start),
+            self._zoned(end),
+            self._zoned(as_of),
         )
         if "entered" in result.table and not result.table["entered"].iloc[-1]:
             warn(result, *[self._unmatched(step) for step in spec.steps])
@@ -951,6 +959,7 @@ def _funnel_spec(
     order: str,
     exclusions: list[Any] | None,
     by: str | None,
+    open_windows: str | None = None,
 ) -> Funnel:
     if isinstance(steps, Funnel):
         return steps
@@ -961,6 +970,7 @@ def _funnel_spec(
             order=order,
             exclusions=exclusions or [],
             by=by,
+            open_windows=open_windows,
         )
     except ValidationError as exc:
         problem = exc.errors()[0]
