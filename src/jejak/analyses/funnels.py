@@ -224,24 +224,24 @@ def _optional_step(
     a, b = spec.previous_required(k), spec.next_required(k)
     within, after = _micros(spec.steps[k].within), _micros(spec.steps[k].after)
     step = hits.filter(hits[f"m{k}"])
-    step = step.select(op=step.person_id, oe=step.event_id, ou=step.us, oc=step[f"cm{k}"])
+    step = step.select(qp=step.person_id, qe=step.event_id, qu=step.us, qc=step[f"cm{k}"])
     live = attempts.filter(attempts[_u(a)].notnull())
     bounds = [
-        live.person_id == step.op,
-        _after(step.ou, step.oe, live[_u(a)], live[_e(a)]),
-        step.ou <= live[_u(0)] + window,
+        live.person_id == step.qp,
+        _after(step.qu, step.qe, live[_u(a)], live[_e(a)]),
+        step.qu <= live[_u(0)] + window,
         ibis.ifelse(
-            live[_u(b)].notnull(), _after(live[_u(b)], live[_e(b)], step.ou, step.oe), True
+            live[_u(b)].notnull(), _after(live[_u(b)], live[_e(b)], step.qu, step.qe), True
         ),
     ]
     if within is not None:
-        bounds.append(step.ou <= live[_u(a)] + within)
+        bounds.append(step.qu <= live[_u(a)] + within)
     if after is not None:
-        bounds.append(step.ou >= live[_u(a)] + after)
+        bounds.append(step.qu >= live[_u(a)] + after)
     pairs = live.join(step, bounds)
-    earliest = pairs.group_by(np=pairs.person_id, ne=pairs[_e(0)]).aggregate(fc=pairs.oc.min())
-    taken = earliest.join(step, [earliest.np == step.op, earliest.fc == step.oc])
-    taken = taken.select("np", "ne", **{_e(k): taken.oe, _u(k): taken.ou})
+    earliest = pairs.group_by(np=pairs.person_id, ne=pairs[_e(0)]).aggregate(fc=pairs.qc.min())
+    taken = earliest.join(step, [earliest.np == step.qp, earliest.fc == step.qc])
+    taken = taken.select("np", "ne", **{_e(k): taken.qe, _u(k): taken.qu})
     return attempts.left_join(
         taken, [attempts.person_id == taken.np, attempts[_e(0)] == taken.ne]
     ).drop("np", "ne")
@@ -553,16 +553,20 @@ def dropped_off(
     step: int,
     start: datetime | None = None,
     end: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> ibis.Table:
-    """People who reached ``step`` (1-based) and not the next one: an audience.
+    """People whose furthest step is ``step`` (1-based): an audience. People whose
+    window is still open are left out when the funnel leaves them out of its rates.
 
     Columns: person_id, customer_id (NULL if never identified), reached_at (UTC).
     """
     n = len(spec.steps)
     if not 1 <= step < n:
         raise JejakError(f"drop-off is after a step 1..{n - 1} of this {n}-step funnel; got {step}")
-    counted = people(events, journey, spec, start, end)
+    counted = people(events, journey, spec, start, end, as_of)
     out = counted.filter(counted.steps == step)
+    if spec.excludes_open:
+        out = out.filter(~out.open.fill_null(False))
     from jejak.store.identity import ANONYMOUS_PREFIX
 
     return out.select(

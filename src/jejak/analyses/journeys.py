@@ -347,11 +347,20 @@ class JourneyAnalyses:
         exclusions: list[Any] | None = None,
         start: datetime | str | None = None,
         end: datetime | str | None = None,
+        open_windows: str | None = None,
+        as_of: datetime | str | None = None,
     ) -> Result:
-        """Who reached ``step`` of the funnel and not the next: an audience to follow up."""
-        spec = _funnel_spec(steps, window, order, exclusions, None)
+        """Who reached ``step`` of the funnel and not the next: an audience to follow up
+        (without the people whose window is still open, when the funnel leaves them out)."""
+        spec = _funnel_spec(steps, window, order, exclusions, None, open_windows)
         table = funnel_analyses.dropped_off(
-            self.events(), self.journey, spec, step, self._zoned(start), self._zoned(end)
+            self.events(),
+            self.journey,
+            spec,
+            step,
+            self._zoned(start),
+            self._zoned(end),
+            self._zoned(as_of),
         )
         label = spec.steps[step - 1].label
         return Result(

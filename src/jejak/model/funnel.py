@@ -40,6 +40,8 @@ def duration(value: Any) -> Any:
     if isinstance(value, str) and (match := _DURATION.fullmatch(value.lower())):
         unit = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}[match.group(2)]
         return timedelta(seconds=float(match.group(1)) * unit)
+    if isinstance(value, str) and not value.strip().upper().startswith("P"):
+        raise ValueError(f"{value!r} is not a duration; write it like 2d, 12h, 45m or 90s")
     return value
 
 
