@@ -4,11 +4,19 @@ number counted by hand."""
 
 from __future__ import annotations
 
+import json
+
+import httpx
 import pandas as pd
 import pytest
 
+import jejak
+from invoking import invoke
 from jejak import ConfigError
 from jejak.model.funnel import FunnelStep
+from jejak.server import create_app
+from jejak.server.keys import ensure_keys
+from serving import running
 
 LATER = "2026-03-01"  # an as_of long after every window closed
 
@@ -245,3 +253,52 @@ def test_bad_step_options_say_what_to_fix(open_workspace, steps, kwargs, message
     ws = open_workspace()
     with pytest.raises(ConfigError, match=message):
         ws.funnel(steps, **kwargs)
+
+
+def test_api_and_cli_take_step_options(tmp_path):
+    (tmp_path / "log.csv").write_text("customer_id,ts,event\n" + OPTIONAL_LOG.lstrip(), "utf-8")
+    ws = jejak.Workspace(tmp_path / "w.duckdb")
+    ws.load(tmp_path / "log.csv")
+    steps = ["visit", {"event": "coupon", "optional": True, "within": "5m"}, "pay"]
+    expected = ws.funnel(steps, as_of=LATER).to_dict()
+    keys = ensure_keys(ws.con)
+    params = {
+        "steps": ["visit", json.dumps(steps[1]), "pay"],
+        "as_of": LATER,
+        "open_windows": "include",
+    }
+    with running(create_app(ws)) as base:
+        answer = httpx.get(
+            base + "/v1/analyses/funnel",
+            params=params,
+            headers={"Authorization": f"Bearer {keys['read']}"},
+            timeout=60,
+        )
+        bad = httpx.get(
+            base + "/v1/analyses/funnel",
+            params={**params, "open_windows": "sometimes"},
+            headers={"Authorization": f"Bearer {keys['read']}"},
+            timeout=60,
+        )
+    ws.close()
+    assert answer.status_code == 200, answer.text
+    table = answer.json()["table"]
+    assert [row["entered"] for row in table] == [5, 1, 3]
+    assert answer.json()["table"] == json.loads(json.dumps(expected["table"], default=str))
+    assert bad.status_code == 422
+    # the CLI: the same funnel, read as JSON
+    (tmp_path / "jejak.yaml").write_text("workspace: w.duckdb\n", "utf-8")
+    done = invoke(
+        "funnel",
+        "visit",
+        json.dumps(steps[1]),
+        "pay",
+        "--as-of",
+        LATER,
+        "--open-windows",
+        "exclude",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [row["entered"] for row in json.loads(done.stdout)["table"]] == [5, 1, 3]

@@ -323,7 +323,9 @@ class JourneyAnalyses:
             }
             rest = Filtered(self, segment=(NONE_SEGMENT, _in_none(self.segment_definitions())))
             parts[NONE_SEGMENT] = rest.funnel(steps, **options)
-            return _combined(parts, "segment")
+            combined = _combined(parts, "segment")
+            combined.meta["open_people"] = sum(p.meta["open_people"] for p in parts.values())
+            return combined
         spec = _funnel_spec(steps, window, order, exclusions, by, open_windows)
         result = funnel_analyses.funnel(
             self.events(),
