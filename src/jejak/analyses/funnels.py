@@ -19,13 +19,34 @@ Definitions (the docs and every face use these):
   those, the earliest. This follows PostHog's funnels: a person who tried twice and
   succeeded the second time is a converter, measured on the successful attempt.
 - ``start``/``end`` select attempts whose step 1 lies in [start, end); later steps
-  may fall after ``end`` (within the window).
+  may fall after ``end`` (within the window), so a range never undercounts conversions.
+
+Step options (ordered order; ``within``/``after`` in strict order too, none in ``any``):
+- ``within: 2d`` on step k: step k is reached only if it comes at most that long after
+  the step before it (inclusive); ``after: 1h``: at least that long after it (inclusive;
+  in ordered order step k is then the first step-k touchpoint that late). "The step
+  before" is the nearest *required* step before k. The window from step 1 still holds.
+- ``optional: true`` (not step 1, not the last step): required steps are chained as if
+  the optional ones were not there. An optional step k is *taken* when a step-k
+  touchpoint comes after the required step before it (within its own within/after from
+  that step) and before the required step after it (before the window's end if that
+  step was not reached); its time is the first such touchpoint. Its ``entered`` counts
+  the people who took it. "Conversion to next" always goes to the next *required* step:
+  from a required step, everyone who reached that step (took the optional step or not);
+  from an optional step, those who took it and reached that step. ``steps`` (in
+  :func:`people`) is the furthest step reached.
+- *Open windows*: a person whose counted attempt has not reached the last step and whose
+  window for their next required step (``start + window``, or the step before +
+  ``within`` if earlier) ends after ``as_of`` (default: the latest touchpoint) may still
+  convert. They are counted (``meta["open_people"]``) and, with ``open_windows=
+  "exclude"``, left out of every number in the table. The default is "exclude" when a
+  step has options and "include" otherwise, so earlier funnels count as before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import ibis
@@ -110,52 +131,120 @@ def _hits(events: ibis.Table, journey: Journey, spec: Funnel) -> ibis.Table:
     return hits.mutate(**counted)
 
 
+def _micros(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds() * MICROS)
+
+
 def _ordered_attempts(hits: ibis.Table, spec: Funnel) -> ibis.Table:
-    """Attempts (person_id, e0) with u<k>/e<k> for each step reached in order."""
+    """Attempts (person_id, e0) with u<k>/e<k> for each step reached in order.
+
+    Required steps are chained first (each from the required step before it), then each
+    optional step is looked for between the required steps around it.
+    """
     window = int(spec.window.total_seconds() * MICROS)
     strict, n = spec.order == "strict", len(spec.steps)
+    required = [k for k in range(n) if not spec.steps[k].optional]
     first = hits.filter(hits.m0)
     columns = {"person_id": first.person_id, _e(0): first.event_id, _u(0): first.us}
     if strict:
         columns["s0"] = first.seq
     elif n > 1:
-        columns["n0"] = first.cm1  # step-1 touchpoints so far: the next one is number n0 + 1
+        # step-b touchpoints so far (b the next required step): the next one is n0 + 1
+        columns["n0"] = first[f"cm{spec.next_required(0)}"]
     if spec.by is not None:
         columns["group"] = first.group
     attempts = first.select(**columns)
-    for k in range(1, n):
+    for k in required[1:]:
+        a, last = spec.previous_required(k), k == n - 1
+        within, after = _micros(spec.steps[k].within), _micros(spec.steps[k].after)
         step = hits.filter(hits[f"m{k}"])
         carried = {"sp": step.person_id, "se": step.event_id, "su": step.us}
         if strict:
             carried["ss"] = step.seq
         else:
             carried["sc"] = step[f"cm{k}"]
-            if k + 1 < n:
-                carried["sn"] = step[f"cm{k + 1}"]
+            if not last:
+                carried["sn"] = step[f"cm{spec.next_required(k)}"]
         step = step.select(**carried)
-        live = attempts.filter(attempts[_u(k - 1)].notnull())
-        # strict: the person's very next touchpoint; ordered: the next step-k touchpoint
-        follows = (
-            (step.ss == live[f"s{k - 1}"] + 1) if strict else (step.sc == live[f"n{k - 1}"] + 1)
-        )
-        pairs = live.join(
-            step, [live.person_id == step.sp, follows, step.su <= live[_u(0)] + window]
-        )
+        live = attempts.filter(attempts[_u(a)].notnull())
+        bounds = [live.person_id == step.sp, step.su <= live[_u(0)] + window]
+        if within is not None:
+            bounds.append(step.su <= live[_u(a)] + within)
+        if after is not None:
+            bounds.append(step.su >= live[_u(a)] + after)
+        if strict:
+            # the person's very next touchpoint
+            bounds.append(step.ss == live[f"s{a}"] + 1)
+        elif after is None:
+            # the next step-k touchpoint
+            bounds.append(step.sc == live[f"n{a}"] + 1)
+        else:
+            # the first step-k touchpoint at least ``after`` later: a range join, then
+            # the earliest (counts grow with the person's order)
+            bounds.append(step.sc > live[f"n{a}"])
+        pairs = live.join(step, bounds)
+        if not strict and after is not None:
+            earliest = pairs.group_by(fp=pairs.person_id, fe=pairs[_e(0)]).aggregate(
+                fc=pairs.sc.min()
+            )
+            pairs = earliest.join(step, [earliest.fp == step.sp, earliest.fc == step.sc])
+            pairs = pairs.mutate(person_id=pairs.fp, **{_e(0): pairs.fe})
         found = {"np": pairs.person_id, "ne": pairs[_e(0)], _e(k): pairs.se, _u(k): pairs.su}
         if strict:
             found[f"s{k}"] = pairs.ss
-        elif k + 1 < n:
+        elif not last:
             found[f"n{k}"] = pairs.sn
         found_table = pairs.select(**found)
         attempts = attempts.left_join(
             found_table,
             [attempts.person_id == found_table.np, attempts[_e(0)] == found_table.ne],
         ).drop("np", "ne")
+    for k in range(n):
+        if spec.steps[k].optional:
+            attempts = _optional_step(attempts, hits, spec, k, window)
     for j, exclusion in enumerate(spec.exclusions):
         attempts = _drop_voided(
             attempts, hits, j, exclusion.after - 1, (exclusion.before or n) - 1, window
         )
-    return attempts
+    return attempts.select(
+        "person_id", *(["group"] if spec.by is not None else []), *_steps_columns(n)
+    )
+
+
+def _steps_columns(n: int) -> list[str]:
+    return [c for k in range(n) for c in (_u(k), _e(k))]
+
+
+def _optional_step(
+    attempts: ibis.Table, hits: ibis.Table, spec: Funnel, k: int, window: int
+) -> ibis.Table:
+    """Attempts with u<k>/e<k> for optional step ``k``: its first touchpoint after the
+    required step ``a`` before it (within its gaps from ``a``) and before the required
+    step ``b`` after it (before the window's end if ``b`` was not reached)."""
+    a, b = spec.previous_required(k), spec.next_required(k)
+    within, after = _micros(spec.steps[k].within), _micros(spec.steps[k].after)
+    step = hits.filter(hits[f"m{k}"])
+    step = step.select(qp=step.person_id, qe=step.event_id, qu=step.us, qc=step[f"cm{k}"])
+    live = attempts.filter(attempts[_u(a)].notnull())
+    bounds = [
+        live.person_id == step.qp,
+        _after(step.qu, step.qe, live[_u(a)], live[_e(a)]),
+        step.qu <= live[_u(0)] + window,
+        ibis.ifelse(
+            live[_u(b)].notnull(), _after(live[_u(b)], live[_e(b)], step.qu, step.qe), True
+        ),
+    ]
+    if within is not None:
+        bounds.append(step.qu <= live[_u(a)] + within)
+    if after is not None:
+        bounds.append(step.qu >= live[_u(a)] + after)
+    pairs = live.join(step, bounds)
+    earliest = pairs.group_by(np=pairs.person_id, ne=pairs[_e(0)]).aggregate(fc=pairs.qc.min())
+    taken = earliest.join(step, [earliest.np == step.qp, earliest.fc == step.qc])
+    taken = taken.select("np", "ne", **{_e(k): taken.qe, _u(k): taken.qu})
+    return attempts.left_join(
+        taken, [attempts.person_id == taken.np, attempts[_e(0)] == taken.ne]
+    ).drop("np", "ne")
 
 
 def _drop_voided(
@@ -231,11 +320,14 @@ def people(
     spec: Funnel,
     start: datetime | None = None,
     end: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> ibis.Table:
     """One row per person in the funnel: their counted attempt.
 
-    Columns: person_id, [group], steps (how many steps reached), u0..u<n-1> (times of
-    the steps in microseconds since 1970 UTC; NULL when not reached).
+    Columns: person_id, [group], steps (the furthest step reached, 1-based: with no
+    optional steps, how many steps were reached), u0..u<n-1> (times of the steps in
+    microseconds since 1970 UTC; NULL when not reached), open (their window is still
+    open at ``as_of``, by default the latest of ``events``: they may still convert).
     """
     hits = _hits(events, journey, spec)
     if spec.order == "any":
@@ -247,10 +339,15 @@ def people(
         attempts = attempts.filter(attempts[_u(0)] >= utc_micros(start))
     if end is not None:
         attempts = attempts.filter(attempts[_u(0)] < utc_micros(end))
-    reached = sum(
-        (ibis.ifelse(attempts[_u(k)].notnull(), 1, 0) for k in range(1, n)),
-        ibis.ifelse(attempts[_u(0)].notnull(), 1, 0),
-    )
+    if any(step.optional for step in spec.steps):
+        reached = ibis.cases(
+            *[(attempts[_u(k)].notnull(), k + 1) for k in reversed(range(n))], else_=0
+        )
+    else:
+        reached = sum(
+            (ibis.ifelse(attempts[_u(k)].notnull(), 1, 0) for k in range(1, n)),
+            ibis.ifelse(attempts[_u(0)].notnull(), 1, 0),
+        )
     attempts = attempts.mutate(steps=reached)
     best = ibis.row_number().over(
         group_by=attempts.person_id,
@@ -258,8 +355,30 @@ def people(
     )
     ranked = attempts.mutate(_best=best)
     chosen = ranked.filter(ranked._best == 0)
+    now = unix_micros(events.ts).max() if as_of is None else ibis.literal(utc_micros(as_of))
+    chosen = chosen.mutate(open=_deadline(chosen, spec) > now)
     keep = ["person_id", *(["group"] if spec.by is not None else []), "steps"]
-    return chosen.select(*keep, *[_u(k) for k in range(n)])
+    return chosen.select(*keep, *[_u(k) for k in range(n)], "open")
+
+
+def _deadline(attempt: ibis.Table, spec: Funnel) -> ibis.Value:
+    """When the attempt's window closes for its next required step (microseconds); NULL
+    once the last step is reached. Before it, a later touchpoint could still count."""
+    window = int(spec.window.total_seconds() * MICROS)
+    n = len(spec.steps)
+    if spec.order == "any":
+        return ibis.ifelse(attempt[_u(n - 1)].isnull(), attempt[_u(0)] + window, ibis.null("int64"))
+    cases = []
+    for b in range(1, n):
+        if spec.steps[b].optional:
+            continue
+        a = spec.previous_required(b)
+        closes = attempt[_u(0)] + window
+        within = _micros(spec.steps[b].within)
+        if within is not None:
+            closes = ibis.least(closes, attempt[_u(a)] + within)
+        cases.append((attempt[_u(a)].notnull() & attempt[_u(b)].isnull(), closes))
+    return ibis.cases(*cases, else_=ibis.null("int64"))
 
 
 @dataclass
@@ -282,26 +401,46 @@ def _funnel_query(
     spec: Funnel,
     start: datetime | None,
     end: datetime | None,
+    as_of: datetime | None = None,
 ) -> ibis.Table:
-    """One row of aggregates per group (or of everyone): entered_<k>, median_<k> and
-    p90_<k> (seconds to the next step), bucket_<b> (people by time to convert); built
-    once per table and parameters (see :mod:`jejak.engine.plans`)."""
+    """One row of aggregates per group (or of everyone): entered_<k>, converted_<k>
+    (optional steps: people who took it and reached the next required step), median_<k>
+    and p90_<k> (seconds to the next required step), bucket_<b> (people by time to
+    convert), open_people (whose window is still open); built once per table and
+    parameters (see :mod:`jejak.engine.plans`)."""
     n = len(spec.steps)
-    counted = people(events, journey, spec, start, end)
-    aggs: dict[str, ibis.Value] = {}
+    counted = people(events, journey, spec, start, end, as_of)
+    aggs: dict[str, ibis.Value] = {"open_people": counted.count(where=counted.open)}
+    # a person whose window is still open is left out of every rate (None: all count)
+    kept = ~counted.open.fill_null(False) if spec.excludes_open else None
+
+    def where(condition: ibis.Value) -> ibis.Value:
+        return condition if kept is None else condition & kept
+
+    simple = not any(step.optional for step in spec.steps)
     for k in range(n):
-        aggs[f"entered_{k}"] = counted.count(where=counted.steps >= k + 1)
+        if simple:
+            aggs[f"entered_{k}"] = counted.count(where=where(counted.steps >= k + 1))
+            if k + 1 < n:
+                gap = (counted[_u(k + 1)] - counted[_u(k)]) / MICROS
+                aggs[f"median_{k}"] = gap.quantile(0.5, where=where(counted.steps >= k + 2))
+                aggs[f"p90_{k}"] = gap.quantile(0.9, where=where(counted.steps >= k + 2))
+            continue
+        aggs[f"entered_{k}"] = counted.count(where=where(counted[_u(k)].notnull()))
         if k + 1 < n:
-            gap = (counted[_u(k + 1)] - counted[_u(k)]) / MICROS
-            aggs[f"median_{k}"] = gap.quantile(0.5, where=counted.steps >= k + 2)
-            aggs[f"p90_{k}"] = gap.quantile(0.9, where=counted.steps >= k + 2)
+            b = spec.next_required(k)
+            both = where(counted[_u(k)].notnull() & counted[_u(b)].notnull())
+            gap = (counted[_u(b)] - counted[_u(k)]) / MICROS
+            aggs[f"converted_{k}"] = counted.count(where=both)
+            aggs[f"median_{k}"] = gap.quantile(0.5, where=both)
+            aggs[f"p90_{k}"] = gap.quantile(0.9, where=both)
     total = (counted[_u(n - 1)] - counted[_u(0)]) / MICROS
     for b, (_, upper) in enumerate(BUCKETS):
         lower = BUCKETS[b - 1][1] if b else -1.0
         in_bucket = (counted.steps == n) & (total > lower)
         if upper != float("inf"):
             in_bucket = in_bucket & (total <= upper)
-        aggs[f"bucket_{b}"] = counted.count(where=in_bucket)
+        aggs[f"bucket_{b}"] = counted.count(where=where(in_bucket))
     return counted.group_by("group").aggregate(**aggs) if spec.by else counted.aggregate(**aggs)
 
 
@@ -311,19 +450,23 @@ def funnel(
     spec: Funnel,
     start: datetime | None = None,
     end: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> FunnelResult:
     """How many people went through the steps, where they dropped off, how long it took.
 
     ``table`` columns: [the ``by`` field], step (1-based), label, entered (people who
     reached the step), converted_to_next (people), conversion_to_next (0-1), drop_off
     (0-1), conversion_from_first (0-1), median_seconds_to_next and p90_seconds_to_next
-    (seconds, over people who reached the next step). ``time_to_convert``: people who
-    reached the last step, by time from step 1 to the last step (buckets).
+    (seconds, over people who reached the next step). "Next" is the next required step:
+    an optional step in between is skipped. ``time_to_convert``: people who reached the
+    last step, by time from step 1 to the last step (buckets). ``meta["open_people"]``:
+    people whose window is still open at ``as_of`` (default: the latest touchpoint);
+    ``meta["open_windows"]`` says whether they are left out of the table.
     """
     n = len(spec.steps)
     # one row per group of aggregates: small, so it comes into Python here (through Arrow:
     # one row of many columns, which Ibis's own conversion takes column by column)
-    groups = _funnel_query(events, journey, spec, start, end).to_pyarrow().to_pandas()
+    groups = _funnel_query(events, journey, spec, start, end, as_of).to_pyarrow().to_pandas()
     if spec.by is not None:
         groups = groups.sort_values(["entered_0", "group"], ascending=[False, True])
     rows, buckets = [], []
@@ -333,7 +476,12 @@ def funnel(
         for k, step in enumerate(spec.steps):
             entered = _count(row[f"entered_{k}"])
             last = k + 1 == n
-            converted = None if last else _count(row[f"entered_{k + 1}"])
+            if last:
+                converted = None
+            elif step.optional:
+                converted = _count(row[f"converted_{k}"])
+            else:
+                converted = _count(row[f"entered_{spec.next_required(k)}"])
             rate = converted / entered if converted is not None and entered else float("nan")
             rows.append(
                 label
@@ -364,7 +512,18 @@ def funnel(
         "people": int(table[table.step == 1]["entered"].sum()) if len(table) else 0,
         "start": start,
         "end": end,
+        "open_people": int(sum(_count(v) for v in groups["open_people"])),
+        "open_windows": "exclude" if spec.excludes_open else "include",
     }
+    if spec.step_options:
+        meta["step_options"] = [
+            {
+                "optional": step.optional,
+                "within_seconds": step.within.total_seconds() if step.within else None,
+                "after_seconds": step.after.total_seconds() if step.after else None,
+            }
+            for step in spec.steps
+        ]
     title = gettext("Funnel: {steps}").format(steps=" → ".join(stage(s.label) for s in spec.steps))
     return FunnelResult(
         title=title,
@@ -394,16 +553,20 @@ def dropped_off(
     step: int,
     start: datetime | None = None,
     end: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> ibis.Table:
-    """People who reached ``step`` (1-based) and not the next one: an audience.
+    """People whose furthest step is ``step`` (1-based): an audience. People whose
+    window is still open are left out when the funnel leaves them out of its rates.
 
     Columns: person_id, customer_id (NULL if never identified), reached_at (UTC).
     """
     n = len(spec.steps)
     if not 1 <= step < n:
         raise JejakError(f"drop-off is after a step 1..{n - 1} of this {n}-step funnel; got {step}")
-    counted = people(events, journey, spec, start, end)
+    counted = people(events, journey, spec, start, end, as_of)
     out = counted.filter(counted.steps == step)
+    if spec.excludes_open:
+        out = out.filter(~out.open.fill_null(False))
     from jejak.store.identity import ANONYMOUS_PREFIX
 
     return out.select(

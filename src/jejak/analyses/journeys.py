@@ -302,28 +302,38 @@ class JourneyAnalyses:
         by: str | None = None,
         start: datetime | str | None = None,
         end: datetime | str | None = None,
+        open_windows: str | None = None,
+        as_of: datetime | str | None = None,
     ) -> funnel_analyses.FunnelResult:
         """People through ``steps`` in order within ``window`` (see :mod:`jejak.analyses.funnels`).
 
-        ``steps`` are touchpoint names, rules or ``{"stage": name}``; ``window`` a timedelta,
-        seconds, or text like ``"7d"``/``"2h"``/``"30m"``; ``order`` ordered, strict or any.
+        ``steps`` are touchpoint names, rules or ``{"stage": name}``, each optionally with
+        ``optional``, ``within`` and ``after`` (``{"event": "x", "optional": True,
+        "within": "2d", "after": "1h"}``); ``window`` a timedelta, seconds, or text like
+        ``"7d"``/``"2h"``/``"30m"``; ``order`` ordered, strict or any. ``open_windows``
+        ("exclude"/"include"): whether people whose window is still open at ``as_of``
+        (default: the latest touchpoint) count in the rates.
         """
+        options = {"window": window, "order": order, "exclusions": exclusions}
+        options |= {"start": start, "end": end, "open_windows": open_windows, "as_of": as_of}
         if by == "segment":
             self.segment_groups()  # says plainly when there are no segments
             parts = {
-                name: part.funnel(
-                    steps, window=window, order=order, exclusions=exclusions, start=start, end=end
-                )
-                for name, part in self.each_segment().items()
+                name: part.funnel(steps, **options) for name, part in self.each_segment().items()
             }
             rest = Filtered(self, segment=(NONE_SEGMENT, _in_none(self.segment_definitions())))
-            parts[NONE_SEGMENT] = rest.funnel(
-                steps, window=window, order=order, exclusions=exclusions, start=start, end=end
-            )
-            return _combined(parts, "segment")
-        spec = _funnel_spec(steps, window, order, exclusions, by)
+            parts[NONE_SEGMENT] = rest.funnel(steps, **options)
+            combined = _combined(parts, "segment")
+            combined.meta["open_people"] = sum(p.meta["open_people"] for p in parts.values())
+            return combined
+        spec = _funnel_spec(steps, window, order, exclusions, by, open_windows)
         result = funnel_analyses.funnel(
-            self.events(), self.journey, spec, self._zoned(start), self._zoned(end)
+            self.events(),
+            self.journey,
+            spec,
+            self._zoned(start),
+            self._zoned(end),
+            self._zoned(as_of),
         )
         if "entered" in result.table and not result.table["entered"].iloc[-1]:
             warn(result, *[self._unmatched(step) for step in spec.steps])
@@ -339,11 +349,20 @@ class JourneyAnalyses:
         exclusions: list[Any] | None = None,
         start: datetime | str | None = None,
         end: datetime | str | None = None,
+        open_windows: str | None = None,
+        as_of: datetime | str | None = None,
     ) -> Result:
-        """Who reached ``step`` of the funnel and not the next: an audience to follow up."""
-        spec = _funnel_spec(steps, window, order, exclusions, None)
+        """Who reached ``step`` of the funnel and not the next: an audience to follow up
+        (without the people whose window is still open, when the funnel leaves them out)."""
+        spec = _funnel_spec(steps, window, order, exclusions, None, open_windows)
         table = funnel_analyses.dropped_off(
-            self.events(), self.journey, spec, step, self._zoned(start), self._zoned(end)
+            self.events(),
+            self.journey,
+            spec,
+            step,
+            self._zoned(start),
+            self._zoned(end),
+            self._zoned(as_of),
         )
         label = spec.steps[step - 1].label
         return Result(
@@ -951,6 +970,7 @@ def _funnel_spec(
     order: str,
     exclusions: list[Any] | None,
     by: str | None,
+    open_windows: str | None = None,
 ) -> Funnel:
     if isinstance(steps, Funnel):
         return steps
@@ -961,6 +981,7 @@ def _funnel_spec(
             order=order,
             exclusions=exclusions or [],
             by=by,
+            open_windows=open_windows,
         )
     except ValidationError as exc:
         problem = exc.errors()[0]

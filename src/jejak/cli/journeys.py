@@ -84,6 +84,13 @@ def funnel(
     dropped_at: Annotated[
         int | None, typer.Option(help="List who reached this step (1-based) and not the next.")
     ] = None,
+    open_windows: Annotated[
+        str | None,
+        typer.Option(help="exclude or include people whose window is still open at the end."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="The data's end for open windows (default: the latest).")
+    ] = None,
     output: TableFile = None,
     as_json: AsJson = False,
 ) -> None:
@@ -94,6 +101,7 @@ def funnel(
     """
     parsed = [as_step(s) for s in steps]
     options = {"window": window, "order": order, "exclusions": exclude or []}
+    options |= {"open_windows": open_windows, "as_of": as_of}
     with narrowed_workspace() as ws:
         if dropped_at is not None:
             result = ws.funnel_dropoffs(parsed, dropped_at, **options)

@@ -2,12 +2,15 @@
 
 A step is a touchpoint name (``"product_view"``), a rule (``{event: order, where:
 {order_number: 1}}``) or a journey stage (``{stage: Subscribe}``: any touchpoint that
-matches the stage's rules).
+matches the stage's rules). A step may carry ``optional: true`` (it may be skipped),
+``within: 2d`` (at most that long after the step before it) and ``after: 1h`` (at
+least that long after it); see :mod:`jejak.analyses.funnels` for what they count.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -24,6 +27,22 @@ from jejak.model.journey import Journey, Rule, Stage
 from jejak.model.roles import Roles
 
 OrderMode = Literal["ordered", "strict", "any"]
+OpenWindows = Literal["exclude", "include"]
+STEP_OPTIONS = ("label", "optional", "within", "after")
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([dhms])\s*")
+
+
+def duration(value: Any) -> Any:
+    """``2d``, ``12h``, ``30m``, ``90s`` or a number of seconds as a timedelta; anything
+    else is left to pydantic (a timedelta, an ISO 8601 duration)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str) and (match := _DURATION.fullmatch(value.lower())):
+        unit = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}[match.group(2)]
+        return timedelta(seconds=float(match.group(1)) * unit)
+    if isinstance(value, str) and not value.strip().upper().startswith("P"):
+        raise ValueError(f"{value!r} is not a duration; write it like 2d, 12h, 45m or 90s")
+    return value
 
 
 class FunnelStep(BaseModel):
@@ -34,6 +53,26 @@ class FunnelStep(BaseModel):
     label: str = ""
     rule: Rule | None = None
     stage: str | None = None
+    optional: bool = False
+    within: timedelta | None = None  # at most this long after the step before
+    after: timedelta | None = None  # at least this long after the step before
+
+    @field_validator("within", "after", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return duration(value)
+
+    @field_validator("within", "after")
+    @classmethod
+    def _positive(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value <= timedelta(0):
+            raise ValueError("a step's within/after must be positive, e.g. 2d or 1h")
+        return value
+
+    @property
+    def options(self) -> bool:
+        """Whether the step is optional or has its own gap limits."""
+        return self.optional or self.within is not None or self.after is not None
 
     @model_validator(mode="before")
     @classmethod
@@ -44,8 +83,9 @@ class FunnelStep(BaseModel):
             return {"label": value, "rule": {"event": value}}
         if isinstance(value, dict) and not {"rule", "stage"} & set(value):
             label = value.get("label")
-            rule = {k: v for k, v in value.items() if k != "label"}
-            return {"label": label or _describe(rule), "rule": rule}
+            rule = {k: v for k, v in value.items() if k not in STEP_OPTIONS}
+            options = {k: value[k] for k in STEP_OPTIONS[1:] if k in value}
+            return {"label": label or _describe(rule), "rule": rule, **options}
         if isinstance(value, dict) and "stage" in value and not value.get("label"):
             return {**value, "label": value["stage"]}
         return value
@@ -133,6 +173,30 @@ class Funnel(BaseModel):
     order: OrderMode = "ordered"
     exclusions: list[Exclusion] = Field(default_factory=list)
     by: str | None = None
+    # people whose window is still open at the data's end: left out of the rates or
+    # counted in them; None: "exclude" when a step has options, else "include" (as
+    # funnels were counted before step options existed)
+    open_windows: OpenWindows | None = None
+
+    @property
+    def step_options(self) -> bool:
+        """Whether any step is optional or has its own gap limits."""
+        return any(step.options for step in self.steps)
+
+    @property
+    def excludes_open(self) -> bool:
+        """Whether people whose window is still open are left out of the rates."""
+        if self.open_windows is None:
+            return self.step_options
+        return self.open_windows == "exclude"
+
+    def previous_required(self, k: int) -> int:
+        """The nearest required step before step ``k`` (0-based)."""
+        return max(j for j in range(k) if not self.steps[j].optional)
+
+    def next_required(self, k: int) -> int:
+        """The nearest required step after step ``k`` (0-based)."""
+        return min(j for j in range(k + 1, len(self.steps)) if not self.steps[j].optional)
 
     @field_validator("steps")
     @classmethod
@@ -146,6 +210,21 @@ class Funnel(BaseModel):
         if self.window <= timedelta(0):
             raise ValueError("the conversion window must be positive, e.g. 30 days")
         n = len(self.steps)
+        first, last = self.steps[0], self.steps[-1]
+        if first.options:
+            raise ValueError("step 1 starts the funnel: it cannot be optional or have within/after")
+        if last.optional:
+            raise ValueError("the last step cannot be optional: it is what people convert to")
+        if self.order == "any" and self.step_options:
+            raise ValueError(
+                "optional steps and within/after need ordered or strict order: in any order"
+                " no step comes before another"
+            )
+        if self.order == "strict" and any(s.optional for s in self.steps):
+            raise ValueError("optional steps need ordered order: strict allows no skipping")
+        for k, step in enumerate(self.steps):
+            if step.within is not None and step.after is not None and step.after >= step.within:
+                raise ValueError(f"step {k + 1}: after must be shorter than within")
         for exclusion in self.exclusions:
             before = exclusion.before or n
             if not 1 <= exclusion.after < before <= n:
@@ -153,6 +232,8 @@ class Funnel(BaseModel):
                     f"an exclusion lies between two steps 1..{n}, with after < before;"
                     f" got after={exclusion.after}, before={before}"
                 )
+            if self.steps[exclusion.after - 1].optional or self.steps[before - 1].optional:
+                raise ValueError("an exclusion lies between two required steps, not optional ones")
             if self.order == "any":
                 raise ValueError(
                     "exclusions need ordered or strict order: 'between' has no"

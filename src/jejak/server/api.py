@@ -9,7 +9,7 @@ written the same way, or as a JSON object.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -126,7 +126,16 @@ class FunnelQuery:
         ] = None,
         start: When = None,
         end: When = None,
+        open_windows: Annotated[
+            Literal["exclude", "include"] | None,
+            Query(
+                description="People whose window is still open at as_of: left out of the"
+                " rates or counted (default: exclude when a step has optional/within/after)."
+            ),
+        ] = None,
+        as_of: When = None,
     ) -> None:
+        # a step with options is a JSON rule: {"event": "x", "optional": true, "within": "2d"}
         self.steps = [parse_step(s) for s in steps]  # an empty one is an error
         self.options = {
             "window": window,
@@ -134,6 +143,8 @@ class FunnelQuery:
             "exclusions": [parse_step(x) for x in exclude or []],
             "start": start,
             "end": end,
+            "open_windows": open_windows,
+            "as_of": as_of,
         }
 
 
