@@ -224,5 +224,6 @@ def test_the_tracker_backs_off_further_while_the_collector_fails(tmp_path):
         sent = [f[1] for f in page.evaluate("window.fetches") if f[0] == "send"]
         browser.close()
     first, second = sent[1] - sent[0], sent[2] - sent[1]
-    assert first >= 1_900 and second >= 1.8 * first  # doubled, not 2 s again
+    # doubled: 4 s, not 2 s again (a busy machine delays a timer, never fires it early)
+    assert first >= 1_900 and second >= 3_600
     ws.close()

@@ -12,7 +12,7 @@ from jejak.cli.app import AsJson, TableFile, as_step, narrowed_workspace, out
 from jejak.cli.output import print_table, write_people, write_result
 from jejak.errors import JejakError
 from jejak.language import gettext as _
-from jejak.language import stage
+from jejak.language import pgettext, stage
 from jejak.report import formatting as fmt
 
 # The engagement groups' names: kept in data and segment definitions, shown translated
@@ -332,7 +332,7 @@ def rfm_segments(
     summary = result.segments()
     shown = pd.DataFrame(
         {
-            _("Segment"): summary["segment"],
+            _("Segment"): summary["segment"].map(lambda name: pgettext("rfm", name)),
             _("Buyers"): summary["buyers"].map(fmt.people),
             _("Share"): summary["share"].map(fmt.percent),
             _("Days since last"): summary["recency_days"].map(lambda v: fmt.number(v, 0)),

@@ -70,7 +70,10 @@ def flow_labels(
     word = int((flow_room(columns) + 10) / LOWER_PX)
 
     def label(column: int, name: str, people: int, row: str) -> dict[str, Any]:
-        text = "<br>".join([*wrapped(name, chars, word=word), fmt.people(people)])
+        inside = 0 < column < columns - 1  # the edge columns' labels have half the room
+        text = "<br>".join(
+            [*wrapped(name, chars, word=word if inside else None), fmt.people(people)]
+        )
         return dict(
             x=_column_x(column, columns),
             y=1 if row == "above" else 0,
