@@ -504,6 +504,41 @@ def test_value_charts_say_the_currency_when_the_touchpoints_give_one():
     )
 
 
+def test_effect_tables_mark_the_sides_with_too_few_people():
+    from jejak import language
+    from jejak.report.tables import touchpoint_effect_table
+
+    table = pd.DataFrame(
+        {
+            "stage": ["Engage", "Engage", "Convert"],
+            "stage_index": [2, 2, 4],
+            "event": ["email_open", "webinar", "review_read"],
+            "people_with": [30, 12, 1_250],
+            "rate_with": [0.5, 0.4, 0.2],
+            "people_without": [30, 40, 29],
+            "rate_without": [0.25, 0.2, 0.1],
+            "rate_ratio": [2.0, 2.0, 2.0],
+            "ci_low": [1.5, 0.5, 1.1],
+            "ci_high": [2.5, 8.0, 3.6],
+            "verdict": ["helps", "too few people", "too few people"],
+        }
+    )
+    shown = touchpoint_effect_table(table)  # under 30 on a side: few, as the verdict says
+    assert shown["People with it"].tolist() == ["30", "12 (few)", "1,250"]
+    assert shown["People without"].tolist() == ["30", "40", "29 (few)"]
+    assert shown["Verdict"].tolist() == ["helps", "too few people", "too few people"]
+    # the analysis's own threshold when it was asked for another (min_people=13)
+    assert touchpoint_effect_table(table, 13)["People with it"].tolist() == [
+        "30",
+        "12 (few)",
+        "1,250",
+    ]
+    assert touchpoint_effect_table(table, 12)["People with it"].tolist() == ["30", "12", "1,250"]
+    with language.speaking("id"):
+        indonesian = touchpoint_effect_table(table)
+    assert indonesian.iloc[:, 2].tolist() == ["30", "12 (sedikit)", "1.250"]
+
+
 def test_ratio_axes_read_as_ratios_and_share_axes_stop_at_100_percent():
     from jejak.report.figures.drawing import ratio_ticks, share_format, share_ticks
 
