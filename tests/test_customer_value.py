@@ -97,6 +97,13 @@ def test_expected_purchases_track_the_holdout(cdnow):
     assert expected.corr(later, method="spearman") > 0.4
 
 
+def test_the_result_carries_the_shops_currency_for_its_charts(cdnow):
+    value = cdnow.customer_value(as_of=CALIBRATION_END)
+    assert value.meta["currency"] == "USD"  # every order is in dollars
+    assert cdnow.value_by("channel", as_of=CALIBRATION_END).meta["currency"] == "USD"
+    assert all(" USD " in text for text in value.figure().data[0].text)
+
+
 def test_p_alive_and_value_by_hand():
     model = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=0.0)
     # nobody without repeats is thought gone; one who bought 2 more times, the last long

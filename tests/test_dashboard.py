@@ -209,6 +209,44 @@ def test_the_data_page_shows_loads_and_rejected_rows(site, page):
     assert last[1:] == ["collector: POST /v1/events", last[2], "2", "0", "2", "0", "0", "0"]
 
 
+def test_an_indonesian_page_says_the_chosen_dates_in_its_own_words(demo_workspace, browser):
+    from jejak import language
+
+    ws = demo_workspace(2_000, seed=5, writes=True)
+    ws.settings.language = "id"  # as `language: id` in jejak.yaml; read per request
+    key = ensure_keys(ws.con)["read"]
+    app = create_app(ws)
+    with running(app) as base:
+        # a browser in English-US writes its date inputs mm/dd/yyyy whatever the page says
+        context = browser.new_context(locale="en-US", reduced_motion="reduce")
+        tab = context.new_page()
+        tab.goto(base + "/login")
+        tab.fill("input[name=key]", key)
+        tab.click("button[type=submit]")
+        tab.wait_for_url("**/dashboard/overview")
+        _loaded(tab)
+        assert tab.locator("p.period").count() == 0  # no dates chosen: nothing to say
+        tab.fill("input[name=since]", "2025-03-01")
+        tab.fill("input[name=until]", "2025-11-30")
+        tab.click("form.filters button[type=submit]")
+        tab.wait_for_url("**until=2025-11-30**")
+        _loaded(tab)
+        said = tab.inner_text("p.period")
+        assert said == "Menampilkan titik kontak dari 1 Mar 2025 sampai sebelum 30 Nov 2025"
+        with Library(app).turn() as own:  # the filter works: the library's numbers
+            part = own.between("2025-03-01", "2025-11-30").stages().table
+            whole = own.stages().table
+        with language.speaking("id"):
+            reached = fmt.people(part.set_index("stage")["reached"]["Awareness"])
+            everyone = fmt.people(whole.set_index("stage")["reached"]["Awareness"])
+        assert reached != everyone  # the period leaves people out
+        row = tab.locator("#content table tbody tr").first
+        assert row.locator("td").nth(1).inner_text() == reached
+        tab.goto(base + "/dashboard/overview?until=2025-11-31")  # by hand, not a day
+        assert tab.inner_text("p.period") == "2025-11-31 bukan tanggal: tulis sebagai TTTT-BB-HH"
+        context.close()
+
+
 def test_an_empty_workspace_says_how_to_load_data(tmp_path, browser):
     ws = jejak.Workspace(tmp_path / "empty.duckdb")
     key = ensure_keys(ws.con)["read"]

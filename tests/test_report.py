@@ -461,6 +461,84 @@ def test_bar_labels_have_room_at_the_end_of_the_longest_bar():
     assert figure.data[0].text[0] == "3 buyers · – each"  # not estimated: a dash, not 0
 
 
+def test_value_charts_say_the_currency_when_the_touchpoints_give_one():
+    from jejak import language
+    from jejak.analyses.customer_value import CustomerValue, ValueBy
+    from jejak.report.figures import customer_value_figure, value_by_figure
+
+    table = pd.DataFrame(
+        {
+            "channel": ["search", "ads"],
+            "buyers": [3, 2],
+            "expected_revenue": [3_703_500.0, 2_469_000.0],
+            "revenue_per_buyer": [1_234_500.0, 1_234_500.0],
+        }
+    )
+    plain = value_by_figure(table, "channel", "t")  # no currency: plain numbers, as before
+    assert plain.data[0].text[0] == "2 buyers · 1,234,500 each"
+    assert plain.layout.xaxis.title.text == "expected revenue over the horizon"
+    assert plain.layout.xaxis.tickprefix is None
+    english = value_by_figure(table, "channel", "t", currency="idr")
+    assert english.data[0].text[0] == "2 buyers · IDR 1,234,500 each"
+    assert english.layout.xaxis.title.text == "expected revenue over the horizon (IDR)"
+    assert english.layout.xaxis.tickprefix == "IDR "
+    with language.speaking("id"):
+        indonesian = value_by_figure(table, "channel", "t", currency="IDR")
+    assert indonesian.data[0].text[0] == "2 pembeli · Rp 1.234.500 per pembeli"
+    assert indonesian.layout.xaxis.tickprefix == "Rp "
+    assert indonesian.layout.xaxis.title.text.endswith("(Rp)")
+    # the registry's drawers take the currency the workspace put in the result's meta
+    drawn = ValueBy(title="t", table=table, meta={"by": "channel", "currency": "IDR"})
+    assert drawn.figure().data[0].text == english.data[0].text
+    assert ValueBy(title="t", table=table, meta={"by": "channel"}).figure().data[0].text == (
+        plain.data[0].text
+    )
+    buyers = pd.DataFrame(
+        {"p_alive": [0.1, 0.1, 0.9, 0.9], "expected_revenue": [500.0, 500.0, 1_000.0, 1_234_500.0]}
+    )
+    bands = customer_value_figure(buyers, "t", currency="IDR").data[0].text
+    assert bands[0] == "2 buyers · IDR 1,000 expected"
+    assert bands[-1] == "2 buyers · IDR 1,235,500 expected"
+    assert CustomerValue(title="t", table=buyers, meta={}).figure().data[0].text[-1] == (
+        "2 buyers · 1,235,500 expected"
+    )
+
+
+def test_effect_tables_mark_the_sides_with_too_few_people():
+    from jejak import language
+    from jejak.report.tables import touchpoint_effect_table
+
+    table = pd.DataFrame(
+        {
+            "stage": ["Engage", "Engage", "Convert"],
+            "stage_index": [2, 2, 4],
+            "event": ["email_open", "webinar", "review_read"],
+            "people_with": [30, 12, 1_250],
+            "rate_with": [0.5, 0.4, 0.2],
+            "people_without": [30, 40, 29],
+            "rate_without": [0.25, 0.2, 0.1],
+            "rate_ratio": [2.0, 2.0, 2.0],
+            "ci_low": [1.5, 0.5, 1.1],
+            "ci_high": [2.5, 8.0, 3.6],
+            "verdict": ["helps", "too few people", "too few people"],
+        }
+    )
+    shown = touchpoint_effect_table(table)  # under 30 on a side: few, as the verdict says
+    assert shown["People with it"].tolist() == ["30", "12 (few)", "1,250"]
+    assert shown["People without"].tolist() == ["30", "40", "29 (few)"]
+    assert shown["Verdict"].tolist() == ["helps", "too few people", "too few people"]
+    # the analysis's own threshold when it was asked for another (min_people=13)
+    assert touchpoint_effect_table(table, 13)["People with it"].tolist() == [
+        "30",
+        "12 (few)",
+        "1,250",
+    ]
+    assert touchpoint_effect_table(table, 12)["People with it"].tolist() == ["30", "12", "1,250"]
+    with language.speaking("id"):
+        indonesian = touchpoint_effect_table(table)
+    assert indonesian.iloc[:, 2].tolist() == ["30", "12 (sedikit)", "1.250"]
+
+
 def test_ratio_axes_read_as_ratios_and_share_axes_stop_at_100_percent():
     from jejak.report.figures.drawing import ratio_ticks, share_format, share_ticks
 

@@ -81,7 +81,8 @@ def _long_names() -> list[Section]:
             "revenue_per_buyer": [36_054_700.0, 13_283_900.0, 333.0],
         }
     )
-    bars = value_by_figure(value, "channel", "Nilai per saluran")
+    with language.speaking("id"):  # the longest amounts: rupiah, with their sign
+        bars = value_by_figure(value, "channel", "Nilai per saluran", currency="IDR")
     return [Section(heading="Nama panjang", figures=[flow, pmap, bars])]
 
 

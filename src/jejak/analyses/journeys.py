@@ -426,14 +426,15 @@ class JourneyAnalyses:
     ) -> CustomerValue:
         """P(alive), expected purchases and revenue per buyer over ``horizon`` units of
         ``unit_days`` (BG/NBD and Gamma-Gamma; see :mod:`jejak.analyses.customer_value`).
-        ``as_of`` (default: the latest touchpoint) ends the period the models learn from."""
+        ``as_of`` (default: the latest touchpoint) ends the period the models learn from;
+        ``meta["currency"]`` is :meth:`currency` (None: amounts are plain numbers)."""
         from jejak.analyses.customer_value import customer_value
 
         moment = self.as_of() if as_of is None else self._zoned(as_of)
         if moment is None:
             raise ConfigError("no touchpoints yet: load some before asking for customer value")
         try:
-            return customer_value(
+            result = customer_value(
                 self.events(),
                 self.journey,
                 purchase=purchase,
@@ -446,6 +447,8 @@ class JourneyAnalyses:
             if why:
                 raise JejakError(f"{exc}: {why[0]}") from None
             raise
+        result.meta["currency"] = self.currency()  # amounts read with it (None: plain numbers)
+        return result
 
     def retention(
         self,

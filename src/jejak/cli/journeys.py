@@ -299,7 +299,11 @@ def touchpoints(
     if as_json:
         out.print_json(data=result.to_dict())
     elif effects:
-        print_table(touchpoint_effect_table(result.table), result.title, labels=2)
+        print_table(
+            touchpoint_effect_table(result.table, result.meta["min_people"]),
+            result.title,
+            labels=2,
+        )
         out.print(
             _(
                 "Observational: people who had a touchpoint may differ in other ways too; "

@@ -116,6 +116,12 @@ def money(value: Any, currency: str, digits: int | None = None) -> str:
     return f"{_currency_sign(code, current())} {localised(f'{float(value):,.{digits}f}')}"
 
 
+def currency_sign(currency: str) -> str:
+    """How an amount in ``currency`` is marked in the language: ``IDR`` in English,
+    ``Rp`` in Bahasa Indonesia (as :func:`money` writes it)."""
+    return _currency_sign(currency.strip().upper(), current())
+
+
 @cache
 def _currency_sign(code: str, language: str) -> str:
     """How ``language`` names a currency before an amount: its ISO code in English (one

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from jejak.analyses.effectiveness import MIN_PEOPLE
 from jejak.language import N_, NP_, pgettext, stage
 from jejak.language import gettext as _
 from jejak.report import formatting as fmt
@@ -144,8 +145,18 @@ def touchpoint_ratio_table(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def touchpoint_effect_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Within-stage effects: people and moves per week with and without, the adjusted ratio."""
+def touchpoint_effect_table(table: pd.DataFrame, few: int = MIN_PEOPLE) -> pd.DataFrame:
+    """Within-stage effects: people and moves per week with and without, the adjusted ratio.
+
+    A side with fewer than ``few`` people (the analysis's ``min_people``) reads
+    ``12 (few)``, as its row's verdict and chart say too few people.
+    """
+
+    def people(count: float) -> str:
+        shown = fmt.people(count)
+        if fmt.is_missing(count) or count >= few:
+            return shown
+        return _("{people} (few)").format(people=shown)
 
     def times(value: float) -> str:
         return fmt.MISSING if fmt.is_missing(value) else fmt.number(value, 2) + "x"
@@ -157,9 +168,9 @@ def touchpoint_effect_table(table: pd.DataFrame) -> pd.DataFrame:
         {
             _("Stage"): table["stage"].map(stage),
             _header(table.columns[2]): table.iloc[:, 2],
-            _("People with it"): table["people_with"].map(fmt.people),
+            _("People with it"): table["people_with"].map(people),
             _("Moves per 100 weeks after"): table["rate_with"].map(per_100),
-            _("People without"): table["people_without"].map(fmt.people),
+            _("People without"): table["people_without"].map(people),
             _("Moves per 100 weeks without"): table["rate_without"].map(per_100),
             _("Moves on (same time in stage)"): table["rate_ratio"].map(times),
             _("95% interval"): [

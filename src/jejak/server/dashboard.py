@@ -34,6 +34,7 @@ from jejak.server import keys, sessions
 from jejak.server.answers import answer, headers, question_of
 from jejak.server.api import Scope
 from jejak.server.pages import CHOICE_WORDS, PAGES, Page, build, funnel_steps
+from jejak.server.period import period_words
 from jejak.server.state import SESSION_COOKIE, ServerState, require_key, state_of
 from jejak.store.results import Kept
 
@@ -227,6 +228,7 @@ def page(request: Request, slug: str) -> Response:
             empty=empty,
             step_choices=suggestions,
             shown_steps=shown_steps,
+            period=period_words(params.get("since"), params.get("until")),
             query=request.url.query,
             choice_words=CHOICE_WORDS,
             script_words=json.dumps(_script_words()),

@@ -13,8 +13,17 @@ from jejak.report.figures.drawing import PALETTE, labelled_bars, layout
 from jejak.report.figures.registry import draws
 
 
-def customer_value_figure(table: pd.DataFrame, title: str) -> go.Figure:
-    """Buyers by their chance of still being a customer, with the revenue each band holds."""
+def _amount(value: float, currency: str | None) -> str:
+    """An amount as the report's tables write it: with ``currency`` when the touchpoints
+    give one (``IDR 1,234,500``; ``Rp 1.234.500``), else a plain whole number."""
+    return fmt.number(value, 0) if currency is None else fmt.money(value, currency)
+
+
+def customer_value_figure(
+    table: pd.DataFrame, title: str, currency: str | None = None
+) -> go.Figure:
+    """Buyers by their chance of still being a customer, with the revenue each band holds
+    (in ``currency`` when given)."""
     edges = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0000001]
     names = [
         gettext("under {share}").format(share=fmt.percent(0.2, 0)),
@@ -34,7 +43,7 @@ def customer_value_figure(table: pd.DataFrame, title: str) -> go.Figure:
             marker=dict(color=PALETTE[0]),
             text=[
                 gettext("{count} buyers · {amount} expected").format(
-                    count=fmt.people(c), amount=fmt.number(r, 0)
+                    count=fmt.people(c), amount=_amount(r, currency)
                 )
                 for c, r in zip(grouped["customers"], grouped["revenue"], strict=True)
             ],
@@ -48,29 +57,41 @@ def customer_value_figure(table: pd.DataFrame, title: str) -> go.Figure:
     return layout(figure, title, height=420)
 
 
-def value_by_figure(table: pd.DataFrame, by: str, title: str) -> go.Figure:
-    """Expected revenue per group, labelled with buyers and revenue per buyer."""
+def value_by_figure(
+    table: pd.DataFrame, by: str, title: str, currency: str | None = None
+) -> go.Figure:
+    """Expected revenue per group, labelled with buyers and revenue per buyer (in
+    ``currency`` when given: the axis's title and ticks say it too)."""
     rows = table.iloc[::-1]
     figure = labelled_bars(
         [language.stage(str(v)) for v in rows[by]] if by == "stage" else rows[by],
         [float(v) for v in rows["expected_revenue"]],
         [
             gettext("{count} buyers · {amount} each").format(
-                count=fmt.people(n), amount=fmt.number(v, 0)
+                count=fmt.people(n), amount=_amount(v, currency)
             )
             for n, v in zip(rows["buyers"], rows["revenue_per_buyer"], strict=True)
         ],
         PALETTE[2],
     )
-    figure.update_xaxes(title=gettext("expected revenue over the horizon"))
+    if currency is None:
+        figure.update_xaxes(title=gettext("expected revenue over the horizon"))
+    else:
+        sign = fmt.currency_sign(currency)
+        figure.update_xaxes(
+            title=gettext("expected revenue over the horizon ({currency})").format(currency=sign),
+            tickprefix=f"{sign} ",
+        )
     return layout(figure, title, height=max(300, 110 + 34 * len(rows)))
 
 
 @draws(CustomerValue)
 def _customer_value(result: CustomerValue) -> go.Figure:
-    return customer_value_figure(result.table, result.title)
+    return customer_value_figure(result.table, result.title, result.meta.get("currency"))
 
 
 @draws(ValueBy)
 def _value_by(result: ValueBy) -> go.Figure:
-    return value_by_figure(result.table, result.meta["by"], result.title)
+    return value_by_figure(
+        result.table, result.meta["by"], result.title, result.meta.get("currency")
+    )

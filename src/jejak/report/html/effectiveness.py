@@ -42,6 +42,6 @@ def touchpoint_sections(ratios: Any, effects: Any) -> list[Section]:
             heading=effects.title,
             intro=effect_intro,
             figures=[effects.figure()],
-            table=touchpoint_effect_table(shown),
+            table=touchpoint_effect_table(shown, effects.meta["min_people"]),
         ),
     ]
