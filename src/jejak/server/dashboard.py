@@ -108,7 +108,8 @@ def _fragment(sections: list[Section]) -> str:
                 f'<figure class="chart" data-figure="{data}" style="height:{height}px"></figure>'
             )
         if section.table is not None:
-            body.append('<button class="csv" type="button">Download CSV</button>')
+            words = html.escape(language.gettext("Download CSV"))
+            body.append(f'<button class="csv" type="button">{words}</button>')
             body.append(report.table_html(section.table, section.columns))
         wide = " wide" if section.wide else ""
         inner = "".join(body)
