@@ -125,3 +125,31 @@ def test_the_dashboard_speaks_the_workspace_language(tmp_path, write_file):
         # the script's words and the number marks it sorts by
         assert "&#34;decimal&#34;: &#34;,&#34;" in page.text or '"decimal": ","' in page.text
     ws.close()
+
+
+@pytest.mark.parametrize(("stage_names", "shown", "hidden"), [
+    ("local", "Kesadaran", "Awareness"),
+    ("english", "Awareness", "Kesadaran"),
+])  # fmt: skip
+def test_the_dashboard_names_the_stages_as_set(tmp_path, write_file, stage_names, shown, hidden):
+    import httpx
+
+    import jejak
+    from jejak.server import create_app
+    from jejak.server.keys import ensure_keys
+    from serving import running
+
+    settings = parse_settings(f"language: id\nstage_names: {stage_names}\n")
+    ws = jejak.Workspace(tmp_path / "w.duckdb", settings)
+    ws.load(write_file("toko.csv", DASHBOARD_LOG))
+    read = ensure_keys(ws.con)["read"]
+    with running(create_app(ws)) as base:
+        page = httpx.get(
+            base + "/dashboard/overview/content",
+            headers={"Authorization": f"Bearer {read}"},
+            timeout=120,
+        )
+    ws.close()
+    assert page.status_code == 200
+    assert "Angka kunci" in page.text  # the page speaks Indonesian either way
+    assert shown in page.text and hidden not in page.text

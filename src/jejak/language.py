@@ -92,7 +92,11 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The singular or plural form for ``count``, in this context's language."""
-    return translations(_chosen.get()).ngettext(singular, plural, count)
+    try:
+        number = int(count)  # numpy integers too
+    except (TypeError, ValueError):  # a missing count reads as many
+        number = 2
+    return translations(_chosen.get()).ngettext(singular, plural, number)
 
 
 def pgettext(context: str, message: str) -> str:

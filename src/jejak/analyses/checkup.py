@@ -21,6 +21,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from jejak import language
 from jejak.analyses.diagnosis import ROLE_USES, listed
 from jejak.analyses.matching import rule_matches, with_properties
 from jejak.analyses.result import Result, records
@@ -132,7 +133,7 @@ def check(
             gettext(
                 "no touchpoint matched a rule past {stage}, so the stage funnel stops there."
                 " Touchpoints not placed: {top}. Name them under 'roles:' in jejak.yaml"
-            ).format(stage=journey.stages[0].name, top=top),
+            ).format(stage=language.stage(journey.stages[0].name), top=top),
         )
     for s, stage in enumerate(journey.stages[1:], start=1):
         if (
@@ -146,7 +147,7 @@ def check(
                 gettext(
                     "nobody entered {stage} ({rules}); people who reach a later stage are"
                     " counted as skipping it"
-                ).format(stage=stage.name, rules=describe_rules(stage)),
+                ).format(stage=language.stage(stage.name), rules=describe_rules(stage)),
             )
     for role, use in ROLE_USES.items():
         if use.needed_by and total and not int(found[f"role_{role}"]):

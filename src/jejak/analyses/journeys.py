@@ -52,6 +52,7 @@ from jejak.analyses.segments import NONE_SEGMENT, check_stages, members
 from jejak.analyses.sequence import position
 from jejak.errors import ConfigError, JejakError
 from jejak.language import gettext
+from jejak.language import stage as language_stage
 from jejak.model.campaign import Campaign
 from jejak.model.config import Settings
 from jejak.model.funnel import Funnel, FunnelStep
@@ -829,14 +830,16 @@ class JourneyAnalyses:
             return None
         if table["reached"].iloc[1:].sum() > 0:
             return None
-        later = "; ".join(f"{stage.name}: {describe_rules(stage)}" for stage in journey.stages[1:])
+        later = "; ".join(
+            f"{language_stage(stage.name)}: {describe_rules(stage)}" for stage in journey.stages[1:]
+        )
         top = diagnosis.listed(diagnosis.top_events(self.events()))
         return gettext(
             "nobody got past {stage}: no touchpoint matched a rule of a later stage ({later})."
             " Your most frequent events are {top}. Name them under 'roles:' in jejak.yaml"
             " ('jejak init --from FILE' proposes them, 'jejak check' shows what each rule"
             " matches)"
-        ).format(stage=journey.stages[0].name, later=later, top=top)
+        ).format(stage=language_stage(journey.stages[0].name), later=later, top=top)
 
     def _zoned(self, value: datetime | str | None) -> datetime | None:
         """A time from the user (or text like 2026-03-01): without a zone, it is in the

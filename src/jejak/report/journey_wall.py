@@ -97,8 +97,9 @@ def journey_wall_html(table: pd.DataFrame, stages: Sequence[str], by: str | None
     parts = [f'<div class="wall" style="grid-template-columns: {" ".join(columns)}">']
     if by:
         parts.append(f'<div class="stage">{html.escape(gettext(by))}</div>')
+    numbered = gettext("Stage {number}")
     parts += [
-        f'<div class="stage"><small>{html.escape(gettext("Stage {number}").format(number=i))}'
+        f'<div class="stage"><small>{html.escape(numbered.format(number=i))}'
         f"</small>{html.escape(language.stage(str(s)))}</div>"
         for i, s in enumerate(stages, start=1)
     ]

@@ -84,7 +84,7 @@ def create_app(
     routes = [*collector.router.routes, *tracking.router.routes]
     open_paths = {route.path for route in routes} | {"/t.js"}
     app.add_middleware(Headers, open_paths=open_paths, origins=origins or [])
-    app.add_middleware(Speaking, language=lambda: workspace.settings.language)
+    app.add_middleware(Speaking, settings=lambda: workspace.settings)
     # routes are matched in order: the collector's, the busiest, first
     app.include_router(collector.router)
     app.include_router(tracking.router)  # Segment's HTTP Tracking API

@@ -282,7 +282,11 @@ def page_answer(
     """A page's sections as HTML: kept for the data as it is, or built now. While a
     collector brings new touchpoints, the page kept in the last ``stale_seconds`` is
     shown (it says so) and built anew in the background."""
-    with language.speaking(state.workspace.settings.language), state.answering(question) as source:
+    settings = state.workspace.settings
+    with (
+        language.speaking(settings.language, settings.stage_names),
+        state.answering(question) as source,
+    ):
         kept = answer(
             source,
             question,

@@ -9,18 +9,20 @@ from collections.abc import Callable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jejak.language import speaking
+from jejak.model.config import Settings
 
 
 class Speaking:
-    """ASGI middleware: the request runs in ``language()`` (read per request, so a
-    settings change shows on the next one)."""
+    """ASGI middleware: the request runs in the language (and stage names) ``settings()``
+    give, read per request, so a settings change shows on the next one."""
 
-    def __init__(self, app: ASGIApp, language: Callable[[], str]) -> None:
-        self.app, self.language = app, language
+    def __init__(self, app: ASGIApp, settings: Callable[[], Settings]) -> None:
+        self.app, self.settings = app, settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with speaking(self.language()):
+        settings = self.settings()
+        with speaking(settings.language, settings.stage_names):
             await self.app(scope, receive, send)

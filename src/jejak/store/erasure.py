@@ -82,7 +82,11 @@ class Erased:
         """The API's answer: each id with what was found, the counts, the compaction."""
         return {
             "ids": [
-                {"id": i, "found": found, "note": self.notes.get(i, None if found else NOTHING)}
+                {
+                    "id": i,
+                    "found": found,
+                    "note": self.notes.get(i, None if found else gettext(NOTHING)),
+                }
                 for i, found in self.ids.items()
             ],
             "people": self.people,

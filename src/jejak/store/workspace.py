@@ -17,6 +17,7 @@ import ibis
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.analyses.segments import check_stages
 from jejak.errors import ConfigError
+from jejak.language import gettext
 from jejak.model.config import Settings, load_settings, workspace_path
 from jejak.model.segment import Segment, check_name
 from jejak.store import pruning, readers, results, stitching
@@ -106,14 +107,18 @@ class Workspace(Storage, JourneyAnalyses):
             return None
         pruned = pruning.last_prune(self.con)
         if pruned is None:
-            return "no touchpoints yet: load a file (jejak load FILE) or send events to jejak serve"
+            return gettext(
+                "no touchpoints yet: load a file (jejak load FILE) or send events to jejak serve"
+            )
         days = self.settings.keep_days
-        kept = f"the last {days} days (keep_days)" if days else "keep_days"
-        return (
-            f"no touchpoints left: jejak prune on {pruned:%Y-%m-%d} kept only {kept}, and every"
-            " touchpoint was older; load newer touchpoints, or raise keep_days in jejak.yaml"
-            " before loading older ones"
+        kept = (
+            gettext("the last {days} days (keep_days)").format(days=days) if days else "keep_days"
         )
+        return gettext(
+            "no touchpoints left: jejak prune on {day} kept only {kept}, and every touchpoint"
+            " was older; load newer touchpoints, or raise keep_days in jejak.yaml before loading"
+            " older ones"
+        ).format(day=f"{pruned:%Y-%m-%d}", kept=kept)
 
     def __repr__(self) -> str:
         return f"<jejak.Workspace {self.path or ':memory:'} journey={self.journey.name}>"

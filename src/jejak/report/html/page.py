@@ -41,7 +41,10 @@ _PLOTLY_CONFIG: dict[str, Any] = {
 
 # A pre-formatted cell that reads as a number, in English or Indonesian marks ("12,345",
 # "12.3%", "IDR 1,000", "3.2 days", "1.50x"; "12.345", "12,3%", "Rp 1.000", "3,2 hari").
-_NUMBER_TEXT = re.compile(r"^(?:(?:[A-Z]{3}|Rp|US\$|[$€£¥]) )?[-+]?\d[\d,.]*(?:%| days?| hari|x)?$")
+_NUMBER_TEXT = re.compile(
+    r"^(?:(?:[A-Z]{3}|[^\s\w\d]{1,3}|[A-Z]{1,3}[^\s\w\d]{1,2}|Rp|Rs) )?[-+]?\d[\d,.]*"
+    r"(?:%| days?| hari|x)?(?: \([^)]*\))?$"
+)
 
 
 _CSS = """

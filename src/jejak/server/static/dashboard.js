@@ -47,7 +47,7 @@
   function cellValue(cell) {
     const text = cell.textContent.trim();
     const plain = text.split(words.group).join("").split(words.decimal).join(".");
-    const number = Number(plain.replace(/[%\s]/g, "").replace(/[^0-9.+-eE]/g, ""));
+    const number = Number(plain.replace(/[%\s]/g, "").replace(/[^0-9.eE+-]/g, ""));
     return text !== "" && text !== "–" && !Number.isNaN(number) && /\d/.test(text)
       ? number : text.toLowerCase();
   }
