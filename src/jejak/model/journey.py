@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from jejak.language import gettext, pgettext
+
 Scalar = str | int | float | bool
 Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in"]
 PROPERTY_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -163,7 +165,7 @@ def describe_rules(stage: Stage) -> str:
     parts = []
     for rule in stage.rules:
         if rule.any:
-            parts.append("any touchpoint")
+            parts.append(gettext("any touchpoint"))
             continue
         names = ", ".join(rule.event or [])
         text = f"{rule.role} = {names}" if rule.role else names
@@ -181,6 +183,7 @@ def describe_rules(stage: Stage) -> str:
             ]
             text += " (" + ", ".join(tests) + ")"
         if rule.where:
-            text += " where " + ", ".join(rule.where)
+            text = gettext("{rule} where {fields}").format(rule=text, fields=", ".join(rule.where))
         parts.append(text)
-    return " or ".join(parts)
+    either = pgettext("rules", "or")
+    return f" {either} ".join(parts)
