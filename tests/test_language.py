@@ -153,3 +153,13 @@ def test_the_dashboard_names_the_stages_as_set(tmp_path, write_file, stage_names
     assert page.status_code == 200
     assert "Angka kunci" in page.text  # the page speaks Indonesian either way
     assert shown in page.text and hidden not in page.text
+
+
+def test_the_preset_stages_the_catalogue_knows_are_the_presets_stages():
+    from jejak.model import PRESETS
+    from jejak.model.config import preset
+
+    named = {name for key in PRESETS for name in preset(key).stage_names}
+    assert named == language.PRESET_STAGES
+    with language.speaking("id"):
+        assert {language.stage(name) for name in named}.isdisjoint(named)  # each translated

@@ -113,7 +113,7 @@ def money(value: Any, currency: str, digits: int | None = None) -> str:
     code = currency.strip().upper()
     if digits is None:
         digits = 0 if code in _NO_MINOR_UNIT else 2
-    return f"{_currency_sign(code, current())} {localised(f'{float(value):,.{digits}f}')}"
+    return f"{currency_sign(code)} {localised(f'{float(value):,.{digits}f}')}"
 
 
 def currency_sign(currency: str) -> str:

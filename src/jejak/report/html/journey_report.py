@@ -92,6 +92,6 @@ def journey_report_sections(
     sections: list[Section] = check_sections(source.check())
     for heading, build in groups:
         built = build(noting)
-        notes = noting.take() + (warnings_of(funnel) if build is groups[0][1] else [])
+        notes = noting.take() + (warnings_of(funnel) if heading == "Stages" else [])
         sections += noted(built, notes, gettext(heading), noting.titles)
     return sections
