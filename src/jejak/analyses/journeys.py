@@ -42,9 +42,11 @@ from jejak.analyses.result import Result
 from jejak.analyses.retention import (
     Lifecycle,
     Retention,
+    Stickiness,
     group_retention,
     lifecycle,
     retention,
+    stickiness,
 )
 from jejak.analyses.reviews import Reviews, reviews
 from jejak.analyses.rfm import RFM, rfm
@@ -458,12 +460,18 @@ class JourneyAnalyses:
         active: Any = None,
         cohort: Any = None,
         by: str | None = None,
+        returned: str = "on",
+        at_least: int = 1,
     ) -> Retention:
         """Cohort retention by week or month; ``active``/``cohort`` are touchpoints, rules or
         stages (default: any touchpoint, first seen; see :mod:`jejak.analyses.retention`).
         ``by`` (a first-touch field like ``channel``, or ``segment``) gives each group's
-        cohorts, stacked with the group first."""
+        cohorts, stacked with the group first. ``returned="on_or_after"`` counts a person
+        until the last period they came back in; ``at_least`` touchpoints in a period make
+        a person active in it. The result's ``curve()`` is rolling retention over all
+        cohorts, and ``trend(k)`` the k-th period's retention cohort by cohort."""
         options = {"period": period, "active": active, "cohort": cohort}
+        options |= {"returned": returned, "at_least": at_least}
         options["zone"] = self.settings.timezone
         events = self.events()
         if by is None:
@@ -481,6 +489,29 @@ class JourneyAnalyses:
         if not parts:
             return retention(events, self.journey, **options, sent=self.settings.sent_events)
         return _combined(parts, by)
+
+    def stickiness(self, *, period: str = "week", active: Any = None) -> Stickiness:
+        """On how many days of each week (or month) people came: the distribution, per
+        period and over the periods the data covers whole (see
+        :func:`jejak.analyses.retention.stickiness`)."""
+        result = stickiness(
+            self.events(),
+            self.journey,
+            period=period,
+            active=active,
+            sent=self.settings.sent_events,
+            zone=self.settings.timezone,
+        )
+        if result.days["people"].sum() == 0:
+            why = self._unmatched(active) if active is not None else None
+            if why is None:
+                why = gettext(
+                    "The data covers no whole {period} yet (the first and the running"
+                    " last are partial), so there is no distribution over whole ones; each"
+                    " {period}'s own counts are still given."
+                ).format(period=gettext(period))
+            warn(result, why)
+        return result
 
     def lifecycle(self, *, period: str = "month", active: Any = None) -> Lifecycle:
         """New, returning, resurrecting and dormant people per week or month."""

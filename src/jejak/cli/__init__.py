@@ -2,7 +2,7 @@
 
 One module per area: :mod:`~jejak.cli.data` (init, load, loads, check, forget, prune),
 :mod:`~jejak.cli.journeys` (stages, funnel, paths, journey, attribution, touchpoints,
-experience, map), :mod:`~jejak.cli.customers` (value, retention, nps, reviews,
+experience, map), :mod:`~jejak.cli.customers` (value, retention, stickiness, nps, reviews,
 engagement, referrals, rfm, clusters), :mod:`~jejak.cli.segments`,
 :mod:`~jejak.cli.campaigns` (campaigns, contact), :mod:`~jejak.cli.server` (serve, keys)
 and :mod:`~jejak.cli.report` (report, demo). :mod:`~jejak.cli.app` holds the Typer app,
@@ -30,6 +30,7 @@ for command, name in (
     (journeys.touchpoints, None),
     (customers.value, None),
     (customers.retention, None),
+    (customers.stickiness, None),
     (customers.net_promoter, "nps"),
     (customers.reviews, None),
     (customers.engagement, None),

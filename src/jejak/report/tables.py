@@ -220,6 +220,69 @@ def retention_table(table: pd.DataFrame, period: str, by: str | None = None) -> 
     return shown
 
 
+def _interval(low: pd.Series, high: pd.Series) -> list[str]:
+    return [
+        fmt.MISSING
+        if fmt.is_missing(lo)
+        else _("{low} to {high}").format(low=fmt.percent(lo), high=fmt.percent(hi))
+        for lo, hi in zip(low, high, strict=True)
+    ]
+
+
+def retention_curve_table(curve: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Rolling retention (:meth:`Retention.curve`): per period since joining, the people
+    of the cohorts that reached it, how many were active, the share and its interval."""
+    shown = pd.DataFrame(
+        {
+            _("Periods since joining"): curve["period"].map(fmt.people),
+            _("Cohorts"): curve["cohorts"].map(fmt.people),
+            _("People"): curve["people"].map(fmt.people),
+            _("Active"): curve["active"].map(fmt.people),
+            _("Share active"): curve["retention"].map(fmt.percent),
+            _("95% interval"): _interval(curve["ci_low"], curve["ci_high"]),
+        }
+    )
+    if by is not None:
+        shown.insert(0, fmt.label(by), curve[by].tolist())
+    return shown
+
+
+def retention_trend_table(trend: pd.DataFrame, period: str, by: str | None = None) -> pd.DataFrame:
+    """One period's retention cohort by cohort (:meth:`Retention.trend`); cohorts under
+    :data:`MIN_PEOPLE` people read ``12 (few)``."""
+    fmt_cohort = "%Y-%m" if period == "month" else "%Y-%m-%d"
+    shown = pd.DataFrame(
+        {
+            _("Cohort"): trend["cohort"].map(lambda c: c.strftime(fmt_cohort)),
+            _("People"): [
+                _("{people} (few)").format(people=fmt.people(n)) if n < MIN_PEOPLE
+                else fmt.people(n)
+                for n in trend["cohort_size"]
+            ],
+            _("Active"): trend["active"].map(fmt.people),
+            _("Share active"): trend["retention"].map(fmt.percent),
+            _("95% interval"): _interval(trend["ci_low"], trend["ci_high"]),
+        }
+    )  # fmt: skip
+    if by is not None:
+        shown.insert(0, fmt.label(by), trend[by].tolist())
+    return shown
+
+
+def stickiness_table(days: pd.DataFrame, period: str = "week") -> pd.DataFrame:
+    """The distribution of active days over the whole periods (:class:`Stickiness`); a
+    month's days past the most anyone came are left out (all seven of a week stay)."""
+    if period == "month" and (days["people"] > 0).any():
+        days = days[days["days"] <= days.loc[days["people"] > 0, "days"].max()]
+    return pd.DataFrame(
+        {
+            _("Days active"): days["days"].map(fmt.people),
+            _("People-periods"): days["people"].map(fmt.people),
+            _("Share"): days["share"].map(fmt.percent),
+        }
+    )
+
+
 def lifecycle_table(table: pd.DataFrame, period: str) -> pd.DataFrame:
     """Each period's new, returning, resurrecting and dormant people."""
     fmt_period = "%Y-%m" if period == "month" else "%Y-%m-%d"
