@@ -360,6 +360,11 @@ def test_retention_from_the_cli(tmp_path: Path):
         (0, 2, 2),
         (1, 2, 1),
     ]
+    done = run("retention", "--on-or-after", "--curve", cwd=tmp_path)
+    shown = [line for line in done.stdout.splitlines() if line.startswith("│")]
+    # one cohort (January) of two people, one came back
+    assert [cell.strip() for cell in shown[0].split("│")[1:6]] == ["1", "1", "2", "1", "50.0%"]
+    assert len(shown) == 1  # month 0 is the cohorts' own: not shown, as in the chart
     done = run("retention", "--trend", "1", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Active 1 month after joining, cohort by cohort" in done.stdout

@@ -242,6 +242,7 @@ def test_stickiness_counts_the_days_people_came_in_a_month(shop):
     days = result.days.set_index("days")
     assert days.loc[1, "people"] == 4 and days.loc[2, "people"] == 1
     assert days.loc[2, "share"] == 0.2 and result.meta["whole_periods"] == 2
+    assert days.index.tolist() == [1, 2]  # a month's days up to the most anyone came
 
 
 def test_stickiness_days_are_the_shops_local_days(open_workspace, write_file, on_engine):
@@ -274,3 +275,38 @@ def test_stickiness_says_why_its_distribution_is_empty(open_workspace, write_fil
     assert "'order' matches no touchpoint" in " ".join(unmatched.meta["warnings"])
     with pytest.raises(jejak.JejakError, match="no touchpoints yet"):
         open_workspace(name="empty.duckdb").stickiness()
+
+
+def test_the_reports_retention_charts_and_tables_show_the_same_rows(shop):
+    from jejak.report.html import retention_sections, stickiness_sections
+
+    if not isinstance(shop, jejak.Workspace):
+        pytest.skip("the report reads a workspace")
+    sections = retention_sections(shop, period="month")
+    headings = [section.heading for section in sections]
+    # a is the only buyer (January and April): one cohort, so no trend across cohorts
+    assert headings == ["Who kept buying", "Rolling retention: all cohorts together"]
+    line = sections[1].figures[0].data[1]
+    assert list(line.x) == [1, 2, 3] and len(sections[1].table) == 3
+    assert list(line.y) == [0.0, 0.0, 1.0]
+    sticky = stickiness_sections(shop, period="month")[0]
+    assert list(sticky.figures[0].data[0].x) == [1, 2] and len(sticky.table) == 2
+
+
+def test_the_reports_trend_of_buyers_cohort_by_cohort(open_workspace, write_file):
+    from jejak.report.html import retention_sections
+
+    ws = open_workspace()
+    ws.load(write_file("orders.csv", """
+        customer_id,ts,event
+        x,2026-01-10,order
+        x,2026-02-10,order
+        y,2026-02-03,order
+        y,2026-03-03,order
+        z,2026-02-20,order
+        """))  # fmt: skip
+    trend = retention_sections(ws, period="month")[2]
+    assert trend.heading == "Active 1 month after joining, cohort by cohort"
+    points = trend.figures[0].data[0]
+    assert list(points.y) == [1.0, 0.5] and len(trend.table) == 2  # x of 1; y of y and z
+    assert trend.table.iloc[1].tolist()[:4] == ["2026-02", "2 (few)", "1", "50.0%"]

@@ -398,7 +398,8 @@ def stickiness(
 
     ``table`` columns: period (its first day), days (1 to 7, or to 31), people, share (of
     the people active in the period), whole (whether the data covers the period whole).
-    ``days`` columns: days, people (person-periods over the whole periods), share.
+    ``days`` columns: days, people (person-periods over the whole periods), share; a
+    month's days run up to the most anyone came.
     """
     matched = _matching(events, journey, active, sent)
     local = from_utc_timestamp(matched.ts, zone) if zone != "UTC" else matched.ts
@@ -439,6 +440,8 @@ def stickiness(
     table = table[["period", "days", "people", "share", "whole"]].reset_index(drop=True)
     kept = table[table["whole"]]
     days = kept.groupby("days", as_index=False)["people"].sum()
+    if period == "month" and (days["people"] > 0).any():  # up to the most anyone came
+        days = days[days["days"] <= days.loc[days["people"] > 0, "days"].max()]
     total = days["people"].sum()
     days["share"] = days["people"] / total if total else np.nan
     meta = {"period": period, "active": _label(active), "whole_periods": int(whole.sum())}

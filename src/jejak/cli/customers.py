@@ -201,7 +201,7 @@ def stickiness(
         return
     whole = result.meta["whole_periods"]
     if not result.days.empty:
-        print_table(stickiness_table(result.days, period), result.title, labels=0)
+        print_table(stickiness_table(result.days), result.title, labels=0)
     out.print(_whole_periods(period, whole))
 
 

@@ -231,7 +231,9 @@ def _interval(low: pd.Series, high: pd.Series) -> list[str]:
 
 def retention_curve_table(curve: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Rolling retention (:meth:`Retention.curve`): per period since joining, the people
-    of the cohorts that reached it, how many were active, the share and its interval."""
+    of the cohorts that reached it, how many were active, the share and its interval
+    (from period 1, as its chart: period 0 is the cohorts' own)."""
+    curve = curve[curve["period"] > 0]
     shown = pd.DataFrame(
         {
             _("Periods since joining"): curve["period"].map(fmt.people),
@@ -269,11 +271,8 @@ def retention_trend_table(trend: pd.DataFrame, period: str, by: str | None = Non
     return shown
 
 
-def stickiness_table(days: pd.DataFrame, period: str = "week") -> pd.DataFrame:
-    """The distribution of active days over the whole periods (:class:`Stickiness`); a
-    month's days past the most anyone came are left out (all seven of a week stay)."""
-    if period == "month" and (days["people"] > 0).any():
-        days = days[days["days"] <= days.loc[days["people"] > 0, "days"].max()]
+def stickiness_table(days: pd.DataFrame) -> pd.DataFrame:
+    """The distribution of active days over the whole periods (:class:`Stickiness`)."""
     return pd.DataFrame(
         {
             _("Days active"): days["days"].map(fmt.people),
