@@ -71,8 +71,10 @@ def detect(
     settings: Settings,
     path: Path,
     separator: str | None = None,
+    field: str = "revenue",
 ) -> Marks:
-    """The marks of a text revenue ``column`` of ``table`` (rows are ``rowid + 1``).
+    """The marks of a text amount ``column`` of ``table`` (rows are ``rowid + 1``), the
+    ``field`` a message names (revenue, or a spend file's spend).
 
     The settings win. Otherwise each value that shows its decimal mark is evidence: the
     last mark when both appear (``1.234,50``), the other mark when one repeats
@@ -105,7 +107,7 @@ def detect(
     comma_row, comma_value, dot_row, dot_value = rows
     if comma_row is not None and dot_row is not None:
         raise LoadError(
-            f"{path} rows {min(comma_row, dot_row):,} and {max(comma_row, dot_row):,}: 'revenue'"
+            f"{path} rows {min(comma_row, dot_row):,} and {max(comma_row, dot_row):,}: '{field}'"
             f" is written with a decimal comma ({comma_value!r}, row {comma_row:,}) and with a"
             f" decimal dot ({dot_value!r}, row {dot_row:,}); make them agree, or set decimal"
             " (and thousands) in jejak.yaml"
