@@ -3,7 +3,8 @@
 Typer takes each command's help from its docstring and each option's from ``help=`` when
 the CLI is imported, before ``--lang`` is read, and prints its own words ("Options",
 "Usage:", "Show this message and exit.") from module constants. The command classes here
-translate all of them when the help is formatted instead. In English they format as Typer
+translate all of them when the help is formatted instead, in the language --lang or
+JEJAK_LANG names, else the settings file's ``language:``. In English they format as Typer
 does and read no catalogue.
 """
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import copy
 import inspect
+import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -32,16 +35,21 @@ TYPER_WORDS = {
     "DEPRECATED_STRING": N_("(deprecated) "),
 }
 USAGE = N_("Usage:")
-LANGUAGE_OPTION = "lang"  # the root's --lang (JEJAK_LANG), read before an eager --help
+# a docstring's line break, but before an example (one a line, as Typer shows them)
+_LINE_BREAK = re.compile(r"\n(?!Examples?:)")
+# the root's options (jejak.cli.app) read before an eager --help prints
+LANGUAGE_OPTION, SETTINGS_OPTION = "lang", "config"
+SETTINGS_FILE = "jejak.yaml"  # without --config
+_GIVEN, _SETTINGS = "jejak.help.language_given", "jejak.help.settings"  # in ctx.meta
 
 
 def shown(text: str) -> str:
     """A help text as Click shows it, and its msgid in the catalogue: dedented, without
     what follows a form feed, each paragraph on one line (a ``\\b`` paragraph keeps its
-    lines), so rewrapping a docstring does not change it."""
+    lines, and each "Example:" starts one), so rewrapping a docstring does not change it."""
     text = inspect.cleandoc(text).partition("\f")[0]
     paragraphs = (
-        paragraph if paragraph.startswith("\b") else " ".join(paragraph.split("\n"))
+        paragraph if paragraph.startswith("\b") else _LINE_BREAK.sub(" ", paragraph)
         for paragraph in text.split("\n\n")
     )
     return "\n\n".join(paragraphs).strip()
@@ -60,12 +68,13 @@ class _Speaking:
     """Help and usage in the reader's language (mixed into Typer's command classes)."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        if _english():
-            super().format_help(ctx, formatter)  # type: ignore[misc]
-            return
-        twin = _translated_twin(self, ctx)
-        with _typer_words():
-            super(_Speaking, twin).format_help(ctx, formatter)  # type: ignore[misc]
+        with _settings_language(ctx):
+            if _english():
+                super().format_help(ctx, formatter)  # type: ignore[misc]
+                return
+            twin = _translated_twin(self, ctx)
+            with _typer_words():
+                super(_Speaking, twin).format_help(ctx, formatter)  # type: ignore[misc]
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
         if _english():
@@ -97,11 +106,31 @@ def _speak_given_language(group: TyperGroup, ctx: Any, args: list[str]) -> None:
         return
     try:
         given, _, _ = group.make_parser(ctx).parse_args(args=list(args))
+        ctx.meta[_SETTINGS] = given.get(SETTINGS_OPTION)
         code, _ = option.consume_value(ctx, given)
         if code:
             language.choose(language.checked(code))
+            ctx.meta[_GIVEN] = True
     except (typer.TyperException, ValueError):
         return  # parsing again for real says what is wrong
+
+
+def _settings_language(ctx: Any) -> Any:
+    """Speak the settings file's ``language:`` while a help is printed, unless --lang or
+    JEJAK_LANG said otherwise; only this key is read, without the settings' validation
+    (and its imports): a command that reads the settings says what is wrong with them."""
+    if ctx.meta.get(_GIVEN) or not _english():
+        return nullcontext()
+    path = Path(ctx.meta.get(_SETTINGS) or SETTINGS_FILE)
+    if not path.is_file():
+        return nullcontext()
+    import yaml
+
+    try:
+        code = language.checked(yaml.safe_load(path.read_text("utf-8"))["language"])
+    except (OSError, yaml.YAMLError, TypeError, KeyError, ValueError):
+        return nullcontext()
+    return language.speaking(code)
 
 
 def _translated_twin(command: Any, ctx: Any) -> Any:
