@@ -28,19 +28,18 @@ def commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[s
         yield from commands(sub, (*path, name))
 
 
-def help_texts(command: Any) -> Iterator[tuple[str, str]]:
-    """(where it is shown, msgid) for the help of every command under ``command`` and of
-    each of its parameters (--help too), in the order --help lists them."""
+def help_texts(command: Any) -> Iterator[tuple[str, str | None, str]]:
+    """(the command's words, the parameter's name or None, msgid) for the help of every
+    command under ``command``, the root, and of each of its parameters (--help too)."""
     for path, each in commands(command):
         called = " ".join(("jejak", *path))
-        if each.help:
-            yield called, shown(each.help)
-        if each.short_help:
-            yield called, shown(each.short_help)
+        for text in (each.help, each.short_help):
+            if text:
+                yield called, None, shown(text)
         context = each.context_class(each, info_name=called)
         for param in each.get_params(context):
             if getattr(param, "help", None):
-                yield f"{called} {param.opts[0] if param.opts else param.name}", shown(param.help)
+                yield called, param.opts[0] if param.opts else param.name, shown(param.help)
 
 
 def app_command() -> Any:
@@ -59,7 +58,7 @@ def extract(
     (with a translator's comment naming where it is first shown)."""
     yield from extract_python(fileobj, keywords, comment_tags, options)
     seen: set[str] = set()
-    for where, text in help_texts(app_command()):
+    for called, param, text in help_texts(app_command()):
         if text not in seen:  # one comment, where it is first shown
             seen.add(text)
-            yield 0, None, text, [f"help of {where}"]
+            yield 0, None, text, [f"help of {called} {param or ''}".rstrip()]
