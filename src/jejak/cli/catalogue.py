@@ -29,8 +29,9 @@ def commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[s
 
 
 def help_texts(command: Any) -> Iterator[tuple[str, str | None, str]]:
-    """(the command's words, the parameter's name or None, msgid) for the help of every
-    command under ``command``, the root, and of each of its parameters (--help too)."""
+    """(the command's words, the parameter's name or None, msgid) for the help of
+    ``command`` (the root) and of every command under it, and of each of their parameters
+    (--help too), in the order --help lists them."""
     for path, each in commands(command):
         called = " ".join(("jejak", *path))
         for text in (each.help, each.short_help):

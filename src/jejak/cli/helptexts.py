@@ -152,7 +152,7 @@ def _with_translated_help(param: Any) -> Any:
 
 
 def _listed(command: Any) -> Any:
-    """A subcommand as its group lists it: its help's first paragraph, translated."""
+    """A subcommand as its group lists it, translated (Typer shows the first paragraph)."""
     twin = copy.copy(command)
     twin.help, twin.short_help = translated(command.help), translated(command.short_help)
     return twin
