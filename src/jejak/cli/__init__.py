@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from jejak.cli import campaigns, customers, data, journeys, report, segments, server
 from jejak.cli.app import app, main
+from jejak.cli.helptexts import HelpCommand
 from jejak.cli.server import serve
 
 # The commands in the order `jejak --help` lists them (the groups, segments and keys,
@@ -47,7 +48,7 @@ for command, name in (
     (data.prune, None),
     (report.demo, None),
 ):
-    app.command(name=name)(command)
+    app.command(name=name, cls=HelpCommand)(command)
 app.add_typer(segments.segments_app, name="segments")
 app.add_typer(server.keys_app, name="keys")
 
