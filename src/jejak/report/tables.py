@@ -173,15 +173,30 @@ def touchpoint_effect_table(table: pd.DataFrame, few: int = MIN_PEOPLE) -> pd.Da
             _("People without"): table["people_without"].map(people),
             _("Moves per 100 weeks without"): table["rate_without"].map(per_100),
             _("Moves on (same time in stage)"): table["rate_ratio"].map(times),
-            _("95% interval"): [
-                _("{low} to {high}").format(low=times(lo), high=times(hi))
-                if not fmt.is_missing(lo)
-                else fmt.MISSING
-                for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
-            ],
+            _("95% interval"): [_interval(row) for _, row in table.iterrows()],
             _("Verdict"): table["verdict"].map(verdict),
         }
     )
+
+
+def _interval(row: pd.Series) -> str:
+    """An effect's 95% interval, or why it has none (in the words of its chart's hover)."""
+    low, high = row["ci_low"], row["ci_high"]
+    if not fmt.is_missing(low):
+        return _("{low} to {high}").format(
+            low=fmt.number(low, 2) + "x",
+            high="∞" if high == float("inf") else fmt.number(high, 2) + "x",
+        )
+    without, moved_with, moved_without = (
+        row.get(k) for k in ("people_without", "moved_with", "moved_without")
+    )
+    if without == 0:
+        return _("nobody to compare with")
+    if moved_with == 0 and not fmt.is_missing(moved_without) and moved_without > 0:
+        return _("nobody moved on after it")
+    if moved_without == 0 and not fmt.is_missing(moved_with) and moved_with > 0:
+        return _("nobody moved on without it")
+    return fmt.MISSING
 
 
 def value_by_table(table: pd.DataFrame, money: Any = None) -> pd.DataFrame:
