@@ -895,6 +895,78 @@ class JourneyAnalyses:
         """Rows loads refused because their event_id was taken by other content."""
         return 0
 
+    def ad_spend(self) -> pd.DataFrame:
+        """The ad spend loaded (see :mod:`jejak.store.spend`): day, channel, campaign,
+        spend, currency; empty where none can be (this source holds none)."""
+        return pd.DataFrame(columns=["day", "channel", "campaign", "spend", "currency"])
+
+    def spend_return(
+        self,
+        *,
+        by: str = "channel",
+        goal: str | None = None,
+        models: list[str] | None = None,
+        lookback: timedelta | str | float | None = "90d",
+    ) -> Any:
+        """What each channel (or campaign) cost and brought back: cost per acquisition,
+        cost per move to each stage, and ROAS under each attribution model side by side
+        (see :mod:`jejak.analyses.spend`). ``goal``: the stage a customer is acquired at
+        (default: Convert)."""
+        from jejak.analyses.attribution import MODELS
+        from jejak.analyses.spend import spend_return
+
+        if by not in ("channel", "campaign"):
+            raise JejakError(
+                gettext(
+                    "spend is loaded per channel and campaign: split it by channel or"
+                    " campaign, not {field!r}"
+                ).format(field=by)
+            )
+        spend = self.ad_spend()
+        if spend.empty:
+            raise JejakError(
+                gettext(
+                    "no ad spend in this period: load what the ads cost with jejak spend load"
+                    " FILE (a Google Ads, Meta or TikTok export, or date,channel,campaign,spend)"
+                )
+            )
+        names = self.journey.stage_names
+        goal = goal or ("Convert" if "Convert" in names else names[len(names) // 2])
+        if goal not in names:
+            raise JejakError(
+                gettext("no stage {stage!r} in the journey; its stages are {stages}").format(
+                    stage=goal, stages=", ".join(names)
+                )
+            )
+        events = self.events()
+        first = stage_analyses.first_touch(events, by)
+        wide = stage_analyses.stage_entries(events, self.journey).join(first, "person_id")
+        entered = [
+            wide.filter(wide[stage_analyses.entered_column(i)].notnull())
+            .group_by(by)
+            .aggregate(people=ibis._.count())
+            .mutate(stage=ibis.literal(name), stage_index=ibis.literal(i + 1))
+            for i, name in enumerate(names)
+        ]
+        moves = ibis.union(*entered).to_pandas()
+        at_goal = moves[moves["stage"] == goal]
+        acquired = at_goal[[by, "people"]].rename(columns={"people": "customers"})
+        models = list(models or MODELS)
+        credited = self.attribution({"stage": goal}, by=by, models=models, lookback=lookback)
+        # spend without a campaign is the campaign of touchpoints without one
+        spend = spend.assign(campaign=spend["campaign"].replace("", stage_analyses.NONE_LABEL))
+        return spend_return(
+            spend,
+            acquired,
+            moves,
+            credited.table,
+            credited.revenue,
+            by=by,
+            goal=goal,
+            models=models,
+            revenue_currency=self.currency(),
+        )
+
     def engine(self) -> str:
         """What holds the touchpoints (the source's kind, e.g. Workspace, SparkSource)."""
         return type(self).__name__
@@ -959,6 +1031,28 @@ class Filtered(JourneyAnalyses):
     def root(self) -> JourneyAnalyses:
         """The whole source this part was cut from."""
         return self.parent.root() if isinstance(self.parent, Filtered) else self.parent
+
+    def ad_spend(self) -> pd.DataFrame:
+        """The parent's ad spend on the days of this part's range (a day counts when it
+        starts in the range, in the workspace's calendar)."""
+        if self.who is not None or self.definition is not None:
+            raise JejakError(
+                gettext(
+                    "ad spend is paid for everyone a campaign reaches, not for a group of"
+                    " people: ask for spend and return without a segment"
+                )
+            )
+        spend = self.parent.ad_spend()
+        for moment, keep in ((self.start, "after"), (self.end, "before")):
+            if moment is None:
+                continue
+            local = pd.Timestamp(moment)
+            zone = self.settings.timezone
+            local = local.tz_localize(zone) if local.tz is None else local.tz_convert(zone)
+            days = pd.to_datetime(spend["day"])
+            bound = local.tz_localize(None)
+            spend = spend[days >= bound] if keep == "after" else spend[days < bound]
+        return spend
 
     def events(self) -> ibis.Table:
         events = self.parent.events()

@@ -235,7 +235,7 @@ def retention_table(table: pd.DataFrame, period: str, by: str | None = None) -> 
     return shown
 
 
-def _interval(low: pd.Series, high: pd.Series) -> list[str]:
+def _share_interval(low: pd.Series, high: pd.Series) -> list[str]:
     return [
         fmt.MISSING
         if fmt.is_missing(lo)
@@ -256,7 +256,7 @@ def retention_curve_table(curve: pd.DataFrame, by: str | None = None) -> pd.Data
             _("People"): curve["people"].map(fmt.people),
             _("Active"): curve["active"].map(fmt.people),
             _("Share active"): curve["retention"].map(fmt.percent),
-            _("95% interval"): _interval(curve["ci_low"], curve["ci_high"]),
+            _("95% interval"): _share_interval(curve["ci_low"], curve["ci_high"]),
         }
     )
     if by is not None:
@@ -278,7 +278,7 @@ def retention_trend_table(trend: pd.DataFrame, period: str, by: str | None = Non
             ],
             _("Active"): trend["active"].map(fmt.people),
             _("Share active"): trend["retention"].map(fmt.percent),
-            _("95% interval"): _interval(trend["ci_low"], trend["ci_high"]),
+            _("95% interval"): _share_interval(trend["ci_low"], trend["ci_high"]),
         }
     )  # fmt: skip
     if by is not None:

@@ -27,14 +27,17 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from jejak.errors import LoadError
 from jejak.language import gettext
 from jejak.model.config import Settings
 from jejak.store import amounts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SPEND_TABLE = "ad_spend"
 HEADER_LINES = 30  # an export's title and date-range lines come before this many
@@ -81,6 +84,26 @@ class SpendSummary:
     last_day: str
     total: float
     currency: str | None
+
+
+def exists(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any spend was ever loaded into the workspace."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'",
+        [SPEND_TABLE],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def version(con: duckdb.DuckDBPyConnection) -> str:
+    """What the spend is now (rows, total, latest load): a load of spend changes it, so
+    answers kept on the earlier spend are not served."""
+    if not exists(con):
+        return ""
+    rows, total, latest = con.execute(
+        f"SELECT count(*), sum(spend), max(loaded_at) FROM {SPEND_TABLE}"
+    ).fetchone()
+    return f"{rows}:{total}:{latest}"
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -162,14 +185,23 @@ def _text(path: Path) -> str:
 
 
 def _header(cells: list[str]) -> dict[str, int]:
-    """The known columns of a header row: their field, by position."""
-    found: dict[str, int] = {}
+    """The known columns of a header row: their field, by position (of two names of one
+    field, the one its aliases list first: Meta's ``Day`` over ``Reporting starts``)."""
+    found: dict[str, tuple[int, int]] = {}
     for position, cell in enumerate(cells):
         name = re.sub(r"\s*\([^)]*\)\s*$", "", cell.strip().lower().replace("_", " "))
         for field, names in ALIASES.items():
-            if name in names and field not in found:
-                found[field] = position
-    return found
+            if name in names:
+                rank = names.index(name)
+                if field not in found or rank < found[field][0]:
+                    found[field] = (rank, position)
+    return {field: position for field, (_, position) in found.items()}
+
+
+def _header_currency(cells: list[str], position: int) -> str | None:
+    """The currency a spend header names: ``Amount spent (IDR)``."""
+    named = re.search(r"\(([A-Za-z]{3})\)\s*$", cells[position].strip())
+    return named.group(1).upper() if named else None
 
 
 def _rows(path: Path) -> tuple[list[list[str]], str, int]:
@@ -205,7 +237,10 @@ def _rows(path: Path) -> tuple[list[list[str]], str, int]:
 
 def _named(rows: list[list[str]], path: Path, header_row: int) -> pd.DataFrame:
     """The known columns as text, without empty and total rows; ``_line``: the file's line."""
+    import pandas as pd  # here: opening a workspace (it imports this module) does without
+
     known = _header(rows[0])
+    currency = _header_currency(rows[0], known["spend"]) if "currency" not in known else None
     kept = []
     for offset, cells in enumerate(rows[1:], start=header_row + 1):
         if not any(c.strip() for c in cells):
@@ -214,6 +249,8 @@ def _named(rows: list[list[str]], path: Path, header_row: int) -> pd.DataFrame:
         if first.startswith(("total", "jumlah", "--")):  # Google's and Meta's totals
             continue
         values = {f: cells[p].strip() if p < len(cells) else "" for f, p in known.items()}
+        if currency is not None:
+            values["currency"] = currency
         kept.append({**values, "_line": offset})
     if not kept:
         raise LoadError(gettext("{file}: no rows of spend under its header").format(file=path))
