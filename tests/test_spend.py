@@ -94,7 +94,7 @@ def test_a_bad_spend_file_says_where_and_stores_nothing(shop, write_file):
     bad = SPEND.replace("50000", "lima puluh ribu")
     with pytest.raises(LoadError, match=r"bad\.csv line 4: spend 'lima puluh ribu' is not an"):
         shop.load_spend(write_file("bad.csv", bad))
-    with pytest.raises(LoadError, match="no channel column; add one .* --channel NAME"):
+    with pytest.raises(LoadError, match=r"no channel column; add one .* --channel NAME"):
         shop.load_spend(write_file("nochannel.csv", "date,spend\n2026-01-05,10\n"))
     ambiguous = "date,channel,spend\n03/04/2026,ads,10\n05/06/2026,ads,10\n"
     with pytest.raises(LoadError, match="reads both day-first and month-first"):
