@@ -39,16 +39,14 @@ PYDANTIC_MESSAGES = {
     "less_than_equal": N_("Input should be less than or equal to {le}"),
     "finite_number": N_("Input should be a finite number"),
 }
-_OUR_OWN = ("Value error, ", "Assertion failed, ")
 
 
 def said(error: Any) -> str:
     """The message of one error of ``ValidationError.errors()``, without Pydantic's
     'Value error, ' before our own words, in the reader's language."""
     message = str(error["msg"])
-    for prefix in _OUR_OWN:
-        if message.startswith(prefix):
-            return message.removeprefix(prefix)
+    if error.get("type") == "value_error":  # our own validators' words, already translated
+        return message.removeprefix("Value error, ")
     template = PYDANTIC_MESSAGES.get(error.get("type", ""))
     if template is None:
         return message
