@@ -53,13 +53,14 @@ from jejak.analyses.rfm import RFM, rfm
 from jejak.analyses.segments import NONE_SEGMENT, check_stages, members
 from jejak.analyses.sequence import position
 from jejak.errors import ConfigError, JejakError
-from jejak.language import gettext
+from jejak.language import N_, gettext, localised
 from jejak.language import stage as language_stage
 from jejak.model.campaign import Campaign
 from jejak.model.config import Settings
 from jejak.model.funnel import Funnel, FunnelStep
 from jejak.model.journey import Journey, describe_rules
 from jejak.model.segment import Segment
+from jejak.model.validation import said
 from jejak.store import identity
 
 if TYPE_CHECKING:  # imported when used: they need SciPy, a second to import
@@ -137,8 +138,14 @@ class JourneyAnalyses:
         except ValidationError as exc:
             problem = exc.errors()[0]
             field = ".".join(str(p) for p in problem["loc"]).removeprefix("rule.")
-            message = problem["msg"].removeprefix("Value error, ")
-            raise ConfigError(f"only {who!r}: {field + ': ' if field else ''}{message}") from None
+            words = (
+                gettext("only {who}: {field}: {message}")
+                if field
+                else gettext("only {who}: {message}")
+            )
+            raise ConfigError(
+                words.format(who=repr(who), field=field, message=said(problem))
+            ) from None
         return Filtered(self, who=who, first=first)
 
     # -- segments ------------------------------------------------------------------------
@@ -149,10 +156,12 @@ class JourneyAnalyses:
     def _definition(self, name: str) -> Segment:
         definitions = self.segment_definitions()
         if name not in definitions:
-            known = ", ".join(definitions) or "none yet"
+            known = ", ".join(definitions) or gettext("none yet")
             raise ConfigError(
-                f"no segment named {name!r} (segments: {known}); define it under 'segments:'"
-                " in jejak.yaml or save it: jejak segments save NAME ..."
+                gettext(
+                    "no segment named {name} (segments: {known}); define it under 'segments:'"
+                    " in jejak.yaml or save it: jejak segments save NAME ..."
+                ).format(name=repr(name), known=known)
             )
         return definitions[name]
 
@@ -172,8 +181,10 @@ class JourneyAnalyses:
         parts = self.each_segment(names)
         if not parts:
             raise ConfigError(
-                "no segments to split by; define some under 'segments:' in jejak.yaml or"
-                " save one: jejak segments save NAME ..."
+                gettext(
+                    "no segments to split by; define some under 'segments:' in jejak.yaml or"
+                    " save one: jejak segments save NAME ..."
+                )
             )
         everyone = self.events().select("person_id").distinct()
         rows = [
@@ -435,7 +446,9 @@ class JourneyAnalyses:
 
         moment = self.as_of() if as_of is None else self._zoned(as_of)
         if moment is None:
-            raise ConfigError("no touchpoints yet: load some before asking for customer value")
+            raise ConfigError(
+                gettext("no touchpoints yet: load some before asking for customer value")
+            )
         try:
             result = customer_value(
                 self.events(),
@@ -481,7 +494,9 @@ class JourneyAnalyses:
             return result
         groups = self._groups(by)
         if groups is None:
-            stage_analyses.check_breakdown(by, "retention")
+            stage_analyses.check_breakdown(
+                by, N_("cannot split retention by {by}; use one of {choices}")
+            )
             groups = stage_analyses.first_touch(events, by)
         parts = group_retention(
             events, self.journey, groups, by, **options, sent=self.settings.sent_events
@@ -608,7 +623,7 @@ class JourneyAnalyses:
         (see :mod:`jejak.analyses.rfm`); ``as_of`` defaults to the latest touchpoint."""
         moment = self.as_of() if as_of is None else self._zoned(as_of)
         if moment is None:
-            raise ConfigError("no touchpoints yet: load some before asking for RFM")
+            raise ConfigError(gettext("no touchpoints yet: load some before asking for RFM"))
         result = rfm(self.events(), self.journey, purchase=purchase, as_of=moment)
         if result.table.empty and purchase is None:
             warn(result, *self._missing(["purchase"]))
@@ -630,7 +645,11 @@ class JourneyAnalyses:
             return value_by(value, groups, "stage", order=self.journey.stage_names)
         if by not in stage_analyses.BREAKDOWNS:
             choices = ", ".join(("stage", *stage_analyses.BREAKDOWNS, "segment"))
-            raise ConfigError(f"cannot split value by {by!r}; use one of {choices}")
+            raise ConfigError(
+                gettext("cannot split value by {by}; use one of {choices}").format(
+                    by=repr(by), choices=choices
+                )
+            )
         groups = stage_analyses.first_touch(self.events(), by).to_pandas()
         return value_by(value, groups, by)
 
@@ -695,7 +714,9 @@ class JourneyAnalyses:
     ) -> campaign_analyses.CampaignEffect:
         moment = self.as_of()
         if moment is None:
-            raise ConfigError("no touchpoints yet: load some before asking about a campaign")
+            raise ConfigError(
+                gettext("no touchpoints yet: load some before asking about a campaign")
+            )
         result = campaign_analyses.campaign_effect(
             self.events(),
             self.journey,
@@ -731,10 +752,12 @@ class JourneyAnalyses:
         if isinstance(campaign, str):
             known = self.settings.campaigns
             if campaign not in known:
-                listed = ", ".join(known) or "none yet"
+                listed = ", ".join(known) or gettext("none yet")
                 raise ConfigError(
-                    f"no campaign named {campaign!r} (campaigns: {listed}); define it under"
-                    " 'campaigns:' in jejak.yaml"
+                    gettext(
+                        "no campaign named {name} (campaigns: {known}); define it under"
+                        " 'campaigns:' in jejak.yaml"
+                    ).format(name=repr(campaign), known=listed)
                 )
             return campaign, known[campaign]
         label = name or "campaign"
@@ -747,17 +770,21 @@ class JourneyAnalyses:
             if isinstance(exc, ValidationError):
                 problem = exc.errors()[0]
                 where = ".".join(str(p) for p in problem["loc"]) or "definition"
-                message = problem["msg"].removeprefix("Value error, ")
+                message = said(problem)
                 if problem["type"] == "extra_forbidden":
-                    message = "unknown key; check its spelling (see 'jejak init')"
-                elif problem["type"] == "missing":
-                    message = "missing" + (
-                        "; say who was reached, e.g. {event: email_sent, campaign: NAME}"
+                    message = gettext("unknown key; check its spelling (see 'jejak init')")
+                elif problem["type"] == "missing" and where == "exposure":
+                    message = gettext(
+                        "missing; say who was reached, e.g. {example}"
                         " (a send or impression, not the click)"
-                        if where == "exposure"
-                        else ""
+                    ).format(example="{event: email_sent, campaign: NAME}")
+                elif problem["type"] == "missing":
+                    message = gettext("missing")
+                raise ConfigError(
+                    gettext("campaign '{name}' {where}: {message}").format(
+                        name=label, where=repr(where), message=message
                     )
-                raise ConfigError(f"campaign '{label}' {where!r}: {message}") from None
+                ) from None
             raise ConfigError(str(exc)) from None
         return label, definition
 
@@ -790,7 +817,11 @@ class JourneyAnalyses:
         """Open and click rates by the hour of the week messages went out (in the workspace
         time zone), per segment with ``by="segment"``, and each person's best hour."""
         if by not in (None, "segment"):
-            raise ConfigError(f"send times split by segment only (by='segment'), not {by!r}")
+            raise ConfigError(
+                gettext("send times split by segment only (by='segment'), not {by}").format(
+                    by=repr(by)
+                )
+            )
         result = contact_analyses.send_times(
             self.events(),
             self.settings.contact,
@@ -809,7 +840,9 @@ class JourneyAnalyses:
         see :mod:`jejak.analyses.experience`)."""
         moment = self.as_of()
         if moment is None:
-            raise ConfigError("no touchpoints yet: load some before asking about experience")
+            raise ConfigError(
+                gettext("no touchpoints yet: load some before asking about experience")
+            )
         result = experience(
             self.events(),
             self.journey,
@@ -1092,7 +1125,11 @@ def _moment(value: datetime | str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"{value!r} is not a date or time; write it like 2026-03-01") from None
+        raise ConfigError(
+            gettext("{value} is not a date or time; write it like 2026-03-01").format(
+                value=repr(value)
+            )
+        ) from None
 
 
 def _funnel_spec(
@@ -1118,7 +1155,7 @@ def _funnel_spec(
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"]) or "funnel"
         raise ConfigError(
-            f"funnel {where}: {problem['msg'].removeprefix('Value error, ')}"
+            gettext("funnel {where}: {message}").format(where=where, message=said(problem))
         ) from None
 
 
@@ -1136,14 +1173,18 @@ def parse_window(window: timedelta | str | float) -> timedelta:
         match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms])\s*", str(window).lower())
         if not match:
             raise ConfigError(
-                f"window {window!r} is not a duration; write it like 30d, 12h, 45m or 90s"
+                gettext(
+                    "window {window} is not a duration; write it like 30d, 12h, 45m or 90s"
+                ).format(window=repr(window))
             )
         unit = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}[match.group(2)]
         seconds = float(match.group(1)) * unit
     if not seconds <= MAX_WINDOW_DAYS * 86_400:  # NaN too
         raise ConfigError(
-            f"window {window!r} is longer than {MAX_WINDOW_DAYS:,} days (a hundred years);"
-            " for no limit, give 36500d"
+            gettext(
+                "window {window} is longer than {days} days (a hundred years);"
+                " for no limit, give 36500d"
+            ).format(window=repr(window), days=localised(f"{MAX_WINDOW_DAYS:,}"))
         )
     return window if isinstance(window, timedelta) else timedelta(seconds=seconds)
 

@@ -135,7 +135,9 @@ def period_number(ts: ibis.Value, period: Period, zone: str = "UTC") -> ibis.Val
     if period == "week":
         # 1970-01-05 was a Monday: count whole weeks from it
         return (unix_micros(ts) - _MONDAY_US) // _WEEK_US
-    raise JejakError(f"a period is 'week' or 'month', not {period!r}")
+    raise JejakError(
+        gettext("a period is 'week' or 'month', not {period}").format(period=repr(period))
+    )
 
 
 def period_start(number: pd.Series, period: Period, zone: str = "UTC") -> pd.Series:
@@ -478,7 +480,7 @@ def _with_interval(table: pd.DataFrame, of: str) -> pd.DataFrame:
 def _last_period(events: ibis.Table, period: Period, zone: str = "UTC") -> int:
     last = period_number(events.ts.max(), period, zone).to_pandas()
     if last is None or pd.isna(last):
-        raise JejakError("no touchpoints yet: load some before asking for retention")
+        raise JejakError(gettext("no touchpoints yet: load some before asking for retention"))
     return int(last)
 
 
