@@ -177,3 +177,58 @@ def test_the_planted_cost_per_acquisition_is_recovered(tmp_path):
     assert table["cpa"].idxmax() == "ads" and table["cpa"].idxmin() == "search"
     assert isinstance(result.to_dict()["models"], list) and len(result.models) == 6
     assert pd.api.types.is_float_dtype(result.models["roas"])
+
+
+def test_spend_in_the_report_the_dashboard_the_cli_and_the_api(shop, write_file, tmp_path):
+    import json
+
+    from invoking import invoke as run
+    from jejak.report.html import spend_sections
+    from jejak.server import create_app
+    from jejak.server.keys import ensure_keys
+    from jejak.server.pages import PAGES, build
+    from serving import running
+
+    assert spend_sections(shop) == []  # no spend loaded: no section
+    shop.load_spend(write_file("spend.csv", SPEND))
+    first, per_model = spend_sections(shop)
+    assert first.heading == "Spend and return by channel"
+    bars = first.figures[0].data
+    assert [trace.name for trace in bars][:2] == ["First touch", "Last touch"]
+    assert list(bars[0].y) == ["social", "ads"]  # the most spent on top, as in the table
+    assert first.table["Channel"].tolist() == ["ads", "social"]
+    assert first.table["Cost per acquisition"].tolist() == ["300,000", "50,000"]
+    assert len(per_model.table) == 2 * 8  # two channels under the eight models
+    page = next(p for p in PAGES if p.slug == "campaigns")
+    assert [s.heading for s in build(page, shop, {})][:1] == ["Spend and return by channel"]
+    # the API answers what the library answers
+    key = ensure_keys(shop.con)["read"]
+    with running(create_app(shop)) as base:
+        import httpx
+
+        answer = httpx.get(
+            base + "/v1/analyses/spend-return",
+            params={"models": ["first_touch"]},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
+        ).json()
+    assert answer["table"][0]["cpa"] == 300_000.0 and answer["models"][1]["roas"] == 4.0
+    # the CLI loads and answers too
+    (tmp_path / "cli").mkdir()
+    (tmp_path / "cli" / "log.csv").write_text(LOG.lstrip(), "utf-8")
+    (tmp_path / "cli" / "google.csv").write_text(GOOGLE, "utf-8")
+    folder = tmp_path / "cli"
+    assert run("load", "log.csv", cwd=folder).returncode == 0
+    done = run("spend", "load", "google.csv", "--channel", "ads", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert "Kept 2 lines of spend from google.csv" in done.stdout
+    assert "IDR 300,000 in all" in done.stdout
+    done = run("spend", "return", "--model", "first_touch", "--json", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    said = json.loads(done.stdout)
+    # p1 bought for 300,000 after an ad; the touchpoints name no currency, so IDR is taken
+    assert said["table"] == [
+        {"channel": "ads", "spend": 300000.0, "customers": 1, "cpa": 300000.0, "roas": 1.0,
+         "disagree": False}
+    ]  # fmt: skip
+    assert said["meta"]["comparable"] is True and said["meta"]["currency"] == "IDR"

@@ -83,6 +83,8 @@ def run_demo(
     settings = parse_settings(text, str(directory / "jejak.yaml"))
     with Workspace(workspace_path, settings) as ws:
         ws.load(files["touchpoints"], on_progress=on_progress)
+        if "ad_spend" in files:  # what the ads cost: spend and return on the campaigns page
+            ws.load_spend(files["ad_spend"])
         for name, definition in DEMO_SEGMENTS.items():
             ws.save_segment(name, definition)
         funnel = ws.stages()

@@ -4,14 +4,15 @@ One module per area: :mod:`~jejak.cli.data` (init, load, loads, check, forget, p
 :mod:`~jejak.cli.journeys` (stages, funnel, paths, journey, attribution, touchpoints,
 experience, map), :mod:`~jejak.cli.customers` (value, retention, stickiness, nps, reviews,
 engagement, referrals, rfm, clusters), :mod:`~jejak.cli.segments`,
-:mod:`~jejak.cli.campaigns` (campaigns, contact), :mod:`~jejak.cli.server` (serve, keys)
-and :mod:`~jejak.cli.report` (report, demo). :mod:`~jejak.cli.app` holds the Typer app,
-the options every command shares and :func:`main`.
+:mod:`~jejak.cli.campaigns` (campaigns, contact), :mod:`~jejak.cli.spend` (spend),
+:mod:`~jejak.cli.server` (serve, keys) and :mod:`~jejak.cli.report` (report, demo).
+:mod:`~jejak.cli.app` holds the Typer app, the options every command shares and
+:func:`main`.
 """
 
 from __future__ import annotations
 
-from jejak.cli import campaigns, customers, data, journeys, report, segments, server
+from jejak.cli import campaigns, customers, data, journeys, report, segments, server, spend
 from jejak.cli.app import app, main
 from jejak.cli.helptexts import HelpCommand
 from jejak.cli.server import serve
@@ -50,6 +51,7 @@ for command, name in (
 ):
     app.command(name=name, cls=HelpCommand)(command)
 app.add_typer(segments.segments_app, name="segments")
+app.add_typer(spend.spend_app, name="spend")
 app.add_typer(server.keys_app, name="keys")
 
 __all__ = ["app", "main", "serve"]

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from jejak.analyses.effectiveness import MIN_PEOPLE
-from jejak.language import N_, NP_, pgettext, stage
+from jejak.language import N_, NP_, localised, pgettext, stage
 from jejak.language import gettext as _
 from jejak.report import formatting as fmt
 
@@ -332,3 +332,55 @@ def _groups(table: pd.DataFrame) -> pd.Series:
     """The first column of a table by group: stage names in the reader's language."""
     first = table.iloc[:, 0]
     return first.map(stage) if table.columns[0] == "stage" else first
+
+
+def _amount(currency: str | None) -> Any:
+    """How an amount reads: with its currency when one is known, else a plain number."""
+    if currency:
+        return lambda v: fmt.money(v, currency)
+    return lambda v: fmt.number(v, 0)
+
+
+def _disagree(flag: Any) -> str:
+    return _("models disagree") if bool(flag) else ""
+
+
+def spend_table(table: pd.DataFrame, by: str, currency: str | None) -> pd.DataFrame:
+    """Spend, the customers acquired and their cost, per channel or campaign
+    (:class:`~jejak.analyses.spend.SpendReturn`); ROAS under the first model."""
+    amount = _amount(currency)
+    return pd.DataFrame(
+        {
+            _header(by): table[by],
+            _("Spend"): table["spend"].map(amount),
+            _("Customers acquired"): table["customers"].map(fmt.people),
+            _("Cost per acquisition"): table["cpa"].map(amount),
+            _("ROAS"): table["roas"].map(lambda v: fmt.MISSING if fmt.is_missing(v)
+                                         else localised(f"{v:,.2f}x")),
+            _("Models"): table["disagree"].map(_disagree),
+        }
+    )  # fmt: skip
+
+
+def _model(name: str) -> str:
+    from jejak.report.figures.attribution import MODEL_LABELS
+
+    return _(MODEL_LABELS.get(name, name))
+
+
+def spend_models_table(models: pd.DataFrame, by: str, currency: str | None) -> pd.DataFrame:
+    """Per channel (campaign) and attribution model: credited conversions and revenue, the
+    cost per credited conversion and ROAS."""
+    amount = _amount(currency)
+    return pd.DataFrame(
+        {
+            _header(by): models[by],
+            _("Model"): models["model"].map(_model),
+            _("Conversions credited"): models["conversions"].map(lambda v: fmt.number(v, 1)),
+            _("Revenue credited"): models["revenue"].map(amount),
+            _("Cost per conversion"): models["cpa"].map(amount),
+            _("ROAS"): models["roas"].map(lambda v: fmt.MISSING if fmt.is_missing(v)
+                                          else localised(f"{v:,.2f}x")),
+            _("Models"): models["disagree"].map(_disagree),
+        }
+    )  # fmt: skip

@@ -352,6 +352,21 @@ def campaigns(request: Request, scope: Scoped) -> dict[str, Any]:
     return _run(request, scope, lambda s: s.campaigns())
 
 
+@router.get("/spend-return")
+def spend_return(
+    request: Request,
+    scope: Scoped,
+    by: Annotated[str, Query(description="channel or campaign.")] = "channel",
+    goal: Annotated[
+        str | None, Query(description="The stage a customer is acquired at (Convert).")
+    ] = None,
+    models: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    """Spend against return per channel or campaign: cost per acquisition, cost per move
+    to each stage (``moves``), and per attribution model CPA and ROAS (``models``)."""
+    return _run(request, scope, lambda s: s.spend_return(by=by, goal=goal, models=models))
+
+
 @router.get("/campaigns/{name}")
 def campaign(request: Request, scope: Scoped, name: str) -> dict[str, Any]:
     """One campaign's lift against its holdout."""

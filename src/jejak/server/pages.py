@@ -155,7 +155,7 @@ def touchpoints(source: JourneyAnalyses, params: Params) -> list[Section]:
 
 
 def campaigns(source: JourneyAnalyses, params: Params) -> list[Section]:
-    return report.campaign_sections(source) or _note(
+    return report.campaign_sections(source) + report.spend_sections(source) or _note(
         gettext("No campaigns yet"),
         gettext(
             "Define campaigns under 'campaigns:' in jejak.yaml (jejak init writes an example):"

@@ -91,7 +91,7 @@ def exists(con: duckdb.DuckDBPyConnection) -> bool:
     found = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'",
         [SPEND_TABLE],
-    ).fetchone()
+    ).fetchall()[0]
     return bool(found and found[0])
 
 
@@ -102,7 +102,7 @@ def version(con: duckdb.DuckDBPyConnection) -> str:
         return ""
     rows, total, latest = con.execute(
         f"SELECT count(*), sum(spend), max(loaded_at) FROM {SPEND_TABLE}"
-    ).fetchone()
+    ).fetchall()[0]
     return f"{rows}:{total}:{latest}"
 
 
@@ -147,7 +147,7 @@ def load_spend(
         con.execute("BEGIN")
         replaced = con.execute(
             f"SELECT count(*) FROM {SPEND_TABLE} JOIN _spend_rows USING (day, channel, campaign)"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         con.execute(
             f"INSERT OR REPLACE INTO {SPEND_TABLE} (day, channel, campaign, spend, currency, file)"
             " SELECT day, channel, campaign, spend, currency, ? FROM _spend_rows",
@@ -321,7 +321,7 @@ def _day_format(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> str:
         miss = con.execute(
             f"SELECT min(_line) FILTER (WHERE try_strptime(date, '{candidate}') IS NULL),"
             f" count(*) FILTER (WHERE try_strptime(date, '{candidate}') IS NULL) FROM {table}"
-        ).fetchone()
+        ).fetchall()[0]
         if miss[1] == 0:
             fits.append(candidate)
     day_first = [f for f in fits if f.startswith("%d")]
@@ -338,7 +338,7 @@ def _day_format(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> str:
     line, value = con.execute(
         f"SELECT _line, date FROM {table} WHERE try_strptime(date, '%Y-%m-%d') IS NULL"
         " ORDER BY _line LIMIT 1"
-    ).fetchone()
+    ).fetchall()[0]
     raise LoadError(
         gettext(
             "{file} line {line}: the date {value!r} is not a day jejak can read; write"

@@ -40,6 +40,7 @@ from jejak.report.figures.process_map import process_map_figure
 from jejak.report.figures.registry import draw, draws
 from jejak.report.figures.retention import lifecycle_figure, retention_by_figure, retention_figure
 from jejak.report.figures.segments import clusters_figure, engagement_figure, rfm_figure
+from jejak.report.figures.spend import spend_return_figure
 from jejak.report.figures.stages import (
     stage_flow_figure,
     stage_funnel_by_figure,
@@ -76,6 +77,7 @@ __all__ = [
     "reviews_figure",
     "rfm_figure",
     "send_time_figure",
+    "spend_return_figure",
     "stage_color",
     "stage_flow_figure",
     "stage_funnel_by_figure",

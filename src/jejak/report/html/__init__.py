@@ -38,6 +38,7 @@ from jejak.report.html.segments import (
     rfm_sections,
     segment_sections,
 )
+from jejak.report.html.spend import spend_sections
 from jejak.report.html.stages import key_number_sections, stage_sections
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "review_sections",
     "rfm_sections",
     "segment_sections",
+    "spend_sections",
     "stage_sections",
     "stickiness_sections",
     "table_html",

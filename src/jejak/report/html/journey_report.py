@@ -30,6 +30,7 @@ from jejak.report.html.segments import (
     rfm_sections,
     segment_sections,
 )
+from jejak.report.html.spend import spend_sections
 from jejak.report.html.stages import key_number_sections, stage_sections
 
 
@@ -89,7 +90,7 @@ def journey_report_sections(
             ),
         ),
         (N_("Process map"), lambda s: process_map_sections(s.process_map(min_count=min_count))),
-        (N_("Campaigns"), campaign_sections),
+        (N_("Campaigns"), lambda s: campaign_sections(s) + spend_sections(s)),
         (N_("Contact"), contact_sections),
         (N_("Experience"), experience_sections),
         (N_("Customers"), customer_sections),
