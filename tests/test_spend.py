@@ -153,30 +153,79 @@ def test_no_spend_says_how_to_load_it(shop):
         shop.spend_return()
 
 
-def test_the_planted_cost_per_acquisition_is_recovered(tmp_path):
+def test_the_planted_cost_per_acquisition_and_campaign_returns_are_recovered(tmp_path):
+    import yaml
+
+    from jejak.demo import campaign_settings
     from jejak.simulate import simulate_shop
     from jejak.simulate.shop import DEMO_PLAN
 
     shop = simulate_shop(customers=2_000, seed=5, plan=DEMO_PLAN)
     files = shop.write(tmp_path / "shop")
-    with jejak.Workspace(tmp_path / "w.duckdb") as ws:
+    settings = jejak.parse_settings(yaml.safe_dump({"campaigns": campaign_settings(DEMO_PLAN)}))
+    with jejak.Workspace(tmp_path / "w.duckdb", settings) as ws:
         ws.load(files["touchpoints"])
         ws.load_spend(files["ad_spend"])
         result = ws.spend_return(models=["first_touch", "linear"])
     table = result.table.set_index("channel")
     truth = shop.truth["ad_spend"]
-    assert set(table.index) == set(truth) == {"ads", "social", "search"}
-    for channel, planted in truth.items():
+    # the acquisition channels, and the channels the planted campaigns paid for
+    assert set(table.index) == set(truth["channels"]) == {"ads", "social", "search", "sms", "email"}
+    for channel, planted in truth["channels"].items():
         assert table.loc[channel, "spend"] == planted["spend"]
         assert table.loc[channel, "customers"] == planted["customers"]
+        if planted["cpa"] is None:  # sms and email acquire nobody
+            assert pd.isna(table.loc[channel, "cpa"])
+            continue
         assert table.loc[channel, "cpa"] == pytest.approx(planted["cpa"], rel=1e-12)
         # the plan's cost per buyer, within the +-20% a day the budget varies by
-        assert planted["cpa"] == pytest.approx(DEMO_PLAN.cost_per_acquisition[channel], rel=0.05)
+        cost = DEMO_PLAN.cost_per_acquisition[channel]
+        assert planted["acquisition_cpa"] == pytest.approx(cost, rel=0.05)
     assert result.meta["currency"] == "IDR"
-    # ads cost the most per buyer and search the least, as planted
-    assert table["cpa"].idxmax() == "ads" and table["cpa"].idxmin() == "search"
-    assert isinstance(result.to_dict()["models"], list) and len(result.models) == 6
-    assert pd.api.types.is_float_dtype(result.models["roas"])
+    acquiring = table.loc[["ads", "social", "search"], "cpa"]
+    assert acquiring.idxmax() == "ads" and acquiring.idxmin() == "search"  # as planted
+    # each planted campaign's spend is found by its traffic source; its incremental
+    # customers' interval holds the people it moved, and nobody for onboarding-tips
+    campaigns = result.campaigns.set_index("campaign")
+    assert campaigns["spend"].to_dict() == truth["campaigns"]
+    for name, planted in shop.truth["campaigns"].items():
+        row = campaigns.loc[name]
+        moved = planted["realised_lift"] * planted["exposed"]
+        assert row["incremental_customers_low"] <= moved <= row["incremental_customers_high"]
+        assert row["incremental_roas"] == row["incremental_revenue"] / row["spend"]
+    assert campaigns.loc["onboarding-tips", "incremental_customers_low"] <= 0
+    assert len(result.to_dict()["campaigns"]) == 3 and len(result.models) == 2 * 5
+
+
+def test_a_campaigns_spend_and_its_return_by_hand():
+    from jejak.analyses.spend import campaign_returns, campaign_spend
+
+    spend = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2026-03-01", "2026-03-02", "2026-03-09", "2026-03-02"]),
+            "channel": ["sms", "sms", "sms", "email"],
+            "campaign": ["coupon", "coupon", "coupon", "coupon"],
+            "spend": [100.0, 200.0, 400.0, 50.0],
+        }
+    )
+    source = {"channel": "sms", "campaign": "coupon", "medium": "text"}
+    assert campaign_spend(spend, source) == 700.0  # medium: spend names none, ignored
+    assert campaign_spend(spend, source, "2026-03-01", "2026-03-02T23:00") == 300.0
+    assert campaign_spend(spend, {"channel": ["sms", "email"]}, "2026-03-02") == 650.0
+    assert campaign_spend(spend, {"source": "newsletter"}) == 0.0
+    table = campaign_returns(
+        [
+            {"campaign": "coupon", "spend": 300.0, "observational": False,
+             "incremental_customers": 6.0, "incremental_customers_low": 2.0,
+             "incremental_customers_high": 10.0, "incremental_revenue": 900.0,
+             "incremental_revenue_low": -300.0, "incremental_revenue_high": 2_100.0},
+        ]
+    )  # fmt: skip
+    row = table.iloc[0]
+    assert (row["incremental_roas"], row["incremental_roas_low"], row["incremental_roas_high"]) == (
+        3.0, -1.0, 7.0
+    )  # fmt: skip
+    assert row["cost_per_incremental_customer"] == 50.0
 
 
 def test_spend_in_the_report_the_dashboard_the_cli_and_the_api(shop, write_file, tmp_path):

@@ -988,6 +988,7 @@ class JourneyAnalyses:
         credited = self.attribution({"stage": goal}, by=by, models=models, lookback=lookback)
         # spend without a campaign is the campaign of touchpoints without one
         spend = spend.assign(campaign=spend["campaign"].replace("", stage_analyses.NONE_LABEL))
+        returns = self._campaign_returns(spend)
         return spend_return(
             spend,
             acquired,
@@ -998,7 +999,37 @@ class JourneyAnalyses:
             goal=goal,
             models=models,
             revenue_currency=self.currency(),
+            campaigns=returns,
         )
+
+    def _campaign_returns(self, spend: pd.DataFrame) -> pd.DataFrame:
+        """The incremental return of each campaign of the settings that spend was loaded
+        for (see :func:`jejak.analyses.spend.campaign_returns`)."""
+        from jejak.analyses.spend import campaign_returns, campaign_spend
+
+        paid = {
+            name: campaign_spend(spend, c.traffic_source, c.start, c.end)
+            for name, c in self.settings.campaigns.items()
+        }
+        paid = {name: cost for name, cost in paid.items() if cost > 0}
+        if not paid:
+            return campaign_returns([])
+        keys = [
+            f"incremental_{k}{b}" for k in ("customers", "revenue") for b in ("", "_low", "_high")
+        ]
+        rows = []
+        wide = stage_analyses.stage_entries(self.events(), self.journey).cache()
+        try:
+            for name, cost in paid.items():
+                effect = self._campaign_effect(name, self.settings.campaigns[name], wide=wide)
+                meta = effect.meta
+                rows.append(
+                    {"campaign": name, "spend": cost, "observational": meta["observational"]}
+                    | {key: meta[key] for key in keys}
+                )
+        finally:
+            wide.release()
+        return campaign_returns(rows)
 
     def engine(self) -> str:
         """What holds the touchpoints (the source's kind, e.g. Workspace, SparkSource)."""

@@ -42,10 +42,12 @@ class SpendReturn(Result):
     """``table``: per ``by`` value, spend, acquired customers and their CPA, and ROAS
     under the first model; ``models``: per value and model, credited conversions and
     revenue, CPA and ROAS, and whether the models disagree; ``moves``: per value and
-    stage, the acquired people who entered it and the cost per move."""
+    stage, the acquired people who entered it and the cost per move; ``campaigns``: per
+    campaign of the settings with spend, its incremental return (:func:`campaign_returns`)."""
 
     models: pd.DataFrame = field(default_factory=pd.DataFrame)
     moves: pd.DataFrame = field(default_factory=pd.DataFrame)
+    campaigns: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def figure(self) -> Any:
         return drawn(self)
@@ -54,6 +56,7 @@ class SpendReturn(Result):
         return super().to_dict() | {
             "models": records(self.models),
             "moves": records(self.moves),
+            "campaigns": records(self.campaigns),
         }
 
 
@@ -68,13 +71,15 @@ def spend_return(
     goal: str,
     models: list[str],
     revenue_currency: str | None,
+    campaigns: pd.DataFrame | None = None,
 ) -> SpendReturn:
     """Spend and return per ``by`` value (see the module) from:
 
     - ``spend``: day, ``by``, spend, currency (the period's ad spend rows);
     - ``acquired``: ``by``, customers (acquired people who reached the goal);
     - ``moves``: ``by``, stage, stage_index, people (acquired people who entered it);
-    - ``credits`` and ``revenue``: attribution's tables (``by``, one column per model).
+    - ``credits`` and ``revenue``: attribution's tables (``by``, one column per model);
+    - ``campaigns``: :func:`campaign_returns` of the settings' campaigns.
     """
     codes = sorted(spend["currency"].dropna().unique().tolist())
     if len(codes) > 1:
@@ -139,7 +144,65 @@ def spend_return(
         models=per_model[[by, "model", "spend", "conversions", "revenue", "cpa", "roas",
                           "disagree"]],
         moves=moved[[by, "stage", "stage_index", "spend", "people", "cost_per_move"]],
+        campaigns=campaign_returns([]) if campaigns is None else campaigns,
     )  # fmt: skip
+
+
+CAMPAIGN_COLUMNS = [
+    "campaign",
+    "spend",
+    "incremental_customers",
+    "incremental_customers_low",
+    "incremental_customers_high",
+    "incremental_revenue",
+    "incremental_revenue_low",
+    "incremental_revenue_high",
+    "incremental_roas",
+    "incremental_roas_low",
+    "incremental_roas_high",
+    "cost_per_incremental_customer",
+    "observational",
+]
+
+
+def campaign_spend(
+    spend: pd.DataFrame,
+    traffic_source: dict[str, Any],
+    start: Any = None,
+    end: Any = None,
+) -> float:
+    """What a campaign cost: the spend rows of its traffic source's channel and campaign
+    (the fields spend names; a source naming neither matches nothing), on the days from
+    its ``start`` to its ``end`` (each a moment or None)."""
+    named = {k: v for k, v in traffic_source.items() if k in ("channel", "campaign")}
+    if not named:
+        return 0.0
+    rows = spend
+    for key, value in named.items():
+        rows = rows[rows[key].isin([value] if isinstance(value, str) else list(value))]
+    days = pd.to_datetime(rows["day"]).dt.date
+    if start is not None:
+        rows = rows[days >= pd.Timestamp(start).date()]
+        days = pd.to_datetime(rows["day"]).dt.date
+    if end is not None:
+        rows = rows[days <= pd.Timestamp(end).date()]
+    return float(rows["spend"].sum())
+
+
+def campaign_returns(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Each campaign's incremental return (see the module) from its spend and its effect's
+    meta (``incremental_customers`` and ``incremental_revenue``, each with ``_low`` and
+    ``_high``, and ``observational``): incremental ROAS with its interval, and the cost per
+    customer it moved beyond its holdout (NaN when it moved none)."""
+    table = pd.DataFrame(rows, columns=[c for c in CAMPAIGN_COLUMNS if "roas" not in c
+                                        and c != "cost_per_incremental_customer"])  # fmt: skip
+    for bound in ("", "_low", "_high"):
+        table[f"incremental_roas{bound}"] = table[f"incremental_revenue{bound}"] / table[
+            "spend"
+        ].where(table["spend"] > 0)
+    moved = table["incremental_customers"]
+    table["cost_per_incremental_customer"] = table["spend"] / moved.where(moved > 0)
+    return table[CAMPAIGN_COLUMNS]
 
 
 def _per(amount: pd.Series, count: pd.Series) -> pd.Series:

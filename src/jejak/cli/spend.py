@@ -86,7 +86,7 @@ def spend_return(
     Examples: jejak spend return | jejak spend return --by campaign --model first_touch
     --model markov | jejak --since 2026-01-01 spend return
     """
-    from jejak.report.tables import spend_models_table, spend_table
+    from jejak.report.tables import campaign_returns_table, spend_models_table, spend_table
 
     with narrowed_workspace() as ws:
         result = ws.spend_return(by=by, goal=goal, models=model or None)
@@ -101,3 +101,8 @@ def spend_return(
         spend_models_table(result.models, by, currency),
         _("Return on ad spend by attribution model"),
     )
+    if not result.campaigns.empty:
+        print_table(
+            campaign_returns_table(result.campaigns, currency),
+            _("What the campaigns caused for what they cost"),
+        )

@@ -384,3 +384,39 @@ def spend_models_table(models: pd.DataFrame, by: str, currency: str | None) -> p
             _("Models"): models["disagree"].map(_disagree),
         }
     )  # fmt: skip
+
+
+def campaign_returns_table(campaigns: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+    """Each campaign's spend and what it caused beyond its holdout: customers, revenue and
+    their return, with 95% intervals."""
+    amount = _amount(currency)
+
+    def between(low: Any, high: Any, shown: Any) -> str:
+        if fmt.is_missing(low):
+            return fmt.MISSING
+        return _("{low} to {high}").format(low=shown(low), high=shown(high))
+
+    def ratio(value: Any) -> str:
+        return fmt.MISSING if fmt.is_missing(value) else localised(f"{value:,.2f}x")
+
+    def number(value: Any) -> str:
+        return fmt.number(value, 1)
+
+    rows = campaigns.itertuples(index=False)
+    shown = [
+        {
+            _("Campaign"): row.campaign
+            + (" " + _("(no holdout: observational)") if row.observational else ""),
+            _("Spend"): amount(row.spend),
+            _("Customers it moved"): number(row.incremental_customers),
+            _("95% interval"): between(row.incremental_customers_low,
+                                       row.incremental_customers_high, number),
+            _("Revenue it caused"): amount(row.incremental_revenue),
+            _("Incremental ROAS"): ratio(row.incremental_roas),
+            _("ROAS interval"): between(row.incremental_roas_low, row.incremental_roas_high,
+                                        ratio),
+            _("Cost per customer moved"): amount(row.cost_per_incremental_customer),
+        }
+        for row in rows
+    ]  # fmt: skip
+    return pd.DataFrame(shown)

@@ -64,6 +64,9 @@ class CampaignPlan:
     window_days: float = 14.0
     baseline_click: float = 0.05
     """Share of the exposed who are not moved but click the call to action anyway."""
+    cost: float = 0.0
+    """What the campaign cost (in the shop's currency), paid evenly over its first week;
+    its spend names the campaign on its channel."""
 
     @property
     def to_stage(self) -> str:
@@ -127,6 +130,7 @@ DEMO_CAMPAIGNS: tuple[CampaignPlan, ...] = (
         cta_event="ad_click",
         day=200,
         lift=0.25,
+        cost=3_000_000.0,
     ),
     CampaignPlan(
         name="first-order-coupon",
@@ -136,6 +140,7 @@ DEMO_CAMPAIGNS: tuple[CampaignPlan, ...] = (
         cta_event="sms_click",
         day=215,
         lift=0.12,
+        cost=1_200_000.0,
     ),
     CampaignPlan(
         name="onboarding-tips",
@@ -145,6 +150,7 @@ DEMO_CAMPAIGNS: tuple[CampaignPlan, ...] = (
         cta_event="email_click",
         day=230,
         lift=0.0,
+        cost=400_000.0,
     ),
 )
 """The demo shop's campaigns: two that move people, one that moves nobody extra."""

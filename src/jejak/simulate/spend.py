@@ -4,8 +4,10 @@ A paid channel's planted cost per acquisition (``ShopPlan.cost_per_acquisition``
 the buyers it acquired is its budget, paid evenly over the days people arrive (the
 acquisition share of the period), +-20% a day, in whole units of the shop's currency. The
 ads channel's spend is split over its ad campaigns, the others' is one line without a
-campaign. The truth gives each channel's total and its realised cost per acquisition:
-the total over the people it acquired (their first touch) who bought within the period.
+campaign. A planted campaign's cost is paid evenly over its first week, on its channel
+and in its name. The truth gives each channel's total and its realised cost per
+acquisition (the total over the people it acquired, their first touch, who bought within
+the period), the acquisition part of it alone, and each campaign's spend.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ def ad_spend(journeys: Journeys, seed: int) -> pa.Table:
                 rows["channel"].append(channel)
                 rows["campaign"].append(campaign)
                 rows["spend"].append(float(round(spent / len(campaigns))))
+    for campaign in plan.campaigns:
+        if not campaign.cost:
+            continue
+        for day in range(7):
+            rows["date"].append(plan.start + timedelta(days=int(campaign.day) + day))
+            rows["channel"].append(campaign.channel)
+            rows["campaign"].append(campaign.name)
+            rows["spend"].append(float(round(campaign.cost / 7)))
     table = pa.table(
         {
             "date": pa.array(rows["date"], pa.date32()),
@@ -55,16 +65,24 @@ def _buyers(journeys: Journeys) -> dict[str, int]:
     return {c: int((bought & (channels == c)).sum()) for c in j.plan.channels}
 
 
-def spend_truth(journeys: Journeys, spend: pa.Table) -> dict[str, dict[str, float]]:
-    """Per paid channel: its total spend, the buyers it acquired and their cost each."""
+def spend_truth(journeys: Journeys, spend: pa.Table) -> dict[str, Any]:
+    """Per paid channel: its total spend, the buyers it acquired, their cost each, and the
+    cost each of the acquisition spend alone; per campaign: its spend."""
     buyers = _buyers(journeys)
-    truth = {}
     frame = spend.to_pandas()
+    planted = {c.name for c in journeys.plan.campaigns}
+    acquiring = frame[~frame["campaign"].isin(planted)]
+    truth: dict[str, Any] = {"channels": {}, "campaigns": {}}
     for channel, total in frame.groupby("channel")["spend"].sum().items():
-        customers = buyers[str(channel)]
-        truth[str(channel)] = {
+        customers = buyers.get(str(channel), 0)  # a campaign's channel acquires nobody
+        own = float(acquiring.loc[acquiring["channel"] == channel, "spend"].sum())
+        truth["channels"][str(channel)] = {
             "spend": float(total),
             "customers": customers,
-            "cpa": float(total) / customers if customers else float("nan"),
+            "cpa": float(total) / customers if customers else None,
+            "acquisition_cpa": own / customers if customers else None,
         }
+    for name, total in frame[frame["campaign"].isin(planted)].groupby("campaign")["spend"].sum(
+    ).items():  # fmt: skip
+        truth["campaigns"][str(name)] = float(total)
     return truth

@@ -11,7 +11,7 @@ from jejak.report.html.page import Section
 def spend_sections(source: Any, *, by: str = "channel") -> list[Section]:
     """What each channel cost per customer and brought back under each attribution model
     (no spend loaded: no section)."""
-    from jejak.report.tables import spend_models_table, spend_table
+    from jejak.report.tables import campaign_returns_table, spend_models_table, spend_table
 
     if source.ad_spend().empty:
         return []
@@ -24,7 +24,7 @@ def spend_sections(source: Any, *, by: str = "channel") -> list[Section]:
         " back. Where the models disagree (one says it pays, another not, or their credit is"
         " more than twice apart), test with a campaign and a holdout before moving budget."
     ).format(field=gettext(by), goal=stage(result.meta["goal"]))
-    return [
+    sections = [
         Section(
             heading=result.title,
             intro=intro,
@@ -40,3 +40,18 @@ def spend_sections(source: Any, *, by: str = "channel") -> list[Section]:
             table=spend_models_table(result.models, by, currency),
         ),
     ]
+    if not result.campaigns.empty:
+        sections.append(
+            Section(
+                heading=gettext("What the campaigns caused for what they cost"),
+                intro=gettext(
+                    "For each campaign the ad spend was loaded for: the customers it moved"
+                    " beyond its holdout (its lift times the people it reached), the revenue"
+                    " that came with them, and that revenue over its spend. Attribution shares"
+                    " out what happened; this is what the campaign itself caused. An interval"
+                    " that reaches zero or below means it may have caused nothing."
+                ),
+                table=campaign_returns_table(result.campaigns, currency),
+            )
+        )
+    return sections
