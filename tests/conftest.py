@@ -140,8 +140,9 @@ def demo_plan_shop(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def demo_shop(tmp_path_factory) -> Callable[[int, int], Path]:
-    """The workspace file of a simulated shop with the demo's plan: simulated and loaded
-    once per size and seed in a run, for every test that reads it."""
+    """The workspace file of a simulated shop with the demo's plan (its touchpoints and ad
+    spend): simulated and loaded once per size and seed in a run, for every test that
+    reads it."""
     from jejak.simulate import simulate_shop
     from jejak.simulate.shop import DEMO_PLAN
 
@@ -151,8 +152,10 @@ def demo_shop(tmp_path_factory) -> Callable[[int, int], Path]:
         if (customers, seed) not in made:
             folder = tmp_path_factory.mktemp(f"shop-{customers}-{seed}")
             shop = simulate_shop(customers=customers, seed=seed, plan=DEMO_PLAN)
+            files = shop.write(folder)
             with jejak.Workspace(folder / "w.duckdb", demo_settings()) as ws:
-                ws.load(shop.write(folder)["touchpoints"])
+                ws.load(files["touchpoints"])
+                ws.load_spend(files["ad_spend"])  # as jejak demo does
             made[customers, seed] = folder / "w.duckdb"
         return made[customers, seed]
 
