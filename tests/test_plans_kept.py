@@ -184,3 +184,15 @@ def test_off_keeps_nothing(plans, tmp_path, monkeypatch):
         with numbers(tmp_path) as ws:
             first_two(ws)
     assert CALLS == [2, 2] and not plans.exists()
+
+
+def test_the_file_keeps_the_newest_few(plans, tmp_path, monkeypatch):
+    import sqlite3
+
+    monkeypatch.setattr(kept_plans, "KEPT", 2)
+    with numbers(tmp_path) as ws:
+        for top in (1, 2, 3):
+            first_rows(ws.backend.table("numbers"), top)
+    with sqlite3.connect(plans) as db:
+        assert db.execute("SELECT count(*) FROM plans").fetchall() == [(2,)]
+    db.close()

@@ -26,7 +26,7 @@ Why the SQL read back is what the builder would build and Ibis would compile:
 The file is a cache: a row it lacks, cannot read or cannot parse is built again and
 written over, a file that is not a database is replaced, and no failure to read or
 write it is ever an error. SQLite serialises two processes writing at once; at most
-:data:`KEPT` rows are kept (the oldest go first).
+:data:`KEPT` rows of :data:`KEPT_CHARACTERS` in all are kept (the oldest go first).
 """
 
 from __future__ import annotations
@@ -50,13 +50,18 @@ import ibis.expr.operations as ops
 
 from jejak.engine.duckdb import OUTSIDE, from_outside
 
-KEPT = 512  # rows kept in the file
-LARGEST = 1 << 20  # characters of SQL one row may hold
+KEPT = 512  # rows kept in the file, newest first
+KEPT_CHARACTERS = 16 << 20  # and characters of their plans (an analysis's: about 10k)
+LARGEST = 1 << 20  # characters one row may hold
 log = logging.getLogger(__name__)
 
 # what an output may read besides the builder's table: nothing (see the docstring)
 SOURCES = (ops.PhysicalTable, ops.SQLQueryResult, ops.SQLStringView, ops.ScalarParameter)
 _SCHEMA = "CREATE TABLE IF NOT EXISTS plans (key TEXT PRIMARY KEY, made REAL, plan TEXT)"
+_PRUNE = """DELETE FROM plans WHERE key IN (SELECT key FROM (
+    SELECT key, row_number() OVER newest AS n, sum(length(plan)) OVER newest AS upto
+    FROM plans WINDOW newest AS (ORDER BY made DESC, key)
+) WHERE n > ? OR upto > ?)"""
 
 
 class _Unkept(Exception):
@@ -113,19 +118,17 @@ def keep(backend: ibis.BaseBackend, key: str, node: ops.Node, built: Any) -> Non
         columns = [[name, str(dtype)] for name, dtype in schema.items()]
         if ibis.schema(dict(columns)) != schema:  # a type its text does not spell
             return
-        # as the analysis compiles it to run it (remembered: compiled once)
-        kept.append([backend.compile(table, limit=None), columns])
+        try:  # as the analysis compiles it to run it (remembered: compiled once)
+            kept.append([backend.compile(table, limit=None), columns])
+        except Exception:  # not kept: the analysis says what is wrong if it runs it
+            return
     plan = json.dumps({"tuple": isinstance(built, tuple), "tables": kept})
     if len(plan) > LARGEST:
         return
     with contextlib.suppress(sqlite3.Error, OSError):  # a cache: not kept this time
         with _opened() as db:
             db.execute("INSERT OR REPLACE INTO plans VALUES (?, julianday('now'), ?)", [key, plan])
-            db.execute(
-                "DELETE FROM plans WHERE key NOT IN"
-                " (SELECT key FROM plans ORDER BY made DESC LIMIT ?)",
-                [KEPT],
-            )
+            db.execute(_PRUNE, [KEPT, KEPT_CHARACTERS])
         log.debug("kept plan %s", key)
 
 
