@@ -196,3 +196,20 @@ def test_the_file_keeps_the_newest_few(plans, tmp_path, monkeypatch):
     with sqlite3.connect(plans) as db:
         assert db.execute("SELECT count(*) FROM plans").fetchall() == [(2,)]
     db.close()
+
+
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        "!int64",
+        "timestamp('UTC', 6)",
+        "decimal(18, 3)",
+        "array<string>",
+        "struct<a: int8, b: array<float64>>",
+        "map<string, !int32>",
+        "interval('s')",
+    ],
+)
+def test_column_types_are_read_back_as_they_were(dtype):
+    spelled = json.loads(json.dumps(kept_plans._spelled_type(ibis.dtype(dtype))))
+    assert kept_plans._typed(spelled) == ibis.dtype(dtype)

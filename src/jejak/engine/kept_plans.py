@@ -32,7 +32,8 @@ write it is ever an error. SQLite serialises two processes writing at once; at m
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
+import datetime
+import enum
 import hashlib
 import json
 import logging
@@ -40,12 +41,13 @@ import os
 import sqlite3
 import sys
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 
 from jejak.engine.duckdb import OUTSIDE, from_outside
@@ -96,7 +98,8 @@ def read(backend: ibis.BaseBackend, key: str) -> Any | None:
     try:
         plan = json.loads(found[0][0])
         tables = [
-            backend.sql(text, schema=ibis.schema(dict(columns))) for text, columns in plan["tables"]
+            backend.sql(text, schema=ibis.schema({c: _typed(t) for c, t in columns}))
+            for text, columns in plan["tables"]
         ]
         answer = tuple(tables) if plan["tuple"] else tables[0]
     except Exception:  # a row of another making: built again and written over
@@ -115,8 +118,11 @@ def keep(backend: ibis.BaseBackend, key: str, node: ops.Node, built: Any) -> Non
     kept = []
     for table in tables:
         schema = table.schema()
-        columns = [[name, str(dtype)] for name, dtype in schema.items()]
-        if ibis.schema(dict(columns)) != schema:  # a type its text does not spell
+        try:
+            columns = [[name, _spelled_type(dtype)] for name, dtype in schema.items()]
+            if ibis.schema({c: _typed(t) for c, t in columns}) != schema:
+                return
+        except (_Unkept, TypeError, AttributeError):  # a type of other arguments: not kept
             return
         try:  # as the analysis compiles it to run it (remembered: compiled once)
             kept.append([backend.compile(table, limit=None), columns])
@@ -149,15 +155,51 @@ def _spelled(said: Any) -> Any:
         return said if type(said) in (bool, int, float, str, type(None)) else _unkept(said)
     if isinstance(said, tuple | list):
         return [type(said).__name__, *map(_spelled, said)]
-    if isinstance(said, dt.datetime | dt.date | dt.time | dt.timedelta):
+    if isinstance(said, datetime.datetime | datetime.date | datetime.time | datetime.timedelta):
         zone = getattr(said, "tzinfo", None)
-        if zone is None or isinstance(zone, dt.timezone | zoneinfo.ZoneInfo):
+        if zone is None or isinstance(zone, datetime.timezone | zoneinfo.ZoneInfo):
             return repr(said)
     return _unkept(said)
 
 
 def _unkept(said: Any) -> Any:
     raise _Unkept(type(said).__name__)
+
+
+def _spelled_type(dtype: dt.DataType) -> list[Any]:
+    """``dtype`` as its class and arguments: read back without Ibis's type parser, whose
+    first use in a process takes longer than the rest of reading a plan."""
+    arguments = zip(dtype.__argnames__, map(_argument, dtype.__args__), strict=True)
+    return [type(dtype).__name__, dict(arguments)]
+
+
+def _argument(value: Any) -> Any:
+    if isinstance(value, dt.DataType):
+        return {"type": _spelled_type(value)}
+    if isinstance(value, Mapping):  # a struct's fields
+        return {"fields": [[name, _spelled_type(v)] for name, v in value.items()]}
+    if isinstance(value, enum.Enum):  # an interval's unit: its constructor reads the value
+        return _argument(value.value)
+    if value is None or type(value) in (bool, int, str):
+        return value
+    return _unkept(value)
+
+
+def _typed(spelled: list[Any]) -> dt.DataType:
+    """The type :func:`_spelled_type` spelled."""
+    name, arguments = spelled
+    kind = getattr(dt, name)
+    if not (isinstance(kind, type) and issubclass(kind, dt.DataType)):
+        raise TypeError(f"not a type: {name}")
+    return kind(**{key: _argument_value(value) for key, value in arguments.items()})
+
+
+def _argument_value(value: Any) -> Any:
+    if isinstance(value, dict) and "type" in value:
+        return _typed(value["type"])
+    if isinstance(value, dict):
+        return {name: _typed(t) for name, t in value["fields"]}
+    return value
 
 
 @cache
@@ -167,7 +209,7 @@ def _code() -> str:
     digest = hashlib.blake2b(digest_size=16)
     files = sorted(package.rglob("*.py"))
     for file in files:
-        digest.update(str(file.relative_to(package)).encode() + b"\0")
+        digest.update(str(file)[len(str(package)) :].encode() + b"\0")
         digest.update(file.read_bytes())
     if not files:  # not a folder of sources (a zip, a frozen build): its version
         from importlib.metadata import version
