@@ -15,11 +15,15 @@ Why the SQL read back is what the builder would build and Ibis would compile:
   name and type), and the parameters as :func:`jejak.engine.plans._said` gives them,
   spelled out only when that spelling is the value itself (plain numbers, text, times,
   and settings models as their JSON); a parameter of any other kind keeps nothing.
+- A builder's tables depend on its table and parameters only, as the memo of
+  :mod:`jejak.engine.plans` assumes within a process (no language, no settings read
+  aside); code changed in memory only (a test's monkeypatch) is not in the hash.
 - Only outputs whose every source is that table qualify: no Python data (memtables),
   no scalar parameters, no other or temporary tables, no user functions. A closure
   (a builder defined in a function) is not kept: what it captured is in no key.
 - Data is not in the key, and need not be: SQL reads the tables as they are when it
-  runs, as the expressions it was compiled from would.
+  runs, as the expressions it was compiled from would. Nor is the workspace: the SQL
+  names the table, so one plan serves every workspace with that table.
 - DuckDB only (a Spark table's builder runs as before); the schema each text returns
   is kept with it, so the table read back has the same columns and types.
 
