@@ -108,6 +108,19 @@ class Report:
                 f"{r['jejak cold'] / r['pm4py cold']:.1f}x",
             ),
         ]
+        fresh = {
+            "nothing kept": r.get("jejak fresh built"),
+            "plans kept": r.get("jejak fresh kept"),
+        }
+        rows += [
+            (
+                f"jejak, first call in a fresh process, {how}",
+                f"{s:.3f}",
+                f"{s / r['pm4py cold']:.1f}x",
+            )
+            for how, s in fresh.items()
+            if s is not None
+        ]
         same = "equal" if r["same counts"] else "NOT equal"
         return [
             "## Fixed cost: process map of a small real log",

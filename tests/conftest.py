@@ -53,6 +53,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     return FilesAndSpark(config, log)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _kept_plans(tmp_path_factory) -> None:
+    """Kept plans (jejak.engine.kept_plans) in a file of the run's own, not the user's
+    cache: read back by every later test (and CLI process) building the same queries."""
+    os.environ.setdefault("JEJAK_PLANS", str(tmp_path_factory.mktemp("plans") / "plans.sqlite"))
+
+
 @pytest.fixture
 def write_file(tmp_path: Path) -> Callable[[str, str], Path]:
     """Write text (dedented lines) to a file in tmp_path and return its path."""

@@ -62,7 +62,7 @@ def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
     def stored_only(node: ops.Node) -> bool:
         found = seen.get(node)
         if found is None:
-            found = seen[node] = not any(map(_from_outside, node.find(OUTSIDE)))
+            found = seen[node] = not any(map(from_outside, node.find(OUTSIDE)))
         return found
 
     wrapped.compile = _remember_compiled(wrapped.compile, stored_only)
@@ -81,7 +81,8 @@ def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
     return wrapped
 
 
-def _from_outside(node: ops.Node) -> bool:
+def from_outside(node: ops.Node) -> bool:
+    """Whether ``node`` (one of :data:`OUTSIDE`) needs something registered first."""
     return not isinstance(node, ops.ScalarUDF) or node.__input_type__ is not InputType.BUILTIN
 
 
@@ -155,6 +156,10 @@ def _remember_compiled(
 
     def remembered(expr: Any, /, *, params: Any = None, **options: Any) -> str:
         node = expr.op()
+        if isinstance(node, ops.SQLQueryResult) and not params and _whole(options):
+            # SQL as given (kept plans, see jejak.engine.kept_plans): Ibis would parse it
+            # again only to wrap it in ``SELECT * FROM (...)``
+            return node.query
         # scalar parameters are not kept by value, and a table of Python data would be
         # kept alive by its key
         if params or not stored_only(node):
@@ -162,3 +167,7 @@ def _remember_compiled(
         return compiled(node, tuple(sorted(options.items())))
 
     return remembered
+
+
+def _whole(options: dict[str, Any]) -> bool:
+    return set(options) <= {"limit"} and options.get("limit") is None

@@ -3,7 +3,8 @@
 An analysis builds equal expressions on every call over the same table with the same
 parameters, and on a small log Ibis takes longer to build them than the engine takes
 to answer. A builder marked :func:`remembered` runs once per table and parameters; what
-it built lives as long as the table's backend (its connection), as its compiled SQL does.
+it built lives as long as the table's backend (its connection), as its compiled SQL does,
+and on DuckDB its SQL is kept for later processes too (see :mod:`jejak.engine.kept_plans`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any, TypeVar
 
 import ibis
 import ibis.expr.operations as ops
+
+from jejak.engine import kept_plans
 
 PLANS_KEPT = 64  # built expressions remembered per backend
 Built = TypeVar("Built")
@@ -74,7 +77,15 @@ def _memo(backend: Any) -> Callable[..., Any]:
 
         @lru_cache(maxsize=PLANS_KEPT)
         def memo(build: Callable[..., Any], node: ops.Node, parameters: tuple[_ByValue, ...]):
-            return build(node.to_expr(), *(p.value for p in parameters))
+            key = kept_plans.key(backend, build, node, [p.key for p in parameters])
+            kept = None if key is None else kept_plans.read(backend, key)
+            if kept is not None:
+                return kept
+            built = build(node.to_expr(), *(p.value for p in parameters))
+            kept_plans.log.debug("built %s.%s", build.__module__, build.__qualname__)
+            if key is not None:
+                kept_plans.keep(backend, key, node, built)
+            return built
 
         backend._jejak_plans = memo
     return memo
