@@ -406,11 +406,6 @@ def _examples(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [{"row": r, "field": f, "reason": why, "value": v} for r, f, why, v in rows]
 
 
-def count(number: int, noun: str) -> str:
-    """``1 invalid row``, ``2,000 invalid rows``."""
-    return f"{number:,} {noun}" + ("" if number == 1 else "s")
-
-
 def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     """Rejected rows as they were in the file (the stage), after their row number,
     field and reason.

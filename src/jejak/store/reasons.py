@@ -9,6 +9,7 @@ value are left out (the side file has columns for them).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 
@@ -75,12 +76,12 @@ class Reason:
 
     def _values(self, english: bool = False) -> dict[str, str]:
         return {
-            name: value if isinstance(value, str) else _joined(value, english)
+            name: value if isinstance(value, str) else joined(value, english)
             for name, value in self.values.items()
         }
 
 
-def _joined(names: tuple[str, ...], english: bool) -> str:
+def joined(names: Iterable[str], english: bool = False) -> str:
     """``a and b and c`` (in the reader's language unless ``english``)."""
     pair = "{first} and {second}" if english else gettext("{first} and {second}")
     return reduce(lambda first, second: pair.format(first=first, second=second), names)
