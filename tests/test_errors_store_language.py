@@ -12,6 +12,7 @@ Each file is a few hand-written rows of a shop (times in Asia/Jakarta):
 from __future__ import annotations
 
 import csv
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -160,6 +161,33 @@ def test_rejected_rows_keep_their_reason_in_english(shop):
             " jejak.yaml",
         )
     ]
+
+
+def test_the_rejected_rows_kept_read_in_the_readers_language(shop):
+    assert load(shop, "en", "--skip-invalid", "kunjungan.csv").returncode == 0
+    wide = {**os.environ, "COLUMNS": "400"}  # a table row on one line
+    done = subprocess.run(
+        [JEJAK, "--lang", "id", "loads", "--rejected"],
+        cwd=shop,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=wide,
+    )
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout
+    assert "bukan waktu; gunakan ISO 8601" in shown and "2026-13-45" in shown
+    assert "is not a time" not in shown
+    english = subprocess.run(
+        [JEJAK, "loads", "--rejected"],
+        cwd=shop,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=wide,
+    )
+    assert "is not a time; use ISO 8601" in english.stdout
 
 
 def test_a_reason_naming_several_fields_joins_them_in_the_readers_words():

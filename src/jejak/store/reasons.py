@@ -9,13 +9,16 @@ value are left out (the side file has columns for them).
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cache, reduce
 
 from jejak.language import N_, gettext
 
 SUBJECT = "'{field}'{value} "  # what every reason's message starts with, in English
+AND = " and "  # between the names of several fields, in a stored reason
 
 EVENT_EMPTY = N_("'{field}'{value} is empty; every touchpoint needs a name such as page_view")
 PEOPLE_EMPTY = N_("'{field}'{value} and {others} are all empty; every touchpoint needs one of them")
@@ -54,6 +57,24 @@ NOT_A_PHONE = N_(
     " for another country)"
 )
 
+MESSAGES = (
+    EVENT_EMPTY,
+    PEOPLE_EMPTY,
+    PERSON_EMPTY,
+    TIME_EMPTY,
+    NOT_A_TIME,
+    OUT_OF_RANGE,
+    NOT_A_DOT_NUMBER,
+    NOT_A_COMMA_NUMBER,
+    NEGATIVE,
+    TOO_LARGE,
+    OTHER_CURRENCY,
+    NOT_A_CURRENCY,
+    NOT_AN_OBJECT,
+    NOT_AN_EMAIL,
+    NOT_A_PHONE,
+)
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -67,6 +88,14 @@ class Reason:
     def __str__(self) -> str:
         """The reason as stored, in English, without its field and value."""
         return self.message.removeprefix(SUBJECT).format(**self._values(english=True))
+
+    def shown(self) -> str:
+        """The reason without its field and value (a table's column has them), in the
+        reader's language."""
+        translated = gettext(self.message)
+        if not translated.startswith(SUBJECT):  # a translation that names them elsewhere
+            translated = self.message
+        return translated.removeprefix(SUBJECT).format(**self._values())
 
     def said(self, field: str, value: object) -> str:
         """The reason about ``field`` holding ``value`` (None: empty), in the reader's
@@ -83,7 +112,7 @@ class Reason:
 
 def joined(names: Iterable[str], english: bool = False) -> str:
     """``a and b and c`` (in the reader's language unless ``english``)."""
-    pair = "{first} and {second}" if english else gettext("{first} and {second}")
+    pair = "{first}" + AND + "{second}" if english else gettext("{first} and {second}")
     return reduce(lambda first, second: pair.format(first=first, second=second), names)
 
 
@@ -95,3 +124,33 @@ def said(reasons: dict[str, Reason], field: str, value: object, reason: str) -> 
         return known.said(field, value)
     shown = "" if value is None else f" {value!r}"
     return f"'{field}'{shown} {reason}"
+
+
+@cache
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """A pattern of each reason as stored, its placeholders as named groups."""
+    found = []
+    for message in MESSAGES:
+        pattern = ""
+        for text, name, _, _ in string.Formatter().parse(message.removeprefix(SUBJECT)):
+            pattern += re.escape(text) + (f"(?P<{name}>.+?)" if name else "")
+        found.append((re.compile(pattern), message))
+    return tuple(found)
+
+
+def stored(reason: str) -> Reason | None:
+    """The reason a stored English text says (from a side file or ``rejected_rows``), or
+    None when it is none of the checks' (a collector's words about a malformed event)."""
+    for pattern, message in _patterns():
+        if match := pattern.fullmatch(reason):
+            values = match.groupdict()
+            if "others" in values:
+                values["others"] = tuple(values["others"].split(AND))
+            return Reason(message, values)
+    return None
+
+
+def in_language(reason: str) -> str:
+    """A stored English reason in the reader's language (as stored when unknown)."""
+    known = stored(reason)
+    return reason if known is None else known.shown()

@@ -279,14 +279,17 @@ class Storage:
 
     def rejected(self, load_id: int | None = None, *, limit: int = 100) -> pd.DataFrame:
         """Rejected rows kept in the workspace, newest load first: the load, its file, the
-        row (in the file, or the index in a collector batch), field, reason and the row as
-        it came (JSON)."""
+        row (in the file, or the index in a collector batch), field, reason (in the reader's
+        language) and the row as it came (JSON)."""
         where = "" if load_id is None else f"WHERE r.load_id = {int(load_id)}"
-        return self.con.execute(
+        found = self.con.execute(
             "SELECT r.load_id, l.file, r.row, r.field, r.reason, r.record"
             " FROM rejected_rows r LEFT JOIN loads l USING (load_id)"
             f" {where} ORDER BY r.load_id DESC, r.row LIMIT {int(limit)}"
         ).df()
+        # stored in English (the side file's words); read in the reader's language
+        found["reason"] = found["reason"].map(reasons.in_language)
+        return found
 
     def record_rejected(
         self,
