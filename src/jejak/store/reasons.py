@@ -150,7 +150,7 @@ def stored(reason: str) -> Reason | None:
     return None
 
 
-def in_language(reason: str) -> str:
+def in_language(reason: str | None) -> str | None:
     """A stored English reason in the reader's language (as stored when unknown)."""
-    known = stored(reason)
+    known = stored(reason) if isinstance(reason, str) else None
     return reason if known is None else known.shown()
