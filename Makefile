@@ -77,7 +77,7 @@ screenshots: install browser
 # translator; tests/test_language.py fails until each has its Indonesian).
 CATALOGUE := src/jejak/locale/id/LC_MESSAGES/jejak.po
 catalogue: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NP_:1c,2 --no-location --sort-output \
+	PYTHONPATH=src $(BIN)/pybabel extract -F babel.cfg -k N_ -k NP_:1c,2 --no-location --sort-output \
 		--project jejak --copyright-holder "the jejak authors" -o $(VENV)/jejak.pot .
 	$(BIN)/pybabel update -i $(VENV)/jejak.pot -o $(CATALOGUE) -l id --no-fuzzy-matching \
 		--ignore-obsolete --init-missing --ignore-pot-creation-date

@@ -4,6 +4,7 @@ in a subprocess running the installed `jejak`."""
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -350,6 +351,29 @@ def test_retention_from_the_cli(tmp_path: Path):
     assert done.returncode == 1 and "cannot split retention by 'customer_id'" in done.stderr
     done = run("retention", "--cohort", "order", "--by", "event", cwd=tmp_path)
     assert done.returncode == 0 and "Monthly retention by event" in done.stdout
+    # a: January, February; b: January: unbounded, a counts in January's month 1 too
+    done = run("retention", "--on-or-after", "--curve", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    curve = json.loads(done.stdout)
+    assert curve["meta"]["returned"] == "on_or_after"
+    assert [(r["period"], r["people"], r["active"]) for r in curve["table"]] == [
+        (0, 2, 2),
+        (1, 2, 1),
+    ]
+    done = run("retention", "--on-or-after", "--curve", cwd=tmp_path)
+    shown = [line for line in done.stdout.splitlines() if line.startswith("│")]
+    # one cohort (January) of two people, one came back
+    assert [cell.strip() for cell in shown[0].split("│")[1:6]] == ["1", "1", "2", "1", "50.0%"]
+    assert len(shown) == 1  # month 0 is the cohorts' own: not shown, as in the chart
+    done = run("retention", "--trend", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Active 1 month after joining, cohort by cohort" in done.stdout
+    row = next(line for line in done.stdout.splitlines() if "│ 2026-01" in line)
+    assert [cell.strip() for cell in row.split("│")[1:5]] == ["2026-01", "2 (few)", "1", "50.0%"]
+    done = run("stickiness", "--period", "month", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    days = json.loads(done.stdout)["days"]
+    assert days == []  # the data covers no month whole (5 January to 10 February)
 
 
 def test_rfm_from_the_cli(tmp_path: Path):

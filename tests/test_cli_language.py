@@ -50,6 +50,8 @@ COMMANDS = (
     ("funnel", "lihat_produk", "daftar_buletin", "beli"),
     ("paths", "--after", "lihat_produk"),
     ("retention",),
+    ("retention", "--on-or-after", "--curve"),
+    ("stickiness",),
     ("rfm",),
     ("map",),
 )

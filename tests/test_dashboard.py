@@ -226,6 +226,11 @@ def test_an_indonesian_page_says_the_chosen_dates_in_its_own_words(demo_workspac
         tab.wait_for_url("**/dashboard/overview")
         _loaded(tab)
         assert tab.locator("p.period").count() == 0  # no dates chosen: nothing to say
+        # the charts' toolbars speak the page's language too (plotly.js's own words)
+        tools = tab.evaluate(
+            "Array.from(document.querySelectorAll('.modebar-btn')).map(b => b.dataset.title)"
+        )
+        assert "Unduh grafik sebagai PNG" in tools and "Download plot as a PNG" not in tools
         tab.fill("input[name=since]", "2025-03-01")
         tab.fill("input[name=until]", "2025-11-30")
         tab.click("form.filters button[type=submit]")

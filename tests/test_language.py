@@ -3,6 +3,7 @@ Indonesian way."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -22,13 +23,14 @@ PLACEHOLDER = re.compile(r"\{[a-z_]*[^}]*\}")
 
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory) -> dict:
-    """Every message the code marks, as `make catalogue` extracts it."""
+    """Every message the code marks, and the CLI's help texts (jejak.cli.catalogue reads them
+    from this tree's Typer app), as `make catalogue` extracts them."""
     template = tmp_path_factory.mktemp("catalogue") / "jejak.pot"
     pybabel = Path(sys.executable).with_name("pybabel")
     subprocess.run(
         [pybabel, "extract", "-F", "babel.cfg", "-k", "N_", "-k", "NP_:1c,2", "--no-location", "-o",
          template, "."],
-        cwd=ROOT, check=True, capture_output=True,
+        cwd=ROOT, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": "src"},
     )  # fmt: skip
     with template.open("rb") as file:
         return {(message.context, message.id): message for message in read_po(file) if message.id}

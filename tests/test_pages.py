@@ -58,6 +58,17 @@ def test_retention_and_value_pages_split_by_what_the_reader_picks(shop):
         lambda c: sum(int(v.replace(",", "")) for v in c)
     )
     assert shown.to_dict() == first.to_dict()  # every group's buyers, cohort by cohort
+    # on or after, without groups: the cohorts, the pooled curve, the trend, the lifecycle
+    # and how many days of a week people came
+    everyone = build(retention, shop, {"returned": "on_or_after"})
+    assert [s.heading for s in everyone][1:3] == [
+        "Rolling retention: all cohorts together",
+        "Active 1 month after joining, cohort by cohort",
+    ]
+    assert everyone[-1].heading == "Days active per week"
+    unbounded = shop.retention(active="order", returned="on_or_after").curve()
+    shown = everyone[1].table["Active"].str.replace(",", "").astype(int).tolist()
+    assert shown == unbounded[unbounded["period"] > 0]["active"].tolist()
     value = next(p for p in PAGES if p.slug == "value")
     (by_segment,) = build(value, shop, {"by": "segment"})
     assert "segment" in by_segment.heading

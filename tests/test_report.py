@@ -563,7 +563,9 @@ def test_experience_table_lists_the_charts_rows_with_ratios_to_two_decimals():
             "experience": ["bad", "bad", "good"],
             "people_with": [157, 486, 3],
             "rate_with": [0.1, 0.05, NAN],
+            "moved_with": [16, 24, 0],
             "people_without": [900, 700, 5],
+            "moved_without": [99, 126, 2],
             "rate_without": [0.11, 0.18, NAN],
             "rate_ratio": [0.947567, 0.279907, NAN],
             "ci_low": [0.680215, 0.221044, NAN],
@@ -586,10 +588,15 @@ def test_experience_table_lists_the_charts_rows_with_ratios_to_two_decimals():
     source = SimpleNamespace(experience=lambda: felt)
     section = experience_sections(source)[-1]
     chart_rows = list(section.figures[0].layout.yaxis.categoryarray)
-    assert chart_rows == ["Excite · bad", "Convert · bad"]  # drawn bottom-up
-    assert section.table["Experience"].tolist() == ["bad", "bad"]
-    assert section.table["Moves on (same time in stage)"].tolist() == ["0.95x", "0.28x"]
-    assert section.table["95% interval"].tolist() == ["0.68x to 1.32x", "0.22x to 0.35x"]
+    assert chart_rows == ["Advocate · good", "Excite · bad", "Convert · bad"]  # bottom-up
+    assert section.table["Experience"].tolist() == ["bad", "bad", "good"]  # and few ones
+    assert section.table["Moves on (same time in stage)"].tolist() == ["0.95x", "0.28x", "–"]
+    assert section.table["95% interval"].tolist() == [
+        "0.68x to 1.32x",
+        "0.22x to 0.35x",
+        "nobody moved on after it",
+    ]
+    assert section.table["People with it"].tolist() == ["157", "486", "3 (few)"]
 
 
 def test_a_column_of_shares_with_empty_cells_lines_up_on_the_right():

@@ -180,6 +180,11 @@ def test_the_indonesian_report_shows_no_english_words(indonesian_report, browser
         "document.body.innerText + '\\n' + Array.from(document.querySelectorAll('svg text'))"
         ".map(t => t.textContent).join('\\n')"
     )
+    # the charts' toolbars (plotly.js's own words, shown as a button's tooltip)
+    tools = tab.evaluate(
+        "Array.from(document.querySelectorAll('.modebar-btn')).map(b => b.dataset.title)"
+    )
+    shown += "\n" + "\n".join(tools)
     lang = tab.evaluate("document.documentElement.lang")
     tab.close()
     assert lang == "id" and not errors
@@ -187,6 +192,7 @@ def test_the_indonesian_report_shows_no_english_words(indonesian_report, browser
     assert not english, english[:20]
     for indonesian in ("Angka kunci", "Corong tahap", "orang"):
         assert indonesian in shown
+    assert len(tools) >= 20 and "Unduh grafik sebagai PNG" in tools
 
 
 @pytest.mark.parametrize("width", [1280, 800])

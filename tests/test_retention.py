@@ -164,3 +164,149 @@ def test_cohorts_per_acquisition_channel(open_workspace, write_file, on_engine):
     search = cells(table[table["channel"] == "search"])
     assert search[("2026-01", 2)] == (0, 0.0) and search[("2026-03", 0)] == (1, 1.0)
     assert result.meta["by"] == "channel" and len(result.figure().data) == 2
+
+
+def test_on_or_after_counts_people_until_they_last_came(shop):
+    result = shop.retention(period="month", returned="on_or_after")
+    assert cells(result.table) == {
+        ("2026-01", 0): (2, 1.0),
+        ("2026-01", 1): (2, 1.0),  # a came in February; b did not, but came in March
+        ("2026-01", 2): (2, 1.0),  # b in March, a in April
+        ("2026-01", 3): (1, 0.5),  # a in April
+        ("2026-02", 0): (1, 1.0),
+        ("2026-02", 1): (1, 1.0),
+        ("2026-02", 2): (0, 0.0),
+        ("2026-03", 0): (1, 1.0),
+        ("2026-03", 1): (0, 0.0),
+    }
+    assert result.meta["returned"] == "on_or_after"
+
+
+def test_at_least_two_touchpoints_make_a_period_active(shop):
+    result = shop.retention(period="month", at_least=2)
+    active = {cell: n for cell, (n, _) in cells(result.table).items() if n}
+    assert active == {("2026-02", 0): 1}  # only c came twice in one month (February)
+    # the cohorts are still everyone's first month
+    assert result.table.drop_duplicates("cohort")["cohort_size"].tolist() == [2, 1, 1]
+
+
+def test_rolling_retention_pools_the_cohorts_that_reached_a_period(shop):
+    from jejak.analyses.intervals import wilson
+
+    curve = shop.retention(period="month").curve()
+    rows = {int(r.period): (r.cohorts, r.people, r.active) for r in curve.itertuples()}
+    # month 1: January's a, February's c, not March's d (April): 2 of 4; month 3: January's
+    assert rows == {0: (3, 4, 4), 1: (3, 4, 2), 2: (2, 3, 1), 3: (1, 2, 1)}
+    second = curve.set_index("period").loc[1]
+    assert second["retention"] == 0.5
+    assert (second["ci_low"], second["ci_high"]) == pytest.approx(wilson(2, 4))
+
+
+def test_one_periods_retention_cohort_by_cohort(shop):
+    trend = shop.retention(period="month").trend(1)
+    assert trend["cohort"].dt.strftime("%Y-%m").tolist() == ["2026-01", "2026-02", "2026-03"]
+    assert trend["active"].tolist() == [1, 1, 0]
+    assert trend["retention"].tolist() == [0.5, 1.0, 0.0]
+    assert (trend["ci_low"] <= trend["retention"]).all()
+    assert len(shop.retention(period="month").trend(3)) == 1  # only January reached it
+    with pytest.raises(jejak.JejakError, match="whole number of periods"):
+        shop.retention().trend(-1)
+
+
+def test_retention_options_are_checked(shop):
+    with pytest.raises(jejak.JejakError, match="'on' a period or 'on_or_after' it"):
+        shop.retention(returned="after")
+    with pytest.raises(jejak.JejakError, match="a whole number from 1, not 0"):
+        shop.retention(at_least=0)
+
+
+def test_stickiness_counts_the_days_people_came_in_a_month(shop):
+    result = shop.stickiness(period="month")
+    table = result.table.assign(period=result.table["period"].dt.strftime("%Y-%m"))
+    came = table[table["people"] > 0].set_index(["period", "days"])["people"].to_dict()
+    # c came on two days of February; the rest one day in their months
+    assert came == {
+        ("2026-01", 1): 2,
+        ("2026-02", 1): 1,
+        ("2026-02", 2): 1,
+        ("2026-03", 1): 3,
+        ("2026-04", 1): 1,
+    }
+    assert table.groupby("period")["days"].max().to_dict() == {
+        "2026-01": 31, "2026-02": 28, "2026-03": 31, "2026-04": 30
+    }  # fmt: skip
+    # the data starts on 5 January and ends on 1 April: February and March are whole
+    assert table.groupby("period")["whole"].first().to_dict() == {
+        "2026-01": False, "2026-02": True, "2026-03": True, "2026-04": False
+    }  # fmt: skip
+    days = result.days.set_index("days")
+    assert days.loc[1, "people"] == 4 and days.loc[2, "people"] == 1
+    assert days.loc[2, "share"] == 0.2 and result.meta["whole_periods"] == 2
+    assert days.index.tolist() == [1, 2]  # a month's days up to the most anyone came
+
+
+def test_stickiness_days_are_the_shops_local_days(open_workspace, write_file, on_engine):
+    ws = open_workspace(jejak.parse_settings("timezone: Asia/Jakarta\n"))
+    ws.load(write_file("days.csv", """
+        customer_id,ts,event
+        g,2026-01-05 10:00:00+07:00,page_view
+        g,2026-01-05 17:30:00+00:00,page_view
+        h,2026-01-05 10:00:00+07:00,page_view
+        h,2026-01-05 16:30:00+00:00,page_view
+        h,2026-01-18 10:00:00+07:00,page_view
+        """))  # fmt: skip
+    # g's second visit is 00:30 on 6 January in Jakarta: two days; h's is 23:30 on the 5th
+    result = on_engine(ws).stickiness(period="week")
+    first = result.table[result.table["period"] == pd.Timestamp("2026-01-05", tz="Asia/Jakarta")]
+    assert first[first["people"] > 0].set_index("days")["people"].to_dict() == {1: 1, 2: 1}
+    assert first["share"].max() == 0.5
+    # the data starts on Monday 5 January and ends on Sunday the 18th: both weeks are whole
+    assert result.meta["whole_periods"] == 2
+    assert result.days.set_index("days")["people"].to_dict()[1] == 2  # h's second week too
+
+
+def test_stickiness_says_why_its_distribution_is_empty(open_workspace, write_file):
+    ws = open_workspace()
+    ws.load(write_file("short.csv", "customer_id,ts,event\na,2026-01-07,page_view\n"))
+    result = ws.stickiness(period="week")
+    assert result.days["people"].sum() == 0
+    assert "no whole week" in " ".join(result.meta["warnings"])
+    unmatched = ws.stickiness(active="order")
+    assert "'order' matches no touchpoint" in " ".join(unmatched.meta["warnings"])
+    with pytest.raises(jejak.JejakError, match="no touchpoints yet"):
+        open_workspace(name="empty.duckdb").stickiness()
+
+
+def test_the_reports_retention_charts_and_tables_show_the_same_rows(shop):
+    from jejak.report.html import retention_sections, stickiness_sections
+
+    if not isinstance(shop, jejak.Workspace):
+        pytest.skip("the report reads a workspace")
+    sections = retention_sections(shop, period="month")
+    headings = [section.heading for section in sections]
+    # a is the only buyer (January and April): one cohort, so no trend across cohorts
+    assert headings == ["Who kept buying", "Rolling retention: all cohorts together"]
+    line = sections[1].figures[0].data[1]
+    assert list(line.x) == [1, 2, 3] and len(sections[1].table) == 3
+    assert list(line.y) == [0.0, 0.0, 1.0]
+    sticky = stickiness_sections(shop, period="month")[0]
+    assert list(sticky.figures[0].data[0].x) == [1, 2] and len(sticky.table) == 2
+
+
+def test_the_reports_trend_of_buyers_cohort_by_cohort(open_workspace, write_file):
+    from jejak.report.html import retention_sections
+
+    ws = open_workspace()
+    ws.load(write_file("orders.csv", """
+        customer_id,ts,event
+        x,2026-01-10,order
+        x,2026-02-10,order
+        y,2026-02-03,order
+        y,2026-03-03,order
+        z,2026-02-20,order
+        """))  # fmt: skip
+    trend = retention_sections(ws, period="month")[2]
+    assert trend.heading == "Active 1 month after joining, cohort by cohort"
+    points = trend.figures[0].data[0]
+    assert list(points.y) == [1.0, 0.5] and len(trend.table) == 2  # x of 1; y of y and z
+    assert trend.table.iloc[1].tolist()[:4] == ["2026-02", "2 (few)", "1", "50.0%"]

@@ -161,6 +161,24 @@ def test_analyses_answer_what_the_library_answers(served):
     assert conflicts == _json(ws.identity_conflicts().to_dict())
     for path in ("/v1/analyses/journey-map", "/v1/analyses/campaigns", "/v1/analyses/nps"):
         assert served.get(path).status_code == 200, path
+    # retention with its options, its rolling curve and one period's trend
+    kept = served.get(
+        "/v1/analyses/retention", period="week", returned="on_or_after", at_least=1, trend=0
+    ).json()
+    weekly = ws.retention(period="week", returned="on_or_after")
+    assert kept == _json(
+        {
+            **weekly.to_dict(),
+            "curve": jejak.Result("", weekly.curve()).to_dict()["table"],
+            "trend": jejak.Result("", weekly.trend(0)).to_dict()["table"],
+        }
+    )
+    assert served.get("/v1/analyses/retention", returned="after").status_code == 422
+    days = served.get("/v1/analyses/stickiness", period="week").json()
+    assert days == _json(ws.stickiness(period="week").to_dict())
+    # the week of 29 December: c1 (a1 stitched) came on 3 days, c2 on 2; c3 on 5 January
+    came = [(r["period"][:10], r["days"], r["people"]) for r in days["table"] if r["people"]]
+    assert came == [("2025-12-29", 2, 1), ("2025-12-29", 3, 1), ("2026-01-05", 1, 1)]
 
 
 def _json(data):

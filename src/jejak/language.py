@@ -40,7 +40,11 @@ def checked(language: str) -> str:
     code = str(language).strip().lower().replace("_", "-").split("-")[0]
     if code not in LANGUAGES:
         known = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
-        raise ValueError(f"{language!r} is not a language jejak speaks; use one of {known}")
+        raise ValueError(
+            gettext("{language} is not a language jejak speaks; use one of {known}").format(
+                language=repr(language), known=known
+            )
+        )
     return code
 
 

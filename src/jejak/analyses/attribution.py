@@ -157,12 +157,16 @@ def attribution(
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise JejakError(
-            f"unknown attribution model {unknown[0]!r}; use any of {', '.join(MODELS)}"
+            gettext("unknown attribution model {model}; use any of {models}").format(
+                model=repr(unknown[0]), models=", ".join(MODELS)
+            )
         )
     if half_life <= timedelta(0):
-        raise JejakError("the time-decay half-life must be positive, e.g. 7 days")
+        raise JejakError(gettext("the time-decay half-life must be positive, e.g. 7 days"))
     if len(position) != 3 or min(position) < 0 or abs(sum(position) - 1) > 1e-9:
-        raise JejakError("position weights are (first, middle, last), each >= 0, summing to 1")
+        raise JejakError(
+            gettext("position weights are (first, middle, last), each >= 0, summing to 1")
+        )
     step = cp.goal_step(journey, goal)
     rule = [m for m in models if m in RULE_MODELS]
     # one ordered pass cuts the journeys; paths, credits and totals all read its result

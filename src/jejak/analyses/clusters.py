@@ -35,7 +35,7 @@ from jejak.analyses.stages import NONE_LABEL, current_stages, first_touch
 from jejak.analyses.threads import one_thread
 from jejak.engine.functions import json_field
 from jejak.errors import JejakError
-from jejak.language import gettext, stage
+from jejak.language import gettext, localised, ngettext, stage
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 from jejak.model.roles import roles_of
@@ -248,13 +248,22 @@ def clusters(
     """
     frame = person_features(events, journey, purchase=purchase, survey=survey, sent=sent)
     if k is not None and (not isinstance(k, int) or k < 1):
-        raise JejakError(f"k is a number of clusters, 1 or more (not {k!r}); or leave it out")
+        raise JejakError(
+            gettext("k is a number of clusters, 1 or more (not {k}); or leave it out").format(
+                k=repr(k)
+            )
+        )
     if frame.empty:
-        raise JejakError("nobody to cluster yet: load touchpoints first")
+        raise JejakError(gettext("nobody to cluster yet: load touchpoints first"))
     if k is not None and k > len(frame):
         raise JejakError(
-            f"only {len(frame):,} {'person' if len(frame) == 1 else 'people'} to cluster;"
-            " ask for fewer clusters (k) or load more touchpoints"
+            ngettext(
+                "only {count} person to cluster; ask for fewer clusters (k) or load more"
+                " touchpoints",
+                "only {count} people to cluster; ask for fewer clusters (k) or load more"
+                " touchpoints",
+                len(frame),
+            ).format(count=localised(f"{len(frame):,}"))
         )
     matrix = _matrix(frame, journey)
     scaled = matrix.to_numpy()

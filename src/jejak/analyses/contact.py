@@ -144,7 +144,9 @@ def contact_metrics(
         marked = marked.mutate(_group=marked[by])
     else:
         raise JejakError(
-            f"cannot split contact by {by!r}; use campaign, channel, source, medium or segment"
+            gettext(
+                "cannot split contact by {by}; use campaign, channel, source, medium or segment"
+            ).format(by=repr(by))
         )
     marked = marked.mutate(
         _group=marked._group.cast("string").fill_null(NONE_LABEL),
@@ -235,7 +237,9 @@ def contact_frequency(
     week or the next).
     """
     if cap < 2:
-        raise JejakError("cap is the largest messages-per-week shown on its own: 2 or more")
+        raise JejakError(
+            gettext("cap is the largest messages-per-week shown on its own: 2 or more")
+        )
     marked = _kinds(events, contact)
     marked = marked.mutate(week=(_local_us(marked.ts, zone) - MONDAY_US) // WEEK_US)
     weekly = marked.group_by(["person_id", "week"]).aggregate(

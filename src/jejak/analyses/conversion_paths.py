@@ -29,6 +29,7 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.stages import BREAKDOWNS
 from jejak.engine.functions import unix_micros
 from jejak.errors import JejakError
+from jejak.language import N_, gettext
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 
@@ -36,10 +37,11 @@ TOUCH_FIELDS = BREAKDOWNS  # channel, source, medium, campaign, context, need, e
 _US = "\x1f"  # ASCII unit separator: never in a channel's name
 
 
-def check_touch_field(by: str, doing: str) -> None:
-    """A clear error when ``by`` is not a touchpoint field one can group touches by."""
+def check_touch_field(by: str, message: str) -> None:
+    """A clear error when ``by`` is not a touchpoint field one can group touches by: it
+    says ``message`` (marked with N_, its ``{by}`` and ``{fields}`` filled in)."""
     if by not in TOUCH_FIELDS:
-        raise JejakError(f"cannot {doing} by {by!r}; use one of {', '.join(TOUCH_FIELDS)}")
+        raise JejakError(gettext(message).format(by=repr(by), fields=", ".join(TOUCH_FIELDS)))
 
 
 def goal_step(journey: Journey, goal: Any) -> FunnelStep:
@@ -122,7 +124,7 @@ def journeys(
     (the touches in order, each a struct of ``seen``: the person's running touch count,
     ``us`` and ``touch``: the ``by`` value; NULL or empty when the journey has none).
     """
-    check_touch_field(by, "attribute")
+    check_touch_field(by, N_("cannot attribute by {by}; use one of {fields}"))
     cut = _cut(events, journey, goal, by)
     cut = cut.filter(cut._touch | cut._conversion)
     step = ibis.struct({"seen": cut._seen, "us": cut.us, "touch": cut[by]})

@@ -29,14 +29,14 @@ from jejak.analyses.value_fit import LOG_BOUND
 from jejak.analyses.value_models import BetaGeo, GammaGamma
 from jejak.engine.functions import unix_micros, utc_micros
 from jejak.errors import JejakError
-from jejak.language import gettext, localised
+from jejak.language import N_, current, gettext, localised
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 from jejak.model.roles import roles_of
 
 DAY_US = 86_400_000_000
 MIN_REPEAT_BUYERS = 2
-WHAT_TO_DO = (
+WHAT_TO_DO = N_(
     "Load a longer stretch of orders, or name your purchase touchpoint under"
     " 'roles: purchase:' in jejak.yaml"
 )
@@ -96,6 +96,15 @@ def purchase_summary(
     return table.sort_values("person_id")[columns].reset_index(drop=True)
 
 
+def _day(moment: datetime) -> str:
+    """A day as a message names it: ``01 Mar 2026``, ``1 Mar 2026`` in Bahasa Indonesia."""
+    if current() == "en":
+        return f"{moment:%d %b %Y}"
+    from babel.dates import format_date
+
+    return format_date(moment, "d MMM y", locale=current())
+
+
 def customer_value(
     events: ibis.Table,
     journey: Journey,
@@ -117,15 +126,25 @@ def customer_value(
     label = FunnelStep.of(purchase).label
     if len(summary) < 2:
         raise JejakError(
-            f"customer value needs purchases ({label}) by at least two customers; "
-            f"found {len(summary)}. {WHAT_TO_DO}"
+            gettext(
+                "customer value needs purchases ({label}) by at least two customers;"
+                " found {found}. {what_to_do}"
+            ).format(label=label, found=len(summary), what_to_do=gettext(WHAT_TO_DO))
         )
     repeaters = int((summary["x"] > 0).sum())
     if repeaters < MIN_REPEAT_BUYERS:
         raise JejakError(
-            "customer value needs at least two repeat buyers (customers who bought on two or "
-            f"more days) to learn how often people buy again; {repeaters} of {len(summary)} "
-            f"buyers bought again ({label}, up to {as_of:%d %b %Y}). {WHAT_TO_DO}"
+            gettext(
+                "customer value needs at least two repeat buyers (customers who bought on two"
+                " or more days) to learn how often people buy again; {repeaters} of {buyers}"
+                " buyers bought again ({label}, up to {day}). {what_to_do}"
+            ).format(
+                repeaters=repeaters,
+                buyers=len(summary),
+                label=label,
+                day=_day(as_of),
+                what_to_do=gettext(WHAT_TO_DO),
+            )
         )
     frequency = BetaGeo.fit(summary["x"], summary["t_x"], summary["T"])
     repeat = summary[(summary["x"] > 0) & (summary["mean_value"] > 0)]
@@ -135,9 +154,16 @@ def customer_value(
     summary["expected_purchases"] = frequency.expected_purchases(horizon, x, t_x, age)
     if not np.isfinite(summary["expected_purchases"]).all():
         raise JejakError(
-            f"the purchase model did not settle on these {len(summary)} buyers "
-            f"({repeaters} repeat buyers; BG/NBD a = {frequency.a:.3g}, b = {frequency.b:.3g}): "
-            "its expected purchases are undefined. Load a longer stretch of orders"
+            gettext(
+                "the purchase model did not settle on these {buyers} buyers ({repeaters} repeat"
+                " buyers; BG/NBD a = {a}, b = {b}): its expected purchases are undefined."
+                " Load a longer stretch of orders"
+            ).format(
+                buyers=len(summary),
+                repeaters=repeaters,
+                a=localised(f"{frequency.a:.3g}"),
+                b=localised(f"{frequency.b:.3g}"),
+            )
         )
     if spend is not None:
         summary["expected_value"] = spend.expected_value(x, summary["mean_value"].fillna(0.0))

@@ -40,7 +40,7 @@ from jejak.analyses.matching import rule_columns
 from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import entered_column, placed, stage_entries
 from jejak.engine.functions import unix_micros, utc_micros
-from jejak.language import gettext, stage
+from jejak.language import N_, gettext, stage
 from jejak.model.journey import Journey
 
 MIN_PEOPLE = 30  # below this on either side an effect reads "too few people"
@@ -75,7 +75,7 @@ def touchpoint_ratios(
     ``table`` columns: the ``by`` value, reach, occurrences, converting_journeys,
     per_conversion, share_of_conversions (0-1).
     """
-    cp.check_touch_field(by, "split touchpoints")
+    cp.check_touch_field(by, N_("cannot split touchpoints by {by}; use one of {fields}"))
     step = cp.goal_step(journey, goal)
     present = events.filter(events[by].notnull())
     reach = present.group_by(touch=present[by]).aggregate(
@@ -143,7 +143,7 @@ def touchpoint_effects(
     same instant as the move on does not count as before it.
     """
     if not derived:
-        cp.check_touch_field(by, "split touchpoints")
+        cp.check_touch_field(by, N_("cannot split touchpoints by {by}; use one of {fields}"))
     at = placed(events, journey)
     # both aggregates read the stages and the rules' columns: worked out once, narrow
     keep = ["person_id", "event_id", "stage_index", by, *rule_columns(journey.stages)]

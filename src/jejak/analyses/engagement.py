@@ -72,7 +72,9 @@ def engagement_groups(
     click_rate (per message sent; empty without messages).
     """
     if not 0 < threshold <= 1:
-        raise JejakError("the engagement threshold is a share: above 0, at most 1 (e.g. 0.5)")
+        raise JejakError(
+            gettext("the engagement threshold is a share: above 0, at most 1 (e.g. 0.5)")
+        )
     roles = roles_of(journey)
     kinds = {
         "_e": _matcher(journey, engagement or roles.step("content"), "engagement"),

@@ -37,7 +37,7 @@ from jejak.analyses.matching import rule_columns, rule_matches, stage_matches, w
 from jejak.analyses.result import Result, drawn, records
 from jejak.analyses.stages import placed
 from jejak.engine.functions import unix_micros, utc_micros
-from jejak.language import gettext
+from jejak.language import gettext, localised
 from jejak.model.experience import VERDICTS, ExperienceRule
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey, Stage
@@ -102,7 +102,11 @@ def experience(
     if not 0 < churn_days <= 3650:
         from jejak.errors import JejakError
 
-        raise JejakError(f"churn_days is a number of days from 1 to 3650, not {churn_days:g}")
+        raise JejakError(
+            gettext("churn_days is a number of days from 1 to 3650, not {days}").format(
+                days=localised(f"{churn_days:g}")
+            )
+        )
     purchase = roles_of(journey).step_or(purchase, "purchase")
     bought = FunnelStep.of(purchase).as_stage(journey)
     # the signals, the stage each touchpoint is in and the columns the rules read are

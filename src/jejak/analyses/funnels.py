@@ -105,7 +105,9 @@ def _hits(events: ibis.Table, journey: Journey, spec: Funnel) -> ibis.Table:
     if spec.by is not None:
         if spec.by not in BREAKDOWNS:
             raise JejakError(
-                f"cannot split the funnel by {spec.by!r}; use one of {', '.join(BREAKDOWNS)}"
+                gettext("cannot split the funnel by {by}; use one of {choices}").format(
+                    by=repr(spec.by), choices=", ".join(BREAKDOWNS)
+                )
             )
         extra["group"] = events[spec.by].fill_null(NONE_LABEL)
     marked = events.mutate(**flags, **extra)
@@ -562,7 +564,11 @@ def dropped_off(
     """
     n = len(spec.steps)
     if not 1 <= step < n:
-        raise JejakError(f"drop-off is after a step 1..{n - 1} of this {n}-step funnel; got {step}")
+        raise JejakError(
+            gettext(
+                "drop-off is after a step 1..{last} of this {steps}-step funnel; got {step}"
+            ).format(last=n - 1, steps=n, step=step)
+        )
     counted = people(events, journey, spec, start, end, as_of)
     out = counted.filter(counted.steps == step)
     if spec.excludes_open:

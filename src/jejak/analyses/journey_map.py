@@ -25,7 +25,7 @@ import ibis
 from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import check_breakdown, first_touch, placed, split_title
 from jejak.engine.functions import json_field
-from jejak.language import gettext
+from jejak.language import N_, gettext
 from jejak.model.journey import Journey
 
 
@@ -73,7 +73,7 @@ def journey_map(
     given = groups is not None
     if by is not None:
         if groups is None:
-            check_breakdown(by, "the map")
+            check_breakdown(by, N_("cannot split the map by {by}; use one of {choices}"))
             groups = first_touch(events, by)
         at = at.join(groups.rename(group=by), "person_id")
         keys = ["group", *keys]

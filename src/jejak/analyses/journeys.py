@@ -42,22 +42,25 @@ from jejak.analyses.result import Result
 from jejak.analyses.retention import (
     Lifecycle,
     Retention,
+    Stickiness,
     group_retention,
     lifecycle,
     retention,
+    stickiness,
 )
 from jejak.analyses.reviews import Reviews, reviews
 from jejak.analyses.rfm import RFM, rfm
 from jejak.analyses.segments import NONE_SEGMENT, check_stages, members
 from jejak.analyses.sequence import position
 from jejak.errors import ConfigError, JejakError
-from jejak.language import gettext
+from jejak.language import N_, gettext, localised
 from jejak.language import stage as language_stage
 from jejak.model.campaign import Campaign
 from jejak.model.config import Settings
 from jejak.model.funnel import Funnel, FunnelStep
 from jejak.model.journey import Journey, describe_rules
 from jejak.model.segment import Segment
+from jejak.model.validation import said
 from jejak.store import identity
 
 if TYPE_CHECKING:  # imported when used: they need SciPy, a second to import
@@ -135,8 +138,14 @@ class JourneyAnalyses:
         except ValidationError as exc:
             problem = exc.errors()[0]
             field = ".".join(str(p) for p in problem["loc"]).removeprefix("rule.")
-            message = problem["msg"].removeprefix("Value error, ")
-            raise ConfigError(f"only {who!r}: {field + ': ' if field else ''}{message}") from None
+            words = (
+                gettext("only {who}: {field}: {message}")
+                if field
+                else gettext("only {who}: {message}")
+            )
+            raise ConfigError(
+                words.format(who=repr(who), field=field, message=said(problem))
+            ) from None
         return Filtered(self, who=who, first=first)
 
     # -- segments ------------------------------------------------------------------------
@@ -147,10 +156,12 @@ class JourneyAnalyses:
     def _definition(self, name: str) -> Segment:
         definitions = self.segment_definitions()
         if name not in definitions:
-            known = ", ".join(definitions) or "none yet"
+            known = ", ".join(definitions) or gettext("none yet")
             raise ConfigError(
-                f"no segment named {name!r} (segments: {known}); define it under 'segments:'"
-                " in jejak.yaml or save it: jejak segments save NAME ..."
+                gettext(
+                    "no segment named {name} (segments: {known}); define it under 'segments:'"
+                    " in jejak.yaml or save it: jejak segments save NAME ..."
+                ).format(name=repr(name), known=known)
             )
         return definitions[name]
 
@@ -170,8 +181,10 @@ class JourneyAnalyses:
         parts = self.each_segment(names)
         if not parts:
             raise ConfigError(
-                "no segments to split by; define some under 'segments:' in jejak.yaml or"
-                " save one: jejak segments save NAME ..."
+                gettext(
+                    "no segments to split by; define some under 'segments:' in jejak.yaml or"
+                    " save one: jejak segments save NAME ..."
+                )
             )
         everyone = self.events().select("person_id").distinct()
         rows = [
@@ -433,7 +446,9 @@ class JourneyAnalyses:
 
         moment = self.as_of() if as_of is None else self._zoned(as_of)
         if moment is None:
-            raise ConfigError("no touchpoints yet: load some before asking for customer value")
+            raise ConfigError(
+                gettext("no touchpoints yet: load some before asking for customer value")
+            )
         try:
             result = customer_value(
                 self.events(),
@@ -458,12 +473,18 @@ class JourneyAnalyses:
         active: Any = None,
         cohort: Any = None,
         by: str | None = None,
+        returned: str = "on",
+        at_least: int = 1,
     ) -> Retention:
         """Cohort retention by week or month; ``active``/``cohort`` are touchpoints, rules or
         stages (default: any touchpoint, first seen; see :mod:`jejak.analyses.retention`).
         ``by`` (a first-touch field like ``channel``, or ``segment``) gives each group's
-        cohorts, stacked with the group first."""
+        cohorts, stacked with the group first. ``returned="on_or_after"`` counts a person
+        until the last period they came back in; ``at_least`` touchpoints in a period make
+        a person active in it. The result's ``curve()`` is rolling retention over all
+        cohorts, and ``trend(k)`` the k-th period's retention cohort by cohort."""
         options = {"period": period, "active": active, "cohort": cohort}
+        options |= {"returned": returned, "at_least": at_least}
         options["zone"] = self.settings.timezone
         events = self.events()
         if by is None:
@@ -473,7 +494,9 @@ class JourneyAnalyses:
             return result
         groups = self._groups(by)
         if groups is None:
-            stage_analyses.check_breakdown(by, "retention")
+            stage_analyses.check_breakdown(
+                by, N_("cannot split retention by {by}; use one of {choices}")
+            )
             groups = stage_analyses.first_touch(events, by)
         parts = group_retention(
             events, self.journey, groups, by, **options, sent=self.settings.sent_events
@@ -481,6 +504,29 @@ class JourneyAnalyses:
         if not parts:
             return retention(events, self.journey, **options, sent=self.settings.sent_events)
         return _combined(parts, by)
+
+    def stickiness(self, *, period: str = "week", active: Any = None) -> Stickiness:
+        """On how many days of each week (or month) people came: the distribution, per
+        period and over the periods the data covers whole (see
+        :func:`jejak.analyses.retention.stickiness`)."""
+        result = stickiness(
+            self.events(),
+            self.journey,
+            period=period,
+            active=active,
+            sent=self.settings.sent_events,
+            zone=self.settings.timezone,
+        )
+        if result.days["people"].sum() == 0:
+            why = self._unmatched(active) if active is not None else None
+            if why is None:
+                why = gettext(
+                    "The data covers no whole {period} yet (the first and the running"
+                    " last are partial), so there is no distribution over whole ones; each"
+                    " {period}'s own counts are still given."
+                ).format(period=gettext(period))
+            warn(result, why)
+        return result
 
     def lifecycle(self, *, period: str = "month", active: Any = None) -> Lifecycle:
         """New, returning, resurrecting and dormant people per week or month."""
@@ -577,7 +623,7 @@ class JourneyAnalyses:
         (see :mod:`jejak.analyses.rfm`); ``as_of`` defaults to the latest touchpoint."""
         moment = self.as_of() if as_of is None else self._zoned(as_of)
         if moment is None:
-            raise ConfigError("no touchpoints yet: load some before asking for RFM")
+            raise ConfigError(gettext("no touchpoints yet: load some before asking for RFM"))
         result = rfm(self.events(), self.journey, purchase=purchase, as_of=moment)
         if result.table.empty and purchase is None:
             warn(result, *self._missing(["purchase"]))
@@ -599,7 +645,11 @@ class JourneyAnalyses:
             return value_by(value, groups, "stage", order=self.journey.stage_names)
         if by not in stage_analyses.BREAKDOWNS:
             choices = ", ".join(("stage", *stage_analyses.BREAKDOWNS, "segment"))
-            raise ConfigError(f"cannot split value by {by!r}; use one of {choices}")
+            raise ConfigError(
+                gettext("cannot split value by {by}; use one of {choices}").format(
+                    by=repr(by), choices=choices
+                )
+            )
         groups = stage_analyses.first_touch(self.events(), by).to_pandas()
         return value_by(value, groups, by)
 
@@ -664,7 +714,9 @@ class JourneyAnalyses:
     ) -> campaign_analyses.CampaignEffect:
         moment = self.as_of()
         if moment is None:
-            raise ConfigError("no touchpoints yet: load some before asking about a campaign")
+            raise ConfigError(
+                gettext("no touchpoints yet: load some before asking about a campaign")
+            )
         result = campaign_analyses.campaign_effect(
             self.events(),
             self.journey,
@@ -700,10 +752,12 @@ class JourneyAnalyses:
         if isinstance(campaign, str):
             known = self.settings.campaigns
             if campaign not in known:
-                listed = ", ".join(known) or "none yet"
+                listed = ", ".join(known) or gettext("none yet")
                 raise ConfigError(
-                    f"no campaign named {campaign!r} (campaigns: {listed}); define it under"
-                    " 'campaigns:' in jejak.yaml"
+                    gettext(
+                        "no campaign named {name} (campaigns: {known}); define it under"
+                        " 'campaigns:' in jejak.yaml"
+                    ).format(name=repr(campaign), known=listed)
                 )
             return campaign, known[campaign]
         label = name or "campaign"
@@ -716,17 +770,21 @@ class JourneyAnalyses:
             if isinstance(exc, ValidationError):
                 problem = exc.errors()[0]
                 where = ".".join(str(p) for p in problem["loc"]) or "definition"
-                message = problem["msg"].removeprefix("Value error, ")
+                message = said(problem)
                 if problem["type"] == "extra_forbidden":
-                    message = "unknown key; check its spelling (see 'jejak init')"
-                elif problem["type"] == "missing":
-                    message = "missing" + (
-                        "; say who was reached, e.g. {event: email_sent, campaign: NAME}"
+                    message = gettext("unknown key; check its spelling (see 'jejak init')")
+                elif problem["type"] == "missing" and where == "exposure":
+                    message = gettext(
+                        "missing; say who was reached, e.g. {example}"
                         " (a send or impression, not the click)"
-                        if where == "exposure"
-                        else ""
+                    ).format(example="{event: email_sent, campaign: NAME}")
+                elif problem["type"] == "missing":
+                    message = gettext("missing")
+                raise ConfigError(
+                    gettext("campaign '{name}' {where}: {message}").format(
+                        name=label, where=repr(where), message=message
                     )
-                raise ConfigError(f"campaign '{label}' {where!r}: {message}") from None
+                ) from None
             raise ConfigError(str(exc)) from None
         return label, definition
 
@@ -759,7 +817,11 @@ class JourneyAnalyses:
         """Open and click rates by the hour of the week messages went out (in the workspace
         time zone), per segment with ``by="segment"``, and each person's best hour."""
         if by not in (None, "segment"):
-            raise ConfigError(f"send times split by segment only (by='segment'), not {by!r}")
+            raise ConfigError(
+                gettext("send times split by segment only (by='segment'), not {by}").format(
+                    by=repr(by)
+                )
+            )
         result = contact_analyses.send_times(
             self.events(),
             self.settings.contact,
@@ -778,7 +840,9 @@ class JourneyAnalyses:
         see :mod:`jejak.analyses.experience`)."""
         moment = self.as_of()
         if moment is None:
-            raise ConfigError("no touchpoints yet: load some before asking about experience")
+            raise ConfigError(
+                gettext("no touchpoints yet: load some before asking about experience")
+            )
         result = experience(
             self.events(),
             self.journey,
@@ -864,6 +928,78 @@ class JourneyAnalyses:
         """Rows loads refused because their event_id was taken by other content."""
         return 0
 
+    def ad_spend(self) -> pd.DataFrame:
+        """The ad spend loaded (see :mod:`jejak.store.spend`): day, channel, campaign,
+        spend, currency; empty where none can be (this source holds none)."""
+        return pd.DataFrame(columns=["day", "channel", "campaign", "spend", "currency"])
+
+    def spend_return(
+        self,
+        *,
+        by: str = "channel",
+        goal: str | None = None,
+        models: list[str] | None = None,
+        lookback: timedelta | str | float | None = "90d",
+    ) -> Any:
+        """What each channel (or campaign) cost and brought back: cost per acquisition,
+        cost per move to each stage, and ROAS under each attribution model side by side
+        (see :mod:`jejak.analyses.spend`). ``goal``: the stage a customer is acquired at
+        (default: Convert)."""
+        from jejak.analyses.attribution import MODELS
+        from jejak.analyses.spend import spend_return
+
+        if by not in ("channel", "campaign"):
+            raise JejakError(
+                gettext(
+                    "spend is loaded per channel and campaign: split it by channel or"
+                    " campaign, not {field!r}"
+                ).format(field=by)
+            )
+        spend = self.ad_spend()
+        if spend.empty:
+            raise JejakError(
+                gettext(
+                    "no ad spend in this period: load what the ads cost with jejak spend load"
+                    " FILE (a Google Ads, Meta or TikTok export, or date,channel,campaign,spend)"
+                )
+            )
+        names = self.journey.stage_names
+        goal = goal or ("Convert" if "Convert" in names else names[len(names) // 2])
+        if goal not in names:
+            raise JejakError(
+                gettext("no stage {stage!r} in the journey; its stages are {stages}").format(
+                    stage=goal, stages=", ".join(names)
+                )
+            )
+        events = self.events()
+        first = stage_analyses.first_touch(events, by)
+        wide = stage_analyses.stage_entries(events, self.journey).join(first, "person_id")
+        entered = [
+            wide.filter(wide[stage_analyses.entered_column(i)].notnull())
+            .group_by(by)
+            .aggregate(people=ibis._.count())
+            .mutate(stage=ibis.literal(name), stage_index=ibis.literal(i + 1))
+            for i, name in enumerate(names)
+        ]
+        moves = ibis.union(*entered).to_pandas()
+        at_goal = moves[moves["stage"] == goal]
+        acquired = at_goal[[by, "people"]].rename(columns={"people": "customers"})
+        models = list(models or MODELS)
+        credited = self.attribution({"stage": goal}, by=by, models=models, lookback=lookback)
+        # spend without a campaign is the campaign of touchpoints without one
+        spend = spend.assign(campaign=spend["campaign"].replace("", stage_analyses.NONE_LABEL))
+        return spend_return(
+            spend,
+            acquired,
+            moves,
+            credited.table,
+            credited.revenue,
+            by=by,
+            goal=goal,
+            models=models,
+            revenue_currency=self.currency(),
+        )
+
     def engine(self) -> str:
         """What holds the touchpoints (the source's kind, e.g. Workspace, SparkSource)."""
         return type(self).__name__
@@ -929,6 +1065,28 @@ class Filtered(JourneyAnalyses):
         """The whole source this part was cut from."""
         return self.parent.root() if isinstance(self.parent, Filtered) else self.parent
 
+    def ad_spend(self) -> pd.DataFrame:
+        """The parent's ad spend on the days of this part's range (a day counts when it
+        starts in the range, in the workspace's calendar)."""
+        if self.who is not None or self.definition is not None:
+            raise JejakError(
+                gettext(
+                    "ad spend is paid for everyone a campaign reaches, not for a group of"
+                    " people: ask for spend and return without a segment"
+                )
+            )
+        spend = self.parent.ad_spend()
+        for moment, keep in ((self.start, "after"), (self.end, "before")):
+            if moment is None:
+                continue
+            local = pd.Timestamp(moment)
+            zone = self.settings.timezone
+            local = local.tz_localize(zone) if local.tz is None else local.tz_convert(zone)
+            days = pd.to_datetime(spend["day"])
+            bound = local.tz_localize(None)
+            spend = spend[days >= bound] if keep == "after" else spend[days < bound]
+        return spend
+
     def events(self) -> ibis.Table:
         events = self.parent.events()
         if self.start is not None or self.end is not None:
@@ -967,7 +1125,11 @@ def _moment(value: datetime | str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"{value!r} is not a date or time; write it like 2026-03-01") from None
+        raise ConfigError(
+            gettext("{value} is not a date or time; write it like 2026-03-01").format(
+                value=repr(value)
+            )
+        ) from None
 
 
 def _funnel_spec(
@@ -993,7 +1155,7 @@ def _funnel_spec(
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"]) or "funnel"
         raise ConfigError(
-            f"funnel {where}: {problem['msg'].removeprefix('Value error, ')}"
+            gettext("funnel {where}: {message}").format(where=where, message=said(problem))
         ) from None
 
 
@@ -1011,14 +1173,18 @@ def parse_window(window: timedelta | str | float) -> timedelta:
         match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms])\s*", str(window).lower())
         if not match:
             raise ConfigError(
-                f"window {window!r} is not a duration; write it like 30d, 12h, 45m or 90s"
+                gettext(
+                    "window {window} is not a duration; write it like 30d, 12h, 45m or 90s"
+                ).format(window=repr(window))
             )
         unit = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}[match.group(2)]
         seconds = float(match.group(1)) * unit
     if not seconds <= MAX_WINDOW_DAYS * 86_400:  # NaN too
         raise ConfigError(
-            f"window {window!r} is longer than {MAX_WINDOW_DAYS:,} days (a hundred years);"
-            " for no limit, give 36500d"
+            gettext(
+                "window {window} is longer than {days} days (a hundred years);"
+                " for no limit, give 36500d"
+            ).format(window=repr(window), days=localised(f"{MAX_WINDOW_DAYS:,}"))
         )
     return window if isinstance(window, timedelta) else timedelta(seconds=seconds)
 

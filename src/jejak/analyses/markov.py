@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from jejak.errors import JejakError
+from jejak.language import gettext
 
 START = "(start)"
 SEPARATOR = "\x1f"  # ASCII unit separator, never in a channel's name: joins a path's touches
@@ -79,7 +80,9 @@ def chain(
     ``order`` touches encoded as one integer.
     """
     if order not in (1, 2, 3):
-        raise JejakError(f"a Markov model has order 1, 2 or 3; got {order}")
+        raise JejakError(
+            gettext("a Markov model has order 1, 2 or 3; got {order}").format(order=order)
+        )
     won = np.asarray(conversions, dtype=float)
     journeys = won + np.asarray(nulls, dtype=float)
     # one text per path, split by Arrow: no Python loop over every touch

@@ -99,9 +99,9 @@ def path_flows(
     starts at a later step.
     """
     if (after is None) == (before is None):
-        raise JejakError("give a path either a start (after=...) or an end (before=...)")
+        raise JejakError(gettext("give a path either a start (after=...) or an end (before=...)"))
     if steps < 2:
-        raise JejakError("a path needs at least 2 steps")
+        raise JejakError(gettext("a path needs at least 2 steps"))
     timeline = _timeline(events, journey, after if after is not None else before, collapse)
     anchors = _anchors(timeline)
     joined = timeline.join(anchors, "person_id")

@@ -15,10 +15,10 @@ import pandas as pd
 FIGURES = "jejak.report.figures"
 
 
-def drawn(result: Result, kind: str = "figure") -> Any:
+def drawn(result: Result, kind: str = "figure", **options: Any) -> Any:
     """``result``'s ``kind`` figure (a Plotly figure), drawn by the function the report
     registered for the result's type, as pandas' ``.plot`` hands off to a backend."""
-    return import_module(FIGURES).draw(result, kind)
+    return import_module(FIGURES).draw(result, kind, **options)
 
 
 def _json_value(value: Any) -> Any:

@@ -17,6 +17,7 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.sequence import position
 from jejak.analyses.stages import current_stages
 from jejak.errors import ConfigError
+from jejak.language import gettext
 from jejak.model.journey import Journey
 from jejak.model.segment import SegmentRule
 
@@ -31,8 +32,14 @@ def check_stages(name: str, rule: SegmentRule, journey: Journey) -> None:
     unknown = sorted(rule.stages_named() - set(journey.stage_names))
     if unknown:
         raise ConfigError(
-            f"segment {name!r}: {', '.join(map(repr, unknown))} is not a stage of journey"
-            f" {journey.name}; use one of {', '.join(journey.stage_names)}"
+            gettext(
+                "segment {name}: {unknown} is not a stage of journey {journey}; use one of {stages}"
+            ).format(
+                name=repr(name),
+                unknown=", ".join(map(repr, unknown)),
+                journey=journey.name,
+                stages=", ".join(journey.stage_names),
+            )
         )
 
 

@@ -26,7 +26,7 @@ from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result, drawn, records
 from jejak.engine.functions import unix_micros
 from jejak.engine.plans import remembered
-from jejak.language import gettext, localised, ngettext
+from jejak.language import N_, gettext, localised, ngettext
 from jejak.language import stage as language_stage
 from jejak.model.journey import Journey
 from jejak.store.identity import ANONYMOUS_PREFIX
@@ -171,13 +171,14 @@ def split_title(title: str, by: str | None, given: bool) -> str:
     return words.format(title=title, field=gettext(by))
 
 
-def check_breakdown(by: str, what: str) -> None:
-    """``by`` is a first-touch field (or ``segment``, which the caller resolves)."""
+def check_breakdown(by: str, message: str) -> None:
+    """``by`` is a first-touch field (or ``segment``, which the caller resolves); if not,
+    the error says ``message`` (marked with N_, its ``{by}`` and ``{choices}`` filled in)."""
     if by not in BREAKDOWNS:
         from jejak.errors import JejakError
 
         choices = ", ".join((*BREAKDOWNS, "segment"))
-        raise JejakError(f"cannot split {what} by {by!r}; use one of {choices}")
+        raise JejakError(gettext(message).format(by=repr(by), choices=choices))
 
 
 def first_touch(events: ibis.Table, field: str) -> ibis.Table:
@@ -272,7 +273,7 @@ def stage_funnel(
     """
     given = groups is not None
     if by is not None and groups is None:
-        check_breakdown(by, "the funnel")
+        check_breakdown(by, N_("cannot split the funnel by {by}; use one of {choices}"))
     if given:
         grouped = _funnel_query(events, journey, by, groups)
     else:  # the same expressions on every call: built once (see jejak.engine.plans)

@@ -9,6 +9,7 @@ import numpy as np
 
 from jejak.analyses.threads import one_thread
 from jejak.errors import JejakError
+from jejak.language import gettext
 
 LOG_BOUND = 12.0
 """Parameters stay within e^-12 .. e^12: when the data fit a limit (e.g. everyone drops out
@@ -60,7 +61,7 @@ def maximise(log_likelihood: LogLikelihood, start: np.ndarray, customers: float)
             if _slope(found.x, found.jac) < _STALLED:
                 break
     if not np.isfinite(lowest):
-        raise JejakError("the value model did not converge; check the purchase summary")
+        raise JejakError(gettext("the value model did not converge; check the purchase summary"))
     return np.exp(_newton_step(lambda x: objective(x)[1], at))
 
 

@@ -2,7 +2,7 @@
 
 One module per area: :mod:`~jejak.cli.data` (init, load, loads, check, forget, prune),
 :mod:`~jejak.cli.journeys` (stages, funnel, paths, journey, attribution, touchpoints,
-experience, map), :mod:`~jejak.cli.customers` (value, retention, nps, reviews,
+experience, map), :mod:`~jejak.cli.customers` (value, retention, stickiness, nps, reviews,
 engagement, referrals, rfm, clusters), :mod:`~jejak.cli.segments`,
 :mod:`~jejak.cli.campaigns` (campaigns, contact), :mod:`~jejak.cli.server` (serve, keys)
 and :mod:`~jejak.cli.report` (report, demo). :mod:`~jejak.cli.app` holds the Typer app,
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from jejak.cli import campaigns, customers, data, journeys, report, segments, server
 from jejak.cli.app import app, main
+from jejak.cli.helptexts import HelpCommand
 from jejak.cli.server import serve
 
 # The commands in the order `jejak --help` lists them (the groups, segments and keys,
@@ -30,6 +31,7 @@ for command, name in (
     (journeys.touchpoints, None),
     (customers.value, None),
     (customers.retention, None),
+    (customers.stickiness, None),
     (customers.net_promoter, "nps"),
     (customers.reviews, None),
     (customers.engagement, None),
@@ -46,7 +48,7 @@ for command, name in (
     (data.prune, None),
     (report.demo, None),
 ):
-    app.command(name=name)(command)
+    app.command(name=name, cls=HelpCommand)(command)
 app.add_typer(segments.segments_app, name="segments")
 app.add_typer(server.keys_app, name="keys")
 

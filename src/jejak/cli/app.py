@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from jejak import __version__, language
+from jejak.cli.helptexts import SETTINGS_FILE, HelpGroup
 from jejak.errors import JejakError, WorkspaceError
 from jejak.language import gettext as _
 
@@ -33,6 +34,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a ta
 
 
 app = typer.Typer(
+    cls=HelpGroup,
     help="jejak: customer-journey analytics. Load touchpoints, see where people are on the"
     " journey, and who to move next.",
     no_args_is_help=True,
@@ -46,7 +48,7 @@ out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 
-DEFAULT_CONFIG = Path("jejak.yaml")
+DEFAULT_CONFIG = Path(SETTINGS_FILE)
 
 
 class State:

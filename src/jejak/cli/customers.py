@@ -12,7 +12,7 @@ from jejak.cli.app import AsJson, TableFile, as_step, narrowed_workspace, out
 from jejak.cli.output import print_table, write_people, write_result
 from jejak.errors import JejakError
 from jejak.language import gettext as _
-from jejak.language import pgettext, stage
+from jejak.language import ngettext, pgettext, stage
 from jejak.report import formatting as fmt
 
 # The engagement groups' names: kept in data and segment definitions, shown translated
@@ -88,23 +88,76 @@ def retention(
     by: Annotated[
         str | None, typer.Option(help="Cohorts per first-touch field (e.g. channel) or segment.")
     ] = None,
+    on_or_after: Annotated[
+        bool,
+        typer.Option(
+            "--on-or-after",
+            help="Count a person until the last period they came back in (unbounded).",
+        ),
+    ] = False,
+    at_least: Annotated[
+        int, typer.Option(help="Touchpoints in a period that make a person active in it.")
+    ] = 1,
+    curve: Annotated[
+        bool,
+        typer.Option(help="All cohorts as one curve (rolling retention), with 95% intervals."),
+    ] = False,
+    trend: Annotated[
+        int | None,
+        typer.Option(help="The retention this many periods after joining, cohort by cohort."),
+    ] = None,
     output: TableFile = None,
     as_json: AsJson = False,
 ) -> None:
     """Cohort retention: of the people who joined in a period, how many came back later.
 
     Examples: jejak retention --period week | jejak retention --active order --lifecycle |
-    jejak retention --cohort stage:Convert --active order --by channel
+    jejak retention --cohort stage:Convert --active order --by channel |
+    jejak retention --on-or-after --curve | jejak retention --trend 1 --at-least 2
     """
-    from jejak.report.tables import lifecycle_table, retention_table
+    import dataclasses
+
+    from jejak.report.figures.retention import trend_title
+    from jejak.report.tables import (
+        lifecycle_table,
+        retention_curve_table,
+        retention_table,
+        retention_trend_table,
+    )
 
     step = None if active is None else as_step(active)
+    returned = "on_or_after" if on_or_after else "on"
     with narrowed_workspace() as ws:
         if lifecycle:
             result = ws.lifecycle(period=period, active=step)
         else:
             joined = None if cohort is None else as_step(cohort)
-            result = ws.retention(period=period, active=step, cohort=joined, by=by)
+            result = ws.retention(
+                period=period,
+                active=step,
+                cohort=joined,
+                by=by,
+                returned=returned,
+                at_least=at_least,
+            )
+    if not lifecycle and (curve or trend is not None):
+        # the curve or the trend stands for the cohort table: in files and JSON too
+        if curve:
+            shown = retention_curve_table(result.curve(), by)
+            title = _("Rolling retention: all cohorts together")
+            table = result.curve()
+        else:
+            table = result.trend(trend)
+            shown = retention_trend_table(table, period, by)
+            title = trend_title(period, trend)
+        result = dataclasses.replace(result, title=title, table=table)
+        if output:
+            write_result(result, output)
+        if as_json:
+            out.print_json(data=result.to_dict())
+        else:
+            print_table(shown, title, labels=1 if by is None else 2)
+        return
     if output:
         write_result(result, output)
     if as_json:
@@ -121,6 +174,60 @@ def retention(
         print_table(
             retention_table(result.table, period), result.title, labels=1
         )  # Cohort; People and the shares are numbers
+
+
+def stickiness(
+    period: Annotated[str, typer.Option(help="week or month.")] = "week",
+    active: Annotated[
+        str | None, typer.Option(help="Count as active only this touchpoint (or stage:NAME).")
+    ] = None,
+    output: TableFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """On how many days of a week (or month) people came: the distribution over the
+    periods the data covers whole.
+
+    Examples: jejak stickiness | jejak stickiness --period month --active order
+    """
+    from jejak.report.tables import stickiness_table
+
+    step = None if active is None else as_step(active)
+    with narrowed_workspace() as ws:
+        result = ws.stickiness(period=period, active=step)
+    if output:
+        write_result(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    whole = result.meta["whole_periods"]
+    if not result.days.empty:
+        print_table(stickiness_table(result.days), result.title, labels=0)
+    out.print(_whole_periods(period, whole))
+
+
+def _whole_periods(period: str, whole: int) -> str:
+    """Over how many whole periods the distribution is, and where each period's are."""
+    if period == "week":
+        said = ngettext(
+            "Over {count} whole week; each week's own counts: --output FILE.",
+            "Over {count} whole weeks; each week's own counts: --output FILE.",
+            whole,
+        )
+        return (
+            said.format(count=fmt.people(whole))
+            if whole
+            else _("Each week's own counts: --output FILE.")
+        )
+    said = ngettext(
+        "Over {count} whole month; each month's own counts: --output FILE.",
+        "Over {count} whole months; each month's own counts: --output FILE.",
+        whole,
+    )
+    return (
+        said.format(count=fmt.people(whole))
+        if whole
+        else _("Each month's own counts: --output FILE.")
+    )
 
 
 def net_promoter(

@@ -8,11 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from jejak.cli.app import as_step, narrowed_workspace, opened_workspace, out
+from jejak.cli.helptexts import HelpCommand, HelpGroup
 from jejak.cli.output import print_table, write_result
 from jejak.language import gettext as _
 from jejak.report import formatting as fmt
 
 segments_app = typer.Typer(
+    cls=HelpGroup,
     help="Saved segments: list them, save one, export its people as an audience.",
     no_args_is_help=False,
     invoke_without_command=True,
@@ -52,7 +54,7 @@ def segments_list(ctx: typer.Context) -> None:
     print_table(shown, _("Segments"))
 
 
-@segments_app.command("save")
+@segments_app.command("save", cls=HelpCommand)
 def segments_save(
     name: Annotated[str, typer.Argument(help="The segment's name.")],
     had: Annotated[
@@ -104,7 +106,7 @@ def segments_save(
     )
 
 
-@segments_app.command("drop")
+@segments_app.command("drop", cls=HelpCommand)
 def segments_drop(name: Annotated[str, typer.Argument(help="The segment's name.")]) -> None:
     """Forget a segment saved in the workspace."""
     with opened_workspace() as ws:
@@ -112,7 +114,7 @@ def segments_drop(name: Annotated[str, typer.Argument(help="The segment's name."
     out.print(_("Dropped segment {name}").format(name=repr(name)))
 
 
-@segments_app.command("export")
+@segments_app.command("export", cls=HelpCommand)
 def segments_export(
     name: Annotated[str, typer.Argument(help="The segment's name.")],
     output: Annotated[

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from jejak.cli.app import opened_workspace, out
+from jejak.cli.helptexts import HelpCommand, HelpGroup
 from jejak.cli.output import print_table
 from jejak.language import gettext as _
 from jejak.report import formatting as fmt
@@ -170,6 +171,7 @@ def serve(
 
 
 keys_app = typer.Typer(
+    cls=HelpGroup,
     help="API keys for jejak serve (read, write, admin): list them, make another, revoke one.",
     invoke_without_command=True,
 )
@@ -224,25 +226,25 @@ def _new_key(kind: str, label: str | None) -> None:
 Label = Annotated[str | None, typer.Option(help="What the key is for, e.g. 'website'.")]
 
 
-@keys_app.command("read")
+@keys_app.command("read", cls=HelpCommand)
 def keys_read(label: Label = None) -> None:
     """Make another read key (the JSON API and the dashboard); it is shown once."""
     _new_key("read", label)
 
 
-@keys_app.command("write")
+@keys_app.command("write", cls=HelpCommand)
 def keys_write(label: Label = None) -> None:
     """Make another write key (the collector: /v1/events, /v1/identify); shown once."""
     _new_key("write", label)
 
 
-@keys_app.command("admin")
+@keys_app.command("admin", cls=HelpCommand)
 def keys_admin(label: Label = None) -> None:
     """Make an admin key (erasing a person through the API); keep it off any website."""
     _new_key("admin", label)
 
 
-@keys_app.command("revoke")
+@keys_app.command("revoke", cls=HelpCommand)
 def keys_revoke(
     key: Annotated[str, typer.Argument(help="The key's id (jejak keys), or the key itself.")],
 ) -> None:

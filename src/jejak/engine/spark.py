@@ -78,7 +78,8 @@ class SparkSource(JourneyAnalyses):
 
     ``touchpoints`` and ``identities`` are Spark table names, Spark DataFrames or
     pyarrow/pandas tables with the canonical columns (identities: anonymous_id,
-    customer_id).
+    customer_id). ``ad_spend``: what the ads cost (a small table: day, channel, campaign,
+    spend, currency; see :mod:`jejak.store.spend`), as a pandas DataFrame.
     """
 
     def __init__(
@@ -87,8 +88,10 @@ class SparkSource(JourneyAnalyses):
         touchpoints: Any,
         identities: Any = None,
         settings: Settings | None = None,
+        ad_spend: Any = None,
     ) -> None:
         self.session = session
+        self._ad_spend = ad_spend
         self.settings = settings or Settings()
         # views named per source, so two sources in one session never see each other's data
         suffix = uuid.uuid4().hex[:12]
@@ -98,6 +101,12 @@ class SparkSource(JourneyAnalyses):
         if identities is not None:
             self._identities = _as_table(session, identities, f"jejak_identities_{suffix}")
             _require_columns(self._identities, IDENTITY_FIELDS, "identities")
+
+    def ad_spend(self) -> Any:
+        """The ad spend given to :func:`on_spark` (none given: empty)."""
+        if self._ad_spend is None:
+            return super().ad_spend()
+        return self._ad_spend[["day", "channel", "campaign", "spend", "currency"]]
 
     def touchpoints(self) -> ibis.Table:
         # not loaded through jejak, so blank ids are made missing here
@@ -149,8 +158,9 @@ def on_spark(
     touchpoints: Any,
     identities: Any = None,
     settings: Settings | str | None = None,
+    ad_spend: Any = None,
 ) -> SparkSource:
     """Analyse touchpoints held by a Spark session (see :class:`SparkSource`)."""
     if isinstance(settings, str):
         settings = load_settings(settings)
-    return SparkSource(session, touchpoints, identities, settings)
+    return SparkSource(session, touchpoints, identities, settings, ad_spend)

@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
 from jejak.model.journey import Journey
 
@@ -63,8 +64,10 @@ class Campaign(BaseModel):
         unknown = [k for k in source if k not in allowed]
         if unknown or not source:
             raise ValueError(
-                "a traffic source names at least one of channel, source, medium, campaign"
-                " (e.g. {channel: email, campaign: spring-signup})"
+                gettext(
+                    "a traffic source names at least one of channel, source, medium, campaign"
+                    " (e.g. {example})"
+                ).format(example="{channel: email, campaign: spring-signup}")
             )
         return source
 
@@ -78,13 +81,17 @@ class Campaign(BaseModel):
             try:
                 return datetime.fromisoformat(value)
             except ValueError:
-                raise ValueError(f"{value!r} is not a date; write it like 2026-03-01") from None
+                raise ValueError(
+                    gettext("{value} is not a date; write it like 2026-03-01").format(
+                        value=repr(value)
+                    )
+                ) from None
         return value
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Campaign:
         if self.start is not None and self.end is not None and _utc(self.end) <= _utc(self.start):
-            raise ValueError("'end' must come after 'start'")
+            raise ValueError(gettext("'end' must come after 'start'"))
         return self
 
     def exposure_step(self) -> FunnelStep:
@@ -97,20 +104,32 @@ class Campaign(BaseModel):
         for key, stage in (("from", self.target.from_), ("to", self.target.to)):
             if stage not in names:
                 raise ValueError(
-                    f"campaign '{name}': target.{key} {stage!r} is not a stage of journey"
-                    f" {journey.name}; use one of {', '.join(names)}"
+                    gettext(
+                        "campaign '{name}': target.{key} {stage} is not a stage of journey"
+                        " {journey}; use one of {stages}"
+                    ).format(
+                        name=name,
+                        key=key,
+                        stage=repr(stage),
+                        journey=journey.name,
+                        stages=", ".join(names),
+                    )
                 )
         if names.index(self.target.to) <= names.index(self.target.from_):
             raise ValueError(
-                f"campaign '{name}': target.to must be a later stage than target.from"
-                f" ({self.target.from_} -> {self.target.to} goes backwards)"
+                gettext(
+                    "campaign '{name}': target.to must be a later stage than target.from"
+                    " ({start} -> {end} goes backwards)"
+                ).format(name=name, start=self.target.from_, end=self.target.to)
             )
         for key in ("call_to_action", "exposure", "holdout"):
             step = getattr(self, key)
             if step is not None and step.stage is not None and step.stage not in names:
                 raise ValueError(
-                    f"campaign '{name}': {key} names stage {step.stage!r}, which is not a"
-                    f" stage of journey {journey.name}"
+                    gettext(
+                        "campaign '{name}': {key} names stage {stage}, which is not a"
+                        " stage of journey {journey}"
+                    ).format(name=name, key=key, stage=repr(step.stage), journey=journey.name)
                 )
 
     @property

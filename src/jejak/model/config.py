@@ -25,6 +25,7 @@ from pydantic import (
 from jejak.errors import ConfigError
 from jejak.language import DEFAULT as DEFAULT_LANGUAGE
 from jejak.language import checked as checked_language
+from jejak.language import gettext, ngettext
 from jejak.model import PRESETS
 from jejak.model.campaign import Campaign
 from jejak.model.contact import ContactEvents
@@ -43,6 +44,7 @@ from jejak.model.source import (
     thousands_mark,
 )
 from jejak.model.touchpoint import FIELD_NAMES
+from jejak.model.validation import either, said
 
 DEFAULT_WORKSPACE = "jejak.duckdb"
 DEFAULT_PHONE_REGION = "ID"  # phone numbers without +country are Indonesian unless told
@@ -93,7 +95,9 @@ class Settings(BaseModel):
             value = data.pop(old)
             if isinstance(roles, dict) and role in roles:
                 raise ValueError(
-                    f"'{old}' and 'roles: {role}' say the same thing; keep 'roles: {role}'"
+                    gettext(
+                        "'{old}' and 'roles: {role}' say the same thing; keep 'roles: {role}'"
+                    ).format(old=old, role=role)
                 )
             if isinstance(roles, dict) and value is not None:
                 roles[role] = value
@@ -155,8 +159,12 @@ class Settings(BaseModel):
             unknown = sorted(segment.stages_named() - set(names))
             if unknown:
                 raise ValueError(
-                    f"segment '{name}' names {', '.join(map(repr, unknown))}, which is not a"
-                    f" stage of the journey; use one of {', '.join(names)}"
+                    gettext(
+                        "segment '{name}' names {unknown}, which is not a stage of the journey;"
+                        " use one of {stages}"
+                    ).format(
+                        name=name, unknown=", ".join(map(repr, unknown)), stages=", ".join(names)
+                    )
                 )
         return segments
 
@@ -172,7 +180,9 @@ class Settings(BaseModel):
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(
-                f"{zone!r} is not a time zone; use an IANA name like Asia/Jakarta or UTC"
+                gettext(
+                    "{zone} is not a time zone; use an IANA name like Asia/Jakarta or UTC"
+                ).format(zone=repr(zone))
             ) from None
         return zone
 
@@ -187,8 +197,10 @@ class Settings(BaseModel):
         for field in columns:
             if field not in FIELD_NAMES:
                 raise ValueError(
-                    f"{field!r} is not a touchpoint field; map one of {', '.join(FIELD_NAMES)}"
-                    " (write 'field: your_column')"
+                    gettext(
+                        "{field} is not a touchpoint field; map one of {fields}"
+                        " (write 'field: your_column')"
+                    ).format(field=repr(field), fields=", ".join(FIELD_NAMES))
                 )
         return columns
 
@@ -197,11 +209,13 @@ class Settings(BaseModel):
     def _preset_or_definition(cls, value: Any) -> Any:
         if isinstance(value, str) and value not in PRESETS:
             raise ValueError(
-                f"unknown preset {value!r}; use {' or '.join(PRESETS)}, or list stages"
+                gettext("unknown preset {name}; use {presets}, or list stages").format(
+                    name=repr(value), presets=either(PRESETS)
+                )
             )
         if isinstance(value, dict) and "preset" in value:
             if set(value) != {"preset"}:
-                raise ValueError("give either 'preset: NAME' or 'stages: [...]', not both")
+                raise ValueError(gettext("give either 'preset: NAME' or 'stages: [...]', not both"))
             return cls._preset_or_definition(value["preset"])
         return value
 
@@ -225,8 +239,10 @@ class Settings(BaseModel):
     def _keep_days(cls, value: Any) -> Any:
         if value is not None and (type(value) is not int or value < 1):
             raise ValueError(
-                f"{value!r} is not a number of days; give a whole number of at least 1,"
-                " like keep_days: 730 (or leave it out to keep every touchpoint)"
+                gettext(
+                    "{value} is not a number of days; give a whole number of at least 1,"
+                    " like keep_days: 730 (or leave it out to keep every touchpoint)"
+                ).format(value=repr(value))
             )
         return value
 
@@ -248,10 +264,12 @@ class Settings(BaseModel):
     def source(self, name: str) -> SourceSettings:
         """The source by name; a ConfigError lists those there are."""
         if name not in self.sources:
-            known = ", ".join(self.sources) or "none yet"
+            known = ", ".join(self.sources) or gettext("none yet")
             raise ConfigError(
-                f"no source named {name!r} (sources: {known}); define it under 'sources:'"
-                " in jejak.yaml"
+                gettext(
+                    "no source named {name} (sources: {known}); define it under 'sources:'"
+                    " in jejak.yaml"
+                ).format(name=repr(name), known=known)
             )
         return self.sources[name]
 
@@ -294,7 +312,11 @@ class Settings(BaseModel):
 def preset(name: str) -> Journey:
     """One of the shipped journeys: ``value-journey`` (8 stages) or ``four-stage``."""
     if name not in PRESETS:
-        raise ConfigError(f"unknown preset {name!r}; use {' or '.join(PRESETS)}")
+        raise ConfigError(
+            gettext("unknown preset {name}; use {presets}").format(
+                name=repr(name), presets=either(PRESETS)
+            )
+        )
     text = resources.files("jejak.model").joinpath(f"presets/{name}.yaml").read_text("utf-8")
     return Journey.model_validate(yaml.safe_load(text))
 
@@ -324,11 +346,11 @@ def _describe(error: dict, lines: dict[tuple, int], source: str) -> str:
     # a validator that names a bad entry of a mapping ('tss' in columns) points at its line
     for quoted in re.findall(r"'([^']+)'", error["msg"]):
         line = lines.get((*loc, quoted), line)
-    key = ".".join(str(p) for p in loc) or "(top level)"
-    where = f"{source} line {line}" if line else source
-    message = error["msg"].removeprefix("Value error, ")
+    key = ".".join(str(p) for p in loc) or gettext("(top level)")
+    where = gettext("{source} line {line}").format(source=source, line=line) if line else source
+    message = said(error)
     if error["type"] == "extra_forbidden":
-        message = "unknown key; check its spelling (see 'jejak init' for every key)"
+        message = gettext("unknown key; check its spelling (see 'jejak init' for every key)")
     return f"{where}: '{key}': {message}"
 
 
@@ -339,12 +361,22 @@ def parse_settings(text: str, source: str = "jejak.yaml") -> Settings:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{source} line {mark.line + 1}" if mark else source
-        raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        where = source
+        if mark is not None:
+            where = gettext("{source} line {line}").format(source=source, line=mark.line + 1)
+        raise ConfigError(
+            gettext("{where}: not valid YAML ({problem})").format(
+                where=where, problem=getattr(exc, "problem", exc)
+            )
+        ) from None
     if data is None:
         return Settings()
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: expected 'key: value' settings, found {type(data).__name__}")
+        raise ConfigError(
+            gettext("{source}: expected 'key: value' settings, found {found}").format(
+                source=source, found=type(data).__name__
+            )
+        )
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
@@ -354,8 +386,12 @@ def parse_settings(text: str, source: str = "jejak.yaml") -> Settings:
         # the stages branch says what is actually wrong
         errors = [e for e in errors if e["loc"][:2] != ("journey", "str")] or errors
         problems = [_describe(e, lines, source) for e in errors]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ConfigError(problems[0] + more) from None
+        first, others = problems[0], len(problems) - 1
+        if others:
+            first = ngettext(
+                "{problem} (and {count} more)", "{problem} (and {count} more)", others
+            ).format(problem=first, count=others)
+        raise ConfigError(first) from None
 
 
 def workspace_path(settings: Settings, folder: Path) -> Path:
@@ -370,7 +406,11 @@ def load_settings(path: str | Path) -> Settings:
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such settings file; run 'jejak init' to write one") from None
+        raise ConfigError(
+            gettext("{path}: no such settings file; run 'jejak init' to write one").format(
+                path=path
+            )
+        ) from None
     return parse_settings(text, str(path))
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from jejak.language import gettext
+
 KINDS = ("sent", "delivered", "opened", "clicked", "unsubscribed", "complained")
 
 
@@ -48,8 +50,11 @@ class ContactEvents(BaseModel):
             unknown = sorted(set(kinds) - set(KINDS))
             if unknown:
                 raise ValueError(
-                    f"messages of channel {channel!r}: {', '.join(unknown)} is not a kind;"
-                    f" use {', '.join(KINDS)}"
+                    gettext(
+                        "messages of channel {channel}: {unknown} is not a kind; use {kinds}"
+                    ).format(
+                        channel=repr(channel), unknown=", ".join(unknown), kinds=", ".join(KINDS)
+                    )
                 )
             for kind, names in kinds.items():
                 for name in [names] if isinstance(names, str) else names or []:
@@ -66,7 +71,9 @@ class ContactEvents(BaseModel):
     @classmethod
     def _something_sent(cls, names: list[str]) -> list[str]:
         if not names:
-            raise ValueError("name at least one event that is a message sent (e.g. email_sent)")
+            raise ValueError(
+                gettext("name at least one event that is a message sent (e.g. email_sent)")
+            )
         return names
 
     def kind_of(self) -> dict[str, str]:

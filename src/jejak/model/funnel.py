@@ -23,8 +23,10 @@ from pydantic import (
     model_validator,
 )
 
+from jejak.language import gettext
 from jejak.model.journey import Journey, Rule, Stage
 from jejak.model.roles import Roles
+from jejak.model.validation import said
 
 OrderMode = Literal["ordered", "strict", "any"]
 OpenWindows = Literal["exclude", "include"]
@@ -41,7 +43,11 @@ def duration(value: Any) -> Any:
         unit = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}[match.group(2)]
         return timedelta(seconds=float(match.group(1)) * unit)
     if isinstance(value, str) and not value.strip().upper().startswith("P"):
-        raise ValueError(f"{value!r} is not a duration; write it like 2d, 12h, 45m or 90s")
+        raise ValueError(
+            gettext("{value} is not a duration; write it like 2d, 12h, 45m or 90s").format(
+                value=repr(value)
+            )
+        )
     return value
 
 
@@ -66,7 +72,7 @@ class FunnelStep(BaseModel):
     @classmethod
     def _positive(cls, value: timedelta | None) -> timedelta | None:
         if value is not None and value <= timedelta(0):
-            raise ValueError("a step's within/after must be positive, e.g. 2d or 1h")
+            raise ValueError(gettext("a step's within/after must be positive, e.g. 2d or 1h"))
         return value
 
     @property
@@ -79,7 +85,9 @@ class FunnelStep(BaseModel):
     def _shorthand(cls, value: Any) -> Any:
         if isinstance(value, str):
             if not value.strip():
-                raise ValueError("a step is empty; give a touchpoint name, a rule or a stage")
+                raise ValueError(
+                    gettext("a step is empty; give a touchpoint name, a rule or a stage")
+                )
             return {"label": value, "rule": {"event": value}}
         if isinstance(value, dict) and not {"rule", "stage"} & set(value):
             label = value.get("label")
@@ -93,7 +101,9 @@ class FunnelStep(BaseModel):
     @model_validator(mode="after")
     def _one_kind(self) -> FunnelStep:
         if (self.rule is None) == (self.stage is None):
-            raise ValueError("a step is either a rule (event, where, ...) or a stage, not both")
+            raise ValueError(
+                gettext("a step is either a rule (event, where, ...) or a stage, not both")
+            )
         return self
 
     @classmethod
@@ -107,9 +117,15 @@ class FunnelStep(BaseModel):
         except ValidationError as exc:
             problem = exc.errors()[0]
             where = ".".join(str(p) for p in problem["loc"])
-            message = problem["msg"].removeprefix("Value error, ")
             shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
-            raise ConfigError(f"step {shown}: {where + ': ' if where else ''}{message}") from None
+            words = (
+                gettext("step {step}: {where}: {message}")
+                if where
+                else gettext("step {step}: {message}")
+            )
+            raise ConfigError(
+                words.format(step=shown, where=where, message=said(problem))
+            ) from None
 
     def as_stage(self, journey: Journey) -> Stage:
         """The step as a stage-like matcher (the journey's stage, or its own rule)."""
@@ -202,42 +218,58 @@ class Funnel(BaseModel):
     @classmethod
     def _two_steps(cls, steps: list[FunnelStep]) -> list[FunnelStep]:
         if len(steps) < 2:
-            raise ValueError("a funnel needs at least two steps")
+            raise ValueError(gettext("a funnel needs at least two steps"))
         return steps
 
     @model_validator(mode="after")
     def _consistent(self) -> Funnel:
         if self.window <= timedelta(0):
-            raise ValueError("the conversion window must be positive, e.g. 30 days")
+            raise ValueError(gettext("the conversion window must be positive, e.g. 30 days"))
         n = len(self.steps)
         first, last = self.steps[0], self.steps[-1]
         if first.options:
-            raise ValueError("step 1 starts the funnel: it cannot be optional or have within/after")
+            raise ValueError(
+                gettext("step 1 starts the funnel: it cannot be optional or have within/after")
+            )
         if last.optional:
-            raise ValueError("the last step cannot be optional: it is what people convert to")
+            raise ValueError(
+                gettext("the last step cannot be optional: it is what people convert to")
+            )
         if self.order == "any" and self.step_options:
             raise ValueError(
-                "optional steps and within/after need ordered or strict order: in any order"
-                " no step comes before another"
+                gettext(
+                    "optional steps and within/after need ordered or strict order: in any order"
+                    " no step comes before another"
+                )
             )
         if self.order == "strict" and any(s.optional for s in self.steps):
-            raise ValueError("optional steps need ordered order: strict allows no skipping")
+            raise ValueError(
+                gettext("optional steps need ordered order: strict allows no skipping")
+            )
         for k, step in enumerate(self.steps):
             if step.within is not None and step.after is not None and step.after >= step.within:
-                raise ValueError(f"step {k + 1}: after must be shorter than within")
+                raise ValueError(
+                    gettext("step {number}: after must be shorter than within").format(number=k + 1)
+                )
         for exclusion in self.exclusions:
             before = exclusion.before or n
             if not 1 <= exclusion.after < before <= n:
                 raise ValueError(
-                    f"an exclusion lies between two steps 1..{n}, with after < before;"
-                    f" got after={exclusion.after}, before={before}"
+                    gettext(
+                        "an exclusion lies between two steps 1..{steps}, with after < before;"
+                        " got after={after}, before={before}"
+                    ).format(steps=n, after=exclusion.after, before=before)
                 )
             if self.steps[exclusion.after - 1].optional or self.steps[before - 1].optional:
-                raise ValueError("an exclusion lies between two required steps, not optional ones")
+                raise ValueError(
+                    gettext("an exclusion lies between two required steps, not optional ones")
+                )
             if self.order == "any":
                 raise ValueError(
-                    "exclusions need ordered or strict order: 'between' has no"
-                    " meaning when steps may come in any order"
+                    gettext(
+                        "exclusions need ordered or strict order: 'between' has no"
+                        " meaning when steps may come in any order"
+                    )
                 )
         return self
 
@@ -252,7 +284,9 @@ def parse_step(text: str) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"{text!r} is not a JSON rule: {exc}") from None
+            raise ConfigError(
+                gettext("{text} is not a JSON rule: {problem}").format(text=repr(text), problem=exc)
+            ) from None
     if text.startswith("stage:"):
         return {"stage": text.removeprefix("stage:")}
     if text.startswith("role:"):

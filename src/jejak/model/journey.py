@@ -45,7 +45,11 @@ class Condition(BaseModel):
     @model_validator(mode="after")
     def _at_least_one(self) -> Condition:
         if not self.tests():
-            raise ValueError("a condition needs one of eq, ne, gt, gte, lt, lte, in")
+            raise ValueError(
+                gettext("a condition needs one of {operators}").format(
+                    operators="eq, ne, gt, gte, lt, lte, in"
+                )
+            )
         return self
 
     def tests(self) -> list[tuple[Operator, Any]]:
@@ -84,7 +88,11 @@ class Rule(BaseModel):
     def _keys_are_names(cls, where: dict[str, Condition]) -> dict[str, Condition]:
         for key in where:
             if not PROPERTY_KEY.match(key):
-                raise ValueError(f"property name {key!r} must be letters, digits and _")
+                raise ValueError(
+                    gettext("property name {key} must be letters, digits and _").format(
+                        key=repr(key)
+                    )
+                )
         return where
 
     @model_validator(mode="after")
@@ -92,16 +100,18 @@ class Rule(BaseModel):
         named = self.role is not None or any(getattr(self, f) is not None for f in MATCHABLE)
         if not self.any and not self.where and not named:
             raise ValueError(
-                "an empty rule matches nothing; give role/event/channel/... or 'any: true'"
+                gettext("an empty rule matches nothing; give role/event/channel/... or 'any: true'")
             )
         if self.nth is not None and self.role is None:
             raise ValueError(
-                "'nth' counts a person's touchpoints of a role; add e.g. 'role: purchase'"
+                gettext("'nth' counts a person's touchpoints of a role; add e.g. 'role: purchase'")
             )
         for name in MATCHABLE:
             # a role the shop left empty binds to no events: it matches nothing
             if getattr(self, name) == [] and not (name == "event" and self.role):
-                raise ValueError(f"'{name}' is an empty list; name at least one value")
+                raise ValueError(
+                    gettext("'{name}' is an empty list; name at least one value").format(name=name)
+                )
         return self
 
 
@@ -118,7 +128,9 @@ class Stage(BaseModel):
     @classmethod
     def _has_rules(cls, rules: list[Rule]) -> list[Rule]:
         if not rules:
-            raise ValueError("a stage needs at least one rule saying which touchpoints enter it")
+            raise ValueError(
+                gettext("a stage needs at least one rule saying which touchpoints enter it")
+            )
         return rules
 
 
@@ -136,12 +148,16 @@ class Journey(BaseModel):
     @classmethod
     def _unique_names(cls, stages: list[Stage]) -> list[Stage]:
         if len(stages) < 2:
-            raise ValueError("a journey needs at least two stages, to move between them")
+            raise ValueError(gettext("a journey needs at least two stages, to move between them"))
         seen: set[str] = set()
         for stage in stages:
             key = stage.name.casefold()
             if key in seen:
-                raise ValueError(f"stage {stage.name!r} is defined twice; stage names are unique")
+                raise ValueError(
+                    gettext("stage {stage} is defined twice; stage names are unique").format(
+                        stage=repr(stage.name)
+                    )
+                )
             seen.add(key)
         return stages
 
@@ -157,7 +173,11 @@ class Journey(BaseModel):
         from jejak.errors import ConfigError
 
         names = ", ".join(self.stage_names)
-        raise ConfigError(f"unknown stage {stage!r}; this journey's stages are: {names}")
+        raise ConfigError(
+            gettext("unknown stage {stage}; this journey's stages are: {names}").format(
+                stage=repr(stage), names=names
+            )
+        )
 
 
 def describe_rules(stage: Stage) -> str:

@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from jejak.language import gettext
+
 # what people write for "no" (Indonesian too); compared trimmed and lower-cased
 NO_CONSENT = ("false", "0", "no", "n", "off", "denied", "declined", "tidak", "tidak setuju")
 KINDS = ("email", "phone", "text")
@@ -47,7 +49,9 @@ class PersonalData(BaseModel):
             for name in getattr(self, kind):
                 if name in seen:
                     raise ValueError(
-                        f"{name!r} is listed under both '{seen[name]}' and '{kind}'; keep one"
+                        gettext(
+                            "{name} is listed under both '{first}' and '{second}'; keep one"
+                        ).format(name=repr(name), first=seen[name], second=kind)
                     )
                 seen[name] = kind
         return self
@@ -73,7 +77,9 @@ class Consent(BaseModel):
     @classmethod
     def _named(cls, name: str) -> str:
         if not name.strip():
-            raise ValueError("give the column or property that holds consent, e.g. consent")
+            raise ValueError(
+                gettext("give the column or property that holds consent, e.g. consent")
+            )
         return name
 
     @field_validator("refused", mode="before")
@@ -107,8 +113,11 @@ def personal_data(value: Any) -> Any:
         return {}
     if value is not None and not isinstance(value, dict):
         raise ValueError(
-            f"{value!r} is not a pii setting; write 'pii: hash', or name the fields:"
-            " 'pii: {email: [email], phone: [phone], text: [name]}'"
+            gettext(
+                "{value} is not a pii setting; write 'pii: hash', or name the fields: {example}"
+            ).format(
+                value=repr(value), example="'pii: {email: [email], phone: [phone], text: [name]}'"
+            )
         )
     return value
 
@@ -116,8 +125,10 @@ def personal_data(value: Any) -> Any:
 def consent_field(value: Any) -> Any:
     """``consent:`` is a mapping; a bare name is a mistake worth a clear fix."""
     if value is not None and not isinstance(value, dict):
+        field = value if isinstance(value, str) else "consent"
         raise ValueError(
-            f"{value!r} is not a consent setting; name the field that holds the answer:"
-            f" 'consent: {{field: {value if isinstance(value, str) else 'consent'}}}'"
+            gettext(
+                "{value} is not a consent setting; name the field that holds the answer: {example}"
+            ).format(value=repr(value), example=f"'consent: {{field: {field}}}'")
         )
     return value

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from jejak.errors import ConfigError
+from jejak.language import gettext
 from jejak.model.contact import ContactEvents
 from jejak.model.journey import Journey, Rule
 
@@ -155,7 +156,9 @@ class Roles(BaseModel):
     @classmethod
     def _something_bought(cls, names: list[str]) -> list[str]:
         if not names:
-            raise ValueError("name at least one touchpoint that is a purchase (e.g. order)")
+            raise ValueError(
+                gettext("name at least one touchpoint that is a purchase (e.g. order)")
+            )
         return names
 
     @model_validator(mode="before")
@@ -190,7 +193,11 @@ class Roles(BaseModel):
         if rule.role is None or rule.event is not None:
             return rule
         if rule.role not in EVENT_ROLES:
-            raise ConfigError(f"unknown role {rule.role!r}; roles are: {', '.join(EVENT_ROLES)}")
+            raise ConfigError(
+                gettext("unknown role {role}; roles are: {roles}").format(
+                    role=repr(rule.role), roles=", ".join(EVENT_ROLES)
+                )
+            )
         where = dict(rule.where)
         alias = ROLE_FIELDS.get(rule.role)
         if alias is not None and alias in where:

@@ -23,8 +23,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from jejak.language import gettext
 from jejak.model.funnel import FunnelStep
 from jejak.model.groups import FOLLOWS, RFM_SEGMENTS, TRANSACTS
+from jejak.model.validation import either
 
 RFM_NAMES = tuple(name for name, _, _ in RFM_SEGMENTS)
 ENGAGEMENT_GROUPS = (FOLLOWS, TRANSACTS)
@@ -64,7 +66,9 @@ class SegmentRule(BaseModel):
         for name in names:
             if name not in RFM_NAMES:
                 raise ValueError(
-                    f"{name!r} is not an RFM segment; use one of {', '.join(RFM_NAMES)}"
+                    gettext("{name} is not an RFM segment; use one of {names}").format(
+                        name=repr(name), names=", ".join(RFM_NAMES)
+                    )
                 )
         return names
 
@@ -73,7 +77,9 @@ class SegmentRule(BaseModel):
     def _known_group(cls, group: str) -> str:
         if group not in ENGAGEMENT_GROUPS:
             raise ValueError(
-                f"{group!r} is not an engagement group; use {' or '.join(ENGAGEMENT_GROUPS)}"
+                gettext("{group} is not an engagement group; use {groups}").format(
+                    group=repr(group), groups=either(ENGAGEMENT_GROUPS)
+                )
             )
         return group
 
@@ -81,21 +87,21 @@ class SegmentRule(BaseModel):
     @classmethod
     def _cluster_numbers(cls, numbers: list[int]) -> list[int]:
         if any(n < 1 for n in numbers):
-            raise ValueError("clusters are numbered from 1 (1 is the largest)")
+            raise ValueError(gettext("clusters are numbered from 1 (1 is the largest)"))
         return numbers
 
     @model_validator(mode="after")
     def _says_something(self) -> SegmentRule:
         if self.k is not None and self.cluster is None:
-            raise ValueError("'k' goes with 'cluster' (the number of clusters to make)")
+            raise ValueError(gettext("'k' goes with 'cluster' (the number of clusters to make)"))
         given = [
             k for k in (*RULE_KEYS, *MODEL_KEYS, "any", "not_") if getattr(self, k) is not None
         ]
         if not given:
             keys = ", ".join((*RULE_KEYS, *MODEL_KEYS, "any", "not"))
-            raise ValueError(f"a segment needs at least one of {keys}")
+            raise ValueError(gettext("a segment needs at least one of {keys}").format(keys=keys))
         if self.any is not None and not self.any:
-            raise ValueError("'any' needs at least one definition")
+            raise ValueError(gettext("'any' needs at least one definition"))
         return self
 
     def stages_named(self) -> set[str]:
@@ -152,6 +158,8 @@ def check_name(name: str) -> str:
         from jejak.errors import ConfigError
 
         raise ConfigError(
-            f"{name!r} is not a segment name; use up to 64 letters, digits, spaces, _ . or -"
+            gettext(
+                "{name} is not a segment name; use up to 64 letters, digits, spaces, _ . or -"
+            ).format(name=repr(name))
         )
     return name

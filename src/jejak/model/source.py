@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from jejak.language import gettext
 from jejak.model.touchpoint import FIELD_NAMES, IDENTITY_FIELDS
 
 CONTACT_KINDS: tuple[str, ...] = ("email", "phone")
@@ -79,8 +80,10 @@ class SourceSettings(BaseModel):
         for field in columns:
             if field not in FIELD_NAMES:
                 raise ValueError(
-                    f"{field!r} is not a touchpoint field; map one of {', '.join(FIELD_NAMES)}"
-                    " (ids go under 'ids:')"
+                    gettext(
+                        "{field} is not a touchpoint field; map one of {fields}"
+                        " (ids go under 'ids:')"
+                    ).format(field=repr(field), fields=", ".join(FIELD_NAMES))
                 )
         return columns
 
@@ -90,8 +93,10 @@ class SourceSettings(BaseModel):
         for field in constants:
             if field not in CONSTANT_FIELDS:
                 raise ValueError(
-                    f"{field!r} cannot be a constant; give one of {', '.join(CONSTANT_FIELDS)}"
-                    " (ids and times come from columns)"
+                    gettext(
+                        "{field} cannot be a constant; give one of {fields}"
+                        " (ids and times come from columns)"
+                    ).format(field=repr(field), fields=", ".join(CONSTANT_FIELDS))
                 )
         return constants
 
@@ -101,8 +106,9 @@ class SourceSettings(BaseModel):
         for kind in ids:
             if kind not in ID_KINDS:
                 raise ValueError(
-                    f"{kind!r} is not a kind of id; use {', '.join(ID_KINDS)}"
-                    " (write 'kind: your_column')"
+                    gettext(
+                        "{kind} is not a kind of id; use {kinds} (write 'kind: your_column')"
+                    ).format(kind=repr(kind), kinds=", ".join(ID_KINDS))
                 )
         return ids
 
@@ -131,17 +137,23 @@ class SourceSettings(BaseModel):
         for field, column in self.ids.items():
             if field in self.columns and self.columns[field] != column:
                 raise ValueError(
-                    f"'{field}' is mapped in both 'columns' and 'ids'; keep it under 'ids'"
+                    gettext(
+                        "'{field}' is mapped in both 'columns' and 'ids'; keep it under 'ids'"
+                    ).format(field=field)
                 )
         both = sorted(set(self.constants) & set(self.columns))
         if both:
             raise ValueError(
-                f"{', '.join(map(repr, both))} is both a column and a constant; keep one"
+                gettext("{fields} is both a column and a constant; keep one").format(
+                    fields=", ".join(map(repr, both))
+                )
             )
         if self.identities_only and not (set(self.ids) - {"anonymous_id"}):
             raise ValueError(
-                "an identities_only source links ids; name at least customer_id, email or"
-                " phone under 'ids'"
+                gettext(
+                    "an identities_only source links ids; name at least customer_id, email or"
+                    " phone under 'ids'"
+                )
             )
         return self
 
@@ -166,23 +178,33 @@ class SourceSettings(BaseModel):
 
 def decimal_mark(mark: str | None) -> str | None:
     if mark not in (None, ".", ","):
-        raise ValueError(f"{mark!r} is not a decimal mark; write '.' or ','")
+        raise ValueError(
+            gettext("{mark} is not a decimal mark; write '.' or ','").format(mark=repr(mark))
+        )
     return mark
 
 
 def thousands_mark(mark: str | None, decimal: str | None) -> str | None:
     if mark not in (None, ".", ",", " ", "'", ""):
         raise ValueError(
-            f"{mark!r} is not a thousands mark; write '.', ',', ' ', \"'\" or '' (none)"
+            gettext(
+                "{mark} is not a thousands mark; write '.', ',', ' ', \"'\" or '' (none)"
+            ).format(mark=repr(mark))
         )
     if mark is not None and mark == decimal:
-        raise ValueError(f"{mark!r} is also the decimal mark; the two must differ")
+        raise ValueError(
+            gettext("{mark} is also the decimal mark; the two must differ").format(mark=repr(mark))
+        )
     return mark
 
 
 def one_character(separator: str | None) -> str | None:
     if separator is not None and len(separator) != 1:
-        raise ValueError(f"{separator!r} is not one character; write ',', ';', '|' or '\\t'")
+        raise ValueError(
+            gettext("{separator} is not one character; write ',', ';', '|' or '\\t'").format(
+                separator=repr(separator)
+            )
+        )
     return separator
 
 
@@ -194,7 +216,9 @@ def phone_region(region: str | None) -> str | None:
         return None
     if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError(
-            f"{region!r} is not a region; give a two-letter country code like ID, MY or SG"
+            gettext(
+                "{region} is not a region; give a two-letter country code like ID, MY or SG"
+            ).format(region=repr(region))
         )
     return region.upper()
 
@@ -202,5 +226,7 @@ def phone_region(region: str | None) -> str | None:
 def check_source_name(name: str) -> None:
     if not SOURCE_NAME.fullmatch(name):
         raise ValueError(
-            f"{name!r} is not a source name; use letters, digits, '-' or '_' (e.g. orders)"
+            gettext(
+                "{name} is not a source name; use letters, digits, '-' or '_' (e.g. orders)"
+            ).format(name=repr(name))
         )

@@ -173,15 +173,30 @@ def touchpoint_effect_table(table: pd.DataFrame, few: int = MIN_PEOPLE) -> pd.Da
             _("People without"): table["people_without"].map(people),
             _("Moves per 100 weeks without"): table["rate_without"].map(per_100),
             _("Moves on (same time in stage)"): table["rate_ratio"].map(times),
-            _("95% interval"): [
-                _("{low} to {high}").format(low=times(lo), high=times(hi))
-                if not fmt.is_missing(lo)
-                else fmt.MISSING
-                for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
-            ],
+            _("95% interval"): [_interval(row) for _, row in table.iterrows()],
             _("Verdict"): table["verdict"].map(verdict),
         }
     )
+
+
+def _interval(row: pd.Series) -> str:
+    """An effect's 95% interval, or why it has none (in the words of its chart's hover)."""
+    low, high = row["ci_low"], row["ci_high"]
+    if not fmt.is_missing(low):
+        return _("{low} to {high}").format(
+            low=fmt.number(low, 2) + "x",
+            high="∞" if high == float("inf") else fmt.number(high, 2) + "x",
+        )
+    without, moved_with, moved_without = (
+        row.get(k) for k in ("people_without", "moved_with", "moved_without")
+    )
+    if without == 0:
+        return _("nobody to compare with")
+    if moved_with == 0 and not fmt.is_missing(moved_without) and moved_without > 0:
+        return _("nobody moved on after it")
+    if moved_without == 0 and not fmt.is_missing(moved_with) and moved_with > 0:
+        return _("nobody moved on without it")
+    return fmt.MISSING
 
 
 def value_by_table(table: pd.DataFrame, money: Any = None) -> pd.DataFrame:
@@ -218,6 +233,68 @@ def retention_table(table: pd.DataFrame, period: str, by: str | None = None) -> 
     shown.insert(0, _("Cohort"), shown.pop("cohort").map(lambda c: c.strftime(fmt_cohort)))
     shown.insert(1, _("People"), shown.pop("cohort_size").map(fmt.people))
     return shown
+
+
+def _share_interval(low: pd.Series, high: pd.Series) -> list[str]:
+    return [
+        fmt.MISSING
+        if fmt.is_missing(lo)
+        else _("{low} to {high}").format(low=fmt.percent(lo), high=fmt.percent(hi))
+        for lo, hi in zip(low, high, strict=True)
+    ]
+
+
+def retention_curve_table(curve: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Rolling retention (:meth:`Retention.curve`): per period since joining, the people
+    of the cohorts that reached it, how many were active, the share and its interval
+    (from period 1, as its chart: period 0 is the cohorts' own)."""
+    curve = curve[curve["period"] > 0]
+    shown = pd.DataFrame(
+        {
+            _("Periods since joining"): curve["period"].map(fmt.people),
+            _("Cohorts"): curve["cohorts"].map(fmt.people),
+            _("People"): curve["people"].map(fmt.people),
+            _("Active"): curve["active"].map(fmt.people),
+            _("Share active"): curve["retention"].map(fmt.percent),
+            _("95% interval"): _share_interval(curve["ci_low"], curve["ci_high"]),
+        }
+    )
+    if by is not None:
+        shown.insert(0, fmt.label(by), curve[by].tolist())
+    return shown
+
+
+def retention_trend_table(trend: pd.DataFrame, period: str, by: str | None = None) -> pd.DataFrame:
+    """One period's retention cohort by cohort (:meth:`Retention.trend`); cohorts under
+    :data:`MIN_PEOPLE` people read ``12 (few)``."""
+    fmt_cohort = "%Y-%m" if period == "month" else "%Y-%m-%d"
+    shown = pd.DataFrame(
+        {
+            _("Cohort"): trend["cohort"].map(lambda c: c.strftime(fmt_cohort)),
+            _("People"): [
+                _("{people} (few)").format(people=fmt.people(n)) if n < MIN_PEOPLE
+                else fmt.people(n)
+                for n in trend["cohort_size"]
+            ],
+            _("Active"): trend["active"].map(fmt.people),
+            _("Share active"): trend["retention"].map(fmt.percent),
+            _("95% interval"): _share_interval(trend["ci_low"], trend["ci_high"]),
+        }
+    )  # fmt: skip
+    if by is not None:
+        shown.insert(0, fmt.label(by), trend[by].tolist())
+    return shown
+
+
+def stickiness_table(days: pd.DataFrame) -> pd.DataFrame:
+    """The distribution of active days over the whole periods (:class:`Stickiness`)."""
+    return pd.DataFrame(
+        {
+            _("Days active"): days["days"].map(fmt.people),
+            _("People-periods"): days["people"].map(fmt.people),
+            _("Share"): days["share"].map(fmt.percent),
+        }
+    )
 
 
 def lifecycle_table(table: pd.DataFrame, period: str) -> pd.DataFrame:

@@ -413,13 +413,58 @@ def retention(
     active: Step = None,
     cohort: Step = None,
     by: str | None = None,
+    returned: Annotated[
+        str,
+        Query(
+            description="on: active in the period; on_or_after: in it or any later one"
+            " (unbounded retention)."
+        ),
+    ] = "on",
+    at_least: Annotated[
+        int, Query(ge=1, le=10_000, description="Touchpoints in a period that make one active.")
+    ] = 1,
+    trend: Annotated[
+        int | None,
+        Query(ge=0, le=1_000, description="Also this period's retention, cohort by cohort."),
+    ] = None,
 ) -> dict[str, Any]:
-    """Cohort retention by week or month."""
-    return _run(
-        request,
-        scope,
-        lambda s: s.retention(period=period, active=step(active), cohort=step(cohort), by=by),
-    )
+    """Cohort retention by week or month, with the rolling retention of all cohorts
+    (``curve``) and, when asked, one period's retention cohort by cohort (``trend``)."""
+
+    def ask(source: Any) -> _Parts:
+        result = source.retention(
+            period=period,
+            active=step(active),
+            cohort=step(cohort),
+            by=by,
+            returned=returned,
+            at_least=at_least,
+        )
+        parts = {"curve": result.curve()}
+        if trend is not None:
+            parts["trend"] = result.trend(trend)
+        return _Parts(result, parts)
+
+    return _run(request, scope, ask)
+
+
+class _Parts:
+    """A result's JSON with more tables beside its own (each as records)."""
+
+    def __init__(self, result: Any, tables: dict[str, Any]) -> None:
+        self.result, self.tables = result, tables
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.result.to_dict() | {k: records(t) for k, t in self.tables.items()}
+
+
+@router.get("/stickiness")
+def stickiness(
+    request: Request, scope: Scoped, period: str = "week", active: Step = None
+) -> dict[str, Any]:
+    """On how many days of a week (or month) people came, per period (``table``) and over
+    the periods the data covers whole (``days``)."""
+    return _run(request, scope, lambda s: s.stickiness(period=period, active=step(active)))
 
 
 @router.get("/lifecycle")

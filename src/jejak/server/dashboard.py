@@ -30,6 +30,7 @@ from jejak import language
 from jejak.report import formatting as fmt
 from jejak.report import html as report
 from jejak.report.html import Section
+from jejak.report.plotly_words import plotly_locale
 from jejak.server import keys, sessions
 from jejak.server.answers import answer, headers, question_of
 from jejak.server.api import Scope
@@ -237,11 +238,12 @@ def page(request: Request, slug: str) -> Response:
     )
 
 
-def _script_words() -> dict[str, str]:
+def _script_words() -> dict[str, Any]:
     """What the page's script may say, in the page's language (dashboard.js reads them
-    from the page: no script is written into it)."""
+    from the page: no script is written into it), and plotly.js's own words outside
+    English (a locale the script registers)."""
     marks = fmt.localised(",.")
-    return {
+    words: dict[str, Any] = {
         "group": marks[0],
         "decimal": marks[1],
         "sort": language.gettext("Sort"),
@@ -253,6 +255,10 @@ def _script_words() -> dict[str, str]:
             "The server could not be reached; check that jejak serve is running, then reload."
         ),
     }
+    locale = plotly_locale()
+    if locale is not None:
+        words["plotly"] = locale
+    return words
 
 
 @router.get("/dashboard/{slug}/content", response_class=HTMLResponse)

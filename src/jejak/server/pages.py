@@ -47,6 +47,8 @@ WINDOWS = ("1d", "7d", "14d", "30d", "90d")
 # a select's choices are values the analyses take; the form shows them in words
 CHOICE_WORDS = {
     "": N_("none"),
+    "on": N_("in the period"),
+    "on_or_after": N_("in it or later"),
     "channel": N_("channel"),
     "source": N_("source"),
     "medium": N_("medium"),
@@ -194,8 +196,9 @@ def segments(source: JourneyAnalyses, params: Params) -> list[Section]:
 
 def retention(source: JourneyAnalyses, params: Params) -> list[Section]:
     by, period = params.get("by") or None, params.get("period") or "month"
-    kept = report.retention_sections(source, by=by, period=period)
-    return kept + report.lifecycle_sections(source)
+    returned = params.get("returned") or "on"
+    kept = report.retention_sections(source, by=by, period=period, returned=returned)
+    return kept + report.lifecycle_sections(source) + report.stickiness_sections(source)
 
 
 def value(source: JourneyAnalyses, params: Params) -> list[Section]:
@@ -359,6 +362,14 @@ PAGES: tuple[Page, ...] = (
         (
             Field("by", N_("Per group"), "", N_("each group's own cohorts"), "select", SPLITS),
             Field("period", N_("Cohorts by"), "month", "", "select", ("month", "week")),
+            Field(
+                "returned",
+                N_("Came back"),
+                "on",
+                N_("on or after: counted up to the last period they came back in"),
+                "select",
+                ("on", "on_or_after"),
+            ),
         ),
     ),
     Page(

@@ -217,6 +217,13 @@ class ShopPlan:
     """P(an ascender stops buying for good after each order from their second on): the
     drop-out of the BG/NBD purchase process."""
 
+    cost_per_acquisition: dict[str, float] = field(default_factory=dict)
+    """channel -> what its ads cost per buyer it acquires (in ``currency``). The spend is
+    paid day by day over the days people arrive, +-20% a day, totalling about this much
+    per acquired buyer. None by default; ``jejak demo`` pays for ads, social and search
+    (:data:`DEMO_AD_COSTS`). The truth's ``ad_spend`` gives each channel's total and its
+    realised cost per acquisition."""
+
     # --- feedback and referrals -----------------------------------------------------------------
     advocate_review_share: float = 0.6
     """Advocates speak up by review (rating 4-5) this often, otherwise by NPS (9-10)."""
@@ -266,6 +273,8 @@ class ShopPlan:
         returns = {str(k): float(v) for k, v in dict(self.return_channel_shares).items()}
         offers = {str(k): tuple(float(p) for p in v) for k, v in dict(self.offer_channels).items()}
         object.__setattr__(self, "offer_channels", offers)
+        paid = {str(k): float(v) for k, v in dict(self.cost_per_acquisition).items()}
+        object.__setattr__(self, "cost_per_acquisition", paid)
         object.__setattr__(self, "channel_shares", shares)
         object.__setattr__(self, "advance", advance)
         object.__setattr__(self, "return_channel_shares", returns)
@@ -290,6 +299,9 @@ class ShopPlan:
                 len(chances) == 2 and all(0 <= p <= 1 for p in chances),
                 f"offer_channels[{channel!r}] needs (P | bought, P | stalled), each in [0, 1]",
             )
+        for channel, cost in self.cost_per_acquisition.items():
+            check(channel in self.channel_shares, f"cost_per_acquisition: no channel {channel!r}")
+            check(cost >= 0, f"cost_per_acquisition[{channel!r}] is negative")
         returns = self.return_channel_shares
         check(bool(returns) and all(v >= 0 for v in returns.values()), "bad return shares")
         check(math.isclose(sum(returns.values()), 1.0, abs_tol=1e-6), "return shares sum != 1")
@@ -390,7 +402,14 @@ class ShopPlan:
         return hash(json.dumps(self.to_dict(), sort_keys=True))
 
 
+DEMO_AD_COSTS = {"ads": 450_000.0, "social": 250_000.0, "search": 150_000.0}
+"""What the demo shop's ads cost per buyer acquired, in rupiah (direct and referral are
+free): ads cost the most per buyer, search the least."""
+
 DEMO_PLAN = ShopPlan(
-    campaigns=DEMO_CAMPAIGNS, promotions=DEMO_PROMOTIONS, experience=DEMO_EXPERIENCE
+    campaigns=DEMO_CAMPAIGNS,
+    promotions=DEMO_PROMOTIONS,
+    experience=DEMO_EXPERIENCE,
+    cost_per_acquisition=DEMO_AD_COSTS,
 )
 """What ``jejak demo`` simulates: the default shop plus campaigns, promotions and tickets."""

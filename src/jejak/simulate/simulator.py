@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from jejak.simulate.batch import id_width, prefixed_ids
 from jejak.simulate.journeys import Journeys, simulate_journeys
 from jejak.simulate.shop import STAGES, ShopPlan
+from jejak.simulate.spend import ad_spend, spend_truth
 from jejak.simulate.touchpoints import emit_touchpoints
 from jejak.simulate.truth import build_truth
 
@@ -32,6 +33,8 @@ class SimulatedShop:
     touchpoints: pa.Table
     truth: dict[str, Any]
     journeys: Journeys
+    ad_spend: pa.Table | None = None
+    """What the ads cost per day, channel and campaign (None: the plan pays for none)."""
 
     def people(self) -> pa.Table:
         """One row per person: ids, channel, latent stage and the observed stage entry times.
@@ -66,11 +69,17 @@ class SimulatedShop:
         return pa.table(columns)
 
     def write(self, directory: str | Path) -> dict[str, Path]:
-        """Write ``touchpoints.parquet`` and ``truth.json`` into ``directory``."""
+        """Write ``touchpoints.parquet`` and ``truth.json`` into ``directory``, and
+        ``ad_spend.csv`` (date,channel,campaign,spend,currency) when ads were paid for."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"touchpoints": out / "touchpoints.parquet", "truth": out / "truth.json"}
         pq.write_table(self.touchpoints, paths["touchpoints"])
+        if self.ad_spend is not None:
+            import pyarrow.csv as pacsv
+
+            paths["ad_spend"] = out / "ad_spend.csv"
+            pacsv.write_csv(self.ad_spend, paths["ad_spend"])
         paths["truth"].write_text(json.dumps(self.truth, indent=2) + "\n", encoding="utf-8")
         return paths
 
@@ -86,4 +95,6 @@ def simulate_shop(
     touchpoints = emit_touchpoints(journeys, seed)
     truth = build_truth(plan, journeys, touchpoints)
     truth["seed"] = seed
-    return SimulatedShop(plan, seed, touchpoints, truth, journeys)
+    spend = ad_spend(journeys, seed) if plan.cost_per_acquisition else None
+    truth["ad_spend"] = {} if spend is None else spend_truth(journeys, spend)
+    return SimulatedShop(plan, seed, touchpoints, truth, journeys, spend)

@@ -78,8 +78,10 @@ def detect(
     settings: Settings,
     path: Path,
     separator: str | None = None,
+    field: str = "revenue",
 ) -> Marks:
-    """The marks of a text revenue ``column`` of ``table`` (rows are ``rowid + 1``).
+    """The marks of a text amount ``column`` of ``table`` (rows are ``rowid + 1``), the
+    ``field`` a message names (revenue, or a spend file's spend).
 
     The settings win. Otherwise each value that shows its decimal mark is evidence: the
     last mark when both appear (``1.234,50``), the other mark when one repeats
@@ -112,13 +114,14 @@ def detect(
     comma_row, comma_value, dot_row, dot_value = rows
     if comma_row is not None and dot_row is not None:
         said = gettext(
-            "{file} rows {first} and {last}: 'revenue' is written with a decimal comma"
+            "{file} rows {first} and {last}: '{field}' is written with a decimal comma"
             " ({comma}, row {comma_row}) and with a decimal dot ({dot}, row {dot_row}); make"
             " them agree, or set decimal (and thousands) in jejak.yaml"
         )
         raise LoadError(
             said.format(
                 file=path,
+                field=field,
                 first=_number(min(comma_row, dot_row)),
                 last=_number(max(comma_row, dot_row)),
                 comma=repr(comma_value),

@@ -30,6 +30,7 @@ from jejak.store import (
     pruning,
     reasons,
     results,
+    spend,
     stitching,
     unsalted,
 )
@@ -266,6 +267,27 @@ class Storage:
         if stitch:
             self.stitch()
         return links
+
+    def load_spend(
+        self, path: str | Path, *, channel: str | None = None, currency: str | None = None
+    ) -> spend.SpendSummary:
+        """Keep what the ads cost, from an ad platform's export or a plain
+        date,channel,campaign,spend CSV (see :mod:`jejak.store.spend`); ``channel``: the
+        touchpoints' channel the whole file bought (exports name none)."""
+        return spend.load_spend(
+            self.con, Path(path), self.settings, channel=channel, currency=currency
+        )
+
+    def ad_spend(self) -> pd.DataFrame:
+        """The ad spend loaded: day, channel, campaign, spend, currency."""
+        if not spend.exists(self.con):
+            import pandas as pd  # here: a load does without pandas
+
+            return pd.DataFrame(columns=["day", "channel", "campaign", "spend", "currency"])
+        return self.con.execute(
+            f"SELECT day, channel, campaign, spend, currency FROM {spend.SPEND_TABLE}"
+            " ORDER BY day, channel, campaign"
+        ).df()
 
     def loads(self) -> pd.DataFrame:
         """Every load so far: file, when, rows read, stored, rejected, repeated within the

@@ -20,7 +20,7 @@ from jejak.errors import ConfigError
 from jejak.language import gettext
 from jejak.model.config import Settings, load_settings, workspace_path
 from jejak.model.segment import Segment, check_name
-from jejak.store import pruning, readers, results, stitching
+from jejak.store import pruning, readers, results, spend, stitching
 from jejak.store.storage import Storage
 
 _VERSIONS_SQL = (  # the data's version and stitching.current's, in one query
@@ -79,11 +79,12 @@ class Workspace(Storage, JourneyAnalyses):
     # -- kept answers ----------------------------------------------------------------------
     def version(self) -> results.Version:
         """The version answers are kept for: the data (latest load, touchpoint count),
-        the settings and the saved segments."""
+        the settings, the saved segments and the ad spend."""
         saved = self.con.execute("SELECT name, definition FROM segments ORDER BY name")
         segments = "\x1e".join(f"{n}={d}" for n, d in saved.fetchall())
+        paid = spend.version(self.con)  # ad spend loaded since changes spend and return
         return results.version_of(
-            self.con, results.digest(self.settings.model_dump_json(), segments)
+            self.con, results.digest(self.settings.model_dump_json(), segments, paid)
         )
 
     def answered(

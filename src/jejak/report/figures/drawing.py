@@ -153,6 +153,14 @@ def ratio_ticks(values: Sequence[float]) -> dict[str, Any]:
     return dict(tickvals=ticks, ticktext=[language.localised(f"{t:g}x") for t in ticks])
 
 
+def ratio_range(values: Sequence[float]) -> tuple[float, float]:
+    """The ends of a log axis of ratios that shows ``values`` (1x always in sight), with
+    a little room beyond them: what lies outside is drawn at an end, marked as cut."""
+    known = [float(v) for v in values if not fmt.is_missing(v) and 0 < float(v) < float("inf")]
+    low, high = (min(known), max(known)) if known else (0.5, 2.0)
+    return min(low, 0.9) / 1.15, max(high, 1.1) * 1.15
+
+
 def share_format(top: float) -> str:
     """A share axis's tick format, precise enough that no two ticks read the same (an
     axis to 2.4% in whole percents reads 0% 1% 1% 2% 2%)."""

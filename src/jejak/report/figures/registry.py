@@ -25,10 +25,11 @@ def draws(result_type: type, kind: str = "figure") -> Callable[[Drawer], Drawer]
     return register
 
 
-def draw(result: Any, kind: str = "figure") -> Any:
-    """``result``'s ``kind`` figure, by the drawer registered for its type (or a parent's)."""
+def draw(result: Any, kind: str = "figure", **options: Any) -> Any:
+    """``result``'s ``kind`` figure, by the drawer registered for its type (or a parent's),
+    given ``options`` (what the figure shows, such as which period)."""
     for cls in type(result).__mro__:
         drawer = _DRAWERS.get((cls, kind))
         if drawer is not None:
-            return drawer(result)
+            return drawer(result, **options)
     raise NotImplementedError(f"{type(result).__name__} has no {kind}")

@@ -6,10 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from jejak.analyses.effectiveness import MIN_PEOPLE as FEW  # fewer: marked as few
-from jejak.analyses.retention import Lifecycle, Retention
-from jejak.language import N_, gettext
+from jejak.analyses.retention import Lifecycle, Retention, Stickiness
+from jejak.language import N_, gettext, ngettext
 from jejak.report import formatting as fmt
-from jejak.report.figures.drawing import PALETTE, dated, layout, plain_label
+from jejak.report.figures.drawing import PALETTE, dated, layout, plain_label, rgba
 from jejak.report.figures.registry import draws
 
 # What a chart says of a period (``week`` or ``month``), by its name in settings
@@ -17,6 +17,16 @@ _SINCE_JOINING = {"week": N_("weeks since joining"), "month": N_("months since j
 _LATER = {
     "week": N_("cohort {cohort}, {periods} weeks later: {share}"),
     "month": N_("cohort {cohort}, {periods} months later: {share}"),
+}
+_AFTER = {
+    "week": N_("{periods} weeks after joining: {share} active ({low} to {high}), of {people}"
+               " people in {cohorts} cohorts"),
+    "month": N_("{periods} months after joining: {share} active ({low} to {high}), of {people}"
+                " people in {cohorts} cohorts"),
+}  # fmt: skip
+_DAYS_IN = {
+    "week": N_("days active in the week"),
+    "month": N_("days active in the month"),
 }
 _ACTIVE_LATER = {
     "week": N_("{group}: {share} active {periods} weeks later"),
@@ -128,3 +138,141 @@ def _retention(result: Retention) -> go.Figure:
 @draws(Lifecycle)
 def _lifecycle(result: Lifecycle) -> go.Figure:
     return lifecycle_figure(result.table, result.title)
+
+
+def retention_curve_figure(curve: pd.DataFrame, period: str, title: str) -> go.Figure:
+    """Rolling retention: the share active by periods since joining, all cohorts pooled,
+    with its 95% interval as a band (from :meth:`Retention.curve`)."""
+    rows = curve[curve["period"] > 0]
+    colour = PALETTE[0]
+    hover = [
+        gettext(_AFTER[period]).format(
+            periods=int(k),
+            share=fmt.percent(r, 1),
+            low=fmt.percent(lo, 1),
+            high=fmt.percent(hi, 1),
+            people=fmt.people(n),
+            cohorts=fmt.people(c),
+        )
+        for k, r, lo, hi, n, c in zip(
+            rows["period"], rows["retention"], rows["ci_low"], rows["ci_high"],
+            rows["people"], rows["cohorts"], strict=True,
+        )
+    ]  # fmt: skip
+    x = rows["period"].tolist()
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=x + x[::-1],
+                y=rows["ci_high"].tolist() + rows["ci_low"].tolist()[::-1],
+                fill="toself",
+                fillcolor=rgba(colour, 0.15),
+                line=dict(width=0),
+                hoverinfo="skip",
+            ),
+            go.Scatter(
+                x=x,
+                y=rows["retention"].tolist(),
+                mode="lines+markers",
+                line=dict(color=colour),
+                customdata=hover,
+                hovertemplate="%{customdata}<extra></extra>",
+            ),
+        ]
+    )
+    figure.update_xaxes(title=gettext(_SINCE_JOINING[period]), dtick=1)
+    figure.update_yaxes(title=gettext("active"), tickformat=".0%", range=[0, 1.02])
+    return layout(figure, title, height=380)
+
+
+def retention_trend_figure(trend: pd.DataFrame, period: str, offset: int) -> go.Figure:
+    """One period's retention cohort by cohort, with 95% intervals; cohorts under
+    :data:`FEW` people hollow (from :meth:`Retention.trend`)."""
+    few = (trend["cohort_size"] < FEW).tolist()
+    colour = PALETTE[0]
+    hover = [
+        (gettext("{share} of {count} (few)") if f else gettext("{share} of {count}")).format(
+            share=fmt.percent(r, 1), count=fmt.people(n)
+        )
+        for r, n, f in zip(trend["retention"], trend["cohort_size"], few, strict=True)
+    ]
+    figure = go.Figure(
+        go.Scatter(
+            x=trend["cohort"].tolist(),
+            y=trend["retention"].tolist(),
+            mode="lines+markers",
+            line=dict(color=colour),
+            marker=dict(
+                symbol=["circle-open" if f else "circle" for f in few], size=9, color=colour
+            ),
+            error_y=dict(
+                type="data",
+                symmetric=False,
+                array=(trend["ci_high"] - trend["retention"]).tolist(),
+                arrayminus=(trend["retention"] - trend["ci_low"]).tolist(),
+                color=rgba(colour, 0.5),
+            ),
+            customdata=hover,
+            hovertemplate="%{x}: %{customdata}<extra></extra>",
+        )
+    )
+    dated(figure, list(trend["cohort"]))
+    figure.update_yaxes(title=gettext("active"), tickformat=".0%", range=[0, 1.02])
+    return layout(figure, trend_title(period, offset), height=380)
+
+
+def trend_title(period: str, offset: int) -> str:
+    """What :func:`retention_trend_figure` shows, in words."""
+    if period == "week":
+        title = ngettext(
+            "Active {periods} week after joining, cohort by cohort",
+            "Active {periods} weeks after joining, cohort by cohort",
+            offset,
+        )
+    else:
+        title = ngettext(
+            "Active {periods} month after joining, cohort by cohort",
+            "Active {periods} months after joining, cohort by cohort",
+            offset,
+        )
+    return title.format(periods=offset)
+
+
+def stickiness_figure(days: pd.DataFrame, period: str, title: str) -> go.Figure:
+    """How many days of a week (month) people came: the share of person-periods per
+    number of days, over the periods the data covers whole."""
+    texts = [
+        gettext("{share} ({count})").format(share=fmt.percent(s, 1), count=fmt.people(n))
+        for s, n in zip(days["share"], days["people"], strict=True)
+    ]
+    figure = go.Figure(
+        go.Bar(
+            x=days["days"].tolist(),
+            y=days["share"].tolist(),
+            marker=dict(color=PALETTE[0]),
+            customdata=texts,
+            hovertemplate="%{x}: %{customdata}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title=gettext(_DAYS_IN[period]), dtick=1 if period == "week" else 2)
+    top = float(days["share"].max()) if len(days) and days["share"].notna().any() else 1.0
+    figure.update_yaxes(
+        title=gettext("share of the people active"), tickformat=".0%", range=[0, min(1, top * 1.15)]
+    )
+    return layout(figure, title, height=360)
+
+
+@draws(Retention, "curve")
+def _curve(result: Retention) -> go.Figure:
+    title = gettext("Rolling retention: all cohorts together")
+    return retention_curve_figure(result.curve(), result.meta["period"], title)
+
+
+@draws(Retention, "trend")
+def _trend(result: Retention, period: int = 1) -> go.Figure:
+    return retention_trend_figure(result.trend(period), result.meta["period"], period)
+
+
+@draws(Stickiness)
+def _stickiness(result: Stickiness) -> go.Figure:
+    return stickiness_figure(result.days, result.meta["period"], result.title)

@@ -27,7 +27,11 @@ from jejak.report.html.page import (
 )
 from jejak.report.html.paths import path_sections
 from jejak.report.html.process_map import process_map_sections
-from jejak.report.html.retention import lifecycle_sections, retention_sections
+from jejak.report.html.retention import (
+    lifecycle_sections,
+    retention_sections,
+    stickiness_sections,
+)
 from jejak.report.html.segments import (
     cluster_sections,
     engagement_sections,
@@ -67,6 +71,7 @@ __all__ = [
     "rfm_sections",
     "segment_sections",
     "stage_sections",
+    "stickiness_sections",
     "table_html",
     "touchpoint_sections",
     "value_sections",

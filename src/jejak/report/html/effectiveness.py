@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.language import gettext
+from jejak.language import gettext, ngettext
+from jejak.report import formatting as fmt
+from jejak.report.figures.effectiveness import MOST_PER_STAGE, shown_effects
 from jejak.report.html.page import Section
 
 
@@ -30,7 +32,21 @@ def touchpoint_sections(ratios: Any, effects: Any) -> list[Section]:
         "Observational: people who had a touchpoint may differ in other ways too. Test a"
         " promising one with a campaign and a holdout before moving budget."
     )
-    shown = effects.table[effects.table["verdict"] != "too few people"]
+    shown, left_out = shown_effects(effects.table)
+    effect_intro += "\n\n" + gettext(
+        "The chart and the table show the same rows: per stage, the {most} values most people"
+        " had. A value with fewer than {count} people on a side is a hollow dot, with its"
+        " interval, too few to judge; an arrowhead marks an interval that runs past the"
+        " chart's edge."
+    ).format(most=MOST_PER_STAGE, count=effects.meta["min_people"])
+    if left_out:
+        effect_intro += " " + ngettext(
+            "{count} more row, with fewer people, is left out here; 'jejak touchpoints"
+            " --effects --by {field} --output effects.csv' exports every row.",
+            "{count} more rows, with fewer people, are left out here; 'jejak touchpoints"
+            " --effects --by {field} --output effects.csv' exports every row.",
+            left_out,
+        ).format(count=fmt.people(left_out), field=by)
     return [
         Section(
             heading=ratios.title,

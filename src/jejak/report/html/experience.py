@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jejak.analyses.effectiveness import MIN_PEOPLE
 from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.html.page import Section
@@ -16,9 +17,13 @@ def experience_sections(source: Any) -> list[Section]:
         return []
     meta = felt.meta
     churn = felt.churn.set_index("group")["churn_rate"]
+    from jejak.report.figures.effectiveness import shown_effects
     from jejak.report.tables import touchpoint_effect_table
 
-    shown = felt.effects[felt.effects["verdict"] != "too few people"]
+    # the chart's rows, in its words: the experiences (data, in English) in the reader's
+    shown = shown_effects(felt.effects)[0]
+    if "experience" in shown:
+        shown = shown.assign(experience=[gettext(str(v)) for v in shown["experience"]])
     return [
         Section(
             heading=felt.title,
@@ -69,8 +74,13 @@ def experience_sections(source: Any) -> list[Section]:
                 "Per stage, how fast people moved on after a bad (or good) experience there,"
                 " against people at the same time in the stage without one (1x: no"
                 " difference; observational)."
-            ),
+            )
+            + "\n\n"
+            + gettext(
+                "A hollow dot, and '(few)' in the table: fewer than {count} people on a side,"
+                " too few to judge; an arrowhead: an interval that runs past the chart's edge."
+            ).format(count=MIN_PEOPLE),
             figures=[felt.effect_figure()] if len(shown) else [],
-            table=touchpoint_effect_table(shown),  # the chart's rows, ratios to 2 decimals
+            table=touchpoint_effect_table(shown),  # ratios to 2 decimals
         ),
     ]

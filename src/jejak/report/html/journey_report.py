@@ -19,7 +19,11 @@ from jejak.report.html.journey_map import journey_map_sections
 from jejak.report.html.page import Section, noted
 from jejak.report.html.paths import path_sections
 from jejak.report.html.process_map import process_map_sections
-from jejak.report.html.retention import lifecycle_sections, retention_sections
+from jejak.report.html.retention import (
+    lifecycle_sections,
+    retention_sections,
+    stickiness_sections,
+)
 from jejak.report.html.segments import (
     cluster_sections,
     engagement_sections,
@@ -39,6 +43,7 @@ def customer_sections(source: Any) -> list[Section]:
         + segment_sections(source)
         + retention_sections(source)
         + lifecycle_sections(source)
+        + stickiness_sections(source)
         + value_sections(source)
         + nps_sections(source)
         + review_sections(source)

@@ -30,6 +30,7 @@ from jejak.language import gettext
 from jejak.report import formatting as fmt
 from jejak.report import journey_wall
 from jejak.report.figures import CHART_WIDTH
+from jejak.report.plotly_words import plotly_locale
 
 # No Plotly logo link, no cloud "edit" button: the report must not invite a trip online.
 _PLOTLY_CONFIG: dict[str, Any] = {
@@ -37,6 +38,13 @@ _PLOTLY_CONFIG: dict[str, Any] = {
     "responsive": True,
     "modeBarButtonsToRemove": ["select2d", "lasso2d"],
 }
+
+
+def _plotly_config() -> dict[str, Any]:
+    """The charts' settings, naming the page's plotly.js locale outside English."""
+    if plotly_locale() is None:
+        return _PLOTLY_CONFIG
+    return {**_PLOTLY_CONFIG, "locale": language.current()}
 
 
 # A pre-formatted cell that reads as a number, in English or Indonesian marks ("12,345",
@@ -233,7 +241,7 @@ def _figure_html(figure: go.Figure, div_id: str, templates: list[Any]) -> str:
         if template not in templates:
             templates.append(template)
         drawn["template"] = templates.index(template)
-    drawn["config"] = _PLOTLY_CONFIG
+    drawn["config"] = _plotly_config()
     return (
         f'<figure class="chart"><div id="{div_id}" class="jejak-chart"'
         f' style="height:{height}px;width:100%"></div>'
@@ -313,8 +321,12 @@ def render_report(
         scripts = (
             f'<script type="application/json" id="jejak-templates">{_script_json(templates)}'
             "</script>\n<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
-            f"<script>{get_plotlyjs()}</script>\n<script>{_DRAW}</script>\n"
+            f"<script>{get_plotlyjs()}</script>\n"
         )
+        locale = plotly_locale()
+        if locale is not None:  # the toolbar's words and date names in the page's language
+            scripts += f"<script>Plotly.register({_script_json(locale)});</script>\n"
+        scripts += f"<script>{_DRAW}</script>\n"
     subtitle_html = f'<p class="subtitle">{_escape(subtitle)}</p>' if subtitle else ""
     version = _escape(_version())
     generated = gettext("Generated {moment} by jejak {version}").format(

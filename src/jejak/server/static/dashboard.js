@@ -36,6 +36,10 @@
   }
   const slug = document.body.dataset.page;
   const config = { displaylogo: false, responsive: true };
+  if (words.plotly) {  // the charts' toolbar and date names in the page's language
+    Plotly.register(words.plotly);
+    config.locale = words.plotly.name;
+  }
 
   function draw(root) {
     root.querySelectorAll("figure.chart[data-figure]").forEach(function (div) {
