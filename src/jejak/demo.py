@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from jejak.analyses.stages import StageFunnel
+from jejak.errors import JejakError
 from jejak.model.config import parse_settings
 from jejak.simulate.shop import DEMO_PLAN, ShopPlan
 from jejak.store.progress import ProgressCallback
@@ -65,10 +66,17 @@ def run_demo(
     from jejak.report.html import journey_report_sections, write_report
     from jejak.simulate import simulate_shop
 
+    # the simulator's own ValueErrors are for programmers; these words are for the demo's user
+    if customers < 1:
+        said = gettext("customers is {count}; the demo shop needs at least one person")
+        raise JejakError(said.format(count=customers))
+    if seed < 0:
+        said = gettext("seed is {seed}; give a seed of 0 or more (same seed, same shop)")
+        raise JejakError(said.format(seed=seed))
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     if on_progress:
-        on_progress("simulating the shop", None)
+        on_progress(gettext("simulating the shop"), None)
     plan = DEMO_PLAN
     shop = simulate_shop(customers=customers, seed=seed, plan=plan)
     files = shop.write(directory)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from jejak.language import gettext
+
 
 class JejakError(Exception):
     """Root of every error jejak raises on purpose; the CLI prints its message as one line."""
@@ -34,7 +36,7 @@ class LoadError(JejakError):
     @classmethod
     def no_such_file(cls, path: object) -> LoadError:
         """A file that is not there, in the same words from every door."""
-        return cls(f"{path}: no such file; check the path")
+        return cls(gettext("{file}: no such file; check the path").format(file=path))
 
 
 class WorkspaceError(JejakError):

@@ -16,6 +16,7 @@ from ibis.expr.operations.udf import InputType
 
 from jejak.engine.functions import DUCKDB_MACROS
 from jejak.errors import WorkspaceError
+from jejak.language import gettext
 
 
 def connect(
@@ -26,8 +27,15 @@ def connect(
     try:
         con = duckdb.connect(database, read_only=read_only)
     except duckdb.IOException as exc:
-        hint = "; another process has it open: close it first" if "lock" in str(exc) else ""
-        raise WorkspaceError(f"{database}: cannot open the workspace ({exc}){hint}") from None
+        said = (
+            gettext(
+                "{file}: cannot open the workspace ({problem}); another process has it open:"
+                " close it first"
+            )
+            if "lock" in str(exc)
+            else gettext("{file}: cannot open the workspace ({problem})")
+        )
+        raise WorkspaceError(said.format(file=database, problem=exc)) from None
     prepare(con)
     return con
 

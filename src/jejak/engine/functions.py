@@ -13,6 +13,7 @@ import ibis
 import ibis.expr.datatypes as dt
 
 from jejak.errors import ConfigError
+from jejak.language import gettext
 
 
 @ibis.udf.scalar.builtin
@@ -52,11 +53,12 @@ def json_field(properties: ibis.Value, key: str) -> ibis.Value:
     """A property's value as text, from the JSON object in ``properties``."""
     parts = key.split(".") if isinstance(key, str) else [""]
     if _BREAKS_PATH.search(key or "") or not all(p and p == p.strip() for p in parts):
-        raise ConfigError(
-            f"{key!r} is not a property name jejak can read: no brackets, quotes, *, $ or "
-            "backslashes, and no empty part or outer spaces (a dot reads inside an object: "
-            "shipping.country; a key with a dot in its own name cannot be read)"
+        said = gettext(
+            "{key} is not a property name jejak can read: no brackets, quotes, *, $ or"
+            " backslashes, and no empty part or outer spaces (a dot reads inside an object:"
+            " shipping.country; a key with a dot in its own name cannot be read)"
         )
+        raise ConfigError(said.format(key=repr(key)))
     return get_json_object(properties, f"$.{key}")
 
 

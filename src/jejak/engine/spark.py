@@ -15,6 +15,7 @@ import ibis
 
 from jejak.analyses.journeys import JourneyAnalyses, latest
 from jejak.errors import ConfigError, EngineError
+from jejak.language import gettext
 from jejak.model.config import Settings, load_settings
 from jejak.model.touchpoint import IDENTITY_FIELDS, REQUIRED
 from jejak.store import identity
@@ -29,9 +30,10 @@ def local_session(app_name: str = "jejak", cores: int = 2) -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise EngineError(
+        said = gettext(
             "Spark is not installed; install jejak with the spark extra: pip install 'jejak[spark]'"
-        ) from None
+        )
+        raise EngineError(said) from None
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     session = (
         SparkSession.builder.master(f"local[{cores}]")
@@ -137,10 +139,18 @@ class SparkSource(JourneyAnalyses):
 def _require_columns(table: ibis.Table, names: tuple[str, ...], what: str) -> None:
     missing = [n for n in names if n not in table.columns]
     if missing:
-        raise ConfigError(
-            f"Spark {what}: missing column(s) {', '.join(missing)} (columns found:"
-            f" {', '.join(table.columns)}); rename them to jejak's touchpoint fields"
+        said = (
+            gettext(
+                "Spark touchpoints: missing column(s) {missing} (columns found: {found});"
+                " rename them to jejak's touchpoint fields"
+            )
+            if what == "touchpoints"
+            else gettext(
+                "Spark identities: missing column(s) {missing} (columns found: {found});"
+                " rename them to jejak's touchpoint fields"
+            )
         )
+        raise ConfigError(said.format(missing=", ".join(missing), found=", ".join(table.columns)))
 
 
 def on_spark(

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from jejak.errors import LoadError
+from jejak.language import gettext
 from jejak.model.config import DEFAULT_PHONE_REGION, Settings
 from jejak.model.touchpoint import FIELD_NAMES, IDENTITY_FIELDS
 from jejak.model.vocabulary import LANGUAGES, vocabulary
@@ -173,15 +174,17 @@ def inspect(con: duckdb.DuckDBPyConnection, path: Path) -> FileProposal:
     if proposal.identities_only:
         return proposal
     if "event" not in proposal.guesses and not proposal.purchases_only:
-        proposal.problems.append(
-            "no column holds event names; name it in 'columns: {event: your_column}'"
-            " (or, for a file of one kind of touchpoint, give its source"
-            " 'constants: {event: name}')"
+        said = gettext(
+            "no column holds event names; name it in 'columns: {{event: your_column}}' (or,"
+            " for a file of one kind of touchpoint, give its source 'constants: {{event:"
+            " name}}')"
         )
+        proposal.problems.append(said.format())
     if not {"customer_id", "anonymous_id"} & set(proposal.guesses) and not contacts:
-        proposal.problems.append(
-            "no column holds the ids of people; name it in 'columns: {customer_id: ...}'"
+        said = gettext(
+            "no column holds the ids of people; name it in 'columns: {{customer_id: ...}}'"
         )
+        proposal.problems.append(said.format())
     _times(con, proposal, profiles)
     _marks(con, proposal, profiles)
     return proposal
@@ -374,16 +377,16 @@ def _event_hits(con: duckdb.DuckDBPyConnection, column: str) -> int:
 def _times(con: duckdb.DuckDBPyConnection, proposal: FileProposal, profiles: dict) -> None:
     guess = proposal.guesses.get("ts")
     if guess is None:
-        proposal.problems.append(
-            "no column holds times; name the time column in 'columns: {ts: ...}'"
-        )
+        said = gettext("no column holds times; name the time column in 'columns: {{ts: ...}}'")
+        proposal.problems.append(said.format())
         return
     times = read_times(con, TABLE, guess.column, profiles[guess.column].dtype)
     if times is None:
-        proposal.problems.append(
-            f"'{guess.column}' (ts) holds values that are not times jejak can read; write"
-            " them as ISO 8601 (2025-11-30T14:05:00+07:00), or set ts_format"
+        said = gettext(
+            "'{column}' (ts) holds values that are not times jejak can read; write them as"
+            " ISO 8601 (2025-11-30T14:05:00+07:00), or set ts_format"
         )
+        proposal.problems.append(said.format(column=guess.column))
         return
     proposal.times = times
     if times.problem:

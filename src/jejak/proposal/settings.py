@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from jejak.errors import ConfigError
+from jejak.language import gettext, localised
 from jejak.model.config import DEFAULT_WORKSPACE, Settings, parse_settings
 from jejak.model.roles import Roles
 from jejak.proposal.files import TABLE, FileProposal, inspect
@@ -81,19 +82,24 @@ class SettingsProposal:
             if f.encoding != "utf-8":
                 dialect.append(f"encoding {f.encoding}")
             how = f"; {', '.join(dialect)}" if dialect else ""
-            lines.append(f"{f.path}: {f.rows:,} rows; {mapped}{how}")
+            said = gettext("{file}: {count} rows; {mapped}")
+            count = localised(f"{f.rows:,}")
+            lines.append(said.format(file=f.path, count=count, mapped=mapped) + how)
         placed = [
             f"{role} <- {', '.join(self.roles.names(role))}" for role in sorted(self.roles.roles)
         ]
         if placed:
-            lines.append("roles: " + "; ".join(placed))
+            lines.append(gettext("roles: {placed}").format(placed="; ".join(placed)))
         if self.roles.not_placed:
-            lines.append("not placed: " + ", ".join(s.name for s in self.roles.not_placed))
+            names = ", ".join(s.name for s in self.roles.not_placed)
+            lines.append(gettext("not placed: {names}").format(names=names))
         if self.differing:
             names = ", ".join(str(f.path) for f in self.differing)
-            lines.append(f"differs from {self.main.path}: {names} (see the comments)")
-        lines.extend(f"{p}: left out; not a file jejak reads" for p in self.left_out)
-        lines.extend(f"problem: {p}" for p in self.problems)
+            said = gettext("differs from {file}: {names} (see the comments)")
+            lines.append(said.format(file=self.main.path, names=names))
+        left_out = gettext("{file}: left out; not a file jejak reads")
+        lines.extend(left_out.format(file=p) for p in self.left_out)
+        lines.extend(gettext("problem: {problem}").format(problem=p) for p in self.problems)
         return lines
 
 
@@ -128,7 +134,9 @@ def propose_settings(
 
     files, left_out = _files(paths)
     if not files:
-        raise ConfigError("no touchpoint files to read; give CSV, TSV, Excel or Parquet files")
+        raise ConfigError(
+            gettext("no touchpoint files to read; give CSV, TSV, Excel or Parquet files")
+        )
     con = duckdb.connect()
     try:
         con.execute(f"CREATE TEMP TABLE {SEEN_EVENTS} (event VARCHAR, person VARCHAR, n BIGINT)")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from jejak.language import gettext
 from jejak.store.sources import ident, quote
 
 # day/month/year with an optional time: 30/11/2025, 1-12-25 9.05, 30.11.2025T14:05:07
@@ -90,14 +91,18 @@ def _local(con: duckdb.DuckDBPyConnection, rows: str, total: int) -> Times:
     if day_first and month_first:
         return Times(
             "local",
-            problem=f"some times are day-first ({day_example!r}) and some month-first"
-            f" ({month_example!r}); make them agree, or write them as ISO 8601",
+            problem=gettext(
+                "some times are day-first ({day}) and some month-first ({month}); make them"
+                " agree, or write them as ISO 8601"
+            ).format(day=repr(day_example), month=repr(month_example)),
         )
     if len(shapes) > 1:
         return Times(
             "local",
-            problem="the times are not all written the same way (separators, 2- or 4-digit"
-            " years, with or without a time or seconds); make them agree",
+            problem=gettext(
+                "the times are not all written the same way (separators, 2- or 4-digit"
+                " years, with or without a time or seconds); make them agree"
+            ),
         )
     sep, year_digits, gap, colon, seconds = shapes[0]
     year = "%Y" if year_digits == "4" else "%y"

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.analyses.result import records
 from jejak.errors import ConfigError
+from jejak.language import gettext
 from jejak.model.config import preset
 from jejak.model.funnel import parse_step
 from jejak.model.journey import Journey
@@ -98,8 +99,9 @@ def journey_of(
         return Journey.model_validate_json(journey)
     except ValidationError as exc:
         problem = exc.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"]) or "the journey"
-        raise ConfigError(f"journey: {where}: {problem['msg']}") from None
+        where = ".".join(str(part) for part in problem["loc"]) or gettext("the journey")
+        said = gettext("journey: {where}: {problem}")
+        raise ConfigError(said.format(where=where, problem=problem["msg"])) from None
 
 
 AnotherJourney = Annotated[Journey | None, Depends(journey_of)]
@@ -309,7 +311,7 @@ def attribution(
     """Credit for reaching a goal under each attribution model."""
     weights = tuple(position) if position else (0.4, 0.2, 0.4)
     if len(weights) != 3:
-        raise ConfigError("position takes three weights: first, middle and last touch")
+        raise ConfigError(gettext("position takes three weights: first, middle and last touch"))
     return _run(
         request,
         scope,

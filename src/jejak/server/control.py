@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from jejak.errors import JejakError, WorkspaceError
+from jejak.language import gettext
 from jejak.server.keys import Revoked
 
 SUFFIX = ".serve.json"
@@ -121,18 +122,18 @@ def explained(workspace: Path, error: WorkspaceError) -> WorkspaceError:
         return error
     holder = re.search(r"\(PID (\d+)\)", str(error))  # DuckDB names the lock's holder
     if control.running and (holder is None or int(holder[1]) == control.pid):
-        return Served(
-            f"{workspace}: jejak serve (pid {control.pid}, {control.url}) has the workspace"
-            " open. While it runs, send events to its collector and read its API or"
-            " dashboard (jejak keys works through it); to run this command, stop it first"
-            f" (Ctrl+C where it runs, or kill {control.pid})",
-            control,
+        said = gettext(
+            "{workspace}: jejak serve (pid {pid}, {url}) has the workspace open. While it runs,"
+            " send events to its collector and read its API or dashboard (jejak keys works"
+            " through it); to run this command, stop it first (Ctrl+C where it runs, or kill"
+            " {pid})"
         )
-    return WorkspaceError(
-        f"{error}. {control.path} is left from a jejak serve (pid {control.pid}) that has"
-        " stopped, so another process holds the file: stop that one (DuckDB names its"
-        " PID above)"
+        return Served(said.format(workspace=workspace, pid=control.pid, url=control.url), control)
+    said = gettext(
+        "{problem}. {control} is left from a jejak serve (pid {pid}) that has stopped, so"
+        " another process holds the file: stop that one (DuckDB names its PID above)"
     )
+    return WorkspaceError(said.format(problem=error, control=control.path, pid=control.pid))
 
 
 class ServedKeys:
@@ -180,9 +181,12 @@ class ServedKeys:
                 if time.monotonic() < deadline and self.control.running:
                     time.sleep(0.2)
                     continue
+                said = gettext(
+                    "jejak serve (pid {pid}) holds the workspace but does not answer on {url}"
+                    " ({problem}); stop it, then run this again"
+                )
                 raise JejakError(
-                    f"jejak serve (pid {self.control.pid}) holds the workspace but does not"
-                    f" answer on {self.control.url} ({exc}); stop it, then run this again"
+                    said.format(pid=self.control.pid, url=self.control.url, problem=exc)
                 ) from None
 
 
@@ -191,5 +195,6 @@ def _reason(error: urllib.error.HTTPError) -> str:
     try:
         detail = json.loads(error.read())["detail"]
     except (ValueError, KeyError, TypeError):
-        return f"jejak serve answered {error.code} {error.reason}"
+        said = gettext("jejak serve answered {code} {reason}")
+        return said.format(code=error.code, reason=error.reason)
     return detail if isinstance(detail, str) else json.dumps(detail)

@@ -65,7 +65,7 @@ def _page(slug: str):
     for page in PAGES:
         if page.slug == slug:
             return page
-    raise HTTPException(404, detail=f"no page {slug!r}")
+    raise HTTPException(404, detail=language.gettext("no page {slug}").format(slug=repr(slug)))
 
 
 def _signed_in(request: Request) -> bool:
@@ -271,7 +271,7 @@ def content(
 ) -> HTMLResponse:
     chosen = _page(slug)
     if not _signed_in(request):
-        raise HTTPException(401, detail="sign in with the read key")
+        raise HTTPException(401, detail=language.gettext("sign in with the read key"))
     scope = Scope(since=since or None, until=until or None, segment=segment or None)
     kept = page_answer(state_of(request), chosen, question_of(request), _params(request), scope)
     return HTMLResponse(kept.body + _computed(kept), headers=headers(kept))

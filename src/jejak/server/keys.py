@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from jejak.errors import JejakError
+from jejak.language import gettext
 
 KINDS = ("read", "write", "admin")
 MADE_AT_START = ("read", "write")  # an admin key is made only when asked for
@@ -48,22 +49,25 @@ def given_keys(environ: dict[str, str]) -> dict[str, str]:
     for kind, name in ENV.items():
         value = environ.get(name, "").strip()
         if value and len(value) < MIN_CHARS:
-            raise JejakError(
-                f"{name} is {len(value)} characters; a key needs at least {MIN_CHARS}"
-                " (e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+            said = gettext(
+                "{name} is {length} characters; a key needs at least {least} (e.g. python -c"
+                " 'import secrets; print(secrets.token_urlsafe(24))')"
             )
+            raise JejakError(said.format(name=name, length=len(value), least=MIN_CHARS))
         if value:
             given[kind] = value
     if "admin" in given and given["admin"] in (given.get("read"), given.get("write")):
-        raise JejakError(
+        said = gettext(
             "JEJAK_ADMIN_KEY is the same as another key; an admin key can erase people and"
             " manage keys, so give it a value of its own"
         )
+        raise JejakError(said)
     if "read" in given and given["read"] == given.get("write"):
-        raise JejakError(
+        said = gettext(
             "JEJAK_READ_KEY and JEJAK_WRITE_KEY are the same; the write key sits in your"
             " website's tracker snippet, so anyone could read with it: give two keys"
         )
+        raise JejakError(said)
     return given
 
 
@@ -87,7 +91,8 @@ def new_key(con: duckdb.DuckDBPyConnection, kind: str, label: str | None = None)
     """Add a key of ``kind`` (read, write or admin) and return it; it is not stored in plain text.
     ``label`` says what it is for (e.g. "website tracker")."""
     if kind not in KINDS:
-        raise JejakError(f"a key is read, write or admin, not {kind!r}")
+        said = gettext("a key is read, write or admin, not {kind}")
+        raise JejakError(said.format(kind=repr(kind)))
     con.execute(SCHEMA)
     key = PREFIX[kind] + secrets.token_urlsafe(24)
     con.execute(
@@ -119,14 +124,18 @@ def revoke(con: duckdb.DuckDBPyConnection, which: str) -> tuple[str, str]:
     which = which.strip()
     prefix = key_id(which) if which.startswith(tuple(PREFIX.values())) else which.lower()
     if len(prefix) < 4:
-        raise JejakError(f"{which!r}: give a key id from jejak keys (8 characters)")
+        said = gettext("{which}: give a key id from jejak keys (8 characters)")
+        raise JejakError(said.format(which=repr(which)))
     rows = con.execute(
         "SELECT kind, hash FROM api_keys WHERE starts_with(hash, ?)", [prefix]
     ).fetchall()
     if not rows:
-        raise JejakError(f"no key {which!r}; jejak keys shows the ids")
+        raise JejakError(
+            gettext("no key {which}; jejak keys shows the ids").format(which=repr(which))
+        )
     if len(rows) > 1:
-        raise JejakError(f"{which!r} names {len(rows)} keys; give all 8 characters of the id")
+        said = gettext("{which} names {count} keys; give all 8 characters of the id")
+        raise JejakError(said.format(which=repr(which), count=len(rows)))
     con.execute("DELETE FROM api_keys WHERE hash = ?", [rows[0][1]])
     return rows[0][0], rows[0][1][:ID_CHARS]
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from jejak.errors import JejakError
+from jejak.language import gettext
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 NOTATION = re.compile(r"\s*(\d+)\s*(?:/|per)\s*(second|minute|hour|day)s?\s*", re.IGNORECASE)
@@ -39,10 +40,11 @@ class Rate:
             return None
         found = NOTATION.fullmatch(text)
         if found is None or int(found[1]) < 1:
-            raise JejakError(
-                f"{option} {text!r}: requests per period, like 600/minute (periods: second,"
+            said = gettext(
+                "{option} {text}: requests per period, like 600/minute (periods: second,"
                 " minute, hour, day), or none for no limit"
             )
+            raise JejakError(said.format(option=option, text=repr(text)))
         return cls(int(found[1]), PERIODS[found[2].lower()])
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 
 from jejak.analyses.journeys import JourneyAnalyses
+from jejak.language import N_, gettext
 from jejak.server import keys, sessions
 from jejak.server.commits import Committer
 from jejak.server.limiting import Limiter, Rate, retry_after
@@ -36,6 +37,21 @@ RATES = {
     "admin": Rate(600, 60),
 }
 RATE_OPTIONS = {"read": "--read-rate", "write": "--write-rate", "admin": "--admin-rate"}
+# a client over its rate reads why (the dashboard shows it); tools read Retry-After
+RATE_WORDS = {
+    "read": N_(
+        "over the {rate} requests that this read key may send; retry after the seconds in"
+        " Retry-After (jejak serve {option} sets the rate)"
+    ),
+    "write": N_(
+        "over the {rate} requests that the write key from this address may send; retry after"
+        " the seconds in Retry-After (jejak serve {option} sets the rate)"
+    ),
+    "admin": N_(
+        "over the {rate} requests that this admin key may send; retry after the seconds in"
+        " Retry-After (jejak serve {option} sets the rate)"
+    ),
+}
 
 
 @dataclass
@@ -166,12 +182,10 @@ class ServerState:
             client += " " + (request.client.host if request.client else "")
         wait = limiter.take(client)
         if wait:
-            rate = self.rates[kind]
-            whose = "the write key from this address" if kind == "write" else f"this {kind} key"
+            said = RATE_WORDS[kind]
             raise HTTPException(
                 status_code=429,
-                detail=f"over the {rate} requests that {whose} may send; retry after the"
-                f" seconds in Retry-After (jejak serve {RATE_OPTIONS[kind]} sets the rate)",
+                detail=gettext(said).format(rate=self.rates[kind], option=RATE_OPTIONS[kind]),
                 headers={"Retry-After": retry_after(wait)},
             )
 

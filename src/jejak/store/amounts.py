@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from jejak.errors import LoadError
+from jejak.language import gettext, localised
 from jejak.model.config import Settings
 
 CURRENCY = r"[Rr][Pp]\.?|[A-Z]{3}|[$€£]"
@@ -38,10 +39,16 @@ class Marks:
         """What the load summary says: only detected marks other than the usual ones."""
         if not self.detected or self.decimal == ".":
             return None
-        return (
-            f"revenue read with decimal '{self.decimal}' and thousands '{self.thousands}'"
+        said = gettext(
+            "revenue read with decimal '{decimal}' and thousands '{thousands}'"
             " (detected; set decimal and thousands in jejak.yaml if that is wrong)"
         )
+        return said.format(decimal=self.decimal, thousands=self.thousands)
+
+
+def _number(value: int) -> str:
+    """A row number in the marks of the reader's language: ``1,234`` (``1.234``)."""
+    return localised(f"{value:,}")
 
 
 def _other(mark: str) -> str:
@@ -106,11 +113,22 @@ def detect(
     ).fetchall()[0]
     comma_row, comma_value, dot_row, dot_value = rows
     if comma_row is not None and dot_row is not None:
+        said = gettext(
+            "{file} rows {first} and {last}: '{field}' is written with a decimal comma"
+            " ({comma}, row {comma_row}) and with a decimal dot ({dot}, row {dot_row}); make"
+            " them agree, or set decimal (and thousands) in jejak.yaml"
+        )
         raise LoadError(
-            f"{path} rows {min(comma_row, dot_row):,} and {max(comma_row, dot_row):,}: '{field}'"
-            f" is written with a decimal comma ({comma_value!r}, row {comma_row:,}) and with a"
-            f" decimal dot ({dot_value!r}, row {dot_row:,}); make them agree, or set decimal"
-            " (and thousands) in jejak.yaml"
+            said.format(
+                file=path,
+                field=field,
+                first=_number(min(comma_row, dot_row)),
+                last=_number(max(comma_row, dot_row)),
+                comma=repr(comma_value),
+                comma_row=_number(comma_row),
+                dot=repr(dot_value),
+                dot_row=_number(dot_row),
+            )
         )
     if comma_row is not None or (dot_row is None and separator == ";"):
         return Marks(",", ".", detected=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from jejak.errors import WorkspaceError
+from jejak.language import gettext
 
 MARK = "compact_pending"  # a jejak_meta key: the file holds bytes of erased rows
 COPY_SUFFIX = ".compacting"
@@ -62,10 +63,11 @@ def compact(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[int, int]:
     con.close()  # the workspace's log is written into the old file and removed
     for leftover in (_wal(path), _wal(copy)):
         if leftover.exists():
-            raise WorkspaceError(
-                f"{path}: could not compact the workspace ({leftover.name} is still there);"
-                " close every program that has it open and run jejak prune or jejak forget again"
+            said = gettext(
+                "{file}: could not compact the workspace ({leftover} is still there); close"
+                " every program that has it open and run jejak prune or jejak forget again"
             )
+            raise WorkspaceError(said.format(file=path, leftover=leftover.name))
     _sync(copy)
     os.replace(copy, path)  # atomic: the old file or the whole new one, never half
     _sync(path.parent)

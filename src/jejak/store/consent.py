@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from jejak.language import gettext, localised
 from jejak.model.config import Settings
 from jejak.model.privacy import PersonalData
 from jejak.store import members
@@ -37,9 +38,11 @@ class Withheld:
         """For a load's summary."""
         said = []
         if self.stripped:
-            said.append(f"{self.stripped:,} without consent stored without identifiers")
+            text = gettext("{count} without consent stored without identifiers")
+            said.append(text.format(count=localised(f"{self.stripped:,}")))
         if self.dropped:
-            said.append(f"{self.dropped:,} without consent not stored")
+            text = gettext("{count} without consent not stored")
+            said.append(text.format(count=localised(f"{self.dropped:,}")))
         return tuple(said)
 
 

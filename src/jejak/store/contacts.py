@@ -23,23 +23,20 @@ import duckdb
 import phonenumbers
 
 from jejak.model.config import Settings
-from jejak.store import personal
+from jejak.store import personal, reasons
 from jejak.store.identity import EMAIL_PREFIX, PHONE_PREFIX
+from jejak.store.reasons import Reason
 from jejak.store.sources import quote
 
 PHONE_FUNCTION = "jejak_e164"
 # one at-sign, something before it, a dot after it, no spaces: enough to catch a phone
 # number or a name in the email column without refusing unusual but real addresses
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
-EMAIL_REASON = "is not an email address; write it like budi@example.com"
+EMAIL_REASON = Reason(reasons.NOT_AN_EMAIL)
 
 
-def phone_reason(region: str) -> str:
-    return (
-        f"is not a phone number; write it with its country code like +62 812 3456 7890,"
-        f" or in the {region} way like 0812-3456-7890 (set phone_region in jejak.yaml for"
-        " another country)"
-    )
+def phone_reason(region: str) -> Reason:
+    return Reason(reasons.NOT_A_PHONE, {"region": region})
 
 
 def e164(text: str | None, region: str) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jejak.errors import LoadError
+from jejak.language import gettext
 
 CHUNK = 1 << 20
 ZIP_MAGIC = b"PK\x03\x04"
@@ -49,14 +50,16 @@ def check_not_zip(path: Path) -> None:
     except zipfile.BadZipFile:
         names = []
     if any(n.startswith("xl/") for n in names):
-        raise LoadError(
-            f"{path}: this is an Excel workbook (.xlsx), not CSV text; keep (or give back)"
+        said = gettext(
+            "{file}: this is an Excel workbook (.xlsx), not CSV text; keep (or give back)"
             " its .xlsx name and jejak reads its first sheet, or save it from Excel as"
             " 'CSV UTF-8'"
         )
-    raise LoadError(
-        f"{path}: this is a zip archive, not CSV text; unzip it and load the files inside"
+        raise LoadError(said.format(file=path))
+    said = gettext(
+        "{file}: this is a zip archive, not CSV text; unzip it and load the files inside"
     )
+    raise LoadError(said.format(file=path))
 
 
 def codec_name(name: str, path: Path) -> str:
@@ -64,10 +67,11 @@ def codec_name(name: str, path: Path) -> str:
     try:
         return codecs.lookup(name).name
     except LookupError:
-        raise LoadError(
-            f"{path}: 'encoding' in jejak.yaml is {name!r}, which is not an encoding; use"
+        said = gettext(
+            "{file}: 'encoding' in jejak.yaml is {name}, which is not an encoding; use"
             " utf-8, utf-16, latin-1 or cp1252"
-        ) from None
+        )
+        raise LoadError(said.format(file=path, name=repr(name))) from None
 
 
 def _bom(head: bytes) -> str | None:
@@ -135,18 +139,19 @@ def decode(path: Path, encoding: str) -> Decoded:
             bom = _bom(handle.read(4))
         if bom is not None:
             codec = bom
-            note = None if bom == "utf-8-sig" else "encoding utf-16 (from its byte-order mark)"
+            note = None
+            if bom != "utf-8-sig":
+                note = gettext("encoding utf-16 (from its byte-order mark)")
         elif not _decodes_as(path, DEFAULT):
             codec = _guess(path)
-            note = (
-                f"encoding {codec} (detected: the file is not UTF-8; set 'encoding' in"
+            note = gettext(
+                "encoding {codec} (detected: the file is not UTF-8; set 'encoding' in"
                 " jejak.yaml if its letters look wrong)"
-            )
+            ).format(codec=codec)
     if codec in NATIVE:
         return Decoded(path, NATIVE[codec], note, codec=NATIVE[codec])
-    return Decoded(
-        _utf8_copy(path, codec), DEFAULT, note or f"encoding {codec}", temporary=True, codec=codec
-    )
+    note = note or gettext("encoding {codec}").format(codec=codec)
+    return Decoded(_utf8_copy(path, codec), DEFAULT, note, temporary=True, codec=codec)
 
 
 def remove_copy(decoded: Decoded) -> None:

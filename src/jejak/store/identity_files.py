@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from jejak.errors import LoadError
+from jejak.language import gettext, localised
 from jejak.model.config import Settings
 from jejak.store import contacts as contact_ids
 from jejak.store import kept_pii, personal
@@ -49,9 +50,12 @@ def _load_links(
     wanted = {f: settings.columns.get(f, f) for f in ("anonymous_id", "customer_id")}
     missing = [f"'{c}'" for c in wanted.values() if c not in columns]
     if missing:
+        message = gettext(
+            "{file}: an identity mapping file needs columns anonymous_id and customer_id;"
+            " missing {missing} (columns found: {found})"
+        )
         raise LoadError(
-            f"{path}: an identity mapping file needs columns anonymous_id and customer_id;"
-            f" missing {', '.join(missing)} (columns found: {', '.join(columns)})"
+            message.format(file=path, missing=", ".join(missing), found=", ".join(columns))
         )
     anon, cust = (
         personal.id_sql(f"nullif(trim(CAST({ident(wanted[f])} AS VARCHAR)), '')", settings)
@@ -70,6 +74,10 @@ def _load_links(
         con.execute(f"DROP TABLE IF EXISTS {LINKS}")
 
 
+def _number(value: int) -> str:
+    return localised(f"{value:,}")
+
+
 def _store_links(con: duckdb.DuckDBPyConnection, path: Path, load_id: int, name: str | None) -> int:
     rows, bad = con.execute(
         f"SELECT count(*), count(*) FILTER (anonymous_id IS NULL OR customer_id IS NULL)"
@@ -81,10 +89,15 @@ def _store_links(con: duckdb.DuckDBPyConnection, path: Path, load_id: int, name:
             f" ELSE 'customer_id' END FROM {LINKS}"
             f" WHERE anonymous_id IS NULL OR customer_id IS NULL ORDER BY rowid LIMIT 1"
         ).fetchall()[0]
-        more = f" (and {bad - 1:,} more such rows)" if bad > 1 else ""
+        more = ""
+        if bad > 1:
+            more = gettext(" (and {count} more such rows)").format(count=_number(bad - 1))
+        message = gettext(
+            "{file} row {row}: '{field}' is empty{more}; every row links an anonymous_id to a"
+            " customer_id. Nothing was stored; fill or remove those rows"
+        )
         raise LoadError(
-            f"{path} row {row:,}: '{field}' is empty{more}; every row links an anonymous_id to a"
-            " customer_id. Nothing was stored; fill or remove those rows",
+            message.format(file=path, row=_number(row), field=field, more=more),
             invalid_rows=bad,
             valid_rows=rows - bad,
         )
@@ -137,10 +150,14 @@ def load_source_identities(
         columns = describe(con, read, settings)
         missing = [f"'{c}' ({kind})" for kind, c in ids.items() if c not in columns]
         if missing:
+            message = gettext(
+                "{file}: source '{source}' reads ids from columns the file does not have:"
+                " {missing} (columns found: {found}); fix 'ids' of the source in jejak.yaml"
+            )
             raise LoadError(
-                f"{path}: source '{source}' reads ids from columns the file does not have:"
-                f" {', '.join(missing)} (columns found: {', '.join(columns)}); fix 'ids' of"
-                f" the source in jejak.yaml"
+                message.format(
+                    file=path, source=source, missing=", ".join(missing), found=", ".join(columns)
+                )
             )
         text = {
             kind: f"nullif(trim({as_text(ids[kind], columns[ids[kind]])}), '')"
@@ -176,7 +193,10 @@ def load_source_identities(
             rows, added = _store_source_links(con, path, load_id, name)
         finally:
             con.execute(f"DROP TABLE IF EXISTS {LINKS}")
-    notes = (f"read as source '{source}' (identities only)", *read.notes)
+    notes = (
+        gettext("read as source '{source}' (identities only)").format(source=source),
+        *read.notes,
+    )
     return LoadSummary(
         file=str(path),
         rows_read=rows,
@@ -206,10 +226,19 @@ def _check_contacts(
         ).fetchall()[0]
         if found[0]:
             count, row, value = found
-            more = f" (and {count - 1:,} more such rows)" if count > 1 else ""
+            more = ""
+            if count > 1:
+                more = gettext(" (and {count} more such rows)").format(count=_number(count - 1))
+            message = gettext(
+                "{file} row {row}: {problem}{more}. Nothing was stored; fix or empty those cells"
+            )
             raise LoadError(
-                f"{path} row {row:,}: '{ids[kind]}' {value!r} {reasons[kind]}{more}. Nothing"
-                " was stored; fix or empty those cells",
+                message.format(
+                    file=path,
+                    row=_number(row),
+                    problem=reasons[kind].said(ids[kind], value),
+                    more=more,
+                ),
                 invalid_rows=count,
             )
 
@@ -220,7 +249,9 @@ def _store_source_links(
     """(rows read, new links)."""
     rows = con.execute(f"SELECT count(*) FROM {LINKS}").fetchall()[0][0]
     if rows == 0:
-        raise LoadError(f"{path}: the file has a header but no rows; nothing to load")
+        raise LoadError(
+            gettext("{file}: the file has a header but no rows; nothing to load").format(file=path)
+        )
     con.execute("BEGIN TRANSACTION")
     try:
         added = insert_links(con, contact_ids.links_sql(LINKS, anonymous_to_customer=True), load_id)

@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 
 from jejak.errors import PiiSettingsError
+from jejak.language import gettext, localised, ngettext
 from jejak.model.config import Settings
 from jejak.model.privacy import KINDS, PersonalData
 from jejak.store import members, personal
@@ -91,17 +92,26 @@ def _record(con: duckdb.DuckDBPyConnection, pii: PersonalData) -> None:
 
 def changed(con: duckdb.DuckDBPyConnection, kept: dict[str, Any], pii: PersonalData) -> list[str]:
     """What the change from the ``kept`` settings to ``pii`` would store two ways."""
-    from jejak.store.loading import count  # loading checks writes here: import on use
-
     said = []
     if kept["ids"] != pii.ids:
         rows = con.execute(
             "SELECT (SELECT count(*) FROM touchpoints) + (SELECT count(*) FROM identity_links)"
         ).fetchall()[0][0]
         if rows:
-            held = "in clear" if pii.ids else "hashed"
-            in_rows = count(rows, "row")
-            said.append(f"ids: {str(pii.ids).lower()}, but ids are {held} in {in_rows}")
+            text = (
+                ngettext(
+                    "ids: {value}, but ids are in clear in {count} row",
+                    "ids: {value}, but ids are in clear in {count} rows",
+                    rows,
+                )
+                if pii.ids
+                else ngettext(
+                    "ids: {value}, but ids are hashed in {count} row",
+                    "ids: {value}, but ids are hashed in {count} rows",
+                    rows,
+                )
+            )
+            said.append(text.format(value=str(pii.ids).lower(), count=_number(rows)))
     before = {name: kind for kind in KINDS for name in kept[kind]}
     now = pii.names
     for name in sorted(set(before) | set(now)):
@@ -112,32 +122,55 @@ def changed(con: duckdb.DuckDBPyConnection, kept: dict[str, Any], pii: PersonalD
             " IS NOT NULL"
         ).fetchall()[0][0]
         if rows:
-            held = "in clear" if name not in before else f"hashed as {before[name]}"
-            listed = f"listed as {now[name]}" if name in now else "no longer listed"
-            said.append(f"'{name}' {listed}, but it is {held} in {count(rows, 'touchpoint')}")
+            if name not in before:
+                text = ngettext(
+                    "'{name}' listed as {kind}, but it is in clear in {count} touchpoint",
+                    "'{name}' listed as {kind}, but it is in clear in {count} touchpoints",
+                    rows,
+                )
+            elif name in now:
+                text = ngettext(
+                    "'{name}' listed as {kind}, but it is hashed as {was} in {count} touchpoint",
+                    "'{name}' listed as {kind}, but it is hashed as {was} in {count} touchpoints",
+                    rows,
+                )
+            else:
+                text = ngettext(
+                    "'{name}' no longer listed, but it is hashed as {was} in {count} touchpoint",
+                    "'{name}' no longer listed, but it is hashed as {was} in {count} touchpoints",
+                    rows,
+                )
+            said.append(
+                text.format(
+                    name=name, kind=now.get(name), was=before.get(name), count=_number(rows)
+                )
+            )
     return said
+
+
+def _number(value: int) -> str:
+    return localised(f"{value:,}")
 
 
 def _refusal(con: duckdb.DuckDBPyConnection, kept: dict[str, Any], pii: PersonalData | None) -> str:
     found = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchall()
-    where = found[0][0] if found and found[0][0] else "this workspace"
-    again = (
-        f"or load your files again into a new workspace (move {where} aside, then run"
-        " jejak load on the same files)"
-    )
+    where = found[0][0] if found and found[0][0] else gettext("this workspace")
     if pii is None:
-        return (
-            f"{where}: nothing was stored: this workspace's personal data is stored hashed"
+        said = gettext(
+            "{where}: nothing was stored: this workspace's personal data is stored hashed"
             " (under pii:), but the settings in use have no pii:, so emails, phones and the"
             " personal properties would be stored in clear beside their hashes and people"
-            f" no longer joined across the two. Put this back in jejak.yaml: {written(kept)}"
+            " no longer joined across the two. Put this back in jejak.yaml: {kept}"
         )
+        return said.format(where=where, kept=written(kept))
     changes = changed(con, kept, pii)
     why = f" ({'; '.join(changes)})" if changes else ""
-    return (
-        f"{where}: nothing was stored: pii: in jejak.yaml is not what this workspace's data"
-        f" was stored under{why}, so one person's values would be stored two ways. Put pii:"
-        f" back as it was ({written(kept)}), {again}"
+    said = gettext(
+        "{where}: nothing was stored: pii: in jejak.yaml is not what this workspace's data"
+        " was stored under{why}, so one person's values would be stored two ways. Put pii:"
+        " back as it was ({kept}), or load your files again into a new workspace (move"
+        " {where} aside, then run jejak load on the same files)"
     )
+    return said.format(where=where, why=why, kept=written(kept))

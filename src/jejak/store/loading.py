@@ -22,7 +22,17 @@ from jejak.language import gettext, localised, ngettext
 from jejak.model.config import Settings
 from jejak.model.source import CONTACT_KINDS
 from jejak.model.touchpoint import FIELD_NAMES, TEXT_FIELDS
-from jejak.store import amounts, consent, imports, kept_pii, members, memory, personal, progress
+from jejak.store import (
+    amounts,
+    consent,
+    imports,
+    kept_pii,
+    members,
+    memory,
+    personal,
+    progress,
+    reasons,
+)
 from jejak.store import contacts as contact_ids
 from jejak.store.event_ids import (
     DERIVED,
@@ -35,6 +45,7 @@ from jejak.store.event_ids import (
     properties_sql,
     sorted_sql,
 )
+from jejak.store.reasons import Reason
 from jejak.store.sources import (
     Mapping,
     Source,
@@ -56,7 +67,6 @@ EXAMPLES = 5
 KEPT_REJECTS = 10_000  # rejected rows kept in the workspace per load (the side file has all)
 EARLIEST = "1990-01-01"
 MAX_REVENUE = 1e12
-ISO_HINT = "use ISO 8601 like 2026-02-01T10:00:00+07:00, or set ts_format in jejak.yaml"
 
 
 @dataclass(frozen=True)
@@ -146,15 +156,15 @@ def _number(value: int) -> str:
     return localised(f"{value:,}")
 
 
-def _number_reason(marks: amounts.Marks) -> str:
+def _number_reason(marks: amounts.Marks) -> Reason:
     if marks.decimal == ".":
-        return "is not a number; write digits with a dot for decimals, like 1234.5 or 1,234.5"
-    return "is not a number; write digits with a comma for decimals, like 1234,5 or 1.234,5"
+        return Reason(reasons.NOT_A_DOT_NUMBER)
+    return Reason(reasons.NOT_A_COMMA_NUMBER)
 
 
 def checks(
     settings: Settings, marks: amounts.Marks, mapping: Mapping
-) -> list[tuple[str, str, str]]:
+) -> list[tuple[str, str, Reason]]:
     """(field, SQL condition that makes a row invalid, reason) in the order they are tested."""
     refunds = ", ".join(quote(e) for e in settings.refund_events) or "NULL"
     contacts = [
@@ -165,48 +175,53 @@ def checks(
         )
         if kind in mapping.contacts
     ]
-    persons = " and ".join(["anonymous_id", *mapping.contacts])
+    persons = ("anonymous_id", *mapping.contacts)
     return [
-        ("event", "event IS NULL", "is empty; every touchpoint needs a name such as page_view"),
+        ("event", "event IS NULL", Reason(reasons.EVENT_EMPTY)),
         *contacts,
         (
             "customer_id",
             "customer_id IS NULL AND anonymous_id IS NULL",
-            f"and {persons} are all empty; every touchpoint needs one of them"
+            Reason(reasons.PEOPLE_EMPTY, {"others": persons})
             if mapping.contacts
-            else "and anonymous_id are both empty; every touchpoint needs one of them",
+            else Reason(reasons.PERSON_EMPTY),
         ),
-        ("ts", "ts_raw IS NULL", "is empty; every touchpoint needs a time"),
-        ("ts", "ts IS NULL", f"is not a time; {ISO_HINT}"),
+        ("ts", "ts_raw IS NULL", Reason(reasons.TIME_EMPTY)),
+        ("ts", "ts IS NULL", Reason(reasons.NOT_A_TIME)),
         (
             "ts",
             f"ts < TIMESTAMPTZ '{EARLIEST}' OR ts > now() + INTERVAL 1 DAY",
-            f"is outside {EARLIEST[:4]} to tomorrow; check the year, the time zone or ts_format",
+            Reason(reasons.OUT_OF_RANGE, {"year": EARLIEST[:4]}),
         ),
-        (
-            "revenue",
-            "revenue_raw IS NOT NULL AND revenue IS NULL",
-            f"{_number_reason(marks)} (or set decimal and thousands in jejak.yaml)",
-        ),
+        ("revenue", "revenue_raw IS NOT NULL AND revenue IS NULL", _number_reason(marks)),
         (
             "revenue",
             f"revenue < 0 AND event NOT IN ({refunds})",
-            "is negative; only refund touchpoints may be (see roles: refund in jejak.yaml)",
+            Reason(reasons.NEGATIVE),
         ),
-        ("revenue", f"abs(revenue) > {MAX_REVENUE:.0f}", "is implausibly large; check the unit"),
+        ("revenue", f"abs(revenue) > {MAX_REVENUE:.0f}", Reason(reasons.TOO_LARGE)),
         (
             "currency",
             "currency_raw IS NOT NULL AND revenue_currency IS NOT NULL"
             " AND upper(currency_raw) <> revenue_currency",
-            "is not the currency written with the revenue amount; make them agree",
+            Reason(reasons.OTHER_CURRENCY),
         ),
         (
             "currency",
             "currency IS NOT NULL AND NOT regexp_full_match(currency, '[A-Za-z]{3}')",
-            "is not a 3-letter ISO 4217 code like IDR or USD",
+            Reason(reasons.NOT_A_CURRENCY),
         ),
-        ("properties", "properties_ok = false", 'is not a JSON object like {"plan": "pro"}'),
+        ("properties", "properties_ok = false", Reason(reasons.NOT_AN_OBJECT)),
     ]
+
+
+def known_reasons(settings: Settings, mapping: Mapping) -> dict[str, Reason]:
+    """Every reason the checks may give a row of this file, by its stored English."""
+    return {
+        str(reason): reason
+        for marks in (amounts.Marks("."), amounts.Marks(",", "."))
+        for _, _, reason in checks(settings, marks, mapping)
+    }
 
 
 def record_load(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None:
@@ -340,7 +355,7 @@ def checked_sql(
     )
     found = [c for c in checks(settings, marks, mapping) if not (later and c[0] == "revenue")]
     field = " ".join(f"WHEN {cond} THEN {quote(f)}" for f, cond, _ in found)
-    reason = " ".join(f"WHEN {cond} THEN {quote(r)}" for _, cond, r in found)
+    reason = " ".join(f"WHEN {cond} THEN {quote(str(r))}" for _, cond, r in found)
     # the values as written are kept only for invalid rows, which show them (they made a
     # large file's checked rows twice as wide); properties only of valid rows, as an
     # invalid row's may not be JSON
@@ -366,7 +381,7 @@ def revenue_sql(settings: Settings, mapping: Mapping, marks: amounts.Marks) -> s
     parts, amount, _ = amounts.amount_sql("revenue_raw", marks)
     found = [(f, cond, r) for f, cond, r in checks(settings, marks, mapping) if f == "revenue"]
     field = " ".join(f"WHEN {cond} THEN {quote(f)}" for f, cond, _ in found)
-    reason = " ".join(f"WHEN {cond} THEN {quote(r)}" for _, cond, r in found)
+    reason = " ".join(f"WHEN {cond} THEN {quote(str(r))}" for _, cond, r in found)
     first = "_field IS NULL OR _field IN ('currency', 'properties')"
     return (
         f"UPDATE {CHECKED} c SET revenue = x.revenue, _field = x._field, _reason = x._reason"
@@ -389,17 +404,6 @@ def _examples(con: duckdb.DuckDBPyConnection) -> list[dict]:
         f" FROM {ROWS} WHERE _reason IS NOT NULL ORDER BY _row LIMIT {EXAMPLES}"
     ).fetchall()
     return [{"row": r, "field": f, "reason": why, "value": v} for r, f, why, v in rows]
-
-
-def _say(path: Path, example: dict) -> str:
-    value = example["value"]
-    shown = "" if value is None else f" {value!r}"
-    return f"{path} row {example['row']:,}: '{example['field']}'{shown} {example['reason']}"
-
-
-def count(number: int, noun: str) -> str:
-    """``1 invalid row``, ``2,000 invalid rows``."""
-    return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> None:
@@ -457,7 +461,8 @@ def load_file(
     if not path.exists():
         raise LoadError.no_such_file(path)
     if path.stat().st_size == 0:
-        raise LoadError(f"{path}: the file is empty; it needs a header row and touchpoints")
+        said = gettext("{file}: the file is empty; it needs a header row and touchpoints")
+        raise LoadError(said.format(file=path))
     settings = kept_pii.writing(con, settings)  # salted; refused under other pii: settings
     constants: dict[str, str] = {}
     contacts: dict[str, str] = {}
@@ -481,7 +486,7 @@ def load_file(
             read, mapping, settings = imported.source, imported.mapping, imported.settings
             links = imported.links.format(stage=STAGE) if imported.links else None
         if source is not None:
-            read.notes.append(f"read as source '{source}'")
+            read.notes.append(gettext("read as source '{source}'").format(source=source))
         try:
             # needed for a phone id, or for phone properties pii: hashes (E.164 first)
             phones = "phone" in mapping.contacts or bool(settings.pii and settings.pii.phone)
@@ -503,6 +508,7 @@ def load_file(
                 private,
                 statuses,
                 withheld,
+                known_reasons(settings, mapping),
             )
             return _store(con, where, skip_invalid, on_progress)
         finally:
@@ -530,7 +536,7 @@ def _check(
     rows, which then read it (:func:`revenue_sql`). Returns the SQL of a checked row's
     number (``c`` standing for CHECKED).
     """
-    reading = f"reading {source.path.name}"
+    reading = gettext("reading {file}").format(file=source.path.name)
     staged = check is not None or bool(mapping.rows)
     origin = STAGE if staged else source.sql
     try:
@@ -551,7 +557,7 @@ def _check(
     con.execute(f"SET TimeZone = {quote(settings.timezone)}")
     try:
         sql = checked_sql(settings, mapping, marks, origin, staged)
-        progress.run(con, sql, "checking rows", on_progress)
+        progress.run(con, sql, gettext("checking rows"), on_progress)
         if marks is None:
             marks = amounts.detect(con, CHECKED, "revenue_raw", settings, source.path, separator)
             con.execute(revenue_sql(settings, mapping, marks))
@@ -581,16 +587,37 @@ class _Target:
     private: tuple[str, ...] = ()  # columns left out of the rejected rows kept
     statuses: bool = False  # tell each valid row's fate
     withheld: consent.Withheld = dataclasses.field(default_factory=consent.Withheld)
+    reasons: dict[str, Reason] = dataclasses.field(default_factory=dict)  # by stored English
 
 
-def _refuse(con: duckdb.DuckDBPyConnection, path: Path, total: int, invalid: int) -> LoadError:
+def _refuse(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    total: int,
+    invalid: int,
+    known: dict[str, Reason],
+) -> LoadError:
     examples = _examples(con)
-    more = f" (and {count(invalid - 1, 'more invalid row')})" if invalid > 1 else ""
-    valid = count(total - invalid, "valid row")
+    first = examples[0]
+    more = ""
+    if invalid > 1:
+        more = ngettext(
+            " (and {count} more invalid row)", " (and {count} more invalid rows)", invalid - 1
+        ).format(count=_number(invalid - 1))
+    valid = ngettext("{count} valid row", "{count} valid rows", total - invalid)
+    message = gettext(
+        "{file} row {row}: {problem}{more}. Nothing was stored ({valid} would have been); fix"
+        " the file, or pass --skip-invalid to store the valid rows and write the rejected ones"
+        " to a side file"
+    )
     return LoadError(
-        f"{_say(path, examples[0])}{more}. Nothing was stored ({valid}"
-        " would have been); fix the file, or pass --skip-invalid to store the valid"
-        " rows and write the rejected ones to a side file",
+        message.format(
+            file=path,
+            row=_number(first["row"]),
+            problem=reasons.said(known, first["field"], first["value"], first["reason"]),
+            more=more,
+            valid=valid.format(count=_number(total - invalid)),
+        ),
         invalid_rows=invalid,
         valid_rows=total - invalid,
         rejected=examples,
@@ -610,14 +637,15 @@ def _store(
     ).fetchall()[0]
     linked = target.links and imports.count_links(con, target.links)
     if total == 0 and not target.withheld.dropped and not linked:
-        raise LoadError(f"{path}: the file has a header but no touchpoints; nothing to load")
+        said = gettext("{file}: the file has a header but no touchpoints; nothing to load")
+        raise LoadError(said.format(file=path))
     if invalid and not skip_invalid:
-        raise _refuse(con, path, total, invalid)
+        raise _refuse(con, path, total, invalid, target.reasons)
     if without_id:
-        progress.run(con, derived_sql(ROWS), "deriving event ids", on_progress)
+        progress.run(con, derived_sql(ROWS), gettext("deriving event ids"), on_progress)
     else:
         con.execute(no_derived_sql())
-    progress.run(con, sorted_sql(ROWS), "matching event ids", on_progress)
+    progress.run(con, sorted_sql(ROWS), gettext("matching event ids"), on_progress)
     repeated, conflicts, conflict_rows = con.execute(
         f"SELECT count(*) FILTER (WHERE _status = 'repeated'),"
         f" count(*) FILTER (WHERE _status = 'conflict'),"
@@ -639,7 +667,7 @@ def _store(
         if conflicts:
             mark_conflicts(con, CHECKED, target.row)
         before = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
-        progress.run(con, insert_sql(load_id, ROWS), "storing touchpoints", on_progress)
+        progress.run(con, insert_sql(load_id, ROWS), gettext("storing touchpoints"), on_progress)
         stored = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0] - before
         links = imports.store_links(con, target.links, load_id) if target.links else 0
         record = {

@@ -51,7 +51,7 @@ def _reasons(settings: Settings) -> dict[str, str]:
     """The SQL checks' reasons that a plain event can meet, by a short name."""
     found: dict[str, list[str]] = {}
     for field, _, reason in checks(settings, Marks(), MAPPING):
-        found.setdefault(field, []).append(reason)
+        found.setdefault(field, []).append(str(reason))
     return {
         "event": found["event"][0],
         "person": found["customer_id"][0],

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from zipfile import BadZipFile
 
 from jejak.errors import LoadError
+from jejak.language import gettext
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -59,15 +60,18 @@ def read_sheet(path: Path, sheet: str | None, ts_format: str | None = None) -> p
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError) as exc:
-        raise LoadError(
-            f"{path}: cannot read it as an Excel workbook ({exc}); open it in Excel and save"
+        said = gettext(
+            "{file}: cannot read it as an Excel workbook ({problem}); open it in Excel and save"
             " it again as .xlsx"
-        ) from None
+        )
+        raise LoadError(said.format(file=path, problem=exc)) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
+            said = gettext(
+                "{file}: no sheet named {sheet} (sheets: {sheets}); fix 'sheet' in jejak.yaml"
+            )
             raise LoadError(
-                f"{path}: no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)});"
-                " fix 'sheet' in jejak.yaml"
+                said.format(file=path, sheet=repr(sheet), sheets=", ".join(book.sheetnames))
             )
         rows = list((book[sheet] if sheet else book.worksheets[0]).iter_rows(values_only=True))
     finally:
@@ -75,7 +79,8 @@ def read_sheet(path: Path, sheet: str | None, ts_format: str | None = None) -> p
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     if not rows:
-        raise LoadError(f"{path}: the sheet is empty; it needs a header row and touchpoints")
+        said = gettext("{file}: the sheet is empty; it needs a header row and touchpoints")
+        raise LoadError(said.format(file=path))
     header = list(rows[0])
     while header and header[-1] is None:
         header.pop()

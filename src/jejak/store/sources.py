@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from jejak.errors import LoadError
+from jejak.language import gettext, localised
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELD_NAMES, IDENTITY_FIELDS, REQUIRED
 from jejak.store import encodings
@@ -61,14 +62,16 @@ def known_format(path: Path) -> str:
     if fmt is not None:
         return fmt
     if path.name.lower().endswith(".xls"):
-        raise LoadError(
-            f"{path}: an old Excel (.xls) workbook; open it in Excel and save it as .xlsx"
+        said = gettext(
+            "{file}: an old Excel (.xls) workbook; open it in Excel and save it as .xlsx"
             " (or as CSV UTF-8)"
         )
-    raise LoadError(
-        f"{path}: unknown file type; name it .csv, .tsv, .xlsx, .parquet, .jsonl or .json"
+        raise LoadError(said.format(file=path))
+    said = gettext(
+        "{file}: unknown file type; name it .csv, .tsv, .xlsx, .parquet, .jsonl or .json"
         " (text files optionally .gz)"
     )
+    raise LoadError(said.format(file=path))
 
 
 @dataclass
@@ -177,9 +180,12 @@ def _check_header_was_read(source: Source, columns: list[str]) -> str:
     ragged = _ragged_record(path, delimiter, encoding)
     if ragged:
         record, expected, found = ragged
+        said = gettext(
+            "{file} row {row}: has {found} fields but the header has {expected}; quote values"
+            ' that contain the delimiter ("[1,2]") or remove the extra fields'
+        )
         raise LoadError(
-            f"{source.path} row {record:,}: has {found} fields but the header has {expected};"
-            ' quote values that contain the delimiter ("[1,2]") or remove the extra fields'
+            said.format(file=source.path, row=_number(record), found=found, expected=expected)
         )
     return delimiter
 
@@ -206,35 +212,48 @@ def explain_read_error(source: Source, exc: Exception, settings: Settings) -> st
     if "Maximum line size" in text:
         return _too_long(source, settings.max_line_size)
     if "unicode" in text.lower() or ("utf" in text.lower() and "encod" in text.lower()):
-        line = _line_of(text)
-        return (
-            f"{path}{line}: the file is not valid {settings.encoding} text; re-save it as"
-            " UTF-8, or set 'encoding' in jejak.yaml to its encoding (latin-1, cp1252,"
-            " utf-16...)"
+        match = re.search(r"[Ll]ine:? (\d+)", text)
+        said = (
+            gettext(
+                "{file} line {line}: the file is not valid {encoding} text; re-save it as"
+                " UTF-8, or set 'encoding' in jejak.yaml to its encoding (latin-1, cp1252,"
+                " utf-16...)"
+            )
+            if match
+            else gettext(
+                "{file}: the file is not valid {encoding} text; re-save it as UTF-8, or set"
+                " 'encoding' in jejak.yaml to its encoding (latin-1, cp1252, utf-16...)"
+            )
         )
+        line = match.group(1) if match else ""
+        return said.format(file=path, line=line, encoding=settings.encoding)
     if "No files found" in text or "No such file" in text:
-        return f"{path}: no such file; check the path"
+        return str(LoadError.no_such_file(path))
     if re.search(r"\bempty file\b|file is empty|no columns", first, re.IGNORECASE):
-        return f"{path}: the file is empty; it needs a header row and at least one touchpoint"
-    return f"{path}: cannot read the file ({first})"
-
-
-def _line_of(text: str) -> str:
-    match = re.search(r"[Ll]ine:? (\d+)", text)
-    return f" line {match.group(1)}" if match else ""
+        said = gettext(
+            "{file}: the file is empty; it needs a header row and at least one touchpoint"
+        )
+        return said.format(file=path)
+    return gettext("{file}: cannot read the file ({problem})").format(file=path, problem=first)
 
 
 def _too_long(source: Source, limit: int) -> str:
     """The first line longer than ``limit`` bytes: its row, its longest field and the fix."""
     found = _long_line(source.read_path, limit)
     if found is None:
-        return (
-            f"{source.path}: a line is longer than max_line_size ({limit:,} bytes); raise"
+        said = gettext(
+            "{file}: a line is longer than max_line_size ({limit} bytes); raise"
             " max_line_size in jejak.yaml, or look for an unclosed quote"
         )
+        return said.format(file=source.path, limit=_number(limit))
     row, size, line = found
     delimiter = source.delimiter or max(("\t", ",", ";", "|"), key=line[0].count)
-    where = ""
+    said = gettext(
+        "{file} row {row}: the line is {size} bytes, more than max_line_size ({limit} bytes);"
+        " shorten the field (an unclosed quote or a pasted blob is the usual cause), or raise"
+        " max_line_size in jejak.yaml to at least {least}"
+    )
+    name, long = None, 0
     old = csv.field_size_limit()
     csv.field_size_limit(sys.maxsize)
     try:
@@ -243,14 +262,37 @@ def _too_long(source: Source, limit: int) -> str:
         csv.field_size_limit(old)
     if fields:
         longest = max(range(len(fields)), key=lambda i: len(fields[i]))
-        name = header[longest] if longest < len(header) else f"field {longest + 1}"
-        where = f" '{name}' is {len(fields[longest].encode()):,} bytes long, and"
-    return (
-        f"{source.path} row {row:,}:{where} the line is {size:,} bytes, more than"
-        f" max_line_size ({limit:,} bytes); shorten the field (an unclosed quote or a"
-        f" pasted blob is the usual cause), or raise max_line_size in jejak.yaml to at"
-        f" least {size + 2:,}"
+        long = len(fields[longest].encode())
+        if longest < len(header):
+            name = header[longest]
+            said = gettext(
+                "{file} row {row}: '{field}' is {long} bytes long, and the line is {size} bytes,"
+                " more than max_line_size ({limit} bytes); shorten the field (an unclosed quote"
+                " or a pasted blob is the usual cause), or raise max_line_size in jejak.yaml to"
+                " at least {least}"
+            )
+        else:
+            name = str(longest + 1)
+            said = gettext(
+                "{file} row {row}: 'field {field}' is {long} bytes long, and the line is {size}"
+                " bytes, more than max_line_size ({limit} bytes); shorten the field (an"
+                " unclosed quote or a pasted blob is the usual cause), or raise max_line_size"
+                " in jejak.yaml to at least {least}"
+            )
+    return said.format(
+        file=source.path,
+        row=_number(row),
+        field=name,
+        long=_number(long),
+        size=_number(size),
+        limit=_number(limit),
+        least=_number(size + 2),
     )
+
+
+def _number(value: int) -> str:
+    """A count in the marks of the reader's language: ``1,234`` (``1.234``)."""
+    return localised(f"{value:,}")
 
 
 def _long_line(path: Path, limit: int) -> tuple[int, int, tuple[str, str]] | None:
@@ -277,16 +319,17 @@ def map_columns(
     ``constants`` fill fields for every row; its ``contacts`` name the columns holding
     emails and phone numbers (ids, never kept in properties)."""
     constants, contacts = constants or {}, contacts or {}
-    found = ", ".join(columns) or "none"
+    found = ", ".join(columns) or gettext("none")
     fields: dict[str, str] = {}
     for field in FIELD_NAMES:
         source = settings.columns.get(field)
         if source is not None:
             if source not in columns:
-                raise LoadError(
-                    f"{path}: jejak.yaml maps '{field}' to column '{source}', but the file has"
-                    f" no such column (columns found: {found}); fix 'columns.{field}'"
+                said = gettext(
+                    "{file}: jejak.yaml maps '{field}' to column '{column}', but the file has"
+                    " no such column (columns found: {found}); fix 'columns.{field}'"
                 )
+                raise LoadError(said.format(file=path, field=field, column=source, found=found))
             fields[field] = source
         elif (
             field in columns
@@ -297,23 +340,43 @@ def map_columns(
             fields[field] = field
     for kind, column in contacts.items():
         if column not in columns:
-            raise LoadError(
-                f"{path}: jejak.yaml says column '{column}' holds the {kind}, but the file has"
-                f" no such column (columns found: {found}); fix 'ids.{kind}' of the source"
+            said = (
+                gettext(
+                    "{file}: jejak.yaml says column '{column}' holds the email, but the file"
+                    " has no such column (columns found: {found}); fix 'ids.{kind}' of the"
+                    " source"
+                )
+                if kind == "email"
+                else gettext(
+                    "{file}: jejak.yaml says column '{column}' holds the phone, but the file"
+                    " has no such column (columns found: {found}); fix 'ids.{kind}' of the"
+                    " source"
+                )
             )
+            raise LoadError(said.format(file=path, column=column, kind=kind, found=found))
     for field in REQUIRED:
         if field not in fields and field not in constants:
-            raise LoadError(
-                f"{path}: no '{field}' column (columns found: {found}); rename your column to"
-                f" '{field}' or map it in jejak.yaml, e.g. columns: {{{field}: your_column}}"
-                + (", or give a source 'constants: {event: order}'" if field == "event" else "")
+            said = (
+                gettext(
+                    "{file}: no '{field}' column (columns found: {found}); rename your column"
+                    " to '{field}' or map it in jejak.yaml, e.g. columns: {{{field}:"
+                    " your_column}}, or give a source 'constants: {{event: order}}'"
+                )
+                if field == "event"
+                else gettext(
+                    "{file}: no '{field}' column (columns found: {found}); rename your column"
+                    " to '{field}' or map it in jejak.yaml, e.g. columns: {{{field}:"
+                    " your_column}}"
+                )
             )
+            raise LoadError(said.format(file=path, field=field, found=found))
     if not any(f in fields for f in IDENTITY_FIELDS) and not contacts:
-        raise LoadError(
-            f"{path}: no 'customer_id' or 'anonymous_id' column (columns found: {found});"
+        said = gettext(
+            "{file}: no 'customer_id' or 'anonymous_id' column (columns found: {found});"
             " every touchpoint needs a person: rename or map one in jejak.yaml 'columns'"
             " (or, for a source, name its email or phone column under 'ids')"
         )
+        raise LoadError(said.format(file=path, found=found))
     used = set(fields.values()) | set(contacts.values())
     # _jejak_* columns annotate a rejects file; a fixed rejects file loads without them
     extras = [c for c in columns if c not in used and not c.startswith("_jejak_")]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import duckdb
 import ibis
 
+from jejak.language import gettext
 from jejak.store import identity, progress
 
 TABLE, LINKS, STATE = "stitched", "stitched_links", "stitched_state"
@@ -88,7 +89,7 @@ def keep(
     plain = touchpoints.drop("load_id")
     winners = backend.compile(identity.winners(plain, mapping))
     if state is not None and _can_update(con, state, load_id, count):
-        progress.run(con, _changed_sql(winners), "finding changed identities", on_progress)
+        progress.run(con, _changed_sql(winners), gettext("finding changed identities"), on_progress)
         con.execute(f"DELETE FROM {TABLE} WHERE anonymous_id IN (SELECT id FROM {CHANGED})")
         con.execute(f"DELETE FROM {LINKS}")
         con.execute(f"INSERT INTO {LINKS} {winners}")
@@ -99,7 +100,7 @@ def keep(
         rows = identity.assigned(touched.drop("load_id"), backend.table(LINKS))
         before = con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0]
         sql = f"INSERT INTO {TABLE} BY NAME {backend.compile(rows)}"
-        progress.run(con, sql, "stitching new touchpoints", on_progress)
+        progress.run(con, sql, gettext("stitching new touchpoints"), on_progress)
         after = con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0]
         con.execute(f"DROP TABLE IF EXISTS {CHANGED}")
         added = state.added_rows + after - before  # they come after the ordered rows
@@ -108,7 +109,7 @@ def keep(
     con.execute(f"CREATE OR REPLACE TABLE {LINKS} AS {winners}")
     rows = identity.assigned(plain, backend.table(LINKS))
     sql = f"CREATE OR REPLACE TABLE {TABLE} AS {backend.compile(rows)} ORDER BY person_id, ts"
-    progress.run(con, sql, "stitching journeys", on_progress)
+    progress.run(con, sql, gettext("stitching journeys"), on_progress)
     built = con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0]
     _record(con, version, load_id, count, built, 0)
     _drop_legacy(con)

@@ -16,6 +16,7 @@ import ibis
 
 from jejak.engine import duckdb as embedded
 from jejak.errors import ConfigError, LoadError, WorkspaceError
+from jejak.language import gettext
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELDS
 from jejak.store import (
@@ -27,6 +28,7 @@ from jejak.store import (
     personal,
     progress,
     pruning,
+    reasons,
     results,
     spend,
     stitching,
@@ -90,19 +92,23 @@ class Storage:
     def _check_or_create_schema(self) -> None:
         tables = {r[0] for r in self.con.execute("SHOW TABLES").fetchall()}
         if tables and "touchpoints" not in tables:
-            raise WorkspaceError(
-                f"{self.path}: this DuckDB file is not a jejak workspace (it has no touchpoints"
+            said = gettext(
+                "{file}: this DuckDB file is not a jejak workspace (it has no touchpoints"
                 " table); give a new file name or the workspace you created with jejak"
             )
+            raise WorkspaceError(said.format(file=self.path))
         for sql in _schema_sql():
             self.con.execute(sql)
         version = self.con.execute(
             "SELECT max(CAST(value AS INTEGER)) FROM jejak_meta WHERE key = 'schema_version'"
         ).fetchall()[0][0]
         if version is not None and version > SCHEMA_VERSION:
+            said = gettext(
+                "{file}: made by a newer jejak (workspace version {version}, this jejak"
+                " reads up to {readable}); upgrade jejak: pip install -U jejak"
+            )
             raise WorkspaceError(
-                f"{self.path}: made by a newer jejak (workspace version {version}, this jejak"
-                f" reads up to {SCHEMA_VERSION}); upgrade jejak: pip install -U jejak"
+                said.format(file=self.path, version=version, readable=SCHEMA_VERSION)
             )
         if version is None or version < SCHEMA_VERSION:
             self.con.execute("DELETE FROM jejak_meta WHERE key = 'schema_version'")
@@ -171,9 +177,10 @@ class Storage:
                 self.settings.source(source)  # a ConfigError for an unknown name
             if Path(path).is_dir():
                 if rejects_path is not None or name is not None:
-                    raise LoadError(
-                        f"{path}: a folder takes no rejects_path or name; each file has its own"
+                    said = gettext(
+                        "{file}: a folder takes no rejects_path or name; each file has its own"
                     )
+                    raise LoadError(said.format(file=path))
                 imports.check_name(format, Path(path))  # once, not for each file
                 loaded = self._load_folder(Path(path), skip_invalid, on_progress, format, source)
             elif (source := source or self.source_for(Path(path))) is not None and (
@@ -209,11 +216,12 @@ class Storage:
         several do."""
         matched = [n for n, s in self.settings.sources.items() if s.matches(path)]
         if len(matched) > 1:
-            names = " and ".join(f"'{n}'" for n in matched)
-            raise LoadError(
-                f"{path}: the file matches the files of sources {names}; make their 'files'"
+            names = reasons.joined(f"'{n}'" for n in matched)
+            said = gettext(
+                "{file}: the file matches the files of sources {names}; make their 'files'"
                 " patterns in jejak.yaml differ, or name the source: --source NAME"
             )
+            raise LoadError(said.format(file=path, names=names))
         return matched[0] if matched else None
 
     def _load_folder(
@@ -293,14 +301,17 @@ class Storage:
 
     def rejected(self, load_id: int | None = None, *, limit: int = 100) -> pd.DataFrame:
         """Rejected rows kept in the workspace, newest load first: the load, its file, the
-        row (in the file, or the index in a collector batch), field, reason and the row as
-        it came (JSON)."""
+        row (in the file, or the index in a collector batch), field, reason (in the reader's
+        language) and the row as it came (JSON)."""
         where = "" if load_id is None else f"WHERE r.load_id = {int(load_id)}"
-        return self.con.execute(
+        found = self.con.execute(
             "SELECT r.load_id, l.file, r.row, r.field, r.reason, r.record"
             " FROM rejected_rows r LEFT JOIN loads l USING (load_id)"
             f" {where} ORDER BY r.load_id DESC, r.row LIMIT {int(limit)}"
         ).df()
+        # stored in English (the side file's words); read in the reader's language
+        found["reason"] = found["reason"].map(reasons.in_language)
+        return found
 
     def record_rejected(
         self,
@@ -424,8 +435,10 @@ class Storage:
         days = self.settings.keep_days
         if days is None:
             raise ConfigError(
-                "no retention limit is set: add 'keep_days: 365' (or another number of days)"
-                " to jejak.yaml, then run jejak prune"
+                gettext(
+                    "no retention limit is set: add 'keep_days: 365' (or another number of"
+                    " days) to jejak.yaml, then run jejak prune"
+                )
             )
         self.stitch()
         pruned = pruning.prune(self.con, days, now or datetime.now(UTC), asked_by=asked_by)

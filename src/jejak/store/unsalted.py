@@ -28,9 +28,9 @@ from pathlib import Path
 import duckdb
 
 from jejak.errors import WorkspaceError
+from jejak.language import gettext, localised, ngettext
 from jejak.model.config import Settings
-from jejak.store import members, personal
-from jejak.store.loading import count
+from jejak.store import members, personal, reasons
 
 # a contact key whose value is a bare SHA-256 (64 lower-case hex digits)
 BARE_HASH = r"^(email|phone):[0-9a-f]{64}$"
@@ -44,7 +44,7 @@ def check(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path | None)
     keeps the settings its data was stored under (see :mod:`jejak.store.kept_pii`)."""
     if settings.pii is None or _has_salt(con):
         return
-    _check_older(con, settings, str(path) if path is not None else "this workspace")
+    _check_older(con, settings, str(path) if path is not None else gettext("this workspace"))
 
 
 def _check_older(con: duckdb.DuckDBPyConnection, settings: Settings, where: str) -> None:
@@ -54,27 +54,30 @@ def _check_older(con: duckdb.DuckDBPyConnection, settings: Settings, where: str)
         [SHOPIFY_ORDERS],
     ).fetchall()[0][0]
     if bare or shopify:
-        held = [count(bare, "email or phone id")] if bare else []
-        held += [f"{shopify:,} Shopify orders' customers"] if shopify else []
-        raise WorkspaceError(
-            f"{where}: holds {' and '.join(held)} stored as bare SHA-256 hashes (the"
-            " earlier 'pii: hash', or a Shopify export loaded without pii:), while pii:"
-            " now hashes with this workspace's own secret salt (HMAC-SHA256). A bare hash"
-            " cannot become a salted one without the address itself, so old and new rows"
-            f" of one person would never meet. Load your files again into a new workspace:"
-            f" move {where} aside (it is left as it is), then run jejak load on the same"
-            " files (with --identities for identity files), and jejak forget again anyone"
-            " erased from the old one"
+        held = [_ids(bare)] if bare else []
+        if shopify:
+            said = gettext("{count} Shopify orders' customers")
+            held.append(said.format(count=_number(shopify)))
+        said = gettext(
+            "{where}: holds {held} stored as bare SHA-256 hashes (the earlier 'pii: hash', or"
+            " a Shopify export loaded without pii:), while pii: now hashes with this"
+            " workspace's own secret salt (HMAC-SHA256). A bare hash cannot become a salted"
+            " one without the address itself, so old and new rows of one person would never"
+            " meet. Load your files again into a new workspace: move {where} aside (it is left"
+            " as it is), then run jejak load on the same files (with --identities for"
+            " identity files), and jejak forget again anyone erased from the old one"
         )
+        raise WorkspaceError(said.format(where=where, held=reasons.joined(held)))
     clear = _in_clear(con, settings)
     if clear:
-        raise WorkspaceError(
-            f"{where}: holds {' and '.join(clear)} in clear, stored before pii: was set in"
-            " jejak.yaml; hashing only what comes next would give each of those people two"
-            f" ids. Either load your files again into a new workspace (move {where} aside,"
-            " then run jejak load on the same files, with --identities for identity files),"
-            " or take pii: out of jejak.yaml to keep this workspace as it is"
+        said = gettext(
+            "{where}: holds {held} in clear, stored before pii: was set in jejak.yaml; hashing"
+            " only what comes next would give each of those people two ids. Either load your"
+            " files again into a new workspace (move {where} aside, then run jejak load on the"
+            " same files, with --identities for identity files), or take pii: out of"
+            " jejak.yaml to keep this workspace as it is"
         )
+        raise WorkspaceError(said.format(where=where, held=reasons.joined(clear)))
 
 
 def _has_salt(con: duckdb.DuckDBPyConnection) -> bool:
@@ -102,19 +105,35 @@ def _in_clear(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
     said = []
     keys = _count(con, f"^{CONTACT}")
     if keys:
-        said.append(count(keys, "email or phone id"))
+        said.append(_ids(keys))
     for name in pii.names:
         rows = con.execute(
             f"SELECT count(*) FROM touchpoints WHERE {members.member_sql('properties', name)}"
             " IS NOT NULL"
         ).fetchall()[0][0]
         if rows:
-            said.append(f"'{name}' in {count(rows, 'touchpoint')}")
+            text = ngettext(
+                "'{name}' in {count} touchpoint", "'{name}' in {count} touchpoints", rows
+            )
+            said.append(text.format(name=name, count=_number(rows)))
     if pii.ids:
         ids = con.execute(
             "SELECT (SELECT count(*) FROM touchpoints) + (SELECT count(*) FROM identity_links)"
         ).fetchall()[0][0]
         if ids:
-            in_rows = count(ids, "row")
-            said.append(f"customer and anonymous ids in {in_rows} (pii: has ids: true)")
+            text = ngettext(
+                "customer and anonymous ids in {count} row (pii: has ids: true)",
+                "customer and anonymous ids in {count} rows (pii: has ids: true)",
+                ids,
+            )
+            said.append(text.format(count=_number(ids)))
     return said
+
+
+def _ids(count: int) -> str:
+    said = ngettext("{count} email or phone id", "{count} email or phone ids", count)
+    return said.format(count=_number(count))
+
+
+def _number(value: int) -> str:
+    return localised(f"{value:,}")

@@ -150,16 +150,18 @@ class Workspace(Storage, JourneyAnalyses):
         what a definition holds); ``replace=True`` overwrites one saved before."""
         check_name(name)
         if name in self.settings.segments:
-            raise ConfigError(
-                f"segment {name!r} is defined in jejak.yaml; change it there or pick another name"
+            said = gettext(
+                "segment {name} is defined in jejak.yaml; change it there or pick another name"
             )
+            raise ConfigError(said.format(name=repr(name)))
         segment = _segment(name, definition, description)
         check_stages(name, segment, self.journey)
         exists = self.con.execute("SELECT count(*) FROM segments WHERE name = ?", [name])
         if exists.fetchall()[0][0] and not replace:
-            raise ConfigError(
-                f"segment {name!r} is already saved; replace it (--replace) or pick another name"
+            said = gettext(
+                "segment {name} is already saved; replace it (--replace) or pick another name"
             )
+            raise ConfigError(said.format(name=repr(name)))
         text = segment.model_dump_json(exclude_none=True, by_alias=True)
         self.con.execute(
             "INSERT OR REPLACE INTO segments VALUES (?, ?, current_timestamp)", [name, text]
@@ -169,10 +171,12 @@ class Workspace(Storage, JourneyAnalyses):
     def drop_segment(self, name: str) -> None:
         """Forget a segment saved in this workspace."""
         if name in self.settings.segments:
-            raise ConfigError(f"segment {name!r} is defined in jejak.yaml; remove it there")
+            said = gettext("segment {name} is defined in jejak.yaml; remove it there")
+            raise ConfigError(said.format(name=repr(name)))
         gone = self.con.execute("DELETE FROM segments WHERE name = ? RETURNING name", [name])
         if not gone.fetchall():
-            raise ConfigError(f"no segment named {name!r} is saved in this workspace")
+            said = gettext("no segment named {name} is saved in this workspace")
+            raise ConfigError(said.format(name=repr(name)))
 
     # -- tables ----------------------------------------------------------------------------
     def events(self) -> ibis.Table:
@@ -216,7 +220,8 @@ def _segment(name: str, definition: dict[str, Any] | Segment, description: str |
     elif isinstance(definition, dict):
         data = dict(definition)
     else:
-        raise ConfigError(f"segment {name!r}: a definition is a mapping like {{'had': 'order'}}")
+        said = gettext("segment {name}: a definition is a mapping like {{'had': 'order'}}")
+        raise ConfigError(said.format(name=repr(name)))
     if description is not None:
         data["description"] = description
     try:
@@ -226,7 +231,13 @@ def _segment(name: str, definition: dict[str, Any] | Segment, description: str |
         where = ".".join(str(p) for p in problem["loc"])
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
-            message = "unknown key; use had, first, stage, rfm, engagement, p_alive_below,"
-            message += " cluster (with k), any, not or description"
-        key = f" '{where}'" if where else ""
-        raise ConfigError(f"segment {name!r}{key}: {message}") from None
+            message = gettext(
+                "unknown key; use had, first, stage, rfm, engagement, p_alive_below,"
+                " cluster (with k), any, not or description"
+            )
+        said = (
+            gettext("segment {name} '{key}': {problem}")
+            if where
+            else gettext("segment {name}: {problem}")
+        )
+        raise ConfigError(said.format(name=repr(name), key=where, problem=message)) from None

@@ -24,6 +24,7 @@ from typing import Protocol
 import duckdb
 
 from jejak.errors import LoadError
+from jejak.language import gettext
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELD_NAMES
 from jejak.store.sources import Mapping, Source, ident
@@ -94,10 +95,11 @@ def detect(con: duckdb.DuckDBPyConnection, path: Path, columns: Columns) -> str 
 def check_name(format: str | None, where: Path) -> None:
     """A LoadError, about ``where``, when ``format`` is not one ``load`` accepts."""
     if format is not None and format not in names():
-        raise LoadError(
-            f"{where}: unknown format {format!r}; use one of {', '.join(names())}"
-            " (or leave it out to have the format recognised)"
+        said = gettext(
+            "{file}: unknown format {format}; use one of {formats} (or leave it out to have"
+            " the format recognised)"
         )
+        raise LoadError(said.format(file=where, format=repr(format), formats=", ".join(names())))
 
 
 def prepare(
@@ -151,10 +153,17 @@ def require(path: Path, name: str, columns: dict[str, str], needed: tuple[str, .
     """A LoadError naming the columns a ``--format name`` file lacks."""
     missing = [c for c in needed if c not in columns]
     if missing:
+        said = gettext(
+            "{file}: not a {format} file: no column {missing} (columns found: {found}); check"
+            " the file, or load it without --format to have its format recognised"
+        )
         raise LoadError(
-            f"{path}: not a {name} file: no column {', '.join(repr(c) for c in missing)}"
-            f" (columns found: {', '.join(columns) or 'none'}); check the file, or load it"
-            " without --format to have its format recognised"
+            said.format(
+                file=path,
+                format=name,
+                missing=", ".join(repr(c) for c in missing),
+                found=", ".join(columns) or gettext("none"),
+            )
         )
 
 

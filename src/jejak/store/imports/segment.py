@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from jejak.errors import LoadError
+from jejak.language import gettext, localised
 from jejak.model.config import Settings
 from jejak.store import personal
 from jejak.store.imports import Columns, Imported, computed, with_sql
@@ -151,12 +152,20 @@ def _check(con: duckdb.DuckDBPyConnection, stage: str, path: Path) -> None:
         return
     row, kind, shape = found[0]
     if shape != "OBJECT":
-        what = f"is not a JSON object (it is {shape.lower()})"
+        said = gettext(
+            "{file} row {row}: is not a JSON object (it is {shape}); a Segment message is a"
+            " track, page, screen, identify, alias or group call: fix or remove it. Nothing"
+            " was stored"
+        )
     elif kind is None:
-        what = "'type' is missing"
+        said = gettext(
+            "{file} row {row}: 'type' is missing; a Segment message is a track, page, screen,"
+            " identify, alias or group call: fix or remove it. Nothing was stored"
+        )
     else:
-        what = f"'type' is {kind!r}"
-    raise LoadError(
-        f"{path} row {row:,}: {what}; a Segment message is a track, page, screen, identify,"
-        " alias or group call: fix or remove it. Nothing was stored"
-    )
+        said = gettext(
+            "{file} row {row}: 'type' is {kind}; a Segment message is a track, page, screen,"
+            " identify, alias or group call: fix or remove it. Nothing was stored"
+        )
+    row = localised(f"{row:,}")
+    raise LoadError(said.format(file=path, row=row, shape=shape.lower(), kind=repr(kind)))
