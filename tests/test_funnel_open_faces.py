@@ -63,6 +63,12 @@ def test_the_cli_says_who_may_still_convert(project):
     left_out = _cli(project, "visit", "pay", "--window", "1d", "--within", "2=2d")
     assert "1 person still has time to convert (left out; --open-windows include" in left_out
     assert "1. visit │ 3 │" in left_out
+    said = spawn(
+        "--lang", "id", "funnel", "visit", "pay", "--window", "1d", "--within", "2=2d", cwd=project
+    )
+    assert "1 orang masih punya waktu untuk berkonversi (tidak dihitung;" in " ".join(
+        said.stdout.split()
+    )
     # with 30 days c2 and c3 may still convert; once every window has closed, nobody
     assert "2 people still have time to convert" in _cli(project, "visit", "pay")
     later = _cli(project, "visit", "pay", "--as-of", "2026-03-01")
@@ -94,7 +100,7 @@ def test_the_report_says_who_may_still_convert(project):
     assert done.returncode == 0, done.stderr
     page = (project / "report.html").read_text("utf-8")
     assert "Funnel: Visit → Pay" in page
-    assert "Steps: stage:Visit, stage:Pay; within 30d." in page
+    assert "Steps: Visit, Pay; within 30d." in page
     assert "2 people still have time to convert: counted here as not converted yet." in page
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.language import gettext, ngettext
+from jejak.language import gettext, ngettext, stage
 from jejak.report import formatting as fmt
 from jejak.report.html.page import Section
 from jejak.report.tables import funnel_steps_table
@@ -44,7 +44,8 @@ def open_windows_note(result: Any) -> str:
 
 
 def funnel_sections(result: Any, steps: list[str], window: str) -> list[Section]:
-    """The funnel's section: ``steps`` and ``window`` as the reader gave them."""
+    """The funnel's section: ``steps`` and ``window`` as the reader gave them (or, for
+    a funnel nobody chose, in the reader's words)."""
     table = funnel_steps_table(result.table)
     if result.meta.get("by"):
         by = str(result.meta["by"])
@@ -69,4 +70,5 @@ def default_funnel_sections(source: Any) -> list[Section]:
 
     steps = default_steps(source.journey.stage_names)
     result = source.funnel([parse_step(s) for s in steps], window=DEFAULT_WINDOW)
-    return funnel_sections(result, steps, DEFAULT_WINDOW)
+    names = [stage(name) for name in source.journey.stage_names[:DEFAULT_STAGES]]
+    return funnel_sections(result, names, DEFAULT_WINDOW)
