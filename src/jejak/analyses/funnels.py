@@ -556,6 +556,27 @@ FUNNEL_COLUMNS = [
 ]
 
 
+def at_step(
+    events: ibis.Table,
+    journey: Journey,
+    spec: Funnel,
+    step: int,
+    *,
+    stopped: bool = False,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    as_of: datetime | None = None,
+) -> ibis.Table:
+    """The person_id of everyone who reached ``step`` (1-based), or with ``stopped`` went
+    no further (:func:`dropped_off`'s people); people whose window is still open are left
+    out when the funnel leaves them out of its rates."""
+    counted = people(events, journey, spec, start, end, as_of)
+    out = counted.filter(counted.steps == step if stopped else counted.steps >= step)
+    if spec.excludes_open:
+        out = out.filter(~out.open.fill_null(False))
+    return out.select("person_id")
+
+
 def dropped_off(
     events: ibis.Table,
     journey: Journey,
