@@ -107,6 +107,9 @@ def experience(
     bought = FunnelStep.of(purchase).as_stage(journey)
     # the signals, the stage each touchpoint is in and the columns the rules read are
     # read four times below: worked out once, narrow
+    # every rule read below is one of these: each property is parsed only where one tests it
+    matchers = [Stage(name=f"r{i}", rules=[rule]) for i, rule in enumerate(rules)]
+    events = with_properties(events, [*journey.stages, bought, *matchers], only_these=True)
     marked = with_properties(with_experience(events, rules), [*journey.stages, bought])
     # every touchpoint (ts is never null), or what the person did, not what the shop sent
     own = ~ibis._.event.isin(list(sent)) if sent else ibis._.ts.notnull()
