@@ -83,8 +83,14 @@ def person_features(
     # properties the rules and the NPS answer test come out of the JSON once, and only
     # the columns read are kept
     rules = [*journey.stages, *matchers.values()]
-    events = with_properties(events, rules)
-    events = events.mutate(_score=json_field(events.properties, roles.field("nps")))
+    # these rules are the only ones tested below: a property is parsed only where one
+    # tests it, and the NPS answer only on the survey's touchpoints (it is read nowhere else)
+    events = with_properties(events, rules, only_these=True)
+    score = json_field(events.properties, roles.field("nps"))
+    surveys = sorted({name for rule in matchers["_s"].rules for name in rule.event or ()})
+    if surveys and all(rule.event for rule in matchers["_s"].rules):
+        score = ibis.ifelse(events.event.isin(surveys), score, ibis.null("string"))
+    events = events.mutate(_score=score)
     keep = ["person_id", "event_id", "ts", "event", "channel", "revenue", "_score"]
     events = events.select(*dict.fromkeys([*keep, *rule_columns(rules)]))
     channels = events.channel.fill_null(NONE_LABEL)
