@@ -4,17 +4,24 @@ webhook receiver and an SMTP server on 127.0.0.1, started here."""
 from __future__ import annotations
 
 import json
-import math
-import socketserver
+import logging
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
+import jejak
+from jejak.alerts import mail
 from jejak.alerts.conversion import checked_week
+from jejak.analyses.intervals import difference_of_proportions
+from jejak.errors import ConfigError
 from jejak.model.config import parse_settings
+from jejak.server import create_app
+from jejak.server.keys import ensure_keys
+from serving import free_port, running
 
 # Subscribe -> Convert, in Jakarta's weeks (UTC+7): Mondays 5, 12 and 19 January 2026
 LOG = """
@@ -105,3 +112,249 @@ def test_a_week_with_too_few_people_is_not_checked(open_workspace, write_file):
     (finding,) = ws.watch(as_of=CLOSED).findings
     # the week of 19 January has 4, but no week before has 3 people
     assert finding.numbers["weeks_in_mean"] == 0 and not finding.fired
+
+
+# -- the collector's rejections today -------------------------------------------------------
+REJECTED = """
+timezone: Asia/Jakarta
+watch:
+  rules:
+    rejects: {kind: rejected, above: 1%}
+"""
+
+
+def _rejected(count: int) -> list[dict]:
+    return [{"row": i, "field": "ts", "reason": "is missing", "record": "{}"} for i in range(count)]
+
+
+def test_the_collector_rejections_today(open_workspace):
+    ws = open_workspace(parse_settings(REJECTED))
+    loads = [  # (name, received, rejected, loaded at)
+        ("collector: POST /v1/events", 150, 2, "2026-03-02 01:00:00+00"),  # 08:00 in Jakarta
+        ("collector: POST /v1/batch (Segment)", 50, 1, "2026-03-02 02:00:00+00"),
+        ("events.csv", 10, 5, "2026-03-02 03:00:00+00"),  # a file: not the collector's
+        ("collector: POST /v1/events", 100, 90, "2026-03-01 16:59:00+00"),  # the day before
+        ("collector: POST /v1/events", 100, 90, "2026-03-02 06:00:00+00"),  # after now
+    ]
+    for name, received, rejected, at in loads:
+        load_id = ws.record_rejected(_rejected(rejected), name=name, received=received)
+        ws.con.execute("UPDATE loads SET loaded_at = ? WHERE load_id = ?", [at, load_id])
+    now = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # noon in Jakarta
+    (finding,) = ws.watch(now=now).findings
+    # 3 of the 200 events sent since midnight in Jakarta (17:00 UTC the day before)
+    numbers = finding.numbers
+    assert (numbers["day"], numbers["received"], numbers["rejected"]) == ("2026-03-02", 200, 3)
+    assert numbers["share"] == 0.015 and finding.fired
+    assert (finding.subject, finding.path) == ("2026-03-02", "/dashboard/data")
+    # 1.5% is not more than 1.5%
+    ws.settings = parse_settings(REJECTED.replace("1%", "1.5%"))
+    assert not ws.watch(now=now).findings[0].fired
+
+
+# -- a campaign's lift interval -------------------------------------------------------------
+CAMPAIGNS = """
+campaigns:
+  up:
+    call_to_action: {event: email_click, campaign: c1}
+    traffic_source: {channel: email, campaign: c1}
+    exposure: {event: email_sent, campaign: c1}
+    holdout: {event: campaign_holdout, campaign: c1}
+    target: {from: Engagement, to: Subscribe}
+    days: 14
+  flat:
+    call_to_action: {event: email_click, campaign: c2}
+    traffic_source: {channel: email, campaign: c2}
+    exposure: {event: email_sent, campaign: c2}
+    holdout: {event: campaign_holdout, campaign: c2}
+    target: {from: Engagement, to: Subscribe}
+    days: 14
+watch:
+  rules:
+    lifts: {kind: campaign_lift}
+    up-going-down: {kind: campaign_lift, campaign: up, direction: down}
+"""
+
+
+def _campaign_log() -> str:
+    """Campaign up: 12 exposed who all subscribed, 12 held out who did not; flat: 4 and 4,
+    two of each subscribed."""
+    rows = ["customer_id,ts,event,campaign"]
+    people = [("u", "c1", 12, 12, "email_sent"), ("v", "c1", 0, 12, "campaign_holdout")]
+    people += [("f", "c2", 2, 4, "email_sent"), ("g", "c2", 2, 4, "campaign_holdout")]
+    for prefix, campaign, moved, count, event in people:
+        for i in range(count):
+            who = f"{prefix}{i}"
+            rows.append(f"{who},2026-01-01 10:00:00,content_view,")
+            rows.append(f"{who},2026-02-01 10:00:00,{event},{campaign}")
+            if i < moved:
+                rows.append(f"{who},2026-02-03 10:00:00,newsletter_signup,")
+    rows.append("u0,2026-06-01 10:00:00,page_view,")  # every window has closed
+    return "\n".join(rows)
+
+
+def test_a_campaign_whose_lift_interval_excludes_zero(open_workspace, tmp_path):
+    ws = open_workspace(parse_settings(CAMPAIGNS))
+    (tmp_path / "log.csv").write_text(_campaign_log(), "utf-8")
+    ws.load(tmp_path / "log.csv")
+    found = {(f.rule, f.numbers["campaign"]): f for f in ws.watch().findings}
+    assert set(found) == {("lifts", "up"), ("lifts", "flat"), ("up-going-down", "up")}
+    lift, low, high = difference_of_proportions(12, 12, 0, 12)
+    up = found["lifts", "up"]
+    assert (up.numbers["lift"], up.numbers["lift_low"], up.numbers["lift_high"]) == (
+        lift,
+        low,
+        high,
+    )
+    assert lift == 1.0 and low > 0 and up.fired and up.subject == "up:up"
+    assert up.path == "/dashboard/campaigns"
+    flat = found["lifts", "flat"]
+    assert flat.numbers["lift"] == 0.0 and flat.numbers["lift_low"] < 0 < flat.numbers["lift_high"]
+    assert not flat.fired and flat.subject == "flat:none"
+    assert not found["up-going-down", "up"].fired  # it moved people up, not down
+
+
+# -- sending: a webhook, an email, a log line; each once ------------------------------------
+@contextmanager
+def webhook_receiver() -> Iterator[tuple[str, list]]:
+    """A webhook on 127.0.0.1 that keeps the JSON bodies POSTed to it."""
+    received: list = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers["Content-Type"], json.loads(body)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hook", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _sending(url: str, extra: str = "") -> jejak.Settings:
+    return parse_settings(
+        RULE
+        + f"""
+  link: https://jejak.shop.example/
+  notify:
+    log: false
+    webhook: {url}
+{extra}"""
+    )
+
+
+def test_a_webhook_gets_each_alert_once_also_after_a_restart(tmp_path, write_file):
+    with webhook_receiver() as (url, received):
+        with jejak.Workspace(tmp_path / "w.duckdb", _sending(url)) as ws:
+            ws.load(write_file("log.csv", LOG))
+            findings = ws.watch(as_of=CLOSED)
+            assert ws.notify(findings) == {"webhook": 1}
+            assert ws.notify(ws.watch(as_of=CLOSED)) == {"webhook": 0}
+        with jejak.Workspace(tmp_path / "w.duckdb", _sending(url)) as ws:  # a restart
+            assert ws.notify(ws.watch(as_of=CLOSED)) == {"webhook": 0}
+    ((path, kind, body),) = received
+    assert (path, kind) == ("/hook", "application/json")
+    assert body == findings.findings[0].to_dict("https://jejak.shop.example/")
+    assert body["url"].startswith("https://jejak.shop.example/dashboard/funnels?steps=")
+    assert body["subject"] == "2026-01-19" and body["numbers"]["conversion"] == 0.25
+
+
+def test_a_failing_webhook_tries_again_next_time(tmp_path, write_file):
+    with webhook_receiver() as (url, received):
+        ws = jejak.Workspace(tmp_path / "w.duckdb", _sending("http://127.0.0.1:9/hook"))
+        ws.load(write_file("log.csv", LOG))
+        assert ws.notify(ws.watch(as_of=CLOSED)) == {"webhook": 0}  # refused: not kept as sent
+        ws.settings = _sending(url)
+        assert ws.notify(ws.watch(as_of=CLOSED)) == {"webhook": 1}
+        ws.close()
+    assert len(received) == 1
+
+
+def test_an_email_goes_to_a_real_smtp_server(tmp_path, write_file):
+    controller_module = pytest.importorskip("aiosmtpd.controller")
+    got: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            got.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            return "250 OK"
+
+    port = free_port()
+    controller = controller_module.Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        email = (
+            f"    email: {{host: 127.0.0.1, port: {port}, from: jejak@shop.example,"
+            " to: [team@shop.example, owner@shop.example], starttls: false}"
+        )
+        settings = _sending("http://127.0.0.1:9/hook", email)
+        settings.watch.notify.webhook = None
+        with jejak.Workspace(tmp_path / "w.duckdb", settings) as ws:
+            ws.load(write_file("log.csv", LOG))
+            assert ws.notify(ws.watch(as_of=CLOSED)) == {"email": 1}
+            assert ws.notify(ws.watch(as_of=CLOSED)) == {"email": 0}
+    finally:
+        controller.stop()
+    ((sender, to, content),) = got
+    assert (sender, to) == ("jejak@shop.example", ["team@shop.example", "owner@shop.example"])
+    text = content.decode()
+    assert "Subject: jejak: 1 alert" in text
+    assert "subscribe-convert: Subscribe to Convert: conversion in the week of 2026-01-19" in text
+    assert "https://jejak.shop.example/dashboard/funnels?steps=" in text
+
+
+def test_the_email_password_comes_from_the_environment(monkeypatch):
+    with pytest.raises(ConfigError, match="password_env"):
+        parse_settings(
+            "watch: {notify: {email: {host: h, from: a@b.c, to: d@e.f, password: secret}}}"
+        )
+    settings = parse_settings(
+        "watch: {notify: {email: {host: h, from: a@b.c, to: d@e.f, password_env: JEJAK_PW}}}"
+    )
+    email = settings.watch.notify.email
+    monkeypatch.delenv("JEJAK_PW", raising=False)
+    with pytest.raises(ConfigError, match="JEJAK_PW"):
+        mail.password(email)
+    monkeypatch.setenv("JEJAK_PW", "s3cret")
+    assert mail.password(email) == "s3cret"
+
+
+def test_a_log_line_says_the_alert_and_its_link(conversion, caplog):
+    caplog.set_level(logging.WARNING, logger="jejak.alerts")
+    assert conversion.notify(conversion.watch(as_of=CLOSED)) == {"log": 1}
+    (record,) = caplog.records
+    assert record.getMessage().startswith("subscribe-convert: Subscribe to Convert: conversion")
+    assert record.getMessage().endswith("&since=2026-01-19&until=2026-01-26)")
+
+
+# -- on a schedule while the server runs -----------------------------------------------------
+def _served_once(ws: jejak.Workspace) -> None:
+    app = create_app(ws)
+    with running(app):
+        watcher = app.state.watcher
+        with watcher.ready:
+            assert watcher.ready.wait_for(lambda: watcher.rounds >= 1, timeout=60)
+
+
+def test_the_server_checks_on_its_schedule_and_sends_once(tmp_path, write_file):
+    # the log's own latest touchpoint is the data's "now": the week of 19 January closes
+    # on 2 February, which p8's order on 30 January does not reach: add a later touchpoint
+    late = LOG + "p9,2026-02-02T09:00:00+07:00,page_view\n"
+    with webhook_receiver() as (url, received):
+        settings = _sending(url, "  every: 1h")
+        ws = jejak.Workspace(tmp_path / "w.duckdb", settings)
+        ws.load(write_file("log.csv", late))
+        ensure_keys(ws.con)
+        _served_once(ws)
+        assert len(received) == 1
+        _served_once(ws)  # a restart: nothing new to send
+        ws.close()
+    assert len(received) == 1 and received[0][2]["rule"] == "subscribe-convert"
