@@ -358,3 +358,29 @@ def test_the_server_checks_on_its_schedule_and_sends_once(tmp_path, write_file):
         _served_once(ws)  # a restart: nothing new to send
         ws.close()
     assert len(received) == 1 and received[0][2]["rule"] == "subscribe-convert"
+
+
+# -- recovery: the demo shop's planted week -------------------------------------------------
+def test_the_demo_shops_dropped_week_fires_and_quiet_weeks_do_not(demo_plan_shop):
+    from jejak import alerts
+    from jejak.model.watch import Watch
+
+    shop, ws = demo_plan_shop(20_000, seed=7)
+    planted = shop.truth["conversion_drop"]
+    assert planted["transition"] == "Subscribe -> Convert" and planted["lost"] > 0
+    rule = {"kind": "conversion_drop", "from": "Subscribe", "to": "Convert", "drop": "20%"}
+    watch = Watch.model_validate({"rules": {"drop": rule | {"weeks": 8, "within": "14d"}}})
+    dropped = datetime.fromisoformat(planted["week_start"]).replace(tzinfo=UTC)
+    fired = {}
+    # every week from March to the week before the first campaign (20 July), each checked
+    # as of the moment its window closes: the end of the week plus 14 days
+    for k in range(-11, 8):
+        week = dropped + timedelta(days=7 * k)
+        (finding,) = alerts.check(ws, watch, loads=None, as_of=week + timedelta(days=21)).findings
+        assert finding.subject == week.date().isoformat()
+        fired[finding.subject] = finding.fired
+        if k == 0:
+            numbers = finding.numbers
+    assert [week for week, fires in fired.items() if fires] == [planted["week_start"]]
+    assert numbers["people"] >= 100 and numbers["weeks_in_mean"] == 8
+    assert numbers["fall"] > 0.4  # a keep of 0.4 takes about 60% of the week's moves
