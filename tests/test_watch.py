@@ -21,6 +21,7 @@ from jejak.errors import ConfigError
 from jejak.model.config import parse_settings
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys
+from invoking import invoke
 from serving import free_port, running
 
 # Subscribe -> Convert, in Jakarta's weeks (UTC+7): Mondays 5, 12 and 19 January 2026
@@ -112,6 +113,22 @@ def test_a_week_with_too_few_people_is_not_checked(open_workspace, write_file):
     (finding,) = ws.watch(as_of=CLOSED).findings
     # the week of 19 January has 4, but no week before has 3 people
     assert finding.numbers["weeks_in_mean"] == 0 and not finding.fired
+
+
+@pytest.mark.parametrize(
+    ("rule", "said"),
+    [
+        ("{kind: conversion_drop, from: Subscribe, to: Konvert, drop: 20%}", "unknown stage"),
+        ("{kind: conversion_drop, from: Convert, to: Subscribe, drop: 20%}", "must come after"),
+        ("{kind: conversion_drop, from: Subscribe, to: Convert, drop: lots}", "percentage"),
+        ("{kind: campaign_lift, campaign: spring}", "no campaign named 'spring'"),
+        ("{kind: rejected, above: 1%, every: 1h}", "unknown key"),
+    ],
+)
+def test_a_rule_that_cannot_be_checked_says_why_at_load(rule, said):
+    with pytest.raises(ConfigError, match=said) as raised:
+        parse_settings(f"watch:\n  rules:\n    r: {rule}\n")
+    assert "line" in str(raised.value)
 
 
 # -- the collector's rejections today -------------------------------------------------------
@@ -358,6 +375,28 @@ def test_the_server_checks_on_its_schedule_and_sends_once(tmp_path, write_file):
         _served_once(ws)  # a restart: nothing new to send
         ws.close()
     assert len(received) == 1 and received[0][2]["rule"] == "subscribe-convert"
+
+
+# -- the command -----------------------------------------------------------------------------
+def test_jejak_watch_prints_what_fired_and_sends_it(tmp_path, write_file):
+    late = LOG + "p9,2026-02-02T09:00:00+07:00,page_view\n"  # the week's window has closed
+    (tmp_path / "jejak.yaml").write_text(RULE + "  link: https://jejak.shop.example\n", "utf-8")
+    assert invoke("load", str(write_file("log.csv", late)), cwd=tmp_path).returncode == 0
+    shown = invoke("watch", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "subscribe-convert: Subscribe to Convert: conversion in the week of 2026-01-19 was" in (
+        " ".join(shown.stdout.split())
+    )
+    assert "https://jejak.shop.example/dashboard/funnels?steps=stage%3ASubscribe" in shown.stdout
+    assert "1 of 1 finding fired" in shown.stdout
+    sent = invoke("watch", "--notify", "--json", cwd=tmp_path)
+    answer = json.loads(sent.stdout)
+    assert answer["sent"] == {"log": 1} and answer["findings"][0]["numbers"]["moved"] == 1
+    again = invoke("watch", "--notify", "--json", cwd=tmp_path)
+    assert json.loads(again.stdout)["sent"] == {"log": 0}
+    (tmp_path / "jejak.yaml").write_text("timezone: Asia/Jakarta\n", "utf-8")
+    none = invoke("watch", cwd=tmp_path)
+    assert none.returncode == 1 and "no watch rules yet" in none.stderr
 
 
 # -- recovery: the demo shop's planted week -------------------------------------------------
