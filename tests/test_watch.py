@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 import jejak
+from invoking import invoke
 from jejak.alerts import mail
 from jejak.alerts.conversion import checked_week
 from jejak.analyses.intervals import difference_of_proportions
@@ -21,7 +22,6 @@ from jejak.errors import ConfigError
 from jejak.model.config import parse_settings
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys
-from invoking import invoke
 from serving import free_port, running
 
 # Subscribe -> Convert, in Jakarta's weeks (UTC+7): Mondays 5, 12 and 19 January 2026
