@@ -70,8 +70,11 @@ def test_the_week_checked_is_the_latest_whose_window_has_closed():
     assert earlier.isoformat() == "2026-01-12T00:00:00+07:00"
 
 
-def test_conversion_this_week_against_the_weeks_before(conversion):
-    (finding,) = conversion.watch(as_of=CLOSED).findings
+def test_conversion_this_week_against_the_weeks_before(conversion, on_engine):
+    from jejak import alerts
+
+    source = on_engine(conversion)
+    (finding,) = alerts.check(source, conversion.settings.watch, loads=None, as_of=CLOSED).findings
     # week of 5 Jan: p1 moved, p2 took 14 days (not within 7): 1 of 2
     # week of 12 Jan: p3, and p4 exactly 7 days later (within is inclusive): 2 of 2
     # week of 19 Jan: p5 (05:00 in Jakarta, still the 18th in UTC) never ordered; p6
