@@ -88,7 +88,7 @@ def test_conversion_this_week_against_the_weeks_before(conversion, on_engine):
     assert finding.fired and finding.subject == "2026-01-19"
     assert finding.path == (
         "/dashboard/funnels?steps=stage%3ASubscribe%2Cstage%3AConvert&window=7d"
-        "&since=2026-01-19&until=2026-01-26"
+        "&since=2026-01-19&until=2026-02-02"  # the week and its window
     )
     assert "25.0%" in finding.message and "75.0%" in finding.message
 
@@ -352,7 +352,7 @@ def test_a_log_line_says_the_alert_and_its_link(conversion, caplog):
     assert conversion.notify(conversion.watch(as_of=CLOSED)) == {"log": 1}
     (record,) = caplog.records
     assert record.getMessage().startswith("subscribe-convert: Subscribe to Convert: conversion")
-    assert record.getMessage().endswith("&since=2026-01-19&until=2026-01-26)")
+    assert record.getMessage().endswith("&since=2026-01-19&until=2026-02-02)")
 
 
 # -- on a schedule while the server runs -----------------------------------------------------
