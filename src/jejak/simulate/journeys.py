@@ -68,6 +68,8 @@ class Journeys:
     """When each person had a resolved one (drawn independently of the bad one)."""
     preferred_hour: np.ndarray | None = None
     """The hour of day (UTC) each person opens promotional email best, when promotions run."""
+    dropped: np.ndarray | None = None
+    """Who did not move on because of the planted week's drop (see ``DropPlan``)."""
 
     @property
     def people(self) -> int:
@@ -124,9 +126,10 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
     entry[:, 0] = acquired
     entry[:, 1:] = np.where(reached, acquired[:, None] + np.cumsum(delays, axis=1), NEVER)
 
-    tickets = _tickets(plan, entry, stream(seed, "tickets"))
     guest = stream(seed, "guest").random(people) < plan.skip_subscribe
     guest &= entry[:, SUBSCRIBE] < NEVER  # only people who got that far can skip it
+    dropped = _drop(plan, entry, guest, stream(seed, "conversion_drop"))
+    tickets = _tickets(plan, entry, stream(seed, "tickets"))
     customer_number = stream(seed, "customer_number").permutation(people).astype(np.int64)
     referrer = _link_referrers(plan, channel, entry, stream(seed, "referrer"))
     follower = stream(seed, "follower").random(people) < plan.follower_share
@@ -157,7 +160,24 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
         campaigns,
         *tickets,
         preferred,
+        dropped,
     )
+
+
+def _drop(
+    plan: ShopPlan, entry: np.ndarray, guest: np.ndarray, rng: np.random.Generator
+) -> np.ndarray | None:
+    """The planted week's lost moves: who stops at the from-stage (``entry`` changes in
+    place); None without a drop."""
+    if plan.conversion_drop is None:
+        return None
+    d = plan.conversion_drop
+    k = STAGES.index(d.from_stage)
+    start = np.int64(d.day * DAY)
+    in_week = (entry[:, k] >= start) & (entry[:, k] < start + 7 * DAY) & ~guest
+    lost = in_week & (entry[:, k + 1] < NEVER) & (rng.random(entry.shape[0]) >= d.keep)
+    entry[lost, k + 1 :] = NEVER
+    return lost
 
 
 def _tickets(
