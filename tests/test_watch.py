@@ -426,3 +426,68 @@ def test_the_demo_shops_dropped_week_fires_and_quiet_weeks_do_not(demo_plan_shop
     assert [week for week, fires in fired.items() if fires] == [planted["week_start"]]
     assert numbers["people"] >= 100 and numbers["weeks_in_mean"] == 8
     assert numbers["fall"] > 0.4  # a keep of 0.4 takes about 60% of the week's moves
+
+
+# -- the report on a schedule ----------------------------------------------------------------
+def test_the_latest_and_next_moments_of_a_report_schedule():
+    from datetime import UTC, datetime
+
+    from jejak.alerts.reporting import latest_moment, next_moment
+    from jejak.model.watch import ReportSchedule
+
+    now = datetime(2026, 12, 1, 0, 50, tzinfo=UTC)  # Tuesday 07:50 in Jakarta
+    monday = ReportSchedule(every="Monday", at="8:00")
+    assert latest_moment(monday, now, "Asia/Jakarta").isoformat() == "2026-11-30T08:00:00+07:00"
+    assert next_moment(monday, now, "Asia/Jakarta").isoformat() == "2026-12-07T08:00:00+07:00"
+    daily = ReportSchedule(every="day", at="07:00")
+    assert latest_moment(daily, now, "Asia/Jakarta").isoformat() == "2026-12-01T07:00:00+07:00"
+    # Amsterdam's clocks go back on 25 October 2026: a week later is still 08:00 there
+    autumn = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
+    assert next_moment(monday, autumn, "Europe/Amsterdam").isoformat() == (
+        "2026-10-26T08:00:00+01:00"
+    )
+    with pytest.raises(ConfigError, match="weekday"):
+        parse_settings("watch: {report: {every: someday}}")
+    with pytest.raises(ConfigError, match="needs notify: email"):
+        parse_settings("watch: {report: {email: true}}")
+
+
+def test_the_server_writes_and_mails_the_scheduled_report_once(tmp_path, write_file):
+    controller_module = pytest.importorskip("aiosmtpd.controller")
+    got: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            got.append(envelope.content)
+            return "250 OK"
+
+    port = free_port()
+    controller = controller_module.Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = parse_settings(
+            "timezone: Asia/Jakarta\nwatch:\n"
+            "  report: {every: day, at: '00:00', file: 'reports/jejak-{date}.html',"
+            " email: true}\n"
+            f"  notify: {{log: false, email: {{host: 127.0.0.1, port: {port},"
+            " from: jejak@shop.example, to: team@shop.example, starttls: false}}\n"
+        )
+        ws = jejak.Workspace(tmp_path / "w.duckdb", settings)
+        ws.load(write_file("log.csv", LOG))
+        ensure_keys(ws.con)
+        _served_once(ws)
+        _served_once(ws)  # a restart the same day: the report was made already
+        ws.close()
+    finally:
+        controller.stop()
+    (written,) = list((tmp_path / "reports").glob("jejak-*.html"))
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()
+    assert written.name == f"jejak-{today}.html"
+    assert "Customer journey report" in written.read_text("utf-8")
+    (mail_sent,) = got
+    text = mail_sent.decode()
+    assert f"Subject: jejak: the report of {today}" in text
+    assert f'filename="jejak-{today}.html"' in text

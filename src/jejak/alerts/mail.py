@@ -45,10 +45,15 @@ def password(email: Email) -> str | None:
 
 def send(findings: list[Finding], email: Email, link: str | None) -> None:
     """Send the alerts as one email; SMTP errors raise :class:`smtplib.SMTPException`."""
+    deliver(message(findings, email, link), email)
+
+
+def deliver(mail: EmailMessage, email: Email) -> None:
+    """Send ``mail`` through the SMTP server ``email`` names."""
     secret = password(email)
     with smtplib.SMTP(email.host, email.port, timeout=email.timeout) as smtp:
         if email.starttls:
             smtp.starttls()
         if email.user is not None:
             smtp.login(email.user, secret or "")
-        smtp.send_message(message(findings, email, link))
+        smtp.send_message(mail)

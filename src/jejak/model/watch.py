@@ -23,12 +23,18 @@
         webhook: https://hooks.example/jejak
         email: {host: smtp.example.com, port: 587, from: jejak@shop.example,
                 to: [team@shop.example], user: jejak, password_env: JEJAK_SMTP_PASSWORD}
+      report:                        # the HTML report on a schedule, while jejak serve runs
+        every: monday                # a weekday, or day
+        at: "08:00"                  # in the workspace's time zone
+        file: reports/jejak-{date}.html
+        email: true                  # also sent, attached, to notify.email's people
 
 See :mod:`jejak.alerts` for exactly what each rule counts.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -176,6 +182,44 @@ class Notify(BaseModel):
     email: Email | None = None
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ReportSchedule(BaseModel):
+    """When the report is written (a weekday, or every day, at a time of the workspace's
+    zone), where (``{date}`` is the day it is for), and whether it is emailed too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    every: str = "monday"
+    at: str = "08:00"
+    file: str = "jejak-report-{date}.html"
+    email: bool = False
+
+    @field_validator("every")
+    @classmethod
+    def _a_day(cls, value: str) -> str:
+        day = str(value).strip().lower()
+        if day not in (*WEEKDAYS, "day"):
+            raise ValueError(
+                gettext("every is a weekday (monday ... sunday) or day, not {value}").format(
+                    value=repr(value)
+                )
+            )
+        return day
+
+    @field_validator("at")
+    @classmethod
+    def _a_time(cls, value: str) -> str:
+        text = str(value).strip()
+        found = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text)
+        if found is None:
+            raise ValueError(
+                gettext("at is a time of day like 08:00, not {value}").format(value=repr(value))
+            )
+        return f"{int(found.group(1)):02d}:{found.group(2)}"
+
+
 class Watch(BaseModel):
     """The rules ``jejak watch`` checks, how often the server checks them, and where
     alerts go."""
@@ -186,6 +230,15 @@ class Watch(BaseModel):
     link: str | None = None
     rules: dict[str, Rule] = Field(default_factory=dict)
     notify: Notify = Field(default_factory=Notify)
+    report: ReportSchedule | None = None
+
+    @model_validator(mode="after")
+    def _an_email_to_send_with(self) -> Watch:
+        if self.report is not None and self.report.email and self.notify.email is None:
+            raise ValueError(
+                gettext("report: email: true needs notify: email: (who gets it, and how)")
+            )
+        return self
 
     @field_validator("every", mode="before")
     @classmethod

@@ -1,4 +1,6 @@
-"""The watch rules, checked on a schedule while the server runs (``watch: every:``).
+"""The watch rules, checked on a schedule while the server runs (``watch: every:``), and
+the report written (and sent) on its own schedule (``watch: report:``, see
+:mod:`jejak.alerts.reporting`).
 
 A thread checks the rules at the start, then every ``every``, and sends what fired to
 each channel once (what was sent is kept in the workspace: see :mod:`jejak.alerts.memory`,
@@ -12,14 +14,18 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from jejak import alerts
+from jejak.alerts import reporting
 from jejak.alerts.findings import Findings
 
 log = logging.getLogger(__name__)
+REPORT_CHECKS = 15 * 60.0  # seconds between looks at a report schedule without rules
 
 
 class Watcher:
@@ -34,11 +40,14 @@ class Watcher:
 
     @classmethod
     def scheduled(cls, state: Any) -> Watcher | None:
-        """A watcher when the settings give rules and ``every``; otherwise None."""
+        """A watcher when the settings give rules and ``every``, or a report schedule
+        (checked every ``every``, else every 15 minutes); otherwise None."""
         watch = state.workspace.settings.watch
-        if watch.every is None or not watch.rules:
+        rules = watch.every is not None and bool(watch.rules)
+        if not rules and watch.report is None:
             return None
-        return cls(state, watch.every.total_seconds())
+        every = watch.every.total_seconds() if watch.every is not None else REPORT_CHECKS
+        return cls(state, every)
 
     def start(self) -> None:
         self.thread = threading.Thread(target=self._run, name="jejak-watch", daemon=True)
@@ -64,10 +73,28 @@ class Watcher:
             yield workspace.con
 
     def round(self) -> dict[str, int]:
-        """Check the rules and send what fired that was not sent before."""
-        findings = self.check()
+        """Check the rules and send what fired that was not sent before; write (and send)
+        the scheduled report when one is due."""
         watch = self.state.workspace.settings.watch
-        return alerts.notify(findings.findings, watch, self._writing)
+        sent: dict[str, int] = {}
+        if watch.rules and watch.every is not None:
+            sent = alerts.notify(self.check().findings, watch, self._writing)
+        if watch.report is not None:
+            sent["report"] = self.report(datetime.now(UTC))
+        return sent
+
+    def report(self, now: datetime) -> int:
+        """The scheduled report, if due at ``now``: 1 when written, else 0."""
+        watch = self.state.workspace.settings.watch
+        zone = self.state.workspace.settings.timezone
+        moment = reporting.due(watch.report, now, zone, self._writing)
+        if moment is None:
+            return 0
+        folder = Path(self.state.workspace.path or ".").parent
+        with self.state.reading() as source:
+            path = reporting.make(source, watch, moment, folder, self._writing)
+        log.info("wrote the scheduled report %s", path)
+        return 1
 
     def _run(self) -> None:
         while True:
