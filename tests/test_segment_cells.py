@@ -98,3 +98,59 @@ def test_cells_save_from_the_cli(tmp_path):
     assert "(2 people)" in done.stdout, done.stderr
     done = run("segments", "save", "half", "--funnel", "page_view", cwd=tmp_path)
     assert done.returncode == 2 and "--funnel needs --step" in done.stdout + done.stderr
+
+
+def test_a_cell_saves_through_the_api(tmp_path, write_file):
+    import httpx
+
+    from jejak.server import create_app
+    from jejak.server.keys import ensure_keys
+    from serving import running
+
+    ws = jejak.Workspace(tmp_path / "w.duckdb")
+    ws.load(write_file("log.csv", LOG))
+    keys = ensure_keys(ws.con)
+    cell = {"funnel": {"steps": ["page_view", "order"], "step": 1, "stopped": True}}
+    with running(create_app(ws)) as base:
+
+        def save(body, key="read", **headers):
+            if key:
+                headers["Authorization"] = f"Bearer {keys[key]}"
+            return httpx.post(base + "/v1/segments", json=body, headers=headers, timeout=60)
+
+        saved = save({"name": "dropped", "definition": cell})
+        assert saved.status_code == 201, saved.text
+        assert saved.json() == {
+            "name": "dropped",
+            "definition": "stopped at step 1 of page_view > order",
+            "people": 3,
+        }
+        listed = httpx.get(
+            base + "/v1/analyses/segments",
+            headers={"Authorization": f"Bearer {keys['read']}"},
+            timeout=60,
+        ).json()["table"]
+        assert {"segment": "dropped", "people": 3} in [
+            {k: row[k] for k in ("segment", "people")} for row in listed
+        ]
+        assert save({"name": "dropped", "definition": cell}).status_code == 422  # saved
+        bad = save({"name": "x", "definition": {"stuck": {"stage": "Nowhere", "days": 1}}})
+        assert bad.status_code == 422 and "'Nowhere' is not a stage" in bad.text
+        assert save({"name": "y", "definition": cell}, key="write").status_code == 401
+        # a signed-in browser's cookie alone is not enough: another site could send it
+        from test_server import _sign_in
+
+        session = _sign_in(base, keys["read"]).cookies["jejak_session"]
+        cookies = {"jejak_session": session}
+        body = {"name": "z", "definition": cell}
+        plain = httpx.post(base + "/v1/segments", json=body, cookies=cookies, timeout=60)
+        assert plain.status_code == 403
+        asked = httpx.post(
+            base + "/v1/segments",
+            json=body,
+            cookies=cookies,
+            headers={"X-Jejak-Request": "1"},
+            timeout=60,
+        )
+        assert asked.status_code == 201, asked.text
+    ws.close()

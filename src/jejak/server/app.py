@@ -12,7 +12,7 @@ from starlette.requests import ClientDisconnect
 from jejak import __version__
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError, PiiSettingsError
-from jejak.server import api, collector, dashboard, docs, keyring, people, tracking
+from jejak.server import api, collector, dashboard, docs, keyring, people, segments, tracking
 from jejak.server.headers import Headers
 from jejak.server.limiting import Rate
 from jejak.server.speaking import Speaking
@@ -98,6 +98,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(api.data_router)
     app.include_router(people.router)  # erasure, with the admin key
+    app.include_router(segments.router)  # saving segments, with the read key
     app.include_router(keyring.router)  # keys managed while serving, with the admin key
     app.include_router(dashboard.router)
     app.include_router(docs.router)
