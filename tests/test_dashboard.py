@@ -179,6 +179,38 @@ def test_tables_sort_and_the_funnel_builder_takes_steps(site, page):
     assert header.get_attribute("aria-sort") == "descending"
 
 
+def test_a_funnel_steps_people_save_as_a_segment_with_one_click(site, page):
+    base, _, ws = site
+    page.goto(f"{base}/dashboard/funnels?steps=page_view,order&window=14d")
+    _loaded(page)
+    expected = ws.funnel_audience(["page_view", "order"], 2, window="14d").table
+    page.once("dialog", lambda dialog: dialog.accept("ordered-in-two-weeks"))
+    row = page.locator("#content table tbody tr").nth(1)
+    row.locator("button.save-segment").click()
+    said = row.locator("span.saved")
+    said.wait_for(timeout=60_000)
+    assert said.inner_text() == (
+        f"Saved as ordered-in-two-weeks: {fmt.people(len(expected))} people"
+    )
+    saved = ws.segment("ordered-in-two-weeks").members().to_pandas()
+    assert sorted(saved["person_id"]) == sorted(expected["person_id"])
+    # the same name again: the reason in words, not a raw answer
+    messages: list[str] = []
+
+    def answer(dialog) -> None:  # the prompt for a name, then the alert saying why not
+        messages.append(dialog.message)
+        dialog.accept("ordered-in-two-weeks") if len(messages) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    page.locator("#content table tbody tr").nth(0).locator("button.save-segment").click()
+    for _ in range(120):  # the alert comes once the server has answered
+        if len(messages) == 2:
+            break
+        page.wait_for_timeout(250)
+    page.remove_listener("dialog", answer)
+    assert len(messages) == 2 and "is already saved" in messages[1] and "{" not in messages[1]
+
+
 def test_the_data_page_shows_loads_and_rejected_rows(site, page):
     import httpx
 

@@ -111,11 +111,28 @@ def _fragment(sections: list[Section]) -> str:
         if section.table is not None:
             words = html.escape(language.gettext("Download CSV"))
             body.append(f'<button class="csv" type="button">{words}</button>')
-            body.append(report.table_html(section.table, section.columns))
+            body.append(
+                report.table_html(section.table, section.columns, _save_buttons(section.saves))
+            )
         wide = " wide" if section.wide else ""
         inner = "".join(body)
         parts.append(f'<section class="panel{wide}" id="section-{number}">{inner}</section>')
     return "".join(parts)
+
+
+def _save_buttons(saves: list[dict[str, Any] | None] | None) -> list[str] | None:
+    """A "save as segment" button for each row that is a cell of an analysis (its
+    definition in the button: dashboard.js posts it to ``POST /v1/segments``)."""
+    if not saves:
+        return None
+    words = html.escape(language.gettext("Save as segment"))
+    return [
+        ""
+        if definition is None
+        else f'<button class="save-segment" type="button" data-definition='
+        f'"{html.escape(json.dumps(definition), quote=True)}">{words}</button>'
+        for definition in saves
+    ]
 
 
 def _params(request: Request) -> dict[str, Any]:
@@ -251,6 +268,9 @@ def _script_words() -> dict[str, Any]:
         "expired": language.gettext("Your sign-in has expired; sign in again with the read key."),
         "answered": language.gettext("The server answered {status}; try again shortly."),
         "failed": language.gettext("This page could not load"),
+        "name": language.gettext("Name the segment (letters, digits, spaces, _ . -):"),
+        "saved": language.gettext("Saved as {name}: {people} people"),
+        "unsaved": language.gettext("Not saved: {problem}"),
         "unreachable": language.gettext(
             "The server could not be reached; check that jejak serve is running, then reload."
         ),

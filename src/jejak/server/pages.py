@@ -117,13 +117,14 @@ def funnel_steps(source: JourneyAnalyses, params: Params) -> list[str]:
 def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
     steps = funnel_steps(source, params)
     window = params.get("window") or DEFAULT_WINDOW
+    cells = [step(s) for s in steps]
     result = source.funnel(
-        [step(s) for s in steps],
+        cells,
         window=window,
         order=params.get("order") or "ordered",
         by=params.get("by") or None,
     )
-    return funnel_sections(result, steps, window)
+    return funnel_sections(result, steps, window, cells)
 
 
 def paths(source: JourneyAnalyses, params: Params) -> list[Section]:

@@ -43,10 +43,20 @@ def open_windows_note(result: Any) -> str:
     return said.format(count=fmt.people(count))
 
 
-def funnel_sections(result: Any, steps: list[str], window: str) -> list[Section]:
+def funnel_sections(
+    result: Any, steps: list[str], window: str, cells: list[Any] | None = None
+) -> list[Section]:
     """The funnel's section: ``steps`` and ``window`` as the reader gave them (or, for
-    a funnel nobody chose, in the reader's words)."""
+    a funnel nobody chose, in the reader's words). ``cells``: the steps as definitions,
+    so each step's people save as a segment (not for a funnel split by a field)."""
     table = funnel_steps_table(result.table)
+    saves = None
+    if cells is not None and not result.meta.get("by"):
+        order = result.meta.get("order", "ordered")
+        saves = [
+            {"funnel": {"steps": cells, "step": int(k), "window": window, "order": order}}
+            for k in result.table["step"]
+        ]
     if result.meta.get("by"):
         by = str(result.meta["by"])
         table.insert(0, fmt.label(by), result.table[by].to_numpy())
@@ -60,6 +70,7 @@ def funnel_sections(result: Any, steps: list[str], window: str) -> list[Section]
             figures=[result.figure()],
             table=table,
             notes=[note] if note else [],
+            saves=saves,
         )
     ]
 

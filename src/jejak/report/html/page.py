@@ -160,6 +160,9 @@ class Section:
     columns: Sequence[fmt.Column] | None = None
     notes: list[str] = field(default_factory=list)  # why an answer is empty, and the fix
     notes_title: str | None = None  # by default, whether the section shows anything
+    # per table row, the segment definition the row's people save as (None: not a cell);
+    # the dashboard offers a button, the report (no server to save to) does not
+    saves: list[dict[str, Any] | None] | None = None
 
     @property
     def notes_heading(self) -> str:
@@ -259,7 +262,13 @@ def _is_numeric(values: pd.Series) -> bool:
     return bool(cells) and all(_NUMBER_TEXT.match(cell) for cell in cells)
 
 
-def table_html(table: pd.DataFrame, columns: Sequence[fmt.Column] | None) -> str:
+def table_html(
+    table: pd.DataFrame,
+    columns: Sequence[fmt.Column] | None,
+    actions: Sequence[str] | None = None,
+) -> str:
+    """The table as HTML; ``actions``: one more cell per row (already HTML), such as the
+    dashboard's "save as segment" buttons."""
     columns = fmt.guess_columns(table) if columns is None else columns
     labels = [gettext(column.label) for column in columns]
     numeric = [_is_numeric(table[column.source]) for column in columns]
@@ -269,11 +278,15 @@ def table_html(table: pd.DataFrame, columns: Sequence[fmt.Column] | None) -> str
         f'<th scope="col"{cls}>{_escape(label)}</th>'
         for label, cls in zip(labels, classes, strict=True)
     )
+    extra = [f'<td class="actions">{a}</td>' for a in actions] if actions else [""] * len(text)
+    if actions:
+        head += '<th scope="col" class="actions"></th>'
     rows = "".join(
         "<tr>"
         + "".join(f"<td{cls}>{_escape(cell)}</td>" for cell, cls in zip(row, classes, strict=True))
+        + more
         + "</tr>"
-        for row in text.itertuples(index=False)
+        for row, more in zip(text.itertuples(index=False), extra, strict=True)
     )
     return (
         f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'

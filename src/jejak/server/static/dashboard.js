@@ -80,7 +80,8 @@
   function csv(table) {
     const quote = function (text) { return '"' + text.replace(/"/g, '""') + '"'; };
     return Array.from(table.rows).map(function (row) {
-      return Array.from(row.cells).map(function (cell) { return quote(cell.textContent.trim()); }).join(",");
+      return Array.from(row.cells).filter(function (cell) { return !cell.classList.contains("actions"); })
+        .map(function (cell) { return quote(cell.textContent.trim()); }).join(",");
     }).join("\n");
   }
 
@@ -115,6 +116,33 @@
       throw new Error(detail || words.answered.replace("{status}", response.status));
     });
   }
+
+  // a cell of an analysis saved as a segment: its definition sits in the button
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("button.save-segment");
+    if (!button) return;
+    const name = window.prompt(words.name);
+    if (!name) return;
+    button.disabled = true;
+    fetch("/v1/segments", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-Jejak-Request": "1" },
+      body: JSON.stringify({ name: name, definition: JSON.parse(button.dataset.definition) })
+    })
+      .then(function (response) { return response.ok ? response.json() : problem(response); })
+      .then(function (saved) {
+        const said = document.createElement("span");
+        said.className = "saved";
+        said.textContent = words.saved.replace("{name}", saved.name)
+          .replace("{people}", saved.people.toLocaleString(document.documentElement.lang));
+        button.replaceWith(said);
+      })
+      .catch(function (error) {
+        button.disabled = false;
+        window.alert(words.unsaved.replace("{problem}", error.message));
+      });
+  });
 
   function load(attempt) {
     fetch("/dashboard/" + slug + "/content" + window.location.search, { credentials: "same-origin" })
