@@ -189,10 +189,18 @@ def test_drivers_and_brakes_after_the_correction(open_workspace, write_file, on_
         ("channel", "ads"): "drives",
         ("channel", "search"): "holds back",
     }
-    # the called values first (ties in people by field and value), then the others
+    # the people each concerns: the moves gained (moved_with - moved_with / ratio) or lost
+    concerned = {
+        ("event", "coupon"): 15 - 15 / coupon[0],
+        ("channel", "ads"): 17 - 17 / ads[0],
+        ("channel", "search"): 3 / search[0] - 3,
+    }
+    for key, people in concerned.items():
+        assert got[key]["people_concerned"] == pytest.approx(people)
+    # the called values first, most people concerned first, then the others
     assert [(r["field"], r["value"]) for _, r in result.table.iterrows()] == [
-        ("channel", "ads"),
         ("channel", "search"),
+        ("channel", "ads"),
         ("event", "coupon"),
         ("event", "page_view"),
     ]
@@ -252,3 +260,23 @@ def test_the_figure_and_the_report_section(timed):
     (section,) = driver_sections(result)
     assert section.heading == result.title
     assert "q-value" in section.table.columns
+
+
+def test_the_planted_driver_comes_first_on_its_transition_only(demo_plan_shop):
+    shop, ws = demo_plan_shop(20_000, seed=7)  # shared with the experience recovery tests
+    truth = shop.truth["driver"]
+    assert truth["transition"] == "Convert -> Excite"
+    table = ws.drivers().table
+    planted = table[table["value"] == truth["event"]].set_index("stage")
+    convert = table[table["stage"] == "Convert"].iloc[0]
+    # planted: twice as fast on from Convert (seed 7: 1.85, 1.69 to 2.02)
+    assert (convert["field"], convert["value"]) == ("event", truth["event"])
+    assert convert["verdict"] == "drives" and convert["q_value"] < 1e-6
+    assert convert["ci_low"] < truth["effect"] < convert["ci_high"]
+    # after the move on it changes nothing, and nowhere else is it called a driver
+    assert set(planted.index) >= {"Convert", "Excite"}
+    others = planted.drop(index="Convert")
+    assert not others["verdict"].isin(["drives", "holds back"]).any()
+    assert ((others["ci_low"] < 1) & (others["ci_high"] > 1)).all()
+    seen = ws.events().filter(lambda t: t.event == truth["event"]).count().to_pandas()
+    assert seen == truth["people"]

@@ -70,9 +70,12 @@ def drivers(
     people_without, moved_without, rate_without, rate_ratio (with / without, pooled over
     bands of days in the stage), ci_low, ci_high (95%), p_value (two-sided, for a ratio of
     1), q_value (Benjamini-Hochberg over every value tested: those with at least
-    ``min_people`` on each side and a ratio), verdict ("drives", "holds back" at q < 0.05,
-    "unclear", or "too few people"). Rows: per stage in journey order, the drivers and
-    brakes first, then by people_with, most first.
+    ``min_people`` on each side and a ratio), people_concerned (the moves on it accounts
+    for among the people with it: moved_with less moved_with / rate_ratio, the moves they
+    would have made at the rate without it, gained or lost; not a whole number), verdict
+    ("drives", "holds back" at q < 0.05, "unclear", or "too few people"). Rows: per stage
+    in journey order, the drivers and brakes first, each part by people_concerned, most
+    first (then people_with).
     """
     fields = list(dict.fromkeys(fields))
     properties = list(dict.fromkeys(properties))
@@ -146,10 +149,17 @@ def _tested(table: pd.DataFrame, min_people: int) -> pd.DataFrame:
         ["too few people", "drives", "holds back"],
         default="unclear",
     )
+    # the people a value concerns: the moves on it accounts for among those who had it,
+    # gained (moved_with less the moves at the rate without it, rate_ratio being their
+    # ratio) or lost (the other way round)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = table["moved_with"] / table["rate_ratio"]
+    table["people_concerned"] = (table["moved_with"] - expected).abs()
     table["_called"] = ~called  # False sorts first
     table = table.sort_values(
-        ["stage_index", "_called", "people_with", "field", "value"],
-        ascending=[True, True, False, True, True],
+        ["stage_index", "_called", "people_concerned", "people_with", "field", "value"],
+        ascending=[True, True, False, False, True, True],
+        na_position="last",
     )
     columns = [
         "stage",
@@ -167,6 +177,7 @@ def _tested(table: pd.DataFrame, min_people: int) -> pd.DataFrame:
         "ci_high",
         "p_value",
         "q_value",
+        "people_concerned",
         "verdict",
     ]
     return table[columns].reset_index(drop=True)

@@ -183,8 +183,8 @@ def touchpoint_effect_table(table: pd.DataFrame, few: int = MIN_PEOPLE) -> pd.Da
 
 def driver_table(table: pd.DataFrame, few: int = MIN_PEOPLE) -> pd.DataFrame:
     """Drivers as touchpoint effects read (:func:`touchpoint_effect_table`), each value
-    named with its field, and the q-value (the chance-corrected p-value) before the
-    verdict."""
+    named with its field, then the q-value (the chance-corrected p-value) and the moves on
+    it gained or lost (the people it concerns) before the verdict."""
     from jejak.report.figures.drivers import driver_label
 
     labels = [driver_label(f, v) for f, v in zip(table["field"], table["value"], strict=True)]
@@ -193,6 +193,8 @@ def driver_table(table: pd.DataFrame, few: int = MIN_PEOPLE) -> pd.DataFrame:
     shown = touchpoint_effect_table(named, few)
     shown = shown.rename(columns={shown.columns[1]: _("What they had")})
     shown.insert(len(shown.columns) - 1, _("q-value"), table["q_value"].map(q_value).to_numpy())
+    concerned = table["people_concerned"].map(lambda v: fmt.number(v, 0)).to_numpy()
+    shown.insert(len(shown.columns) - 1, _("Moves gained or lost"), concerned)
     return shown
 
 

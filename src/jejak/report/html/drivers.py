@@ -36,7 +36,8 @@ def driver_sections(result: Any) -> list[Section]:
     shown, left_out = shown_effects(result.table)
     intro += "\n\n" + gettext(
         "Per stage, the chart and the table show the drivers and what holds people back"
-        " first, then the values most people had, {most} at most."
+        " first, each by the moves on it gained or lost (the people it concerns), then the"
+        " other values, {most} at most."
     ).format(most=MOST_PER_STAGE)
     if left_out:
         intro += " " + ngettext(
