@@ -100,12 +100,18 @@ def _rule_credits(
     direct_values = list(direct)
     undirect = steps.filter(lambda s: ~s.touch.isin(direct_values)).map(lambda s: s.seen)
     won = won.mutate(
-        _first=steps[0].seen,
-        _n=steps.length(),
-        _last_nd=undirect.maxs(),
-        _latest=latest,
-        _decay_total=steps.map(lambda s: decay(s.us, latest)).sums(),
+        _first=steps[0].seen, _n=steps.length(), _last_nd=undirect.maxs(), _latest=latest
     )
+    if "time_decay" in models:
+        # each touch's decay worked out once, kept in its step for the total and the weight
+        won = won.mutate(
+            steps=won.steps.map(
+                lambda s: ibis.struct(
+                    {"seen": s.seen, "us": s.us, "touch": s.touch, "decay": decay(s.us, latest)}
+                )
+            )
+        )
+        won = won.mutate(_decay_total=won.steps.map(lambda s: s.decay).sums())
     t = won.unnest("steps")
     i = t.steps.seen - t._first + 1
     n = t._n
@@ -118,7 +124,7 @@ def _rule_credits(
         "last_touch": (i == n).ifelse(1.0, 0.0),
         "last_non_direct": (i == (t._last_nd - t._first + 1).fill_null(n)).ifelse(1.0, 0.0),
         "linear": 1.0 / n.cast("float64"),
-        "time_decay": decay(t.steps.us, t._latest) / t._decay_total,
+        "time_decay": t.steps.decay / t._decay_total if "time_decay" in models else None,
         "position_based": ibis.cases(
             (n == 1, 1.0),
             (n == 2, ibis.ifelse(i == 1, two_first, two_last)),

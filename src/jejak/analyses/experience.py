@@ -111,13 +111,21 @@ def experience(
     bought = FunnelStep.of(purchase).as_stage(journey)
     # the signals, the stage each touchpoint is in and the columns the rules read are
     # read four times below: worked out once, narrow
+    # every rule read below is one of these: each property is parsed only where one tests it
+    matchers = [Stage(name=f"r{i}", rules=[rule]) for i, rule in enumerate(rules)]
+    events = with_properties(events, [*journey.stages, bought, *matchers], only_these=True)
     marked = with_properties(with_experience(events, rules), [*journey.stages, bought])
+    # every touchpoint (ts is never null), or what the person did, not what the shop sent
+    own = ~ibis._.event.isin(list(sent)) if sent else ibis._.ts.notnull()
     # stage_before, the stage the person was in: a 5-star review that enters Advocate was
-    # written in the stage before it
-    at = placed(marked, journey, before=True)
+    # written in the stage before it; _own_no numbers the person's own touchpoints in time
+    # order, in the same sorted pass: the touchpoints before a bad one are then found by
+    # their numbers, without sorting the touchpoints again
+    at = placed(marked, journey, before=True, counts={"_own_no": own})
+    at = at.mutate(_own=own.resolve(at))
     keep = ["person_id", "event_id", "event", "experience", "stage_index", "stage_before"]
-    keep = list(dict.fromkeys([*keep, *rule_columns([*journey.stages, bought])]))
-    with at.select(*keep).cache() as at:
+    keep = [*keep, "_own", "_own_no", *rule_columns([*journey.stages, bought])]
+    with at.select(*dict.fromkeys(keep)).cache() as at:
         names = journey.stage_names
         signals = at.filter(at.experience.notnull())
         keys = {"stage_index": signals.stage_before, "event": signals.event}
@@ -142,7 +150,7 @@ def experience(
             at, journey, by="experience", min_people=min_people, as_of=as_of
         ).table
         churn, meta = _churn(at, bought, as_of, churn_days, sent)
-        journeys = _journeys_to_bad(at, steps, sent)
+        journeys = _journeys_to_bad(at, steps)
         totals = table[["signals", *VERDICTS]].sum()
         meta |= {
             "signals": int(totals["signals"]),
@@ -171,22 +179,21 @@ def _churn(
     the columns the purchase rule ``bought`` reads)."""
     end = utc_micros(as_of)
     window = int(churn_days * DAY_US)
-    marked = marked.mutate(_us=unix_micros(marked.ts), _buy=stage_matches(marked, bought))
-    firsts = marked.filter(marked._buy).group_by("person_id").aggregate(first_us=marked._us.min())
-    firsts = firsts.filter(firsts.first_us <= end - window)
-    joined = marked.join(firsts, "person_id")
-    own = ~joined.event.isin(list(sent)) if sent else ibis.literal(True)
-    # a bad experience is no sign of staying (a failed payment on a lapsed customer)
-    own = own & (joined.experience.isnull() | (joined.experience != "bad"))
     before = end - window
-    people = joined.group_by("person_id").aggregate(
-        recent=joined.count(where=own & (joined._us > before) & (joined._us <= end)),
-        bad=joined.count(
-            where=(joined.experience == "bad") & (joined._us >= joined.first_us)
-            & (joined._us <= before)
-        ),
-    )  # fmt: skip
-    counts = people.group_by(group=(people.bad > 0).ifelse("bad experience", "none")).aggregate(
+    us = unix_micros(marked.ts)
+    own = ~marked.event.isin(list(sent)) if sent else ibis.literal(True)
+    # a bad experience is no sign of staying (a failed payment on a lapsed customer)
+    own = own & (marked.experience.isnull() | (marked.experience != "bad"))
+    # one pass per person: a bad experience between the first purchase and ``before``
+    # exists when the latest bad one up to ``before`` is not earlier than that purchase
+    people = marked.group_by("person_id").aggregate(
+        first_us=us.min(where=stage_matches(marked, bought)),
+        recent=marked.count(where=own & (us > before) & (us <= end)),
+        last_bad=us.max(where=(marked.experience == "bad") & (us <= before)),
+    )
+    people = people.filter(people.first_us <= before)
+    bad = (people.last_bad >= people.first_us).fill_null(False)
+    counts = people.group_by(group=bad.ifelse("bad experience", "none")).aggregate(
         buyers=people.count(), churned=people.count(where=people.recent == 0)
     )
     frame = counts.to_pandas().set_index("group").reindex(["bad experience", "none"])
@@ -198,15 +205,27 @@ def _churn(
     return frame, dict(zip(keys, difference, strict=True))
 
 
-def _journeys_to_bad(marked: ibis.Table, steps: int, sent: Sequence[str]) -> pd.DataFrame:
-    """The ``steps`` touchpoints before each bad experience, grouped as paths."""
-    own = marked.filter(~marked.event.isin(list(sent))) if sent else marked
-    order = ibis.window(group_by=own.person_id, order_by=[own.ts, own.event_id])
-    before = {f"_b{k}": own.event.lag(k).over(order) for k in range(1, steps + 1)}
-    lagged = own.mutate(**before)
-    bad = lagged.filter(lagged.experience == "bad")
+def _journeys_to_bad(marked: ibis.Table, steps: int) -> pd.DataFrame:
+    """The ``steps`` touchpoints before each bad experience, grouped as paths (``marked``:
+    with ``_own``, the person's own touchpoints, and ``_own_no``, their numbers)."""
+    own = marked.filter(marked._own)
+    bad = own.filter(own.experience == "bad").select("person_id", "event", _no=own._own_no)
+    # the k-th touchpoint before a bad one is the person's own touchpoint numbered k less
+    wanted = ibis.union(
+        *[bad.select("person_id", "_no", _k=ibis.literal(k), _at=bad._no - k)
+          for k in range(1, steps + 1)]
+    )  # fmt: skip
+    earlier = wanted.join(own, [wanted.person_id == own.person_id, wanted._at == own._own_no])
+    earlier = earlier.select("person_id", "_no", "_k", "event")
+    rows = ibis.union(bad.mutate(_k=ibis.literal(0)).select(*earlier.columns), earlier)
+    each = rows.group_by(["person_id", "_no"]).aggregate(
+        **{f"_b{k}": rows.event.max(where=rows._k == k) for k in range(1, steps + 1)},
+        event=rows.event.max(where=rows._k == 0),
+    )
     keys = [f"_b{k}" for k in range(steps, 0, -1)] + ["event"]
-    grouped = bad.group_by(keys).aggregate(occurrences=bad.count(), people=bad.person_id.nunique())
+    grouped = each.group_by(keys).aggregate(
+        occurrences=each.count(), people=each.person_id.nunique()
+    )
     frame = grouped.to_pandas()
     columns = ["path", "occurrences", "people"]
     if frame.empty:

@@ -168,39 +168,36 @@ def _ordered_attempts(hits: ibis.Table, spec: Funnel) -> ibis.Table:
             if not last:
                 carried["sn"] = step[f"cm{spec.next_required(k)}"]
         step = step.select(**carried)
-        live = attempts.filter(attempts[_u(a)].notnull())
-        bounds = [live.person_id == step.sp, step.su <= live[_u(0)] + window]
+        # each step joins the attempts once: an attempt written twice into one query (a
+        # join of attempts with a join of attempts) doubles the SQL with every step
+        bounds = [
+            attempts.person_id == step.sp,
+            attempts[_u(a)].notnull(),
+            step.su <= attempts[_u(0)] + window,
+        ]
         if within is not None:
-            bounds.append(step.su <= live[_u(a)] + within)
+            bounds.append(step.su <= attempts[_u(a)] + within)
         if after is not None:
-            bounds.append(step.su >= live[_u(a)] + after)
+            bounds.append(step.su >= attempts[_u(a)] + after)
         if strict:
             # the person's very next touchpoint
-            bounds.append(step.ss == live[f"s{a}"] + 1)
+            bounds.append(step.ss == attempts[f"s{a}"] + 1)
         elif after is None:
             # the next step-k touchpoint
-            bounds.append(step.sc == live[f"n{a}"] + 1)
+            bounds.append(step.sc == attempts[f"n{a}"] + 1)
         else:
             # the first step-k touchpoint at least ``after`` later: a range join, then
             # the earliest (counts grow with the person's order)
-            bounds.append(step.sc > live[f"n{a}"])
-        pairs = live.join(step, bounds)
+            bounds.append(step.sc > attempts[f"n{a}"])
+        joined = attempts.left_join(step, bounds)
         if not strict and after is not None:
-            earliest = pairs.group_by(fp=pairs.person_id, fe=pairs[_e(0)]).aggregate(
-                fc=pairs.sc.min()
-            )
-            pairs = earliest.join(step, [earliest.fp == step.sp, earliest.fc == step.sc])
-            pairs = pairs.mutate(person_id=pairs.fp, **{_e(0): pairs.fe})
-        found = {"np": pairs.person_id, "ne": pairs[_e(0)], _e(k): pairs.se, _u(k): pairs.su}
+            joined = _earliest(joined, "sc")
+        found = {_e(k): joined.se, _u(k): joined.su}
         if strict:
-            found[f"s{k}"] = pairs.ss
+            found[f"s{k}"] = joined.ss
         elif not last:
-            found[f"n{k}"] = pairs.sn
-        found_table = pairs.select(**found)
-        attempts = attempts.left_join(
-            found_table,
-            [attempts.person_id == found_table.np, attempts[_e(0)] == found_table.ne],
-        ).drop("np", "ne")
+            found[f"n{k}"] = joined.sn
+        attempts = joined.select(*attempts.columns, **found)
     for k in range(n):
         if spec.steps[k].optional:
             attempts = _optional_step(attempts, hits, spec, k, window)
@@ -217,6 +214,16 @@ def _steps_columns(n: int) -> list[str]:
     return [c for k in range(n) for c in (_u(k), _e(k))]
 
 
+def _earliest(joined: ibis.Table, count: str) -> ibis.Table:
+    """Each attempt's row with the lowest ``count`` (its first matching touchpoint), or
+    its one row without a match, from a left join of attempts with a step."""
+    first = ibis.row_number().over(
+        group_by=[joined.person_id, joined[_e(0)]], order_by=joined[count]
+    )
+    ranked = joined.mutate(_first=first)
+    return ranked.filter(ranked._first == 0).drop("_first")
+
+
 def _optional_step(
     attempts: ibis.Table, hits: ibis.Table, spec: Funnel, k: int, window: int
 ) -> ibis.Table:
@@ -227,26 +234,23 @@ def _optional_step(
     within, after = _micros(spec.steps[k].within), _micros(spec.steps[k].after)
     step = hits.filter(hits[f"m{k}"])
     step = step.select(qp=step.person_id, qe=step.event_id, qu=step.us, qc=step[f"cm{k}"])
-    live = attempts.filter(attempts[_u(a)].notnull())
     bounds = [
-        live.person_id == step.qp,
-        _after(step.qu, step.qe, live[_u(a)], live[_e(a)]),
-        step.qu <= live[_u(0)] + window,
+        attempts.person_id == step.qp,
+        attempts[_u(a)].notnull(),
+        _after(step.qu, step.qe, attempts[_u(a)], attempts[_e(a)]),
+        step.qu <= attempts[_u(0)] + window,
         ibis.ifelse(
-            live[_u(b)].notnull(), _after(live[_u(b)], live[_e(b)], step.qu, step.qe), True
+            attempts[_u(b)].notnull(),
+            _after(attempts[_u(b)], attempts[_e(b)], step.qu, step.qe),
+            True,
         ),
     ]
     if within is not None:
-        bounds.append(step.qu <= live[_u(a)] + within)
+        bounds.append(step.qu <= attempts[_u(a)] + within)
     if after is not None:
-        bounds.append(step.qu >= live[_u(a)] + after)
-    pairs = live.join(step, bounds)
-    earliest = pairs.group_by(np=pairs.person_id, ne=pairs[_e(0)]).aggregate(fc=pairs.qc.min())
-    taken = earliest.join(step, [earliest.np == step.qp, earliest.fc == step.qc])
-    taken = taken.select("np", "ne", **{_e(k): taken.qe, _u(k): taken.qu})
-    return attempts.left_join(
-        taken, [attempts.person_id == taken.np, attempts[_e(0)] == taken.ne]
-    ).drop("np", "ne")
+        bounds.append(step.qu >= attempts[_u(a)] + after)
+    taken = _earliest(attempts.left_join(step, bounds), "qc")
+    return taken.select(*attempts.columns, **{_e(k): taken.qe, _u(k): taken.qu})
 
 
 def _drop_voided(
@@ -259,19 +263,23 @@ def _drop_voided(
     """
     count = f"cx{j}"
     at_low = hits.select(lp=hits.person_id, le=hits.event_id, lc=hits[count])
-    live = attempts.filter(attempts[_u(low)].notnull())
-    live = live.join(at_low, [live.person_id == at_low.lp, live[_e(low)] == at_low.le])
+    # left joins, so the attempts are read once (see _ordered_attempts); lc is NULL
+    # when step ``low`` was not reached, and then nothing is banned
+    marked = attempts.left_join(
+        at_low, [attempts.person_id == at_low.lp, attempts[_e(low)] == at_low.le]
+    )
+    marked = marked.select(*attempts.columns, lc=marked.lc)
     banned = hits.filter(hits[f"x{j}"])
     banned = banned.select(xp=banned.person_id, xe=banned.event_id, xu=banned.us, xc=banned[count])
     before_high = ibis.ifelse(
-        live[_u(high)].notnull(),
-        _after(live[_u(high)], live[_e(high)], banned.xu, banned.xe),
-        banned.xu <= live[_u(0)] + window,
+        marked[_u(high)].notnull(),
+        _after(marked[_u(high)], marked[_e(high)], banned.xu, banned.xe),
+        banned.xu <= marked[_u(0)] + window,
     )
-    voided = live.join(
-        banned, [live.person_id == banned.xp, banned.xc == live.lc + 1, before_high]
-    ).select("person_id", _e(0))
-    return attempts.anti_join(voided, ["person_id", _e(0)])
+    checked = marked.left_join(
+        banned, [marked.person_id == banned.xp, banned.xc == marked.lc + 1, before_high]
+    )
+    return checked.filter(checked.xp.isnull()).select(*attempts.columns)
 
 
 def _any_order_attempts(hits: ibis.Table, spec: Funnel) -> ibis.Table:
@@ -546,6 +554,27 @@ FUNNEL_COLUMNS = [
     "median_seconds_to_next",
     "p90_seconds_to_next",
 ]
+
+
+def at_step(
+    events: ibis.Table,
+    journey: Journey,
+    spec: Funnel,
+    step: int,
+    *,
+    stopped: bool = False,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    as_of: datetime | None = None,
+) -> ibis.Table:
+    """The person_id of everyone who reached ``step`` (1-based), or with ``stopped`` went
+    no further (:func:`dropped_off`'s people); people whose window is still open are left
+    out when the funnel leaves them out of its rates."""
+    counted = people(events, journey, spec, start, end, as_of)
+    out = counted.filter(counted.steps == step if stopped else counted.steps >= step)
+    if spec.excludes_open:
+        out = out.filter(~out.open.fill_null(False))
+    return out.select("person_id")
 
 
 def dropped_off(

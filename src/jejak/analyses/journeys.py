@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -386,6 +386,66 @@ class JourneyAnalyses:
             table=_utc(table.to_pandas()),
             meta={"step": step, "label": label, "steps": [s.label for s in spec.steps]},
         )
+
+    def funnel_audience(
+        self,
+        steps: Funnel | list[Any],
+        step: int,
+        *,
+        stopped: bool = False,
+        window: timedelta | str | float = timedelta(days=30),
+        order: str = "ordered",
+        exclusions: list[Any] | None = None,
+    ) -> Result:
+        """Who reached ``step`` of the funnel (``stopped``: and went no further): one cell
+        of :meth:`funnel` as people, to save as a segment (``{"funnel": ...}``)."""
+        spec = _funnel_spec(steps, window, order, exclusions, None, None)
+        if not 1 <= step <= len(spec.steps):
+            raise JejakError(
+                gettext("step {step} is past the funnel's last ({count})").format(
+                    step=step, count=len(spec.steps)
+                )
+            )
+        people = funnel_analyses.at_step(
+            self.events(), self.journey, spec, step, stopped=stopped
+        ).to_pandas()
+        label = spec.steps[step - 1].label
+        title = (
+            gettext("Reached {step} and stopped there") if stopped else gettext("Reached {step}")
+        ).format(step=label)
+        meta = {"step": step, "label": label, "steps": [s.label for s in spec.steps]}
+        return Result(title=title, table=people.sort_values("person_id"), meta=meta)
+
+    def retention_audience(
+        self,
+        cohort: date | str,
+        offset: int,
+        *,
+        period: str = "month",
+        active: Any = None,
+        returned: str = "on",
+    ) -> Result:
+        """The people of one cell of :meth:`retention`: the cohort of the week or month
+        holding ``cohort``, active ``offset`` periods later; to save as a segment."""
+        from jejak.analyses.retention import cell_people
+
+        day = date.fromisoformat(cohort) if isinstance(cohort, str) else cohort
+        people = cell_people(
+            self.events(),
+            self.journey,
+            day,
+            offset,
+            period=period,
+            active=active,
+            sent=self.settings.sent_events,
+            zone=self.settings.timezone,
+            returned=returned,
+        ).to_pandas()
+        title = gettext("Cohort of {day}, active {offset} periods later").format(
+            day=day.isoformat(), offset=offset
+        )
+        meta = {"cohort": day.isoformat(), "period": period, "offset": offset}
+        return Result(title=title, table=people.sort_values("person_id"), meta=meta)
 
     def process_map(
         self,

@@ -54,20 +54,30 @@ def _property(touchpoints: ibis.Table, key: str) -> ibis.Value:
     return json_field(touchpoints.properties, key)
 
 
-def with_properties(touchpoints: ibis.Table, stages: list[Stage]) -> ibis.Table:
+def with_properties(
+    touchpoints: ibis.Table, stages: list[Stage], *, only_these: bool = False
+) -> ibis.Table:
     """Touchpoints with each property the rules test extracted once, as its own column,
     and the count of each role that a rule's ``nth`` asks about (see :func:`with_counts`).
 
     Rules test the same property many times (a rating in Advocate and in experience);
     parsing the JSON once per touchpoint instead of once per test saves most of the work.
     A property extracted before (a table this made, kept) is not extracted again.
+    ``only_these``: the caller tests these rules and no other on the result, so a
+    property is read only from the touchpoints a rule testing it names (NULL on the
+    rest, where that rule fails anyway): most touchpoints are never parsed.
     """
     keys = sorted({key for stage in stages for rule in stage.rules for key in rule.where})
     keys = [key for key in keys if PROPERTY_PREFIX + key not in touchpoints.columns]
-    touchpoints = touchpoints.mutate(
-        **{PROPERTY_PREFIX + key: json_field(touchpoints.properties, key) for key in keys}
-    )
-    return with_counts(touchpoints, stages)
+    columns = {}
+    for key in keys:
+        value = json_field(touchpoints.properties, key)
+        testing = [rule for stage in stages for rule in stage.rules if key in rule.where]
+        if only_these and all(rule.event for rule in testing):
+            names = sorted({name for rule in testing for name in rule.event or ()})
+            value = ibis.ifelse(touchpoints.event.isin(names), value, ibis.null("string"))
+        columns[PROPERTY_PREFIX + key] = value
+    return with_counts(touchpoints.mutate(**columns), stages)
 
 
 def with_counts(touchpoints: ibis.Table, stages: list[Stage]) -> ibis.Table:

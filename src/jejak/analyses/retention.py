@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 import ibis
@@ -384,6 +385,32 @@ def lifecycle(
     meta = {"period": period, "active": _label(active)}
     title = gettext("Monthly lifecycle") if period == "month" else gettext("Weekly lifecycle")
     return Lifecycle(title=title, table=table, meta=meta)
+
+
+def cell_people(
+    events: ibis.Table,
+    journey: Journey,
+    cohort: date,
+    offset: int,
+    *,
+    period: Period = "month",
+    active: Any = None,
+    sent: Sequence[str] = (),
+    zone: str = "UTC",
+    returned: Returned = "on",
+) -> ibis.Table:
+    """The person_id of the people in one cell of :func:`retention`'s table: the cohort of
+    the period holding ``cohort``, active ``offset`` periods later (or later still, for
+    "on_or_after")."""
+    _check_options(returned, 1)
+    _, joined = _cohorts(events, journey, period, active, None, sent, zone)
+    if period == "month":
+        number = cohort.year * 12 + cohort.month - 1
+    else:
+        number = (cohort - date(1970, 1, 5)).days // 7
+    joined = joined.filter(joined.cohort == number)
+    later = joined.k >= offset if returned == "on_or_after" else joined.k == offset
+    return joined.filter(later).select("person_id").distinct()
 
 
 def stickiness(

@@ -8,7 +8,7 @@ data, whatever date range a segment is later combined with, like ``only``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import pandas as pd
@@ -19,7 +19,7 @@ from jejak.analyses.stages import current_stages
 from jejak.errors import ConfigError
 from jejak.language import gettext
 from jejak.model.journey import Journey
-from jejak.model.segment import SegmentRule
+from jejak.model.segment import FunnelCell, SegmentRule, StuckCell
 
 if TYPE_CHECKING:
     from jejak.analyses.journeys import JourneyAnalyses
@@ -67,9 +67,36 @@ def _model_members(source: JourneyAnalyses, rule: SegmentRule) -> pd.Series | No
     if rule.cluster is not None:
         people = source.clusters(k=rule.k).people
         chosen.append(set(people.loc[people["cluster"].isin(rule.cluster), "person_id"]))
+    for cell in (rule.funnel, rule.stuck, rule.retention):
+        if cell is not None:
+            chosen.append(set(_cell_people(source, cell)))
     if not chosen:
         return None
     return pd.Series(sorted(set.intersection(*chosen)), dtype=object)
+
+
+def _cell_people(source: JourneyAnalyses, cell: Any) -> list[str]:
+    """The person ids of one cell of an analysis (a funnel step, the stuck, a retention
+    cell), on all of ``source``."""
+    if isinstance(cell, StuckCell):
+        return source.stuck(cell.stage, cell.days).table["person_id"].tolist()
+    if isinstance(cell, FunnelCell):
+        found = source.funnel_audience(
+            [step.model_dump(exclude_none=True) for step in cell.steps],
+            cell.step,
+            stopped=cell.stopped,
+            window=cell.window,
+            order=cell.order,
+        )
+        return found.table["person_id"].tolist()
+    found = source.retention_audience(
+        cell.cohort,
+        cell.period,
+        period=cell.every,
+        active=None if cell.active is None else cell.active.model_dump(exclude_none=True),
+        returned=cell.returned,
+    )
+    return found.table["person_id"].tolist()
 
 
 def members(source: JourneyAnalyses, rule: SegmentRule) -> ibis.Table:

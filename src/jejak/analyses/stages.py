@@ -50,13 +50,21 @@ def stage_entries(events: ibis.Table, journey: Journey) -> ibis.Table:
     return events.group_by("person_id").aggregate(**entries)
 
 
-def placed(events: ibis.Table, journey: Journey, *, before: bool = False) -> ibis.Table:
+def placed(
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    before: bool = False,
+    counts: dict[str, ibis.Deferred] | None = None,
+) -> ibis.Table:
     """Touchpoints with the stage the person was in when each happened, and their furthest.
 
     Adds ``stage_index`` (0-based: the furthest stage whose entry touchpoint is this one or
     came before it, in (time, event_id) order; -1 before any) and ``current_index`` (the
     furthest stage the person ever reached). ``before`` adds ``stage_before``: the
     previous touchpoint's ``stage_index`` (a first touchpoint's own), in the same pass.
+    ``counts`` adds, per name, how many of the person's touchpoints up to this one (in
+    the same order) meet a test: e.g. the number of a touchpoint among the person's own.
     """
     events = with_properties(events, journey.stages)
     n = len(journey.stages)
@@ -80,6 +88,8 @@ def placed(events: ibis.Table, journey: Journey, *, before: bool = False) -> ibi
             group_by=events.person_id, order_by=[events.ts, events.event_id], rows=(None, -1)
         )
         columns["stage_before"] = ibis.coalesce(events._matched.max().over(earlier), stage)
+    for name, test in (counts or {}).items():
+        columns[name] = test.resolve(events).ifelse(1, 0).sum().over(so_far)
     return events.mutate(**columns).drop("_matched")
 
 

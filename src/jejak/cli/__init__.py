@@ -5,7 +5,8 @@ One module per area: :mod:`~jejak.cli.data` (init, load, loads, check, forget, p
 drivers, experience, map), :mod:`~jejak.cli.customers` (value, retention, stickiness, nps, reviews,
 engagement, referrals, rfm, clusters), :mod:`~jejak.cli.segments`,
 :mod:`~jejak.cli.campaigns` (campaigns, contact), :mod:`~jejak.cli.spend` (spend),
-:mod:`~jejak.cli.server` (serve, keys) and :mod:`~jejak.cli.report` (report, demo).
+:mod:`~jejak.cli.server` (serve, keys), :mod:`~jejak.cli.watch` (watch) and
+:mod:`~jejak.cli.report` (report, demo).
 :mod:`~jejak.cli.app` holds the Typer app, the options every command shares and
 :func:`main`.
 """
@@ -13,6 +14,7 @@ engagement, referrals, rfm, clusters), :mod:`~jejak.cli.segments`,
 from __future__ import annotations
 
 from jejak.cli import campaigns, customers, data, journeys, report, segments, server, spend
+from jejak.cli import watch as watching
 from jejak.cli.app import app, main
 from jejak.cli.helptexts import HelpCommand
 from jejak.cli.server import serve
@@ -45,6 +47,7 @@ for command, name in (
     (journeys.experience_command, "experience"),
     (journeys.process_map, "map"),
     (report.report, None),
+    (watching.watch, None),
     (server.serve, None),
     (data.forget, None),
     (data.prune, None),

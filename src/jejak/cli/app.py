@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from jejak import __version__, language
+from jejak.cli import usage_errors
 from jejak.cli.helptexts import SETTINGS_FILE, HelpGroup
 from jejak.errors import JejakError, WorkspaceError
 from jejak.language import gettext as _
@@ -215,7 +216,8 @@ def main() -> None:
     debug = "--debug" in sys.argv
     language.choose(language.DEFAULT)  # each run starts in English: --lang or settings choose
     try:
-        app()
+        with usage_errors.spoken():  # Typer's usage errors in the reader's language
+            app()
     except JejakError as exc:
         if debug:
             raise

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from jejak.cli.app import AsJson, Goal, TableFile, as_step, narrowed_workspace, out
-from jejak.cli.output import print_funnel, print_table, write_result
+from jejak.cli.output import open_windows_line, print_funnel, print_table, write_result
 from jejak.language import gettext as _
 from jejak.language import localised, ngettext, stage
 from jejak.report import formatting as fmt
@@ -84,6 +84,18 @@ def funnel(
     dropped_at: Annotated[
         int | None, typer.Option(help="List who reached this step (1-based) and not the next.")
     ] = None,
+    optional: Annotated[
+        list[int] | None,
+        typer.Option(help="A step (by number) people may skip; repeat for more."),
+    ] = None,
+    within: Annotated[
+        list[str] | None,
+        typer.Option(help="STEP=GAP: at most this long after the step before, e.g. 3=2d."),
+    ] = None,
+    after: Annotated[
+        list[str] | None,
+        typer.Option(help="STEP=GAP: at least this long after the step before, e.g. 3=1h."),
+    ] = None,
     open_windows: Annotated[
         str | None,
         typer.Option(help="exclude or include people whose window is still open at the end."),
@@ -99,7 +111,9 @@ def funnel(
     Examples: jejak funnel page_view product_view order --window 7d --by channel |
     jejak funnel stage:Subscribe stage:Convert --dropped-at 1 -o follow_up.csv
     """
-    parsed = [as_step(s) for s in steps]
+    from jejak.model.funnel import with_step_options
+
+    parsed = with_step_options([as_step(s) for s in steps], optional, within, after)
     options = {"window": window, "order": order, "exclusions": exclude or []}
     options |= {"open_windows": open_windows, "as_of": as_of}
     with narrowed_workspace() as ws:
@@ -124,6 +138,8 @@ def funnel(
         for value, group in groups:
             heading = result.title if value is None else f"{by} = {value}"
             print_table(funnel_steps_table(group), heading)
+        if note := open_windows_line(result.meta):
+            out.print(note)
 
 
 def paths(

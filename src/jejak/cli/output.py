@@ -80,6 +80,31 @@ def print_funnel(funnel) -> None:
         )
 
 
+def open_windows_line(meta: dict) -> str:
+    """Under a funnel's table: how many people may still convert, what the table did
+    with them and the option that does the other (empty when nobody may)."""
+    count = int(meta.get("open_people") or 0)
+    if not count:
+        return ""
+    if meta.get("open_windows") == "exclude":
+        said = ngettext(
+            "{count} person still has time to convert"
+            " (left out; --open-windows include to count them)",
+            "{count} people still have time to convert"
+            " (left out; --open-windows include to count them)",
+            count,
+        )
+    else:
+        said = ngettext(
+            "{count} person still has time to convert"
+            " (counted as not converted yet; --open-windows exclude to leave them out)",
+            "{count} people still have time to convert"
+            " (counted as not converted yet; --open-windows exclude to leave them out)",
+            count,
+        )
+    return said.format(count=fmt.people(count))
+
+
 def write_result(result, output: Path) -> None:
     from jejak.report.exports import for_export
 

@@ -79,12 +79,33 @@ def segments_save(
         list[int] | None, typer.Option(help="Behavioural cluster number (jejak clusters).")
     ] = None,
     k: Annotated[int | None, typer.Option(help="With --cluster: how many clusters.")] = None,
+    funnel: Annotated[
+        list[str] | None,
+        typer.Option(help="A funnel's steps (repeat in order), with --step: who reached it."),
+    ] = None,
+    step: Annotated[int | None, typer.Option(help="With --funnel: the step (from 1).")] = None,
+    stopped: Annotated[
+        bool, typer.Option(help="With --funnel: reached --step and went no further.")
+    ] = False,
+    window: Annotated[str, typer.Option(help="With --funnel: its window, e.g. 30d.")] = "30d",
+    stuck: Annotated[
+        str | None, typer.Option(help="Stuck in a stage over some days: STAGE:DAYS.")
+    ] = None,
+    retention: Annotated[
+        str | None,
+        typer.Option(help="A retention cell: COHORT:PERIOD, e.g. 2026-03-01:1 (see --every)."),
+    ] = None,
+    every: Annotated[str, typer.Option(help="With --retention: week or month.")] = "month",
     description: Annotated[str | None, typer.Option(help="What the segment is for.")] = None,
     replace: Annotated[bool, typer.Option(help="Overwrite a segment saved before.")] = False,
 ) -> None:
-    """Save a segment in the workspace; every option given must hold.
+    """Save a segment in the workspace; every option given must hold. A cell of an
+    analysis saves by the same parameters: a funnel's step, the stuck, a retention cell.
 
-    Example: jejak segments save lapsed-vips --rfm "At risk" --rfm "Can't lose them"
+    Examples: jejak segments save lapsed-vips --rfm "At risk" --rfm "Can't lose them" |
+    jejak segments save dropped --funnel page_view --funnel order --step 1 --stopped |
+    jejak segments save stalled --stuck Engagement:14 | jejak segments save march-back
+    --retention 2026-03-01:1
     """
     definition: dict[str, Any] = {
         "had": as_step(had) if had else None,
@@ -95,6 +116,9 @@ def segments_save(
         "p_alive_below": p_alive_below,
         "cluster": cluster or None,
         "k": k,
+        "funnel": _funnel_cell(funnel, step, stopped, window),
+        "stuck": _stuck_cell(stuck),
+        "retention": _retention_cell(retention, every),
     }
     definition = {key: value for key, value in definition.items() if value is not None}
     with opened_workspace() as ws:
@@ -129,3 +153,34 @@ def segments_export(
     with narrowed_workspace() as ws:
         result = ws.audience(name)
     write_result(result, output)
+
+
+def _funnel_cell(
+    steps: list[str] | None, step: int | None, stopped: bool, window: str
+) -> dict[str, Any] | None:
+    if not steps:
+        if step is not None or stopped:
+            raise typer.BadParameter(_("--step and --stopped go with --funnel"))
+        return None
+    if step is None:
+        raise typer.BadParameter(_("--funnel needs --step: which step's people to save"))
+    cell = {"steps": [as_step(s) for s in steps], "step": step, "window": window}
+    return cell | ({"stopped": True} if stopped else {})
+
+
+def _stuck_cell(given: str | None) -> dict[str, Any] | None:
+    if given is None:
+        return None
+    stage, _sep, days = given.rpartition(":")
+    if not stage or not days:
+        raise typer.BadParameter(_("--stuck is STAGE:DAYS, e.g. Engagement:14"))
+    return {"stage": stage, "days": days}
+
+
+def _retention_cell(given: str | None, every: str) -> dict[str, Any] | None:
+    if given is None:
+        return None
+    cohort, _sep, period = given.rpartition(":")
+    if not cohort or not period:
+        raise typer.BadParameter(_("--retention is COHORT:PERIOD, e.g. 2026-03-01:1"))
+    return {"cohort": cohort, "period": period, "every": every}

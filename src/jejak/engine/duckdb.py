@@ -80,9 +80,26 @@ def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
 
     def kept_by_content(name: str, expr: ibis.Table) -> ibis.Table:
         """A kept (``.cache()``) table named for what it holds, not at random: queries
-        over it are then equal on every call, and their SQL is remembered too."""
-        content = f"{wrapped.compile(expr)}\x00{hash(expr.op())}"
-        return create(f"jejak_kept_{hashlib.sha1(content.encode()).hexdigest()[:24]}", expr)
+        over it are then equal on every call, and their SQL is remembered too. Made
+        from the remembered SQL (Ibis's own way compiles the expression again, which
+        takes longer than DuckDB fills the table on a small log)."""
+        sql = wrapped.compile(expr)
+        content = f"{sql}\x00{hash(expr.op())}"
+        name = f"jejak_kept_{hashlib.sha1(content.encode()).hexdigest()[:24]}"
+        if wrapped._record_batch_readers_consumed or not stored_only(expr.op()):
+            return create(name, expr)
+        import sqlglot as sg  # here: Ibis has it loaded by now; the CLI's start stays quick
+        import sqlglot.expressions as sge
+
+        # as Ibis makes it: the expression's column types, then its rows
+        dialect = wrapped.dialect
+        columns = expr.schema().to_sqlglot_column_defs(dialect)
+        target = sge.Schema(this=sg.table(name, quoted=True), expressions=columns)
+        temp = sge.Properties(expressions=[sge.TemporaryProperty()])
+        con.execute(sge.Create(kind="TABLE", this=target, properties=temp).sql(dialect))
+        names = ", ".join(sg.to_identifier(c, quoted=True).sql(dialect) for c in expr.columns)
+        con.execute(f'INSERT INTO "{name}" ({names}) {sql}')
+        return wrapped.table(name, database=("temp", "main"))
 
     wrapped._create_cached_table = kept_by_content
     wrapped.get_schema = _described(wrapped, wrapped.get_schema)

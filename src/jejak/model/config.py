@@ -45,6 +45,7 @@ from jejak.model.source import (
 )
 from jejak.model.touchpoint import FIELD_NAMES
 from jejak.model.validation import either, said
+from jejak.model.watch import Watch
 
 DEFAULT_WORKSPACE = "jejak.duckdb"
 DEFAULT_PHONE_REGION = "ID"  # phone numbers without +country are Indonesian unless told
@@ -74,6 +75,7 @@ class Settings(BaseModel):
     experience: list[ExperienceRule] = Field(default_factory=default_rules)
     segments: dict[str, Segment] = Field(default_factory=dict)
     campaigns: dict[str, Campaign] = Field(default_factory=dict)
+    watch: Watch = Field(default_factory=Watch)
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     phone_region: str = DEFAULT_PHONE_REGION
     pii: PersonalData | None = None
@@ -134,6 +136,24 @@ class Settings(BaseModel):
         for name, campaign in campaigns.items():
             campaign.check(name, resolved)
         return campaigns
+
+    @field_validator("watch", mode="before")
+    @classmethod
+    def _no_watch(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @field_validator("watch")
+    @classmethod
+    def _watch_names(cls, watch: Watch, info: Any) -> Watch:
+        journey = info.data.get("journey")
+        if journey is None:
+            return watch
+        resolved = preset(journey) if isinstance(journey, str) else journey
+        try:
+            watch.check(resolved, set(info.data.get("campaigns") or {}))
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return watch
 
     @field_validator("segments", mode="before")
     @classmethod
@@ -610,6 +630,32 @@ segments:
 #     end: 2026-04-01
 #     days: 14
 campaigns:
+
+# Watch: rules that 'jejak watch' checks (and 'jejak serve' every 'every'), and where
+# an alert goes: a line in the log, a webhook (a JSON POST), an email. Each alert says
+# its numbers and links to the dashboard view that shows them ('link': the dashboard's
+# address). An alert is sent once; 'jejak watch --notify' and the server remember it.
+# conversion_drop: of the people who entered 'from' in a week (Monday to Sunday, in the
+# time zone above), the share who reached 'to' within 'within' of entering, in the
+# latest week whose window has closed, is more than 'drop' below its mean over the
+# 'weeks' weeks before (weeks with fewer than min_people people are not checked).
+# rejected: the collector refused more than 'above' of the events it was sent today.
+# campaign_lift: a campaign's 95% lift interval excludes zero (direction: any, up, down).
+# The email password is read from the environment variable named in password_env.
+# watch:
+#   every: 1h
+#   link: https://jejak.shop.example
+#   rules:
+#     subscribe-convert: {{kind: conversion_drop, from: Subscribe, to: Convert, drop: 20%,
+#                         weeks: 8, within: 14d, min_people: 30}}
+#     collector-rejects: {{kind: rejected, above: 1%, min_events: 1}}
+#     campaign-lift:     {{kind: campaign_lift, campaign: spring-signup, direction: any}}
+#   notify:
+#     log: true
+#     webhook: {{url: https://hooks.example/jejak, timeout: 10}}
+#     email: {{host: smtp.example.com, port: 587, from: jejak@shop.example,
+#             to: [team@shop.example], starttls: true, user: jejak,
+#             password_env: JEJAK_SMTP_PASSWORD, timeout: 30}}
 """
 
 

@@ -31,6 +31,10 @@ from jejak.model.validation import said
 OrderMode = Literal["ordered", "strict", "any"]
 OpenWindows = Literal["exclude", "include"]
 STEP_OPTIONS = ("label", "optional", "within", "after")
+# steps a funnel may have: its query grows with each one (a join per step; in any order
+# a comparison between every two steps), and 30 already answer in about a minute on a
+# shop of 20,000 people in any order, under ten seconds in order
+MAX_STEPS = 30
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([dhms])\s*")
 
 
@@ -221,6 +225,18 @@ class Funnel(BaseModel):
             raise ValueError(gettext("a funnel needs at least two steps"))
         return steps
 
+    @field_validator("steps")
+    @classmethod
+    def _not_too_many(cls, steps: list[FunnelStep]) -> list[FunnelStep]:
+        if len(steps) > MAX_STEPS:
+            raise ValueError(
+                gettext(
+                    "a funnel has at most {limit} steps; this one has {count}:"
+                    " leave out some steps, or split it into two funnels"
+                ).format(limit=MAX_STEPS, count=len(steps))
+            )
+        return steps
+
     @model_validator(mode="after")
     def _consistent(self) -> Funnel:
         if self.window <= timedelta(0):
@@ -295,3 +311,40 @@ def parse_step(text: str) -> Any:
         field, value = text.split("=", 1)
         return {field.strip(): value.strip()}
     return text
+
+
+def with_step_options(
+    steps: list[Any],
+    optional: list[int] | None = None,
+    within: list[str] | None = None,
+    after: list[str] | None = None,
+) -> list[Any]:
+    """Steps (as :func:`parse_step` gives them) with options given by step number, as
+    the command line takes them: ``optional`` step numbers (1-based), ``within`` and
+    ``after`` like ``3=2d`` (step 3 at most / at least 2 days after the step before)."""
+    from jejak.errors import ConfigError
+
+    steps = [{"event": s} if isinstance(s, str) else dict(s) for s in steps]
+
+    def numbered(number: int) -> dict[str, Any]:
+        if not 1 <= number <= len(steps):
+            raise ConfigError(
+                gettext("there is no step {number} in a funnel of {count} steps").format(
+                    number=number, count=len(steps)
+                )
+            )
+        return steps[number - 1]
+
+    for number in optional or []:
+        numbered(number)["optional"] = True
+    for name, given in (("within", within), ("after", after)):
+        for text in given or []:
+            number, _, gap = text.partition("=")
+            if not number.strip().isdigit() or not gap.strip():
+                raise ConfigError(
+                    gettext(
+                        "{option} {text!r}: give the step's number and the gap, like 3=2d"
+                    ).format(option=name, text=text)
+                )
+            numbered(int(number))[name] = gap.strip()
+    return steps

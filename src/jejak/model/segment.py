@@ -11,6 +11,10 @@ A segment's definition is a mapping; every key given must hold (they combine wit
 ``engagement``      their engagement group: ``follows content`` or ``transactional only``
 ``p_alive_below``   buyers whose chance of still being a customer (BG/NBD) is below it
 ``cluster``         in these behavioural clusters (of ``k`` clusters; default: chosen)
+``funnel``          reached a step of a funnel (``stopped``: and went no further)
+``stuck``           stuck in a stage: in it, and entered it over ``days`` days ago
+``retention``       of a cohort (the week or month of ``cohort``), active ``period``
+                    periods after it: one cell of the retention table
 ``any``             at least one of these definitions holds
 ``not``             this definition does not hold
 ==================  ============================================================
@@ -19,7 +23,8 @@ A segment's definition is a mapping; every key given must hold (they combine wit
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -31,12 +36,61 @@ from jejak.model.validation import either
 RFM_NAMES = tuple(name for name, _, _ in RFM_SEGMENTS)
 ENGAGEMENT_GROUPS = (FOLLOWS, TRANSACTS)
 RULE_KEYS = ("had", "first", "stage")
-MODEL_KEYS = ("rfm", "engagement", "p_alive_below", "cluster")
+MODEL_KEYS = ("rfm", "engagement", "p_alive_below", "cluster", "funnel", "stuck", "retention")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 
 
 def _listed(value: Any) -> Any:
     return [value] if isinstance(value, str | int) and not isinstance(value, bool) else value
+
+
+class FunnelCell(BaseModel):
+    """The people at one step of a funnel: who reached ``step`` (1-based), or with
+    ``stopped`` who reached it and went no further (its drop-off)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: list[FunnelStep] = Field(min_length=2)
+    step: int = Field(ge=1)
+    window: str | float = "30d"
+    order: str = "ordered"
+    stopped: bool = False
+
+    @model_validator(mode="after")
+    def _a_step_of_it(self) -> FunnelCell:
+        if self.step > len(self.steps):
+            raise ValueError(
+                gettext("step {step} is past the funnel's last ({count})").format(
+                    step=self.step, count=len(self.steps)
+                )
+            )
+        if self.stopped and self.step == len(self.steps):
+            raise ValueError(
+                gettext("nobody stops at a funnel's last step: 'stopped' needs an earlier one")
+            )
+        return self
+
+
+class StuckCell(BaseModel):
+    """The people stuck in ``stage``: it is their furthest, entered over ``days`` ago."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage: str
+    days: float = Field(ge=0)
+
+
+class RetentionCell(BaseModel):
+    """One cell of the retention table: the people of the cohort of ``cohort`` (a day in
+    its week or month) active ``period`` periods later (0: the cohort's own period)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cohort: date
+    period: int = Field(ge=0)
+    every: Literal["week", "month"] = "month"
+    active: FunnelStep | None = None
+    returned: Literal["on", "on_or_after"] = "on"
 
 
 class SegmentRule(BaseModel):
@@ -52,6 +106,9 @@ class SegmentRule(BaseModel):
     p_alive_below: float | None = Field(default=None, gt=0, le=1)
     cluster: list[int] | None = None
     k: int | None = Field(default=None, ge=1, le=20)
+    funnel: FunnelCell | None = None
+    stuck: StuckCell | None = None
+    retention: RetentionCell | None = None
     any: list[SegmentRule] | None = None
     not_: SegmentRule | None = Field(default=None, alias="not")
 
@@ -107,7 +164,12 @@ class SegmentRule(BaseModel):
     def stages_named(self) -> set[str]:
         """Every stage the definition names (to check against the journey)."""
         names = set(self.stage or [])
-        for step in (self.had, self.first):
+        if self.stuck is not None:
+            names.add(self.stuck.stage)
+        cells = [*(self.funnel.steps if self.funnel else [])]
+        if self.retention is not None and self.retention.active is not None:
+            cells.append(self.retention.active)
+        for step in (self.had, self.first, *cells):
             if step is not None and step.stage is not None:
                 names.add(step.stage)
         for part in [*(self.any or []), *([self.not_] if self.not_ else [])]:
@@ -139,6 +201,18 @@ class SegmentRule(BaseModel):
         if self.cluster is not None:
             of = f" of {self.k}" if self.k else ""
             parts.append("cluster " + " or ".join(map(str, self.cluster)) + of)
+        if self.funnel is not None:
+            labels = " > ".join(step.label for step in self.funnel.steps)
+            where = "stopped at" if self.funnel.stopped else "reached"
+            parts.append(f"{where} step {self.funnel.step} of {labels}")
+        if self.stuck is not None:
+            parts.append(f"stuck in {self.stuck.stage} over {self.stuck.days:g} days")
+        if self.retention is not None:
+            cell = self.retention
+            parts.append(
+                f"joined in the {cell.every} of {cell.cohort:%Y-%m-%d}, active {cell.period}"
+                f" {cell.every}s later"
+            )
         if self.any is not None:
             parts.append("any of (" + "; ".join(p.describe() for p in self.any) + ")")
         if self.not_ is not None:

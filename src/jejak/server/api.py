@@ -392,10 +392,19 @@ def spend_return(
         str | None, Query(description="The stage a customer is acquired at (Convert).")
     ] = None,
     models: Annotated[list[str] | None, Query()] = None,
+    lookback: Annotated[
+        str | None, Query(description="Attribution's lookback, e.g. 90d; 'none': forever.")
+    ] = "90d",
 ) -> dict[str, Any]:
     """Spend against return per channel or campaign: cost per acquisition, cost per move
-    to each stage (``moves``), and per attribution model CPA and ROAS (``models``)."""
-    return _run(request, scope, lambda s: s.spend_return(by=by, goal=goal, models=models))
+    to each stage (``moves``), per attribution model CPA and ROAS (``models``), and each
+    campaign's incremental return (``campaigns``)."""
+    back = None if lookback in (None, "", "none") else lookback
+    return _run(
+        request,
+        scope,
+        lambda s: s.spend_return(by=by, goal=goal, models=models, lookback=back),
+    )
 
 
 @router.get("/campaigns/{name}")

@@ -17,17 +17,24 @@ from jejak.server.headers import Headers
 from jejak.server.limiting import Rate
 from jejak.server.speaking import Speaking
 from jejak.server.state import MAX_BYTES, MAX_EVENTS, MAX_PROPERTIES, MAX_TEXT, ServerState
+from jejak.server.watcher import Watcher
 from jejak.store.workspace import Workspace
 
 
 @asynccontextmanager
 async def _started(app: FastAPI) -> AsyncIterator[None]:
-    """On start, the first pages are computed in the background (see :mod:`.warming`);
-    on stop, the page being computed is finished first."""
+    """On start, the first pages are computed in the background (see :mod:`.warming`)
+    and the watch rules checked on their schedule (:mod:`.watcher`); on stop, the page
+    being computed is finished first."""
     state: ServerState = app.state.jejak
     if not state.elsewhere:
         state.warmer.poke()
+    watcher = app.state.watcher = Watcher.scheduled(state)  # the watch rules, on schedule
+    if watcher is not None:
+        watcher.start()
     yield
+    if watcher is not None:
+        watcher.stop()
     state.warmer.stop()
 
 

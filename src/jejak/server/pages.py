@@ -19,7 +19,7 @@ from jejak.model.funnel import parse_step as step
 from jejak.report import formatting as fmt
 from jejak.report import html as report
 from jejak.report.html import Section
-from jejak.report.tables import funnel_steps_table
+from jejak.report.html.funnels import DEFAULT_WINDOW, default_steps, funnel_sections
 
 Params = Mapping[str, Any]  # query parameters: text, or a list for repeated ones (step)
 
@@ -110,32 +110,20 @@ def funnel_steps(source: JourneyAnalyses, params: Params) -> list[str]:
     if not steps:
         steps = [s.strip() for s in (params.get("steps") or "").split(",") if s.strip()]
     if len(steps) < 2:
-        steps = [f"stage:{name}" for name in source.journey.stage_names[:4]]
+        steps = default_steps(source.journey.stage_names)
     return steps
 
 
 def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
     steps = funnel_steps(source, params)
+    window = params.get("window") or DEFAULT_WINDOW
     result = source.funnel(
         [step(s) for s in steps],
-        window=params.get("window") or "30d",
+        window=window,
         order=params.get("order") or "ordered",
         by=params.get("by") or None,
     )
-    table = funnel_steps_table(result.table)
-    if result.meta.get("by"):
-        by = str(result.meta["by"])
-        table.insert(0, fmt.label(by), result.table[by].to_numpy())
-    return [
-        Section(
-            heading=result.title,
-            intro=gettext("Steps: {steps}; within {window}.").format(
-                steps=", ".join(steps), window=params.get("window") or "30d"
-            ),
-            figures=[result.figure()],
-            table=table,
-        )
-    ]
+    return funnel_sections(result, steps, window)
 
 
 def paths(source: JourneyAnalyses, params: Params) -> list[Section]:

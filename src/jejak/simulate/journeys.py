@@ -68,6 +68,8 @@ class Journeys:
     """When each person had a resolved one (drawn independently of the bad one)."""
     preferred_hour: np.ndarray | None = None
     """The hour of day (UTC) each person opens promotional email best, when promotions run."""
+    dropped: np.ndarray | None = None
+    """Who did not move on because of the planted week's drop (see ``DropPlan``)."""
     driver_at: np.ndarray | None = None
     """When each person had the planted driver touchpoint (``NEVER`` for none)."""
 
@@ -128,6 +130,7 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
 
     guest = stream(seed, "guest").random(people) < plan.skip_subscribe
     guest &= entry[:, SUBSCRIBE] < NEVER  # only people who got that far can skip it
+    dropped = _drop(plan, entry, guest, stream(seed, "conversion_drop"))
     driven = _driver(plan, entry, guest, steps, delays, advance[channel], stream(seed, "driver"))
     tickets = _tickets(plan, entry, stream(seed, "tickets"))
     customer_number = stream(seed, "customer_number").permutation(people).astype(np.int64)
@@ -163,8 +166,25 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
         campaigns,
         *tickets,
         preferred,
+        dropped,
         driver_at,
     )
+
+
+def _drop(
+    plan: ShopPlan, entry: np.ndarray, guest: np.ndarray, rng: np.random.Generator
+) -> np.ndarray | None:
+    """The planted week's lost moves: who stops at the from-stage (``entry`` changes in
+    place); None without a drop."""
+    if plan.conversion_drop is None:
+        return None
+    d = plan.conversion_drop
+    k = STAGES.index(d.from_stage)
+    start = np.int64(d.day * DAY)
+    in_week = (entry[:, k] >= start) & (entry[:, k] < start + 7 * DAY) & ~guest
+    lost = in_week & (entry[:, k + 1] < NEVER) & (rng.random(entry.shape[0]) >= d.keep)
+    entry[lost, k + 1 :] = NEVER
+    return lost
 
 
 def _driver(

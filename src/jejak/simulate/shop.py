@@ -116,7 +116,25 @@ class ExperiencePlan:
     within_days: float = 10.0
 
 
+@dataclass(frozen=True)
+class DropPlan:
+    """A week in which one transition drops: of the people (not guests) who enter
+    ``from_stage`` in the seven days from ``day``, only a ``keep`` share of those who would
+    have reached the next stage do (the others stop there). The watch rule on that
+    transition must catch the week, and a quiet week must not set it off."""
+
+    from_stage: str = "Subscribe"
+    day: float = 138.0  # Monday 19 May 2025 in the demo's year
+    keep: float = 0.4
+
+    @property
+    def to_stage(self) -> str:
+        return STAGES[STAGES.index(self.from_stage) + 1]
+
+
 DEMO_EXPERIENCE = ExperiencePlan()
+
+DEMO_DROP = DropPlan()
 
 
 @dataclass(frozen=True)
@@ -282,6 +300,8 @@ class ShopPlan:
     promotions: PromoPlan | None = None
     """Promotional emails with fatigue and send-time effects; ``jejak demo`` runs
     :data:`DEMO_PROMOTIONS`."""
+    conversion_drop: DropPlan | None = None
+    """A week in which one transition drops; ``jejak demo`` runs :data:`DEMO_DROP`."""
     driver: DriverPlan | None = None
     """A touchpoint that speeds people on from one stage; ``jejak demo`` runs
     :data:`DEMO_DRIVER`."""
@@ -293,6 +313,8 @@ class ShopPlan:
         object.__setattr__(self, "campaigns", campaigns)
         if isinstance(self.experience, dict):
             object.__setattr__(self, "experience", ExperiencePlan(**self.experience))
+        if isinstance(self.conversion_drop, dict):
+            object.__setattr__(self, "conversion_drop", DropPlan(**self.conversion_drop))
         if isinstance(self.driver, dict):
             object.__setattr__(self, "driver", DriverPlan(**self.driver))
         if isinstance(self.promotions, dict):
@@ -378,6 +400,11 @@ class ShopPlan:
             for name in ("share", "open_rate", "click_rate", "fatigue_factor"):
                 check(0 <= getattr(promo, name) <= 1, f"promotions.{name} must be in [0, 1]")
             check(promo.weeks >= 1 and promo.fatigue_after >= 1, "promotions: weeks, fatigue_after")
+        drop = self.conversion_drop
+        if drop is not None:
+            check(drop.from_stage in STAGES[:-1], "conversion_drop.from_stage must be a stage")
+            check(0 <= drop.keep <= 1, "conversion_drop.keep must be in [0, 1]")
+            check(0 <= drop.day < self.period_days, "conversion_drop.day is outside the period")
         felt = self.experience
         if felt is not None:
             for name in ("bad_share", "bad_effect", "good_share"):
@@ -423,7 +450,7 @@ class ShopPlan:
                 value = value.isoformat()
             elif f.name == "campaigns":
                 value = [asdict(c) for c in value]
-            elif f.name in ("experience", "driver"):
+            elif f.name in ("experience", "conversion_drop", "driver"):
                 value = None if value is None else asdict(value)
             elif f.name == "promotions":
                 value = None if value is None else asdict(value) | {"hours": list(value.hours)}
@@ -447,7 +474,9 @@ DEMO_PLAN = ShopPlan(
     promotions=DEMO_PROMOTIONS,
     experience=DEMO_EXPERIENCE,
     cost_per_acquisition=DEMO_AD_COSTS,
+    conversion_drop=DEMO_DROP,
     driver=DEMO_DRIVER,
 )
-"""What ``jejak demo`` simulates: the default shop plus campaigns, promotions, tickets and
-a touchpoint that drives people on from their first order."""
+"""What ``jejak demo`` simulates: the default shop plus campaigns, promotions, tickets, a
+week in which Subscribe -> Convert drops and a touchpoint that drives people on from their
+first order."""

@@ -9,6 +9,7 @@ stage engine must reproduce ``observed_reach`` to the person).
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -157,6 +158,7 @@ def build_truth(plan: ShopPlan, journeys: Journeys, touchpoints: pa.Table) -> di
         },
         "campaigns": _campaign_truth(j),
         "experience": _experience_truth(j),
+        "conversion_drop": _drop_truth(plan, j),
         "driver": _driver_truth(j),
         "promotions": None
         if plan.promotions is None
@@ -194,6 +196,23 @@ def _campaign_truth(j: Journeys) -> dict[str, Any]:
             "day": plan.day,
         }
     return out
+
+
+def _drop_truth(plan: ShopPlan, j: Journeys) -> dict[str, Any] | None:
+    """The planted week's drop: its transition, its week (UTC) and the moves it took."""
+    d = plan.conversion_drop
+    if d is None or j.dropped is None:
+        return None
+    start = plan.start_datetime + timedelta(days=d.day)
+    return {
+        "transition": f"{d.from_stage} -> {d.to_stage}",
+        "week_start": start.date().isoformat(),
+        "week_end": (start + timedelta(days=7)).date().isoformat(),
+        "keep": d.keep,
+        "lost": int(j.dropped.sum()),
+        "definition": "of the people (not guests) who entered from_stage that week, only keep"
+        " of those who would have reached the next stage do",
+    }
 
 
 def _experience_truth(j: Journeys) -> dict[str, Any] | None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 
@@ -22,6 +23,9 @@ from jejak.model.config import Settings, load_settings, workspace_path
 from jejak.model.segment import Segment, check_name
 from jejak.store import pruning, readers, results, spend, stitching
 from jejak.store.storage import Storage
+
+if TYPE_CHECKING:
+    from jejak.alerts import Findings
 
 _VERSIONS_SQL = (  # the data's version and stitching.current's, in one query
     "SELECT (SELECT coalesce(max(load_id), 0) FROM loads), (SELECT count(*) FROM touchpoints),"
@@ -177,6 +181,22 @@ class Workspace(Storage, JourneyAnalyses):
         if not gone.fetchall():
             said = gettext("no segment named {name} is saved in this workspace")
             raise ConfigError(said.format(name=repr(name)))
+
+    # -- watch rules -----------------------------------------------------------------------
+    def watch(self, *, as_of: datetime | None = None, now: datetime | None = None) -> Findings:
+        """Check the ``watch:`` rules now: every finding, fired or not (see
+        :mod:`jejak.alerts`). ``as_of``: the data's "now" (default: the latest
+        touchpoint); ``now``: the clock's, for the collector's rejections today."""
+        from jejak import alerts
+
+        return alerts.check(self, self.settings.watch, loads=self.con, as_of=as_of, now=now)
+
+    def notify(self, findings: Findings) -> dict[str, int]:
+        """Send what fired to the ``watch.notify`` channels, each firing once per channel
+        (remembered in the workspace); the alerts sent per channel."""
+        from jejak import alerts
+
+        return alerts.notify(findings.findings, self.settings.watch, lambda: nullcontext(self.con))
 
     # -- tables ----------------------------------------------------------------------------
     def events(self) -> ibis.Table:

@@ -15,6 +15,7 @@ from jejak.report.html.customer_value import amount, value_sections
 from jejak.report.html.drivers import driver_sections
 from jejak.report.html.effectiveness import touchpoint_sections
 from jejak.report.html.experience import experience_sections
+from jejak.report.html.funnels import funnel_sections, open_windows_note
 from jejak.report.html.journey_map import journey_map_sections
 from jejak.report.html.journey_report import customer_sections, journey_report_sections
 from jejak.report.html.page import (
@@ -57,6 +58,7 @@ __all__ = [
     "driver_sections",
     "engagement_sections",
     "experience_sections",
+    "funnel_sections",
     "intro_html",
     "journey_map_sections",
     "journey_report_sections",
@@ -65,6 +67,7 @@ __all__ = [
     "noted",
     "notes_html",
     "nps_sections",
+    "open_windows_note",
     "path_sections",
     "process_map_sections",
     "referral_sections",

@@ -16,6 +16,7 @@ from jejak.report.html.customer_value import value_sections
 from jejak.report.html.drivers import driver_sections
 from jejak.report.html.effectiveness import touchpoint_sections
 from jejak.report.html.experience import experience_sections
+from jejak.report.html.funnels import default_funnel_sections
 from jejak.report.html.journey_map import journey_map_sections
 from jejak.report.html.page import Section, noted
 from jejak.report.html.paths import path_sections
@@ -75,6 +76,7 @@ def journey_report_sections(
     noting = Noting(source)  # each group of sections shows why its answers are empty
     groups: list[tuple[str, Callable[[Any], list[Section]]]] = [
         (N_("Stages"), lambda _: key_number_sections(funnel) + stage_sections(funnel)),
+        (N_("Funnels"), default_funnel_sections),
         (N_("Journey map"), lambda s: journey_map_sections(s.journey_map(top=top_touchpoints))),
         (N_("Journey map"), lambda s: journey_map_sections(s.journey_map(by="channel", top=3))),
         (

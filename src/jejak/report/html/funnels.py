@@ -1,0 +1,74 @@
+"""Report sections of a funnel over steps (:mod:`jejak.analyses.funnels`): its chart,
+its steps, and how many people may still convert. The dashboard's funnels page shows
+the same section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jejak.language import gettext, ngettext, stage
+from jejak.report import formatting as fmt
+from jejak.report.html.page import Section
+from jejak.report.tables import funnel_steps_table
+
+DEFAULT_STAGES = 4  # a funnel nobody chose: the journey's first stages
+DEFAULT_WINDOW = "30d"
+
+
+def default_steps(stage_names: list[str]) -> list[str]:
+    """The steps of a funnel nobody chose: the journey's first stages (stage:NAME)."""
+    return [f"stage:{name}" for name in stage_names[:DEFAULT_STAGES]]
+
+
+def open_windows_note(result: Any) -> str:
+    """How many people's window is still open, and whether the numbers leave them out;
+    empty when everyone's window has closed."""
+    count = int(result.meta.get("open_people") or 0)
+    if not count:
+        return ""
+    if result.meta.get("open_windows") == "exclude":
+        said = ngettext(
+            "{count} person still has time to convert: left out of these numbers"
+            " until their window closes.",
+            "{count} people still have time to convert: left out of these numbers"
+            " until their windows close.",
+            count,
+        )
+    else:
+        said = ngettext(
+            "{count} person still has time to convert: counted here as not converted yet.",
+            "{count} people still have time to convert: counted here as not converted yet.",
+            count,
+        )
+    return said.format(count=fmt.people(count))
+
+
+def funnel_sections(result: Any, steps: list[str], window: str) -> list[Section]:
+    """The funnel's section: ``steps`` and ``window`` as the reader gave them (or, for
+    a funnel nobody chose, in the reader's words)."""
+    table = funnel_steps_table(result.table)
+    if result.meta.get("by"):
+        by = str(result.meta["by"])
+        table.insert(0, fmt.label(by), result.table[by].to_numpy())
+    note = open_windows_note(result)
+    return [
+        Section(
+            heading=result.title,
+            intro=gettext("Steps: {steps}; within {window}.").format(
+                steps=", ".join(steps), window=window
+            ),
+            figures=[result.figure()],
+            table=table,
+            notes=[note] if note else [],
+        )
+    ]
+
+
+def default_funnel_sections(source: Any) -> list[Section]:
+    """The report's funnel: the journey's first stages within the default window."""
+    from jejak.model.funnel import parse_step
+
+    steps = default_steps(source.journey.stage_names)
+    result = source.funnel([parse_step(s) for s in steps], window=DEFAULT_WINDOW)
+    names = [stage(name) for name in source.journey.stage_names[:DEFAULT_STAGES]]
+    return funnel_sections(result, names, DEFAULT_WINDOW)
