@@ -686,6 +686,8 @@ API_NAMES = {
     ("/v1/analyses/funnel-dropoffs", "exclusions"): "exclude",
     ("/v1/analyses/funnel-dropoffs", "step"): "dropped_at",
     ("/v1/analyses/campaigns/{name}", "campaign"): "name",
+    ("/v1/analyses/drivers", "fields"): "field",  # repeated: ?field=event&field=channel
+    ("/v1/analyses/drivers", "properties"): "property",
 }
 
 

@@ -159,10 +159,12 @@ def placed_effects(
     by: str,
     min_people: int = MIN_PEOPLE,
     as_of: datetime | None = None,
+    log_se: bool = False,
 ) -> TouchpointEffects:
     """:func:`touchpoint_effects` of touchpoints :func:`placed` already, with the columns
     the stage rules read (the stage a touchpoint is in and a role's count only look back,
-    so cutting at ``as_of`` afterwards changes neither)."""
+    so cutting at ``as_of`` afterwards changes neither). ``log_se`` adds a ``log_se``
+    column after ci_high: the standard error of the rate ratio's logarithm."""
     names = journey.stage_names
     last = len(names) - 1
     if as_of is None:
@@ -211,6 +213,8 @@ def placed_effects(
     table["rate_ratio"], table["ci_low"], table["ci_high"] = mantel_haenszel_rate_ratio(
         d1, t1, d0, t0
     )
+    if log_se:
+        table["log_se"] = mantel_haenszel_log_se(d1, t1, d0, t0)[1]
     enough = (table["people_with"] >= min_people) & (table["people_without"] >= min_people)
     table["verdict"] = np.select(
         [~enough, table["ci_low"] > 1, table["ci_high"] < 1],
@@ -236,6 +240,7 @@ def placed_effects(
         "rate_ratio",
         "ci_low",
         "ci_high",
+        *(["log_se"] if log_se else []),
         "verdict",
     ]
     table = table[columns].rename(columns={"touch": by}).reset_index(drop=True)
@@ -322,6 +327,17 @@ def mantel_haenszel_rate_ratio(
     ``d0``/``t0`` unexposed. Mantel-Haenszel estimate; the interval from Greenland and
     Robins' (1985) variance of its logarithm. NaN where a side has no events or no time.
     """
+    ratio, se = mantel_haenszel_log_se(d1, t1, d0, t0)
+    with np.errstate(invalid="ignore"):
+        return ratio, ratio * np.exp(-Z95 * se), ratio * np.exp(Z95 * se)
+
+
+def mantel_haenszel_log_se(
+    d1: np.ndarray, t1: np.ndarray, d0: np.ndarray, t0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Mantel-Haenszel rate ratio and the standard error of its logarithm (Greenland
+    and Robins), as :func:`mantel_haenszel_rate_ratio` (the same arguments); NaN where a
+    side has no events or no time."""
     total = t1 + t0
     with np.errstate(divide="ignore", invalid="ignore"):
         top = np.where(total > 0, d1 * t0 / total, 0.0).sum(axis=1)
@@ -329,10 +345,9 @@ def mantel_haenszel_rate_ratio(
         spread = np.where(total > 0, (d1 + d0) * t1 * t0 / total**2, 0.0).sum(axis=1)
         ratio = top / bottom
         se = np.sqrt(spread / (top * bottom))
-        low, high = ratio * np.exp(-Z95 * se), ratio * np.exp(Z95 * se)
     usable = (top > 0) & (bottom > 0)
     nan = np.full(ratio.shape, np.nan)
-    return np.where(usable, ratio, nan), np.where(usable, low, nan), np.where(usable, high, nan)
+    return np.where(usable, ratio, nan), np.where(usable, se, nan)
 
 
 def _snap(weeks: Any) -> Any:

@@ -8,6 +8,7 @@ once and runs on either engine.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from jejak.analyses import stages as stage_analyses
 from jejak.analyses.checkup import DataCheck
 from jejak.analyses.clusters import Clusters, clusters
 from jejak.analyses.diagnosis import warn
+from jejak.analyses.drivers import FIELDS, Drivers, drivers
 from jejak.analyses.effectiveness import (
     TouchpointEffects,
     TouchpointRatios,
@@ -723,6 +725,27 @@ class JourneyAnalyses:
         interval of the rate ratio (observational; see :mod:`jejak.analyses.effectiveness`)."""
         return touchpoint_effects(
             self.events(), self.journey, by=by, min_people=min_people, as_of=self.as_of()
+        )
+
+    def drivers(
+        self,
+        *,
+        stage: str | None = None,
+        fields: Sequence[str] = FIELDS,
+        properties: Sequence[str] = (),
+        min_people: int = 30,
+    ) -> Drivers:
+        """Which touchpoints, channels, campaigns and property values go with moving on
+        from ``stage`` (default: every stage but the last) faster or slower, each with its
+        rate ratio, interval and q-value (see :mod:`jejak.analyses.drivers`)."""
+        return drivers(
+            self.events(),
+            self.journey,
+            stage=stage,
+            fields=fields,
+            properties=properties,
+            min_people=min_people,
+            as_of=self.as_of(),
         )
 
     def attribution(

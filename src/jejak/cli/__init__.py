@@ -2,7 +2,7 @@
 
 One module per area: :mod:`~jejak.cli.data` (init, load, loads, check, forget, prune),
 :mod:`~jejak.cli.journeys` (stages, funnel, paths, journey, attribution, touchpoints,
-experience, map), :mod:`~jejak.cli.customers` (value, retention, stickiness, nps, reviews,
+drivers, experience, map), :mod:`~jejak.cli.customers` (value, retention, stickiness, nps, reviews,
 engagement, referrals, rfm, clusters), :mod:`~jejak.cli.segments`,
 :mod:`~jejak.cli.campaigns` (campaigns, contact), :mod:`~jejak.cli.spend` (spend),
 :mod:`~jejak.cli.server` (serve, keys), :mod:`~jejak.cli.watch` (watch) and
@@ -32,6 +32,7 @@ for command, name in (
     (journeys.journey, None),
     (journeys.attribution, None),
     (journeys.touchpoints, None),
+    (journeys.drivers, None),
     (customers.value, None),
     (customers.retention, None),
     (customers.stickiness, None),

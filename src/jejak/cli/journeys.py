@@ -330,6 +330,56 @@ def touchpoints(
         print_table(touchpoint_ratio_table(result.table), result.title)
 
 
+def drivers(
+    stage: Annotated[
+        str | None,
+        typer.Option(help="The stage people move on from (default: every stage but the last)."),
+    ] = None,
+    field: Annotated[
+        list[str] | None,
+        typer.Option(help="A touchpoint field to test the values of; repeat for more."),
+    ] = None,
+    prop: Annotated[
+        list[str] | None,
+        typer.Option("--property", help="A property to test the values of, e.g. size."),
+    ] = None,
+    min_people: Annotated[int, typer.Option(help="Fewest people on each side for a verdict.")] = 30,
+    output: TableFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """What drives people on from a stage, and what holds them back: every touchpoint,
+    channel and campaign tested at once, corrected for testing many.
+
+    Examples: jejak drivers --stage Engagement | jejak drivers --field channel --property size
+    """
+    from jejak.analyses.drivers import FIELDS
+    from jejak.report.tables import driver_table
+
+    with narrowed_workspace() as ws:
+        result = ws.drivers(
+            stage=stage,
+            fields=tuple(field) if field else FIELDS,
+            properties=tuple(prop or ()),
+            min_people=min_people,
+        )
+    if output:
+        write_result(result, output)
+    if as_json:
+        out.print_json(data=result.to_dict())
+        return
+    print_table(driver_table(result.table, result.meta["min_people"]), result.title, labels=2)
+    out.print(
+        _(
+            "A value drives (or holds back) when its q-value, corrected for the {count}"
+            " values tested, is under {level}. Observational: test a promising one with a"
+            " holdout."
+        ).format(
+            count=fmt.people(result.meta["tested"]),
+            level=fmt.number(result.meta["q_level"], 2),
+        )
+    )
+
+
 def experience_command(
     churn_days: Annotated[
         float, typer.Option(help="Buyers with no touchpoint this many days have churned.")

@@ -24,6 +24,8 @@ VERDICTS = (
     NP_("verdict", "held its audience back"),
     NP_("verdict", "no lift detected"),
     NP_("verdict", "no campaign"),
+    NP_("verdict", "drives"),
+    NP_("verdict", "holds back"),
 )
 
 
@@ -177,6 +179,32 @@ def touchpoint_effect_table(table: pd.DataFrame, few: int = MIN_PEOPLE) -> pd.Da
             _("Verdict"): table["verdict"].map(verdict),
         }
     )
+
+
+def driver_table(table: pd.DataFrame, few: int = MIN_PEOPLE) -> pd.DataFrame:
+    """Drivers as touchpoint effects read (:func:`touchpoint_effect_table`), each value
+    named with its field, then the q-value (the chance-corrected p-value) and the moves on
+    it gained or lost (the people it concerns) before the verdict."""
+    from jejak.report.figures.drivers import driver_label
+
+    labels = [driver_label(f, v) for f, v in zip(table["field"], table["value"], strict=True)]
+    named = table[["stage", "stage_index"]].assign(value=labels)
+    named = pd.concat([named, table.drop(columns=["stage", "stage_index", "value"])], axis=1)
+    shown = touchpoint_effect_table(named, few)
+    shown = shown.rename(columns={shown.columns[1]: _("What they had")})
+    shown.insert(len(shown.columns) - 1, _("q-value"), table["q_value"].map(q_value).to_numpy())
+    concerned = table["people_concerned"].map(lambda v: fmt.number(v, 0)).to_numpy()
+    shown.insert(len(shown.columns) - 1, _("Moves gained or lost"), concerned)
+    return shown
+
+
+def q_value(value: float) -> str:
+    """A q- or p-value: three decimals, and under 0.001 as such."""
+    if fmt.is_missing(value):
+        return fmt.MISSING
+    if value < 0.001:
+        return "< " + localised("0.001")
+    return fmt.number(value, 3)
 
 
 def _interval(row: pd.Series) -> str:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from jejak.analyses.drivers import FIELDS
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.analyses.result import records
 from jejak.errors import ConfigError
@@ -346,6 +347,34 @@ def touchpoint_effects(
 ) -> dict[str, Any]:
     """Per stage, how fast people move on with and without each touchpoint."""
     return _run(request, scope, lambda s: s.touchpoint_effects(by=by, min_people=min_people))
+
+
+@router.get("/drivers")
+def drivers(
+    request: Request,
+    scope: Scoped,
+    stage: Annotated[
+        str | None, Query(description="The stage people move on from (default: each).")
+    ] = None,
+    field: Annotated[
+        list[str] | None, Query(description="Touchpoint fields to test (event, channel...).")
+    ] = None,
+    property: Annotated[
+        list[str] | None, Query(description="Properties to test the values of.")
+    ] = None,
+    min_people: Annotated[
+        int, Query(ge=1, le=1_000_000, description="Fewest people on each side for a verdict.")
+    ] = 30,
+) -> dict[str, Any]:
+    """What drives people on from each stage, and what holds them back (q-values)."""
+    fields = tuple(field) if field else FIELDS
+    return _run(
+        request,
+        scope,
+        lambda s: s.drivers(
+            stage=stage, fields=fields, properties=tuple(property or ()), min_people=min_people
+        ),
+    )
 
 
 @router.get("/campaigns")

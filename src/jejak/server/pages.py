@@ -138,8 +138,12 @@ def paths(source: JourneyAnalyses, params: Params) -> list[Section]:
 
 def touchpoints(source: JourneyAnalyses, params: Params) -> list[Section]:
     goal = _goal(params, source)
-    return report.attribution_sections(source.attribution(goal)) + report.touchpoint_sections(
-        source.touchpoint_ratios(goal), source.touchpoint_effects(by="channel")
+    return (
+        report.attribution_sections(source.attribution(goal))
+        + report.touchpoint_sections(
+            source.touchpoint_ratios(goal), source.touchpoint_effects(by="channel")
+        )
+        + report.driver_sections(source.drivers())
     )
 
 

@@ -70,6 +70,8 @@ class Journeys:
     """The hour of day (UTC) each person opens promotional email best, when promotions run."""
     dropped: np.ndarray | None = None
     """Who did not move on because of the planted week's drop (see ``DropPlan``)."""
+    driver_at: np.ndarray | None = None
+    """When each person had the planted driver touchpoint (``NEVER`` for none)."""
 
     @property
     def people(self) -> int:
@@ -129,6 +131,7 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
     guest = stream(seed, "guest").random(people) < plan.skip_subscribe
     guest &= entry[:, SUBSCRIBE] < NEVER  # only people who got that far can skip it
     dropped = _drop(plan, entry, guest, stream(seed, "conversion_drop"))
+    driven = _driver(plan, entry, guest, steps, delays, advance[channel], stream(seed, "driver"))
     tickets = _tickets(plan, entry, stream(seed, "tickets"))
     customer_number = stream(seed, "customer_number").permutation(people).astype(np.int64)
     referrer = _link_referrers(plan, channel, entry, stream(seed, "referrer"))
@@ -143,6 +146,9 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
     campaigns = tuple(
         _run_campaign(c, entry, guest, stream(seed, f"campaign:{c.name}")) for c in plan.campaigns
     )
+    # a campaign may move people into the driver's stage who would never move on: they get
+    # the touchpoint as often as anyone (it changes nothing for them)
+    driver_at = None if driven is None else _driver_times(plan, entry, guest, *driven)
     preferred = None
     if plan.promotions is not None:
         hours = np.asarray(plan.promotions.hours, dtype=np.int64)
@@ -161,6 +167,7 @@ def simulate_journeys(plan: ShopPlan, people: int, seed: int) -> Journeys:
         *tickets,
         preferred,
         dropped,
+        driver_at,
     )
 
 
@@ -178,6 +185,75 @@ def _drop(
     lost = in_week & (entry[:, k + 1] < NEVER) & (rng.random(entry.shape[0]) >= d.keep)
     entry[lost, k + 1 :] = NEVER
     return lost
+
+
+def _driver(
+    plan: ShopPlan,
+    entry: np.ndarray,
+    guest: np.ndarray,
+    steps: np.ndarray,
+    delays: np.ndarray,
+    advance: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Who has the planted driver touchpoint and how long after entering the stage (see
+    :func:`_driver_times`); from then, while still in the stage, their hazard of moving on
+    is ``effect`` times what it was (``entry`` changes in place: the move, and the later
+    stages after it at their own delays).
+
+    Time to move on from stage k is a cure model: it happens (chance p) after an
+    exponential delay (mean m), so the survival t after entering is S(t) = 1 - p +
+    p exp(-t / m). Multiplying the hazard by F from tau gives S(t | tau)^F; each person's
+    move is redrawn from their own quantile V of S(t | tau) as V^(1/F), so those who moved
+    move sooner and the others may move too, all else kept."""
+    d = plan.driver
+    if d is None:
+        return None
+    k = STAGES.index(d.stage)
+    people = entry.shape[0]
+    chosen = rng.random(people) < d.share
+    after = np.floor(rng.exponential(d.after_days * DAY, people)).astype(np.int64) + 1
+    at = _driver_times(plan, entry, guest, chosen, after)
+    had = at < NEVER
+    quantile = rng.random(people)  # where in the never-movers' share a never-mover sits
+    waiting = had & (entry[:, k + 1] > at)
+    p, m = advance[:, k], plan.delay_days[k] * DAY
+    tau = after.astype(float)
+
+    def survival(t: np.ndarray) -> np.ndarray:
+        return 1 - p + p * np.exp(-t / m)
+
+    moved = entry[:, k + 1] < NEVER
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(
+            moved,
+            survival((entry[:, k + 1] - entry[:, k]).astype(float)) / survival(tau),
+            quantile * (1 - p) / survival(tau),
+        )
+        target = v ** (1 / d.effect) * survival(tau)
+        since = np.ceil(-m * np.log((target - (1 - p)) / p))
+    moves = waiting & (target > 1 - p)
+    since = np.maximum(np.where(moves, since, 0), after + 1).astype(np.int64)
+    first = entry[moves, k] + since[moves]
+    later = np.logical_and.accumulate(steps[moves, k + 1 :], axis=1)
+    entry[moves, k + 1] = first
+    entry[moves, k + 2 :] = np.where(
+        later, first[:, None] + np.cumsum(delays[moves, k + 1 :], axis=1), NEVER
+    )
+    return chosen, after
+
+
+def _driver_times(
+    plan: ShopPlan, entry: np.ndarray, guest: np.ndarray, chosen: np.ndarray, after: np.ndarray
+) -> np.ndarray:
+    """When each person has the driver touchpoint: ``after`` seconds after entering its
+    stage, for the ``chosen`` who are seen there (guests never are in Subscribe)."""
+    d = plan.driver
+    assert d is not None
+    k = STAGES.index(d.stage)
+    skipped = guest if k == SUBSCRIBE else np.zeros(entry.shape[0], dtype=bool)
+    seen = (entry[:, k] < plan.horizon_seconds) & ~skipped
+    return np.where(chosen & seen, entry[:, k] + after, NEVER)
 
 
 def _tickets(

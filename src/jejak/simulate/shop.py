@@ -136,6 +136,26 @@ DEMO_EXPERIENCE = ExperiencePlan()
 
 DEMO_DROP = DropPlan()
 
+
+@dataclass(frozen=True)
+class DriverPlan:
+    """A touchpoint that drives people on from one stage, with a planted effect.
+
+    Of the people who enter ``stage`` (and are seen there: guests never are in
+    Subscribe), ``share`` have ``event`` (no channel) a mean ``after_days`` later
+    (exponential), whatever they do meanwhile. If they are still in the stage then, from
+    that moment their chance per day of moving on to the next stage is ``effect`` times
+    what it was (the later stages follow at their own pace)."""
+
+    event: str = "setup_guide_view"
+    stage: str = "Convert"
+    share: float = 0.6
+    after_days: float = 1.0
+    effect: float = 2.0
+
+
+DEMO_DRIVER = DriverPlan()
+
 DEMO_PROMOTIONS = PromoPlan()
 
 
@@ -282,6 +302,9 @@ class ShopPlan:
     :data:`DEMO_PROMOTIONS`."""
     conversion_drop: DropPlan | None = None
     """A week in which one transition drops; ``jejak demo`` runs :data:`DEMO_DROP`."""
+    driver: DriverPlan | None = None
+    """A touchpoint that speeds people on from one stage; ``jejak demo`` runs
+    :data:`DEMO_DRIVER`."""
 
     def __post_init__(self) -> None:
         campaigns = tuple(
@@ -292,6 +315,8 @@ class ShopPlan:
             object.__setattr__(self, "experience", ExperiencePlan(**self.experience))
         if isinstance(self.conversion_drop, dict):
             object.__setattr__(self, "conversion_drop", DropPlan(**self.conversion_drop))
+        if isinstance(self.driver, dict):
+            object.__setattr__(self, "driver", DriverPlan(**self.driver))
         if isinstance(self.promotions, dict):
             promo = dict(self.promotions)
             promo["hours"] = tuple(promo.get("hours", PromoPlan.hours))
@@ -385,6 +410,11 @@ class ShopPlan:
             for name in ("bad_share", "bad_effect", "good_share"):
                 check(0 <= getattr(felt, name) <= 1, f"experience.{name} must be in [0, 1]")
             check(felt.within_days > 0, "experience.within_days must be positive")
+        driver = self.driver
+        if driver is not None:
+            check(driver.stage in STAGES[1:-1], "driver.stage must be a stage after the first")
+            check(0 <= driver.share <= 1, "driver.share must be in [0, 1]")
+            check(driver.after_days > 0 and driver.effect > 0, "driver: after_days, effect > 0")
 
     # --- derived --------------------------------------------------------------------------------
     @property
@@ -420,7 +450,7 @@ class ShopPlan:
                 value = value.isoformat()
             elif f.name == "campaigns":
                 value = [asdict(c) for c in value]
-            elif f.name in ("experience", "conversion_drop"):
+            elif f.name in ("experience", "conversion_drop", "driver"):
                 value = None if value is None else asdict(value)
             elif f.name == "promotions":
                 value = None if value is None else asdict(value) | {"hours": list(value.hours)}
@@ -445,6 +475,8 @@ DEMO_PLAN = ShopPlan(
     experience=DEMO_EXPERIENCE,
     cost_per_acquisition=DEMO_AD_COSTS,
     conversion_drop=DEMO_DROP,
+    driver=DEMO_DRIVER,
 )
-"""What ``jejak demo`` simulates: the default shop plus campaigns, promotions, tickets and
-a week in which Subscribe -> Convert drops."""
+"""What ``jejak demo`` simulates: the default shop plus campaigns, promotions, tickets, a
+week in which Subscribe -> Convert drops and a touchpoint that drives people on from their
+first order."""

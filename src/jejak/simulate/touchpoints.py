@@ -471,6 +471,14 @@ def tickets(j: Journeys, rng: np.random.Generator) -> list[Batch]:
     return batches
 
 
+def driver(j: Journeys, rng: np.random.Generator) -> list[Batch]:
+    """The planted driver touchpoint (see ``DriverPlan``), on the person's own device."""
+    if j.driver_at is None or j.plan.driver is None:
+        return []
+    person = np.flatnonzero(j.driver_at < j.horizon)
+    return [Batch(person, j.driver_at[person], j.plan.driver.event)]
+
+
 def promotions(j: Journeys, rng: np.random.Generator) -> list[Batch]:
     """Promotional emails with planted fatigue and preferred hours (see ``PromoPlan``)."""
     promo = j.plan.promotions
@@ -548,6 +556,7 @@ EMITTERS: tuple[Emitter, ...] = (
     campaign_touches,
     promotions,
     tickets,
+    driver,
 )
 
 

@@ -159,6 +159,7 @@ def build_truth(plan: ShopPlan, journeys: Journeys, touchpoints: pa.Table) -> di
         "campaigns": _campaign_truth(j),
         "experience": _experience_truth(j),
         "conversion_drop": _drop_truth(plan, j),
+        "driver": _driver_truth(j),
         "promotions": None
         if plan.promotions is None
         else {
@@ -224,4 +225,20 @@ def _experience_truth(j: Journeys) -> dict[str, Any] | None:
         "bad_effect": plan.bad_effect,
         "definition": "an unresolved support ticket in Excite multiplies the chance to reach "
         "Ascend by bad_effect; a resolved one changes nothing",
+    }
+
+
+def _driver_truth(j: Journeys) -> dict[str, Any] | None:
+    plan = j.plan.driver
+    if plan is None or j.driver_at is None:
+        return None
+    k = STAGES.index(plan.stage)
+    return {
+        "event": plan.event,
+        "transition": f"{plan.stage} -> {STAGES[k + 1]}",
+        "effect": plan.effect,
+        "people": int((j.driver_at < j.horizon).sum()),
+        "definition": "from the driver touchpoint on, a person still in the stage moves on "
+        "to a later stage effect times as fast (their hazard is multiplied); before it, and "
+        "in every other stage, it changes nothing",
     }

@@ -27,6 +27,7 @@ from jejak.report.figures.drawing import (
     plain_label,
     stage_color,
 )
+from jejak.report.figures.drivers import drivers_figure
 from jejak.report.figures.effectiveness import (
     VERDICT_COLORS,
     touchpoint_effect_figure,
@@ -62,6 +63,7 @@ __all__ = [
     "customer_value_figure",
     "draw",
     "draws",
+    "drivers_figure",
     "engagement_figure",
     "experience_figure",
     "funnel_figure",

@@ -175,7 +175,11 @@ def _place(row: pd.Series, low: float, high: float, few: int) -> _Placed:
 
 
 def touchpoint_effect_figure(
-    table: pd.DataFrame, by: str, title: str, few: int = MIN_PEOPLE
+    table: pd.DataFrame,
+    by: str,
+    title: str,
+    few: int = MIN_PEOPLE,
+    colours: dict[str, str] = VERDICT_COLORS,
 ) -> go.Figure:
     """How many times as fast people move on after a touchpoint (95% interval), per stage.
 
@@ -183,6 +187,7 @@ def touchpoint_effect_figure(
     with fewer than ``few`` people on a side is a hollow dot, with its interval; the axis
     spans the judged rows (all rows when none is judged), so one wild small group does
     not squash the others: what lies beyond an end is drawn to it with an arrowhead.
+    ``colours``: each verdict's colour, in the legend's order (those of drivers differ).
     """
     rows = shown_effects(table)[0].iloc[::-1]
     labels = [
@@ -195,7 +200,7 @@ def touchpoint_effect_figure(
     low, high = ratio_range(values)
     placed = [_place(row, low, high, few) for _, row in rows.iterrows()]
     figure = go.Figure()
-    for verdict, colour in VERDICT_COLORS.items():
+    for verdict, colour in colours.items():
         part = (rows["verdict"] == verdict).to_numpy()
         if not part.any():
             continue

@@ -12,6 +12,7 @@ from jejak.report.html.campaigns import campaign_sections
 from jejak.report.html.check import CHECK_COLUMNS, UNPLACED_COLUMNS, check_sections
 from jejak.report.html.contact import contact_sections
 from jejak.report.html.customer_value import amount, value_sections
+from jejak.report.html.drivers import driver_sections
 from jejak.report.html.effectiveness import touchpoint_sections
 from jejak.report.html.experience import experience_sections
 from jejak.report.html.funnels import funnel_sections, open_windows_note
@@ -54,6 +55,7 @@ __all__ = [
     "contact_sections",
     "customer_sections",
     "direct_note",
+    "driver_sections",
     "engagement_sections",
     "experience_sections",
     "funnel_sections",

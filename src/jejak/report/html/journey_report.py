@@ -13,6 +13,7 @@ from jejak.report.html.campaigns import campaign_sections
 from jejak.report.html.check import check_sections
 from jejak.report.html.contact import contact_sections
 from jejak.report.html.customer_value import value_sections
+from jejak.report.html.drivers import driver_sections
 from jejak.report.html.effectiveness import touchpoint_sections
 from jejak.report.html.experience import experience_sections
 from jejak.report.html.funnels import default_funnel_sections
@@ -87,8 +88,9 @@ def journey_report_sections(
         (N_("Attribution"), lambda s: attribution_sections(s.attribution(goal))),
         (
             N_("Touchpoints"),
-            lambda s: touchpoint_sections(
-                s.touchpoint_ratios(goal), s.touchpoint_effects(by="channel")
+            lambda s: (
+                touchpoint_sections(s.touchpoint_ratios(goal), s.touchpoint_effects(by="channel"))
+                + driver_sections(s.drivers())
             ),
         ),
         (N_("Process map"), lambda s: process_map_sections(s.process_map(min_count=min_count))),

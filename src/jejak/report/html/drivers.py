@@ -1,0 +1,57 @@
+"""The report section of drivers (:mod:`jejak.analyses.drivers`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jejak.language import gettext, ngettext
+from jejak.report import formatting as fmt
+from jejak.report.figures.effectiveness import MOST_PER_STAGE, shown_effects
+from jejak.report.html.page import Section
+
+
+def driver_sections(result: Any) -> list[Section]:
+    """The report section on what drives people on from each stage, and what holds them
+    back."""
+    from jejak.report.tables import driver_table
+
+    meta = result.meta
+    intro = gettext(
+        "Every touchpoint, channel and campaign people had in a stage, tested at once: how"
+        " fast people moved on to a later stage after it, compared with people at the same"
+        " time in the stage who had not had it (1x: no difference; the whiskers are 95%"
+        " intervals). Testing many values finds some by chance, so a value is called a driver"
+        " (or said to hold people back) only when its q-value, its chance corrected for the"
+        " {count} values tested (Benjamini-Hochberg), is under {level}. A verdict needs at"
+        " least {people} people on each side."
+    ).format(
+        count=fmt.people(meta["tested"]),
+        level=fmt.number(meta["q_level"], 2),
+        people=fmt.people(meta["min_people"]),
+    )
+    intro += "\n\n" + gettext(
+        "Observational: people who had a touchpoint may differ in other ways too. Test a"
+        " promising one with a campaign and a holdout before moving budget."
+    )
+    shown, left_out = shown_effects(result.table)
+    intro += "\n\n" + gettext(
+        "Per stage, the chart and the table show the drivers and what holds people back"
+        " first, each by the moves on it gained or lost (the people it concerns), then the"
+        " other values, {most} at most."
+    ).format(most=MOST_PER_STAGE)
+    if left_out:
+        intro += " " + ngettext(
+            "{count} more row is left out here; 'jejak drivers --output drivers.csv' exports"
+            " every row.",
+            "{count} more rows are left out here; 'jejak drivers --output drivers.csv' exports"
+            " every row.",
+            left_out,
+        ).format(count=fmt.people(left_out))
+    return [
+        Section(
+            heading=result.title,
+            intro=intro,
+            figures=[result.figure()],
+            table=driver_table(shown, meta["min_people"]),
+        )
+    ]
