@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis
+import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result, drawn
@@ -149,20 +150,10 @@ def path_flows(
     )
 
 
-def top_paths(
-    events: ibis.Table,
-    journey: Journey,
-    goal: Any,
-    *,
-    steps: int = 5,
-    limit: int = 20,
-    collapse: bool = True,
-) -> TopPaths:
-    """The most common paths to ``goal``, with how often they end there and how fast.
-
-    ``table`` columns: path (touchpoints joined by " → "), people, converters,
-    conversion (0-1), median_seconds_to_goal (converters, from first touchpoint to goal).
-    """
+def _path_groups(
+    events: ibis.Table, journey: Journey, goal: Any, steps: int, collapse: bool
+) -> ibis.Table:
+    """One row per path to ``goal``: path, people, converters, median_seconds_to_goal."""
     timeline = _timeline(events, journey, goal, collapse)
     anchors = _anchors(timeline)
     anchors = anchors.select(
@@ -181,11 +172,28 @@ def top_paths(
     path = ibis.ifelse(path == "", GOAL_FIRST, path)
     per_person = per_person.mutate(path=path, converted=per_person.goal_us.notnull())
     seconds = (per_person.goal_us - per_person.first_us) / 1e6
-    grouped = per_person.group_by("path").aggregate(
+    return per_person.group_by("path").aggregate(
         people=per_person.count(),
         converters=per_person.count(where=per_person.converted),
         median_seconds_to_goal=seconds.quantile(0.5, where=per_person.converted),
     )
+
+
+def top_paths(
+    events: ibis.Table,
+    journey: Journey,
+    goal: Any,
+    *,
+    steps: int = 5,
+    limit: int = 20,
+    collapse: bool = True,
+) -> TopPaths:
+    """The most common paths to ``goal``, with how often they end there and how fast.
+
+    ``table`` columns: path (touchpoints joined by " → "), people, converters,
+    conversion (0-1), median_seconds_to_goal (converters, from first touchpoint to goal).
+    """
+    grouped = _path_groups(events, journey, goal, steps, collapse)
     ranked = grouped.order_by([ibis.desc("converters"), ibis.desc("people"), "path"]).limit(limit)
     # the top paths only: small
     table = ranked.to_pandas()
@@ -197,3 +205,24 @@ def top_paths(
         table=table,
         meta={"goal": label, "steps": steps, "limit": limit, "collapse": collapse},
     )
+
+
+def path_people(
+    events: ibis.Table,
+    journey: Journey,
+    goal: Any,
+    paths: list[str],
+    *,
+    steps: int = 5,
+    collapse: bool = True,
+) -> tuple[pd.DataFrame, int]:
+    """How many people took each of ``paths`` to ``goal`` (as :func:`top_paths` names them;
+    0 for a path nobody took), and how many people there are in all (each has one path)."""
+    grouped = _path_groups(events, journey, goal, steps, collapse)
+    wanted = grouped.filter(grouped.path.isin(paths)) if paths else grouped.limit(0)
+    # the paths asked for only: small
+    counts = wanted.select("path", "people").to_pandas().set_index("path")["people"]
+    everyone = grouped.people.sum().to_pyarrow().as_py() or 0
+    table = pd.DataFrame({"path": paths})
+    table["people"] = [int(counts.get(p, 0)) for p in paths]
+    return table, int(everyone)
