@@ -97,13 +97,13 @@ def differences(
     return table[[*keys.columns, *DIFFERENCE_COLUMNS]]
 
 
-def _meta(what: str, names: tuple[str, str], people: tuple[int, int]) -> dict[str, Any]:
-    return {
-        "what": what,
-        "a": names[0],
-        "b": names[1],
-        "people_a": people[0],
-        "people_b": people[1],
+def _meta(
+    what: str, names: tuple[str, str], totals: tuple[int, int], unit: str = "people"
+) -> dict[str, Any]:
+    """What was compared, the two sides' names, and each side's people (or ``unit``)."""
+    return {"what": what, "a": names[0], "b": names[1]} | {
+        f"{unit}_a": totals[0],
+        f"{unit}_b": totals[1],
     }
 
 
