@@ -194,9 +194,7 @@ def test_demo_recovers_the_planted_channel_difference(demo_workspace, demo_shop)
         if stage in lifted:  # a campaign's lift there is not in the expected rates
             continue
         weights = {c: people[c] * reach[c][stage] for c in people if c != "social"}
-        rest = sum(w * expected[c][transition] for c, w in weights.items()) / sum(
-            weights.values()
-        )
+        rest = sum(w * expected[c][transition] for c, w in weights.items()) / sum(weights.values())
         planted = expected["social"][transition] - rest
         row = rows.loc[stage]
         assert row.low <= planted <= row.high, (transition, planted, row.low, row.high)
