@@ -107,8 +107,16 @@ def _meta(
     }
 
 
+def side_name(name: str) -> str:
+    """A side of a comparison as people read it: the segment's name, or "everyone else"
+    for the rest."""
+    return gettext("everyone else") if name == REST else name
+
+
 def _title(what: str, names: tuple[str, str]) -> str:
-    return gettext("{what}: {a} compared with {b}").format(what=what, a=names[0], b=names[1])
+    return gettext("{what}: {a} compared with {b}").format(
+        what=what, a=side_name(names[0]), b=side_name(names[1])
+    )
 
 
 def stage_comparison(a: StageFunnel, b: StageFunnel, names: tuple[str, str]) -> Comparison:

@@ -3,7 +3,7 @@
 One module per area: :mod:`~jejak.cli.data` (init, load, loads, check, forget, prune),
 :mod:`~jejak.cli.journeys` (stages, funnel, paths, journey, attribution, touchpoints,
 experience, map), :mod:`~jejak.cli.customers` (value, retention, stickiness, nps, reviews,
-engagement, referrals, rfm, clusters), :mod:`~jejak.cli.segments`,
+engagement, referrals, rfm, clusters), :mod:`~jejak.cli.segments`, :mod:`~jejak.cli.compare`,
 :mod:`~jejak.cli.campaigns` (campaigns, contact), :mod:`~jejak.cli.spend` (spend),
 :mod:`~jejak.cli.server` (serve, keys) and :mod:`~jejak.cli.report` (report, demo).
 :mod:`~jejak.cli.app` holds the Typer app, the options every command shares and
@@ -12,7 +12,17 @@ engagement, referrals, rfm, clusters), :mod:`~jejak.cli.segments`,
 
 from __future__ import annotations
 
-from jejak.cli import campaigns, customers, data, journeys, report, segments, server, spend
+from jejak.cli import (
+    campaigns,
+    compare,
+    customers,
+    data,
+    journeys,
+    report,
+    segments,
+    server,
+    spend,
+)
 from jejak.cli.app import app, main
 from jejak.cli.helptexts import HelpCommand
 from jejak.cli.server import serve
@@ -43,6 +53,7 @@ for command, name in (
     (campaigns.contact, None),
     (journeys.experience_command, "experience"),
     (journeys.process_map, "map"),
+    (compare.compare, None),
     (report.report, None),
     (server.serve, None),
     (data.forget, None),
