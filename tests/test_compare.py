@@ -1,6 +1,7 @@
 """Comparing two segments: each side's shares, counted by hand on a small log, their
-difference with its Newcombe interval (both engines); and on the demo shop, the planted
-difference between people first touched on social and everyone else."""
+difference with its Newcombe interval (both engines); on the demo shop, the planted
+difference between people first touched on social and everyone else; and the faces (the
+CLI, the JSON API, the dashboard's Segments page and the report's chart and table)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ import json
 import math
 from pathlib import Path
 
+import httpx
 import pytest
 
+import jejak
+from invoking import invoke
 from jejak.analyses.intervals import difference_of_proportions
 from jejak.errors import ConfigError
 from jejak.model.config import parse_settings
+from jejak.report.comparisons import comparison_table, row_labels, shown
+from jejak.server import create_app
+from jejak.server.keys import ensure_keys
+from jejak.server.pages import PAGES, build
+from serving import running
 
 LOG = """
 customer_id,ts,event,channel
@@ -203,3 +212,74 @@ def test_demo_recovers_the_planted_channel_difference(demo_workspace, demo_shop)
     first = rows.loc["Awareness"]  # the largest groups: the interval leaves out 0
     assert first.excludes_zero and first.difference > 0
     assert not math.isnan(first.low)
+
+
+@pytest.fixture
+def project(tmp_path: Path, write_file) -> Path:
+    """A folder with jejak.yaml (the two segments) and its workspace holding the log."""
+    (tmp_path / "jejak.yaml").write_text("workspace: w.duckdb\n" + SETTINGS, "utf-8")
+    with jejak.Workspace(tmp_path / "w.duckdb", parse_settings(SETTINGS)) as ws:
+        ws.load(write_file("log.csv", LOG))
+    return tmp_path
+
+
+def test_cli_prints_and_writes_what_the_library_answers(project):
+    done = invoke("compare", "social", "search", "--what", "map", "--json", cwd=project)
+    assert done.returncode == 0, done.stderr
+    with jejak.Workspace(project / "w.duckdb", parse_settings(SETTINGS)) as ws:
+        expected = ws.compare("social", "search").process_map().to_dict()
+    assert json.loads(done.stdout) == json.loads(json.dumps(expected))
+
+    done = invoke("compare", "social", cwd=project)
+    assert done.returncode == 0, done.stderr
+    lines = {line.split("│")[1].strip(): line for line in done.stdout.splitlines() if "│" in line}
+    # Awareness to Engagement: social 2 of 4, everyone else (q1, q2, q3, d1) 2 of 4
+    assert "2 of 4" in lines["Awareness to the next stage"]
+    assert "+0.0 pts" in lines["Awareness to the next stage"]
+
+    done = invoke("compare", "social", "--what", "funnel", cwd=project)
+    assert done.returncode == 1
+    assert "cannot compare 'funnel'; use one of stages, map, paths, journey" in done.stderr
+
+
+def test_api_answers_what_the_library_answers(project):
+    ws = jejak.Workspace(project / "w.duckdb", parse_settings(SETTINGS))
+    try:
+        keys = ensure_keys(ws.con)
+        expected = ws.compare("social", "search").journey_map(top=1).to_dict()
+        with running(create_app(ws)) as base:
+            response = httpx.get(
+                base + "/v1/analyses/compare",
+                params={"a": "social", "b": "search", "what": "journey", "top": 1},
+                headers={"Authorization": f"Bearer {keys['read']}"},
+                timeout=60,
+            )
+            refused = httpx.get(
+                base + "/v1/analyses/compare",
+                params={"a": "social", "what": "funnel"},
+                headers={"Authorization": f"Bearer {keys['read']}"},
+                timeout=60,
+            )
+    finally:
+        ws.close()
+    assert response.status_code == 200, response.text
+    assert response.json() == json.loads(json.dumps(expected))
+    assert refused.status_code == 422
+
+
+def test_segments_page_and_report_show_the_same_rows_in_chart_and_table(demo_workspace):
+    ws = demo_workspace(2_000, 5)
+    page = next(p for p in PAGES if p.slug == "segments")
+    section = build(page, ws, {"compare": "instagram", "what": "journey"})[0]
+    result = ws.compare("instagram", "rest").journey_map()
+    assert section.heading == result.title
+    rows = shown(result)
+    assert 0 < len(rows) <= 20
+    labels = row_labels(rows, "journey")
+    assert list(section.table.iloc[:, 0]) == labels
+    drawn = section.figures[0].data[0]
+    assert [y.replace("<br>", " ") for y in drawn.y] == labels
+    assert list(drawn.x) == pytest.approx(list(100 * rows["difference"]))
+    assert section.table.equals(comparison_table(result))
+    # everything on the page without a comparison is still there, after it
+    assert len(build(page, ws, {"compare": "instagram"})) == len(build(page, ws, {})) + 1

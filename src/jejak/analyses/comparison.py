@@ -26,6 +26,7 @@ import pandas as pd
 from jejak.analyses.intervals import difference_of_proportions
 from jejak.analyses.paths import path_people
 from jejak.analyses.result import Result, drawn, records
+from jejak.errors import JejakError
 from jejak.language import gettext
 
 if TYPE_CHECKING:
@@ -340,3 +341,23 @@ class Comparing:
         maps = (self.a.journey_map(top=EVERY), self.b.journey_map(top=EVERY))
         funnels = (self.a.stages(), self.b.stages())
         return journey_map_comparison(maps[0], maps[1], funnels, self.names, top)
+
+    def of(
+        self, what: str = "stages", *, goal: Any = None, top: int | None = None, min_count: int = 1
+    ) -> Comparison:
+        """The comparison the faces ask for by name (one of :data:`WHATS`): ``stages``,
+        ``map`` (with ``min_count``), ``paths`` (to ``goal``, the ``top`` 10 of each side)
+        or ``journey`` (the ``top`` 6 touchpoints per stage of each side)."""
+        if what not in WHATS:
+            raise JejakError(
+                gettext("cannot compare {what}; use one of {choices}").format(
+                    what=repr(what), choices=", ".join(WHATS)
+                )
+            )
+        if what == "paths":
+            return self.paths(goal, top=top or 10)
+        if what == "journey":
+            return self.journey_map(top=top or 6)
+        if what == "map":
+            return self.process_map(min_count=min_count)
+        return self.stages()

@@ -9,8 +9,6 @@ import typer
 from jejak.cli.app import AsJson, TableFile, as_step, narrowed_workspace, out
 from jejak.cli.output import print_table, write_result
 
-WHATS = {"stages": "stages", "map": "process_map", "paths": "paths", "journey": "journey_map"}
-
 
 def compare(
     a: Annotated[str, typer.Argument(help="A segment's name.")],
@@ -40,26 +38,12 @@ def compare(
     Examples: jejak compare instagram | jejak compare instagram rest --what map |
     jejak compare vip newcomers --what paths --goal stage:Convert
     """
-    from jejak.errors import JejakError
-    from jejak.language import gettext as _
     from jejak.report.comparisons import comparison_table
 
-    if what not in WHATS:
-        raise JejakError(
-            _("cannot compare {what}; use one of {choices}").format(
-                what=repr(what), choices=", ".join(WHATS)
-            )
-        )
     with narrowed_workspace() as ws:
-        sides = ws.compare(a, b)
-        if what == "paths":
-            result = sides.paths(None if goal is None else as_step(goal), top=top or 10)
-        elif what == "journey":
-            result = sides.journey_map(top=top or 6)
-        elif what == "map":
-            result = sides.process_map(min_count=min_count)
-        else:
-            result = sides.stages()
+        result = ws.compare(a, b).of(
+            what, goal=None if goal is None else as_step(goal), top=top, min_count=min_count
+        )
     if output:
         write_result(result, output)
     if as_json:
