@@ -32,10 +32,11 @@ def comparison_sections(result: Any) -> list[Section]:
     chart, and the same rows as a table (at most :data:`MOST`, those with a share on both
     sides)."""
     meta = result.meta
+    intro_words = INTROS[meta["what"]]
     a, b = side_name(meta["a"]), side_name(meta["b"])
     intro = " ".join(
         [
-            gettext(INTROS[meta["what"]]).format(goal=meta.get("goal", "")),
+            gettext(intro_words).format(goal=meta.get("goal", "")),
             gettext(
                 "A dot is {a}'s share minus {b}'s, in percentage points; its whiskers are the"
                 " 95% interval (Newcombe). A difference is clear, in colour, when the interval"
