@@ -14,7 +14,7 @@ import pytest
 
 import jejak
 from invoking import invoke
-from jejak.analyses.intervals import difference_of_proportions
+from jejak.analyses.intervals import difference_of_proportions, differences_of_proportions
 from jejak.errors import ConfigError
 from jejak.model.config import parse_settings
 from jejak.report.comparisons import comparison_table, row_labels, shown
@@ -73,6 +73,17 @@ def _check(table, keys: list[str], expected: dict[tuple, tuple[int, int, int, in
         d, low, high = difference_of_proportions(ka, na, kb, nb)
         assert (row.difference, row.low, row.high) == pytest.approx((d, low, high)), key
         assert row.excludes_zero == (low > 0 or high < 0), key
+
+
+def test_many_differences_at_once_are_each_one_of_them():
+    pairs = [(0, 0, 1, 2), (0, 5, 5, 5), (3, 3, 0, 7), (1, 2, 1, 2), (328, 499, 805, 1501)]
+    got = differences_of_proportions(*zip(*pairs, strict=True))
+    for i, pair in enumerate(pairs):
+        expected = difference_of_proportions(*pair)
+        if i == 0:  # an empty group: nothing to compare
+            assert all(math.isnan(v[i]) for v in got) and all(math.isnan(v) for v in expected)
+            continue
+        assert [v[i] for v in got] == pytest.approx(expected, abs=1e-12)
 
 
 def test_stage_funnel(source):

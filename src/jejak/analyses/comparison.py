@@ -9,7 +9,7 @@ Definitions:
   stage of all its people, people who moved on of those who reached it, a transition of
   all transitions out of its source, people on a path of all its people.
 - ``difference`` is side a's share minus side b's (0-1; shown in percentage points), with
-  its 95% Newcombe hybrid-score interval (``intervals.difference_of_proportions``);
+  its 95% Newcombe hybrid-score interval (``intervals.differences_of_proportions``);
   ``excludes_zero`` says the interval lies wholly on one side of 0. The interval treats
   the two sides as independent samples: for segments that share people it is a guide.
 - The analyses run on each side as on a whole source (so on DuckDB and Spark alike); the
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from jejak.analyses.intervals import difference_of_proportions
+from jejak.analyses.intervals import differences_of_proportions
 from jejak.analyses.paths import path_people
 from jejak.analyses.result import Result, drawn, records
 from jejak.errors import JejakError
@@ -84,16 +84,10 @@ def differences(
         for column in (count_a, total_a, count_b, total_b)
     ]
     table["count_a"], table["total_a"], table["count_b"], table["total_b"] = counts
-    shares = {"share_a": [], "share_b": [], "difference": [], "low": [], "high": []}
-    for ka, na, kb, nb in zip(*counts, strict=True):
-        shares["share_a"].append(ka / na if na else float("nan"))
-        shares["share_b"].append(kb / nb if nb else float("nan"))
-        d, low, high = difference_of_proportions(ka, na, kb, nb)
-        shares["difference"].append(d)
-        shares["low"].append(low)
-        shares["high"].append(high)
-    for name, values in shares.items():
-        table[name] = pd.Series(values, dtype="float64")
+    ka, na, kb, nb = (pd.Series(c, dtype="float64") for c in counts)
+    table["share_a"] = (ka / na).where(na > 0)
+    table["share_b"] = (kb / nb).where(nb > 0)
+    table["difference"], table["low"], table["high"] = differences_of_proportions(ka, na, kb, nb)
     table["excludes_zero"] = (table["low"] > 0) | (table["high"] < 0)
     return table[[*keys.columns, *DIFFERENCE_COLUMNS]]
 
