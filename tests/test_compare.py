@@ -18,6 +18,7 @@ from jejak.analyses.intervals import difference_of_proportions, differences_of_p
 from jejak.errors import ConfigError
 from jejak.model.config import parse_settings
 from jejak.report.comparisons import comparison_table, row_labels, shown
+from jejak.report.html import comparison_sections
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys
 from jejak.server.pages import PAGES, build
@@ -50,6 +51,8 @@ segments:
     first: {channel: social}
   search:
     first: {channel: search}
+  refunded:
+    had: refund
 """
 
 
@@ -186,6 +189,17 @@ def test_journey_map(source):
             ("Convert", "order", "moved_on"): (0, 2, 0, 1),
         },
     )
+
+
+@pytest.mark.parametrize("what", ["stages", "map", "paths", "journey"])
+def test_a_segment_of_nobody_has_no_shares_to_compare(source, what):
+    result = source.compare("refunded", "rest").of(what)
+    table = result.table
+    assert len(table) > 0 and (table.total_a == 0).all() and (table.count_a == 0).all()
+    assert table.share_a.isna().all() and table.difference.isna().all()
+    assert not table.excludes_zero.any()
+    section = comparison_sections(result)[0]  # the chart and the table: nothing to show
+    assert len(section.table) == 0 and len(section.figures[0].data[0].y) == 0
 
 
 def test_one_segment_against_itself_is_refused(source):

@@ -165,16 +165,18 @@ def process_map_comparison(
     ``table`` columns: source, target, only_in, then :data:`DIFFERENCE_COLUMNS` (counts are
     transitions).
     """
-    sides = []
-    for side in (a.table, b.table):
-        edges = side[["source", "target", "transitions"]]
-        outgoing = edges.groupby("source")["transitions"].sum().rename("outgoing")
-        sides.append(edges.join(outgoing, on="source"))
+    # plain Python values: a side with no transitions at all has empty Arrow-typed columns
+    sides = [
+        side[["source", "target", "transitions"]].astype(
+            {"source": object, "target": object, "transitions": "int64"}
+        )
+        for side in (a.table, b.table)
+    ]
     both = sides[0].merge(sides[1], on=["source", "target"], how="outer", suffixes=("_a", "_b"))
     for suffix, side in (("_a", sides[0]), ("_b", sides[1])):
         # an edge a side lacks: none of that source's transitions on that side went there
-        outgoing = side.groupby("source")["transitions"].sum()
-        both["outgoing" + suffix] = both["source"].map(outgoing).fillna(0)
+        outgoing = side.groupby("source")["transitions"].sum().to_dict()
+        both["outgoing" + suffix] = [outgoing.get(source, 0) for source in both["source"]]
         both["transitions" + suffix] = both["transitions" + suffix].fillna(0)
     both = both[both["transitions_a"] + both["transitions_b"] >= min_count]
     both["only_in"] = [
