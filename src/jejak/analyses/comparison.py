@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from jejak.analyses.intervals import differences_of_proportions
-from jejak.analyses.paths import path_people
+from jejak.analyses.paths import path_groups, path_people, ranked_paths
 from jejak.analyses.result import Result, drawn, records
 from jejak.errors import JejakError
 from jejak.language import gettext
+from jejak.model.funnel import FunnelStep
 
 if TYPE_CHECKING:
     from jejak.analyses.journey_map import JourneyMap
@@ -305,6 +306,10 @@ class Comparing:
     def names(self) -> tuple[str, str]:
         return self.a_name, self.b_name
 
+    @property
+    def sides(self) -> tuple[JourneyAnalyses, JourneyAnalyses]:
+        return self.a, self.b
+
     def stages(self, journey: Journey | None = None) -> Comparison:
         """The stage funnel of both sides: reached shares and conversion to next."""
         return stage_comparison(self.a.stages(journey), self.b.stages(journey), self.names)
@@ -321,15 +326,12 @@ class Comparing:
         """The ``top`` paths to ``goal`` (default: :func:`default_goal`) of either side,
         and the share of each side's people who took them."""
         goal = default_goal(self.a.journey) if goal is None else goal
-        sides = (self.a, self.b)
-        tops = [s.top_paths(goal, steps=steps, limit=top, collapse=collapse) for s in sides]
-        picked = list(dict.fromkeys(path for t in tops for path in t.table["path"]))
-        (a, total_a), (b, total_b) = (
-            path_people(s.events(), s.journey, goal, picked, steps=steps, collapse=collapse)
-            for s in sides
-        )
+        grouped = [path_groups(s.events(), s.journey, goal, steps, collapse) for s in self.sides]
+        tops = [ranked_paths(g, top).select("path").to_pandas()["path"] for g in grouped]
+        picked = list(dict.fromkeys(path for t in tops for path in t))
+        (a, total_a), (b, total_b) = (path_people(g, picked) for g in grouped)
         result = path_comparison(a, b, (total_a, total_b), self.names)
-        result.meta |= {"goal": tops[0].meta["goal"], "steps": steps, "top": top}
+        result.meta |= {"goal": FunnelStep.of(goal).label, "steps": steps, "top": top}
         return result
 
     def journey_map(self, *, top: int = 6) -> Comparison:

@@ -150,10 +150,11 @@ def path_flows(
     )
 
 
-def _path_groups(
-    events: ibis.Table, journey: Journey, goal: Any, steps: int, collapse: bool
+def path_groups(
+    events: ibis.Table, journey: Journey, goal: Any, steps: int = 5, collapse: bool = True
 ) -> ibis.Table:
-    """One row per path to ``goal``: path, people, converters, median_seconds_to_goal."""
+    """One row per path to ``goal`` (as :func:`top_paths` defines them): path, people,
+    converters, median_seconds_to_goal; a query, all paths."""
     timeline = _timeline(events, journey, goal, collapse)
     anchors = _anchors(timeline)
     anchors = anchors.select(
@@ -193,8 +194,7 @@ def top_paths(
     ``table`` columns: path (touchpoints joined by " → "), people, converters,
     conversion (0-1), median_seconds_to_goal (converters, from first touchpoint to goal).
     """
-    grouped = _path_groups(events, journey, goal, steps, collapse)
-    ranked = grouped.order_by([ibis.desc("converters"), ibis.desc("people"), "path"]).limit(limit)
+    ranked = ranked_paths(path_groups(events, journey, goal, steps, collapse), limit)
     # the top paths only: small
     table = ranked.to_pandas()
     table["conversion"] = table["converters"] / table["people"]
@@ -207,22 +207,18 @@ def top_paths(
     )
 
 
-def path_people(
-    events: ibis.Table,
-    journey: Journey,
-    goal: Any,
-    paths: list[str],
-    *,
-    steps: int = 5,
-    collapse: bool = True,
-) -> tuple[pd.DataFrame, int]:
-    """How many people took each of ``paths`` to ``goal`` (as :func:`top_paths` names them;
-    0 for a path nobody took), and how many people there are in all (each has one path)."""
-    grouped = _path_groups(events, journey, goal, steps, collapse)
-    wanted = grouped.filter(grouped.path.isin(paths)) if paths else grouped.limit(0)
-    # the paths asked for only: small
-    counts = wanted.select("path", "people").to_pandas().set_index("path")["people"]
-    everyone = grouped.people.sum().to_pyarrow().as_py() or 0
+def ranked_paths(grouped: ibis.Table, limit: int) -> ibis.Table:
+    """The ``limit`` top rows of :func:`path_groups`: most converters, then people."""
+    return grouped.order_by([ibis.desc("converters"), ibis.desc("people"), "path"]).limit(limit)
+
+
+def path_people(grouped: ibis.Table, paths: list[str]) -> tuple[pd.DataFrame, int]:
+    """How many people took each of ``paths`` (0 for a path nobody took) in
+    :func:`path_groups`' ``grouped``, and how many people there are in all (each has one
+    path); in one query."""
+    sums = {f"_{i}": grouped.people.sum(where=grouped.path == p) for i, p in enumerate(paths)}
+    # one row: the total and a count per path asked for
+    row = grouped.aggregate(_total=grouped.people.sum(), **sums).to_pyarrow().to_pylist()[0]
     table = pd.DataFrame({"path": paths})
-    table["people"] = [int(counts.get(p, 0)) for p in paths]
-    return table, int(everyone)
+    table["people"] = [int(row[f"_{i}"] or 0) for i in range(len(paths))]
+    return table, int(row["_total"] or 0)
