@@ -24,6 +24,7 @@ from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.checkup import DataCheck
 from jejak.analyses.clusters import Clusters, clusters
+from jejak.analyses.comparison import REST, Comparing
 from jejak.analyses.diagnosis import warn
 from jejak.analyses.drivers import FIELDS, Drivers, drivers
 from jejak.analyses.effectiveness import (
@@ -176,6 +177,20 @@ class JourneyAnalyses:
         analysis, e.g. ``{n: s.attribution() for n, s in ws.each_segment().items()}``."""
         names = list(self.segment_definitions()) if names is None else names
         return {name: self.segment(name) for name in names}
+
+    def compare(self, a: str, b: str = REST) -> Comparing:
+        """Segment ``a`` and segment ``b`` (or ``"rest"``: everyone not in ``a``) side by
+        side: ``ws.compare("instagram", "rest").stages()`` gives both funnels and where
+        their shares differ (see :mod:`jejak.analyses.comparison`)."""
+        if a == b:
+            raise ConfigError(
+                gettext("compare two different groups: both sides are {name}").format(name=repr(a))
+            )
+        if b == REST:
+            other = Filtered(self, segment=(REST, _in_none({a: self._definition(a)})))
+        else:
+            other = self.segment(b)
+        return Comparing((a, self.segment(a)), (b, other))
 
     def segment_groups(self, names: list[str] | None = None) -> ibis.Table:
         """person_id and ``segment``: one row per person and segment they are in, and

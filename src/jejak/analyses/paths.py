@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis
+import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
 from jejak.analyses.result import Result, drawn
@@ -149,20 +150,11 @@ def path_flows(
     )
 
 
-def top_paths(
-    events: ibis.Table,
-    journey: Journey,
-    goal: Any,
-    *,
-    steps: int = 5,
-    limit: int = 20,
-    collapse: bool = True,
-) -> TopPaths:
-    """The most common paths to ``goal``, with how often they end there and how fast.
-
-    ``table`` columns: path (touchpoints joined by " → "), people, converters,
-    conversion (0-1), median_seconds_to_goal (converters, from first touchpoint to goal).
-    """
+def path_groups(
+    events: ibis.Table, journey: Journey, goal: Any, steps: int = 5, collapse: bool = True
+) -> ibis.Table:
+    """One row per path to ``goal`` (as :func:`top_paths` defines them): path, people,
+    converters, median_seconds_to_goal; a query, all paths."""
     timeline = _timeline(events, journey, goal, collapse)
     anchors = _anchors(timeline)
     anchors = anchors.select(
@@ -181,12 +173,28 @@ def top_paths(
     path = ibis.ifelse(path == "", GOAL_FIRST, path)
     per_person = per_person.mutate(path=path, converted=per_person.goal_us.notnull())
     seconds = (per_person.goal_us - per_person.first_us) / 1e6
-    grouped = per_person.group_by("path").aggregate(
+    return per_person.group_by("path").aggregate(
         people=per_person.count(),
         converters=per_person.count(where=per_person.converted),
         median_seconds_to_goal=seconds.quantile(0.5, where=per_person.converted),
     )
-    ranked = grouped.order_by([ibis.desc("converters"), ibis.desc("people"), "path"]).limit(limit)
+
+
+def top_paths(
+    events: ibis.Table,
+    journey: Journey,
+    goal: Any,
+    *,
+    steps: int = 5,
+    limit: int = 20,
+    collapse: bool = True,
+) -> TopPaths:
+    """The most common paths to ``goal``, with how often they end there and how fast.
+
+    ``table`` columns: path (touchpoints joined by " → "), people, converters,
+    conversion (0-1), median_seconds_to_goal (converters, from first touchpoint to goal).
+    """
+    ranked = ranked_paths(path_groups(events, journey, goal, steps, collapse), limit)
     # the top paths only: small
     table = ranked.to_pandas()
     table["conversion"] = table["converters"] / table["people"]
@@ -197,3 +205,20 @@ def top_paths(
         table=table,
         meta={"goal": label, "steps": steps, "limit": limit, "collapse": collapse},
     )
+
+
+def ranked_paths(grouped: ibis.Table, limit: int) -> ibis.Table:
+    """The ``limit`` top rows of :func:`path_groups`: most converters, then people."""
+    return grouped.order_by([ibis.desc("converters"), ibis.desc("people"), "path"]).limit(limit)
+
+
+def path_people(grouped: ibis.Table, paths: list[str]) -> tuple[pd.DataFrame, int]:
+    """How many people took each of ``paths`` (0 for a path nobody took) in
+    :func:`path_groups`' ``grouped``, and how many people there are in all (each has one
+    path); in one query."""
+    sums = {f"_{i}": grouped.people.sum(where=grouped.path == p) for i, p in enumerate(paths)}
+    # one row: the total and a count per path asked for
+    row = grouped.aggregate(_total=grouped.people.sum(), **sums).to_pyarrow().to_pylist()[0]
+    table = pd.DataFrame({"path": paths})
+    table["people"] = [int(row[f"_{i}"] or 0) for i in range(len(paths))]
+    return table, int(row["_total"] or 0)

@@ -2,8 +2,9 @@
 
 One module per area: :mod:`~jejak.cli.data` (init, load, loads, check, forget, prune),
 :mod:`~jejak.cli.journeys` (stages, funnel, paths, journey, attribution, touchpoints,
-drivers, experience, map), :mod:`~jejak.cli.customers` (value, retention, stickiness, nps, reviews,
-engagement, referrals, rfm, clusters), :mod:`~jejak.cli.segments`,
+drivers, experience, map), :mod:`~jejak.cli.customers` (value, retention, stickiness, nps,
+reviews, engagement, referrals, rfm, clusters), :mod:`~jejak.cli.segments`,
+:mod:`~jejak.cli.compare`,
 :mod:`~jejak.cli.campaigns` (campaigns, contact), :mod:`~jejak.cli.spend` (spend),
 :mod:`~jejak.cli.server` (serve, keys), :mod:`~jejak.cli.watch` (watch) and
 :mod:`~jejak.cli.report` (report, demo).
@@ -13,7 +14,17 @@ engagement, referrals, rfm, clusters), :mod:`~jejak.cli.segments`,
 
 from __future__ import annotations
 
-from jejak.cli import campaigns, customers, data, journeys, report, segments, server, spend
+from jejak.cli import (
+    campaigns,
+    compare,
+    customers,
+    data,
+    journeys,
+    report,
+    segments,
+    server,
+    spend,
+)
 from jejak.cli import watch as watching
 from jejak.cli.app import app, main
 from jejak.cli.helptexts import HelpCommand
@@ -46,6 +57,7 @@ for command, name in (
     (campaigns.contact, None),
     (journeys.experience_command, "experience"),
     (journeys.process_map, "map"),
+    (compare.compare, None),
     (report.report, None),
     (watching.watch, None),
     (server.serve, None),

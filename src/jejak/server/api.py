@@ -676,6 +676,33 @@ def audience(request: Request, scope: Scoped, name: str) -> dict[str, Any]:
     return _run(request, scope, lambda s: s.audience(name))
 
 
+@router.get("/compare")
+def compare(
+    request: Request,
+    scope: Scoped,
+    a: Annotated[str, Query(description="A saved segment's name.")],
+    b: Annotated[
+        str, Query(description="Another segment's name, or rest: everyone not in a.")
+    ] = "rest",
+    what: Annotated[
+        Literal["stages", "map", "paths", "journey"],
+        Query(description="The stage funnel, the process map, paths or the journey map."),
+    ] = "stages",
+    goal: Step = None,
+    top: Annotated[
+        int | None,
+        Query(ge=1, le=100, description="Paths (10) or touchpoints per stage (6) per side."),
+    ] = None,
+    min_count: Annotated[int, Query(ge=1)] = 1,
+) -> dict[str, Any]:
+    """Two segments side by side: each share, the difference and its 95% interval."""
+    return _run(
+        request,
+        scope,
+        lambda s: s.compare(a, b).of(what, goal=step(goal), top=top, min_count=min_count),
+    )
+
+
 data_router = APIRouter(prefix="/v1/loads", tags=["data"])
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jejak.analyses.comparison import REST, WHATS
 from jejak.analyses.diagnosis import Noting
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
@@ -62,6 +63,10 @@ CHOICE_WORDS = {
     "any": N_("any"),
     "month": N_("month"),
     "week": N_("week"),
+    "stages": N_("stage funnel"),
+    "map": N_("process map"),
+    "paths": N_("paths"),
+    "journey": N_("journey map"),
 }
 
 
@@ -179,8 +184,13 @@ def experience(source: JourneyAnalyses, params: Params) -> list[Section]:
 
 
 def segments(source: JourneyAnalyses, params: Params) -> list[Section]:
+    compared: list[Section] = []
+    if params.get("compare"):  # two segments side by side, above the list of segments
+        sides = source.compare(params["compare"], params.get("against") or REST)
+        compared = report.comparison_sections(sides.of(params.get("what") or "stages"))
     return (
-        report.segment_sections(source)
+        compared
+        + report.segment_sections(source)
         + report.cluster_sections(source)
         + report.engagement_sections(source)
         + report.rfm_sections(source)
@@ -347,7 +357,16 @@ PAGES: tuple[Page, ...] = (
         (Field("by", N_("Messages by"), "campaign", "", "select", MESSAGE_GROUPS),),
     ),
     Page("experience", N_("Experience"), experience),
-    Page("segments", N_("Segments"), segments),
+    Page(
+        "segments",
+        N_("Segments"),
+        segments,
+        (
+            Field("compare", N_("Compare"), "", N_("a segment's name"), "text"),
+            Field("against", N_("With"), REST, N_("another segment, or rest: everyone else")),
+            Field("what", N_("On"), "stages", "", "select", WHATS),
+        ),
+    ),
     Page(
         "retention",
         N_("Retention"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from jejak.report.figures.advocacy import nps_figure, referral_figure, reviews_figure
 from jejak.report.figures.attribution import MODEL_LABELS, attribution_figure
 from jejak.report.figures.campaigns import campaign_figure, campaign_overview_figure
+from jejak.report.figures.comparison import comparison_figure
 from jejak.report.figures.contact import (
     contact_frequency_figure,
     contact_metrics_figure,
@@ -58,6 +59,7 @@ __all__ = [
     "campaign_figure",
     "campaign_overview_figure",
     "clusters_figure",
+    "comparison_figure",
     "contact_frequency_figure",
     "contact_metrics_figure",
     "customer_value_figure",

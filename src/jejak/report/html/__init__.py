@@ -10,6 +10,7 @@ from jejak.report.html.advocacy import nps_sections, referral_sections, review_s
 from jejak.report.html.attribution import attribution_sections, direct_note
 from jejak.report.html.campaigns import campaign_sections
 from jejak.report.html.check import CHECK_COLUMNS, UNPLACED_COLUMNS, check_sections
+from jejak.report.html.comparison import comparison_sections
 from jejak.report.html.contact import contact_sections
 from jejak.report.html.customer_value import amount, value_sections
 from jejak.report.html.drivers import driver_sections
@@ -52,6 +53,7 @@ __all__ = [
     "campaign_sections",
     "check_sections",
     "cluster_sections",
+    "comparison_sections",
     "contact_sections",
     "customer_sections",
     "direct_note",

@@ -1,0 +1,310 @@
+"""Comparing two segments: each side's shares, counted by hand on a small log, their
+difference with its Newcombe interval (both engines); on the demo shop, the planted
+difference between people first touched on social and everyone else; and the faces (the
+CLI, the JSON API, the dashboard's Segments page and the report's chart and table)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import httpx
+import pytest
+
+import jejak
+from invoking import invoke
+from jejak.analyses.intervals import difference_of_proportions, differences_of_proportions
+from jejak.errors import ConfigError
+from jejak.model.config import parse_settings
+from jejak.report.comparisons import comparison_table, row_labels, shown
+from jejak.report.html import comparison_sections
+from jejak.server import create_app
+from jejak.server.keys import ensure_keys
+from jejak.server.pages import PAGES, build
+from serving import running
+
+LOG = """
+customer_id,ts,event,channel
+s1,2026-01-01 10:00:00,page_view,social
+s1,2026-01-02 10:00:00,content_view,social
+s1,2026-01-03 10:00:00,newsletter_signup,direct
+s1,2026-01-04 10:00:00,order,direct
+s2,2026-01-01 11:00:00,page_view,social
+s2,2026-01-02 11:00:00,content_view,social
+s3,2026-01-01 12:00:00,page_view,social
+s4,2026-01-01 13:00:00,page_view,social
+s4,2026-01-02 13:00:00,order,social
+q1,2026-01-01 14:00:00,page_view,search
+q1,2026-01-02 14:00:00,content_view,search
+q1,2026-01-03 14:00:00,order,direct
+q2,2026-01-01 15:00:00,page_view,search
+q3,2026-01-01 16:00:00,page_view,search
+q3,2026-01-02 16:00:00,content_view,search
+q3,2026-01-03 16:00:00,newsletter_signup,search
+d1,2026-01-01 17:00:00,page_view,direct
+"""
+
+SETTINGS = """
+segments:
+  social:
+    first: {channel: social}
+  search:
+    first: {channel: search}
+  refunded:
+    had: refund
+"""
+
+
+@pytest.fixture
+def source(open_workspace, write_file, on_engine):
+    ws = open_workspace(parse_settings(SETTINGS))
+    ws.load(write_file("log.csv", LOG))
+    return on_engine(ws)
+
+
+def _check(table, keys: list[str], expected: dict[tuple, tuple[int, int, int, int]]) -> None:
+    """Every row of ``table`` is one of ``expected`` (keys -> ka, na, kb, nb), with its
+    shares and the difference and interval intervals.difference_of_proportions gives."""
+    got = {tuple(row[k] for k in keys): row for _, row in table.iterrows()}
+    assert set(got) == set(expected)
+    for key, (ka, na, kb, nb) in expected.items():
+        row = got[key]
+        assert (row.count_a, row.total_a, row.count_b, row.total_b) == (ka, na, kb, nb), key
+        assert row.share_a == pytest.approx(ka / na), key
+        assert row.share_b == pytest.approx(kb / nb), key
+        d, low, high = difference_of_proportions(ka, na, kb, nb)
+        assert (row.difference, row.low, row.high) == pytest.approx((d, low, high)), key
+        assert row.excludes_zero == (low > 0 or high < 0), key
+
+
+def test_many_differences_at_once_are_each_one_of_them():
+    pairs = [(0, 0, 1, 2), (0, 5, 5, 5), (3, 3, 0, 7), (1, 2, 1, 2), (328, 499, 805, 1501)]
+    got = differences_of_proportions(*zip(*pairs, strict=True))
+    for i, pair in enumerate(pairs):
+        expected = difference_of_proportions(*pair)
+        if i == 0:  # an empty group: nothing to compare
+            assert all(math.isnan(v[i]) for v in got) and all(math.isnan(v) for v in expected)
+            continue
+        assert [v[i] for v in got] == pytest.approx(expected, abs=1e-12)
+
+
+def test_stage_funnel(source):
+    result = source.compare("social", "search").stages()
+    table = result.table
+    firsts = table[table.stage_index <= 4]
+    # social: s1 reached Awareness to Convert, s2 to Engagement, s3 Awareness, s4 skipped to
+    # Convert; search: q1 skipped Subscribe, q2 Awareness only, q3 to Subscribe
+    _check(
+        firsts,
+        ["stage", "measure"],
+        {
+            ("Awareness", "reached"): (4, 4, 3, 3),
+            ("Awareness", "conversion_to_next"): (2, 4, 2, 3),
+            ("Engagement", "reached"): (2, 4, 2, 3),
+            ("Engagement", "conversion_to_next"): (1, 2, 1, 2),
+            ("Subscribe", "reached"): (1, 4, 1, 3),
+            ("Subscribe", "conversion_to_next"): (1, 1, 0, 1),
+            ("Convert", "reached"): (2, 4, 1, 3),
+            ("Convert", "conversion_to_next"): (0, 2, 0, 1),
+        },
+    )
+    assert list(table.stage_index) == sorted(table.stage_index)
+    later = table[table.stage_index > 4]  # nobody got further: shares of 0, or none
+    assert (later.count_a == 0).all() and (later.count_b == 0).all()
+    assert result.meta | {"journey": None} == {
+        "what": "stages",
+        "a": "social",
+        "b": "search",
+        "people_a": 4,
+        "people_b": 3,
+        "journey": None,
+    }
+    assert list(result.a["reached"][:4]) == [4, 2, 1, 2]
+    assert list(result.b["reached"][:4]) == [3, 2, 1, 1]
+
+
+def test_rest_is_everyone_not_in_the_segment(source):
+    result = source.compare("social", "rest").stages()
+    assert result.meta["people_b"] == 4  # q1, q2, q3 and d1
+    row = result.table.set_index(["stage", "measure"]).loc[("Awareness", "conversion_to_next")]
+    assert (row.count_b, row.total_b) == (2, 4)
+
+
+def test_process_map(source):
+    table = source.compare("social", "search").process_map().table
+    start, end = "(start)", "(end)"
+    _check(
+        table,
+        ["source", "target"],
+        {
+            (start, "page_view"): (4, 4, 3, 3),
+            ("page_view", "content_view"): (2, 4, 2, 3),
+            ("page_view", end): (1, 4, 1, 3),
+            ("page_view", "order"): (1, 4, 0, 3),
+            ("content_view", "newsletter_signup"): (1, 2, 1, 2),
+            ("content_view", end): (1, 2, 0, 2),
+            ("content_view", "order"): (0, 2, 1, 2),
+            ("newsletter_signup", "order"): (1, 1, 0, 1),
+            ("newsletter_signup", end): (0, 1, 1, 1),
+            ("order", end): (2, 2, 1, 1),
+        },
+    )
+    only = dict(zip(zip(table.source, table.target, strict=True), table.only_in, strict=True))
+    assert only[("page_view", "order")] == "a" and only[("content_view", "order")] == "b"
+    assert only[("page_view", "content_view")] == ""
+    sizes = list(table.difference.abs())
+    assert sizes == sorted(sizes, reverse=True)  # the largest change first
+    assert set(sizes[:2]) == {1.0}  # after a signup: order on one side, the end on the other
+
+
+def test_paths(source):
+    result = source.compare("social", "search").paths({"stage": "Convert"}, top=1)
+    # each side's top path (most converters, then people): social's 'page_view' (s3, s4),
+    # search's 'page_view → content_view' (q1); each counted on both sides
+    _check(
+        result.table,
+        ["path"],
+        {
+            ("page_view",): (2, 4, 1, 3),
+            ("page_view → content_view",): (1, 4, 1, 3),
+        },
+    )
+    assert list(result.table.path) == ["page_view", "page_view → content_view"]
+
+
+def test_journey_map(source):
+    table = source.compare("social", "search").journey_map().table
+    _check(
+        table,
+        ["stage", "touchpoint", "measure"],
+        {
+            ("Awareness", "page_view", "share"): (4, 4, 3, 3),
+            ("Awareness", "page_view", "moved_on"): (3, 4, 2, 3),
+            ("Engagement", "content_view", "share"): (2, 2, 2, 2),
+            ("Engagement", "content_view", "moved_on"): (1, 2, 2, 2),
+            ("Subscribe", "newsletter_signup", "share"): (1, 1, 1, 1),
+            ("Subscribe", "newsletter_signup", "moved_on"): (1, 1, 0, 1),
+            ("Convert", "order", "share"): (2, 2, 1, 1),
+            ("Convert", "order", "moved_on"): (0, 2, 0, 1),
+        },
+    )
+
+
+@pytest.mark.parametrize("what", ["stages", "map", "paths", "journey"])
+def test_a_segment_of_nobody_has_no_shares_to_compare(source, what):
+    result = source.compare("refunded", "rest").of(what)
+    table = result.table
+    assert len(table) > 0 and (table.total_a == 0).all() and (table.count_a == 0).all()
+    assert table.share_a.isna().all() and table.difference.isna().all()
+    assert not table.excludes_zero.any()
+    section = comparison_sections(result)[0]  # the chart and the table: nothing to show
+    assert len(section.table) == 0 and len(section.figures[0].data[0].y) == 0
+
+
+def test_one_segment_against_itself_is_refused(source):
+    with pytest.raises(ConfigError, match="both sides"):
+        source.compare("social", "social")
+    with pytest.raises(ConfigError, match="no segment named 'nobody'"):
+        source.compare("nobody", "rest")
+
+
+def test_demo_recovers_the_planted_channel_difference(demo_workspace, demo_shop):
+    """Social converts Awareness->Engagement at 0.65 against 0.40-0.75 for the other
+    channels (DEFAULT_ADVANCE); the truth's expected rates per channel, pooled over the
+    other channels by their people in the stage, give the planted difference."""
+    ws = demo_workspace(2_000, 5)
+    truth = json.loads((Path(demo_shop(2_000, 5)).parent / "truth.json").read_text())
+    expected, reach = truth["expected_conversion"], truth["expected_reach"]
+    people = truth["people_by_channel"]
+    lifted = {c["from_stage"] for c in truth["plan"]["campaigns"] if c["lift"] > 0}
+    table = ws.compare("instagram", "rest").stages().table
+    rows = table[table.measure == "conversion_to_next"].set_index("stage")
+    assert rows.loc["Awareness", "total_a"] == people["social"]
+    assert rows.loc["Awareness", "total_b"] == sum(people.values()) - people["social"]
+    checked = 0
+    for transition in truth["transitions"]:
+        stage = transition.split("->")[0]
+        if stage in lifted:  # a campaign's lift there is not in the expected rates
+            continue
+        weights = {c: people[c] * reach[c][stage] for c in people if c != "social"}
+        rest = sum(w * expected[c][transition] for c, w in weights.items()) / sum(weights.values())
+        planted = expected["social"][transition] - rest
+        row = rows.loc[stage]
+        assert row.low <= planted <= row.high, (transition, planted, row.low, row.high)
+        checked += 1
+    assert checked >= 4
+    first = rows.loc["Awareness"]  # the largest groups: the interval leaves out 0
+    assert first.excludes_zero and first.difference > 0
+    assert not math.isnan(first.low)
+
+
+@pytest.fixture
+def project(tmp_path: Path, write_file) -> Path:
+    """A folder with jejak.yaml (the two segments) and its workspace holding the log."""
+    (tmp_path / "jejak.yaml").write_text("workspace: w.duckdb\n" + SETTINGS, "utf-8")
+    with jejak.Workspace(tmp_path / "w.duckdb", parse_settings(SETTINGS)) as ws:
+        ws.load(write_file("log.csv", LOG))
+    return tmp_path
+
+
+def test_cli_prints_and_writes_what_the_library_answers(project):
+    done = invoke("compare", "social", "search", "--what", "map", "--json", cwd=project)
+    assert done.returncode == 0, done.stderr
+    with jejak.Workspace(project / "w.duckdb", parse_settings(SETTINGS)) as ws:
+        expected = ws.compare("social", "search").process_map().to_dict()
+    assert json.loads(done.stdout) == json.loads(json.dumps(expected))
+
+    done = invoke("compare", "social", cwd=project)
+    assert done.returncode == 0, done.stderr
+    lines = {line.split("│")[1].strip(): line for line in done.stdout.splitlines() if "│" in line}
+    # Awareness to Engagement: social 2 of 4, everyone else (q1, q2, q3, d1) 2 of 4
+    assert "2 of 4" in lines["Awareness to the next stage"]
+    assert "+0.0 pts" in lines["Awareness to the next stage"]
+
+    done = invoke("compare", "social", "--what", "funnel", cwd=project)
+    assert done.returncode == 1
+    assert "cannot compare 'funnel'; use one of stages, map, paths, journey" in done.stderr
+
+
+def test_api_answers_what_the_library_answers(project):
+    ws = jejak.Workspace(project / "w.duckdb", parse_settings(SETTINGS))
+    try:
+        keys = ensure_keys(ws.con)
+        expected = ws.compare("social", "search").journey_map(top=1).to_dict()
+        with running(create_app(ws)) as base:
+            response = httpx.get(
+                base + "/v1/analyses/compare",
+                params={"a": "social", "b": "search", "what": "journey", "top": 1},
+                headers={"Authorization": f"Bearer {keys['read']}"},
+                timeout=60,
+            )
+            refused = httpx.get(
+                base + "/v1/analyses/compare",
+                params={"a": "social", "what": "funnel"},
+                headers={"Authorization": f"Bearer {keys['read']}"},
+                timeout=60,
+            )
+    finally:
+        ws.close()
+    assert response.status_code == 200, response.text
+    assert response.json() == json.loads(json.dumps(expected))
+    assert refused.status_code == 422
+
+
+def test_segments_page_and_report_show_the_same_rows_in_chart_and_table(demo_workspace):
+    ws = demo_workspace(2_000, 5)
+    page = next(p for p in PAGES if p.slug == "segments")
+    section = build(page, ws, {"compare": "instagram", "what": "journey"})[0]
+    result = ws.compare("instagram", "rest").journey_map()
+    assert section.heading == result.title
+    rows = shown(result)
+    assert 0 < len(rows) <= 20
+    labels = row_labels(rows, "journey")
+    assert list(section.table.iloc[:, 0]) == labels
+    drawn = section.figures[0].data[0]
+    assert [y.replace("<br>", " ") for y in drawn.y] == labels
+    assert list(drawn.x) == pytest.approx(list(100 * rows["difference"]))
+    assert section.table.equals(comparison_table(result))
+    # everything on the page without a comparison is still there, after it
+    assert len(build(page, ws, {"compare": "instagram"})) == len(build(page, ws, {})) + 1
