@@ -58,7 +58,14 @@ NEEDS = {
     "/v1/analyses/paths": {"after": "page_view"},
     "/v1/analyses/stuck": {"stage": "Engagement"},
     "/v1/analyses/funnel-dropoffs": {"steps": ["page_view", "order"], "dropped_at": 1},
+    "/v1/analyses/compare": {"a": "signed-up"},
 }
+# what the ads cost (spend and return answers from it)
+SPEND = """
+date,channel,campaign,spend
+2026-01-01,social,,1000
+2026-01-02,email,c1,500
+"""
 
 
 class Site:
@@ -81,6 +88,7 @@ class Site:
 def site(tmp_path, write_file) -> Iterator[Site]:
     ws = jejak.Workspace(tmp_path / "w.duckdb", parse_settings(SETTINGS))
     ws.load(write_file("log.csv", LOG))
+    ws.load_spend(write_file("spend.csv", SPEND))
     keys = ensure_keys(ws.con)
     app = create_app(ws)
     with running(app) as base:

@@ -17,6 +17,7 @@ from jejak.report.figures.drawing import (
     PALETTE,
     labelled_bars,
     layout,
+    legend_rows,
     plain_label,
     ratio_range,
     ratio_ticks,
@@ -287,9 +288,18 @@ def touchpoint_effect_figure(
         range=[math.log10(low / 1.06), math.log10(high * 1.06)],  # the arrowheads fit
     )
     figure = layout(figure, title, height=max(320, 120 + 26 * len(rows)))
-    return figure.update_layout(
+    figure.update_layout(
         showlegend=True, legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0)
     )
+    names = [trace.name for trace in figure.data if trace.showlegend is not False]
+    legend = legend_rows(names, labels)
+    if legend > 1:  # longer names (in Bahasa Indonesia): more rows, the title on top
+        figure.update_layout(
+            margin=dict(t=50 + 22 * legend),
+            title=dict(y=1, yref="container", yanchor="top", pad=dict(t=12)),
+            height=figure.layout.height + 22 * (legend - 1),
+        )
+    return figure
 
 
 @draws(TouchpointRatios)
