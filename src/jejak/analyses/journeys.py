@@ -1071,22 +1071,28 @@ class JourneyAnalyses:
             )
         events = self.events()
         first = stage_analyses.first_touch(events, by)
-        wide = stage_analyses.stage_entries(events, self.journey).join(first, "person_id")
-        entered = [
-            wide.filter(wide[stage_analyses.entered_column(i)].notnull())
-            .group_by(by)
-            .aggregate(people=ibis._.count())
-            .mutate(stage=ibis.literal(name), stage_index=ibis.literal(i + 1))
-            for i, name in enumerate(names)
-        ]
-        moves = ibis.union(*entered).to_pandas()
+        # the stage entries, found once: the moves and the campaigns' effects read them
+        entries = stage_analyses.stage_entries(events, self.journey).cache()
+        try:
+            wide = entries.join(first, "person_id")
+            reached = wide.group_by(by).aggregate(
+                **{
+                    name: wide[stage_analyses.entered_column(i)].count()
+                    for i, name in enumerate(names)
+                }
+            )
+            moves = reached.to_pandas().melt(id_vars=by, var_name="stage", value_name="people")
+            moves = moves[moves["people"] > 0]
+            moves["stage_index"] = moves["stage"].map({n: i + 1 for i, n in enumerate(names)})
+            # spend without a campaign is the campaign of touchpoints without one
+            spend = spend.assign(campaign=spend["campaign"].replace("", stage_analyses.NONE_LABEL))
+            returns = self._campaign_returns(spend, entries)
+        finally:
+            entries.release()
         at_goal = moves[moves["stage"] == goal]
         acquired = at_goal[[by, "people"]].rename(columns={"people": "customers"})
         models = list(models or MODELS)
         credited = self.attribution({"stage": goal}, by=by, models=models, lookback=lookback)
-        # spend without a campaign is the campaign of touchpoints without one
-        spend = spend.assign(campaign=spend["campaign"].replace("", stage_analyses.NONE_LABEL))
-        returns = self._campaign_returns(spend)
         return spend_return(
             spend,
             acquired,
@@ -1100,9 +1106,10 @@ class JourneyAnalyses:
             campaigns=returns,
         )
 
-    def _campaign_returns(self, spend: pd.DataFrame) -> pd.DataFrame:
+    def _campaign_returns(self, spend: pd.DataFrame, entries: ibis.Table) -> pd.DataFrame:
         """The incremental return of each campaign of the settings that spend was loaded
-        for (see :func:`jejak.analyses.spend.campaign_returns`)."""
+        for (see :func:`jejak.analyses.spend.campaign_returns`); ``entries``: the people's
+        stage entries (:func:`~jejak.analyses.stages.stage_entries`), found once."""
         from jejak.analyses.spend import campaign_returns, campaign_spend
 
         paid = {
@@ -1116,17 +1123,13 @@ class JourneyAnalyses:
             f"incremental_{k}{b}" for k in ("customers", "revenue") for b in ("", "_low", "_high")
         ]
         rows = []
-        wide = stage_analyses.stage_entries(self.events(), self.journey).cache()
-        try:
-            for name, cost in paid.items():
-                effect = self._campaign_effect(name, self.settings.campaigns[name], wide=wide)
-                meta = effect.meta
-                rows.append(
-                    {"campaign": name, "spend": cost, "observational": meta["observational"]}
-                    | {key: meta[key] for key in keys}
-                )
-        finally:
-            wide.release()
+        for name, cost in paid.items():
+            effect = self._campaign_effect(name, self.settings.campaigns[name], wide=entries)
+            meta = effect.meta
+            rows.append(
+                {"campaign": name, "spend": cost, "observational": meta["observational"]}
+                | {key: meta[key] for key in keys}
+            )
         return campaign_returns(rows)
 
     def engine(self) -> str:
