@@ -40,6 +40,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SPEND_TABLE = "ad_spend"
+# in every workspace's schema (jejak.store.storage): empty until spend is loaded
+TABLE_SQL = (
+    f"CREATE TABLE IF NOT EXISTS {SPEND_TABLE} (day DATE NOT NULL, channel VARCHAR NOT NULL,"
+    " campaign VARCHAR NOT NULL, spend DOUBLE NOT NULL, currency VARCHAR, file VARCHAR,"
+    " loaded_at TIMESTAMPTZ DEFAULT now(), PRIMARY KEY (day, channel, campaign))"
+)
 HEADER_LINES = 30  # an export's title and date-range lines come before this many
 
 # what a column of each export is called, lower case (a trailing "(IDR)" is cut off)
@@ -86,32 +92,13 @@ class SpendSummary:
     currency: str | None
 
 
-def exists(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether any spend was ever loaded into the workspace."""
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'",
-        [SPEND_TABLE],
-    ).fetchall()[0]
-    return bool(found and found[0])
-
-
 def version(con: duckdb.DuckDBPyConnection) -> str:
     """What the spend is now (rows, total, latest load): a load of spend changes it, so
     answers kept on the earlier spend are not served."""
-    if not exists(con):
-        return ""
     rows, total, latest = con.execute(
         f"SELECT count(*), sum(spend), max(loaded_at) FROM {SPEND_TABLE}"
     ).fetchall()[0]
-    return f"{rows}:{total}:{latest}"
-
-
-def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {SPEND_TABLE} (day DATE NOT NULL, channel VARCHAR NOT NULL,"
-        " campaign VARCHAR NOT NULL, spend DOUBLE NOT NULL, currency VARCHAR, file VARCHAR,"
-        " loaded_at TIMESTAMPTZ DEFAULT now(), PRIMARY KEY (day, channel, campaign))"
-    )
+    return f"{rows}:{total}:{latest}" if rows else ""
 
 
 def load_spend(
@@ -141,7 +128,7 @@ def load_spend(
     if currency is not None:
         frame["currency"] = currency
     spend = _parsed(con, frame, path, settings, header_row)
-    ensure_table(con)
+    con.execute(TABLE_SQL)  # a connection that is not a workspace's has none yet
     con.register("_spend_rows", spend)
     try:
         con.execute("BEGIN")

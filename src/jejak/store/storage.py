@@ -63,6 +63,7 @@ def _schema_sql() -> list[str]:
         results.TABLE_SQL,
         stitching.STATE_SQL,
         erasure.LOG_SQL,
+        spend.TABLE_SQL,
     ]
 
 
@@ -280,10 +281,6 @@ class Storage:
 
     def ad_spend(self) -> pd.DataFrame:
         """The ad spend loaded: day, channel, campaign, spend, currency."""
-        if not spend.exists(self.con):
-            import pandas as pd  # here: a load does without pandas
-
-            return pd.DataFrame(columns=["day", "channel", "campaign", "spend", "currency"])
         return self.con.execute(
             f"SELECT day, channel, campaign, spend, currency FROM {spend.SPEND_TABLE}"
             " ORDER BY day, channel, campaign"
