@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 import ibis
@@ -404,11 +404,9 @@ def cell_people(
     "on_or_after")."""
     _check_options(returned, 1)
     _, joined = _cohorts(events, journey, period, active, None, sent, zone)
-    if period == "month":
-        number = cohort.year * 12 + cohort.month - 1
-    else:
-        number = (cohort - date(1970, 1, 5)).days // 7
-    joined = joined.filter(joined.cohort == number)
+    # the period holding the day, numbered as the cohorts are (a wall-clock day: no zone)
+    day = ibis.literal(datetime(cohort.year, cohort.month, cohort.day), "timestamp")
+    joined = joined.filter(joined.cohort == period_number(day, period))
     later = joined.k >= offset if returned == "on_or_after" else joined.k == offset
     return joined.filter(later).select("person_id").distinct()
 
@@ -431,11 +429,10 @@ def stickiness(
     month's days run up to the most anyone came.
     """
     matched = _matching(events, journey, active, sent)
-    local = from_utc_timestamp(matched.ts, zone) if zone != "UTC" else matched.ts
     marked = matched.select(
         "person_id",
         period=period_number(matched.ts, period, zone),
-        day=unix_micros(local) // _DAY_US,
+        day=_local_day(matched.ts, zone),
     )
     per_person = marked.distinct().group_by(["person_id", "period"]).aggregate(days=ibis._.count())
     counts = per_person.group_by(["period", "days"]).aggregate(people=ibis._.count())
@@ -481,6 +478,7 @@ def stickiness(
 
 
 def _local_day(ts: ibis.Value, zone: str) -> ibis.Value:
+    """Days since 1970-01-01 of ``ts``'s date in ``zone``."""
     local = from_utc_timestamp(ts, zone) if zone != "UTC" else ts
     return unix_micros(local) // _DAY_US
 
