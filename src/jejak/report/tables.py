@@ -160,9 +160,6 @@ def touchpoint_effect_table(table: pd.DataFrame, few: int = MIN_PEOPLE) -> pd.Da
             return shown
         return _("{people} (few)").format(people=shown)
 
-    def times(value: float) -> str:
-        return fmt.MISSING if fmt.is_missing(value) else fmt.number(value, 2) + "x"
-
     def per_100(value: float) -> str:
         return fmt.number(None if fmt.is_missing(value) else value * 100, 1)
 
@@ -174,7 +171,7 @@ def touchpoint_effect_table(table: pd.DataFrame, few: int = MIN_PEOPLE) -> pd.Da
             _("Moves per 100 weeks after"): table["rate_with"].map(per_100),
             _("People without"): table["people_without"].map(people),
             _("Moves per 100 weeks without"): table["rate_without"].map(per_100),
-            _("Moves on (same time in stage)"): table["rate_ratio"].map(times),
+            _("Moves on (same time in stage)"): table["rate_ratio"].map(_times),
             _("95% interval"): [_interval(row) for _, row in table.iterrows()],
             _("Verdict"): table["verdict"].map(verdict),
         }
@@ -369,6 +366,11 @@ def _amount(currency: str | None) -> Any:
     return lambda v: fmt.number(v, 0)
 
 
+def _times(value: Any) -> str:
+    """A ratio as people read a return: ``2.50x`` (``2,50x``)."""
+    return fmt.MISSING if fmt.is_missing(value) else fmt.number(value, 2) + "x"
+
+
 def _disagree(flag: Any) -> str:
     return _("models disagree") if bool(flag) else ""
 
@@ -383,8 +385,7 @@ def spend_table(table: pd.DataFrame, by: str, currency: str | None) -> pd.DataFr
             _("Spend"): table["spend"].map(amount),
             _("Customers acquired"): table["customers"].map(fmt.people),
             _("Cost per acquisition"): table["cpa"].map(amount),
-            _("ROAS"): table["roas"].map(lambda v: fmt.MISSING if fmt.is_missing(v)
-                                         else localised(f"{v:,.2f}x")),
+            _("ROAS"): table["roas"].map(_times),
             _("Models"): table["disagree"].map(_disagree),
         }
     )  # fmt: skip
@@ -407,8 +408,7 @@ def spend_models_table(models: pd.DataFrame, by: str, currency: str | None) -> p
             _("Conversions credited"): models["conversions"].map(lambda v: fmt.number(v, 1)),
             _("Revenue credited"): models["revenue"].map(amount),
             _("Cost per conversion"): models["cpa"].map(amount),
-            _("ROAS"): models["roas"].map(lambda v: fmt.MISSING if fmt.is_missing(v)
-                                          else localised(f"{v:,.2f}x")),
+            _("ROAS"): models["roas"].map(_times),
             _("Models"): models["disagree"].map(_disagree),
         }
     )  # fmt: skip
@@ -424,9 +424,6 @@ def campaign_returns_table(campaigns: pd.DataFrame, currency: str | None) -> pd.
             return fmt.MISSING
         return _("{low} to {high}").format(low=shown(low), high=shown(high))
 
-    def ratio(value: Any) -> str:
-        return fmt.MISSING if fmt.is_missing(value) else localised(f"{value:,.2f}x")
-
     def number(value: Any) -> str:
         return fmt.number(value, 1)
 
@@ -440,9 +437,9 @@ def campaign_returns_table(campaigns: pd.DataFrame, currency: str | None) -> pd.
             _("95% interval"): between(row.incremental_customers_low,
                                        row.incremental_customers_high, number),
             _("Revenue it caused"): amount(row.incremental_revenue),
-            _("Incremental ROAS"): ratio(row.incremental_roas),
+            _("Incremental ROAS"): _times(row.incremental_roas),
             _("ROAS interval"): between(row.incremental_roas_low, row.incremental_roas_high,
-                                        ratio),
+                                        _times),
             _("Cost per customer moved"): amount(row.cost_per_incremental_customer),
         }
         for row in rows
