@@ -568,13 +568,27 @@ def at_step(
     as_of: datetime | None = None,
 ) -> ibis.Table:
     """The person_id of everyone who reached ``step`` (1-based), or with ``stopped`` went
-    no further (:func:`dropped_off`'s people); people whose window is still open are left
-    out when the funnel leaves them out of its rates."""
+    no further (:func:`dropped_off`'s people)."""
+    return _at_step(events, journey, spec, step, stopped, start, end, as_of).select("person_id")
+
+
+def _at_step(
+    events: ibis.Table,
+    journey: Journey,
+    spec: Funnel,
+    step: int,
+    stopped: bool,
+    start: datetime | None,
+    end: datetime | None,
+    as_of: datetime | None,
+) -> ibis.Table:
+    """:func:`people` who reached ``step`` (or stopped there), without the people whose
+    window is still open when the funnel leaves them out of its rates."""
     counted = people(events, journey, spec, start, end, as_of)
     out = counted.filter(counted.steps == step if stopped else counted.steps >= step)
     if spec.excludes_open:
         out = out.filter(~out.open.fill_null(False))
-    return out.select("person_id")
+    return out
 
 
 def dropped_off(
@@ -598,10 +612,7 @@ def dropped_off(
                 "drop-off is after a step 1..{last} of this {steps}-step funnel; got {step}"
             ).format(last=n - 1, steps=n, step=step)
         )
-    counted = people(events, journey, spec, start, end, as_of)
-    out = counted.filter(counted.steps == step)
-    if spec.excludes_open:
-        out = out.filter(~out.open.fill_null(False))
+    out = _at_step(events, journey, spec, step, True, start, end, as_of)
     from jejak.store.identity import ANONYMOUS_PREFIX
 
     return out.select(
