@@ -112,7 +112,8 @@ def test_a_slow_client_is_cut_off_while_others_are_served(server, first, drip):
         assert send(port, key).status_code == 202
         assert not slow.done()  # served while the slow client was still connected
         took, said = slow.result()
-    assert DEADLINE <= took < 3 * DEADLINE
+    # asyncio may run a timer up to its clock's resolution early (seen: 31 us)
+    assert DEADLINE - 0.01 <= took < 3 * DEADLINE
     assert said.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
 
 
