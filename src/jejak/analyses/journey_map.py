@@ -17,10 +17,11 @@ Definitions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+import pandas as pd
 
 from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import check_breakdown, first_touch, placed, split_title
@@ -30,8 +31,49 @@ from jejak.model.journey import Journey
 
 
 @dataclass
+class JourneyLanes:
+    """The lanes a CX team draws under the touchpoints: feeling, pain points, opportunities.
+
+    Every frame starts with the ``by`` column when the map is split; ``stage_index`` is
+    1-based, like the map's.
+
+    - ``feeling``: one row per (group,) stage: ``people`` (people with a touchpoint placed
+      in the stage), ``good``, ``neutral``, ``bad`` (people; a person with any bad
+      experience in the stage counts as bad, else with any good one as good, else
+      neutral), ``feeling`` ((good - bad) / people, -1..1) with ``feeling_low`` and
+      ``feeling_high`` (its 95% interval, as NPS's), ``nps`` (-100..100) with ``nps_low``,
+      ``nps_high`` and ``nps_answers`` (answers given in the stage), ``stars`` (mean
+      rating given in the stage) and ``stars_answers``.
+    - ``pains``: the biggest pain points per (group,): ``kind`` (``drop_off``,
+      ``bad_experience`` or ``slow``), ``stage``, ``to_stage``, ``what`` (the touchpoint
+      or experience, when one is named), ``people`` (people it concerns), ``value`` (the
+      share who did not move on; the moving-on ratio after the bad experience; the
+      median days of the transition), ``low``/``high`` (its interval where it has one)
+      and ``detail`` (a sentence in words).
+    - ``opportunities``: per (group,): ``kind`` (``untargeted``: a transition no
+      campaign targets; ``stuck``: an audience past the usual time in a stage;
+      ``under_reached``: a touchpoint that helps people move on but few get), ``stage``,
+      ``to_stage``, ``what``, ``people``, ``value``, ``low``/``high``, ``detail``.
+    - ``personas``: per group (``""`` when the map is not split), who these people are,
+      in words.
+    - ``reasons``: per lane name, why a lane is empty and what to set (in words).
+    """
+
+    feeling: pd.DataFrame
+    pains: pd.DataFrame
+    opportunities: pd.DataFrame
+    personas: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class JourneyMap(Result):
-    """``table``: one row per (segment,) stage and touchpoint, the top ones per stage."""
+    """``table``: one row per (segment,) stage and touchpoint, the top ones per stage.
+
+    ``lanes``: the CX lanes (:class:`JourneyLanes`) when they were asked for.
+    """
+
+    lanes: JourneyLanes | None = None
 
     def figure(self) -> Any:
         return drawn(self)
