@@ -186,35 +186,14 @@ def placed_effects(
             moved=left.notnull(),
         )
         spells.append(spell.filter(spell.left_us > spell.entered_us))
-    # both aggregates below read the spells: computed once (one per person and stage)
-    spells = ibis.union(*spells).cache()
-    try:
-        table = _effect_counts(at, spells, by, last)
-    finally:
-        spells.release()
-    per_week = 7 * 86_400e6
-    bands = list(pairwise(BAND_DAYS))
-    timed = ["weeks_with", "weeks", *(f"{t}_{k}" for t in ("t1", "t") for k in range(len(bands)))]
-    table[timed] = table[timed].astype(float) / per_week  # the same on every run
-    table["people_without"] = table["people"] - table["people_with"]
-    table["moved_without"] = table["moved"] - table["moved_with"]
-    # without: everyone's time before the touchpoint (all of it for those who never had it)
-    # person-weeks are exact sums divided into weeks: a difference that is zero in exact
-    # arithmetic may come out as -1e-17 after dividing, so snap what is below a millisecond
-    table["weeks_without"] = _snap(table["weeks"] - table["weeks_with"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table["rate_with"] = table["moved_with"] / table["weeks_with"]
-        table["rate_without"] = table["moved_without"] / table["weeks_without"]
-    k = range(len(bands))
-    d1 = table[[f"d1_{i}" for i in k]].to_numpy(float)
-    t1 = table[[f"t1_{i}" for i in k]].to_numpy(float)
-    d0 = table[[f"d_{i}" for i in k]].to_numpy(float) - d1
-    t0 = _snap(table[[f"t_{i}" for i in k]].to_numpy(float) - t1)
-    table["rate_ratio"], table["ci_low"], table["ci_high"] = mantel_haenszel_rate_ratio(
-        d1, t1, d0, t0
+    # a value counts in the stage it was placed in (the last stage has no later one)
+    had = at.filter((at.stage_index >= 0) & (at.stage_index < last) & at[by].notnull())
+    firsts = had.group_by(ap="person_id", astage="stage_index", touch=had[by]).aggregate(
+        first_us=unix_micros(had.ts.min())
     )
-    if log_se:
-        table["log_se"] = mantel_haenszel_log_se(d1, t1, d0, t0)[1]
+    # both aggregates below read the spells: computed once (one per person and stage)
+    with ibis.union(*spells).cache() as spells:
+        table = spell_effects(firsts, spells, log_se=log_se)
     enough = (table["people_with"] >= min_people) & (table["people_without"] >= min_people)
     table["verdict"] = np.select(
         [~enough, table["ci_low"] > 1, table["ci_high"] < 1],
@@ -261,14 +240,52 @@ def placed_effects(
     return TouchpointEffects(title=title, table=table, meta=meta)
 
 
-def _effect_counts(at: ibis.Table, spells: ibis.Table, by: str, last: int) -> pd.DataFrame:
-    """Per stage and ``by`` value: people, moves and exact microseconds with the value,
-    overall and per band of days in the stage, beside the stage's totals (one row per
-    stage and value: small, so it comes into Python here)."""
-    at = at.filter((at.stage_index >= 0) & (at.stage_index < last) & at[by].notnull())
-    firsts = at.group_by(ap="person_id", astage="stage_index", touch=at[by]).aggregate(
-        first_us=unix_micros(at.ts.min())
+def spell_effects(firsts: ibis.Table, spells: ibis.Table, *, log_se: bool = False) -> pd.DataFrame:
+    """The effects of values had during spells: the design every effect and driver uses.
+
+    ``spells``: one row per person and spell (person_id, stage_index: which spell, e.g. the
+    stage, entered_us and left_us in microseconds, moved: whether it ended by moving on
+    rather than by the data's or window's end). ``firsts``: when a person first had a
+    value in a spell (ap: person_id, astage: stage_index, touch: the value, first_us).
+    Time in a spell counts as *without* until then and as *with* from then to its end;
+    a value first had at or after the spell's end is not counted.
+
+    One row per stage_index and touch (small, so in pandas): people_with, moved_with,
+    weeks_with, rate_with, people_without, moved_without, weeks_without, rate_without,
+    rate_ratio, ci_low, ci_high (Mantel-Haenszel over bands of days since the spell's
+    start), and with ``log_se`` the standard error of the ratio's logarithm.
+    """
+    table = _effect_counts(firsts, spells)
+    per_week = 7 * 86_400e6
+    bands = list(pairwise(BAND_DAYS))
+    timed = ["weeks_with", "weeks", *(f"{t}_{k}" for t in ("t1", "t") for k in range(len(bands)))]
+    table[timed] = table[timed].astype(float) / per_week  # the same on every run
+    table["people_without"] = table["people"] - table["people_with"]
+    table["moved_without"] = table["moved"] - table["moved_with"]
+    # without: everyone's time before the touchpoint (all of it for those who never had it)
+    # person-weeks are exact sums divided into weeks: a difference that is zero in exact
+    # arithmetic may come out as -1e-17 after dividing, so snap what is below a millisecond
+    table["weeks_without"] = _snap(table["weeks"] - table["weeks_with"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["rate_with"] = table["moved_with"] / table["weeks_with"]
+        table["rate_without"] = table["moved_without"] / table["weeks_without"]
+    k = range(len(bands))
+    d1 = table[[f"d1_{i}" for i in k]].to_numpy(float)
+    t1 = table[[f"t1_{i}" for i in k]].to_numpy(float)
+    d0 = table[[f"d_{i}" for i in k]].to_numpy(float) - d1
+    t0 = _snap(table[[f"t_{i}" for i in k]].to_numpy(float) - t1)
+    table["rate_ratio"], table["ci_low"], table["ci_high"] = mantel_haenszel_rate_ratio(
+        d1, t1, d0, t0
     )
+    if log_se:
+        table["log_se"] = mantel_haenszel_log_se(d1, t1, d0, t0)[1]
+    return table
+
+
+def _effect_counts(firsts: ibis.Table, spells: ibis.Table) -> pd.DataFrame:
+    """Per spell index and value: people, moves and exact microseconds with the value,
+    overall and per band of days in the spell, beside the spells' totals (one row per
+    spell index and value: small, so it comes into Python here)."""
     exposed = spells.join(
         firsts,
         (spells.person_id == firsts.ap) & (spells.stage_index == firsts.astage),

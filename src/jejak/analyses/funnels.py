@@ -622,3 +622,46 @@ def dropped_off(
         ),
         reached_at=timestamp_micros(out[_u(step - 1)]),
     ).order_by("person_id")
+
+
+def step_spells(
+    events: ibis.Table,
+    journey: Journey,
+    spec: Funnel,
+    step: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    as_of: datetime | None = None,
+) -> ibis.Table:
+    """The time each person spent at ``step`` (1-based, not the last) before moving on:
+    one row per person who reached it (as :func:`at_step` finds them), with person_id,
+    stage_index (``step`` - 1), entered_us (when they reached it, microseconds since 1970
+    UTC), left_us (when they reached the next required step; else when their window for
+    it closed, or ``as_of``, by default the latest of ``events``, if that is earlier) and
+    moved (they reached it). People who reached the next step in the same instant spent
+    no time there and are left out, as are those whose window closed at once."""
+    n = len(spec.steps)
+    if not 1 <= step < n:
+        raise JejakError(
+            gettext(
+                "people move on from a step 1..{last} of this {steps}-step funnel; got {step}"
+            ).format(last=n - 1, steps=n, step=step)
+        )
+    k = step - 1
+    b = spec.next_required(k)
+    counted = _at_step(events, journey, spec, step, False, start, end, as_of)
+    counted = counted.filter(counted[_u(k)].notnull())  # an optional step: who took it
+    now = unix_micros(events.ts.max()) if as_of is None else ibis.literal(utc_micros(as_of))
+    closes = counted[_u(0)] + int(spec.window.total_seconds() * MICROS)
+    within = _micros(spec.steps[b].within) if spec.order != "any" else None
+    if within is not None:
+        closes = ibis.least(closes, counted[_u(spec.previous_required(b))] + within)
+    moved = counted[_u(b)].notnull()
+    spells = counted.select(
+        "person_id",
+        stage_index=ibis.literal(k, "int64"),
+        entered_us=counted[_u(k)],
+        left_us=ibis.ifelse(moved, counted[_u(b)], ibis.least(closes, now)),
+        moved=moved,
+    )
+    return spells.filter(spells.left_us > spells.entered_us)

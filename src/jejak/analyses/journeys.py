@@ -26,7 +26,7 @@ from jejak.analyses.checkup import DataCheck
 from jejak.analyses.clusters import Clusters, clusters
 from jejak.analyses.comparison import REST, Comparing
 from jejak.analyses.diagnosis import warn
-from jejak.analyses.drivers import FIELDS, Drivers, drivers
+from jejak.analyses.drivers import FIELDS, Drivers, drivers, funnel_drivers
 from jejak.analyses.effectiveness import (
     TouchpointEffects,
     TouchpointRatios,
@@ -761,6 +761,42 @@ class JourneyAnalyses:
             properties=properties,
             min_people=min_people,
             as_of=self.as_of(),
+        )
+
+    def funnel_drivers(
+        self,
+        steps: Funnel | list[Any],
+        step: int,
+        *,
+        window: timedelta | str | float = timedelta(days=30),
+        order: str = "ordered",
+        exclusions: list[Any] | None = None,
+        start: datetime | str | None = None,
+        end: datetime | str | None = None,
+        open_windows: str | None = None,
+        as_of: datetime | str | None = None,
+        fields: Sequence[str] = FIELDS,
+        properties: Sequence[str] = (),
+        min_people: int = 30,
+    ) -> Drivers:
+        """Which touchpoints, channels, campaigns and property values go with moving on
+        from ``step`` (1-based) of the funnel to its next step, for the people who reached
+        it: :meth:`drivers` for a funnel's step (see
+        :func:`jejak.analyses.drivers.funnel_drivers`). The funnel is given as to
+        :meth:`funnel`; ``as_of`` (default: the latest touchpoint) ends open windows."""
+        spec = _funnel_spec(steps, window, order, exclusions, None, open_windows)
+        as_of = self.as_of() if as_of is None else self._zoned(as_of)
+        return funnel_drivers(
+            self.events(),
+            self.journey,
+            spec,
+            step,
+            fields=fields,
+            properties=properties,
+            min_people=min_people,
+            start=self._zoned(start),
+            end=self._zoned(end),
+            as_of=as_of,
         )
 
     def attribution(
