@@ -135,7 +135,78 @@ def test_the_first_step_and_bad_requests(steps_log):
         first[("event", "ulasan_baca")]["moved_with"],
     ) == (1, 1)
     assert first[("event", "kunjungan")]["people_without"] == 0
-    with pytest.raises(jejak.JejakError, match="move on from a step 1..2 of this 3-step funnel"):
+    with pytest.raises(jejak.JejakError, match=r"move on from a step 1\.\.2 of this 3-step funnel"):
         steps_log.funnel_drivers(STEPS, 3)
     with pytest.raises(jejak.JejakError, match="cannot look for drivers in 'warna'"):
         steps_log.funnel_drivers(STEPS, 1, fields=["warna"])
+
+
+def test_funnel_drivers_from_the_cli_and_the_api(tmp_path):
+    (tmp_path / "log.csv").write_text(STEPS_LOG.strip() + "\n", "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    ask = ["drivers", "--funnel", "kunjungan,keranjang,bayar", "--step", "2", "--window", "7d"]
+    done = run(*ask, "--property", "ukuran", "--min-people", "1", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    size = next(r for r in answer["table"] if r["field"] == "properties.ukuran")
+    assert (size["step"], size["label"], size["rate_ratio"]) == (2, "keranjang", pytest.approx(10))
+    # the same funnel with its steps repeated, as jejak segments save takes them
+    repeated = ["--funnel", "kunjungan", "--funnel", "keranjang", "--funnel", "bayar"]
+    done = run(
+        "drivers", *repeated, "--step", "2", "--window", "7d", "--min-people", "1", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "What drives people on from keranjang to bayar" in done.stdout
+    line = next(line for line in done.stdout.splitlines() if "ulasan_baca" in line)
+    assert "1.57x" in line
+    assert "6 people reached keranjang; 3 of them went on to bayar within the window." in (
+        " ".join(done.stdout.split())
+    )
+    done = run("drivers", "--funnel", "kunjungan,bayar", cwd=tmp_path)
+    assert done.returncode == 2 and "--funnel needs --step" in done.stderr
+    done = run("drivers", "--step", "1", cwd=tmp_path)
+    assert done.returncode == 2 and "--step goes with --funnel" in done.stderr
+    done = run("drivers", "--funnel", "kunjungan,bayar", "--step", "2", cwd=tmp_path)
+    assert done.returncode == 1 and "move on from a step 1..1 of this 2-step funnel" in done.stderr
+
+    from jejak.server import create_app
+    from jejak.server.keys import ensure_keys
+
+    with jejak.Workspace(tmp_path / "api.duckdb") as ws:
+        ws.load(tmp_path / "log.csv")
+        keys = ensure_keys(ws.con)
+        expected = ws.funnel_drivers(
+            STEPS, 2, window="7d", properties=["ukuran"], min_people=1
+        ).to_dict()
+        with running(create_app(ws)) as base:
+            got = httpx.get(
+                base + "/v1/analyses/funnel-drivers",
+                params={
+                    "steps": STEPS,
+                    "step": 2,
+                    "window": "7d",
+                    "property": "ukuran",
+                    "min_people": 1,
+                },
+                headers={"Authorization": f"Bearer {keys['read']}"},
+                timeout=60,
+            ).json()
+    pd.testing.assert_frame_equal(pd.DataFrame(got["table"]), pd.DataFrame(expected["table"]))
+    assert (got["meta"]["people"], got["meta"]["moved"]) == (6, 3)
+
+
+def test_the_planted_driver_from_the_funnel_of_its_own_touchpoints(demo_plan_shop):
+    shop, ws = demo_plan_shop(20_000, seed=7)  # shared with the stage drivers' recovery test
+    truth = shop.truth["driver"]
+    assert truth["transition"] == "Convert -> Excite"
+    # Convert -> Excite in the demo's own events: the first order, then the onboarding
+    result = ws.funnel_drivers(["order", "onboarding_complete"], 1, window="365d")
+    first = result.table.iloc[0]
+    # planted: twice as fast on (seed 7: 1.90, 1.73 to 2.08, as on the stage)
+    assert (first["field"], first["value"]) == ("event", truth["event"])
+    assert first["verdict"] == "drives" and first["q_value"] < 1e-6
+    assert first["ci_low"] < truth["effect"] < first["ci_high"]
+    assert first["people_with"] + first["people_without"] == result.meta["people"]
+    funnel = ws.funnel(["order", "onboarding_complete"], window="365d").table
+    assert result.meta["people"] == funnel.loc[0, "entered"]
+    assert result.meta["moved"] == funnel.loc[0, "converted_to_next"]

@@ -58,6 +58,7 @@ NEEDS = {
     "/v1/analyses/paths": {"after": "page_view"},
     "/v1/analyses/stuck": {"stage": "Engagement"},
     "/v1/analyses/funnel-dropoffs": {"steps": ["page_view", "order"], "dropped_at": 1},
+    "/v1/analyses/funnel-drivers": {"steps": ["page_view", "order"], "step": 1},
     "/v1/analyses/compare": {"a": "signed-up"},
 }
 # what the ads cost (spend and return answers from it)

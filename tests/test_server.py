@@ -688,6 +688,9 @@ API_NAMES = {
     ("/v1/analyses/campaigns/{name}", "campaign"): "name",
     ("/v1/analyses/drivers", "fields"): "field",  # repeated: ?field=event&field=channel
     ("/v1/analyses/drivers", "properties"): "property",
+    ("/v1/analyses/funnel-drivers", "exclusions"): "exclude",
+    ("/v1/analyses/funnel-drivers", "fields"): "field",
+    ("/v1/analyses/funnel-drivers", "properties"): "property",
 }
 
 

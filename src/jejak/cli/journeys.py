@@ -344,30 +344,79 @@ def drivers(
         typer.Option("--property", help="A property to test the values of, e.g. size."),
     ] = None,
     min_people: Annotated[int, typer.Option(help="Fewest people on each side for a verdict.")] = 30,
+    funnel: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A funnel's steps instead of a stage, separated by commas (a,b,c) or"
+            " repeated; written as for jejak funnel. With --step."
+        ),
+    ] = None,
+    step: Annotated[
+        int | None, typer.Option(help="With --funnel: the step (from 1) people move on from.")
+    ] = None,
+    window: Annotated[str, typer.Option(help="Conversion window from step 1: 30d, 12h, 45m.")] = (
+        "30d"
+    ),
+    order: Annotated[str, typer.Option(help="ordered, strict (nothing between) or any.")] = (
+        "ordered"
+    ),
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(help="Touchpoints that void an attempt between the first and last step."),
+    ] = None,
+    optional: Annotated[
+        list[int] | None,
+        typer.Option(help="A step (by number) people may skip; repeat for more."),
+    ] = None,
+    within: Annotated[
+        list[str] | None,
+        typer.Option(help="STEP=GAP: at most this long after the step before, e.g. 3=2d."),
+    ] = None,
+    after: Annotated[
+        list[str] | None,
+        typer.Option(help="STEP=GAP: at least this long after the step before, e.g. 3=1h."),
+    ] = None,
     output: TableFile = None,
     as_json: AsJson = False,
 ) -> None:
-    """What drives people on from a stage, and what holds them back: every touchpoint,
-    channel and campaign tested at once, corrected for testing many.
+    """What drives people on from a stage (or a funnel's step), and what holds them back:
+    every touchpoint, channel and campaign tested at once, corrected for testing many.
 
-    Examples: jejak drivers --stage Engagement | jejak drivers --field channel --property size
+    Examples: jejak drivers --stage Engagement | jejak drivers --field channel --property size |
+    jejak drivers --funnel page_view,cart_add,order --step 2 --window 7d
     """
     from jejak.analyses.drivers import FIELDS
+    from jejak.model.funnel import with_step_options
     from jejak.report.tables import driver_table
 
+    asked = {
+        "fields": tuple(field) if field else FIELDS,
+        "properties": tuple(prop or ()),
+        "min_people": min_people,
+    }
+    if funnel and stage is not None:
+        raise typer.BadParameter(_("give either --stage or --funnel, not both"))
+    if funnel and step is None:
+        raise typer.BadParameter(_("--funnel needs --step: the step people move on from"))
+    if step is not None and not funnel:
+        raise typer.BadParameter(_("--step goes with --funnel: the funnel's steps"))
     with narrowed_workspace() as ws:
-        result = ws.drivers(
-            stage=stage,
-            fields=tuple(field) if field else FIELDS,
-            properties=tuple(prop or ()),
-            min_people=min_people,
-        )
+        if funnel:
+            steps = with_step_options(
+                [as_step(s) for s in funnel_steps(funnel)], optional, within, after
+            )
+            options = {"window": window, "order": order, "exclusions": exclude or []}
+            result = ws.funnel_drivers(steps, step, **options, **asked)
+        else:
+            result = ws.drivers(stage=stage, **asked)
     if output:
         write_result(result, output)
     if as_json:
         out.print_json(data=result.to_dict())
         return
     print_table(driver_table(result.table, result.meta["min_people"]), result.title, labels=2)
+    if funnel:
+        out.print(step_drivers_line(result.meta))
     out.print(
         _(
             "A value drives (or holds back) when its q-value, corrected for the {count}"
@@ -378,6 +427,30 @@ def drivers(
             level=fmt.number(result.meta["q_level"], 2),
         )
     )
+
+
+def step_drivers_line(meta: dict) -> str:
+    """Whom the drivers of a funnel's step compare: the people at it, and who moved on."""
+    return _(
+        "{people} reached {step}; {moved} of them went on to {next} within the window."
+    ).format(
+        people=fmt.headcount(meta["people"]),
+        step=stage(meta["label"]),
+        moved=fmt.people(meta["moved"]),
+        next=stage(meta["next"]),
+    )
+
+
+def funnel_steps(given: list[str]) -> list[str]:
+    """A funnel's steps as --funnel takes them: repeated, or separated by commas within
+    one (a JSON rule, which may hold commas, is one step)."""
+    steps = []
+    for text in given:
+        if text.strip().startswith("{"):
+            steps.append(text)
+        else:
+            steps += [part.strip() for part in text.split(",") if part.strip()]
+    return steps
 
 
 def experience_command(

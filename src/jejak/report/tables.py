@@ -182,8 +182,10 @@ def driver_table(table: pd.DataFrame, few: int = MIN_PEOPLE) -> pd.DataFrame:
     """Drivers as touchpoint effects read (:func:`touchpoint_effect_table`), each value
     named with its field, then the q-value (the chance-corrected p-value) and the moves on
     it gained or lost (the people it concerns) before the verdict."""
-    from jejak.report.figures.drivers import driver_label
+    from jejak.report.figures.drivers import driver_label, staged
 
+    step = "step" in table.columns
+    table = staged(table)
     labels = [driver_label(f, v) for f, v in zip(table["field"], table["value"], strict=True)]
     named = table[["stage", "stage_index"]].assign(value=labels)
     named = pd.concat([named, table.drop(columns=["stage", "stage_index", "value"])], axis=1)
@@ -192,7 +194,7 @@ def driver_table(table: pd.DataFrame, few: int = MIN_PEOPLE) -> pd.DataFrame:
     shown.insert(len(shown.columns) - 1, _("q-value"), table["q_value"].map(q_value).to_numpy())
     concerned = table["people_concerned"].map(lambda v: fmt.number(v, 0)).to_numpy()
     shown.insert(len(shown.columns) - 1, _("Moves gained or lost"), concerned)
-    return shown
+    return shown.rename(columns={_("Stage"): _("Step")}) if step else shown
 
 
 def q_value(value: float) -> str:

@@ -377,6 +377,35 @@ def drivers(
     )
 
 
+@router.get("/funnel-drivers")
+def funnel_drivers(
+    request: Request,
+    scope: Scoped,
+    funnel: Funnel,
+    step: Annotated[int, Query(ge=1, description="The step (1-based) people move on from.")],
+    field: Annotated[
+        list[str] | None, Query(description="Touchpoint fields to test (event, channel...).")
+    ] = None,
+    property: Annotated[
+        list[str] | None, Query(description="Properties to test the values of.")
+    ] = None,
+    min_people: Annotated[
+        int, Query(ge=1, le=1_000_000, description="Fewest people on each side for a verdict.")
+    ] = 30,
+) -> dict[str, Any]:
+    """What drives people on from a funnel's step to the next, and what holds them back:
+    the drivers' test for the people who reached the step (the funnel's parameters as for
+    ``/funnel``)."""
+    asked = {"fields": tuple(field) if field else FIELDS, "properties": tuple(property or ())}
+    return _run(
+        request,
+        scope,
+        lambda s: s.funnel_drivers(
+            funnel.steps, step, **funnel.options, **asked, min_people=min_people
+        ),
+    )
+
+
 @router.get("/campaigns")
 def campaigns(request: Request, scope: Scoped) -> dict[str, Any]:
     """Every campaign on the transition it targets, and transitions without one."""

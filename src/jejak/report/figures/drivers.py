@@ -29,10 +29,19 @@ def driver_label(field: str, value: object) -> str:
     return gettext("{field}: {value}").format(field=gettext(field), value=value)
 
 
+def staged(table: pd.DataFrame) -> pd.DataFrame:
+    """Drivers of a funnel's step as a stage's are drawn and listed: the step's label
+    where a stage's name goes, its number where the stage's."""
+    if "step" not in table.columns:
+        return table
+    return table.rename(columns={"label": "stage", "step": "stage_index"})
+
+
 def drivers_figure(table: pd.DataFrame, title: str, few: int = MIN_PEOPLE) -> go.Figure:
-    """How many times as fast people move on after each value (95% interval), per stage:
-    drivers and brakes first, then the values most people had (those with too few
-    people hollow)."""
+    """How many times as fast people move on after each value (95% interval), per stage
+    (or funnel step): drivers and brakes first, then the values most people had (those
+    with too few people hollow)."""
+    table = staged(table)
     labelled = table.assign(
         label=[driver_label(f, v) for f, v in zip(table["field"], table["value"], strict=True)]
     )
