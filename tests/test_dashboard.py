@@ -299,3 +299,34 @@ def test_an_empty_workspace_says_how_to_load_data(tmp_path, browser):
         assert "No touchpoints yet" in text and "jejak load events.csv" in text
         context.close()
     ws.close()
+
+
+def test_the_funnel_page_shows_what_drives_people_on_from_a_step(site, page):
+    base, _, ws = site
+    page.goto(f"{base}/dashboard/funnels?steps=page_view,product_view,order&window=14d")
+    _loaded(page)
+    steps = ["page_view", "product_view", "order"]
+    funnel = ws.funnel(steps, window="14d").table
+    lost = funnel["entered"] - funnel["converted_to_next"].fillna(0)
+    biggest = int(funnel.loc[lost[:-1].idxmax(), "step"])
+    expected = ws.funnel_drivers(steps, biggest, window="14d")
+    drivers = page.locator("section", has=page.locator("h2", has_text=expected.title))
+    assert drivers.locator(".js-plotly-plot").count() == 1
+    said = " ".join(drivers.inner_text().split())
+    assert f"{fmt.headcount(expected.meta['people'])} reached" in said
+    # a chosen step, from the form's field
+    page.fill("input[name=drivers]", "1")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**drivers=1**")
+    _loaded(page)
+    first = ws.funnel_drivers(steps, 1, window="14d")
+    drivers = page.locator("section", has=page.locator("h2", has_text=first.title))
+    row = drivers.locator("table tbody tr").first
+    top = first.table.iloc[0]
+    assert top["value"] in row.inner_text()
+    assert fmt.people(top["people_with"]) in row.inner_text()
+    # a step with nothing after it says why, below the funnel
+    page.goto(f"{base}/dashboard/funnels?steps=page_view,order&window=14d&drivers=2")
+    _loaded(page)
+    assert "move on from a step 1..1 of this 2-step funnel" in page.inner_text("#content")
+    assert page.locator("#content .js-plotly-plot").count() == 1  # the funnel still shows

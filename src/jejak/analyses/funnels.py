@@ -556,6 +556,16 @@ FUNNEL_COLUMNS = [
 ]
 
 
+def biggest_drop(result: FunnelResult) -> int | None:
+    """The step (1-based) that loses the most people before the next, over every group
+    of a split funnel (the earliest of equals); None when nobody is lost."""
+    table = result.table[result.table["converted_to_next"].notna()]
+    lost = (table["entered"] - table["converted_to_next"]).groupby(table["step"]).sum()
+    if lost.empty or lost.max() <= 0:
+        return None
+    return int(lost.idxmax())
+
+
 def at_step(
     events: ibis.Table,
     journey: Journey,

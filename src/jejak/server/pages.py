@@ -20,7 +20,12 @@ from jejak.model.funnel import parse_step as step
 from jejak.report import formatting as fmt
 from jejak.report import html as report
 from jejak.report.html import Section
-from jejak.report.html.funnels import DEFAULT_WINDOW, default_steps, funnel_sections
+from jejak.report.html.funnels import (
+    DEFAULT_WINDOW,
+    default_steps,
+    funnel_sections,
+    step_driver_sections,
+)
 
 Params = Mapping[str, Any]  # query parameters: text, or a list for repeated ones (step)
 
@@ -129,7 +134,17 @@ def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
         order=params.get("order") or "ordered",
         by=params.get("by") or None,
     )
-    return funnel_sections(result, steps, window, cells)
+    shown = funnel_sections(result, steps, window, cells)
+    drivers = (params.get("drivers") or "").strip()
+    try:  # a step that cannot be asked about says why below the funnel
+        if drivers and not drivers.isdigit():
+            said = gettext("drivers of step {step}: give the step's number, like 2")
+            raise JejakError(said.format(step=repr(drivers)))
+        order = params.get("order") or "ordered"
+        chosen = int(drivers) if drivers else None
+        return shown + step_driver_sections(source, result, cells, window, order, chosen)
+    except JejakError as exc:
+        return shown + _note(gettext("Drivers of step"), str(exc))
 
 
 def paths(source: JourneyAnalyses, params: Params) -> list[Section]:
@@ -326,6 +341,12 @@ PAGES: tuple[Page, ...] = (
             Field("window", N_("Window"), "30d", N_("e.g. 7d, 12h"), "text", WINDOWS),
             Field("order", N_("Order"), "ordered", "", "select", ("ordered", "strict", "any")),
             Field("by", N_("Split by"), "", N_("a field of step 1, or segment"), "select", SPLITS),
+            Field(
+                "drivers",
+                N_("Drivers of step"),
+                "",
+                N_("what moves people on from this step (default: the biggest drop)"),
+            ),
         ),
     ),
     Page(

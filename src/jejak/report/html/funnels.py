@@ -75,11 +75,35 @@ def funnel_sections(
     ]
 
 
+def step_driver_sections(
+    source: Any,
+    funnel: Any,
+    cells: list[Any],
+    window: str,
+    order: str = "ordered",
+    step: int | None = None,
+) -> list[Section]:
+    """What drives people on from a step of ``funnel`` (the result of ``cells`` within
+    ``window``): ``step``, by default the one that loses the most people; none when
+    nobody is lost."""
+    from jejak.analyses.funnels import biggest_drop
+    from jejak.report.html.drivers import driver_sections
+
+    step = biggest_drop(funnel) if step is None else step
+    if step is None:
+        return []
+    return driver_sections(source.funnel_drivers(cells, step, window=window, order=order))
+
+
 def default_funnel_sections(source: Any) -> list[Section]:
-    """The report's funnel: the journey's first stages within the default window."""
+    """The report's funnel: the journey's first stages within the default window, and
+    what drives people on from the step that loses the most."""
     from jejak.model.funnel import parse_step
 
     steps = default_steps(source.journey.stage_names)
-    result = source.funnel([parse_step(s) for s in steps], window=DEFAULT_WINDOW)
+    cells = [parse_step(s) for s in steps]
+    result = source.funnel(cells, window=DEFAULT_WINDOW)
     names = [stage(name) for name in source.journey.stage_names[:DEFAULT_STAGES]]
-    return funnel_sections(result, names, DEFAULT_WINDOW)
+    return funnel_sections(result, names, DEFAULT_WINDOW) + step_driver_sections(
+        source, result, cells, DEFAULT_WINDOW
+    )
