@@ -53,6 +53,8 @@ segments:
     first: {channel: search}
   refunded:
     had: refund
+  bought:
+    had: order
 """
 
 
@@ -119,6 +121,8 @@ def test_stage_funnel(source):
         "people_a": 4,
         "people_b": 3,
         "journey": None,
+        "overlap": 0,  # first touched on social or on search: nobody is both
+        "independent": True,
     }
     assert list(result.a["reached"][:4]) == [4, 2, 1, 2]
     assert list(result.b["reached"][:4]) == [3, 2, 1, 1]
@@ -129,6 +133,19 @@ def test_rest_is_everyone_not_in_the_segment(source):
     assert result.meta["people_b"] == 4  # q1, q2, q3 and d1
     row = result.table.set_index(["stage", "measure"]).loc[("Awareness", "conversion_to_next")]
     assert (row.count_b, row.total_b) == (2, 4)
+
+
+def test_segments_that_share_people_say_how_many(source):
+    # bought (had an order): s1, s4 and q1; s1 and s4 were first touched on social
+    sides = source.compare("social", "bought")
+    for result in (sides.stages(), sides.process_map(), sides.paths(), sides.journey_map()):
+        assert (result.meta["overlap"], result.meta["independent"]) == (2, False)
+    note = "2 people are in both social and bought. The intervals assume independent groups"
+    assert note in " ".join(comparison_sections(sides.stages())[0].intro.split())
+    # against everyone else nobody is on both sides, and nothing is said
+    alone = source.compare("social", "rest").stages()
+    assert (alone.meta["overlap"], alone.meta["independent"]) == (0, True)
+    assert "in both" not in comparison_sections(alone)[0].intro
 
 
 def test_process_map(source):
@@ -261,6 +278,12 @@ def test_cli_prints_and_writes_what_the_library_answers(project):
     # Awareness to Engagement: social 2 of 4, everyone else (q1, q2, q3, d1) 2 of 4
     assert "2 of 4" in lines["Awareness to the next stage"]
     assert "+0.0 pts" in lines["Awareness to the next stage"]
+
+    done = invoke("compare", "social", "bought", cwd=project)
+    assert done.returncode == 0, done.stderr
+    said = " ".join(done.stdout.split())
+    assert "2 people are in both social and bought. The intervals assume independent groups" in said
+    assert "in both" not in invoke("compare", "social", "search", cwd=project).stdout
 
     done = invoke("compare", "social", "--what", "funnel", cwd=project)
     assert done.returncode == 1

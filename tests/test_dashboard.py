@@ -330,3 +330,16 @@ def test_the_funnel_page_shows_what_drives_people_on_from_a_step(site, page):
     _loaded(page)
     assert "move on from a step 1..1 of this 2-step funnel" in page.inner_text("#content")
     assert page.locator("#content .js-plotly-plot").count() == 1  # the funnel still shows
+
+
+def test_comparing_segments_that_share_people_says_how_many(site, page):
+    base, _, ws = site
+    if "ordered" not in ws.segment_definitions():
+        ws.save_segment("ordered", {"had": "order"})
+    shared = ws.compare("instagram", "ordered").overlap()
+    assert shared > 0  # some people first touched on social ordered
+    page.goto(f"{base}/dashboard/segments?compare=instagram&against=ordered")
+    _loaded(page)
+    said = " ".join(page.inner_text("#content").split())
+    assert f"{fmt.people(shared)} people are in both instagram and ordered." in said
+    assert "The intervals assume independent groups" in said

@@ -11,7 +11,10 @@ Definitions:
 - ``difference`` is side a's share minus side b's (0-1; shown in percentage points), with
   its 95% Newcombe hybrid-score interval (``intervals.differences_of_proportions``);
   ``excludes_zero`` says the interval lies wholly on one side of 0. The interval treats
-  the two sides as independent samples: for segments that share people it is a guide.
+  the two sides as independent samples. Against the rest they are (nobody is on both
+  sides); two saved segments may share people, and ``meta["overlap"]`` counts them
+  (``meta["independent"]``: none shared). Shared people count on both sides, so the two
+  shares move together and the intervals are, if anything, wider than the data need.
 - The analyses run on each side as on a whole source (so on DuckDB and Spark alike); the
   comparison itself works on their small result tables, in pandas.
 """
@@ -301,6 +304,25 @@ class Comparing:
 
     def __init__(self, a: tuple[str, JourneyAnalyses], b: tuple[str, JourneyAnalyses]) -> None:
         (self.a_name, self.a), (self.b_name, self.b) = a, b
+        self._overlap: int | None = None
+
+    def overlap(self) -> int:
+        """How many people are on both sides (the people each side's analyses read): none
+        against the rest, which is everyone not in the first segment."""
+        if self._overlap is None:
+            if self.b_name == REST:
+                self._overlap = 0
+            else:
+                a, b = (side.events().select("person_id").distinct() for side in self.sides)
+                both = a.join(b, "person_id").count().to_pyarrow().as_py()
+                self._overlap = int(both or 0)
+        return self._overlap
+
+    def _shared(self, result: Comparison) -> Comparison:
+        """``result`` with the people on both sides in its meta."""
+        overlap = self.overlap()
+        result.meta |= {"overlap": overlap, "independent": overlap == 0}
+        return result
 
     @property
     def names(self) -> tuple[str, str]:
@@ -312,12 +334,16 @@ class Comparing:
 
     def stages(self, journey: Journey | None = None) -> Comparison:
         """The stage funnel of both sides: reached shares and conversion to next."""
-        return stage_comparison(self.a.stages(journey), self.b.stages(journey), self.names)
+        return self._shared(
+            stage_comparison(self.a.stages(journey), self.b.stages(journey), self.names)
+        )
 
     def process_map(self, *, min_count: int = 1) -> Comparison:
         """The process map of both sides: the edges that gained or lost share."""
-        return process_map_comparison(
-            self.a.process_map(), self.b.process_map(), self.names, min_count
+        return self._shared(
+            process_map_comparison(
+                self.a.process_map(), self.b.process_map(), self.names, min_count
+            )
         )
 
     def paths(
@@ -332,13 +358,13 @@ class Comparing:
         (a, total_a), (b, total_b) = (path_people(g, picked) for g in grouped)
         result = path_comparison(a, b, (total_a, total_b), self.names)
         result.meta |= {"goal": FunnelStep.of(goal).label, "steps": steps, "top": top}
-        return result
+        return self._shared(result)
 
     def journey_map(self, *, top: int = 6) -> Comparison:
         """The journey map of both sides: touchpoints' shares per stage and moving on."""
         maps = (self.a.journey_map(top=EVERY), self.b.journey_map(top=EVERY))
         funnels = (self.a.stages(), self.b.stages())
-        return journey_map_comparison(maps[0], maps[1], funnels, self.names, top)
+        return self._shared(journey_map_comparison(maps[0], maps[1], funnels, self.names, top))
 
     def of(
         self, what: str = "stages", *, goal: Any = None, top: int | None = None, min_count: int = 1

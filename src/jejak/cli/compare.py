@@ -38,7 +38,7 @@ def compare(
     Examples: jejak compare instagram | jejak compare instagram rest --what map |
     jejak compare vip newcomers --what paths --goal stage:Convert
     """
-    from jejak.report.comparisons import comparison_table
+    from jejak.report.comparisons import comparison_table, overlap_note
 
     with narrowed_workspace() as ws:
         result = ws.compare(a, b).of(
@@ -50,3 +50,6 @@ def compare(
         out.print_json(data=result.to_dict())
         return
     print_table(comparison_table(result), result.title)
+    note = overlap_note(result)
+    if note:
+        out.print(note)

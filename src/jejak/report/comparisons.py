@@ -10,10 +10,29 @@ import pandas as pd
 
 from jejak.analyses.comparison import side_name
 from jejak.language import gettext as _
-from jejak.language import stage
+from jejak.language import ngettext, stage
 from jejak.report import formatting as fmt
 
 MOST = 20  # a comparison's chart and table show at most this many rows
+
+
+def overlap_note(result: Any) -> str:
+    """How many people are in both groups, and what that means for the intervals; empty
+    when nobody is (always so against everyone else)."""
+    count = int(result.meta.get("overlap") or 0)
+    if not count:
+        return ""
+    said = ngettext(
+        "{count} person is in both {a} and {b}. The intervals assume independent groups;"
+        " with people in both, the two shares move together, so the intervals are, if"
+        " anything, too wide.",
+        "{count} people are in both {a} and {b}. The intervals assume independent groups;"
+        " with people in both, the two shares move together, so the intervals are, if"
+        " anything, too wide.",
+        count,
+    )
+    meta = result.meta
+    return said.format(count=fmt.people(count), a=side_name(meta["a"]), b=side_name(meta["b"]))
 
 
 def shown(result: Any, most: int = MOST) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from typing import Any
 
 from jejak.analyses.comparison import side_name
 from jejak.language import N_, gettext
-from jejak.report.comparisons import MOST, comparison_table
+from jejak.report.comparisons import MOST, comparison_table, overlap_note
 from jejak.report.html.page import Section
 
 # what each kind of comparison compares, for its introduction
@@ -42,8 +42,9 @@ def comparison_sections(result: Any) -> list[Section]:
                 " 95% interval (Newcombe). A difference is clear, in colour, when the interval"
                 " leaves out 0. At most {most} rows are shown."
             ).format(a=a, b=b, most=MOST),
+            overlap_note(result),
         ]
-    )
+    ).strip()
     return [
         Section(
             heading=result.title,
@@ -52,3 +53,19 @@ def comparison_sections(result: Any) -> list[Section]:
             table=comparison_table(result),
         )
     ]
+
+
+MOST_COMPARED = 3  # the report compares this many segments (the largest) with the rest
+
+
+def segment_comparison_sections(source: Any, most: int = MOST_COMPARED) -> list[Section]:
+    """The report's comparisons: each of the ``most`` largest saved segments against
+    everyone else, on the stage funnel (two sides nobody shares, so the intervals hold);
+    none without saved segments that have people."""
+    segments = source.segments().table
+    segments = segments[segments["people"] > 0]
+    largest = segments.sort_values(["people", "segment"], ascending=[False, True]).head(most)
+    sections: list[Section] = []
+    for name in largest["segment"]:
+        sections += comparison_sections(source.compare(name).stages())
+    return sections

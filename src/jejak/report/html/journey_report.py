@@ -11,6 +11,7 @@ from jejak.report.html.advocacy import nps_sections, referral_sections, review_s
 from jejak.report.html.attribution import attribution_sections
 from jejak.report.html.campaigns import campaign_sections
 from jejak.report.html.check import check_sections
+from jejak.report.html.comparison import segment_comparison_sections
 from jejak.report.html.contact import contact_sections
 from jejak.report.html.customer_value import value_sections
 from jejak.report.html.drivers import driver_sections
@@ -37,13 +38,15 @@ from jejak.report.html.stages import key_number_sections, stage_sections
 
 
 def customer_sections(source: Any) -> list[Section]:
-    """The report sections on customers: engagement groups, RFM, clusters, segments,
-    retention and the monthly trend, value, NPS, reviews, referrals."""
+    """The report sections on customers: engagement groups, RFM, clusters, segments (and
+    the largest compared with everyone else), retention and the monthly trend, value,
+    NPS, reviews, referrals."""
     return (
         engagement_sections(source)
         + rfm_sections(source)
         + cluster_sections(source)
         + segment_sections(source)
+        + segment_comparison_sections(source)
         + retention_sections(source)
         + lifecycle_sections(source)
         + stickiness_sections(source)
