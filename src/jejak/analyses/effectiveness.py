@@ -160,11 +160,18 @@ def placed_effects(
     min_people: int = MIN_PEOPLE,
     as_of: datetime | None = None,
     log_se: bool = False,
+    groups: ibis.Table | None = None,
+    wide: ibis.Table | None = None,
 ) -> TouchpointEffects:
     """:func:`touchpoint_effects` of touchpoints :func:`placed` already, with the columns
     the stage rules read (the stage a touchpoint is in and a role's count only look back,
     so cutting at ``as_of`` afterwards changes neither). ``log_se`` adds a ``log_se``
-    column after ci_high: the standard error of the rate ratio's logarithm."""
+    column after ci_high: the standard error of the rate ratio's logarithm.
+
+    ``groups`` (person_id and ``group``; a person may be in several) compares people
+    within their own group: the table then starts with ``group``, one set of effects per
+    group. ``wide``: the :func:`stage_entries` of ``at``, when the caller has them
+    already (only without ``as_of``, which would cut the touchpoints first)."""
     names = journey.stage_names
     last = len(names) - 1
     if as_of is None:
@@ -172,7 +179,8 @@ def placed_effects(
     else:  # nothing after the moment the analysis looks from
         end = ibis.literal(utc_micros(as_of), "int64")
         at = at.filter(unix_micros(at.ts) <= end)
-    wide = stage_entries(at, journey)
+        wide = None
+    wide = stage_entries(at, journey) if wide is None else wide
     spells = []
     for s in range(last):
         later = [unix_micros(wide[entered_column(j)]) for j in range(s + 1, len(names))]
@@ -186,10 +194,13 @@ def placed_effects(
             moved=left.notnull(),
         )
         spells.append(spell.filter(spell.left_us > spell.entered_us))
+    spells = ibis.union(*spells)
+    if groups is not None:  # a person's spells count in each group they are in
+        spells = spells.join(groups.select("person_id", "group"), "person_id")
     # both aggregates below read the spells: computed once (one per person and stage)
-    spells = ibis.union(*spells).cache()
+    spells = spells.cache()
     try:
-        table = _effect_counts(at, spells, by, last)
+        table = _effect_counts(at, spells, by, last, grouped=groups is not None)
     finally:
         spells.release()
     per_week = 7 * 86_400e6
@@ -224,8 +235,12 @@ def placed_effects(
     table["stage"] = [names[int(i)] for i in table["stage_index"]]
     table["stage_index"] = table["stage_index"] + 1
     order = ["stage_index", "people_with", "touch"]
-    table = table.sort_values(order, ascending=[True, False, True])
+    grouped = ["group"] if groups is not None else []
+    table = table.sort_values(
+        [*grouped, *order], ascending=[*[True] * len(grouped), True, False, True]
+    )
     columns = [
+        *grouped,
         "stage",
         "stage_index",
         "touch",
@@ -261,10 +276,13 @@ def placed_effects(
     return TouchpointEffects(title=title, table=table, meta=meta)
 
 
-def _effect_counts(at: ibis.Table, spells: ibis.Table, by: str, last: int) -> pd.DataFrame:
+def _effect_counts(
+    at: ibis.Table, spells: ibis.Table, by: str, last: int, *, grouped: bool = False
+) -> pd.DataFrame:
     """Per stage and ``by`` value: people, moves and exact microseconds with the value,
     overall and per band of days in the stage, beside the stage's totals (one row per
-    stage and value: small, so it comes into Python here)."""
+    stage and value, per ``group`` of the spells when ``grouped``: small, so it comes
+    into Python here)."""
     at = at.filter((at.stage_index >= 0) & (at.stage_index < last) & at[by].notnull())
     firsts = at.group_by(ap="person_id", astage="stage_index", touch=at[by]).aggregate(
         first_us=unix_micros(at.ts.min())
@@ -295,7 +313,8 @@ def _effect_counts(at: ibis.Table, spells: ibis.Table, by: str, last: int) -> pd
         upper = since <= int(hi * day) if hi != float("inf") else ibis.literal(True)
         return (spell.moved & (since > int(lo * day)) & upper).ifelse(1, 0).sum()
 
-    cells = exposed.group_by(["stage_index", "touch"]).aggregate(
+    keys = ["group", "stage_index"] if grouped else ["stage_index"]
+    cells = exposed.group_by([*keys, "touch"]).aggregate(
         people_with=exposed.count(),
         moved_with=exposed.moved.ifelse(1, 0).sum(),
         weeks_with=total(exposed.left_us - exposed.first_us),
@@ -305,7 +324,7 @@ def _effect_counts(at: ibis.Table, spells: ibis.Table, by: str, last: int) -> pd
         },
         **{f"d1_{k}": moved_in(exposed, lo, hi) for k, (lo, hi) in enumerate(bands)},
     )
-    population = spells.group_by("stage_index").aggregate(
+    population = spells.group_by(keys).aggregate(
         people=spells.count(),
         moved=spells.moved.ifelse(1, 0).sum(),
         weeks=total(spells.left_us - spells.entered_us),
@@ -315,7 +334,7 @@ def _effect_counts(at: ibis.Table, spells: ibis.Table, by: str, last: int) -> pd
         },
         **{f"d_{k}": moved_in(spells, lo, hi) for k, (lo, hi) in enumerate(bands)},
     )
-    return cells.to_pandas().merge(population.to_pandas(), on="stage_index")
+    return cells.to_pandas().merge(population.to_pandas(), on=keys)
 
 
 def mantel_haenszel_rate_ratio(
