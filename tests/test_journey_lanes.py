@@ -213,6 +213,13 @@ def test_personas_and_segments(shop):
         "": "10 people; most first came through iklan (70%); from instagram (40%); most got"
         " as far as Daftar (40%); 30% bought, 200,000 each on average."
     }
+    # split by the first channel, a persona does not repeat it (nor empty sources)
+    channel = shop.journey_map(by="channel", min_people=1).lanes.personas
+    assert channel == {
+        "cari": "3 people; most got as far as Daftar (67%); 33% bought, 300,000 each on average.",
+        "iklan": "7 people; from instagram (57%); most got as far as Tertarik (29%); 29% bought,"
+        " 150,000 each on average.",
+    }
     result = shop.journey_map(by="segment", min_people=1)
     lanes = result.lanes
     assert lanes.personas["pembeli"] == (

@@ -156,11 +156,12 @@ def journey_lanes(
     as_of: datetime | None,
     min_people: int,
     descriptions: Mapping[str, str | None],
+    by: str | None = None,
 ) -> dict[str, Any]:
     """The lanes (see the module) as the fields of ``JourneyLanes``, with a ``group``
     column first in each frame. ``people``: every touchpoint :func:`placed` (with
     ``before``) and :func:`with_lane_columns`, kept; ``groups``: person_id and
-    ``group``, kept (None: one map of everyone)."""
+    ``group``, kept (None: one map of everyone), the first touch's ``by`` field or not."""
     names = journey.stage_names
     wide = with_current_stage(stage_entries(people, journey), journey).cache()
     try:
@@ -173,7 +174,9 @@ def journey_lanes(
         if any(rule.is_ == "bad" for rule in rules):
             bad = placed_effects(people, journey, by="_bad_rule", **options).table
         helps = placed_effects(people, journey, by="event", **options).table
-        personas = _personas(people, wide, groups, journey, descriptions)
+        # a map split by a first-touch field says nothing new of it in its persona
+        fields = [field for field in PERSONA_FIELDS if field != by]
+        personas = _personas(people, wide, groups, journey, descriptions, fields)
     finally:
         wide.release()
     if groups is None:
@@ -477,14 +480,16 @@ def _personas(
     groups: ibis.Table | None,
     journey: Journey,
     descriptions: Mapping[str, str | None],
+    fields: list[str],
 ) -> dict[str, str]:
-    """Per group, who its people are, in words (see the module)."""
+    """Per group, who its people are, in words (see the module), from the first touch's
+    ``fields`` (of :data:`PERSONA_FIELDS`)."""
     names = journey.stage_names
-    first = _grouped(first_touch(people, *PERSONA_FIELDS), groups)
+    first = _grouped(first_touch(people, *fields), groups)
     # a few rows per group and value: small, so they come into Python here
     touches = {
         field: first.group_by(["group", field]).aggregate(n=first.count()).to_pandas()
-        for field in PERSONA_FIELDS
+        for field in fields
     }
     current = _grouped(wide, groups)
     stages = current.group_by(["group", "current_index"]).aggregate(n=current.count()).to_pandas()
@@ -511,6 +516,8 @@ def _personas(
             ("source", N_("from {value} ({share})")),
             ("need", N_("need: mostly {value} ({share})")),
         ):
+            if field not in touches:
+                continue
             frame = touches[field]
             frame = frame[(frame["group"] == group) & (frame[field] != NONE_LABEL)]
             if frame.empty:
@@ -527,7 +534,8 @@ def _personas(
                     share=localised(f"{int(top['n']) / count:.0%}"),
                 )
             )
-        buyers = int(money.loc[group, "buyers"] or 0)
+        buyers = money.loc[group, "buyers"]
+        buyers = 0 if pd.isna(buyers) else int(buyers)  # Spark counts nothing as NULL
         if buyers:
             revenue = money.loc[group, "revenue"]
             average = float(revenue) / buyers if pd.notna(revenue) else 0.0
@@ -589,4 +597,4 @@ def _reasons(
                 " under 'campaigns:', each with the transition it targets (target: from, to)"
             )
         )
-    return {lane: " ".join(sentences) for lane, sentences in reasons.items()}
+    return {lane: "; ".join(sentences) for lane, sentences in reasons.items()}

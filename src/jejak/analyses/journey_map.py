@@ -184,6 +184,7 @@ def journey_map(
                 as_of=as_of,
                 min_people=min_people,
                 descriptions=descriptions or {},
+                by=by if not given else None,
             )
         finally:
             people.release()
