@@ -73,6 +73,7 @@ FINDINGS = ["kind", "stage", "to_stage", "what", "people", "value", "low", "high
 READ = ["person_id", "event_id", "ts", "event", "revenue", "stage_index", "current_index"]
 READ += ["stage_before", "experience", "_bad_rule", "_nps", "_stars", "_bought", "channel"]
 READ += ["source", "need"]
+BAD_MARK = "(bad experience) "  # an experience rule among the touchpoints weighed with it
 SIGNS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "in": "in"}
 
 
@@ -101,30 +102,31 @@ def with_lane_columns(
     events: ibis.Table, journey: Journey, rules: Sequence[ExperienceRule]
 ) -> ibis.Table:
     """Touchpoints with what the lanes read: ``experience`` (good, neutral, bad or NULL),
-    ``_bad_rule`` (the label of the rule that made it bad), ``_nps`` (a whole 0-10 answer
-    of the NPS role), ``_stars`` (a 1-5 rating of the review role) and ``_bought`` (a
-    purchase of the purchase role)."""
+    ``_bad_rule`` (the label of the rule that made it bad), ``_nps`` (the answer on a
+    touchpoint of the NPS role), ``_stars`` (the rating on one of the review role) and
+    ``_bought`` (a purchase of the purchase role). Only these rules and the stages' are
+    tested on the result: a property is read only where a rule names it."""
     roles = roles_of(journey)
     steps = {name: FunnelStep.of(roles.step(name)).as_stage(journey) for name in _ROLES}
     matchers = [Stage(name=f"r{i}", rules=[rule]) for i, rule in enumerate(rules)]
-    events = with_properties(events, [*journey.stages, *steps.values(), *matchers])
-    marked = with_experience(events, rules)
+    tested = [*journey.stages, *steps.values(), *matchers]
+    marked = with_experience(with_properties(events, tested, only_these=True), rules)
     # the first rule a touchpoint matches gives its verdict: the bad one names the rule
     verdicts = [
         (rule_matches(marked, rule), ibis.literal(label if rule.is_ == "bad" else None, "string"))
         for rule, label in zip(rules, _labels(rules), strict=True)
     ]
     bad = ibis.cases(*verdicts, else_=ibis.null("string")) if rules else ibis.null("string")
-    score = json_field(marked.properties, roles.field("nps")).try_cast("float64")
-    whole = score.notnull() & (score >= 0) & (score <= 10) & (score == score.floor())
-    stars = json_field(marked.properties, roles.field("review")).try_cast("float64")
-    rated = stars.notnull() & (stars >= 1) & (stars <= 5)
-    answered = stage_matches(marked, steps["nps"]) & whole
-    reviewed = stage_matches(marked, steps["review"]) & rated
+
+    def read(role: str) -> ibis.Value:
+        """The role's value, parsed on its own touchpoints only."""
+        value = json_field(marked.properties, roles.field(role)).try_cast("float64")
+        return ibis.ifelse(stage_matches(marked, steps[role]), value, ibis.null("float64"))
+
     return marked.mutate(
         _bad_rule=bad.cast("string"),
-        _nps=ibis.ifelse(answered, score, ibis.null("float64")),
-        _stars=ibis.ifelse(reviewed, stars, ibis.null("float64")),
+        _nps=read("nps"),
+        _stars=read("review"),
         _bought=stage_matches(marked, steps["purchase"]).fill_null(False),
     )
 
@@ -169,20 +171,12 @@ def journey_lanes(
             as_of = people.ts.max().to_pyarrow().as_py()
         moves = _moves(wide, groups, len(names), as_of)
         feeling = _feeling(people, groups, names)
-        options = {"min_people": min_people, "groups": groups, "wide": wide}
-        bad = pd.DataFrame()
-        if any(rule.is_ == "bad" for rule in rules):
-            bad = placed_effects(people, journey, by="_bad_rule", **options).table
-        helps = placed_effects(people, journey, by="event", **options).table
+        bad, helps = _effects(people, journey, groups, wide, min_people)
         # a map split by a first-touch field says nothing new of it in its persona
         fields = [field for field in PERSONA_FIELDS if field != by]
         personas = _personas(people, wide, groups, journey, descriptions, fields)
     finally:
         wide.release()
-    if groups is None:
-        for frame in (bad, helps):
-            if "stage" in frame.columns:
-                frame.insert(0, "group", "")
     pains, opportunities = [], []
     aimed = {(c.target.from_, c.target.to) for c in campaigns.values()}
     for group, row in moves.iterrows():
@@ -198,6 +192,38 @@ def journey_lanes(
         "personas": personas,
         "reasons": reasons,
     }
+
+
+def _effects(
+    people: ibis.Table,
+    journey: Journey,
+    groups: ibis.Table | None,
+    wide: ibis.Table,
+    min_people: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The effect of each bad experience rule (``_bad_rule``) and of each touchpoint
+    (``event``) on moving on, per group and stage (see
+    :func:`jejak.analyses.effectiveness.placed_effects`)."""
+    # both are weighed against the same time in the stages: in one pass, the bad
+    # experiences as touches of their own beside the touchpoints, told apart by a mark
+    # no touchpoint name starts with
+    columns = ["person_id", "event_id", "ts", "stage_index"]
+    touches = people.select(*columns, _touch=people.event)
+    bad = people.filter(people._bad_rule.notnull())
+    bad = bad.select(*columns, _touch=BAD_MARK + bad._bad_rule)
+    effects = placed_effects(
+        ibis.union(touches, bad),
+        journey,
+        by="_touch",
+        min_people=min_people,
+        groups=groups,
+        wide=wide,
+    ).table
+    if groups is None:
+        effects.insert(0, "group", "")
+    marked = effects["_touch"].str.startswith(BAD_MARK)
+    bad = effects[marked].assign(_bad_rule=effects["_touch"].str.removeprefix(BAD_MARK))
+    return bad, effects[~marked].rename(columns={"_touch": "event"})
 
 
 def _grouped(table: ibis.Table, groups: ibis.Table | None) -> ibis.Table:
@@ -272,7 +298,10 @@ def _feeling(people: ibis.Table, groups: ibis.Table | None, names: list[str]) ->
     counts = each.group_by(["group", "s"]).aggregate(
         people=each.count(), good=each.count(where=good), bad=each.count(where=bad)
     )
-    answers = given.filter(given._nps.notnull())
+    # NPS answers are whole numbers 0-10 (as :mod:`jejak.analyses.nps` reads them), and
+    # stars 1-5 (as :mod:`jejak.analyses.reviews` does)
+    score = given._nps
+    answers = given.filter(score.notnull() & score.between(0, 10) & (score == score.floor()))
     latest = ibis.row_number().over(
         group_by=[answers.group, answers.person_id, answers.stage_before],
         order_by=[ibis.desc(answers.ts), ibis.desc(answers.event_id)],
@@ -284,7 +313,7 @@ def _feeling(people: ibis.Table, groups: ibis.Table | None, names: list[str]) ->
         _promoters=answers.count(where=answers._nps >= 9),
         _detractors=answers.count(where=answers._nps <= 6),
     )
-    rated = given.filter(given._stars.notnull())
+    rated = given.filter(given._stars.notnull() & given._stars.between(1, 5))
     stars = rated.group_by(["group", rated.stage_before.name("s")]).aggregate(
         stars=rated._stars.mean(), stars_answers=rated.count()
     )
@@ -486,9 +515,18 @@ def _personas(
     ``fields`` (of :data:`PERSONA_FIELDS`)."""
     names = journey.stage_names
     first = _grouped(first_touch(people, *fields), groups)
-    # a few rows per group and value: small, so they come into Python here
+    # every field's values in one query: a few rows per group and value, small, so they
+    # come into Python here
+    values = ibis.union(
+        *[
+            first.select("group", _field=ibis.literal(field), _value=first[field])
+            for field in fields
+        ]
+    )
+    counted = values.group_by(["group", "_field", "_value"]).aggregate(n=values.count())
+    counted = counted.to_pandas()
     touches = {
-        field: first.group_by(["group", field]).aggregate(n=first.count()).to_pandas()
+        field: counted[counted["_field"] == field].rename(columns={"_value": field})
         for field in fields
     }
     current = _grouped(wide, groups)
