@@ -290,3 +290,24 @@ def test_lanes_recover_the_demo_shop(demo_workspace):
     feeling = by_stage(lanes.feeling)
     assert feeling["Excite"]["bad"] > feeling["Excite"]["good"]  # a quarter have a bad ticket
     assert feeling["Ascend"]["nps"] > 50 > feeling["Convert"]["nps"]
+
+
+def test_effects_within_groups_are_each_groups_own(shop):
+    """Split by segment, a group's people are weighed against their own group's peers:
+    the counts are those of the segment analysed alone."""
+    from jejak.analyses.effectiveness import placed_effects
+    from jejak.analyses.stages import placed
+
+    groups = shop.segment_groups().rename(group="segment")
+    at = placed(shop.events(), shop.journey)
+    split = placed_effects(at, shop.journey, by="event", min_people=1, groups=groups).table
+    counts = ["stage", "event", "people_with", "moved_with", "people_without", "moved_without"]
+    mine = split[split["group"] == "pembeli"][counts].reset_index(drop=True)
+    alone = shop.segment("pembeli").touchpoint_effects(min_people=1).table[counts]
+    pd.testing.assert_frame_equal(mine, alone, check_dtype=False)
+    # b1 alone of the buyers complained in Tertarik, and so did b2 and c1 of the others
+    complained = split[(split["event"] == "keluhan") & (split["stage"] == "Tertarik")]
+    assert dict(zip(complained["group"], complained["people_with"], strict=True)) == {
+        "pembeli": 1,
+        "(in no segment)": 2,
+    }
