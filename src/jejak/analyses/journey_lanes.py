@@ -277,6 +277,11 @@ def _moves(
         frame[f"usual_{i}"] = usual[f"usual_{i}"]
         if f"stuck_{i}" not in frame:
             frame[f"stuck_{i}"] = 0
+    counts = [
+        c for c in frame.columns if c.split("_")[0] in ("reached", "stopped", "moved", "stuck")
+    ]
+    # Spark counts nothing as NULL
+    frame[counts] = frame[counts].fillna(0).astype("int64")
     return frame.sort_values("group").set_index("group")
 
 
