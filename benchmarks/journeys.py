@@ -63,7 +63,7 @@ def run(events: int, data_dir: Path, console: Console) -> dict:
         ]  # fmt: skip
         map_s = timed(ws.process_map)
         sankey_s = timed(lambda: ws.paths(after="page_view", steps=10))
-        journey_map_s = timed(ws.journey_map)
+        journey_map_s = timed(lambda: ws.journey_map(lanes=False))
         steps_s = {
             order: timed(lambda order=order: ws.funnel(five_steps, window="30d", order=order))
             for order in ("ordered", "strict", "any")

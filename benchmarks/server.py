@@ -101,7 +101,11 @@ def main() -> None:
             for name, path, call in (
                 ("stages", "/v1/analyses/stages", lambda w: w.stages()),
                 ("attribution", "/v1/analyses/attribution", lambda w: w.attribution()),
-                ("journey map", "/v1/analyses/journey-map", lambda w: w.journey_map()),
+                (
+                    "journey map",
+                    "/v1/analyses/journey-map?lanes=false",
+                    lambda w: w.journey_map(lanes=False),
+                ),
             ):
                 over_http = timed(lambda p=path: client.get(p, headers=read).raise_for_status())
                 with app.state.jejak.using():

@@ -161,6 +161,9 @@ def test_analyses_answer_what_the_library_answers(served):
     assert conflicts == _json(ws.identity_conflicts().to_dict())
     for path in ("/v1/analyses/journey-map", "/v1/analyses/campaigns", "/v1/analyses/nps"):
         assert served.get(path).status_code == 200, path
+    mapped = served.get("/v1/analyses/journey-map").json()
+    assert mapped == _json(ws.journey_map().to_dict()) and mapped["lanes"]["personas"]
+    assert served.get("/v1/analyses/journey-map", lanes="false").json()["lanes"] is None
     # retention with its options, its rolling curve and one period's trend
     kept = served.get(
         "/v1/analyses/retention", period="week", returned="on_or_after", at_least=1, trend=0

@@ -362,7 +362,11 @@ class Comparing:
 
     def journey_map(self, *, top: int = 6) -> Comparison:
         """The journey map of both sides: touchpoints' shares per stage and moving on."""
-        maps = (self.a.journey_map(top=EVERY), self.b.journey_map(top=EVERY))
+        # the touchpoints are compared, not the CX lanes: they are left out
+        maps = (
+            self.a.journey_map(top=EVERY, lanes=False),
+            self.b.journey_map(top=EVERY, lanes=False),
+        )
         funnels = (self.a.stages(), self.b.stages())
         return self._shared(journey_map_comparison(maps[0], maps[1], funnels, self.names, top))
 

@@ -160,11 +160,18 @@ def placed_effects(
     min_people: int = MIN_PEOPLE,
     as_of: datetime | None = None,
     log_se: bool = False,
+    groups: ibis.Table | None = None,
+    wide: ibis.Table | None = None,
 ) -> TouchpointEffects:
     """:func:`touchpoint_effects` of touchpoints :func:`placed` already, with the columns
     the stage rules read (the stage a touchpoint is in and a role's count only look back,
     so cutting at ``as_of`` afterwards changes neither). ``log_se`` adds a ``log_se``
-    column after ci_high: the standard error of the rate ratio's logarithm."""
+    column after ci_high: the standard error of the rate ratio's logarithm.
+
+    ``groups`` (person_id and ``group``; a person may be in several) compares people
+    within their own group: the table then starts with ``group``, one set of effects per
+    group. ``wide``: the :func:`stage_entries` of ``at``, when the caller has them
+    already (only without ``as_of``, which would cut the touchpoints first)."""
     names = journey.stage_names
     last = len(names) - 1
     if as_of is None:
@@ -172,7 +179,8 @@ def placed_effects(
     else:  # nothing after the moment the analysis looks from
         end = ibis.literal(utc_micros(as_of), "int64")
         at = at.filter(unix_micros(at.ts) <= end)
-    wide = stage_entries(at, journey)
+        wide = None
+    wide = stage_entries(at, journey) if wide is None else wide
     spells = []
     for s in range(last):
         later = [unix_micros(wide[entered_column(j)]) for j in range(s + 1, len(names))]
@@ -191,9 +199,13 @@ def placed_effects(
     firsts = had.group_by(ap="person_id", astage="stage_index", touch=had[by]).aggregate(
         first_us=unix_micros(had.ts.min())
     )
+    spells = ibis.union(*spells)
+    if groups is not None:  # a person's spells count in each group they are in
+        spells = spells.join(groups.select("person_id", "group"), "person_id")
+    grouped = ["group"] if groups is not None else []
     # both aggregates below read the spells: computed once (one per person and stage)
-    with ibis.union(*spells).cache() as spells:
-        table = spell_effects(firsts, spells, log_se=log_se)
+    with spells.cache() as spells:
+        table = spell_effects(firsts, spells, log_se=log_se, grouped=bool(grouped))
     enough = (table["people_with"] >= min_people) & (table["people_without"] >= min_people)
     table["verdict"] = np.select(
         [~enough, table["ci_low"] > 1, table["ci_high"] < 1],
@@ -203,8 +215,11 @@ def placed_effects(
     table["stage"] = [names[int(i)] for i in table["stage_index"]]
     table["stage_index"] = table["stage_index"] + 1
     order = ["stage_index", "people_with", "touch"]
-    table = table.sort_values(order, ascending=[True, False, True])
+    table = table.sort_values(
+        [*grouped, *order], ascending=[*[True] * len(grouped), True, False, True]
+    )
     columns = [
+        *grouped,
         "stage",
         "stage_index",
         "touch",
@@ -240,7 +255,9 @@ def placed_effects(
     return TouchpointEffects(title=title, table=table, meta=meta)
 
 
-def spell_effects(firsts: ibis.Table, spells: ibis.Table, *, log_se: bool = False) -> pd.DataFrame:
+def spell_effects(
+    firsts: ibis.Table, spells: ibis.Table, *, log_se: bool = False, grouped: bool = False
+) -> pd.DataFrame:
     """The effects of values had during spells: the design every effect and driver uses.
 
     ``spells``: one row per person and spell (person_id, stage_index: which spell, e.g. the
@@ -253,9 +270,10 @@ def spell_effects(firsts: ibis.Table, spells: ibis.Table, *, log_se: bool = Fals
     One row per stage_index and touch (small, so in pandas): people_with, moved_with,
     weeks_with, rate_with, people_without, moved_without, weeks_without, rate_without,
     rate_ratio, ci_low, ci_high (Mantel-Haenszel over bands of days since the spell's
-    start), and with ``log_se`` the standard error of the ratio's logarithm.
+    start), and with ``log_se`` the standard error of the ratio's logarithm. ``grouped``:
+    the spells carry a ``group`` column, and each group's effects are its own.
     """
-    table = _effect_counts(firsts, spells)
+    table = _effect_counts(firsts, spells, grouped=grouped)
     per_week = 7 * 86_400e6
     bands = list(pairwise(BAND_DAYS))
     timed = ["weeks_with", "weeks", *(f"{t}_{k}" for t in ("t1", "t") for k in range(len(bands)))]
@@ -282,10 +300,13 @@ def spell_effects(firsts: ibis.Table, spells: ibis.Table, *, log_se: bool = Fals
     return table
 
 
-def _effect_counts(firsts: ibis.Table, spells: ibis.Table) -> pd.DataFrame:
+def _effect_counts(
+    firsts: ibis.Table, spells: ibis.Table, *, grouped: bool = False
+) -> pd.DataFrame:
     """Per spell index and value: people, moves and exact microseconds with the value,
     overall and per band of days in the spell, beside the spells' totals (one row per
-    spell index and value: small, so it comes into Python here)."""
+    spell index and value, per ``group`` of the spells when ``grouped``: small, so it
+    comes into Python here)."""
     exposed = spells.join(
         firsts,
         (spells.person_id == firsts.ap) & (spells.stage_index == firsts.astage),
@@ -312,7 +333,8 @@ def _effect_counts(firsts: ibis.Table, spells: ibis.Table) -> pd.DataFrame:
         upper = since <= int(hi * day) if hi != float("inf") else ibis.literal(True)
         return (spell.moved & (since > int(lo * day)) & upper).ifelse(1, 0).sum()
 
-    cells = exposed.group_by(["stage_index", "touch"]).aggregate(
+    keys = ["group", "stage_index"] if grouped else ["stage_index"]
+    cells = exposed.group_by([*keys, "touch"]).aggregate(
         people_with=exposed.count(),
         moved_with=exposed.moved.ifelse(1, 0).sum(),
         weeks_with=total(exposed.left_us - exposed.first_us),
@@ -322,7 +344,7 @@ def _effect_counts(firsts: ibis.Table, spells: ibis.Table) -> pd.DataFrame:
         },
         **{f"d1_{k}": moved_in(exposed, lo, hi) for k, (lo, hi) in enumerate(bands)},
     )
-    population = spells.group_by("stage_index").aggregate(
+    population = spells.group_by(keys).aggregate(
         people=spells.count(),
         moved=spells.moved.ifelse(1, 0).sum(),
         weeks=total(spells.left_us - spells.entered_us),
@@ -332,7 +354,7 @@ def _effect_counts(firsts: ibis.Table, spells: ibis.Table) -> pd.DataFrame:
         },
         **{f"d_{k}": moved_in(spells, lo, hi) for k, (lo, hi) in enumerate(bands)},
     )
-    return cells.to_pandas().merge(population.to_pandas(), on="stage_index")
+    return cells.to_pandas().merge(population.to_pandas(), on=keys)
 
 
 def mantel_haenszel_rate_ratio(

@@ -17,17 +17,24 @@ Definitions:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import ibis
 import pandas as pd
 
-from jejak.analyses.result import Result, drawn
+from jejak.analyses import journey_lanes
+from jejak.analyses.effectiveness import MIN_PEOPLE
+from jejak.analyses.result import Result, drawn, records
 from jejak.analyses.stages import check_breakdown, first_touch, placed, split_title
 from jejak.engine.functions import json_field
 from jejak.language import N_, gettext
+from jejak.model.campaign import Campaign
+from jejak.model.experience import ExperienceRule, default_rules
 from jejak.model.journey import Journey
+from jejak.model.roles import roles_of
 
 
 @dataclass
@@ -78,6 +85,21 @@ class JourneyMap(Result):
     def figure(self) -> Any:
         return drawn(self)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The map, and its lanes (None when they were not asked for)."""
+        lanes = self.lanes
+        return super().to_dict() | {
+            "lanes": None
+            if lanes is None
+            else {
+                "feeling": records(lanes.feeling),
+                "pains": records(lanes.pains),
+                "opportunities": records(lanes.opportunities),
+                "personas": dict(lanes.personas),
+                "reasons": dict(lanes.reasons),
+            }
+        }
+
 
 def _mode(placed_: ibis.Table, keys: list[str], field: str) -> ibis.Table:
     """The most frequent non-empty ``field`` per key, with its share."""
@@ -101,48 +123,73 @@ def journey_map(
     by: str | None = None,
     top: int = 6,
     groups: ibis.Table | None = None,
+    lanes: bool = True,
+    rules: Sequence[ExperienceRule] | None = None,
+    campaigns: Mapping[str, Campaign] | None = None,
+    as_of: datetime | None = None,
+    min_people: int = MIN_PEOPLE,
+    descriptions: Mapping[str, str | None] | None = None,
 ) -> JourneyMap:
     """Per stage, the ``top`` touchpoints by people, with moved-on share, context, need, rating.
 
     ``table`` columns: [the ``by`` field], stage, stage_index (1-based), rank (1 = most
     people), touchpoint, people, occurrences, moved_on (0-1), top_context, context_share
     (0-1), top_need, need_share (0-1), rating (mean, NULL without ratings).
+
+    ``lanes`` adds the CX lanes (:class:`JourneyLanes`; see
+    :mod:`jejak.analyses.journey_lanes`), from the experience ``rules`` (default: the
+    default rules bound to the journey's roles), the ``campaigns`` (their targets),
+    ``as_of`` (default: the latest touchpoint; when stuck time ends), ``min_people`` (on
+    each side of an effect) and the groups' ``descriptions`` (e.g. the segments').
     """
     events = events.mutate(_rating=json_field(events.properties, "rating").try_cast("float64"))
     keys = ["stage_index", "event"]
-    at = placed(events, journey)
-    at = at.filter(at.stage_index >= 0)
     given = groups is not None
     if by is not None:
         if groups is None:
             check_breakdown(by, N_("cannot split the map by {by}; use one of {choices}"))
             groups = first_touch(events, by)
-        at = at.join(groups.rename(group=by), "person_id")
+        groups = groups.rename(group=by)
         keys = ["group", *keys]
-    # the placed touchpoints feed three aggregates: computed once, only the columns needed
-    at = at.select(*keys, "person_id", "current_index", "context", "need", "_rating").cache()
-    try:
-        moved = at.current_index > at.stage_index
-        volume = at.group_by(keys).aggregate(
-            people=at.person_id.nunique(),
-            occurrences=at.count(),
-            moved_people=at.person_id.nunique(where=moved),
-            rating=at._rating.mean(),
-        )
-        rank = ibis.row_number().over(
-            group_by=[volume[k] for k in keys if k != "event"],
-            order_by=[ibis.desc(volume.people), volume.event],
-        )
-        volume = volume.mutate(rank=rank + 1)
-        volume = volume.filter(volume["rank"] <= top)
-        cells = volume.left_join(_mode(at, keys, "context"), keys).drop(
-            *[f"{k}_right" for k in keys]
-        )
-        cells = cells.left_join(_mode(at, keys, "need"), keys).drop(*[f"{k}_right" for k in keys])
-        # at most top x stages (x groups) rows: small, so it comes into Python here
-        table = cells.to_pandas()
-    finally:
-        at.release()
+    cells = [*keys, "person_id", "current_index", "context", "need", "_rating"]
+    found = None
+    if not lanes:
+        at = placed(events, journey)
+        at = at.filter(at.stage_index >= 0)
+        if groups is not None:
+            at = at.join(groups, "person_id")
+        # the placed touchpoints feed three aggregates: computed once, only the columns needed
+        with at.select(*cells).cache() as at:
+            table = _cells(at, keys, top)
+    else:
+        roles = roles_of(journey)
+        rules = [roles.bind(rule) for rule in default_rules()] if rules is None else rules
+        marked = journey_lanes.with_lane_columns(events, journey, rules)
+        # every touchpoint, placed once and kept narrow: the map's cells and every lane
+        # read it (the lanes' effects and stage entries need the ones before any stage too)
+        keep = [*journey_lanes.lane_columns(journey), "context", "need", "_rating"]
+        people = placed(marked, journey, before=True).select(*dict.fromkeys(keep)).cache()
+        if groups is not None:
+            groups = groups.select("person_id", "group").cache()
+        try:
+            at = people.filter(people.stage_index >= 0)
+            at = at.join(groups, "person_id") if groups is not None else at
+            table = _cells(at.select(*cells), keys, top)
+            found = journey_lanes.journey_lanes(
+                people,
+                journey,
+                groups=groups,
+                rules=rules,
+                campaigns=campaigns or {},
+                as_of=as_of,
+                min_people=min_people,
+                descriptions=descriptions or {},
+                by=by if not given else None,
+            )
+        finally:
+            people.release()
+            if groups is not None:
+                groups.release()
     table["moved_on"] = table["moved_people"] / table["people"]
     # nobody moves on from the last stage: there is no later one
     table.loc[table["stage_index"] == len(journey.stages) - 1, "moved_on"] = float("nan")
@@ -170,4 +217,37 @@ def journey_map(
     ]
     meta = {"journey": journey.name, "stages": names, "by": by, "top": top}
     title = split_title(gettext("Journey map"), by, given)
-    return JourneyMap(title=title, table=table[columns], meta=meta)
+    return JourneyMap(
+        title=title, table=table[columns], meta=meta, lanes=_named(found, by) if found else None
+    )
+
+
+def _cells(at: ibis.Table, keys: list[str], top: int) -> pd.DataFrame:
+    """The top touchpoints per (group,) stage with their counts, context and need."""
+    moved = at.current_index > at.stage_index
+    volume = at.group_by(keys).aggregate(
+        people=at.person_id.nunique(),
+        occurrences=at.count(),
+        moved_people=at.person_id.nunique(where=moved),
+        rating=at._rating.mean(),
+    )
+    rank = ibis.row_number().over(
+        group_by=[volume[k] for k in keys if k != "event"],
+        order_by=[ibis.desc(volume.people), volume.event],
+    )
+    volume = volume.mutate(rank=rank + 1)
+    volume = volume.filter(volume["rank"] <= top)
+    cells = volume.left_join(_mode(at, keys, "context"), keys).drop(*[f"{k}_right" for k in keys])
+    cells = cells.left_join(_mode(at, keys, "need"), keys).drop(*[f"{k}_right" for k in keys])
+    # at most top x stages (x groups) rows: small, so it comes into Python here
+    return cells.to_pandas()
+
+
+def _named(found: dict[str, Any], by: str | None) -> JourneyLanes:
+    """The lanes with the group column named for ``by`` (or dropped: one map)."""
+    frames = {}
+    for lane in ("feeling", "pains", "opportunities"):
+        frame = found[lane]
+        frames[lane] = frame.rename(columns={"group": by}) if by else frame.drop(columns="group")
+        frames[lane] = frames[lane].reset_index(drop=True)
+    return JourneyLanes(**frames, personas=found["personas"], reasons=found["reasons"])

@@ -502,10 +502,36 @@ class JourneyAnalyses:
             self.events(), self.journey, goal, steps=steps, limit=limit, collapse=collapse
         )
 
-    def journey_map(self, *, by: str | None = None, top: int = 6) -> JourneyMap:
+    def journey_map(
+        self, *, by: str | None = None, top: int = 6, lanes: bool = True, min_people: int = 30
+    ) -> JourneyMap:
         """Per stage, its top touchpoints and how people fare (see :mod:`journey_map`);
-        ``by`` a first-touch field or ``segment``: one map per kind of customer."""
-        return journey_map(self.events(), self.journey, by=by, top=top, groups=self._groups(by))
+        ``by`` a first-touch field or ``segment``: one map per kind of customer. ``lanes``
+        adds the CX lanes: feeling (from the experience rules, NPS and review stars), pain
+        points and opportunities (against the campaigns' targets), and a persona per map
+        (see :mod:`jejak.analyses.journey_lanes`); ``min_people`` on each side of an
+        effect they weigh."""
+        events = self.events()
+        if not lanes:
+            return journey_map(events, self.journey, by=by, top=top, lanes=False,
+                               groups=self._groups(by))  # fmt: skip
+        descriptions = (
+            {name: d.description for name, d in self.segment_definitions().items()}
+            if by == "segment"
+            else {}
+        )
+        return journey_map(
+            events,
+            self.journey,
+            by=by,
+            top=top,
+            groups=self._groups(by),
+            rules=self.settings.experience_rules(),
+            campaigns=self.settings.campaigns,
+            as_of=self.as_of(),
+            min_people=min_people,
+            descriptions=descriptions,
+        )
 
     def customer_value(
         self,

@@ -191,8 +191,9 @@ def check_breakdown(by: str, message: str) -> None:
         raise JejakError(gettext(message).format(by=repr(by), choices=choices))
 
 
-def first_touch(events: ibis.Table, field: str) -> ibis.Table:
-    """Each person's ``field`` on their first touchpoint (ties broken by event_id)."""
+def first_touch(events: ibis.Table, field: str, *more: str) -> ibis.Table:
+    """Each person's ``field`` (and ``more`` fields) on their first touchpoint (ties
+    broken by event_id)."""
     # the earliest time per person first, then the ties at it in event_id order: the engine
     # sorts those few touchpoints, not every one (the time is required: never null)
     earliest = events.group_by("person_id").aggregate(_first_ts=events.ts.min())
@@ -200,7 +201,8 @@ def first_touch(events: ibis.Table, field: str) -> ibis.Table:
     order = ibis.row_number().over(group_by=at_first.person_id, order_by=at_first.event_id)
     ranked = at_first.mutate(_order=order)
     first = ranked.filter(ranked._order == 0)
-    return first.select("person_id", **{field: first[field].fill_null(NONE_LABEL)})
+    fields = dict.fromkeys((field, *more))
+    return first.select("person_id", **{f: first[f].fill_null(NONE_LABEL) for f in fields})
 
 
 TABLE_COLUMNS = [

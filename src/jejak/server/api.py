@@ -234,9 +234,13 @@ def journey_map(
     scope: Scoped,
     by: str | None = None,
     top: Annotated[int, Query(ge=1, le=50)] = 6,
+    lanes: Annotated[
+        bool,
+        Query(description="Add the CX lanes: feeling, pain points, opportunities, personas."),
+    ] = True,
 ) -> dict[str, Any]:
-    """Per stage, its top touchpoints and how people fare."""
-    return _run(request, scope, lambda s: s.journey_map(by=by, top=top))
+    """Per stage, its top touchpoints and how people fare, with the CX lanes."""
+    return _run(request, scope, lambda s: s.journey_map(by=by, top=top, lanes=lanes))
 
 
 @router.get("/paths")
