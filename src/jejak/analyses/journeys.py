@@ -494,6 +494,45 @@ class JourneyAnalyses:
             collapse=collapse,
         )
 
+    def path_audience(
+        self,
+        position: int,
+        touchpoint: str,
+        *,
+        after: Any = None,
+        before: Any = None,
+        steps: int = 5,
+        top: int = 10,
+        collapse: bool = True,
+    ) -> Result:
+        """The people of one node of :meth:`paths` (the same arguments): whose touchpoint
+        at step ``position`` is ``touchpoint``; to save as a segment (``{"path": ...}``)."""
+        from jejak.analyses.paths import node_people
+
+        if not 1 <= position <= steps:
+            raise JejakError(
+                gettext("position {position} is past the path's last step ({steps})").format(
+                    position=position, steps=steps
+                )
+            )
+        options = {"after": after, "before": before, "steps": steps, "top": top}
+        people = node_people(
+            self.events(),
+            self.journey,
+            position=position,
+            touchpoint=touchpoint,
+            collapse=collapse,
+            **options,
+        ).to_pandas()
+        anchor = FunnelStep.of(after if after is not None else before).label
+        title = (
+            gettext("{touchpoint} at step {position} after {step}")
+            if after is not None
+            else gettext("{touchpoint} at step {position} before {step}")
+        ).format(touchpoint=touchpoint, position=position, step=anchor)
+        meta = {"position": position, "touchpoint": touchpoint, "anchor": anchor}
+        return Result(title=title, table=people.sort_values("person_id"), meta=meta)
+
     def top_paths(
         self, goal: Any, *, steps: int = 5, limit: int = 20, collapse: bool = True
     ) -> TopPaths:
