@@ -323,6 +323,20 @@ class JourneyAnalyses:
         result.table = _utc(result.table)
         return result
 
+    def stuck_by_stage(
+        self, days: dict[str, float] | None = None, *, as_of: datetime | str | None = None
+    ) -> Result:
+        """How many people :meth:`stuck` finds in each stage, in one query: ``days`` per
+        stage (by default each stage's usual time to move on, see
+        :func:`~jejak.analyses.stages.usual_days`). ``table`` columns: stage, stage_index,
+        current (people now in it), days, stuck (of them, in it over ``days``)."""
+        if days is None:
+            days = stage_analyses.usual_days(self.stages().table)
+        moment = self.as_of() if as_of is None else self._zoned(as_of)
+        counts = stage_analyses.stuck_counts(self.events(), self.journey, days, moment)
+        meta = {"as_of": moment, "days": days}
+        return Result(title=gettext("Stuck in a stage"), table=counts, meta=meta)
+
     def funnel(
         self,
         steps: Funnel | list[Any],

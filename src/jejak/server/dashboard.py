@@ -14,6 +14,7 @@ import html
 import json
 import posixpath
 import secrets
+from collections.abc import Callable
 from datetime import UTC
 from functools import cache
 from typing import Any
@@ -112,7 +113,12 @@ def _fragment(sections: list[Section]) -> str:
             words = html.escape(language.gettext("Download CSV"))
             body.append(f'<button class="csv" type="button">{words}</button>')
             body.append(
-                report.table_html(section.table, section.columns, _save_buttons(section.saves))
+                report.table_html(
+                    section.table,
+                    section.columns,
+                    _save_buttons(section.saves),
+                    _save_cells(section.cell_saves),
+                )
             )
         wide = " wide" if section.wide else ""
         inner = "".join(body)
@@ -133,6 +139,28 @@ def _save_buttons(saves: list[dict[str, Any] | None] | None) -> list[str] | None
         f'"{html.escape(json.dumps(definition), quote=True)}">{words}</button>'
         for definition in saves
     ]
+
+
+def _save_cells(
+    saves: list[dict[str, dict[str, Any]]] | None,
+) -> Callable[[int, str, str], str] | None:
+    """For a table whose cells are cells of an analysis (a retention table), each such
+    cell as a button holding its text that saves its people (as :func:`_save_buttons`)."""
+    if not saves:
+        return None
+    words = html.escape(language.gettext("Save as segment"), quote=True)
+
+    def cell(number: int, source: str, text: str) -> str:
+        definition = saves[number].get(source) if number < len(saves) else None
+        if definition is None:
+            return text
+        held = html.escape(json.dumps(definition), quote=True)
+        return (
+            f'<button class="save-segment in-cell" type="button" title="{words}"'
+            f' data-definition="{held}">{text}</button>'
+        )
+
+    return cell
 
 
 def _params(request: Request) -> dict[str, Any]:
