@@ -36,8 +36,8 @@ def path_sections(flows: Any, top_paths: Any) -> list[Section]:
 
 
 def path_node_sections(flows: Any, anchor: Any) -> list[Section]:
-    """The Sankey's nodes as a table, each saving its people as a segment (``anchor``:
-    the touchpoint the paths start from or lead to, as a step definition)."""
+    """The Sankey's nodes as a table; on the dashboard each row saves its people as a
+    segment (``anchor``: the touchpoint the paths start from or lead to, as a step)."""
     nodes = flows.nodes()
     if nodes.empty:
         return []
@@ -58,14 +58,13 @@ def path_node_sections(flows: Any, anchor: Any) -> list[Section]:
     ]
     intro = (
         gettext(
-            "The chart's touchpoints step by step: step 1 is {step}, and the people are those"
-            " on a path through it. Save a touchpoint's people as a segment to follow them."
+            "The chart's touchpoints step by step: step 1 is {step}; the people are those on"
+            " a path through it."
         )
         if meta["direction"] == "after"
         else gettext(
-            "The chart's touchpoints step by step: step {last} is {step}, and the people are"
-            " those on a path through it. Save a touchpoint's people as a segment to follow"
-            " them."
+            "The chart's touchpoints step by step: step {last} is {step}; the people are"
+            " those on a path through it."
         )
     ).format(step=meta["anchor"], last=meta["steps"])
     return [

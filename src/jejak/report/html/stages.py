@@ -85,7 +85,8 @@ STUCK_COLUMNS = (
 
 def stuck_sections(source: Any, funnel: Any) -> list[Section]:
     """Per stage, the people in it for longer than its people who moved on usually took
-    (see ``usual_days``): an audience to nudge, each saved as a segment in one click."""
+    (see ``usual_days``): an audience to nudge; on the dashboard each row saves as a
+    segment."""
     from jejak.analyses.stages import usual_days
 
     days = usual_days(funnel.table)
@@ -102,8 +103,8 @@ def stuck_sections(source: Any, funnel: Any) -> list[Section]:
             heading=gettext("Stuck in a stage"),
             intro=gettext(
                 "Per stage, the people in it now (their furthest stage) who entered it longer"
-                " ago than 90% of the people who moved on from it took: rounded up to whole"
-                " days, counted to {moment}. Each row saves as a segment to nudge them."
+                " ago than 90% of the people who moved on from it took (rounded up to whole"
+                " days), counted to {moment}: an audience to nudge on."
             ).format(moment=fmt.timestamp(found.meta["as_of"])),
             table=table,
             columns=STUCK_COLUMNS,
