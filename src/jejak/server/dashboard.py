@@ -94,7 +94,10 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def _fragment(sections: list[Section]) -> str:
+def _fragment(sections: list[Section], saving: bool = True) -> str:
+    """The sections as HTML; ``saving``: with a button where a row or cell saves as a
+    segment. Not on a page narrowed to dates or a segment: a saved segment holds its
+    people on all the data, so its size would not be the number shown."""
     parts = []
     for number, section in enumerate(sections, start=1):
         body = [
@@ -116,8 +119,8 @@ def _fragment(sections: list[Section]) -> str:
                 report.table_html(
                     section.table,
                     section.columns,
-                    _save_buttons(section.saves),
-                    _save_cells(section.cell_saves),
+                    _save_buttons(section.saves) if saving else None,
+                    _save_cells(section.cell_saves) if saving else None,
                 )
             )
         wide = " wide" if section.wide else ""
@@ -337,6 +340,7 @@ def page_answer(
     collector brings new touchpoints, the page kept in the last ``stale_seconds`` is
     shown (it says so) and built anew in the background."""
     settings = state.workspace.settings
+    narrowed = bool(scope.since or scope.until or scope.segment)
     with (
         language.speaking(settings.language, settings.stage_names),
         state.answering(question) as source,
@@ -344,7 +348,7 @@ def page_answer(
         kept = answer(
             source,
             question,
-            lambda: _fragment(build(page, scope.apply(source), params)),
+            lambda: _fragment(build(page, scope.apply(source), params), saving=not narrowed),
             stale_seconds=0 if page.current else stale_seconds,
         )
     if kept.stale:
