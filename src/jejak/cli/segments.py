@@ -105,10 +105,10 @@ def segments_save(
         typer.Option(help="A node of the paths before this touchpoint (see --position)."),
     ] = None,
     position: Annotated[
-        int | None, typer.Option(help="With --path-after/--path-before: the node's step.")
+        int | None, typer.Option(help="With a path node: its step, as jejak paths numbers them.")
     ] = None,
     touchpoint: Annotated[
-        str | None, typer.Option(help="With --position: the node's touchpoint (or other).")
+        str | None, typer.Option(help="With a path node: its touchpoint (or other).")
     ] = None,
     path_steps: Annotated[int, typer.Option(help="With a path node: the paths' steps.")] = 5,
     path_top: Annotated[
