@@ -211,6 +211,90 @@ def test_a_funnel_steps_people_save_as_a_segment_with_one_click(site, page):
     assert len(messages) == 2 and "is already saved" in messages[1] and "{" not in messages[1]
 
 
+def _saved(page, holder, name: str) -> str:
+    """Click the "save as segment" button in ``holder`` (a row or a cell), name the
+    segment, and read what it says in the button's place."""
+    page.once("dialog", lambda dialog: dialog.accept(name))
+    holder.locator("button.save-segment").click()
+    said = holder.locator("span.saved")
+    said.wait_for(timeout=90_000)
+    return said.inner_text()
+
+
+def _section(page, heading: str):
+    return page.locator("#content section", has=page.locator("h2", has_text=heading))
+
+
+def test_every_kind_of_cell_saves_as_a_segment_with_one_click(site, page):
+    """A retention cell, the stuck of a stage, an RFM segment and a node of the paths:
+    each saved by a click holds the people the analysis counted in it."""
+    base, _, ws = site
+
+    def members(name: str) -> int:
+        with ws.turn() as opened:
+            return int(opened.segment(name).members().count().to_pyarrow().as_py())
+
+    # retention: the second cohort's cell one month on (its period-1 column)
+    page.goto(f"{base}/dashboard/retention")
+    _loaded(page)
+    kept = ws.retention(period="month", active=ws.settings.roles.step("purchase")).table
+    second = sorted(kept["cohort"].unique())[1]
+    cell = kept[(kept["cohort"] == second) & (kept["period"] == 1)].iloc[0]
+    row = _section(page, "Who kept buying").locator("tbody tr").nth(1)
+    assert row.locator("td").first.inner_text() == second.strftime("%Y-%m")
+    held = row.locator("td").nth(3)
+    assert held.locator("button.save-segment").inner_text() == fmt.percent(cell["retention"], 0)
+    said = _saved(page, held, "back-one-month")
+    assert said == f"Saved as back-one-month: {fmt.people(cell['active'])} people"
+    assert members("back-one-month") == cell["active"] > 0
+    # the stuck of a stage (on the overview), as ws.stuck finds them
+    page.goto(f"{base}/dashboard/overview")
+    _loaded(page)
+    stuck = ws.stuck_by_stage().table.set_index("stage")
+    row = _section(page, "Stuck in a stage").locator("tbody tr").nth(1)
+    assert row.locator("td").first.inner_text() == "Engagement"
+    expected = len(ws.stuck("Engagement", stuck.loc["Engagement", "days"]).table)
+    assert row.locator("td").nth(3).inner_text() == fmt.people(expected)
+    said = _saved(page, row, "stalled-engaged")
+    assert said == f"Saved as stalled-engaged: {fmt.people(expected)} people"
+    assert members("stalled-engaged") == expected > 0
+    # an RFM segment (on the segments page)
+    page.goto(f"{base}/dashboard/segments")
+    _loaded(page)
+    buyers = ws.rfm().segments().set_index("segment")["buyers"]
+    row = _section(page, "RFM").locator("tbody tr", has_text="At risk")
+    assert row.locator("td").nth(1).inner_text() == fmt.people(buyers["At risk"])
+    said = _saved(page, row, "win-back")
+    assert said == f"Saved as win-back: {fmt.people(buyers['At risk'])} people"
+    assert members("win-back") == buyers["At risk"]
+    # a node of the paths after a touchpoint: its people as the Sankey counts them
+    page.goto(f"{base}/dashboard/paths?after=page_view")
+    _loaded(page)
+    nodes = ws.paths(after="page_view", steps=5).nodes()
+    number = int(nodes.index[nodes["step"] == 3][0])  # the table lists them in this order
+    node = nodes.iloc[number]
+    row = _section(page, "Each step of these paths").locator("tbody tr").nth(number)
+    shown = [cell.strip() for cell in row.inner_text().split("\t")][:3]
+    assert shown == ["3", str(node["touchpoint"]), fmt.people(node["people"])]
+    said = _saved(page, row, "third-step")
+    assert said == f"Saved as third-step: {fmt.people(node['people'])} people"
+    assert members("third-step") == node["people"] > 0
+    # a page narrowed to a segment or dates offers none: a segment holds its people on all
+    # the data, so what it saved would not be the number shown
+    import httpx
+
+    headers = {"Authorization": f"Bearer {site[1]}"}
+    for query in ("segment=instagram", "since=2025-06-01"):
+        url = f"{base}/dashboard/retention/content?{query}"
+        for _ in range(60):  # a busy server asks to come back (as dashboard.js does)
+            narrowed = httpx.get(url, headers=headers, timeout=120)
+            if narrowed.status_code not in (429, 503):
+                break
+            page.wait_for_timeout(1000)
+        assert narrowed.status_code == 200 and "Who kept buying" in narrowed.text
+        assert "save-segment" not in narrowed.text, query
+
+
 def test_the_data_page_shows_loads_and_rejected_rows(site, page):
     import httpx
 

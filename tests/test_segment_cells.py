@@ -154,3 +154,25 @@ def test_a_cell_saves_through_the_api(tmp_path, write_file):
         )
         assert asked.status_code == 201, asked.text
     ws.close()
+
+
+def test_the_stuck_of_each_stage_are_counted_as_stuck_finds_them(source):
+    # days in their stage at the data's end (5 February): c 34.9 in Awareness, e 3.8 in
+    # Subscribe, a 32.0 and f 25.8 in Convert; nobody is in Excite
+    days = {"Awareness": 20, "Subscribe": 4, "Convert": 30, "Excite": 1}
+    table = source.stuck_by_stage(days).table
+    rows = [(r.stage, r.current, r.days, r.stuck) for r in table.itertuples(index=False)]
+    assert rows == [
+        ("Awareness", 1, 20, 1),
+        ("Subscribe", 1, 4, 0),
+        ("Convert", 2, 30, 1),
+        ("Excite", 0, 1, 0),
+    ]
+    for stage, _, limit, stuck in rows:
+        assert len(source.stuck(stage, limit).table) == stuck, stage
+    # by default, each stage its people who moved on took at most, 90 times in 100
+    usual = source.stages().table.set_index("stage")["p90_days_to_next"].dropna()
+    found = source.stuck_by_stage().table
+    assert list(found["stage"]) == list(usual.index) == ["Awareness", "Engagement", "Subscribe"]
+    assert (found["days"].to_numpy() >= usual.to_numpy()).all()
+    assert (found["days"].to_numpy() - usual.to_numpy() < 1).all()

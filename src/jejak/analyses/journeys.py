@@ -323,6 +323,20 @@ class JourneyAnalyses:
         result.table = _utc(result.table)
         return result
 
+    def stuck_by_stage(
+        self, days: dict[str, float] | None = None, *, as_of: datetime | str | None = None
+    ) -> Result:
+        """How many people :meth:`stuck` finds in each stage, in one query: ``days`` per
+        stage (by default each stage's usual time to move on, see
+        :func:`~jejak.analyses.stages.usual_days`). ``table`` columns: stage, stage_index,
+        current (people now in it), days, stuck (of them, in it over ``days``)."""
+        if days is None:
+            days = stage_analyses.usual_days(self.stages().table)
+        moment = self.as_of() if as_of is None else self._zoned(as_of)
+        counts = stage_analyses.stuck_counts(self.events(), self.journey, days, moment)
+        meta = {"as_of": moment, "days": days}
+        return Result(title=gettext("Stuck in a stage"), table=counts, meta=meta)
+
     def funnel(
         self,
         steps: Funnel | list[Any],
@@ -493,6 +507,45 @@ class JourneyAnalyses:
             top=top,
             collapse=collapse,
         )
+
+    def path_audience(
+        self,
+        position: int,
+        touchpoint: str,
+        *,
+        after: Any = None,
+        before: Any = None,
+        steps: int = 5,
+        top: int = 10,
+        collapse: bool = True,
+    ) -> Result:
+        """The people of one node of :meth:`paths` (the same arguments): whose touchpoint
+        at step ``position`` is ``touchpoint``; to save as a segment (``{"path": ...}``)."""
+        from jejak.analyses.paths import node_people
+
+        if not 1 <= position <= steps:
+            raise JejakError(
+                gettext("position {position} is past the path's last step ({steps})").format(
+                    position=position, steps=steps
+                )
+            )
+        options = {"after": after, "before": before, "steps": steps, "top": top}
+        people = node_people(
+            self.events(),
+            self.journey,
+            position=position,
+            touchpoint=touchpoint,
+            collapse=collapse,
+            **options,
+        ).to_pandas()
+        anchor = FunnelStep.of(after if after is not None else before).label
+        title = (
+            gettext("{touchpoint} at step {position} after {step}")
+            if after is not None
+            else gettext("{touchpoint} at step {position} before {step}")
+        ).format(touchpoint=touchpoint, position=position, step=anchor)
+        meta = {"position": position, "touchpoint": touchpoint, "anchor": anchor}
+        return Result(title=title, table=people.sort_values("person_id"), meta=meta)
 
     def top_paths(
         self, goal: Any, *, steps: int = 5, limit: int = 20, collapse: bool = True

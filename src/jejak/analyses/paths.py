@@ -35,6 +35,7 @@ from jejak.model.journey import Journey
 OTHER = "other"
 GOAL_FIRST = "(goal first)"  # the path of people whose first touchpoint reached the goal
 SEPARATOR = " → "
+KEYS = ["step", "touchpoint"]  # a node of the paths
 
 
 def _timeline(events: ibis.Table, journey: Journey, anchor: Any, collapse: bool) -> ibis.Table:
@@ -70,6 +71,22 @@ def _anchors(timeline: ibis.Table) -> ibis.Table:
 class PathFlows(Result):
     """``table``: people going from one touchpoint to the next at each step."""
 
+    def nodes(self) -> pd.DataFrame:
+        """The Sankey's nodes: step, touchpoint, people (who pass through it on a path of
+        two steps or more). Counted from the flows as the Sankey sizes a node, the larger
+        of what flows in and out: a person has one touchpoint per step on consecutive
+        steps from the anchor, so everyone at a node flows in (after a start) or out
+        (before an end); at the anchor, those with a next (previous) step do."""
+        flows = self.table
+        out = flows.groupby(["step", "source"])["people"].sum()
+        into = flows.assign(step=flows["step"] + 1).groupby(["step", "target"])["people"].sum()
+        out.index, into.index = out.index.set_names(KEYS), into.index.set_names(KEYS)
+        both = pd.concat([out, into], axis=1).fillna(0).max(axis=1).astype("int64")
+        nodes = both.rename("people").reset_index()
+        return nodes.sort_values(
+            ["step", "people", "touchpoint"], ascending=[True, False, True], ignore_index=True
+        )
+
     def figure(self) -> Any:
         return drawn(self)
 
@@ -82,23 +99,18 @@ class TopPaths(Result):
         return drawn(self)
 
 
-def path_flows(
+def _on_paths(
     events: ibis.Table,
     journey: Journey,
-    *,
-    after: Any = None,
-    before: Any = None,
-    steps: int = 5,
-    top: int = 10,
-    collapse: bool = True,
-) -> PathFlows:
-    """Where people go after a touchpoint (or came from before one), step by step.
-
-    ``table`` columns: step (1-based position of ``source`` on the path), source,
-    target (the touchpoint at step + 1), people. With ``before`` the paths are right-aligned:
-    the anchor is always at step ``steps``, so a person with fewer touchpoints before it
-    starts at a later step.
-    """
+    after: Any,
+    before: Any,
+    steps: int,
+    top: int,
+    collapse: bool,
+) -> ibis.Table:
+    """Each person's touchpoints on their path: ``person_id``, ``step`` (1-based, as
+    :func:`path_flows` numbers them) and ``name`` (the touchpoint, or ``other`` outside
+    the ``top``). A person's steps are consecutive: one touchpoint per step."""
     if (after is None) == (before is None):
         raise JejakError(gettext("give a path either a start (after=...) or an end (before=...)"))
     if steps < 2:
@@ -121,6 +133,27 @@ def path_flows(
     )
     named = kept.left_join(frequent.select(keep=frequent.event), kept.event == frequent.event)
     named = named.mutate(name=ibis.ifelse(named.keep.isnull(), OTHER, named.event))
+    return named.select("person_id", "step", "name")
+
+
+def path_flows(
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    after: Any = None,
+    before: Any = None,
+    steps: int = 5,
+    top: int = 10,
+    collapse: bool = True,
+) -> PathFlows:
+    """Where people go after a touchpoint (or came from before one), step by step.
+
+    ``table`` columns: step (1-based position of ``source`` on the path), source,
+    target (the touchpoint at step + 1), people. With ``before`` the paths are right-aligned:
+    the anchor is always at step ``steps``, so a person with fewer touchpoints before it
+    starts at a later step.
+    """
+    named = _on_paths(events, journey, after, before, steps, top, collapse)
     nxt = named.select(np=named.person_id, nstep=named.step - 1, target=named.name)
     links = named.join(nxt, [named.person_id == nxt.np, named.step == nxt.nstep])
     flows = links.group_by(["step", links.name.name("source"), "target"]).aggregate(
@@ -148,6 +181,28 @@ def path_flows(
         table=table.reset_index(drop=True),
         meta=meta,
     )
+
+
+def node_people(
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    position: int,
+    touchpoint: str,
+    after: Any = None,
+    before: Any = None,
+    steps: int = 5,
+    top: int = 10,
+    collapse: bool = True,
+) -> ibis.Table:
+    """The distinct ``person_id`` at one node of :func:`path_flows` (the same arguments):
+    on a path of at least two steps (the Sankey draws no one else), with ``touchpoint``
+    at step ``position``. There are :meth:`PathFlows.nodes`' people of that node."""
+    named = _on_paths(events, journey, after, before, steps, top, collapse)
+    linked = named.group_by("person_id").aggregate(_steps=named.count())
+    linked = linked.filter(linked._steps >= 2)
+    at = named.filter((named.step == position) & (named.name == touchpoint))
+    return at.semi_join(linked, "person_id").select("person_id").distinct()
 
 
 def path_groups(

@@ -19,7 +19,7 @@ from jejak.analyses.stages import current_stages
 from jejak.errors import ConfigError
 from jejak.language import gettext
 from jejak.model.journey import Journey
-from jejak.model.segment import FunnelCell, SegmentRule, StuckCell
+from jejak.model.segment import FunnelCell, PathCell, SegmentRule, StuckCell
 
 if TYPE_CHECKING:
     from jejak.analyses.journeys import JourneyAnalyses
@@ -67,7 +67,7 @@ def _model_members(source: JourneyAnalyses, rule: SegmentRule) -> pd.Series | No
     if rule.cluster is not None:
         people = source.clusters(k=rule.k).people
         chosen.append(set(people.loc[people["cluster"].isin(rule.cluster), "person_id"]))
-    for cell in (rule.funnel, rule.stuck, rule.retention):
+    for cell in (rule.funnel, rule.stuck, rule.retention, rule.path):
         if cell is not None:
             chosen.append(set(_cell_people(source, cell)))
     if not chosen:
@@ -77,7 +77,7 @@ def _model_members(source: JourneyAnalyses, rule: SegmentRule) -> pd.Series | No
 
 def _cell_people(source: JourneyAnalyses, cell: Any) -> list[str]:
     """The person ids of one cell of an analysis (a funnel step, the stuck, a retention
-    cell), on all of ``source``."""
+    cell, a node of paths), on all of ``source``."""
     if isinstance(cell, StuckCell):
         return source.stuck(cell.stage, cell.days).table["person_id"].tolist()
     if isinstance(cell, FunnelCell):
@@ -87,6 +87,18 @@ def _cell_people(source: JourneyAnalyses, cell: Any) -> list[str]:
             stopped=cell.stopped,
             window=cell.window,
             order=cell.order,
+        )
+        return found.table["person_id"].tolist()
+    if isinstance(cell, PathCell):
+        anchor = cell.anchor.model_dump(exclude_none=True)
+        found = source.path_audience(
+            cell.position,
+            cell.touchpoint,
+            after=anchor if cell.after is not None else None,
+            before=anchor if cell.before is not None else None,
+            steps=cell.steps,
+            top=cell.top,
+            collapse=cell.collapse,
         )
         return found.table["person_id"].tolist()
     found = source.retention_audience(

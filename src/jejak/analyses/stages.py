@@ -15,6 +15,7 @@ Definitions (used by every face):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -363,6 +364,67 @@ def current_stages(events: ibis.Table, journey: Journey) -> ibis.Table:
     )
 
 
+def _time_in_stage(events: ibis.Table, journey: Journey, as_of: datetime | None) -> ibis.Table:
+    """:func:`current_stages` with ``days_in_stage``: days from entering it to ``as_of``
+    (a naive time is UTC; None: NULL, so no one is stuck)."""
+    if as_of is None:
+        as_of_value = ibis.null("timestamp('UTC')")
+    else:
+        when = pd.Timestamp(as_of)
+        when = when.tz_convert("UTC") if when.tz else when.tz_localize("UTC")
+        as_of_value = ibis.literal(when, "timestamp('UTC')")
+    placed = current_stages(events, journey)
+    return placed.mutate(days_in_stage=_days(as_of_value, placed.entered_at))
+
+
+def usual_days(funnel: pd.DataFrame) -> dict[str, float]:
+    """Each stage's usual time to move on, from a stage funnel's table: the 90th
+    percentile of the days its people who reached the next stage took, rounded up to
+    whole days (past it, someone is stuck); a stage nobody left, or the last, has none."""
+    usual = funnel.dropna(subset=["p90_days_to_next"])
+    return {
+        str(row.stage): float(math.ceil(row.p90_days_to_next))
+        for row in usual.itertuples(index=False)
+    }
+
+
+def stuck_counts(
+    events: ibis.Table, journey: Journey, days: dict[str, float], as_of: datetime | None
+) -> pd.DataFrame:
+    """How many people :func:`stuck` finds in each stage of ``days`` (stage: its days), in
+    one query. Columns: stage, stage_index (1-based), current (people whose furthest
+    stage it is), days, stuck (of them, in it over ``days``)."""
+    placed = _time_in_stage(events, journey, as_of)
+    limits = pd.DataFrame(
+        {
+            "_index": [journey.index_of(name) + 1 for name in days],
+            "_days": [float(d) for d in days.values()],
+        }
+    )
+    given = ibis.memtable(limits)
+    limited = placed.join(given, placed.stage_index == given._index)
+    counts = limited.group_by("stage_index").aggregate(
+        current=limited.count(), stuck=limited.count(where=limited.days_in_stage > limited._days)
+    )
+    # one row per stage asked for: small
+    found = counts.to_pandas().set_index("stage_index")
+    rows = []
+    for name, limit in days.items():
+        index = journey.index_of(name) + 1
+        row = found.loc[index] if index in found.index else None
+        current, stuck_ = (0, 0) if row is None else (int(row["current"]), int(row["stuck"]))
+        rows.append(
+            {
+                "stage": journey.stages[index - 1].name,
+                "stage_index": index,
+                "current": current,
+                "days": float(limit),
+                "stuck": stuck_,
+            }
+        )
+    return pd.DataFrame(rows, columns=["stage", "stage_index", "current", "days", "stuck"])
+
+
 def stuck(
     events: ibis.Table, journey: Journey, stage: str, days: float, as_of: datetime | None
 ) -> Result:
@@ -373,16 +435,9 @@ def stuck(
     entered_at (UTC), days_in_stage, last_seen.
     """
     index = journey.index_of(stage)
-    if as_of is None:
-        as_of_value = ibis.null("timestamp('UTC')")
-    else:
-        when = pd.Timestamp(as_of)
-        when = when.tz_convert("UTC") if when.tz else when.tz_localize("UTC")
-        as_of_value = ibis.literal(when, "timestamp('UTC')")
-    placed = current_stages(events, journey)
+    placed = _time_in_stage(events, journey, as_of)
     last_seen = events.group_by("person_id").aggregate(last_seen=events.ts.max())
     in_stage = placed.filter(placed.stage_index == index + 1)
-    in_stage = in_stage.mutate(days_in_stage=_days(as_of_value, in_stage.entered_at))
     audience = (
         in_stage.filter(in_stage.days_in_stage > days)
         .join(last_seen, "person_id")

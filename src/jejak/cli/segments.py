@@ -96,16 +96,39 @@ def segments_save(
         typer.Option(help="A retention cell: COHORT:PERIOD, e.g. 2026-03-01:1 (see --every)."),
     ] = None,
     every: Annotated[str, typer.Option(help="With --retention: week or month.")] = "month",
+    path_after: Annotated[
+        str | None,
+        typer.Option(help="A node of the paths after this touchpoint (see --position)."),
+    ] = None,
+    path_before: Annotated[
+        str | None,
+        typer.Option(help="A node of the paths before this touchpoint (see --position)."),
+    ] = None,
+    position: Annotated[
+        int | None, typer.Option(help="With a path node: its step, as jejak paths numbers them.")
+    ] = None,
+    touchpoint: Annotated[
+        str | None, typer.Option(help="With a path node: its touchpoint (or other).")
+    ] = None,
+    path_steps: Annotated[int, typer.Option(help="With a path node: the paths' steps.")] = 5,
+    path_top: Annotated[
+        int, typer.Option(help="With a path node: touchpoints kept by name (jejak paths --top).")
+    ] = 10,
+    keep_repeats: Annotated[
+        bool, typer.Option(help="With a path node: the paths keep repeated touchpoints.")
+    ] = False,
     description: Annotated[str | None, typer.Option(help="What the segment is for.")] = None,
     replace: Annotated[bool, typer.Option(help="Overwrite a segment saved before.")] = False,
 ) -> None:
     """Save a segment in the workspace; every option given must hold. A cell of an
-    analysis saves by the same parameters: a funnel's step, the stuck, a retention cell.
+    analysis saves by the same parameters: a funnel's step, the stuck, a retention cell,
+    a node of the paths.
 
     Examples: jejak segments save lapsed-vips --rfm "At risk" --rfm "Can't lose them" |
     jejak segments save dropped --funnel page_view --funnel order --step 1 --stopped |
     jejak segments save stalled --stuck Engagement:14 | jejak segments save march-back
-    --retention 2026-03-01:1
+    --retention 2026-03-01:1 | jejak segments save then-cart --path-after page_view
+    --position 2 --touchpoint add_to_cart
     """
     definition: dict[str, Any] = {
         "had": as_step(had) if had else None,
@@ -119,6 +142,9 @@ def segments_save(
         "funnel": _funnel_cell(funnel, step, stopped, window),
         "stuck": _stuck_cell(stuck),
         "retention": _retention_cell(retention, every),
+        "path": _path_cell(
+            path_after, path_before, position, touchpoint, path_steps, path_top, keep_repeats
+        ),
     }
     definition = {key: value for key, value in definition.items() if value is not None}
     with opened_workspace() as ws:
@@ -184,3 +210,29 @@ def _retention_cell(given: str | None, every: str) -> dict[str, Any] | None:
     if not cohort or not period:
         raise typer.BadParameter(_("--retention is COHORT:PERIOD, e.g. 2026-03-01:1"))
     return {"cohort": cohort, "period": period, "every": every}
+
+
+def _path_cell(
+    after: str | None,
+    before: str | None,
+    position: int | None,
+    touchpoint: str | None,
+    steps: int,
+    top: int,
+    keep_repeats: bool,
+) -> dict[str, Any] | None:
+    if after is None and before is None:
+        if position is not None or touchpoint is not None:
+            raise typer.BadParameter(
+                _("--position and --touchpoint go with --path-after or --path-before")
+            )
+        return None
+    if after is not None and before is not None:
+        raise typer.BadParameter(_("a path node is after one touchpoint or before one, not both"))
+    if position is None or touchpoint is None:
+        raise typer.BadParameter(
+            _("a path node needs --position and --touchpoint: which step, and what was there")
+        )
+    anchor = {"after": as_step(after)} if after is not None else {"before": as_step(before)}
+    cell = {"position": position, "touchpoint": touchpoint, "steps": steps, "top": top}
+    return anchor | cell | ({"collapse": False} if keep_repeats else {})

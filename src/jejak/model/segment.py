@@ -15,6 +15,8 @@ A segment's definition is a mapping; every key given must hold (they combine wit
 ``stuck``           stuck in a stage: in it, and entered it over ``days`` days ago
 ``retention``       of a cohort (the week or month of ``cohort``), active ``period``
                     periods after it: one cell of the retention table
+``path``            at one node of the paths after (or before) a touchpoint: their
+                    touchpoint at ``position`` on the path is ``touchpoint``
 ``any``             at least one of these definitions holds
 ``not``             this definition does not hold
 ==================  ============================================================
@@ -36,7 +38,16 @@ from jejak.model.validation import either
 RFM_NAMES = tuple(name for name, _, _ in RFM_SEGMENTS)
 ENGAGEMENT_GROUPS = (FOLLOWS, TRANSACTS)
 RULE_KEYS = ("had", "first", "stage")
-MODEL_KEYS = ("rfm", "engagement", "p_alive_below", "cluster", "funnel", "stuck", "retention")
+MODEL_KEYS = (
+    "rfm",
+    "engagement",
+    "p_alive_below",
+    "cluster",
+    "funnel",
+    "stuck",
+    "retention",
+    "path",
+)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 
 
@@ -93,6 +104,41 @@ class RetentionCell(BaseModel):
     returned: Literal["on", "on_or_after"] = "on"
 
 
+class PathCell(BaseModel):
+    """One node of the paths after (or before) a touchpoint, as :meth:`paths` draws it:
+    the people whose touchpoint at ``position`` (the paths' step: 1 is ``after``'s
+    touchpoint; with ``before``, ``steps`` is its touchpoint) is ``touchpoint`` (``other``:
+    one outside the ``top`` most frequent). ``steps``, ``top`` and ``collapse`` are the
+    paths' own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    after: FunnelStep | None = None
+    before: FunnelStep | None = None
+    position: int = Field(ge=1)
+    touchpoint: str = Field(min_length=1)
+    steps: int = Field(default=5, ge=2)
+    top: int = Field(default=10, ge=1)
+    collapse: bool = True
+
+    @model_validator(mode="after")
+    def _a_node_of_it(self) -> PathCell:
+        if (self.after is None) == (self.before is None):
+            raise ValueError(gettext("a path node needs either 'after' or 'before'"))
+        if self.position > self.steps:
+            raise ValueError(
+                gettext("position {position} is past the path's last step ({steps})").format(
+                    position=self.position, steps=self.steps
+                )
+            )
+        return self
+
+    @property
+    def anchor(self) -> FunnelStep:
+        """The touchpoint the paths start from (``after``) or lead to (``before``)."""
+        return self.after if self.after is not None else self.before  # type: ignore[return-value]
+
+
 class SegmentRule(BaseModel):
     """Who is in a segment; every key given must hold."""
 
@@ -109,6 +155,7 @@ class SegmentRule(BaseModel):
     funnel: FunnelCell | None = None
     stuck: StuckCell | None = None
     retention: RetentionCell | None = None
+    path: PathCell | None = None
     any: list[SegmentRule] | None = None
     not_: SegmentRule | None = Field(default=None, alias="not")
 
@@ -169,6 +216,8 @@ class SegmentRule(BaseModel):
         cells = [*(self.funnel.steps if self.funnel else [])]
         if self.retention is not None and self.retention.active is not None:
             cells.append(self.retention.active)
+        if self.path is not None:
+            cells.append(self.path.anchor)
         for step in (self.had, self.first, *cells):
             if step is not None and step.stage is not None:
                 names.add(step.stage)
@@ -212,6 +261,13 @@ class SegmentRule(BaseModel):
             parts.append(
                 f"joined in the {cell.every} of {cell.cohort:%Y-%m-%d}, active {cell.period}"
                 f" {cell.every}s later"
+            )
+        if self.path is not None:
+            cell = self.path
+            where = "after" if cell.after is not None else "before"
+            parts.append(
+                f"{cell.touchpoint} at step {cell.position} of the paths {where}"
+                f" {cell.anchor.label}"
             )
         if self.any is not None:
             parts.append("any of (" + "; ".join(p.describe() for p in self.any) + ")")

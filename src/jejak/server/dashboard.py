@@ -14,6 +14,7 @@ import html
 import json
 import posixpath
 import secrets
+from collections.abc import Callable
 from datetime import UTC
 from functools import cache
 from typing import Any
@@ -93,7 +94,10 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def _fragment(sections: list[Section]) -> str:
+def _fragment(sections: list[Section], saving: bool = True) -> str:
+    """The sections as HTML; ``saving``: with a button where a row or cell saves as a
+    segment. Not on a page narrowed to dates or a segment: a saved segment holds its
+    people on all the data, so its size would not be the number shown."""
     parts = []
     for number, section in enumerate(sections, start=1):
         body = [
@@ -112,7 +116,12 @@ def _fragment(sections: list[Section]) -> str:
             words = html.escape(language.gettext("Download CSV"))
             body.append(f'<button class="csv" type="button">{words}</button>')
             body.append(
-                report.table_html(section.table, section.columns, _save_buttons(section.saves))
+                report.table_html(
+                    section.table,
+                    section.columns,
+                    _save_buttons(section.saves) if saving else None,
+                    _save_cells(section.cell_saves) if saving else None,
+                )
             )
         wide = " wide" if section.wide else ""
         inner = "".join(body)
@@ -133,6 +142,28 @@ def _save_buttons(saves: list[dict[str, Any] | None] | None) -> list[str] | None
         f'"{html.escape(json.dumps(definition), quote=True)}">{words}</button>'
         for definition in saves
     ]
+
+
+def _save_cells(
+    saves: list[dict[str, dict[str, Any]]] | None,
+) -> Callable[[int, str, str], str] | None:
+    """For a table whose cells are cells of an analysis (a retention table), each such
+    cell as a button holding its text that saves its people (as :func:`_save_buttons`)."""
+    if not saves:
+        return None
+    words = html.escape(language.gettext("Save as segment"), quote=True)
+
+    def cell(number: int, source: str, text: str) -> str:
+        definition = saves[number].get(source) if number < len(saves) else None
+        if definition is None:
+            return text
+        held = html.escape(json.dumps(definition), quote=True)
+        return (
+            f'<button class="save-segment in-cell" type="button" title="{words}"'
+            f' data-definition="{held}">{text}</button>'
+        )
+
+    return cell
 
 
 def _params(request: Request) -> dict[str, Any]:
@@ -309,6 +340,7 @@ def page_answer(
     collector brings new touchpoints, the page kept in the last ``stale_seconds`` is
     shown (it says so) and built anew in the background."""
     settings = state.workspace.settings
+    narrowed = bool(scope.since or scope.until or scope.segment)
     with (
         language.speaking(settings.language, settings.stage_names),
         state.answering(question) as source,
@@ -316,7 +348,7 @@ def page_answer(
         kept = answer(
             source,
             question,
-            lambda: _fragment(build(page, scope.apply(source), params)),
+            lambda: _fragment(build(page, scope.apply(source), params), saving=not narrowed),
             stale_seconds=0 if page.current else stale_seconds,
         )
     if kept.stale:

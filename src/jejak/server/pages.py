@@ -105,6 +105,7 @@ def overview(source: JourneyAnalyses, params: Params) -> list[Section]:
     return (
         report.key_number_sections(funnel)
         + report.stage_sections(funnel)
+        + report.stuck_sections(source, funnel)
         + report.lifecycle_sections(source)
     )
 
@@ -150,10 +151,13 @@ def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
 def paths(source: JourneyAnalyses, params: Params) -> list[Section]:
     goal = _goal(params, source)
     after = params.get("after") or ""
-    flows = source.paths(after=step(after), steps=5) if after else source.paths(before=goal)
-    return report.path_sections(
-        flows, source.top_paths(goal, steps=4, limit=10)
-    ) + report.process_map_sections(source.process_map())
+    anchor = step(after) if after else goal
+    flows = source.paths(after=anchor, steps=5) if after else source.paths(before=goal)
+    return (
+        report.path_sections(flows, source.top_paths(goal, steps=4, limit=10))
+        + report.path_node_sections(flows, anchor)
+        + report.process_map_sections(source.process_map())
+    )
 
 
 def touchpoints(source: JourneyAnalyses, params: Params) -> list[Section]:

@@ -28,7 +28,7 @@ from jejak.report.html.page import (
     table_html,
     write_report,
 )
-from jejak.report.html.paths import path_sections
+from jejak.report.html.paths import path_node_sections, path_sections
 from jejak.report.html.process_map import process_map_sections
 from jejak.report.html.retention import (
     lifecycle_sections,
@@ -42,7 +42,7 @@ from jejak.report.html.segments import (
     segment_sections,
 )
 from jejak.report.html.spend import spend_sections
-from jejak.report.html.stages import key_number_sections, stage_sections
+from jejak.report.html.stages import key_number_sections, stage_sections, stuck_sections
 
 __all__ = [
     "CHECK_COLUMNS",
@@ -70,6 +70,7 @@ __all__ = [
     "notes_html",
     "nps_sections",
     "open_windows_note",
+    "path_node_sections",
     "path_sections",
     "process_map_sections",
     "referral_sections",
@@ -81,6 +82,7 @@ __all__ = [
     "spend_sections",
     "stage_sections",
     "stickiness_sections",
+    "stuck_sections",
     "table_html",
     "touchpoint_sections",
     "value_sections",

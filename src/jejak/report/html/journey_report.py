@@ -20,7 +20,7 @@ from jejak.report.html.experience import experience_sections
 from jejak.report.html.funnels import default_funnel_sections
 from jejak.report.html.journey_map import journey_map_sections
 from jejak.report.html.page import Section, noted
-from jejak.report.html.paths import path_sections
+from jejak.report.html.paths import path_node_sections, path_sections
 from jejak.report.html.process_map import process_map_sections
 from jejak.report.html.retention import (
     lifecycle_sections,
@@ -34,7 +34,7 @@ from jejak.report.html.segments import (
     segment_sections,
 )
 from jejak.report.html.spend import spend_sections
-from jejak.report.html.stages import key_number_sections, stage_sections
+from jejak.report.html.stages import key_number_sections, stage_sections, stuck_sections
 
 
 def customer_sections(source: Any) -> list[Section]:
@@ -55,6 +55,12 @@ def customer_sections(source: Any) -> list[Section]:
         + review_sections(source)
         + referral_sections(source)
     )
+
+
+def _path_sections(source: Any, goal: Any) -> list[Section]:
+    flows = source.paths(before=goal, steps=5)
+    top = source.top_paths(goal, steps=4, limit=10)
+    return path_sections(flows, top) + path_node_sections(flows, goal)
 
 
 def journey_report_sections(
@@ -78,15 +84,18 @@ def journey_report_sections(
     funnel = funnel if funnel is not None else source.stages()
     noting = Noting(source)  # each group of sections shows why its answers are empty
     groups: list[tuple[str, Callable[[Any], list[Section]]]] = [
-        (N_("Stages"), lambda _: key_number_sections(funnel) + stage_sections(funnel)),
+        (
+            N_("Stages"),
+            lambda s: (
+                key_number_sections(funnel) + stage_sections(funnel) + stuck_sections(s, funnel)
+            ),
+        ),
         (N_("Funnels"), default_funnel_sections),
         (N_("Journey map"), lambda s: journey_map_sections(s.journey_map(top=top_touchpoints))),
         (N_("Journey map"), lambda s: journey_map_sections(s.journey_map(by="channel", top=3))),
         (
             N_("Paths"),
-            lambda s: path_sections(
-                s.paths(before=goal, steps=5), s.top_paths(goal, steps=4, limit=10)
-            ),
+            lambda s: _path_sections(s, goal),
         ),
         (N_("Attribution"), lambda s: attribution_sections(s.attribution(goal))),
         (

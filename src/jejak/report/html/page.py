@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
@@ -163,6 +163,9 @@ class Section:
     # per table row, the segment definition the row's people save as (None: not a cell);
     # the dashboard offers a button, the report (no server to save to) does not
     saves: list[dict[str, Any] | None] | None = None
+    # per table row, per column (its source), the definition that cell's people save as:
+    # the dashboard makes the cell a button (a retention cell), the report does not
+    cell_saves: list[dict[str, dict[str, Any]]] | None = None
 
     @property
     def notes_heading(self) -> str:
@@ -266,9 +269,11 @@ def table_html(
     table: pd.DataFrame,
     columns: Sequence[fmt.Column] | None,
     actions: Sequence[str] | None = None,
+    cells: Callable[[int, str, str], str] | None = None,
 ) -> str:
     """The table as HTML; ``actions``: one more cell per row (already HTML), such as the
-    dashboard's "save as segment" buttons."""
+    dashboard's "save as segment" buttons; ``cells``: what a cell holds, given its row
+    number, its column's source and its text as HTML (the text itself by default)."""
     columns = fmt.guess_columns(table) if columns is None else columns
     labels = [gettext(column.label) for column in columns]
     numeric = [_is_numeric(table[column.source]) for column in columns]
@@ -281,12 +286,20 @@ def table_html(
     extra = [f'<td class="actions">{a}</td>' for a in actions] if actions else [""] * len(text)
     if actions:
         head += '<th scope="col" class="actions"></th>'
+    sources = [column.source for column in columns]
+
+    def held(number: int, source: str, cell: Any) -> str:
+        return _escape(cell) if cells is None else cells(number, source, _escape(cell))
+
     rows = "".join(
         "<tr>"
-        + "".join(f"<td{cls}>{_escape(cell)}</td>" for cell, cls in zip(row, classes, strict=True))
+        + "".join(
+            f"<td{cls}>{held(number, source, cell)}</td>"
+            for cell, cls, source in zip(row, classes, sources, strict=True)
+        )
         + more
         + "</tr>"
-        for row, more in zip(text.itertuples(index=False), extra, strict=True)
+        for number, (row, more) in enumerate(zip(text.itertuples(index=False), extra, strict=True))
     )
     return (
         f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'

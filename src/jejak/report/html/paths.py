@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.language import gettext
+from jejak.language import N_, gettext
+from jejak.report import formatting as fmt
 from jejak.report.html.page import Section
+
+NODE_COLUMNS = (
+    fmt.Column("step", N_("Step"), fmt.people),
+    fmt.Column("touchpoint", N_("Touchpoint")),
+    fmt.Column("people", N_("People"), fmt.people),
+)
 
 
 def path_sections(flows: Any, top_paths: Any) -> list[Section]:
@@ -24,5 +31,48 @@ def path_sections(flows: Any, top_paths: Any) -> list[Section]:
             intro=intro,
             figures=[flows.figure()],
             table=top_paths_table(top_paths.table),
+        )
+    ]
+
+
+def path_node_sections(flows: Any, anchor: Any) -> list[Section]:
+    """The Sankey's nodes as a table; on the dashboard each row saves its people as a
+    segment (``anchor``: the touchpoint the paths start from or lead to, as a step)."""
+    nodes = flows.nodes()
+    if nodes.empty:
+        return []
+    meta = flows.meta
+    shape = {"steps": int(meta["steps"]), "top": int(meta["top"])}
+    if not meta["collapse"]:
+        shape["collapse"] = False
+    saves = [
+        {
+            "path": {
+                meta["direction"]: anchor,
+                "position": int(row.step),
+                "touchpoint": str(row.touchpoint),
+                **shape,
+            }
+        }
+        for row in nodes.itertuples(index=False)
+    ]
+    intro = (
+        gettext(
+            "The chart's touchpoints step by step: step 1 is {step}; the people are those on"
+            " a path through it."
+        )
+        if meta["direction"] == "after"
+        else gettext(
+            "The chart's touchpoints step by step: step {last} is {step}; the people are"
+            " those on a path through it."
+        )
+    ).format(step=meta["anchor"], last=meta["steps"])
+    return [
+        Section(
+            heading=gettext("Each step of these paths"),
+            intro=intro,
+            table=nodes,
+            columns=NODE_COLUMNS,
+            saves=saves,
         )
     ]

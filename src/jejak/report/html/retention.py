@@ -50,6 +50,7 @@ def retention_sections(
             intro=intro,
             figures=[kept.figure()],
             table=retention_table(kept.table, period, by),
+            cell_saves=None if by else retention_cells(kept.table, period, purchase, returned),
         )
     ]
     if by or kept.table.empty:
@@ -83,6 +84,25 @@ def retention_sections(
             )
         )
     return sections
+
+
+def retention_cells(
+    table: Any, period: str, active: Any, returned: str
+) -> list[dict[str, dict[str, Any]]]:
+    """Per row of :func:`~jejak.report.tables.retention_table` (a cohort), per period
+    column with someone active, the retention cell that saves its people as a segment."""
+    cells: list[dict[str, dict[str, Any]]] = []
+    for cohort, periods in table.sort_values("cohort").groupby("cohort", sort=False):
+        day = cohort.strftime("%Y-%m-%d")  # the cohort's own day, as the table shows it
+        cell = {"cohort": day, "every": period, "active": active, "returned": returned}
+        cells.append(
+            {
+                str(row.period): {"retention": {**cell, "period": int(row.period)}}
+                for row in periods.itertuples(index=False)
+                if row.active > 0  # not an empty (or future) cell
+            }
+        )
+    return cells
 
 
 def stickiness_sections(source: Any, *, period: str = "week") -> list[Section]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.language import N_, gettext
+from jejak.language import N_, gettext, pgettext
 from jejak.report import formatting as fmt
 from jejak.report.html.customer_value import amount
 from jejak.report.html.page import Section
@@ -45,6 +45,8 @@ def rfm_sections(source: Any) -> list[Section]:
     """Buyers in named RFM segments."""
     sections: list[Section] = []
     scores = source.rfm()
+    summary = scores.segments()
+    money = amount(source)
     sections.append(
         Section(
             heading=scores.title,
@@ -54,6 +56,16 @@ def rfm_sections(source: Any) -> list[Section]:
                 " At risk before they are Lost."
             ),
             figures=[scores.figure()],
+            table=summary,
+            columns=[
+                fmt.Column("segment", N_("Segment"), lambda name: pgettext("rfm", name)),
+                fmt.Column("buyers", N_("Buyers"), fmt.people),
+                fmt.Column("share", N_("Share"), fmt.percent),
+                fmt.Column("recency_days", N_("Days since last"), lambda v: fmt.number(v, 0)),
+                fmt.Column("frequency", N_("Purchases"), lambda v: fmt.number(v, 1)),
+                fmt.Column("monetary", N_("Spent"), money),
+            ],
+            saves=[{"rfm": [str(name)]} for name in summary["segment"]],
         )
     )
     return sections

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.language import gettext, stage
+from jejak.language import N_, gettext, stage
 from jejak.report import formatting as fmt
 from jejak.report.figures import stage_flow_figure, stage_funnel_figure
 from jejak.report.html.page import Section
@@ -73,3 +73,41 @@ def key_number_sections(funnel: Any) -> list[Section]:
     everyone = gettext("{people} on the journey").format(people=fmt.headcount(people))
     intro = everyone + (": " + ", ".join(rates) if rates else "")
     return [Section(heading=gettext("Key numbers"), intro=intro + ".")]
+
+
+STUCK_COLUMNS = (
+    fmt.Column("stage", N_("Stage"), stage),
+    fmt.Column("current", N_("In stage now"), fmt.people),
+    fmt.Column("days", N_("Usual days to move on"), lambda v: fmt.days(v, 0)),
+    fmt.Column("stuck", N_("Stuck"), fmt.people),
+)
+
+
+def stuck_sections(source: Any, funnel: Any) -> list[Section]:
+    """Per stage, the people in it for longer than its people who moved on usually took
+    (see ``usual_days``): an audience to nudge; on the dashboard each row saves as a
+    segment."""
+    from jejak.analyses.stages import usual_days
+
+    days = usual_days(funnel.table)
+    if not days:
+        return []
+    found = source.stuck_by_stage(days)
+    table = found.table
+    saves = [
+        {"stuck": {"stage": str(row.stage), "days": float(row.days)}} if row.stuck else None
+        for row in table.itertuples(index=False)
+    ]
+    return [
+        Section(
+            heading=gettext("Stuck in a stage"),
+            intro=gettext(
+                "Per stage, the people in it now (their furthest stage) who entered it longer"
+                " ago than 90% of the people who moved on from it took (rounded up to whole"
+                " days), counted to {moment}: an audience to nudge on."
+            ).format(moment=fmt.timestamp(found.meta["as_of"])),
+            table=table,
+            columns=STUCK_COLUMNS,
+            saves=saves,
+        )
+    ]
