@@ -1,0 +1,334 @@
+"""The journey map's CX lanes in every face: the emotion curve, the wall chart's persona,
+feeling, pain-point and opportunity rows, the report and dashboard sections, the CLI.
+
+Every map here is built by hand (small frames with exact values, in the shape of the
+contract ``JourneyLanes`` documents), so these tests hold whatever analysis fills it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import plotly.io as pio
+import pytest
+
+from jejak import language
+from jejak.analyses.journey_map import JourneyLanes, JourneyMap
+from jejak.analyses.result import drawn
+from jejak.report import render_report
+from jejak.report.html import journey_map_sections
+from jejak.report.journey_wall import journey_wall_html
+
+STAGES = ["Awareness", "Subscribe", "Convert", "Promote"]
+
+
+def _touchpoints(by: str | None) -> pd.DataFrame:
+    rows = []
+    for group, scale in (("iklan", 1), ("cari", 3)) if by else ((None, 1),):
+        for index, (stage, touchpoint) in enumerate(
+            zip(
+                STAGES,
+                ["lihat_halaman", "daftar_buletin", "pesan_pertama", "ajak_teman"],
+                strict=True,
+            ),
+            start=1,
+        ):
+            row = {
+                "stage": stage,
+                "stage_index": index,
+                "rank": 1,
+                "touchpoint": touchpoint,
+                "people": 1200 * scale // index,
+                "occurrences": 1500 * scale // index,
+                "moved_on": None if index == 4 else 0.5,
+                "top_context": "penasaran",
+                "context_share": 0.6,
+                "top_need": "hemat",
+                "need_share": 0.5,
+                "rating": None,
+            }
+            rows.append({by: group, **row} if by else row)
+    return pd.DataFrame(rows)
+
+
+def _feeling(groups: list[str | None], by: str | None) -> pd.DataFrame:
+    """Per group and stage: people, good, neutral, bad and the score with its interval;
+    NPS in Convert and Promote, stars in Promote only."""
+    rows = []
+    for number, group in enumerate(groups):
+        for index, stage in enumerate(STAGES, start=1):
+            people = 1200 // index + 1000 * number
+            good, bad = people // 2, people // 5
+            score = (good - bad) / people
+            row = {
+                "stage": stage,
+                "stage_index": index,
+                "people": people,
+                "good": good,
+                "neutral": people - good - bad,
+                "bad": bad,
+                "feeling": score,
+                "feeling_low": score - 0.05,
+                "feeling_high": score + 0.05,
+                "nps": {3: -12.5, 4: 40.0}.get(index),
+                "nps_low": None,
+                "nps_high": None,
+                "nps_answers": {3: 48, 4: 1234}.get(index, 0),
+                "stars": 4.25 if index == 4 else None,
+                "stars_answers": 16 if index == 4 else 0,
+            }
+            rows.append({by: group, **row} if by else row)
+    return pd.DataFrame(rows)
+
+
+PAINS = [
+    {
+        "kind": "drop_off",
+        "stage": "Subscribe",
+        "to_stage": "Convert",
+        "what": None,
+        "people": 1500,
+        "value": 0.75,
+        "low": 0.72,
+        "high": 0.78,
+        "detail": "75% of the people in Subscribe did not move on to Convert.",
+    },
+    {
+        "kind": "bad_experience",
+        "stage": "Convert",
+        "to_stage": None,
+        "what": "pembayaran_gagal",
+        "people": 321,
+        "value": 0.5,
+        "low": 0.4,
+        "high": 0.6,
+        "detail": "Who had pembayaran_gagal moved on half as often as their peers.",
+    },
+]
+
+
+def hand_map(by: str | None = "channel", empty: tuple[str, ...] = ("opportunities",)) -> JourneyMap:
+    """A map of four stages with its lanes, split by channel (iklan, cari) or not; the
+    lanes named in ``empty`` have no rows, and a reason."""
+    groups: list[str | None] = ["iklan", "cari"] if by else [None]
+    pains = pd.DataFrame([{by: g, **p} for g in groups for p in PAINS] if by else PAINS)
+    opportunities = pd.DataFrame(
+        [
+            {
+                **({by: "iklan"} if by else {}),
+                "kind": "untargeted",
+                "stage": "Convert",
+                "to_stage": "Promote",
+                "what": None,
+                "people": 2468,
+                "value": None,
+                "low": None,
+                "high": None,
+                "detail": "No campaign aims at Convert → Promote.",
+            }
+        ]
+    )
+    lanes = JourneyLanes(
+        feeling=_feeling(groups, by),
+        pains=pains,
+        opportunities=opportunities,
+        personas={"iklan": "Datang dari iklan, kebanyakan di ponsel.", "cari": "Mencari sendiri."}
+        if by
+        else {"": "2.000 orang, kebanyakan dari iklan."},
+        reasons={},
+    )
+    for lane in empty:
+        setattr(lanes, lane, getattr(lanes, lane).iloc[0:0])
+        lanes.reasons[lane] = f"no {lane}: add rules to jejak.yaml"
+    title = "Journey map by channel" if by else "Journey map"
+    meta = {"journey": "kecil", "stages": STAGES, "by": by, "top": 6}
+    return JourneyMap(title=title, table=_touchpoints(by), meta=meta, lanes=lanes)
+
+
+def _plain(figure) -> dict:
+    return json.loads(pio.to_json(figure, validate=False, remove_uids=True))
+
+
+# -- the emotion curve -----------------------------------------------------------------
+
+
+def test_the_emotion_curve_has_one_line_per_group_with_its_interval():
+    figure = _plain(drawn(hand_map(), "feeling"))
+    lines = [t for t in figure["data"] if t.get("customdata")]
+    assert [t["name"] for t in lines] == ["iklan", "cari"]
+    iklan, cari = lines
+    # iklan in Awareness: 1,200 people, 600 good, 240 bad: (600 - 240) / 1200 = +30
+    assert iklan["y"][0] == pytest.approx(30.0)
+    assert iklan["error_y"]["array"][0] == pytest.approx(5.0)
+    assert iklan["error_y"]["arrayminus"][0] == pytest.approx(5.0)
+    # the two groups side by side at each stage, on the stage's column
+    assert iklan["x"][0] == pytest.approx(-0.04) and cari["x"][0] == pytest.approx(0.04)
+    assert figure["layout"]["xaxis"]["ticktext"] == STAGES
+    assert figure["layout"]["yaxis"]["ticktext"] == ["-100", "-50", "0", "+50", "+100"]
+    assert (
+        "<b>Convert</b><br>channel: iklan<br>feeling +30 (95%: +25 to +35)"
+        in (iklan["customdata"][2])
+    )
+    assert "200 good · 120 neutral · 80 bad, of 400 people" in iklan["customdata"][2]
+    assert "NPS -12 from 48 answers" in iklan["customdata"][2]  # -12.5 rounds to even
+    assert "4.2 stars from 16 reviews" in iklan["customdata"][3]
+    # a zero line, and NPS and stars under the stage names, a row per group and measure
+    assert figure["layout"]["shapes"][0]["y0"] == 0
+    notes = [(a["text"], a["x"]) for a in figure["layout"]["annotations"]]
+    assert ("NPS -12", 2) in notes and ("NPS 40", 3) in notes and ("★ 4.2", 3) in notes
+    assert ("<b>iklan</b>", 0) in notes and ("<b>cari</b>", 0) in notes
+
+
+def test_one_curve_has_a_band_and_its_scores_written():
+    figure = _plain(drawn(hand_map(by=None), "feeling"))
+    high, low, curve = figure["data"]
+    assert low["fill"] == "tonexty" and high["hoverinfo"] == "skip"
+    assert high["y"][0] == pytest.approx(35.0) and low["y"][0] == pytest.approx(25.0)
+    # scores next to their points: Promote has 300 people, 150 good, 60 bad: +30
+    assert curve["text"] == ["+30", "+30", "+30", "+30"]
+    assert curve["showlegend"] is False
+
+
+def test_no_curve_without_a_feeling_lane():
+    plain = hand_map(empty=("feeling",))
+    with pytest.raises(NotImplementedError):
+        drawn(plain, "feeling")
+    old = JourneyMap(title="x", table=_touchpoints(None), meta={"stages": STAGES, "by": None})
+    with pytest.raises(NotImplementedError):
+        drawn(old, "feeling")
+
+
+def test_the_emotion_curve_in_indonesian():
+    with language.speaking("id"):
+        figure = _plain(drawn(hand_map(), "feeling"))
+    iklan = next(t for t in figure["data"] if t.get("customdata"))
+    assert figure["layout"]["xaxis"]["ticktext"] == [
+        "Kesadaran",
+        "Berlangganan",
+        "Konversi",
+        "Promosi",
+    ]
+    assert figure["layout"]["separators"] == ",."
+    assert iklan["customdata"][3].startswith("<b>Promosi</b><br>saluran: iklan")
+    notes = [a["text"] for a in figure["layout"]["annotations"]]
+    assert "★ 4,2" in notes
+
+
+# -- the wall chart ---------------------------------------------------------------------
+
+
+def test_the_wall_opens_each_lane_with_its_persona_and_has_its_rows():
+    result = hand_map()
+    wall = journey_wall_html(result.table, STAGES, "channel", result.lanes)
+    blocks = wall.split('<div class="lane-block">')[1:]
+    assert len(blocks) == 2
+    iklan, cari = blocks
+    assert iklan.startswith(
+        '<div class="persona"><b>channel = iklan</b>Datang dari iklan, kebanyakan di ponsel.</div>'
+    )
+    assert cari.startswith('<div class="persona"><b>channel = cari</b>Mencari sendiri.</div>')
+    names = re.findall(r'<div class="row-name">([^<]*)', iklan)
+    assert names == ["Touchpoints", "Feeling", "Pain points", "Opportunities"]
+    # feeling per stage: iklan in Subscribe has 600 people, 300 good, 120 bad: +30
+    feels = re.findall(
+        r'<div class="cell feel">(.*?)</div>(?=<div class="(?:cell|row-name))', iklan
+    )
+    assert len(feels) == 4
+    assert "feeling +30" in feels[1] and "300 good · 180 neutral · 120 bad" in feels[1]
+    assert "NPS -12 (48 answers)" in feels[2]
+    assert "NPS 40 (1,234 answers)" in feels[3] and "★ 4.2 (16 reviews)" in feels[3]
+    # cari has 1,000 more people per stage: counts with thousands separators
+    assert "1,100 good · 660 neutral · 440 bad" in cari
+    assert 'title="1,100 good, 660 neutral, 440 bad of 2,200 people"' in cari
+    # the pain cards in the stage they belong to: drop-off in Subscribe, the bad one in Convert
+    pains = iklan.split('<div class="row-name">Pain points</div>')[1]
+    pains = pains.split('<div class="row-name">Opportunities')[0]
+    cells = re.findall(r'<div class="cell">(.*?)</div>(?=<div class="cell">|$)', pains)
+    assert cells[0] == "" and cells[3] == ""
+    assert "Biggest drop-off" in cells[1] and "Subscribe → Convert" in cells[1]
+    assert "75% of the people in Subscribe did not move on to Convert." in cells[1]
+    assert "1,500 people" in cells[1]
+    assert "<b>pembayaran_gagal</b>" in cells[2] and "321 people" in cells[2]
+    # the empty lane says why, once per lane
+    assert wall.count("no opportunities: add rules to jejak.yaml") == 2
+
+
+def test_a_group_without_cards_says_so_and_an_unsplit_wall_names_its_people():
+    result = hand_map(empty=())
+    wall = journey_wall_html(result.table, STAGES, "channel", result.lanes)
+    iklan, cari = wall.split('<div class="lane-block">')[1:]
+    assert "No campaign aims here" in iklan and "2,468 people" in iklan
+    assert "Convert → Promote" in iklan
+    assert '<div class="reason">none in this lane</div>' in cari  # the opportunity is iklan's
+    single = hand_map(by=None)
+    wall = journey_wall_html(single.table, STAGES, None, single.lanes)
+    assert "<b>Who these people are</b>2.000 orang, kebanyakan dari iklan." in wall
+    assert wall.count('<div class="lane-block">') == 1
+
+
+def test_the_wall_without_lanes_is_as_before():
+    result = hand_map()
+    assert journey_wall_html(result.table, STAGES, "channel") == journey_wall_html(
+        result.table, STAGES, "channel", None
+    )
+    assert "lane-block" not in journey_wall_html(result.table, STAGES, "channel")
+
+
+def test_the_wall_escapes_what_the_lanes_say():
+    result = hand_map()
+    result.lanes.personas["iklan"] = "<script>x</script>"
+    result.lanes.pains.loc[0, "detail"] = "<img src=x>"
+    wall = journey_wall_html(result.table, STAGES, "channel", result.lanes)
+    assert "<script>" not in wall and "&lt;script&gt;x&lt;/script&gt;" in wall
+    assert "<img" not in wall and "&lt;img src=x&gt;" in wall
+
+
+def test_the_wall_in_indonesian():
+    result = hand_map()
+    with language.speaking("id"):
+        wall = journey_wall_html(result.table, STAGES, "channel", result.lanes)
+    assert "Berlangganan → Konversi" in wall
+    assert "1.100 baik · 660 netral · 440 buruk" in wall
+    assert "★ 4,2 (16 ulasan)" in wall
+    for english in ("Pain points", "Feeling", "Biggest drop-off", "good less bad"):
+        assert english not in wall
+
+
+def test_the_wall_prints_as_a_wall_chart():
+    from jejak.report.journey_wall import CSS
+
+    printed = CSS[CSS.index("@media print") :]
+    assert "size: A3 landscape" in printed
+    assert ".wall .lane-block { break-inside: avoid;" in printed
+    assert "print-color-adjust: exact" in printed
+
+
+# -- the report and the dashboard's sections -------------------------------------------
+
+
+def test_the_report_shows_the_persona_the_curve_and_the_wall():
+    first, wall = journey_map_sections(hand_map())
+    assert first.heading == "Journey map by channel: who they are and how they feel"
+    assert "<b>channel = iklan:</b> Datang dari iklan, kebanyakan di ponsel." in first.html
+    assert len(first.figures) == 1 and not first.notes
+    assert wall.wide and "lane-block" in wall.html
+    assert "no opportunities: add rules to jejak.yaml" in wall.html
+
+
+def test_the_report_says_why_there_is_no_curve():
+    first, wall = journey_map_sections(hand_map(empty=("feeling", "pains")))
+    assert first.figures == [] and first.notes == ["no feeling: add rules to jejak.yaml"]
+    assert first.notes_heading == "Why there is no feeling curve"
+    page = render_report([first, wall], "Peta")
+    assert "Why there is no feeling curve" in page
+    assert page.count("no pains: add rules to jejak.yaml") == 2  # in each lane's row
+
+
+def test_a_map_without_lanes_has_its_one_section():
+    old = JourneyMap(
+        title="Journey map", table=_touchpoints(None), meta={"stages": STAGES, "by": None}
+    )
+    (section,) = journey_map_sections(old)
+    assert section.heading == "Journey map" and "lane-block" not in section.html
