@@ -211,7 +211,7 @@ def test_the_emotion_curve_in_indonesian():
         "Promosi",
     ]
     assert figure["layout"]["separators"] == ",."
-    assert iklan["customdata"][3].startswith("<b>Promosi</b><br>saluran: iklan")
+    assert iklan["customdata"][3].startswith("<b>Promosi</b><br>kanal: iklan")
     notes = [a["text"] for a in figure["layout"]["annotations"]]
     assert "★ 4,2" in notes
 
@@ -230,7 +230,7 @@ def test_the_wall_opens_each_lane_with_its_persona_and_has_its_rows():
     )
     assert cari.startswith('<div class="persona"><b>channel = cari</b>Mencari sendiri.</div>')
     names = re.findall(r'<div class="row-name">([^<]*)', iklan)
-    assert names == ["Touchpoints", "Feeling", "Pain points", "Opportunities"]
+    assert names == ["Actions and touchpoints", "Feeling", "Pain points", "Opportunities"]
     # feeling per stage: iklan in Subscribe has 600 people, 300 good, 120 bad: +30
     feels = re.findall(
         r'<div class="cell feel">(.*?)</div>(?=<div class="(?:cell|row-name))', iklan

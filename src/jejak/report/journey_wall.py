@@ -180,7 +180,7 @@ def _wall_with_lanes(
         rows = table if not by else table[table[by].astype(str) == str(value)]
         parts.append('<div class="lane-block">')
         parts.append(wall_lanes.persona_html(value, by, lanes))
-        parts.append(wall_lanes.row_name(gettext("Touchpoints")))
+        parts.append(wall_lanes.row_name(gettext("Actions and touchpoints")))
         parts += _touchpoint_cells(rows, stages)
         parts += wall_lanes.lane_rows(value, by, stages, lanes)
         parts.append("</div>")
