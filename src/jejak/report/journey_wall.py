@@ -64,7 +64,12 @@ section.wide { width: min(100vw - 48px, 1800px);
 .wall .card .kind { font-size: 0.72rem; text-transform: uppercase; letter-spacing: 0.04em;
   color: var(--c); font-weight: 600; }
 .wall .across { grid-column: 2 / -1; }
+.wall .feel .n { white-space: nowrap; }
+.wall .feel small { color: #52606d; white-space: nowrap; }
+.wall .stage.again { display: none; }
 @media print {
+  section.wide { page: wall; }
+  .wall .stage.again { display: block; }
   @page wall { size: A3 landscape; margin: 10mm; }
   section.wide { width: auto; margin-left: 0; }
   .wall-wrap { overflow: visible; }
@@ -142,10 +147,13 @@ def journey_wall_html(
     return f'<div class="wall-wrap">{"".join(parts)}</div>' + _legend()
 
 
-def _stage_headers(stages: Sequence[str]) -> list[str]:
+def _stage_headers(stages: Sequence[str], again: bool = False) -> list[str]:
+    """The stages' headers; ``again``: repeated over a lane, shown only on paper (each
+    printed page of lanes names its columns)."""
     numbered = gettext("Stage {number}")
+    kind = "stage again" if again else "stage"
     return [
-        f'<div class="stage"><small>{html.escape(numbered.format(number=i))}'
+        f'<div class="{kind}"><small>{html.escape(numbered.format(number=i))}'
         f"</small>{html.escape(language.stage(str(s)))}</div>"
         for i, s in enumerate(stages, start=1)
     ]
@@ -176,9 +184,12 @@ def _wall_with_lanes(
         f'<div class="stage">{html.escape(gettext(by) if by else "")}</div>',
         *_stage_headers(stages),
     ]
-    for value in groups:
+    corner = f'<div class="stage again">{html.escape(gettext(by) if by else "")}</div>'
+    for number, value in enumerate(groups):
         rows = table if not by else table[table[by].astype(str) == str(value)]
         parts.append('<div class="lane-block">')
+        if number:
+            parts += [corner, *_stage_headers(stages, again=True)]
         parts.append(wall_lanes.persona_html(value, by, lanes))
         parts.append(wall_lanes.row_name(gettext("Actions and touchpoints")))
         parts += _touchpoint_cells(rows, stages)

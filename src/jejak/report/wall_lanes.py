@@ -16,7 +16,7 @@ import pandas as pd
 
 from jejak import language
 from jejak.analyses.journey_map import JourneyLanes
-from jejak.language import N_, gettext
+from jejak.language import N_, gettext, ngettext
 from jejak.report import formatting as fmt
 
 # what each kind of pain point and opportunity is called on its card
@@ -114,31 +114,39 @@ def _feeling_row(rows: pd.DataFrame, lanes: JourneyLanes, stages: Sequence[str])
     return [f'<div class="cell feel">{cell}</div>' for cell in cells]
 
 
-def feeling_words(row: Any) -> list[str]:
-    """A stage's feeling in words: its score, its counts, and its NPS and stars."""
-    lines = [
-        gettext("feeling {score}").format(score=fmt.feeling_score(row.feeling)),
-        gettext("{good} good · {neutral} neutral · {bad} bad").format(
-            good=fmt.people(row.good), neutral=fmt.people(row.neutral), bad=fmt.people(row.bad)
-        ),
+def feeling_words(row: Any) -> list[tuple[str, str]]:
+    """A stage's feeling in words, as (what, how many it is of): its score, its good,
+    neutral and bad counts, its NPS and its stars with their answers."""
+    said = [
+        (gettext("feeling {score}").format(score=fmt.feeling_score(row.feeling)), ""),
+        (gettext("{count} good").format(count=fmt.people(row.good)), ""),
+        (gettext("{count} neutral").format(count=fmt.people(row.neutral)), ""),
+        (gettext("{count} bad").format(count=fmt.people(row.bad)), ""),
     ]
-    asked = []
     if not fmt.is_missing(row.nps):
-        asked.append(
-            gettext("NPS {nps} ({count} answers)").format(
-                nps=fmt.number(row.nps, 0), count=fmt.people(row.nps_answers)
+        said.append(
+            (
+                gettext("NPS {nps}").format(nps=fmt.number(row.nps, 0)),
+                ngettext("{count} answer", "{count} answers", int(row.nps_answers)).format(
+                    count=fmt.people(row.nps_answers)
+                ),
             )
         )
     if not fmt.is_missing(row.stars):
-        asked.append(
-            gettext("★ {stars} ({count} reviews)").format(
-                stars=fmt.number(row.stars, 1), count=fmt.people(row.stars_answers)
+        said.append(
+            (
+                gettext("★ {stars}").format(stars=fmt.number(row.stars, 1)),
+                ngettext("{count} review", "{count} reviews", int(row.stars_answers)).format(
+                    count=fmt.people(row.stars_answers)
+                ),
             )
         )
-    return lines + asked
+    return said
 
 
 def _feeling_cell(row: Any) -> str:
+    """The score (green above zero, red below), the good, neutral and bad people as a
+    stacked bar and in numbers, then NPS and stars with how many gave them."""
     people = float(row.people) if not fmt.is_missing(row.people) else 0.0
     bar = "".join(
         f'<span class="{mood}" style="width: {100 * float(getattr(row, mood)) / people:.1f}%;'
@@ -153,10 +161,19 @@ def _feeling_cell(row: Any) -> str:
         people=fmt.headcount(int(people)),
     )
     words = feeling_words(row)
-    colour = _MOODS[0][1] if row.feeling > 0 else _MOODS[2][1] if row.feeling < 0 else "#52606d"
-    lines = [f'<span class="score" style="color: {colour}">{_escape(words[0])}</span>']
-    lines.append(f'<div class="mood" title="{_escape(counts)}">{bar}</div>')
-    lines += [f"<span>{_escape(line)}</span>" for line in words[1:]]
+    (top, _), moods, asked = words[0], words[1:4], words[4:]
+    feeling = float(row.feeling) if not fmt.is_missing(row.feeling) else 0.0
+    colour = _MOODS[0][1] if feeling > 0 else _MOODS[2][1] if feeling < 0 else "#52606d"
+    numbers = " · ".join(f'<span class="n">{_escape(text)}</span>' for text, _ in moods)
+    lines = [
+        f'<span class="score" style="color: {colour}">{_escape(top)}</span>',
+        f'<div class="mood" title="{_escape(counts)}">{bar}</div>',
+        f"<span>{numbers}</span>",
+    ]
+    lines += [
+        f'<span><span class="n">{_escape(text)}</span> <small>({_escape(of)})</small></span>'
+        for text, of in asked
+    ]
     return "".join(lines)
 
 

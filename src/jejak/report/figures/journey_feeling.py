@@ -209,7 +209,10 @@ def feeling_figure(
     figure = layout(figure, title, height=_PLOT_PX + 60 + bottom)
     figure.update_layout(margin=dict(b=bottom))
     if split:
+        # the strip's group names stand left of the plot: room for the longest
+        longest = max(len(wrapped(plain_label(str(g)), 18)[0]) for g in groups)
         figure.update_layout(
+            margin=dict(l=max(70, int(24 + 7 * longest))),
             showlegend=True,
             legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
         )
