@@ -231,12 +231,13 @@ def test_the_wall_opens_each_lane_with_its_persona_and_has_its_rows():
     assert len(blocks) == 2
     iklan, cari = blocks
     assert iklan.startswith(
-        '<div class="persona"><b>channel = iklan</b>Datang dari iklan, kebanyakan di ponsel.</div>'
+        '<div class="persona"><div class="who"><b>channel = iklan</b>'
+        "Datang dari iklan, kebanyakan di ponsel.</div></div>"
     )
     # on paper a lane may start a page: its stages are named again there (only on paper)
     again = re.findall(r'<div class="stage again"><small>Stage \d</small>(\w+)</div>', cari)
     assert again == STAGES and "stage again" not in iklan
-    persona = '<div class="persona"><b>channel = cari</b>Mencari sendiri.</div>'
+    persona = '<div class="persona"><div class="who"><b>channel = cari</b>Mencari sendiri.</div>'
     assert cari.index(persona) > cari.rindex("stage again")
     names = re.findall(r'<div class="row-name">([^<]*)', iklan)
     assert names == ["Actions and touchpoints", "Feeling", "Pain points", "Opportunities"]

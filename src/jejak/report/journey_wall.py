@@ -44,11 +44,14 @@ section.wide { width: min(100vw - 48px, 1800px);
 .wall-legend { font-size: 0.85rem; color: #52606d; margin: 4px 0 0; }
 .wall-legend span { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 2px;
   vertical-align: -0.1em; margin: 0 3px 0 10px; }
+.personas p { max-width: 90ch; margin: 0 0 8px; }
 .wall .lane-block { display: grid; grid-column: 1 / -1; grid-template-columns: subgrid;
   gap: 6px; margin-top: 10px; }
 .wall .persona { grid-column: 1 / -1; background: #eef2f7; border-left: 5px solid #2f4b7c;
   border-radius: 3px; padding: 6px 10px; }
 .wall .persona b { margin-right: 0.5em; }
+.wall .persona .who { position: sticky; left: 10px; display: inline-block;
+  max-width: min(100%, calc(100vw - 120px)); }
 .wall .row-name { font-weight: 600; color: #52606d; padding: 6px 4px;
   border-top: 2px solid #cbd2d9; }
 .wall .row-name small { display: block; font-weight: 400; }
@@ -58,11 +61,11 @@ section.wide { width: min(100vw - 48px, 1800px);
   background: #e4e7eb; margin: 2px 0 4px; }
 .wall .mood span { display: block; height: 100%; }
 .wall .feel > span { display: block; }
-.wall .feel .score { font-weight: 600; font-size: 0.95rem; }
+.wall .feel .score { font-weight: 600; font-size: 0.9rem; white-space: nowrap; }
 .wall .card.pain { --c: #c8463c; --t: rgba(200,70,60,0.10); }
 .wall .card.chance { --c: #2f6fab; --t: rgba(47,111,171,0.10); }
 .wall .card .kind { font-size: 0.72rem; text-transform: uppercase; letter-spacing: 0.04em;
-  color: var(--c); font-weight: 600; }
+  color: var(--c); font-weight: 600; overflow-wrap: anywhere; }
 .wall .across { grid-column: 2 / -1; }
 .wall .feel .n { white-space: nowrap; }
 .wall .feel small { color: #52606d; white-space: nowrap; }
@@ -75,7 +78,8 @@ section.wide { width: min(100vw - 48px, 1800px);
   .wall-wrap { overflow: visible; }
   .wall { font-size: 8pt; }
   .wall-wrap, .wall-wrap * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  .wall .lane-block { break-inside: avoid; page-break-inside: avoid; }
+  .personas p { max-width: 90ch; margin: 0 0 8px; }
+.wall .lane-block { break-inside: avoid; page-break-inside: avoid; }
   .wall .stage { break-after: avoid; page-break-after: avoid; }
 }
 """

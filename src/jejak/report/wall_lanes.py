@@ -69,7 +69,10 @@ def persona_html(value: Any, by: str | None, lanes: JourneyLanes) -> str:
         name = gettext("Who these people are")
     else:
         name = gettext("{field} = {value}").format(field=gettext(by or ""), value=value)
-    return f'<div class="persona"><b>{_escape(name)}</b>{_escape(text)}</div>'
+    # the words stay in sight while a wide wall scrolls sideways
+    return (
+        f'<div class="persona"><div class="who"><b>{_escape(name)}</b>{_escape(text)}</div></div>'
+    )
 
 
 def row_name(name: str, note: str = "") -> str:

@@ -54,6 +54,7 @@ def journey_map_sections(journey_map: Any) -> list[Section]:
             figures=[] if no_curve else [drawn(journey_map, "feeling")],
             notes=[why] if no_curve else [],
             notes_title=gettext("Why there is no feeling curve"),
+            wide=True,  # printed with the wall, on its landscape page
         ),
         Section(heading=journey_map.title, intro=intro, html=wall, wide=True),
     ]
