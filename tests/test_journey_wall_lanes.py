@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import plotly.io as pio
@@ -451,3 +452,86 @@ def eight_stage_map(groups: tuple[str, ...] = ("ads", "organic search", "referra
     return JourneyMap(
         title="Journey map by channel", table=pd.DataFrame(touchpoints), meta=meta, lanes=lanes
     )
+
+
+# -- the CLI ----------------------------------------------------------------------------
+# MONKEYPATCHED: until the analysis that fills the lanes (cx-lanes) is merged,
+# ws.journey_map does not take ``lanes=``; these tests stand the hand-built map in for
+# its answer, so they test what `jejak journey` prints, not the analysis.
+
+
+@pytest.fixture
+def cli_project(tmp_path: Path, monkeypatch) -> tuple[Path, list[dict]]:
+    from invoking import invoke
+    from jejak.analyses.journeys import JourneyAnalyses
+
+    (tmp_path / "events.csv").write_text(
+        "customer_id,ts,event\nk1,2026-01-01 08:00:00,lihat_halaman\n", "utf-8"
+    )
+    assert invoke("load", "events.csv", cwd=tmp_path).returncode == 0
+    asked: list[dict] = []
+
+    def answer(self, *, by=None, top=6, lanes=True):  # the hand-built map, in the analysis's place
+        asked.append({"by": by, "top": top, "lanes": lanes})
+        result = hand_map(by=by)
+        return result if lanes else JourneyMap(result.title, result.table, result.meta)
+
+    monkeypatch.setattr(JourneyAnalyses, "journey_map", answer)
+    return tmp_path, asked
+
+
+def test_the_cli_prints_the_persona_feeling_pains_and_why_opportunities_are_empty(cli_project):
+    from invoking import invoke
+
+    project, asked = cli_project
+    done = invoke("journey", "--by", "channel", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert asked == [{"by": "channel", "top": 6, "lanes": True}]
+    text = " ".join(done.stdout.split())  # rich wraps long lines to the terminal
+    assert "channel = iklan: Datang dari iklan, kebanyakan di ponsel." in text
+    assert "channel = cari: Mencari sendiri." in text
+    lines = done.stdout.splitlines()
+    heads = [line.strip() for line in lines if line.strip().endswith(("feel", "points"))]
+    assert heads == [
+        "channel = iklan: How people feel",
+        "channel = iklan: Pain points",
+        "channel = cari: How people feel",
+        "channel = cari: Pain points",
+    ]
+    header = next(line for line in lines if "Feeling (95%)" in line)
+    assert [c.strip() for c in header.strip("│┃ ").split("┃")][:6] == [
+        *("Stage", "People", "Good", "Neutral", "Bad", "Feeling (95%)")
+    ]
+    # cari in Awareness: 2,200 people, 1,100 good, 660 neutral, 440 bad: +30 (+25 to +35)
+    row = next(line for line in lines if "│ Awareness" in line and "2,200" in line)
+    assert [c.strip() for c in row.strip("│ ").split("│")] == [
+        *("Awareness", "2,200", "1,100", "660", "440", "+30 (+25 to +35)", "–", "–")
+    ]
+    promote = next(line for line in lines if "│ Promote" in line and "+30" in line)
+    assert "40 (1,234)" in promote and "4.2 (16)" in promote
+    assert any("Biggest drop-off" in line and "Subscribe → Convert" in line for line in lines)
+    assert "Opportunities: no opportunities: add rules to jejak.yaml" in text
+    assert text.count("no opportunities: add rules") == 1
+
+
+def test_the_cli_without_lanes_prints_the_touchpoints_only(cli_project):
+    from invoking import invoke
+
+    project, asked = cli_project
+    done = invoke("journey", "--no-lanes", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert asked == [{"by": None, "top": 6, "lanes": False}]
+    assert "lihat_halaman" in done.stdout
+    assert "How people feel" not in done.stdout and "Who these people are" not in done.stdout
+
+
+def test_the_cli_in_indonesian(cli_project):
+    from invoking import invoke
+
+    project, _ = cli_project
+    with language.speaking("en"):  # --lang chooses Indonesian for the rest of the context
+        done = invoke("--lang", "id", "journey", cwd=project)
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "Siapa mereka: 2.000 orang, kebanyakan dari iklan." in text
+    assert "+30 (+25 s.d. +35)" in text and "Penurunan terbesar" in text

@@ -185,10 +185,10 @@ def _wall_with_lanes(
     columns = ["minmax(7.5em, 9em)"] + ["minmax(9em, 1fr)"] * len(stages)
     parts = [
         f'<div class="wall with-lanes" style="grid-template-columns: {" ".join(columns)}">',
-        f'<div class="stage">{html.escape(gettext(by) if by else "")}</div>',
+        f'<div class="stage">{html.escape(gettext(by))}</div>' if by else "<div></div>",
         *_stage_headers(stages),
     ]
-    corner = f'<div class="stage again">{html.escape(gettext(by) if by else "")}</div>'
+    corner = f'<div class="stage again">{html.escape(gettext(by)) if by else ""}</div>'
     for number, value in enumerate(groups):
         rows = table if not by else table[table[by].astype(str) == str(value)]
         parts.append('<div class="lane-block">')

@@ -101,10 +101,16 @@ def feeling_figure(
     groups = feeling_groups(feeling, by)
     split = len(groups) > 1 or groups != [None]
     names = [language.stage(str(s)) for s in stages]
-    # the stage names wrap to their column's width at the narrowest chart
-    column = (CHART_WIDTH - 110) / max(len(stages), 1)
+    # the strip's group names stand left of the plot: room for the longest
+    longest = max((len(wrapped(plain_label(str(g)), 18)[0]) for g in groups if split), default=0)
+    left = max(70, int(24 + 7 * longest))
+    # the stage names wrap to their column's width at the narrowest chart; a name of one
+    # long word (Berlangganan) is drawn smaller rather than meet its neighbour's
+    column = (CHART_WIDTH - left - 40) / max(len(stages), 1)
     chars = max(6, int(column / CHAR_PX))
-    ticks = ["<br>".join(wrapped(plain_label(n), chars)) for n in names]
+    ticks = ["<br>".join(wrapped(plain_label(n), chars, word=chars + 4)) for n in names]
+    widest = max((len(line) for t in ticks for line in t.split("<br>")), default=0)
+    tick_size = 12 if widest * 7.0 <= column - 10 else 11 if widest * 6.4 <= column - 10 else 10
     figure = go.Figure()
     strip: list[list[dict[str, Any]]] = []  # the NPS and stars rows, under the stage names
     for number, group in enumerate(groups):
@@ -198,7 +204,7 @@ def feeling_figure(
         showgrid=False,
         zeroline=False,
         fixedrange=True,
-        tickfont=dict(size=12),
+        tickfont=dict(size=tick_size),
     )
     lines = max((t.count("<br>") + 1 for t in ticks), default=1)
     axis = _LINE_PX * lines + 14
@@ -207,12 +213,9 @@ def feeling_figure(
             figure.add_annotation(annotation, yshift=-(axis + _STRIP_PX * row))
     bottom = axis + _STRIP_PX * len(strip) + 10
     figure = layout(figure, title, height=_PLOT_PX + 60 + bottom)
-    figure.update_layout(margin=dict(b=bottom))
+    figure.update_layout(margin=dict(b=bottom, l=left))
     if split:
-        # the strip's group names stand left of the plot: room for the longest
-        longest = max(len(wrapped(plain_label(str(g)), 18)[0]) for g in groups)
         figure.update_layout(
-            margin=dict(l=max(70, int(24 + 7 * longest))),
             showlegend=True,
             legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
         )

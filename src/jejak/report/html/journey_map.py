@@ -6,7 +6,7 @@ import html
 from typing import Any
 
 from jejak.analyses.result import drawn
-from jejak.language import gettext
+from jejak.language import N_, gettext
 from jejak.report import journey_wall, wall_lanes
 from jejak.report.html.page import Section
 
@@ -45,11 +45,7 @@ def journey_map_sections(journey_map: Any) -> list[Section]:
             heading=gettext("{title}: who they are and how they feel").format(
                 title=journey_map.title
             ),
-            intro=gettext(
-                "The feeling score is the share of people with a good experience in a stage"
-                " less the share with a bad one, per 100 people: +100 when all had a good"
-                " one, -100 when all had a bad one; the band is its 95% interval."
-            ),
+            intro="" if no_curve else gettext(_FEELING),
             html=personas_html(journey_map, lanes),
             figures=[] if no_curve else [drawn(journey_map, "feeling")],
             notes=[why] if no_curve else [],
@@ -58,6 +54,14 @@ def journey_map_sections(journey_map: Any) -> list[Section]:
         ),
         Section(heading=journey_map.title, intro=intro, html=wall, wide=True),
     ]
+
+
+_FEELING = N_(
+    "The feeling score is the share of people with a good experience in a stage less the"
+    " share with a bad one, per 100 people: +100 when all had a good one, -100 when all"
+    " had a bad one. The shaded band, or the bars on a curve per group, is its 95%"
+    " interval."
+)
 
 
 def _empty(lanes: Any, lane: str) -> bool:
