@@ -535,3 +535,100 @@ def test_the_cli_in_indonesian(cli_project):
     text = " ".join(done.stdout.split())
     assert "Siapa mereka: 2.000 orang, kebanyakan dari iklan." in text
     assert "+30 (+25 s.d. +35)" in text and "Penurunan terbesar" in text
+
+
+CHROMIUM = "/usr/bin/chromium"
+LABELS = (Path(__file__).parent / "browser" / "labels.js").read_text("utf-8")
+# every box of the wall whose text would spill out of it (a word wider than its card)
+SPILLS = """() => Array.from(document.querySelectorAll(
+    '.wall .card, .wall .card > *, .wall .feel, .wall .feel > *, .wall .persona .who,'
+    + ' .wall .row-name, .wall .stage, .wall .reason'))
+  .filter((e) => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+  .map((e) => e.className + ': ' + e.textContent.slice(0, 60))"""
+browser_only = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox"], headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@browser_only
+@pytest.mark.parametrize("code", ["en", "id"])
+@pytest.mark.parametrize("width", [1280, 800])
+def test_the_report_with_lanes_reads_in_chromium(browser, tmp_path, width, code):
+    with language.speaking(code):
+        sections = journey_map_sections(eight_stage_map())
+        page = render_report(sections, "Peta perjalanan")
+    path = tmp_path / "peta.html"
+    path.write_text(page, "utf-8")
+    tab = browser.new_page(viewport={"width": width, "height": 900})
+    tab.goto(path.as_uri(), wait_until="load", timeout=120_000)
+    tab.wait_for_function(
+        "document.querySelectorAll('div.jejak-chart:not([data-drawn])').length === 0",
+        timeout=120_000,
+    )
+    tab.wait_for_timeout(300)  # the chart's labels are placed after it is drawn
+    found = tab.evaluate(LABELS)
+    spills = tab.evaluate(SPILLS)
+    lanes = tab.locator(".wall .lane-block").count()
+    # the lanes' stages line up with the header's: same left edge, stage by stage
+    header = tab.evaluate(
+        "Array.from(document.querySelectorAll('.wall > .stage'))"
+        ".map((e) => Math.round(e.getBoundingClientRect().left))"
+    )
+    rows = tab.evaluate(
+        "Array.from(document.querySelectorAll('.wall .lane-block'))"
+        ".map((b) => Array.from(b.querySelectorAll(':scope > .cell.feel'))"
+        ".map((e) => Math.round(e.getBoundingClientRect().left)))"
+    )
+    tab.screenshot(path=str(tmp_path / f"peta-{code}-{width}.png"), full_page=True)
+    tab.close()
+    assert found == []
+    assert spills == []
+    assert lanes == 3
+    assert all(row == header[1:] for row in rows), (header, rows)
+
+
+@browser_only
+def test_the_dashboards_journey_map_shows_the_lanes(
+    browser, open_workspace, write_file, monkeypatch
+):
+    """MONKEYPATCHED (see the CLI tests): the hand-built map stands in for the analysis."""
+    from jejak.analyses.journeys import JourneyAnalyses
+    from jejak.server import create_app
+    from jejak.server.keys import ensure_keys
+    from serving import running
+
+    ws = open_workspace()
+    ws.load(write_file("log.csv", "customer_id,ts,event\nk1,2026-01-01 08:00:00,lihat_halaman"))
+    monkeypatch.setattr(
+        JourneyAnalyses, "journey_map", lambda self, *, by=None, top=6, lanes=True: hand_map(by)
+    )
+    key = ensure_keys(ws.con)["read"]
+    with running(create_app(ws)) as base:
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab.goto(base + "/dashboard/journey-map?by=channel")
+        tab.fill("input[name=key]", key)
+        tab.click("button[type=submit]")
+        tab.wait_for_url("**/dashboard/journey-map**")
+        tab.wait_for_selector("#content[data-state=done]", timeout=90_000)
+        tab.wait_for_selector("#content .js-plotly-plot", timeout=30_000)
+        tab.wait_for_timeout(300)  # the chart's labels are placed after it is drawn
+        text = " ".join(tab.inner_text("#content").split())
+        found = tab.evaluate(LABELS, "#content .js-plotly-plot")
+        spills = tab.evaluate(SPILLS)
+        blocks = tab.locator("#content .wall .lane-block").count()
+        tab.close()
+    assert "channel = iklan: Datang dari iklan, kebanyakan di ponsel." in text
+    assert "feeling +30" in text and "1,100 good · 660 neutral · 440 bad" in text
+    assert "BIGGEST DROP-OFF" in text and "1,500 people" in text  # its kind in capitals
+    assert text.count("no opportunities: add rules to jejak.yaml") == 2
+    assert blocks == 2 and found == [] and spills == []

@@ -182,7 +182,7 @@ def _wall_with_lanes(
     of its own (a subgrid: its stages stay aligned with the header), so printing keeps
     it on one page where it fits."""
     groups = wall_lanes.groups(table, by, lanes)
-    columns = ["minmax(7.5em, 9em)"] + ["minmax(9em, 1fr)"] * len(stages)
+    columns = ["9.5em"] + ["minmax(9em, 1fr)"] * len(stages)
     parts = [
         f'<div class="wall with-lanes" style="grid-template-columns: {" ".join(columns)}">',
         f'<div class="stage">{html.escape(gettext(by))}</div>' if by else "<div></div>",
