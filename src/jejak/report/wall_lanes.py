@@ -130,7 +130,7 @@ def feeling_words(row: Any) -> list[tuple[str, str]]:
         said.append(
             (
                 gettext("NPS {nps}").format(nps=fmt.number(row.nps, 0)),
-                ngettext("{count} answer", "{count} answers", int(row.nps_answers)).format(
+                ngettext("{count} answer", "{count} answers", _count(row.nps_answers)).format(
                     count=fmt.people(row.nps_answers)
                 ),
             )
@@ -139,12 +139,16 @@ def feeling_words(row: Any) -> list[tuple[str, str]]:
         said.append(
             (
                 gettext("★ {stars}").format(stars=fmt.number(row.stars, 1)),
-                ngettext("{count} review", "{count} reviews", int(row.stars_answers)).format(
+                ngettext("{count} review", "{count} reviews", _count(row.stars_answers)).format(
                     count=fmt.people(row.stars_answers)
                 ),
             )
         )
     return said
+
+
+def _count(value: Any) -> int:
+    return 0 if fmt.is_missing(value) else int(value)
 
 
 def _feeling_cell(row: Any) -> str:
