@@ -338,6 +338,15 @@ def test_the_report_says_why_there_is_no_curve():
     assert page.count("no pains: add rules to jejak.yaml") == 2  # in each lane's row
 
 
+def test_what_a_lane_with_rows_could_not_show_is_worth_knowing_first():
+    result = hand_map()
+    result.lanes.reasons["pains"] = "no bad experience clearly slows people down"
+    first, wall = journey_map_sections(result)
+    assert wall.notes == ["Pain points: no bad experience clearly slows people down"]
+    assert wall.notes_heading == "Worth knowing first" and not first.notes
+    assert "no bad experience" not in wall.html  # the row shows its cards, not the note
+
+
 def test_a_map_without_lanes_has_its_one_section():
     old = JourneyMap(
         title="Journey map", table=_touchpoints(None), meta={"stages": STAGES, "by": None}
@@ -512,6 +521,7 @@ def test_the_cli_prints_the_persona_feeling_pains_and_why_opportunities_are_empt
     assert any("Biggest drop-off" in line and "Subscribe → Convert" in line for line in lines)
     assert "Opportunities: no opportunities: add rules to jejak.yaml" in text
     assert text.count("no opportunities: add rules") == 1
+    assert "Pain points:" not in text  # the pains lane has rows and nothing to add
 
 
 def test_the_cli_without_lanes_prints_the_touchpoints_only(cli_project):

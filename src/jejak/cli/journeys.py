@@ -235,7 +235,8 @@ def journey(
 
 def _print_lanes(result, by: str | None) -> None:
     """Per kind of customer: who they are, then their feeling, pain-point and opportunity
-    tables; a lane with no rows at all says why, once."""
+    tables; a lane with no rows at all says why, once (and a lane with rows what it
+    could not show, when the analysis says so)."""
     from rich.markup import escape
 
     from jejak.report.tables import journey_feeling_table, journey_lane_table
@@ -244,8 +245,8 @@ def _print_lanes(result, by: str | None) -> None:
     lanes = result.lanes
     frames = {
         "feeling": (lanes.feeling, _("How people feel"), journey_feeling_table, 1),
-        "pains": (lanes.pains, _("Pain points"), journey_lane_table, 3),
-        "opportunities": (lanes.opportunities, _("Opportunities"), journey_lane_table, 3),
+        "pains": (lanes.pains, _("Pain points"), journey_lane_table, 4),
+        "opportunities": (lanes.opportunities, _("Opportunities"), journey_lane_table, 4),
     }
     for value in lane_groups(result.table, by, lanes):
         named = "" if value is None else f"{by} = {value}: "
@@ -262,8 +263,11 @@ def _print_lanes(result, by: str | None) -> None:
             if len(rows):
                 print_table(shown(rows), f"{named}{name}", labels=labels)
     for lane, (frame, name, _shown, _labels) in frames.items():
+        # why a lane is empty, or (a lane with rows) what it could not show
+        why = lanes.reasons.get(lane)
         if frame is None or frame.empty:
-            why = lanes.reasons.get(lane) or _("Nothing to show for this lane.")
+            why = why or _("Nothing to show for this lane.")
+        if why:
             out.print(f"{escape(name)}: {escape(why)}")
 
 

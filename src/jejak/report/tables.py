@@ -156,7 +156,7 @@ def journey_feeling_table(feeling: pd.DataFrame) -> pd.DataFrame:
 
 def journey_lane_table(cards: pd.DataFrame) -> pd.DataFrame:
     """A journey map's pain points or opportunities as rows: what kind, where (a stage
-    or a step between two), the touchpoint or experience, people, and the sentence."""
+    or a step between two), the touchpoint or experience, the sentence, and people."""
     from jejak.report.wall_lanes import KINDS, transition
 
     rows = list(cards.itertuples(index=False))
@@ -167,8 +167,8 @@ def journey_lane_table(cards: pd.DataFrame) -> pd.DataFrame:
             _("What"): [
                 r.what if isinstance(r.what, str) and r.what else fmt.MISSING for r in rows
             ],
-            _("People"): [fmt.people(r.people) for r in rows],
             _("In words"): [r.detail if isinstance(r.detail, str) else "" for r in rows],
+            _("People"): [fmt.people(r.people) for r in rows],
         }
     )
 

@@ -52,7 +52,14 @@ def journey_map_sections(journey_map: Any) -> list[Section]:
             notes_title=gettext("Why there is no feeling curve"),
             wide=True,  # printed with the wall, on its landscape page
         ),
-        Section(heading=journey_map.title, intro=intro, html=wall, wide=True),
+        Section(
+            heading=journey_map.title,
+            intro=intro,
+            html=wall,
+            wide=True,
+            notes=_partial(lanes),
+            notes_title=gettext("Worth knowing first"),
+        ),
     ]
 
 
@@ -62,6 +69,20 @@ _FEELING = N_(
     " had a bad one. The shaded band, or the bars on a curve per group, is its 95%"
     " interval."
 )
+
+
+def _partial(lanes: Any) -> list[str]:
+    """What a lane with rows could not show (an empty lane says why in its own row)."""
+    names = {
+        "feeling": gettext("Feeling"),
+        "pains": gettext("Pain points"),
+        "opportunities": gettext("Opportunities"),
+    }
+    return [
+        f"{name}: {lanes.reasons[lane]}"
+        for lane, name in names.items()
+        if not _empty(lanes, lane) and lanes.reasons.get(lane)
+    ]
 
 
 def _empty(lanes: Any, lane: str) -> bool:
