@@ -183,7 +183,8 @@ def test_the_emotion_curve_has_one_line_per_group_with_its_interval():
     # a zero line, and NPS and stars under the stage names, a row per group and measure
     assert figure["layout"]["shapes"][0]["y0"] == 0
     notes = [(a["text"], a["x"]) for a in figure["layout"]["annotations"]]
-    assert ("NPS -12", 2) in notes and ("NPS 40", 3) in notes and ("★ 4.2", 3) in notes
+    assert ("NPS -12", 2) in notes and ("NPS 40", 3) in notes  # 48 and 1,234 answers
+    assert ('★ 4.2 <span style="color:#9AA5B1">(16)</span>', 3) in notes  # only 16 reviews
     assert ("<b>iklan</b>", 0) in notes and ("<b>cari</b>", 0) in notes
 
 
@@ -219,7 +220,7 @@ def test_the_emotion_curve_in_indonesian():
     assert figure["layout"]["separators"] == ",."
     assert iklan["customdata"][3].startswith("<b>Promosi</b><br>kanal: iklan")
     notes = [a["text"] for a in figure["layout"]["annotations"]]
-    assert "★ 4,2" in notes
+    assert '★ 4,2 <span style="color:#9AA5B1">(16)</span>' in notes
 
 
 # -- the wall chart ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from jejak import language
+from jejak.analyses.effectiveness import MIN_PEOPLE as FEW  # fewer answers: marked
 from jejak.analyses.journey_map import JourneyMap
 from jejak.language import gettext
 from jejak.report import formatting as fmt
@@ -229,15 +230,17 @@ def feeling_figure(
 
 
 def _strip_rows(kept: list[tuple[int, Any]], colour: str) -> list[list[dict[str, Any]]]:
-    """A group's row of NPS and its row of stars under the stage names, where it has any."""
+    """A group's row of NPS and its row of stars under the stage names, where it has any.
+    A measure from fewer than :data:`FEW` answers says how many, lighter: an NPS of 100
+    from three answers is not a finding."""
     measures = (
-        ("nps", lambda v: gettext("NPS {nps}").format(nps=fmt.number(v, 0))),
-        ("stars", lambda v: gettext("★ {stars}").format(stars=fmt.number(v, 1))),
+        ("nps", "nps_answers", lambda v: gettext("NPS {nps}").format(nps=fmt.number(v, 0))),
+        ("stars", "stars_answers", lambda v: gettext("★ {stars}").format(stars=fmt.number(v, 1))),
     )
     rows = []
-    for measure, words in measures:
-        present = [(c, getattr(r, measure)) for c, r in kept]
-        present = [(c, v) for c, v in present if not fmt.is_missing(v)]
+    for measure, answers, words in measures:
+        present = [(c, getattr(r, measure), getattr(r, answers)) for c, r in kept]
+        present = [(c, v, n) for c, v, n in present if not fmt.is_missing(v)]
         if present:
             rows.append(
                 [
@@ -247,14 +250,20 @@ def _strip_rows(kept: list[tuple[int, Any]], colour: str) -> list[list[dict[str,
                         xref="x",
                         yref="paper",
                         yanchor="top",
-                        text=words(value),
+                        text=words(value) + _few(n),
                         showarrow=False,
                         font=dict(size=11, color=colour),
                     )
-                    for c, value in present
+                    for c, value, n in present
                 ]
             )
     return rows
+
+
+def _few(answers: Any) -> str:
+    if fmt.is_missing(answers) or int(answers) >= FEW:
+        return ""
+    return f' <span style="color:#9AA5B1">({fmt.people(answers)})</span>'
 
 
 def _strip_label(text: str, colour: str) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def journey_map_sections(journey_map: Any) -> list[Section]:
             heading=gettext("{title}: who they are and how they feel").format(
                 title=journey_map.title
             ),
-            intro="" if no_curve else gettext(_FEELING),
+            intro="" if no_curve else gettext(_FEELING_BY if by else _FEELING),
             html=personas_html(journey_map, lanes),
             figures=[] if no_curve else [drawn(journey_map, "feeling")],
             notes=[why] if no_curve else [],
@@ -66,8 +66,12 @@ def journey_map_sections(journey_map: Any) -> list[Section]:
 _FEELING = N_(
     "The feeling score is the share of people with a good experience in a stage less the"
     " share with a bad one, per 100 people: +100 when all had a good one, -100 when all"
-    " had a bad one. The shaded band, or the bars on a curve per group, is its 95%"
-    " interval."
+    " had a bad one. The shaded band is its 95% interval."
+)
+_FEELING_BY = N_(
+    "The feeling score is the share of people with a good experience in a stage less the"
+    " share with a bad one, per 100 people: +100 when all had a good one, -100 when all"
+    " had a bad one. The bars on each group's curve are its 95% interval."
 )
 
 
