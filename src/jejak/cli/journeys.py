@@ -196,16 +196,25 @@ def journey(
         typer.Option(help="One map per first-touch field value (e.g. channel), or segment."),
     ] = None,
     top: Annotated[int, typer.Option(help="Touchpoints per stage.")] = 6,
+    lanes: Annotated[
+        bool,
+        typer.Option(
+            "--lanes/--no-lanes",
+            help="With the map's CX lanes: persona, feeling, pain points, opportunities.",
+        ),
+    ] = True,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the map as CSV, .json or .html.")
     ] = None,
 ) -> None:
-    """The journey map: per stage, the touchpoints people have there and how they fare.
+    """The journey map: per stage, the touchpoints people have there and how they fare;
+    then who each kind of customer is, how they feel per stage, their pain points and the
+    opportunities (--no-lanes: the touchpoints only).
 
     Example: jejak journey --by channel -o map.html
     """
     with narrowed_workspace() as ws:
-        result = ws.journey_map(by=by, top=top)
+        result = ws.journey_map(by=by, top=top, lanes=lanes)
     if output and output.suffix == ".html":
         from jejak.report.html import journey_map_sections, write_report
 
@@ -220,6 +229,46 @@ def journey(
     for value, group in groups:
         heading = result.title if value is None else f"{by} = {value}"
         print_table(journey_map_table(group), heading, labels=2)
+    if result.lanes is not None:
+        _print_lanes(result, by)
+
+
+def _print_lanes(result, by: str | None) -> None:
+    """Per kind of customer: who they are, then their feeling, pain-point and opportunity
+    tables; a lane with no rows at all says why, once (and a lane with rows what it
+    could not show, when the analysis says so)."""
+    from rich.markup import escape
+
+    from jejak.report.tables import journey_feeling_table, journey_lane_table
+    from jejak.report.wall_lanes import groups as lane_groups
+
+    lanes = result.lanes
+    frames = {
+        "feeling": (lanes.feeling, _("How people feel"), journey_feeling_table, 1),
+        "pains": (lanes.pains, _("Pain points"), journey_lane_table, 4),
+        "opportunities": (lanes.opportunities, _("Opportunities"), journey_lane_table, 4),
+    }
+    for value in lane_groups(result.table, by, lanes):
+        named = "" if value is None else f"{by} = {value}: "
+        persona = lanes.personas.get("" if value is None else str(value))
+        if persona:
+            who = _("Who these people are") if value is None else f"{by} = {value}"
+            out.print(f"\n[bold]{escape(who)}:[/bold] {escape(persona)}")
+        for frame, name, shown, labels in frames.values():
+            if frame is None or frame.empty:
+                continue
+            rows = (
+                frame if not by or by not in frame else frame[frame[by].astype(str) == str(value)]
+            )
+            if len(rows):
+                print_table(shown(rows), f"{named}{name}", labels=labels)
+    for lane, (frame, name, _shown, _labels) in frames.items():
+        # why a lane is empty, or (a lane with rows) what it could not show
+        why = lanes.reasons.get(lane)
+        if frame is None or frame.empty:
+            why = why or _("Nothing to show for this lane.")
+        if why:
+            out.print(f"{escape(name)}: {escape(why)}")
 
 
 def attribution(

@@ -77,6 +77,15 @@ def signed_points(value: Any, digits: int = 1) -> str:
     return gettext("{points} pts").format(points=localised(f"{100 * float(value):+,.{digits}f}"))
 
 
+def feeling_score(value: Any) -> str:
+    """A feeling score (-1..1: good less bad, as a share of people) per 100 people, as
+    NPS reads: ``0.45 -> "+45"``, ``-0.2 -> "-20"``, ``0 -> "0"``."""
+    if is_missing(value):
+        return MISSING
+    points = round(float(value) * 100)
+    return localised(f"{points:+d}" if points else "0")
+
+
 def days(value: Any, digits: int = 1) -> str:
     """A duration in days: ``3.25 -> "3.2 days"`` (Python rounds halves to even)."""
     if is_missing(value):

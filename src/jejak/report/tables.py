@@ -119,6 +119,60 @@ def journey_map_table(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def journey_feeling_table(feeling: pd.DataFrame) -> pd.DataFrame:
+    """A journey map's feeling lane as rows: per stage, its people, how many had a good,
+    neutral or bad experience there, the feeling score (per 100 people) with its 95%
+    interval, and the NPS and stars given there with how many gave them."""
+
+    def score(row: pd.Series) -> str:
+        said = fmt.feeling_score(row["feeling"])
+        if fmt.is_missing(row["feeling_low"]) or fmt.is_missing(row["feeling_high"]):
+            return said
+        return _("{score} ({low} to {high})").format(
+            score=said,
+            low=fmt.feeling_score(row["feeling_low"]),
+            high=fmt.feeling_score(row["feeling_high"]),
+        )
+
+    def given(value: Any, count: Any, digits: int) -> str:
+        if fmt.is_missing(value):
+            return fmt.MISSING
+        return f"{fmt.number(value, digits)} ({fmt.people(count)})"
+
+    rows = [r for _, r in feeling.iterrows()]
+    return pd.DataFrame(
+        {
+            _("Stage"): [stage(str(r["stage"])) for r in rows],
+            _("People"): [fmt.people(r["people"]) for r in rows],
+            _("Good"): [fmt.people(r["good"]) for r in rows],
+            _("Neutral"): [fmt.people(r["neutral"]) for r in rows],
+            _("Bad"): [fmt.people(r["bad"]) for r in rows],
+            _("Feeling (95%)"): [score(r) for r in rows],
+            _("NPS (answers)"): [given(r["nps"], r["nps_answers"], 0) for r in rows],
+            _("Stars (reviews)"): [given(r["stars"], r["stars_answers"], 1) for r in rows],
+        }
+    )
+
+
+def journey_lane_table(cards: pd.DataFrame) -> pd.DataFrame:
+    """A journey map's pain points or opportunities as rows: what kind, where (a stage
+    or a step between two), the touchpoint or experience, the sentence, and people."""
+    from jejak.report.wall_lanes import KINDS, transition
+
+    rows = list(cards.itertuples(index=False))
+    return pd.DataFrame(
+        {
+            _("Kind"): [_(KINDS[r.kind]) if r.kind in KINDS else str(r.kind) for r in rows],
+            _("Where"): [transition(r) or fmt.MISSING for r in rows],
+            _("What"): [
+                r.what if isinstance(r.what, str) and r.what else fmt.MISSING for r in rows
+            ],
+            _("In words"): [r.detail if isinstance(r.detail, str) else "" for r in rows],
+            _("People"): [fmt.people(r.people) for r in rows],
+        }
+    )
+
+
 def attribution_table(table: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     """Credited conversions per touch and model, side by side, with one decimal."""
     from jejak.report.figures import MODEL_LABELS

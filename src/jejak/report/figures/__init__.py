@@ -36,6 +36,7 @@ from jejak.report.figures.effectiveness import (
 )
 from jejak.report.figures.experience import experience_figure
 from jejak.report.figures.funnels import funnel_figure
+from jejak.report.figures.journey_feeling import feeling_figure
 from jejak.report.figures.journey_map import journey_map_figure
 from jejak.report.figures.paths import path_figure, top_paths_figure
 from jejak.report.figures.process_map import process_map_figure
@@ -68,6 +69,7 @@ __all__ = [
     "drivers_figure",
     "engagement_figure",
     "experience_figure",
+    "feeling_figure",
     "funnel_figure",
     "journey_map_figure",
     "lifecycle_figure",
