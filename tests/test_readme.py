@@ -106,7 +106,10 @@ def _opens_in_a_browser(report: Path) -> None:
 
     html = report.read_text("utf-8")
     ours = len(html.encode()) - len(get_plotlyjs().encode())
-    assert ours < 300_000, f"{ours:,} bytes of report besides plotly.js"
+    # about 400 kB since the report carries the journey map's CX lanes (the wall by channel
+    # alone is 95 kB of cards) and three segment comparisons; a copy of plotly's template
+    # per chart would add 30 kB each
+    assert ours < 450_000, f"{ours:,} bytes of report besides plotly.js"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=["--no-sandbox"], headless=True
