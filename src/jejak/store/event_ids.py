@@ -39,10 +39,12 @@ def content_sql(alias: str = "") -> str:
     return f"md5(concat_ws(chr(31), {', '.join(parts)}))"
 
 
-def _event_id_sql(row: str = "c.", derived: str = "x.") -> str:
+def _event_id_sql(row: str = "c.", derived: str | None = "x.") -> str:
     """SQL: a valid row's event id: its own, or its content's hash numbered by how many
-    rows up to it have that content (``derived`` has the numbers above 1)."""
-    return f"coalesce({row}event_id, {derived}_event_id, md5({content_sql(row)} || ':1'))"
+    rows up to it have that content (``derived`` has the numbers above 1; None: no row's
+    number is above 1)."""
+    above = "" if derived is None else f"{derived}_event_id, "
+    return f"coalesce({row}event_id, {above}md5({content_sql(row)} || ':1'))"
 
 
 def derived_sql(checked: str) -> str:
@@ -135,9 +137,27 @@ def fates_sql(checked: str) -> str:
     )
 
 
-def insert_sql(load_id: int, checked: str) -> str:
-    """The new touchpoints: valid rows whose event id is neither repeated nor stored."""
+def all_new(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every valid row is new under the first id of its content (nothing derived
+    beyond it, nothing matched), as in most files: :func:`insert_sql` then joins nothing."""
+    found = con.execute(
+        f"SELECT NOT EXISTS (SELECT 1 FROM {SORTED}) AND NOT EXISTS (SELECT 1 FROM {DERIVED})"
+    )
+    return bool(found.fetchall()[0][0])
+
+
+def insert_sql(load_id: int, checked: str, joined: bool = True) -> str:
+    """The new touchpoints: valid rows whose event id is neither repeated nor stored.
+    Not ``joined`` (:func:`all_new`) every valid row is stored, under its own id or its
+    content's: without the joins DuckDB writes the table on all its threads, in order (a
+    join's rows carry no order, so they were written on one)."""
     fields = ", ".join(f"c.{f.name}" for f in FIELDS if f.name != "event_id")
+    if not joined:
+        return (
+            f"INSERT INTO touchpoints SELECT {_event_id_sql(derived=None)}"
+            f" AS event_id, {fields}, {load_id} AS load_id FROM {checked} c"
+            " WHERE c._reason IS NULL"
+        )
     return (
         f"INSERT INTO touchpoints SELECT {_event_id_sql()} AS event_id, {fields},"
         f" {load_id} AS load_id FROM {checked} c LEFT JOIN {DERIVED} x ON x._row = c._row"

@@ -37,6 +37,7 @@ from jejak.store import contacts as contact_ids
 from jejak.store.event_ids import (
     DERIVED,
     SORTED,
+    all_new,
     derived_sql,
     fates_sql,
     insert_sql,
@@ -667,7 +668,8 @@ def _store(
         if conflicts:
             mark_conflicts(con, CHECKED, target.row)
         before = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
-        progress.run(con, insert_sql(load_id, ROWS), gettext("storing touchpoints"), on_progress)
+        insert = insert_sql(load_id, ROWS, joined=not all_new(con))
+        progress.run(con, insert, gettext("storing touchpoints"), on_progress)
         stored = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0] - before
         links = imports.store_links(con, target.links, load_id) if target.links else 0
         record = {
