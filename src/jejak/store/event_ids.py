@@ -18,11 +18,13 @@ DERIVED = "_jejak_derived"  # derived ids of rows whose content an earlier row h
 def properties_sql(raw: str = "properties_raw") -> str:
     """SQL: a row's properties from its other columns (``extras``) and its properties
     column (``raw``, JSON text)."""
-    # merge-patching into {} drops null members (an empty cell is no property)
-    return (
+    # merge-patching into {} drops null members (an empty cell is no property); a row
+    # with neither has none ({} patched with {} twice), as most rows of most files
+    merged = (
         f"CAST(json_merge_patch('{{}}', coalesce(extras, '{{}}'), coalesce({raw}, '{{}}'))"
         " AS VARCHAR)"
     )
+    return f"CASE WHEN extras IS NULL AND {raw} IS NULL THEN '{{}}' ELSE {merged} END"
 
 
 PROPERTIES_SQL = properties_sql()
@@ -73,7 +75,7 @@ def no_derived_sql() -> str:
     return f"CREATE OR REPLACE TEMP TABLE {DERIVED} (_row BIGINT, _event_id VARCHAR)"
 
 
-def sorted_sql(checked: str) -> str:
+def sorted_sql(checked: str, own_ids: bool = False) -> str:
     """The valid rows that are not simply new, with their event ids and fates; every
     other valid row is new (stored now, under :func:`_event_id_sql`'s id).
 
@@ -85,14 +87,20 @@ def sorted_sql(checked: str) -> str:
     row is not stored.
 
     Only rows whose id another row or a stored touchpoint has are ranked: most files
-    have none, and ranking every row was most of a load's time and memory.
+    have none, and ranking every row was most of a load's time and memory. ``own_ids``:
+    every valid row has its own event_id, so finding the shared ones reads only the ids
+    (a content's id needs every field).
     """
+    identified = (
+        f"SELECT c.*, c.event_id AS _event_id FROM {checked} c"
+        if own_ids
+        else f"SELECT c.*, {_event_id_sql()} AS _event_id"
+        f" FROM {checked} c LEFT JOIN {DERIVED} x ON x._row = c._row"
+    )
     return f"""
         CREATE OR REPLACE TEMP TABLE {SORTED} AS
         WITH identified AS NOT MATERIALIZED (
-            SELECT c.*, {_event_id_sql()} AS _event_id
-            FROM {checked} c LEFT JOIN {DERIVED} x ON x._row = c._row
-            WHERE c._reason IS NULL
+            {identified} WHERE c._reason IS NULL
         ), shared AS (
             SELECT _event_id FROM identified GROUP BY _event_id HAVING count(*) > 1
             UNION
