@@ -1,7 +1,7 @@
 """Opening a DuckDB database with jejak's session settings.
 
 Without Ibis: a load (``jejak load``, a collector's group) opens its workspace and stores
-and stitches touchpoints in SQL alone, and importing Ibis was most of a small load's
+and stitches touchpoints in SQL alone, and importing Ibis was a third of a small load's
 time (see :mod:`jejak.store.stitching`). :mod:`jejak.engine.duckdb` wraps the
 connection for Ibis when an analysis needs it.
 """
