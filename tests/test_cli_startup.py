@@ -67,15 +67,19 @@ def test_answers_without_the_engines(tmp_path: Path, args: list[str], code: int,
     assert not (tmp_path / "jejak.duckdb").exists()  # a failed load made no workspace
 
 
-def test_a_csv_load_imports_neither_arrow_nor_numpy(tmp_path: Path):
-    # DuckDB reads and stores the file; Arrow and numpy would only add to the start
-    (tmp_path / "log.csv").write_text("customer_id,ts,event\nc1,2026-01-01 08:00,order\n")
+def test_a_csv_load_imports_neither_arrow_nor_numpy_nor_ibis(tmp_path: Path):
+    # DuckDB reads, stores and stitches the file in SQL (stitching's kept as text); Arrow,
+    # numpy, Ibis and its sqlglot would only add to the start; phone numbers need reading
+    # only when a file has them
+    (tmp_path / "log.csv").write_text(
+        "customer_id,anonymous_id,ts,event\nc1,a1,2026-01-01 08:00,order\n,a1,2026-01-02,visit\n"
+    )
     done = subprocess.run(
         [
             sys.executable,
             "-c",
             PROBE,
-            json.dumps(["pyarrow", "numpy", "pandas"]),
+            json.dumps(["pyarrow", "numpy", "pandas", "ibis", "sqlglot", "phonenumbers"]),
             '["load", "log.csv"]',
         ],
         cwd=tmp_path,
@@ -86,7 +90,7 @@ def test_a_csv_load_imports_neither_arrow_nor_numpy(tmp_path: Path):
     )
     answer = json.loads(done.stdout.splitlines()[-1])
     assert (answer["code"], answer["loaded"]) == (0, [])
-    assert "1 new touchpoint stored from log.csv" in answer["output"]
+    assert "2 new touchpoints stored from log.csv" in answer["output"]
 
 
 def test_every_commands_help_answers_without_the_engines(tmp_path: Path):

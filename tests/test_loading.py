@@ -384,6 +384,30 @@ def test_epoch_seconds_and_milliseconds_are_utc_instants(open_workspace, write_f
     ]
 
 
+def test_a_cell_loses_the_spaces_at_its_ends_only(open_workspace, tmp_path):
+    # spaces end where a value is trimmed (inner spaces and tabs stay); a cell of spaces
+    # is empty; nine digits are epoch seconds too, and an ISO time of ten characters is
+    # no epoch
+    path = tmp_path / "spaces.csv"
+    path.write_text(
+        "customer_id,anonymous_id,ts,event,channel,properties\n"
+        '"  c1 ",,2026-01-01T10:00:00Z, buka halaman,"\tiklan "," {""a"": 1} "\n'
+        '"   ",a2, 2026-01-01T11:00:00Z ,kunjungan,web,\n'
+        "c3,,999999999,lama,,\n"
+        "c4,,2026-01-02,harian,,\n",
+        "utf-8",
+    )
+    ws = open_workspace()
+
+    assert ws.load(path).stored == 4
+    assert stored(ws, "customer_id", "anonymous_id", "event", "channel", "ts", "properties") == [
+        ("c3", None, "lama", None, utc(2001, 9, 9, 1, 46, 39), "{}"),
+        ("c1", None, "buka halaman", "\tiklan", utc(2026, 1, 1, 10), '{"a":1}'),
+        (None, "a2", "kunjungan", "web", utc(2026, 1, 1, 11), "{}"),
+        ("c4", None, "harian", None, utc(2026, 1, 2), "{}"),
+    ]
+
+
 # -- event ids -----------------------------------------------------------------------------
 
 

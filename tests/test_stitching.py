@@ -163,3 +163,10 @@ def test_a_reader_sees_the_stitched_table_of_its_own_snapshot(tmp_path, write_fi
         assert len(early.events().to_pandas()) == 46
     assert len(ws.events().to_pandas()) == 48
     ws.close()
+
+
+def test_the_kept_sql_is_what_ibis_compiles_of_identitys_expressions():
+    # a load stitches with the SQL kept as text; after a change to jejak.store.identity
+    # or an Ibis upgrade, paste what compiled() gives into stitching.py
+    assert stitching.compiled() == (stitching.WINNERS_SQL, stitching.ASSIGNED_SQL)
+    assert stitching.assigned_sql("_jejak_touched").count('"_jejak_touched"') == 1

@@ -6,7 +6,6 @@ import hashlib
 import weakref
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -14,43 +13,8 @@ import ibis
 import ibis.expr.operations as ops
 from ibis.expr.operations.udf import InputType
 
-from jejak.engine.functions import DUCKDB_MACROS
-from jejak.errors import WorkspaceError
-from jejak.language import gettext
-
-
-def connect(
-    path: str | Path | None = None, *, read_only: bool = False
-) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB database with jejak's session settings (UTC, macros)."""
-    database = ":memory:" if path is None else str(path)
-    try:
-        con = duckdb.connect(database, read_only=read_only)
-    except duckdb.IOException as exc:
-        said = (
-            gettext(
-                "{file}: cannot open the workspace ({problem}); another process has it open:"
-                " close it first"
-            )
-            if "lock" in str(exc)
-            else gettext("{file}: cannot open the workspace ({problem})")
-        )
-        raise WorkspaceError(said.format(file=database, problem=exc)) from None
-    prepare(con)
-    return con
-
-
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Session settings every jejak connection needs."""
-    con.execute("SET TimeZone = 'UTC'")
-    # query_progress() only reports while progress tracking is on; jejak draws its own bar
-    con.execute("SET enable_progress_bar = true")
-    con.execute("SET enable_progress_bar_print = false")
-    # Ibis 12 writes list lambdas as ``x -> ...``, which DuckDB 2 only reads when asked to
-    con.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
-    for name, body in DUCKDB_MACROS.items():
-        con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
-
+from jejak.engine.connection import connect as connect  # the engine's, re-exported
+from jejak.engine.connection import prepare as prepare
 
 COMPILED_KEPT = 256  # SQL of this many expressions is remembered per connection
 # what Ibis's hooks before a query look for: Python data and functions to register first

@@ -1,7 +1,8 @@
 """SQL functions analyses need that the engines spell differently.
 
 Each is declared once as an Ibis builtin under the Spark name; on DuckDB a
-macro of the same name is created when a connection opens (see ``DUCKDB_MACROS``).
+macro of the same name is created when a connection opens (see
+``jejak.engine.connection.DUCKDB_MACROS``).
 """
 
 from __future__ import annotations
@@ -35,15 +36,6 @@ def timestamp_micros(micros: dt.int64) -> dt.Timestamp(timezone="UTC"):  # type:
 def from_utc_timestamp(ts: dt.Timestamp(timezone="UTC"), zone: str) -> dt.Timestamp(timezone="UTC"):  # type: ignore[empty-body]
     """The wall-clock time in ``zone`` at the moment ``ts``, labelled UTC: its hour and day
     are the local ones, with each moment's own offset (summer time included)."""
-
-
-# name -> DuckDB macro body giving the Spark builtin's behaviour
-DUCKDB_MACROS: dict[str, str] = {
-    "get_json_object": "(j, p) AS json_extract_string(j, p)",
-    "unix_micros": "(t) AS epoch_us(t)",
-    "timestamp_micros": "(u) AS timezone('UTC', make_timestamp(u))",
-    "from_utc_timestamp": "(t, z) AS timezone('UTC', timezone(z, t))",
-}
 
 
 _BREAKS_PATH = re.compile(r"""[\[\]*"'\\$\x00-\x1f]""")  # what a JSON path reads otherwise

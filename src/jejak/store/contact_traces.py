@@ -19,14 +19,13 @@ import re
 from dataclasses import dataclass, field
 
 import duckdb
-import phonenumbers
 
 from jejak.language import gettext, localised, ngettext
 from jejak.model.config import Settings
 from jejak.model.privacy import PersonalData
 from jejak.store import members, personal
 from jejak.store.contacts import e164
-from jejak.store.identity import EMAIL_PREFIX, PHONE_PREFIX
+from jejak.store.prefixes import EMAIL_PREFIX, PHONE_PREFIX
 from jejak.store.sources import quote
 
 # what a bare id must look like to be read as a phone number too: a + or a leading 0,
@@ -125,6 +124,8 @@ def _candidate_sql(value: str, contact: Contact) -> str:
     """SQL: whether the property ``value`` may be the contact as written (Python says)."""
     if contact.kind == "email":
         return f"lower(trim({value})) = {quote(contact.value)}"
+    import phonenumbers  # only an erasure of a phone number needs it
+
     national = str(phonenumbers.parse(contact.value).national_number)
     return f"contains(regexp_replace({value}, '[^0-9]', '', 'g'), {quote(national)})"
 
@@ -138,6 +139,8 @@ def _same(written: str, contact: Contact, settings: Settings) -> bool:
 def phone_in(text: str, number: str, region: str) -> bool:
     """Whether ``text`` (a rejected row's record) holds the phone ``number`` (E.164)
     written in any way a person types it, read in ``region``."""
+    import phonenumbers  # only an erasure of a phone number needs it
+
     e164_form = phonenumbers.PhoneNumberFormat.E164
     matches = phonenumbers.PhoneNumberMatcher(text, region)  # valid numbers only
     return any(phonenumbers.format_number(m.number, e164_form) == number for m in matches)
@@ -149,6 +152,8 @@ def rejected_with_phones(
     """Rowids of the rejected rows whose record holds one of the phone ``numbers``."""
     if not numbers:
         return []
+    import phonenumbers  # only an erasure of a phone number needs it
+
     nationals = sorted({str(phonenumbers.parse(n).national_number) for n in numbers})
     rows = con.execute(
         "SELECT rowid, record FROM rejected_rows WHERE record IS NOT NULL AND EXISTS"

@@ -20,11 +20,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import duckdb
-import phonenumbers
 
 from jejak.model.config import Settings
 from jejak.store import personal, reasons
-from jejak.store.identity import EMAIL_PREFIX, PHONE_PREFIX
+from jejak.store.prefixes import EMAIL_PREFIX, PHONE_PREFIX
 from jejak.store.reasons import Reason
 from jejak.store.sources import quote
 
@@ -43,6 +42,8 @@ def e164(text: str | None, region: str) -> str | None:
     """The number in E.164 (``+6281234567890``), or None when it is not a valid number."""
     if text is None:
         return None
+    import phonenumbers  # here: a file without phone numbers loads without it
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -46,7 +46,7 @@ import duckdb
 from jejak.language import N_, gettext
 from jejak.model.config import Settings
 from jejak.store import contact_traces, results, stitching
-from jejak.store.identity import ANONYMOUS_PREFIX, CONTACT_PREFIXES, EMAIL_PREFIX
+from jejak.store.prefixes import ANONYMOUS_PREFIX, CONTACT_PREFIXES, EMAIL_PREFIX
 
 LOG = "erasures"
 LOG_SQL = (

@@ -18,11 +18,13 @@ DERIVED = "_jejak_derived"  # derived ids of rows whose content an earlier row h
 def properties_sql(raw: str = "properties_raw") -> str:
     """SQL: a row's properties from its other columns (``extras``) and its properties
     column (``raw``, JSON text)."""
-    # merge-patching into {} drops null members (an empty cell is no property)
-    return (
+    # merge-patching into {} drops null members (an empty cell is no property); a row
+    # with neither has none ({} patched with {} twice), as most rows of most files
+    merged = (
         f"CAST(json_merge_patch('{{}}', coalesce(extras, '{{}}'), coalesce({raw}, '{{}}'))"
         " AS VARCHAR)"
     )
+    return f"CASE WHEN extras IS NULL AND {raw} IS NULL THEN '{{}}' ELSE {merged} END"
 
 
 PROPERTIES_SQL = properties_sql()
@@ -39,10 +41,12 @@ def content_sql(alias: str = "") -> str:
     return f"md5(concat_ws(chr(31), {', '.join(parts)}))"
 
 
-def _event_id_sql(row: str = "c.", derived: str = "x.") -> str:
+def _event_id_sql(row: str = "c.", derived: str | None = "x.") -> str:
     """SQL: a valid row's event id: its own, or its content's hash numbered by how many
-    rows up to it have that content (``derived`` has the numbers above 1)."""
-    return f"coalesce({row}event_id, {derived}_event_id, md5({content_sql(row)} || ':1'))"
+    rows up to it have that content (``derived`` has the numbers above 1; None: no row's
+    number is above 1)."""
+    above = "" if derived is None else f"{derived}_event_id, "
+    return f"coalesce({row}event_id, {above}md5({content_sql(row)} || ':1'))"
 
 
 def derived_sql(checked: str) -> str:
@@ -71,7 +75,7 @@ def no_derived_sql() -> str:
     return f"CREATE OR REPLACE TEMP TABLE {DERIVED} (_row BIGINT, _event_id VARCHAR)"
 
 
-def sorted_sql(checked: str) -> str:
+def sorted_sql(checked: str, own_ids: bool = False) -> str:
     """The valid rows that are not simply new, with their event ids and fates; every
     other valid row is new (stored now, under :func:`_event_id_sql`'s id).
 
@@ -83,14 +87,20 @@ def sorted_sql(checked: str) -> str:
     row is not stored.
 
     Only rows whose id another row or a stored touchpoint has are ranked: most files
-    have none, and ranking every row was most of a load's time and memory.
+    have none, and ranking every row was most of a load's time and memory. ``own_ids``:
+    every valid row has its own event_id, so finding the shared ones reads only the ids
+    (a content's id needs every field).
     """
+    identified = (
+        f"SELECT c.*, c.event_id AS _event_id FROM {checked} c"
+        if own_ids
+        else f"SELECT c.*, {_event_id_sql()} AS _event_id"
+        f" FROM {checked} c LEFT JOIN {DERIVED} x ON x._row = c._row"
+    )
     return f"""
         CREATE OR REPLACE TEMP TABLE {SORTED} AS
         WITH identified AS NOT MATERIALIZED (
-            SELECT c.*, {_event_id_sql()} AS _event_id
-            FROM {checked} c LEFT JOIN {DERIVED} x ON x._row = c._row
-            WHERE c._reason IS NULL
+            {identified} WHERE c._reason IS NULL
         ), shared AS (
             SELECT _event_id FROM identified GROUP BY _event_id HAVING count(*) > 1
             UNION
@@ -135,9 +145,27 @@ def fates_sql(checked: str) -> str:
     )
 
 
-def insert_sql(load_id: int, checked: str) -> str:
-    """The new touchpoints: valid rows whose event id is neither repeated nor stored."""
+def all_new(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every valid row is new under the first id of its content (nothing derived
+    beyond it, nothing matched), as in most files: :func:`insert_sql` then joins nothing."""
+    found = con.execute(
+        f"SELECT NOT EXISTS (SELECT 1 FROM {SORTED}) AND NOT EXISTS (SELECT 1 FROM {DERIVED})"
+    )
+    return bool(found.fetchall()[0][0])
+
+
+def insert_sql(load_id: int, checked: str, joined: bool = True) -> str:
+    """The new touchpoints: valid rows whose event id is neither repeated nor stored.
+    Not ``joined`` (:func:`all_new`) every valid row is stored, under its own id or its
+    content's: without the joins DuckDB writes the table on all its threads, in order (a
+    join's rows carry no order, so they were written on one)."""
     fields = ", ".join(f"c.{f.name}" for f in FIELDS if f.name != "event_id")
+    if not joined:
+        return (
+            f"INSERT INTO touchpoints SELECT {_event_id_sql(derived=None)}"
+            f" AS event_id, {fields}, {load_id} AS load_id FROM {checked} c"
+            " WHERE c._reason IS NULL"
+        )
     return (
         f"INSERT INTO touchpoints SELECT {_event_id_sql()} AS event_id, {fields},"
         f" {load_id} AS load_id FROM {checked} c LEFT JOIN {DERIVED} x ON x._row = c._row"

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import ibis
 
-ANONYMOUS_PREFIX = "anon:"
-EMAIL_PREFIX, PHONE_PREFIX = "email:", "phone:"
-CONTACT_PREFIXES = (EMAIL_PREFIX, PHONE_PREFIX)
+from jejak.store.prefixes import ANONYMOUS_PREFIX, EMAIL_PREFIX, PHONE_PREFIX
+
 HOPS = 3  # the longest chain of links: anonymous id -> phone -> email -> customer
 FROM_MAPPING, FROM_TOUCHPOINT = 0, 1
 CLAIM = ibis.schema(

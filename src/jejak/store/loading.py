@@ -37,6 +37,7 @@ from jejak.store import contacts as contact_ids
 from jejak.store.event_ids import (
     DERIVED,
     SORTED,
+    all_new,
     derived_sql,
     fates_sql,
     insert_sql,
@@ -239,6 +240,14 @@ def stage_sql(source: str) -> str:
     return f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} AS SELECT * FROM {source}"
 
 
+def _trimmed(text: str) -> str:
+    """SQL: ``text`` without the spaces at its ends (what ``trim`` removes), NULL when
+    nothing is left. Only a value with a space at an end is trimmed: trimming every
+    value copied it, a fifth of the checks' time."""
+    ends = f"starts_with({text}, ' ') OR ends_with({text}, ' ')"
+    return f"nullif(CASE WHEN {ends} THEN trim({text}) ELSE {text} END, '')"
+
+
 def _fields_sql(mapping: Mapping, origin: str, numbered: bool, settings: Settings) -> str:
     """Every field as trimmed text, plus properties built from unmapped columns (the
     personal ones hashed), from ``origin`` (the file, or its stage: ``numbered`` gives
@@ -251,14 +260,14 @@ def _fields_sql(mapping: Mapping, origin: str, numbered: bool, settings: Setting
         text = as_text(column, mapping.types[column]) if column else "NULL"
         if field in mapping.constants:
             text = quote(mapping.constants[field])
-        cols.append(f"nullif(trim({text}), '') AS {field}_raw")
+        cols.append(f"{_trimmed(text)} AS {field}_raw")
     for kind in CONTACT_KINDS:
         column = mapping.contacts.get(kind)
         text = as_text(column, mapping.types[column]) if column else "NULL"
-        cols.append(f"nullif(trim({text}), '') AS {kind}_raw")
+        cols.append(f"{_trimmed(text)} AS {kind}_raw")
     column = mapping.fields.get("properties")
     props = as_text(column, mapping.types[column]) if column else "NULL"
-    cols.append(f"nullif(trim({props}), '') AS properties_raw")
+    cols.append(f"{_trimmed(props)} AS properties_raw")
     if mapping.extras:
         pairs = ", ".join(
             f"{quote(c)}, {personal.column_sql(c, ident(c), settings)}" for c in mapping.extras
@@ -285,11 +294,14 @@ def _ts_sql(settings: Settings, mapping: Mapping) -> str:
         return "try_cast(ts_raw AS TIMESTAMPTZ)"
     if settings.ts_format:
         return f"CAST(try_strptime(ts_raw, {quote(settings.ts_format)}) AS TIMESTAMPTZ)"
-    # epoch_ms gives a naive timestamp; pin it to UTC or the session zone would shift it
+    # epoch_ms gives a naive timestamp; pin it to UTC or the session zone would shift it.
+    # The length first: a pattern of digits only fits a text of its length (in bytes, as
+    # \d is an ASCII digit), and most texts are ISO times, which the patterns cost
     return (
-        "CASE WHEN regexp_full_match(ts_raw, '\\d{13}')"
+        "CASE WHEN strlen(ts_raw) = 13 AND regexp_full_match(ts_raw, '\\d{13}')"
         " THEN timezone('UTC', epoch_ms(CAST(ts_raw AS BIGINT)))"
-        " WHEN regexp_full_match(ts_raw, '\\d{9,10}') THEN to_timestamp(CAST(ts_raw AS BIGINT))"
+        " WHEN strlen(ts_raw) IN (9, 10) AND regexp_full_match(ts_raw, '\\d{9,10}')"
+        " THEN to_timestamp(CAST(ts_raw AS BIGINT))"
         " ELSE try_cast(ts_raw AS TIMESTAMPTZ) END"
     )
 
@@ -645,7 +657,8 @@ def _store(
         progress.run(con, derived_sql(ROWS), gettext("deriving event ids"), on_progress)
     else:
         con.execute(no_derived_sql())
-    progress.run(con, sorted_sql(ROWS), gettext("matching event ids"), on_progress)
+    matching = sorted_sql(ROWS, own_ids=not without_id)
+    progress.run(con, matching, gettext("matching event ids"), on_progress)
     repeated, conflicts, conflict_rows = con.execute(
         f"SELECT count(*) FILTER (WHERE _status = 'repeated'),"
         f" count(*) FILTER (WHERE _status = 'conflict'),"
@@ -667,7 +680,8 @@ def _store(
         if conflicts:
             mark_conflicts(con, CHECKED, target.row)
         before = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]
-        progress.run(con, insert_sql(load_id, ROWS), gettext("storing touchpoints"), on_progress)
+        insert = insert_sql(load_id, ROWS, joined=not all_new(con))
+        progress.run(con, insert, gettext("storing touchpoints"), on_progress)
         stored = con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0] - before
         links = imports.store_links(con, target.links, load_id) if target.links else 0
         record = {

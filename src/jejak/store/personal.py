@@ -95,7 +95,7 @@ def stored_forms(given: str, settings: Settings) -> list[str]:
     """The ways an id someone gives (a customer or anonymous id, a bare email address,
     ``email:...``, ``phone:...``) may be stored under ``pii:`` (``settings`` salted):
     hashed ids with ``ids: true``, and hashed contact keys. Nothing without ``pii:``."""
-    from jejak.store.identity import EMAIL_PREFIX, PHONE_PREFIX
+    from jejak.store.prefixes import EMAIL_PREFIX, PHONE_PREFIX
 
     pii = settings.pii
     if pii is None:

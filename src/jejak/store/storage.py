@@ -12,9 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-import ibis
-
-from jejak.engine import duckdb as embedded
+from jejak.engine import connection
 from jejak.errors import ConfigError, LoadError, WorkspaceError
 from jejak.language import gettext
 from jejak.model.config import Settings
@@ -39,6 +37,7 @@ from jejak.store.identity_files import load_identity_file, load_source_identitie
 from jejak.store.loading import KEPT_REJECTS, LoadSummary, load_file
 
 if TYPE_CHECKING:
+    import ibis
     import pandas as pd
 
 SCHEMA_VERSION = 2  # 2: loads.rows_conflicting
@@ -73,7 +72,8 @@ class Storage:
     def __init__(self, path: str | Path | None, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.path = None if path is None else Path(path)
-        self.con = embedded.connect(self.path)
+        self.con = connection.connect(self.path)
+        self._backend: ibis.BaseBackend | None = None  # made when first asked for
         self._check_or_create_schema()
         try:  # no salt over personal data stored in an older form (see unsalted)
             unsalted.check(self.con, self.settings, self.path)
@@ -83,11 +83,24 @@ class Storage:
         # the pii: settings the data was stored under, when none are given (see kept_pii)
         self.settings = kept_pii.settled(self.con, self.settings)
         self.settings = personal.salted(self.con, self.settings)  # with pii: made once, kept
-        self.backend = embedded.backend(self.con)
         self.snapshot = False  # a reader's view: inside a snapshot's transaction
         if self.path is not None and compaction.marked(self.con):  # a server erased
             results.forget(self.con)  # incl. answers its readers kept from before it
             self.compact()
+
+    @property
+    def backend(self) -> ibis.BaseBackend:
+        """Ibis over the connection, made when first asked for: loading and stitching
+        are SQL, and a load does not import Ibis (see :mod:`jejak.store.stitching`)."""
+        if self._backend is None:
+            from jejak.engine import duckdb as embedded
+
+            self._backend = embedded.backend(self.con)
+        return self._backend
+
+    @backend.setter
+    def backend(self, backend: ibis.BaseBackend | None) -> None:
+        self._backend = backend
 
     # -- lifecycle -------------------------------------------------------------------------
     def _check_or_create_schema(self) -> None:
@@ -372,9 +385,6 @@ class Storage:
         try:
             done = stitching.keep(
                 self.con,
-                self.backend,
-                touchpoints=self.backend.table("touchpoints"),
-                mapping=self.identity_links(),
                 load_id=version.load_id,
                 count=version.touchpoints,
                 on_progress=on_progress,
@@ -449,8 +459,8 @@ class Storage:
         if self.path is None:
             return False
         compaction.compact(self.con, self.path)
-        self.con = embedded.connect(self.path)
-        self.backend = embedded.backend(self.con)
+        self.con = connection.connect(self.path)
+        self.backend = None  # over the new connection, when asked for
         erasure.compacted(self.con)
         return True
 
