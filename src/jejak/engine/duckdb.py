@@ -157,11 +157,17 @@ def _described(wrapped: Any, get_schema: Callable[..., Any]) -> Callable[..., An
         except duckdb.CatalogException:
             return get_schema(name)  # Ibis's own error for a missing table
         types = wrapped.compiler.type_mapper
-        return ibis.schema(
-            {c: types.from_string(t, nullable=null == "YES") for c, t, null, *_ in rows}
-        )
+        return ibis.schema({c: _dtype(types, t, null == "YES") for c, t, null, *_ in rows})
 
     return described
+
+
+@lru_cache(maxsize=256)
+def _dtype(types: Any, text: str, nullable: bool) -> Any:
+    """DuckDB's name of a column type as Ibis's type, parsed once per process (a table's
+    columns repeat a few types, and each parse takes Ibis longer than DuckDB describes
+    the table)."""
+    return types.from_string(text, nullable=nullable)
 
 
 def _identifier(name: str) -> str:
