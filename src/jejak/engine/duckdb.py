@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 from ibis.expr.operations.udf import InputType
 
@@ -162,11 +163,32 @@ def _described(wrapped: Any, get_schema: Callable[..., Any]) -> Callable[..., An
     return described
 
 
+# DuckDB's names of the touchpoints' column types and other plain ones, as Ibis reads
+# them (a test pins each): Ibis's parser of type names takes longer on its first use
+# in a process than DuckDB takes to describe a table
+NAMED_TYPES: dict[str, tuple[type[dt.DataType], dict[str, Any]]] = {
+    "VARCHAR": (dt.String, {}),
+    "DOUBLE": (dt.Float64, {}),
+    "FLOAT": (dt.Float32, {}),
+    "BIGINT": (dt.Int64, {}),
+    "INTEGER": (dt.Int32, {}),
+    "SMALLINT": (dt.Int16, {}),
+    "TINYINT": (dt.Int8, {}),
+    "BOOLEAN": (dt.Boolean, {}),
+    "DATE": (dt.Date, {}),
+    "TIMESTAMP": (dt.Timestamp, {"scale": 6}),
+    "TIMESTAMP WITH TIME ZONE": (dt.Timestamp, {"timezone": "UTC", "scale": 6}),
+}
+
+
 @lru_cache(maxsize=256)
-def _dtype(types: Any, text: str, nullable: bool) -> Any:
-    """DuckDB's name of a column type as Ibis's type, parsed once per process (a table's
-    columns repeat a few types, and each parse takes Ibis longer than DuckDB describes
-    the table)."""
+def _dtype(types: Any, text: str, nullable: bool) -> dt.DataType:
+    """DuckDB's name of a column type as Ibis's type: a plain one read from
+    :data:`NAMED_TYPES`, any other parsed by Ibis once per process."""
+    named = NAMED_TYPES.get(text)
+    if named is not None:
+        kind, arguments = named
+        return kind(**arguments, nullable=nullable)
     return types.from_string(text, nullable=nullable)
 
 
