@@ -31,3 +31,22 @@ def test_a_query_asked_again_reads_the_data_as_it_is_now():
     backend.con.execute("CREATE OR REPLACE TABLE stored AS SELECT 7 AS x")
     assert total.execute() == 7
     assert backend.table("stored").to_pandas()["x"].tolist() == [7]
+
+
+def test_named_column_types_are_what_ibis_reads_from_their_names():
+    types = ibis.duckdb.connect().compiler.type_mapper
+    for name in embedded.NAMED_TYPES:
+        for nullable in (True, False):
+            expected = types.from_string(name, nullable=nullable)
+            assert embedded._dtype(types, name, nullable) == expected, name
+
+
+def test_a_stored_table_reads_with_each_column_type_as_ibis_would(tmp_path):
+    con = embedded.connect(tmp_path / "t.duckdb")
+    con.execute(
+        "CREATE TABLE t (a VARCHAR NOT NULL, b TIMESTAMPTZ, c DOUBLE, d BIGINT, e TINYINT,"
+        " f DECIMAL(9, 2), g VARCHAR[], h STRUCT(x INTEGER), i TIMESTAMP, j DATE)"
+    )
+    plain = ibis.duckdb.from_connection(con).table("t").schema()
+    assert embedded.backend(con).table("t").schema() == plain
+    con.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -213,3 +214,21 @@ def test_the_file_keeps_the_newest_few(plans, tmp_path, monkeypatch):
 def test_column_types_are_read_back_as_they_were(dtype):
     spelled = json.loads(json.dumps(kept_plans._spelled_type(ibis.dtype(dtype))))
     assert kept_plans._typed(spelled) == ibis.dtype(dtype)
+
+
+def test_a_changed_source_file_changes_the_code_in_the_key(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "__pycache__").mkdir()
+    source = tmp_path / "sub" / "a.py"
+    source.write_text("x = 1\n", "utf-8")
+    before = kept_plans._sources(tmp_path)
+    (tmp_path / "__pycache__" / "a.py").write_text("not a source\n", "utf-8")
+    (tmp_path / "notes.txt").write_text("not a source\n", "utf-8")
+    assert kept_plans._sources(tmp_path) == before
+    source.write_text("x = 2\n", "utf-8")  # the same size: its time of change tells
+    os.utime(source, ns=(1, 1))
+    changed = kept_plans._sources(tmp_path)
+    assert changed != before
+    (tmp_path / "b.py").write_text("", "utf-8")
+    assert kept_plans._sources(tmp_path) not in (before, changed)
+    assert kept_plans._sources(tmp_path / "missing") is None
