@@ -121,11 +121,21 @@ def experience(
     # written in the stage before it; _own_no numbers the person's own touchpoints in time
     # order, in the same sorted pass: the touchpoints before a bad one are then found by
     # their numbers, without sorting the touchpoints again
-    at = placed(marked, journey, before=True, counts={"_own_no": own})
+    # the stage columns are read only on signals and on the touchpoints before a bad one,
+    # all of people with a signal: the ordered pass sorts their touchpoints alone (a few
+    # of everyone's), and the others' touchpoints come without (NULL), for the stage
+    # entries and churn, which read every touchpoint in no order
+    having = marked.filter(marked.experience.notnull()).select("person_id").distinct()
+    at = placed(marked.semi_join(having, "person_id"), journey, before=True,
+                counts={"_own_no": own})  # fmt: skip
+    stages = ("stage_index", "stage_before", "_own_no")
+    rest = marked.anti_join(having, "person_id")
+    rest = rest.mutate(**{name: ibis.null(at[name].type()) for name in stages})
+    keep = ["person_id", "event_id", "event", "experience", *stages]
+    keep = list(dict.fromkeys([*keep, *rule_columns([*journey.stages, bought])]))
+    at = ibis.union(at.select(*keep), rest.select(*keep))
     at = at.mutate(_own=own.resolve(at))
-    keep = ["person_id", "event_id", "event", "experience", "stage_index", "stage_before"]
-    keep = [*keep, "_own", "_own_no", *rule_columns([*journey.stages, bought])]
-    with at.select(*dict.fromkeys(keep)).cache() as at:
+    with at.cache() as at:
         names = journey.stage_names
         signals = at.filter(at.experience.notnull())
         keys = {"stage_index": signals.stage_before, "event": signals.event}
