@@ -170,8 +170,9 @@ def placed_effects(
 
     ``groups`` (person_id and ``group``; a person may be in several) compares people
     within their own group: the table then starts with ``group``, one set of effects per
-    group. ``wide``: the :func:`stage_entries` of ``at``, when the caller has them
-    already (only without ``as_of``, which would cut the touchpoints first)."""
+    group. ``wide``: the :func:`stage_entries` of ``at`` (of its touchpoints up to
+    ``as_of`` when it is given), when the caller has them already: ``at`` then needs
+    only the touchpoints with a ``by`` value, and none of the rules' columns."""
     names = journey.stage_names
     last = len(names) - 1
     if as_of is None:
@@ -179,7 +180,6 @@ def placed_effects(
     else:  # nothing after the moment the analysis looks from
         end = ibis.literal(utc_micros(as_of), "int64")
         at = at.filter(unix_micros(at.ts) <= end)
-        wide = None
     wide = stage_entries(at, journey) if wide is None else wide
     spells = []
     for s in range(last):
