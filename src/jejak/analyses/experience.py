@@ -33,7 +33,7 @@ import pandas as pd
 
 from jejak.analyses.effectiveness import placed_effects
 from jejak.analyses.intervals import difference_of_proportions
-from jejak.analyses.matching import rule_matches, stage_matches, with_counts, with_properties
+from jejak.analyses.matching import rule_matches, stage_matches, with_properties
 from jejak.analyses.result import Result, drawn, records
 from jejak.analyses.stages import entered_column, placed
 from jejak.engine.functions import unix_micros, utc_micros
@@ -118,9 +118,6 @@ def experience(
     bought = FunnelStep.of(purchase).as_stage(journey)
     # every rule read below is one of these: each property is parsed only where one tests it
     matchers = [Stage(name=f"r{i}", rules=[rule]) for i, rule in enumerate(rules)]
-    # a role's count first, from the stored touchpoints as they are: its two halves then
-    # read the table itself, not a copy of it with the properties parsed
-    events = with_counts(events, [*journey.stages, bought])
     events = with_properties(events, [*journey.stages, bought, *matchers], only_these=True)
     marked = with_properties(with_experience(events, rules), [*journey.stages, bought])
     # every touchpoint (ts is never null), or what the person did, not what the shop sent
