@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from jejak.analyses import conversion_paths as cp
-from jejak.analyses.matching import rule_columns
+from jejak.analyses.matching import rule_columns, with_properties
 from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import entered_column, placed, stage_entries
 from jejak.engine.functions import unix_micros, utc_micros
@@ -144,7 +144,9 @@ def touchpoint_effects(
     """
     if not derived:
         cp.check_touch_field(by, N_("cannot split touchpoints by {by}; use one of {fields}"))
-    at = placed(events, journey)
+    # the stage rules are the only ones read here: each property they test is parsed only
+    # on the touchpoints they name
+    at = placed(with_properties(events, journey.stages, only_these=True), journey)
     # both aggregates read the stages and the rules' columns: worked out once, narrow
     keep = ["person_id", "event_id", "stage_index", by, *rule_columns(journey.stages)]
     keep = list(dict.fromkeys(keep))
