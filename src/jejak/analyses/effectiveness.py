@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from jejak.analyses import conversion_paths as cp
-from jejak.analyses.matching import rule_columns
+from jejak.analyses.matching import rule_columns, with_properties
 from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import entered_column, placed, stage_entries
 from jejak.engine.functions import unix_micros, utc_micros
@@ -144,7 +144,9 @@ def touchpoint_effects(
     """
     if not derived:
         cp.check_touch_field(by, N_("cannot split touchpoints by {by}; use one of {fields}"))
-    at = placed(events, journey)
+    # the stage rules are the only ones read here: each property they test is parsed only
+    # on the touchpoints they name
+    at = placed(with_properties(events, journey.stages, only_these=True), journey)
     # both aggregates read the stages and the rules' columns: worked out once, narrow
     keep = ["person_id", "event_id", "stage_index", by, *rule_columns(journey.stages)]
     keep = list(dict.fromkeys(keep))
@@ -170,8 +172,9 @@ def placed_effects(
 
     ``groups`` (person_id and ``group``; a person may be in several) compares people
     within their own group: the table then starts with ``group``, one set of effects per
-    group. ``wide``: the :func:`stage_entries` of ``at``, when the caller has them
-    already (only without ``as_of``, which would cut the touchpoints first)."""
+    group. ``wide``: the :func:`stage_entries` of ``at`` (of its touchpoints up to
+    ``as_of`` when it is given), when the caller has them already: ``at`` then needs
+    only the touchpoints with a ``by`` value, and none of the rules' columns."""
     names = journey.stage_names
     last = len(names) - 1
     if as_of is None:
@@ -179,7 +182,6 @@ def placed_effects(
     else:  # nothing after the moment the analysis looks from
         end = ibis.literal(utc_micros(as_of), "int64")
         at = at.filter(unix_micros(at.ts) <= end)
-        wide = None
     wide = stage_entries(at, journey) if wide is None else wide
     spells = []
     for s in range(last):

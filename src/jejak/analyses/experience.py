@@ -33,9 +33,9 @@ import pandas as pd
 
 from jejak.analyses.effectiveness import placed_effects
 from jejak.analyses.intervals import difference_of_proportions
-from jejak.analyses.matching import rule_columns, rule_matches, stage_matches, with_properties
+from jejak.analyses.matching import rule_matches, stage_matches, with_properties
 from jejak.analyses.result import Result, drawn, records
-from jejak.analyses.stages import placed
+from jejak.analyses.stages import entered_column, placed
 from jejak.engine.functions import unix_micros, utc_micros
 from jejak.language import gettext, localised
 from jejak.model.experience import VERDICTS, ExperienceRule
@@ -75,7 +75,14 @@ def with_experience(events: ibis.Table, rules: Sequence[ExperienceRule]) -> ibis
     matchers = [Stage(name=f"r{i}", rules=[rule]) for i, rule in enumerate(rules)]
     marked = with_properties(events, matchers)
     cases = [(rule_matches(marked, rule), rule.is_) for rule in rules]
-    return marked.mutate(experience=ibis.cases(*cases, else_=ibis.null("string")))
+    verdict = ibis.cases(*cases, else_=ibis.null("string"))
+    named = [rule.event for rule in rules]
+    if all(names is not None for names in named):
+        # a rule matches only the touchpoints it names: the rules are tested on those
+        # alone, not one after another on every touchpoint
+        names = sorted({name for names in named for name in names})
+        verdict = marked.event.isin(names).ifelse(verdict, ibis.null("string"))
+    return marked.mutate(experience=verdict)
 
 
 def experience(
@@ -109,23 +116,28 @@ def experience(
         )
     purchase = roles_of(journey).step_or(purchase, "purchase")
     bought = FunnelStep.of(purchase).as_stage(journey)
-    # the signals, the stage each touchpoint is in and the columns the rules read are
-    # read four times below: worked out once, narrow
     # every rule read below is one of these: each property is parsed only where one tests it
     matchers = [Stage(name=f"r{i}", rules=[rule]) for i, rule in enumerate(rules)]
     events = with_properties(events, [*journey.stages, bought, *matchers], only_these=True)
     marked = with_properties(with_experience(events, rules), [*journey.stages, bought])
     # every touchpoint (ts is never null), or what the person did, not what the shop sent
     own = ~ibis._.event.isin(list(sent)) if sent else ibis._.ts.notnull()
-    # stage_before, the stage the person was in: a 5-star review that enters Advocate was
-    # written in the stage before it; _own_no numbers the person's own touchpoints in time
-    # order, in the same sorted pass: the touchpoints before a bad one are then found by
-    # their numbers, without sorting the touchpoints again
-    at = placed(marked, journey, before=True, counts={"_own_no": own})
-    at = at.mutate(_own=own.resolve(at))
-    keep = ["person_id", "event_id", "event", "experience", "stage_index", "stage_before"]
-    keep = [*keep, "_own", "_own_no", *rule_columns([*journey.stages, bought])]
-    with at.select(*dict.fromkeys(keep)).cache() as at:
+    # what reads every touchpoint reads them once, in no order, per person: when each stage
+    # was entered (up to as_of, as the effects count) and what churn counts
+    us = unix_micros(marked.ts)
+    up_to = us <= utc_micros(as_of)
+    people = marked.group_by("person_id").aggregate(
+        **{
+            entered_column(i): marked.ts.min(where=stage_matches(marked, stage) & up_to)
+            for i, stage in enumerate(journey.stages)
+        },
+        **_churn_columns(marked, bought, as_of, churn_days, sent),
+        _signals=marked.count(where=marked.experience.notnull()),
+    )
+    with (
+        people.cache() as people,
+        _placed_signals(marked, people, journey, own).cache() as at,
+    ):
         names = journey.stage_names
         signals = at.filter(at.experience.notnull())
         keys = {"stage_index": signals.stage_before, "event": signals.event}
@@ -147,9 +159,9 @@ def experience(
         table = table[["stage", "stage_index", "touchpoint", "signals", *VERDICTS, "bad_share"]]
 
         effects = placed_effects(
-            at, journey, by="experience", min_people=min_people, as_of=as_of
+            at, journey, by="experience", min_people=min_people, as_of=as_of, wide=people
         ).table
-        churn, meta = _churn(at, bought, as_of, churn_days, sent)
+        churn, meta = _churn(people, as_of, churn_days)
         journeys = _journeys_to_bad(at, steps)
         totals = table[["signals", *VERDICTS]].sum()
         meta |= {
@@ -168,29 +180,66 @@ def experience(
         )
 
 
-def _churn(
+def _placed_signals(
+    marked: ibis.Table, people: ibis.Table, journey: Journey, own: ibis.Deferred
+) -> ibis.Table:
+    """The touchpoints of people with a signal (``people._signals``), each with the stage
+    the person was in (``stage_index``, ``stage_before``) and ``_own`` and ``_own_no``
+    (see :func:`_journeys_to_bad`).
+
+    stage_before, the stage the person was in: a 5-star review that enters Advocate was
+    written in the stage before it. The stages are read only on signals and the
+    touchpoints before a bad one, all of people with a signal: the ordered pass sorts
+    their touchpoints alone, a few of everyone's. _own_no numbers the person's own
+    touchpoints in time order in the same pass: the touchpoints before a bad one are then
+    found by their numbers, without sorting again.
+    """
+    having = people.filter(people._signals > 0).select("person_id")
+    at = placed(
+        marked.semi_join(having, "person_id"), journey, before=True, counts={"_own_no": own}
+    )
+    at = at.mutate(_own=own.resolve(at))
+    keep = ["person_id", "ts", "event", "experience", "stage_index", "stage_before"]
+    return at.select(*keep, "_own", "_own_no")
+
+
+def _churn_columns(
     marked: ibis.Table,
     bought: Stage,
     as_of: datetime,
     churn_days: float,
     sent: Sequence[str],
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Churn of buyers with and without a bad experience (``marked``: the touchpoints with
-    the columns the purchase rule ``bought`` reads)."""
-    end = utc_micros(as_of)
-    window = int(churn_days * DAY_US)
-    before = end - window
+) -> dict[str, ibis.Value]:
+    """What :func:`_churn` reads of each person, as aggregates of their touchpoints in
+    ``marked`` (with the columns the purchase rule ``bought`` reads): the first purchase,
+    their own touchpoints in the last ``churn_days``, their latest bad experience before
+    those days."""
+    end, before = _churn_window(as_of, churn_days)
     us = unix_micros(marked.ts)
     own = ~marked.event.isin(list(sent)) if sent else ibis.literal(True)
     # a bad experience is no sign of staying (a failed payment on a lapsed customer)
     own = own & (marked.experience.isnull() | (marked.experience != "bad"))
     # one pass per person: a bad experience between the first purchase and ``before``
     # exists when the latest bad one up to ``before`` is not earlier than that purchase
-    people = marked.group_by("person_id").aggregate(
-        first_us=us.min(where=stage_matches(marked, bought)),
-        recent=marked.count(where=own & (us > before) & (us <= end)),
-        last_bad=us.max(where=(marked.experience == "bad") & (us <= before)),
-    )
+    return {
+        "first_us": us.min(where=stage_matches(marked, bought)),
+        "recent": marked.count(where=own & (us > before) & (us <= end)),
+        "last_bad": us.max(where=(marked.experience == "bad") & (us <= before)),
+    }
+
+
+def _churn_window(as_of: datetime, churn_days: float) -> tuple[int, int]:
+    """The end of the data and the start of its last ``churn_days``, in microseconds."""
+    end = utc_micros(as_of)
+    return end, end - int(churn_days * DAY_US)
+
+
+def _churn(
+    people: ibis.Table, as_of: datetime, churn_days: float
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Churn of buyers with and without a bad experience (``people``: one row per person
+    with :func:`_churn_columns`)."""
+    before = _churn_window(as_of, churn_days)[1]
     people = people.filter(people.first_us <= before)
     bad = (people.last_bad >= people.first_us).fill_null(False)
     counts = people.group_by(group=bad.ifelse("bad experience", "none")).aggregate(

@@ -67,6 +67,9 @@ def with_properties(
     property is read only from the touchpoints a rule testing it names (NULL on the
     rest, where that rule fails anyway): most touchpoints are never parsed.
     """
+    # a role's count first, of the touchpoints as given: its two halves then read them,
+    # not a copy of them with the properties parsed that the engine would keep to share
+    touchpoints = with_counts(touchpoints, stages)
     keys = sorted({key for stage in stages for rule in stage.rules for key in rule.where})
     keys = [key for key in keys if PROPERTY_PREFIX + key not in touchpoints.columns]
     columns = {}
@@ -77,7 +80,7 @@ def with_properties(
             names = sorted({name for rule in testing for name in rule.event or ()})
             value = ibis.ifelse(touchpoints.event.isin(names), value, ibis.null("string"))
         columns[PROPERTY_PREFIX + key] = value
-    return with_counts(touchpoints.mutate(**columns), stages)
+    return touchpoints.mutate(**columns)
 
 
 def with_counts(touchpoints: ibis.Table, stages: list[Stage]) -> ibis.Table:
