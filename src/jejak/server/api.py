@@ -238,9 +238,17 @@ def journey_map(
         bool,
         Query(description="Add the CX lanes: feeling, pain points, opportunities, personas."),
     ] = True,
+    min_people: Annotated[
+        int,
+        Query(ge=1, le=1_000_000, description="Fewer people on a side of an effect: no pain."),
+    ] = 30,
 ) -> dict[str, Any]:
     """Per stage, its top touchpoints and how people fare, with the CX lanes."""
-    return _run(request, scope, lambda s: s.journey_map(by=by, top=top, lanes=lanes))
+    return _run(
+        request,
+        scope,
+        lambda s: s.journey_map(by=by, top=top, lanes=lanes, min_people=min_people),
+    )
 
 
 @router.get("/paths")

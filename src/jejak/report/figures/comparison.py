@@ -22,6 +22,8 @@ from jejak.report.figures.drawing import (
 )
 from jejak.report.figures.registry import draws
 
+AXIS_CHARS = 48  # an axis title's line, so it stays inside an 800-pixel chart
+
 
 def comparison_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go.Figure:
     """``table``'s rows (already chosen, first on top): the difference of side a's share
@@ -75,11 +77,12 @@ def comparison_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> 
         )
     )
     figure.add_vline(x=0, line=dict(color="#52606D", width=1))
+    axis = gettext("{a} minus {b}, in percentage points (95% interval)").format(
+        a=plain_label(a), b=plain_label(b)
+    )
+    # long segment names (and longer languages) run past a narrow chart: in lines
     figure.update_xaxes(
-        title=gettext("{a} minus {b}, in percentage points (95% interval)").format(
-            a=plain_label(a), b=plain_label(b)
-        ),
-        zeroline=False,
+        title="<br>".join(wrapped(axis, AXIS_CHARS)), zeroline=False, automargin=True
     )
     figure.update_yaxes(autorange="reversed")  # the first row on top, as in the table
     return layout(figure, title, height=max(280, 110 + 32 * len(table)))
