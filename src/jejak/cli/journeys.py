@@ -14,6 +14,25 @@ from jejak.language import gettext as _
 from jejak.language import localised, ngettext, stage
 from jejak.report import formatting as fmt
 
+# A funnel's options, as `jejak funnel` and `jejak drivers --funnel` both take them
+Window = Annotated[str, typer.Option(help="Conversion window from step 1: 30d, 12h, 45m.")]
+Order = Annotated[str, typer.Option(help="ordered, strict (nothing between) or any.")]
+Exclude = Annotated[
+    list[str] | None,
+    typer.Option(help="Touchpoints that void an attempt between the first and last step."),
+]
+OptionalSteps = Annotated[
+    list[int] | None, typer.Option(help="A step (by number) people may skip; repeat for more.")
+]
+Within = Annotated[
+    list[str] | None,
+    typer.Option(help="STEP=GAP: at most this long after the step before, e.g. 3=2d."),
+]
+After = Annotated[
+    list[str] | None,
+    typer.Option(help="STEP=GAP: at least this long after the step before, e.g. 3=1h."),
+]
+
 
 def stages(
     stuck: Annotated[
@@ -67,16 +86,9 @@ def funnel(
         list[str],
         typer.Argument(help="Touchpoint names in order; stage:NAME for a journey stage."),
     ],
-    window: Annotated[str, typer.Option(help="Conversion window from step 1: 30d, 12h, 45m.")] = (
-        "30d"
-    ),
-    order: Annotated[str, typer.Option(help="ordered, strict (nothing between) or any.")] = (
-        "ordered"
-    ),
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(help="Touchpoints that void an attempt between the first and last step."),
-    ] = None,
+    window: Window = "30d",
+    order: Order = "ordered",
+    exclude: Exclude = None,
     by: Annotated[
         str | None,
         typer.Option(help="Split by a field of step 1 (e.g. channel), or --by segment."),
@@ -84,18 +96,9 @@ def funnel(
     dropped_at: Annotated[
         int | None, typer.Option(help="List who reached this step (1-based) and not the next.")
     ] = None,
-    optional: Annotated[
-        list[int] | None,
-        typer.Option(help="A step (by number) people may skip; repeat for more."),
-    ] = None,
-    within: Annotated[
-        list[str] | None,
-        typer.Option(help="STEP=GAP: at most this long after the step before, e.g. 3=2d."),
-    ] = None,
-    after: Annotated[
-        list[str] | None,
-        typer.Option(help="STEP=GAP: at least this long after the step before, e.g. 3=1h."),
-    ] = None,
+    optional: OptionalSteps = None,
+    within: Within = None,
+    after: After = None,
     open_windows: Annotated[
         str | None,
         typer.Option(help="exclude or include people whose window is still open at the end."),
@@ -403,28 +406,12 @@ def drivers(
     step: Annotated[
         int | None, typer.Option(help="With --funnel: the step (from 1) people move on from.")
     ] = None,
-    window: Annotated[str, typer.Option(help="Conversion window from step 1: 30d, 12h, 45m.")] = (
-        "30d"
-    ),
-    order: Annotated[str, typer.Option(help="ordered, strict (nothing between) or any.")] = (
-        "ordered"
-    ),
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(help="Touchpoints that void an attempt between the first and last step."),
-    ] = None,
-    optional: Annotated[
-        list[int] | None,
-        typer.Option(help="A step (by number) people may skip; repeat for more."),
-    ] = None,
-    within: Annotated[
-        list[str] | None,
-        typer.Option(help="STEP=GAP: at most this long after the step before, e.g. 3=2d."),
-    ] = None,
-    after: Annotated[
-        list[str] | None,
-        typer.Option(help="STEP=GAP: at least this long after the step before, e.g. 3=1h."),
-    ] = None,
+    window: Window = "30d",
+    order: Order = "ordered",
+    exclude: Exclude = None,
+    optional: OptionalSteps = None,
+    within: Within = None,
+    after: After = None,
     output: TableFile = None,
     as_json: AsJson = False,
 ) -> None:
