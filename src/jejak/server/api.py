@@ -361,6 +361,18 @@ def touchpoint_effects(
     return _run(request, scope, lambda s: s.touchpoint_effects(by=by, min_people=min_people))
 
 
+# what the drivers of a stage and of a funnel's step both test
+DriverFields = Annotated[
+    list[str] | None, Query(description="Touchpoint fields to test (event, channel...).")
+]
+DriverProperties = Annotated[
+    list[str] | None, Query(description="Properties to test the values of.")
+]
+VerdictPeople = Annotated[
+    int, Query(ge=1, le=1_000_000, description="Fewest people on each side for a verdict.")
+]
+
+
 @router.get("/drivers")
 def drivers(
     request: Request,
@@ -368,15 +380,9 @@ def drivers(
     stage: Annotated[
         str | None, Query(description="The stage people move on from (default: each).")
     ] = None,
-    field: Annotated[
-        list[str] | None, Query(description="Touchpoint fields to test (event, channel...).")
-    ] = None,
-    property: Annotated[
-        list[str] | None, Query(description="Properties to test the values of.")
-    ] = None,
-    min_people: Annotated[
-        int, Query(ge=1, le=1_000_000, description="Fewest people on each side for a verdict.")
-    ] = 30,
+    field: DriverFields = None,
+    property: DriverProperties = None,
+    min_people: VerdictPeople = 30,
 ) -> dict[str, Any]:
     """What drives people on from each stage, and what holds them back (q-values)."""
     fields = tuple(field) if field else FIELDS
@@ -395,15 +401,9 @@ def funnel_drivers(
     scope: Scoped,
     funnel: Funnel,
     step: Annotated[int, Query(ge=1, description="The step (1-based) people move on from.")],
-    field: Annotated[
-        list[str] | None, Query(description="Touchpoint fields to test (event, channel...).")
-    ] = None,
-    property: Annotated[
-        list[str] | None, Query(description="Properties to test the values of.")
-    ] = None,
-    min_people: Annotated[
-        int, Query(ge=1, le=1_000_000, description="Fewest people on each side for a verdict.")
-    ] = 30,
+    field: DriverFields = None,
+    property: DriverProperties = None,
+    min_people: VerdictPeople = 30,
 ) -> dict[str, Any]:
     """What drives people on from a funnel's step to the next, and what holds them back:
     the drivers' test for the people who reached the step (the funnel's parameters as for
