@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import jejak
+import jejak.language
 from jejak.analyses.intervals import wilson
 from jejak.analyses.nps import score_interval
 
@@ -311,3 +312,17 @@ def test_effects_within_groups_are_each_groups_own(shop):
         "pembeli": 1,
         "(in no segment)": 2,
     }
+
+
+def test_a_persona_says_what_people_spent_in_the_shops_currency(open_workspace, write_file):
+    # the same log with its amounts in rupiah: 30% bought, (300,000 + 200,000 + 100,000) / 3
+    lines = _log().split("\n")
+    log = "\n".join([lines[0] + ",currency", *(line + ",IDR" for line in lines[1:])])
+    ws = open_workspace(jejak.Settings.model_validate(SETTINGS))
+    ws.load(write_file("rupiah.csv", log))
+    assert ws.currency() == "IDR"
+    persona = ws.journey_map(min_people=1).lanes.personas[""]
+    assert persona.endswith("30% bought, IDR 200,000 each on average.")
+    with jejak.language.speaking("id"):
+        persona = ws.journey_map(min_people=1).lanes.personas[""]
+    assert persona.endswith("30% membeli, rata-rata Rp 200.000 per orang.")

@@ -129,6 +129,43 @@ def localised(text: str) -> str:
     return text if marks is None else text.translate(marks)
 
 
+# ISO 4217 currencies whose everyday amounts carry no minor unit; a rupiah price with ".00"
+# looks like a bug to an Indonesian shop owner.
+NO_MINOR_UNIT = frozenset(
+    {"IDR", "JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF", "XOF", "HUF", "TWD"}
+)
+
+
+def amount(value: float, currency: str, digits: int | None = None) -> str:
+    """An amount with its currency: ``1234500, "IDR" -> "IDR 1,234,500"`` in English, and
+    with the language's own symbol otherwise (``Rp 1.234.500`` in Bahasa Indonesia).
+
+    Without ``digits``, currencies like IDR or JPY show whole units and others two decimals.
+    A negative amount keeps its sign on the number: ``"USD -12.50"``.
+    """
+    code = currency.strip().upper()
+    if digits is None:
+        digits = 0 if code in NO_MINOR_UNIT else 2
+    return f"{currency_sign(code)} {localised(f'{float(value):,.{digits}f}')}"
+
+
+def currency_sign(currency: str) -> str:
+    """How an amount in ``currency`` is marked in the language: ``IDR`` in English,
+    ``Rp`` in Bahasa Indonesia (as :func:`amount` writes it)."""
+    return _currency_sign(currency.strip().upper(), current())
+
+
+@cache
+def _currency_sign(code: str, language: str) -> str:
+    """How ``language`` names a currency before an amount: its ISO code in English (one
+    reading for every currency), the local symbol otherwise (Rp)."""
+    if language == "en":
+        return code
+    from babel.numbers import get_currency_symbol
+
+    return get_currency_symbol(code, locale=language)
+
+
 def NP_(context: str, message: str) -> str:
     """:func:`N_` for a word read in ``context`` (see :func:`pgettext`)."""
     return message

@@ -55,7 +55,7 @@ from jejak.analyses.stages import (
     with_current_stage,
 )
 from jejak.engine.functions import json_field, unix_micros
-from jejak.language import N_, gettext, localised, ngettext
+from jejak.language import N_, amount, gettext, localised, ngettext
 from jejak.language import stage as stage_word
 from jejak.model.campaign import Campaign
 from jejak.model.experience import ExperienceRule
@@ -159,11 +159,13 @@ def journey_lanes(
     min_people: int,
     descriptions: Mapping[str, str | None],
     by: str | None = None,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """The lanes (see the module) as the fields of ``JourneyLanes``, with a ``group``
     column first in each frame. ``people``: every touchpoint :func:`placed` (with
     ``before``) and :func:`with_lane_columns`, kept; ``groups``: person_id and
-    ``group``, kept (None: one map of everyone), the first touch's ``by`` field or not."""
+    ``group``, kept (None: one map of everyone), the first touch's ``by`` field or not;
+    ``currency``: the shop's, for the personas' spend (None: a plain number)."""
     names = journey.stage_names
     wide = with_current_stage(stage_entries(people, journey), journey).cache()
     try:
@@ -174,7 +176,7 @@ def journey_lanes(
         bad, helps = _effects(people, journey, groups, wide, min_people)
         # a map split by a first-touch field says nothing new of it in its persona
         fields = [field for field in PERSONA_FIELDS if field != by]
-        personas = _personas(people, wide, groups, journey, descriptions, fields)
+        personas = _personas(people, wide, groups, journey, descriptions, fields, currency)
     finally:
         wide.release()
     pains, opportunities = [], []
@@ -449,7 +451,7 @@ def _opportunities(
             continue
         value, low, high = _share(stopped, reached)
         detail = gettext(
-            "no campaign targets {stage} -> {next}: {people} in {stage} have not moved on ({share})"
+            "no campaign targets {stage} → {next}: {people} in {stage} have not moved on ({share})"
         ).format(
             stage=stage_word(names[i]),
             next=stage_word(names[i + 1]),
@@ -515,6 +517,7 @@ def _personas(
     journey: Journey,
     descriptions: Mapping[str, str | None],
     fields: list[str],
+    currency: str | None = None,
 ) -> dict[str, str]:
     """Per group, who its people are, in words (see the module), from the first touch's
     ``fields`` (of :data:`PERSONA_FIELDS`)."""
@@ -585,7 +588,7 @@ def _personas(
             parts.append(
                 gettext("{share} bought, {amount} each on average").format(
                     share=localised(f"{buyers / count:.0%}"),
-                    amount=localised(f"{average:,.0f}"),
+                    amount=amount(average, currency) if currency else localised(f"{average:,.0f}"),
                 )
             )
         else:

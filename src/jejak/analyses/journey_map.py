@@ -129,6 +129,7 @@ def journey_map(
     as_of: datetime | None = None,
     min_people: int = MIN_PEOPLE,
     descriptions: Mapping[str, str | None] | None = None,
+    currency: str | None = None,
 ) -> JourneyMap:
     """Per stage, the ``top`` touchpoints by people, with moved-on share, context, need, rating.
 
@@ -140,7 +141,8 @@ def journey_map(
     :mod:`jejak.analyses.journey_lanes`), from the experience ``rules`` (default: the
     default rules bound to the journey's roles), the ``campaigns`` (their targets),
     ``as_of`` (default: the latest touchpoint; when stuck time ends), ``min_people`` (on
-    each side of an effect) and the groups' ``descriptions`` (e.g. the segments').
+    each side of an effect), the groups' ``descriptions`` (e.g. the segments') and the
+    shop's ``currency`` (the personas' spend).
     """
     events = events.mutate(_rating=json_field(events.properties, "rating").try_cast("float64"))
     keys = ["stage_index", "event"]
@@ -185,6 +187,7 @@ def journey_map(
                 min_people=min_people,
                 descriptions=descriptions or {},
                 by=by if not given else None,
+                currency=currency,
             )
         finally:
             people.release()

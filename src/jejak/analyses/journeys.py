@@ -584,6 +584,7 @@ class JourneyAnalyses:
             as_of=self.as_of(),
             min_people=min_people,
             descriptions=descriptions,
+            currency=self.currency(),
         )
 
     def customer_value(

@@ -13,11 +13,18 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
-from jejak.language import N_, current, gettext, localised, ngettext, stage
+from jejak.language import (
+    N_,
+    amount,
+    current,
+    gettext,
+    localised,
+    ngettext,
+    stage,
+)
 
 # pandas is imported in the functions that meet its values: the CLI imports this module
 # at start, and --help need not load pandas
@@ -25,12 +32,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MISSING = "–"
-
-# ISO 4217 currencies whose everyday amounts carry no minor unit; a rupiah price with ".00"
-# looks like a bug to an Indonesian shop owner.
-_NO_MINOR_UNIT = frozenset(
-    {"IDR", "JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF", "XOF", "HUF", "TWD"}
-)
 
 
 def is_missing(value: Any) -> bool:
@@ -111,35 +112,11 @@ def duration(seconds: Any) -> str:
 
 
 def money(value: Any, currency: str, digits: int | None = None) -> str:
-    """An amount with its currency: ``1234500, "IDR" -> "IDR 1,234,500"`` in English, and
-    with the language's own symbol otherwise (``Rp 1.234.500`` in Bahasa Indonesia).
-
-    Without ``digits``, currencies like IDR or JPY show whole units and others two decimals.
-    A negative amount keeps its sign on the number: ``"USD -12.50"``.
-    """
+    """An amount with its currency (:func:`jejak.language.amount`: ``IDR 1,234,500`` in
+    English, ``Rp 1.234.500`` in Bahasa Indonesia), a dash where it is missing."""
     if is_missing(value):
         return MISSING
-    code = currency.strip().upper()
-    if digits is None:
-        digits = 0 if code in _NO_MINOR_UNIT else 2
-    return f"{currency_sign(code)} {localised(f'{float(value):,.{digits}f}')}"
-
-
-def currency_sign(currency: str) -> str:
-    """How an amount in ``currency`` is marked in the language: ``IDR`` in English,
-    ``Rp`` in Bahasa Indonesia (as :func:`money` writes it)."""
-    return _currency_sign(currency.strip().upper(), current())
-
-
-@cache
-def _currency_sign(code: str, language: str) -> str:
-    """How ``language`` names a currency before an amount: its ISO code in English (one
-    reading for every currency), the local symbol otherwise (Rp)."""
-    if language == "en":
-        return code
-    from babel.numbers import get_currency_symbol
-
-    return get_currency_symbol(code, locale=language)
+    return amount(value, currency, digits)
 
 
 def timestamp(value: datetime | date | pd.Timestamp | None) -> str:

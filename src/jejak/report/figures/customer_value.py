@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from jejak import language
 from jejak.analyses.customer_value import CustomerValue, ValueBy
-from jejak.language import gettext
+from jejak.language import currency_sign, gettext
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import PALETTE, labelled_bars, layout
 from jejak.report.figures.registry import draws
@@ -77,7 +77,7 @@ def value_by_figure(
     if currency is None:
         figure.update_xaxes(title=gettext("expected revenue over the horizon"))
     else:
-        sign = fmt.currency_sign(currency)
+        sign = currency_sign(currency)
         figure.update_xaxes(
             title=gettext("expected revenue over the horizon ({currency})").format(currency=sign),
             tickprefix=f"{sign} ",
