@@ -20,7 +20,7 @@ from jejak.report.html.experience import experience_sections
 from jejak.report.html.funnels import default_funnel_sections
 from jejak.report.html.journey_map import journey_map_sections
 from jejak.report.html.page import Section, noted
-from jejak.report.html.paths import path_node_sections, path_sections
+from jejak.report.html.paths import path_sections
 from jejak.report.html.process_map import process_map_sections
 from jejak.report.html.retention import (
     lifecycle_sections,
@@ -60,7 +60,9 @@ def customer_sections(source: Any) -> list[Section]:
 def _path_sections(source: Any, goal: Any) -> list[Section]:
     flows = source.paths(before=goal, steps=5)
     top = source.top_paths(goal, steps=4, limit=10)
-    return path_sections(flows, top) + path_node_sections(flows, goal)
+    # the nodes' table (path_node_sections) is the dashboard's, where each row saves its
+    # people; in a mailed report it would only repeat the chart above it in 40 rows
+    return path_sections(flows, top)
 
 
 def journey_report_sections(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.language import N_, gettext
+from jejak.language import N_, gettext, stage
 from jejak.report import formatting as fmt
 from jejak.report.html.page import Section
 
@@ -24,10 +24,10 @@ def path_sections(flows: Any, top_paths: Any) -> list[Section]:
         " touchpoint repeated right after itself counts once; rare ones read 'other'). The"
         " table lists the most common complete paths and how often people on them reached"
         " the goal."
-    ).format(steps=flows.meta["steps"], goal=flows.meta["anchor"])
+    ).format(steps=flows.meta["steps"], goal=stage(flows.meta["anchor"]))
     return [
         Section(
-            heading=gettext("Paths to {goal}").format(goal=flows.meta["anchor"]),
+            heading=gettext("Paths to {goal}").format(goal=stage(flows.meta["anchor"])),
             intro=intro,
             figures=[flows.figure()],
             table=top_paths_table(top_paths.table),
@@ -66,7 +66,7 @@ def path_node_sections(flows: Any, anchor: Any) -> list[Section]:
             "The chart's touchpoints step by step: step {last} is {step}; the people are"
             " those on a path through it."
         )
-    ).format(step=meta["anchor"], last=meta["steps"])
+    ).format(step=stage(meta["anchor"]), last=meta["steps"])
     return [
         Section(
             heading=gettext("Each step of these paths"),
