@@ -105,7 +105,7 @@ def test_stage_funnel_and_journey_map_split_by_segment(source):
         assert reached[(name, "Awareness")] == len(people)
     assert reached[("buyers", "Convert")] == 3 and reached[("social buyers", "Convert")] == 2
     assert "(in no segment)" not in set(table["segment"])  # everyone is in one here
-    mapped = source.journey_map(by="segment").table
+    mapped = source.journey_map(by="segment", lanes=False).table  # lanes: test_journey_lanes
     social = mapped[(mapped["segment"] == "social") & (mapped["stage"] == "Awareness")]
     assert social.set_index("touchpoint").loc["page_view", "people"] == 3
 
@@ -224,3 +224,11 @@ def test_settings_name_the_segment_key_and_line():
         parse_settings("timezone: UTC\nsegments:\n  a:\n    stage: Subscrib\n")
     with pytest.raises(ConfigError, match=r"line 3: 'segments.a.rfm': 'Champ'"):
         parse_settings("segments:\n  a:\n    rfm: Champ\n")
+
+
+def test_a_split_funnel_nobody_gets_through_says_why_once(source):
+    result = source.funnel(["page_view", "refund"], by="segment")
+    assert set(result.table["segment"]) == {*MEMBERS, "(in no segment)"}
+    assert not result.table.groupby("segment")["entered"].last().any()
+    said = [w for w in warnings_of(result) if "matches no touchpoint" in w]
+    assert len(said) == 1 and said[0].startswith("'refund' matches no touchpoint (refund)")

@@ -149,3 +149,30 @@ def test_spark_table_without_the_touchpoint_columns_is_refused(spark):
 
     with pytest.raises(jejak.ConfigError, match=r"missing column\(s\) ts, event"):
         jejak.on_spark(spark, pa.table({"customer_id": ["c1"], "anonymous_id": ["a"]}))
+
+
+def test_a_segments_people_are_kept_while_the_frames_stay_the_same(spark):
+    import pyarrow as pa
+
+    from jejak.model.config import parse_settings
+
+    settings = parse_settings("segments:\n  buyers:\n    had: order\n")
+    rows = {
+        "customer_id": ["c1", "c1", "c2"],
+        "anonymous_id": [None] * 3,
+        "ts": pa.array([0, 1, 2], pa.timestamp("us", tz="UTC")),
+        "event": ["page_view", "order", "page_view"],
+        "properties": [None] * 3,
+    }
+    framed = jejak.on_spark(spark, pa.table(rows), settings=settings)
+    rule = framed.segment_definitions()["buyers"]
+    kept = framed.segment_members(rule)
+    assert framed.segment_members(rule) is kept  # planned and counted once, then read
+    assert kept.to_pandas()["person_id"].tolist() == ["c1"]
+    assert framed.segment("buyers").current_stages().table["person_id"].tolist() == ["c1"]
+
+    # a table's name is read again by every query: its people are not kept
+    spark.createDataFrame(pa.table(rows)).createOrReplaceTempView("shop_touchpoints")
+    named = jejak.on_spark(spark, "shop_touchpoints", settings=settings)
+    assert named.data_version() is None
+    assert named.segment_members(rule) is not named.segment_members(rule)

@@ -53,7 +53,7 @@ from jejak.analyses.retention import (
 )
 from jejak.analyses.reviews import Reviews, reviews
 from jejak.analyses.rfm import RFM, rfm
-from jejak.analyses.segments import NONE_SEGMENT, check_stages, members
+from jejak.analyses.segments import NONE_SEGMENT, check_stages, members, rule_key
 from jejak.analyses.sequence import position
 from jejak.errors import ConfigError, JejakError
 from jejak.language import N_, gettext, localised
@@ -62,7 +62,7 @@ from jejak.model.campaign import Campaign
 from jejak.model.config import Settings
 from jejak.model.funnel import Funnel, FunnelStep
 from jejak.model.journey import Journey, describe_rules
-from jejak.model.segment import Segment
+from jejak.model.segment import Segment, SegmentRule
 from jejak.model.validation import said
 from jejak.store import identity
 
@@ -238,12 +238,20 @@ class JourneyAnalyses:
         """Changes whenever the data does (None: unknown, nothing fitted is kept)."""
         return None
 
-    def fitted_members(self, definition: Segment) -> ibis.Table:
+    def segment_members(self, rule: SegmentRule) -> ibis.Table:
+        """person_id of everyone ``rule`` holds for, on all of this source: a query that
+        reads the data as it is when it runs, except a rule that needs models (fitted
+        once per state of the data, see :meth:`fitted_members`)."""
+        if rule.uses_models():
+            return self.fitted_members(rule)
+        return members(self, rule)
+
+    def fitted_members(self, rule: SegmentRule) -> ibis.Table:
         """Members of a segment that needs models, kept while the data stays the same."""
-        key, version = definition.model_dump_json(), self.data_version()
+        key, version = rule_key(rule), self.data_version()
         cache = self.__dict__.setdefault("_fitted_members", {})
         if version is None or cache.get(key, (None,))[0] != version:
-            people = members(self, definition).to_pandas()["person_id"]
+            people = members(self, rule).to_pandas()["person_id"]
             cache[key] = (version, self.people_table(people))
         return cache[key][1]
 
@@ -363,24 +371,43 @@ class JourneyAnalyses:
         options |= {"start": start, "end": end, "open_windows": open_windows, "as_of": as_of}
         if by == "segment":
             self.segment_groups()  # says plainly when there are no segments
-            parts = {
-                name: part.funnel(steps, **options) for name, part in self.each_segment().items()
-            }
-            rest = Filtered(self, segment=(NONE_SEGMENT, _in_none(self.segment_definitions())))
-            parts[NONE_SEGMENT] = rest.funnel(steps, **options)
-            combined = _combined(parts, "segment")
-            combined.meta["open_people"] = sum(p.meta["open_people"] for p in parts.values())
+            parts = dict(self.each_segment())
+            parts[NONE_SEGMENT] = Filtered(
+                self, segment=(NONE_SEGMENT, _in_none(self.segment_definitions()))
+            )
+            # why nobody got through is said once, of everyone, not of each segment
+            answers = {n: part._funnel(steps, options, explain=False) for n, part in parts.items()}
+            combined = _combined(answers, "segment")
+            combined.meta["open_people"] = sum(p.meta["open_people"] for p in answers.values())
+            spec = _funnel_spec(steps, window, order, exclusions, None, open_windows)
+            if not combined.table.groupby("segment")["entered"].last().any():
+                warn(combined, *[self._unmatched(step) for step in spec.steps])
             return combined
-        spec = _funnel_spec(steps, window, order, exclusions, by, open_windows)
+        return self._funnel(steps, options, by=by)
+
+    def _funnel(
+        self,
+        steps: Funnel | list[Any],
+        options: dict[str, Any],
+        *,
+        by: str | None = None,
+        explain: bool = True,
+    ) -> funnel_analyses.FunnelResult:
+        """:meth:`funnel` of this source as a whole (``by`` a first-touch field or None),
+        saying which steps match nothing when nobody got through (``explain``)."""
+        spec = _funnel_spec(
+            steps, options["window"], options["order"], options["exclusions"], by,
+            options["open_windows"],
+        )  # fmt: skip
         result = funnel_analyses.funnel(
             self.events(),
             self.journey,
             spec,
-            self._zoned(start),
-            self._zoned(end),
-            self._zoned(as_of),
+            self._zoned(options["start"]),
+            self._zoned(options["end"]),
+            self._zoned(options["as_of"]),
         )
-        if "entered" in result.table and not result.table["entered"].iloc[-1]:
+        if explain and "entered" in result.table and not result.table["entered"].iloc[-1]:
             warn(result, *[self._unmatched(step) for step in spec.steps])
         return result
 
@@ -1292,16 +1319,17 @@ class Filtered(JourneyAnalyses):
         """person_id of everyone in this part's segment, decided on all the data."""
         if self.definition is None:
             return self.events().select("person_id").distinct()
+        if self._members is not None:
+            return self._members
+        # the root decides (and may keep) them: a segment needing models is fitted once
+        # per state of the data, so it is asked again each time; any other is a query
+        # that reads the data as it is when it runs
         root = self.root()
-        if self.definition.uses_models():
-            # fitted once per state of the data (the root keeps them): later analyses and
-            # other views of the segment reuse the people until new data comes in
-            check_stages(self.name, self.definition, root.journey)
-            return root.fitted_members(self.definition)
-        if self._members is None:  # a query: it reads the data as it is when it runs
-            check_stages(self.name, self.definition, root.journey)
-            self._members = members(root, self.definition)
-        return self._members
+        check_stages(self.name, self.definition, root.journey)
+        found = root.segment_members(self.definition)
+        if not self.definition.uses_models():
+            self._members = found
+        return found
 
     def touchpoints(self) -> ibis.Table:
         return self.parent.touchpoints()

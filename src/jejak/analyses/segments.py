@@ -8,6 +8,7 @@ data, whatever date range a segment is later combined with, like ``only``.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -127,8 +128,14 @@ def members(source: JourneyAnalyses, rule: SegmentRule) -> ibis.Table:
     if modelled is not None:
         found = found.semi_join(source.people_table(modelled), "person_id")
     if rule.any is not None:
-        either = [members(source, part) for part in rule.any]
+        either = [source.segment_members(part) for part in rule.any]
         found = found.semi_join(ibis.union(*either, distinct=True), "person_id")
     if rule.not_ is not None:
-        found = found.anti_join(members(source, rule.not_), "person_id")
+        found = found.anti_join(source.segment_members(rule.not_), "person_id")
     return found.select("person_id")
+
+
+def rule_key(rule: SegmentRule) -> str:
+    """What a rule holds for, as text (a segment's description aside): the key its
+    people are kept under."""
+    return json.dumps(rule.model_dump(exclude={"description"}, mode="json"), sort_keys=True)

@@ -14,9 +14,11 @@ from typing import Any
 import ibis
 
 from jejak.analyses.journeys import JourneyAnalyses, latest
+from jejak.analyses.segments import rule_key
 from jejak.errors import ConfigError, EngineError
 from jejak.language import gettext
 from jejak.model.config import Settings, load_settings
+from jejak.model.segment import SegmentRule
 from jejak.model.touchpoint import IDENTITY_FIELDS, REQUIRED
 from jejak.store import identity
 
@@ -92,6 +94,10 @@ class SparkSource(JourneyAnalyses):
     ) -> None:
         self.session = session
         self._ad_spend = ad_spend
+        # frames and in-memory tables hold the same rows for as long as the source lives;
+        # a table's name is read anew by every query (its data may change in between)
+        named = isinstance(touchpoints, str) or isinstance(identities, str)
+        self._version = None if named else uuid.uuid4().hex
         self.settings = settings or Settings()
         # views named per source, so two sources in one session never see each other's data
         suffix = uuid.uuid4().hex[:12]
@@ -107,6 +113,24 @@ class SparkSource(JourneyAnalyses):
         if self._ad_spend is None:
             return super().ad_spend()
         return self._ad_spend[["day", "channel", "campaign", "spend", "currency"]]
+
+    def data_version(self) -> str | None:
+        """Fixed while the source lives when it was given frames or in-memory tables
+        (None when given a table's name: its data may change between queries)."""
+        return self._version
+
+    def segment_members(self, rule: SegmentRule) -> ibis.Table:
+        """A segment's people, kept in Spark while the data stays the same: every later
+        analysis of the segment (or of a rule built from it) reads them as a plain
+        table, not as a query Spark plans again, stitching included, each time."""
+        version = self.data_version()
+        if version is None:
+            return super().segment_members(rule)
+        kept = self.__dict__.setdefault("_kept_members", {})
+        key = rule_key(rule)
+        if key not in kept:
+            kept[key] = super().segment_members(rule).cache()
+        return kept[key]
 
     def touchpoints(self) -> ibis.Table:
         # not loaded through jejak, so blank ids are made missing here
