@@ -150,3 +150,15 @@ def test_every_public_name_is_the_one_its_module_defines():
     assert set(jejak.__all__) <= set(dir(jejak))
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         _ = jejak.nothing
+
+
+def test_a_stage_funnel_imports_no_statistics(tmp_path: Path):
+    # SciPy's statistics take a second to import and only intervals and tests need them:
+    # every analysis module imports them where it uses them
+    (tmp_path / "log.csv").write_text("customer_id,ts,event\nc1,2026-01-01 08:00,order\n")
+    assert probe(PROBE, "load", "log.csv", cwd=tmp_path)["code"] == 0
+    probe_args = [sys.executable, "-c", PROBE, json.dumps(["scipy.stats"]), '["stages"]']
+    done = subprocess.run(probe_args, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    answer = json.loads(done.stdout.splitlines()[-1])
+    assert (answer["code"], answer["loaded"]) == (0, [])
+    assert "Awareness" in answer["output"]

@@ -22,7 +22,6 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from jejak.analyses import conversion_paths as cp
 from jejak.analyses import funnels as funnel_analyses
@@ -238,6 +237,8 @@ def _tested(
 ) -> pd.DataFrame:
     """The effects with p- and q-values and a verdict, drivers and brakes first; ``keys``:
     the columns naming where people moved on from, and the one that orders them."""
+    from scipy import stats  # imported when used: see jejak.analyses.intervals
+
     named, order = keys
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.log(table["rate_ratio"].to_numpy(float)) / table["log_se"].to_numpy(float)
