@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -29,6 +30,8 @@ SPARK_TEST_CONF = {
 
 # the Spark tests: whole files, and the Spark case of tests run on each engine
 SPARK_TEST = re.compile(r"^tests/test_(server_)?spark(_cluster)?\.py::|\[(.+-)?spark(-.+)?\]$")
+# the files that read the demo report's sections (see demo_report_sections): one worker
+DEMO_REPORT_FILES = re.compile(r"^tests/test_(pages|language_figures|report_visual)\.py::")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -42,13 +45,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """``make test`` runs on two workers: each takes whole test files (their module
-    fixtures are made once), and one takes every Spark test (one Spark session per
-    run). pytest-xdist's own xdist_group marks do not group under pytest 9."""
+    fixtures are made once); one takes every Spark test (one Spark session per run),
+    and one the files that share the demo report's sections. pytest-xdist's own
+    xdist_group marks do not group under pytest 9."""
     from xdist.scheduler import LoadFileScheduling
 
     class FilesAndSpark(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "spark" if SPARK_TEST.search(nodeid) else super()._split_scope(nodeid)
+            if SPARK_TEST.search(nodeid):
+                return "spark"
+            if DEMO_REPORT_FILES.search(nodeid):
+                return "demo-report"
+            return super()._split_scope(nodeid)
 
     return FilesAndSpark(config, log)
 
@@ -100,24 +108,36 @@ def spark_session():
     session.stop()
 
 
+@pytest.fixture(scope="module")
+def _spark_copies() -> dict[str, jejak.SparkSource]:
+    """The Spark sources a test file made, by what they hold (see :func:`on_engine`)."""
+    return {}
+
+
 @pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
 def on_engine(request):
     """Runs a test on each engine: give it a workspace, get back what to analyse.
 
     On DuckDB that is the workspace itself; on Spark, the workspace's touchpoints and
-    identity links copied into a local Spark session, analysed by the same code.
+    identity links copied into a local Spark session, analysed by the same code. Tests of
+    a file that copy the same rows with the same settings share one Spark source (its
+    frames never change), and so what it keeps, such as a segment's people.
     """
     if request.param == "duckdb":
         return lambda ws: ws
     session = request.getfixturevalue("spark_session")
+    copies = request.getfixturevalue("_spark_copies")
 
     def on_spark(ws: jejak.Workspace) -> jejak.SparkSource:
-        return jejak.on_spark(
-            session,
-            ws.touchpoints().to_pyarrow(),
-            ws.identity_links().to_pyarrow(),
-            settings=ws.settings,
-        )
+        touchpoints, links = ws.touchpoints().to_pyarrow(), ws.identity_links().to_pyarrow()
+        held = hashlib.sha256(ws.settings.model_dump_json().encode())
+        for table in (touchpoints, links):
+            held.update(table.schema.to_string().encode())
+            held.update(table.to_pandas().to_json(orient="split", date_format="iso").encode())
+        key = held.hexdigest()
+        if key not in copies:
+            copies[key] = jejak.on_spark(session, touchpoints, links, settings=ws.settings)
+        return copies[key]
 
     return on_spark
 
@@ -193,6 +213,25 @@ def demo_workspace(demo_shop, tmp_path_factory):
     yield make
     for ws in opened:
         ws.close()
+
+
+@pytest.fixture(scope="session")
+def demo_report_sections(demo_workspace) -> Callable[[str], list]:
+    """The sections of the demo shop's report (2,000 customers, seed 5) in a language
+    ("en", "id"), built once per run and language by the worker that runs the files of
+    :data:`DEMO_REPORT_FILES` (tests only read them)."""
+    from jejak import language
+    from jejak.report.html import journey_report_sections
+
+    built: dict[str, list] = {}
+
+    def sections(code: str) -> list:
+        if code not in built:
+            with language.speaking(code):
+                built[code] = journey_report_sections(demo_workspace(2_000, 5))
+        return built[code]
+
+    return sections
 
 
 def demo_settings() -> jejak.Settings:

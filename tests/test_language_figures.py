@@ -23,7 +23,6 @@ from jejak.report.figures import (
     stage_funnel_figure,
     touchpoint_effect_figure,
 )
-from jejak.report.html import journey_report_sections
 
 # Where a chart keeps what people read (style, ids and numbers are elsewhere)
 TEXT_KEYS = frozenset(
@@ -110,14 +109,12 @@ def english_patterns() -> dict[str, re.Pattern[str]]:
 
 
 @pytest.fixture(scope="module")
-def report_figures(demo_workspace) -> dict[str, list[dict[str, Any]]]:
+def report_figures(demo_report_sections) -> dict[str, list[dict[str, Any]]]:
     """The demo report's figures as JSON, drawn in English and in Bahasa Indonesia."""
-    ws = demo_workspace(2_000, 5)
     drawn = {}
     for code in ("en", "id"):
-        with language.speaking(code):
-            sections = journey_report_sections(ws)
-            drawn[code] = [plain(figure) for section in sections for figure in section.figures]
+        sections = demo_report_sections(code)
+        drawn[code] = [plain(figure) for section in sections for figure in section.figures]
     return drawn
 
 

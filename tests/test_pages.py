@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 import jejak
-from jejak.report.html import journey_report_sections
 from jejak.server.pages import PAGES, build
 
 # pages whose content is the reader's own choice or the workspace's housekeeping
@@ -25,8 +24,8 @@ def shop(demo_workspace):
     return demo_workspace(2_000, seed=5)
 
 
-def test_every_dashboard_section_is_in_the_report(shop):
-    report = journey_report_sections(shop)
+def test_every_dashboard_section_is_in_the_report(shop, demo_report_sections):
+    report = demo_report_sections("en")
     charts = {}
     for section in report:
         charts[section.heading] = charts.get(section.heading, 0) + len(section.figures)

@@ -15,7 +15,6 @@ import pytest
 from jejak import language
 from jejak.report import Section, render_report
 from jejak.report.figures import process_map_figure, stage_flow_figure, value_by_figure
-from jejak.report.html import journey_report_sections
 
 CHROMIUM = "/usr/bin/chromium"
 LABELS = (Path(__file__).parent / "browser" / "labels.js").read_text("utf-8")
@@ -113,10 +112,9 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def demo_report(demo_workspace, tmp_path_factory) -> Path:
-    ws = demo_workspace(2_000, 5)
+def demo_report(demo_report_sections, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("visual") / "report.html"
-    path.write_text(render_report(journey_report_sections(ws), "Demo"), "utf-8")
+    path.write_text(render_report(demo_report_sections("en"), "Demo"), "utf-8")
     return path
 
 
@@ -128,11 +126,10 @@ def test_no_label_of_the_demo_report_meets_another_or_is_cut(demo_report, browse
 
 
 @pytest.fixture(scope="module")
-def indonesian_report(demo_workspace, tmp_path_factory) -> Path:
-    ws = demo_workspace(2_000, 5)
+def indonesian_report(demo_report_sections, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("visual-id") / "laporan.html"
-    with language.speaking("id"):
-        path.write_text(render_report(journey_report_sections(ws), "Laporan demo"), "utf-8")
+    with language.speaking("id"):  # the page's own words too
+        path.write_text(render_report(demo_report_sections("id"), "Laporan demo"), "utf-8")
     return path
 
 
