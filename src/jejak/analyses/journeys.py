@@ -367,46 +367,34 @@ class JourneyAnalyses:
         ("exclude"/"include"): whether people whose window is still open at ``as_of``
         (default: the latest touchpoint) count in the rates.
         """
-        options = {"window": window, "order": order, "exclusions": exclusions}
-        options |= {"start": start, "end": end, "open_windows": open_windows, "as_of": as_of}
-        if by == "segment":
-            self.segment_groups()  # says plainly when there are no segments
-            parts = dict(self.each_segment())
-            parts[NONE_SEGMENT] = Filtered(
-                self, segment=(NONE_SEGMENT, _in_none(self.segment_definitions()))
-            )
-            # why nobody got through is said once, of everyone, not of each segment
-            answers = {n: part._funnel(steps, options, explain=False) for n, part in parts.items()}
-            combined = _combined(answers, "segment")
-            combined.meta["open_people"] = sum(p.meta["open_people"] for p in answers.values())
-            spec = _funnel_spec(steps, window, order, exclusions, None, open_windows)
-            if not combined.table.groupby("segment")["entered"].last().any():
-                warn(combined, *[self._unmatched(step) for step in spec.steps])
-            return combined
-        return self._funnel(steps, options, by=by)
+        split = by == "segment"
+        spec = _funnel_spec(steps, window, order, exclusions, None if split else by, open_windows)
+        moments = (self._zoned(start), self._zoned(end), self._zoned(as_of))
+        if not split:
+            return self._funnel(spec, moments)
+        self.segment_groups()  # says plainly when there are no segments
+        parts = dict(self.each_segment())
+        parts[NONE_SEGMENT] = Filtered(
+            self, segment=(NONE_SEGMENT, _in_none(self.segment_definitions()))
+        )
+        # why nobody got through is said once, of everyone, not of each segment
+        answers = {n: part._funnel(spec, moments, explain=False) for n, part in parts.items()}
+        combined = _combined(answers, "segment")
+        combined.meta["open_people"] = sum(p.meta["open_people"] for p in answers.values())
+        if not combined.table.groupby("segment")["entered"].last().any():
+            warn(combined, *[self._unmatched(step) for step in spec.steps])
+        return combined
 
     def _funnel(
         self,
-        steps: Funnel | list[Any],
-        options: dict[str, Any],
+        spec: Funnel,
+        moments: tuple[datetime | None, datetime | None, datetime | None],
         *,
-        by: str | None = None,
         explain: bool = True,
     ) -> funnel_analyses.FunnelResult:
-        """:meth:`funnel` of this source as a whole (``by`` a first-touch field or None),
+        """:meth:`funnel` of this source as a whole (``moments``: start, end, as_of),
         saying which steps match nothing when nobody got through (``explain``)."""
-        spec = _funnel_spec(
-            steps, options["window"], options["order"], options["exclusions"], by,
-            options["open_windows"],
-        )  # fmt: skip
-        result = funnel_analyses.funnel(
-            self.events(),
-            self.journey,
-            spec,
-            self._zoned(options["start"]),
-            self._zoned(options["end"]),
-            self._zoned(options["as_of"]),
-        )
+        result = funnel_analyses.funnel(self.events(), self.journey, spec, *moments)
         if explain and "entered" in result.table and not result.table["entered"].iloc[-1]:
             warn(result, *[self._unmatched(step) for step in spec.steps])
         return result

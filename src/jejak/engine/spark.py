@@ -122,9 +122,9 @@ class SparkSource(JourneyAnalyses):
     def segment_members(self, rule: SegmentRule) -> ibis.Table:
         """A segment's people, kept in Spark while the data stays the same: every later
         analysis of the segment (or of a rule built from it) reads them as a plain
-        table, not as a query Spark plans again, stitching included, each time."""
-        version = self.data_version()
-        if version is None:
+        table, not as a query Spark plans again, stitching included, each time. (A rule
+        needing models is kept already, as the people its fit found.)"""
+        if self.data_version() is None or rule.uses_models():
             return super().segment_members(rule)
         kept = self.__dict__.setdefault("_kept_members", {})
         key = rule_key(rule)
