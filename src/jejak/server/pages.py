@@ -155,7 +155,7 @@ def paths(source: JourneyAnalyses, params: Params) -> list[Section]:
     flows = source.paths(after=anchor, steps=5) if after else source.paths(before=goal)
     return (
         report.path_sections(flows, source.top_paths(goal, steps=4, limit=10))
-        + report.path_node_sections(flows, anchor)
+        + report.path_node_sections(flows)
         + report.process_map_sections(source.process_map())
     )
 
