@@ -143,7 +143,9 @@ def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
             raise JejakError(said.format(step=repr(drivers)))
         order = params.get("order") or "ordered"
         chosen = int(drivers) if drivers else None
-        return shown + step_driver_sections(source, result, cells, window, order, chosen)
+        group = (params.get("drivers_for") or "").strip() or None
+        found = step_driver_sections(source, result, cells, window, order, chosen, group)
+        return shown + found
     except JejakError as exc:
         return shown + _note(gettext("Drivers of step"), str(exc))
 
@@ -350,6 +352,15 @@ PAGES: tuple[Page, ...] = (
                 N_("Drivers of step"),
                 "",
                 N_("what moves people on from this step (default: the biggest drop)"),
+            ),
+            Field(
+                "drivers_for",
+                N_("Drivers for"),
+                "",
+                N_(
+                    "with a split: the group whose drivers show (default: the one that loses"
+                    " the most people at the step)"
+                ),
             ),
         ),
     ),
