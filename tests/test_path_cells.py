@@ -182,3 +182,117 @@ def test_a_path_node_saves_through_the_api(tmp_path, write_file):
         )
         assert bad.status_code == 422 and "position" in bad.text
     ws.close()
+
+
+# the nodes of AFTER, each with the options of `jejak segments save NAME` that save it
+AFTER_FLAGS = "--path-after lihat_produk --position {} --touchpoint {} --path-steps 4 --path-top 3"
+
+
+@pytest.mark.parametrize(("options", "expected"), [(AFTER, NODES_AFTER), (BEFORE, NODES_BEFORE)])
+def test_each_node_says_the_segment_that_holds_its_people(source, options, expected):
+    flows = source.paths(**options)
+    shape = {"steps": options["steps"], "top": options.get("top", 10)}
+    anchor = {k: v for k, v in options.items() if k in ("after", "before")}
+    listed = flows.to_dict()["nodes"]
+    assert [(n["step"], n["touchpoint"], n["people"]) for n in listed] == [
+        (int(r.step), r.touchpoint, int(r.people)) for r in flows.nodes().itertuples()
+    ]
+    for node in listed:
+        cell = anchor | {"position": node["step"], "touchpoint": node["touchpoint"]} | shape
+        assert node["segment"] == {"path": cell}
+        people = expected[node["step"], node["touchpoint"]]
+        assert set(source.path_audience(**cell).table["person_id"]) == people
+    repeats = source.paths(after="lihat_produk", steps=2, collapse=False).node_segments()
+    assert repeats[0] == {
+        "path": {"after": "lihat_produk", "position": 1, "touchpoint": "lihat_produk",
+                 "steps": 2, "top": 10, "collapse": False}
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "step",
+    ["bayar", {"stage": "Convert"}, {"role": "purchase"}, {"channel": "sosial"},
+     {"event": "bayar", "where": {"n": {"gte": 2}}}, {"channel": "a=b"}, {"n": 1}],
+)  # fmt: skip
+def test_a_step_reads_back_as_it_was_written(step):
+    from jejak.model.funnel import parse_step, step_text
+
+    assert parse_step(step_text(step)) == step
+    # a name that would read as something else is written as its rule
+    assert parse_step(step_text("stage:x")) == {"event": "stage:x"}
+    assert parse_step(step_text("a=b")) == {"event": "a=b"}
+
+
+def test_the_cli_lists_the_nodes_with_the_options_that_save_them(tmp_path):
+    import csv
+    import shlex
+
+    from invoking import invoke as run
+
+    (tmp_path / "log.csv").write_text(LOG.lstrip(), "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    flows = run("paths", "--after", "lihat_produk", "--steps", "4", "--top", "3", cwd=tmp_path)
+    assert "--nodes lists each step's touchpoints" in flows.stdout
+    done = run(
+        "paths", "--after", "lihat_produk", "--steps", "4", "--top", "3", "--nodes",
+        "-o", "nodes.csv", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Paths after lihat_produk: each step's touchpoints" in done.stdout
+    rows = [line.strip("│ ").split(" │ ") for line in done.stdout.splitlines() if "--path" in line]
+    shown = {(int(step), touchpoint.strip()): (int(people), flags.strip())
+             for step, touchpoint, people, flags in rows}  # fmt: skip
+    assert shown == {
+        node: (len(people), AFTER_FLAGS.format(*node)) for node, people in NODES_AFTER.items()
+    }
+    with open(tmp_path / "nodes.csv", newline="") as f:
+        written = [(r["step"], r["touchpoint"], r["people"], r["save"]) for r in csv.DictReader(f)]
+    assert written == [(str(s), t, str(n), flags) for (s, t), (n, flags) in shown.items()]
+    for number, ((position, touchpoint), (people, flags)) in enumerate(shown.items()):
+        saved = run("segments", "save", f"n{number}", *shlex.split(flags), cwd=tmp_path)
+        assert saved.returncode == 0, saved.stderr
+        said = f"{touchpoint} at step {position} of the paths after lihat_produk ({people} "
+        assert said in saved.stdout
+    keeping = run("paths", "--before", "bayar", "--keep-repeats", "--nodes", cwd=tmp_path)
+    flags = "--path-before bayar --position 5 --touchpoint bayar --path-steps 5 --path-top 10"
+    assert f"{flags} --keep-repeats" in keeping.stdout
+    top = run("paths", "--to", "bayar", "--nodes", cwd=tmp_path)
+    assert top.returncode == 2 and "--nodes goes with --after or --before" in top.stderr
+
+
+def test_the_api_lists_the_nodes_each_with_the_segment_that_saves_it(tmp_path, write_file):
+    import httpx
+
+    from jejak.server import create_app
+    from jejak.server.keys import ensure_keys
+    from serving import running
+
+    ws = jejak.Workspace(tmp_path / "w.duckdb")
+    ws.load(write_file("log.csv", LOG))
+    keys = ensure_keys(ws.con)
+    headers = {"Authorization": f"Bearer {keys['read']}"}
+    with running(create_app(ws)) as base:
+        got = httpx.get(
+            base + "/v1/analyses/paths",
+            params={"after": "lihat_produk", "steps": 4, "top": 3},
+            headers=headers,
+            timeout=60,
+        )
+        assert got.status_code == 200, got.text
+        nodes = got.json()["nodes"]
+        assert {(n["step"], n["touchpoint"]): n["people"] for n in nodes} == {
+            node: len(people) for node, people in NODES_AFTER.items()
+        }
+        for number, node in enumerate(nodes):
+            cell = {"after": "lihat_produk", "position": node["step"],
+                    "touchpoint": node["touchpoint"], "steps": 4, "top": 3}  # fmt: skip
+            assert node["segment"] == {"path": cell}
+            saved = httpx.post(
+                base + "/v1/segments",
+                json={"name": f"n{number}", "definition": node["segment"]},
+                headers=headers,
+                timeout=60,
+            )
+            assert saved.status_code == 201, saved.text
+            assert saved.json()["people"] == node["people"]
+    ws.close()

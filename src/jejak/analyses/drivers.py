@@ -127,6 +127,7 @@ def funnel_drivers(
     start: datetime | None = None,
     end: datetime | None = None,
     as_of: datetime | None = None,
+    group: str | None = None,
 ) -> Drivers:
     """Which values go with moving on from ``step`` (1-based) of the funnel ``spec`` to
     its next required step, as :func:`drivers` for a stage: the people who reached the
@@ -134,7 +135,8 @@ def funnel_drivers(
     had from reaching it until they reached the next step or their window closed (or
     ``as_of``, default the latest touchpoint; nothing after it counts), compared over
     bands of days since reaching the step. ``start``/``end`` choose attempts as the
-    funnel does.
+    funnel does. ``group``: of a funnel split by a field (``spec.by``), the people the
+    split counts in that group only (``meta["group"]``).
 
     ``table`` columns: step (1-based), label (the step's), then as :func:`drivers` from
     field on; "moved" means reached the next required step within the funnel's window.
@@ -143,7 +145,7 @@ def funnel_drivers(
     marked = _marked(events, columns)
     if as_of is not None:
         marked = marked.filter(unix_micros(marked.ts) <= utc_micros(as_of))
-    spells = funnel_analyses.step_spells(marked, journey, spec, step, start, end, as_of)
+    spells = funnel_analyses.step_spells(marked, journey, spec, step, start, end, as_of, group)
     keep = ["person_id", "ts", *columns.values()]
     # the spells and the touchpoints in them are read once per field: worked out once
     with spells.cache() as spells:
@@ -177,6 +179,8 @@ def funnel_drivers(
         "next": following,
         "order": spec.order,
         "window_seconds": spec.window.total_seconds(),
+        "by": spec.by,
+        "group": group,
         "people": int(counts["people"].iloc[0] or 0),
         "moved": int(counts["moved"].iloc[0] or 0),
         "interval": "95%, Mantel-Haenszel rate ratio over days since reaching the step, "

@@ -566,6 +566,20 @@ def biggest_drop(result: FunnelResult) -> int | None:
     return int(lost.idxmax())
 
 
+def biggest_loss_group(result: FunnelResult, step: int) -> str | None:
+    """Of a split funnel, the group (a value of its ``by`` column) that loses the most
+    people at ``step`` before the next (the first of equals in the table); None when
+    the funnel is not split or nobody is lost there."""
+    by = result.meta.get("by")
+    if not by:
+        return None
+    rows = result.table[(result.table["step"] == step) & result.table["converted_to_next"].notna()]
+    lost = rows["entered"] - rows["converted_to_next"]
+    if lost.empty or lost.max() <= 0:
+        return None
+    return str(rows.loc[lost.idxmax(), by])
+
+
 def at_step(
     events: ibis.Table,
     journey: Journey,
@@ -642,6 +656,7 @@ def step_spells(
     start: datetime | None = None,
     end: datetime | None = None,
     as_of: datetime | None = None,
+    group: str | None = None,
 ) -> ibis.Table:
     """The time each person spent at ``step`` (1-based, not the last) before moving on:
     one row per person who reached it (as :func:`at_step` finds them), with person_id,
@@ -649,7 +664,8 @@ def step_spells(
     UTC), left_us (when they reached the next required step; else when their window for
     it closed, or ``as_of``, by default the latest of ``events``, if that is earlier) and
     moved (they reached it). People who reached the next step in the same instant spent
-    no time there and are left out, as are those whose window closed at once."""
+    no time there and are left out, as are those whose window closed at once. ``group``:
+    of a funnel split by a field (``spec.by``), only the people the split counts in it."""
     n = len(spec.steps)
     if not 1 <= step < n:
         raise JejakError(
@@ -661,6 +677,8 @@ def step_spells(
     b = spec.next_required(k)
     counted = _at_step(events, journey, spec, step, False, start, end, as_of)
     counted = counted.filter(counted[_u(k)].notnull())  # an optional step: who took it
+    if group is not None:
+        counted = counted.filter(counted.group == group)
     now = unix_micros(events.ts.max()) if as_of is None else ibis.literal(utc_micros(as_of))
     closes = counted[_u(0)] + int(spec.window.total_seconds() * MICROS)
     within = _micros(spec.steps[b].within) if spec.order != "any" else None

@@ -49,9 +49,12 @@ from jejak.analyses.nps import score_interval
 from jejak.analyses.stages import (
     MICROSECONDS_PER_DAY,
     NONE_LABEL,
+    days_to_next,
     entered_column,
     first_touch,
+    is_stuck,
     stage_entries,
+    usual_days_to_next,
     with_current_stage,
 )
 from jejak.engine.functions import json_field, unix_micros
@@ -247,14 +250,11 @@ def _moves(
     stuck_i (stopped there longer than everyone's 90th percentile, usual_i, of days to
     the next). One row per group, indexed by it: small, so it comes into Python here."""
 
-    def gap(table: ibis.Table, i: int) -> tuple[ibis.Value, ibis.Value]:
-        days = _days(table[entered_column(i + 1)], table[entered_column(i)])
-        return days, table[entered_column(i)].notnull() & (days >= 0)
-
     # the usual time in a stage is everyone's, so each map's stuck people are its own
-    # people who take longer than the shop's people do, not than their own group
+    # people who take longer than the shop's people do, not than their own group; it is
+    # the overview's (stage funnel's) p90_days_to_next, so both count the same stuck
     usual = wide.aggregate(
-        **{f"usual_{i}": gap(wide, i)[0].quantile(0.9, where=gap(wide, i)[1]) for i in range(n - 1)}
+        **{f"usual_{i}": usual_days_to_next(wide, i) for i in range(n - 1)}
     ).to_pyarrow().to_pylist()[0]  # fmt: skip
     at = _grouped(wide, groups)
     when = pd.Timestamp(as_of) if as_of is not None else None
@@ -264,7 +264,7 @@ def _moves(
     aggregates: dict[str, ibis.Value] = {"people": at.count()}
     for i in range(n - 1):
         reached = at[entered_column(i)].notnull()
-        days, forward = gap(at, i)
+        days, forward = days_to_next(at, i)
         aggregates[f"reached_{i}"] = at.count(where=reached)
         stopped = reached & (at.current_index == i)
         aggregates[f"stopped_{i}"] = at.count(where=stopped)
@@ -273,7 +273,7 @@ def _moves(
         limit = usual[f"usual_{i}"]
         if limit is not None and now is not None:
             waited = _days(now, at[entered_column(i)])
-            aggregates[f"stuck_{i}"] = at.count(where=stopped & (waited > limit))
+            aggregates[f"stuck_{i}"] = at.count(where=stopped & is_stuck(waited, limit))
     frame = at.group_by("group").aggregate(**aggregates).to_pyarrow().to_pandas()
     for i in range(n - 1):
         frame[f"usual_{i}"] = usual[f"usual_{i}"]

@@ -172,6 +172,13 @@ class JourneyAnalyses:
         """The same analyses over the people in the saved segment ``name``."""
         return Filtered(self, segment=(name, self._definition(name)))
 
+    def _segment_part(self, name: str) -> Filtered:
+        """The people of the saved segment ``name``, or of none (``NONE_SEGMENT``): one
+        part of an analysis split by segment."""
+        if name == NONE_SEGMENT:
+            return Filtered(self, segment=(NONE_SEGMENT, _in_none(self.segment_definitions())))
+        return self.segment(name)
+
     def each_segment(self, names: list[str] | None = None) -> dict[str, Filtered]:
         """Every saved segment (or those named) as its own source: a breakdown of any
         analysis, e.g. ``{n: s.attribution() for n, s in ws.each_segment().items()}``."""
@@ -374,9 +381,7 @@ class JourneyAnalyses:
             return self._funnel(spec, moments)
         self.segment_groups()  # says plainly when there are no segments
         parts = dict(self.each_segment())
-        parts[NONE_SEGMENT] = Filtered(
-            self, segment=(NONE_SEGMENT, _in_none(self.segment_definitions()))
-        )
+        parts[NONE_SEGMENT] = self._segment_part(NONE_SEGMENT)
         # why nobody got through is said once, of everyone, not of each segment
         answers = {n: part._funnel(spec, moments, explain=False) for n, part in parts.items()}
         combined = _combined(answers, "segment")
@@ -873,13 +878,31 @@ class JourneyAnalyses:
         fields: Sequence[str] = FIELDS,
         properties: Sequence[str] = (),
         min_people: int = 30,
+        by: str | None = None,
+        group: str | None = None,
     ) -> Drivers:
         """Which touchpoints, channels, campaigns and property values go with moving on
         from ``step`` (1-based) of the funnel to its next step, for the people who reached
         it: :meth:`drivers` for a funnel's step (see
         :func:`jejak.analyses.drivers.funnel_drivers`). The funnel is given as to
-        :meth:`funnel`; ``as_of`` (default: the latest touchpoint) ends open windows."""
-        spec = _funnel_spec(steps, window, order, exclusions, None, open_windows)
+        :meth:`funnel`; ``as_of`` (default: the latest touchpoint) ends open windows.
+        ``by`` and ``group``: of a funnel split as :meth:`funnel` splits it, the drivers of
+        one group only (a field's value, or a segment's name with ``by="segment"``)."""
+        if (by is None) != (group is None):
+            raise JejakError(
+                gettext("the drivers of a split funnel are of one group: give by and group")
+            )
+        if by == "segment":
+            part = self._segment_part(str(group))
+            # the part's own moment, as the funnel split by segment counts each part
+            found = part.funnel_drivers(
+                steps, step, window=window, order=order, exclusions=exclusions, start=start,
+                end=end, open_windows=open_windows, as_of=as_of,
+                fields=fields, properties=properties, min_people=min_people,
+            )  # fmt: skip
+            found.meta |= {"by": by, "group": group}
+            return found
+        spec = _funnel_spec(steps, window, order, exclusions, by, open_windows)
         as_of = self.as_of() if as_of is None else self._zoned(as_of)
         return funnel_drivers(
             self.events(),
@@ -892,6 +915,7 @@ class JourneyAnalyses:
             start=self._zoned(start),
             end=self._zoned(end),
             as_of=as_of,
+            group=group,
         )
 
     def attribution(

@@ -24,7 +24,7 @@ import ibis
 import pandas as pd
 
 from jejak.analyses.matching import stage_matches, with_properties
-from jejak.analyses.result import Result, drawn
+from jejak.analyses.result import Result, drawn, records
 from jejak.analyses.sequence import position
 from jejak.engine.functions import unix_micros
 from jejak.errors import JejakError
@@ -69,7 +69,13 @@ def _anchors(timeline: ibis.Table) -> ibis.Table:
 
 @dataclass
 class PathFlows(Result):
-    """``table``: people going from one touchpoint to the next at each step."""
+    """``table``: people going from one touchpoint to the next at each step.
+
+    ``anchor_step``: the touchpoint, rule or stage the paths start from or lead to, as
+    it was given (``after=`` or ``before=``), so that a node saves as a segment.
+    """
+
+    anchor_step: Any = None
 
     def nodes(self) -> pd.DataFrame:
         """The Sankey's nodes: step, touchpoint, people (who pass through it on a path of
@@ -86,6 +92,38 @@ class PathFlows(Result):
         return nodes.sort_values(
             ["step", "people", "touchpoint"], ascending=[True, False, True], ignore_index=True
         )
+
+    def node_segments(self) -> list[dict[str, Any]]:
+        """Each row of :meth:`nodes` as the segment definition that holds its people
+        (``{"path": {after|before, position, touchpoint, steps, top[, collapse]}}``), the
+        parameters the dashboard, ``jejak segments save`` and the API save it by."""
+        meta = self.meta
+        shape: dict[str, Any] = {"steps": int(meta["steps"]), "top": int(meta["top"])}
+        if not meta["collapse"]:
+            shape["collapse"] = False
+        anchor = self.anchor_step
+        if isinstance(anchor, FunnelStep):  # given as a model: its definition, as JSON
+            anchor = anchor.model_dump(mode="json", exclude_defaults=True)
+        return [
+            {
+                "path": {
+                    meta["direction"]: anchor,
+                    "position": int(row.step),
+                    "touchpoint": str(row.touchpoint),
+                    **shape,
+                }
+            }
+            for row in self.nodes().itertuples(index=False)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """As :meth:`Result.to_dict`, with ``nodes``: each of :meth:`nodes` with
+        ``segment``, the definition that saves its people (:meth:`node_segments`)."""
+        nodes = [
+            row | {"segment": segment}
+            for row, segment in zip(records(self.nodes()), self.node_segments(), strict=True)
+        ]
+        return super().to_dict() | {"nodes": nodes}
 
     def figure(self) -> Any:
         return drawn(self)
@@ -180,6 +218,7 @@ def path_flows(
         ).format(step=stage(anchor_label)),
         table=table.reset_index(drop=True),
         meta=meta,
+        anchor_step=after if after is not None else before,
     )
 
 

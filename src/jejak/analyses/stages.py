@@ -15,7 +15,6 @@ Definitions (used by every face):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -119,6 +118,31 @@ def _days(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
     return (unix_micros(later) - unix_micros(earlier)) / MICROSECONDS_PER_DAY
 
 
+USUAL_SHARE = 0.9  # the usual time to move on: what 9 in 10 who moved on took at most
+
+
+def days_to_next(wide: ibis.Table, i: int) -> tuple[ibis.Value, ibis.Value]:
+    """Per person of ``wide``, the days from entering stage ``i`` (0-based) to entering
+    the next, and whether they moved on (entered both, the next at or after)."""
+    days = _days(wide[entered_column(i + 1)], wide[entered_column(i)])
+    entered = wide[entered_column(i)].notnull() & wide[entered_column(i + 1)].notnull()
+    return days, entered & (days >= 0)
+
+
+def usual_days_to_next(wide: ibis.Table, i: int) -> ibis.Value:
+    """Stage ``i``'s usual time to move on (days, not rounded): the 90th percentile of
+    :func:`days_to_next` among those who moved on. Someone in the stage longer is stuck
+    (:func:`is_stuck`); the overview's stuck and the journey map's both count by it."""
+    days, moved = days_to_next(wide, i)
+    return days.quantile(USUAL_SHARE, where=moved)
+
+
+def is_stuck(days_in_stage: ibis.Value, usual: Any) -> ibis.Value:
+    """Whether someone ``days_in_stage`` into their furthest stage is stuck there: in it
+    longer than ``usual`` days (:func:`usual_days_to_next`, or a number given)."""
+    return days_in_stage > usual
+
+
 def with_current_stage(wide: ibis.Table, journey: Journey) -> ibis.Table:
     """Adds ``current_index`` (0-based furthest stage) and ``current_entered``."""
     n = len(journey.stages)
@@ -140,10 +164,9 @@ def _funnel_aggregates(wide: ibis.Table, n: int) -> dict[str, ibis.Value]:
         if i + 1 < n:
             aggs[f"converted_{i}"] = wide.count(where=reached[i] & reached[i + 1])
             aggs[f"moved_on_{i}"] = wide.count(where=reached[i] & (wide.current_index > i))
-            gap = _days(wide[entered_column(i + 1)], wide[entered_column(i)])
-            forward = reached[i] & reached[i + 1] & (gap >= 0)
+            gap, forward = days_to_next(wide, i)
             aggs[f"median_days_{i}"] = gap.quantile(0.5, where=forward)
-            aggs[f"p90_days_{i}"] = gap.quantile(0.9, where=forward)
+            aggs[f"p90_days_{i}"] = usual_days_to_next(wide, i)
         # flows for the stage-to-stage chart: i -> j, the next stage actually reached
         for j in range(i + 1, n):
             between = [~reached[k] for k in range(i + 1, j)]
@@ -378,14 +401,12 @@ def _time_in_stage(events: ibis.Table, journey: Journey, as_of: datetime | None)
 
 
 def usual_days(funnel: pd.DataFrame) -> dict[str, float]:
-    """Each stage's usual time to move on, from a stage funnel's table: the 90th
-    percentile of the days its people who reached the next stage took, rounded up to
-    whole days (past it, someone is stuck); a stage nobody left, or the last, has none."""
+    """Each stage's usual time to move on, from a stage funnel's table: its
+    p90_days_to_next (:func:`usual_days_to_next`, not rounded, as the journey map's stuck
+    audiences count it; past it, someone is stuck); a stage nobody left, or the last,
+    has none."""
     usual = funnel.dropna(subset=["p90_days_to_next"])
-    return {
-        str(row.stage): float(math.ceil(row.p90_days_to_next))
-        for row in usual.itertuples(index=False)
-    }
+    return {str(row.stage): float(row.p90_days_to_next) for row in usual.itertuples(index=False)}
 
 
 def stuck_counts(
@@ -404,7 +425,8 @@ def stuck_counts(
     given = ibis.memtable(limits)
     limited = placed.join(given, placed.stage_index == given._index)
     counts = limited.group_by("stage_index").aggregate(
-        current=limited.count(), stuck=limited.count(where=limited.days_in_stage > limited._days)
+        current=limited.count(),
+        stuck=limited.count(where=is_stuck(limited.days_in_stage, limited._days)),
     )
     # one row per stage asked for: small
     found = counts.to_pandas().set_index("stage_index")
@@ -439,7 +461,7 @@ def stuck(
     last_seen = events.group_by("person_id").aggregate(last_seen=events.ts.max())
     in_stage = placed.filter(placed.stage_index == index + 1)
     audience = (
-        in_stage.filter(in_stage.days_in_stage > days)
+        in_stage.filter(is_stuck(in_stage.days_in_stage, days))
         .join(last_seen, "person_id")
         .select("person_id", "customer_id", "stage", "entered_at", "days_in_stage", "last_seen")
         .order_by([ibis.desc("days_in_stage"), "person_id"])

@@ -4,7 +4,7 @@ touchpoints, experience and map."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,9 @@ from jejak.cli.output import open_windows_line, print_funnel, print_table, write
 from jejak.language import gettext as _
 from jejak.language import localised, ngettext, stage
 from jejak.report import formatting as fmt
+
+if TYPE_CHECKING:
+    from jejak.analyses.paths import PathFlows
 
 # A funnel's options, as `jejak funnel` and `jejak drivers --funnel` both take them
 Window = Annotated[str, typer.Option(help="Conversion window from step 1: 30d, 12h, 45m.")]
@@ -162,13 +165,22 @@ def paths(
     keep_repeats: Annotated[
         bool, typer.Option(help="Keep a touchpoint repeated right after itself.")
     ] = False,
+    nodes: Annotated[
+        bool,
+        typer.Option(
+            help="List each step's touchpoints and their people, with the options that"
+            " save them as a segment (jejak segments save NAME ...), instead of the flows."
+        ),
+    ] = False,
     output: TableFile = None,
 ) -> None:
     """Where people go after a touchpoint, come from before one, or which paths reach a goal.
 
     Examples: jejak paths --after page_view | jejak paths --before stage:Convert |
-    jejak paths --to order --steps 4
+    jejak paths --after page_view --nodes | jejak paths --to order --steps 4
     """
+    if nodes and to is not None:
+        raise typer.BadParameter(_("--nodes goes with --after or --before"))
     with narrowed_workspace() as ws:
         if to is not None:
             result = ws.top_paths(as_step(to), steps=steps, collapse=not keep_repeats)
@@ -180,6 +192,9 @@ def paths(
                 top=top,
                 collapse=not keep_repeats,
             )
+    if nodes:
+        _print_nodes(result, output)
+        return
     if output:
         write_result(result, output)
     table = result.table
@@ -191,6 +206,38 @@ def paths(
     shown = table.assign(people=table["people"].map(fmt.people)).groupby("step").head(5)
     title = _("{title}: the 5 largest flows per step").format(title=result.title)
     print_table(shown.rename(columns=fmt.label), title, 3)
+    out.print(
+        _(
+            "--nodes lists each step's touchpoints with the options that save their people"
+            " as a segment."
+        )
+    )
+
+
+def _print_nodes(flows: PathFlows, output: Path | None) -> None:
+    """The paths' nodes (``jejak paths --nodes``), each with the options of ``jejak
+    segments save NAME`` that save its people, as the dashboard's node table saves them."""
+    import shlex
+
+    import pandas as pd
+
+    from jejak.analyses.result import Result
+    from jejak.cli.segments import path_flags
+
+    listed = flows.nodes()
+    listed["save"] = [shlex.join(path_flags(segment["path"])) for segment in flows.node_segments()]
+    title = _("{title}: each step's touchpoints").format(title=flows.title)
+    if output:
+        write_result(Result(title=title, table=listed, meta=flows.meta), output)
+    shown = pd.DataFrame(
+        {
+            _("Step"): listed["step"],
+            _("Touchpoint"): listed["touchpoint"],
+            _("People"): listed["people"].map(fmt.people),
+            _("Save with: jejak segments save NAME"): listed["save"],
+        }
+    )
+    print_table(shown, title, 2, words=1)
 
 
 def journey(

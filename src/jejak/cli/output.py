@@ -46,13 +46,16 @@ def progress_bar() -> tuple[Progress, object]:
     return bar, report
 
 
-def print_table(frame, title: str, labels: int = 1) -> None:
-    """A table whose first ``labels`` columns name the row; the rest are formatted numbers."""
+def print_table(frame, title: str, labels: int = 1, words: int = 0) -> None:
+    """A table whose first ``labels`` columns name the row; the rest are formatted
+    numbers, but for the last ``words`` columns, which are text."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
+    text = len(frame.columns) - words
     for i, column in enumerate(frame.columns):
-        table.add_column(str(column), justify="left" if i < labels else "right", no_wrap=i < labels)
+        left = i < labels or i >= text
+        table.add_column(str(column), justify="left" if left else "right", no_wrap=i < labels)
     for row in frame.itertuples(index=False):
         table.add_row(*["" if v is None else str(v) for v in row])
     out.print(table)

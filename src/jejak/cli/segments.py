@@ -11,6 +11,7 @@ from jejak.cli.app import as_step, narrowed_workspace, opened_workspace, out
 from jejak.cli.helptexts import HelpCommand, HelpGroup
 from jejak.cli.output import print_table, write_result
 from jejak.language import gettext as _
+from jejak.model.funnel import step_text
 from jejak.report import formatting as fmt
 
 segments_app = typer.Typer(
@@ -236,3 +237,13 @@ def _path_cell(
     anchor = {"after": as_step(after)} if after is not None else {"before": as_step(before)}
     cell = {"position": position, "touchpoint": touchpoint, "steps": steps, "top": top}
     return anchor | cell | ({"collapse": False} if keep_repeats else {})
+
+
+def path_flags(cell: dict[str, Any]) -> list[str]:
+    """The options of ``jejak segments save NAME`` that save a node of the paths
+    (``cell``: the ``path`` of its segment definition); :func:`_path_cell` reads them back."""
+    direction = "after" if "after" in cell else "before"
+    flags = [f"--path-{direction}", step_text(cell[direction])]
+    flags += ["--position", str(cell["position"]), "--touchpoint", str(cell["touchpoint"])]
+    flags += ["--path-steps", str(cell.get("steps", 5)), "--path-top", str(cell.get("top", 10))]
+    return flags + ([] if cell.get("collapse", True) else ["--keep-repeats"])

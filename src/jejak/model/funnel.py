@@ -313,6 +313,27 @@ def parse_step(text: str) -> Any:
     return text
 
 
+def step_text(value: Any) -> str:
+    """A step as :func:`parse_step` reads it back (``order``, ``stage:Convert``,
+    ``role:purchase``, ``channel=ads``, else a JSON rule): how a face writes a step for
+    the command line or a URL."""
+
+    def plain(text: Any) -> bool:
+        return isinstance(text, str) and bool(text) and text.strip() == text
+
+    if isinstance(value, str):
+        if plain(value) and not value.startswith(("{", "stage:", "role:")) and "=" not in value:
+            return value
+        value = {"event": value}  # the same touchpoints, as a rule
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, given),) = value.items()
+        if key in ("stage", "role") and plain(given):
+            return f"{key}:{given}"
+        if plain(key) and plain(given) and not key.startswith("{") and "=" not in key:
+            return f"{key}={given}"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def with_step_options(
     steps: list[Any],
     optional: list[int] | None = None,

@@ -143,7 +143,9 @@ def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
             raise JejakError(said.format(step=repr(drivers)))
         order = params.get("order") or "ordered"
         chosen = int(drivers) if drivers else None
-        return shown + step_driver_sections(source, result, cells, window, order, chosen)
+        group = (params.get("drivers_for") or "").strip() or None
+        found = step_driver_sections(source, result, cells, window, order, chosen, group)
+        return shown + found
     except JejakError as exc:
         return shown + _note(gettext("Drivers of step"), str(exc))
 
@@ -155,7 +157,7 @@ def paths(source: JourneyAnalyses, params: Params) -> list[Section]:
     flows = source.paths(after=anchor, steps=5) if after else source.paths(before=goal)
     return (
         report.path_sections(flows, source.top_paths(goal, steps=4, limit=10))
-        + report.path_node_sections(flows, anchor)
+        + report.path_node_sections(flows)
         + report.process_map_sections(source.process_map())
     )
 
@@ -350,6 +352,15 @@ PAGES: tuple[Page, ...] = (
                 N_("Drivers of step"),
                 "",
                 N_("what moves people on from this step (default: the biggest drop)"),
+            ),
+            Field(
+                "drivers_for",
+                N_("Drivers for"),
+                "",
+                N_(
+                    "with a split: the group whose drivers show (default: the one that loses"
+                    " the most people at the step)"
+                ),
             ),
         ),
     ),

@@ -12,9 +12,10 @@ from jejak.report.figures.effectiveness import MOST_PER_STAGE, shown_effects
 from jejak.report.html.page import Section
 
 
-def driver_sections(result: Any) -> list[Section]:
+def driver_sections(result: Any, chosen: bool = False) -> list[Section]:
     """The report section on what drives people on from each stage, and what holds them
-    back."""
+    back; of a split funnel, of its one group (``chosen`` by the reader, or the one that
+    loses the most people at the step)."""
     from jejak.report.tables import driver_table
 
     meta = result.meta
@@ -35,6 +36,26 @@ def driver_sections(result: Any) -> list[Section]:
             "Every touchpoint, channel and campaign people had in a stage, tested at once:"
             " how fast people moved on to a later stage after it, compared with people at"
             " the same time in the stage who had not had it."
+        )
+    if meta.get("group") is not None:
+        field = str(meta["by"])  # a split's field, as the catalogue names it
+        group = gettext("segment {name}") if field == "segment" else "{by} = {name}"
+        group = group.format(by=gettext(field), name=meta["group"])
+        intro = (
+            (
+                gettext(
+                    "The funnel is split by {by}: these drivers are of {group} only, chosen under"
+                    " 'Drivers for'; the people counted here are theirs."
+                )
+                if chosen
+                else gettext(
+                    "The funnel is split by {by}: these drivers are of {group} only, the group"
+                    " that loses the most people at this step; choose another under 'Drivers"
+                    " for'. The people counted here are theirs."
+                )
+            ).format(by=gettext(field), group=group)
+            + " "
+            + intro
         )
     intro += " " + gettext(
         "1x: no difference; the whiskers are 95% intervals. Testing many values finds some"

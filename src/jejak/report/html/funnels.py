@@ -82,17 +82,26 @@ def step_driver_sections(
     window: str,
     order: str = "ordered",
     step: int | None = None,
+    group: str | None = None,
 ) -> list[Section]:
     """What drives people on from a step of ``funnel`` (the result of ``cells`` within
     ``window``): ``step``, by default the one that loses the most people; none when
-    nobody is lost."""
-    from jejak.analyses.funnels import biggest_drop
+    nobody is lost. A split funnel's drivers follow the split: of ``group``, by default
+    the group that loses the most people at the step."""
+    from jejak.analyses.funnels import biggest_drop, biggest_loss_group
     from jejak.report.html.drivers import driver_sections
 
     step = biggest_drop(funnel) if step is None else step
     if step is None:
         return []
-    return driver_sections(source.funnel_drivers(cells, step, window=window, order=order))
+    by = funnel.meta.get("by")
+    if not by:
+        return driver_sections(source.funnel_drivers(cells, step, window=window, order=order))
+    chosen = group or biggest_loss_group(funnel, step)
+    if chosen is None:
+        return []
+    found = source.funnel_drivers(cells, step, window=window, order=order, by=by, group=chosen)
+    return driver_sections(found, chosen=group is not None)
 
 
 def default_funnel_sections(source: Any) -> list[Section]:

@@ -35,27 +35,13 @@ def path_sections(flows: Any, top_paths: Any) -> list[Section]:
     ]
 
 
-def path_node_sections(flows: Any, anchor: Any) -> list[Section]:
+def path_node_sections(flows: Any) -> list[Section]:
     """The Sankey's nodes as a table; on the dashboard each row saves its people as a
-    segment (``anchor``: the touchpoint the paths start from or lead to, as a step)."""
+    segment (by :meth:`~jejak.analyses.paths.PathFlows.node_segments`)."""
     nodes = flows.nodes()
     if nodes.empty:
         return []
     meta = flows.meta
-    shape = {"steps": int(meta["steps"]), "top": int(meta["top"])}
-    if not meta["collapse"]:
-        shape["collapse"] = False
-    saves = [
-        {
-            "path": {
-                meta["direction"]: anchor,
-                "position": int(row.step),
-                "touchpoint": str(row.touchpoint),
-                **shape,
-            }
-        }
-        for row in nodes.itertuples(index=False)
-    ]
     intro = (
         gettext(
             "The chart's touchpoints step by step: step 1 is {step}; the people are those on"
@@ -73,6 +59,6 @@ def path_node_sections(flows: Any, anchor: Any) -> list[Section]:
             intro=intro,
             table=nodes,
             columns=NODE_COLUMNS,
-            saves=saves,
+            saves=flows.node_segments(),
         )
     ]

@@ -78,7 +78,7 @@ def key_number_sections(funnel: Any) -> list[Section]:
 STUCK_COLUMNS = (
     fmt.Column("stage", N_("Stage"), stage),
     fmt.Column("current", N_("In stage now"), fmt.people),
-    fmt.Column("days", N_("Usual days to move on"), lambda v: fmt.days(v, 0)),
+    fmt.Column("days", N_("Usual days to move on"), lambda v: fmt.days(v, 1)),
     fmt.Column("stuck", N_("Stuck"), fmt.people),
 )
 
@@ -103,8 +103,9 @@ def stuck_sections(source: Any, funnel: Any) -> list[Section]:
             heading=gettext("Stuck in a stage"),
             intro=gettext(
                 "Per stage, the people in it now (their furthest stage) who entered it longer"
-                " ago than 90% of the people who moved on from it took (rounded up to whole"
-                " days), counted to {moment}: an audience to nudge on."
+                " ago than 90% of the people who moved on from it took, counted to {moment}:"
+                " an audience to nudge on. The journey map's stuck audiences are counted the"
+                " same way."
             ).format(moment=fmt.timestamp(found.meta["as_of"])),
             table=table,
             columns=STUCK_COLUMNS,
