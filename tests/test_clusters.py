@@ -90,8 +90,8 @@ def test_a_cluster_of_the_planted_content_followers(tmp_path):
 
 
 def test_one_fit_serves_until_the_data_changes(open_workspace, write_file, monkeypatch):
-    """The clusters read one fit, in each language, while the data stays the same;
-    another k is another fit, and a load makes a new one."""
+    """The clusters and the journey map's personas read one fit, in each language, while
+    the data stays the same; another k is another fit, and a load makes a new one."""
     from jejak import language
     from jejak.analyses import journeys
 
@@ -105,6 +105,7 @@ def test_one_fit_serves_until_the_data_changes(open_workspace, write_file, monke
     ws = open_workspace()
     ws.load(write_file("log.csv", _log()))
     first = ws.clusters()
+    assert "behavioural cluster" in ws.journey_map(min_people=1).lanes.personas[""]
     with language.speaking("id"):
         said = ws.clusters().table["description"]
     assert said.str.startswith("kebanyakan dari ").all()  # described anew in the language

@@ -586,9 +586,10 @@ class JourneyAnalyses:
         """Per stage, its top touchpoints and how people fare (see :mod:`journey_map`);
         ``by`` a first-touch field or ``segment``: one map per kind of customer. ``lanes``
         adds the CX lanes: feeling (from the experience rules, NPS and review stars), pain
-        points and opportunities (against the campaigns' targets), and a persona per map
-        (see :mod:`jejak.analyses.journey_lanes`); ``min_people`` on each side of an
-        effect they weigh."""
+        points and opportunities (against the campaigns' targets), and a persona per map,
+        with the behavioural clusters (:meth:`clusters`) most of its people are in (see
+        :mod:`jejak.analyses.journey_lanes`); ``min_people`` on each side of an effect
+        they weigh."""
         events = self.events()
         if not lanes:
             return journey_map(events, self.journey, by=by, top=top, lanes=False,
@@ -598,6 +599,10 @@ class JourneyAnalyses:
             if by == "segment"
             else {}
         )
+        try:
+            behaviour = described(self._cluster_fit(), self.journey)
+        except JejakError:
+            behaviour = None  # nobody to cluster: the personas say the rest
         return journey_map(
             events,
             self.journey,
@@ -610,6 +615,7 @@ class JourneyAnalyses:
             min_people=min_people,
             descriptions=descriptions,
             currency=self.currency(),
+            clusters=behaviour,
         )
 
     def customer_value(
