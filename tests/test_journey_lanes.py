@@ -309,10 +309,13 @@ def test_a_persona_names_the_clusters_most_of_its_people_are_in(kinds):
     )
 
 
-def test_too_few_people_for_clusters_get_a_persona_without_them(open_workspace, write_file):
+def test_too_few_people_for_clusters_get_a_persona_without_them(
+    open_workspace, write_file, on_engine
+):
     # one of each kind: three people are too few to cluster (all of them are one cluster)
     ws = open_workspace(jejak.Settings.model_validate(SETTINGS))
     ws.load(write_file("three.csv", _log({"s": SEEN, "d": SIGNED_UP, "b": BOUGHT})))
+    ws = on_engine(ws)
     assert ws.clusters().meta["k"] == 1
     assert ws.journey_map(min_people=1).lanes.personas == {
         "": "3 people; most first came through iklan (67%); most got as far as Kenal (33%);"
