@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import jejak
+from jejak.analyses.clusters import fit_clusters
 from jejak.errors import JejakError
 
 
@@ -86,3 +87,35 @@ def test_a_cluster_of_the_planted_content_followers(tmp_path):
     assert readers.any()
     assert (purity[readers[readers].index] > 0.9).all()
     assert (purity[readers[~readers].index] < 0.4).all()
+
+
+def test_one_fit_serves_until_the_data_changes(open_workspace, write_file, monkeypatch):
+    """The clusters and the journey map's personas read one fit, in each language, while
+    the data stays the same; another k is another fit, and a load makes a new one."""
+    from jejak import language
+    from jejak.analyses import journeys
+
+    fits = []
+
+    def counted(*args, **options):
+        fits.append(options["k"])
+        return fit_clusters(*args, **options)
+
+    monkeypatch.setattr(journeys, "fit_clusters", counted)
+    ws = open_workspace()
+    ws.load(write_file("log.csv", _log()))
+    first = ws.clusters()
+    assert "behavioural cluster" in ws.journey_map(min_people=1).lanes.personas[""]
+    with language.speaking("id"):
+        said = ws.clusters().table["description"]
+    assert said.str.startswith("kebanyakan dari ").all()  # described anew in the language
+    assert fits == [None]
+    ws.clusters(k=3)
+    assert fits == [None, 3]
+    ws.load(
+        write_file(
+            "more.csv", "customer_id,ts,event,channel\nn1,2026-02-01 10:00:00,page_view,ads\n"
+        )
+    )
+    assert ws.clusters().meta["people"] == first.meta["people"] + 1 == 19
+    assert fits == [None, 3, None]

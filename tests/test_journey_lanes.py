@@ -72,9 +72,9 @@ PEOPLE = {
 }  # fmt: skip
 
 
-def _log() -> str:
+def _log(people: dict[str, list] = PEOPLE) -> str:
     rows = ["customer_id,ts,event,channel,source,revenue,properties"]
-    for person, touches in PEOPLE.items():
+    for person, touches in people.items():
         for hour, event, *rest in touches:
             channel = source = revenue = properties = ""
             if rest and isinstance(rest[0], str):
@@ -209,24 +209,27 @@ def test_opportunities(shop):
 
 
 def test_personas_and_segments(shop):
+    # who is in which cluster is k-means' own answer on these ten: each persona names the
+    # cluster that the clusters analysis puts most of its people in, with their share
+    clusters = shop.clusters()
     lanes = shop.journey_map(min_people=1).lanes
-    assert lanes.personas == {
+    assert _clusters_apart(lanes.personas, clusters) == {
         "": "10 people; most first came through iklan (70%); from instagram (40%); most got"
         " as far as Daftar (40%); 30% bought, 200,000 each on average."
     }
     # split by the first channel, a persona does not repeat it (nor empty sources)
     channel = shop.journey_map(by="channel", min_people=1).lanes.personas
-    assert channel == {
+    assert _clusters_apart(channel, clusters) == {
         "cari": "3 people; most got as far as Daftar (67%); 33% bought, 300,000 each on average.",
         "iklan": "7 people; from instagram (57%); most got as far as Tertarik (29%); 29% bought,"
         " 150,000 each on average.",
     }
     result = shop.journey_map(by="segment", min_people=1)
     lanes = result.lanes
-    assert lanes.personas["pembeli"] == (
+    assert lanes.personas["pembeli"].startswith(
         "Pelanggan yang sudah membeli. 3 people; most first came through iklan (67%); from"
         " instagram (67%); most got as far as Beli (100%); 100% bought, 200,000 each on"
-        " average."
+        " average; "
     )
     assert lanes.personas["(in no segment)"].startswith("7 people; most first came through")
     feeling = lanes.feeling
@@ -241,6 +244,102 @@ def test_personas_and_segments(shop):
     assert set(data) == {"feeling", "pains", "opportunities", "personas", "reasons"}
     assert data["personas"]["pembeli"].startswith("Pelanggan")
     assert data["feeling"][0]["segment"] == "(in no segment)"
+
+
+# Three kinds of people, alike within each kind: as many different people as clusters,
+# so k-means can only give each kind a cluster of its own, numbered by size
+SEEN = [("00:00", "kunjungi", "iklan")]  # saw the ad and went: 4 (cluster 1)
+SIGNED_UP = [("00:00", "kunjungi", "cari"), ("01:00", "lihat_produk"), ("02:00", "daftar")]  # 3
+BOUGHT = [
+    ("00:00", "kunjungi", "iklan"),
+    ("01:00", "lihat_produk"),
+    ("02:00", "daftar"),
+    ("03:00", "beli", 100000),
+]  # 2 (cluster 3)
+KINDS = {"s": (4, SEEN), "d": (3, SIGNED_UP), "b": (2, BOUGHT)}  # fmt: skip
+CLUSTERS = {
+    1: "mostly iklan, stalls at Kenal, little content, no purchases",
+    2: "mostly cari, stalls at Daftar, little content, no purchases",
+    3: "mostly iklan, reaches Beli, little content, high spend",  # 100,000 vs 22,222 a head
+}
+
+
+@pytest.fixture
+def kinds(open_workspace, write_file, on_engine):
+    people = {f"{kind}{i}": touches for kind, (n, touches) in KINDS.items() for i in range(n)}
+    ws = open_workspace(jejak.Settings.model_validate(SETTINGS))
+    ws.load(write_file("kinds.csv", _log(people)))
+    return on_engine(ws)
+
+
+def test_a_persona_names_the_clusters_most_of_its_people_are_in(kinds):
+    clusters = kinds.clusters()
+    assert dict(zip(clusters.table["cluster"], clusters.table["description"], strict=True)) == (
+        CLUSTERS
+    )
+    found = clusters.people.set_index("person_id")["cluster"].to_dict()
+    assert found == {p: {"s": 1, "d": 2, "b": 3}[p[0]] for p in found} and len(found) == 9
+    # everyone: cluster 1 has under half of them (4 of 9), so the next is named too
+    everyone = kinds.journey_map(min_people=1).lanes.personas[""]
+    assert everyone == (
+        "9 people; most first came through iklan (67%); most got as far as Kenal (44%); 22%"
+        f" bought, 100,000 each on average; 44% in behavioural cluster 1 ({CLUSTERS[1]}) and"
+        f" 33% in cluster 2 ({CLUSTERS[2]})."
+    )
+    channel = kinds.journey_map(by="channel", min_people=1).lanes.personas
+    assert channel == {
+        "cari": "3 people; most got as far as Daftar (100%); nobody bought yet; 100% in"
+        f" behavioural cluster 2 ({CLUSTERS[2]}).",
+        "iklan": "6 people; most got as far as Kenal (67%); 33% bought, 100,000 each on"
+        f" average; 67% in behavioural cluster 1 ({CLUSTERS[1]}).",
+    }
+    segment = kinds.journey_map(by="segment", min_people=1).lanes.personas
+    assert segment["pembeli"] == (
+        "Pelanggan yang sudah membeli. 2 people; most first came through iklan (100%); most"
+        " got as far as Beli (100%); 100% bought, 100,000 each on average; 100% in"
+        f" behavioural cluster 3 ({CLUSTERS[3]})."
+    )
+    assert segment["(in no segment)"].endswith(f"; 57% in behavioural cluster 1 ({CLUSTERS[1]}).")
+    with jejak.language.speaking("id"):
+        everyone = kinds.journey_map(min_people=1).lanes.personas[""]
+    assert everyone.endswith(
+        "; 44% di klaster perilaku 1 (kebanyakan dari iklan, tertahan di Kenal, sedikit konten,"
+        " tanpa pembelian) dan 33% di klaster 2 (kebanyakan dari cari, tertahan di Daftar,"
+        " sedikit konten, tanpa pembelian)."
+    )
+
+
+def test_too_few_people_for_clusters_get_a_persona_without_them(
+    open_workspace, write_file, on_engine
+):
+    # one of each kind: three people are too few to cluster (all of them are one cluster)
+    ws = open_workspace(jejak.Settings.model_validate(SETTINGS))
+    ws.load(write_file("three.csv", _log({"s": SEEN, "d": SIGNED_UP, "b": BOUGHT})))
+    ws = on_engine(ws)
+    assert ws.clusters().meta["k"] == 1
+    assert ws.journey_map(min_people=1).lanes.personas == {
+        "": "3 people; most first came through iklan (67%); most got as far as Kenal (33%);"
+        " 33% bought, 100,000 each on average."
+    }
+
+
+def _clusters_apart(personas: dict[str, str], clusters) -> dict[str, str]:
+    """Each persona without its clusters, once its clusters are checked: the one with the
+    most of the group's people in the clusters analysis (fewest-numbered of a tie), their
+    share of the group, and the cluster's words."""
+    members = clusters.people.set_index("person_id")["cluster"]
+    words = dict(zip(clusters.table["cluster"], clusters.table["description"], strict=True))
+    apart = {}
+    for group, persona in personas.items():
+        # the people of a map split by channel: those who first came through it
+        people = [p for p in members.index if group in ("", PEOPLE[p][0][2])]
+        counts = members[people].value_counts()
+        top = min(counts.index, key=lambda c: (-counts[c], c))
+        share = f"{counts[top] / len(people):.0%}"
+        said = f"; {share} in behavioural cluster {top} ({words[top]})"
+        assert said in persona, (persona, said)
+        apart[group] = persona[: persona.index(said)] + "."
+    return apart
 
 
 def test_without_lanes_the_map_is_as_before(shop):
@@ -322,7 +421,7 @@ def test_a_persona_says_what_people_spent_in_the_shops_currency(open_workspace, 
     ws.load(write_file("rupiah.csv", log))
     assert ws.currency() == "IDR"
     persona = ws.journey_map(min_people=1).lanes.personas[""]
-    assert persona.endswith("30% bought, IDR 200,000 each on average.")
+    assert "; 30% bought, IDR 200,000 each on average; " in persona  # then its clusters
     with jejak.language.speaking("id"):
         persona = ws.journey_map(min_people=1).lanes.personas[""]
-    assert persona.endswith("30% membeli, rata-rata Rp 200.000 per orang.")
+    assert "; 30% membeli, rata-rata Rp 200.000 per orang; " in persona

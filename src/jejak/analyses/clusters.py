@@ -249,7 +249,18 @@ def _choose_k(scaled: np.ndarray) -> int:
     return best
 
 
-def clusters(
+@dataclass(frozen=True)
+class ClusterFit:
+    """What k-means found, in no language: ``people``, each person's features (see
+    :func:`person_features`) and ``cluster`` (1 = the largest); ``k``, the number of
+    clusters; ``features``, the columns k-means saw."""
+
+    people: pd.DataFrame
+    k: int
+    features: list[str]
+
+
+def fit_clusters(
     events: ibis.Table,
     journey: Journey,
     *,
@@ -257,14 +268,9 @@ def clusters(
     purchase: Any = None,
     survey: Any = None,
     sent: list[str] | tuple[str, ...] = (),
-) -> Clusters:
-    """Group people by behaviour and describe each group (see the module's definitions).
-
-    ``table`` columns: cluster (1 = largest), people, share (0-1), description, stage
-    (most common current stage) and stage_share, acquired_by (main acquisition channel)
-    and acquired_share, engagement_share, buyers (share who bought), revenue (mean per
-    person), nps (mean answer, empty without answers).
-    """
+) -> ClusterFit:
+    """Group people by behaviour (see the module's definitions); :func:`described` says
+    what each cluster is."""
     frame = person_features(events, journey, purchase=purchase, survey=survey, sent=sent)
     if k is not None and (not isinstance(k, int) or k < 1):
         raise JejakError(
@@ -286,6 +292,12 @@ def clusters(
         )
     matrix = _matrix(frame, journey)
     scaled = matrix.to_numpy()
+    # loaded before the limit, which reaches only the thread pools loaded when it starts:
+    # a process's first fit otherwise ran on OpenMP's spinning threads (2,000 people: 9 s
+    # of k-means, not 0.3)
+    import sklearn.cluster
+    import sklearn.metrics.pairwise  # noqa: F401
+
     with one_thread():  # k-means's OpenMP threads spin on a busy machine (see threads.py)
         chosen = k if k is not None else _choose_k(scaled) if len(frame) > 3 else 1
         labels = _fit(scaled, chosen).labels_ if chosen > 1 else np.zeros(len(frame), int)
@@ -293,10 +305,37 @@ def clusters(
     sizes = pd.Series(labels).value_counts()
     order = sorted(sizes.index, key=lambda label: (-sizes[label], label))
     frame["cluster"] = pd.Series(labels).map({label: i + 1 for i, label in enumerate(order)})
+    return ClusterFit(people=frame, k=int(chosen), features=list(matrix.columns))
+
+
+def described(fit: ClusterFit, journey: Journey) -> Clusters:
+    """The clusters of ``fit``, each described in this context's language.
+
+    ``table`` columns: cluster (1 = largest), people, share (0-1), description, stage
+    (most common current stage) and stage_share, acquired_by (main acquisition channel)
+    and acquired_share, engagement_share, buyers (share who bought), revenue (mean per
+    person), nps (mean answer, empty without answers).
+    """
+    frame = fit.people
     table = _describe(frame, journey)
     people = frame[["person_id", "cluster", "stage", "acquired_by", "purchases", "revenue"]]
-    meta = {"k": chosen, "people": len(frame), "features": list(matrix.columns)}
+    meta = {"k": fit.k, "people": len(frame), "features": list(fit.features)}
     return Clusters(title=gettext("Behavioural clusters"), table=table, meta=meta, people=people)
+
+
+def clusters(
+    events: ibis.Table,
+    journey: Journey,
+    *,
+    k: int | None = None,
+    purchase: Any = None,
+    survey: Any = None,
+    sent: list[str] | tuple[str, ...] = (),
+) -> Clusters:
+    """Group people by behaviour and describe each group (see the module's definitions
+    and :func:`described` for the columns)."""
+    found = fit_clusters(events, journey, k=k, purchase=purchase, survey=survey, sent=sent)
+    return described(found, journey)
 
 
 def _describe(frame: pd.DataFrame, journey: Journey) -> pd.DataFrame:

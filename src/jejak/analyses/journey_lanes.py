@@ -25,8 +25,12 @@ definitions:
   touchpoints: those that help people move on (interval above 1) that under half the
   people in the stage had (top 3 by the people who did not).
 - *Personas*: per map, its people, their most common first-touch channel, source and
-  need, the stage most got to, how many bought and for how much, and the segment's
-  description when it has one. Clusters are not fitted for it (a k-means fit per map).
+  need, the stage most got to, how many bought and for how much, the behavioural cluster
+  most of them are in (:mod:`jejak.analyses.clusters`, fitted once on everyone the map
+  is of, so its numbers are the clusters analysis's) with its share of the map's people
+  and its description, and the next cluster too when that one has under half of them;
+  and the segment's description when it has one. Clusters are left out when there is
+  only one (three people or fewer, or all alike) or none (nobody to cluster).
 
 Every lane is split like the map (``group``: the map's ``by`` value, ``""`` unsplit).
 """
@@ -41,6 +45,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from jejak.analyses.clusters import Clusters
 from jejak.analyses.effectiveness import placed_effects
 from jejak.analyses.experience import with_experience
 from jejak.analyses.intervals import wilson
@@ -163,12 +168,15 @@ def journey_lanes(
     descriptions: Mapping[str, str | None],
     by: str | None = None,
     currency: str | None = None,
+    clusters: Clusters | None = None,
 ) -> dict[str, Any]:
     """The lanes (see the module) as the fields of ``JourneyLanes``, with a ``group``
     column first in each frame. ``people``: every touchpoint :func:`placed` (with
     ``before``) and :func:`with_lane_columns`, kept; ``groups``: person_id and
     ``group``, kept (None: one map of everyone), the first touch's ``by`` field or not;
-    ``currency``: the shop's, for the personas' spend (None: a plain number)."""
+    ``currency``: the shop's, for the personas' spend (None: a plain number);
+    ``clusters``: the behavioural clusters of these people, named in the personas (None:
+    not named)."""
     names = journey.stage_names
     wide = with_current_stage(stage_entries(people, journey), journey).cache()
     try:
@@ -179,7 +187,9 @@ def journey_lanes(
         bad, helps = _effects(people, journey, groups, wide, min_people)
         # a map split by a first-touch field says nothing new of it in its persona
         fields = [field for field in PERSONA_FIELDS if field != by]
-        personas = _personas(people, wide, groups, journey, descriptions, fields, currency)
+        personas = _personas(
+            people, wide, groups, journey, descriptions, fields, currency, clusters
+        )
     finally:
         wide.release()
     pains, opportunities = [], []
@@ -518,10 +528,12 @@ def _personas(
     descriptions: Mapping[str, str | None],
     fields: list[str],
     currency: str | None = None,
+    clusters: Clusters | None = None,
 ) -> dict[str, str]:
     """Per group, who its people are, in words (see the module), from the first touch's
-    ``fields`` (of :data:`PERSONA_FIELDS`)."""
+    ``fields`` (of :data:`PERSONA_FIELDS`) and the behavioural ``clusters``."""
     names = journey.stage_names
+    behaviour = _in_clusters(clusters, groups)
     first = _grouped(first_touch(people, *fields), groups)
     # every field's values in one query: a few rows per group and value, small, so they
     # come into Python here
@@ -593,10 +605,62 @@ def _personas(
             )
         else:
             parts.append(gettext("nobody bought yet"))
+        if behaviour is not None and clusters is not None:
+            mine = behaviour[behaviour["group"] == group]
+            parts += _clusters_said(mine, clusters.table, count)
         text = "; ".join(parts) + "."
         description = descriptions.get(group)
         personas[group] = f"{description.rstrip('.')}. {text}" if description else text
     return personas
+
+
+def _in_clusters(clusters: Clusters | None, groups: ibis.Table | None) -> pd.DataFrame | None:
+    """People per group and behavioural cluster (``group``, ``cluster``, ``n``); None when
+    there is nothing to name (no clusters, or one: everyone)."""
+    if clusters is None or clusters.people is None or len(clusters.table) < 2:
+        return None
+    people = clusters.people[["person_id", "cluster"]].astype({"person_id": str})
+    if groups is None:
+        found = people.assign(group="")
+    else:
+        # a row per person and group: no more than the clusters' people, already in Python
+        members = groups.select("person_id", "group").to_pandas()
+        found = members.astype({"person_id": str}).merge(people, on="person_id")
+    return found.groupby(["group", "cluster"]).size().rename("n").reset_index()
+
+
+def _clusters_said(mine: pd.DataFrame, table: pd.DataFrame, count: int) -> list[str]:
+    """The cluster most of a group's ``count`` people are in (``mine``: its people per
+    cluster), with its share of them and its description from the clusters' ``table``;
+    and the next one too when the first has under half of them (none: nobody in one)."""
+    if mine.empty:
+        return []
+    mine = mine.sort_values(["n", "cluster"], ascending=[False, True]).head(2)
+    said = dict(zip(table["cluster"].astype(int), table["description"], strict=True))
+    named = [
+        {
+            "cluster": str(int(cluster)),
+            "share": localised(f"{int(n) / count:.0%}"),
+            "description": said[int(cluster)],
+        }
+        for cluster, n in zip(mine["cluster"], mine["n"], strict=True)
+    ]
+    if len(named) == 1 or int(mine["n"].iloc[0]) * 2 >= count:
+        return [
+            gettext("{share} in behavioural cluster {cluster} ({description})").format(**named[0])
+        ]
+    first, other = named
+    return [
+        gettext(
+            "{share} in behavioural cluster {cluster} ({description}) and {other_share} in"
+            " cluster {other} ({other_description})"
+        ).format(
+            **first,
+            other=other["cluster"],
+            other_share=other["share"],
+            other_description=other["description"],
+        )
+    ]
 
 
 def _reasons(

@@ -26,6 +26,7 @@ import ibis
 import pandas as pd
 
 from jejak.analyses import journey_lanes
+from jejak.analyses.clusters import Clusters
 from jejak.analyses.effectiveness import MIN_PEOPLE
 from jejak.analyses.result import Result, drawn, records
 from jejak.analyses.stages import check_breakdown, first_touch, placed, split_title
@@ -130,6 +131,7 @@ def journey_map(
     min_people: int = MIN_PEOPLE,
     descriptions: Mapping[str, str | None] | None = None,
     currency: str | None = None,
+    clusters: Clusters | None = None,
 ) -> JourneyMap:
     """Per stage, the ``top`` touchpoints by people, with moved-on share, context, need, rating.
 
@@ -141,8 +143,9 @@ def journey_map(
     :mod:`jejak.analyses.journey_lanes`), from the experience ``rules`` (default: the
     default rules bound to the journey's roles), the ``campaigns`` (their targets),
     ``as_of`` (default: the latest touchpoint; when stuck time ends), ``min_people`` (on
-    each side of an effect), the groups' ``descriptions`` (e.g. the segments') and the
-    shop's ``currency`` (the personas' spend).
+    each side of an effect), the groups' ``descriptions`` (e.g. the segments'), the
+    shop's ``currency`` (the personas' spend) and the behavioural ``clusters`` of the
+    same people (the personas name those most of a map's people are in; None: not named).
     """
     events = events.mutate(_rating=json_field(events.properties, "rating").try_cast("float64"))
     keys = ["stage_index", "event"]
@@ -188,6 +191,7 @@ def journey_map(
                 descriptions=descriptions or {},
                 by=by if not given else None,
                 currency=currency,
+                clusters=clusters,
             )
         finally:
             people.release()

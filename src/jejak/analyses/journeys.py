@@ -8,9 +8,9 @@ once and runs on either engine.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import ibis
@@ -23,7 +23,7 @@ from jejak.analyses import contact as contact_analyses
 from jejak.analyses import funnels as funnel_analyses
 from jejak.analyses import stages as stage_analyses
 from jejak.analyses.checkup import DataCheck
-from jejak.analyses.clusters import Clusters, clusters
+from jejak.analyses.clusters import ClusterFit, Clusters, described, fit_clusters
 from jejak.analyses.comparison import REST, Comparing
 from jejak.analyses.diagnosis import warn
 from jejak.analyses.drivers import FIELDS, Drivers, drivers, funnel_drivers
@@ -69,6 +69,8 @@ from jejak.store import identity
 if TYPE_CHECKING:  # imported when used: they need SciPy, a second to import
     from jejak.analyses.attribution import Attribution
     from jejak.analyses.customer_value import CustomerValue, ValueBy
+
+T = TypeVar("T")
 
 
 def latest(events: ibis.Table) -> datetime | None:
@@ -255,12 +257,20 @@ class JourneyAnalyses:
 
     def fitted_members(self, rule: SegmentRule) -> ibis.Table:
         """Members of a segment that needs models, kept while the data stays the same."""
-        key, version = rule_key(rule), self.data_version()
-        cache = self.__dict__.setdefault("_fitted_members", {})
-        if version is None or cache.get(key, (None,))[0] != version:
-            people = members(self, rule).to_pandas()["person_id"]
-            cache[key] = (version, self.people_table(people))
-        return cache[key][1]
+        return self.fitted(
+            ("members", rule_key(rule)),
+            lambda: self.people_table(members(self, rule).to_pandas()["person_id"]),
+        )
+
+    def fitted(self, key: Hashable, fit: Callable[[], T]) -> T:
+        """What ``fit`` makes of this source (a model, a segment's people), kept under
+        ``key`` while the data stays the same; made anew each time when this source cannot
+        tell its data's version (see :meth:`data_version`)."""
+        version = self.data_version()
+        kept = self.__dict__.setdefault("_fitted", {})
+        if version is None or kept.get(key, (None,))[0] != version:
+            kept[key] = (version, fit())
+        return kept[key][1]
 
     def people_table(self, people: pd.Series) -> ibis.Table:
         """Person ids from Python as a table the engine can join (distinct ``person_id``)."""
@@ -581,9 +591,10 @@ class JourneyAnalyses:
         """Per stage, its top touchpoints and how people fare (see :mod:`journey_map`);
         ``by`` a first-touch field or ``segment``: one map per kind of customer. ``lanes``
         adds the CX lanes: feeling (from the experience rules, NPS and review stars), pain
-        points and opportunities (against the campaigns' targets), and a persona per map
-        (see :mod:`jejak.analyses.journey_lanes`); ``min_people`` on each side of an
-        effect they weigh."""
+        points and opportunities (against the campaigns' targets), and a persona per map,
+        with the behavioural clusters (:meth:`clusters`) most of its people are in (see
+        :mod:`jejak.analyses.journey_lanes`); ``min_people`` on each side of an effect
+        they weigh."""
         events = self.events()
         if not lanes:
             return journey_map(events, self.journey, by=by, top=top, lanes=False,
@@ -593,6 +604,10 @@ class JourneyAnalyses:
             if by == "segment"
             else {}
         )
+        try:
+            behaviour = described(self._cluster_fit(), self.journey)
+        except JejakError:
+            behaviour = None  # nobody to cluster: the personas say the rest
         return journey_map(
             events,
             self.journey,
@@ -605,6 +620,7 @@ class JourneyAnalyses:
             min_people=min_people,
             descriptions=descriptions,
             currency=self.currency(),
+            clusters=behaviour,
         )
 
     def customer_value(
@@ -760,10 +776,22 @@ class JourneyAnalyses:
     def clusters(self, *, k: int | None = None) -> Clusters:
         """Behavioural clusters of people, each described by its dominant traits ("mostly
         social, stalls at Subscribe, high NPS"; see :mod:`jejak.analyses.clusters`)."""
-        result = clusters(self.events(), self.journey, k=k, sent=self.settings.sent_events)
+        result = described(self._cluster_fit(k), self.journey)
         if not result.people["purchases"].any():
             warn(result, *self._missing(["purchase"]))
         return result
+
+    def _cluster_fit(self, k: int | None = None) -> ClusterFit:
+        """The clusters' fit (k-means: a second or so on a large shop, and scikit-learn's
+        import), made once while the data and the journey stay the same: the clusters,
+        the segments made of them and the journey map's personas all read it."""
+        journey = self.journey
+        # what the people's features are read with (the roles name the touchpoints sent)
+        read_with = (journey.model_dump_json(), self.settings.roles.model_dump_json())
+        return self.fitted(
+            ("clusters", k, read_with),
+            lambda: fit_clusters(self.events(), journey, k=k, sent=self.settings.sent_events),
+        )
 
     def referrals(
         self,

@@ -42,7 +42,7 @@ class Workspace(Storage, JourneyAnalyses):
 
     def __init__(self, path: str | Path | None, settings: Settings | None = None) -> None:
         super().__init__(path, settings)
-        self._fitted_members: dict[str, Any] = {}  # shared with its readers (see reader)
+        self._fitted: dict[Any, Any] = {}  # shared with its readers (see reader)
         # the stitched table's Ibis expression, with the backend and data version it is
         # of: asking DuckDB for its schema again on every analysis costs more than some
         # analyses take on a small log
@@ -51,7 +51,7 @@ class Workspace(Storage, JourneyAnalyses):
 
     def _after_removal(self) -> None:
         """After an erasure or a prune: nothing fitted on the data before is kept."""
-        self._fitted_members.clear()
+        self._fitted.clear()
         super()._after_removal()
 
     @contextmanager
@@ -59,8 +59,8 @@ class Workspace(Storage, JourneyAnalyses):
         """This workspace on a DuckDB cursor of its own, for one thread: a snapshot of
         the data committed when it starts, so every number it answers is of the same
         data, and it never waits for a write (MVCC). What one reader fits (segment
-        members) the others reuse while the data is the same; the cursors, with what
-        their backends built and compiled, are kept for the next readers (see
+        members, clusters) the others reuse while the data is the same; the cursors,
+        with what their backends built and compiled, are kept for the next readers (see
         :mod:`jejak.store.readers`)."""
         kept = self._readers.take(self.con)
         view = copy.copy(self)
