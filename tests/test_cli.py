@@ -548,7 +548,7 @@ def test_campaigns_from_the_cli(tmp_path: Path):
     row = next(line for line in done.stdout.splitlines() if "│ c1" in line)
     cells = [cell.strip() for cell in row.split("│")[1:-1]]
     assert cells[:7] == [
-        "Engagement -> Subscribe",
+        "Engagement → Subscribe",
         "c1",
         "4",
         "100.0%",

@@ -16,6 +16,8 @@ from babel.messages.pofile import read_po
 from jejak import language
 from jejak.report.figures import (
     attribution_figure,
+    campaign_figure,
+    campaign_overview_figure,
     engagement_figure,
     lifecycle_figure,
     nps_figure,
@@ -23,6 +25,7 @@ from jejak.report.figures import (
     stage_funnel_figure,
     touchpoint_effect_figure,
 )
+from jejak.report.tables import transition
 
 # Where a chart keeps what people read (style, ids and numbers are elsewhere)
 TEXT_KEYS = frozenset(
@@ -214,6 +217,32 @@ def test_stage_names_and_counts_in_indonesian():
         "Kesadaran → berhenti di sana: 11.111 orang",
         "Konversi → berhenti di sana: 1.234 orang",
     ]
+
+
+def test_transitions_read_with_the_arrow_in_both_languages():
+    """The analyses keep "Engagement -> Subscribe" in their data; people read an arrow."""
+    overview = pd.DataFrame(
+        {
+            "transition": ["Engagement -> Subscribe", "Subscribe -> Convert"],
+            "campaign": ["signup", None],
+            "lift": [0.25, None],
+            "lift_low": [-0.1, None],
+            "lift_high": [0.6, None],
+            "verdict": ["too few people to tell", "no campaign"],
+        }
+    )
+    groups = pd.DataFrame(
+        {"group": ["exposed", "held out"], "transition_rate": [0.5, 0.25], "counted": [4, 4]}
+    )
+    meta = {"transition": "Engagement -> Subscribe", "days": 14, "lift": None}
+    with language.speaking("id"):
+        labels = plain(campaign_overview_figure(overview, "Kampanye"))["data"][0]["y"]
+        axis = plain(campaign_figure(groups, meta, "signup"))["layout"]["yaxis"]["title"]["text"]
+        shown = [transition("Engagement -> Subscribe"), transition("Own stage → Convert")]
+    assert labels == ["Keterlibatan → Berlangganan · signup"]
+    assert axis == "maju ke Berlangganan dalam 14 hari"
+    assert shown == ["Keterlibatan → Berlangganan", "Own stage → Konversi"]
+    assert transition("Engagement -> Subscribe") == "Engagement → Subscribe"
 
 
 def test_ratio_ticks_in_indonesian():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -46,9 +47,19 @@ def engagement_group(name: Any) -> Any:
     return pgettext("engagement", name) if isinstance(name, str) else name
 
 
+# a transition as the analyses keep it in their data and JSON ("Subscribe -> Convert"),
+# or as it is shown (with the arrow the rest of the product draws)
+_ARROWS = re.compile(r" (?:->|→) ")
+
+
+def transition_stages(text: Any) -> list[str]:
+    """The stages of a transition, ``Subscribe -> Convert`` or ``Subscribe → Convert``."""
+    return _ARROWS.split(str(text))
+
+
 def transition(text: Any) -> str:
-    """A transition "Subscribe -> Convert" with the stages in the reader's language."""
-    return " -> ".join(stage(part) for part in str(text).split(" -> "))
+    """A transition as people read it, ``Subscribe → Convert``, the stages in their language."""
+    return " → ".join(stage(part) for part in transition_stages(text))
 
 
 def funnel_table(table: pd.DataFrame) -> pd.DataFrame:
