@@ -203,7 +203,7 @@ def test_stage_names_and_counts_in_indonesian():
     assert funnel["data"][0]["text"] == ["12.345  ·  100,0%", "1.234  ·  10,0%", "12  ·  0,1%"]
     assert funnel["data"][0]["customdata"][1] == (
         "<b>Konversi</b><br>Tercapai: 1.234 (10,0% dari semua)<br>Konversi ke berikutnya: 1,0%"
-        "<br>Median waktu ke berikutnya: 30,0 hari<br>Di tahap ini sekarang: 1.222"
+        "<br>Median waktu ke berikutnya: 30,0\u00a0hari<br>Di tahap ini sekarang: 1.222"
     )
     assert sankey["data"][0]["node"]["customdata"] == [
         "Kesadaran · 12.345",

@@ -48,10 +48,12 @@ def _plotly_config() -> dict[str, Any]:
 
 
 # A pre-formatted cell that reads as a number, in English or Indonesian marks ("12,345",
-# "12.3%", "IDR 1,000", "3.2 days", "1.50x"; "12.345", "12,3%", "Rp 1.000", "3,2 hari").
+# "12.3%", "IDR 1,000", "3.2 days", "+4.2 pts", "3.5 min", "1.50x"; "12.345", "12,3%",
+# "Rp 1.000", "3,2 hari", "+4,2 poin", "3,5 mnt"); a unit follows a no-break space
+# (formatting.NO_BREAK)
 _NUMBER_TEXT = re.compile(
     r"^(?:(?:[A-Z]{3}|[^\s\w\d]{1,3}|[A-Z]{1,3}[^\s\w\d]{1,2}|Rp|Rs) )?[-+]?\d[\d,.]*"
-    r"(?:%| days?| hari|x)?(?: \([^)]*\))?$"
+    r"(?:%|x|[ \u00a0](?:days?|hari|pts|poin|s|min|h|dtk|mnt|jam))?(?: \([^)]*\))?$"
 )
 
 
