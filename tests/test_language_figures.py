@@ -21,8 +21,10 @@ from jejak.report.figures import (
     engagement_figure,
     lifecycle_figure,
     nps_figure,
+    path_figure,
     stage_flow_figure,
     stage_funnel_figure,
+    top_paths_figure,
     touchpoint_effect_figure,
 )
 from jejak.report.tables import transition
@@ -243,6 +245,43 @@ def test_transitions_read_with_the_arrow_in_both_languages():
     assert axis == "maju ke Berlangganan dalam 14 hari"
     assert shown == ["Keterlibatan → Berlangganan", "Own stage → Konversi"]
     assert transition("Engagement -> Subscribe") == "Engagement → Subscribe"
+
+
+def test_the_paths_own_words_in_indonesian():
+    """The Sankey's rare touchpoints read "lainnya" (the data keeps "other", as a saved
+    segment does), and the path of those whose goal came first is said in Indonesian."""
+    from jejak.analyses.paths import PathFlows
+    from jejak.report.html import path_node_sections, table_html
+
+    flows = pd.DataFrame(
+        {
+            "step": [1, 1, 2],
+            "source": ["page_view", "page_view", "other"],
+            "target": ["other", "order", "order"],
+            "people": [3, 2, 3],
+        }
+    )
+    meta = {"anchor": "page_view", "direction": "after", "steps": 3, "top": 2, "collapse": True}
+    top = pd.DataFrame(
+        {
+            "path": ["(goal first)", "page_view → product_view"],
+            "people": [4, 2],
+            "converters": [4, 1],
+            "conversion": [1.0, 0.5],
+        }
+    )
+    with language.speaking("id"):
+        sankey = plain(path_figure(flows, "Jalur"))["data"][0]["node"]["label"]
+        bars = plain(top_paths_figure(top, "Jalur teratas"))["data"][0]["y"]
+        (nodes,) = path_node_sections(PathFlows("Jalur", flows, meta), "page_view")
+        page = table_html(nodes.table, nodes.columns)
+    assert sankey == ["page_view", "lainnya", "order", "order"]
+    assert bars == ["page_view → product_view", "(langsung ke tujuan)"]  # first on top
+    assert "<td>lainnya</td>" in page and ">other<" not in page
+    saved = [s["path"]["touchpoint"] for s in nodes.saves]
+    assert saved == ["page_view", "other", "order", "order"]
+    english = plain(path_figure(flows, "Paths"))["data"][0]["node"]["label"]
+    assert english == ["page_view", "other", "order", "order"]
 
 
 def test_ratio_ticks_in_indonesian():

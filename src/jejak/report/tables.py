@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from jejak.analyses.effectiveness import MIN_PEOPLE
+from jejak.analyses.paths import GOAL_FIRST, OTHER
 from jejak.language import N_, NP_, localised, pgettext, stage
 from jejak.language import gettext as _
 from jejak.report import formatting as fmt
@@ -45,6 +46,17 @@ ENGAGEMENT_GROUPS = (
 def engagement_group(name: Any) -> Any:
     """An engagement group's name as people read it."""
     return pgettext("engagement", name) if isinstance(name, str) else name
+
+
+# The paths' own words, kept in English in their data, JSON and saved segments
+PATH_WORDS = {OTHER: NP_("path", "other"), GOAL_FIRST: NP_("path", "(goal first)")}
+
+
+def path_touchpoint(name: Any) -> Any:
+    """A touchpoint of a path, or a whole path, as people read it: the rare touchpoints
+    grouped as ``other`` and the path of those whose goal came first in their language.
+    A touchpoint really named "other" shares the group's node, and its name, as it did."""
+    return pgettext("path", name) if isinstance(name, str) and name in PATH_WORDS else name
 
 
 # a transition as the analyses keep it in their data and JSON ("Subscribe -> Convert"),
@@ -102,7 +114,7 @@ def top_paths_table(table: pd.DataFrame) -> pd.DataFrame:
     """Top paths to a goal with people-readable numbers."""
     return pd.DataFrame(
         {
-            _("Path"): table["path"],
+            _("Path"): table["path"].map(path_touchpoint),
             _("People"): table["people"].map(fmt.people),
             _("Reached the goal"): table["converters"].map(fmt.people),
             _("Conversion"): table["conversion"].map(fmt.percent),
