@@ -78,7 +78,7 @@ h2 { font-size: 1.35rem; margin: 0 0 8px; }
 .notes { background: #fff8e1; border-left: 4px solid #f0b429; padding: 8px 14px;
   margin: 0 0 12px; max-width: 90ch; }
 .notes ul { margin: 4px 0 0; padding-left: 20px; }
-figure.chart { margin: 16px 0; overflow-x: auto; }
+figure.chart { margin: 16px 0; overflow: hidden; overflow: clip; }
 .table-wrap { overflow-x: auto; margin-top: 16px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
@@ -102,18 +102,30 @@ footer { color: var(--muted); font-size: 0.8rem; padding-bottom: 32px; }
 """
 
 
-# labels are wrapped for a chart this wide (figures.CHART_WIDTH): a narrower window
-# scrolls it instead
-_CSS += f".jejak-chart {{ min-width: {CHART_WIDTH}px; }}\n"
+# labels are wrapped for a chart this wide (figures.CHART_WIDTH): in a narrower window
+# the chart is drawn this wide and shown smaller (see _DRAW), rather than scrolled
+_CSS += f".jejak-chart {{ min-width: {CHART_WIDTH}px; transform-origin: 0 0; }}\n"
 
 
 # Draws each chart from its JSON: the ones near the window first, then the rest in turn
 # while the reader reads, and any not drawn yet before printing. The page may be narrower
-# on paper than on screen: charts are redrawn to the printed width.
+# on paper than on screen: charts are redrawn to the printed width. A chart in a place
+# narrower than it is drawn (a window under about 900 px, or paper) is shown smaller, all
+# of it, instead of cut and scrolled: its labels were placed for that width, and plotly.js
+# reads the mouse through the scale.
 _DRAW = """
 (function () {
   var templates = JSON.parse(document.getElementById("jejak-templates").textContent);
   var charts = Array.prototype.slice.call(document.querySelectorAll("div.jejak-chart"));
+  function shrink(el) {
+    var box = el.parentElement, scale = Math.min(1, box.clientWidth / CHART_WIDTH);
+    el.style.transform = scale < 1 ? "scale(" + scale + ")" : "";
+    box.style.height = scale < 1 ? el.offsetHeight * scale + "px" : "";
+  }
+  function shrinkAll() { charts.forEach(shrink); }
+  shrinkAll();
+  window.addEventListener("resize", shrinkAll);
+  if (window.matchMedia) { window.matchMedia("print").addEventListener("change", shrinkAll); }
   function draw(el) {
     if (el.dataset.drawn) { return; }
     el.dataset.drawn = "1";
@@ -136,11 +148,12 @@ _DRAW = """
   window.addEventListener("load", function () { setTimeout(drawNext, 100); });
   function fit() {
     charts.forEach(function (el) { draw(el); Plotly.Plots.resize(el); });
+    shrinkAll();
   }
   window.addEventListener("beforeprint", fit);
   window.addEventListener("afterprint", fit);
 })();
-"""
+""".replace("CHART_WIDTH", str(CHART_WIDTH))
 
 
 @dataclass
