@@ -125,6 +125,7 @@ def test_exposed_against_held_out(source):
     assert meta["revenue_lift_high"] == pytest.approx(25 + 3.182446305284263 * 25)
     assert meta["incremental_revenue"] == pytest.approx(100.0)
     assert meta["verdict"] == "too few people to tell"
+    assert result.title == "Campaign signup: Engagement → Subscribe (holdout)"
 
 
 def test_without_a_holdout_the_comparison_is_observational(source):
@@ -203,6 +204,15 @@ def test_definitions_from_the_api_and_their_errors(source):
         )
     with pytest.raises(ConfigError, match="no campaign named 'nope'"):
         source.campaign("nope")
+    with pytest.raises(ConfigError, match=r"\(Subscribe → Engagement goes backwards\)"):
+        source.campaign(
+            {
+                "call_to_action": "email_click",
+                "traffic_source": {"channel": "email"},
+                "exposure": "email_sent",
+                "target": {"from": "Subscribe", "to": "Engagement"},
+            }
+        )
 
 
 def test_a_campaign_mostly_outside_its_stage_is_flagged(source):

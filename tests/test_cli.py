@@ -548,13 +548,13 @@ def test_campaigns_from_the_cli(tmp_path: Path):
     row = next(line for line in done.stdout.splitlines() if "│ c1" in line)
     cells = [cell.strip() for cell in row.split("│")[1:-1]]
     assert cells[:7] == [
-        "Engagement -> Subscribe",
+        "Engagement → Subscribe",
         "c1",
         "4",
         "100.0%",
         "50.0%",
         "25.0%",
-        "+25.0 pts",
+        "+25.0\u00a0pts",
     ]
     assert cells[-1] == "too few people to tell"
     done = run("campaigns", "c1", "--json", cwd=tmp_path)
@@ -676,6 +676,6 @@ def test_prune_needs_keep_days(project: Path):
     done = run("prune", cwd=project)
     assert done.returncode == 0, done.stderr
     assert (
-        "Kept the last 36,500 days" in done.stdout
+        "Kept the last 36,500\u00a0days" in done.stdout
         and "People removed: 0. Rows: none." in done.stdout
     )

@@ -125,9 +125,9 @@ def test_indonesian_numbers_money_and_stage_names(said_in_indonesian):
     stages = said["stages"]
     assert "Corong tahap (value-journey): 8 orang" in stages
     # Awareness: 8 people, 1 of them (p5) on to Engagement after 27.96 days
-    assert re.search(r"│ Kesadaran\s+│\s+8 │ 100,0% │\s+12,5% │\s+28,0 hari │", stages)
+    assert re.search(r"│ Kesadaran\s+│\s+8 │ 100,0% │\s+12,5% │\s+28,0\xa0hari │", stages)
     # Subscribe: 4 people (50%), 2 of them bought after 9.04 and 9.08 days
-    assert re.search(r"│ Berlangganan\s+│\s+4 │\s+50,0% │\s+50,0% │\s+9,1 hari │", stages)
+    assert re.search(r"│ Berlangganan\s+│\s+4 │\s+50,0% │\s+50,0% │\s+9,1\xa0hari │", stages)
     assert re.search(r"│ Konversi\s+│\s+2 │\s+25,0% │", stages)
     assert "Convert" not in stages and "Awareness" not in stages
     funnel = said["funnel lihat_produk daftar_buletin beli"]
@@ -148,7 +148,7 @@ def test_indonesian_numbers_money_and_stage_names(said_in_indonesian):
 def test_lang_overrides_the_settings_for_one_run(shop: Path):
     english = _both(jejak("--lang", "en", "stages", cwd=shop))
     assert "Stage funnel (value-journey): 8 people" in english
-    assert re.search(r"│ Awareness\s+│\s+8 │ 100.0% │\s+12.5% │\s+28.0 days │", english)
+    assert re.search(r"│ Awareness\s+│\s+8 │ 100.0% │\s+12.5% │\s+28.0\xa0days │", english)
     indonesian = _both(jejak("--config", "english.yaml", "--lang", "id", "stages", cwd=shop))
     assert "Corong tahap (value-journey): 8 orang" in indonesian
     by_environment = _both(jejak("--config", "english.yaml", "stages", cwd=shop, language="id"))
@@ -160,7 +160,7 @@ def test_english_stays_the_default(shop: Path, english_ui):
     found = [phrase for phrase in english_ui if phrase in stages]
     assert "Median days to next" in found  # the check of Indonesian output can fail
     assert "Stage funnel (value-journey): 8 people" in stages
-    assert re.search(r"│ Subscribe\s+│\s+4 │\s+50.0% │\s+50.0% │\s+9.1 days │", stages)
+    assert re.search(r"│ Subscribe\s+│\s+4 │\s+50.0% │\s+50.0% │\s+9.1\xa0days │", stages)
     rfm = _both(jejak("--config", "english.yaml", "rfm", cwd=shop))
     assert "IDR 300,000" in rfm and "IDR 1,384,000" in rfm and "Spent" in rfm
 

@@ -277,7 +277,7 @@ def test_cli_prints_and_writes_what_the_library_answers(project):
     lines = {line.split("│")[1].strip(): line for line in done.stdout.splitlines() if "│" in line}
     # Awareness to Engagement: social 2 of 4, everyone else (q1, q2, q3, d1) 2 of 4
     assert "2 of 4" in lines["Awareness to the next stage"]
-    assert "+0.0 pts" in lines["Awareness to the next stage"]
+    assert "+0.0\u00a0pts" in lines["Awareness to the next stage"]
 
     done = invoke("compare", "social", "bought", cwd=project)
     assert done.returncode == 0, done.stderr

@@ -73,9 +73,9 @@ def test_numbers_money_and_dates_read_the_indonesian_way():
         assert fmt.people(20000) == "20.000"
         assert fmt.headcount(1) == "1 orang"
         assert fmt.percent(0.2345) == "23,4%"  # half to even, as in English
-        assert fmt.signed_points(-0.042) == "-4,2 poin"
-        assert fmt.days(3.25) == "3,2 hari"
-        assert fmt.duration(5400) == "1,5 jam"
+        assert fmt.signed_points(-0.042) == "-4,2\u00a0poin"  # a no-break space
+        assert fmt.days(3.25) == "3,2\u00a0hari"
+        assert fmt.duration(5400) == "1,5\u00a0jam"
         assert fmt.money(1234567, "IDR") == "Rp 1.234.567"
         assert fmt.money(1234567.5, "IDR", digits=2) == "Rp 1.234.567,50"
         assert fmt.timestamp(moment) == "30 Nov 2026 10:05"

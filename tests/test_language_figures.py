@@ -16,13 +16,18 @@ from babel.messages.pofile import read_po
 from jejak import language
 from jejak.report.figures import (
     attribution_figure,
+    campaign_figure,
+    campaign_overview_figure,
     engagement_figure,
     lifecycle_figure,
     nps_figure,
+    path_figure,
     stage_flow_figure,
     stage_funnel_figure,
+    top_paths_figure,
     touchpoint_effect_figure,
 )
+from jejak.report.tables import transition
 
 # Where a chart keeps what people read (style, ids and numbers are elsewhere)
 TEXT_KEYS = frozenset(
@@ -200,7 +205,7 @@ def test_stage_names_and_counts_in_indonesian():
     assert funnel["data"][0]["text"] == ["12.345  ·  100,0%", "1.234  ·  10,0%", "12  ·  0,1%"]
     assert funnel["data"][0]["customdata"][1] == (
         "<b>Konversi</b><br>Tercapai: 1.234 (10,0% dari semua)<br>Konversi ke berikutnya: 1,0%"
-        "<br>Median waktu ke berikutnya: 30,0 hari<br>Di tahap ini sekarang: 1.222"
+        "<br>Median waktu ke berikutnya: 30,0\u00a0hari<br>Di tahap ini sekarang: 1.222"
     )
     assert sankey["data"][0]["node"]["customdata"] == [
         "Kesadaran · 12.345",
@@ -214,6 +219,69 @@ def test_stage_names_and_counts_in_indonesian():
         "Kesadaran → berhenti di sana: 11.111 orang",
         "Konversi → berhenti di sana: 1.234 orang",
     ]
+
+
+def test_transitions_read_with_the_arrow_in_both_languages():
+    """The analyses keep "Engagement -> Subscribe" in their data; people read an arrow."""
+    overview = pd.DataFrame(
+        {
+            "transition": ["Engagement -> Subscribe", "Subscribe -> Convert"],
+            "campaign": ["signup", None],
+            "lift": [0.25, None],
+            "lift_low": [-0.1, None],
+            "lift_high": [0.6, None],
+            "verdict": ["too few people to tell", "no campaign"],
+        }
+    )
+    groups = pd.DataFrame(
+        {"group": ["exposed", "held out"], "transition_rate": [0.5, 0.25], "counted": [4, 4]}
+    )
+    meta = {"transition": "Engagement -> Subscribe", "days": 14, "lift": None}
+    with language.speaking("id"):
+        labels = plain(campaign_overview_figure(overview, "Kampanye"))["data"][0]["y"]
+        axis = plain(campaign_figure(groups, meta, "signup"))["layout"]["yaxis"]["title"]["text"]
+        shown = [transition("Engagement -> Subscribe"), transition("Own stage → Convert")]
+    assert labels == ["Keterlibatan → Berlangganan · signup"]
+    assert axis == "maju ke Berlangganan dalam 14 hari"
+    assert shown == ["Keterlibatan → Berlangganan", "Own stage → Konversi"]
+    assert transition("Engagement -> Subscribe") == "Engagement → Subscribe"
+
+
+def test_the_paths_own_words_in_indonesian():
+    """The Sankey's rare touchpoints read "lainnya" (the data keeps "other", as a saved
+    segment does), and the path of those whose goal came first is said in Indonesian."""
+    from jejak.analyses.paths import PathFlows
+    from jejak.report.html import path_node_sections, table_html
+
+    flows = pd.DataFrame(
+        {
+            "step": [1, 1, 2],
+            "source": ["page_view", "page_view", "other"],
+            "target": ["other", "order", "order"],
+            "people": [3, 2, 3],
+        }
+    )
+    meta = {"anchor": "page_view", "direction": "after", "steps": 3, "top": 2, "collapse": True}
+    top = pd.DataFrame(
+        {
+            "path": ["(goal first)", "page_view → product_view"],
+            "people": [4, 2],
+            "converters": [4, 1],
+            "conversion": [1.0, 0.5],
+        }
+    )
+    with language.speaking("id"):
+        sankey = plain(path_figure(flows, "Jalur"))["data"][0]["node"]["label"]
+        bars = plain(top_paths_figure(top, "Jalur teratas"))["data"][0]["y"]
+        (nodes,) = path_node_sections(PathFlows("Jalur", flows, meta), "page_view")
+        page = table_html(nodes.table, nodes.columns)
+    assert sankey == ["page_view", "lainnya", "order", "order"]
+    assert bars == ["page_view → product_view", "(langsung ke tujuan)"]  # first on top
+    assert "<td>lainnya</td>" in page and ">other<" not in page
+    saved = [s["path"]["touchpoint"] for s in nodes.saves]
+    assert saved == ["page_view", "other", "order", "order"]
+    english = plain(path_figure(flows, "Paths"))["data"][0]["node"]["label"]
+    assert english == ["page_view", "other", "order", "order"]
 
 
 def test_ratio_ticks_in_indonesian():

@@ -136,7 +136,7 @@ def test_jejak_prune_on_the_clock(tmp_path):
     assert spawn("load", "events.csv", cwd=tmp_path).returncode == 0
     done = spawn("prune", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "Kept the last 365 days" in done.stdout and "touchpoints 3" in done.stdout
+    assert "Kept the last 365\u00a0days" in done.stdout and "touchpoints 3" in done.stdout
     assert "People removed: 1." in done.stdout  # c-old
     with jejak.Workspace(tmp_path / "w.duckdb") as ws:
         assert ws.count() == 2

@@ -127,9 +127,10 @@ def test_percent_reads_a_share() -> None:
 
 
 def test_days_say_their_unit() -> None:
-    assert fmt.days(3.21) == "3.2 days"
-    assert fmt.days(1) == "1.0 day"
-    assert fmt.days(1234.5, digits=0) == "1,234 days"  # half to even
+    # a no-break space: a narrow cell never puts the unit on a line of its own
+    assert fmt.days(3.21) == "3.2\u00a0days"
+    assert fmt.days(1) == "1.0\u00a0day"
+    assert fmt.days(1234.5, digits=0) == "1,234\u00a0days"  # half to even
 
 
 def test_money_shows_the_currency_and_its_usual_decimals() -> None:
@@ -170,8 +171,8 @@ def test_stage_table_for_people() -> None:
         "500",
         "50.0%",
         "36.0%",
-        "3.2 days",
-        "12.0 days",
+        "3.2\u00a0days",
+        "12.0\u00a0days",
         "320",
         "0",
     ]
@@ -199,7 +200,7 @@ def test_funnel_figure_draws_reached_per_stage_in_journey_order() -> None:
     ]
     assert list(trace.marker.color) == list(PALETTE[:4])
     assert "Conversion to next: 36.0%" in trace.customdata[1]
-    assert "Median time to next: 3.2 days" in trace.customdata[1]
+    assert "Median time to next: 3.2\u00a0days" in trace.customdata[1]
     assert "Conversion to next: –" in trace.customdata[3]
     assert figure.layout.title.text == "Reached"
 
@@ -352,7 +353,7 @@ def test_report_right_aligns_numbers_and_has_a_print_stylesheet(report_file: Pat
     assert '<th scope="col">Stage</th><th scope="col" class="num">Reached</th>' in page
     assert (
         '<td>Engagement</td><td class="num">500</td><td class="num">50.0%</td>'
-        '<td class="num">36.0%</td><td class="num">3.2 days</td>'
+        '<td class="num">36.0%</td><td class="num">3.2\u00a0days</td>'
     ) in page
     assert "@media print" in page
     assert "break-inside: avoid" in page
@@ -425,12 +426,12 @@ def test_public_api() -> None:
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [
-        (0, "0 s"),
-        (45, "45 s"),
-        (210, "3.5 min"),
-        (7_200, "2.0 h"),
-        (129_600, "1.5 days"),
-        (86_400, "1.0 day"),
+        (0, "0\u00a0s"),
+        (45, "45\u00a0s"),
+        (210, "3.5\u00a0min"),
+        (7_200, "2.0\u00a0h"),
+        (129_600, "1.5\u00a0days"),
+        (86_400, "1.0\u00a0day"),
         (None, "–"),
         (float("nan"), "–"),
     ],
@@ -605,6 +606,39 @@ def test_a_column_of_shares_with_empty_cells_lines_up_on_the_right():
     later = pd.DataFrame({"Cohort": ["2025-01", "2025-02"], "11": ["7%", ""]})  # not yet
     assert '<th scope="col" class="num">11</th>' in table_html(later, None)
     assert '<td class="num"></td>' in table_html(later, None)
+
+
+def test_a_difference_in_points_stays_on_one_line_and_lines_up_on_the_right():
+    """A segment comparison's Difference column in Indonesian: "+0,0 poin" in a narrow
+    cell once broke before "poin"."""
+    from jejak import language
+    from jejak.report.comparisons import comparison_table
+    from jejak.report.html import table_html
+
+    table = pd.DataFrame(
+        {
+            "stage": ["Awareness", "Convert"],
+            "measure": ["reached", "reached"],
+            "share_a": [1.0, 0.25],
+            "count_a": [40, 10],
+            "total_a": [40, 40],
+            "share_b": [1.0, 0.125],
+            "count_b": [80, 10],
+            "total_b": [80, 80],
+            "difference": [0.0, 0.125],
+            "low": [-0.005, -0.012],
+            "high": [0.003, 0.28],
+            "excludes_zero": [False, False],
+        }
+    )
+    result = SimpleNamespace(table=table, meta={"what": "stages", "a": "Fans", "b": "rest"})
+    with language.speaking("id"):
+        page = table_html(comparison_table(result), None)
+    assert '<th scope="col" class="num">Selisih</th>' in page
+    assert '<td class="num">+0,0\u00a0poin</td>' in page
+    assert '<td class="num">+12,5\u00a0poin</td>' in page
+    assert "<td>-0,5\u00a0poin s.d. +0,3\u00a0poin</td>" in page  # breaks at s.d. only
+    assert "<td>-1,2\u00a0poin s.d. +28,0\u00a0poin</td>" in page
 
 
 def test_exports_keep_numbers_plain_times_in_the_workspace_zone_and_durations_rounded():

@@ -1,7 +1,8 @@
 """Every chart of the report as a reader sees it, drawn by chromium: no two labels of a
 chart meet, and none is cut by its chart or its plot area. Measured on the rendered SVG
-text boxes (rotation kept), at a desktop window and at a narrow one (charts scroll there),
-on the demo shop's whole report and on names long enough to wrap."""
+text boxes (rotation kept), at a desktop window and at a narrow one (charts are shown
+smaller there, whole), on the demo shop's whole report and on names long enough to wrap.
+A number keeps its unit on its line in a table."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ import pytest
 
 from jejak import language
 from jejak.report import Section, render_report
-from jejak.report.figures import process_map_figure, stage_flow_figure, value_by_figure
+from jejak.report.figures import (
+    CHART_WIDTH,
+    process_map_figure,
+    stage_flow_figure,
+    value_by_figure,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 LABELS = (Path(__file__).parent / "browser" / "labels.js").read_text("utf-8")
@@ -85,7 +91,8 @@ def _long_names() -> list[Section]:
     return [Section(heading="Nama panjang", figures=[flow, pmap, bars])]
 
 
-def _problems(html: Path, browser, width: int) -> tuple[int, list[dict]]:
+def _opened(html: Path, browser, width: int):
+    """A tab showing ``html`` in a window ``width`` wide, every chart drawn."""
     tab = browser.new_page(viewport={"width": width, "height": 900})
     tab.goto(html.as_uri(), wait_until="load", timeout=120_000)
     tab.wait_for_function(
@@ -93,6 +100,11 @@ def _problems(html: Path, browser, width: int) -> tuple[int, list[dict]]:
         timeout=120_000,
     )
     tab.wait_for_timeout(300)  # the last chart's labels are placed after it is drawn
+    return tab
+
+
+def _problems(html: Path, browser, width: int) -> tuple[int, list[dict]]:
+    tab = _opened(html, browser, width)
     charts = tab.locator("div.jejak-chart").count()
     found = tab.evaluate(LABELS)
     tab.close()
@@ -125,6 +137,50 @@ def test_no_label_of_the_demo_report_meets_another_or_is_cut(demo_report, browse
     assert found == []
 
 
+# Each chart's place and the chart as shown, the chart's scale, and how far its place
+# scrolls when asked to (none: a chart is never cut and scrolled)
+_CHART_BOXES = """
+Array.from(document.querySelectorAll("figure.chart")).map(place => {
+  const chart = place.querySelector("div.jejak-chart");
+  const box = place.getBoundingClientRect(), shown = chart.getBoundingClientRect();
+  place.scrollLeft = 100;
+  return {place: [box.left, box.right, box.bottom], chart: [shown.left, shown.right,
+    shown.bottom], scale: shown.width / chart.offsetWidth, scrolled: place.scrollLeft};
+})
+"""
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_charts_fit_the_window_instead_of_scrolling(demo_report, browser, width):
+    """At 800 px a chart is drawn as wide as at its narrowest (its labels were placed for
+    that) and shown smaller, whole; at 1280 px it is drawn at its place's width, unscaled.
+    Hovering still finds a bar of a chart shown smaller."""
+    tab = _opened(demo_report, browser, width)
+    page = tab.evaluate("[document.documentElement.scrollWidth, document.body.clientWidth]")
+    charts = tab.evaluate(_CHART_BOXES)
+    bar = tab.locator("figure.chart g.point path").first
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    tab.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tab.wait_for_timeout(300)
+    hover = tab.evaluate(
+        "Array.from(document.querySelectorAll('g.hoverlayer')).map(g => g.textContent).join('')"
+    )
+    tab.close()
+    assert page[0] <= page[1]  # the page does not scroll sideways
+    assert len(charts) >= 20
+    for chart in charts:
+        left, right, bottom = chart["place"]
+        shown_left, shown_right, shown_bottom = chart["chart"]
+        assert abs(shown_left - left) < 1 and shown_right <= right + 1 and chart["scrolled"] == 0
+        assert abs(shown_bottom - bottom) < 1  # its place is as high as the chart shown
+        if width == 1280:
+            assert chart["scale"] == 1 and abs(shown_right - right) < 1
+        else:
+            assert chart["scale"] == pytest.approx((right - left) / CHART_WIDTH, abs=0.001)
+    assert hover  # the mouse reads through the scale
+
+
 @pytest.fixture(scope="module")
 def indonesian_report(demo_report_sections, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("visual-id") / "laporan.html"
@@ -140,6 +196,29 @@ def test_no_label_of_the_indonesian_report_meets_another_or_is_cut(
     charts, found = _problems(indonesian_report, browser, width)
     assert charts >= 20
     assert found == []
+
+
+# The lines each table cell holding a number and its unit ("+0,0 poin", "3,2 hari") takes
+_NUMBER_CELL_LINES = r"""
+Array.from(document.querySelectorAll("td"))
+  .filter(td => /^[-+]?\d[\d.,]*[ \u00a0](poin|hari|jam|mnt|dtk)$/.test(td.textContent))
+  .map(td => {
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    return [td.textContent, new Set(Array.from(range.getClientRects(), r => r.top)).size];
+  })
+"""
+
+
+def test_a_number_keeps_its_unit_on_its_line_in_a_narrow_window(indonesian_report, browser):
+    """The segment comparisons' Difference ("+0,0 poin") and the durations ("3,2 hari")
+    once broke before their unit in an 800 px window."""
+    tab = _opened(indonesian_report, browser, 800)
+    cells = tab.evaluate(_NUMBER_CELL_LINES)
+    tab.close()
+    assert len([text for text, _ in cells if text.endswith("poin")]) >= 10
+    assert len([text for text, _ in cells if text.endswith("hari")]) >= 5
+    assert [text for text, lines in cells if lines != 1] == []
 
 
 def _english_words() -> list[str]:

@@ -250,7 +250,7 @@ def _effect(
     kind = gettext("observational") if observational else gettext("holdout")
     title = gettext("Campaign {name}: {transition} ({kind})").format(
         name=name,
-        transition=f"{stage(campaign.target.from_)} -> {stage(campaign.target.to)}",
+        transition=f"{stage(campaign.target.from_)} → {stage(campaign.target.to)}",
         kind=kind,
     )
     return CampaignEffect(title=title, table=table, meta=meta)

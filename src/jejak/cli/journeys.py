@@ -159,9 +159,9 @@ def paths(
         str | None, typer.Option(help="Top complete paths to this goal, with conversion.")
     ] = None,
     steps: Annotated[int, typer.Option(help="Touchpoints on a path.")] = 5,
-    top: Annotated[int, typer.Option(help="Touchpoints kept by name; the rest read 'other'.")] = (
-        10
-    ),
+    top: Annotated[
+        int, typer.Option(help="Touchpoints kept by name; the rest are grouped as 'other'.")
+    ] = 10,
     keep_repeats: Annotated[
         bool, typer.Option(help="Keep a touchpoint repeated right after itself.")
     ] = False,
@@ -203,7 +203,14 @@ def paths(
 
         print_table(top_paths_table(table), result.title)
         return
-    shown = table.assign(people=table["people"].map(fmt.people)).groupby("step").head(5)
+    from jejak.report.tables import path_touchpoint
+
+    shown = table.assign(
+        source=table["source"].map(path_touchpoint),
+        target=table["target"].map(path_touchpoint),
+        people=table["people"].map(fmt.people),
+    )
+    shown = shown.groupby("step").head(5)
     title = _("{title}: the 5 largest flows per step").format(title=result.title)
     print_table(shown.rename(columns=fmt.label), title, 3)
     out.print(

@@ -119,7 +119,7 @@ class Campaign(BaseModel):
             raise ValueError(
                 gettext(
                     "campaign '{name}': target.to must be a later stage than target.from"
-                    " ({start} -> {end} goes backwards)"
+                    " ({start} → {end} goes backwards)"
                 ).format(name=name, start=self.target.from_, end=self.target.to)
             )
         for key in ("call_to_action", "exposure", "holdout"):

@@ -12,6 +12,7 @@ from jejak.analyses.comparison import side_name
 from jejak.language import gettext as _
 from jejak.language import ngettext, stage
 from jejak.report import formatting as fmt
+from jejak.report.tables import path_touchpoint
 
 MOST = 20  # a comparison's chart and table show at most this many rows
 
@@ -47,7 +48,7 @@ def row_label(row: pd.Series, what: str) -> str:
     if what == "map":
         return f"{row['source']} → {row['target']}"
     if what == "paths":
-        return str(row["path"])
+        return str(path_touchpoint(str(row["path"])))
     if what == "journey":
         words = (
             _("{touchpoint} in {stage}")

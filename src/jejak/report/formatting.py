@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MISSING = "–"
+# between a number and its unit ("+4.2 pts", "3,2 hari"): a narrow cell or line never
+# breaks them apart
+NO_BREAK = "\u00a0"
 
 
 def is_missing(value: Any) -> bool:
@@ -75,7 +78,8 @@ def signed_points(value: Any, digits: int = 1) -> str:
     """A difference of two shares in percentage points: ``+4.2 pts``, ``-0.5 pts``."""
     if is_missing(value):
         return MISSING
-    return gettext("{points} pts").format(points=localised(f"{100 * float(value):+,.{digits}f}"))
+    points = localised(f"{100 * float(value):+,.{digits}f}")
+    return _unbroken(gettext("{points} pts").format(points=points))
 
 
 def feeling_score(value: Any) -> str:
@@ -93,7 +97,8 @@ def days(value: Any, digits: int = 1) -> str:
         return MISSING
     text = f"{float(value):,.{digits}f}"
     one = float(text.replace(",", "")) == 1
-    return ngettext("{days} day", "{days} days", 1 if one else 2).format(days=localised(text))
+    said = ngettext("{days} day", "{days} days", 1 if one else 2).format(days=localised(text))
+    return _unbroken(said)
 
 
 def duration(seconds: Any) -> str:
@@ -103,12 +108,17 @@ def duration(seconds: Any) -> str:
         return MISSING
     value = float(seconds)
     if abs(value) < 60:
-        return gettext("{seconds} s").format(seconds=f"{value:.0f}")
+        return _unbroken(gettext("{seconds} s").format(seconds=f"{value:.0f}"))
     if abs(value) < 3_600:
-        return gettext("{minutes} min").format(minutes=localised(f"{value / 60:.1f}"))
+        return _unbroken(gettext("{minutes} min").format(minutes=localised(f"{value / 60:.1f}")))
     if abs(value) < 86_400:
-        return gettext("{hours} h").format(hours=localised(f"{value / 3_600:.1f}"))
+        return _unbroken(gettext("{hours} h").format(hours=localised(f"{value / 3_600:.1f}")))
     return days(value / 86_400)
+
+
+def _unbroken(said: str) -> str:
+    """A number and its unit, with no-break spaces (the unit may be two words)."""
+    return said.replace(" ", NO_BREAK)
 
 
 def money(value: Any, currency: str, digits: int | None = None) -> str:

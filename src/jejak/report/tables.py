@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
 
 from jejak.analyses.effectiveness import MIN_PEOPLE
+from jejak.analyses.paths import GOAL_FIRST, OTHER
 from jejak.language import N_, NP_, localised, pgettext, stage
 from jejak.language import gettext as _
 from jejak.report import formatting as fmt
@@ -46,9 +48,30 @@ def engagement_group(name: Any) -> Any:
     return pgettext("engagement", name) if isinstance(name, str) else name
 
 
+# The paths' own words, kept in English in their data, JSON and saved segments
+PATH_WORDS = {OTHER: NP_("path", "other"), GOAL_FIRST: NP_("path", "(goal first)")}
+
+
+def path_touchpoint(name: Any) -> Any:
+    """A touchpoint of a path, or a whole path, as people read it: the rare touchpoints
+    grouped as ``other`` and the path of those whose goal came first in their language.
+    A touchpoint really named "other" shares the group's node, and its name, as it did."""
+    return pgettext("path", name) if isinstance(name, str) and name in PATH_WORDS else name
+
+
+# a transition as the analyses keep it in their data and JSON ("Subscribe -> Convert"),
+# or as it is shown (with the arrow the rest of the product draws)
+_ARROWS = re.compile(r" (?:->|→) ")
+
+
+def transition_stages(text: Any) -> list[str]:
+    """The stages of a transition, ``Subscribe -> Convert`` or ``Subscribe → Convert``."""
+    return _ARROWS.split(str(text))
+
+
 def transition(text: Any) -> str:
-    """A transition "Subscribe -> Convert" with the stages in the reader's language."""
-    return " -> ".join(stage(part) for part in str(text).split(" -> "))
+    """A transition as people read it, ``Subscribe → Convert``, the stages in their language."""
+    return " → ".join(stage(part) for part in transition_stages(text))
 
 
 def funnel_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -91,7 +114,7 @@ def top_paths_table(table: pd.DataFrame) -> pd.DataFrame:
     """Top paths to a goal with people-readable numbers."""
     return pd.DataFrame(
         {
-            _("Path"): table["path"],
+            _("Path"): table["path"].map(path_touchpoint),
             _("People"): table["people"].map(fmt.people),
             _("Reached the goal"): table["converters"].map(fmt.people),
             _("Conversion"): table["conversion"].map(fmt.percent),

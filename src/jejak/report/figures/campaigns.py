@@ -14,6 +14,7 @@ from jejak.language import N_, gettext
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import PALETTE, STOPPED_COLOR, layout, plain_label, share_format
 from jejak.report.figures.registry import draws
+from jejak.report.tables import transition, transition_stages
 
 # The analysis's words for its groups and verdicts (data, in English), as charts show them
 SHOWN_WORDS = (
@@ -27,11 +28,6 @@ SHOWN_WORDS = (
     N_("held its audience back"),
     N_("no lift detected"),
 )
-
-
-def transition_label(transition: str) -> str:
-    """``Engagement -> Subscribe`` with the stages named in the context's language."""
-    return " -> ".join(language.stage(stage) for stage in transition.split(" -> "))
 
 
 def campaign_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go.Figure:
@@ -70,7 +66,7 @@ def campaign_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go
     top = max([*rates, 0.01])
     figure.update_yaxes(
         title=gettext("moved on to {stage} within {days} days").format(
-            stage=language.stage(meta["transition"].split(" -> ")[1]),
+            stage=language.stage(transition_stages(meta["transition"])[-1]),
             days=language.localised(f"{meta['days']:g}"),
         ),
         tickformat=share_format(top * 1.3),
@@ -83,7 +79,7 @@ def campaign_overview_figure(table: pd.DataFrame, title: str) -> go.Figure:
     """Each campaign's lift with its interval, grouped by the transition it targets."""
     rows = table[table["campaign"].notna()].iloc[::-1]
     labels = [
-        plain_label(f"{transition_label(t)} · {c}")
+        plain_label(f"{transition(t)} · {c}")
         for t, c in zip(rows["transition"], rows["campaign"], strict=True)
     ]
     lifts = [float(v) if pd.notna(v) else 0.0 for v in rows["lift"]]

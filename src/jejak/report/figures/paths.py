@@ -10,6 +10,7 @@ from jejak.language import gettext
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import PALETTE, labelled_bars, layout, plain_label, rgba
 from jejak.report.figures.registry import draws
+from jejak.report.tables import path_touchpoint
 
 
 def path_figure(flows: pd.DataFrame, title: str) -> go.Figure:
@@ -26,7 +27,7 @@ def path_figure(flows: pd.DataFrame, title: str) -> go.Figure:
         go.Sankey(
             arrangement="snap",
             node=dict(
-                label=[plain_label(name) for _, name in keys],
+                label=[plain_label(path_touchpoint(name)) for _, name in keys],
                 x=[0.01 + 0.98 * (step - 1) / max(steps - 1, 1) for step, _ in keys],
                 color=[colour[name] for _, name in keys],
                 pad=12,
@@ -46,7 +47,7 @@ def top_paths_figure(table: pd.DataFrame, title: str) -> go.Figure:
     """The top paths as bars of people who reached the goal, labelled with conversion."""
     rows = table.iloc[::-1]  # the first path at the top
     figure = labelled_bars(
-        rows["path"],
+        rows["path"].map(path_touchpoint),
         [int(v) for v in rows["converters"]],
         [
             gettext("{reached} of {people} · {share}").format(

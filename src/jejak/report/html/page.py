@@ -48,10 +48,12 @@ def _plotly_config() -> dict[str, Any]:
 
 
 # A pre-formatted cell that reads as a number, in English or Indonesian marks ("12,345",
-# "12.3%", "IDR 1,000", "3.2 days", "1.50x"; "12.345", "12,3%", "Rp 1.000", "3,2 hari").
+# "12.3%", "IDR 1,000", "3.2 days", "+4.2 pts", "3.5 min", "1.50x"; "12.345", "12,3%",
+# "Rp 1.000", "3,2 hari", "+4,2 poin", "3,5 mnt"); a unit follows a no-break space
+# (formatting.NO_BREAK)
 _NUMBER_TEXT = re.compile(
     r"^(?:(?:[A-Z]{3}|[^\s\w\d]{1,3}|[A-Z]{1,3}[^\s\w\d]{1,2}|Rp|Rs) )?[-+]?\d[\d,.]*"
-    r"(?:%| days?| hari|x)?(?: \([^)]*\))?$"
+    r"(?:%|x|[ \u00a0](?:days?|hari|pts|poin|s|min|h|dtk|mnt|jam))?(?: \([^)]*\))?$"
 )
 
 
@@ -76,7 +78,7 @@ h2 { font-size: 1.35rem; margin: 0 0 8px; }
 .notes { background: #fff8e1; border-left: 4px solid #f0b429; padding: 8px 14px;
   margin: 0 0 12px; max-width: 90ch; }
 .notes ul { margin: 4px 0 0; padding-left: 20px; }
-figure.chart { margin: 16px 0; overflow-x: auto; }
+figure.chart { margin: 16px 0; overflow: hidden; overflow: clip; }
 .table-wrap { overflow-x: auto; margin-top: 16px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
@@ -100,18 +102,30 @@ footer { color: var(--muted); font-size: 0.8rem; padding-bottom: 32px; }
 """
 
 
-# labels are wrapped for a chart this wide (figures.CHART_WIDTH): a narrower window
-# scrolls it instead
-_CSS += f".jejak-chart {{ min-width: {CHART_WIDTH}px; }}\n"
+# labels are wrapped for a chart this wide (figures.CHART_WIDTH): in a narrower window
+# the chart is drawn this wide and shown smaller (see _DRAW), rather than scrolled
+_CSS += f".jejak-chart {{ min-width: {CHART_WIDTH}px; transform-origin: 0 0; }}\n"
 
 
 # Draws each chart from its JSON: the ones near the window first, then the rest in turn
 # while the reader reads, and any not drawn yet before printing. The page may be narrower
-# on paper than on screen: charts are redrawn to the printed width.
+# on paper than on screen: charts are redrawn to the printed width. A chart in a place
+# narrower than it is drawn (a window under about 900 px, or paper) is shown smaller, all
+# of it, instead of cut and scrolled: its labels were placed for that width, and plotly.js
+# reads the mouse through the scale.
 _DRAW = """
 (function () {
   var templates = JSON.parse(document.getElementById("jejak-templates").textContent);
   var charts = Array.prototype.slice.call(document.querySelectorAll("div.jejak-chart"));
+  function shrink(el) {
+    var box = el.parentElement, scale = Math.min(1, box.clientWidth / CHART_WIDTH);
+    el.style.transform = scale < 1 ? "scale(" + scale + ")" : "";
+    box.style.height = scale < 1 ? el.offsetHeight * scale + "px" : "";
+  }
+  function shrinkAll() { charts.forEach(shrink); }
+  shrinkAll();
+  window.addEventListener("resize", shrinkAll);
+  if (window.matchMedia) { window.matchMedia("print").addEventListener("change", shrinkAll); }
   function draw(el) {
     if (el.dataset.drawn) { return; }
     el.dataset.drawn = "1";
@@ -134,11 +148,12 @@ _DRAW = """
   window.addEventListener("load", function () { setTimeout(drawNext, 100); });
   function fit() {
     charts.forEach(function (el) { draw(el); Plotly.Plots.resize(el); });
+    shrinkAll();
   }
   window.addEventListener("beforeprint", fit);
   window.addEventListener("afterprint", fit);
 })();
-"""
+""".replace("CHART_WIDTH", str(CHART_WIDTH))
 
 
 @dataclass

@@ -7,10 +7,11 @@ from typing import Any
 from jejak.language import N_, gettext, stage
 from jejak.report import formatting as fmt
 from jejak.report.html.page import Section
+from jejak.report.tables import OTHER, path_touchpoint
 
 NODE_COLUMNS = (
     fmt.Column("step", N_("Step"), fmt.people),
-    fmt.Column("touchpoint", N_("Touchpoint")),
+    fmt.Column("touchpoint", N_("Touchpoint"), path_touchpoint),
     fmt.Column("people", N_("People"), fmt.people),
 )
 
@@ -21,10 +22,12 @@ def path_sections(flows: Any, top_paths: Any) -> list[Section]:
 
     intro = gettext(
         "What people did on their last {steps} touchpoints up to {goal}, step by step (a"
-        " touchpoint repeated right after itself counts once; rare ones read 'other'). The"
-        " table lists the most common complete paths and how often people on them reached"
-        " the goal."
-    ).format(steps=flows.meta["steps"], goal=stage(flows.meta["anchor"]))
+        " touchpoint repeated right after itself counts once; rare ones read '{other}')."
+        " The table lists the most common complete paths and how often people on them"
+        " reached the goal."
+    ).format(
+        steps=flows.meta["steps"], goal=stage(flows.meta["anchor"]), other=path_touchpoint(OTHER)
+    )
     return [
         Section(
             heading=gettext("Paths to {goal}").format(goal=stage(flows.meta["anchor"])),
