@@ -273,7 +273,7 @@ def test_the_paths_own_words_in_indonesian():
     with language.speaking("id"):
         sankey = plain(path_figure(flows, "Jalur"))["data"][0]["node"]["label"]
         bars = plain(top_paths_figure(top, "Jalur teratas"))["data"][0]["y"]
-        (nodes,) = path_node_sections(PathFlows("Jalur", flows, meta), "page_view")
+        (nodes,) = path_node_sections(PathFlows("Jalur", flows, meta))
         page = table_html(nodes.table, nodes.columns)
     assert sankey == ["page_view", "lainnya", "order", "order"]
     assert bars == ["page_view → product_view", "(langsung ke tujuan)"]  # first on top
