@@ -176,3 +176,27 @@ def test_a_segments_people_are_kept_while_the_frames_stay_the_same(spark):
     named = jejak.on_spark(spark, "shop_touchpoints", settings=settings)
     assert named.data_version() is None
     assert named.segment_members(rule) is not named.segment_members(rule)
+
+
+def test_the_stitched_touchpoints_are_kept_while_the_frames_stay_the_same(spark):
+    import pyarrow as pa
+
+    rows = {
+        "customer_id": [None, "c1", "c2"],
+        "anonymous_id": ["a1", "a1", None],
+        "ts": pa.array([0, 1, 2], pa.timestamp("us", tz="UTC")),
+        "event": ["page_view", "order", "page_view"],
+        "properties": [None] * 3,
+    }
+    framed = jejak.on_spark(spark, pa.table(rows))
+    kept = framed.events()
+    assert framed.events() is kept  # stitched once, then read by every analysis
+    people = kept.order_by("ts").to_pandas()["person_id"].tolist()
+    assert people == ["c1", "c1", "c2"]  # the anonymous visit is c1's
+    assert framed.stages().table["reached"].tolist()[0] == 2
+
+    # a table's name is read again by every query: it is stitched by each
+    spark.createDataFrame(pa.table(rows)).createOrReplaceTempView("shop_stitched")
+    named = jejak.on_spark(spark, "shop_stitched")
+    assert named.events() is not named.events()
+    assert named.events().order_by("ts").to_pandas()["person_id"].tolist() == people

@@ -132,6 +132,16 @@ class SparkSource(JourneyAnalyses):
             kept[key] = super().segment_members(rule).cache()
         return kept[key]
 
+    def events(self) -> ibis.Table:
+        """Touchpoints stitched to people, stitched once and kept in Spark while the data
+        stays the same (see :meth:`data_version`); else stitched by each query."""
+        if self.data_version() is None:
+            return super().events()
+        kept = self.__dict__.get("_kept_events")
+        if kept is None:
+            kept = self._kept_events = super().events().cache()
+        return kept
+
     def touchpoints(self) -> ibis.Table:
         # not loaded through jejak, so blank ids are made missing here
         return identity.clean_ids(self._touchpoints)
