@@ -87,3 +87,63 @@ def test_the_split_funnel_page_shows_the_drivers_of_one_group(open_workspace, wr
     split = funnels(ws, params | {"by": "segment", "drivers_for": "dari iklan"})[-1]
     assert "these drivers are of segment dari iklan only" in split.intro
     assert "3 people reached keranjang; 2 of them went on" in split.intro
+
+
+def test_a_groups_drivers_from_the_cli_and_the_api(tmp_path, write_file):
+    import json
+
+    import httpx
+
+    from invoking import invoke as run
+    from jejak.server import create_app
+    from jejak.server.keys import ensure_keys
+    from serving import running
+
+    (tmp_path / "log.csv").write_text(HEADER + ROWS["x"] + ROWS["y"], "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    ask = ["drivers", "--funnel", ",".join(STEPS), "--step", "2", "--window", "7d"]
+    ask += ["--min-people", "1"]
+    done = run(*ask, "--by", "channel", "--group", "iklan", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert (answer["meta"]["people"], answer["meta"]["moved"]) == (3, 2)
+    assert {r["value"] for r in answer["table"]} >= {"ulasan_baca"}
+    assert "chat" not in {r["value"] for r in answer["table"]}
+    done = run(*ask, "--by", "channel", "--group", "cari", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    said = " ".join(done.stdout.split())
+    assert "The funnel is split by channel: these drivers are of channel = cari only" in said
+    assert "3 people reached keranjang; 2 of them went on to bayar" in said
+    done = run(*ask, "--by", "channel", cwd=tmp_path)
+    boxed = " ".join(done.stderr.replace("│", " ").split())
+    assert done.returncode == 2 and "give --by and --group" in boxed, done.stderr
+    done = run("drivers", "--by", "channel", "--group", "iklan", cwd=tmp_path)
+    boxed = " ".join(done.stderr.replace("│", " ").split())
+    assert done.returncode == 2 and "--by and --group go with --funnel" in boxed, done.stderr
+
+    with jejak.Workspace(tmp_path / "api.duckdb") as ws:
+        ws.load(tmp_path / "log.csv")
+        keys = ensure_keys(ws.con)
+        expected = ws.funnel_drivers(STEPS, 2, window="7d", min_people=1).table
+        with running(create_app(ws)) as base:
+            params = {"steps": STEPS, "step": 2, "window": "7d", "min_people": 1}
+            headers = {"Authorization": f"Bearer {keys['read']}"}
+
+            def asked(**more):
+                got = httpx.get(
+                    base + "/v1/analyses/funnel-drivers",
+                    params=params | more,
+                    headers=headers,
+                    timeout=60,
+                )
+                return got.status_code, got.json()
+
+            status, whole = asked()
+            assert status == 200 and whole["meta"]["people"] == 6
+            pd.testing.assert_frame_equal(pd.DataFrame(whole["table"]), expected)
+            status, iklan = asked(by="channel", group="iklan")
+            assert status == 200
+            assert (iklan["meta"]["people"], iklan["meta"]["moved"]) == (3, 2)
+            assert (iklan["meta"]["by"], iklan["meta"]["group"]) == ("channel", "iklan")
+            status, refused = asked(by="channel")
+            assert status == 422 and "give by and group" in json.dumps(refused)

@@ -466,6 +466,17 @@ def drivers(
     optional: OptionalSteps = None,
     within: Within = None,
     after: After = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            help="With --funnel and --group: the funnel split by this field of step 1"
+            " (e.g. channel), or by segment, as jejak funnel --by splits it."
+        ),
+    ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(help="With --by: the group whose drivers to test (a value or a segment)."),
+    ] = None,
     output: TableFile = None,
     as_json: AsJson = False,
 ) -> None:
@@ -473,7 +484,8 @@ def drivers(
     every touchpoint, channel and campaign tested at once, corrected for testing many.
 
     Examples: jejak drivers --stage Engagement | jejak drivers --field channel --property size |
-    jejak drivers --funnel page_view,cart_add,order --step 2 --window 7d
+    jejak drivers --funnel page_view,cart_add,order --step 2 --window 7d |
+    jejak drivers --funnel page_view,order --step 1 --by channel --group email
     """
     from jejak.analyses.drivers import FIELDS
     from jejak.model.funnel import with_step_options
@@ -490,13 +502,18 @@ def drivers(
         raise typer.BadParameter(_("--funnel needs --step: the step people move on from"))
     if step is not None and not funnel:
         raise typer.BadParameter(_("--step goes with --funnel: the funnel's steps"))
+    if (by is not None or group is not None) and not funnel:
+        raise typer.BadParameter(_("--by and --group go with --funnel: a split funnel's group"))
+    if (by is None) != (group is None):
+        said = _("a split funnel's drivers are of one group: give --by and --group")
+        raise typer.BadParameter(said)
     with narrowed_workspace() as ws:
         if funnel:
             steps = with_step_options(
                 [as_step(s) for s in funnel_steps(funnel)], optional, within, after
             )
             options = {"window": window, "order": order, "exclusions": exclude or []}
-            result = ws.funnel_drivers(steps, step, **options, **asked)
+            result = ws.funnel_drivers(steps, step, **options, **asked, by=by, group=group)
         else:
             result = ws.drivers(stage=stage, **asked)
     if output:
@@ -520,8 +537,9 @@ def drivers(
 
 
 def step_drivers_line(meta: dict) -> str:
-    """Whom the drivers of a funnel's step compare: the people at it, and who moved on."""
-    return _(
+    """Whom the drivers of a funnel's step compare: the people at it (of one group of a
+    split funnel), and who moved on."""
+    line = _(
         "{people} reached {step}; {moved} of them went on to {next} within the window."
     ).format(
         people=fmt.headcount(meta["people"]),
@@ -529,6 +547,16 @@ def step_drivers_line(meta: dict) -> str:
         moved=fmt.people(meta["moved"]),
         next=stage(meta["next"]),
     )
+    if meta.get("group") is None:
+        return line
+    field = str(meta["by"])
+    group = _("segment {name}") if field == "segment" else "{by} = {name}"
+    group = group.format(by=_(field), name=meta["group"])
+    split = _(
+        "The funnel is split by {by}: these drivers are of {group} only; the people counted"
+        " here are theirs."
+    ).format(by=_(field), group=group)
+    return f"{split} {line}"
 
 
 def funnel_steps(given: list[str]) -> list[str]:

@@ -404,11 +404,19 @@ def funnel_drivers(
     field: DriverFields = None,
     property: DriverProperties = None,
     min_people: VerdictPeople = 30,
+    by: Annotated[
+        str | None, Query(description="Of a funnel split as /funnel splits it: the field.")
+    ] = None,
+    group: Annotated[
+        str | None,
+        Query(description="With by: the group (a field's value, or a segment's name)."),
+    ] = None,
 ) -> dict[str, Any]:
     """What drives people on from a funnel's step to the next, and what holds them back:
     the drivers' test for the people who reached the step (the funnel's parameters as for
-    ``/funnel``)."""
+    ``/funnel``); ``by`` and ``group``: of one group of the funnel split by ``by``."""
     asked = {"fields": tuple(field) if field else FIELDS, "properties": tuple(property or ())}
+    asked |= {"by": by, "group": group}
     return _run(
         request,
         scope,
