@@ -100,6 +100,18 @@ def test_cells_save_from_the_cli(tmp_path):
     assert done.returncode == 2 and "--funnel needs --step" in done.stdout + done.stderr
 
 
+def test_a_stuck_cell_says_its_days_as_people_read_them():
+    from jejak.model.segment import SegmentRule
+
+    def said(days):
+        return SegmentRule.model_validate({"stuck": {"stage": "Convert", "days": days}}).describe()
+
+    # a stage's own threshold is its unrounded p90 of days to the next stage
+    assert said(41 / 12) == "stuck in Convert over 3.4 days"
+    assert said(20) == "stuck in Convert over 20 days"
+    assert said(1) == "stuck in Convert over 1 day"
+
+
 def test_a_cell_saves_through_the_api(tmp_path, write_file):
     import httpx
 

@@ -255,7 +255,9 @@ class SegmentRule(BaseModel):
             where = "stopped at" if self.funnel.stopped else "reached"
             parts.append(f"{where} step {self.funnel.step} of {labels}")
         if self.stuck is not None:
-            parts.append(f"stuck in {self.stuck.stage} over {self.stuck.days:g} days")
+            # the threshold saved is exact (a stage's p90, e.g. 3.41667); words round it
+            days = round(self.stuck.days, 1)
+            parts.append(f"stuck in {self.stuck.stage} over {days:g} day{'s' * (days != 1)}")
         if self.retention is not None:
             cell = self.retention
             parts.append(
