@@ -300,8 +300,16 @@ def test_a_persona_names_the_clusters_most_of_its_people_are_in(kinds):
         f" behavioural cluster 3 ({CLUSTERS[3]})."
     )
     assert segment["(in no segment)"].endswith(f"; 57% in behavioural cluster 1 ({CLUSTERS[1]}).")
+
+
+def test_a_persona_reads_in_the_readers_language(open_workspace, write_file):
+    # the words are the same on each engine: DuckDB's answer checks them (the Spark case
+    # of the test above checks the numbers they carry)
+    people = {f"{kind}{i}": touches for kind, (n, touches) in KINDS.items() for i in range(n)}
+    ws = open_workspace(jejak.Settings.model_validate(SETTINGS))
+    ws.load(write_file("kinds.csv", _log(people)))
     with jejak.language.speaking("id"):
-        everyone = kinds.journey_map(min_people=1).lanes.personas[""]
+        everyone = ws.journey_map(min_people=1).lanes.personas[""]
     assert everyone.endswith(
         "; 44% di klaster perilaku 1 (kebanyakan dari iklan, tertahan di Kenal, sedikit konten,"
         " tanpa pembelian) dan 33% di klaster 2 (kebanyakan dari cari, tertahan di Daftar,"
