@@ -138,8 +138,14 @@ def test_rest_is_everyone_not_in_the_segment(source):
 def test_segments_that_share_people_say_how_many(source):
     # bought (had an order): s1, s4 and q1; s1 and s4 were first touched on social
     sides = source.compare("social", "bought")
-    for result in (sides.stages(), sides.process_map(), sides.paths(), sides.journey_map()):
-        assert (result.meta["overlap"], result.meta["independent"]) == (2, False)
+    kinds = [sides.stages, sides.process_map, sides.paths, sides.journey_map]
+    if not isinstance(source, jejak.Workspace):
+        # one count per comparison, on the engine; every kind carries it the same way
+        # (checked on DuckDB), so Spark's case checks the count on two kinds
+        kinds = [sides.stages, sides.paths]
+    for kind in kinds:
+        result = kind()
+        assert (result.meta["overlap"], result.meta["independent"]) == (2, False), kind
     note = "2 people are in both social and bought. The intervals assume independent groups"
     assert note in " ".join(comparison_sections(sides.stages())[0].intro.split())
     # against everyone else nobody is on both sides, and nothing is said
