@@ -550,12 +550,10 @@ def step_drivers_line(meta: dict) -> str:
     if meta.get("group") is None:
         return line
     field = str(meta["by"])
-    group = _("segment {name}") if field == "segment" else "{by} = {name}"
-    group = group.format(by=_(field), name=meta["group"])
     split = _(
         "The funnel is split by {by}: these drivers are of {group} only; the people counted"
         " here are theirs."
-    ).format(by=_(field), group=group)
+    ).format(by=_(field), group=fmt.split_group(field, meta["group"]))
     return f"{split} {line}"
 
 

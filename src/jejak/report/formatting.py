@@ -252,6 +252,13 @@ def label(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def split_group(by: str, group: str) -> str:
+    """One group of an analysis split ``by`` a field or by segment, in words:
+    ``segment dari iklan`` or ``channel = email``."""
+    said = gettext("segment {name}") if by == "segment" else "{by} = {name}"
+    return said.format(by=gettext(by), name=group)
+
+
 def guess_columns(frame: pd.DataFrame) -> list[Column]:
     """Columns for a table nobody described: counts with thousands separators, other
     numbers with two decimals, times to the minute, headers in words."""

@@ -39,8 +39,7 @@ def driver_sections(result: Any, chosen: bool = False) -> list[Section]:
         )
     if meta.get("group") is not None:
         field = str(meta["by"])  # a split's field, as the catalogue names it
-        group = gettext("segment {name}") if field == "segment" else "{by} = {name}"
-        group = group.format(by=gettext(field), name=meta["group"])
+        group = fmt.split_group(field, meta["group"])
         intro = (
             (
                 gettext(
