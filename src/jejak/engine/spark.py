@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import ibis
@@ -54,6 +55,55 @@ def local_session(app_name: str = "jejak", cores: int = 2) -> Any:
     return session
 
 
+@cache
+def _backend_class() -> type:
+    """Ibis's Spark backend, keeping a table (``.cache()``) as its rows, checkpointed.
+
+    Ibis caches a Spark table as a view of its whole query: every later query names it,
+    and Spark analyses that query again each time (most of a small query's time, and
+    more for each kept table read in it). A checkpoint's view is its rows alone: later
+    queries read them without planning what made them. The checkpoint is reliable
+    (written to ``spark.checkpoint.dir``) when the session has one, else local (kept by
+    the executors, lost with one). Columns get fresh ids, so two kept tables made from
+    the same query's columns join like any two tables. (Made on first use: Spark is an
+    optional dependency.)
+    """
+
+    from ibis.backends.pyspark import Backend as PySparkBackend
+
+    ibis.pyspark  # noqa: B018 - loading it as ibis does registers the backend's options
+
+    class Backend(PySparkBackend):
+        def _create_cached_table(self, name: str, expr: ibis.Table) -> ibis.Table:
+            frame = self._session.sql(self.compile(expr))
+            if _checkpoint_dir(self._session):
+                frame = frame.checkpoint(eager=True)
+            else:
+                frame = frame.localCheckpoint(eager=True)
+            frame = frame.toDF(*frame.columns)
+            frame.createTempView(name)
+            self._cached_dataframes[name] = frame
+            return self.table(name)
+
+        def _drop_cached_table(self, name: str) -> None:
+            self._session.catalog.dropTempView(name)
+            self._cached_dataframes.pop(name)  # its blocks go when Spark collects the frame
+
+    return Backend
+
+
+def _checkpoint_dir(session: Any) -> str | None:
+    """Where the session writes reliable checkpoints (None: nowhere set)."""
+    said = session.conf.get("spark.checkpoint.dir", None)
+    if said:
+        return said
+    context = getattr(session, "sparkContext", None)  # not on Spark Connect
+    try:
+        return context.getCheckpointDir() if context is not None else None
+    except Exception:
+        return None
+
+
 def _as_table(session: Any, source: Any, name: str) -> ibis.Table:
     """Touchpoints in Spark as an Ibis table.
 
@@ -72,7 +122,7 @@ def _as_table(session: Any, source: Any, name: str) -> ibis.Table:
         # from Arrow, so that even an empty table keeps its schema
         frame = session.createDataFrame(source)
     frame.createOrReplaceTempView(name)
-    return ibis.pyspark.connect(session).table(name)
+    return _backend_class()().connect(session).table(name)
 
 
 class SparkSource(JourneyAnalyses):
