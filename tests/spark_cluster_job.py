@@ -1,10 +1,11 @@
 """A driver for a Spark cluster, run as its own process by tests/test_spark_cluster.py
 (one SparkSession per process: the suite's local session stays untouched).
 
-    python spark_cluster_job.py MASTER_URL TOUCHPOINTS.parquet OUT.pickle
+    python spark_cluster_job.py MASTER_URL TOUCHPOINTS.parquet CHECKPOINTS OUT.pickle
 
 reads the touchpoints from Parquet on the cluster, answers the stage funnel and
-attribution through jejak.on_spark, and pickles their tables and meta to OUT.
+attribution through jejak.on_spark with reliable checkpoints in the folder CHECKPOINTS
+(as docs/scale.md advises a cluster), and pickles their tables and meta to OUT.
 """
 
 from __future__ import annotations
@@ -43,10 +44,13 @@ def session(master: str) -> Any:
     return spark
 
 
-def answers(master: str, touchpoints: str) -> dict[str, Any]:
+def answers(master: str, touchpoints: str, checkpoints: str) -> dict[str, Any]:
+    from pathlib import Path
+
     import jejak
 
     spark = session(master)
+    spark.sparkContext.setCheckpointDir(checkpoints)
     try:
         source = jejak.on_spark(spark, spark.read.parquet(touchpoints))
         funnel, credit = source.stages(), source.attribution()
@@ -59,12 +63,14 @@ def answers(master: str, touchpoints: str) -> dict[str, Any]:
                 "revenue": credit.revenue,
                 "meta": credit.meta,
             },
+            # the stitched touchpoints and the tables an analysis reads twice, as files
+            "checkpointed": len(list(Path(checkpoints).rglob("rdd-*"))),
         }
     finally:
         spark.stop()
 
 
 if __name__ == "__main__":
-    master_url, parquet, out = sys.argv[1:4]
+    master_url, parquet, checkpoints, out = sys.argv[1:5]
     with open(out, "wb") as file:
-        pickle.dump(answers(master_url, parquet), file)
+        pickle.dump(answers(master_url, parquet, checkpoints), file)

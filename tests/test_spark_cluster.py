@@ -35,11 +35,13 @@ def cluster(tmp_path_factory) -> Iterator[str]:
 
 
 @contextmanager
-def driver(master: str, touchpoints: Path, out: Path) -> Iterator[Callable[[], dict]]:
+def driver(
+    master: str, touchpoints: Path, checkpoints: Path, out: Path
+) -> Iterator[Callable[[], dict]]:
     """Start the driver in its own process group (its JVM included); yields a wait for
     its answers. Whatever happens, the group is gone when the block ends."""
     job = subprocess.Popen(
-        [sys.executable, str(JOB), master, str(touchpoints), str(out)],
+        [sys.executable, str(JOB), master, str(touchpoints), str(checkpoints), str(out)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -74,7 +76,8 @@ def test_stage_funnel_and_attribution_on_a_standalone_cluster(cluster, tmp_path)
     from jejak.simulate import simulate_shop
 
     files = simulate_shop(customers=400, seed=11).write(tmp_path / "shop")
-    with driver(cluster, files["touchpoints"], tmp_path / "answers.pickle") as answers:
+    checkpoints = tmp_path / "checkpoints"
+    with driver(cluster, files["touchpoints"], checkpoints, tmp_path / "answers.pickle") as answers:
         # DuckDB answers from the same Parquet file while the cluster works
         with jejak.Workspace(tmp_path / "w.duckdb") as ws:
             ws.load(files["touchpoints"])
@@ -82,6 +85,7 @@ def test_stage_funnel_and_attribution_on_a_standalone_cluster(cluster, tmp_path)
         on_cluster = answers()
 
     assert on_cluster["master"] == cluster and on_cluster["executors"] == 1  # the worker's
+    assert on_cluster["checkpointed"] >= 2  # reliable checkpoints: the stitched touchpoints, more
     on_spark = on_cluster["stages"]
     assert funnel.meta["people"] == 400
     pd.testing.assert_frame_equal(funnel.table, on_spark["table"], check_dtype=False)
