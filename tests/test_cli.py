@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-import jejak
 from invoking import invoke as run
 from invoking import spawn
 
@@ -117,37 +116,6 @@ def test_report_writes_self_contained_html(project: Path):
     assert done.returncode == 0, done.stderr
     html = (project / "out.html").read_text()
     assert "Awareness" in html and "<script" in html
-
-
-def test_demo_runs_the_whole_product(tmp_path: Path):
-    done = run("demo", "--customers", "2000", "--seed", "3", "--dir", "shop", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "Simulated 2,000 people" in done.stdout
-    assert "Stage funnel (value-journey): 2,000 people" in done.stdout
-    for name in ("shop.duckdb", "touchpoints.parquet", "truth.json", "report.html"):
-        assert (tmp_path / "shop" / name).stat().st_size > 0, name
-    import json
-
-    truth = json.loads((tmp_path / "shop" / "truth.json").read_text())
-    planted = sum(truth["realised"]["observed_reach"]["Convert"].values())
-    convert_row = next(line for line in done.stdout.splitlines() if "│ Convert" in line)
-    assert f"{planted:,}" in convert_row.split("│")[2]
-    # the report compares the three largest saved segments with everyone else, and says
-    # what drives people on from its funnel's biggest drop
-    from jejak.analyses.funnels import biggest_drop
-    from jejak.model.funnel import parse_step
-    from jejak.report.html.funnels import DEFAULT_WINDOW, default_steps
-
-    html = (tmp_path / "shop" / "report.html").read_text("utf-8")
-    with jejak.Workspace(tmp_path / "shop" / "shop.duckdb") as ws:
-        segments = ws.segments().table.sort_values(["people", "segment"], ascending=[False, True])
-        steps = [parse_step(s) for s in default_steps(ws.journey.stage_names)]
-        drop = biggest_drop(ws.funnel(steps, window=DEFAULT_WINDOW))
-        drivers = ws.funnel_drivers(steps, drop, window=DEFAULT_WINDOW).title
-    compared = [f"<h2>Stage funnel: {n} compared with everyone else</h2>" for n in segments.segment]
-    assert len(segments) == 4
-    assert [heading in html for heading in compared] == [True, True, True, False]
-    assert f"<h2>{drivers}</h2>" in html
 
 
 def test_skip_invalid_and_identities_from_the_cli(project: Path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import jejak
 from invoking import invoke
 
 README = Path(__file__).parents[1] / "README.md"
@@ -77,23 +79,68 @@ def test_python_tour_runs(project: Path):
     assert funnel.table["reached"].tolist()[:4] == [2, 1, 1, 0]
 
 
-def test_make_demo_the_first_command(tmp_path: Path):
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, int]:
+    """The demo, run once for this file's tests: ``make -s demo``, the README's first
+    command (20,000 people), or where make cannot run it here, ``jejak demo`` (2,000)."""
     root = README.parent
-    if not (root / ".venv" / "bin" / "jejak").exists():
-        pytest.skip("make demo is run from a checkout set up by make (make test does it)")
-    if (root / ".venv").is_symlink():  # a worktree borrowing another checkout's .venv:
-        pytest.skip("make would reinstall that .venv from this tree")  # not ours to change
-    done = subprocess.run(
-        ["make", "-s", "demo"], cwd=root, capture_output=True, text=True, timeout=600, check=False
+    venv = root / ".venv"
+    # a worktree borrowing another checkout's .venv: make would reinstall it from this tree
+    if (venv / "bin" / "jejak").exists() and not venv.is_symlink():
+        done = subprocess.run(
+            ["make", "-s", "demo"], cwd=root, capture_output=True, text=True, timeout=600,
+            check=False,
+        )  # fmt: skip
+        return done, root / "demo", 20_000
+    folder = tmp_path_factory.mktemp("demo")
+    return (
+        invoke("demo", "--customers", "2000", "--dir", "shop", cwd=folder),
+        folder / "shop",
+        2_000,
     )
+
+
+def test_make_demo_the_first_command(demo_run):
+    done, folder, people = demo_run
+    if people != 20_000:
+        pytest.skip("make demo is run from a checkout set up by make (make test does it)")
     assert done.returncode == 0, done.stderr
     assert "Stage funnel (value-journey): 20,000 people" in done.stdout
-    report = root / "demo" / "report.html"
+    report = folder / "report.html"
     html = report.read_text("utf-8")
     assert "Where people went after each stage" in html
     assert "How people move between touchpoints" in html
     assert "Paths to Convert" in html
     _opens_in_a_browser(report)
+
+
+def test_the_demo_runs_the_whole_product(demo_run):
+    done, folder, people = demo_run
+    assert done.returncode == 0, done.stderr
+    assert f"Simulated {people:,} people" in done.stdout
+    assert f"Stage funnel (value-journey): {people:,} people" in done.stdout
+    for name in ("shop.duckdb", "touchpoints.parquet", "truth.json", "report.html"):
+        assert (folder / name).stat().st_size > 0, name
+    truth = json.loads((folder / "truth.json").read_text())
+    planted = sum(truth["realised"]["observed_reach"]["Convert"].values())
+    convert_row = next(line for line in done.stdout.splitlines() if "│ Convert" in line)
+    assert f"{planted:,}" in convert_row.split("│")[2]
+    # the report compares the three largest saved segments with everyone else, and says
+    # what drives people on from its funnel's biggest drop
+    from jejak.analyses.funnels import biggest_drop
+    from jejak.model.funnel import parse_step
+    from jejak.report.html.funnels import DEFAULT_WINDOW, default_steps
+
+    html = (folder / "report.html").read_text("utf-8")
+    with jejak.Workspace(folder / "shop.duckdb") as ws:
+        segments = ws.segments().table.sort_values(["people", "segment"], ascending=[False, True])
+        steps = [parse_step(s) for s in default_steps(ws.journey.stage_names)]
+        drop = biggest_drop(ws.funnel(steps, window=DEFAULT_WINDOW))
+        drivers = ws.funnel_drivers(steps, drop, window=DEFAULT_WINDOW).title
+    compared = [f"<h2>Stage funnel: {n} compared with everyone else</h2>" for n in segments.segment]
+    assert len(segments) == 4
+    assert [heading in html for heading in compared] == [True, True, True, False]
+    assert f"<h2>{drivers}</h2>" in html
 
 
 def _opens_in_a_browser(report: Path) -> None:
