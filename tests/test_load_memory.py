@@ -57,7 +57,7 @@ def test_a_large_file_loads_bounded_and_stores_what_an_unbounded_load_does(
     summary = large.load(path)
 
     assert seen_limits[0] == before  # the small file: no bound
-    assert seen_limits[1] == "305.1 MiB"  # memory.LEAST (320 MB), as DuckDB says it
+    assert seen_limits[1] == "457.7 MiB"  # memory.LEAST (480 MB), as DuckDB says it
     assert limit(large) == before
     assert (summary.stored, summary.duplicates_in_file) == (3, 1)
     assert stored(large) == stored(small)
@@ -74,7 +74,7 @@ def test_the_bound_is_lifted_after_a_refused_load(
     with pytest.raises(LoadError, match="row 5: 'ts' 'yesterday' is not a time"):
         ws.load(path)
 
-    assert seen_limits == ["305.1 MiB"]
+    assert seen_limits == ["457.7 MiB"]
     assert limit(ws) == before
     assert ws.count() == 0
 
@@ -85,12 +85,12 @@ def test_a_larger_file_loads_with_more_memory_within_the_machines(
     path = write_file("events.csv", ROWS)
     size = path.stat().st_size
     monkeypatch.setattr(memory, "LARGE_FILE", 1)
-    monkeypatch.setattr(memory, "FILE_SHARE", 400 * 1000**2 / size)  # 400 MB for this file
+    monkeypatch.setattr(memory, "FILE_SHARE", 600 * 1000**2 / size)  # 600 MB for this file
     ws = open_workspace()
 
     ws.load(path)
-    monkeypatch.setattr(memory, "_machine_memory", lambda: 450 * 1000**2)  # 80%: 360 MB
+    monkeypatch.setattr(memory, "_machine_memory", lambda: 700 * 1000**2)  # 80%: 560 MB
     ws.load(path)
 
-    assert memory.limit_for(path) == "360MB"
-    assert seen_limits == ["381.4 MiB", "343.3 MiB"]  # 400 MB and 360 MB, as DuckDB says
+    assert memory.limit_for(path) == "560MB"
+    assert seen_limits == ["572.2 MiB", "534.0 MiB"]  # 600 MB and 560 MB, as DuckDB says
