@@ -119,3 +119,41 @@ def test_one_fit_serves_until_the_data_changes(open_workspace, write_file, monke
     )
     assert ws.clusters().meta["people"] == first.meta["people"] + 1 == 19
     assert fits == [None, 3, None]
+
+
+def test_a_parts_fit_serves_each_request_for_it_until_the_data_changes(
+    open_workspace, write_file, monkeypatch
+):
+    """A segment's or date range's clusters (its journey map's personas) are fitted once
+    while the data stays the same, though every request cuts the part anew; each part has
+    its own fit, the whole its own, and a load makes new ones."""
+    from jejak.analyses import journeys
+
+    fits = []
+
+    def counted(events, *args, **options):
+        fits.append(int(events.person_id.nunique().to_pyarrow().as_py()))
+        return fit_clusters(events, *args, **options)
+
+    monkeypatch.setattr(journeys, "fit_clusters", counted)
+    settings = jejak.Settings(segments={"readers": {"first": {"channel": "social"}}})
+    ws = open_workspace(settings)
+    ws.load(write_file("log.csv", _log()))
+    for _ in range(2):
+        readers = ws.segment("readers").clusters()
+        assert readers.meta["people"] == 6
+        ws.segment("readers").journey_map(min_people=1)
+        ws.between("2026-01-01", "2026-01-02").clusters()
+    assert fits == [6, 18]  # the readers', then everyone's of the first day
+    ws.clusters()
+    assert fits == [6, 18, 18]  # the whole's own
+    for _ in range(2):  # a part of a part: the buyers' first day
+        assert ws.between("2026-01-01", "2026-01-02").only("order").clusters().meta["people"] == 6
+    assert fits == [6, 18, 18, 6]
+    ws.load(
+        write_file(
+            "more.csv", "customer_id,ts,event,channel\nn1,2026-02-01 10:00:00,page_view,social\n"
+        )
+    )
+    assert ws.segment("readers").clusters().meta["people"] == 7
+    assert fits[-1] == 7

@@ -71,6 +71,7 @@ if TYPE_CHECKING:  # imported when used: they need SciPy, a second to import
     from jejak.analyses.customer_value import CustomerValue, ValueBy
 
 T = TypeVar("T")
+FITTED_KEPT = 32  # fits kept per source (the whole's and its parts')
 
 
 def latest(events: ibis.Table) -> datetime | None:
@@ -265,11 +266,15 @@ class JourneyAnalyses:
     def fitted(self, key: Hashable, fit: Callable[[], T]) -> T:
         """What ``fit`` makes of this source (a model, a segment's people), kept under
         ``key`` while the data stays the same; made anew each time when this source cannot
-        tell its data's version (see :meth:`data_version`)."""
+        tell its data's version (see :meth:`data_version`). The :data:`FITTED_KEPT` last
+        made are kept (a part's fits are kept by the whole source, see :class:`Filtered`)."""
         version = self.data_version()
         kept = self.__dict__.setdefault("_fitted", {})
         if version is None or kept.get(key, (None,))[0] != version:
+            kept.pop(key, None)
             kept[key] = (version, fit())
+            while len(kept) > FITTED_KEPT:
+                kept.pop(next(iter(kept)))  # the oldest
         return kept[key][1]
 
     def people_table(self, people: pd.Series) -> ibis.Table:
@@ -1348,6 +1353,23 @@ class Filtered(JourneyAnalyses):
 
     def _saved_in(self, name: str) -> str:
         return self.root()._saved_in(name)
+
+    def data_version(self) -> Any:
+        """The whole source's: a part's data changes when the whole's does."""
+        return self.root().data_version()
+
+    def fitted(self, key: Hashable, fit: Callable[[], T]) -> T:
+        """Kept by the whole source under this part's scope, so a part asked for again
+        (each request cuts a new one) finds its clusters fitted."""
+        return self.root().fitted((self.scope(), key), fit)
+
+    def scope(self) -> tuple:
+        """What this part holds, as a key: its range, people and segment, after its
+        parent's."""
+        parent = self.parent.scope() if isinstance(self.parent, Filtered) else ()
+        who = None if self.who is None else FunnelStep.of(self.who).model_dump_json()
+        rule = None if self.definition is None else rule_key(self.definition)
+        return (*parent, (self.start, self.end, who, self.first, rule))
 
     def people_table(self, people: pd.Series) -> ibis.Table:
         return self.root().people_table(people)
