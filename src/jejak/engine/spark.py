@@ -94,13 +94,10 @@ def _backend_class() -> type:
 
 def _checkpoint_dir(session: Any) -> str | None:
     """Where the session writes reliable checkpoints (None: nowhere set)."""
-    said = session.conf.get("spark.checkpoint.dir", None)
-    if said:
-        return said
-    context = getattr(session, "sparkContext", None)  # not on Spark Connect
     try:
-        return context.getCheckpointDir() if context is not None else None
-    except Exception:
+        said = session.conf.get("spark.checkpoint.dir", None)
+        return said or session.sparkContext.getCheckpointDir()
+    except Exception:  # Spark Connect has no context to ask: local checkpoints
         return None
 
 
