@@ -426,4 +426,4 @@ def test_comparing_segments_that_share_people_says_how_many(site, page):
     _loaded(page)
     said = " ".join(page.inner_text("#content").split())
     assert f"{fmt.people(shared)} people are in both instagram and ordered." in said
-    assert "The intervals assume independent groups" in said
+    assert "The intervals allow for that" in said

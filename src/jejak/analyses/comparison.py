@@ -10,11 +10,14 @@ Definitions:
   all transitions out of its source, people on a path of all its people.
 - ``difference`` is side a's share minus side b's (0-1; shown in percentage points), with
   its 95% Newcombe hybrid-score interval (``intervals.differences_of_proportions``);
-  ``excludes_zero`` says the interval lies wholly on one side of 0. The interval treats
-  the two sides as independent samples. Against the rest they are (nobody is on both
-  sides); two saved segments may share people, and ``meta["overlap"]`` counts them
-  (``meta["independent"]``: none shared). Shared people count on both sides, so the two
-  shares move together and the intervals are, if anything, wider than the data need.
+  ``excludes_zero`` says the interval lies wholly on one side of 0. Against the rest the
+  two sides are independent samples (nobody is on both). Two saved segments may share
+  people: ``meta["overlap"]`` counts them (``meta["independent"]``: none shared). A
+  shared person counts on both sides, so the two shares move together: each analysis is
+  also answered for the shared people alone, and the interval subtracts the correlation
+  their counts give the two shares (``intervals.overlap_correlation``), as Newcombe's
+  interval for paired shares does; without it the interval would be too wide (a 95%
+  interval that holds the true difference nearly always).
 - The analyses run on each side as on a whole source (so on DuckDB and Spark alike); the
   comparison itself works on their small result tables, in pandas.
 """
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from jejak.analyses.intervals import differences_of_proportions
+from jejak.analyses.intervals import differences_of_proportions, overlap_correlation
 from jejak.analyses.paths import path_groups, path_people, ranked_paths
 from jejak.analyses.result import Result, drawn, records
 from jejak.errors import JejakError
@@ -79,19 +82,22 @@ def differences(
     total_a: pd.Series,
     count_b: pd.Series,
     total_b: pd.Series,
+    shared: tuple[pd.Series, pd.Series] | None = None,
 ) -> pd.DataFrame:
     """``keys`` with each side's share ``count / total``, a's minus b's with its 95% Newcombe
-    interval, and whether that excludes 0 (a side with a total of 0: no share, no interval)."""
+    interval, and whether that excludes 0 (a side with a total of 0: no share, no interval).
+    ``shared``: the count and total of the people on both sides (None: nobody is)."""
     table = keys.reset_index(drop=True).copy()
     counts = [
         [int(v) for v in pd.Series(column).fillna(0)]
-        for column in (count_a, total_a, count_b, total_b)
+        for column in (count_a, total_a, count_b, total_b, *(shared or ()))
     ]
-    table["count_a"], table["total_a"], table["count_b"], table["total_b"] = counts
-    ka, na, kb, nb = (pd.Series(c, dtype="float64") for c in counts)
+    table["count_a"], table["total_a"], table["count_b"], table["total_b"] = counts[:4]
+    ka, na, kb, nb, *both = (pd.Series(c, dtype="float64") for c in counts)
     table["share_a"] = (ka / na).where(na > 0)
     table["share_b"] = (kb / nb).where(nb > 0)
-    table["difference"], table["low"], table["high"] = differences_of_proportions(ka, na, kb, nb)
+    r = overlap_correlation(ka, na, kb, nb, *both) if both else None
+    table["difference"], table["low"], table["high"] = differences_of_proportions(ka, na, kb, nb, r)
     table["excludes_zero"] = (table["low"] > 0) | (table["high"] < 0)
     return table[[*keys.columns, *DIFFERENCE_COLUMNS]]
 
@@ -118,23 +124,28 @@ def _title(what: str, names: tuple[str, str]) -> str:
     )
 
 
-def stage_comparison(a: StageFunnel, b: StageFunnel, names: tuple[str, str]) -> Comparison:
+def stage_comparison(
+    a: StageFunnel, b: StageFunnel, names: tuple[str, str], shared: StageFunnel | None = None
+) -> Comparison:
     """Per stage, the share of each side's people who reached it (``measure`` reached) and
     the share of those who went on to the next stage (``conversion_to_next``; not for the
-    last stage).
+    last stage). ``shared``: the funnel of the people on both sides (None: nobody is).
 
     ``table`` columns: stage, stage_index, measure, then :data:`DIFFERENCE_COLUMNS`.
     """
     people = (int(a.meta["people"]), int(b.meta["people"]))
     right = b.table.set_index("stage")
+    both = shared.table.set_index("stage") if shared is not None else None
     rows = []
     for _, mine in a.table.iterrows():
         theirs = right.loc[mine["stage"]]
         key = {"stage": mine["stage"], "stage_index": int(mine["stage_index"])}
+        ours = both.loc[mine["stage"]] if both is not None else None
         rows.append(
             key
             | {"measure": "reached", "ka": mine["reached"], "na": people[0]}
             | {"kb": theirs["reached"], "nb": people[1]}
+            | _shared_counts(ours, "reached", shared.meta["people"] if shared else None)
         )
         if not pd.isna(mine["converted_to_next"]):
             rows.append(
@@ -142,6 +153,9 @@ def stage_comparison(a: StageFunnel, b: StageFunnel, names: tuple[str, str]) -> 
                 | {"measure": "conversion_to_next", "ka": mine["converted_to_next"]}
                 | {"na": mine["reached"], "kb": theirs["converted_to_next"]}
                 | {"nb": theirs["reached"]}
+                | _shared_counts(
+                    ours, "converted_to_next", ours["reached"] if both is not None else None
+                )
             )
     return Comparison(
         title=_title(gettext("Stage funnel"), names),
@@ -152,14 +166,30 @@ def stage_comparison(a: StageFunnel, b: StageFunnel, names: tuple[str, str]) -> 
     )
 
 
+def _shared_counts(row: Any, count: str, total: Any) -> dict[str, Any]:
+    """The shared people's count (``row[count]``, none: 0) and ``total`` in a row of
+    :func:`_compared` (nothing when nobody is shared)."""
+    if total is None:
+        return {}
+    return {"ks": 0 if row is None or pd.isna(row[count]) else row[count], "ns": total}
+
+
 def _compared(rows: list[dict[str, Any]], keys: list[str]) -> pd.DataFrame:
-    """:func:`differences` of rows holding ``keys`` and counts ka, na, kb, nb."""
-    frame = pd.DataFrame(rows, columns=[*keys, "ka", "na", "kb", "nb"])
-    return differences(frame[keys], frame["ka"], frame["na"], frame["kb"], frame["nb"])
+    """:func:`differences` of rows holding ``keys`` and counts ka, na, kb, nb (and ks, ns
+    of the people on both sides, when some are)."""
+    counted = ["ka", "na", "kb", "nb"]
+    shared = bool(rows) and "ns" in rows[0]
+    frame = pd.DataFrame(rows, columns=[*keys, *counted, *(["ks", "ns"] if shared else [])])
+    both = (frame["ks"], frame["ns"]) if shared else None
+    return differences(frame[keys], *(frame[c] for c in counted), shared=both)
 
 
 def process_map_comparison(
-    a: ProcessMap, b: ProcessMap, names: tuple[str, str], min_count: int = 1
+    a: ProcessMap,
+    b: ProcessMap,
+    names: tuple[str, str],
+    min_count: int = 1,
+    shared: ProcessMap | None = None,
 ) -> Comparison:
     """Per transition (source -> target), its share of the source's transitions on each
     side: the edges that gained or lost share, largest change first. ``only_in`` is ``a``
@@ -167,17 +197,20 @@ def process_map_comparison(
     ``min_count`` times on both sides together are left out.
 
     ``table`` columns: source, target, only_in, then :data:`DIFFERENCE_COLUMNS` (counts are
-    transitions).
+    transitions). ``shared``: the map of the people on both sides (None: nobody is).
     """
     # plain Python values: a side with no transitions at all has empty Arrow-typed columns
+    maps = (a, b) if shared is None else (a, b, shared)
     sides = [
-        side[["source", "target", "transitions"]].astype(
+        side.table[["source", "target", "transitions"]].astype(
             {"source": object, "target": object, "transitions": "int64"}
         )
-        for side in (a.table, b.table)
+        for side in maps
     ]
     both = sides[0].merge(sides[1], on=["source", "target"], how="outer", suffixes=("_a", "_b"))
-    for suffix, side in (("_a", sides[0]), ("_b", sides[1])):
+    if shared is not None:
+        both = both.merge(sides[2].rename(columns={"transitions": "transitions_s"}), how="left")
+    for suffix, side in zip(("_a", "_b", "_s"), sides, strict=False):
         # an edge a side lacks: none of that source's transitions on that side went there
         outgoing = side.groupby("source")["transitions"].sum().to_dict()
         both["outgoing" + suffix] = [outgoing.get(source, 0) for source in both["source"]]
@@ -193,6 +226,7 @@ def process_map_comparison(
         both["outgoing_a"],
         both["transitions_b"],
         both["outgoing_b"],
+        shared=None if shared is None else (both["transitions_s"], both["outgoing_s"]),
     )
     table = table.assign(_size=table["difference"].abs()).sort_values(
         ["_size", "source", "target"], ascending=[False, True, True], na_position="last"
@@ -208,22 +242,33 @@ def process_map_comparison(
 
 
 def path_comparison(
-    a: pd.DataFrame, b: pd.DataFrame, totals: tuple[int, int], names: tuple[str, str]
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    totals: tuple[int, int],
+    names: tuple[str, str],
+    shared: tuple[pd.DataFrame, int] | None = None,
 ) -> Comparison:
     """Per path, the share of each side's people who took it. ``a`` and ``b``: path and
-    people, for the same paths on each side; ``totals``: each side's people.
+    people, for the same paths on each side; ``totals``: each side's people; ``shared``:
+    the same of the people on both sides, and how many they are (None: nobody is).
 
     ``table`` columns: path, then :data:`DIFFERENCE_COLUMNS`; the most common paths first
     (by the larger of the two shares).
     """
     both = a.merge(b, on="path", how="outer", suffixes=("_a", "_b")).fillna({"people_a": 0})
     both = both.fillna({"people_b": 0})
+    counted = None
+    if shared is not None:
+        ours = shared[0].rename(columns={"people": "people_s"})
+        both = both.merge(ours, on="path", how="left").fillna({"people_s": 0})
+        counted = (both["people_s"], pd.Series(shared[1], index=both.index))
     table = differences(
         both[["path"]],
         both["people_a"],
         pd.Series(totals[0], index=both.index),
         both["people_b"],
         pd.Series(totals[1], index=both.index),
+        shared=counted,
     )
     larger = table[["share_a", "share_b"]].max(axis=1)
     table = table.assign(_larger=larger).sort_values(["_larger", "path"], ascending=[False, True])
@@ -242,12 +287,14 @@ def journey_map_comparison(
     funnels: tuple[StageFunnel, StageFunnel],
     names: tuple[str, str],
     top: int = 6,
+    shared: tuple[JourneyMap, StageFunnel] | None = None,
 ) -> Comparison:
     """Per stage, the touchpoints among the ``top`` of either side: the share of the
     people who reached the stage who had the touchpoint there (``measure`` share), and of
     those, the share who moved on to a later stage (``moved_on``; not in the last stage).
     ``a`` and ``b``: each side's map with every touchpoint (not only its top ones);
-    ``funnels``: each side's stage funnel (the people who reached each stage).
+    ``funnels``: each side's stage funnel (the people who reached each stage); ``shared``:
+    the map and funnel of the people on both sides (None: nobody is).
 
     ``table`` columns: stage, stage_index, touchpoint, measure, then
     :data:`DIFFERENCE_COLUMNS`.
@@ -255,9 +302,12 @@ def journey_map_comparison(
     keys = ["stage", "stage_index", "touchpoint"]
     picked = pd.concat([m.table.loc[m.table["rank"] <= top, keys] for m in (a, b)])
     picked = picked.drop_duplicates()
+    maps, funnels = (
+        ([a, b], list(funnels)) if shared is None else ([a, b, shared[0]], [*funnels, shared[1]])
+    )
     reached = [f.table.set_index("stage")["reached"] for f in funnels]
     sides = []
-    for side, people in zip((a.table, b.table), reached, strict=True):
+    for side, people in zip((m.table for m in maps), reached, strict=True):
         cells = picked.merge(side[[*keys, "people", "moved_on"]], on=keys, how="left")
         cells["people"] = cells["people"].fillna(0)
         cells["reached"] = cells["stage"].map(people).fillna(0)
@@ -269,16 +319,19 @@ def journey_map_comparison(
     for i in order.sort_values(ascending=False, kind="stable").index:
         mine, theirs = sides[0].loc[i], sides[1].loc[i]
         key = {k: mine[k] for k in keys}
+        ours = sides[2].loc[i] if shared is not None else None
         rows.append(
             key
             | {"measure": "share", "ka": mine["people"], "na": mine["reached"]}
             | {"kb": theirs["people"], "nb": theirs["reached"]}
+            | (_shared_counts(ours, "people", ours["reached"]) if ours is not None else {})
         )
         if int(mine["stage_index"]) < last:
             rows.append(
                 key
                 | {"measure": "moved_on", "ka": mine["moved"], "na": mine["people"]}
                 | {"kb": theirs["moved"], "nb": theirs["people"]}
+                | (_shared_counts(ours, "moved", ours["people"]) if ours is not None else {})
             )
     table = _compared(rows, [*keys, "measure"])
     table = table.sort_values("stage_index", kind="stable").reset_index(drop=True)
@@ -318,6 +371,10 @@ class Comparing:
                 self._overlap = int(both or 0)
         return self._overlap
 
+    def both(self) -> JourneyAnalyses | None:
+        """The people on both sides, as a source of their own (None: nobody is)."""
+        return self.a.segment(self.b_name) if self.overlap() else None
+
     def _shared(self, result: Comparison) -> Comparison:
         """``result`` with the people on both sides in its meta."""
         overlap = self.overlap()
@@ -334,15 +391,19 @@ class Comparing:
 
     def stages(self, journey: Journey | None = None) -> Comparison:
         """The stage funnel of both sides: reached shares and conversion to next."""
+        both = self.both()
+        shared = both.stages(journey) if both is not None else None
         return self._shared(
-            stage_comparison(self.a.stages(journey), self.b.stages(journey), self.names)
+            stage_comparison(self.a.stages(journey), self.b.stages(journey), self.names, shared)
         )
 
     def process_map(self, *, min_count: int = 1) -> Comparison:
         """The process map of both sides: the edges that gained or lost share."""
+        both = self.both()
+        shared = both.process_map() if both is not None else None
         return self._shared(
             process_map_comparison(
-                self.a.process_map(), self.b.process_map(), self.names, min_count
+                self.a.process_map(), self.b.process_map(), self.names, min_count, shared
             )
         )
 
@@ -356,7 +417,13 @@ class Comparing:
         tops = [ranked_paths(g, top).select("path").to_pandas()["path"] for g in grouped]
         picked = list(dict.fromkeys(path for t in tops for path in t))
         (a, total_a), (b, total_b) = (path_people(g, picked) for g in grouped)
-        result = path_comparison(a, b, (total_a, total_b), self.names)
+        both = self.both()
+        shared = None
+        if both is not None:
+            shared = path_people(
+                path_groups(both.events(), both.journey, goal, steps, collapse), picked
+            )
+        result = path_comparison(a, b, (total_a, total_b), self.names, shared)
         result.meta |= {"goal": FunnelStep.of(goal).label, "steps": steps, "top": top}
         return self._shared(result)
 
@@ -368,7 +435,13 @@ class Comparing:
             self.b.journey_map(top=EVERY, lanes=False),
         )
         funnels = (self.a.stages(), self.b.stages())
-        return self._shared(journey_map_comparison(maps[0], maps[1], funnels, self.names, top))
+        both = self.both()
+        shared = None
+        if both is not None:
+            shared = (both.journey_map(top=EVERY, lanes=False), both.stages())
+        return self._shared(
+            journey_map_comparison(maps[0], maps[1], funnels, self.names, top, shared)
+        )
 
     def of(
         self, what: str = "stages", *, goal: Any = None, top: int | None = None, min_count: int = 1

@@ -18,18 +18,16 @@ MOST = 20  # a comparison's chart and table show at most this many rows
 
 
 def overlap_note(result: Any) -> str:
-    """How many people are in both groups, and what that means for the intervals; empty
+    """How many people are in both groups, and that the intervals allow for them; empty
     when nobody is (always so against everyone else)."""
     count = int(result.meta.get("overlap") or 0)
     if not count:
         return ""
     said = ngettext(
-        "{count} person is in both {a} and {b}. The intervals assume independent groups;"
-        " with people in both, the two shares move together, so the intervals are, if"
-        " anything, too wide.",
-        "{count} people are in both {a} and {b}. The intervals assume independent groups;"
-        " with people in both, the two shares move together, so the intervals are, if"
-        " anything, too wide.",
+        "{count} person is in both {a} and {b}. The intervals allow for that: a person in"
+        " both counts on both sides, so the two shares move together.",
+        "{count} people are in both {a} and {b}. The intervals allow for that: a person in"
+        " both counts on both sides, so the two shares move together.",
         count,
     )
     meta = result.meta
