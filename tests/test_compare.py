@@ -183,6 +183,11 @@ def test_segments_that_share_people_say_how_many(source):
     # all or none of a side counted: no spread, no correlation (Awareness: everyone)
     row = stages.table.set_index(["stage", "measure"]).loc[("Awareness", "reached")]
     assert (row.low, row.high) == pytest.approx(difference_of_proportions(4, 4, 3, 3)[1:])
+    if isinstance(source, jejak.Workspace):  # the same counts on a transition's share:
+        # page_view -> content_view, social 2 of 4, bought 2 of 3 (s1, q1), shared 1 of 2
+        edges = sides.process_map().table.set_index(["source", "target"])
+        row = edges.loc[("page_view", "content_view")]
+        assert (row.low, row.high) == pytest.approx((low, high))
     note = "2 people are in both social and bought. The intervals allow for that"
     assert note in " ".join(comparison_sections(stages)[0].intro.split())
     # against everyone else nobody is on both sides, and nothing is said
