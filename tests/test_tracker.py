@@ -116,6 +116,7 @@ def test_the_tracker_never_stalls(tmp_path):
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page()
+        page.add_init_script(ATTEMPTS)
         page.goto(f"{website}/index.html")
         # 120 events of 1.2 KB (batches under 60 KB, halved when the collector
         # refuses 40 KB), and one of 45 KB that the collector refuses alone
@@ -135,6 +136,15 @@ def test_the_tracker_never_stalls(tmp_path):
         ):
             time.sleep(0.2)
         assert page.evaluate("JSON.parse(localStorage.jejak_queue)") == []
+        # a batch the browser refused (sent while the last one's bytes still counted
+        # against its 64 KB for requests that outlive the page) goes again at once as a
+        # plain request, which it does not refuse; the tracker waited 2 s each time
+        attempts = page.evaluate("window.attempts")
+        for i, attempt in enumerate(attempts):
+            if attempt[0] == "refused":
+                assert attempts[i - 1][1] is True, attempts  # a keepalive request
+                assert attempts[i + 1][:2] == ["sent", False], attempts
+        assert attempts[-1][0] == 202
 
         # leaving the page: what waits goes by sendBeacon (the page's timers die)
         page.evaluate(
@@ -152,6 +162,19 @@ def test_the_tracker_never_stalls(tmp_path):
     assert len(ws.touchpoints().to_pandas()) == 123  # each once, though sent twice maybe
     ws.close()
 
+
+# every request of the page, logged: ["sent", keepalive], then its answer [status] or,
+# when the browser refused to send it, ["refused"]
+ATTEMPTS = """
+window.attempts = [];
+const fetched = window.fetch;
+window.fetch = (url, options) => {
+  window.attempts.push(["sent", options.keepalive]);
+  return fetched(url, options).then(
+    response => { window.attempts.push([response.status]); return response; },
+    error => { window.attempts.push(["refused"]); throw error; });
+};
+"""
 
 # every fetch of the page, logged: ["send", ms] and [status, ms, Retry-After as the
 # page's script reads it (null unless the collector lets it read the header)]

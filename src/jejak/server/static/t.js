@@ -18,6 +18,11 @@
   var QUEUE = "jejak_queue", AID = "jejak_aid", CID = "jejak_cid", UTM = "jejak_utm";
   var sending = false, wait = 1000;
   var MAX_BYTES = 60000, MAX_EVENTS = 100, limit = MAX_EVENTS;
+  // browsers hold at most 64 KB of requests meant to outlive the page (keepalive), and
+  // free a sent one's bytes some time after its answer: a batch sent at once after
+  // another may be refused. Only smaller ones are sent so, and a refused one is sent
+  // again at once without it (its events stay queued until a 202 either way).
+  var KEEPALIVE_BYTES = 30000, plain = false;
   var encoder = new TextEncoder();
 
   function uuid() {
@@ -67,11 +72,11 @@
     schedule(200);
   }
 
-  function send(path, body) {
+  function send(path, body, keepalive) {
     var text = JSON.stringify(body);
     return fetch(endpoint + path, {
       method: "POST",
-      keepalive: encoder.encode(text).length <= MAX_BYTES,  // over it, keepalive refuses
+      keepalive: keepalive !== false && encoder.encode(text).length <= KEEPALIVE_BYTES,
       headers: { "Content-Type": "application/json", "Authorization": "Bearer " + cfg.key },
       body: text
     });
@@ -100,10 +105,11 @@
     if (sending) return;
     var queue = load(QUEUE, []);
     if (!queue.length) return;
-    var batch = take(queue, limit);
+    var batch = take(queue, limit), kept = !plain;
     sending = true;
-    send("/v1/events", batch).then(function (response) {
+    send("/v1/events", batch, kept).then(function (response) {
       sending = false;
+      plain = false;
       if (response.status === 202) {  // stored, or refused event by event: all leave
         wait = 1000;  // the collector answers: the back-off starts again
         limit = MAX_EVENTS;
@@ -122,7 +128,10 @@
         var told = parseInt(response.headers.get("Retry-After"), 10);
         if (told > 0) schedule(Math.min(told, 3600) * 1000); else retry();
       }
-    }).catch(function () { sending = false; retry(); });
+    }).catch(function () {
+      sending = false;
+      if (kept) { plain = true; schedule(0); } else retry();  // refused by the browser, maybe
+    });
   }
   // leaving the page: what waits goes with sendBeacon (it outlives the page); the queue
   // keeps it until a collector's answer is read, and a second sending is stored once
