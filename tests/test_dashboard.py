@@ -427,3 +427,21 @@ def test_comparing_segments_that_share_people_says_how_many(site, page):
     said = " ".join(page.inner_text("#content").split())
     assert f"{fmt.people(shared)} people are in both instagram and ordered." in said
     assert "The intervals allow for that" in said
+
+
+def test_a_comparisons_table_fits_an_800_px_window(site, page):
+    """Its eight columns once ran 245 px past the page at 800 px: the headers kept one
+    line and the type its full size."""
+    base, _, _ = site
+    page.set_viewport_size({"width": 800, "height": 900})
+    try:
+        page.goto(f"{base}/dashboard/segments?compare=instagram&against=rest")
+        _loaded(page)
+        widths = page.evaluate(
+            "Array.from(document.querySelectorAll('#content table')).map(t =>"
+            " [t.querySelector('th').textContent, t.scrollWidth, t.parentElement.clientWidth])"
+        )
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+    compared = [w for w in widths if w[0].startswith("Stage")]
+    assert len(compared) == 1 and compared[0][1] <= compared[0][2], widths

@@ -74,6 +74,7 @@ def test_numbers_money_and_dates_read_the_indonesian_way():
         assert fmt.headcount(1) == "1 orang"
         assert fmt.percent(0.2345) == "23,4%"  # half to even, as in English
         assert fmt.signed_points(-0.042) == "-4,2\u00a0poin"  # a no-break space
+        assert fmt.signed_points(-1e-9) == "+0,0\u00a0poin"  # nothing is never "-0,0"
         assert fmt.days(3.25) == "3,2\u00a0hari"
         assert fmt.duration(5400) == "1,5\u00a0jam"
         assert fmt.money(1234567, "IDR") == "Rp 1.234.567"

@@ -221,6 +221,22 @@ def test_a_number_keeps_its_unit_on_its_line_in_a_narrow_window(indonesian_repor
     assert [text for text, lines in cells if lines != 1] == []
 
 
+def test_a_segment_comparisons_table_fits_an_800_px_window(demo_report, browser):
+    """Its eight columns (what, each side's share and count, the difference, its
+    interval, whether it is clear) once scrolled sideways in their own box, the last
+    column cut off, at 800 px."""
+    tab = _opened(demo_report, browser, 800)
+    widths = tab.evaluate(
+        "Array.from(document.querySelectorAll('section')).filter(s =>"
+        " (s.querySelector('h2') || {}).textContent.includes('compared with everyone else'))"
+        ".map(s => { const t = s.querySelector('table');"
+        " return [t.scrollWidth, t.parentElement.clientWidth]; })"
+    )
+    tab.close()
+    assert len(widths) == 1  # the one segment of the shop's settings, against everyone else
+    assert all(table <= box for table, box in widths), widths
+
+
 def _english_words() -> list[str]:
     """The catalogue's English sentences and labels (two words or more) whose Indonesian
     reads otherwise: none may show in an Indonesian page."""

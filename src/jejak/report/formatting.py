@@ -75,10 +75,11 @@ def percent(value: Any, digits: int = 1) -> str:
 
 
 def signed_points(value: Any, digits: int = 1) -> str:
-    """A difference of two shares in percentage points: ``+4.2 pts``, ``-0.5 pts``."""
+    """A difference of two shares in percentage points: ``+4.2 pts``, ``-0.5 pts``; one
+    that rounds to nothing reads ``+0.0 pts`` (never ``-0.0``)."""
     if is_missing(value):
         return MISSING
-    points = localised(f"{100 * float(value):+,.{digits}f}")
+    points = localised(f"{round(100 * float(value), digits) + 0.0:+,.{digits}f}")
     return _unbroken(gettext("{points} pts").format(points=points))
 
 

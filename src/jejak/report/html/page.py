@@ -87,6 +87,11 @@ th { font-weight: 600; border-bottom: 2px solid #cbd2d9; vertical-align: bottom;
 tbody tr:nth-child(even) { background: #fafbfc; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; }
+/* a narrow window: tables in smaller type, so a comparison's eight columns fit 800 px */
+@media (max-width: 900px) {
+  table { font-size: 0.8rem; }
+  th, td { padding: 4px 6px; }
+}
 footer { color: var(--muted); font-size: 0.8rem; padding-bottom: 32px; }
 @media print {
   @page { margin: 14mm; }
