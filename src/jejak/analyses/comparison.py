@@ -135,7 +135,9 @@ def stage_comparison(
     """
     people = (int(a.meta["people"]), int(b.meta["people"]))
     right = b.table.set_index("stage")
-    both = shared.table.set_index("stage") if shared is not None else None
+    both = None
+    if shared is not None:  # its people beside each stage, for the reached shares' totals
+        both = shared.table.set_index("stage").assign(_people=shared.meta["people"])
     rows = []
     for _, mine in a.table.iterrows():
         theirs = right.loc[mine["stage"]]
@@ -145,7 +147,7 @@ def stage_comparison(
             key
             | {"measure": "reached", "ka": mine["reached"], "na": people[0]}
             | {"kb": theirs["reached"], "nb": people[1]}
-            | _shared_counts(ours, "reached", shared.meta["people"] if shared else None)
+            | _shared_counts(ours, "reached", "_people")
         )
         if not pd.isna(mine["converted_to_next"]):
             rows.append(
@@ -153,9 +155,7 @@ def stage_comparison(
                 | {"measure": "conversion_to_next", "ka": mine["converted_to_next"]}
                 | {"na": mine["reached"], "kb": theirs["converted_to_next"]}
                 | {"nb": theirs["reached"]}
-                | _shared_counts(
-                    ours, "converted_to_next", ours["reached"] if both is not None else None
-                )
+                | _shared_counts(ours, "converted_to_next", "reached")
             )
     return Comparison(
         title=_title(gettext("Stage funnel"), names),
@@ -166,12 +166,12 @@ def stage_comparison(
     )
 
 
-def _shared_counts(row: Any, count: str, total: Any) -> dict[str, Any]:
-    """The shared people's count (``row[count]``, none: 0) and ``total`` in a row of
-    :func:`_compared` (nothing when nobody is shared)."""
-    if total is None:
+def _shared_counts(row: pd.Series | None, count: str, total: str) -> dict[str, Any]:
+    """The shared people's ``count`` (none: 0) and ``total`` from their ``row``, for a row
+    of :func:`_compared` (nothing when nobody is shared: no row)."""
+    if row is None:
         return {}
-    return {"ks": 0 if row is None or pd.isna(row[count]) else row[count], "ns": total}
+    return {"ks": 0 if pd.isna(row[count]) else row[count], "ns": row[total]}
 
 
 def _compared(rows: list[dict[str, Any]], keys: list[str]) -> pd.DataFrame:
@@ -324,14 +324,14 @@ def journey_map_comparison(
             key
             | {"measure": "share", "ka": mine["people"], "na": mine["reached"]}
             | {"kb": theirs["people"], "nb": theirs["reached"]}
-            | (_shared_counts(ours, "people", ours["reached"]) if ours is not None else {})
+            | _shared_counts(ours, "people", "reached")
         )
         if int(mine["stage_index"]) < last:
             rows.append(
                 key
                 | {"measure": "moved_on", "ka": mine["moved"], "na": mine["people"]}
                 | {"kb": theirs["moved"], "nb": theirs["people"]}
-                | (_shared_counts(ours, "moved", ours["people"]) if ours is not None else {})
+                | _shared_counts(ours, "moved", "people")
             )
     table = _compared(rows, [*keys, "measure"])
     table = table.sort_values("stage_index", kind="stable").reset_index(drop=True)

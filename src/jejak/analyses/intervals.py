@@ -47,10 +47,8 @@ def differences_of_proportions(
     with np.errstate(divide="ignore", invalid="ignore"):
         (p1, l1, u1), (p0, l0, u0) = _wilson_arrays(k1, n1), _wilson_arrays(k0, n0)
         d = p1 - p0
-        below, above = p1 - l1, u0 - p0
-        low = d - np.sqrt(np.maximum(below**2 - 2 * r * below * above + above**2, 0))
-        below, above = u1 - p1, p0 - l0
-        high = d + np.sqrt(np.maximum(below**2 - 2 * r * below * above + above**2, 0))
+        low = d - _combined(p1 - l1, u0 - p0, r)
+        high = d + _combined(u1 - p1, p0 - l0, r)
     empty = (n1 == 0) | (n0 == 0)
     return tuple(np.where(empty, np.nan, v) for v in (d, low, high))  # type: ignore[return-value]
 
@@ -72,6 +70,12 @@ def overlap_correlation(
     with np.errstate(divide="ignore", invalid="ignore"):
         r = _spread(ks, ns) / np.sqrt(_spread(k1, n1) * _spread(k0, n0))
     return np.clip(np.nan_to_num(r, nan=0.0, posinf=0.0, neginf=0.0), 0.0, 1.0)
+
+
+def _combined(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Two sides' distances to their Wilson limits, combined with correlation ``r``
+    (``hypot`` when 0)."""
+    return np.sqrt(np.maximum(x**2 - 2 * r * x * y + y**2, 0))
 
 
 def _spread(k: np.ndarray, n: np.ndarray) -> np.ndarray:

@@ -72,11 +72,12 @@
     schedule(200);
   }
 
-  function send(path, body, keepalive) {
-    var text = JSON.stringify(body);
+  // a body small enough to go as a request that outlives the page
+  function small(text) { return encoder.encode(text).length <= KEEPALIVE_BYTES; }
+  function send(path, text, keepalive) {
     return fetch(endpoint + path, {
       method: "POST",
-      keepalive: keepalive !== false && encoder.encode(text).length <= KEEPALIVE_BYTES,
+      keepalive: keepalive,
       headers: { "Content-Type": "application/json", "Authorization": "Bearer " + cfg.key },
       body: text
     });
@@ -105,9 +106,10 @@
     if (sending) return;
     var queue = load(QUEUE, []);
     if (!queue.length) return;
-    var batch = take(queue, limit), kept = !plain;
+    var batch = take(queue, limit), text = JSON.stringify(batch);
+    var kept = !plain && small(text);
     sending = true;
-    send("/v1/events", batch, kept).then(function (response) {
+    send("/v1/events", text, kept).then(function (response) {
       sending = false;
       plain = false;
       if (response.status === 202) {  // stored, or refused event by event: all leave
@@ -130,7 +132,7 @@
       }
     }).catch(function () {
       sending = false;
-      if (kept) { plain = true; schedule(0); } else retry();  // refused by the browser, maybe
+      if (kept) { plain = true; schedule(0); } else retry();  // kept: the browser may refuse
     });
   }
   // leaving the page: what waits goes with sendBeacon (it outlives the page); the queue
@@ -152,7 +154,8 @@
 
   function identify(customerId) {
     save(CID, String(customerId));
-    send("/v1/identify", { anonymous_id: anonymousId, customer_id: String(customerId) })
+    var text = JSON.stringify({ anonymous_id: anonymousId, customer_id: String(customerId) });
+    send("/v1/identify", text, small(text))
       .catch(function () { /* the events carry both ids anyway */ });
   }
 
