@@ -470,6 +470,7 @@ DEMO_AD_COSTS = {"ads": 450_000.0, "social": 250_000.0, "search": 150_000.0}
 free): ads cost the most per buyer, search the least."""
 
 DEMO_PLAN = ShopPlan(
+    acquisition_share=1.0,
     campaigns=DEMO_CAMPAIGNS,
     promotions=DEMO_PROMOTIONS,
     experience=DEMO_EXPERIENCE,
@@ -479,4 +480,5 @@ DEMO_PLAN = ShopPlan(
 )
 """What ``jejak demo`` simulates: the default shop plus campaigns, promotions, tickets, a
 week in which Subscribe -> Convert drops and a touchpoint that drives people on from their
-first order."""
+first order. People keep arriving until the year's end, as in a shop that is open, so some
+are still new to a stage or only lately stuck there when the data ends."""

@@ -49,8 +49,7 @@ def _trend_figure(
                 few_label(int(n)).format(count=fmt.people(n)) if f else ""
                 for n, f in zip(periods[count], few, strict=True)
             ],
-            # under a dot in the upper half (a tiny group is often at the very top)
-            textposition=["bottom center" if v >= middle else "top center" for v in periods[value]],
+            textposition=_label_sides(list(periods[value]), few, middle),
             textfont=dict(size=11, color="#52606D"),
             line=dict(color=colour),
             error_y=dict(
@@ -65,12 +64,29 @@ def _trend_figure(
         )
     )
     if len(overall) and not fmt.is_missing(overall[value].iloc[0]):
+        # its label right of the plot, where no period's dot or count label can meet it
         figure.add_hline(
             y=float(overall[value].iloc[0]),
             line=dict(color="#52606D", dash="dash"),
             annotation_text=overall_label,
+            annotation_position="right",
         )
     return dated(figure, list(periods["period"]))
+
+
+def _label_sides(values: list[float], labelled: list[bool], middle: float) -> list[str]:
+    """Where each dot's count label goes: under a dot in the upper half (a tiny group is
+    often at the very top), over one in the lower half; on the other side from the last
+    labelled dot's when the two are level, so neighbours' labels never meet."""
+    span = (max(values) - min(values)) if values else 0.0
+    sides, last = [], None  # last: (value, side) of the latest labelled dot
+    for v, shown in zip(values, labelled, strict=True):
+        side = "bottom center" if v >= middle else "top center"
+        if shown and last is not None and abs(v - last[0]) <= 0.15 * span and side == last[1]:
+            side = "top center" if side == "bottom center" else "bottom center"
+        sides.append(side)
+        last = (v, side) if shown else None
+    return sides
 
 
 def _overall(table: pd.DataFrame, value: str, digits: int) -> str:
@@ -93,7 +109,7 @@ def nps_figure(table: pd.DataFrame, title: str) -> go.Figure:
         gettext("all: {value}").format(value=overall), PALETTE[0], title,
     )  # fmt: skip
     figure.update_yaxes(title="NPS", range=[-100, 100])
-    return layout(figure, title, height=400)
+    return _beside(layout(figure, title, height=400), overall)
 
 
 def referral_figure(tree: pd.DataFrame, title: str) -> go.Figure:
@@ -134,7 +150,13 @@ def reviews_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go.
     )  # fmt: skip
     low, high = meta["scale"]
     figure.update_yaxes(title=gettext("mean rating"), range=[low - 0.2, high + 0.2])
-    return layout(figure, title, height=400)
+    return _beside(layout(figure, title, height=400), overall)
+
+
+def _beside(figure: go.Figure, overall: str) -> go.Figure:
+    """Room right of the plot for the whole range's label ("all: 3.38")."""
+    label = gettext("all: {value}").format(value=overall)
+    return figure.update_layout(margin=dict(r=16 + 7 * len(label)))
 
 
 @draws(NPS)
