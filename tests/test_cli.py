@@ -47,9 +47,17 @@ def test_init_load_stages_stuck(project: Path):
     done = run("stages", cwd=project)
     assert done.returncode == 0, done.stderr
     assert "3 people" in done.stdout
-    lines = {line.split("│")[1].strip(): line for line in done.stdout.splitlines() if "│" in line}
+    funnel, stuck = done.stdout.split("Stuck in a stage, as of ")
+    lines = {line.split("│")[1].strip(): line for line in funnel.splitlines() if "│" in line}
     assert "100.0%" in lines["Awareness"] and "3" in lines["Awareness"]
     assert "66.7%" in lines["Subscribe"]  # 2 of 3 subscribed
+    # below, the stages someone moved on from (in a day), with nobody stuck in them
+    rows = [line.split("│")[1:-1] for line in stuck.splitlines() if "│" in line]
+    assert [[cell.strip() for cell in row] for row in rows] == [
+        ["Awareness", "0", "1.0\xa0day", "0", "0"],
+        ["Engagement", "0", "1.0\xa0day", "0", "0"],
+    ]
+    assert "Stuck in the last 30 days" in stuck and "List them" not in stuck
 
     done = run("stages", "--stuck", "Subscribe", "--days", "10", "-o", "audience.csv", cwd=project)
     assert done.returncode == 0, done.stderr

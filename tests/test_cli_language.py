@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+import jejak as jejak_library
 from invoking import JEJAK
 from jejak.language import catalogue_path
 
@@ -171,3 +172,17 @@ def test_an_unknown_language_is_a_usage_error(shop: Path):
     )
     assert done.returncode == 2
     assert "'fr'" in done.stderr and "--lang" in done.stderr
+
+
+def test_the_stuck_are_listed_and_saved_by_the_stage_names_shown(shop: Path, said_in_indonesian):
+    """The stuck overview's hint names a stage as the reader sees it (Kesadaran), and
+    --stuck takes that name, in a listing and in a saved segment."""
+    stages = _both(jejak("stages", "--within", "365", cwd=shop))
+    hint = " ".join(stages.split("Daftarkan mereka: ")[1].split())
+    listing = hint.split(". Simpan mereka: ")[0].split()
+    assert listing[:4] == ["jejak", "stages", "--stuck", "Kesadaran"]
+    listed = _both(jejak(*listing[1:], cwd=shop))
+    assert "tertahan di Kesadaran lebih dari" in listed
+    saved = _both(jejak("segments", "save", "lama", "--stuck", listing[3] + ":1", cwd=shop))
+    with jejak_library.Workspace(shop / "toko.duckdb") as ws:  # kept by the journey's name
+        assert ws.segment_definitions()["lama"].stuck.stage == "Awareness", saved

@@ -255,9 +255,16 @@ def test_every_kind_of_cell_saves_as_a_segment_with_one_click(site, page):
     assert row.locator("td").first.inner_text() == "Engagement"
     expected = len(ws.stuck("Engagement", stuck.loc["Engagement", "days"]).table)
     assert row.locator("td").nth(3).inner_text() == fmt.people(expected)
-    said = _saved(page, row, "stalled-engaged")
+    said = _saved(page, row.locator("td").nth(3), "stalled-engaged")
     assert said == f"Saved as stalled-engaged: {fmt.people(expected)} people"
     assert members("stalled-engaged") == expected > 0
+    # and of them, the recently stuck (past the usual time within the last 30 days)
+    recent = len(ws.stuck("Engagement", stuck.loc["Engagement", "days"], within=30).table)
+    assert recent == stuck.loc["Engagement", "recently_stuck"]
+    assert row.locator("td").nth(4).inner_text() == fmt.people(recent)
+    said = _saved(page, row.locator("td").nth(4), "lately-engaged")
+    assert said == f"Saved as lately-engaged: {fmt.people(recent)} people"
+    assert members("lately-engaged") == recent
     # an RFM segment (on the segments page)
     page.goto(f"{base}/dashboard/segments")
     _loaded(page)

@@ -94,6 +94,15 @@ def test_cells_save_from_the_cli(tmp_path):
     )
     done = run("segments", "save", "stalled", "--stuck", "Awareness:20", cwd=tmp_path)
     assert "(1 person)" in done.stdout, done.stderr
+    # c, 35 days in Awareness, passed 20 days 15 days ago: within the last 30, not 10
+    done = run("segments", "save", "lately", "--stuck", "Awareness:20:30", cwd=tmp_path)
+    assert "stuck in Awareness over 20 days, past it within the last 30 days (1 person)" in (
+        done.stdout
+    ), done.stderr
+    done = run("segments", "save", "later", "--stuck", "Awareness:20:10", cwd=tmp_path)
+    assert "(0 people)" in done.stdout, done.stderr
+    done = run("segments", "save", "x", "--stuck", "Awareness", cwd=tmp_path)
+    assert done.returncode == 2 and "--stuck is STAGE:DAYS" in done.stdout + done.stderr
     done = run("segments", "save", "feb", "--retention", "2026-01-01:1", cwd=tmp_path)
     assert "(2 people)" in done.stdout, done.stderr
     done = run("segments", "save", "half", "--funnel", "page_view", cwd=tmp_path)
@@ -110,6 +119,10 @@ def test_a_stuck_cell_says_its_days_as_people_read_them():
     assert said(41 / 12) == "stuck in Convert over 3.4 days"
     assert said(20) == "stuck in Convert over 20 days"
     assert said(1) == "stuck in Convert over 1 day"
+    recent = {"stuck": {"stage": "Convert", "days": 20, "within": 1}}
+    assert SegmentRule.model_validate(recent).describe() == (
+        "stuck in Convert over 20 days, past it within the last 1 day"
+    )
 
 
 def test_a_cell_saves_through_the_api(tmp_path, write_file):

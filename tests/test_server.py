@@ -202,6 +202,15 @@ def test_audiences_and_parameters_of_the_python_api(served):
     assert served.get("/v1/analyses/stuck", stage="Awareness", days=0).json()["table"] == []
     stuck = served.get("/v1/analyses/stuck", stage="Convert", days=0).json()
     assert [r["person_id"] for r in stuck["table"]] == ["c2"]
+    # c2 has been in Convert a day: past half a day within the last 2 days, not the last 6 hours
+    stuck = served.get("/v1/analyses/stuck", stage="Convert", days=0.5, within=2).json()
+    assert [r["person_id"] for r in stuck["table"]] == ["c2"] and stuck["meta"]["within"] == 2
+    stuck = served.get("/v1/analyses/stuck", stage="Convert", days=0.5, within=0.25).json()
+    assert stuck["table"] == []
+    counts = served.get("/v1/analyses/stuck-by-stage", days="Convert=0.5", within=0.75).json()
+    assert [
+        (r["stage"], r["current"], r["stuck"], r["recently_stuck"]) for r in counts["table"]
+    ] == [("Convert", 1, 1, 1)]
     excluded = served.get(
         "/v1/analyses/funnel", steps=["page_view", "order"], exclude="content_view"
     ).json()
@@ -212,6 +221,11 @@ def test_audiences_and_parameters_of_the_python_api(served):
         "/v1/analyses/attribution", models=["position_based"], position=[0.5, 0, 0.5]
     ).json()
     assert credit["meta"]["position"] == [0.5, 0.0, 0.5]
+    response = served.get("/v1/analyses/stuck-by-stage", days="Awareness")
+    assert response.status_code == 422
+    assert "days: 'Awareness' is not STAGE=DAYS, e.g. Subscribe=14" in response.json()["detail"]
+    response = served.get("/v1/analyses/stuck-by-stage", days="Nowhere=3")
+    assert response.status_code == 422 and "unknown stage 'Nowhere'" in response.json()["detail"]
     response = served.get("/v1/analyses/attribution", position=[0.5, 0.5])
     assert response.status_code == 422 and "three weights" in response.json()["detail"]
     response = served.get("/v1/analyses/customer-value")  # one buyer only
@@ -273,6 +287,13 @@ def test_every_parameter_of_the_python_api(served):
                                     exclusions=["content_view"])),
         ("/v1/analyses/stuck", {"stage": "Awareness", "days": 1, "as_of": "2026-01-03"},
          lambda: ws.stuck("Awareness", 1, as_of="2026-01-03")),
+        ("/v1/analyses/stuck", {"stage": "Convert", "days": 0.5, "within": 2},
+         lambda: ws.stuck("Convert", 0.5, within=2)),
+        ("/v1/analyses/stuck-by-stage",
+         {"days": ["Awareness=1", "Convert=0.5"], "within": 2, "as_of": "2026-01-04"},
+         lambda: ws.stuck_by_stage({"Awareness": 1, "Convert": 0.5}, within=2,
+                                   as_of="2026-01-04")),
+        ("/v1/analyses/stuck-by-stage", {}, lambda: ws.stuck_by_stage()),
         ("/v1/analyses/paths", {"before": "order", "collapse": "false"},
          lambda: ws.paths(before="order", collapse=False)),
         ("/v1/analyses/top-paths", {"goal": "order", "collapse": "false"},
@@ -324,6 +345,15 @@ def test_another_journey_than_the_workspaces(served):
     }  # fmt: skip
     stuck = served.get("/v1/analyses/stuck", stage="Seen", days=0, journey=own).json()
     assert [r["person_id"] for r in stuck["table"]] == ["c2"]
+    # c2 has been in Convert a day: past half a day within the last 2 days, not the last 6 hours
+    stuck = served.get("/v1/analyses/stuck", stage="Convert", days=0.5, within=2).json()
+    assert [r["person_id"] for r in stuck["table"]] == ["c2"] and stuck["meta"]["within"] == 2
+    stuck = served.get("/v1/analyses/stuck", stage="Convert", days=0.5, within=0.25).json()
+    assert stuck["table"] == []
+    counts = served.get("/v1/analyses/stuck-by-stage", days="Convert=0.5", within=0.75).json()
+    assert [
+        (r["stage"], r["current"], r["stuck"], r["recently_stuck"]) for r in counts["table"]
+    ] == [("Convert", 1, 1, 1)]
     response = served.get("/v1/analyses/stages", journey="five-stage")
     assert response.status_code == 422 and "unknown preset 'five-stage'" in response.text
     response = served.get("/v1/analyses/stage-entries", journey='{"name": "x", "stages": 3}')

@@ -9,7 +9,7 @@ import pytest
 
 import jejak
 from jejak.analyses.stages import usual_days
-from jejak.report.html.stages import stuck_sections
+from jejak.report.html.stages import recently_stuck_note, stuck_sections
 
 SETTINGS = {
     "journey": {
@@ -72,8 +72,77 @@ def test_the_stuck_saved_from_the_overview_are_the_ones_it_counted(open_workspac
     ws.load(write_file("log.csv", LOG))
     section = stuck_sections(ws, ws.stages())[0]
     rows = list(section.table["stage"])
-    cell = section.saves[rows.index("Tertarik")]
-    assert cell == {"stuck": {"stage": "Tertarik", "days": pytest.approx(1.1)}}
-    ws.save_segment("lama", cell)
+    cells = section.cell_saves[rows.index("Tertarik")]
+    usual = {"stage": "Tertarik", "days": pytest.approx(1.1)}
+    assert cells == {
+        "stuck": {"stuck": usual},
+        "recently_stuck": {"stuck": usual | {"within": 30.0}},
+    }
+    assert section.cell_saves[rows.index("Kenal")] == {}  # nobody stuck: nothing to save
+    ws.save_segment("lama", cells["stuck"])
     members = ws.segment("lama").members().to_pyarrow()["person_id"].to_pylist()
     assert sorted(members) == ["s1", "s2"]
+    ws.save_segment("baru", {"stuck": {"stage": "Tertarik", "days": 1.1, "within": 1}})
+    members = ws.segment("baru").members().to_pyarrow()["person_id"].to_pylist()
+    assert members == ["s1"]
+    assert (
+        "past it within the last 1 day"
+        in ws.segments().table.set_index("segment").loc["baru", "definition"]
+    )
+
+
+def test_the_recently_stuck_passed_the_usual_time_within_the_days_given(source):
+    # the usual time in Tertarik is 1.1 days: s1 (1.5 days in) passed it 0.4 days before
+    # the data's end, s2 (3 days in) 1.9 days before
+    counts = source.stuck_by_stage(within=1).table.set_index("stage")
+    assert counts.loc["Tertarik", ["stuck", "recently_stuck"]].tolist() == [2, 1]
+    assert counts.loc["Kenal", "recently_stuck"] == 0
+    counts = source.stuck_by_stage(within=1.9).table.set_index("stage")
+    assert counts.loc["Tertarik", "recently_stuck"] == 2  # 1.9 days ago is within 1.9
+    counts = source.stuck_by_stage(within=1.8).table.set_index("stage")
+    assert counts.loc["Tertarik", "recently_stuck"] == 1
+    recent = source.stuck("Tertarik", 1.1, within=1)
+    assert recent.table["person_id"].tolist() == ["s1"]
+    assert recent.meta["within"] == 1
+    assert recent.title == "Stuck in Tertarik for more than 1.1 days, past it within the last 1 day"
+    everyone = source.stuck("Tertarik", 1.1)
+    assert everyone.table["person_id"].tolist() == ["s2", "s1"]  # longest in stage first
+    # the default: past it within the last 30 days
+    assert source.stuck_by_stage().meta["within"] == 30
+    assert recently_stuck_note(source.stuck_by_stage()) == ""
+    # s1 passed the usual time 0.4 days before the end: nobody within the last 0.3 days
+    said = recently_stuck_note(source.stuck_by_stage(within=0.3))
+    assert said.startswith("Nobody passed a stage's usual time in the last 0.3 days")
+    assert "--within in the CLI, within= in the library and API" in said
+
+
+def test_the_cli_shows_the_stuck_of_each_stage_and_lists_the_recently_stuck(tmp_path):
+    import json
+
+    from invoking import invoke as run
+
+    (tmp_path / "jejak.yaml").write_text(json.dumps(SETTINGS), "utf-8")  # JSON is YAML
+    (tmp_path / "log.csv").write_text(LOG, "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    done = run("stages", "--within", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    stuck = done.stdout.split("Stuck in a stage, as of ")[1]
+    rows = [line.split("│")[1:-1] for line in stuck.splitlines() if "│" in line]
+    assert [[cell.strip() for cell in row] for row in rows] == [
+        ["Kenal", "1", "0.0\xa0days", "0", "0"],
+        ["Tertarik", "2", "1.1\xa0days", "2", "1"],
+    ]
+    assert "Stuck in the last 1 day" in stuck
+    said = " ".join(stuck.split())  # the hint may wrap
+    assert "List them: jejak stages --stuck Tertarik --days 1.1 --within 1." in said
+    assert "jejak segments save NAME --stuck Tertarik:1.1:1" in said
+    done = run("stages", "--stuck", "Tertarik", "--days", "1.1", "--within", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "1 person stuck in Tertarik for more than 1.1 days (as of" in done.stdout
+    assert "past it within the last 1 day" in done.stdout
+    assert "s1" in done.stdout and "s2" not in done.stdout
+    done = run("stages", "--within", "0.3", cwd=tmp_path)
+    assert "Nobody passed a stage's usual time in the last 0.3 days" in done.stdout
+    assert "List them: jejak stages --stuck Tertarik --days 1.1." in " ".join(done.stdout.split())
+    done = run("stages", "--stuck", "Tertarik", "--days", "1.1", cwd=tmp_path)
+    assert "2 people stuck in Tertarik" in done.stdout and "within" not in done.stdout

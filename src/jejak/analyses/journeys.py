@@ -340,31 +340,41 @@ class JourneyAnalyses:
         stage: str,
         days: float,
         *,
+        within: float | None = None,
         as_of: datetime | str | None = None,
         journey: Journey | None = None,
     ) -> Result:
-        """People whose furthest stage is ``stage`` and who entered it over ``days`` days ago.
+        """People whose furthest stage is ``stage`` and who entered it over ``days`` days ago;
+        with ``within``, only the recently stuck: over ``days`` by at most ``within`` days
+        (they stalled in the last ``within`` days, while a nudge may still move them).
 
         ``as_of`` defaults to the latest touchpoint; a time without a zone is read in the
         workspace's time zone, like the times in loaded files.
         """
         as_of = self.as_of() if as_of is None else self._zoned(as_of)
-        result = stage_analyses.stuck(self.events(), self._journey(journey), stage, days, as_of)
+        chosen = self._journey(journey)
+        result = stage_analyses.stuck(self.events(), chosen, stage, days, as_of, within)
         result.table = _utc(result.table)
         return result
 
     def stuck_by_stage(
-        self, days: dict[str, float] | None = None, *, as_of: datetime | str | None = None
+        self,
+        days: dict[str, float] | None = None,
+        *,
+        within: float = stage_analyses.RECENT_DAYS,
+        as_of: datetime | str | None = None,
     ) -> Result:
         """How many people :meth:`stuck` finds in each stage, in one query: ``days`` per
         stage (by default each stage's usual time to move on, see
         :func:`~jejak.analyses.stages.usual_days`). ``table`` columns: stage, stage_index,
-        current (people now in it), days, stuck (of them, in it over ``days``)."""
+        current (people now in it), days, stuck (of them, in it over ``days``),
+        recently_stuck (of those, stuck for at most ``within`` days: the ones a nudge
+        may still move; with a long history, most of the stuck stalled long ago)."""
         if days is None:
             days = stage_analyses.usual_days(self.stages().table)
         moment = self.as_of() if as_of is None else self._zoned(as_of)
-        counts = stage_analyses.stuck_counts(self.events(), self.journey, days, moment)
-        meta = {"as_of": moment, "days": days}
+        counts = stage_analyses.stuck_counts(self.events(), self.journey, days, moment, within)
+        meta = {"as_of": moment, "days": days, "within": within}
         return Result(title=gettext("Stuck in a stage"), table=counts, meta=meta)
 
     def funnel(

@@ -80,7 +80,7 @@ def _cell_people(source: JourneyAnalyses, cell: Any) -> list[str]:
     """The person ids of one cell of an analysis (a funnel step, the stuck, a retention
     cell, a node of paths), on all of ``source``."""
     if isinstance(cell, StuckCell):
-        return source.stuck(cell.stage, cell.days).table["person_id"].tolist()
+        return source.stuck(cell.stage, cell.days, within=cell.within).table["person_id"].tolist()
     if isinstance(cell, FunnelCell):
         found = source.funnel_audience(
             [step.model_dump(exclude_none=True) for step in cell.steps],

@@ -137,10 +137,16 @@ def usual_days_to_next(wide: ibis.Table, i: int) -> ibis.Value:
     return days.quantile(USUAL_SHARE, where=moved)
 
 
-def is_stuck(days_in_stage: ibis.Value, usual: Any) -> ibis.Value:
+def is_stuck(days_in_stage: ibis.Value, usual: Any, within: Any = None) -> ibis.Value:
     """Whether someone ``days_in_stage`` into their furthest stage is stuck there: in it
-    longer than ``usual`` days (:func:`usual_days_to_next`, or a number given)."""
-    return days_in_stage > usual
+    longer than ``usual`` days (:func:`usual_days_to_next`, or a number given). With
+    ``within``: recently stuck, past ``usual`` for at most ``within`` days (they stalled
+    within the last ``within`` days, while a nudge may still move them)."""
+    stuck = days_in_stage > usual
+    return stuck if within is None else stuck & (days_in_stage <= usual + within)
+
+
+RECENT_DAYS = 30.0  # "recently stuck": past the usual time within the last 30 days
 
 
 def with_current_stage(wide: ibis.Table, journey: Journey) -> ibis.Table:
@@ -410,11 +416,16 @@ def usual_days(funnel: pd.DataFrame) -> dict[str, float]:
 
 
 def stuck_counts(
-    events: ibis.Table, journey: Journey, days: dict[str, float], as_of: datetime | None
+    events: ibis.Table,
+    journey: Journey,
+    days: dict[str, float],
+    as_of: datetime | None,
+    within: float = RECENT_DAYS,
 ) -> pd.DataFrame:
     """How many people :func:`stuck` finds in each stage of ``days`` (stage: its days), in
     one query. Columns: stage, stage_index (1-based), current (people whose furthest
-    stage it is), days, stuck (of them, in it over ``days``)."""
+    stage it is), days, stuck (of them, in it over ``days``), recently_stuck (of those,
+    stuck for at most ``within`` days: :func:`stuck` with ``within``)."""
     placed = _time_in_stage(events, journey, as_of)
     limits = pd.DataFrame(
         {
@@ -427,6 +438,9 @@ def stuck_counts(
     counts = limited.group_by("stage_index").aggregate(
         current=limited.count(),
         stuck=limited.count(where=is_stuck(limited.days_in_stage, limited._days)),
+        recently_stuck=limited.count(
+            where=is_stuck(limited.days_in_stage, limited._days, float(within))
+        ),
     )
     # one row per stage asked for: small
     found = counts.to_pandas().set_index("stage_index")
@@ -434,23 +448,34 @@ def stuck_counts(
     for name, limit in days.items():
         index = journey.index_of(name) + 1
         row = found.loc[index] if index in found.index else None
-        current, stuck_ = (0, 0) if row is None else (int(row["current"]), int(row["stuck"]))
+        counted = [0, 0, 0] if row is None else [int(row[c]) for c in COUNTED]
         rows.append(
             {
                 "stage": journey.stages[index - 1].name,
                 "stage_index": index,
-                "current": current,
+                "current": counted[0],
                 "days": float(limit),
-                "stuck": stuck_,
+                "stuck": counted[1],
+                "recently_stuck": counted[2],
             }
         )
-    return pd.DataFrame(rows, columns=["stage", "stage_index", "current", "days", "stuck"])
+    columns = ["stage", "stage_index", "current", "days", "stuck", "recently_stuck"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+COUNTED = ("current", "stuck", "recently_stuck")
 
 
 def stuck(
-    events: ibis.Table, journey: Journey, stage: str, days: float, as_of: datetime | None
+    events: ibis.Table,
+    journey: Journey,
+    stage: str,
+    days: float,
+    as_of: datetime | None,
+    within: float | None = None,
 ) -> Result:
-    """Who has been in ``stage`` (as their furthest) for more than ``days`` days: an audience.
+    """Who has been in ``stage`` (as their furthest) for more than ``days`` days: an audience;
+    with ``within``, only those stuck for at most ``within`` days more (recently stuck).
 
     ``as_of`` is the moment days are counted to (a naive time is UTC; None: no data, no
     one). Columns: person_id, customer_id (NULL for people never identified), stage,
@@ -461,7 +486,7 @@ def stuck(
     last_seen = events.group_by("person_id").aggregate(last_seen=events.ts.max())
     in_stage = placed.filter(placed.stage_index == index + 1)
     audience = (
-        in_stage.filter(is_stuck(in_stage.days_in_stage, days))
+        in_stage.filter(is_stuck(in_stage.days_in_stage, days, within))
         .join(last_seen, "person_id")
         .select("person_id", "customer_id", "stage", "entered_at", "days_in_stage", "last_seen")
         .order_by([ibis.desc("days_in_stage"), "person_id"])
@@ -472,12 +497,26 @@ def stuck(
         "journey": journey.name,
         "stage": name,
         "days": days,
+        "within": within,
         "as_of": as_of,
         "people": len(table),
     }
+    return Result(title=stuck_title(name, days, within), table=table, meta=meta)
+
+
+def stuck_title(stage: str, days: float, within: float | None) -> str:
+    """ "Stuck in Subscribe for more than 30 days", and when only the recently stuck:
+    ", past it within the last 14 days"."""
     title = ngettext(
         "Stuck in {stage} for more than {days} day",
         "Stuck in {stage} for more than {days} days",
         2 if days != 1 else 1,
-    ).format(stage=language_stage(name), days=localised(f"{days:g}"))
-    return Result(title=title, table=table, meta=meta)
+    ).format(stage=language_stage(stage), days=localised(f"{days:g}"))
+    if within is None:
+        return title
+    recent = ngettext(
+        "{stuck}, past it within the last {days} day",
+        "{stuck}, past it within the last {days} days",
+        2 if within != 1 else 1,
+    )
+    return recent.format(stuck=title, days=localised(f"{within:g}"))

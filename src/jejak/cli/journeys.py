@@ -3,6 +3,7 @@ touchpoints, experience and map."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -44,6 +45,14 @@ def stages(
     days: Annotated[
         float, typer.Option(help="With --stuck: in the stage over this many days.")
     ] = 30,
+    within: Annotated[
+        float | None,
+        typer.Option(
+            help="The recently stuck: past the usual days (or --days) within the last this"
+            " many days. Default: 30 in the overview, everyone stuck with --stuck.",
+            min=0,
+        ),
+    ] = None,
     output: TableFile = None,
     as_json: AsJson = False,
     by: Annotated[
@@ -54,34 +63,87 @@ def stages(
         ),
     ] = None,
 ) -> None:
-    """The stage funnel, or (with --stuck) who has stalled in a stage.
+    """The stage funnel and who is stuck in each stage, or (with --stuck) who has
+    stalled in a stage.
 
     Examples: jejak stages --by channel | jejak stages --stuck Subscribe --days 30 -o audience.csv
+    | jejak stages --stuck Subscribe --days 30 --within 14
     """
+    overview = None
     with narrowed_workspace() as ws:
-        result = ws.stuck(stuck, days) if stuck else ws.stages(by=by)
+        if stuck:
+            result = ws.stuck(stuck, days, within=within)
+        else:
+            from jejak.analyses.stages import RECENT_DAYS, usual_days
+
+            result = ws.stages(by=by)
+            if by is None and not as_json and usual_days(result.table):
+                overview = ws.stuck_by_stage(within=RECENT_DAYS if within is None else within)
     if output:
         write_result(result, output)
     if as_json:
         out.print_json(data=result.to_dict())
     elif stuck:
-        said = ngettext(
-            "{people} stuck in {stage} for more than {days} day (as of {time})",
-            "{people} stuck in {stage} for more than {days} days (as of {time})",
-            2 if days != 1 else 1,
-        )
-        out.print(
-            said.format(
-                people=fmt.headcount(result.meta["people"]),
-                stage=stage(result.meta["stage"]),
-                days=localised(f"{days:g}"),
-                time=fmt.timestamp(result.meta["as_of"]),
-            )
-        )
+        print_stuck(result)
         if not output:
             print_table(_labelled(result.table.head(20)), _("First 20 (use -o to export all)"))
     else:
         print_funnel(result)
+        if overview is not None:
+            print_stuck_by_stage(overview)
+
+
+def print_stuck(result) -> None:
+    """How many people are stuck in the stage, as of when, and since when."""
+    meta = result.meta
+    days, within = meta["days"], meta["within"]
+    said = ngettext(
+        "{people} stuck in {stage} for more than {days} day (as of {time})",
+        "{people} stuck in {stage} for more than {days} days (as of {time})",
+        2 if days != 1 else 1,
+    ).format(
+        people=fmt.headcount(meta["people"]),
+        stage=stage(meta["stage"]),
+        days=localised(f"{days:g}"),
+        time=fmt.timestamp(meta["as_of"]),
+    )
+    if within is not None:
+        recent = ngettext(
+            "{stuck}, past it within the last {days} day",
+            "{stuck}, past it within the last {days} days",
+            2 if within != 1 else 1,
+        )
+        said = recent.format(stuck=said, days=localised(f"{within:g}"))
+    out.print(said)
+
+
+def print_stuck_by_stage(overview) -> None:
+    """Per stage, its stuck and recently stuck, and how to list or save them."""
+    within = float(overview.meta["within"])
+    shown = fmt.format_table(overview.table, fmt.stuck_columns(within))
+    heading = _("Stuck in a stage, as of {time}").format(time=fmt.timestamp(overview.meta["as_of"]))
+    print_table(shown, heading)
+    from jejak.report.html.stages import recently_stuck_note
+
+    if note := recently_stuck_note(overview):
+        out.print(note)
+    table = overview.table.sort_values(["recently_stuck", "stuck"], ascending=False, kind="stable")
+    row = table.iloc[0]
+    if not row["stuck"]:
+        return
+    days = f"{row['days']:.4g}"
+    if row["recently_stuck"]:
+        said = _(
+            "List them: jejak stages --stuck {stage} --days {days} --within {within}."
+            " Save them: jejak segments save NAME --stuck {stage}:{days}:{within}"
+        )
+    else:
+        said = _(
+            "List them: jejak stages --stuck {stage} --days {days}."
+            " Save them: jejak segments save NAME --stuck {stage}:{days}"
+        )
+    named = shlex.quote(stage(row["stage"]))  # the name shown: --stuck takes it too
+    out.print(said.format(stage=named, days=days, within=f"{within:g}"))
 
 
 def funnel(

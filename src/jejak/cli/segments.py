@@ -90,7 +90,11 @@ def segments_save(
     ] = False,
     window: Annotated[str, typer.Option(help="With --funnel: its window, e.g. 30d.")] = "30d",
     stuck: Annotated[
-        str | None, typer.Option(help="Stuck in a stage over some days: STAGE:DAYS.")
+        str | None,
+        typer.Option(
+            help="Stuck in a stage over some days: STAGE:DAYS; the recently stuck (past"
+            " DAYS within the last WITHIN days): STAGE:DAYS:WITHIN."
+        ),
     ] = None,
     retention: Annotated[
         str | None,
@@ -127,7 +131,7 @@ def segments_save(
 
     Examples: jejak segments save lapsed-vips --rfm "At risk" --rfm "Can't lose them" |
     jejak segments save dropped --funnel page_view --funnel order --step 1 --stopped |
-    jejak segments save stalled --stuck Engagement:14 | jejak segments save march-back
+    jejak segments save stalled --stuck Engagement:14:30 | jejak segments save march-back
     --retention 2026-03-01:1 | jejak segments save then-cart --path-after page_view
     --position 2 --touchpoint add_to_cart
     """
@@ -198,10 +202,27 @@ def _funnel_cell(
 def _stuck_cell(given: str | None) -> dict[str, Any] | None:
     if given is None:
         return None
-    stage, _sep, days = given.rpartition(":")
-    if not stage or not days:
-        raise typer.BadParameter(_("--stuck is STAGE:DAYS, e.g. Engagement:14"))
-    return {"stage": stage, "days": days}
+    parts = given.split(":")
+    numbers = 0  # DAYS, or DAYS:WITHIN, at the end (a stage's name may hold a colon)
+    while numbers < min(2, len(parts) - 1) and _is_number(parts[-1 - numbers]):
+        numbers += 1
+    stage = ":".join(parts[: len(parts) - numbers])
+    if not stage or not numbers:
+        raise typer.BadParameter(
+            _("--stuck is STAGE:DAYS or STAGE:DAYS:WITHIN, e.g. Engagement:14 or Engagement:14:30")
+        )
+    cell: dict[str, Any] = {"stage": stage, "days": parts[len(parts) - numbers]}
+    if numbers == 2:
+        cell["within"] = parts[-1]
+    return cell
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _retention_cell(given: str | None, every: str) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from jejak.language import gettext, pgettext
+from jejak.language import stage as language_stage
 
 Scalar = str | int | float | bool
 Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in"]
@@ -165,10 +166,24 @@ class Journey(BaseModel):
     def stage_names(self) -> list[str]:
         return [s.name for s in self.stages]
 
+    def own_name(self, stage: str) -> str:
+        """The journey's own name of ``stage`` given as :meth:`index_of` takes it (any case,
+        or as shown in the reader's language); an unknown name as given."""
+        from jejak.errors import ConfigError
+
+        try:
+            return self.stages[self.index_of(stage)].name
+        except ConfigError:
+            return stage
+
     def index_of(self, stage: str) -> int:
-        """Position of a stage by name (case-insensitive); a clear error if unknown."""
+        """Position of a stage by name (case-insensitive), or by the name it is shown by in
+        the reader's language (``Konversi``); a clear error if unknown."""
         for i, s in enumerate(self.stages):
             if s.name.casefold() == stage.casefold():
+                return i
+        for i, s in enumerate(self.stages):
+            if language_stage(s.name).casefold() == stage.casefold():
                 return i
         from jejak.errors import ConfigError
 

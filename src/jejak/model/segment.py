@@ -13,6 +13,7 @@ A segment's definition is a mapping; every key given must hold (they combine wit
 ``cluster``         in these behavioural clusters (of ``k`` clusters; default: chosen)
 ``funnel``          reached a step of a funnel (``stopped``: and went no further)
 ``stuck``           stuck in a stage: in it, and entered it over ``days`` days ago
+                    (``within``: and past that within the last ``within`` days)
 ``retention``       of a cohort (the week or month of ``cohort``), active ``period``
                     periods after it: one cell of the retention table
 ``path``            at one node of the paths after (or before) a touchpoint: their
@@ -83,12 +84,14 @@ class FunnelCell(BaseModel):
 
 
 class StuckCell(BaseModel):
-    """The people stuck in ``stage``: it is their furthest, entered over ``days`` ago."""
+    """The people stuck in ``stage``: it is their furthest, entered over ``days`` ago; with
+    ``within``, only the recently stuck (over ``days`` by at most ``within`` days)."""
 
     model_config = ConfigDict(extra="forbid")
 
     stage: str
     days: float = Field(ge=0)
+    within: float | None = Field(default=None, gt=0)
 
 
 class RetentionCell(BaseModel):
@@ -257,7 +260,11 @@ class SegmentRule(BaseModel):
         if self.stuck is not None:
             # the threshold saved is exact (a stage's p90, e.g. 3.41667); words round it
             days = round(self.stuck.days, 1)
-            parts.append(f"stuck in {self.stuck.stage} over {days:g} day{'s' * (days != 1)}")
+            said = f"stuck in {self.stuck.stage} over {days:g} day{'s' * (days != 1)}"
+            if self.stuck.within is not None:
+                within = round(self.stuck.within, 1)
+                said += f", past it within the last {within:g} day{'s' * (within != 1)}"
+            parts.append(said)
         if self.retention is not None:
             cell = self.retention
             parts.append(

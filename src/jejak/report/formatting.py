@@ -210,6 +210,21 @@ STAGE_COLUMNS: tuple[Column, ...] = (
 )
 
 
+def stuck_columns(within: float) -> tuple[Column, ...]:
+    """The stuck in each stage as people read them (the CLI and the report); ``within``:
+    the days the recently stuck passed the usual time in."""
+    recent = ngettext(
+        "Stuck in the last {days} day", "Stuck in the last {days} days", 1 if within == 1 else 2
+    ).format(days=localised(f"{within:g}"))
+    return (
+        Column("stage", N_("Stage"), stage),
+        Column("current", N_("In stage now"), people),
+        Column("days", N_("Usual days to move on"), lambda v: days(v, 1)),
+        Column("stuck", N_("Stuck"), people),
+        Column("recently_stuck", recent, people),
+    )
+
+
 # The headers of common column ids, so that they read in the reader's language; in
 # English each is what label() makes of the id. Other ids read as label() makes them.
 LABELS: dict[str, str] = {

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from jejak.analyses.drivers import FIELDS
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.analyses.result import records
+from jejak.analyses.stages import RECENT_DAYS
 from jejak.errors import ConfigError
 from jejak.language import gettext
 from jejak.model.config import preset
@@ -182,11 +183,57 @@ def stuck(
     stage: str,
     journey: AnotherJourney,
     days: Annotated[float, Query(ge=0, le=3650)] = 30,
+    within: Annotated[
+        float | None,
+        Query(gt=0, le=3650, description="Only the recently stuck: past days within these."),
+    ] = None,
     as_of: When = None,
 ) -> dict[str, Any]:
     """People whose furthest stage is ``stage`` and who entered it over ``days`` days ago
-    (before ``as_of``, default: the latest touchpoint)."""
-    return _run(request, scope, lambda s: s.stuck(stage, days, as_of=as_of, journey=journey))
+    (before ``as_of``, default: the latest touchpoint); with ``within``, only those past
+    ``days`` within the last ``within`` days."""
+    options = {"within": within, "as_of": as_of, "journey": journey}
+    return _run(request, scope, lambda s: s.stuck(stage, days, **options))
+
+
+@router.get("/stuck-by-stage")
+def stuck_by_stage(
+    request: Request,
+    scope: Scoped,
+    days: Annotated[
+        list[str] | None,
+        Query(
+            description="STAGE=DAYS, repeated: a stage's days to count from (default: each"
+            " stage's usual time to move on)."
+        ),
+    ] = None,
+    within: Annotated[
+        float, Query(gt=0, le=3650, description="The recently stuck: past it within these.")
+    ] = RECENT_DAYS,
+    as_of: When = None,
+) -> dict[str, Any]:
+    """How many people are stuck in each stage, and of them how many stalled within the
+    last ``within`` days (``recently_stuck``)."""
+    limits = _stage_days(days)
+    return _run(request, scope, lambda s: s.stuck_by_stage(limits, within=within, as_of=as_of))
+
+
+def _stage_days(given: list[str] | None) -> dict[str, float] | None:
+    """``["Subscribe=14", ...]`` as ``{"Subscribe": 14.0, ...}``; none given: None."""
+    if not given:
+        return None
+    limits = {}
+    for text in given:
+        name, _sep, days = text.rpartition("=")
+        try:
+            value = float(days)
+        except ValueError:
+            value = None
+        if not name.strip() or value is None:
+            said = gettext("days: {given!r} is not STAGE=DAYS, e.g. Subscribe=14")
+            raise ConfigError(said.format(given=text))
+        limits[name.strip()] = value
+    return limits
 
 
 class Paging:

@@ -159,6 +159,8 @@ class Workspace(Storage, JourneyAnalyses):
             )
             raise ConfigError(said.format(name=repr(name)))
         segment = _segment(name, definition, description)
+        if segment.stuck is not None:  # saved by the stage's own name, not as shown
+            segment.stuck.stage = self.journey.own_name(segment.stuck.stage)
         check_stages(name, segment, self.journey)
         exists = self.con.execute("SELECT count(*) FROM segments WHERE name = ?", [name])
         if exists.fetchall()[0][0] and not replace:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.language import N_, gettext, stage
+from jejak.language import gettext, localised, ngettext, stage
 from jejak.report import formatting as fmt
 from jejak.report.figures import stage_flow_figure, stage_funnel_figure
 from jejak.report.html.page import Section
@@ -75,18 +75,10 @@ def key_number_sections(funnel: Any) -> list[Section]:
     return [Section(heading=gettext("Key numbers"), intro=intro + ".")]
 
 
-STUCK_COLUMNS = (
-    fmt.Column("stage", N_("Stage"), stage),
-    fmt.Column("current", N_("In stage now"), fmt.people),
-    fmt.Column("days", N_("Usual days to move on"), lambda v: fmt.days(v, 1)),
-    fmt.Column("stuck", N_("Stuck"), fmt.people),
-)
-
-
 def stuck_sections(source: Any, funnel: Any) -> list[Section]:
     """Per stage, the people in it for longer than its people who moved on usually took
-    (see ``usual_days``): an audience to nudge; on the dashboard each row saves as a
-    segment."""
+    (see ``usual_days``): an audience to nudge, and of them the recently stuck, who
+    stalled within the last month; on the dashboard each count saves as a segment."""
     from jejak.analyses.stages import usual_days
 
     days = usual_days(funnel.table)
@@ -94,21 +86,47 @@ def stuck_sections(source: Any, funnel: Any) -> list[Section]:
         return []
     found = source.stuck_by_stage(days)
     table = found.table
-    saves = [
-        {"stuck": {"stage": str(row.stage), "days": float(row.days)}} if row.stuck else None
-        for row in table.itertuples(index=False)
-    ]
+    within = float(found.meta["within"])
+    cells = []
+    for row in table.itertuples(index=False):
+        stuck = {"stage": str(row.stage), "days": float(row.days)}
+        cell = {"stuck": {"stuck": stuck}} if row.stuck else {}
+        if row.recently_stuck:
+            cell["recently_stuck"] = {"stuck": stuck | {"within": within}}
+        cells.append(cell)
     return [
         Section(
             heading=gettext("Stuck in a stage"),
             intro=gettext(
                 "Per stage, the people in it now (their furthest stage) who entered it longer"
                 " ago than 90% of the people who moved on from it took, counted to {moment}:"
-                " an audience to nudge on. The journey map's stuck audiences are counted the"
-                " same way."
-            ).format(moment=fmt.timestamp(found.meta["as_of"])),
+                " an audience to nudge on. Most of them stalled long ago where the data"
+                " spans months; the stuck in the last {days} days passed the usual time"
+                " recently, while a nudge may still move them. The journey map's stuck"
+                " audiences are counted the same way."
+            ).format(moment=fmt.timestamp(found.meta["as_of"]), days=localised(f"{within:g}")),
             table=table,
-            columns=STUCK_COLUMNS,
-            saves=saves,
+            columns=fmt.stuck_columns(within),
+            cell_saves=cells,
+            notes=[note] if (note := recently_stuck_note(found)) else [],
         )
     ]
+
+
+def recently_stuck_note(found: Any) -> str:
+    """Why no one is recently stuck though some are stuck (everyone stalled earlier), and
+    how to look further back; empty when someone is, or nobody is stuck at all."""
+    table = found.table
+    if not table["stuck"].sum() or table["recently_stuck"].sum():
+        return ""
+    within = float(found.meta["within"])
+    said = ngettext(
+        "Nobody passed a stage's usual time in the last {days} day: everyone stuck stalled"
+        " earlier, so no one joined or moved on late enough in the data. To look further"
+        " back, count over more days: --within in the CLI, within= in the library and API.",
+        "Nobody passed a stage's usual time in the last {days} days: everyone stuck stalled"
+        " earlier, so no one joined or moved on late enough in the data. To look further"
+        " back, count over more days: --within in the CLI, within= in the library and API.",
+        1 if within == 1 else 2,
+    )
+    return said.format(days=localised(f"{within:g}"))
