@@ -14,8 +14,11 @@ import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 from ibis.expr.operations.udf import InputType
 
+from jejak.engine.compilers import load_on_use
 from jejak.engine.connection import connect as connect  # the engine's, re-exported
 from jejak.engine.connection import prepare as prepare
+
+load_on_use()  # before Ibis's DuckDB backend loads: only its compiler, not every dialect's
 
 COMPILED_KEPT = 256  # SQL of this many expressions is remembered per connection
 # what Ibis's hooks before a query look for: Python data and functions to register first
@@ -27,7 +30,11 @@ def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
     """Ibis over an open DuckDB connection (shares its transaction and temp objects),
     remembering the SQL it compiled (see :func:`_remember_compiled`) and which
     expressions read stored tables only (see :func:`_skip_needless_hooks`)."""
-    wrapped = ibis.duckdb.from_connection(con)
+    # the backend's own class: ``ibis.duckdb`` looks through every installed package's
+    # entry points first to find it (a hundredth of a second on a first call)
+    from ibis.backends.duckdb import Backend
+
+    wrapped = Backend.from_connection(con)
 
     # weakly held: an expression of Python data is not kept alive by being looked at
     seen: weakref.WeakKeyDictionary[ops.Node, bool] = weakref.WeakKeyDictionary()
