@@ -313,11 +313,26 @@ def checked_sql(
     origin: str,
     numbered: bool,
 ) -> str:
-    """The rows of ``origin`` parsed and checked, in its order (see :func:`_fields_sql`).
+    """The CHECKED table: the rows of ``origin`` parsed and checked, in its order (see
+    :func:`checked_select`)."""
+    select = checked_select(settings, mapping, marks, origin, numbered)
+    return f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS {select}"
+
+
+def checked_select(
+    settings: Settings,
+    mapping: Mapping,
+    marks: amounts.Marks | None,
+    origin: str,
+    numbered: bool,
+    marked: bool = False,
+) -> str:
+    """SQL: the rows of ``origin`` parsed and checked, in its order (see :func:`_fields_sql`).
 
     ``marks`` None leaves a text revenue to :func:`revenue_sql`: the checked rows keep
     it as written and their marks are detected from them (one pass over the file, not
-    a first one for the revenue alone)."""
+    a first one for the revenue alone). ``marked`` adds each row's ``_mark``: the
+    decimal mark its text revenue shows (:func:`amounts.mark_sql`)."""
     later = marks is None and _is_text(mapping, "revenue")
     marks = marks or amounts.Marks()
     plain = ("event_id", "properties", "currency", "anonymous_id")
@@ -352,14 +367,17 @@ def checked_sql(
     fields = _fields_sql(mapping, origin, numbered, settings)
     # the personal members of a properties column hashed (those of other columns are)
     properties = properties_sql(personal.properties_sql("properties_raw", settings))
+    mark = ""
     if _is_text(mapping, "revenue"):
         parts, amount, currency = amounts.amount_sql("revenue_raw", marks)
         fields = f"SELECT *, {parts} AS p FROM ({fields})"
         amount = "CAST(NULL AS DOUBLE)" if later else amount
+        if marked:
+            mark = f" {amounts.mark_sql('p.number', amounts.rupiah_sql('p'))} AS _mark,"
     else:  # numbers already (Excel, Parquet, JSON)
         amount, currency = "try_cast(revenue_raw AS DOUBLE)", "CAST(NULL AS VARCHAR)"
     parsed = (
-        f"SELECT {'_row, ' if numbered else ''}event_id_raw AS event_id, {', '.join(text)},"
+        f"SELECT {'_row, ' if numbered else ''}event_id_raw AS event_id, {', '.join(text)},{mark}"
         f" ts_raw, {_ts_sql(settings, mapping)} AS ts,"
         f" revenue_raw, {amount} AS revenue, {currency} AS revenue_currency,"
         f" currency_raw, coalesce(currency_raw, {currency}) AS currency,"
@@ -377,7 +395,7 @@ def checked_sql(
         if not (later and c == "revenue_raw")
     )
     return (
-        f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS SELECT * EXCLUDE (extras, properties_ok,"
+        f"SELECT * EXCLUDE (extras, properties_ok,"
         f" revenue_currency, currency_raw) REPLACE ({written}), CASE WHEN _reason IS NULL"
         f" THEN {properties} END AS properties FROM (SELECT *, CASE {field} END AS _field,"
         f" CASE {reason} END AS _reason FROM ({parsed}))"
@@ -503,6 +521,13 @@ def load_file(
             # needed for a phone id, or for phone properties pii: hashes (E.164 first)
             phones = "phone" in mapping.contacts or bool(settings.pii and settings.pii.phone)
             with contact_ids.phone_function(con, settings.phone_region, phones):
+                at_once = None
+                if imported is None and links is None and not statuses:
+                    at_once = _store_at_once(
+                        con, read, settings, mapping, load_id, name, on_progress
+                    )
+                if at_once is not None:
+                    return at_once
                 row = _check(con, read, settings, mapping, on_progress, imported and imported.check)
             notes = tuple(read.notes)
             # with pii: no clear email or phone is kept, not even in rejected rows
@@ -529,6 +554,89 @@ def load_file(
                 f" DROP TABLE IF EXISTS {CHECKED};"
                 f" DROP TABLE IF EXISTS {SORTED}; DROP TABLE IF EXISTS {DERIVED}"
             )
+
+
+def _store_at_once(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    settings: Settings,
+    mapping: Mapping,
+    load_id: int,
+    name: str | None,
+    on_progress: progress.ProgressCallback | None = None,
+) -> LoadSummary | None:
+    """A plain file's first load into an empty workspace, stored as its rows are checked:
+    one pass over the file, with no table of checked rows between (writing and reading
+    that table was a third of such a load's time, and a large file's spilled to disk).
+
+    It holds only when every row is valid and new, as in most first loads, and a text
+    revenue shows no decimal mark but the one assumed without evidence (see
+    :func:`amounts.detect`); then the same touchpoints are stored, in the same order,
+    as :func:`_check` and :func:`_store` would. Otherwise nothing is stored and None is
+    returned: the load goes that way, which tells why. Not for rows that consent,
+    a staged import or contact columns change."""
+    if mapping.rows or settings.consent is not None:
+        return None
+    if con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]:
+        return None  # an event id may be stored already: matched on the checked rows
+    revenue = mapping.fields.get("revenue")
+    text = revenue is not None and _is_text(mapping, "revenue")
+    separator = source.delimiter if source.fmt == "csv" else None
+    marks = amounts.configured(settings) if text else amounts.Marks()
+    other = None  # the decimal mark whose evidence stops this way
+    if marks is None:
+        marks = amounts.assumed(separator)
+        other = marks.thousands
+    select = checked_select(settings, mapping, marks, source.sql, False, other is not None)
+    refused = "c._reason IS NOT NULL" + (f" OR c._mark = {quote(other)}" if other else "")
+    valid = f"CASE WHEN {refused} THEN error('not at once') ELSE true END"
+    con.execute(f"SET TimeZone = {quote(settings.timezone)}")
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            insert = insert_sql(load_id, f"({select})", joined=False, valid=valid)
+            progress.run(con, insert, gettext("checking rows"), on_progress)
+            total, distinct = con.execute(
+                "SELECT count(*), count(DISTINCT event_id) FROM touchpoints"
+            ).fetchall()[0]
+            if total == 0 or distinct < total:
+                raise _NotAtOnce  # no rows (said by _store), or a repeated event id
+            record = {
+                "load_id": load_id,
+                "file": name or str(source.path),
+                "rows_read": total,
+                "rows_stored": total,
+                "rows_rejected": 0,
+                "rows_repeated": 0,
+                "rejects_file": None,
+                "rows_conflicting": 0,
+            }
+            record_load(con, record)
+            con.execute("COMMIT")
+        except (duckdb.Error, _NotAtOnce):
+            con.execute("ROLLBACK")
+            return None
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.execute("SET TimeZone = 'UTC'")
+    if note := marks.note():
+        source.notes.append(note)
+    return LoadSummary(
+        file=str(source.path),
+        rows_read=total,
+        stored=total,
+        already_stored=0,
+        duplicates_in_file=0,
+        rejected=0,
+        load_id=load_id,
+        notes=tuple(source.notes),
+    )
+
+
+class _NotAtOnce(Exception):
+    """A file :func:`_store_at_once` does not store."""
 
 
 def _check(
