@@ -41,6 +41,16 @@ SEMICOLON = """
     e1;c1;2026-01-01T10:00:00Z;order;1.250
     e2;c2;2026-01-01T11:00:00Z;order;Rp 150
 """
+SEMICOLON_DOT = """
+    event_id;customer_id;ts;event;revenue
+    e1;c1;2026-01-01T10:00:00Z;order;1.250
+    e2;c2;2026-01-01T11:00:00Z;order;12.5
+"""
+BOTH_MARKS = """
+    event_id,customer_id,ts,event,revenue
+    e1,c1,2026-01-01T10:00:00Z,order,12.5
+    e2,c2,2026-01-01T11:00:00Z,order,"150000,50"
+"""
 LATER = """
     event_id,customer_id,anonymous_id,ts,event,properties
     e1,,a1,2026-01-01T10:00:00Z,page_view,"{""page"": ""/""}"
@@ -154,24 +164,36 @@ def test_a_first_load_with_an_invalid_row_stores_nothing(open_workspace, write_f
 
 
 @pytest.mark.parametrize(
-    ("name", "text", "revenue", "at_once"),
+    ("name", "text", "revenue"),
     [
-        ("comma.csv", COMMA, [1250.0, 150000.5], False),  # as the checked rows show
-        ("rupiah.csv", RUPIAH, [1250.0, 150000.0], False),  # Rp 150.000: no cents
+        ("comma.csv", COMMA, [1250.0, 150000.5]),  # read again with a decimal comma
+        ("rupiah.csv", RUPIAH, [1250.0, 150000.0]),  # Rp 150.000: rupiah have no cents
         # no evidence: ';' between the fields reads '.' as the thousands mark
-        ("semicolon.csv", SEMICOLON, [1250.0, 150.0], True),
+        ("semicolon.csv", SEMICOLON, [1250.0, 150.0]),
+        ("semicolon_dot.csv", SEMICOLON_DOT, [1.25, 12.5]),  # read again with a dot
     ],
 )
-def test_a_revenue_is_read_with_the_marks_its_values_show(
-    open_workspace, write_file, checked_way, checks, name, text, revenue, at_once
+def test_a_revenue_is_read_at_once_with_the_marks_its_values_show(
+    open_workspace, write_file, checked_way, checks, name, text, revenue
 ):
     path = write_file(name, text)
     ws, checked = open_workspace(name="at_once.duckdb"), open_workspace(name="checked.duckdb")
 
     summary = ws.load(path)
 
-    assert checks == ([] if at_once else [path])
+    assert checks == []
     assert summary == checked_way(checked, path)
     assert tables(ws) == tables(checked)
     found = ws.con.execute("SELECT revenue FROM touchpoints ORDER BY event_id").fetchall()
     assert [r for (r,) in found] == revenue
+
+
+def test_revenues_with_both_decimal_marks_go_the_checked_way(open_workspace, write_file, checks):
+    ws = open_workspace()
+    path = write_file("both.csv", BOTH_MARKS)
+
+    with pytest.raises(LoadError, match="written with a decimal comma"):
+        ws.load(path)
+
+    assert checks == [path]
+    assert ws.count() == 0

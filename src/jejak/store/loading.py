@@ -67,6 +67,7 @@ WRITTEN = ("ts_raw", "revenue_raw", "properties_raw", "email_raw", "phone_raw")
 EXAMPLES = 5
 KEPT_REJECTS = 10_000  # rejected rows kept in the workspace per load (the side file has all)
 EARLIEST = "1990-01-01"
+OTHER_MARK = "a revenue shows the other decimal mark"  # stops a load at once (_insert_at_once)
 MAX_REVENUE = 1e12
 
 
@@ -570,74 +571,108 @@ def _store_at_once(
     one pass over the file, with no table of checked rows between (writing and reading
     that table was a third of such a load's time, and a large file's spilled to disk).
 
-    It holds only when every row is valid and new, as in most first loads, and a text
-    revenue shows no decimal mark but the one assumed without evidence (see
-    :func:`amounts.detect`); then the same touchpoints are stored, in the same order,
-    as :func:`_check` and :func:`_store` would. Otherwise nothing is stored and None is
-    returned: the load goes that way, which tells why. Not for rows that consent,
-    a staged import or contact columns change."""
+    It holds only when every row is valid and new, as in most first loads; then the
+    same touchpoints are stored, in the same order, as :func:`_check` and :func:`_store`
+    would. Otherwise nothing is stored and None is returned: the load goes that way,
+    which tells why (the pass made here is lost). A text revenue without marks in the
+    settings is read with those :func:`amounts.detect` gives without evidence; the
+    first value showing the other decimal mark stops the pass, and the file is read
+    again with that one. Not for rows that consent, a staged import or contact columns
+    change."""
     if mapping.rows or settings.consent is not None:
         return None
     if con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]:
         return None  # an event id may be stored already: matched on the checked rows
     revenue = mapping.fields.get("revenue")
     text = revenue is not None and _is_text(mapping, "revenue")
-    separator = source.delimiter if source.fmt == "csv" else None
-    marks = amounts.configured(settings) if text else amounts.Marks()
-    other = None  # the decimal mark whose evidence stops this way
-    if marks is None:
-        marks = amounts.assumed(separator)
-        other = marks.thousands
-    select = checked_select(settings, mapping, marks, source.sql, False, other is not None)
-    refused = "c._reason IS NOT NULL" + (f" OR c._mark = {quote(other)}" if other else "")
-    valid = f"CASE WHEN {refused} THEN error('not at once') ELSE true END"
-    con.execute(f"SET TimeZone = {quote(settings.timezone)}")
-    try:
-        con.execute("BEGIN TRANSACTION")
+    # the marks, with the decimal mark a revenue may not show (None: any)
+    tries: list[tuple[amounts.Marks, str | None]]
+    if (marks := amounts.configured(settings) if text else amounts.Marks()) is not None:
+        tries = [(marks, None)]
+    else:  # the marks without evidence, then the others (see amounts.detect)
+        first = amounts.assumed(source.delimiter if source.fmt == "csv" else None)
+        second = amounts.Marks(first.thousands, first.decimal, detected=True)
+        tries = [(first, second.decimal), (second, first.decimal)]
+    for marks, other in tries:
+        select = checked_select(settings, mapping, marks, source.sql, False, other is not None)
         try:
-            insert = insert_sql(load_id, f"({select})", joined=False, valid=valid)
-            progress.run(con, insert, gettext("checking rows"), on_progress)
-            total, distinct = con.execute(
-                "SELECT count(*), count(DISTINCT event_id) FROM touchpoints"
-            ).fetchall()[0]
-            if total == 0 or distinct < total:
-                raise _NotAtOnce  # no rows (said by _store), or a repeated event id
-            record = {
-                "load_id": load_id,
-                "file": name or str(source.path),
-                "rows_read": total,
-                "rows_stored": total,
-                "rows_rejected": 0,
-                "rows_repeated": 0,
-                "rejects_file": None,
-                "rows_conflicting": 0,
-            }
+            stored = _insert_at_once(con, select, settings, load_id, other, on_progress)
+        except _OtherMark:
+            continue  # read again with the other marks
+        if stored is None:
+            return None
+        record = {
+            "load_id": load_id,
+            "file": name or str(source.path),
+            "rows_read": stored,
+            "rows_stored": stored,
+            "rows_rejected": 0,
+            "rows_repeated": 0,
+            "rejects_file": None,
+            "rows_conflicting": 0,
+        }
+        try:
             record_load(con, record)
             con.execute("COMMIT")
-        except (duckdb.Error, _NotAtOnce):
-            con.execute("ROLLBACK")
-            return None
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        if note := marks.note():
+            source.notes.append(note)
+        return LoadSummary(
+            file=str(source.path),
+            rows_read=stored,
+            stored=stored,
+            already_stored=0,
+            duplicates_in_file=0,
+            rejected=0,
+            load_id=load_id,
+            notes=tuple(source.notes),
+        )
+    return None
+
+
+class _OtherMark(Exception):
+    """A revenue showed the other decimal mark: :func:`_insert_at_once` stored nothing."""
+
+
+def _insert_at_once(
+    con: duckdb.DuckDBPyConnection,
+    select: str,
+    settings: Settings,
+    load_id: int,
+    other: str | None,
+    on_progress: progress.ProgressCallback | None,
+) -> int | None:
+    """Store the checked rows ``select`` gives as touchpoints in a transaction left open
+    (see :func:`_store_at_once`), and return how many: all of them. None, the
+    transaction rolled back, when a row is invalid or an event id repeats; _OtherMark
+    when a revenue shows the decimal mark ``other``."""
+    refused = "WHEN c._reason IS NOT NULL THEN error('an invalid row')"
+    if other is not None:
+        refused = f"WHEN c._mark = {quote(other)} THEN error({quote(OTHER_MARK)}) {refused}"
+    insert = insert_sql(load_id, f"({select})", joined=False, valid=f"CASE {refused} ELSE true END")
+    con.execute(f"SET TimeZone = {quote(settings.timezone)}")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        progress.run(con, insert, gettext("checking rows"), on_progress)
+        total, distinct = con.execute(
+            "SELECT count(*), count(DISTINCT event_id) FROM touchpoints"
+        ).fetchall()[0]
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        if OTHER_MARK in str(exc):
+            raise _OtherMark from None
+        return None
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     finally:
         con.execute("SET TimeZone = 'UTC'")
-    if note := marks.note():
-        source.notes.append(note)
-    return LoadSummary(
-        file=str(source.path),
-        rows_read=total,
-        stored=total,
-        already_stored=0,
-        duplicates_in_file=0,
-        rejected=0,
-        load_id=load_id,
-        notes=tuple(source.notes),
-    )
-
-
-class _NotAtOnce(Exception):
-    """A file :func:`_store_at_once` does not store."""
+    if total == 0 or distinct < total:  # no rows (said by _store), or a repeated event id
+        con.execute("ROLLBACK")
+        return None
+    return total
 
 
 def _check(
