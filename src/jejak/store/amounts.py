@@ -133,11 +133,10 @@ def assumed(separator: str | None) -> Marks:
     return Marks(",", ".", detected=True) if separator == ";" else Marks(".", ",", detected=True)
 
 
-def mark_sql(number: str, rupiah: str) -> str:
-    """SQL: the decimal mark an amount's ``number`` (its parts' number) shows, '.' or ',',
-    or NULL when it shows none; ``rupiah`` says whether its currency is the Rupiah (see
-    :func:`detect`, which reads each value's)."""
-    n = number
+def mark_sql(n: str, rupiah: str) -> str:
+    """SQL: the decimal mark that ``n``, an amount's number (of its parts), shows: '.' or
+    ',', or NULL when it shows none; ``rupiah`` says whether its currency is the Rupiah
+    (see :func:`detect`, which reads each value's)."""
     return (
         f"nullif(CASE WHEN contains({n}, '.') AND contains({n}, ',')"
         f"   THEN regexp_extract({n}, '([.,])[^.,]*$', 1)"
