@@ -888,21 +888,36 @@ def test_loads_records_each_load(open_workspace, write_file):
     assert ws.con.execute("SELECT DISTINCT load_id FROM touchpoints").fetchall() == [(1,)]
 
 
-def test_progress_reports_every_step_and_ends_each_at_one(open_workspace, write_file):
+@pytest.mark.parametrize(
+    ("earlier", "expected"),
+    [
+        # a first load into an empty workspace: stored as its rows are checked
+        (False, ["checking rows", "stitching journeys"]),
+        (
+            True,
+            [
+                "checking rows",
+                "deriving event ids",
+                "matching event ids",
+                "storing touchpoints",
+                "stitching journeys",
+            ],
+        ),
+    ],
+)
+def test_progress_reports_every_step_and_ends_each_at_one(
+    open_workspace, write_file, earlier, expected
+):
     ws = open_workspace()
+    if earlier:
+        ws.load(write_file("earlier.csv", "\n".join([HEADER, GOOD_1])))
     path = write_file("events.csv", "\n".join([HEADER, GOOD_1, GOOD_3]))
     reports: list[tuple[str, float | None]] = []
 
     ws.load(path, on_progress=lambda step, done: reports.append((step, done)))
 
     steps = list(dict.fromkeys(step for step, _ in reports))
-    assert steps == [  # a plain file is read once, as its rows are checked
-        "checking rows",
-        "deriving event ids",
-        "matching event ids",
-        "storing touchpoints",
-        "stitching journeys",
-    ]
+    assert steps == expected  # a plain file is read once, as its rows are checked
     for step in steps:
         fractions = [done for s, done in reports if s == step]
         assert fractions[0] == 0.0

@@ -94,21 +94,12 @@ def detect(
     if (marks := configured(settings)) is not None:
         return marks
     number = f"nullif(trim(CAST({column} AS VARCHAR)), '')"
-    mark = (
-        "CASE WHEN contains(n, '.') AND contains(n, ',')"
-        "   THEN regexp_extract(n, '([.,])[^.,]*$', 1)"
-        " WHEN length(n) - length(replace(n, '.', '')) > 1 THEN ','"
-        " WHEN length(n) - length(replace(n, ',', '')) > 1 THEN '.'"
-        " WHEN regexp_full_match(n, '\\d*[.,]\\d{3}') THEN CASE WHEN rupiah"
-        "   THEN CASE WHEN contains(n, '.') THEN ',' ELSE '.' END END"
-        " ELSE regexp_extract(n, '([.,])', 1) END"
-    )
     rows = con.execute(
         f"SELECT min(_row) FILTER (WHERE mark = ','), arg_min(raw, _row) FILTER (WHERE mark = ','),"
         f" min(_row) FILTER (WHERE mark = '.'), arg_min(raw, _row) FILTER (WHERE mark = '.')"
-        f" FROM (SELECT _row, raw, nullif({mark}, '') AS mark FROM ("
-        f"  SELECT _row, raw, p.number AS n, upper(p.before || p.after) IN ('RP', 'RP.', 'IDR')"
-        f"   AS rupiah FROM (SELECT rowid + 1 AS _row, {number} AS raw, {_parts(number)} AS p"
+        f" FROM (SELECT _row, raw, {mark_sql('n', 'rupiah')} AS mark FROM ("
+        f"  SELECT _row, raw, p.number AS n, {rupiah_sql('p')} AS rupiah"
+        f"   FROM (SELECT rowid + 1 AS _row, {number} AS raw, {_parts(number)} AS p"
         f"   FROM {table}) WHERE raw IS NOT NULL))"
     ).fetchall()[0]
     comma_row, comma_value, dot_row, dot_value = rows
@@ -130,9 +121,37 @@ def detect(
                 dot_row=_number(dot_row),
             )
         )
-    if comma_row is not None or (dot_row is None and separator == ";"):
+    if comma_row is not None:
         return Marks(",", ".", detected=True)
-    return Marks(".", ",", detected=True)
+    if dot_row is not None:
+        return Marks(".", ",", detected=True)
+    return assumed(separator)
+
+
+def assumed(separator: str | None) -> Marks:
+    """The marks :func:`detect` gives a column that shows no decimal mark."""
+    return Marks(",", ".", detected=True) if separator == ";" else Marks(".", ",", detected=True)
+
+
+def mark_sql(n: str, rupiah: str) -> str:
+    """SQL: the decimal mark that ``n``, an amount's number (of its parts), shows: '.' or
+    ',', or NULL when it shows none; ``rupiah`` says whether its currency is the Rupiah
+    (see :func:`detect`, which reads each value's)."""
+    return (
+        f"nullif(CASE WHEN contains({n}, '.') AND contains({n}, ',')"
+        f"   THEN regexp_extract({n}, '([.,])[^.,]*$', 1)"
+        f" WHEN length({n}) - length(replace({n}, '.', '')) > 1 THEN ','"
+        f" WHEN length({n}) - length(replace({n}, ',', '')) > 1 THEN '.'"
+        f" WHEN regexp_full_match({n}, '\\d*[.,]\\d{{3}}') THEN CASE WHEN {rupiah}"
+        f"   THEN CASE WHEN contains({n}, '.') THEN ',' ELSE '.' END END"
+        f" ELSE regexp_extract({n}, '([.,])', 1) END, '')"
+    )
+
+
+def rupiah_sql(parts: str) -> str:
+    """SQL: whether the amount whose parts (:func:`amount_sql`'s struct) are ``parts``
+    is written in Rupiah."""
+    return f"upper({parts}.before || {parts}.after) IN ('RP', 'RP.', 'IDR')"
 
 
 def amount_sql(text: str, marks: Marks) -> tuple[str, str, str]:

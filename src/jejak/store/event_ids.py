@@ -154,17 +154,18 @@ def all_new(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(found.fetchall()[0][0])
 
 
-def insert_sql(load_id: int, checked: str, joined: bool = True) -> str:
+def insert_sql(
+    load_id: int, checked: str, joined: bool = True, valid: str = "c._reason IS NULL"
+) -> str:
     """The new touchpoints: valid rows whose event id is neither repeated nor stored.
-    Not ``joined`` (:func:`all_new`) every valid row is stored, under its own id or its
-    content's: without the joins DuckDB writes the table on all its threads, in order (a
-    join's rows carry no order, so they were written on one)."""
+    Not ``joined`` (:func:`all_new`) every ``valid`` row is stored, under its own id or
+    its content's: without the joins DuckDB writes the table on all its threads, in
+    order (a join's rows carry no order, so they were written on one)."""
     fields = ", ".join(f"c.{f.name}" for f in FIELDS if f.name != "event_id")
     if not joined:
         return (
             f"INSERT INTO touchpoints SELECT {_event_id_sql(derived=None)}"
-            f" AS event_id, {fields}, {load_id} AS load_id FROM {checked} c"
-            " WHERE c._reason IS NULL"
+            f" AS event_id, {fields}, {load_id} AS load_id FROM {checked} c WHERE {valid}"
         )
     return (
         f"INSERT INTO touchpoints SELECT {_event_id_sql()} AS event_id, {fields},"

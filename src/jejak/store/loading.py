@@ -67,6 +67,7 @@ WRITTEN = ("ts_raw", "revenue_raw", "properties_raw", "email_raw", "phone_raw")
 EXAMPLES = 5
 KEPT_REJECTS = 10_000  # rejected rows kept in the workspace per load (the side file has all)
 EARLIEST = "1990-01-01"
+OTHER_MARK = "a revenue shows the other decimal mark"  # stops a load at once (_insert_at_once)
 MAX_REVENUE = 1e12
 
 
@@ -243,8 +244,9 @@ def stage_sql(source: str) -> str:
 def _trimmed(text: str) -> str:
     """SQL: ``text`` without the spaces at its ends (what ``trim`` removes), NULL when
     nothing is left. Only a value with a space at an end is trimmed: trimming every
-    value copied it, a fifth of the checks' time."""
-    ends = f"starts_with({text}, ' ') OR ends_with({text}, ' ')"
+    value copied it, a fifth of the checks' time. ``prefix`` rather than DuckDB's
+    ``starts_with``: 14 columns of 1M rows trimmed in 0.37 CPU s, not 0.44."""
+    ends = f"prefix({text}, ' ') OR suffix({text}, ' ')"
     return f"nullif(CASE WHEN {ends} THEN trim({text}) ELSE {text} END, '')"
 
 
@@ -313,11 +315,26 @@ def checked_sql(
     origin: str,
     numbered: bool,
 ) -> str:
-    """The rows of ``origin`` parsed and checked, in its order (see :func:`_fields_sql`).
+    """The CHECKED table: the rows of ``origin`` parsed and checked, in its order (see
+    :func:`checked_select`)."""
+    select = checked_select(settings, mapping, marks, origin, numbered)
+    return f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS {select}"
+
+
+def checked_select(
+    settings: Settings,
+    mapping: Mapping,
+    marks: amounts.Marks | None,
+    origin: str,
+    numbered: bool,
+    marked: bool = False,
+) -> str:
+    """SQL: the rows of ``origin`` parsed and checked, in its order (see :func:`_fields_sql`).
 
     ``marks`` None leaves a text revenue to :func:`revenue_sql`: the checked rows keep
     it as written and their marks are detected from them (one pass over the file, not
-    a first one for the revenue alone)."""
+    a first one for the revenue alone). ``marked`` adds each row's ``_mark``: the
+    decimal mark its text revenue shows (:func:`amounts.mark_sql`)."""
     later = marks is None and _is_text(mapping, "revenue")
     marks = marks or amounts.Marks()
     plain = ("event_id", "properties", "currency", "anonymous_id")
@@ -352,14 +369,17 @@ def checked_sql(
     fields = _fields_sql(mapping, origin, numbered, settings)
     # the personal members of a properties column hashed (those of other columns are)
     properties = properties_sql(personal.properties_sql("properties_raw", settings))
+    mark = ""
     if _is_text(mapping, "revenue"):
         parts, amount, currency = amounts.amount_sql("revenue_raw", marks)
         fields = f"SELECT *, {parts} AS p FROM ({fields})"
         amount = "CAST(NULL AS DOUBLE)" if later else amount
+        if marked:
+            mark = f" {amounts.mark_sql('p.number', amounts.rupiah_sql('p'))} AS _mark,"
     else:  # numbers already (Excel, Parquet, JSON)
         amount, currency = "try_cast(revenue_raw AS DOUBLE)", "CAST(NULL AS VARCHAR)"
     parsed = (
-        f"SELECT {'_row, ' if numbered else ''}event_id_raw AS event_id, {', '.join(text)},"
+        f"SELECT {'_row, ' if numbered else ''}event_id_raw AS event_id, {', '.join(text)},{mark}"
         f" ts_raw, {_ts_sql(settings, mapping)} AS ts,"
         f" revenue_raw, {amount} AS revenue, {currency} AS revenue_currency,"
         f" currency_raw, coalesce(currency_raw, {currency}) AS currency,"
@@ -377,7 +397,7 @@ def checked_sql(
         if not (later and c == "revenue_raw")
     )
     return (
-        f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS SELECT * EXCLUDE (extras, properties_ok,"
+        f"SELECT * EXCLUDE (extras, properties_ok,"
         f" revenue_currency, currency_raw) REPLACE ({written}), CASE WHEN _reason IS NULL"
         f" THEN {properties} END AS properties FROM (SELECT *, CASE {field} END AS _field,"
         f" CASE {reason} END AS _reason FROM ({parsed}))"
@@ -503,6 +523,13 @@ def load_file(
             # needed for a phone id, or for phone properties pii: hashes (E.164 first)
             phones = "phone" in mapping.contacts or bool(settings.pii and settings.pii.phone)
             with contact_ids.phone_function(con, settings.phone_region, phones):
+                at_once = None
+                if imported is None and links is None and not statuses:
+                    at_once = _store_at_once(
+                        con, read, settings, mapping, load_id, name, on_progress
+                    )
+                if at_once is not None:
+                    return at_once
                 row = _check(con, read, settings, mapping, on_progress, imported and imported.check)
             notes = tuple(read.notes)
             # with pii: no clear email or phone is kept, not even in rejected rows
@@ -529,6 +556,123 @@ def load_file(
                 f" DROP TABLE IF EXISTS {CHECKED};"
                 f" DROP TABLE IF EXISTS {SORTED}; DROP TABLE IF EXISTS {DERIVED}"
             )
+
+
+def _store_at_once(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    settings: Settings,
+    mapping: Mapping,
+    load_id: int,
+    name: str | None,
+    on_progress: progress.ProgressCallback | None = None,
+) -> LoadSummary | None:
+    """A plain file's first load into an empty workspace, stored as its rows are checked:
+    one pass over the file, with no table of checked rows between (writing and reading
+    that table was a third of such a load's time, and a large file's spilled to disk).
+
+    It holds only when every row is valid and new, as in most first loads; then the
+    same touchpoints are stored, in the same order, as :func:`_check` and :func:`_store`
+    would. Otherwise nothing is stored and None is returned: the load goes that way,
+    which tells why (the pass made here is lost). A text revenue without marks in the
+    settings is read with those :func:`amounts.detect` gives without evidence; the
+    first value showing the other decimal mark stops the pass, and the file is read
+    again with that one. Not for rows that consent, a staged import or contact columns
+    change."""
+    if mapping.rows or settings.consent is not None:
+        return None
+    if con.execute("SELECT count(*) FROM touchpoints").fetchall()[0][0]:
+        return None  # an event id may be stored already: matched on the checked rows
+    revenue = mapping.fields.get("revenue")
+    text = revenue is not None and _is_text(mapping, "revenue")
+    # the marks, with the decimal mark a revenue may not show (None: any)
+    tries: list[tuple[amounts.Marks, str | None]]
+    if (marks := amounts.configured(settings) if text else amounts.Marks()) is not None:
+        tries = [(marks, None)]
+    else:  # the marks without evidence, then the others (see amounts.detect)
+        first = amounts.assumed(source.delimiter if source.fmt == "csv" else None)
+        second = amounts.Marks(first.thousands, first.decimal, detected=True)
+        tries = [(first, second.decimal), (second, first.decimal)]
+    for marks, other in tries:
+        select = checked_select(settings, mapping, marks, source.sql, False, other is not None)
+        try:
+            stored = _insert_at_once(con, select, settings, load_id, other, on_progress)
+        except _OtherMark:
+            continue  # read again with the other marks
+        if stored is None:
+            return None
+        record = {
+            "load_id": load_id,
+            "file": name or str(source.path),
+            "rows_read": stored,
+            "rows_stored": stored,
+            "rows_rejected": 0,
+            "rows_repeated": 0,
+            "rejects_file": None,
+            "rows_conflicting": 0,
+        }
+        try:
+            record_load(con, record)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        if note := marks.note():
+            source.notes.append(note)
+        return LoadSummary(
+            file=str(source.path),
+            rows_read=stored,
+            stored=stored,
+            already_stored=0,
+            duplicates_in_file=0,
+            rejected=0,
+            load_id=load_id,
+            notes=tuple(source.notes),
+        )
+    return None
+
+
+class _OtherMark(Exception):
+    """A revenue showed the other decimal mark: :func:`_insert_at_once` stored nothing."""
+
+
+def _insert_at_once(
+    con: duckdb.DuckDBPyConnection,
+    select: str,
+    settings: Settings,
+    load_id: int,
+    other: str | None,
+    on_progress: progress.ProgressCallback | None,
+) -> int | None:
+    """Store the checked rows ``select`` gives as touchpoints in a transaction left open
+    (see :func:`_store_at_once`), and return how many: all of them. None, the
+    transaction rolled back, when a row is invalid or an event id repeats; _OtherMark
+    when a revenue shows the decimal mark ``other``."""
+    refused = "WHEN c._reason IS NOT NULL THEN error('an invalid row')"
+    if other is not None:
+        refused = f"WHEN c._mark = {quote(other)} THEN error({quote(OTHER_MARK)}) {refused}"
+    insert = insert_sql(load_id, f"({select})", joined=False, valid=f"CASE {refused} ELSE true END")
+    con.execute(f"SET TimeZone = {quote(settings.timezone)}")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        progress.run(con, insert, gettext("checking rows"), on_progress)
+        total, distinct = con.execute(
+            "SELECT count(*), count(DISTINCT event_id) FROM touchpoints"
+        ).fetchall()[0]
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        if OTHER_MARK in str(exc):
+            raise _OtherMark from None
+        return None
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("SET TimeZone = 'UTC'")
+    if total == 0 or distinct < total:  # no rows (said by _store), or a repeated event id
+        con.execute("ROLLBACK")
+        return None
+    return total
 
 
 def _check(

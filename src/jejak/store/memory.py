@@ -1,7 +1,8 @@
 """DuckDB's memory while a large file loads and its touchpoints are stitched: bounded.
 
 A load keeps the file's checked rows and their event ids in temporary tables (the file
-itself only when an import needs it, or to write its rejected rows), and stitching sorts
+itself only when an import needs it, or to write its rejected rows; a first load into an
+empty workspace keeps none, its rows are stored as they are checked), and stitching sorts
 its touchpoints. DuckDB holds all of that in memory while it may (by
 default up to 80% of the machine's), so a 10M-row file took gigabytes. Under a limit it
 writes what does not fit to its temporary directory (beside the workspace) instead, at
