@@ -191,11 +191,11 @@ def served(shop):
     keys["admin"] = new_key(shop.con, "admin")
     app = create_app(shop)
     with running(app) as base:
-        yield base, keys, shop
+        yield base, keys, shop, app.state.jejak
 
 
 def test_delete_needs_the_admin_key_and_says_what_was_erased(served):
-    base, keys, ws = served
+    base, keys, ws, _ = served
     url = f"{base}/v1/people/dev-a1"
 
     def delete(key: str | None) -> httpx.Response:
@@ -222,12 +222,13 @@ def test_delete_needs_the_admin_key_and_says_what_was_erased(served):
 
 
 def test_the_next_start_compacts_what_the_api_erased(served):
-    base, keys, ws = served
+    base, keys, ws, state = served
     headers = {"Authorization": f"Bearer {keys['admin']}"}
     assert httpx.delete(f"{base}/v1/people/cust-alice", headers=headers).status_code == 200
     # a reader that began before the erasure keeps its answer after it (readers only add)
     with ws.reader() as reading:
         reading.answered("audience", lambda: '{"people": ["cust-alice"]}')
+    state.warmer.stop()  # as jejak serve stops: the pages it was building for the new data
     ws.close()
     reopened = jejak.Workspace(ws.path, ws.settings)  # as jejak serve starts
     try:
