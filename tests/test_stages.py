@@ -398,3 +398,32 @@ def test_sub_second_times_count(open_workspace, write_file, on_engine):
     )
     days = on_engine(ws).stages().table.set_index("stage").loc["Visit", "median_days_to_next"]
     assert days == pytest.approx(0.5 / 86_400)
+
+
+# Browse -> Signup -> Buy: page views before browsing are in no stage
+LATE_START = Journey.model_validate(
+    {
+        "name": "late-start",
+        "stages": [s.model_dump(exclude_none=True, by_alias=True) for s in SHOP.stages[1:4]],
+    }
+)
+
+
+@pytest.mark.parametrize("journey", [SHOP, LATE_START], ids=["shop", "late_start"])
+def test_placing_by_entries_agrees_with_the_running_maximum(shop, journey):
+    # a3's page_view and product_view share a second: their event_ids order them
+    from jejak.analyses.stages import placed, placed_by_entries, stage_entries, with_current_stage
+
+    events = shop.events()
+    wide = with_current_stage(stage_entries(events, journey, ids=True), journey)
+    columns = ["event_id", "stage_index", "current_index", "stage_before"]
+    by_entries, running = [
+        table.select(*columns).to_pandas().sort_values("event_id").reset_index(drop=True)
+        for table in (
+            placed_by_entries(events, journey, wide, before=True),
+            placed(events, journey, before=True),
+        )
+    ]
+    pd.testing.assert_frame_equal(by_entries, running)
+    assert (by_entries["stage_index"] == -1).any() == (journey is LATE_START)
+    assert (by_entries["stage_before"] == -1).any() == (journey is LATE_START)

@@ -49,7 +49,7 @@ from jejak.analyses.clusters import Clusters
 from jejak.analyses.effectiveness import placed_effects
 from jejak.analyses.experience import with_experience
 from jejak.analyses.intervals import wilson
-from jejak.analyses.matching import rule_columns, rule_matches, stage_matches, with_properties
+from jejak.analyses.matching import rule_matches, stage_matches, with_properties
 from jejak.analyses.nps import score_interval
 from jejak.analyses.stages import (
     MICROSECONDS_PER_DAY,
@@ -58,9 +58,7 @@ from jejak.analyses.stages import (
     entered_column,
     first_touch,
     is_stuck,
-    stage_entries,
     usual_days_to_next,
-    with_current_stage,
 )
 from jejak.engine.functions import json_field, unix_micros
 from jejak.language import N_, amount, gettext, localised, ngettext
@@ -77,7 +75,7 @@ FEELING = ["stage", "stage_index", "people", "good", "neutral", "bad", "feeling"
 FEELING += ["feeling_low", "feeling_high", "nps", "nps_low", "nps_high", "nps_answers"]
 FEELING += ["stars", "stars_answers"]
 FINDINGS = ["kind", "stage", "to_stage", "what", "people", "value", "low", "high", "detail"]
-# the columns the lanes read from the placed touchpoints, besides the stage rules' own
+# the columns the lanes read from the placed touchpoints (keep these in a cache)
 READ = ["person_id", "event_id", "ts", "event", "revenue", "stage_index", "current_index"]
 READ += ["stage_before", "experience", "_bad_rule", "_nps", "_stars", "_bought", "channel"]
 READ += ["source", "need"]
@@ -112,19 +110,23 @@ def with_lane_columns(
     """Touchpoints with what the lanes read: ``experience`` (good, neutral, bad or NULL),
     ``_bad_rule`` (the label of the rule that made it bad), ``_nps`` (the answer on a
     touchpoint of the NPS role), ``_stars`` (the rating on one of the review role) and
-    ``_bought`` (a purchase of the purchase role). Only these rules and the stages' are
-    tested on the result: a property is read only where a rule names it."""
+    ``_bought`` (a purchase of the purchase role). Only these rules are tested on the
+    result (not the stages'): a property is read only where a rule names it."""
     roles = roles_of(journey)
     steps = {name: FunnelStep.of(roles.step(name)).as_stage(journey) for name in _ROLES}
     matchers = [Stage(name=f"r{i}", rules=[rule]) for i, rule in enumerate(rules)]
-    tested = [*journey.stages, *steps.values(), *matchers]
+    tested = [*steps.values(), *matchers]
     marked = with_experience(with_properties(events, tested, only_these=True), rules)
     # the first rule a touchpoint matches gives its verdict: the bad one names the rule
+    # (looked for on the bad experiences alone)
     verdicts = [
         (rule_matches(marked, rule), ibis.literal(label if rule.is_ == "bad" else None, "string"))
         for rule, label in zip(rules, _labels(rules), strict=True)
     ]
-    bad = ibis.cases(*verdicts, else_=ibis.null("string")) if rules else ibis.null("string")
+    bad = ibis.null("string")
+    if rules:
+        named = ibis.cases(*verdicts, else_=ibis.null("string"))
+        bad = ibis.ifelse(marked.experience == "bad", named, ibis.null("string"))
 
     def read(role: str) -> ibis.Value:
         """The role's value, parsed on its own touchpoints only."""
@@ -142,12 +144,6 @@ def with_lane_columns(
 _ROLES = ("nps", "review", "purchase")
 
 
-def lane_columns(journey: Journey) -> list[str]:
-    """The columns of the placed touchpoints the lanes read (keep these in a cache): the
-    stages' entries are worked out again from them, so their rules' columns too."""
-    return list(dict.fromkeys([*READ, *rule_columns(journey.stages)]))
-
-
 def _labels(rules: Sequence[ExperienceRule]) -> list[str]:
     """Each rule's label, numbered when two rules read the same."""
     labels = [rule_label(rule) for rule in rules]
@@ -158,6 +154,7 @@ def _labels(rules: Sequence[ExperienceRule]) -> list[str]:
 
 def journey_lanes(
     people: ibis.Table,
+    wide: ibis.Table,
     journey: Journey,
     *,
     groups: ibis.Table | None,
@@ -172,26 +169,21 @@ def journey_lanes(
 ) -> dict[str, Any]:
     """The lanes (see the module) as the fields of ``JourneyLanes``, with a ``group``
     column first in each frame. ``people``: every touchpoint :func:`placed` (with
-    ``before``) and :func:`with_lane_columns`, kept; ``groups``: person_id and
+    ``before``) and :func:`with_lane_columns`, kept; ``wide``: the people's
+    :func:`stage_entries` with :func:`with_current_stage`, kept; ``groups``: person_id and
     ``group``, kept (None: one map of everyone), the first touch's ``by`` field or not;
     ``currency``: the shop's, for the personas' spend (None: a plain number);
     ``clusters``: the behavioural clusters of these people, named in the personas (None:
     not named)."""
     names = journey.stage_names
-    wide = with_current_stage(stage_entries(people, journey), journey).cache()
-    try:
-        if as_of is None:
-            as_of = people.ts.max().to_pyarrow().as_py()
-        moves = _moves(wide, groups, len(names), as_of)
-        feeling = _feeling(people, groups, names)
-        bad, helps = _effects(people, journey, groups, wide, min_people)
-        # a map split by a first-touch field says nothing new of it in its persona
-        fields = [field for field in PERSONA_FIELDS if field != by]
-        personas = _personas(
-            people, wide, groups, journey, descriptions, fields, currency, clusters
-        )
-    finally:
-        wide.release()
+    if as_of is None:
+        as_of = people.ts.max().to_pyarrow().as_py()
+    moves = _moves(wide, groups, len(names), as_of)
+    feeling = _feeling(people, groups, names)
+    bad, helps = _effects(people, journey, groups, wide, min_people)
+    # a map split by a first-touch field says nothing new of it in its persona
+    fields = [field for field in PERSONA_FIELDS if field != by]
+    personas = _personas(people, wide, groups, journey, descriptions, fields, currency, clusters)
     pains, opportunities = [], []
     aimed = {(c.target.from_, c.target.to) for c in campaigns.values()}
     for group, row in moves.iterrows():

@@ -28,8 +28,17 @@ import pandas as pd
 from jejak.analyses import journey_lanes
 from jejak.analyses.clusters import Clusters
 from jejak.analyses.effectiveness import MIN_PEOPLE
+from jejak.analyses.matching import with_properties
 from jejak.analyses.result import Result, drawn, records
-from jejak.analyses.stages import check_breakdown, first_touch, placed, split_title
+from jejak.analyses.stages import (
+    check_breakdown,
+    first_touch,
+    placed,
+    placed_by_entries,
+    split_title,
+    stage_entries,
+    with_current_stage,
+)
 from jejak.engine.functions import json_field
 from jejak.language import N_, gettext
 from jejak.model.campaign import Campaign
@@ -147,6 +156,7 @@ def journey_map(
     shop's ``currency`` (the personas' spend) and the behavioural ``clusters`` of the
     same people (the personas name those most of a map's people are in; None: not named).
     """
+    touchpoints = events
     events = events.mutate(_rating=json_field(events.properties, "rating").try_cast("float64"))
     keys = ["stage_index", "event"]
     given = groups is not None
@@ -169,11 +179,16 @@ def journey_map(
     else:
         roles = roles_of(journey)
         rules = [roles.bind(rule) for rule in default_rules()] if rules is None else rules
+        # each person's stage entries, kept: the lanes read them, and every touchpoint is
+        # placed by them
+        tested = with_properties(touchpoints, journey.stages, only_these=True)
+        wide = with_current_stage(stage_entries(tested, journey, ids=True), journey).cache()
         marked = journey_lanes.with_lane_columns(events, journey, rules)
         # every touchpoint, placed once and kept narrow: the map's cells and every lane
-        # read it (the lanes' effects and stage entries need the ones before any stage too)
-        keep = [*journey_lanes.lane_columns(journey), "context", "need", "_rating"]
-        people = placed(marked, journey, before=True).select(*dict.fromkeys(keep)).cache()
+        # read it (the lanes' effects need the ones before any stage too)
+        keep = [*journey_lanes.READ, "context", "need", "_rating"]
+        placed_ = placed_by_entries(marked, journey, wide, before=True)
+        people = placed_.select(*dict.fromkeys(keep)).cache()
         if groups is not None:
             groups = groups.select("person_id", "group").cache()
         try:
@@ -182,6 +197,7 @@ def journey_map(
             table = _cells(at.select(*cells), keys, top)
             found = journey_lanes.journey_lanes(
                 people,
+                wide,
                 journey,
                 groups=groups,
                 rules=rules,
@@ -195,6 +211,7 @@ def journey_map(
             )
         finally:
             people.release()
+            wide.release()
             if groups is not None:
                 groups.release()
     table["moved_on"] = table["moved_people"] / table["people"]

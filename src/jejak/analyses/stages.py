@@ -40,14 +40,35 @@ def entered_column(i: int) -> str:
     return f"entered_{i}"
 
 
-def stage_entries(events: ibis.Table, journey: Journey) -> ibis.Table:
-    """One row per person: ``person_id`` and ``entered_<i>`` (entry time of stage i, or NULL)."""
+def entry_id_column(i: int) -> str:
+    """The name of stage i's entry-touchpoint column in :func:`stage_entries` with ids."""
+    return f"entry_id_{i}"
+
+
+def stage_entries(events: ibis.Table, journey: Journey, *, ids: bool = False) -> ibis.Table:
+    """One row per person: ``person_id`` and ``entered_<i>`` (entry time of stage i, or NULL).
+
+    ``ids`` adds what tells touchpoints at the same time apart, for
+    :func:`placed_by_entries`: ``entry_id_<i>``, the event_id of stage i's entry (the
+    least at its time), and the person's first touchpoint's ``first_ts`` and ``first_id``.
+    """
     events = with_properties(events, journey.stages)
-    entries = {
-        entered_column(i): events.ts.min(where=stage_matches(events, stage))
-        for i, stage in enumerate(journey.stages)
-    }
-    return events.group_by("person_id").aggregate(**entries)
+    if not ids:
+        entries = {
+            entered_column(i): events.ts.min(where=stage_matches(events, stage))
+            for i, stage in enumerate(journey.stages)
+        }
+        return events.group_by("person_id").aggregate(**entries)
+    # the least (time, event_id) of each: a touchpoint's place in the person's order
+    order = ibis.struct({"ts": events.ts, "id": events.event_id})
+    firsts = {f"_{i}": order.min(where=stage_matches(events, stage))
+              for i, stage in enumerate(journey.stages)}  # fmt: skip
+    wide = events.group_by("person_id").aggregate(**firsts, _first=order.min())
+    columns: dict[str, ibis.Value] = {}
+    for i in range(len(journey.stages)):
+        columns[entered_column(i)] = wide[f"_{i}"]["ts"]
+        columns[entry_id_column(i)] = wide[f"_{i}"]["id"]
+    return wide.select("person_id", **columns, first_ts=wide._first.ts, first_id=wide._first.id)
 
 
 def placed(
@@ -91,6 +112,48 @@ def placed(
     for name, test in (counts or {}).items():
         columns[name] = test.resolve(events).ifelse(1, 0).sum().over(so_far)
     return events.mutate(**columns).drop("_matched")
+
+
+def placed_by_entries(
+    events: ibis.Table, journey: Journey, wide: ibis.Table, *, before: bool = False
+) -> ibis.Table:
+    """:func:`placed`'s columns (``before`` too) read off each person's stage entries
+    instead of a running maximum: the same numbers, with a join on the people instead of
+    a sort of every touchpoint. ``wide``: :func:`stage_entries` of ``events`` with ids,
+    :func:`with_current_stage`.
+
+    A touchpoint is in the furthest stage whose entry is it or came before it, in
+    (time, event_id) order, as in :func:`placed`; event_ids are unique, and a missing one
+    comes last (touchpoints sharing both, which :func:`placed` orders among themselves
+    at random, are each other's equals here).
+    """
+    n = len(journey.stages)
+    kept = ["person_id", "current_index", "first_ts", "first_id"]
+    kept += [c for i in range(n) for c in (entered_column(i), entry_id_column(i))]
+    at = events.join(wide.select(*kept), "person_id")
+
+    def entered(i: int, strictly: bool = False) -> ibis.Value:
+        """Whether stage i's entry is this touchpoint or came before it (``strictly``: before)."""
+        when, entry = at[entered_column(i)], at[entry_id_column(i)]
+        # at the same time, the event_ids decide
+        if strictly:
+            tie = (entry < at.event_id).fill_null(entry.notnull() & at.event_id.isnull())
+        else:
+            tie = (entry <= at.event_id).fill_null(at.event_id.isnull())
+        return (when < at.ts) | ((when == at.ts) & tie)
+
+    stage = ibis.cases(*[(entered(i), i) for i in reversed(range(n))], else_=-1)
+    columns = {"stage_index": stage, "current_index": at.current_index}
+    if before:
+        # the stage before a touchpoint: of those before it, or its own on a first one
+        first = (at.ts == at.first_ts) & (
+            (at.event_id == at.first_id).fill_null(at.event_id.isnull() & at.first_id.isnull())
+        )
+        alone = ibis.ifelse(first, stage, -1)
+        columns["stage_before"] = ibis.cases(
+            *[(entered(i, strictly=True), i) for i in reversed(range(n))], else_=alone
+        )
+    return at.mutate(**columns).drop(*kept[2:])
 
 
 def entries(events: ibis.Table, journey: Journey) -> ibis.Table:
