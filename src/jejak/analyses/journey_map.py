@@ -248,13 +248,17 @@ def journey_map(
 
 def _cells(at: ibis.Table, keys: list[str], top: int) -> pd.DataFrame:
     """The top touchpoints per (group,) stage with their counts, context and need."""
-    moved = at.current_index > at.stage_index
-    volume = at.group_by(keys).aggregate(
-        people=at.person_id.nunique(),
-        occurrences=at.count(),
-        moved_people=at.person_id.nunique(where=moved),
-        rating=at._rating.mean(),
+    volume = at.group_by(keys).aggregate(occurrences=at.count(), rating=at._rating.mean())
+    # each person once per cell, with whether they moved on (their furthest stage is the
+    # same on all their touchpoints): one pass tells the people apart, not one per count
+    seen = at.group_by([*keys, "person_id"]).aggregate(
+        _moved=(at.current_index > at.stage_index).any()
     )
+    reach = seen.group_by(keys).aggregate(
+        people=seen.count(), moved_people=seen.count(where=seen._moved)
+    )
+    same = [volume[k].identical_to(reach[k]) for k in keys]
+    volume = volume.join(reach, same).drop(*[f"{k}_right" for k in keys])
     rank = ibis.row_number().over(
         group_by=[volume[k] for k in keys if k != "event"],
         order_by=[ibis.desc(volume.people), volume.event],
