@@ -76,9 +76,8 @@ FEELING += ["feeling_low", "feeling_high", "nps", "nps_low", "nps_high", "nps_an
 FEELING += ["stars", "stars_answers"]
 FINDINGS = ["kind", "stage", "to_stage", "what", "people", "value", "low", "high", "detail"]
 # the columns the lanes read from the placed touchpoints (keep these in a cache)
-READ = ["person_id", "event_id", "ts", "event", "revenue", "stage_index", "current_index"]
-READ += ["stage_before", "experience", "_bad_rule", "_nps", "_stars", "_bought", "channel"]
-READ += ["source", "need"]
+READ = ["person_id", "event_id", "ts", "event", "stage_index", "current_index", "stage_before"]
+READ += ["experience", "_bad_rule", "_nps", "_stars"]
 BAD_MARK = "(bad experience) "  # an experience rule among the touchpoints weighed with it
 SIGNS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "in": "in"}
 
@@ -153,6 +152,7 @@ def _labels(rules: Sequence[ExperienceRule]) -> list[str]:
 
 
 def journey_lanes(
+    touchpoints: ibis.Table,
     people: ibis.Table,
     wide: ibis.Table,
     journey: Journey,
@@ -168,22 +168,25 @@ def journey_lanes(
     clusters: Clusters | None = None,
 ) -> dict[str, Any]:
     """The lanes (see the module) as the fields of ``JourneyLanes``, with a ``group``
-    column first in each frame. ``people``: every touchpoint :func:`placed` (with
-    ``before``) and :func:`with_lane_columns`, kept; ``wide``: the people's
-    :func:`stage_entries` with :func:`with_current_stage`, kept; ``groups``: person_id and
+    column first in each frame. ``touchpoints``: every touchpoint
+    :func:`with_lane_columns`; ``people``: those :func:`placed` (with ``before``), kept
+    with the columns of :data:`READ`; ``wide``: their people's :func:`stage_entries`
+    with :func:`with_current_stage`, kept; ``groups``: person_id and
     ``group``, kept (None: one map of everyone), the first touch's ``by`` field or not;
     ``currency``: the shop's, for the personas' spend (None: a plain number);
     ``clusters``: the behavioural clusters of these people, named in the personas (None:
     not named)."""
     names = journey.stage_names
     if as_of is None:
-        as_of = people.ts.max().to_pyarrow().as_py()
+        as_of = touchpoints.ts.max().to_pyarrow().as_py()
     moves = _moves(wide, groups, len(names), as_of)
     feeling = _feeling(people, groups, names)
     bad, helps = _effects(people, journey, groups, wide, min_people)
     # a map split by a first-touch field says nothing new of it in its persona
     fields = [field for field in PERSONA_FIELDS if field != by]
-    personas = _personas(people, wide, groups, journey, descriptions, fields, currency, clusters)
+    personas = _personas(
+        touchpoints, wide, groups, journey, descriptions, fields, currency, clusters
+    )
     pains, opportunities = [], []
     aimed = {(c.target.from_, c.target.to) for c in campaigns.values()}
     for group, row in moves.iterrows():
@@ -513,7 +516,7 @@ def _opportunities(
 
 
 def _personas(
-    people: ibis.Table,
+    touchpoints: ibis.Table,
     wide: ibis.Table,
     groups: ibis.Table | None,
     journey: Journey,
@@ -526,7 +529,7 @@ def _personas(
     ``fields`` (of :data:`PERSONA_FIELDS`) and the behavioural ``clusters``."""
     names = journey.stage_names
     behaviour = _in_clusters(clusters, groups)
-    first = _grouped(first_touch(people, *fields), groups)
+    first = _grouped(first_touch(touchpoints, *fields, wide=wide), groups)
     # every field's values in one query: a few rows per group and value, small, so they
     # come into Python here
     values = ibis.union(
@@ -543,8 +546,9 @@ def _personas(
     }
     current = _grouped(wide, groups)
     stages = current.group_by(["group", "current_index"]).aggregate(n=current.count()).to_pandas()
-    bought = people.group_by("person_id").aggregate(
-        _bought=people._bought.any(), _revenue=people.revenue.sum(where=people._bought)
+    bought = touchpoints.group_by("person_id").aggregate(
+        _bought=touchpoints._bought.any(),
+        _revenue=touchpoints.revenue.sum(where=touchpoints._bought),
     )
     bought = _grouped(bought, groups)
     money = (

@@ -184,8 +184,9 @@ def journey_map(
         tested = with_properties(touchpoints, journey.stages, only_these=True)
         wide = with_current_stage(stage_entries(tested, journey, ids=True), journey).cache()
         marked = journey_lanes.with_lane_columns(events, journey, rules)
-        # every touchpoint, placed once and kept narrow: the map's cells and every lane
-        # read it (the lanes' effects need the ones before any stage too)
+        # every touchpoint, placed once and kept narrow: the map's cells and the lanes
+        # read it (the lanes' effects need the ones before any stage too; the personas
+        # read the touchpoints as they are)
         keep = [*journey_lanes.READ, "context", "need", "_rating"]
         placed_ = placed_by_entries(marked, journey, wide, before=True)
         people = placed_.select(*dict.fromkeys(keep)).cache()
@@ -196,6 +197,7 @@ def journey_map(
             at = at.join(groups, "person_id") if groups is not None else at
             table = _cells(at.select(*cells), keys, top)
             found = journey_lanes.journey_lanes(
+                marked,
                 people,
                 wide,
                 journey,

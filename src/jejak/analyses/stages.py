@@ -278,13 +278,22 @@ def check_breakdown(by: str, message: str) -> None:
         raise JejakError(gettext(message).format(by=repr(by), choices=choices))
 
 
-def first_touch(events: ibis.Table, field: str, *more: str) -> ibis.Table:
+def first_touch(
+    events: ibis.Table, field: str, *more: str, wide: ibis.Table | None = None
+) -> ibis.Table:
     """Each person's ``field`` (and ``more`` fields) on their first touchpoint (ties
-    broken by event_id)."""
-    # the earliest time per person first, then the ties at it in event_id order: the engine
-    # sorts those few touchpoints, not every one (the time is required: never null)
-    earliest = events.group_by("person_id").aggregate(_first_ts=events.ts.min())
-    at_first = events.join(earliest, ["person_id", events.ts == earliest._first_ts])
+    broken by event_id). ``wide``: the people's :func:`stage_entries` with ids, when the
+    caller has them (their first touchpoints are then looked up, not found again)."""
+    if wide is None:
+        # the earliest time per person first, then the ties at it in event_id order: the
+        # engine sorts those few touchpoints, not every one (the time is required: never null)
+        earliest = events.group_by("person_id").aggregate(_first_ts=events.ts.min())
+        at_first = events.join(earliest, ["person_id", events.ts == earliest._first_ts])
+    else:
+        firsts = wide.select("person_id", "first_ts", "first_id")
+        at_first = events.join(firsts, ["person_id", events.ts == firsts.first_ts])
+        at_first = at_first.filter(at_first.event_id.identical_to(at_first.first_id))
+    # (touchpoints sharing a time and event_id: one of them)
     order = ibis.row_number().over(group_by=at_first.person_id, order_by=at_first.event_id)
     ranked = at_first.mutate(_order=order)
     first = ranked.filter(ranked._order == 0)
