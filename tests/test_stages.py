@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import ibis
 import pandas as pd
 import pytest
 
@@ -427,3 +428,10 @@ def test_placing_by_entries_agrees_with_the_running_maximum(shop, journey):
     pd.testing.assert_frame_equal(by_entries, running)
     assert (by_entries["stage_index"] == -1).any() == (journey is LATE_START)
     assert (by_entries["stage_before"] == -1).any() == (journey is LATE_START)
+    # the stage before worked out on some touchpoints only
+    some = placed_by_entries(events, journey, wide, before=ibis._.event == "signup")
+    some = some.select("event_id", "event", "stage_before").to_pandas().sort_values("event_id")
+    signups = (some["event"] == "signup").to_numpy()
+    assert some["stage_before"].isna().to_numpy().tolist() == (~signups).tolist()
+    expected = running["stage_before"][signups].tolist()
+    assert some["stage_before"][signups].astype(int).tolist() == expected

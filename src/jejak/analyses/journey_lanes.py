@@ -78,6 +78,9 @@ FINDINGS = ["kind", "stage", "to_stage", "what", "people", "value", "low", "high
 # the columns the lanes read from the placed touchpoints (keep these in a cache)
 READ = ["person_id", "event_id", "ts", "event", "stage_index", "current_index", "stage_before"]
 READ += ["experience", "_bad_rule", "_nps", "_stars"]
+# the touchpoints the feeling lane counts in the stage before them (the only ones it
+# reads ``stage_before`` of)
+SIGNALS = ibis._.experience.notnull() | ibis._._nps.notnull() | ibis._._stars.notnull()
 BAD_MARK = "(bad experience) "  # an experience rule among the touchpoints weighed with it
 SIGNS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "in": "in"}
 

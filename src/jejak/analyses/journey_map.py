@@ -188,7 +188,7 @@ def journey_map(
         # read it (the lanes' effects need the ones before any stage too; the personas
         # read the touchpoints as they are)
         keep = [*journey_lanes.READ, "context", "need", "_rating"]
-        placed_ = placed_by_entries(marked, journey, wide, before=True)
+        placed_ = placed_by_entries(marked, journey, wide, before=journey_lanes.SIGNALS)
         people = placed_.select(*dict.fromkeys(keep)).cache()
         if groups is not None:
             groups = groups.select("person_id", "group").cache()

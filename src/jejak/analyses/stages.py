@@ -61,9 +61,14 @@ def stage_entries(events: ibis.Table, journey: Journey, *, ids: bool = False) ->
         return events.group_by("person_id").aggregate(**entries)
     # the least (time, event_id) of each: a touchpoint's place in the person's order
     order = ibis.struct({"ts": events.ts, "id": events.event_id})
-    firsts = {f"_{i}": order.min(where=stage_matches(events, stage))
-              for i, stage in enumerate(journey.stages)}  # fmt: skip
-    wide = events.group_by("person_id").aggregate(**firsts, _first=order.min())
+    first = order.min()
+    # a stage every touchpoint enters (any: true; the time is never null) is entered on
+    # the first one: the same aggregate, which the engine works out once
+    every = events.ts.notnull()
+    tests = [stage_matches(events, stage) for stage in journey.stages]
+    firsts = {f"_{i}": first if test.equals(every) else order.min(where=test)
+              for i, test in enumerate(tests)}  # fmt: skip
+    wide = events.group_by("person_id").aggregate(**firsts, _first=first)
     columns: dict[str, ibis.Value] = {}
     for i in range(len(journey.stages)):
         columns[entered_column(i)] = wide[f"_{i}"]["ts"]
@@ -115,12 +120,18 @@ def placed(
 
 
 def placed_by_entries(
-    events: ibis.Table, journey: Journey, wide: ibis.Table, *, before: bool = False
+    events: ibis.Table,
+    journey: Journey,
+    wide: ibis.Table,
+    *,
+    before: bool | ibis.Deferred = False,
 ) -> ibis.Table:
     """:func:`placed`'s columns (``before`` too) read off each person's stage entries
     instead of a running maximum: the same numbers, with a join on the people instead of
     a sort of every touchpoint. ``wide``: :func:`stage_entries` of ``events`` with ids,
-    :func:`with_current_stage`.
+    :func:`with_current_stage`. ``before`` may be a test (e.g. ``_.rating.notnull()``):
+    ``stage_before`` is then worked out on the touchpoints that meet it only (NULL on
+    the rest).
 
     A touchpoint is in the furthest stage whose entry is it or came before it, in
     (time, event_id) order, as in :func:`placed`; event_ids are unique, and a missing one
@@ -144,15 +155,16 @@ def placed_by_entries(
 
     stage = ibis.cases(*[(entered(i), i) for i in reversed(range(n))], else_=-1)
     columns = {"stage_index": stage, "current_index": at.current_index}
-    if before:
+    if before is not False:
         # the stage before a touchpoint: of those before it, or its own on a first one
-        first = (at.ts == at.first_ts) & (
-            (at.event_id == at.first_id).fill_null(at.event_id.isnull() & at.first_id.isnull())
-        )
+        first = (at.ts == at.first_ts) & at.event_id.identical_to(at.first_id)
         alone = ibis.ifelse(first, stage, -1)
-        columns["stage_before"] = ibis.cases(
+        earlier = ibis.cases(
             *[(entered(i, strictly=True), i) for i in reversed(range(n))], else_=alone
         )
+        if before is not True:
+            earlier = ibis.ifelse(before.resolve(at), earlier, ibis.null(earlier.type()))
+        columns["stage_before"] = earlier
     return at.mutate(**columns).drop(*kept[2:])
 
 
