@@ -56,7 +56,6 @@ from jejak.analyses.stages import (
     NONE_LABEL,
     days_to_next,
     entered_column,
-    first_touch,
     is_stuck,
     usual_days_to_next,
 )
@@ -532,7 +531,11 @@ def _personas(
     ``fields`` (of :data:`PERSONA_FIELDS`) and the behavioural ``clusters``."""
     names = journey.stage_names
     behaviour = _in_clusters(clusters, groups)
-    first = _grouped(first_touch(touchpoints, *fields, wide=wide), groups)
+    # each person's first touchpoint's fields, kept with their stage entries
+    first = wide.select(
+        "person_id", **{f: wide[f"first_{f}"].fill_null(NONE_LABEL) for f in fields}
+    )
+    first = _grouped(first, groups)
     # every field's values in one query: a few rows per group and value, small, so they
     # come into Python here
     values = ibis.union(

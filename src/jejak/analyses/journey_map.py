@@ -182,7 +182,8 @@ def journey_map(
         # each person's stage entries, kept: the lanes read them, and every touchpoint is
         # placed by them
         tested = with_properties(touchpoints, journey.stages, only_these=True)
-        wide = with_current_stage(stage_entries(tested, journey, ids=True), journey).cache()
+        entries = stage_entries(tested, journey, ids=True, first=journey_lanes.PERSONA_FIELDS)
+        wide = with_current_stage(entries, journey).cache()
         marked = journey_lanes.with_lane_columns(events, journey, rules)
         # every touchpoint, placed once and kept narrow: the map's cells and the lanes
         # read it (the lanes' effects need the ones before any stage too; the personas

@@ -15,6 +15,7 @@ Definitions (used by every face):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,12 +46,16 @@ def entry_id_column(i: int) -> str:
     return f"entry_id_{i}"
 
 
-def stage_entries(events: ibis.Table, journey: Journey, *, ids: bool = False) -> ibis.Table:
+def stage_entries(
+    events: ibis.Table, journey: Journey, *, ids: bool = False, first: Sequence[str] = ()
+) -> ibis.Table:
     """One row per person: ``person_id`` and ``entered_<i>`` (entry time of stage i, or NULL).
 
     ``ids`` adds what tells touchpoints at the same time apart, for
     :func:`placed_by_entries`: ``entry_id_<i>``, the event_id of stage i's entry (the
-    least at its time), and the person's first touchpoint's ``first_ts`` and ``first_id``.
+    least at its time), and the person's first touchpoint's ``first_ts`` and ``first_id``;
+    with ``first``, that touchpoint's fields too, as ``first_<field>`` (as
+    :func:`first_touch` finds them, before its labelling of missing values).
     """
     events = with_properties(events, journey.stages)
     if not ids:
@@ -61,7 +66,9 @@ def stage_entries(events: ibis.Table, journey: Journey, *, ids: bool = False) ->
         return events.group_by("person_id").aggregate(**entries)
     # the least (time, event_id) of each: a touchpoint's place in the person's order
     order = ibis.struct({"ts": events.ts, "id": events.event_id})
-    first = order.min()
+    first = ibis.struct({"ts": events.ts, "id": events.event_id, **{f: events[f] for f in first}})
+    fields = first.names[2:]
+    first = first.min()
     # a stage every touchpoint enters (any: true; the time is never null) is entered on
     # the first one: the same aggregate, which the engine works out once
     every = events.ts.notnull()
@@ -73,7 +80,8 @@ def stage_entries(events: ibis.Table, journey: Journey, *, ids: bool = False) ->
     for i in range(len(journey.stages)):
         columns[entered_column(i)] = wide[f"_{i}"]["ts"]
         columns[entry_id_column(i)] = wide[f"_{i}"]["id"]
-    return wide.select("person_id", **columns, first_ts=wide._first.ts, first_id=wide._first.id)
+    columns |= {f"first_{f}": wide._first[f] for f in ("ts", "id", *fields)}
+    return wide.select("person_id", **columns)
 
 
 def placed(
@@ -290,22 +298,13 @@ def check_breakdown(by: str, message: str) -> None:
         raise JejakError(gettext(message).format(by=repr(by), choices=choices))
 
 
-def first_touch(
-    events: ibis.Table, field: str, *more: str, wide: ibis.Table | None = None
-) -> ibis.Table:
+def first_touch(events: ibis.Table, field: str, *more: str) -> ibis.Table:
     """Each person's ``field`` (and ``more`` fields) on their first touchpoint (ties
-    broken by event_id). ``wide``: the people's :func:`stage_entries` with ids, when the
-    caller has them (their first touchpoints are then looked up, not found again)."""
-    if wide is None:
-        # the earliest time per person first, then the ties at it in event_id order: the
-        # engine sorts those few touchpoints, not every one (the time is required: never null)
-        earliest = events.group_by("person_id").aggregate(_first_ts=events.ts.min())
-        at_first = events.join(earliest, ["person_id", events.ts == earliest._first_ts])
-    else:
-        firsts = wide.select("person_id", "first_ts", "first_id")
-        at_first = events.join(firsts, ["person_id", events.ts == firsts.first_ts])
-        at_first = at_first.filter(at_first.event_id.identical_to(at_first.first_id))
-    # (touchpoints sharing a time and event_id: one of them)
+    broken by event_id)."""
+    # the earliest time per person first, then the ties at it in event_id order: the engine
+    # sorts those few touchpoints, not every one (the time is required: never null)
+    earliest = events.group_by("person_id").aggregate(_first_ts=events.ts.min())
+    at_first = events.join(earliest, ["person_id", events.ts == earliest._first_ts])
     order = ibis.row_number().over(group_by=at_first.person_id, order_by=at_first.event_id)
     ranked = at_first.mutate(_order=order)
     first = ranked.filter(ranked._order == 0)
