@@ -60,6 +60,7 @@ from jejak.analyses.stages import (
     usual_days_to_next,
 )
 from jejak.engine.functions import json_field, unix_micros
+from jejak.engine.plans import remembered
 from jejak.language import N_, amount, gettext, localised, ngettext
 from jejak.language import stage as stage_word
 from jejak.model.campaign import Campaign
@@ -216,15 +217,8 @@ def _effects(
     """The effect of each bad experience rule (``_bad_rule``) and of each touchpoint
     (``event``) on moving on, per group and stage (see
     :func:`jejak.analyses.effectiveness.placed_effects`)."""
-    # both are weighed against the same time in the stages: in one pass, the bad
-    # experiences as touches of their own beside the touchpoints, told apart by a mark
-    # no touchpoint name starts with
-    columns = ["person_id", "event_id", "ts", "stage_index"]
-    touches = people.select(*columns, _touch=people.event)
-    bad = people.filter(people._bad_rule.notnull())
-    bad = bad.select(*columns, _touch=BAD_MARK + bad._bad_rule)
     effects = placed_effects(
-        ibis.union(touches, bad),
+        _touches(people),
         journey,
         by="_touch",
         min_people=min_people,
@@ -236,6 +230,17 @@ def _effects(
     marked = effects["_touch"].str.startswith(BAD_MARK)
     bad = effects[marked].assign(_bad_rule=effects["_touch"].str.removeprefix(BAD_MARK))
     return bad, effects[~marked].rename(columns={"_touch": "event"})
+
+
+@remembered
+def _touches(people: ibis.Table) -> ibis.Table:
+    """The touchpoints and the bad experiences, as touches (``_touch``) of their own."""
+    # both are weighed against the same time in the stages: in one pass, the bad
+    # experiences beside the touchpoints, told apart by a mark no touchpoint name starts with
+    columns = ["person_id", "event_id", "ts", "stage_index"]
+    touches = people.select(*columns, _touch=people.event)
+    bad = people.filter(people._bad_rule.notnull())
+    return ibis.union(touches, bad.select(*columns, _touch=BAD_MARK + bad._bad_rule))
 
 
 def _grouped(table: ibis.Table, groups: ibis.Table | None) -> ibis.Table:
@@ -257,31 +262,12 @@ def _moves(
     stuck_i (stopped there longer than everyone's 90th percentile, usual_i, of days to
     the next). One row per group, indexed by it: small, so it comes into Python here."""
 
-    # the usual time in a stage is everyone's, so each map's stuck people are its own
-    # people who take longer than the shop's people do, not than their own group; it is
-    # the overview's (stage funnel's) p90_days_to_next, so both count the same stuck
-    usual = wide.aggregate(
-        **{f"usual_{i}": usual_days_to_next(wide, i) for i in range(n - 1)}
-    ).to_pyarrow().to_pylist()[0]  # fmt: skip
-    at = _grouped(wide, groups)
+    usual = _usual_query(wide, n).to_pyarrow().to_pylist()[0]
     when = pd.Timestamp(as_of) if as_of is not None else None
     if when is not None:
         when = when.tz_convert("UTC") if when.tz else when.tz_localize("UTC")
-    now = ibis.literal(when, "timestamp('UTC')") if when is not None else None
-    aggregates: dict[str, ibis.Value] = {"people": at.count()}
-    for i in range(n - 1):
-        reached = at[entered_column(i)].notnull()
-        days, forward = days_to_next(at, i)
-        aggregates[f"reached_{i}"] = at.count(where=reached)
-        stopped = reached & (at.current_index == i)
-        aggregates[f"stopped_{i}"] = at.count(where=stopped)
-        aggregates[f"moved_{i}"] = at.count(where=forward)
-        aggregates[f"median_{i}"] = days.quantile(0.5, where=forward)
-        limit = usual[f"usual_{i}"]
-        if limit is not None and now is not None:
-            waited = _days(now, at[entered_column(i)])
-            aggregates[f"stuck_{i}"] = at.count(where=stopped & is_stuck(waited, limit))
-    frame = at.group_by("group").aggregate(**aggregates).to_pyarrow().to_pandas()
+    limits = tuple(usual[f"usual_{i}"] for i in range(n - 1))
+    frame = _moves_query(wide, groups, limits, when).to_pyarrow().to_pandas()
     for i in range(n - 1):
         frame[f"usual_{i}"] = usual[f"usual_{i}"]
         if f"stuck_{i}" not in frame:
@@ -294,8 +280,46 @@ def _moves(
     return frame.sort_values("group").set_index("group")
 
 
-def _feeling(people: ibis.Table, groups: ibis.Table | None, names: list[str]) -> pd.DataFrame:
-    """Per group and stage: people, good, neutral, bad, feeling, NPS and stars."""
+@remembered
+def _usual_query(wide: ibis.Table, n: int) -> ibis.Table:
+    """Each stage's usual time to move on, in one row (``usual_<i>``)."""
+    # the usual time in a stage is everyone's, so each map's stuck people are its own
+    # people who take longer than the shop's people do, not than their own group; it is
+    # the overview's (stage funnel's) p90_days_to_next, so both count the same stuck
+    return wide.aggregate(**{f"usual_{i}": usual_days_to_next(wide, i) for i in range(n - 1)})
+
+
+@remembered
+def _moves_query(
+    wide: ibis.Table,
+    groups: ibis.Table | None,
+    usual: tuple[float | None, ...],
+    when: pd.Timestamp | None,
+) -> ibis.Table:
+    """:func:`_moves`'s counts per group, given each stage's ``usual`` time and the
+    moment stuck time ends (``when``: None, nobody is stuck)."""
+    at = _grouped(wide, groups)
+    now = ibis.literal(when, "timestamp('UTC')") if when is not None else None
+    aggregates: dict[str, ibis.Value] = {"people": at.count()}
+    for i, limit in enumerate(usual):
+        reached = at[entered_column(i)].notnull()
+        days, forward = days_to_next(at, i)
+        aggregates[f"reached_{i}"] = at.count(where=reached)
+        stopped = reached & (at.current_index == i)
+        aggregates[f"stopped_{i}"] = at.count(where=stopped)
+        aggregates[f"moved_{i}"] = at.count(where=forward)
+        aggregates[f"median_{i}"] = days.quantile(0.5, where=forward)
+        if limit is not None and now is not None:
+            waited = _days(now, at[entered_column(i)])
+            aggregates[f"stuck_{i}"] = at.count(where=stopped & is_stuck(waited, limit))
+    return at.group_by("group").aggregate(**aggregates)
+
+
+@remembered
+def _feeling_queries(
+    people: ibis.Table, groups: ibis.Table | None
+) -> tuple[ibis.Table, ibis.Table, ibis.Table]:
+    """:func:`_feeling`'s people, NPS answers and stars per group and stage (``s``)."""
     at = _grouped(people, groups)
     placed_ = at.filter(at.stage_index >= 0)
     present = placed_.select("group", "person_id", s=placed_.stage_index).distinct()
@@ -331,6 +355,12 @@ def _feeling(people: ibis.Table, groups: ibis.Table | None, names: list[str]) ->
     stars = rated.group_by(["group", rated.stage_before.name("s")]).aggregate(
         stars=rated._stars.mean(), stars_answers=rated.count()
     )
+    return counts, nps, stars
+
+
+def _feeling(people: ibis.Table, groups: ibis.Table | None, names: list[str]) -> pd.DataFrame:
+    """Per group and stage: people, good, neutral, bad, feeling, NPS and stars."""
+    counts, nps, stars = _feeling_queries(people, groups)
     # a row per group and stage: small, so they come into Python here
     frame = counts.to_pandas()
     for part in (nps.to_pandas(), stars.to_pandas()):
@@ -517,6 +547,43 @@ def _opportunities(
     return found
 
 
+@remembered
+def _persona_queries(
+    touchpoints: ibis.Table,
+    wide: ibis.Table,
+    groups: ibis.Table | None,
+    fields: tuple[str, ...],
+) -> tuple[ibis.Table, ibis.Table, ibis.Table]:
+    """:func:`_personas`'s counts per group: of each first-touch field's values, of the
+    people per current stage, and of the people, buyers and their revenue."""
+    # each person's first touchpoint's fields, kept with their stage entries; every
+    # field's values in one query
+    first = wide.select(
+        "person_id", **{f: wide[f"first_{f}"].fill_null(NONE_LABEL) for f in fields}
+    )
+    first = _grouped(first, groups)
+    values = ibis.union(
+        *[
+            first.select("group", _field=ibis.literal(field), _value=first[field])
+            for field in fields
+        ]
+    )
+    counted = values.group_by(["group", "_field", "_value"]).aggregate(n=values.count())
+    current = _grouped(wide, groups)
+    stages = current.group_by(["group", "current_index"]).aggregate(n=current.count())
+    bought = touchpoints.group_by("person_id").aggregate(
+        _bought=touchpoints._bought.any(),
+        _revenue=touchpoints.revenue.sum(where=touchpoints._bought),
+    )
+    bought = _grouped(bought, groups)
+    money = bought.group_by("group").aggregate(
+        buyers=bought.count(where=bought._bought),
+        revenue=bought._revenue.sum(),
+        people=bought.count(),
+    )
+    return counted, stages, money
+
+
 def _personas(
     touchpoints: ibis.Table,
     wide: ibis.Table,
@@ -531,42 +598,14 @@ def _personas(
     ``fields`` (of :data:`PERSONA_FIELDS`) and the behavioural ``clusters``."""
     names = journey.stage_names
     behaviour = _in_clusters(clusters, groups)
-    # each person's first touchpoint's fields, kept with their stage entries
-    first = wide.select(
-        "person_id", **{f: wide[f"first_{f}"].fill_null(NONE_LABEL) for f in fields}
-    )
-    first = _grouped(first, groups)
-    # every field's values in one query: a few rows per group and value, small, so they
-    # come into Python here
-    values = ibis.union(
-        *[
-            first.select("group", _field=ibis.literal(field), _value=first[field])
-            for field in fields
-        ]
-    )
-    counted = values.group_by(["group", "_field", "_value"]).aggregate(n=values.count())
-    counted = counted.to_pandas()
+    # a few rows per group and value, stage, or in all: small, so they come into Python here
+    counted, stages, money = _persona_queries(touchpoints, wide, groups, tuple(fields))
+    counted, stages = counted.to_pandas(), stages.to_pandas()
     touches = {
         field: counted[counted["_field"] == field].rename(columns={"_value": field})
         for field in fields
     }
-    current = _grouped(wide, groups)
-    stages = current.group_by(["group", "current_index"]).aggregate(n=current.count()).to_pandas()
-    bought = touchpoints.group_by("person_id").aggregate(
-        _bought=touchpoints._bought.any(),
-        _revenue=touchpoints.revenue.sum(where=touchpoints._bought),
-    )
-    bought = _grouped(bought, groups)
-    money = (
-        bought.group_by("group")
-        .aggregate(
-            buyers=bought.count(where=bought._bought),
-            revenue=bought._revenue.sum(),
-            people=bought.count(),
-        )
-        .to_pandas()
-        .set_index("group")
-    )
+    money = money.to_pandas().set_index("group")
     personas = {}
     for group in sorted(money.index):
         count = int(money.loc[group, "people"])

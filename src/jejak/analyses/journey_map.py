@@ -40,7 +40,8 @@ from jejak.analyses.stages import (
     with_current_stage,
 )
 from jejak.engine.functions import json_field
-from jejak.language import N_, gettext
+from jejak.engine.plans import remembered
+from jejak.language import N_, current, gettext
 from jejak.model.campaign import Campaign
 from jejak.model.experience import ExperienceRule, default_rules
 from jejak.model.journey import Journey
@@ -181,16 +182,12 @@ def journey_map(
         rules = [roles.bind(rule) for rule in default_rules()] if rules is None else rules
         # each person's stage entries, kept: the lanes read them, and every touchpoint is
         # placed by them
-        tested = with_properties(touchpoints, journey.stages, only_these=True)
-        entries = stage_entries(tested, journey, ids=True, first=journey_lanes.PERSONA_FIELDS)
-        wide = with_current_stage(entries, journey).cache()
-        marked = journey_lanes.with_lane_columns(events, journey, rules)
+        wide = _entries(touchpoints, journey).cache()
         # every touchpoint, placed once and kept narrow: the map's cells and the lanes
         # read it (the lanes' effects need the ones before any stage too; the personas
         # read the touchpoints as they are)
-        keep = [*journey_lanes.READ, "context", "need", "_rating"]
-        placed_ = placed_by_entries(marked, journey, wide, before=journey_lanes.SIGNALS)
-        people = placed_.select(*dict.fromkeys(keep)).cache()
+        marked, people = _placed_touchpoints(events, journey, tuple(rules), current(), wide)
+        people = people.cache()
         if groups is not None:
             groups = groups.select("person_id", "group").cache()
         try:
@@ -249,8 +246,43 @@ def journey_map(
     )
 
 
+@remembered
+def _entries(touchpoints: ibis.Table, journey: Journey) -> ibis.Table:
+    """Each person's stage entries (with what orders touchpoints at the same time, and
+    their first touchpoint's persona fields) and current stage, built once per table and
+    journey."""
+    tested = with_properties(touchpoints, journey.stages, only_these=True)
+    entries = stage_entries(tested, journey, ids=True, first=journey_lanes.PERSONA_FIELDS)
+    return with_current_stage(entries, journey)
+
+
+@remembered
+def _placed_touchpoints(
+    events: ibis.Table,
+    journey: Journey,
+    rules: tuple[ExperienceRule, ...],
+    language: str,
+    wide: ibis.Table,
+) -> tuple[ibis.Table, ibis.Table]:
+    """Every touchpoint with the lanes' columns, and each placed by its person's entries
+    (``wide``, kept) with the columns the map and the lanes read; built once per table,
+    journey, rules and ``language`` (the bad experiences are named in it)."""
+    marked = journey_lanes.with_lane_columns(events, journey, rules)
+    keep = [*journey_lanes.READ, "context", "need", "_rating"]
+    placed_ = placed_by_entries(marked, journey, wide, before=journey_lanes.SIGNALS)
+    return marked, placed_.select(*dict.fromkeys(keep))
+
+
 def _cells(at: ibis.Table, keys: list[str], top: int) -> pd.DataFrame:
     """The top touchpoints per (group,) stage with their counts, context and need."""
+    # at most top x stages (x groups) rows: small, so it comes into Python here
+    return _cells_query(at, tuple(keys), top).to_pandas()
+
+
+@remembered
+def _cells_query(at: ibis.Table, key_names: tuple[str, ...], top: int) -> ibis.Table:
+    """:func:`_cells`'s query, built once per table and parameters."""
+    keys = list(key_names)
     volume = at.group_by(keys).aggregate(occurrences=at.count(), rating=at._rating.mean())
     # each person once per cell, with whether they moved on (their furthest stage is the
     # same on all their touchpoints): one pass tells the people apart, not one per count
@@ -269,9 +301,7 @@ def _cells(at: ibis.Table, keys: list[str], top: int) -> pd.DataFrame:
     volume = volume.mutate(rank=rank + 1)
     volume = volume.filter(volume["rank"] <= top)
     cells = volume.left_join(_mode(at, keys, "context"), keys).drop(*[f"{k}_right" for k in keys])
-    cells = cells.left_join(_mode(at, keys, "need"), keys).drop(*[f"{k}_right" for k in keys])
-    # at most top x stages (x groups) rows: small, so it comes into Python here
-    return cells.to_pandas()
+    return cells.left_join(_mode(at, keys, "need"), keys).drop(*[f"{k}_right" for k in keys])
 
 
 def _named(found: dict[str, Any], by: str | None) -> JourneyLanes:
