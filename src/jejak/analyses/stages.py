@@ -66,9 +66,9 @@ def stage_entries(
         return events.group_by("person_id").aggregate(**entries)
     # the least (time, event_id) of each: a touchpoint's place in the person's order
     order = ibis.struct({"ts": events.ts, "id": events.event_id})
-    first = ibis.struct({"ts": events.ts, "id": events.event_id, **{f: events[f] for f in first}})
-    fields = first.names[2:]
-    first = first.min()
+    touch = ibis.struct({"ts": events.ts, "id": events.event_id, **{f: events[f] for f in first}})
+    fields = touch.names[2:]
+    first = touch.argmin(order)
     # a stage every touchpoint enters (any: true; the time is never null) is entered on
     # the first one: the same aggregate, which the engine works out once
     every = events.ts.notnull()
