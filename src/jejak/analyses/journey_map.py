@@ -112,10 +112,11 @@ class JourneyMap(Result):
         }
 
 
-def _mode(placed_: ibis.Table, keys: list[str], field: str) -> ibis.Table:
-    """The most frequent non-empty ``field`` per key, with its share."""
-    present = placed_.filter(placed_[field].notnull())
-    counts = present.group_by([*keys, field]).aggregate(n=present.count())
+def _mode(mix: ibis.Table, keys: list[str], field: str) -> ibis.Table:
+    """The most frequent non-empty ``field`` per key, with its share, from the touchpoints
+    counted (``n``) per key and value of ``field`` (and of other fields)."""
+    present = mix.filter(mix[field].notnull())
+    counts = present.group_by([*keys, field]).aggregate(n=present.n.sum())
     totals = counts.group_by(keys).aggregate(total=counts.n.sum())
     rank = ibis.row_number().over(
         group_by=[counts[k] for k in keys], order_by=[ibis.desc(counts.n), counts[field]]
@@ -300,8 +301,10 @@ def _cells_query(at: ibis.Table, key_names: tuple[str, ...], top: int) -> ibis.T
     )
     volume = volume.mutate(rank=rank + 1)
     volume = volume.filter(volume["rank"] <= top)
-    cells = volume.left_join(_mode(at, keys, "context"), keys).drop(*[f"{k}_right" for k in keys])
-    return cells.left_join(_mode(at, keys, "need"), keys).drop(*[f"{k}_right" for k in keys])
+    # the context and the need of the touchpoints, counted together in one pass
+    mix = at.group_by([*keys, "context", "need"]).aggregate(n=at.count())
+    cells = volume.left_join(_mode(mix, keys, "context"), keys).drop(*[f"{k}_right" for k in keys])
+    return cells.left_join(_mode(mix, keys, "need"), keys).drop(*[f"{k}_right" for k in keys])
 
 
 def _named(found: dict[str, Any], by: str | None) -> JourneyLanes:
