@@ -409,11 +409,31 @@ LATE_START = Journey.model_validate(
     }
 )
 
+# Visit -> Browse -> Look, the last two entered on the same product view: nobody's
+# touchpoint is in Browse
+SAME_ENTRY = Journey.model_validate(
+    {
+        "name": "same-entry",
+        "stages": [
+            *[s.model_dump(exclude_none=True, by_alias=True) for s in SHOP.stages[:2]],
+            {"name": "Look", "rules": [{"event": "product_view"}]},
+        ],
+    }
+)
 
-@pytest.mark.parametrize("journey", [SHOP, LATE_START], ids=["shop", "late_start"])
+
+@pytest.mark.parametrize(
+    "journey", [SHOP, LATE_START, SAME_ENTRY], ids=["shop", "late_start", "same_entry"]
+)
 def test_placing_by_entries_agrees_with_the_running_maximum(shop, journey):
     # a3's page_view and product_view share a second: their event_ids order them
-    from jejak.analyses.stages import placed, placed_by_entries, stage_entries, with_current_stage
+    from jejak.analyses.stages import (
+        placed,
+        placed_by_entries,
+        stage_entries,
+        stages_visited,
+        with_current_stage,
+    )
 
     events = shop.events()
     wide = with_current_stage(stage_entries(events, journey, ids=True), journey)
@@ -426,7 +446,16 @@ def test_placing_by_entries_agrees_with_the_running_maximum(shop, journey):
         )
     ]
     pd.testing.assert_frame_equal(by_entries, running)
+    # the stages each person had a touchpoint in, read off the entries alone
+    visited = stages_visited(wide, journey).to_pandas()
+    pairs = running.merge(events.select("event_id", "person_id").to_pandas(), on="event_id")
+    pairs = pairs[pairs["stage_index"] >= 0][["person_id", "stage_index"]].drop_duplicates()
+    order = ["person_id", "stage_index"]
+    assert sorted(map(tuple, visited[order].values.tolist())) == sorted(
+        map(tuple, pairs[order].values.tolist())
+    )
     assert (by_entries["stage_index"] == -1).any() == (journey is LATE_START)
+    assert (visited["stage_index"] == 1).any() == (journey is not SAME_ENTRY)
     assert (by_entries["stage_before"] == -1).any() == (journey is LATE_START)
     # the stage before worked out on some touchpoints only
     some = placed_by_entries(events, journey, wide, before=ibis._.event == "signup")

@@ -57,6 +57,7 @@ from jejak.analyses.stages import (
     days_to_next,
     entered_column,
     is_stuck,
+    stages_visited,
     usual_days_to_next,
 )
 from jejak.engine.functions import json_field, unix_micros
@@ -183,7 +184,7 @@ def journey_lanes(
     if as_of is None:
         as_of = touchpoints.ts.max().to_pyarrow().as_py()
     moves = _moves(wide, groups, len(names), as_of)
-    feeling = _feeling(people, groups, names)
+    feeling = _feeling(people, wide, journey, groups)
     bad, helps = _effects(people, journey, groups, wide, min_people)
     # a map split by a first-touch field says nothing new of it in its persona
     fields = [field for field in PERSONA_FIELDS if field != by]
@@ -317,12 +318,13 @@ def _moves_query(
 
 @remembered
 def _feeling_queries(
-    people: ibis.Table, groups: ibis.Table | None
+    people: ibis.Table, wide: ibis.Table, journey: Journey, groups: ibis.Table | None
 ) -> tuple[ibis.Table, ibis.Table, ibis.Table]:
     """:func:`_feeling`'s people, NPS answers and stars per group and stage (``s``)."""
+    # the people with a touchpoint placed in each stage, read off their entries
+    visited = _grouped(stages_visited(wide, journey), groups)
+    present = visited.select("group", "person_id", s=visited.stage_index)
     at = _grouped(people, groups)
-    placed_ = at.filter(at.stage_index >= 0)
-    present = placed_.select("group", "person_id", s=placed_.stage_index).distinct()
     # experiences, answers and ratings count in the stage the person was in just before
     given = at.filter(at.stage_before >= 0)
     signals = given.filter(given.experience.notnull())
@@ -358,9 +360,12 @@ def _feeling_queries(
     return counts, nps, stars
 
 
-def _feeling(people: ibis.Table, groups: ibis.Table | None, names: list[str]) -> pd.DataFrame:
+def _feeling(
+    people: ibis.Table, wide: ibis.Table, journey: Journey, groups: ibis.Table | None
+) -> pd.DataFrame:
     """Per group and stage: people, good, neutral, bad, feeling, NPS and stars."""
-    counts, nps, stars = _feeling_queries(people, groups)
+    names = journey.stage_names
+    counts, nps, stars = _feeling_queries(people, wide, journey, groups)
     # a row per group and stage: small, so they come into Python here
     frame = counts.to_pandas()
     for part in (nps.to_pandas(), stars.to_pandas()):

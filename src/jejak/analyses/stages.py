@@ -153,13 +153,8 @@ def placed_by_entries(
 
     def entered(i: int, strictly: bool = False) -> ibis.Value:
         """Whether stage i's entry is this touchpoint or came before it (``strictly``: before)."""
-        when, entry = at[entered_column(i)], at[entry_id_column(i)]
-        # at the same time, the event_ids decide
-        if strictly:
-            tie = (entry < at.event_id).fill_null(entry.notnull() & at.event_id.isnull())
-        else:
-            tie = (entry <= at.event_id).fill_null(at.event_id.isnull())
-        return (when < at.ts) | ((when == at.ts) & tie)
+        entry = (at[entered_column(i)], at[entry_id_column(i)])
+        return _no_later(entry, (at.ts, at.event_id), strictly)
 
     stage = ibis.cases(*[(entered(i), i) for i in reversed(range(n))], else_=-1)
     columns = {"stage_index": stage, "current_index": at.current_index}
@@ -174,6 +169,38 @@ def placed_by_entries(
             earlier = ibis.ifelse(before.resolve(at), earlier, ibis.null(earlier.type()))
         columns["stage_before"] = earlier
     return at.mutate(**columns).drop(*kept[2:])
+
+
+def _no_later(
+    touch: tuple[ibis.Value, ibis.Value], other: tuple[ibis.Value, ibis.Value], strictly: bool
+) -> ibis.Value:
+    """Whether ``touch`` (time, event_id) comes before ``other`` in a person's order, or
+    is it (``strictly``: before); at the same time the event_ids decide, a missing one last."""
+    (when, entry), (ts, event_id) = touch, other
+    if strictly:
+        tie = (entry < event_id).fill_null(entry.notnull() & event_id.isnull())
+    else:
+        tie = (entry <= event_id).fill_null(event_id.isnull())
+    return (when < ts) | ((when == ts) & tie)
+
+
+def stages_visited(wide: ibis.Table, journey: Journey) -> ibis.Table:
+    """One row per person and stage a touchpoint of theirs is placed in (``person_id``,
+    ``stage_index``), as :func:`placed_by_entries` places them, read off their entries
+    alone (``wide``: :func:`stage_entries` with ids): the stages they entered before any
+    later one."""
+    n = len(journey.stages)
+
+    def entry(i: int) -> tuple[ibis.Value, ibis.Value]:
+        return wide[entered_column(i)], wide[entry_id_column(i)]
+
+    parts = []
+    for i in range(n):
+        visited = wide[entered_column(i)].notnull()
+        for later in range(i + 1, n):  # (not entered: the test is NULL)
+            visited &= ~_no_later(entry(later), entry(i), strictly=False).fill_null(False)
+        parts.append(wide.filter(visited).select("person_id", stage_index=ibis.literal(i, "int8")))
+    return ibis.union(*parts)
 
 
 def entries(events: ibis.Table, journey: Journey) -> ibis.Table:
