@@ -76,14 +76,22 @@ FEELING = ["stage", "stage_index", "people", "good", "neutral", "bad", "feeling"
 FEELING += ["feeling_low", "feeling_high", "nps", "nps_low", "nps_high", "nps_answers"]
 FEELING += ["stars", "stars_answers"]
 FINDINGS = ["kind", "stage", "to_stage", "what", "people", "value", "low", "high", "detail"]
-# the columns the lanes read from the placed touchpoints (keep these in a cache)
-READ = ["person_id", "event_id", "ts", "event", "stage_index", "current_index", "stage_before"]
+# the columns the lanes read from the placed touchpoints (keep these in a cache), with
+# :func:`signal_id`
+READ = ["person_id", "ts", "event", "stage_index", "current_index", "stage_before"]
 READ += ["experience", "_bad_rule", "_nps", "_stars"]
 # the touchpoints the feeling lane counts in the stage before them (the only ones it
 # reads ``stage_before`` of)
 SIGNALS = ibis._.experience.notnull() | ibis._._nps.notnull() | ibis._._stars.notnull()
 BAD_MARK = "(bad experience) "  # an experience rule among the touchpoints weighed with it
 SIGNS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "in": "in"}
+
+
+def signal_id(touchpoints: ibis.Table) -> ibis.Value:
+    """The event_id of a touchpoint with a signal (:data:`SIGNALS`), NULL on the rest: the
+    feeling lane tells answers at the same time apart by it, and reads no other."""
+    signalled = SIGNALS.resolve(touchpoints)
+    return ibis.ifelse(signalled, touchpoints.event_id, ibis.null("string"))
 
 
 def rule_label(rule: ExperienceRule) -> str:
@@ -173,10 +181,11 @@ def journey_lanes(
 ) -> dict[str, Any]:
     """The lanes (see the module) as the fields of ``JourneyLanes``, with a ``group``
     column first in each frame. ``touchpoints``: every touchpoint
-    :func:`with_lane_columns`; ``people``: those :func:`placed` (with ``before``), kept
-    with the columns of :data:`READ`; ``wide``: their people's :func:`stage_entries`
-    with :func:`with_current_stage`, kept; ``groups``: person_id and
-    ``group``, kept (None: one map of everyone), the first touch's ``by`` field or not;
+    :func:`with_lane_columns`; ``people``: those :func:`placed` (with the stage before
+    on :data:`SIGNALS`), kept with the columns of :data:`READ` and ``_signal_id``
+    (:func:`signal_id`); ``wide``: their people's :func:`stage_entries` with ids and
+    :func:`with_current_stage`, kept; ``groups``: person_id and ``group``, kept (None:
+    one map of everyone), the first touch's ``by`` field or not;
     ``currency``: the shop's, for the personas' spend (None: a plain number);
     ``clusters``: the behavioural clusters of these people, named in the personas (None:
     not named)."""
@@ -238,7 +247,7 @@ def _touches(people: ibis.Table) -> ibis.Table:
     """The touchpoints and the bad experiences, as touches (``_touch``) of their own."""
     # both are weighed against the same time in the stages: in one pass, the bad
     # experiences beside the touchpoints, told apart by a mark no touchpoint name starts with
-    columns = ["person_id", "event_id", "ts", "stage_index"]
+    columns = ["person_id", "ts", "stage_index"]
     touches = people.select(*columns, _touch=people.event)
     bad = people.filter(people._bad_rule.notnull())
     return ibis.union(touches, bad.select(*columns, _touch=BAD_MARK + bad._bad_rule))
@@ -344,7 +353,7 @@ def _feeling_queries(
     answers = given.filter(score.notnull() & score.between(0, 10) & (score == score.floor()))
     latest = ibis.row_number().over(
         group_by=[answers.group, answers.person_id, answers.stage_before],
-        order_by=[ibis.desc(answers.ts), ibis.desc(answers.event_id)],
+        order_by=[ibis.desc(answers.ts), ibis.desc(answers._signal_id)],
     )
     answers = answers.mutate(_latest=latest)
     answers = answers.filter(answers._latest == 0)

@@ -271,7 +271,8 @@ def _placed_touchpoints(
     marked = journey_lanes.with_lane_columns(events, journey, rules)
     keep = [*journey_lanes.READ, "context", "need", "_rating"]
     placed_ = placed_by_entries(marked, journey, wide, before=journey_lanes.SIGNALS)
-    return marked, placed_.select(*dict.fromkeys(keep))
+    kept = placed_.select(*dict.fromkeys(keep), _signal_id=journey_lanes.signal_id(placed_))
+    return marked, kept
 
 
 def _cells(at: ibis.Table, keys: list[str], top: int) -> pd.DataFrame:
