@@ -67,20 +67,21 @@ def stage_entries(
     # the least (time, event_id) of each: a touchpoint's place in the person's order
     order = ibis.struct({"ts": events.ts, "id": events.event_id})
     touch = ibis.struct({"ts": events.ts, "id": events.event_id, **{f: events[f] for f in first}})
-    fields = touch.names[2:]
-    first = touch.argmin(order)
+    earliest = touch.argmin(order)
     # a stage every touchpoint enters (any: true; the time is never null) is entered on
     # the first one: the same aggregate, which the engine works out once
     every = events.ts.notnull()
     tests = [stage_matches(events, stage) for stage in journey.stages]
-    firsts = {f"_{i}": first if test.equals(every) else order.min(where=test)
-              for i, test in enumerate(tests)}  # fmt: skip
-    wide = events.group_by("person_id").aggregate(**firsts, _first=first)
+    firsts = {
+        f"_{i}": earliest if test.equals(every) else order.min(where=test)
+        for i, test in enumerate(tests)
+    }
+    wide = events.group_by("person_id").aggregate(**firsts, _first=earliest)
     columns: dict[str, ibis.Value] = {}
     for i in range(len(journey.stages)):
         columns[entered_column(i)] = wide[f"_{i}"]["ts"]
         columns[entry_id_column(i)] = wide[f"_{i}"]["id"]
-    columns |= {f"first_{f}": wide._first[f] for f in ("ts", "id", *fields)}
+    columns |= {f"first_{f}": wide._first[f] for f in touch.names}
     return wide.select("person_id", **columns)
 
 
