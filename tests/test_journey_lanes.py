@@ -317,6 +317,31 @@ def test_a_persona_reads_in_the_readers_language(open_workspace, write_file):
     )
 
 
+def test_a_bad_experience_is_named_in_the_readers_language(open_workspace, write_file):
+    # the same map asked for in English, Indonesian and English again: the rule's name
+    # (in words for 'any') is each reader's, though the map's queries are built once
+    angry = {"any": True, "where": {"marah": True}, "is": "bad"}
+    settings = {"journey": JOURNEY, "experience": [angry]}
+    # p1-p3 get angry ten minutes into Kenal and look at a product nine hours later; q1-q3
+    # look after an hour
+    slow = [
+        ("00:00", "kunjungi"),
+        ("00:10", "kunjungi", {"marah": "true"}),
+        ("10:00", "lihat_produk"),
+    ]
+    fast = [("00:00", "kunjungi"), ("01:00", "lihat_produk")]
+    people = {f"p{i}": slow for i in range(3)} | {f"q{i}": fast for i in range(3)}
+    ws = open_workspace(jejak.Settings.model_validate(settings))
+    ws.load(write_file("angry.csv", _log(people)))
+    said = []
+    for language in ("en", "id", "en"):
+        with jejak.language.speaking(language):
+            pains = ws.journey_map(min_people=1).lanes.pains.set_index("kind")
+        said.append(pains.loc["bad_experience", "what"])
+    english, indonesian = "any touchpoint (marah = true)", "titik kontak apa pun (marah = true)"
+    assert said == [english, indonesian, english]
+
+
 def test_too_few_people_for_clusters_get_a_persona_without_them(
     open_workspace, write_file, on_engine
 ):

@@ -71,3 +71,23 @@ def test_a_journey_bound_to_other_roles_is_another_parameter(open_workspace):
     for bound in (shop, other, shop):
         build(ws.touchpoints(), bound, 3)
     assert len(calls) == 2
+
+
+def test_tables_and_tuples_are_parameters_by_what_they_hold(open_workspace):
+    # another table by what it computes (built again, equal), a tuple by its items
+    ws = open_workspace()
+    calls = []
+
+    @remembered
+    def build(events: ibis.Table, other: ibis.Table, names: tuple) -> ibis.Table:
+        calls.append(names)
+        return events.join(other, "event").select(*names)
+
+    def other(limit: int) -> ibis.Table:
+        return ws.touchpoints().select("event").distinct().limit(limit)
+
+    first = build(ws.touchpoints(), other(3), ("event", "ts"))
+    assert build(ws.touchpoints(), other(3), ("event", "ts")) is first
+    build(ws.touchpoints(), other(4), ("event", "ts"))
+    build(ws.touchpoints(), other(3), ("event",))
+    assert calls == [("event", "ts"), ("event", "ts"), ("event",)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import ibis
 import pandas as pd
 import pytest
 
@@ -398,3 +399,68 @@ def test_sub_second_times_count(open_workspace, write_file, on_engine):
     )
     days = on_engine(ws).stages().table.set_index("stage").loc["Visit", "median_days_to_next"]
     assert days == pytest.approx(0.5 / 86_400)
+
+
+# Browse -> Signup -> Buy: page views before browsing are in no stage
+LATE_START = Journey.model_validate(
+    {
+        "name": "late-start",
+        "stages": [s.model_dump(exclude_none=True, by_alias=True) for s in SHOP.stages[1:4]],
+    }
+)
+
+# Visit -> Browse -> Look, the last two entered on the same product view: nobody's
+# touchpoint is in Browse
+SAME_ENTRY = Journey.model_validate(
+    {
+        "name": "same-entry",
+        "stages": [
+            *[s.model_dump(exclude_none=True, by_alias=True) for s in SHOP.stages[:2]],
+            {"name": "Look", "rules": [{"event": "product_view"}]},
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "journey", [SHOP, LATE_START, SAME_ENTRY], ids=["shop", "late_start", "same_entry"]
+)
+def test_placing_by_entries_agrees_with_the_running_maximum(shop, journey):
+    # a3's page_view and product_view share a second: their event_ids order them
+    from jejak.analyses.stages import (
+        placed,
+        placed_by_entries,
+        stage_entries,
+        stages_visited,
+        with_current_stage,
+    )
+
+    events = shop.events()
+    wide = with_current_stage(stage_entries(events, journey, ids=True), journey)
+    columns = ["event_id", "stage_index", "current_index", "stage_before"]
+    by_entries, running = [
+        table.select(*columns).to_pandas().sort_values("event_id").reset_index(drop=True)
+        for table in (
+            placed_by_entries(events, journey, wide, before=True),
+            placed(events, journey, before=True),
+        )
+    ]
+    pd.testing.assert_frame_equal(by_entries, running)
+    # the stages each person had a touchpoint in, read off the entries alone
+    visited = stages_visited(wide, journey).to_pandas()
+    pairs = running.merge(events.select("event_id", "person_id").to_pandas(), on="event_id")
+    pairs = pairs[pairs["stage_index"] >= 0][["person_id", "stage_index"]].drop_duplicates()
+    order = ["person_id", "stage_index"]
+    assert sorted(map(tuple, visited[order].values.tolist())) == sorted(
+        map(tuple, pairs[order].values.tolist())
+    )
+    assert (by_entries["stage_index"] == -1).any() == (journey is LATE_START)
+    assert (visited["stage_index"] == 1).any() == (journey is not SAME_ENTRY)
+    assert (by_entries["stage_before"] == -1).any() == (journey is LATE_START)
+    # the stage before worked out on some touchpoints only
+    some = placed_by_entries(events, journey, wide, before=ibis._.event == "signup")
+    some = some.select("event_id", "event", "stage_before").to_pandas().sort_values("event_id")
+    signups = (some["event"] == "signup").to_numpy()
+    assert some["stage_before"].isna().to_numpy().tolist() == (~signups).tolist()
+    expected = running["stage_before"][signups].tolist()
+    assert some["stage_before"][signups].astype(int).tolist() == expected

@@ -40,6 +40,7 @@ from jejak.analyses.matching import rule_columns, with_properties
 from jejak.analyses.result import Result, drawn
 from jejak.analyses.stages import entered_column, placed, stage_entries
 from jejak.engine.functions import unix_micros, utc_micros
+from jejak.engine.plans import remembered
 from jejak.language import N_, gettext, stage
 from jejak.model.journey import Journey
 
@@ -176,34 +177,7 @@ def placed_effects(
     ``as_of`` when it is given), when the caller has them already: ``at`` then needs
     only the touchpoints with a ``by`` value, and none of the rules' columns."""
     names = journey.stage_names
-    last = len(names) - 1
-    if as_of is None:
-        end = unix_micros(at.ts.max())
-    else:  # nothing after the moment the analysis looks from
-        end = ibis.literal(utc_micros(as_of), "int64")
-        at = at.filter(unix_micros(at.ts) <= end)
-    wide = stage_entries(at, journey) if wide is None else wide
-    spells = []
-    for s in range(last):
-        later = [unix_micros(wide[entered_column(j)]) for j in range(s + 1, len(names))]
-        left = ibis.least(*later) if len(later) > 1 else later[0]
-        entered = unix_micros(wide[entered_column(s)])
-        spell = wide.filter(wide[entered_column(s)].notnull()).select(
-            "person_id",
-            stage_index=ibis.literal(s, "int64"),
-            entered_us=entered,
-            left_us=left.fill_null(end),
-            moved=left.notnull(),
-        )
-        spells.append(spell.filter(spell.left_us > spell.entered_us))
-    # a value counts in the stage it was placed in (the last stage has no later one)
-    had = at.filter((at.stage_index >= 0) & (at.stage_index < last) & at[by].notnull())
-    firsts = had.group_by(ap="person_id", astage="stage_index", touch=had[by]).aggregate(
-        first_us=unix_micros(had.ts.min())
-    )
-    spells = ibis.union(*spells)
-    if groups is not None:  # a person's spells count in each group they are in
-        spells = spells.join(groups.select("person_id", "group"), "person_id")
+    firsts, spells = _spells(at, journey, by, as_of, groups, wide)
     grouped = ["group"] if groups is not None else []
     # both aggregates below read the spells: computed once (one per person and stage)
     with spells.cache() as spells:
@@ -255,6 +229,49 @@ def placed_effects(
         else gettext("Which {field} values help people move on").format(field=gettext(by))
     )
     return TouchpointEffects(title=title, table=table, meta=meta)
+
+
+@remembered
+def _spells(
+    at: ibis.Table,
+    journey: Journey,
+    by: str,
+    as_of: datetime | None,
+    groups: ibis.Table | None,
+    wide: ibis.Table | None,
+) -> tuple[ibis.Table, ibis.Table]:
+    """:func:`placed_effects`'s first ``by`` values and spells (see :func:`spell_effects`),
+    built once per table and parameters."""
+    names = journey.stage_names
+    last = len(names) - 1
+    if as_of is None:
+        end = unix_micros(at.ts.max())
+    else:  # nothing after the moment the analysis looks from
+        end = ibis.literal(utc_micros(as_of), "int64")
+        at = at.filter(unix_micros(at.ts) <= end)
+    wide = stage_entries(at, journey) if wide is None else wide
+    spells = []
+    for s in range(last):
+        later = [unix_micros(wide[entered_column(j)]) for j in range(s + 1, len(names))]
+        left = ibis.least(*later) if len(later) > 1 else later[0]
+        entered = unix_micros(wide[entered_column(s)])
+        spell = wide.filter(wide[entered_column(s)].notnull()).select(
+            "person_id",
+            stage_index=ibis.literal(s, "int64"),
+            entered_us=entered,
+            left_us=left.fill_null(end),
+            moved=left.notnull(),
+        )
+        spells.append(spell.filter(spell.left_us > spell.entered_us))
+    # a value counts in the stage it was placed in (the last stage has no later one)
+    had = at.filter((at.stage_index >= 0) & (at.stage_index < last) & at[by].notnull())
+    firsts = had.group_by(ap="person_id", astage="stage_index", touch=had[by]).aggregate(
+        first_us=unix_micros(had.ts.min())
+    )
+    spells = ibis.union(*spells)
+    if groups is not None:  # a person's spells count in each group they are in
+        spells = spells.join(groups.select("person_id", "group"), "person_id")
+    return firsts, spells
 
 
 def spell_effects(
@@ -309,6 +326,16 @@ def _effect_counts(
     overall and per band of days in the spell, beside the spells' totals (one row per
     spell index and value, per ``group`` of the spells when ``grouped``: small, so it
     comes into Python here)."""
+    cells, population = _effect_queries(firsts, spells, grouped)
+    keys = ["group", "stage_index"] if grouped else ["stage_index"]
+    return cells.to_pandas().merge(population.to_pandas(), on=keys)
+
+
+@remembered
+def _effect_queries(
+    firsts: ibis.Table, spells: ibis.Table, grouped: bool
+) -> tuple[ibis.Table, ibis.Table]:
+    """:func:`_effect_counts`'s two queries, built once per table and parameters."""
     exposed = spells.join(
         firsts,
         (spells.person_id == firsts.ap) & (spells.stage_index == firsts.astage),
@@ -356,7 +383,7 @@ def _effect_counts(
         },
         **{f"d_{k}": moved_in(spells, lo, hi) for k, (lo, hi) in enumerate(bands)},
     )
-    return cells.to_pandas().merge(population.to_pandas(), on=keys)
+    return cells, population
 
 
 def mantel_haenszel_rate_ratio(

@@ -49,20 +49,19 @@ from jejak.analyses.clusters import Clusters
 from jejak.analyses.effectiveness import placed_effects
 from jejak.analyses.experience import with_experience
 from jejak.analyses.intervals import wilson
-from jejak.analyses.matching import rule_columns, rule_matches, stage_matches, with_properties
+from jejak.analyses.matching import rule_matches, stage_matches, with_properties
 from jejak.analyses.nps import score_interval
 from jejak.analyses.stages import (
     MICROSECONDS_PER_DAY,
     NONE_LABEL,
     days_to_next,
     entered_column,
-    first_touch,
     is_stuck,
-    stage_entries,
+    stages_visited,
     usual_days_to_next,
-    with_current_stage,
 )
 from jejak.engine.functions import json_field, unix_micros
+from jejak.engine.plans import remembered
 from jejak.language import N_, amount, gettext, localised, ngettext
 from jejak.language import stage as stage_word
 from jejak.model.campaign import Campaign
@@ -77,12 +76,22 @@ FEELING = ["stage", "stage_index", "people", "good", "neutral", "bad", "feeling"
 FEELING += ["feeling_low", "feeling_high", "nps", "nps_low", "nps_high", "nps_answers"]
 FEELING += ["stars", "stars_answers"]
 FINDINGS = ["kind", "stage", "to_stage", "what", "people", "value", "low", "high", "detail"]
-# the columns the lanes read from the placed touchpoints, besides the stage rules' own
-READ = ["person_id", "event_id", "ts", "event", "revenue", "stage_index", "current_index"]
-READ += ["stage_before", "experience", "_bad_rule", "_nps", "_stars", "_bought", "channel"]
-READ += ["source", "need"]
+# the columns the lanes read from the placed touchpoints (keep these in a cache), with
+# :func:`signal_id`
+READ = ["person_id", "ts", "event", "stage_index", "current_index", "stage_before"]
+READ += ["experience", "_bad_rule", "_nps", "_stars"]
+# the touchpoints the feeling lane counts in the stage before them (the only ones it
+# reads ``stage_before`` of)
+SIGNALS = ibis._.experience.notnull() | ibis._._nps.notnull() | ibis._._stars.notnull()
 BAD_MARK = "(bad experience) "  # an experience rule among the touchpoints weighed with it
 SIGNS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "in": "in"}
+
+
+def signal_id(touchpoints: ibis.Table) -> ibis.Value:
+    """The event_id of a touchpoint with a signal (:data:`SIGNALS`), NULL on the rest: the
+    feeling lane tells answers at the same time apart by it, and reads no other."""
+    signalled = SIGNALS.resolve(touchpoints)
+    return ibis.ifelse(signalled, touchpoints.event_id, ibis.null("string"))
 
 
 def rule_label(rule: ExperienceRule) -> str:
@@ -112,19 +121,23 @@ def with_lane_columns(
     """Touchpoints with what the lanes read: ``experience`` (good, neutral, bad or NULL),
     ``_bad_rule`` (the label of the rule that made it bad), ``_nps`` (the answer on a
     touchpoint of the NPS role), ``_stars`` (the rating on one of the review role) and
-    ``_bought`` (a purchase of the purchase role). Only these rules and the stages' are
-    tested on the result: a property is read only where a rule names it."""
+    ``_bought`` (a purchase of the purchase role). Only these rules are tested on the
+    result (not the stages'): a property is read only where a rule names it."""
     roles = roles_of(journey)
     steps = {name: FunnelStep.of(roles.step(name)).as_stage(journey) for name in _ROLES}
     matchers = [Stage(name=f"r{i}", rules=[rule]) for i, rule in enumerate(rules)]
-    tested = [*journey.stages, *steps.values(), *matchers]
+    tested = [*steps.values(), *matchers]
     marked = with_experience(with_properties(events, tested, only_these=True), rules)
     # the first rule a touchpoint matches gives its verdict: the bad one names the rule
+    # (looked for on the bad experiences alone)
     verdicts = [
         (rule_matches(marked, rule), ibis.literal(label if rule.is_ == "bad" else None, "string"))
         for rule, label in zip(rules, _labels(rules), strict=True)
     ]
-    bad = ibis.cases(*verdicts, else_=ibis.null("string")) if rules else ibis.null("string")
+    bad = ibis.null("string")
+    if rules:
+        named = ibis.cases(*verdicts, else_=ibis.null("string"))
+        bad = ibis.ifelse(marked.experience == "bad", named, ibis.null("string"))
 
     def read(role: str) -> ibis.Value:
         """The role's value, parsed on its own touchpoints only."""
@@ -142,12 +155,6 @@ def with_lane_columns(
 _ROLES = ("nps", "review", "purchase")
 
 
-def lane_columns(journey: Journey) -> list[str]:
-    """The columns of the placed touchpoints the lanes read (keep these in a cache): the
-    stages' entries are worked out again from them, so their rules' columns too."""
-    return list(dict.fromkeys([*READ, *rule_columns(journey.stages)]))
-
-
 def _labels(rules: Sequence[ExperienceRule]) -> list[str]:
     """Each rule's label, numbered when two rules read the same."""
     labels = [rule_label(rule) for rule in rules]
@@ -157,7 +164,9 @@ def _labels(rules: Sequence[ExperienceRule]) -> list[str]:
 
 
 def journey_lanes(
+    touchpoints: ibis.Table,
     people: ibis.Table,
+    wide: ibis.Table,
     journey: Journey,
     *,
     groups: ibis.Table | None,
@@ -171,27 +180,26 @@ def journey_lanes(
     clusters: Clusters | None = None,
 ) -> dict[str, Any]:
     """The lanes (see the module) as the fields of ``JourneyLanes``, with a ``group``
-    column first in each frame. ``people``: every touchpoint :func:`placed` (with
-    ``before``) and :func:`with_lane_columns`, kept; ``groups``: person_id and
-    ``group``, kept (None: one map of everyone), the first touch's ``by`` field or not;
+    column first in each frame. ``touchpoints``: every touchpoint
+    :func:`with_lane_columns`; ``people``: those :func:`placed` (with the stage before
+    on :data:`SIGNALS`), kept with the columns of :data:`READ` and ``_signal_id``
+    (:func:`signal_id`); ``wide``: their people's :func:`stage_entries` with ids and
+    :func:`with_current_stage`, kept; ``groups``: person_id and ``group``, kept (None:
+    one map of everyone), the first touch's ``by`` field or not;
     ``currency``: the shop's, for the personas' spend (None: a plain number);
     ``clusters``: the behavioural clusters of these people, named in the personas (None:
     not named)."""
     names = journey.stage_names
-    wide = with_current_stage(stage_entries(people, journey), journey).cache()
-    try:
-        if as_of is None:
-            as_of = people.ts.max().to_pyarrow().as_py()
-        moves = _moves(wide, groups, len(names), as_of)
-        feeling = _feeling(people, groups, names)
-        bad, helps = _effects(people, journey, groups, wide, min_people)
-        # a map split by a first-touch field says nothing new of it in its persona
-        fields = [field for field in PERSONA_FIELDS if field != by]
-        personas = _personas(
-            people, wide, groups, journey, descriptions, fields, currency, clusters
-        )
-    finally:
-        wide.release()
+    if as_of is None:
+        as_of = touchpoints.ts.max().to_pyarrow().as_py()
+    moves = _moves(wide, groups, len(names), as_of)
+    feeling = _feeling(people, wide, journey, groups)
+    bad, helps = _effects(people, journey, groups, wide, min_people)
+    # a map split by a first-touch field says nothing new of it in its persona
+    fields = [field for field in PERSONA_FIELDS if field != by]
+    personas = _personas(
+        touchpoints, wide, groups, journey, descriptions, fields, currency, clusters
+    )
     pains, opportunities = [], []
     aimed = {(c.target.from_, c.target.to) for c in campaigns.values()}
     for group, row in moves.iterrows():
@@ -219,15 +227,8 @@ def _effects(
     """The effect of each bad experience rule (``_bad_rule``) and of each touchpoint
     (``event``) on moving on, per group and stage (see
     :func:`jejak.analyses.effectiveness.placed_effects`)."""
-    # both are weighed against the same time in the stages: in one pass, the bad
-    # experiences as touches of their own beside the touchpoints, told apart by a mark
-    # no touchpoint name starts with
-    columns = ["person_id", "event_id", "ts", "stage_index"]
-    touches = people.select(*columns, _touch=people.event)
-    bad = people.filter(people._bad_rule.notnull())
-    bad = bad.select(*columns, _touch=BAD_MARK + bad._bad_rule)
     effects = placed_effects(
-        ibis.union(touches, bad),
+        _touches(people),
         journey,
         by="_touch",
         min_people=min_people,
@@ -239,6 +240,17 @@ def _effects(
     marked = effects["_touch"].str.startswith(BAD_MARK)
     bad = effects[marked].assign(_bad_rule=effects["_touch"].str.removeprefix(BAD_MARK))
     return bad, effects[~marked].rename(columns={"_touch": "event"})
+
+
+@remembered
+def _touches(people: ibis.Table) -> ibis.Table:
+    """The touchpoints and the bad experiences, as touches (``_touch``) of their own."""
+    # both are weighed against the same time in the stages: in one pass, the bad
+    # experiences beside the touchpoints, told apart by a mark no touchpoint name starts with
+    columns = ["person_id", "ts", "stage_index"]
+    touches = people.select(*columns, _touch=people.event)
+    bad = people.filter(people._bad_rule.notnull())
+    return ibis.union(touches, bad.select(*columns, _touch=BAD_MARK + bad._bad_rule))
 
 
 def _grouped(table: ibis.Table, groups: ibis.Table | None) -> ibis.Table:
@@ -260,31 +272,12 @@ def _moves(
     stuck_i (stopped there longer than everyone's 90th percentile, usual_i, of days to
     the next). One row per group, indexed by it: small, so it comes into Python here."""
 
-    # the usual time in a stage is everyone's, so each map's stuck people are its own
-    # people who take longer than the shop's people do, not than their own group; it is
-    # the overview's (stage funnel's) p90_days_to_next, so both count the same stuck
-    usual = wide.aggregate(
-        **{f"usual_{i}": usual_days_to_next(wide, i) for i in range(n - 1)}
-    ).to_pyarrow().to_pylist()[0]  # fmt: skip
-    at = _grouped(wide, groups)
+    usual = _usual_query(wide, n).to_pyarrow().to_pylist()[0]
     when = pd.Timestamp(as_of) if as_of is not None else None
     if when is not None:
         when = when.tz_convert("UTC") if when.tz else when.tz_localize("UTC")
-    now = ibis.literal(when, "timestamp('UTC')") if when is not None else None
-    aggregates: dict[str, ibis.Value] = {"people": at.count()}
-    for i in range(n - 1):
-        reached = at[entered_column(i)].notnull()
-        days, forward = days_to_next(at, i)
-        aggregates[f"reached_{i}"] = at.count(where=reached)
-        stopped = reached & (at.current_index == i)
-        aggregates[f"stopped_{i}"] = at.count(where=stopped)
-        aggregates[f"moved_{i}"] = at.count(where=forward)
-        aggregates[f"median_{i}"] = days.quantile(0.5, where=forward)
-        limit = usual[f"usual_{i}"]
-        if limit is not None and now is not None:
-            waited = _days(now, at[entered_column(i)])
-            aggregates[f"stuck_{i}"] = at.count(where=stopped & is_stuck(waited, limit))
-    frame = at.group_by("group").aggregate(**aggregates).to_pyarrow().to_pandas()
+    limits = tuple(usual[f"usual_{i}"] for i in range(n - 1))
+    frame = _moves_query(wide, groups, limits, when).to_pyarrow().to_pandas()
     for i in range(n - 1):
         frame[f"usual_{i}"] = usual[f"usual_{i}"]
         if f"stuck_{i}" not in frame:
@@ -297,11 +290,50 @@ def _moves(
     return frame.sort_values("group").set_index("group")
 
 
-def _feeling(people: ibis.Table, groups: ibis.Table | None, names: list[str]) -> pd.DataFrame:
-    """Per group and stage: people, good, neutral, bad, feeling, NPS and stars."""
+@remembered
+def _usual_query(wide: ibis.Table, n: int) -> ibis.Table:
+    """Each stage's usual time to move on, in one row (``usual_<i>``)."""
+    # the usual time in a stage is everyone's, so each map's stuck people are its own
+    # people who take longer than the shop's people do, not than their own group; it is
+    # the overview's (stage funnel's) p90_days_to_next, so both count the same stuck
+    return wide.aggregate(**{f"usual_{i}": usual_days_to_next(wide, i) for i in range(n - 1)})
+
+
+@remembered
+def _moves_query(
+    wide: ibis.Table,
+    groups: ibis.Table | None,
+    usual: tuple[float | None, ...],
+    when: pd.Timestamp | None,
+) -> ibis.Table:
+    """:func:`_moves`'s counts per group, given each stage's ``usual`` time and the
+    moment stuck time ends (``when``: None, nobody is stuck)."""
+    at = _grouped(wide, groups)
+    now = ibis.literal(when, "timestamp('UTC')") if when is not None else None
+    aggregates: dict[str, ibis.Value] = {"people": at.count()}
+    for i, limit in enumerate(usual):
+        reached = at[entered_column(i)].notnull()
+        days, forward = days_to_next(at, i)
+        aggregates[f"reached_{i}"] = at.count(where=reached)
+        stopped = reached & (at.current_index == i)
+        aggregates[f"stopped_{i}"] = at.count(where=stopped)
+        aggregates[f"moved_{i}"] = at.count(where=forward)
+        aggregates[f"median_{i}"] = days.quantile(0.5, where=forward)
+        if limit is not None and now is not None:
+            waited = _days(now, at[entered_column(i)])
+            aggregates[f"stuck_{i}"] = at.count(where=stopped & is_stuck(waited, limit))
+    return at.group_by("group").aggregate(**aggregates)
+
+
+@remembered
+def _feeling_queries(
+    people: ibis.Table, wide: ibis.Table, journey: Journey, groups: ibis.Table | None
+) -> tuple[ibis.Table, ibis.Table, ibis.Table]:
+    """:func:`_feeling`'s people, NPS answers and stars per group and stage (``s``)."""
+    # the people with a touchpoint placed in each stage, read off their entries
+    visited = _grouped(stages_visited(wide, journey), groups)
+    present = visited.select("group", "person_id", s=visited.stage_index)
     at = _grouped(people, groups)
-    placed_ = at.filter(at.stage_index >= 0)
-    present = placed_.select("group", "person_id", s=placed_.stage_index).distinct()
     # experiences, answers and ratings count in the stage the person was in just before
     given = at.filter(at.stage_before >= 0)
     signals = given.filter(given.experience.notnull())
@@ -321,7 +353,7 @@ def _feeling(people: ibis.Table, groups: ibis.Table | None, names: list[str]) ->
     answers = given.filter(score.notnull() & score.between(0, 10) & (score == score.floor()))
     latest = ibis.row_number().over(
         group_by=[answers.group, answers.person_id, answers.stage_before],
-        order_by=[ibis.desc(answers.ts), ibis.desc(answers.event_id)],
+        order_by=[ibis.desc(answers.ts), ibis.desc(answers._signal_id)],
     )
     answers = answers.mutate(_latest=latest)
     answers = answers.filter(answers._latest == 0)
@@ -334,6 +366,15 @@ def _feeling(people: ibis.Table, groups: ibis.Table | None, names: list[str]) ->
     stars = rated.group_by(["group", rated.stage_before.name("s")]).aggregate(
         stars=rated._stars.mean(), stars_answers=rated.count()
     )
+    return counts, nps, stars
+
+
+def _feeling(
+    people: ibis.Table, wide: ibis.Table, journey: Journey, groups: ibis.Table | None
+) -> pd.DataFrame:
+    """Per group and stage: people, good, neutral, bad, feeling, NPS and stars."""
+    names = journey.stage_names
+    counts, nps, stars = _feeling_queries(people, wide, journey, groups)
     # a row per group and stage: small, so they come into Python here
     frame = counts.to_pandas()
     for part in (nps.to_pandas(), stars.to_pandas()):
@@ -520,8 +561,45 @@ def _opportunities(
     return found
 
 
+@remembered
+def _persona_queries(
+    touchpoints: ibis.Table,
+    wide: ibis.Table,
+    groups: ibis.Table | None,
+    fields: tuple[str, ...],
+) -> tuple[ibis.Table, ibis.Table, ibis.Table]:
+    """:func:`_personas`'s counts per group: of each first-touch field's values, of the
+    people per current stage, and of the people, buyers and their revenue."""
+    # each person's first touchpoint's fields, kept with their stage entries; every
+    # field's values in one query
+    first = wide.select(
+        "person_id", **{f: wide[f"first_{f}"].fill_null(NONE_LABEL) for f in fields}
+    )
+    first = _grouped(first, groups)
+    values = ibis.union(
+        *[
+            first.select("group", _field=ibis.literal(field), _value=first[field])
+            for field in fields
+        ]
+    )
+    counted = values.group_by(["group", "_field", "_value"]).aggregate(n=values.count())
+    current = _grouped(wide, groups)
+    stages = current.group_by(["group", "current_index"]).aggregate(n=current.count())
+    bought = touchpoints.group_by("person_id").aggregate(
+        _bought=touchpoints._bought.any(),
+        _revenue=touchpoints.revenue.sum(where=touchpoints._bought),
+    )
+    bought = _grouped(bought, groups)
+    money = bought.group_by("group").aggregate(
+        buyers=bought.count(where=bought._bought),
+        revenue=bought._revenue.sum(),
+        people=bought.count(),
+    )
+    return counted, stages, money
+
+
 def _personas(
-    people: ibis.Table,
+    touchpoints: ibis.Table,
     wide: ibis.Table,
     groups: ibis.Table | None,
     journey: Journey,
@@ -534,37 +612,14 @@ def _personas(
     ``fields`` (of :data:`PERSONA_FIELDS`) and the behavioural ``clusters``."""
     names = journey.stage_names
     behaviour = _in_clusters(clusters, groups)
-    first = _grouped(first_touch(people, *fields), groups)
-    # every field's values in one query: a few rows per group and value, small, so they
-    # come into Python here
-    values = ibis.union(
-        *[
-            first.select("group", _field=ibis.literal(field), _value=first[field])
-            for field in fields
-        ]
-    )
-    counted = values.group_by(["group", "_field", "_value"]).aggregate(n=values.count())
-    counted = counted.to_pandas()
+    # a few rows per group and value, stage, or in all: small, so they come into Python here
+    counted, stages, money = _persona_queries(touchpoints, wide, groups, tuple(fields))
+    counted, stages = counted.to_pandas(), stages.to_pandas()
     touches = {
         field: counted[counted["_field"] == field].rename(columns={"_value": field})
         for field in fields
     }
-    current = _grouped(wide, groups)
-    stages = current.group_by(["group", "current_index"]).aggregate(n=current.count()).to_pandas()
-    bought = people.group_by("person_id").aggregate(
-        _bought=people._bought.any(), _revenue=people.revenue.sum(where=people._bought)
-    )
-    bought = _grouped(bought, groups)
-    money = (
-        bought.group_by("group")
-        .aggregate(
-            buyers=bought.count(where=bought._bought),
-            revenue=bought._revenue.sum(),
-            people=bought.count(),
-        )
-        .to_pandas()
-        .set_index("group")
-    )
+    money = money.to_pandas().set_index("group")
     personas = {}
     for group in sorted(money.index):
         count = int(money.loc[group, "people"])

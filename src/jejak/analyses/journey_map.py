@@ -28,10 +28,20 @@ import pandas as pd
 from jejak.analyses import journey_lanes
 from jejak.analyses.clusters import Clusters
 from jejak.analyses.effectiveness import MIN_PEOPLE
+from jejak.analyses.matching import with_properties
 from jejak.analyses.result import Result, drawn, records
-from jejak.analyses.stages import check_breakdown, first_touch, placed, split_title
+from jejak.analyses.stages import (
+    check_breakdown,
+    first_touch,
+    placed,
+    placed_by_entries,
+    split_title,
+    stage_entries,
+    with_current_stage,
+)
 from jejak.engine.functions import json_field
-from jejak.language import N_, gettext
+from jejak.engine.plans import remembered
+from jejak.language import N_, current, gettext
 from jejak.model.campaign import Campaign
 from jejak.model.experience import ExperienceRule, default_rules
 from jejak.model.journey import Journey
@@ -102,10 +112,11 @@ class JourneyMap(Result):
         }
 
 
-def _mode(placed_: ibis.Table, keys: list[str], field: str) -> ibis.Table:
-    """The most frequent non-empty ``field`` per key, with its share."""
-    present = placed_.filter(placed_[field].notnull())
-    counts = present.group_by([*keys, field]).aggregate(n=present.count())
+def _mode(mix: ibis.Table, keys: list[str], field: str) -> ibis.Table:
+    """The most frequent non-empty ``field`` per key, with its share, from the touchpoints
+    counted (``n``) per key and value of ``field`` (and of other fields)."""
+    present = mix.filter(mix[field].notnull())
+    counts = present.group_by([*keys, field]).aggregate(n=present.n.sum())
     totals = counts.group_by(keys).aggregate(total=counts.n.sum())
     rank = ibis.row_number().over(
         group_by=[counts[k] for k in keys], order_by=[ibis.desc(counts.n), counts[field]]
@@ -147,6 +158,7 @@ def journey_map(
     shop's ``currency`` (the personas' spend) and the behavioural ``clusters`` of the
     same people (the personas name those most of a map's people are in; None: not named).
     """
+    touchpoints = events
     events = events.mutate(_rating=json_field(events.properties, "rating").try_cast("float64"))
     keys = ["stage_index", "event"]
     given = groups is not None
@@ -169,11 +181,14 @@ def journey_map(
     else:
         roles = roles_of(journey)
         rules = [roles.bind(rule) for rule in default_rules()] if rules is None else rules
-        marked = journey_lanes.with_lane_columns(events, journey, rules)
-        # every touchpoint, placed once and kept narrow: the map's cells and every lane
-        # read it (the lanes' effects and stage entries need the ones before any stage too)
-        keep = [*journey_lanes.lane_columns(journey), "context", "need", "_rating"]
-        people = placed(marked, journey, before=True).select(*dict.fromkeys(keep)).cache()
+        # each person's stage entries, kept: the lanes read them, and every touchpoint is
+        # placed by them
+        wide = _entries(touchpoints, journey).cache()
+        # every touchpoint, placed once and kept narrow: the map's cells and the lanes
+        # read it (the lanes' effects need the ones before any stage too; the personas
+        # read the touchpoints as they are)
+        marked, people = _placed_touchpoints(events, journey, tuple(rules), current(), wide)
+        people = people.cache()
         if groups is not None:
             groups = groups.select("person_id", "group").cache()
         try:
@@ -181,7 +196,9 @@ def journey_map(
             at = at.join(groups, "person_id") if groups is not None else at
             table = _cells(at.select(*cells), keys, top)
             found = journey_lanes.journey_lanes(
+                marked,
                 people,
+                wide,
                 journey,
                 groups=groups,
                 rules=rules,
@@ -195,6 +212,7 @@ def journey_map(
             )
         finally:
             people.release()
+            wide.release()
             if groups is not None:
                 groups.release()
     table["moved_on"] = table["moved_people"] / table["people"]
@@ -229,25 +247,65 @@ def journey_map(
     )
 
 
+@remembered
+def _entries(touchpoints: ibis.Table, journey: Journey) -> ibis.Table:
+    """Each person's stage entries (with what orders touchpoints at the same time, and
+    their first touchpoint's persona fields) and current stage, built once per table and
+    journey."""
+    tested = with_properties(touchpoints, journey.stages, only_these=True)
+    entries = stage_entries(tested, journey, ids=True, first=journey_lanes.PERSONA_FIELDS)
+    return with_current_stage(entries, journey)
+
+
+@remembered
+def _placed_touchpoints(
+    events: ibis.Table,
+    journey: Journey,
+    rules: tuple[ExperienceRule, ...],
+    language: str,
+    wide: ibis.Table,
+) -> tuple[ibis.Table, ibis.Table]:
+    """Every touchpoint with the lanes' columns, and each placed by its person's entries
+    (``wide``, kept) with the columns the map and the lanes read; built once per table,
+    journey, rules and ``language`` (the bad experiences are named in it)."""
+    marked = journey_lanes.with_lane_columns(events, journey, rules)
+    keep = [*journey_lanes.READ, "context", "need", "_rating"]
+    placed_ = placed_by_entries(marked, journey, wide, before=journey_lanes.SIGNALS)
+    kept = placed_.select(*dict.fromkeys(keep), _signal_id=journey_lanes.signal_id(placed_))
+    return marked, kept
+
+
 def _cells(at: ibis.Table, keys: list[str], top: int) -> pd.DataFrame:
     """The top touchpoints per (group,) stage with their counts, context and need."""
-    moved = at.current_index > at.stage_index
-    volume = at.group_by(keys).aggregate(
-        people=at.person_id.nunique(),
-        occurrences=at.count(),
-        moved_people=at.person_id.nunique(where=moved),
-        rating=at._rating.mean(),
+    # at most top x stages (x groups) rows: small, so it comes into Python here
+    return _cells_query(at, tuple(keys), top).to_pandas()
+
+
+@remembered
+def _cells_query(at: ibis.Table, key_names: tuple[str, ...], top: int) -> ibis.Table:
+    """:func:`_cells`'s query, built once per table and parameters."""
+    keys = list(key_names)
+    volume = at.group_by(keys).aggregate(occurrences=at.count(), rating=at._rating.mean())
+    # each person once per cell, with whether they moved on (their furthest stage is the
+    # same on all their touchpoints): one pass tells the people apart, not one per count
+    seen = at.group_by([*keys, "person_id"]).aggregate(
+        _moved=(at.current_index > at.stage_index).any()
     )
+    reach = seen.group_by(keys).aggregate(
+        people=seen.count(), moved_people=seen.count(where=seen._moved)
+    )
+    same = [volume[k].identical_to(reach[k]) for k in keys]
+    volume = volume.join(reach, same).drop(*[f"{k}_right" for k in keys])
     rank = ibis.row_number().over(
         group_by=[volume[k] for k in keys if k != "event"],
         order_by=[ibis.desc(volume.people), volume.event],
     )
     volume = volume.mutate(rank=rank + 1)
     volume = volume.filter(volume["rank"] <= top)
-    cells = volume.left_join(_mode(at, keys, "context"), keys).drop(*[f"{k}_right" for k in keys])
-    cells = cells.left_join(_mode(at, keys, "need"), keys).drop(*[f"{k}_right" for k in keys])
-    # at most top x stages (x groups) rows: small, so it comes into Python here
-    return cells.to_pandas()
+    # the context and the need of the touchpoints, counted together in one pass
+    mix = at.group_by([*keys, "context", "need"]).aggregate(n=at.count())
+    cells = volume.left_join(_mode(mix, keys, "context"), keys).drop(*[f"{k}_right" for k in keys])
+    return cells.left_join(_mode(mix, keys, "need"), keys).drop(*[f"{k}_right" for k in keys])
 
 
 def _named(found: dict[str, Any], by: str | None) -> JourneyLanes:

@@ -15,6 +15,7 @@ Definitions (used by every face):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,14 +41,48 @@ def entered_column(i: int) -> str:
     return f"entered_{i}"
 
 
-def stage_entries(events: ibis.Table, journey: Journey) -> ibis.Table:
-    """One row per person: ``person_id`` and ``entered_<i>`` (entry time of stage i, or NULL)."""
+def entry_id_column(i: int) -> str:
+    """The name of stage i's entry-touchpoint column in :func:`stage_entries` with ids."""
+    return f"entry_id_{i}"
+
+
+def stage_entries(
+    events: ibis.Table, journey: Journey, *, ids: bool = False, first: Sequence[str] = ()
+) -> ibis.Table:
+    """One row per person: ``person_id`` and ``entered_<i>`` (entry time of stage i, or NULL).
+
+    ``ids`` adds what tells touchpoints at the same time apart, for
+    :func:`placed_by_entries`: ``entry_id_<i>``, the event_id of stage i's entry (the
+    least at its time), and the person's first touchpoint's ``first_ts`` and ``first_id``;
+    with ``first``, that touchpoint's fields too, as ``first_<field>`` (as
+    :func:`first_touch` finds them, before its labelling of missing values).
+    """
     events = with_properties(events, journey.stages)
-    entries = {
-        entered_column(i): events.ts.min(where=stage_matches(events, stage))
-        for i, stage in enumerate(journey.stages)
+    if not ids:
+        entries = {
+            entered_column(i): events.ts.min(where=stage_matches(events, stage))
+            for i, stage in enumerate(journey.stages)
+        }
+        return events.group_by("person_id").aggregate(**entries)
+    # the least (time, event_id) of each: a touchpoint's place in the person's order
+    order = ibis.struct({"ts": events.ts, "id": events.event_id})
+    touch = ibis.struct({"ts": events.ts, "id": events.event_id, **{f: events[f] for f in first}})
+    earliest = touch.argmin(order)
+    # a stage every touchpoint enters (any: true; the time is never null) is entered on
+    # the first one: the same aggregate, which the engine works out once
+    every = events.ts.notnull()
+    tests = [stage_matches(events, stage) for stage in journey.stages]
+    firsts = {
+        f"_{i}": earliest if test.equals(every) else order.min(where=test)
+        for i, test in enumerate(tests)
     }
-    return events.group_by("person_id").aggregate(**entries)
+    wide = events.group_by("person_id").aggregate(**firsts, _first=earliest)
+    columns: dict[str, ibis.Value] = {}
+    for i in range(len(journey.stages)):
+        columns[entered_column(i)] = wide[f"_{i}"]["ts"]
+        columns[entry_id_column(i)] = wide[f"_{i}"]["id"]
+    columns |= {f"first_{f}": wide._first[f] for f in touch.names}
+    return wide.select("person_id", **columns)
 
 
 def placed(
@@ -91,6 +126,82 @@ def placed(
     for name, test in (counts or {}).items():
         columns[name] = test.resolve(events).ifelse(1, 0).sum().over(so_far)
     return events.mutate(**columns).drop("_matched")
+
+
+def placed_by_entries(
+    events: ibis.Table,
+    journey: Journey,
+    wide: ibis.Table,
+    *,
+    before: bool | ibis.Deferred = False,
+) -> ibis.Table:
+    """:func:`placed`'s columns (``before`` too) read off each person's stage entries
+    instead of a running maximum: the same numbers, with a join on the people instead of
+    a sort of every touchpoint. ``wide``: :func:`stage_entries` of ``events`` with ids,
+    :func:`with_current_stage`. ``before`` may be a test (e.g. ``_.rating.notnull()``):
+    ``stage_before`` is then worked out on the touchpoints that meet it only (NULL on
+    the rest).
+
+    A touchpoint is in the furthest stage whose entry is it or came before it, in
+    (time, event_id) order, as in :func:`placed`; event_ids are unique, and a missing one
+    comes last (touchpoints sharing both, which :func:`placed` orders among themselves
+    at random, are each other's equals here).
+    """
+    n = len(journey.stages)
+    kept = ["person_id", "current_index", "first_ts", "first_id"]
+    kept += [c for i in range(n) for c in (entered_column(i), entry_id_column(i))]
+    at = events.join(wide.select(*kept), "person_id")
+
+    def entered(i: int, strictly: bool = False) -> ibis.Value:
+        """Whether stage i's entry is this touchpoint or came before it (``strictly``: before)."""
+        entry = (at[entered_column(i)], at[entry_id_column(i)])
+        return _no_later(entry, (at.ts, at.event_id), strictly)
+
+    stage = ibis.cases(*[(entered(i), i) for i in reversed(range(n))], else_=-1)
+    columns = {"stage_index": stage, "current_index": at.current_index}
+    if before is not False:
+        # the stage before a touchpoint: of those before it, or its own on a first one
+        first = (at.ts == at.first_ts) & at.event_id.identical_to(at.first_id)
+        alone = ibis.ifelse(first, stage, -1)
+        earlier = ibis.cases(
+            *[(entered(i, strictly=True), i) for i in reversed(range(n))], else_=alone
+        )
+        if before is not True:
+            earlier = ibis.ifelse(before.resolve(at), earlier, ibis.null(earlier.type()))
+        columns["stage_before"] = earlier
+    return at.mutate(**columns).drop(*kept[2:])
+
+
+def _no_later(
+    touch: tuple[ibis.Value, ibis.Value], other: tuple[ibis.Value, ibis.Value], strictly: bool
+) -> ibis.Value:
+    """Whether ``touch`` (time, event_id) comes before ``other`` in a person's order, or
+    is it (``strictly``: before); at the same time the event_ids decide, a missing one last."""
+    (when, entry), (ts, event_id) = touch, other
+    if strictly:
+        tie = (entry < event_id).fill_null(entry.notnull() & event_id.isnull())
+    else:
+        tie = (entry <= event_id).fill_null(event_id.isnull())
+    return (when < ts) | ((when == ts) & tie)
+
+
+def stages_visited(wide: ibis.Table, journey: Journey) -> ibis.Table:
+    """One row per person and stage a touchpoint of theirs is placed in (``person_id``,
+    ``stage_index``), as :func:`placed_by_entries` places them, read off their entries
+    alone (``wide``: :func:`stage_entries` with ids): the stages they entered before any
+    later one."""
+    n = len(journey.stages)
+
+    def entry(i: int) -> tuple[ibis.Value, ibis.Value]:
+        return wide[entered_column(i)], wide[entry_id_column(i)]
+
+    parts = []
+    for i in range(n):
+        visited = wide[entered_column(i)].notnull()
+        for later in range(i + 1, n):  # (not entered: the test is NULL)
+            visited &= ~_no_later(entry(later), entry(i), strictly=False).fill_null(False)
+        parts.append(wide.filter(visited).select("person_id", stage_index=ibis.literal(i, "int8")))
+    return ibis.union(*parts)
 
 
 def entries(events: ibis.Table, journey: Journey) -> ibis.Table:

@@ -25,7 +25,8 @@ Built = TypeVar("Built")
 class _ByValue:
     """A parameter compared by what it says: a settings model (a journey) by its JSON and
     its private values (the roles a journey was bound with), so an equal journey read
-    again finds what was built for it."""
+    again finds what was built for it; an expression (another table) by what it computes,
+    and a tuple by its items."""
 
     __slots__ = ("key", "value")
 
@@ -41,6 +42,10 @@ class _ByValue:
 
 
 def _said(value: Any) -> Any:
+    if isinstance(value, ibis.Expr):  # equal expressions are equal operations
+        return (type(value), value.op())
+    if isinstance(value, tuple):
+        return (tuple, tuple(map(_said, value)))
     dump = getattr(value, "model_dump_json", None)
     if dump is None:
         return (type(value), value)
