@@ -9,7 +9,8 @@ import pytest
 
 import jejak
 from jejak.analyses.stages import usual_days
-from jejak.report.html.stages import recently_stuck_note, stuck_sections
+from jejak.report.html.stages import stuck_sections
+from jejak.report.stuck import recently_stuck_note
 
 SETTINGS = {
     "journey": {

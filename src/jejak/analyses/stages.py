@@ -553,28 +553,20 @@ def stuck_counts(
             where=is_stuck(limited.days_in_stage, limited._days, float(within))
         ),
     )
-    # one row per stage asked for: small
-    found = counts.to_pandas().set_index("stage_index")
-    rows = []
-    for name, limit in days.items():
-        index = journey.index_of(name) + 1
-        row = found.loc[index] if index in found.index else None
-        counted = [0, 0, 0] if row is None else [int(row[c]) for c in COUNTED]
-        rows.append(
-            {
-                "stage": journey.stages[index - 1].name,
-                "stage_index": index,
-                "current": counted[0],
-                "days": float(limit),
-                "stuck": counted[1],
-                "recently_stuck": counted[2],
-            }
-        )
-    columns = ["stage", "stage_index", "current", "days", "stuck", "recently_stuck"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-COUNTED = ("current", "stuck", "recently_stuck")
+    # one row per stage asked for (none in a stage nobody is in now): small
+    indexes = [journey.index_of(name) + 1 for name in days]
+    found = counts.to_pandas().set_index("stage_index")[["current", "stuck", "recently_stuck"]]
+    found = found.reindex(indexes).fillna(0).astype("int64")  # Spark: NULL for none too
+    return pd.DataFrame(
+        {
+            "stage": [journey.stages[i - 1].name for i in indexes],
+            "stage_index": indexes,
+            "current": found["current"].to_numpy(),
+            "days": [float(d) for d in days.values()],
+            "stuck": found["stuck"].to_numpy(),
+            "recently_stuck": found["recently_stuck"].to_numpy(),
+        }
+    )
 
 
 def stuck(
@@ -623,11 +615,17 @@ def stuck_title(stage: str, days: float, within: float | None) -> str:
         "Stuck in {stage} for more than {days} days",
         2 if days != 1 else 1,
     ).format(stage=language_stage(stage), days=localised(f"{days:g}"))
+    return past_within(title, within)
+
+
+def past_within(said: str, within: float | None) -> str:
+    """``said`` of the stuck, with ", past it within the last 14 days" when ``within``
+    narrows them to the recently stuck."""
     if within is None:
-        return title
+        return said
     recent = ngettext(
         "{stuck}, past it within the last {days} day",
         "{stuck}, past it within the last {days} days",
         2 if within != 1 else 1,
     )
-    return recent.format(stuck=title, days=localised(f"{within:g}"))
+    return recent.format(stuck=said, days=localised(f"{within:g}"))

@@ -77,8 +77,10 @@ def stages(
             from jejak.analyses.stages import RECENT_DAYS, usual_days
 
             result = ws.stages(by=by)
-            if by is None and not as_json and usual_days(result.table):
-                overview = ws.stuck_by_stage(within=RECENT_DAYS if within is None else within)
+            usual = usual_days(result.table) if by is None and not as_json else {}
+            recent = RECENT_DAYS if within is None else within
+            if usual:  # counted from this funnel's usual days, not a second funnel's
+                overview = ws.stuck_by_stage(usual, within=recent)
     if output:
         write_result(result, output)
     if as_json:
@@ -95,8 +97,10 @@ def stages(
 
 def print_stuck(result) -> None:
     """How many people are stuck in the stage, as of when, and since when."""
+    from jejak.analyses.stages import past_within
+
     meta = result.meta
-    days, within = meta["days"], meta["within"]
+    days = meta["days"]
     said = ngettext(
         "{people} stuck in {stage} for more than {days} day (as of {time})",
         "{people} stuck in {stage} for more than {days} days (as of {time})",
@@ -107,14 +111,7 @@ def print_stuck(result) -> None:
         days=localised(f"{days:g}"),
         time=fmt.timestamp(meta["as_of"]),
     )
-    if within is not None:
-        recent = ngettext(
-            "{stuck}, past it within the last {days} day",
-            "{stuck}, past it within the last {days} days",
-            2 if within != 1 else 1,
-        )
-        said = recent.format(stuck=said, days=localised(f"{within:g}"))
-    out.print(said)
+    out.print(past_within(said, meta["within"]))
 
 
 def print_stuck_by_stage(overview) -> None:
@@ -123,7 +120,7 @@ def print_stuck_by_stage(overview) -> None:
     shown = fmt.format_table(overview.table, fmt.stuck_columns(within))
     heading = _("Stuck in a stage, as of {time}").format(time=fmt.timestamp(overview.meta["as_of"]))
     print_table(shown, heading)
-    from jejak.report.html.stages import recently_stuck_note
+    from jejak.report.stuck import recently_stuck_note
 
     if note := recently_stuck_note(overview):
         out.print(note)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.language import gettext, localised, ngettext, stage
+from jejak.language import gettext, localised, stage
 from jejak.report import formatting as fmt
 from jejak.report.figures import stage_flow_figure, stage_funnel_figure
 from jejak.report.html.page import Section
+from jejak.report.stuck import recently_stuck_note
 
 
 def stage_sections(funnel: Any) -> list[Section]:
@@ -111,22 +112,3 @@ def stuck_sections(source: Any, funnel: Any) -> list[Section]:
             notes=[note] if (note := recently_stuck_note(found)) else [],
         )
     ]
-
-
-def recently_stuck_note(found: Any) -> str:
-    """Why no one is recently stuck though some are stuck (everyone stalled earlier), and
-    how to look further back; empty when someone is, or nobody is stuck at all."""
-    table = found.table
-    if not table["stuck"].sum() or table["recently_stuck"].sum():
-        return ""
-    within = float(found.meta["within"])
-    said = ngettext(
-        "Nobody passed a stage's usual time in the last {days} day: everyone stuck stalled"
-        " earlier, so no one joined or moved on late enough in the data. To look further"
-        " back, count over more days: --within in the CLI, within= in the library and API.",
-        "Nobody passed a stage's usual time in the last {days} days: everyone stuck stalled"
-        " earlier, so no one joined or moved on late enough in the data. To look further"
-        " back, count over more days: --within in the CLI, within= in the library and API.",
-        1 if within == 1 else 2,
-    )
-    return said.format(days=localised(f"{within:g}"))
