@@ -174,6 +174,9 @@ def test_python_data_other_parameters_and_spark_keep_nothing(plans, tmp_path):
         assert kept_plans.key(ws.backend, first_rows, node, [(object, object())]) is None
         spark = type("Backend", (), {"name": "pyspark"})()
         assert kept_plans.key(spark, first_rows, node, [(int, 2)]) is None
+        # a kept (temporary) table lasts one call, under a name each process makes anew
+        with table.cache() as kept:
+            assert kept_plans.key(ws.backend, first_rows, kept.op(), [(int, 2)]) is None
     with numbers(tmp_path) as ws:
         with_python_data(ws.backend.table("numbers"), 1).to_pyarrow()
     assert CALLS == [1, 1]

@@ -285,17 +285,22 @@ def _cells(at: ibis.Table, keys: list[str], top: int) -> pd.DataFrame:
 def _cells_query(at: ibis.Table, key_names: tuple[str, ...], top: int) -> ibis.Table:
     """:func:`_cells`'s query, built once per table and parameters."""
     keys = list(key_names)
-    volume = at.group_by(keys).aggregate(occurrences=at.count(), rating=at._rating.mean())
-    # each person once per cell, with whether they moved on (their furthest stage is the
-    # same on all their touchpoints): one pass tells the people apart, not one per count
+    # each person once per cell, with their touchpoints there and whether they moved on
+    # (their furthest stage is the same on all of them): one pass over the touchpoints
+    # counts them and tells the people apart
     seen = at.group_by([*keys, "person_id"]).aggregate(
-        _moved=(at.current_index > at.stage_index).any()
+        _n=at.count(), _moved=(at.current_index > at.stage_index).any()
     )
-    reach = seen.group_by(keys).aggregate(
-        people=seen.count(), moved_people=seen.count(where=seen._moved)
+    volume = seen.group_by(keys).aggregate(
+        people=seen.count(),
+        occurrences=seen._n.sum(),
+        moved_people=seen.count(where=seen._moved),
     )
-    same = [volume[k].identical_to(reach[k]) for k in keys]
-    volume = volume.join(reach, same).drop(*[f"{k}_right" for k in keys])
+    # the ratings, read on the touchpoints that have one
+    rated = at.filter(at._rating.notnull())
+    rating = rated.group_by(keys).aggregate(rating=rated._rating.mean())
+    same = [volume[k].identical_to(rating[k]) for k in keys]
+    volume = volume.left_join(rating, same).drop(*[f"{k}_right" for k in keys])
     rank = ibis.row_number().over(
         group_by=[volume[k] for k in keys if k != "event"],
         order_by=[ibis.desc(volume.people), volume.event],

@@ -80,6 +80,8 @@ def key(backend: Any, build: Callable[..., Any], node: ops.Node, said: Sequence[
     ``_said`` gives them), or None when what it builds is not kept."""
     if getattr(backend, "name", None) != "duckdb" or not isinstance(node, ops.DatabaseTable):
         return None
+    if node.namespace.catalog == "temp":  # a kept table, named anew by each process
+        return None
     if "<locals>" in build.__qualname__ or _path() is None:
         return None
     try:
