@@ -206,6 +206,28 @@ def test_opportunities(shop):
     assert video["low"] > 1  # it helps
     assert "only 44% of the 9 people in the stage had it" in video["detail"]
     assert lanes.reasons == {}
+    # all of them stalled within the last 30 days (the log is one day long)
+    assert [stuck[s]["recent"] for s in stuck] == [1, 2, 3]
+    assert "(3 of them passed that within the last 30 days" in stuck["Daftar"]["detail"]
+    assert math.isnan(found["untargeted", "Kenal"]["recent"])  # only a stuck audience has one
+
+
+def test_recently_stuck_audiences(open_workspace, write_file, on_engine):
+    # d1 comes by on 1 April at 12:00, which is now "now": 30 days 12 hours after the
+    # log's first visits. Usual times as above (d1 moves nowhere): Kenal 1 hour, Tertarik
+    # 14, Daftar 7.8. Recently stuck: past the usual time by at most 30 days.
+    # Kenal: c3, 30 days 12 hours in (30 days 11 hours past): not recent.
+    # Tertarik: c1, c2 entered at 01:00, 30 days 11 hours in, within 30 days 14: recent.
+    # Daftar: a3, a4 (02:00) 30 days 10 hours in, over 30 days 7.8: not recent; b3
+    # (11:00) 30 days 1 hour, and b2 (21:00), recent. d1 is 0 hours in Kenal: not stuck.
+    log = _log() + "\nd1,2026-04-01 12:00:00,kunjungi,,,,"
+    ws = open_workspace(jejak.Settings.model_validate(SETTINGS))
+    ws.load(write_file("log.csv", log))
+    lanes = on_engine(ws).journey_map(min_people=1).lanes
+    stuck = lanes.opportunities[lanes.opportunities["kind"] == "stuck"].set_index("stage")
+    assert stuck["people"].to_dict() == {"Daftar": 4, "Tertarik": 2, "Kenal": 1}
+    assert stuck["recent"].to_dict() == {"Daftar": 2, "Tertarik": 2, "Kenal": 0}
+    assert "(0 of them passed that within the last 30 days" in stuck.loc["Kenal", "detail"]
 
 
 def test_personas_and_segments(shop):

@@ -187,6 +187,21 @@ def test_the_library_keeps_answers_per_version(tmp_path, write_file):
     ws.close()
 
 
+def test_an_answer_kept_by_other_code_is_computed_again(tmp_path, write_file, monkeypatch):
+    # another release of jejak may shape or word an answer otherwise: its kept answers
+    # are not served by this one, though the data and settings are the same
+    from jejak.store import workspace
+
+    ws = jejak.Workspace(tmp_path / "w.duckdb", parse_settings(SETTINGS))
+    ws.load(write_file("log.csv", LOG))
+    assert ws.answered("stages", lambda: "old words").fresh
+    assert ws.answered("stages", lambda: "new words").body == "old words"
+    monkeypatch.setattr(workspace, "code_digest", lambda: "another release")
+    upgraded = ws.answered("stages", lambda: "new words")
+    assert (upgraded.fresh, upgraded.body) == (True, "new words")
+    ws.close()
+
+
 def test_new_data_warms_the_pages_people_open_first(site):
     warmer = site.app.state.jejak.warmer
     warmer.settle, warmer.interval = 0.1, 0.0

@@ -122,7 +122,7 @@ def test_changed_code_or_schema_is_built_again(plans, tmp_path, monkeypatch):
     with numbers(tmp_path) as ws:  # another connection: only the file remembers
         assert first_two(ws) == [0, 1]
     assert CALLS == [2]
-    monkeypatch.setattr(kept_plans, "_code", lambda: "other code")
+    monkeypatch.setattr(kept_plans, "code_digest", lambda: "other code")
     with numbers(tmp_path) as ws:
         assert first_two(ws) == [0, 1]
     assert CALLS == [2, 2]
@@ -226,8 +226,11 @@ def test_a_changed_source_file_changes_the_code_in_the_key(tmp_path):
     source.write_text("x = 1\n", "utf-8")
     before = kept_plans._sources(tmp_path)
     (tmp_path / "__pycache__" / "a.py").write_text("not a source\n", "utf-8")
-    (tmp_path / "notes.txt").write_text("not a source\n", "utf-8")
     assert kept_plans._sources(tmp_path) == before
+    (tmp_path / "jejak.po").write_text("msgid ...\n", "utf-8")  # words, templates: code too
+    with_words = kept_plans._sources(tmp_path)
+    assert with_words != before
+    before = with_words
     source.write_text("x = 2\n", "utf-8")  # the same size: its time of change tells
     os.utime(source, ns=(1, 1))
     changed = kept_plans._sources(tmp_path)

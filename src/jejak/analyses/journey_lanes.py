@@ -54,6 +54,7 @@ from jejak.analyses.nps import score_interval
 from jejak.analyses.stages import (
     MICROSECONDS_PER_DAY,
     NONE_LABEL,
+    RECENT_DAYS,
     days_to_next,
     entered_column,
     is_stuck,
@@ -206,7 +207,7 @@ def journey_lanes(
         pains += _pains(group, row, bad, names)
         opportunities += _opportunities(group, row, helps, names, aimed)
     pains = pd.DataFrame(pains, columns=["group", *FINDINGS])
-    opportunities = pd.DataFrame(opportunities, columns=["group", *FINDINGS])
+    opportunities = pd.DataFrame(opportunities, columns=["group", *FINDINGS, "recent"])
     reasons = _reasons(feeling, pains, rules, campaigns, min_people)
     return {
         "feeling": feeling,
@@ -268,9 +269,10 @@ def _moves(
     wide: ibis.Table, groups: ibis.Table | None, n: int, as_of: datetime | None
 ) -> pd.DataFrame:
     """Per group and stage i but the last: reached_i, stopped_i (reached it, no later
-    one), moved_i (entered the next at or after it), median_i (their median days) and
+    one), moved_i (entered the next at or after it), median_i (their median days),
     stuck_i (stopped there longer than everyone's 90th percentile, usual_i, of days to
-    the next). One row per group, indexed by it: small, so it comes into Python here."""
+    the next) and recent_i (of them, past it within the last :data:`RECENT_DAYS`). One
+    row per group, indexed by it: small, so it comes into Python here."""
 
     usual = _usual_query(wide, n).to_pyarrow().to_pylist()[0]
     when = pd.Timestamp(as_of) if as_of is not None else None
@@ -280,10 +282,13 @@ def _moves(
     frame = _moves_query(wide, groups, limits, when).to_pyarrow().to_pandas()
     for i in range(n - 1):
         frame[f"usual_{i}"] = usual[f"usual_{i}"]
-        if f"stuck_{i}" not in frame:
-            frame[f"stuck_{i}"] = 0
+        for count in (f"stuck_{i}", f"recent_{i}"):
+            if count not in frame:
+                frame[count] = 0
     counts = [
-        c for c in frame.columns if c.split("_")[0] in ("reached", "stopped", "moved", "stuck")
+        c
+        for c in frame.columns
+        if c.split("_")[0] in ("reached", "stopped", "moved", "stuck", "recent")
     ]
     # Spark counts nothing as NULL
     frame[counts] = frame[counts].fillna(0).astype("int64")
@@ -322,6 +327,8 @@ def _moves_query(
         if limit is not None and now is not None:
             waited = _days(now, at[entered_column(i)])
             aggregates[f"stuck_{i}"] = at.count(where=stopped & is_stuck(waited, limit))
+            recently = is_stuck(waited, limit, RECENT_DAYS)
+            aggregates[f"recent_{i}"] = at.count(where=stopped & recently)
     return at.group_by("group").aggregate(**aggregates)
 
 
@@ -515,17 +522,23 @@ def _opportunities(
         )
     stuck = [(int(row[f"stuck_{i}"]), i) for i in range(last) if int(row[f"stuck_{i}"]) > 0]
     for count, i in sorted(stuck, key=lambda s: (-s[0], s[1]))[:TOP]:
-        usual = float(row[f"usual_{i}"])
+        usual, recent = float(row[f"usual_{i}"]), int(row[f"recent_{i}"])
         detail = gettext(
             "{people} have been in {stage} longer than {days} days, when 9 in 10 who moved on"
-            " did so sooner: an audience for a campaign towards {next}"
+            " did so sooner ({recent} of them passed that within the last {within} days, while"
+            " a nudge may still move them): an audience for a campaign towards {next}"
         ).format(
             people=_people(count),
             stage=stage_word(names[i]),
             days=localised(f"{usual:,.1f}"),
+            recent=localised(f"{recent:,}"),
+            within=localised(f"{RECENT_DAYS:,.0f}"),
             next=stage_word(names[i + 1]),
         )
-        found.append(_finding(group, "stuck", names, i, people=count, value=usual, detail=detail))
+        found.append(
+            _finding(group, "stuck", names, i, people=count, value=usual, detail=detail)
+            | {"recent": recent}
+        )
     if not helps.empty:
         mine = helps[(helps["group"] == group) & (helps["verdict"] == "helps")]
         total = mine["people_with"] + mine["people_without"]

@@ -71,7 +71,9 @@ class JourneyLanes:
     - ``opportunities``: per (group,): ``kind`` (``untargeted``: a transition no
       campaign targets; ``stuck``: an audience past the usual time in a stage;
       ``under_reached``: a touchpoint that helps people move on but few get), ``stage``,
-      ``to_stage``, ``what``, ``people``, ``value``, ``low``/``high``, ``detail``.
+      ``to_stage``, ``what``, ``people``, ``value``, ``low``/``high``, ``detail``, and
+      ``recent`` for a stuck audience (those of them past the usual time within the last
+      30 days, :data:`~jejak.analyses.stages.RECENT_DAYS`; otherwise empty).
     - ``personas``: per group (``""`` when the map is not split), who these people are,
       in words.
     - ``reasons``: per lane name, why a lane is empty and what to set (in words).

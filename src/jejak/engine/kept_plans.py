@@ -91,7 +91,7 @@ def key(backend: Any, build: Callable[..., Any], node: ops.Node, said: Sequence[
     schema = [[name, str(dtype)] for name, dtype in node.schema.items()]
     table = [node.name, node.namespace.catalog, node.namespace.database, schema]
     text = json.dumps(
-        [f"{build.__module__}.{build.__qualname__}", _code(), _versions(), table, parameters]
+        [f"{build.__module__}.{build.__qualname__}", code_digest(), _versions(), table, parameters]
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -210,8 +210,10 @@ def _argument_value(value: Any) -> Any:
 
 
 @cache
-def _code() -> str:
-    """A hash of jejak's source files (once per process)."""
+def code_digest() -> str:
+    """A hash of jejak's files: its sources, templates, scripts and catalogues (once
+    per process). Changes with jejak's code, so what was kept by other code is not
+    used."""
     digest = _sources(Path(__file__).resolve().parent.parent)
     if digest is None:  # not a folder of sources (a zip, a frozen build): its version
         from importlib.metadata import version
@@ -221,9 +223,10 @@ def _code() -> str:
 
 
 def _sources(package: Path) -> str | None:
-    """A hash of the ``.py`` files under ``package``: each one's path, size and time of
-    change, as Python's bytecode cache tells a changed source (a stat per file, 2 ms for
-    jejak's, where reading and hashing their text took 8); None when there are none."""
+    """A hash of the files under ``package`` (but bytecode): each one's path, size and
+    time of change, as Python's bytecode cache tells a changed source (a stat per file,
+    2 ms for jejak's, where reading and hashing their text took 8); None when there are
+    no sources."""
     top = str(package)
     found, folders = [], [top] if package.is_dir() else []
     while folders:
@@ -232,10 +235,10 @@ def _sources(package: Path) -> str | None:
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name != "__pycache__":
                         folders.append(entry.path)
-                elif entry.name.endswith(".py"):
+                else:
                     stat = entry.stat()
                     found.append((entry.path[len(top) :], stat.st_size, stat.st_mtime_ns))
-    if not found:
+    if not any(name.endswith(".py") for name, _, _ in found):
         return None
     digest = hashlib.blake2b(digest_size=16)
     for name, size, changed in sorted(found):

@@ -17,6 +17,7 @@ import ibis
 
 from jejak.analyses.journeys import JourneyAnalyses
 from jejak.analyses.segments import check_stages
+from jejak.engine.kept_plans import code_digest
 from jejak.errors import ConfigError
 from jejak.language import gettext
 from jejak.model.config import Settings, load_settings, workspace_path
@@ -83,12 +84,14 @@ class Workspace(Storage, JourneyAnalyses):
     # -- kept answers ----------------------------------------------------------------------
     def version(self) -> results.Version:
         """The version answers are kept for: the data (latest load, touchpoint count),
-        the settings, the saved segments and the ad spend."""
+        the settings, the saved segments, the ad spend and jejak's own code (an answer
+        kept by another release of jejak may be shaped or worded otherwise)."""
         saved = self.con.execute("SELECT name, definition FROM segments ORDER BY name")
         segments = "\x1e".join(f"{n}={d}" for n, d in saved.fetchall())
         paid = spend.version(self.con)  # ad spend loaded since changes spend and return
         return results.version_of(
-            self.con, results.digest(self.settings.model_dump_json(), segments, paid)
+            self.con,
+            results.digest(self.settings.model_dump_json(), segments, paid, code_digest()),
         )
 
     def answered(
