@@ -208,7 +208,7 @@ def test_opportunities(shop):
     assert lanes.reasons == {}
     # all of them stalled within the last 30 days (the log is one day long)
     assert [stuck[s]["recent"] for s in stuck] == [1, 2, 3]
-    assert "(3 of them passed that within the last 30 days" in stuck["Daftar"]["detail"]
+    assert "(3 of them passed it in the last 30 days)" in stuck["Daftar"]["detail"]
     assert math.isnan(found["untargeted", "Kenal"]["recent"])  # only a stuck audience has one
 
 
@@ -227,7 +227,7 @@ def test_recently_stuck_audiences(open_workspace, write_file, on_engine):
     stuck = lanes.opportunities[lanes.opportunities["kind"] == "stuck"].set_index("stage")
     assert stuck["people"].to_dict() == {"Daftar": 4, "Tertarik": 2, "Kenal": 1}
     assert stuck["recent"].to_dict() == {"Daftar": 2, "Tertarik": 2, "Kenal": 0}
-    assert "(0 of them passed that within the last 30 days" in stuck.loc["Kenal", "detail"]
+    assert "(0 of them passed it in the last 30 days)" in stuck.loc["Kenal", "detail"]
 
 
 def test_personas_and_segments(shop):

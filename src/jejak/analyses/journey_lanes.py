@@ -525,8 +525,8 @@ def _opportunities(
         usual, recent = float(row[f"usual_{i}"]), int(row[f"recent_{i}"])
         detail = gettext(
             "{people} have been in {stage} longer than {days} days, when 9 in 10 who moved on"
-            " did so sooner ({recent} of them passed that within the last {within} days, while"
-            " a nudge may still move them): an audience for a campaign towards {next}"
+            " did so sooner ({recent} of them passed it in the last {within} days): an audience"
+            " for a campaign towards {next}"
         ).format(
             people=_people(count),
             stage=stage_word(names[i]),
