@@ -223,6 +223,53 @@ def test_a_conversion_after_end_counts(open_workspace, write_file, on_engine):
     assert column(with_options, "entered") == [2, 1]
 
 
+RANGE_LOG = """
+e1,2026-01-01 23:00:00,visit
+e1,2026-01-02 01:00:00,pay
+e2,2026-01-02 00:30:00,visit
+e2,2026-01-02 00:40:00,pay
+e3,2026-01-01 12:00:00,visit
+e3,2026-01-01 12:30:00,coupon
+"""
+
+
+def test_a_date_range_bounds_entries_not_conversions(open_workspace, write_file, on_engine):
+    # a source cut to a date range (the CLI's --since/--until, the dashboard's dates)
+    # counts a funnel as funnel(start=, end=) does: who entered step 1 in the range, with
+    # their later steps wherever they fall; before, e1's pay after the end was lost
+    ws = load(open_workspace, write_file, on_engine, RANGE_LOG)
+    steps = ["visit", "pay"]
+    first_day = ws.between(end="2026-01-02")
+    assert column(first_day.funnel(steps, window="1d"), "entered") == [2, 1]
+    assert first_day.funnel(steps, window="1d").table.equals(
+        ws.funnel(steps, window="1d", end="2026-01-02").table
+    )
+    second_day = ws.between(start="2026-01-02")
+    assert column(second_day.funnel(steps, window="1d"), "entered") == [1, 1]
+    # the range and the funnel's own dates: both bound the entries
+    assert column(first_day.funnel(steps, start="2026-01-01 18:00"), "entered") == [1, 1]
+    assert column(second_day.funnel(steps, end="2026-01-02"), "entered") == [0, 0]
+    # people chosen by a touchpoint keep their range: e3's coupon, e3 only, no pay
+    chosen = ws.only("coupon").between(end="2026-01-02")
+    assert column(chosen.funnel(steps, window="1d"), "entered") == [1, 0]
+    assert column(ws.between(end="2026-01-02").only("coupon").funnel(steps), "entered") == [1, 0]
+    # who stopped after the first step, in the range: e3 only (e1 paid the next day)
+    dropped = first_day.funnel_dropoffs(steps, 1, window="1d")
+    assert dropped.table["person_id"].tolist() == ["e3"]
+
+
+def test_the_cli_range_counts_conversions_after_it(tmp_path):
+    (tmp_path / "log.csv").write_text("customer_id,ts,event\n" + RANGE_LOG.lstrip(), "utf-8")
+    (tmp_path / "jejak.yaml").write_text("workspace: w.duckdb\n", "utf-8")
+    done = invoke("load", "log.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    done = invoke(
+        "--until", "2026-01-02", "funnel", "visit", "pay", "--window", "1d", "--json", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert [row["entered"] for row in json.loads(done.stdout)["table"]] == [2, 1]
+
+
 def test_steps_with_options_in_settings_syntax_and_stages(open_workspace):
     step = FunnelStep.of({"event": "x", "optional": True, "within": "2d", "after": "1h"})
     assert step.rule.event == ["x"] and step.label == "x" and step.optional

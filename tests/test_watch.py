@@ -88,9 +88,14 @@ def test_conversion_this_week_against_the_weeks_before(conversion, on_engine):
     assert finding.fired and finding.subject == "2026-01-19"
     assert finding.path == (
         "/dashboard/funnels?steps=stage%3ASubscribe%2Cstage%3AConvert&window=7d"
-        "&since=2026-01-19&until=2026-02-02"  # the week and its window
+        "&since=2026-01-19&until=2026-01-26"  # the week: its people, their moves after it
     )
     assert "25.0%" in finding.message and "75.0%" in finding.message
+    # the linked funnel holds the week's 4 people; only p6 moved, before subscribing,
+    # which the rule counts and an ordered funnel does not
+    steps = [{"stage": "Subscribe"}, {"stage": "Convert"}]
+    linked = source.between("2026-01-19", "2026-01-26").funnel(steps, window="7d")
+    assert linked.table["entered"].tolist() == [4, 0]
 
 
 def test_a_week_whose_window_is_open_is_not_checked(conversion):
@@ -352,7 +357,7 @@ def test_a_log_line_says_the_alert_and_its_link(conversion, caplog):
     assert conversion.notify(conversion.watch(as_of=CLOSED)) == {"log": 1}
     (record,) = caplog.records
     assert record.getMessage().startswith("subscribe-convert: Subscribe to Convert: conversion")
-    assert record.getMessage().endswith("&since=2026-01-19&until=2026-02-02)")
+    assert record.getMessage().endswith("&since=2026-01-19&until=2026-01-26)")
 
 
 # -- on a schedule while the server runs -----------------------------------------------------

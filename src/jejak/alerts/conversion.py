@@ -13,8 +13,9 @@ Definitions:
   the week checked has at least ``min_people`` people and its conversion is more than
   ``drop`` percent below the mean: conversion < mean x (1 - drop/100).
 - Its link opens the dashboard's funnel of the two stages with the same window, over the
-  week and its window (the closest view: the funnel counts each matching touchpoint as
-  an attempt, the rule each person's first entry into ``from``).
+  week: the same people enter it (a date range bounds when people enter a funnel, and
+  their moves count after it). The funnel counts a move in order only, where the rule
+  also counts reaching ``to`` first.
 """
 
 from __future__ import annotations
@@ -163,15 +164,12 @@ def check_conversion(
         mean=fmt.percent(mean),
         min=fmt.people(rule.min_people),
     )
-    # the funnel of the two stages over the week and its window: the dashboard's date
-    # filters cut touchpoints, so the moves of the week's people must fall inside them
-    closes = week_end + rule.within
-    until = closes.date() + (timedelta(days=1) if closes.time() != time() else timedelta(0))
+    # the funnel of the two stages entered in the week (its moves count after the week)
     path = dashboard_path(
         "funnels",
         steps=f"stage:{rule.from_},stage:{rule.to}",
         window=_duration_text(rule.within),
         since=week.date().isoformat(),
-        until=until.isoformat(),
+        until=week_end.date().isoformat(),
     )
     return Finding(name, rule.kind, week.date().isoformat(), fired, text, path, numbers)

@@ -397,16 +397,19 @@ class JourneyAnalyses:
         "within": "2d", "after": "1h"}``); ``window`` a timedelta, seconds, or text like
         ``"7d"``/``"2h"``/``"30m"``; ``order`` ordered, strict or any. ``open_windows``
         ("exclude"/"include"): whether people whose window is still open at ``as_of``
-        (default: the latest touchpoint) count in the rates.
+        (default: the latest touchpoint) count in the rates. ``start`` and ``end`` bound
+        when people enter the first step; a later step counts whenever it comes within
+        the window, so a range never undercounts conversions. A date range of this source
+        (:meth:`between`) bounds the entries the same way.
         """
         split = by == "segment"
         spec = _funnel_spec(steps, window, order, exclusions, None if split else by, open_windows)
-        moments = (self._zoned(start), self._zoned(end), self._zoned(as_of))
+        source, moments = self._funnel_moments(start, end, as_of)
         if not split:
-            return self._funnel(spec, moments)
-        self.segment_groups()  # says plainly when there are no segments
-        parts = dict(self.each_segment())
-        parts[NONE_SEGMENT] = self._segment_part(NONE_SEGMENT)
+            return source._funnel(spec, moments)
+        source.segment_groups()  # says plainly when there are no segments
+        parts = dict(source.each_segment())
+        parts[NONE_SEGMENT] = source._segment_part(NONE_SEGMENT)
         # why nobody got through is said once, of everyone, not of each segment
         answers = {n: part._funnel(spec, moments, explain=False) for n, part in parts.items()}
         combined = _combined(answers, "segment")
@@ -414,6 +417,26 @@ class JourneyAnalyses:
         if not combined.table.groupby("segment")["entered"].last().any():
             warn(combined, *[self._unmatched(step) for step in spec.steps])
         return combined
+
+    def date_range(self) -> tuple[datetime | None, datetime | None]:
+        """The start and end of this source's date range (None: unbounded)."""
+        return None, None
+
+    def undated(self) -> JourneyAnalyses:
+        """This source without its date range: the same people, all of their touchpoints."""
+        return self
+
+    def _funnel_moments(
+        self, start: Any, end: Any, as_of: Any
+    ) -> tuple[JourneyAnalyses, tuple[datetime | None, datetime | None, datetime | None]]:
+        """Where a funnel of this source is counted, and its start, end and as_of: a date
+        range (this source's, within the one given) bounds when people enter the first
+        step, not the steps after, so the funnel reads the touchpoints past its end."""
+        first, last = self.date_range()
+        start, end = self._zoned(start), self._zoned(end)
+        start = first if start is None else start if first is None else max(start, first)
+        end = last if end is None else end if last is None else min(end, last)
+        return self.undated(), (start, end, self._zoned(as_of))
 
     def _funnel(
         self,
@@ -445,15 +468,8 @@ class JourneyAnalyses:
         """Who reached ``step`` of the funnel and not the next: an audience to follow up
         (without the people whose window is still open, when the funnel leaves them out)."""
         spec = _funnel_spec(steps, window, order, exclusions, None, open_windows)
-        table = funnel_analyses.dropped_off(
-            self.events(),
-            self.journey,
-            spec,
-            step,
-            self._zoned(start),
-            self._zoned(end),
-            self._zoned(as_of),
-        )
+        source, moments = self._funnel_moments(start, end, as_of)
+        table = funnel_analyses.dropped_off(source.events(), self.journey, spec, step, *moments)
         label = spec.steps[step - 1].label
         return Result(
             title=gettext("Reached {step} and stopped there").format(step=label),
@@ -946,18 +962,18 @@ class JourneyAnalyses:
             found.meta |= {"by": by, "group": group}
             return found
         spec = _funnel_spec(steps, window, order, exclusions, by, open_windows)
-        as_of = self.as_of() if as_of is None else self._zoned(as_of)
+        source, (start, end, as_of) = self._funnel_moments(start, end, as_of)
         return funnel_drivers(
-            self.events(),
+            source.events(),
             self.journey,
             spec,
             step,
             fields=fields,
             properties=properties,
             min_people=min_people,
-            start=self._zoned(start),
-            end=self._zoned(end),
-            as_of=as_of,
+            start=start,
+            end=end,
+            as_of=source.as_of() if as_of is None else as_of,
             group=group,
         )
 
@@ -1408,6 +1424,24 @@ class Filtered(JourneyAnalyses):
 
     def identity_links(self) -> ibis.Table | None:
         return self.parent.identity_links()
+
+    def date_range(self) -> tuple[datetime | None, datetime | None]:
+        """This part's range within its parent's."""
+        first, last = self.parent.date_range()
+        if self.start is not None:
+            first = self.start if first is None else max(first, self.start)
+        if self.end is not None:
+            last = self.end if last is None else min(last, self.end)
+        return first, last
+
+    def undated(self) -> JourneyAnalyses:
+        if self.date_range() == (None, None):
+            return self
+        parent = self.parent.undated()
+        if self.who is None and self.definition is None:
+            return parent
+        segment = None if self.definition is None else (self.name, self.definition)
+        return Filtered(parent, who=self.who, first=self.first, segment=segment)
 
     def root(self) -> JourneyAnalyses:
         """The whole source this part was cut from."""
