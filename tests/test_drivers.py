@@ -207,6 +207,34 @@ def test_drivers_and_brakes_after_the_correction(open_workspace, write_file, on_
     assert result.meta["tested"] == 3
 
 
+def test_a_campaign_is_a_driver_as_a_channel_is(open_workspace, write_file, on_engine):
+    # the coupon log, with the ads people's first touch from campaign "lebaran" and the
+    # first five search people's from campaign "ramadan" (p28-p32: none of them moves)
+    lines = coupon_log().splitlines()
+    named = [lines[0] + ",campaign"]
+    for line in lines[1:]:
+        who, _, event, channel = line.split(",")
+        number = int(who[1:]) if who != "z" else -1
+        campaign = ""
+        if event == "page_view" and channel == "ads":
+            campaign = "lebaran"
+        elif event == "page_view" and 28 <= number < 33:
+            campaign = "ramadan"
+        named.append(f"{line},{campaign}")
+    ws = open_workspace(jejak.Settings(journey=JOURNEY))
+    ws.load(write_file("campaigns.csv", "\n".join(named)))
+    got = rows(on_engine(ws).drivers(stage="Visit", min_people=5).table)
+    ads, lebaran = got["channel", "ads"], got["campaign", "lebaran"]
+    counted = ["people_with", "moved_with", "people_without", "moved_without"]
+    assert [lebaran[c] for c in counted] == [ads[c] for c in counted] == [20, 17, 20, 3]
+    assert lebaran["rate_ratio"] == pytest.approx((17 * 18.5) / (3 * 11.5))
+    assert lebaran["verdict"] == "drives"
+    # ramadan: 5 people, none of whom moves; the other 35 hold all 20 moves
+    ramadan = got["campaign", "ramadan"]
+    assert [ramadan[c] for c in counted] == [5, 0, 35, 20]
+    assert ramadan["verdict"] != "drives"
+
+
 def test_drivers_from_the_cli_and_the_api(tmp_path, write_file):
     (tmp_path / "log.csv").write_text(TIMED.strip() + "\n", "utf-8")
     (tmp_path / "jejak.yaml").write_text(
