@@ -309,6 +309,27 @@ def project(tmp_path: Path, write_file) -> Path:
     return tmp_path
 
 
+def test_groups_of_people_compare_as_segments_do(source):
+    # first touched on social against first on search: the saved segments' people
+    groups = source.compare("first:channel=social", "first:channel=search").stages()
+    saved = source.compare("social", "search").stages()
+    columns = ["count_a", "total_a", "count_b", "total_b", "difference", "low", "high"]
+    assert groups.table[columns].equals(saved.table[columns])
+    assert (groups.meta["a"], groups.meta["people_a"]) == ("first:channel=social", 4)
+    # had a touchpoint from social (s1-s4), against had an order (s1, s4, q1): s1 and s4
+    # are on both sides, and the rest of those who had search (q1-q3) are 3
+    shared = source.compare("channel=social", "had:order").stages()
+    assert (shared.meta["people_b"], shared.meta["overlap"]) == (3, 2)
+    rest = source.compare("channel=search", "rest").stages()
+    assert (rest.meta["people_a"], rest.meta["people_b"]) == (3, 5)  # s1-s4 and d1
+    reached = rest.table.set_index(["stage", "measure"]).loc[("Subscribe", "reached")]
+    assert (reached.count_a, reached.count_b) == (1, 1)  # q3; s1
+    with pytest.raises(ConfigError, match="compare a group of people by what they had"):
+        source.compare("page_view", "rest")
+    with pytest.raises(ConfigError, match="Nowhere"):
+        source.compare("stage:Nowhere", "rest")
+
+
 def test_cli_prints_and_writes_what_the_library_answers(project):
     done = invoke("compare", "social", "search", "--what", "map", "--json", cwd=project)
     assert done.returncode == 0, done.stderr
@@ -328,6 +349,10 @@ def test_cli_prints_and_writes_what_the_library_answers(project):
     said = " ".join(done.stdout.split())
     assert "2 people are in both social and bought. The intervals allow for that" in said
     assert "in both" not in invoke("compare", "social", "search", cwd=project).stdout
+
+    done = invoke("compare", "channel=search", "--json", cwd=project)  # a group, not saved
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["meta"]["people_a"] == 3
 
     done = invoke("compare", "social", "--what", "funnel", cwd=project)
     assert done.returncode == 1

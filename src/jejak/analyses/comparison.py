@@ -373,7 +373,11 @@ class Comparing:
 
     def both(self) -> JourneyAnalyses | None:
         """The people on both sides, as a source of their own (None: nobody is)."""
-        return self.a.segment(self.b_name) if self.overlap() else None
+        from jejak.analyses.journeys import Filtered
+
+        if not self.overlap():
+            return None
+        return Filtered(self.a, segment=(self.b_name, getattr(self.b, "definition", None)))
 
     def _shared(self, result: Comparison) -> Comparison:
         """``result`` with the people on both sides in its meta."""

@@ -60,7 +60,7 @@ from jejak.language import N_, gettext, localised
 from jejak.language import stage as language_stage
 from jejak.model.campaign import Campaign
 from jejak.model.config import Settings
-from jejak.model.funnel import Funnel, FunnelStep
+from jejak.model.funnel import Funnel, FunnelStep, parse_step
 from jejak.model.journey import Journey, describe_rules
 from jejak.model.segment import Segment, SegmentRule
 from jejak.model.validation import said
@@ -189,18 +189,48 @@ class JourneyAnalyses:
         return {name: self.segment(name) for name in names}
 
     def compare(self, a: str, b: str = REST) -> Comparing:
-        """Segment ``a`` and segment ``b`` (or ``"rest"``: everyone not in ``a``) side by
-        side: ``ws.compare("instagram", "rest").stages()`` gives both funnels and where
-        their shares differ (see :mod:`jejak.analyses.comparison`)."""
+        """Group ``a`` and group ``b`` (or ``"rest"``: everyone not in ``a``) side by side:
+        ``ws.compare("instagram", "rest").stages()`` gives both funnels and where their
+        shares differ (see :mod:`jejak.analyses.comparison`). A group is a saved segment's
+        name, or the people who had a touchpoint, written as ``--only`` takes it:
+        ``channel=social``, ``stage:Convert``, ``role:purchase``, ``had:page_view`` or a
+        JSON rule; ``first:`` before it, those whose first touchpoint matched it
+        (``first:channel=social``)."""
         if a == b:
             raise ConfigError(
                 gettext("compare two different groups: both sides are {name}").format(name=repr(a))
             )
-        if b == REST:
-            other = Filtered(self, segment=(REST, _in_none({a: self._definition(a)})))
-        else:
-            other = self.segment(b)
-        return Comparing((a, self.segment(a)), (b, other))
+        first = self._group(a)
+        other = _in_none({a: first}) if b == REST else self._group(b)
+        return Comparing(
+            (a, Filtered(self, segment=(a, first))), (b, Filtered(self, segment=(b, other)))
+        )
+
+    def _group(self, name: str) -> Segment:
+        """One side of :meth:`compare` as a segment's definition."""
+        if name in self.segment_definitions():
+            return self.segment_definitions()[name]
+        key = "first" if name.startswith("first:") else "had"
+        step = parse_step(name.removeprefix("first:").removeprefix("had:"))
+        if isinstance(step, str) and key == "had" and not name.startswith("had:"):
+            known = ", ".join(self.segment_definitions()) or gettext("none yet")
+            raise ConfigError(
+                gettext(
+                    "no segment named {name} (segments: {known}); save it (jejak segments"
+                    " save NAME ...) or compare a group of people by what they had:"
+                    " channel=social, stage:Convert, had:{plain}, first:channel=social"
+                ).format(name=repr(name), plain=name, known=known)
+            )
+        try:
+            definition = Segment.model_validate({key: step})
+        except ValidationError as exc:
+            raise ConfigError(
+                gettext("{name} is not a group to compare: {message}").format(
+                    name=repr(name), message=said(exc.errors()[0])
+                )
+            ) from None
+        check_stages(name, definition, self.journey)
+        return definition
 
     def segment_groups(self, names: list[str] | None = None) -> ibis.Table:
         """person_id and ``segment``: one row per person and segment they are in, and

@@ -1,4 +1,4 @@
-"""``jejak compare``: two segments side by side, and where their shares differ."""
+"""``jejak compare``: two segments or groups side by side, and where their shares differ."""
 
 from __future__ import annotations
 
@@ -11,9 +11,16 @@ from jejak.cli.output import print_table, write_result
 
 
 def compare(
-    a: Annotated[str, typer.Argument(help="A segment's name.")],
+    a: Annotated[
+        str,
+        typer.Argument(
+            help="A segment's name, or a group: people who had channel=social, stage:Convert,"
+            " had:page_view...; first:channel=social for a first touch."
+        ),
+    ],
     b: Annotated[
-        str, typer.Argument(help="Another segment's name, or rest: everyone not in the first.")
+        str,
+        typer.Argument(help="Another segment or group, or rest: everyone not in the first."),
     ] = "rest",
     what: Annotated[
         str, typer.Option(help="What to compare: stages, map, paths or journey.")
@@ -31,12 +38,13 @@ def compare(
     output: TableFile = None,
     as_json: AsJson = False,
 ) -> None:
-    """Two segments (or one and everyone else) side by side: each share, the difference in
-    points and its 95% interval, for the stage funnel, the process map, paths or the
-    journey map.
+    """Two segments or groups (or one and everyone else) side by side: each share, the
+    difference in points and its 95% interval, for the stage funnel, the process map,
+    paths or the journey map.
 
     Examples: jejak compare instagram | jejak compare instagram rest --what map |
-    jejak compare vip newcomers --what paths --goal stage:Convert
+    jejak compare vip newcomers --what paths --goal stage:Convert |
+    jejak compare first:channel=social first:channel=search
     """
     from jejak.report.comparisons import comparison_table, overlap_note
 

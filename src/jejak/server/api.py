@@ -776,9 +776,15 @@ def audience(request: Request, scope: Scoped, name: str) -> dict[str, Any]:
 def compare(
     request: Request,
     scope: Scoped,
-    a: Annotated[str, Query(description="A saved segment's name.")],
+    a: Annotated[
+        str,
+        Query(
+            description="A saved segment's name, or a group: people who had channel=social,"
+            " stage:Convert, had:page_view...; first:channel=social for a first touch."
+        ),
+    ],
     b: Annotated[
-        str, Query(description="Another segment's name, or rest: everyone not in a.")
+        str, Query(description="Another segment or group, or rest: everyone not in a.")
     ] = "rest",
     what: Annotated[
         Literal["stages", "map", "paths", "journey"],
@@ -791,7 +797,7 @@ def compare(
     ] = None,
     min_count: Annotated[int, Query(ge=1)] = 1,
 ) -> dict[str, Any]:
-    """Two segments side by side: each share, the difference and its 95% interval."""
+    """Two segments or groups side by side: each share, the difference and its 95% interval."""
     return _run(
         request,
         scope,

@@ -398,8 +398,8 @@ PAGES: tuple[Page, ...] = (
         N_("Segments"),
         segments,
         (
-            Field("compare", N_("Compare"), "", N_("a segment's name"), "text"),
-            Field("against", N_("With"), REST, N_("another segment, or rest: everyone else")),
+            Field("compare", N_("Compare"), "", N_("a segment, or channel=social"), "text"),
+            Field("against", N_("With"), REST, N_("another segment or group, or rest")),
             Field("what", N_("On"), "stages", "", "select", WHATS),
         ),
     ),
