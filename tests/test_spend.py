@@ -39,6 +39,19 @@ META = """Reporting starts,Reporting ends,Campaign name,Day,Amount spent (IDR),I
 2026-01-05,2026-01-06,promo,2026-01-06,"75000",800
 2026-01-05,2026-01-06,promo,2026-01-05,"25000",500
 """
+# TikTok Ads Manager, a custom report by day; its exports name the day column By Day
+TIKTOK_BY_DAY = """By Day,Campaign name,Cost,Currency
+2026-01-05,promo,40000,IDR
+2026-01-06,promo,60000,IDR
+"""
+# the same report where its day column is called Date
+TIKTOK_DATE = TIKTOK_BY_DAY.replace("By Day", "Date")
+# the Marketing API's names (stat_time_day, days at midnight), split by ad group
+TIKTOK_API = """Stat time day,Campaign name,Ad group name,Cost,Currency
+2026-01-05 00:00:00,promo,young,15000,IDR
+2026-01-05 00:00:00,promo,old,10000,IDR
+2026-01-06 00:00:00,promo,young,"5,000.00",IDR
+"""
 # a shop's own sheet: semicolons, day-first dates, rupiah with thousands dots
 INDONESIAN = """tanggal;kanal;kampanye;biaya
 05/01/2026;social;;Rp 30.000
@@ -86,6 +99,62 @@ def test_the_platforms_exports_load_as_days_of_channels_and_campaigns(shop, writ
     assert (again.rows, again.replaced) == (2, 2)  # an export of the same days replaces them
     assert ("2026-01-06", "ads", "promo", 250_000.0) in _stored(shop)
     assert len(_stored(shop)) == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        pytest.param(TIKTOK_BY_DAY, 40_000.0, 60_000.0, id="By Day"),
+        pytest.param(TIKTOK_DATE, 40_000.0, 60_000.0, id="Date"),
+        pytest.param(TIKTOK_API, 25_000.0, 5_000.0, id="Stat time day"),
+    ],
+)
+def test_tiktok_exports_load_as_the_tiktok_channel(shop, write_file, text, first, second):
+    kept = shop.load_spend(write_file("tiktok.csv", text))
+    assert (kept.export, kept.rows, kept.total, kept.currency) == (
+        "tiktok", 2, first + second, "IDR"
+    )  # fmt: skip
+    assert (kept.first_day, kept.last_day) == ("2026-01-05", "2026-01-06")
+    # no channel named: the platform's; its ad groups summed per day of the campaign
+    assert _stored(shop) == [
+        ("2026-01-05", "tiktok", "promo", first),
+        ("2026-01-06", "tiktok", "promo", second),
+    ]
+    again = shop.load_spend(write_file("tiktok.csv", text), channel="ads")
+    assert again.export == "tiktok" and ("2026-01-06", "ads", "promo", second) in _stored(shop)
+
+
+def test_a_plain_file_is_not_taken_for_an_export(shop, write_file):
+    # a day column called date and an amount called cost are no platform's signature
+    with pytest.raises(LoadError, match=r"plain\.csv: no channel column; add one"):
+        shop.load_spend(write_file("plain.csv", "date,campaign,cost\n2026-01-05,promo,10\n"))
+    # a channel column: the file's own, whatever else it names
+    kept = shop.load_spend(
+        write_file("own.csv", "Date,Channel,Campaign name,Cost\n2026-01-05,ads,promo,10\n")
+    )
+    assert kept.export == "plain" and _stored(shop) == [("2026-01-05", "ads", "promo", 10.0)]
+
+
+def test_a_file_of_no_known_layout_names_the_column_it_lacks(shop, write_file):
+    with pytest.raises(
+        LoadError,
+        match=r"other\.csv line 1: no spend column among Date, Campaign name, Amount; name"
+        r" the column of amounts spend, or export the report with its cost \(Cost in Google"
+        r" Ads and TikTok Ads, Amount spent in Meta\)",
+    ):
+        shop.load_spend(write_file("other.csv", "Date,Campaign name,Amount\n2026-01-05,a,1\n"))
+    with pytest.raises(
+        LoadError, match=r"weekly\.csv line 1: no date column among Week, Campaign name, Cost;"
+    ):
+        shop.load_spend(write_file("weekly.csv", "Week,Campaign name,Cost\n2026-W02,a,1\n"))
+    hourly = "Stat time day,Campaign name,Cost\n2026-01-05 13:00:00,promo,10\n"
+    with pytest.raises(
+        LoadError,
+        match=r"hourly\.csv line 2: the date '2026-01-05 13:00:00' is a time of day; spend"
+        r" is kept per day: export the report by day",
+    ):
+        shop.load_spend(write_file("hourly.csv", hourly))
+    assert _stored(shop) == []
 
 
 def test_a_bad_spend_file_says_where_and_stores_nothing(shop, write_file):

@@ -9,8 +9,12 @@ Recognised files (headers in any case, English or Indonesian):
   when saved for Excel);
 - Meta Ads Manager exports: ``Day`` (or ``Reporting starts``), ``Campaign name``,
   ``Amount spent (IDR)``;
-- TikTok Ads Manager exports: ``Date`` (or ``By Day``), ``Campaign name``, ``Cost``,
-  ``Currency``.
+- TikTok Ads Manager exports: ``By Day`` (or ``Date``, or ``Stat time day`` as the
+  Marketing API names it, its days written ``2026-01-05 00:00:00``), ``Campaign name``,
+  ``Ad group name`` (optional; its rows are summed per campaign), ``Cost``, ``Currency``.
+  A file is read as TikTok's by names only TikTok's exports use: a ``By Day`` or ``Stat
+  time day`` column, or ``Campaign name`` and ``Cost`` together (Google says
+  ``Campaign``, Meta ``Amount spent``), and no ``channel`` column.
 
 An export names no channel: it is the platform's (``google``, ``meta``, ``tiktok``)
 unless ``channel`` says which of the touchpoints' channel values the spend bought. A day
@@ -47,6 +51,11 @@ TABLE_SQL = (
     " loaded_at TIMESTAMPTZ DEFAULT now(), PRIMARY KEY (day, channel, campaign))"
 )
 HEADER_LINES = 30  # an export's title and date-range lines come before this many
+# what only TikTok's exports call their day column, and their campaign and spend together
+TIKTOK_DAYS = ("by day", "stat time day")
+TIKTOK_PAIR = ("campaign name", "cost")
+# a day written with its midnight, as TikTok's Marketing API writes stat_time_day
+MIDNIGHT = re.compile(r"[ T]00:00(:00(\.0+)?)?$")
 
 # what a column of each export is called, lower case (a trailing "(IDR)" is cut off)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -176,13 +185,34 @@ def _header(cells: list[str]) -> dict[str, int]:
     field, the one its aliases list first: Meta's ``Day`` over ``Reporting starts``)."""
     found: dict[str, tuple[int, int]] = {}
     for position, cell in enumerate(cells):
-        name = re.sub(r"\s*\([^)]*\)\s*$", "", cell.strip().lower().replace("_", " "))
+        name = _name(cell)
         for field, names in ALIASES.items():
             if name in names:
                 rank = names.index(name)
                 if field not in found or rank < found[field][0]:
                     found[field] = (rank, position)
     return {field: position for field, (_, position) in found.items()}
+
+
+def _name(cell: str) -> str:
+    """A column's name as the aliases list it: lower case, ``stat_time_day`` as ``stat
+    time day``, without a trailing ``(IDR)``."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", cell.strip().lower().replace("_", " "))
+
+
+def _export(cells: list[str], known: dict[str, int], line: int) -> str:
+    """Which platform's export a header (on the file's ``line``, from 0) is, by the names
+    only that platform uses; ``plain`` for any other file."""
+    names = {c.strip().lower() for c in cells}
+    if any(n.startswith("amount spent") for n in names) or "reporting starts" in names:
+        return "meta"
+    if "channel" not in known and (
+        _name(cells[known["date"]]) in TIKTOK_DAYS or set(TIKTOK_PAIR) <= {_name(c) for c in cells}
+    ):
+        return "tiktok"
+    if line > 0 or "currency code" in names or "impr." in names:
+        return "google"
+    return "plain"
 
 
 def _header_currency(cells: list[str], position: int) -> str | None:
@@ -205,16 +235,33 @@ def _rows(path: Path) -> tuple[list[list[str]], str, int]:
     for number, cells in enumerate(rows[:HEADER_LINES]):
         known = _header(cells)
         if "date" in known and "spend" in known:
-            names = {c.strip().lower() for c in cells}
-            export = "plain"
-            if any(n.startswith("amount spent") for n in names) or "reporting starts" in names:
-                export = "meta"
-            elif number > 0 or "currency code" in names or "impr." in names:
-                export = "google"
-            elif "by day" in names or "stat time day" in names:
-                export = "tiktok"
-            return rows[number:], export, number + 1
-    raise LoadError(
+            return rows[number:], _export(cells, known, number), number + 1
+    raise _no_header(rows, path)
+
+
+def _no_header(rows: list[list[str]], path: Path) -> LoadError:
+    """What the file lacks: on the first line naming a date or a spend column, the other
+    one; else a header of both."""
+    for number, cells in enumerate(rows[:HEADER_LINES], start=1):
+        known = _header(cells)
+        columns = ", ".join(c.strip() for c in cells if c.strip())
+        if "date" in known:
+            return LoadError(
+                gettext(
+                    "{file} line {line}: no spend column among {columns}; name the column"
+                    " of amounts spend, or export the report with its cost (Cost in Google"
+                    " Ads and TikTok Ads, Amount spent in Meta)"
+                ).format(file=path, line=number, columns=columns)
+            )
+        if "spend" in known:
+            return LoadError(
+                gettext(
+                    "{file} line {line}: no date column among {columns}; name the column of"
+                    " days date, or export the report by day (Day in Google Ads and Meta, By"
+                    " Day in TikTok Ads)"
+                ).format(file=path, line=number, columns=columns)
+            )
+    return LoadError(
         gettext(
             "{file}: no header with a date and a spend column in its first {count} lines;"
             " name them date and spend (or export the report by day with its cost)"
@@ -236,6 +283,7 @@ def _named(rows: list[list[str]], path: Path, header_row: int) -> pd.DataFrame:
         if first.startswith(("total", "jumlah", "--")):  # Google's and Meta's totals
             continue
         values = {f: cells[p].strip() if p < len(cells) else "" for f, p in known.items()}
+        values["date"] = MIDNIGHT.sub("", values["date"])  # 2026-01-05 00:00:00: that day
         if currency is not None:
             values["currency"] = currency
         kept.append({**values, "_line": offset})
@@ -326,6 +374,13 @@ def _day_format(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> str:
         f"SELECT _line, date FROM {table} WHERE try_strptime(date, '%Y-%m-%d') IS NULL"
         " ORDER BY _line LIMIT 1"
     ).fetchall()[0]
+    if re.search(r"\d[ T]\d{1,2}:\d{2}", value):
+        raise LoadError(
+            gettext(
+                "{file} line {line}: the date {value!r} is a time of day; spend is kept per"
+                " day: export the report by day (a time of 00:00 is read as its day)"
+            ).format(file=path, line=line, value=value)
+        )
     raise LoadError(
         gettext(
             "{file} line {line}: the date {value!r} is not a day jejak can read; write"
