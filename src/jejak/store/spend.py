@@ -1,9 +1,10 @@
-"""Ad spend: what the shop paid per day, channel and campaign, read from an ad platform's
-export or a plain CSV and kept in the workspace's ``ad_spend`` table.
+"""Ad spend: what the shop paid per day, channel, campaign and traffic source, read from an
+ad platform's export or a plain CSV and kept in the workspace's ``ad_spend`` table.
 
 Recognised files (headers in any case, English or Indonesian):
 
-- plain: ``date``, ``channel``, ``campaign`` (optional), ``spend``, ``currency`` (optional);
+- plain: ``date``, ``channel``, ``campaign`` (optional), ``source`` (optional: the
+  touchpoints' traffic source, e.g. instagram), ``spend``, ``currency`` (optional);
 - Google Ads report downloads: a title and a date range above the header, ``Day``,
   ``Campaign``, ``Cost``, ``Currency code``, and total rows at the end (UTF-16 and tabs
   when saved for Excel);
@@ -17,8 +18,9 @@ Recognised files (headers in any case, English or Indonesian):
   ``Campaign``, Meta ``Amount spent``), and no ``channel`` column.
 
 An export names no channel: it is the platform's (``google``, ``meta``, ``tiktok``)
-unless ``channel`` says which of the touchpoints' channel values the spend bought. A day
-of a channel and campaign loaded again replaces the figure loaded before, as exports of
+unless ``channel`` says which of the touchpoints' channel values the spend bought; nor a
+source, which ``source`` can give the whole file (none: ``''``). A day of a channel,
+campaign and source loaded again replaces the figure loaded before, as exports of
 overlapping dates would otherwise count twice. Amounts read as revenue does
 (:mod:`jejak.store.amounts`): ``Rp 1.500.000``, ``1,234.50``, ``1.234,50``.
 """
@@ -47,9 +49,11 @@ SPEND_TABLE = "ad_spend"
 # in every workspace's schema (jejak.store.storage): empty until spend is loaded
 TABLE_SQL = (
     f"CREATE TABLE IF NOT EXISTS {SPEND_TABLE} (day DATE NOT NULL, channel VARCHAR NOT NULL,"
-    " campaign VARCHAR NOT NULL, spend DOUBLE NOT NULL, currency VARCHAR, file VARCHAR,"
-    " loaded_at TIMESTAMPTZ DEFAULT now(), PRIMARY KEY (day, channel, campaign))"
+    " campaign VARCHAR NOT NULL, source VARCHAR NOT NULL DEFAULT '', spend DOUBLE NOT NULL,"
+    " currency VARCHAR, file VARCHAR, loaded_at TIMESTAMPTZ DEFAULT now(),"
+    " PRIMARY KEY (day, channel, campaign, source))"
 )
+KEY = "day, channel, campaign, source"
 HEADER_LINES = 30  # an export's title and date-range lines come before this many
 # what only TikTok's exports call their day column, and their campaign and spend together
 TIKTOK_DAYS = ("by day", "stat time day")
@@ -62,6 +66,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("date", "day", "by day", "reporting starts", "stat time day", "tanggal", "hari"),
     "channel": ("channel", "kanal"),
     "campaign": ("campaign", "campaign name", "kampanye", "nama kampanye"),
+    "source": ("source", "utm source", "traffic source", "sumber"),
     "spend": (
         "spend",
         "cost",
@@ -88,7 +93,7 @@ DATE_FORMATS = (
 
 @dataclass(frozen=True)
 class SpendSummary:
-    """What a spend load stored: rows (days of a channel and campaign), of them the ones
+    """What a spend load stored: rows (days of a channel, campaign and source), of them the ones
     that replaced a figure loaded before, the days, the total and its currency."""
 
     file: str
@@ -99,6 +104,25 @@ class SpendSummary:
     last_day: str
     total: float
     currency: str | None
+
+
+def upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a spend table made before spend had a source (workspace version 2) its
+    ``source`` column, ``''`` on every row: the table is made again, as a key cannot gain
+    a column in place."""
+    columns = {row[0] for row in con.execute(f"DESCRIBE {SPEND_TABLE}").fetchall()}
+    if "source" in columns:
+        return
+    con.execute("BEGIN")
+    try:
+        con.execute(f"ALTER TABLE {SPEND_TABLE} RENAME TO _ad_spend_before_source")
+        con.execute(TABLE_SQL)
+        con.execute(f"INSERT INTO {SPEND_TABLE} BY NAME SELECT * FROM _ad_spend_before_source")
+        con.execute("DROP TABLE _ad_spend_before_source")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def version(con: duckdb.DuckDBPyConnection) -> str:
@@ -116,10 +140,12 @@ def load_spend(
     settings: Settings,
     *,
     channel: str | None = None,
+    source: str | None = None,
     currency: str | None = None,
 ) -> SpendSummary:
     """Read ``path`` (see the module) and keep its rows: all of them, or none when one is
-    wrong (the error names the row, the column and the fix)."""
+    wrong (the error names the row, the column and the fix). ``channel``, ``source`` and
+    ``currency``: the whole file's, over any the file names."""
     rows, export, header_row = _rows(path)
     frame = _named(rows, path, header_row)
     if "channel" not in frame:
@@ -134,19 +160,22 @@ def load_spend(
     elif channel is not None:
         frame["channel"] = channel
     frame["campaign"] = frame.get("campaign", "")
+    if source is not None or "source" not in frame:
+        frame["source"] = source or ""
     if currency is not None:
         frame["currency"] = currency
     spend = _parsed(con, frame, path, settings, header_row)
     con.execute(TABLE_SQL)  # a connection that is not a workspace's has none yet
+    upgrade(con)
     con.register("_spend_rows", spend)
     try:
         con.execute("BEGIN")
         replaced = con.execute(
-            f"SELECT count(*) FROM {SPEND_TABLE} JOIN _spend_rows USING (day, channel, campaign)"
+            f"SELECT count(*) FROM {SPEND_TABLE} JOIN _spend_rows USING ({KEY})"
         ).fetchall()[0][0]
         con.execute(
-            f"INSERT OR REPLACE INTO {SPEND_TABLE} (day, channel, campaign, spend, currency, file)"
-            " SELECT day, channel, campaign, spend, currency, ? FROM _spend_rows",
+            f"INSERT OR REPLACE INTO {SPEND_TABLE} ({KEY}, spend, currency, file)"
+            f" SELECT {KEY}, spend, currency, ? FROM _spend_rows",
             [str(path)],
         )
         con.execute("COMMIT")
@@ -299,8 +328,9 @@ def _parsed(
     settings: Settings,
     header_row: int,
 ) -> pd.DataFrame:
-    """Days, channels, campaigns, amounts and currencies, checked; one row per day of a
-    channel and campaign (summed when an export splits a day, e.g. by ad set)."""
+    """Days, channels, campaigns, sources, amounts and currencies, checked; one row per day
+    of a channel, campaign and source (summed when an export splits a day, e.g. by ad
+    set)."""
     table = "_spend_text"
     con.register("_spend_frame", frame)
     # a table (rows numbered from 1 in the file's order), as the amounts' checks read it
@@ -312,7 +342,7 @@ def _parsed(
         parts, amount, written = amounts.amount_sql("spend", marks)
         given = "currency" if "currency" in frame else "NULL"
         parsed = con.execute(
-            f"SELECT _line, strptime(date, '{day}')::DATE AS day, channel, campaign,"
+            f"SELECT _line, strptime(date, '{day}')::DATE AS day, channel, campaign, source,"
             f" CASE WHEN spend IN ('', '--') THEN 0 ELSE {amount} END AS spend,"
             f" upper(coalesce(nullif({given}, ''), {written})) AS currency, spend AS written"
             f" FROM (SELECT *, {parts} AS p FROM {table})"
@@ -337,7 +367,8 @@ def _parsed(
                 " whole file bought: --channel NAME (nothing of the file was stored)"
             ).format(file=path, line=int(empty.iloc[0]["_line"]))
         )
-    mixed = parsed.groupby(["day", "channel", "campaign"])["currency"].nunique(dropna=False)
+    key = ["day", "channel", "campaign", "source"]
+    mixed = parsed.groupby(key)["currency"].nunique(dropna=False)
     if (mixed > 1).any():
         raise LoadError(
             gettext(
@@ -345,7 +376,7 @@ def _parsed(
                 " converts money: load one currency (nothing of the file was stored)"
             ).format(file=path)
         )
-    grouped = parsed.groupby(["day", "channel", "campaign"], as_index=False, dropna=False)
+    grouped = parsed.groupby(key, as_index=False, dropna=False)
     return grouped.agg(spend=("spend", "sum"), currency=("currency", "first"))
 
 
