@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 import jejak
 from jejak import ConfigError, LoadError, Settings
 from jejak.cli import app
+from jejak.store.storage import SCHEMA_VERSION
 
 GOOD = "customer_id,ts,event\nc8,2025-12-01T08:00:00Z,page_view\nc9,2025-12-01T09:00:00Z,order\n"
 
@@ -534,7 +535,7 @@ def test_workspace_made_before_conflicts_were_counted_opens_and_loads(tmp_path):
         assert loads[["rows_stored", "rows_conflicting"]].values.tolist() == [[2, 0], [2, 1]]
         assert ws.count() == 4
         version = ws.con.execute("SELECT value FROM jejak_meta WHERE key = 'schema_version'")
-        assert version.fetchall() == [("2",)]
+        assert version.fetchall() == [(str(SCHEMA_VERSION),)]
 
 
 # -- folders ---------------------------------------------------------------------------------

@@ -39,6 +39,19 @@ META = """Reporting starts,Reporting ends,Campaign name,Day,Amount spent (IDR),I
 2026-01-05,2026-01-06,promo,2026-01-06,"75000",800
 2026-01-05,2026-01-06,promo,2026-01-05,"25000",500
 """
+# TikTok Ads Manager, a custom report by day; its exports name the day column By Day
+TIKTOK_BY_DAY = """By Day,Campaign name,Cost,Currency
+2026-01-05,promo,40000,IDR
+2026-01-06,promo,60000,IDR
+"""
+# the same report where its day column is called Date
+TIKTOK_DATE = TIKTOK_BY_DAY.replace("By Day", "Date")
+# the Marketing API's names (stat_time_day, days at midnight), split by ad group
+TIKTOK_API = """Stat time day,Campaign name,Ad group name,Cost,Currency
+2026-01-05 00:00:00,promo,young,15000,IDR
+2026-01-05 00:00:00,promo,old,10000,IDR
+2026-01-06 00:00:00,promo,young,"5,000.00",IDR
+"""
 # a shop's own sheet: semicolons, day-first dates, rupiah with thousands dots
 INDONESIAN = """tanggal;kanal;kampanye;biaya
 05/01/2026;social;;Rp 30.000
@@ -86,6 +99,62 @@ def test_the_platforms_exports_load_as_days_of_channels_and_campaigns(shop, writ
     assert (again.rows, again.replaced) == (2, 2)  # an export of the same days replaces them
     assert ("2026-01-06", "ads", "promo", 250_000.0) in _stored(shop)
     assert len(_stored(shop)) == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        pytest.param(TIKTOK_BY_DAY, 40_000.0, 60_000.0, id="By Day"),
+        pytest.param(TIKTOK_DATE, 40_000.0, 60_000.0, id="Date"),
+        pytest.param(TIKTOK_API, 25_000.0, 5_000.0, id="Stat time day"),
+    ],
+)
+def test_tiktok_exports_load_as_the_tiktok_channel(shop, write_file, text, first, second):
+    kept = shop.load_spend(write_file("tiktok.csv", text))
+    assert (kept.export, kept.rows, kept.total, kept.currency) == (
+        "tiktok", 2, first + second, "IDR"
+    )  # fmt: skip
+    assert (kept.first_day, kept.last_day) == ("2026-01-05", "2026-01-06")
+    # no channel named: the platform's; its ad groups summed per day of the campaign
+    assert _stored(shop) == [
+        ("2026-01-05", "tiktok", "promo", first),
+        ("2026-01-06", "tiktok", "promo", second),
+    ]
+    again = shop.load_spend(write_file("tiktok.csv", text), channel="ads")
+    assert again.export == "tiktok" and ("2026-01-06", "ads", "promo", second) in _stored(shop)
+
+
+def test_a_plain_file_is_not_taken_for_an_export(shop, write_file):
+    # a day column called date and an amount called cost are no platform's signature
+    with pytest.raises(LoadError, match=r"plain\.csv: no channel column; add one"):
+        shop.load_spend(write_file("plain.csv", "date,campaign,cost\n2026-01-05,promo,10\n"))
+    # a channel column: the file's own, whatever else it names
+    kept = shop.load_spend(
+        write_file("own.csv", "Date,Channel,Campaign name,Cost\n2026-01-05,ads,promo,10\n")
+    )
+    assert kept.export == "plain" and _stored(shop) == [("2026-01-05", "ads", "promo", 10.0)]
+
+
+def test_a_file_of_no_known_layout_names_the_column_it_lacks(shop, write_file):
+    with pytest.raises(
+        LoadError,
+        match=r"other\.csv line 1: no spend column among Date, Campaign name, Amount; name"
+        r" the column of amounts spend, or export the report with its cost \(Cost in Google"
+        r" Ads and TikTok Ads, Amount spent in Meta\)",
+    ):
+        shop.load_spend(write_file("other.csv", "Date,Campaign name,Amount\n2026-01-05,a,1\n"))
+    with pytest.raises(
+        LoadError, match=r"weekly\.csv line 1: no date column among Week, Campaign name, Cost;"
+    ):
+        shop.load_spend(write_file("weekly.csv", "Week,Campaign name,Cost\n2026-W02,a,1\n"))
+    hourly = "Stat time day,Campaign name,Cost\n2026-01-05 13:00:00,promo,10\n"
+    with pytest.raises(
+        LoadError,
+        match=r"hourly\.csv line 2: the date '2026-01-05 13:00:00' is a time of day; spend"
+        r" is kept per day: export the report by day",
+    ):
+        shop.load_spend(write_file("hourly.csv", hourly))
+    assert _stored(shop) == []
 
 
 def test_a_bad_spend_file_says_where_and_stores_nothing(shop, write_file):
@@ -142,10 +211,137 @@ def test_spend_by_campaign_and_in_a_period(shop, write_file):
     }  # fmt: skip
     sixth = shop.between("2026-01-06", "2026-01-07").ad_spend()
     assert sixth["spend"].tolist() == [200_000.0, 50_000.0]
-    with pytest.raises(jejak.JejakError, match="split it by channel or campaign, not 'event'"):
+    with pytest.raises(jejak.JejakError, match="by channel, campaign or source, not 'event'"):
         shop.spend_return(by="event")
     with pytest.raises(jejak.JejakError, match="not for a group of people"):
         shop.only("order").spend_return()
+
+
+# the same shop, its touchpoints with the traffic source they came from: p1 and p2's ads
+# by instagram, p2 first by facebook, p3 by tiktok
+SOURCED_LOG = """
+customer_id,ts,event,channel,campaign,source,revenue
+p1,2026-01-05 10:00:00,page_view,ads,promo,instagram,
+p1,2026-01-07 10:00:00,order,,,,300000
+p2,2026-01-06 10:00:00,page_view,social,,facebook,
+p2,2026-01-08 10:00:00,page_view,ads,promo,instagram,
+p2,2026-01-10 10:00:00,order,,,,200000
+p3,2026-01-06 11:00:00,page_view,ads,,tiktok,
+"""
+SOURCED_SPEND = """
+date,channel,campaign,source,spend
+2026-01-05,ads,promo,instagram,100000
+2026-01-06,ads,promo,instagram,200000
+2026-01-06,ads,,tiktok,90000
+2026-01-06,social,,facebook,50000
+2026-01-06,email,,,10000
+"""
+
+
+def test_spend_is_kept_per_source_too(shop, write_file):
+    kept = shop.load_spend(write_file("spend.csv", SOURCED_SPEND))
+    assert (kept.rows, kept.total) == (5, 450_000.0)
+    sources = shop.ad_spend()["source"].tolist()  # in order of day, channel, campaign
+    assert sources == ["instagram", "tiktok", "instagram", "", "facebook"]
+    # one day of a channel and campaign bought by two sources: two rows, each replaced alone
+    again = shop.load_spend(
+        write_file("again.csv", "date,channel,source,spend\n2026-01-06,ads,tiktok,95000\n")
+    )
+    assert (again.rows, again.replaced) == (1, 1)
+    # an export names no source: the file's, when given
+    meta = shop.load_spend(write_file("meta.csv", META), channel="social", source="facebook")
+    assert meta.rows == 2
+    rows = shop.ad_spend().set_index(["day", "channel", "campaign", "source"])["spend"]
+    assert rows[(pd.Timestamp("2026-01-06"), "ads", "", "tiktok")] == 95_000.0
+    assert rows[(pd.Timestamp("2026-01-05"), "social", "promo", "facebook")] == 25_000.0
+    assert rows.sum() == 455_000.0 + 100_000.0
+
+
+def test_a_workspace_kept_before_spend_had_a_source_opens_and_loads(tmp_path, write_file):
+    from jejak.store.storage import SCHEMA_VERSION
+
+    path = tmp_path / "old.duckdb"
+    with jejak.Workspace(path) as ws:
+        ws.load(write_file("log.csv", LOG))
+        # as version 2 made it: no source, a key of day, channel and campaign
+        ws.con.execute("DROP TABLE ad_spend")
+        ws.con.execute(
+            "CREATE TABLE ad_spend (day DATE NOT NULL, channel VARCHAR NOT NULL, campaign"
+            " VARCHAR NOT NULL, spend DOUBLE NOT NULL, currency VARCHAR, file VARCHAR,"
+            " loaded_at TIMESTAMPTZ DEFAULT now(), PRIMARY KEY (day, channel, campaign))"
+        )
+        ws.con.execute("INSERT INTO ad_spend VALUES ('2026-01-05', 'ads', 'promo', 100000,"
+                       " 'IDR', 'spend.csv', now())")  # fmt: skip
+        ws.con.execute("UPDATE jejak_meta SET value = '2' WHERE key = 'schema_version'")
+    with jejak.Workspace(path) as ws:
+        assert _stored(ws) == [("2026-01-05", "ads", "promo", 100_000.0)]
+        assert ws.ad_spend()[["source", "currency"]].values.tolist() == [["", "IDR"]]
+        kept = ws.load_spend(write_file("more.csv", SPEND))
+        assert (kept.rows, kept.replaced) == (3, 1)  # 5 January's ads replaced, source ''
+        assert ws.spend_return(by="source", models=["first_touch"]).table["spend"].tolist() == [
+            350_000.0
+        ]  # fmt: skip
+        version = ws.con.execute("SELECT value FROM jejak_meta WHERE key = 'schema_version'")
+        assert version.fetchall() == [(str(SCHEMA_VERSION),)] == [("3",)]
+
+
+def test_spend_and_return_by_source_on_a_hand_made_shop(open_workspace, write_file, on_engine):
+    ws = open_workspace()
+    ws.load(write_file("log.csv", SOURCED_LOG))
+    ws.load_spend(write_file("spend.csv", SOURCED_SPEND))
+    source = on_engine(ws)
+    if isinstance(source, jejak.SparkSource):
+        source = jejak.on_spark(
+            source.session, ws.touchpoints().to_pyarrow(), None, ws.settings,
+            ad_spend=ws.ad_spend(),
+        )  # fmt: skip
+    result = source.spend_return(by="source", models=["first_touch", "last_touch"])
+    assert result.meta["by"] == "source" and result.title == "Spend and return by source"
+    table = result.table.set_index("source")
+    # instagram paid 300,000 and brought p1, who bought; facebook 50,000 for p2, who
+    # bought; tiktok 90,000 for p3, who did not; the email spend names no source
+    assert table.index.tolist() == ["instagram", "tiktok", "facebook", "(none)"]
+    assert table["spend"].tolist() == [300_000.0, 90_000.0, 50_000.0, 10_000.0]
+    assert table["customers"].tolist() == [1, 0, 1, 0]
+    assert table["cpa"].dropna().to_dict() == {"instagram": 300_000.0, "facebook": 50_000.0}
+    models = result.models.set_index(["source", "model"])
+    # first touch: p1's 300,000 to instagram, p2's 200,000 to facebook; last touch: both
+    # to instagram, where p2's ad came from
+    counts = ["conversions", "revenue", "roas"]
+    assert models.loc[("instagram", "first_touch"), counts].tolist() == [1.0, 300_000.0, 1.0]
+    assert models.loc[("facebook", "first_touch"), "roas"] == 4.0
+    assert models.loc[("instagram", "last_touch"), ["conversions", "revenue", "cpa"]].tolist() == [
+        2.0, 500_000.0, 150_000.0
+    ]  # fmt: skip
+    assert models.loc[("facebook", "last_touch"), "roas"] == 0.0
+    assert models.loc[("tiktok", "first_touch"), "conversions"] == 0.0
+    moves = result.moves.set_index(["source", "stage"])["cost_per_move"]
+    assert moves.to_dict() == {
+        ("facebook", "Awareness"): 50_000.0,
+        ("facebook", "Convert"): 50_000.0,
+        ("instagram", "Awareness"): 300_000.0,
+        ("instagram", "Convert"): 300_000.0,
+        ("tiktok", "Awareness"): 90_000.0,
+    }
+
+
+def test_a_campaigns_spend_by_its_source():
+    from jejak.analyses.spend import campaign_spend
+
+    spend = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2026-03-01", "2026-03-01", "2026-03-01"]),
+            "channel": ["social", "social", "social"],
+            "campaign": ["", "", ""],
+            "source": ["instagram", "facebook", ""],
+            "spend": [100.0, 200.0, 400.0],
+        }
+    )
+    assert campaign_spend(spend, {"channel": "social"}) == 700.0
+    # a row naming no source is matched by its channel alone
+    assert campaign_spend(spend, {"channel": "social", "source": "instagram"}) == 500.0
+    assert campaign_spend(spend, {"source": ["instagram", "facebook"]}) == 300.0
+    assert campaign_spend(spend.drop(columns="source"), {"source": "instagram"}) == 0.0
 
 
 def test_no_spend_says_how_to_load_it(shop):
@@ -268,14 +464,24 @@ def test_spend_in_the_report_the_dashboard_the_cli_and_the_api(shop, write_file,
             headers={"Authorization": f"Bearer {key}"},
             timeout=60,
         ).json()
+        by_source = httpx.get(
+            base + "/v1/analyses/spend-return",
+            params={"by": "source", "models": ["first_touch"]},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
+        ).json()
     assert answer["table"][0]["cpa"] == 300_000.0 and answer["models"][1]["roas"] == 4.0
+    # neither the spend nor the touchpoints name a source: all of it bought p1 and p2
+    assert [(r["source"], r["spend"], r["customers"], r["cpa"]) for r in by_source["table"]] == [
+        ("(none)", 350_000.0, 2, 175_000.0)
+    ]  # fmt: skip
     # the CLI loads and answers too
     (tmp_path / "cli").mkdir()
     (tmp_path / "cli" / "log.csv").write_text(LOG.lstrip(), "utf-8")
     (tmp_path / "cli" / "google.csv").write_text(GOOGLE, "utf-8")
     folder = tmp_path / "cli"
     assert run("load", "log.csv", cwd=folder).returncode == 0
-    done = run("spend", "load", "google.csv", "--channel", "ads", cwd=folder)
+    done = run("spend", "load", "google.csv", "--channel", "ads", "--source", "google", cwd=folder)
     assert done.returncode == 0, done.stderr
     assert "Kept 2 lines of spend from google.csv" in done.stdout
     assert "IDR 300,000 in all" in done.stdout
@@ -288,3 +494,9 @@ def test_spend_in_the_report_the_dashboard_the_cli_and_the_api(shop, write_file,
          "disagree": False}
     ]  # fmt: skip
     assert said["meta"]["comparable"] is True and said["meta"]["currency"] == "IDR"
+    # by source: the spend's, google; the touchpoints name none, so it acquired nobody
+    done = run("spend", "return", "--by", "source", "--model", "first_touch", "--json",
+               cwd=folder)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["table"]
+    assert [(r["source"], r["spend"], r["customers"]) for r in rows] == [("google", 300000.0, 0)]

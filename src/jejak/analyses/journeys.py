@@ -1272,8 +1272,8 @@ class JourneyAnalyses:
 
     def ad_spend(self) -> pd.DataFrame:
         """The ad spend loaded (see :mod:`jejak.store.spend`): day, channel, campaign,
-        spend, currency; empty where none can be (this source holds none)."""
-        return pd.DataFrame(columns=["day", "channel", "campaign", "spend", "currency"])
+        source, spend, currency; empty where none can be (this source holds none)."""
+        return pd.DataFrame(columns=["day", "channel", "campaign", "source", "spend", "currency"])
 
     def spend_return(
         self,
@@ -1283,18 +1283,19 @@ class JourneyAnalyses:
         models: list[str] | None = None,
         lookback: timedelta | str | float | None = "90d",
     ) -> Any:
-        """What each channel (or campaign) cost and brought back: cost per acquisition,
-        cost per move to each stage, and ROAS under each attribution model side by side
-        (see :mod:`jejak.analyses.spend`). ``goal``: the stage a customer is acquired at
-        (default: Convert)."""
+        """What each channel (campaign, or traffic source: ``by``) cost and brought back:
+        cost per acquisition, cost per move to each stage, and ROAS under each attribution
+        model side by side (see :mod:`jejak.analyses.spend`). ``goal``: the stage a
+        customer is acquired at (default: Convert)."""
         from jejak.analyses.attribution import MODELS
+        from jejak.analyses.spend import FIELDS as SPEND_FIELDS
         from jejak.analyses.spend import spend_return
 
-        if by not in ("channel", "campaign"):
+        if by not in SPEND_FIELDS:
             raise JejakError(
                 gettext(
-                    "spend is loaded per channel and campaign: split it by channel or"
-                    " campaign, not {field!r}"
+                    "spend is loaded per channel, campaign and source: split it by channel,"
+                    " campaign or source, not {field!r}"
                 ).format(field=by)
             )
         spend = self.ad_spend()
@@ -1333,6 +1334,8 @@ class JourneyAnalyses:
             returns = self._campaign_returns(spend, entries)
         finally:
             entries.release()
+        # and spend without a source the source of touchpoints without one
+        spend = spend.assign(source=spend["source"].replace("", stage_analyses.NONE_LABEL))
         at_goal = moves[moves["stage"] == goal]
         acquired = at_goal[[by, "people"]].rename(columns={"people": "customers"})
         models = list(models or MODELS)

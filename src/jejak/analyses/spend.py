@@ -1,10 +1,12 @@
-"""Spend and return: what each channel (or campaign) cost, and what it brought back.
+"""Spend and return: what each channel (campaign, or traffic source) cost, and what it
+brought back.
 
-Definitions (``by`` is ``channel`` or ``campaign``; spend comes from ad spend files, see
-:mod:`jejak.store.spend`, on the days of the period asked for):
+Definitions (``by`` is ``channel``, ``campaign`` or ``source``; spend comes from ad spend
+files, see :mod:`jejak.store.spend`, on the days of the period asked for; spend that
+names no campaign or source is that of touchpoints without one):
 
 - *Acquired*: people whose first touchpoint came by the value (their acquisition
-  channel or campaign).
+  channel, campaign or source).
 - *Cost per acquisition* (CPA): spend / the acquired people who reached the goal (by
   default the Convert stage, the first purchase): what a new customer cost.
 - *Cost per move* to a stage: spend / the acquired people who entered that stage.
@@ -35,6 +37,7 @@ from jejak.errors import JejakError
 from jejak.language import gettext
 
 DISAGREE_RATIO = 2.0  # credited conversions this many times apart: the models disagree
+FIELDS = ("channel", "campaign", "source")  # what spend is kept per, so can be split by
 
 
 @dataclass
@@ -171,15 +174,22 @@ def campaign_spend(
     start: Any = None,
     end: Any = None,
 ) -> float:
-    """What a campaign cost: the spend rows of its traffic source's channel and campaign
-    (the fields spend names; a source naming neither matches nothing), on the days from
-    its ``start`` to its ``end`` (each a moment or None)."""
-    named = {k: v for k, v in traffic_source.items() if k in ("channel", "campaign")}
+    """What a campaign cost: the spend rows of its traffic source's channel, campaign and
+    source (the fields spend names; a traffic source naming none of them matches nothing),
+    on the days from its ``start`` to its ``end`` (each a moment or None). A row that names
+    no source is matched by its channel and campaign alone: the spend did not say which
+    source it bought."""
+    named = {k: v for k, v in traffic_source.items() if k in FIELDS}
     if not named:
         return 0.0
     rows = spend
     for key, value in named.items():
-        rows = rows[rows[key].isin([value] if isinstance(value, str) else list(value))]
+        # a frame of spend from before it had a source names none
+        column = rows[key] if key in rows else pd.Series("", index=rows.index)
+        matched = column.isin([value] if isinstance(value, str) else list(value))
+        if key == "source" and len(named) > 1:
+            matched |= column == ""
+        rows = rows[matched]
     days = pd.to_datetime(rows["day"]).dt.date
     if start is not None:
         rows = rows[days >= pd.Timestamp(start).date()]

@@ -29,19 +29,24 @@ def spend_load(
         str | None,
         typer.Option(help="The touchpoints' channel a platform's export bought (e.g. ads)."),
     ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="The touchpoints' traffic source the file bought (e.g. instagram)."),
+    ] = None,
     currency: Annotated[
         str | None, typer.Option(help="The currency, when the file names none (e.g. IDR).")
     ] = None,
 ) -> None:
-    """Keep what the ads cost per day, channel and campaign: a Google Ads, Meta or TikTok
-    export by day, or a CSV of date, channel, campaign, spend. A day loaded again replaces
-    the figure loaded before.
+    """Keep what the ads cost per day, channel, campaign and traffic source: a Google Ads,
+    Meta or TikTok export by day, or a CSV of date, channel, campaign, source, spend
+    (campaign and source may be left out). A day loaded again replaces the figure loaded
+    before.
 
     Examples: jejak spend load google-ads.csv --channel ads | jejak spend load biaya.csv
     """
     with opened_workspace(analyses=False) as ws:
         for path in files:
-            kept = ws.load_spend(path, channel=channel, currency=currency)
+            kept = ws.load_spend(path, channel=channel, source=source, currency=currency)
             total = (
                 fmt.money(kept.total, kept.currency) if kept.currency else fmt.number(kept.total, 0)
             )
@@ -69,7 +74,7 @@ def spend_load(
 
 @spend_app.command("return", cls=HelpCommand)
 def spend_return(
-    by: Annotated[str, typer.Option(help="channel or campaign.")] = "channel",
+    by: Annotated[str, typer.Option(help="channel, campaign or source.")] = "channel",
     goal: Annotated[
         str | None, typer.Option(help="The stage a customer is acquired at (default: Convert).")
     ] = None,
@@ -80,11 +85,13 @@ def spend_return(
     output: TableFile = None,
     as_json: AsJson = False,
 ) -> None:
-    """What each channel (or campaign) cost and brought back: cost per acquisition, and
-    ROAS under each attribution model side by side, with where the models disagree.
+    """What each channel (campaign or traffic source) cost and brought back: cost per
+    acquisition, and ROAS under each attribution model side by side, with where the models
+    disagree.
 
     Examples: jejak spend return | jejak spend return --by campaign --model first_touch
-    --model markov | jejak --since 2026-01-01 spend return
+    --model markov | jejak spend return --by source | jejak --since 2026-01-01 spend
+    return
     """
     from jejak.report.tables import campaign_returns_table, spend_models_table, spend_table
 

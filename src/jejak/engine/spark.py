@@ -128,7 +128,7 @@ class SparkSource(JourneyAnalyses):
     ``touchpoints`` and ``identities`` are Spark table names, Spark DataFrames or
     pyarrow/pandas tables with the canonical columns (identities: anonymous_id,
     customer_id). ``ad_spend``: what the ads cost (a small table: day, channel, campaign,
-    spend, currency; see :mod:`jejak.store.spend`), as a pandas DataFrame.
+    source, spend, currency; see :mod:`jejak.store.spend`), as a pandas DataFrame.
     """
 
     def __init__(
@@ -159,7 +159,10 @@ class SparkSource(JourneyAnalyses):
         """The ad spend given to :func:`on_spark` (none given: empty)."""
         if self._ad_spend is None:
             return super().ad_spend()
-        return self._ad_spend[["day", "channel", "campaign", "spend", "currency"]]
+        spend = self._ad_spend
+        if "source" not in spend:  # spend kept before it had a source: none named
+            spend = spend.assign(source="")
+        return spend[["day", "channel", "campaign", "source", "spend", "currency"]]
 
     def data_version(self) -> str | None:
         """Fixed while the source lives when it was given frames or in-memory tables

@@ -455,7 +455,7 @@ def _disagree(flag: Any) -> str:
 
 
 def spend_table(table: pd.DataFrame, by: str, currency: str | None) -> pd.DataFrame:
-    """Spend, the customers acquired and their cost, per channel or campaign
+    """Spend, the customers acquired and their cost, per channel, campaign or source
     (:class:`~jejak.analyses.spend.SpendReturn`); ROAS under the first model."""
     amount = _amount(currency)
     return pd.DataFrame(

@@ -483,7 +483,7 @@ def campaigns(request: Request, scope: Scoped) -> dict[str, Any]:
 def spend_return(
     request: Request,
     scope: Scoped,
-    by: Annotated[str, Query(description="channel or campaign.")] = "channel",
+    by: Annotated[str, Query(description="channel, campaign or source.")] = "channel",
     goal: Annotated[
         str | None, Query(description="The stage a customer is acquired at (Convert).")
     ] = None,
@@ -492,9 +492,9 @@ def spend_return(
         str | None, Query(description="Attribution's lookback, e.g. 90d; 'none': forever.")
     ] = "90d",
 ) -> dict[str, Any]:
-    """Spend against return per channel or campaign: cost per acquisition, cost per move
-    to each stage (``moves``), per attribution model CPA and ROAS (``models``), and each
-    campaign's incremental return (``campaigns``)."""
+    """Spend against return per channel, campaign or traffic source: cost per acquisition,
+    cost per move to each stage (``moves``), per attribution model CPA and ROAS
+    (``models``), and each campaign's incremental return (``campaigns``)."""
     back = None if lookback in (None, "", "none") else lookback
     return _run(
         request,

@@ -1,20 +1,26 @@
-"""Ad spend: what the shop paid per day, channel and campaign, read from an ad platform's
-export or a plain CSV and kept in the workspace's ``ad_spend`` table.
+"""Ad spend: what the shop paid per day, channel, campaign and traffic source, read from an
+ad platform's export or a plain CSV and kept in the workspace's ``ad_spend`` table.
 
 Recognised files (headers in any case, English or Indonesian):
 
-- plain: ``date``, ``channel``, ``campaign`` (optional), ``spend``, ``currency`` (optional);
+- plain: ``date``, ``channel``, ``campaign`` (optional), ``source`` (optional: the
+  touchpoints' traffic source, e.g. instagram), ``spend``, ``currency`` (optional);
 - Google Ads report downloads: a title and a date range above the header, ``Day``,
   ``Campaign``, ``Cost``, ``Currency code``, and total rows at the end (UTF-16 and tabs
   when saved for Excel);
 - Meta Ads Manager exports: ``Day`` (or ``Reporting starts``), ``Campaign name``,
   ``Amount spent (IDR)``;
-- TikTok Ads Manager exports: ``Date`` (or ``By Day``), ``Campaign name``, ``Cost``,
-  ``Currency``.
+- TikTok Ads Manager exports: ``By Day`` (or ``Date``, or ``Stat time day`` as the
+  Marketing API names it, its days written ``2026-01-05 00:00:00``), ``Campaign name``,
+  ``Ad group name`` (optional; its rows are summed per campaign), ``Cost``, ``Currency``.
+  A file is read as TikTok's by names only TikTok's exports use: a ``By Day`` or ``Stat
+  time day`` column, or ``Campaign name`` and ``Cost`` together (Google says
+  ``Campaign``, Meta ``Amount spent``), and no ``channel`` column.
 
 An export names no channel: it is the platform's (``google``, ``meta``, ``tiktok``)
-unless ``channel`` says which of the touchpoints' channel values the spend bought. A day
-of a channel and campaign loaded again replaces the figure loaded before, as exports of
+unless ``channel`` says which of the touchpoints' channel values the spend bought; nor a
+source, which ``source`` can give the whole file (none: ``''``). A day of a channel,
+campaign and source loaded again replaces the figure loaded before, as exports of
 overlapping dates would otherwise count twice. Amounts read as revenue does
 (:mod:`jejak.store.amounts`): ``Rp 1.500.000``, ``1,234.50``, ``1.234,50``.
 """
@@ -43,16 +49,24 @@ SPEND_TABLE = "ad_spend"
 # in every workspace's schema (jejak.store.storage): empty until spend is loaded
 TABLE_SQL = (
     f"CREATE TABLE IF NOT EXISTS {SPEND_TABLE} (day DATE NOT NULL, channel VARCHAR NOT NULL,"
-    " campaign VARCHAR NOT NULL, spend DOUBLE NOT NULL, currency VARCHAR, file VARCHAR,"
-    " loaded_at TIMESTAMPTZ DEFAULT now(), PRIMARY KEY (day, channel, campaign))"
+    " campaign VARCHAR NOT NULL, source VARCHAR NOT NULL DEFAULT '', spend DOUBLE NOT NULL,"
+    " currency VARCHAR, file VARCHAR, loaded_at TIMESTAMPTZ DEFAULT now(),"
+    " PRIMARY KEY (day, channel, campaign, source))"
 )
+KEY = "day, channel, campaign, source"
 HEADER_LINES = 30  # an export's title and date-range lines come before this many
+# what only TikTok's exports call their day column, and their campaign and spend together
+TIKTOK_DAYS = ("by day", "stat time day")
+TIKTOK_PAIR = ("campaign name", "cost")
+# a day written with its midnight, as TikTok's Marketing API writes stat_time_day
+MIDNIGHT = re.compile(r"[ T]00:00(:00(\.0+)?)?$")
 
 # what a column of each export is called, lower case (a trailing "(IDR)" is cut off)
 ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("date", "day", "by day", "reporting starts", "stat time day", "tanggal", "hari"),
     "channel": ("channel", "kanal"),
     "campaign": ("campaign", "campaign name", "kampanye", "nama kampanye"),
+    "source": ("source", "utm source", "traffic source", "sumber"),
     "spend": (
         "spend",
         "cost",
@@ -79,7 +93,7 @@ DATE_FORMATS = (
 
 @dataclass(frozen=True)
 class SpendSummary:
-    """What a spend load stored: rows (days of a channel and campaign), of them the ones
+    """What a spend load stored: rows (days of a channel, campaign and source), of them the ones
     that replaced a figure loaded before, the days, the total and its currency."""
 
     file: str
@@ -90,6 +104,25 @@ class SpendSummary:
     last_day: str
     total: float
     currency: str | None
+
+
+def upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a spend table made before spend had a source (workspace version 2) its
+    ``source`` column, ``''`` on every row: the table is made again, as a key cannot gain
+    a column in place."""
+    columns = {row[0] for row in con.execute(f"DESCRIBE {SPEND_TABLE}").fetchall()}
+    if "source" in columns:
+        return
+    con.execute("BEGIN")
+    try:
+        con.execute(f"ALTER TABLE {SPEND_TABLE} RENAME TO _ad_spend_before_source")
+        con.execute(TABLE_SQL)
+        con.execute(f"INSERT INTO {SPEND_TABLE} BY NAME SELECT * FROM _ad_spend_before_source")
+        con.execute("DROP TABLE _ad_spend_before_source")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def version(con: duckdb.DuckDBPyConnection) -> str:
@@ -107,10 +140,12 @@ def load_spend(
     settings: Settings,
     *,
     channel: str | None = None,
+    source: str | None = None,
     currency: str | None = None,
 ) -> SpendSummary:
     """Read ``path`` (see the module) and keep its rows: all of them, or none when one is
-    wrong (the error names the row, the column and the fix)."""
+    wrong (the error names the row, the column and the fix). ``channel``, ``source`` and
+    ``currency``: the whole file's, over any the file names."""
     rows, export, header_row = _rows(path)
     frame = _named(rows, path, header_row)
     if "channel" not in frame:
@@ -125,19 +160,22 @@ def load_spend(
     elif channel is not None:
         frame["channel"] = channel
     frame["campaign"] = frame.get("campaign", "")
+    if source is not None or "source" not in frame:
+        frame["source"] = source or ""
     if currency is not None:
         frame["currency"] = currency
     spend = _parsed(con, frame, path, settings, header_row)
     con.execute(TABLE_SQL)  # a connection that is not a workspace's has none yet
+    upgrade(con)
     con.register("_spend_rows", spend)
     try:
         con.execute("BEGIN")
         replaced = con.execute(
-            f"SELECT count(*) FROM {SPEND_TABLE} JOIN _spend_rows USING (day, channel, campaign)"
+            f"SELECT count(*) FROM {SPEND_TABLE} JOIN _spend_rows USING ({KEY})"
         ).fetchall()[0][0]
         con.execute(
-            f"INSERT OR REPLACE INTO {SPEND_TABLE} (day, channel, campaign, spend, currency, file)"
-            " SELECT day, channel, campaign, spend, currency, ? FROM _spend_rows",
+            f"INSERT OR REPLACE INTO {SPEND_TABLE} ({KEY}, spend, currency, file)"
+            f" SELECT {KEY}, spend, currency, ? FROM _spend_rows",
             [str(path)],
         )
         con.execute("COMMIT")
@@ -176,13 +214,34 @@ def _header(cells: list[str]) -> dict[str, int]:
     field, the one its aliases list first: Meta's ``Day`` over ``Reporting starts``)."""
     found: dict[str, tuple[int, int]] = {}
     for position, cell in enumerate(cells):
-        name = re.sub(r"\s*\([^)]*\)\s*$", "", cell.strip().lower().replace("_", " "))
+        name = _name(cell)
         for field, names in ALIASES.items():
             if name in names:
                 rank = names.index(name)
                 if field not in found or rank < found[field][0]:
                     found[field] = (rank, position)
     return {field: position for field, (_, position) in found.items()}
+
+
+def _name(cell: str) -> str:
+    """A column's name as the aliases list it: lower case, ``stat_time_day`` as ``stat
+    time day``, without a trailing ``(IDR)``."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", cell.strip().lower().replace("_", " "))
+
+
+def _export(cells: list[str], known: dict[str, int], line: int) -> str:
+    """Which platform's export a header (on the file's ``line``, from 0) is, by the names
+    only that platform uses; ``plain`` for any other file."""
+    names = {c.strip().lower() for c in cells}
+    if any(n.startswith("amount spent") for n in names) or "reporting starts" in names:
+        return "meta"
+    if "channel" not in known and (
+        _name(cells[known["date"]]) in TIKTOK_DAYS or set(TIKTOK_PAIR) <= {_name(c) for c in cells}
+    ):
+        return "tiktok"
+    if line > 0 or "currency code" in names or "impr." in names:
+        return "google"
+    return "plain"
 
 
 def _header_currency(cells: list[str], position: int) -> str | None:
@@ -205,16 +264,33 @@ def _rows(path: Path) -> tuple[list[list[str]], str, int]:
     for number, cells in enumerate(rows[:HEADER_LINES]):
         known = _header(cells)
         if "date" in known and "spend" in known:
-            names = {c.strip().lower() for c in cells}
-            export = "plain"
-            if any(n.startswith("amount spent") for n in names) or "reporting starts" in names:
-                export = "meta"
-            elif number > 0 or "currency code" in names or "impr." in names:
-                export = "google"
-            elif "by day" in names or "stat time day" in names:
-                export = "tiktok"
-            return rows[number:], export, number + 1
-    raise LoadError(
+            return rows[number:], _export(cells, known, number), number + 1
+    raise _no_header(rows, path)
+
+
+def _no_header(rows: list[list[str]], path: Path) -> LoadError:
+    """What the file lacks: on the first line naming a date or a spend column, the other
+    one; else a header of both."""
+    for number, cells in enumerate(rows[:HEADER_LINES], start=1):
+        known = _header(cells)
+        columns = ", ".join(c.strip() for c in cells if c.strip())
+        if "date" in known:
+            return LoadError(
+                gettext(
+                    "{file} line {line}: no spend column among {columns}; name the column"
+                    " of amounts spend, or export the report with its cost (Cost in Google"
+                    " Ads and TikTok Ads, Amount spent in Meta)"
+                ).format(file=path, line=number, columns=columns)
+            )
+        if "spend" in known:
+            return LoadError(
+                gettext(
+                    "{file} line {line}: no date column among {columns}; name the column of"
+                    " days date, or export the report by day (Day in Google Ads and Meta, By"
+                    " Day in TikTok Ads)"
+                ).format(file=path, line=number, columns=columns)
+            )
+    return LoadError(
         gettext(
             "{file}: no header with a date and a spend column in its first {count} lines;"
             " name them date and spend (or export the report by day with its cost)"
@@ -236,6 +312,7 @@ def _named(rows: list[list[str]], path: Path, header_row: int) -> pd.DataFrame:
         if first.startswith(("total", "jumlah", "--")):  # Google's and Meta's totals
             continue
         values = {f: cells[p].strip() if p < len(cells) else "" for f, p in known.items()}
+        values["date"] = MIDNIGHT.sub("", values["date"])  # 2026-01-05 00:00:00: that day
         if currency is not None:
             values["currency"] = currency
         kept.append({**values, "_line": offset})
@@ -251,8 +328,9 @@ def _parsed(
     settings: Settings,
     header_row: int,
 ) -> pd.DataFrame:
-    """Days, channels, campaigns, amounts and currencies, checked; one row per day of a
-    channel and campaign (summed when an export splits a day, e.g. by ad set)."""
+    """Days, channels, campaigns, sources, amounts and currencies, checked; one row per day
+    of a channel, campaign and source (summed when an export splits a day, e.g. by ad
+    set)."""
     table = "_spend_text"
     con.register("_spend_frame", frame)
     # a table (rows numbered from 1 in the file's order), as the amounts' checks read it
@@ -264,7 +342,7 @@ def _parsed(
         parts, amount, written = amounts.amount_sql("spend", marks)
         given = "currency" if "currency" in frame else "NULL"
         parsed = con.execute(
-            f"SELECT _line, strptime(date, '{day}')::DATE AS day, channel, campaign,"
+            f"SELECT _line, strptime(date, '{day}')::DATE AS day, channel, campaign, source,"
             f" CASE WHEN spend IN ('', '--') THEN 0 ELSE {amount} END AS spend,"
             f" upper(coalesce(nullif({given}, ''), {written})) AS currency, spend AS written"
             f" FROM (SELECT *, {parts} AS p FROM {table})"
@@ -289,7 +367,8 @@ def _parsed(
                 " whole file bought: --channel NAME (nothing of the file was stored)"
             ).format(file=path, line=int(empty.iloc[0]["_line"]))
         )
-    mixed = parsed.groupby(["day", "channel", "campaign"])["currency"].nunique(dropna=False)
+    key = ["day", "channel", "campaign", "source"]
+    mixed = parsed.groupby(key)["currency"].nunique(dropna=False)
     if (mixed > 1).any():
         raise LoadError(
             gettext(
@@ -297,7 +376,7 @@ def _parsed(
                 " converts money: load one currency (nothing of the file was stored)"
             ).format(file=path)
         )
-    grouped = parsed.groupby(["day", "channel", "campaign"], as_index=False, dropna=False)
+    grouped = parsed.groupby(key, as_index=False, dropna=False)
     return grouped.agg(spend=("spend", "sum"), currency=("currency", "first"))
 
 
@@ -326,6 +405,13 @@ def _day_format(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> str:
         f"SELECT _line, date FROM {table} WHERE try_strptime(date, '%Y-%m-%d') IS NULL"
         " ORDER BY _line LIMIT 1"
     ).fetchall()[0]
+    if re.search(r"\d[ T]\d{1,2}:\d{2}", value):
+        raise LoadError(
+            gettext(
+                "{file} line {line}: the date {value!r} is a time of day; spend is kept per"
+                " day: export the report by day (a time of 00:00 is read as its day)"
+            ).format(file=path, line=line, value=value)
+        )
     raise LoadError(
         gettext(
             "{file} line {line}: the date {value!r} is not a day jejak can read; write"

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import ibis
     import pandas as pd
 
-SCHEMA_VERSION = 2  # 2: loads.rows_conflicting
+SCHEMA_VERSION = 3  # 2: loads.rows_conflicting; 3: ad_spend.source
 
 
 def _schema_sql() -> list[str]:
@@ -113,6 +113,7 @@ class Storage:
             raise WorkspaceError(said.format(file=self.path))
         for sql in _schema_sql():
             self.con.execute(sql)
+        spend.upgrade(self.con)  # added in version 3
         version = self.con.execute(
             "SELECT max(CAST(value AS INTEGER)) FROM jejak_meta WHERE key = 'schema_version'"
         ).fetchall()[0][0]
@@ -283,20 +284,27 @@ class Storage:
         return links
 
     def load_spend(
-        self, path: str | Path, *, channel: str | None = None, currency: str | None = None
+        self,
+        path: str | Path,
+        *,
+        channel: str | None = None,
+        source: str | None = None,
+        currency: str | None = None,
     ) -> spend.SpendSummary:
         """Keep what the ads cost, from an ad platform's export or a plain
-        date,channel,campaign,spend CSV (see :mod:`jejak.store.spend`); ``channel``: the
-        touchpoints' channel the whole file bought (exports name none)."""
+        date,channel,campaign,source,spend CSV (see :mod:`jejak.store.spend`); ``channel``
+        and ``source``: the touchpoints' channel and traffic source the whole file bought
+        (exports name neither)."""
         return spend.load_spend(
-            self.con, Path(path), self.settings, channel=channel, currency=currency
-        )
+            self.con, Path(path), self.settings, channel=channel, source=source,
+            currency=currency,
+        )  # fmt: skip
 
     def ad_spend(self) -> pd.DataFrame:
-        """The ad spend loaded: day, channel, campaign, spend, currency."""
+        """The ad spend loaded: day, channel, campaign, source, spend, currency."""
         return self.con.execute(
-            f"SELECT day, channel, campaign, spend, currency FROM {spend.SPEND_TABLE}"
-            " ORDER BY day, channel, campaign"
+            f"SELECT day, channel, campaign, source, spend, currency FROM {spend.SPEND_TABLE}"
+            f" ORDER BY {spend.KEY}"
         ).df()
 
     def loads(self) -> pd.DataFrame:
