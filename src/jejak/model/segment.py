@@ -32,12 +32,19 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from jejak.language import gettext
-from jejak.model.funnel import Exclusion, FunnelStep, OpenWindows, OrderMode
+from jejak.model.funnel import Exclusion, Funnel, FunnelStep, OpenWindows, OrderMode, duration
 from jejak.model.groups import FOLLOWS, RFM_SEGMENTS, TRANSACTS
-from jejak.model.validation import either
+from jejak.model.validation import either, said
 
 RFM_NAMES = tuple(name for name, _, _ in RFM_SEGMENTS)
 ENGAGEMENT_GROUPS = (FOLLOWS, TRANSACTS)
@@ -90,6 +97,16 @@ class FunnelCell(BaseModel):
             raise ValueError(
                 gettext("nobody stops at a funnel's last step: 'stopped' needs an earlier one")
             )
+        try:  # a funnel the analysis would refuse is refused when saved, not when counted
+            Funnel(
+                steps=self.steps,
+                window=duration(self.window),
+                order=self.order,
+                exclusions=self.exclusions,
+                open_windows=self.open_windows,
+            )
+        except ValidationError as exc:
+            raise ValueError(said(exc.errors()[0])) from None
         return self
 
 
@@ -316,16 +333,14 @@ def _retention_words(cell: RetentionCell) -> str:
     """``joined in the month of 2026-03-01, active 1 months later``, with the
     retention's options that are not the defaults."""
     joined = f" at their first {cell.joined.label}" if cell.joined is not None else ""
-    later = " later or after" if cell.returned == "on_or_after" else " later"
-    said = (
-        f"joined{joined} in the {cell.every} of {cell.cohort:%Y-%m-%d}, active"
-        f" {cell.period} {cell.every}s{later}"
-    )
-    if cell.active is not None:
-        said += f" by {cell.active.label}"
+    said = f"joined{joined} in the {cell.every} of {cell.cohort:%Y-%m-%d}, active"
+    how = [cell.active.label] if cell.active is not None else []
     if cell.at_least > 1:
-        said += f" at least {cell.at_least} times in it"
-    return said
+        how.append(f"{cell.at_least}+ times a {cell.every}")
+    if how:
+        said += " (" + ", ".join(how) + ")"
+    said += f" {cell.period} {cell.every}s later"
+    return said + (" or after" if cell.returned == "on_or_after" else "")
 
 
 class Segment(SegmentRule):
