@@ -6,10 +6,14 @@ button by the same parameters, each the people the analysis counts in the cell."
 
 from __future__ import annotations
 
+import csv
+import html
 import json
+import re
 
 import pytest
 
+import jejak
 from jejak.model.config import parse_settings
 
 # p1..p5 for retention (monthly, active = order), q1..q6 for the funnel page_view >
@@ -167,3 +171,181 @@ def test_each_cell_holds_the_people_its_analysis_counts(source):
         assert _people(source.segment(name)) == people, name
         assert _audience(source, cell, options) == people, name
         assert _analysis_count(source, cell, options) == len(people), name
+
+
+# each cell's options as `jejak segments save NAME` takes them
+FLAGS = {
+    "viewed": ["--step", "1"],
+    "viewed closed": ["--step", "1", "--open-windows", "exclude"],
+    "strict buyers": ["--step", "3", "--order", "strict"],
+    "carts no ticket": ["--step", "2", "--exclude", "support_ticket"],
+    "buyers cart or not": ["--step", "3", "--optional", "2"],
+    "quick buyers": ["--step", "3", "--within", "3=2d"],
+    "kept buying": ["--active", "order"],
+    "kept buying twice": ["--active", "order", "--at-least", "2"],
+    "kept buying since": ["--active", "order", "--on-or-after"],
+    "signups who bought": ["--active", "order", "--cohort", "newsletter_signup"],
+}
+
+
+def _cli_flags(name: str) -> list[str]:
+    cell = CELLS[name][0]
+    if "steps" in cell:
+        funnel = [f for step in STEPS for f in ("--funnel", step)]
+        return [*funnel, "--window", cell["window"], *FLAGS[name]]
+    return ["--retention", f"{cell['cohort']}:{cell['period']}", *FLAGS[name]]
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A folder holding a workspace with the log loaded, as `jejak load` leaves it."""
+    from invoking import invoke as run
+
+    (tmp_path / "log.csv").write_text(LOG.lstrip(), "utf-8")
+    assert run("load", "log.csv", cwd=tmp_path).returncode == 0
+    return tmp_path
+
+
+def _exported(run, name: str, folder) -> set[str]:
+    """A saved segment's people, as `jejak segments export` writes them."""
+    done = run("segments", "export", name, "-o", "people.csv", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    with (folder / "people.csv").open() as handle:
+        return {row["person_id"] for row in csv.DictReader(handle)}
+
+
+def test_each_cell_saves_from_the_cli_by_the_analyses_options(project):
+    from invoking import invoke as run
+
+    for name, (_, _, people) in CELLS.items():
+        done = run("segments", "save", name, *_cli_flags(name), cwd=project)
+        assert done.returncode == 0, (name, done.stdout, done.stderr)
+        count = f"({len(people)} {'person' if len(people) == 1 else 'people'})"
+        assert done.stdout.strip().endswith(count), (name, done.stdout)
+        assert _exported(run, name, project) == people, name
+    with jejak.open(project / "jejak.duckdb") as ws:  # as saved, the analysis's own words
+        saved = ws.segment_definitions()
+    assert saved["kept buying since"].retention.returned == "on_or_after"
+    assert saved["signups who bought"].retention.joined.label == "newsletter_signup"
+    assert saved["quick buyers"].funnel.steps[2].within.days == 2
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--order", "strict"], "go with --funnel"),
+        (["--exclude", "support_ticket"], "go with --funnel"),
+        (["--open-windows", "exclude"], "go with --funnel"),
+        (["--active", "order"], "go with --retention"),
+        (["--at-least", "2"], "go with --retention"),
+        (["--on-or-after"], "go with --retention"),
+        (["--funnel", "page_view", "--funnel", "order", "--step", "2", "--within", "5=2d"],
+         "there is no step 5"),
+        (["--funnel", "page_view", "--funnel", "order", "--step", "2", "--order", "sideways"],
+         "ordered"),
+        (["--retention", "2026-01-01:1", "--at-least", "0"], "greater than or equal to 1"),
+    ],
+)  # fmt: skip
+def test_a_cells_options_without_the_cell_say_so(project, flags, message):
+    from invoking import invoke as run
+
+    done = run("segments", "save", "x", *flags, cwd=project)
+    said = " ".join(re.sub("[│╭╮╰╯─]", " ", done.stdout + done.stderr).split())  # unboxed
+    assert done.returncode in (1, 2) and message in said, said
+
+
+def _members(ws, name: str) -> set[str]:
+    return set(ws.segment(name).members().to_pyarrow()["person_id"].to_pylist())
+
+
+def test_each_cell_saves_through_the_api_and_the_dashboards_button(project):
+    """The API saves each cell by the same definition; the dashboard's "Who kept
+    buying" cell (active: a purchase, on or after) holds the people the CLI saves."""
+    import httpx
+
+    from invoking import invoke as run
+    from jejak.server import create_app
+    from jejak.server.keys import ensure_keys
+    from serving import running
+
+    flags = ["--retention", "2026-01-01:1", "--active", "order", "--on-or-after"]
+    assert run("segments", "save", "from the cli", *flags, cwd=project).returncode == 0
+    ws = jejak.Workspace(project / "jejak.duckdb")
+    headers = {"Authorization": f"Bearer {ensure_keys(ws.con)['read']}"}
+    with running(create_app(ws)) as base:
+
+        def save(name: str, definition: dict) -> dict:
+            body = {"name": name, "definition": definition}
+            saved = httpx.post(base + "/v1/segments", json=body, headers=headers, timeout=60)
+            assert saved.status_code == 201, saved.text
+            return saved.json()
+
+        for name, (cell, _, people) in CELLS.items():
+            assert save(name, _definition(cell))["people"] == len(people), name
+        page = httpx.get(
+            base + "/dashboard/retention/content?returned=on_or_after",
+            headers=headers,
+            timeout=120,
+        )
+        assert page.status_code == 200, page.text
+        held = re.findall(r'data-definition="([^"]*)"', page.text)
+        cells = [json.loads(html.unescape(h)).get("retention") for h in held]
+        (clicked,) = [c for c in cells if c and (c["cohort"], c["period"]) == ("2026-01-01", 1)]
+        assert clicked["returned"] == "on_or_after" and clicked["active"] is not None
+        said = save("from the dashboard", {"retention": clicked})
+    for name, (_, _, people) in CELLS.items():
+        assert _members(ws, name) == people, name
+    clicked = _members(ws, "from the dashboard")
+    assert clicked == _members(ws, "from the cli") == {"p1", "p3", "p4"}
+    assert said["people"] == 3
+    ws.close()
+
+
+def test_cells_saved_before_their_options_existed_mean_what_they_meant(open_workspace, write_file):
+    ws = open_workspace()
+    ws.load(write_file("log.csv", LOG))
+    # as an older jejak stored them: no order, exclusions, open windows, joined, at_least
+    older = {
+        "funnel then": {"funnel": {"steps": STEPS, "step": 1, "window": "7d", "stopped": False}},
+        "retention then": {
+            "retention": {"cohort": "2026-01-01", "period": 1, "every": "month",
+                          "active": {"label": "order", "rule": {"event": "order"}},
+                          "returned": "on"},
+        },
+    }  # fmt: skip
+    for name, definition in older.items():
+        ws.con.execute(
+            "INSERT INTO segments VALUES (?, ?, current_timestamp)", [name, json.dumps(definition)]
+        )
+    loaded = ws.segment_definitions()
+    assert loaded["funnel then"].funnel.open_windows is None
+    assert loaded["funnel then"].funnel.exclusions == []
+    assert loaded["retention then"].retention.at_least == 1
+    assert loaded["retention then"].retention.joined is None
+    assert _members(ws, "funnel then") == CELLS["viewed"][2]
+    assert _members(ws, "retention then") == CELLS["kept buying"][2]
+
+
+def test_a_cell_says_its_options_in_words():
+    from jejak.model.segment import SegmentRule
+
+    def said(definition: dict) -> str:
+        return SegmentRule.model_validate(definition).describe()
+
+    # the funnel's defaults: as its cells were always said
+    assert said(_definition(CELLS["viewed"][0])) == (
+        "reached step 1 of page_view > add_to_cart > order"
+    )
+    assert said(_definition(CELLS["strict buyers"][0])) == (
+        "reached step 3 of page_view > add_to_cart > order in strict order"
+    )
+    assert said(_definition(CELLS["carts no ticket"][0])).endswith(", voided by support_ticket")
+    assert said(_definition(CELLS["viewed closed"][0])).endswith(", open windows left out")
+    retention = {"cohort": "2026-01-01", "period": 1, "every": "week", "at_least": 3}
+    retention |= {"joined": "newsletter_signup", "active": "order", "returned": "on_or_after"}
+    assert said({"retention": retention}) == (
+        "joined at their first newsletter_signup in the week of 2026-01-01, active (order, 3+"
+        " times a week) 1 weeks later or after"
+    )
+    kept = _definition(CELLS["kept buying"][0])
+    assert said(kept) == "joined in the month of 2026-01-01, active (order) 1 months later"
