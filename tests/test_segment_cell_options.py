@@ -244,6 +244,9 @@ def test_each_cell_saves_from_the_cli_by_the_analyses_options(project):
         (["--funnel", "page_view", "--funnel", "order", "--step", "2", "--order", "sideways"],
          "ordered"),
         (["--retention", "2026-01-01:1", "--at-least", "0"], "greater than or equal to 1"),
+        # refused when saved, as the funnel refuses it, not stored to fail when counted
+        ([*[f for s in STEPS for f in ("--funnel", s)], "--step", "3", "--order", "strict",
+          "--optional", "2"], "optional steps need ordered order"),
     ],
 )  # fmt: skip
 def test_a_cells_options_without_the_cell_say_so(project, flags, message):
@@ -252,6 +255,7 @@ def test_a_cells_options_without_the_cell_say_so(project, flags, message):
     done = run("segments", "save", "x", *flags, cwd=project)
     said = " ".join(re.sub("[│╭╮╰╯─]", " ", done.stdout + done.stderr).split())  # unboxed
     assert done.returncode in (1, 2) and message in said, said
+    assert "No segments yet" in run("segments", cwd=project).stdout  # nothing stored
 
 
 def _members(ws, name: str) -> set[str]:
