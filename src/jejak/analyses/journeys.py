@@ -516,10 +516,13 @@ class JourneyAnalyses:
         window: timedelta | str | float = timedelta(days=30),
         order: str = "ordered",
         exclusions: list[Any] | None = None,
+        open_windows: str | None = None,
     ) -> Result:
         """Who reached ``step`` of the funnel (``stopped``: and went no further): one cell
-        of :meth:`funnel` as people, to save as a segment (``{"funnel": ...}``)."""
-        spec = _funnel_spec(steps, window, order, exclusions, None, None)
+        of :meth:`funnel` as people, to save as a segment (``{"funnel": ...}``); without
+        the people whose window is still open at the data's end when the funnel leaves
+        them out (``open_windows``, as :meth:`funnel` takes it)."""
+        spec = _funnel_spec(steps, window, order, exclusions, None, open_windows)
         if not 1 <= step <= len(spec.steps):
             raise JejakError(
                 gettext("step {step} is past the funnel's last ({count})").format(
@@ -544,9 +547,13 @@ class JourneyAnalyses:
         period: str = "month",
         active: Any = None,
         returned: str = "on",
+        joined: Any = None,
+        at_least: int = 1,
     ) -> Result:
         """The people of one cell of :meth:`retention`: the cohort of the week or month
-        holding ``cohort``, active ``offset`` periods later; to save as a segment."""
+        holding ``cohort``, active ``offset`` periods later; to save as a segment.
+        ``period``, ``active``, ``returned`` and ``at_least`` are the retention's, and
+        ``joined`` its ``cohort`` touchpoint (people join at their first one)."""
         from jejak.analyses.retention import cell_people
 
         day = date.fromisoformat(cohort) if isinstance(cohort, str) else cohort
@@ -560,6 +567,8 @@ class JourneyAnalyses:
             sent=self.settings.sent_events,
             zone=self.settings.timezone,
             returned=returned,
+            joined=joined,
+            at_least=at_least,
         ).to_pandas()
         title = gettext("Cohort of {day}, active {offset} periods later").format(
             day=day.isoformat(), offset=offset

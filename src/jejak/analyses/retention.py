@@ -398,12 +398,15 @@ def cell_people(
     sent: Sequence[str] = (),
     zone: str = "UTC",
     returned: Returned = "on",
+    joined: Any = None,
+    at_least: int = 1,
 ) -> ibis.Table:
     """The person_id of the people in one cell of :func:`retention`'s table: the cohort of
     the period holding ``cohort``, active ``offset`` periods later (or later still, for
-    "on_or_after")."""
-    _check_options(returned, 1)
-    _, joined = _cohorts(events, journey, period, active, None, sent, zone)
+    "on_or_after"). ``joined`` is the table's own ``cohort`` touchpoint (what people join
+    at the first of), and ``active``, ``returned`` and ``at_least`` are its own."""
+    _check_options(returned, at_least)
+    _, joined = _cohorts(events, journey, period, active, joined, sent, zone, at_least)
     # the period holding the day, numbered as the cohorts are (a wall-clock day: no zone)
     day = ibis.literal(datetime(cohort.year, cohort.month, cohort.day), "timestamp")
     joined = joined.filter(joined.cohort == period_number(day, period))

@@ -88,6 +88,8 @@ def _cell_people(source: JourneyAnalyses, cell: Any) -> list[str]:
             stopped=cell.stopped,
             window=cell.window,
             order=cell.order,
+            exclusions=[e.model_dump(exclude_none=True) for e in cell.exclusions],
+            open_windows=cell.open_windows,
         )
         return found.table["person_id"].tolist()
     if isinstance(cell, PathCell):
@@ -108,6 +110,8 @@ def _cell_people(source: JourneyAnalyses, cell: Any) -> list[str]:
         period=cell.every,
         active=None if cell.active is None else cell.active.model_dump(exclude_none=True),
         returned=cell.returned,
+        joined=None if cell.joined is None else cell.joined.model_dump(exclude_none=True),
+        at_least=cell.at_least,
     )
     return found.table["person_id"].tolist()
 

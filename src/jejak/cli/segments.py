@@ -89,6 +89,32 @@ def segments_save(
         bool, typer.Option(help="With --funnel: reached --step and went no further.")
     ] = False,
     window: Annotated[str, typer.Option(help="With --funnel: its window, e.g. 30d.")] = "30d",
+    order: Annotated[
+        str, typer.Option(help="With --funnel: ordered, strict (nothing between) or any.")
+    ] = "ordered",
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(help="With --funnel: touchpoints that void an attempt between steps."),
+    ] = None,
+    optional: Annotated[
+        list[int] | None,
+        typer.Option(help="With --funnel: a step (by number) people may skip; repeat for more."),
+    ] = None,
+    within: Annotated[
+        list[str] | None,
+        typer.Option(help="With --funnel: STEP=GAP, at most this long after the step before."),
+    ] = None,
+    after: Annotated[
+        list[str] | None,
+        typer.Option(help="With --funnel: STEP=GAP, at least this long after the step before."),
+    ] = None,
+    open_windows: Annotated[
+        str | None,
+        typer.Option(
+            help="With --funnel: exclude or include people whose window is still open at"
+            " the end (as jejak funnel counted them)."
+        ),
+    ] = None,
     stuck: Annotated[
         str | None,
         typer.Option(
@@ -101,6 +127,30 @@ def segments_save(
         typer.Option(help="A retention cell: COHORT:PERIOD, e.g. 2026-03-01:1 (see --every)."),
     ] = None,
     every: Annotated[str, typer.Option(help="With --retention: week or month.")] = "month",
+    active: Annotated[
+        str | None,
+        typer.Option(help="With --retention: active means this touchpoint (or stage:NAME)."),
+    ] = None,
+    cohort: Annotated[
+        str | None,
+        typer.Option(
+            help="With --retention: join at the first of this touchpoint (or stage:NAME);"
+            " default: as --active."
+        ),
+    ] = None,
+    on_or_after: Annotated[
+        bool,
+        typer.Option(
+            "--on-or-after",
+            help="With --retention: active in PERIOD or any later one (unbounded).",
+        ),
+    ] = False,
+    at_least: Annotated[
+        int,
+        typer.Option(
+            help="With --retention: touchpoints in a period that make a person active in it."
+        ),
+    ] = 1,
     path_after: Annotated[
         str | None,
         typer.Option(help="A node of the paths after this touchpoint (see --position)."),
@@ -132,9 +182,13 @@ def segments_save(
     Examples: jejak segments save lapsed-vips --rfm "At risk" --rfm "Can't lose them" |
     jejak segments save dropped --funnel page_view --funnel order --step 1 --stopped |
     jejak segments save stalled --stuck Engagement:14:30 | jejak segments save march-back
-    --retention 2026-03-01:1 | jejak segments save then-cart --path-after page_view
+    --retention 2026-03-01:1 | jejak segments save kept-buying --retention 2026-03-01:1
+    --active order --on-or-after | jejak segments save then-cart --path-after page_view
     --position 2 --touchpoint add_to_cart
     """
+    funnel_options = {"order": order, "exclude": exclude, "open_windows": open_windows}
+    funnel_options |= {"optional": optional, "within": within, "after": after}
+    retained = {"active": active, "cohort": cohort, "on_or_after": on_or_after}
     definition: dict[str, Any] = {
         "had": as_step(had) if had else None,
         "first": as_step(first) if first else None,
@@ -144,9 +198,9 @@ def segments_save(
         "p_alive_below": p_alive_below,
         "cluster": cluster or None,
         "k": k,
-        "funnel": _funnel_cell(funnel, step, stopped, window),
+        "funnel": _funnel_cell(funnel, step, stopped, window, **funnel_options),
         "stuck": _stuck_cell(stuck),
-        "retention": _retention_cell(retention, every),
+        "retention": _retention_cell(retention, every, **retained, at_least=at_least),
         "path": _path_cell(
             path_after, path_before, position, touchpoint, path_steps, path_top, keep_repeats
         ),
@@ -187,15 +241,43 @@ def segments_export(
 
 
 def _funnel_cell(
-    steps: list[str] | None, step: int | None, stopped: bool, window: str
+    steps: list[str] | None,
+    step: int | None,
+    stopped: bool,
+    window: str,
+    *,
+    order: str,
+    exclude: list[str] | None,
+    open_windows: str | None,
+    optional: list[int] | None,
+    within: list[str] | None,
+    after: list[str] | None,
 ) -> dict[str, Any] | None:
+    """The ``funnel`` of a definition, from the options as ``jejak funnel`` takes them."""
+    from jejak.model.funnel import with_step_options
+
     if not steps:
         if step is not None or stopped:
             raise typer.BadParameter(_("--step and --stopped go with --funnel"))
+        given = exclude or optional or within or after or open_windows or order != "ordered"
+        if given:
+            raise typer.BadParameter(
+                _(
+                    "--order, --exclude, --optional, --within, --after and --open-windows"
+                    " go with --funnel"
+                )
+            )
         return None
     if step is None:
         raise typer.BadParameter(_("--funnel needs --step: which step's people to save"))
-    cell = {"steps": [as_step(s) for s in steps], "step": step, "window": window}
+    parsed = [as_step(s) for s in steps]
+    if optional or within or after:
+        parsed = with_step_options(parsed, optional, within, after)
+    cell = {"steps": parsed, "step": step, "window": window, "order": order}
+    if exclude:
+        cell["exclusions"] = [as_step(x) for x in exclude]
+    if open_windows is not None:
+        cell["open_windows"] = open_windows
     return cell | ({"stopped": True} if stopped else {})
 
 
@@ -225,13 +307,34 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _retention_cell(given: str | None, every: str) -> dict[str, Any] | None:
+def _retention_cell(
+    given: str | None,
+    every: str,
+    *,
+    active: str | None,
+    cohort: str | None,
+    on_or_after: bool,
+    at_least: int,
+) -> dict[str, Any] | None:
+    """The ``retention`` of a definition, from the options as ``jejak retention`` takes
+    them (its --cohort is the cell's ``joined``: COHORT in COHORT:PERIOD is a day)."""
     if given is None:
+        if active is not None or cohort is not None or on_or_after or at_least != 1:
+            raise typer.BadParameter(
+                _("--active, --cohort, --on-or-after and --at-least go with --retention")
+            )
         return None
-    cohort, _sep, period = given.rpartition(":")
-    if not cohort or not period:
+    day, _sep, period = given.rpartition(":")
+    if not day or not period:
         raise typer.BadParameter(_("--retention is COHORT:PERIOD, e.g. 2026-03-01:1"))
-    return {"cohort": cohort, "period": period, "every": every}
+    cell: dict[str, Any] = {"cohort": day, "period": period, "every": every}
+    if active is not None:
+        cell["active"] = as_step(active)
+    if cohort is not None:
+        cell["joined"] = as_step(cohort)
+    if on_or_after:
+        cell["returned"] = "on_or_after"
+    return cell | ({"at_least": at_least} if at_least != 1 else {})
 
 
 def _path_cell(

@@ -11,11 +11,14 @@ A segment's definition is a mapping; every key given must hold (they combine wit
 ``engagement``      their engagement group: ``follows content`` or ``transactional only``
 ``p_alive_below``   buyers whose chance of still being a customer (BG/NBD) is below it
 ``cluster``         in these behavioural clusters (of ``k`` clusters; default: chosen)
-``funnel``          reached a step of a funnel (``stopped``: and went no further)
+``funnel``          reached a step of a funnel (``stopped``: and went no further), with
+                    the funnel's own window, order, exclusions and open windows
 ``stuck``           stuck in a stage: in it, and entered it over ``days`` days ago
                     (``within``: and past that within the last ``within`` days)
 ``retention``       of a cohort (the week or month of ``cohort``), active ``period``
-                    periods after it: one cell of the retention table
+                    periods after it: one cell of the retention table, with its
+                    ``active``, ``joined`` (its ``cohort`` touchpoint), ``returned`` and
+                    ``at_least``
 ``path``            at one node of the paths after (or before) a touchpoint: their
                     touchpoint at ``position`` on the path is ``touchpoint``
 ``any``             at least one of these definitions holds
@@ -29,12 +32,19 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from jejak.language import gettext
-from jejak.model.funnel import FunnelStep
+from jejak.model.funnel import Exclusion, Funnel, FunnelStep, OpenWindows, OrderMode, duration
 from jejak.model.groups import FOLLOWS, RFM_SEGMENTS, TRANSACTS
-from jejak.model.validation import either
+from jejak.model.validation import either, said
 
 RFM_NAMES = tuple(name for name, _, _ in RFM_SEGMENTS)
 ENGAGEMENT_GROUPS = (FOLLOWS, TRANSACTS)
@@ -58,14 +68,21 @@ def _listed(value: Any) -> Any:
 
 class FunnelCell(BaseModel):
     """The people at one step of a funnel: who reached ``step`` (1-based), or with
-    ``stopped`` who reached it and went no further (its drop-off)."""
+    ``stopped`` who reached it and went no further (its drop-off). ``window``,
+    ``order``, ``exclusions`` and ``open_windows`` are the funnel's own (see
+    :class:`jejak.model.funnel.Funnel`); its steps carry their ``optional``, ``within``
+    and ``after``."""
 
     model_config = ConfigDict(extra="forbid")
 
     steps: list[FunnelStep] = Field(min_length=2)
     step: int = Field(ge=1)
     window: str | float = "30d"
-    order: str = "ordered"
+    order: OrderMode = "ordered"
+    exclusions: list[Exclusion] = Field(default_factory=list)
+    # None: as the funnel decides (left out when a step has options), as cells saved
+    # before this field existed were counted
+    open_windows: OpenWindows | None = None
     stopped: bool = False
 
     @model_validator(mode="after")
@@ -80,6 +97,16 @@ class FunnelCell(BaseModel):
             raise ValueError(
                 gettext("nobody stops at a funnel's last step: 'stopped' needs an earlier one")
             )
+        try:  # a funnel the analysis would refuse is refused when saved, not when counted
+            Funnel(
+                steps=self.steps,
+                window=duration(self.window),
+                order=self.order,
+                exclusions=self.exclusions,
+                open_windows=self.open_windows,
+            )
+        except ValidationError as exc:
+            raise ValueError(said(exc.errors()[0])) from None
         return self
 
 
@@ -96,7 +123,10 @@ class StuckCell(BaseModel):
 
 class RetentionCell(BaseModel):
     """One cell of the retention table: the people of the cohort of ``cohort`` (a day in
-    its week or month) active ``period`` periods later (0: the cohort's own period)."""
+    its week or month) active ``period`` periods later (0: the cohort's own period).
+    ``every``, ``active``, ``returned`` and ``at_least`` are the retention's own
+    (:meth:`~jejak.analyses.journeys.JourneyAnalyses.retention`), and ``joined`` its
+    ``cohort`` touchpoint: people join at their first one (default: ``active``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -104,7 +134,9 @@ class RetentionCell(BaseModel):
     period: int = Field(ge=0)
     every: Literal["week", "month"] = "month"
     active: FunnelStep | None = None
+    joined: FunnelStep | None = None
     returned: Literal["on", "on_or_after"] = "on"
+    at_least: int = Field(default=1, ge=1)
 
 
 class PathCell(BaseModel):
@@ -217,8 +249,9 @@ class SegmentRule(BaseModel):
         if self.stuck is not None:
             names.add(self.stuck.stage)
         cells = [*(self.funnel.steps if self.funnel else [])]
-        if self.retention is not None and self.retention.active is not None:
-            cells.append(self.retention.active)
+        cells += [exclusion.step for exclusion in (self.funnel.exclusions if self.funnel else [])]
+        if self.retention is not None:
+            cells += [self.retention.active, self.retention.joined]
         if self.path is not None:
             cells.append(self.path.anchor)
         for step in (self.had, self.first, *cells):
@@ -254,9 +287,7 @@ class SegmentRule(BaseModel):
             of = f" of {self.k}" if self.k else ""
             parts.append("cluster " + " or ".join(map(str, self.cluster)) + of)
         if self.funnel is not None:
-            labels = " > ".join(step.label for step in self.funnel.steps)
-            where = "stopped at" if self.funnel.stopped else "reached"
-            parts.append(f"{where} step {self.funnel.step} of {labels}")
+            parts.append(_funnel_words(self.funnel))
         if self.stuck is not None:
             # the threshold saved is exact (a stage's p90, e.g. 3.41667); words round it
             days = round(self.stuck.days, 1)
@@ -266,11 +297,7 @@ class SegmentRule(BaseModel):
                 said += f", past it within the last {within:g} day{'s' * (within != 1)}"
             parts.append(said)
         if self.retention is not None:
-            cell = self.retention
-            parts.append(
-                f"joined in the {cell.every} of {cell.cohort:%Y-%m-%d}, active {cell.period}"
-                f" {cell.every}s later"
-            )
+            parts.append(_retention_words(self.retention))
         if self.path is not None:
             cell = self.path
             where = "after" if cell.after is not None else "before"
@@ -283,6 +310,37 @@ class SegmentRule(BaseModel):
         if self.not_ is not None:
             parts.append(f"not ({self.not_.describe()})")
         return " and ".join(parts)
+
+
+def _funnel_words(cell: FunnelCell) -> str:
+    """``reached step 2 of page_view > order``, with the funnel's options that are not
+    the defaults (its window is said by none: a step's people are its people)."""
+    labels = " > ".join(step.label for step in cell.steps)
+    where = "stopped at" if cell.stopped else "reached"
+    said = f"{where} step {cell.step} of {labels}"
+    if cell.order != "ordered":
+        said += f" in {cell.order} order"
+    if cell.exclusions:
+        said += ", voided by " + " or ".join(e.step.label for e in cell.exclusions)
+    if cell.open_windows == "exclude":
+        said += ", open windows left out"
+    elif cell.open_windows == "include":
+        said += ", open windows counted"
+    return said
+
+
+def _retention_words(cell: RetentionCell) -> str:
+    """``joined in the month of 2026-03-01, active 1 months later``, with the
+    retention's options that are not the defaults."""
+    joined = f" at their first {cell.joined.label}" if cell.joined is not None else ""
+    said = f"joined{joined} in the {cell.every} of {cell.cohort:%Y-%m-%d}, active"
+    how = [cell.active.label] if cell.active is not None else []
+    if cell.at_least > 1:
+        how.append(f"{cell.at_least}+ times a {cell.every}")
+    if how:
+        said += " (" + ", ".join(how) + ")"
+    said += f" {cell.period} {cell.every}s later"
+    return said + (" or after" if cell.returned == "on_or_after" else "")
 
 
 class Segment(SegmentRule):
