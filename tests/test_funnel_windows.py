@@ -253,6 +253,20 @@ def test_a_date_range_bounds_entries_not_conversions(open_workspace, write_file,
     chosen = ws.only("coupon").between(end="2026-01-02")
     assert column(chosen.funnel(steps, window="1d"), "entered") == [1, 0]
     assert column(ws.between(end="2026-01-02").only("coupon").funnel(steps), "entered") == [1, 0]
+    # the report's and the dashboard's section says whom the range counts
+    from jejak.report.html.funnels import funnel_sections
+
+    (section,) = funnel_sections(first_day.funnel(steps, window="1d"), steps, "1d")
+    assert section.notes[0].startswith("People who entered the first step before 2026-01-02;")
+    ranged = ws.between("2026-01-01 18:00", "2026-01-02").funnel(steps)
+    assert (
+        funnel_sections(ranged, steps, "30d")[0]
+        .notes[0]
+        .startswith(
+            "People who entered the first step from 2026-01-01 18:00 and before 2026-01-02;"
+        )
+    )
+    assert not funnel_sections(ws.funnel(steps, as_of=LATER), steps, "30d")[0].notes
     # who stopped after the first step, in the range: e3 only (e1 paid the next day)
     dropped = first_day.funnel_dropoffs(steps, 1, window="1d")
     assert dropped.table["person_id"].tolist() == ["e3"]

@@ -43,6 +43,34 @@ def open_windows_note(result: Any) -> str:
     return said.format(count=fmt.people(count))
 
 
+def range_note(result: Any) -> str:
+    """Who a funnel over a date range counts: the people who entered its first step in
+    the range, with their later steps after it too; empty without a range."""
+    start, end = result.meta.get("start"), result.meta.get("end")
+    if start is None and end is None:
+        return ""
+    if start is not None and end is not None:
+        said = gettext(
+            "People who entered the first step from {start} and before {end}; their later"
+            " steps count even after it, within the window."
+        )
+    elif start is not None:
+        said = gettext("People who entered the first step from {start}.")
+    else:
+        said = gettext(
+            "People who entered the first step before {end}; their later steps count even"
+            " after it, within the window."
+        )
+    return said.format(start=_moment(start), end=_moment(end))
+
+
+def _moment(value: Any) -> str:
+    if value is None:
+        return ""
+    midnight = value.hour == value.minute == value.second == 0
+    return fmt.day(value) if midnight else f"{fmt.day(value)} {value:%H:%M}"  # shop's time
+
+
 def funnel_sections(
     result: Any, steps: list[str], window: str, cells: list[Any] | None = None
 ) -> list[Section]:
@@ -60,7 +88,7 @@ def funnel_sections(
     if result.meta.get("by"):
         by = str(result.meta["by"])
         table.insert(0, fmt.label(by), result.table[by].to_numpy())
-    note = open_windows_note(result)
+    notes = [note for note in (range_note(result), open_windows_note(result)) if note]
     return [
         Section(
             heading=result.title,
@@ -69,7 +97,7 @@ def funnel_sections(
             ),
             figures=[result.figure()],
             table=table,
-            notes=[note] if note else [],
+            notes=notes,
             saves=saves,
         )
     ]
