@@ -217,11 +217,14 @@ def _campaign_log() -> str:
     return "\n".join(rows)
 
 
-def test_a_campaign_whose_lift_interval_excludes_zero(open_workspace, tmp_path):
+def test_a_campaign_whose_lift_interval_excludes_zero(open_workspace, tmp_path, on_engine):
+    from jejak import alerts
+
     ws = open_workspace(parse_settings(CAMPAIGNS))
     (tmp_path / "log.csv").write_text(_campaign_log(), "utf-8")
     ws.load(tmp_path / "log.csv")
-    found = {(f.rule, f.numbers["campaign"]): f for f in ws.watch().findings}
+    checked = alerts.check(on_engine(ws), ws.settings.watch, loads=None)
+    found = {(f.rule, f.numbers["campaign"]): f for f in checked.findings}
     assert set(found) == {("lifts", "up"), ("lifts", "flat"), ("up-going-down", "up")}
     lift, low, high = difference_of_proportions(12, 12, 0, 12)
     up = found["lifts", "up"]
