@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import httpx
 import pytest
 
 import jejak
@@ -386,6 +387,53 @@ def test_the_server_checks_on_its_schedule_and_sends_once(tmp_path, write_file):
         _served_once(ws)  # a restart: nothing new to send
         ws.close()
     assert len(received) == 1 and received[0][2]["rule"] == "subscribe-convert"
+
+
+def test_the_api_checks_the_rules_and_sends_nothing(tmp_path, write_file):
+    with webhook_receiver() as (url, received):
+        ws = jejak.Workspace(tmp_path / "w.duckdb", _sending(url))
+        ws.load(write_file("log.csv", LOG))
+        keys = ensure_keys(ws.con)
+        expected = ws.watch(as_of=CLOSED).to_dict()
+        with running(create_app(ws)) as base:
+            answer = httpx.get(
+                base + "/v1/analyses/watch",
+                params={"as_of": CLOSED.isoformat()},
+                headers={"Authorization": f"Bearer {keys['read']}"},
+                timeout=60,
+            )
+            # a time without a zone is in the workspace's (Jakarta): 1 Feb 23:59 there
+            # is before the week's window closes, so the week before it is checked
+            earlier = httpx.get(
+                base + "/v1/analyses/watch",
+                params={"as_of": "2026-02-01T23:59:00"},
+                headers={"Authorization": f"Bearer {keys['read']}"},
+                timeout=60,
+            )
+        ws.close()
+    assert answer.status_code == 200, answer.text
+    (finding,) = answer.json()["findings"]
+    assert finding == json.loads(json.dumps(expected["findings"][0]))
+    numbers = finding["numbers"]
+    assert finding["fired"] and (numbers["people"], numbers["moved"]) == (4, 1)
+    assert finding["url"].startswith("https://jejak.shop.example/dashboard/funnels?steps=")
+    assert earlier.json()["findings"][0]["numbers"]["week_start"] == "2026-01-12"
+    assert received == []  # checking is not sending
+
+
+def test_the_api_says_when_there_are_no_rules(tmp_path, write_file):
+    ws = jejak.Workspace(tmp_path / "w.duckdb")
+    ws.load(write_file("log.csv", LOG))
+    keys = ensure_keys(ws.con)
+    with running(create_app(ws)) as base:
+        answer = httpx.get(
+            base + "/v1/analyses/watch",
+            headers={"Authorization": f"Bearer {keys['read']}"},
+            timeout=60,
+        )
+    ws.close()
+    assert answer.status_code == 422, answer.text  # as every other setting the API lacks
+    assert "write them under 'watch: rules:' in jejak.yaml" in answer.json()["detail"]
 
 
 # -- the command -----------------------------------------------------------------------------

@@ -805,6 +805,29 @@ def compare(
     )
 
 
+@router.get("/watch")
+def watch(request: Request, as_of: When = None) -> Response:
+    """The watch rules of jejak.yaml (``watch: rules:``) checked now: each rule's finding,
+    whether it fired, its numbers and the dashboard view that shows it. Nothing is sent:
+    ``jejak watch --notify`` and the server's schedule send."""
+    from jejak import alerts
+
+    require_key(request, "read")
+    state = state_of(request)
+    rules = state.workspace.settings.watch
+    if not rules.rules:
+        raise ConfigError(
+            gettext(
+                "no watch rules yet; write them under 'watch: rules:' in jejak.yaml"
+                " (jejak init writes an example)"
+            )
+        )
+    with state.reading() as source, state.workspace.reader() as stored:
+        moment = source._zoned(as_of)
+        found = alerts.check(source, rules, loads=stored.con, as_of=moment)
+    return Response(json_text(found.to_dict()), media_type="application/json")
+
+
 data_router = APIRouter(prefix="/v1/loads", tags=["data"])
 
 
