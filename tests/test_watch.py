@@ -421,6 +421,25 @@ def test_the_api_checks_the_rules_and_sends_nothing(tmp_path, write_file):
     assert received == []  # checking is not sending
 
 
+def test_the_dashboards_overview_shows_the_rules_fired_first(conversion, open_workspace):
+    from jejak.server.pages import PAGES, build
+
+    late = conversion  # the latest touchpoint (30 January) is the data's "now"
+    overview = next(page for page in PAGES if page.slug == "overview")
+    (watched, *_) = build(overview, late, {})
+    assert watched.heading == "Watch rules"
+    # as of 30 January the week of 12 January is checked, against 5 January's: 2 of 2
+    # against 1 of 2, no fall: quiet
+    expected = late.watch().findings[0]
+    assert not expected.fired and expected.subject == "2026-01-12"
+    assert watched.intro.startswith("0 of 1 watch rule fired on the data as it is.")
+    assert "<b>quiet</b> · <b>subscribe-convert</b>" in watched.html
+    assert f'<a href="{expected.path.replace("&", "&amp;")}">see it</a>' in watched.html
+    # a workspace without rules shows no such section
+    plain = open_workspace()
+    assert all(s.heading != "Watch rules" for s in build(overview, plain, {}))
+
+
 def test_the_api_says_when_there_are_no_rules(tmp_path, write_file):
     ws = jejak.Workspace(tmp_path / "w.duckdb")
     ws.load(write_file("log.csv", LOG))

@@ -103,11 +103,24 @@ def _goal(params: Params, source: JourneyAnalyses) -> Any:
 def overview(source: JourneyAnalyses, params: Params) -> list[Section]:
     funnel = source.stages()
     return (
-        report.key_number_sections(funnel)
+        _watched(source)
+        + report.key_number_sections(funnel)
         + report.stage_sections(funnel)
         + report.stuck_sections(source, funnel)
         + report.lifecycle_sections(source)
     )
+
+
+def _watched(source: JourneyAnalyses) -> list[Section]:
+    """The watch rules of the whole workspace, checked now (none: nothing shown)."""
+    root = source.root() if hasattr(source, "root") else source
+    if not root.settings.watch.rules:
+        return []
+    from jejak import alerts
+
+    # the collector's rejections are in the workspace's loads (another engine has none)
+    loads = getattr(root, "con", None)
+    return report.watch_sections(alerts.check(root, root.settings.watch, loads=loads))
 
 
 def journey_map(source: JourneyAnalyses, params: Params) -> list[Section]:

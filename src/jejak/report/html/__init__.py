@@ -43,6 +43,7 @@ from jejak.report.html.segments import (
 )
 from jejak.report.html.spend import spend_sections
 from jejak.report.html.stages import key_number_sections, stage_sections, stuck_sections
+from jejak.report.html.watch import watch_sections
 
 __all__ = [
     "CHECK_COLUMNS",
@@ -86,5 +87,6 @@ __all__ = [
     "table_html",
     "touchpoint_sections",
     "value_sections",
+    "watch_sections",
     "write_report",
 ]

@@ -78,6 +78,10 @@ h2 { font-size: 1.35rem; margin: 0 0 8px; }
 .notes { background: #fff8e1; border-left: 4px solid #f0b429; padding: 8px 14px;
   margin: 0 0 12px; max-width: 90ch; }
 .notes ul { margin: 4px 0 0; padding-left: 20px; }
+.watch { list-style: none; padding: 0; margin: 0 0 12px; max-width: 90ch; }
+.watch li { border-left: 4px solid #9aa5b1; padding: 6px 12px; margin: 0 0 6px;
+  background: #f5f7fa; }
+.watch li.fired { border-left-color: #c0392b; background: #fdecea; }
 figure.chart { margin: 16px 0; overflow: hidden; overflow: clip; }
 .table-wrap { overflow-x: auto; margin-top: 16px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
