@@ -270,6 +270,25 @@ def test_a_date_range_bounds_entries_not_conversions(open_workspace, write_file,
     # who stopped after the first step, in the range: e3 only (e1 paid the next day)
     dropped = first_day.funnel_dropoffs(steps, 1, window="1d")
     assert dropped.table["person_id"].tolist() == ["e3"]
+    # a step's people, as a segment saves them: the same range
+    paid = first_day.funnel_audience(steps, 2, window="1d").table["person_id"].tolist()
+    assert (
+        paid == ["e1"] == ws.funnel_audience(steps, 2, end="2026-01-02").table["person_id"].tolist()
+    )
+    assert ws.funnel_audience(steps, 2).table["person_id"].tolist() == ["e1", "e2"]
+
+
+def test_a_funnel_cell_keeps_its_dates(open_workspace, write_file, on_engine):
+    cell = {"steps": ["visit", "pay"], "step": 2, "window": "1d", "end": "2026-01-02"}
+    settings = jejak.Settings.model_validate({"segments": {"paid-first-day": {"funnel": cell}}})
+    ws = open_workspace(settings)
+    ws.load(write_file("log.csv", "customer_id,ts,event\n" + RANGE_LOG))
+    saved = ws.segment_definitions()["paid-first-day"]
+    assert "entered before 2026-01-02" in saved.describe()
+    segment = on_engine(ws).segment("paid-first-day")
+    assert segment.members().to_pandas()["person_id"].tolist() == ["e1"]
+    with pytest.raises(ConfigError, match="'soon' is not a date or time"):
+        ws.save_segment("bad", {"funnel": cell | {"start": "soon"}})
 
 
 def test_the_cli_range_counts_conversions_after_it(tmp_path):
@@ -282,6 +301,13 @@ def test_the_cli_range_counts_conversions_after_it(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert [row["entered"] for row in json.loads(done.stdout)["table"]] == [2, 1]
+    # the same range saves the step's people: e1 paid after entering on the first day
+    done = invoke(
+        "--until", "2026-01-02", "segments", "save", "paid", "--funnel", "visit",
+        "--funnel", "pay", "--step", "2", "--window", "1d", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "entered before 2026-01-02" in done.stdout and "(1 person)" in done.stdout
 
 
 def test_steps_with_options_in_settings_syntax_and_stages(open_workspace):

@@ -517,11 +517,15 @@ class JourneyAnalyses:
         order: str = "ordered",
         exclusions: list[Any] | None = None,
         open_windows: str | None = None,
+        start: datetime | str | None = None,
+        end: datetime | str | None = None,
     ) -> Result:
         """Who reached ``step`` of the funnel (``stopped``: and went no further): one cell
         of :meth:`funnel` as people, to save as a segment (``{"funnel": ...}``); without
         the people whose window is still open at the data's end when the funnel leaves
-        them out (``open_windows``, as :meth:`funnel` takes it)."""
+        them out (``open_windows``, as :meth:`funnel` takes it). ``start`` and ``end``
+        (and a date range of this source) bound when people entered the first step, as
+        in :meth:`funnel`."""
         spec = _funnel_spec(steps, window, order, exclusions, None, open_windows)
         if not 1 <= step <= len(spec.steps):
             raise JejakError(
@@ -529,8 +533,9 @@ class JourneyAnalyses:
                     step=step, count=len(spec.steps)
                 )
             )
+        source, (first, last, _) = self._funnel_moments(start, end, None)
         people = funnel_analyses.at_step(
-            self.events(), self.journey, spec, step, stopped=stopped
+            source.events(), self.journey, spec, step, stopped=stopped, start=first, end=last
         ).to_pandas()
         label = spec.steps[step - 1].label
         title = (

@@ -90,6 +90,8 @@ def _cell_people(source: JourneyAnalyses, cell: Any) -> list[str]:
             order=cell.order,
             exclusions=[e.model_dump(exclude_none=True) for e in cell.exclusions],
             open_windows=cell.open_windows,
+            start=cell.start,
+            end=cell.end,
         )
         return found.table["person_id"].tolist()
     if isinstance(cell, PathCell):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jejak.cli.app import as_step, narrowed_workspace, opened_workspace, out
+from jejak.cli.app import as_step, narrowed_workspace, opened_workspace, out, state
 from jejak.cli.helptexts import HelpCommand, HelpGroup
 from jejak.cli.output import print_table, write_result
 from jejak.language import gettext as _
@@ -278,6 +278,9 @@ def _funnel_cell(
         cell["exclusions"] = [as_step(x) for x in exclude]
     if open_windows is not None:
         cell["open_windows"] = open_windows
+    # jejak --since/--until funnel counts who entered the first step in those dates
+    dates = {"start": state.since, "end": state.until}
+    cell |= {key: value for key, value in dates.items() if value}
     return cell | ({"stopped": True} if stopped else {})
 
 

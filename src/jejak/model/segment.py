@@ -29,7 +29,7 @@ A segment's definition is a mapping; every key given must hold (they combine wit
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import (
@@ -71,7 +71,7 @@ class FunnelCell(BaseModel):
     ``stopped`` who reached it and went no further (its drop-off). ``window``,
     ``order``, ``exclusions`` and ``open_windows`` are the funnel's own (see
     :class:`jejak.model.funnel.Funnel`); its steps carry their ``optional``, ``within``
-    and ``after``."""
+    and ``after``; ``start`` and ``end`` bound when people entered its first step."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -84,6 +84,10 @@ class FunnelCell(BaseModel):
     # before this field existed were counted
     open_windows: OpenWindows | None = None
     stopped: bool = False
+    # the date range people entered the first step in (a funnel asked over dates), as
+    # written (2026-03-01, or with a time); in the workspace's zone when it gives none
+    start: str | None = None
+    end: str | None = None
 
     @model_validator(mode="after")
     def _a_step_of_it(self) -> FunnelCell:
@@ -93,6 +97,16 @@ class FunnelCell(BaseModel):
                     step=self.step, count=len(self.steps)
                 )
             )
+        for moment in (self.start, self.end):
+            if moment is not None:
+                try:
+                    datetime.fromisoformat(moment)
+                except ValueError:
+                    raise ValueError(
+                        gettext("{value} is not a date or time; write it like 2026-03-01").format(
+                            value=repr(moment)
+                        )
+                    ) from None
         if self.stopped and self.step == len(self.steps):
             raise ValueError(
                 gettext("nobody stops at a funnel's last step: 'stopped' needs an earlier one")
@@ -326,6 +340,10 @@ def _funnel_words(cell: FunnelCell) -> str:
         said += ", open windows left out"
     elif cell.open_windows == "include":
         said += ", open windows counted"
+    if cell.start is not None:
+        said += f", entered from {cell.start}"
+    if cell.end is not None:
+        said += f", entered before {cell.end}"
     return said
 
 
