@@ -453,6 +453,11 @@ def test_spend_in_the_report_the_dashboard_the_cli_and_the_api(shop, write_file,
     assert len(per_model.table) == 2 * 8  # two channels under the eight models
     page = next(p for p in PAGES if p.slug == "campaigns")
     assert [s.heading for s in build(page, shop, {})][:1] == ["Spend and return by channel"]
+    # the page's "Spend by" splits it by campaign or traffic source as the library does
+    by_source = next(s for s in build(page, shop, {"spend_by": "source"}) if "Spend" in s.heading)
+    assert by_source.heading == "Spend and return by source"
+    assert by_source.table.iloc[:, 0].tolist() == ["(none)"]
+    assert by_source.table["Cost per acquisition"].tolist() == ["175,000"]
     # the API answers what the library answers
     key = ensure_keys(shop.con)["read"]
     with running(create_app(shop)) as base:

@@ -49,6 +49,7 @@ class Field:
 
 SPLITS = ("", "channel", "source", "medium", "campaign", "context", "need", "segment")
 MESSAGE_GROUPS = ("campaign", "channel", "source", "medium", "segment")
+SPEND_GROUPS = ("channel", "campaign", "source")  # what ad spend is loaded per
 WINDOWS = ("1d", "7d", "14d", "30d", "90d")
 # a select's choices are values the analyses take; the form shows them in words
 CHOICE_WORDS = {
@@ -187,7 +188,8 @@ def touchpoints(source: JourneyAnalyses, params: Params) -> list[Section]:
 
 
 def campaigns(source: JourneyAnalyses, params: Params) -> list[Section]:
-    return report.campaign_sections(source) + report.spend_sections(source) or _note(
+    spend = report.spend_sections(source, by=params.get("spend_by") or "channel")
+    return report.campaign_sections(source) + spend or _note(
         gettext("No campaigns yet"),
         gettext(
             "Define campaigns under 'campaigns:' in jejak.yaml (jejak init writes an example):"
@@ -398,7 +400,12 @@ PAGES: tuple[Page, ...] = (
         touchpoints,
         (Field("goal", N_("Goal"), "", GOAL_HELP, "step"),),
     ),
-    Page("campaigns", N_("Campaigns"), campaigns),
+    Page(
+        "campaigns",
+        N_("Campaigns"),
+        campaigns,
+        (Field("spend_by", N_("Spend by"), "channel", "", "select", SPEND_GROUPS),),
+    ),
     Page(
         "contact",
         N_("Contact & send time"),
