@@ -419,6 +419,7 @@ def test_the_api_checks_the_rules_and_sends_nothing(tmp_path, write_file):
     assert finding["url"].startswith("https://jejak.shop.example/dashboard/funnels?steps=")
     assert earlier.json()["findings"][0]["numbers"]["week_start"] == "2026-01-12"
     assert received == []  # checking is not sending
+    assert "X-Jejak-Cache" not in answer.headers  # checked when asked, never kept
 
 
 def test_the_dashboards_overview_shows_the_rules_fired_first(conversion, open_workspace):
