@@ -568,3 +568,162 @@ def test_the_server_writes_and_mails_the_scheduled_report_once(tmp_path, write_f
     text = mail_sent.decode()
     assert f"Subject: jejak: the report of {today}" in text
     assert f'filename="jejak-{today}.html"' in text
+
+
+def test_the_report_loop_writes_each_moment_across_a_clock_change():
+    """jejak report --every's loop with the clock as its input (a week cannot pass in a
+    test): the moment missed first, then each Monday 08:00 in Amsterdam, where the clocks go
+    back on 25 October 2026; it sleeps at most a minute at a time."""
+    from jejak.alerts.reporting import keep_writing, latest_moment
+    from jejak.model.watch import ReportSchedule
+
+    monday = ReportSchedule(every="monday", at="08:00")
+    zone = "Europe/Amsterdam"
+    now = [datetime(2026, 10, 20, 12, 0, tzinfo=UTC)]  # a Tuesday
+    made: list[str] = []
+    told: list[str] = []
+    naps: list[float] = []
+
+    def due_at(moment: datetime) -> datetime | None:
+        latest = latest_moment(monday, moment, zone)
+        return None if latest.isoformat() in made else latest
+
+    def wait(seconds: float) -> bool:
+        naps.append(seconds)
+        now[0] += timedelta(seconds=seconds)
+        return len(made) == 3
+
+    written = keep_writing(
+        monday,
+        zone,
+        due_at,
+        lambda moment: made.append(moment.isoformat()),
+        wait,
+        coming=lambda moment: told.append(moment.isoformat()),
+        clock=lambda: now[0],
+    )
+    assert written == 3
+    assert made == [
+        "2026-10-19T08:00:00+02:00",  # the one missed, at once
+        "2026-10-26T08:00:00+01:00",  # still 08:00 on the wall after the change
+        "2026-11-02T08:00:00+01:00",
+    ]
+    assert told == [*made[1:], "2026-11-09T08:00:00+01:00"]  # each next moment, once
+    assert max(naps) == 60.0
+
+
+def test_a_report_that_fails_is_told_and_the_loop_goes_on():
+    from jejak.alerts.reporting import keep_writing, latest_moment
+    from jejak.model.watch import ReportSchedule
+
+    daily = ReportSchedule(every="day", at="08:00")
+    now = [datetime(2026, 12, 1, 0, 0, tzinfo=UTC)]
+    made: list[str] = []
+    failures: list[str] = []
+
+    def write(moment: datetime) -> None:
+        if moment.day == 30:
+            raise OSError("disk full")
+        made.append(moment.isoformat())
+
+    def wait(seconds: float) -> bool:
+        now[0] += timedelta(seconds=seconds)
+        return bool(made)
+
+    written = keep_writing(
+        daily,
+        "UTC",
+        lambda moment: (
+            None
+            if latest_moment(daily, moment, "UTC").isoformat() in made
+            else latest_moment(daily, moment, "UTC")
+        ),
+        write,
+        wait,
+        failed=lambda moment, exc: failures.append(f"{moment:%d} {exc}"),
+        clock=lambda: now[0],
+    )
+    # 30 November's failed, told once (not tried again in a loop); 1 December's is written
+    assert failures == ["30 disk full"]
+    assert (written, made) == (1, ["2026-12-01T08:00:00+00:00"])
+
+
+def test_jejak_report_every_writes_mails_and_stops_cleanly(tmp_path, write_file):
+    """The command as a user runs it, in its own process: the report of today's moment
+    (missed, as 00:00 has passed) written and mailed at once, then it waits for the next;
+    SIGTERM stops it with exit code 0; started again the same day it writes nothing."""
+    import signal
+    import subprocess
+    import time
+
+    from invoking import JEJAK
+
+    controller_module = pytest.importorskip("aiosmtpd.controller")
+    got: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            got.append(envelope.content)
+            return "250 OK"
+
+    port = free_port()
+    (tmp_path / "jejak.yaml").write_text(
+        "timezone: Asia/Jakarta\nwatch:\n"
+        f"  notify: {{log: false, email: {{host: 127.0.0.1, port: {port},"
+        " from: jejak@shop.example, to: team@shop.example, starttls: false}}\n",
+        "utf-8",
+    )
+    assert invoke("load", str(write_file("log.csv", LOG)), cwd=tmp_path).returncode == 0
+    controller = controller_module.Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+
+    def run_until(said: str) -> subprocess.CompletedProcess:
+        command = [JEJAK, "report", "--every", "day", "--at", "00:00", "--email"]
+        command += ["-o", "weekly/{date}.html"]
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+        lines: list[str] = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if said in line or not line:
+                break
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=60)
+        return subprocess.CompletedProcess(command, process.returncode, "".join(lines) + rest)
+
+    try:
+        first = run_until("Next report")
+        again = run_until("Next report")
+    finally:
+        controller.stop()
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Jakarta")).date()
+    assert first.returncode == 0, first.stdout
+    assert f"Wrote {tmp_path / 'weekly' / today.isoformat()}.html and emailed it to" in first.stdout
+    tomorrow = (today + timedelta(days=1)).strftime("%d %b %Y")
+    assert f"Next report: {tomorrow}, 00:00 (Asia/Jakarta)" in first.stdout
+    assert "Stopped after 1 report" in first.stdout
+    (written,) = list((tmp_path / "weekly").glob("*.html"))
+    assert "Customer journey report" in written.read_text("utf-8")
+    (mail_sent,) = got
+    assert f'filename="{today.isoformat()}.html"' in mail_sent.decode()
+    assert again.returncode == 0 and "Wrote" not in again.stdout  # made already today
+    assert "Stopped after 0 reports" in again.stdout
+
+
+def test_jejak_report_every_says_what_is_wrong(tmp_path, write_file):
+    (tmp_path / "jejak.yaml").write_text("timezone: Asia/Jakarta\n", "utf-8")
+    assert invoke("load", str(write_file("log.csv", LOG)), cwd=tmp_path).returncode == 0
+    someday = invoke("report", "--every", "someday", cwd=tmp_path)
+    assert someday.returncode == 1 and "every is a weekday (monday ... sunday) or day" in (
+        someday.stderr
+    )
+    late = invoke("report", "--every", "monday", "--at", "25:00", cwd=tmp_path)
+    assert late.returncode == 1 and "at is a time of day like 08:00, not '25:00'" in late.stderr
+    unsent = invoke("report", "--every", "monday", "--email", cwd=tmp_path)
+    assert unsent.returncode == 1 and "--email needs watch: notify: email:" in unsent.stderr
+    alone = invoke("report", "--at", "07:00", cwd=tmp_path)
+    assert alone.returncode == 1 and "--at and --email go with --every" in alone.stderr
+    assert not list(tmp_path.glob("*.html"))  # nothing written

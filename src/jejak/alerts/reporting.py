@@ -9,7 +9,8 @@ writes the one it missed, once; moments before the latest are not made up.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -58,9 +59,11 @@ def make(
     moment: datetime,
     folder: Path,
     con: Connection,
+    scope: Sequence[str] = (),
 ) -> Path:
     """Write the report for ``moment`` (its file under ``folder`` unless absolute), email
-    it if the schedule asks, and remember it as made."""
+    it if the schedule asks, and remember it as made. ``scope`` (what the data was narrowed
+    to) follows the day in the subtitle."""
     from jejak.report import formatting as fmt
     from jejak.report.html import journey_report_sections, write_report
 
@@ -70,13 +73,55 @@ def make(
     path = path if path.is_absolute() else folder / path
     path.parent.mkdir(parents=True, exist_ok=True)
     title = gettext("Customer journey report")
-    day = fmt.day(moment.date())
-    write_report(path, journey_report_sections(source), title=title, subtitle=day)
+    subtitle = " · ".join([fmt.day(moment.date()), *scope])
+    write_report(path, journey_report_sections(source), title=title, subtitle=subtitle)
     if schedule.email and watch.notify.email is not None:
         send(path, watch, moment)
     with con() as connection:
         memory.remember(connection, CHANNEL, [("report", moment.isoformat())])
     return path
+
+
+def keep_writing(
+    schedule: ReportSchedule,
+    zone: str,
+    due_at: Callable[[datetime], datetime | None],
+    write: Callable[[datetime], Any],
+    wait: Callable[[float], bool],
+    *,
+    coming: Callable[[datetime], None] = lambda moment: None,
+    failed: Callable[[datetime, Exception], None] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> int:
+    """Write the report at each moment of ``schedule`` until ``wait`` says to stop
+    (``jejak report --every``); returns how many were written.
+
+    ``due_at(now)`` is the moment whose report is due (see :func:`due`), written at once
+    (so the one missed while nothing ran comes first); then ``coming`` hears the next
+    moment, and ``wait(seconds)`` sleeps towards it, at most a minute at a time so a clock
+    that jumps (a laptop waking) is read again; it returns True to stop. A report that
+    fails is told to ``failed`` (raised without it) and tried again at the next moment.
+    """
+    written, given_up = 0, None
+    while True:
+        now = clock()
+        moment = due_at(now)
+        if moment is not None and moment != given_up:
+            try:
+                write(moment)
+            except Exception as exc:
+                if failed is None:
+                    raise
+                failed(moment, exc)
+                given_up = moment
+            else:
+                written += 1
+            continue
+        later = next_moment(schedule, now, zone)
+        coming(later)
+        while (left := (later - clock()).total_seconds()) > 0:
+            if wait(min(left, 60.0)):
+                return written
 
 
 def send(path: Path, watch: Watch, moment: datetime) -> None:

@@ -176,15 +176,7 @@ def narrowed_workspace(warned: bool = True) -> Iterator[Any]:
     """The workspace, narrowed by --since/--until/--only/--acquired/--segment when given;
     the warnings of its answers (why one is empty) are printed when the command ends."""
     with opened_workspace() as ws:
-        source = ws
-        if state.since or state.until:
-            source = source.between(state.since, state.until)
-        if state.only:
-            source = source.only(as_step(state.only))
-        if state.acquired:
-            source = source.only(as_step(state.acquired), first=True)
-        if state.segment:
-            source = source.segment(state.segment)
+        source = narrowed(ws)
         if not warned:
             yield source
             return
@@ -197,6 +189,33 @@ def narrowed_workspace(warned: bool = True) -> Iterator[Any]:
             warning = _("warning:")
             for note in noting.take():  # why an answer is empty, and what to set
                 err.print(f"[yellow]{warning}[/yellow] {note}", highlight=False)
+
+
+def narrowed(ws: Any) -> Any:
+    """``ws`` narrowed by --since/--until/--only/--acquired/--segment when given."""
+    source = ws
+    if state.since or state.until:
+        source = source.between(state.since, state.until)
+    if state.only:
+        source = source.only(as_step(state.only))
+    if state.acquired:
+        source = source.only(as_step(state.acquired), first=True)
+    if state.segment:
+        source = source.segment(state.segment)
+    return source
+
+
+def scope_words() -> list[str]:
+    """What --since/--until/--only/--acquired/--segment narrowed the data to, for a
+    report's subtitle."""
+    given = (
+        ("since", state.since),
+        ("until", state.until),
+        ("only", state.only),
+        ("acquired", state.acquired),
+        ("segment", state.segment),
+    )
+    return [f"{name} {value}" for name, value in given if value]
 
 
 def as_step(text: str | None) -> Any:
