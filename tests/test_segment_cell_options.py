@@ -349,7 +349,38 @@ def test_a_cell_says_its_options_in_words():
     retention |= {"joined": "newsletter_signup", "active": "order", "returned": "on_or_after"}
     assert said({"retention": retention}) == (
         "joined at their first newsletter_signup in the week of 2026-01-01, active (order, 3+"
-        " times a week) 1 weeks later or after"
+        " times a week) 1 week later or after"
     )
     kept = _definition(CELLS["kept buying"][0])
-    assert said(kept) == "joined in the month of 2026-01-01, active (order) 1 months later"
+    assert said(kept) == "joined in the month of 2026-01-01, active (order) 1 month later"
+
+
+def test_a_definition_is_said_in_the_workspaces_language():
+    """A saved segment's words (the segments list, jejak segments save) in Indonesian:
+    each part of a definition, its stages in the local stage names."""
+    from jejak.language import speaking
+    from jejak.model.segment import SegmentRule
+
+    def said(definition: dict) -> str:
+        with speaking("id"):
+            return SegmentRule.model_validate(definition).describe()
+
+    either = {"any": [{"had": "bayar", "stage": ["Convert"]}, {"not": {"rfm": ["Champions"]}}]}
+    assert said(either) == (
+        "salah satu dari (pernah bayar dan kini di Konversi; bukan (RFM Champions))"
+    )
+    funnel = {"steps": ["lihat", "bayar"], "step": 2, "order": "strict", "start": "2026-01-01"}
+    funnel |= {"exclusions": [{"step": "komplain"}]}
+    assert said({"funnel": funnel}) == (
+        "mencapai langkah 2 dari lihat > bayar dalam urutan ketat, dibatalkan oleh komplain,"
+        " masuk sejak 2026-01-01"
+    )
+    retention = {"cohort": "2026-01-01", "period": 2, "every": "week", "at_least": 3}
+    retention |= {"active": "bayar", "returned": "on_or_after"}
+    assert said({"retention": retention}) == (
+        "bergabung di minggu 2026-01-01, aktif (bayar, 3+ kali seminggu) 2 minggu kemudian"
+        " atau sesudahnya"
+    )
+    assert said({"stuck": {"stage": "Subscribe", "days": 2.5, "within": 14}}) == (
+        "tertahan di Berlangganan lebih dari 2,5 hari, melewatinya dalam 14 hari terakhir"
+    )

@@ -41,7 +41,8 @@ from pydantic import (
     model_validator,
 )
 
-from jejak.language import gettext
+from jejak.language import gettext, localised, ngettext
+from jejak.language import stage as language_stage
 from jejak.model.funnel import Exclusion, Funnel, FunnelStep, OpenWindows, OrderMode, duration
 from jejak.model.groups import FOLLOWS, RFM_SEGMENTS, TRANSACTS
 from jejak.model.validation import either, said
@@ -283,82 +284,142 @@ class SegmentRule(BaseModel):
         )
 
     def describe(self) -> str:
-        """The definition in words: ``had order and RFM Champions or Loyal``."""
+        """The definition in words, in the chosen language: ``had order and RFM Champions
+        or Loyal``."""
         parts = []
         if self.had is not None:
-            parts.append(f"had {self.had.label}")
+            parts.append(gettext("had {touchpoint}").format(touchpoint=self.had.label))
         if self.first is not None:
-            parts.append(f"first touch {self.first.label}")
+            parts.append(gettext("first touch {touchpoint}").format(touchpoint=self.first.label))
         if self.stage is not None:
-            parts.append("now in " + " or ".join(self.stage))
+            stages = _either([language_stage(name) for name in self.stage])
+            parts.append(gettext("now in {stages}").format(stages=stages))
         if self.rfm is not None:
-            parts.append("RFM " + " or ".join(self.rfm))
+            parts.append(gettext("RFM {groups}").format(groups=_either(self.rfm)))
         if self.engagement is not None:
             parts.append(self.engagement)
         if self.p_alive_below is not None:
-            parts.append(f"P(alive) below {self.p_alive_below:g}")
+            below = localised(f"{self.p_alive_below:g}")
+            parts.append(gettext("P(alive) below {p}").format(p=below))
         if self.cluster is not None:
-            of = f" of {self.k}" if self.k else ""
-            parts.append("cluster " + " or ".join(map(str, self.cluster)) + of)
+            clusters = _either([str(number) for number in self.cluster])
+            if self.k:
+                said = gettext("cluster {clusters} of {k}").format(clusters=clusters, k=self.k)
+            else:
+                said = gettext("cluster {clusters}").format(clusters=clusters)
+            parts.append(said)
         if self.funnel is not None:
             parts.append(_funnel_words(self.funnel))
         if self.stuck is not None:
-            # the threshold saved is exact (a stage's p90, e.g. 3.41667); words round it
-            days = round(self.stuck.days, 1)
-            said = f"stuck in {self.stuck.stage} over {days:g} day{'s' * (days != 1)}"
-            if self.stuck.within is not None:
-                within = round(self.stuck.within, 1)
-                said += f", past it within the last {within:g} day{'s' * (within != 1)}"
-            parts.append(said)
+            parts.append(_stuck_words(self.stuck))
         if self.retention is not None:
             parts.append(_retention_words(self.retention))
         if self.path is not None:
-            cell = self.path
-            where = "after" if cell.after is not None else "before"
-            parts.append(
-                f"{cell.touchpoint} at step {cell.position} of the paths {where}"
-                f" {cell.anchor.label}"
-            )
+            parts.append(_path_words(self.path))
         if self.any is not None:
-            parts.append("any of (" + "; ".join(p.describe() for p in self.any) + ")")
+            said = gettext("any of ({definitions})")
+            parts.append(said.format(definitions="; ".join(p.describe() for p in self.any)))
         if self.not_ is not None:
-            parts.append(f"not ({self.not_.describe()})")
-        return " and ".join(parts)
+            parts.append(gettext("not ({definition})").format(definition=self.not_.describe()))
+        return (" " + gettext("and") + " ").join(parts)
+
+
+def _either(names: list[str]) -> str:
+    """``Champions or Loyal``, in the chosen language."""
+    return (" " + gettext("or") + " ").join(names)
+
+
+def _days(count: float) -> str:
+    return localised(f"{round(count, 1):g}")
+
+
+def _stuck_words(cell: StuckCell) -> str:
+    """``stuck in Subscribe over 3.4 days``; the threshold saved is exact (a
+    stage's p90, e.g. 3.41667), the words round it."""
+    from jejak.analyses.stages import past_within
+
+    days = round(cell.days, 1)
+    said = ngettext(
+        "stuck in {stage} over {days} day",
+        "stuck in {stage} over {days} days",
+        1 if days == 1 else 2,
+    ).format(stage=language_stage(cell.stage), days=_days(days))
+    return past_within(said, None if cell.within is None else round(cell.within, 1))
+
+
+def _path_words(cell: PathCell) -> str:
+    """``order at step 2 of the paths after page_view``."""
+    if cell.after is not None:
+        said = gettext("{touchpoint} at step {position} of the paths after {anchor}")
+    else:
+        said = gettext("{touchpoint} at step {position} of the paths before {anchor}")
+    return said.format(touchpoint=cell.touchpoint, position=cell.position, anchor=cell.anchor.label)
 
 
 def _funnel_words(cell: FunnelCell) -> str:
     """``reached step 2 of page_view > order``, with the funnel's options that are not
     the defaults (its window is said by none: a step's people are its people)."""
     labels = " > ".join(step.label for step in cell.steps)
-    where = "stopped at" if cell.stopped else "reached"
-    said = f"{where} step {cell.step} of {labels}"
-    if cell.order != "ordered":
-        said += f" in {cell.order} order"
+    if cell.stopped:
+        said = gettext("stopped at step {step} of {steps}")
+    else:
+        said = gettext("reached step {step} of {steps}")
+    said = said.format(step=cell.step, steps=labels)
+    if cell.order == "strict":
+        said += gettext(" in strict order")
+    elif cell.order == "any":
+        said += gettext(" in any order")
     if cell.exclusions:
-        said += ", voided by " + " or ".join(e.step.label for e in cell.exclusions)
+        voided = _either([exclusion.step.label for exclusion in cell.exclusions])
+        said += gettext(", voided by {steps}").format(steps=voided)
     if cell.open_windows == "exclude":
-        said += ", open windows left out"
+        said += gettext(", open windows left out")
     elif cell.open_windows == "include":
-        said += ", open windows counted"
+        said += gettext(", open windows counted")
     if cell.start is not None:
-        said += f", entered from {cell.start}"
+        said += gettext(", entered from {day}").format(day=cell.start)
     if cell.end is not None:
-        said += f", entered before {cell.end}"
+        said += gettext(", entered before {day}").format(day=cell.end)
     return said
 
 
 def _retention_words(cell: RetentionCell) -> str:
-    """``joined in the month of 2026-03-01, active 1 months later``, with the
-    retention's options that are not the defaults."""
-    joined = f" at their first {cell.joined.label}" if cell.joined is not None else ""
-    said = f"joined{joined} in the {cell.every} of {cell.cohort:%Y-%m-%d}, active"
+    """``joined in the month of 2026-03-01, active (order) 1 month later``, with the
+    retention's
+    options that are not the defaults."""
+    cohort = f"{cell.cohort:%Y-%m-%d}"
+    monthly = cell.every == "month"
+    if cell.joined is not None:
+        if monthly:
+            said = gettext("joined at their first {touchpoint} in the month of {cohort}")
+        else:
+            said = gettext("joined at their first {touchpoint} in the week of {cohort}")
+        said = said.format(touchpoint=cell.joined.label, cohort=cohort)
+    else:
+        month, week = (
+            gettext("joined in the month of {cohort}"),
+            gettext("joined in the week of {cohort}"),
+        )
+        said = month if monthly else week
+        said = said.format(cohort=cohort)
     how = [cell.active.label] if cell.active is not None else []
     if cell.at_least > 1:
-        how.append(f"{cell.at_least}+ times a {cell.every}")
-    if how:
-        said += " (" + ", ".join(how) + ")"
-    said += f" {cell.period} {cell.every}s later"
-    return said + (" or after" if cell.returned == "on_or_after" else "")
+        month, week = gettext("{count}+ times a month"), gettext("{count}+ times a week")
+        often = month if monthly else week
+        how.append(often.format(count=cell.at_least))
+    if monthly:
+        later = ngettext(
+            "active{how} {count} month later", "active{how} {count} months later", cell.period
+        )
+    else:
+        later = ngettext(
+            "active{how} {count} week later", "active{how} {count} weeks later", cell.period
+        )
+    how_said = " (" + ", ".join(how) + ")" if how else ""
+    said += ", " + later.format(how=how_said, count=cell.period)
+    if cell.returned == "on_or_after":
+        said += " " + gettext("or after")
+    return said
 
 
 class Segment(SegmentRule):
