@@ -39,8 +39,8 @@ from jejak.report.html.stages import key_number_sections, stage_sections, stuck_
 
 def customer_sections(source: Any) -> list[Section]:
     """The report sections on customers: engagement groups, RFM, clusters, segments (and
-    the largest compared with everyone else), retention and the monthly trend, value,
-    NPS, reviews, referrals."""
+    the largest compared with everyone else), retention (in the period, and in it or
+    later) and the monthly trend, value, NPS, reviews, referrals."""
     return (
         engagement_sections(source)
         + rfm_sections(source)
@@ -48,6 +48,8 @@ def customer_sections(source: Any) -> list[Section]:
         + segment_sections(source)
         + segment_comparison_sections(source)
         + retention_sections(source)
+        # beside it, "on or after": its cohorts only (the pooled curves are above)
+        + retention_sections(source, returned="on_or_after", pooled=False)
         + lifecycle_sections(source)
         + stickiness_sections(source)
         + value_sections(source)
