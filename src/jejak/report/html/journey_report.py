@@ -47,9 +47,7 @@ def customer_sections(source: Any) -> list[Section]:
         + cluster_sections(source)
         + segment_sections(source)
         + segment_comparison_sections(source)
-        + retention_sections(source)
-        # beside it, "on or after": its cohorts only (the pooled curves are above)
-        + retention_sections(source, returned="on_or_after", pooled=False)
+        + _retention_sections(source)
         + lifecycle_sections(source)
         + stickiness_sections(source)
         + value_sections(source)
@@ -57,6 +55,13 @@ def customer_sections(source: Any) -> list[Section]:
         + review_sections(source)
         + referral_sections(source)
     )
+
+
+def _retention_sections(source: Any) -> list[Section]:
+    """Retention in the period, and beside it "on or after" (in it or any later one):
+    its cohorts only, the pooled curve and the trend are the first's."""
+    on = retention_sections(source)
+    return on[:1] + retention_sections(source, returned="on_or_after", pooled=False) + on[1:]
 
 
 def _path_sections(source: Any, goal: Any) -> list[Section]:
