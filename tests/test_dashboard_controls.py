@@ -150,7 +150,7 @@ def test_the_drivers_on_the_page_are_of_the_funnel_with_its_options(ws):
     ("params", "message"),
     [
         ({"optional": "two"}, "optional steps 'two': give the steps' numbers, like 2 or 2, 4"),
-        ({"step_within": "3=2x"}, "'2x' is not a duration; write it like 2d, 12h, 45m or 90s"),
+        ({"step_within": "3=2x"}, "within '3=2x': '2x' is not a duration; write it like 2d"),
         ({"step_after": "5=1h"}, "there is no step 5 in a funnel of 3 steps"),
         ({"step_within": "3"}, "within '3': give the step's number and the gap, like 3=2d"),
         ({"optional": "3"}, "the last step cannot be optional"),
@@ -178,7 +178,7 @@ def test_the_retention_page_counts_at_least_joined_and_active(ws):
     # twice in a month: only p1 ordered twice in February; nobody twice in January
     twice, rows = _retention(ws, {"at_least": "2"})
     assert rows[0] == ["2026-01", "3", "0%", "33%", "0%", "0%"]
-    assert "A month counts as active with 2 or more of them in it." in twice.intro
+    assert "Active in a month means order at least 2 times in it." in twice.intro
     # cohorts of signups (p1, p2, p3 in January; p5 in February), active with an order:
     # p2's order of 2 April falls in January's period 3
     joined, rows = _retention(ws, {"joined": "newsletter_signup"})
@@ -301,5 +301,5 @@ def test_the_pages_controls_and_a_dated_funnels_saves_through_the_server(ws):
     # a segment's page, and another page's cells, hold their people on all the data
     assert "save-segment" not in narrowed and "Funnel: page_view" in narrowed
     assert "save-segment" not in kept and "Who kept buying" in kept
-    assert "is not a duration; write it like 2d, 12h, 45m or 90s" in html.unescape(bad)
+    assert "within '3=2x': '2x' is not a duration; write it like 2d" in html.unescape(bad)
     assert "Traceback" not in bad

@@ -425,6 +425,7 @@ PAGES: tuple[Page, ...] = (
                 N_("Drivers of step"),
                 "",
                 N_("what moves people on from this step (default: the biggest drop)"),
+                placeholder=N_("the biggest drop"),
             ),
             Field(
                 "drivers_for",
@@ -434,14 +435,15 @@ PAGES: tuple[Page, ...] = (
                     "with a split: the group whose drivers show (default: the one that loses"
                     " the most people at the step)"
                 ),
+                placeholder=N_("the group losing most"),
             ),
             Field(
                 "exclude",
                 N_("Exclude"),
                 "",
                 N_(
-                    "people who did this between the first and the last step are left out:"
-                    " a touchpoint, stage:NAME or field=value; several: separate with commas"
+                    "people who did this between the first and last step are left out;"
+                    " several: separate with commas"
                 ),
                 "step",
                 placeholder=N_("e.g. support_ticket"),
@@ -452,9 +454,9 @@ PAGES: tuple[Page, ...] = (
                 N_("Open windows"),
                 "",
                 N_(
-                    "people whose window had not closed by the end of the data: left out of"
-                    " the rates until it closes, or counted as not converted yet (automatic:"
-                    " left out when a step is optional or has its own gap)"
+                    "people who may still convert when the data ends: left out of the rates,"
+                    " or counted as not converted yet; automatic: left out when a step has"
+                    " options"
                 ),
                 "select",
                 ("", "exclude", "include"),
@@ -474,8 +476,8 @@ PAGES: tuple[Page, ...] = (
                 N_("Step within"),
                 "",
                 N_(
-                    "STEP=GAP: the step at most this long after the step before (3=2d: step 3"
-                    " within 2 days of step 2); several: separate with commas"
+                    "STEP=GAP: at most this long after the step before; several: separate"
+                    " with commas"
                 ),
                 placeholder=N_("e.g. 3=2d"),
                 more=True,
@@ -485,8 +487,8 @@ PAGES: tuple[Page, ...] = (
                 N_("Step after at least"),
                 "",
                 N_(
-                    "STEP=GAP: the step at least this long after the step before (3=1h: step 3"
-                    " an hour or more after step 2); several: separate with commas"
+                    "STEP=GAP: at least this long after the step before; several: separate"
+                    " with commas"
                 ),
                 placeholder=N_("e.g. 3=1h"),
                 more=True,
@@ -557,8 +559,8 @@ PAGES: tuple[Page, ...] = (
                 N_("Joined at"),
                 "",
                 N_(
-                    "people join a cohort at their first one of these: a touchpoint or"
-                    " stage:NAME (default: their first active one, so their first purchase)"
+                    "a touchpoint or stage:NAME: their first one starts their cohort (default:"
+                    " their first active one)"
                 ),
                 "step",
                 placeholder=N_("first active one"),
@@ -568,10 +570,7 @@ PAGES: tuple[Page, ...] = (
                 "active",
                 N_("Active with"),
                 "",
-                N_(
-                    "the touchpoint (or stage:NAME) that makes them active in a period"
-                    " (default: a purchase)"
-                ),
+                N_("a touchpoint or stage:NAME that makes them active (default: a purchase)"),
                 "step",
                 placeholder=N_("a purchase"),
                 more=True,

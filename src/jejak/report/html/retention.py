@@ -18,10 +18,16 @@ def _named(value: Any) -> str:
 
 
 def _retention_words(
-    period: str, returned: str, by: str | None, chosen: tuple[str, str] | None, at_least: int
+    period: str,
+    returned: str,
+    by: str | None,
+    chosen: tuple[str, str] | None,
+    active: str,
+    at_least: int,
 ) -> tuple[str, str]:
     """The retention section's heading and intro: of buyers (``chosen`` None: cohorts of
-    first orders, active with an order) or of the ``chosen`` (joined, active) touchpoints."""
+    first orders, active with an order) or of the ``chosen`` (joined, active) touchpoints;
+    ``active`` names what makes a period active (counted ``at_least`` times)."""
     later = returned == "on_or_after"
     if chosen is None:
         if by:
@@ -73,10 +79,10 @@ def _retention_words(
         ).format(joined=chosen[0], active=chosen[1])
     if at_least > 1:
         intro += " " + (
-            gettext("A month counts as active with {count} or more of them in it.")
+            gettext("Active in a month means {active} at least {count} times in it.")
             if period == "month"
-            else gettext("A week counts as active with {count} or more of them in it.")
-        ).format(count=at_least)
+            else gettext("Active in a week means {active} at least {count} times in it.")
+        ).format(active=active, count=at_least)
     if later:
         intro += " " + (
             gettext(
@@ -124,7 +130,7 @@ def retention_sections(
     options = {"returned": returned, "at_least": at_least}
     kept = source.retention(period=period, active=active, cohort=joined, by=by, **options)
     chosen = (_named(active if joined is None else joined), _named(active)) if custom else None
-    heading, intro = _retention_words(period, returned, by, chosen, at_least)
+    heading, intro = _retention_words(period, returned, by, chosen, _named(active), at_least)
     saves = None if by else retention_cells(kept.table, period, active, returned, joined, at_least)
     sections = [
         Section(
