@@ -367,5 +367,9 @@ def with_step_options(
                         "{option} {text!r}: give the step's number and the gap, like 3=2d"
                     ).format(option=name, text=text)
                 )
+            try:  # said of the option as given, not of the step's place in a list
+                duration(gap.strip())
+            except ValueError as exc:
+                raise ConfigError(f"{name} {text!r}: {exc}") from None
             numbered(int(number))[name] = gap.strip()
     return steps

@@ -94,12 +94,14 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def _fragment(sections: list[Section], saving: bool = True) -> str:
+def _fragment(sections: list[Section], saving: bool = True, dated: bool = False) -> str:
     """The sections as HTML; ``saving``: with a button where a row or cell saves as a
     segment. Not on a page narrowed to dates or a segment: a saved segment holds its
-    people on all the data, so its size would not be the number shown."""
+    people on all the data, so its size would not be the number shown; except, on a page
+    narrowed to dates only (``dated``), the saves that carry those dates (a funnel's)."""
     parts = []
     for number, section in enumerate(sections, start=1):
+        saves = saving or (dated and section.saves_dated)
         body = [
             f"<h2>{html.escape(section.heading)}</h2>",
             report.notes_html(section.notes, section.notes_heading),
@@ -119,8 +121,8 @@ def _fragment(sections: list[Section], saving: bool = True) -> str:
                 report.table_html(
                     section.table,
                     section.columns,
-                    _save_buttons(section.saves) if saving else None,
-                    _save_cells(section.cell_saves) if saving else None,
+                    _save_buttons(section.saves) if saves else None,
+                    _save_cells(section.cell_saves) if saves else None,
                 )
             )
         wide = " wide" if section.wide else ""
@@ -340,7 +342,8 @@ def page_answer(
     collector brings new touchpoints, the page kept in the last ``stale_seconds`` is
     shown (it says so) and built anew in the background."""
     settings = state.workspace.settings
-    narrowed = bool(scope.since or scope.until or scope.segment)
+    dated = bool(scope.since or scope.until)
+    narrowed = dated or bool(scope.segment)
     with (
         language.speaking(settings.language, settings.stage_names),
         state.answering(question) as source,
@@ -348,7 +351,11 @@ def page_answer(
         kept = answer(
             source,
             question,
-            lambda: _fragment(build(page, scope.apply(source), params), saving=not narrowed),
+            lambda: _fragment(
+                build(page, scope.apply(source), params),
+                saving=not narrowed,
+                dated=dated and not scope.segment,
+            ),
             stale_seconds=0 if page.current else stale_seconds,
         )
     if kept.stale:

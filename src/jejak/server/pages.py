@@ -17,6 +17,7 @@ from jejak.analyses.journeys import JourneyAnalyses
 from jejak.errors import JejakError
 from jejak.language import N_, gettext, ngettext
 from jejak.model.funnel import parse_step as step
+from jejak.model.funnel import with_step_options
 from jejak.report import formatting as fmt
 from jejak.report import html as report
 from jejak.report.html import Section
@@ -36,7 +37,9 @@ class Field:
 
     ``kind``: ``text`` (``choices`` are suggestions), ``select`` (one of ``choices``),
     ``step`` (a touchpoint or stage, suggested from the data) or ``steps`` (a list of
-    them, built one row per step).
+    them, built one row per step). ``placeholder``: what an empty box shows (default:
+    ``help``); ``blank``: what a select's empty choice says (default: "none");
+    ``more``: shown under the form's "More options", open when one of them is set.
     """
 
     name: str
@@ -45,6 +48,9 @@ class Field:
     help: str = ""
     kind: str = "text"
     choices: tuple[str, ...] = ()
+    placeholder: str = ""
+    blank: str = ""
+    more: bool = False
 
 
 SPLITS = ("", "channel", "source", "medium", "campaign", "context", "need", "segment")
@@ -73,6 +79,8 @@ CHOICE_WORDS = {
     "map": N_("process map"),
     "paths": N_("paths"),
     "journey": N_("journey map"),
+    "exclude": N_("left out"),
+    "include": N_("counted"),
 }
 
 
@@ -139,26 +147,60 @@ def funnel_steps(source: JourneyAnalyses, params: Params) -> list[str]:
     return steps
 
 
-def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
+def _listed(text: str | None) -> list[str]:
+    """A box's values, separated by commas (a JSON rule, which may hold commas, is one)."""
+    text = (text or "").strip()
+    if text.startswith("{"):
+        return [text]
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _step_numbers(text: str | None) -> list[int]:
+    """The optional steps' numbers, like ``2`` or ``2, 4``."""
+    given = _listed(text)
+    if not all(number.isdigit() for number in given):
+        said = gettext("optional steps {text}: give the steps' numbers, like 2 or 2, 4")
+        raise JejakError(said.format(text=repr(text)))
+    return [int(number) for number in given]
+
+
+def funnel_definition(
+    source: JourneyAnalyses, params: Params
+) -> tuple[list[str], list[Any], dict[str, Any]]:
+    """The page's funnel as the library takes it: the steps as typed, the steps as
+    definitions (with the page's optional, within and after, spelled as ``jejak funnel
+    --optional 2 --within 3=2d --after 3=1h`` takes them) and the funnel's options
+    (window, order, exclusions, open windows)."""
     steps = funnel_steps(source, params)
-    window = params.get("window") or DEFAULT_WINDOW
     cells = [step(s) for s in steps]
-    result = source.funnel(
-        cells,
-        window=window,
-        order=params.get("order") or "ordered",
-        by=params.get("by") or None,
-    )
-    shown = funnel_sections(result, steps, window, cells)
+    optional = _step_numbers(params.get("optional"))
+    within, after = _listed(params.get("step_within")), _listed(params.get("step_after"))
+    if optional or within or after:
+        cells = with_step_options(cells, optional, within, after)
+    options = {
+        "window": params.get("window") or DEFAULT_WINDOW,
+        "order": params.get("order") or "ordered",
+        "exclusions": [step(x) for x in _listed(params.get("exclude"))],
+        "open_windows": params.get("open_windows") or None,
+    }
+    return steps, cells, options
+
+
+def funnels(source: JourneyAnalyses, params: Params) -> list[Section]:
+    steps, cells, options = funnel_definition(source, params)
+    window, order = options["window"], options["order"]
+    more = {"exclusions": options["exclusions"], "open_windows": options["open_windows"]}
+    result = source.funnel(cells, by=params.get("by") or None, **options)
+    zone = source.settings.timezone
+    shown = funnel_sections(result, steps, window, cells, zone=zone, **more)
     drivers = (params.get("drivers") or "").strip()
     try:  # a step that cannot be asked about says why below the funnel
         if drivers and not drivers.isdigit():
             said = gettext("drivers of step {step}: give the step's number, like 2")
             raise JejakError(said.format(step=repr(drivers)))
-        order = params.get("order") or "ordered"
         chosen = int(drivers) if drivers else None
         group = (params.get("drivers_for") or "").strip() or None
-        found = step_driver_sections(source, result, cells, window, order, chosen, group)
+        found = step_driver_sections(source, result, cells, window, order, chosen, group, **more)
         return shown + found
     except JejakError as exc:
         return shown + _note(gettext("Drivers of step"), str(exc))
@@ -233,10 +275,26 @@ def segments(source: JourneyAnalyses, params: Params) -> list[Section]:
     )
 
 
+def _at_least(text: str | None) -> Any:
+    """How many touchpoints make a period active: a whole number, or the text as given
+    (the retention says what it takes)."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() else (text or 1)
+
+
 def retention(source: JourneyAnalyses, params: Params) -> list[Section]:
     by, period = params.get("by") or None, params.get("period") or "month"
     returned = params.get("returned") or "on"
-    kept = report.retention_sections(source, by=by, period=period, returned=returned)
+    chosen = {name: (params.get(name) or "").strip() for name in ("active", "joined")}
+    kept = report.retention_sections(
+        source,
+        by=by,
+        period=period,
+        returned=returned,
+        active=step(chosen["active"]) if chosen["active"] else None,
+        joined=step(chosen["joined"]) if chosen["joined"] else None,
+        at_least=_at_least(params.get("at_least")),
+    )
     return kept + report.lifecycle_sections(source) + report.stickiness_sections(source)
 
 
@@ -367,6 +425,7 @@ PAGES: tuple[Page, ...] = (
                 N_("Drivers of step"),
                 "",
                 N_("what moves people on from this step (default: the biggest drop)"),
+                placeholder=N_("the biggest drop"),
             ),
             Field(
                 "drivers_for",
@@ -376,6 +435,63 @@ PAGES: tuple[Page, ...] = (
                     "with a split: the group whose drivers show (default: the one that loses"
                     " the most people at the step)"
                 ),
+                placeholder=N_("the group losing most"),
+            ),
+            Field(
+                "exclude",
+                N_("Exclude"),
+                "",
+                N_(
+                    "people who did this between the first and last step are left out;"
+                    " several: separate with commas"
+                ),
+                "step",
+                placeholder=N_("e.g. support_ticket"),
+                more=True,
+            ),
+            Field(
+                "open_windows",
+                N_("Open windows"),
+                "",
+                N_(
+                    "people who may still convert when the data ends: left out of the rates,"
+                    " or counted as not converted yet; automatic: left out when a step has"
+                    " options"
+                ),
+                "select",
+                ("", "exclude", "include"),
+                blank=N_("automatic"),
+                more=True,
+            ),
+            Field(
+                "optional",
+                N_("Optional steps"),
+                "",
+                N_("steps people may skip, by number (not the first or the last)"),
+                placeholder=N_("e.g. 2 or 2, 3"),
+                more=True,
+            ),
+            Field(
+                "step_within",
+                N_("Step within"),
+                "",
+                N_(
+                    "STEP=GAP: at most this long after the step before; several: separate"
+                    " with commas"
+                ),
+                placeholder=N_("e.g. 3=2d"),
+                more=True,
+            ),
+            Field(
+                "step_after",
+                N_("Step after at least"),
+                "",
+                N_(
+                    "STEP=GAP: at least this long after the step before; several: separate"
+                    " with commas"
+                ),
+                placeholder=N_("e.g. 3=1h"),
+                more=True,
             ),
         ),
     ),
@@ -437,6 +553,35 @@ PAGES: tuple[Page, ...] = (
                 N_("on or after: counted up to the last period they came back in"),
                 "select",
                 ("on", "on_or_after"),
+            ),
+            Field(
+                "joined",
+                N_("Joined at"),
+                "",
+                N_(
+                    "a touchpoint or stage:NAME: their first one starts their cohort (default:"
+                    " their first active one)"
+                ),
+                "step",
+                placeholder=N_("first active one"),
+                more=True,
+            ),
+            Field(
+                "active",
+                N_("Active with"),
+                "",
+                N_("a touchpoint or stage:NAME that makes them active (default: a purchase)"),
+                "step",
+                placeholder=N_("a purchase"),
+                more=True,
+            ),
+            Field(
+                "at_least",
+                N_("At least"),
+                "1",
+                N_("times in a period that make them active in it"),
+                placeholder="1",
+                more=True,
             ),
         ),
     ),

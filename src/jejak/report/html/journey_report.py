@@ -39,15 +39,15 @@ from jejak.report.html.stages import key_number_sections, stage_sections, stuck_
 
 def customer_sections(source: Any) -> list[Section]:
     """The report sections on customers: engagement groups, RFM, clusters, segments (and
-    the largest compared with everyone else), retention and the monthly trend, value,
-    NPS, reviews, referrals."""
+    the largest compared with everyone else), retention (in the period, and in it or
+    later) and the monthly trend, value, NPS, reviews, referrals."""
     return (
         engagement_sections(source)
         + rfm_sections(source)
         + cluster_sections(source)
         + segment_sections(source)
         + segment_comparison_sections(source)
-        + retention_sections(source)
+        + _retention_sections(source)
         + lifecycle_sections(source)
         + stickiness_sections(source)
         + value_sections(source)
@@ -55,6 +55,13 @@ def customer_sections(source: Any) -> list[Section]:
         + review_sections(source)
         + referral_sections(source)
     )
+
+
+def _retention_sections(source: Any) -> list[Section]:
+    """Retention in the period, and beside it "on or after" (in it or any later one):
+    its cohorts only, the pooled curve and the trend are the first's."""
+    on = retention_sections(source)
+    return on[:1] + retention_sections(source, returned="on_or_after", pooled=False) + on[1:]
 
 
 def _path_sections(source: Any, goal: Any) -> list[Section]:

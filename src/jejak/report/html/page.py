@@ -190,6 +190,9 @@ class Section:
     # per table row, per column (its source), the definition that cell's people save as:
     # the dashboard makes the cell a button (a retention cell), the report does not
     cell_saves: list[dict[str, dict[str, Any]]] | None = None
+    # whether its saves carry the page's date range (a funnel's steps: start and end), so
+    # they hold the people shown on a page narrowed to dates too
+    saves_dated: bool = False
 
     @property
     def notes_heading(self) -> str:
