@@ -57,7 +57,10 @@ def running(app) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        # the server finishes the page it is computing in the background first: on a
+        # busy machine that may take a while, and the workspace must not close under it
+        thread.join(timeout=300)
+        assert not thread.is_alive(), "the server did not stop"
 
 
 @contextmanager

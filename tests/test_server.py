@@ -547,14 +547,14 @@ def test_security_headers(served):
 
 def _sign_in(base: str, key: str, next: str = "/dashboard/funnels", **headers) -> httpx.Response:
     """The sign-in form fetched, then sent as a browser sends it."""
-    with httpx.Client(base_url=base, headers=headers) as browser:
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as browser:
         form = browser.get("/login")
         token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)
         assert form.cookies["jejak_signin"] == token
         # as the browser sends the form's cookie back (over https when it is Secure)
         cookie = {"Cookie": f"jejak_signin={token}"}
         data = {"key": key, "next": next, "token": token}
-        return httpx.post(base + "/login", data=data, headers={**headers, **cookie})
+        return httpx.post(base + "/login", data=data, headers={**headers, **cookie}, timeout=60)
 
 
 def test_dashboard_sessions(served):
