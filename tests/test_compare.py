@@ -379,6 +379,7 @@ def test_the_report_compares_the_largest_segment_on_maps_and_paths(open_workspac
     # per stage, of those who reached it (social 3, 2, 2; the rest 4, 1, 1), who had its
     # touchpoint, then who of those moved on to a later stage (b1 skipped to Convert)
     journey = sections["Journey map: social compared with everyone else"]
+    assert "Each stage shows its most common touchpoint in each group" in journey.intro
     assert _shown(journey) == [
         ("page_view in Awareness", "100.0%", "3 of 3", "100.0%", "4 of 4", "+0.0 pts"),
         ("page_view in Awareness: moved on", "66.7%", "2 of 3", "50.0%", "2 of 4", "+16.7 pts"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jejak.analyses.comparison import side_name
-from jejak.language import N_, gettext
+from jejak.language import N_, gettext, stage
 from jejak.report.comparisons import MOST, comparison_table, overlap_note, shown
 from jejak.report.html.page import Section
 
@@ -50,13 +50,16 @@ def why_empty(result: Any) -> str:
     ).format(a=a, b=b)
 
 
-def comparison_sections(result: Any) -> list[Section]:
+def comparison_sections(result: Any, more: str = "") -> list[Section]:
     """The report section for a comparison: each difference with its 95% interval as a
     chart, and the same rows as a table (at most :data:`MOST`, those with a share on both
-    sides); with no such row, a sentence saying why instead of an empty chart."""
+    sides); with no such row, a sentence saying why instead of an empty chart. ``more``:
+    a sentence after the one saying what is compared."""
     meta = result.meta
     intro_words = INTROS[meta["what"]]
-    what = gettext(intro_words).format(goal=meta.get("goal", ""))
+    what = " ".join(
+        filter(None, [gettext(intro_words).format(goal=stage(meta.get("goal", ""))), more])
+    )
     if shown(result).empty:
         return [Section(heading=result.title, intro=what, notes=[why_empty(result)])]
     a, b = side_name(meta["a"]), side_name(meta["b"])
@@ -83,6 +86,9 @@ def comparison_sections(result: Any) -> list[Section]:
 
 MOST_COMPARED = 3  # the report compares this many segments (the largest) with the rest
 PATH_STEPS = 4  # the compared paths' touchpoints before the goal, as the report's top paths
+# the journey map's touchpoints per stage of each side: its 20 rows (a touchpoint's share
+# and its moving on) then reach every stage of an eight-stage journey, not only the first
+JOURNEY_TOP = 1
 
 
 def segment_comparison_sections(
@@ -116,7 +122,10 @@ def segment_comparison_sections(
         sides = source.compare(name)
         sections += comparison_sections(sides.stages())
         if i == 0:  # the largest: where its people go, and how, beside everyone else's
-            sections += comparison_sections(sides.journey_map())
+            each = gettext(
+                "Each stage shows its most common touchpoint in each group, so every stage fits."
+            )
+            sections += comparison_sections(sides.journey_map(top=JOURNEY_TOP), each)
             sections += comparison_sections(sides.process_map(min_count=min_count))
             sections += comparison_sections(sides.paths(goal, steps=PATH_STEPS))
     return sections
