@@ -283,8 +283,7 @@ def test_a_comparison_with_no_shared_rows_says_why(source):
     # a group of everyone: nobody is left on the other side
     everyone = comparison_sections(source.compare("had:page_view", "rest").stages())[0]
     assert everyone.notes == [
-        "There is nobody in everyone else here, so it has no share to compare with the"
-        " other group's."
+        "Everyone here is in had:page_view, so nobody is left to compare it with."
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.analyses.comparison import side_name
+from jejak.analyses.comparison import REST, side_name
 from jejak.language import N_, gettext, stage
 from jejak.report.comparisons import MOST, comparison_table, overlap_note, shown
 from jejak.report.html.page import Section
@@ -34,6 +34,10 @@ def why_empty(result: Any) -> str:
     unit = "transitions" if meta["what"] == "map" else "people"
     for side in ("a", "b"):
         if not meta.get(f"{unit}_{side}"):
+            if meta[side] == REST:  # everyone else: nobody is left beside the segment
+                return gettext(
+                    "Everyone here is in {a}, so nobody is left to compare it with."
+                ).format(a=side_name(meta["a"]))
             name = side_name(meta[side])
             return gettext(
                 "There is nobody in {side} here, so it has no share to compare with the"
