@@ -68,8 +68,9 @@ def comparison_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> 
             error_x=dict(
                 type="data",
                 symmetric=False,
-                array=list(100 * (table["high"] - table["difference"])),
-                arrayminus=list(100 * (table["difference"] - table["low"])),
+                # to a hundredth of a point (less than a pixel): shorter in the report
+                array=list((100 * (table["high"] - table["difference"])).round(2)),
+                arrayminus=list((100 * (table["difference"] - table["low"])).round(2)),
                 color="#7B8794",
                 thickness=1.5,
                 width=4,
