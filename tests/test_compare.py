@@ -23,7 +23,9 @@ from jejak.analyses.intervals import (
 from jejak.errors import ConfigError
 from jejak.model.config import parse_settings
 from jejak.report.comparisons import comparison_table, row_labels, shown
-from jejak.report.html import comparison_sections
+from jejak.report.formatting import NO_BREAK
+from jejak.report.html import comparison_sections, journey_report_sections
+from jejak.report.html.page import Section
 from jejak.server import create_app
 from jejak.server.keys import ensure_keys
 from jejak.server.pages import PAGES, build
@@ -259,8 +261,30 @@ def test_a_segment_of_nobody_has_no_shares_to_compare(source, what):
     assert len(table) > 0 and (table.total_a == 0).all() and (table.count_a == 0).all()
     assert table.share_a.isna().all() and table.difference.isna().all()
     assert not table.excludes_zero.any()
-    section = comparison_sections(result)[0]  # the chart and the table: nothing to show
-    assert len(section.table) == 0 and len(section.figures[0].data[0].y) == 0
+    section = comparison_sections(result)[0]  # no empty chart nor table: why, in words
+    assert section.heading == result.title
+    assert (section.figures, section.table) == ([], None)
+    assert section.notes == [
+        "There is nobody in refunded here, so it has no share to compare with the other group's."
+    ]
+    assert section.notes_heading == "Why this is empty"
+
+
+def test_a_comparison_with_no_shared_rows_says_why(source):
+    # both have people, but no transition was seen 9 times (the most: 4 + 4 first touches)
+    result = source.compare("social", "rest").process_map(min_count=9)
+    assert result.table.empty and result.meta["transitions_b"] > 0
+    section = comparison_sections(result)[0]
+    assert (section.figures, section.table) == ([], None)
+    assert section.notes == [
+        "No transition was seen at least 9 times in social and everyone else together, so"
+        " none is left to compare."
+    ]
+    # a group of everyone: nobody is left on the other side
+    everyone = comparison_sections(source.compare("had:page_view", "rest").stages())[0]
+    assert everyone.notes == [
+        "Everyone here is in had:page_view, so nobody is left to compare it with."
+    ]
 
 
 def test_one_segment_against_itself_is_refused(source):
@@ -298,6 +322,116 @@ def test_demo_recovers_the_planted_channel_difference(demo_workspace, demo_shop)
     first = rows.loc["Awareness"]  # the largest groups: the interval leaves out 0
     assert first.excludes_zero and first.difference > 0
     assert not math.isnan(first.low)
+
+
+# three people first touched on social, against four others (b4 the only one first
+# touched on direct): a1 and a2 read content and ordered, a3 only looked; of the others b1
+# ordered straight after looking, b4 read content, b2 and b3 only looked
+REPORT_LOG = """
+customer_id,ts,event,channel
+a1,2026-01-01 10:00:00,page_view,social
+a1,2026-01-02 10:00:00,content_view,social
+a1,2026-01-03 10:00:00,order,direct
+a2,2026-01-01 11:00:00,page_view,social
+a2,2026-01-02 11:00:00,content_view,direct
+a2,2026-01-03 11:00:00,order,direct
+a3,2026-01-01 12:00:00,page_view,social
+b1,2026-01-01 13:00:00,page_view,search
+b1,2026-01-02 13:00:00,order,search
+b2,2026-01-01 14:00:00,page_view,search
+b3,2026-01-01 15:00:00,page_view,search
+b4,2026-01-01 16:00:00,page_view,direct
+b4,2026-01-02 16:00:00,content_view,direct
+"""
+
+
+def _report(open_workspace, write_file, settings: str) -> dict[str, Section]:
+    """The report's sections of REPORT_LOG with ``settings``, by heading."""
+    ws = open_workspace(parse_settings(settings), f"w{len(settings)}.duckdb")
+    ws.load(write_file("log.csv", REPORT_LOG))
+    sections = journey_report_sections(ws)
+    headings = [s.heading for s in sections]
+    assert len(set(headings)) == len(headings)
+    return {s.heading: s for s in sections}
+
+
+def _shown(section: Section) -> list[tuple[str, ...]]:
+    """Each row: what, each side's share and count of total, and the difference."""
+    rows = section.table.iloc[:, :6].map(lambda cell: cell.replace(NO_BREAK, " "))
+    return [tuple(row) for row in rows.itertuples(index=False)]
+
+
+def test_the_report_compares_the_largest_segment_on_maps_and_paths(open_workspace, write_file):
+    sections = _report(
+        open_workspace,
+        write_file,
+        "segments:\n  social: {first: {channel: social}}\n  direct: {first: {channel: direct}}",
+    )
+    compared = [h for h in sections if "compared with everyone else" in h]
+    assert compared == [
+        "Stage funnel: social compared with everyone else",
+        "Journey map: social compared with everyone else",
+        "Process map: social compared with everyone else",
+        "Paths: social compared with everyone else",
+        "Stage funnel: direct compared with everyone else",  # the smaller: its funnel only
+    ]
+    # per stage, of those who reached it (social 3, 2, 2; the rest 4, 1, 1), who had its
+    # touchpoint, then who of those moved on to a later stage (b1 skipped to Convert)
+    journey = sections["Journey map: social compared with everyone else"]
+    assert "Each stage shows its most common touchpoint in each group" in journey.intro
+    assert _shown(journey) == [
+        ("page_view in Awareness", "100.0%", "3 of 3", "100.0%", "4 of 4", "+0.0 pts"),
+        ("page_view in Awareness: moved on", "66.7%", "2 of 3", "50.0%", "2 of 4", "+16.7 pts"),
+        ("content_view in Engagement", "100.0%", "2 of 2", "100.0%", "1 of 1", "+0.0 pts"),
+        (
+            "content_view in Engagement: moved on",
+            "100.0%",
+            "2 of 2",
+            "0.0%",
+            "0 of 1",
+            "+100.0 pts",
+        ),
+        ("order in Convert", "100.0%", "2 of 2", "100.0%", "1 of 1", "+0.0 pts"),
+        ("order in Convert: moved on", "0.0%", "0 of 2", "0.0%", "0 of 1", "+0.0 pts"),
+    ]
+    # of the transitions out of each touchpoint, the share to each next one, largest
+    # change first (then by source and target)
+    process = sections["Process map: social compared with everyone else"]
+    assert _shown(process) == [
+        ("content_view → (end)", "0.0%", "0 of 2", "100.0%", "1 of 1", "-100.0 pts"),
+        ("content_view → order", "100.0%", "2 of 2", "0.0%", "0 of 1", "+100.0 pts"),
+        ("page_view → content_view", "66.7%", "2 of 3", "25.0%", "1 of 4", "+41.7 pts"),
+        ("page_view → order", "0.0%", "0 of 3", "25.0%", "1 of 4", "-25.0 pts"),
+        ("page_view → (end)", "33.3%", "1 of 3", "50.0%", "2 of 4", "-16.7 pts"),
+        ("(start) → page_view", "100.0%", "3 of 3", "100.0%", "4 of 4", "+0.0 pts"),
+        ("order → (end)", "100.0%", "2 of 2", "100.0%", "1 of 1", "+0.0 pts"),
+    ]
+    # the touchpoints before Convert (the report's goal), or all of a non-buyer's
+    paths = sections["Paths: social compared with everyone else"]
+    assert "journey to Convert" in paths.intro
+    assert _shown(paths) == [
+        ("page_view", "33.3%", "1 of 3", "75.0%", "3 of 4", "-41.7 pts"),
+        ("page_view → content_view", "66.7%", "2 of 3", "25.0%", "1 of 4", "+41.7 pts"),
+    ]
+    for section in (journey, process, paths):
+        assert len(section.figures) == 1 and not section.notes
+        drawn = section.figures[0].data[0]
+        assert list(drawn.x) == pytest.approx(
+            [float(d.split()[0]) for d in section.table["Difference"]], abs=0.05
+        )
+
+
+def test_a_report_without_segments_of_people_compares_none(open_workspace, write_file):
+    unsaved = _report(open_workspace, write_file, "journey: value-journey")
+    assert [h for h in unsaved if "compared with" in h] == []
+    # saved, but nobody in it: the report says why it compares nothing
+    empty = _report(open_workspace, write_file, "segments:\n  refunded: {had: refund}")
+    assert [h for h in empty if ": refunded compared with" in h] == []
+    said = empty["Segments compared with everyone else"]
+    assert (said.figures, said.table, said.notes_heading) == ([], None, "Why this is empty")
+    assert said.notes == [
+        "None of the saved segments has anybody in it here, so none is compared with everyone else."
+    ]
 
 
 @pytest.fixture

@@ -608,6 +608,16 @@ def test_a_column_of_shares_with_empty_cells_lines_up_on_the_right():
     assert '<td class="num"></td>' in table_html(later, None)
 
 
+def test_a_touchpoints_name_may_break_after_an_underscore():
+    """So a comparison's eight columns fit an 800-pixel window (see test_report_visual);
+    the cell's text is unchanged: <wbr> is no character."""
+    from jejak.report.html import table_html
+
+    rows = pd.DataFrame({"Touchpoint": ["setup_guide_view → onboarding_complete"]})
+    page = table_html(rows, None)
+    assert "<td>setup_<wbr>guide_<wbr>view → onboarding_<wbr>complete</td>" in page
+
+
 def test_a_difference_in_points_stays_on_one_line_and_lines_up_on_the_right():
     """A segment comparison's Difference column in Indonesian: "+0,0 poin" in a narrow
     cell once broke before "poin"."""

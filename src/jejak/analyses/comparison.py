@@ -358,6 +358,7 @@ class Comparing:
     def __init__(self, a: tuple[str, JourneyAnalyses], b: tuple[str, JourneyAnalyses]) -> None:
         (self.a_name, self.a), (self.b_name, self.b) = a, b
         self._overlap: int | None = None
+        self._funnels: dict[str, StageFunnel] = {}  # "a", "b", "both": on their own journey
 
     def overlap(self) -> int:
         """How many people are on both sides (the people each side's analyses read): none
@@ -393,12 +394,25 @@ class Comparing:
     def sides(self) -> tuple[JourneyAnalyses, JourneyAnalyses]:
         return self.a, self.b
 
+    def _stages(self, side: str, journey: Journey | None = None) -> StageFunnel:
+        """The stage funnel of side ``a``, ``b`` or ``both`` (the people on both sides;
+        ask only when some are). On the sides' own journey it is computed once: stages()
+        and journey_map() both read it."""
+        if journey is not None or side not in self._funnels:
+            source = self.a if side == "a" else self.b if side == "b" else self.both()
+            funnel = source.stages(journey)
+            if journey is not None:
+                return funnel
+            self._funnels[side] = funnel
+        return self._funnels[side]
+
     def stages(self, journey: Journey | None = None) -> Comparison:
         """The stage funnel of both sides: reached shares and conversion to next."""
-        both = self.both()
-        shared = both.stages(journey) if both is not None else None
+        shared = self._stages("both", journey) if self.overlap() else None
         return self._shared(
-            stage_comparison(self.a.stages(journey), self.b.stages(journey), self.names, shared)
+            stage_comparison(
+                self._stages("a", journey), self._stages("b", journey), self.names, shared
+            )
         )
 
     def process_map(self, *, min_count: int = 1) -> Comparison:
@@ -438,11 +452,11 @@ class Comparing:
             self.a.journey_map(top=EVERY, lanes=False),
             self.b.journey_map(top=EVERY, lanes=False),
         )
-        funnels = (self.a.stages(), self.b.stages())
+        funnels = (self._stages("a"), self._stages("b"))
         both = self.both()
         shared = None
         if both is not None:
-            shared = (both.journey_map(top=EVERY, lanes=False), both.stages())
+            shared = (both.journey_map(top=EVERY, lanes=False), self._stages("both"))
         return self._shared(
             journey_map_comparison(maps[0], maps[1], funnels, self.names, top, shared)
         )

@@ -23,6 +23,8 @@ from jejak.report.figures.drawing import (
 from jejak.report.figures.registry import draws
 
 AXIS_CHARS = 48  # an axis title's line, so it stays inside an 800-pixel chart
+ROW_HEIGHT = 32  # a row of one line, in pixels
+LINE_HEIGHT = 10  # more room per row for each more line of the longest label
 
 
 def comparison_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> go.Figure:
@@ -66,8 +68,9 @@ def comparison_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> 
             error_x=dict(
                 type="data",
                 symmetric=False,
-                array=list(100 * (table["high"] - table["difference"])),
-                arrayminus=list(100 * (table["difference"] - table["low"])),
+                # to a hundredth of a point (less than a pixel): shorter in the report
+                array=list((100 * (table["high"] - table["difference"])).round(2)),
+                arrayminus=list((100 * (table["difference"] - table["low"])).round(2)),
                 color="#7B8794",
                 thickness=1.5,
                 width=4,
@@ -85,7 +88,11 @@ def comparison_figure(table: pd.DataFrame, meta: dict[str, Any], title: str) -> 
         title="<br>".join(wrapped(axis, AXIS_CHARS)), zeroline=False, automargin=True
     )
     figure.update_yaxes(autorange="reversed")  # the first row on top, as in the table
-    return layout(figure, title, height=max(280, 110 + 32 * len(table)))
+    # rows of wrapped labels (a path of four touchpoints) further apart, or a label's
+    # second line runs into the next row's (the rows are spaced evenly)
+    extra = max((label.count("<br>") for label in labels), default=0)
+    pitch = ROW_HEIGHT + LINE_HEIGHT * extra
+    return layout(figure, title, height=max(280, 110 + pitch * len(table)))
 
 
 @draws(Comparison)

@@ -37,16 +37,18 @@ from jejak.report.html.spend import spend_sections
 from jejak.report.html.stages import key_number_sections, stage_sections, stuck_sections
 
 
-def customer_sections(source: Any) -> list[Section]:
-    """The report sections on customers: engagement groups, RFM, clusters, segments (and
-    the largest compared with everyone else), retention (in the period, and in it or
-    later) and the monthly trend, value, NPS, reviews, referrals."""
+def customer_sections(source: Any, goal: Any = None, min_count: int = 1) -> list[Section]:
+    """The report sections on customers: engagement groups, RFM, clusters, segments (the
+    largest compared with everyone else on the stage funnel, and the very largest also on
+    the journey map, the process map without transitions rarer than ``min_count`` and the
+    paths to ``goal``), retention (in the period, and in it or later) and the monthly
+    trend, value, NPS, reviews, referrals."""
     return (
         engagement_sections(source)
         + rfm_sections(source)
         + cluster_sections(source)
         + segment_sections(source)
-        + segment_comparison_sections(source)
+        + segment_comparison_sections(source, goal=goal, min_count=min_count)
         + _retention_sections(source)
         + lifecycle_sections(source)
         + stickiness_sections(source)
@@ -118,7 +120,7 @@ def journey_report_sections(
         (N_("Campaigns"), lambda s: campaign_sections(s) + spend_sections(s)),
         (N_("Contact"), contact_sections),
         (N_("Experience"), experience_sections),
-        (N_("Customers"), customer_sections),
+        (N_("Customers"), lambda s: customer_sections(s, goal, min_count)),
     ]
     sections: list[Section] = check_sections(source.check())
     for heading, build in groups:

@@ -292,6 +292,14 @@ def _is_numeric(values: pd.Series) -> bool:
     return bool(cells) and all(_NUMBER_TEXT.match(cell) for cell in cells)
 
 
+def _breakable(text: str) -> str:
+    """Escaped ``text`` that may break after an underscore: a touchpoint's name
+    (``onboarding_complete``) is otherwise one word as wide as the column it sits in, and
+    a comparison's eight columns outgrow an 800-pixel window. ``<wbr>`` is no character:
+    the text reads and copies as it was."""
+    return _escape(text).replace("_", "_<wbr>")
+
+
 def table_html(
     table: pd.DataFrame,
     columns: Sequence[fmt.Column] | None,
@@ -307,7 +315,7 @@ def table_html(
     text = fmt.format_table(table, columns)
     classes = [' class="num"' if is_num else "" for is_num in numeric]
     head = "".join(
-        f'<th scope="col"{cls}>{_escape(label)}</th>'
+        f'<th scope="col"{cls}>{_breakable(label)}</th>'
         for label, cls in zip(labels, classes, strict=True)
     )
     extra = [f'<td class="actions">{a}</td>' for a in actions] if actions else [""] * len(text)
@@ -316,7 +324,8 @@ def table_html(
     sources = [column.source for column in columns]
 
     def held(number: int, source: str, cell: Any) -> str:
-        return _escape(cell) if cells is None else cells(number, source, _escape(cell))
+        text = _breakable(cell)
+        return text if cells is None else cells(number, source, text)
 
     rows = "".join(
         "<tr>"
