@@ -216,9 +216,43 @@ def test_process_map(source):
     only = dict(zip(zip(table.source, table.target, strict=True), table.only_in, strict=True))
     assert only[("page_view", "order")] == "a" and only[("content_view", "order")] == "b"
     assert only[("page_view", "content_view")] == ""
+    assert not table.excludes_zero.any()  # too few people for a clear change
     sizes = list(table.difference.abs())
-    assert sizes == sorted(sizes, reverse=True)  # the largest change first
+    assert sizes == sorted(sizes, reverse=True)  # so the largest change first
     assert set(sizes[:2]) == {1.0}  # after a signup: order on one side, the end on the other
+
+
+def test_a_clear_change_comes_before_a_larger_rare_one(open_workspace, write_file):
+    """On the process map, a change whose interval leaves out 0 ranks above a larger one
+    that a handful of transitions make (1 of 1 against 0 of 1 says little)."""
+    rows = ["customer_id,ts,event,channel"]
+    for side, buyers in (("social", 50), ("search", 20)):
+        for i in range(100):
+            rows.append(f"{side}{i},2026-01-01 08:00:00,page_view,{side}")
+            if i < buyers:
+                rows.append(f"{side}{i},2026-01-02 08:00:00,order,")
+    rows += ["rare1,2026-01-01 08:00:00,help,social", "rare1,2026-01-02 08:00:00,chat,"]
+    rows += ["rare2,2026-01-01 08:00:00,help,search"]
+    ws = open_workspace()
+    ws.load(write_file("log.csv", "\n".join(rows) + "\n"))
+    table = ws.compare("channel=social", "channel=search").process_map().table
+    # page_view to order 50 of 100 against 20 of 100, to the end 50 against 80: clear
+    top = {(row.source, row.target): row.difference for row in table.head(2).itertuples()}
+    assert top == {
+        ("page_view", "order"): pytest.approx(0.3),
+        ("page_view", "(end)"): pytest.approx(-0.3),
+    }
+    assert table.head(2).excludes_zero.all()
+    # after help, chat on one side and the end on the other: the largest differences
+    # (100 points), next, as not clear
+    rare = table.iloc[2:4]
+    assert set(zip(rare.source, rare.target, rare.difference, strict=True)) == {
+        ("help", "(end)", -1.0),
+        ("help", "chat", 1.0),
+    }
+    assert not rare.excludes_zero.any()
+    clear = table.excludes_zero.tolist()
+    assert clear == sorted(clear, reverse=True)
 
 
 def test_paths(source):

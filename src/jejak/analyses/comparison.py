@@ -228,8 +228,12 @@ def process_map_comparison(
         both["outgoing_b"],
         shared=None if shared is None else (both["transitions_s"], both["outgoing_s"]),
     )
+    # the clear changes first (a rare edge's large difference is mostly noise), each
+    # kind the largest first
     table = table.assign(_size=table["difference"].abs()).sort_values(
-        ["_size", "source", "target"], ascending=[False, True, True], na_position="last"
+        ["excludes_zero", "_size", "source", "target"],
+        ascending=[False, False, True, True],
+        na_position="last",
     )
     transitions = (int(a.meta["transitions"]), int(b.meta["transitions"]))
     return Comparison(

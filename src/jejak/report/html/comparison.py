@@ -17,7 +17,7 @@ INTROS: dict[str, str] = {
     ),
     "map": N_(
         "Of the transitions out of each touchpoint, the share that went straight to each"
-        " next one: the transitions that gained or lost the most share first."
+        " next one: the clear changes first, then the others, each the largest first."
     ),
     "paths": N_("Of each group, the share whose journey to {goal} took each of the top paths."),
     "journey": N_(
