@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from jejak.analyses.comparison import side_name
+from jejak.analyses.process_map import END, START
 from jejak.language import gettext as _
 from jejak.language import ngettext, stage
 from jejak.report import formatting as fmt
@@ -44,7 +45,7 @@ def shown(result: Any, most: int = MOST) -> pd.DataFrame:
 def row_label(row: pd.Series, what: str) -> str:
     """What one row compares, in words."""
     if what == "map":
-        return f"{row['source']} → {row['target']}"
+        return f"{_node(row['source'])} → {_node(row['target'])}"
     if what == "paths":
         return str(path_touchpoint(str(row["path"])))
     if what == "journey":
@@ -56,6 +57,12 @@ def row_label(row: pd.Series, what: str) -> str:
         return words.format(touchpoint=row["touchpoint"], stage=stage(row["stage"]))
     words = _("Reached {stage}") if row["measure"] == "reached" else _("{stage} to the next stage")
     return words.format(stage=stage(row["stage"]))
+
+
+def _node(name: Any) -> str:
+    """A process map's node: a touchpoint as named, the journeys' ends in words."""
+    text = str(name)
+    return _(text) if text in (START, END) else text
 
 
 def row_labels(table: pd.DataFrame, what: str) -> list[str]:
