@@ -237,9 +237,9 @@ def test_a_bad_retention_option_says_what_is_wrong(ws):
 
 
 def test_the_report_shows_retention_on_or_after_beside_it(ws):
-    from jejak.report.html import journey_report_sections
+    from jejak.report.html import customer_sections
 
-    sections = journey_report_sections(ws)
+    sections = customer_sections(ws)  # the report's part with retention
     headings = [s.heading for s in sections]
     at = headings.index("Who kept buying")
     later = sections[at + 1]
