@@ -132,6 +132,29 @@ class JourneyAnalyses:
         """
         return Filtered(self, start=self._zoned(start), end=self._zoned(end))
 
+    def narrowed(
+        self,
+        *,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        only: Any = None,
+        acquired: Any = None,
+        segment: str | None = None,
+    ) -> JourneyAnalyses:
+        """These analyses narrowed as the CLI's and the API's scope options say: a date
+        range (:meth:`between`), people who had ``only``, people first touched by
+        ``acquired`` (:meth:`only`) and a saved ``segment``; each left out when None."""
+        source: JourneyAnalyses = self
+        if since or until:
+            source = source.between(since, until)
+        if only is not None:
+            source = source.only(only)
+        if acquired is not None:
+            source = source.only(acquired, first=True)
+        if segment:
+            source = source.segment(segment)
+        return source
+
     def only(self, who: Any, *, first: bool = False) -> Filtered:
         """The same analyses over the people who had a touchpoint matching ``who``.
 

@@ -193,16 +193,13 @@ def narrowed_workspace(warned: bool = True) -> Iterator[Any]:
 
 def narrowed(ws: Any) -> Any:
     """``ws`` narrowed by --since/--until/--only/--acquired/--segment when given."""
-    source = ws
-    if state.since or state.until:
-        source = source.between(state.since, state.until)
-    if state.only:
-        source = source.only(as_step(state.only))
-    if state.acquired:
-        source = source.only(as_step(state.acquired), first=True)
-    if state.segment:
-        source = source.segment(state.segment)
-    return source
+    return ws.narrowed(
+        since=state.since,
+        until=state.until,
+        only=as_step(state.only or None),
+        acquired=as_step(state.acquired or None),
+        segment=state.segment,
+    )
 
 
 def scope_words() -> list[str]:

@@ -56,15 +56,13 @@ class Scope:
         self.only, self.acquired = only, acquired
 
     def apply(self, source: JourneyAnalyses) -> JourneyAnalyses:
-        if self.since or self.until:
-            source = source.between(self.since, self.until)
-        if self.only:
-            source = source.only(step(self.only))
-        if self.acquired:
-            source = source.only(step(self.acquired), first=True)
-        if self.segment:
-            source = source.segment(self.segment)
-        return source
+        return source.narrowed(
+            since=self.since,
+            until=self.until,
+            only=step(self.only),
+            acquired=step(self.acquired),
+            segment=self.segment,
+        )
 
 
 def _run(request: Request, scope: Scope, ask: Any) -> Response:
