@@ -307,7 +307,10 @@ def test_a_failing_webhook_tries_again_next_time(tmp_path, write_file):
     assert len(received) == 1
 
 
-def test_an_email_goes_to_a_real_smtp_server(tmp_path, write_file):
+@contextmanager
+def smtp_server() -> Iterator[tuple[int, list]]:
+    """A mail server on 127.0.0.1 (aiosmtpd): its port, and each mail it was sent as
+    (sender, recipients, content)."""
     controller_module = pytest.importorskip("aiosmtpd.controller")
     got: list = []
 
@@ -320,6 +323,13 @@ def test_an_email_goes_to_a_real_smtp_server(tmp_path, write_file):
     controller = controller_module.Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
+        yield port, got
+    finally:
+        controller.stop()
+
+
+def test_an_email_goes_to_a_real_smtp_server(tmp_path, write_file):
+    with smtp_server() as (port, got):
         email = (
             f"    email: {{host: 127.0.0.1, port: {port}, from: jejak@shop.example,"
             " to: [team@shop.example, owner@shop.example], starttls: false}"
@@ -330,8 +340,6 @@ def test_an_email_goes_to_a_real_smtp_server(tmp_path, write_file):
             ws.load(write_file("log.csv", LOG))
             assert ws.notify(ws.watch(as_of=CLOSED)) == {"email": 1}
             assert ws.notify(ws.watch(as_of=CLOSED)) == {"email": 0}
-    finally:
-        controller.stop()
     ((sender, to, content),) = got
     assert (sender, to) == ("jejak@shop.example", ["team@shop.example", "owner@shop.example"])
     text = content.decode()
@@ -530,18 +538,7 @@ def test_the_latest_and_next_moments_of_a_report_schedule():
 
 
 def test_the_server_writes_and_mails_the_scheduled_report_once(tmp_path, write_file):
-    controller_module = pytest.importorskip("aiosmtpd.controller")
-    got: list = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            got.append(envelope.content)
-            return "250 OK"
-
-    port = free_port()
-    controller = controller_module.Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server() as (port, got):
         settings = parse_settings(
             "timezone: Asia/Jakarta\nwatch:\n"
             "  report: {every: day, at: '00:00', file: 'reports/jejak-{date}.html',"
@@ -555,8 +552,6 @@ def test_the_server_writes_and_mails_the_scheduled_report_once(tmp_path, write_f
         _served_once(ws)
         _served_once(ws)  # a restart the same day: the report was made already
         ws.close()
-    finally:
-        controller.stop()
     (written,) = list((tmp_path / "reports").glob("jejak-*.html"))
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
@@ -564,7 +559,7 @@ def test_the_server_writes_and_mails_the_scheduled_report_once(tmp_path, write_f
     today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()
     assert written.name == f"jejak-{today}.html"
     assert "Customer journey report" in written.read_text("utf-8")
-    (mail_sent,) = got
+    ((_, _, mail_sent),) = got
     text = mail_sent.decode()
     assert f"Subject: jejak: the report of {today}" in text
     assert f'filename="jejak-{today}.html"' in text
@@ -658,45 +653,32 @@ def test_jejak_report_every_writes_mails_and_stops_cleanly(tmp_path, write_file)
 
     from invoking import JEJAK
 
-    controller_module = pytest.importorskip("aiosmtpd.controller")
-    got: list = []
+    with smtp_server() as (port, got):
+        (tmp_path / "jejak.yaml").write_text(
+            "timezone: Asia/Jakarta\nwatch:\n"
+            f"  notify: {{log: false, email: {{host: 127.0.0.1, port: {port},"
+            " from: jejak@shop.example, to: team@shop.example, starttls: false}}\n",
+            "utf-8",
+        )
+        assert invoke("load", str(write_file("log.csv", LOG)), cwd=tmp_path).returncode == 0
 
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            got.append(envelope.content)
-            return "250 OK"
+        def run_until(said: str) -> subprocess.CompletedProcess:
+            command = [JEJAK, "report", "--every", "day", "--at", "00:00", "--email"]
+            command += ["-o", "weekly/{date}.html"]
+            process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+            lines: list[str] = []
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                line = process.stdout.readline()
+                lines.append(line)
+                if said in line or not line:
+                    break
+            process.send_signal(signal.SIGTERM)
+            rest, _ = process.communicate(timeout=60)
+            return subprocess.CompletedProcess(command, process.returncode, "".join(lines) + rest)
 
-    port = free_port()
-    (tmp_path / "jejak.yaml").write_text(
-        "timezone: Asia/Jakarta\nwatch:\n"
-        f"  notify: {{log: false, email: {{host: 127.0.0.1, port: {port},"
-        " from: jejak@shop.example, to: team@shop.example, starttls: false}}\n",
-        "utf-8",
-    )
-    assert invoke("load", str(write_file("log.csv", LOG)), cwd=tmp_path).returncode == 0
-    controller = controller_module.Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-
-    def run_until(said: str) -> subprocess.CompletedProcess:
-        command = [JEJAK, "report", "--every", "day", "--at", "00:00", "--email"]
-        command += ["-o", "weekly/{date}.html"]
-        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
-        lines: list[str] = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            lines.append(line)
-            if said in line or not line:
-                break
-        process.send_signal(signal.SIGTERM)
-        rest, _ = process.communicate(timeout=60)
-        return subprocess.CompletedProcess(command, process.returncode, "".join(lines) + rest)
-
-    try:
         first = run_until("Next report")
         again = run_until("Next report")
-    finally:
-        controller.stop()
     from zoneinfo import ZoneInfo
 
     today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Jakarta")).date()
@@ -707,7 +689,7 @@ def test_jejak_report_every_writes_mails_and_stops_cleanly(tmp_path, write_file)
     assert "Stopped after 1 report" in first.stdout
     (written,) = list((tmp_path / "weekly").glob("*.html"))
     assert "Customer journey report" in written.read_text("utf-8")
-    (mail_sent,) = got
+    ((_, _, mail_sent),) = got
     assert f'filename="{today.isoformat()}.html"' in mail_sent.decode()
     assert again.returncode == 0 and "Wrote" not in again.stdout  # made already today
     assert "Stopped after 0 reports" in again.stdout
