@@ -4,8 +4,11 @@ what it must (bad key, not JSON, too big, busy)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -740,3 +743,38 @@ def test_the_api_takes_every_parameter_of_the_python_api():
                 assert API_NAMES.get((route.path, name), name) in offered, (route.path, name)
                 checked += 1
     assert checked > 80
+
+
+# In a fresh process (this one has imported everything already): which of the modules
+# the analyses and charts import when used are there before the server starts, and after.
+STARTING = """
+import sys
+from fastapi.testclient import TestClient
+import jejak
+from jejak.server import create_app
+from jejak.server.keys import ensure_keys
+lazy = ("narwhals.stable.v1", "sklearn.cluster", "scipy.stats", "plotly.graph_objs._sankey",
+        "plotly.graph_objs.layout._xaxis")
+ws = jejak.Workspace(sys.argv[1])
+ensure_keys(ws.con)
+before = [name for name in lazy if name in sys.modules]
+with TestClient(create_app(ws)):  # started: the warmer waits 2 s for data to settle
+    after = [name for name in lazy if name in sys.modules]
+print(repr((lazy, before, after)))
+"""
+
+
+def test_the_server_imports_what_its_threads_would_race_to_import(tmp_path):
+    """Two threads importing narwhals at once (the warmer drawing a chart with plotly,
+    a request clustering with scikit-learn) once got a request a 500 from Python's
+    import system (_DeadlockError): the server imports them in one thread as it starts."""
+    done = subprocess.run(
+        [sys.executable, "-c", STARTING, str(tmp_path / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lazy, before, after = ast.literal_eval(done.stdout.strip())
+    assert before == []
+    assert after == list(lazy)

@@ -15,6 +15,7 @@ from jejak.errors import JejakError, PiiSettingsError
 from jejak.server import api, collector, dashboard, docs, keyring, people, segments, tracking
 from jejak.server.headers import Headers
 from jejak.server.limiting import Rate
+from jejak.server.preload import preload
 from jejak.server.speaking import Speaking
 from jejak.server.state import MAX_BYTES, MAX_EVENTS, MAX_PROPERTIES, MAX_TEXT, ServerState
 from jejak.server.watcher import Watcher
@@ -25,7 +26,9 @@ from jejak.store.workspace import Workspace
 async def _started(app: FastAPI) -> AsyncIterator[None]:
     """On start, the first pages are computed in the background (see :mod:`.warming`)
     and the watch rules checked on their schedule (:mod:`.watcher`); on stop, the page
-    being computed is finished first."""
+    being computed is finished first. Before any of that, in this one thread, what the
+    analyses and charts import when used (see :mod:`.preload`)."""
+    preload()
     state: ServerState = app.state.jejak
     if not state.elsewhere:
         state.warmer.poke()
