@@ -16,7 +16,8 @@ from importlib import import_module
 import jejak.analyses
 import jejak.report
 
-# imported inside functions (see each module's "imported when used")
+# imported inside functions (see each module's "imported when used"): a module imported
+# so later must be named here too
 THIRD_PARTY = (
     "narwhals.stable.v1",
     "pandas",
