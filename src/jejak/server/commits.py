@@ -142,7 +142,7 @@ class Committer:
         events = [event for batch in group for _, event in batch.valid]
         if not events and not any(batch.rejected for batch in group):
             return outcomes  # empty batches: no load to record
-        with self.state.using(keys=False) as ws:
+        with self.state.using(keys=False) as ws, batches.python_names(ws.con):
             checked = None
             try:
                 if events:

@@ -114,15 +114,26 @@ def check(
     return _check_sql(con, events, settings, name)
 
 
+_NAMING: set[int] = set()  # the connections inside python_names now, by id
+
+
 @contextmanager
 def python_names(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """DuckDB reads a table named in a query from the calling function's Python variable
-    of that name, if no table has it (Ibis turns this off for its connection)."""
+    of that name, if no table has it (Ibis turns this off for its connection). Within
+    another python_names of the same connection (a group's check and store, see
+    :mod:`jejak.server.commits`), it is on already: each statement given to DuckDB lets
+    the server's other thread take Python's lock, so the writer asks as few as it can."""
+    if id(con) in _NAMING:
+        yield
+        return
     before = con.execute("SELECT current_setting('python_enable_replacements')").fetchall()
     con.execute("SET python_enable_replacements = true")
+    _NAMING.add(id(con))
     try:
         yield
     finally:
+        _NAMING.discard(id(con))
         con.execute(f"SET python_enable_replacements = {bool(before[0][0])}")
 
 
