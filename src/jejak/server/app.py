@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,8 +28,12 @@ async def _started(app: FastAPI) -> AsyncIterator[None]:
     """On start, the first pages are computed in the background (see :mod:`.warming`)
     and the watch rules checked on their schedule (:mod:`.watcher`); on stop, the page
     being computed is finished first. Before any of that, in this one thread, what the
-    analyses and charts import when used (see :mod:`.preload`)."""
+    analyses and charts import when used (see :mod:`.preload`), then set aside from
+    Python's garbage collector: a full collection looked through all of it, pausing
+    every request (up to 128 ms, 31 times in 25 s of collecting 100-event batches)."""
     preload()
+    gc.collect()  # what the imports left behind goes first
+    gc.freeze()  # the rest stays: collections look at what came after
     state: ServerState = app.state.jejak
     if not state.elsewhere:
         state.warmer.poke()
