@@ -3,6 +3,7 @@ opening the workspace they name, and :func:`main`, which turns a JejakError into
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -164,6 +165,10 @@ def opened_workspace(*, must_exist: bool = True, analyses: bool = True):
             return Storage(target, settings)
         from jejak.store.workspace import open_workspace  # and pandas, SciPy
 
+        # what a command imported stays for the whole process: set aside from Python's
+        # garbage collector, whose full collections looked through all of it again and
+        # again (a tenth of a report's time); what the analyses make is collected as ever
+        gc.freeze()
         return open_workspace(target, settings)
     except WorkspaceError as exc:  # locked: by a jejak serve, whose control file says so
         from jejak.server.control import explained
