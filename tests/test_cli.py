@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -655,3 +657,29 @@ def test_prune_needs_keep_days(project: Path):
         "Kept the last 36,500\u00a0days" in done.stdout
         and "People removed: 0. Rows: none." in done.stdout
     )
+
+
+# A command run in a fresh process, saying on stderr, as the process ends, how many
+# objects were set aside from the garbage collector.
+FREEZING = """
+import atexit, gc, sys
+atexit.register(lambda: print("frozen", gc.get_freeze_count(), file=sys.stderr))
+sys.argv = ["jejak", *sys.argv[1:]]
+from jejak.cli import main
+main()
+"""
+
+
+def _frozen(*args: str, cwd: Path) -> int:
+    done = subprocess.run([sys.executable, "-c", FREEZING, *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return int(done.stderr.split("frozen ")[-1].split()[0])
+
+
+def test_an_analysis_command_sets_what_it_imported_aside_from_the_garbage_collector(project):
+    """Full collections looked through every object the libraries made, again and again,
+    in a command's analyses: those loaded before its workspace opens are frozen; a load
+    (which opens only the storage) leaves the collector as it is."""
+    assert _frozen("load", "events.csv", cwd=project) == 0
+    assert _frozen("stages", cwd=project) > 50_000  # pandas, SciPy, Ibis and the rest

@@ -43,6 +43,10 @@ def too_long(length: int, limit: int, option: str) -> str:
 def text_problem(value: Any, surrogates: bool, max_text: int) -> str | None:
     """Why ``value`` cannot be a touchpoint's text field, or None. ``surrogates``: whether
     the body may hold a lone surrogate (see :data:`MAYBE_SURROGATE`)."""
+    if type(value) is str:  # most values: checked without the conversions below
+        if surrogates and not_text(value):
+            return NOT_TEXT
+        return too_long(len(value), max_text, "--max-text") if len(value) > max_text else None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return NOT_SCALAR
     if surrogates and isinstance(value, str) and not_text(value):

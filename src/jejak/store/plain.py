@@ -12,8 +12,9 @@ answers None); tests compare both on the same events.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jejak.model.config import Settings
@@ -37,9 +38,10 @@ MAPPING = Mapping(
 )
 
 
-class Row(NamedTuple):
+@dataclass(frozen=True)
+class Row:
     """One event's stored values (``values``: field -> text, time or number), or the
-    field and reason it is refused for. (A tuple: made for every collected event.)"""
+    field and reason it is refused for."""
 
     values: dict[str, Any] | None = None
     refused: tuple[str, str] | None = None
@@ -72,7 +74,6 @@ def checked(events: list[dict[str, Any]], settings: Settings) -> list[Row] | Non
     refunds = set(settings.refund_events)
     reasons = _reasons(settings)
     rows = []
-    iso, number, not_plain = ISO.fullmatch, NUMBER.fullmatch, NOT_PLAIN_JSON.search
     for event in events:
         for value in event.values():
             if value is not None and (value != value.strip() or "\x00" in value):
@@ -80,19 +81,19 @@ def checked(events: list[dict[str, Any]], settings: Settings) -> list[Row] | Non
         values: dict[str, Any] = {f: event.get(f) or None for f in TEXT_FIELDS}
         ts, revenue = event.get("ts") or None, event.get("revenue") or None
         if ts is not None:
-            if not iso(ts):
+            if not ISO.fullmatch(ts):
                 return None
             try:
                 values["ts"] = datetime.fromisoformat(ts)
             except ValueError:
                 return None
         if revenue is not None:
-            if not number(revenue):
+            if not NUMBER.fullmatch(revenue):
                 return None
             values["revenue"] = float(revenue)
         else:
             values["revenue"] = None
-        if values["properties"] is not None and not_plain(values["properties"]):
+        if values["properties"] is not None and NOT_PLAIN_JSON.search(values["properties"]):
             return None
         rows.append(_verdict(values, earliest, latest, refunds, reasons))
     return rows
