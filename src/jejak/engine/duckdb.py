@@ -14,6 +14,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 from ibis.expr.operations.udf import InputType
 
+from jejak.engine import compiled_sql
 from jejak.engine.compilers import load_on_use
 from jejak.engine.connection import connect as connect  # the engine's, re-exported
 from jejak.engine.connection import prepare as prepare
@@ -56,7 +57,8 @@ def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
         from the remembered SQL (Ibis's own way compiles the expression again, which
         takes longer than DuckDB fills the table on a small log)."""
         sql = wrapped.compile(expr)
-        content = f"{sql}\x00{hash(expr.op())}"
+        said = compiled_sql.said(expr.op())  # the same in every process, when told
+        content = f"{sql}\x00{hash(expr.op()) if said is None else said}"
         name = f"jejak_kept_{hashlib.sha1(content.encode()).hexdigest()[:24]}"
         if wrapped._record_batch_readers_consumed or not stored_only(expr.op()):
             return create(name, expr)
@@ -176,7 +178,10 @@ def _remember_compiled(
 
     @lru_cache(maxsize=COMPILED_KEPT)
     def compiled(node: ops.Node, options: tuple[tuple[str, Any], ...]) -> str:
-        return compile(node.to_expr(), **dict(options))
+        # another connection's equal expression, or an earlier process's: the same SQL
+        return compiled_sql.compiled(
+            node, options, lambda: compile(node.to_expr(), **dict(options))
+        )
 
     def remembered(expr: Any, /, *, params: Any = None, **options: Any) -> str:
         node = expr.op()

@@ -57,7 +57,7 @@ import ibis.expr.operations as ops
 
 from jejak.engine.duckdb import OUTSIDE, from_outside
 
-KEPT = 512  # rows kept in the file, newest first
+KEPT = 4096  # rows kept in the file, newest first (a report's SQL texts: about 150)
 KEPT_CHARACTERS = 16 << 20  # and characters of their plans (an analysis's: about 10k)
 LARGEST = 1 << 20  # characters one row may hold
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def key(backend: Any, build: Callable[..., Any], node: ops.Node, said: Sequence[
     schema = [[name, str(dtype)] for name, dtype in node.schema.items()]
     table = [node.name, node.namespace.catalog, node.namespace.database, schema]
     text = json.dumps(
-        [f"{build.__module__}.{build.__qualname__}", code_digest(), _versions(), table, parameters]
+        [f"{build.__module__}.{build.__qualname__}", code_digest(), versions(), table, parameters]
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -143,6 +143,23 @@ def keep(backend: ibis.BaseBackend, key: str, node: ops.Node, built: Any) -> Non
             db.execute("INSERT OR REPLACE INTO plans VALUES (?, julianday('now'), ?)", [key, plan])
             db.execute(_PRUNE, [KEPT, KEPT_CHARACTERS])
         log.debug("kept plan %s", key)
+
+
+def read_text(key: str) -> str | None:
+    """The SQL text kept under ``key`` (see :mod:`jejak.engine.compiled_sql`), or None."""
+    if _path() is None:
+        return None
+    found = _rows("SELECT plan FROM plans WHERE key = ?", [key])
+    return found[0][0] if found and isinstance(found[0][0], str) else None
+
+
+def keep_text(key: str, text: str) -> None:
+    """Keep the SQL text ``text`` under ``key``."""
+    if _path() is None or len(text) > LARGEST:
+        return
+    with contextlib.suppress(sqlite3.Error, OSError), _opened() as db:  # a cache
+        db.execute("INSERT OR REPLACE INTO plans VALUES (?, julianday('now'), ?)", [key, text])
+        db.execute(_PRUNE, [KEPT, KEPT_CHARACTERS])
 
 
 def _reads_only(table: Any, node: ops.Node) -> bool:
@@ -247,7 +264,7 @@ def _sources(package: Path) -> str | None:
 
 
 @cache
-def _versions() -> list[str]:
+def versions() -> list[str]:
     import duckdb
     import sqlglot
 
