@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -155,7 +156,8 @@ def test_every_remembered_text_is_what_ibis_compiles(compiles, tmp_path, monkeyp
 
 
 def test_a_fresh_process_compiles_nothing_an_earlier_one_compiled(tmp_path, monkeypatch):
-    monkeypatch.setenv("JEJAK_PLANS", str(tmp_path / "plans.sqlite"))
+    plans = tmp_path / "plans.sqlite"
+    monkeypatch.setenv("JEJAK_PLANS", str(plans))
     path = tmp_path / "a.duckdb"
     workspace(tmp_path, "a", LOG).close()
 
@@ -166,10 +168,44 @@ def test_a_fresh_process_compiles_nothing_an_earlier_one_compiled(tmp_path, monk
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
-    first, second = elsewhere(), elsewhere()
+    first = elsewhere()
     assert first["compiles"] > 3
+    # the builders' kept plans gone (they are read back as SQL, not compiled): each
+    # expression is built again, and its SQL read as the first process kept it
+    with sqlite3.connect(plans) as db:
+        assert db.execute("DELETE FROM plans WHERE key NOT LIKE 'sql:%'").rowcount > 0
+    db.close()
+    second = elsewhere()
     assert second["compiles"] == 0
     assert second["answers"] == first["answers"]
+
+
+def test_the_default_limit_is_the_one_set_when_the_sql_is_asked_for(tmp_path, monkeypatch):
+    monkeypatch.setenv("JEJAK_PLANS", str(tmp_path / "plans.sqlite"))
+    monkeypatch.setattr(compiled_sql, "_texts", {})
+    for name in ("one.duckdb", "two.duckdb"):  # a connection, then another
+        with jejak.Workspace(tmp_path / name) as ws:
+            ws.con.execute("CREATE TABLE numbers AS SELECT range AS n FROM range(5)")
+            table = ws.backend.table("numbers").order_by("n")
+            for limit, rows in ((1, 1), (None, 5), (2, 2)):
+                monkeypatch.setattr(ibis.options.sql, "default_limit", limit)
+                assert len(table.execute()) == rows
+
+
+def test_a_kept_table_of_an_expression_ibis_tells_apart_but_spelled_alike(tmp_path):
+    """NaN is not NaN to Ibis: two kept tables, each under a name of its own."""
+    with jejak.Workspace(tmp_path / "w.duckdb") as ws:
+        ws.con.execute("CREATE TABLE numbers AS SELECT range AS n FROM range(3)")
+        table = ws.backend.table("numbers")
+        kept = [table.mutate(x=ibis.literal(float("nan"))).cache() for _ in range(2)]
+        assert kept[0].op() != kept[1].op()
+        assert [len(t.execute()) for t in kept] == [3, 3]
+
+
+def test_the_engine_imports_first_in_a_fresh_process():
+    for module in ("jejak.engine.duckdb", "jejak.engine.compiled_sql", "jejak.store.readers"):
+        done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True)
+        assert done.returncode == 0, done.stderr.decode()
 
 
 def numbers(name: str = "numbers", kind: str = "int64") -> ibis.Table:

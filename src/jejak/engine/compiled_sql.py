@@ -32,10 +32,8 @@ import ibis.expr.operations as ops
 from ibis.common.grounds import Concrete
 from ibis.expr.datashape import DataShape
 
-from jejak.engine import kept_plans
-
 IN_MEMORY = 2048  # SQL texts kept in memory per process
-_PLAIN = (str, int, float, bool, bytes, type(None))
+_PLAIN = (bool, int, float, str, bytes, type(None))  # bool first: it is an int
 _VALUES = (datetime.date, datetime.time, datetime.timedelta, decimal.Decimal, uuid.UUID)
 # time zones their repr names: Ibis's literals hold times in dateutil's UTC
 _ZONES = (datetime.timezone, zoneinfo.ZoneInfo, dateutil.tz.tzutc, dateutil.tz.tzoffset)
@@ -53,6 +51,8 @@ def compiled(
 ) -> str:
     """The SQL of ``node`` with compile ``options``: remembered, or ``compile()``d and
     remembered."""
+    from jejak.engine import kept_plans  # here: it reads jejak.engine.duckdb, which reads this
+
     key = _key(node, options)
     if key is None:
         return compile()
@@ -70,12 +70,20 @@ def compiled(
 
 
 def _key(node: ops.Node, options: tuple[tuple[str, Any], ...]) -> str | None:
+    """The SQL's key: what the expression says, the compile options and Ibis's options
+    that change the SQL (``limit="default"`` is the default limit), jejak's code and the
+    versions (see :mod:`jejak.engine.kept_plans`)."""
+    from jejak.engine import kept_plans
+
+    sql = ibis.options.sql
     try:
         said = digest(node)
         spelled = [[name, _spelled(value, {})] for name, value in options]
+        chosen = _spelled([sql.default_limit, sql.fuse_selects], {})
     except (_Unspelled, RecursionError):
         return None
-    text = json.dumps(["sql", said, repr(spelled), kept_plans.code_digest(), kept_plans.versions()])
+    code, versions = kept_plans.code_digest(), kept_plans.versions()
+    text = json.dumps(["duckdb", said, repr(spelled), repr(chosen), code, versions])
     return "sql:" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -95,8 +103,9 @@ def digest(node: ops.Node) -> str:
 
 
 def _spelled(value: Any, seen: dict[int, Any]) -> Any:
-    if isinstance(value, _PLAIN):
-        return [type(value).__name__, value if not isinstance(value, bytes) else value.hex()]
+    if isinstance(value, _PLAIN):  # by its own type's repr, not a subclass's
+        plain = next(kind for kind in _PLAIN if isinstance(value, kind))
+        return [type(value).__name__, plain.__repr__(value)]
     if isinstance(value, Concrete):
         found = seen.get(id(value))
         if found is None:

@@ -57,9 +57,9 @@ def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
         from the remembered SQL (Ibis's own way compiles the expression again, which
         takes longer than DuckDB fills the table on a small log)."""
         sql = wrapped.compile(expr)
-        said = compiled_sql.said(expr.op())  # the same in every process, when told
-        content = f"{sql}\x00{hash(expr.op()) if said is None else said}"
-        name = f"jejak_kept_{hashlib.sha1(content.encode()).hexdigest()[:24]}"
+        name = _kept_name(sql, compiled_sql.said(expr.op()))  # alike in every process
+        if name is None or _temp_table(con, name):  # one Ibis counts as another
+            name = _kept_name(sql, str(hash(expr.op())))
         if wrapped._record_batch_readers_consumed or not stored_only(expr.op()):
             return create(name, expr)
         import sqlglot as sg  # here: Ibis has it loaded by now; the CLI's start stays quick
@@ -78,6 +78,18 @@ def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
     wrapped._create_cached_table = kept_by_content
     wrapped.get_schema = _described(wrapped, wrapped.get_schema)
     return wrapped
+
+
+def _kept_name(sql: str, said: str | None) -> str | None:
+    if said is None:
+        return None
+    content = f"{sql}\x00{said}"
+    return f"jejak_kept_{hashlib.sha1(content.encode()).hexdigest()[:24]}"
+
+
+def _temp_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    found = "SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = ?"
+    return con.execute(found, [name]).fetchone() is not None
 
 
 def from_outside(node: ops.Node) -> bool:
@@ -185,6 +197,8 @@ def _remember_compiled(
 
     def remembered(expr: Any, /, *, params: Any = None, **options: Any) -> str:
         node = expr.op()
+        if options.get("limit") == "default":  # as Ibis reads it: the limit set now
+            options["limit"] = ibis.options.sql.default_limit
         if isinstance(node, ops.SQLQueryResult) and not params and _whole(options):
             # SQL as given (kept plans, see jejak.engine.kept_plans): Ibis would parse it
             # again only to wrap it in ``SELECT * FROM (...)``
