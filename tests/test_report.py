@@ -685,3 +685,25 @@ def test_a_month_with_few_answers_is_a_hollow_dot_labelled_with_its_count():
     (trend,) = nps_figure(table, "NPS").data
     assert list(trend.marker.symbol) == ["circle", "circle-open", "circle-open"]
     assert list(trend.text) == ["", "11 answers", "1 answer"]  # under 30, and singular
+
+
+def test_the_house_layout_is_plotly_white_as_plotly_would_check_and_set_it():
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from jejak.report.figures.drawing import layout
+
+    def bars() -> go.Figure:
+        return go.Figure(go.Bar(x=[3, 1], y=["kunjungi_halaman", "pembelian"], orientation="h"))
+
+    ours = layout(bars(), "Titik sentuh", 300)
+    checked = bars().update_layout(template="plotly_white")  # Plotly checks and copies it
+    assert (
+        json.loads(ours.to_json())["layout"]["template"]
+        == json.loads(checked.to_json())["layout"]["template"]
+    )
+    ours.layout.template.layout.font.size = 30  # a chart's own copy: the registered one stays
+    assert pio.templates["plotly_white"].layout.font.size is None
+    assert ours.layout.height == 300 and ours.layout.title.text == "Titik sentuh"

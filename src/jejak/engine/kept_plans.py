@@ -28,6 +28,9 @@ Why the SQL read back is what the builder would build and Ibis would compile:
 - DuckDB only (a Spark table's builder runs as before); the schema each text returns
   is kept with it, so the table read back has the same columns and types.
 
+The same file keeps the SQL text of single expressions too (rows keyed ``sql:``, see
+:mod:`jejak.engine.compiled_sql`).
+
 The file is a cache: a row it lacks, cannot read or cannot parse is built again and
 written over, a file that is not a database is replaced, and no failure to read or
 write it is ever an error. SQLite serialises two processes writing at once; at most

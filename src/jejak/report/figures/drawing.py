@@ -95,9 +95,9 @@ def layout(figure: go.Figure, title: str, height: int) -> go.Figure:
     if language.current() != language.DEFAULT:
         # plotly's separators: the decimal mark, then the thousands mark
         figure.update_layout(separators=language.localised(".,"))
+    _white(figure)
     figure.update_layout(
         title=dict(text=plain_label(title), x=0, xanchor="left", font=dict(size=17)),
-        template="plotly_white",
         font=_FONT,
         height=height,
         margin=dict(l=20, r=30, t=60, b=30),
@@ -105,6 +105,20 @@ def layout(figure: go.Figure, title: str, height: int) -> go.Figure:
         hoverlabel=dict(align="left", font=dict(family=_FONT["family"])),
     )
     return figure
+
+
+def _white(figure: go.Figure) -> None:
+    """Plotly's ``plotly_white`` template on ``figure``, set as Plotly sets its default
+    one: a registered template is valid already, and checking it again copies it whole
+    (20 ms a chart, a twentieth of a report's time)."""
+    import plotly.io as pio
+
+    chart = figure.layout
+    chart._validate = False
+    try:
+        chart.template = pio.templates["plotly_white"]
+    finally:
+        chart._validate = figure._validate
 
 
 def labelled_bars(
