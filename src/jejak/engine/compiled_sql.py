@@ -22,6 +22,7 @@ import hashlib
 import json
 import threading
 import uuid
+import weakref
 import zoneinfo
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -32,6 +33,8 @@ import ibis.expr.operations as ops
 from ibis.common.grounds import Concrete
 from ibis.expr.datashape import DataShape
 
+from jejak.engine import kept_plans
+
 IN_MEMORY = 2048  # SQL texts kept in memory per process
 _PLAIN = (bool, int, float, str, bytes, type(None))  # bool first: it is an int
 _VALUES = (datetime.date, datetime.time, datetime.timedelta, decimal.Decimal, uuid.UUID)
@@ -40,6 +43,8 @@ _ZONES = (datetime.timezone, zoneinfo.ZoneInfo, dateutil.tz.tzutc, dateutil.tz.t
 
 _texts: dict[str, str] = {}
 _lock = threading.Lock()
+# the digests of expressions asked for lately (weakly held: no expression kept alive)
+_digests: weakref.WeakKeyDictionary[ops.Node, str] = weakref.WeakKeyDictionary()
 
 
 class _Unspelled(Exception):
@@ -51,8 +56,6 @@ def compiled(
 ) -> str:
     """The SQL of ``node`` with compile ``options``: remembered, or ``compile()``d and
     remembered."""
-    from jejak.engine import kept_plans  # here: it reads jejak.engine.duckdb, which reads this
-
     key = _key(node, options)
     if key is None:
         return compile()
@@ -73,26 +76,30 @@ def _key(node: ops.Node, options: tuple[tuple[str, Any], ...]) -> str | None:
     """The SQL's key: what the expression says, the compile options and Ibis's options
     that change the SQL (``limit="default"`` is the default limit), jejak's code and the
     versions (see :mod:`jejak.engine.kept_plans`)."""
-    from jejak.engine import kept_plans
-
-    sql = ibis.options.sql
+    what, sql = said(node), ibis.options.sql
+    if what is None:
+        return None
     try:
-        said = digest(node)
         spelled = [[name, _spelled(value, {})] for name, value in options]
         chosen = _spelled([sql.default_limit, sql.fuse_selects], {})
-    except (_Unspelled, RecursionError):
+    except _Unspelled:
         return None
     code, versions = kept_plans.code_digest(), kept_plans.versions()
-    text = json.dumps(["duckdb", said, repr(spelled), repr(chosen), code, versions])
+    text = json.dumps(["duckdb", what, repr(spelled), repr(chosen), code, versions])
     return "sql:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def said(node: ops.Node) -> str | None:
-    """:func:`digest`, or None when ``node`` has none."""
-    try:
-        return digest(node)
-    except (_Unspelled, RecursionError):
-        return None
+    """:func:`digest`, or None when ``node`` has none (remembered per node: a kept
+    table's expression is asked for its SQL and its name)."""
+    found = _digests.get(node)
+    if found is None:
+        try:
+            found = digest(node)
+        except (_Unspelled, RecursionError):
+            found = ""
+        _digests[node] = found
+    return found or None
 
 
 def digest(node: ops.Node) -> str:

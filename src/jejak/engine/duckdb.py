@@ -12,19 +12,16 @@ import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
-from ibis.expr.operations.udf import InputType
 
 from jejak.engine import compiled_sql
 from jejak.engine.compilers import load_on_use
 from jejak.engine.connection import connect as connect  # the engine's, re-exported
 from jejak.engine.connection import prepare as prepare
+from jejak.engine.outside import OUTSIDE, from_outside
 
 load_on_use()  # before Ibis's DuckDB backend loads: only its compiler, not every dialect's
 
 COMPILED_KEPT = 256  # SQL of this many expressions is remembered per connection
-# what Ibis's hooks before a query look for: Python data and functions to register first
-# (jejak's own functions are DuckDB's, builtin: nothing to register)
-OUTSIDE = (ops.InMemoryTable, ops.ScalarUDF, ops.GeoSpatialUnOp, ops.GeoSpatialBinOp)
 
 
 def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
@@ -57,7 +54,8 @@ def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
         from the remembered SQL (Ibis's own way compiles the expression again, which
         takes longer than DuckDB fills the table on a small log)."""
         sql = wrapped.compile(expr)
-        name = _kept_name(sql, compiled_sql.said(expr.op()))  # alike in every process
+        said = compiled_sql.said(expr.op())  # alike in every process
+        name = None if said is None else _kept_name(sql, said)
         if name is None or _temp_table(con, name):  # one Ibis counts as another
             name = _kept_name(sql, str(hash(expr.op())))
         if wrapped._record_batch_readers_consumed or not stored_only(expr.op()):
@@ -80,9 +78,7 @@ def backend(con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
     return wrapped
 
 
-def _kept_name(sql: str, said: str | None) -> str | None:
-    if said is None:
-        return None
+def _kept_name(sql: str, said: str) -> str:
     content = f"{sql}\x00{said}"
     return f"jejak_kept_{hashlib.sha1(content.encode()).hexdigest()[:24]}"
 
@@ -90,11 +86,6 @@ def _kept_name(sql: str, said: str | None) -> str | None:
 def _temp_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     found = "SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = ?"
     return con.execute(found, [name]).fetchone() is not None
-
-
-def from_outside(node: ops.Node) -> bool:
-    """Whether ``node`` (one of :data:`OUTSIDE`) needs something registered first."""
-    return not isinstance(node, ops.ScalarUDF) or node.__input_type__ is not InputType.BUILTIN
 
 
 def _skip_needless_hooks(

@@ -58,7 +58,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 
-from jejak.engine.duckdb import OUTSIDE, from_outside
+from jejak.engine.outside import OUTSIDE, from_outside
 
 KEPT = 4096  # rows kept in the file, newest first (a report's SQL texts: about 150)
 KEPT_CHARACTERS = 16 << 20  # and characters of their plans (an analysis's: about 10k)
@@ -102,11 +102,11 @@ def key(backend: Any, build: Callable[..., Any], node: ops.Node, said: Sequence[
 def read(backend: ibis.BaseBackend, key: str) -> Any | None:
     """The tables kept under ``key``, as ``backend.sql`` tables (a tuple when the builder
     returned one), or None."""
-    found = _rows("SELECT plan FROM plans WHERE key = ?", [key])
-    if not found:
+    text = read_text(key)
+    if text is None:
         return None
     try:
-        plan = json.loads(found[0][0])
+        plan = json.loads(text)
         tables = [
             backend.sql(text, schema=ibis.schema({c: _typed(t) for c, t in columns}))
             for text, columns in plan["tables"]
@@ -138,31 +138,28 @@ def keep(backend: ibis.BaseBackend, key: str, node: ops.Node, built: Any) -> Non
             kept.append([backend.compile(table, limit=None), columns])
         except Exception:  # not kept: the analysis says what is wrong if it runs it
             return
-    plan = json.dumps({"tuple": isinstance(built, tuple), "tables": kept})
-    if len(plan) > LARGEST:
-        return
-    with contextlib.suppress(sqlite3.Error, OSError):  # a cache: not kept this time
-        with _opened() as db:
-            db.execute("INSERT OR REPLACE INTO plans VALUES (?, julianday('now'), ?)", [key, plan])
-            db.execute(_PRUNE, [KEPT, KEPT_CHARACTERS])
+    if keep_text(key, json.dumps({"tuple": isinstance(built, tuple), "tables": kept})):
         log.debug("kept plan %s", key)
 
 
 def read_text(key: str) -> str | None:
-    """The SQL text kept under ``key`` (see :mod:`jejak.engine.compiled_sql`), or None."""
+    """The text kept under ``key`` (a plan, or SQL: see :mod:`jejak.engine.compiled_sql`),
+    or None."""
     if _path() is None:
         return None
     found = _rows("SELECT plan FROM plans WHERE key = ?", [key])
     return found[0][0] if found and isinstance(found[0][0], str) else None
 
 
-def keep_text(key: str, text: str) -> None:
-    """Keep the SQL text ``text`` under ``key``."""
+def keep_text(key: str, text: str) -> bool:
+    """Keep ``text`` under ``key``; whether it was kept."""
     if _path() is None or len(text) > LARGEST:
-        return
+        return False
     with contextlib.suppress(sqlite3.Error, OSError), _opened() as db:  # a cache
         db.execute("INSERT OR REPLACE INTO plans VALUES (?, julianday('now'), ?)", [key, text])
         db.execute(_PRUNE, [KEPT, KEPT_CHARACTERS])
+        return True
+    return False
 
 
 def _reads_only(table: Any, node: ops.Node) -> bool:
