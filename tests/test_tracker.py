@@ -146,20 +146,36 @@ def test_the_tracker_never_stalls(tmp_path):
                 assert attempts[i + 1][:2] == ["sent", False], attempts
         assert attempts[-1][0] == 202
 
-        # leaving the page: what waits goes by sendBeacon (the page's timers die)
+        # leaving the page: what waits goes by sendBeacon (the page's timers die; here
+        # the page's fetch never answers, so only the beacon can bring them)
         page.evaluate(
             "window.beacons = 0; const sent = navigator.sendBeacon.bind(navigator);"
-            "navigator.sendBeacon = (u, b) => { window.beacons++; return sent(u, b); }; true"
+            "navigator.sendBeacon = (u, b) => { window.beacons++; return sent(u, b); };"
+            "window.fetch = () => new Promise(() => {}); true"
         )  # (a script ending in a function would be called)
         page.evaluate("jejak.track('last_look'); jejak.track('goodbye')")
         page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
         assert page.evaluate("window.beacons") == 1
-        page.close()
-        rows = _stored(app, 123)
-        assert [r["event"] for r in rows][-2:] == ["last_look", "goodbye"]
+        rows = _stored(app, 123)  # the page stays open: closing it at once may cut the
+        assert [r["event"] for r in rows][-2:] == ["last_look", "goodbye"]  # beacon off
+
+        # a beacon the browser refuses (its 64 KB for requests outliving the page still
+        # held) goes at once as a request; the queue keeps it for the next page meanwhile
+        page.goto(f"{website}/index.html")  # a page_view
+        rows = _stored(app, 124)
+        sent = page.evaluate(
+            "navigator.sendBeacon = () => false; jejak.track('refused_beacon');"
+            "const before = window.attempts.length;"
+            "window.dispatchEvent(new PageTransitionEvent('pagehide'));"
+            "window.attempts.slice(before)"
+        )
+        assert sent == [["sent", True]]  # at once, not when the page's timer comes
+        rows = _stored(app, 125)
+        assert [r["event"] for r in rows][-1] == "refused_beacon"
+        page.close()  # leaving again: whatever is sent twice is stored once
         browser.close()
     time.sleep(0.5)
-    assert len(ws.touchpoints().to_pandas()) == 123  # each once, though sent twice maybe
+    assert len(ws.touchpoints().to_pandas()) == 125
     ws.close()
 
 

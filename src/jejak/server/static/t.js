@@ -136,12 +136,16 @@
     });
   }
   // leaving the page: what waits goes with sendBeacon (it outlives the page); the queue
-  // keeps it until a collector's answer is read, and a second sending is stored once
+  // keeps it until a collector's answer is read, and a second sending is stored once.
+  // A beacon the browser refuses (its 64 KB for requests that outlive the page still
+  // held by earlier ones) goes as a request instead: if the page dies first, the next
+  // page sends it.
   function leave() {
     var batch = take(load(QUEUE, []), MAX_EVENTS);
     if (!batch.length || !w.navigator.sendBeacon) return flush();
     var url = endpoint + "/v1/events?key=" + encodeURIComponent(cfg.key);
-    w.navigator.sendBeacon(url, new Blob([JSON.stringify(batch)], { type: "text/plain" }));
+    var sent = w.navigator.sendBeacon(url, new Blob([JSON.stringify(batch)], { type: "text/plain" }));
+    if (!sent) flush();
   }
   function retry() { wait = Math.min(wait * 2, 60000); schedule(wait); }
   var timer = null;
