@@ -48,6 +48,11 @@ ODD_EVENTS = [
     {"event_id": "o3", "customer_id": " c4 ", "event": "order", "ts": "1767600000000",
      "revenue": "USD 7"},
     {"event_id": "o4", "customer_id": "c4", "event": "page_view", "ts": "soon"},
+    # digits of other scripts: Python's float() reads them, a loaded file's check does not
+    {"event_id": "o5", "customer_id": "c4", "event": "order", "ts": "2026-01-06T09:00:00Z",
+     "revenue": "\u0661\u0662\u0665"},
+    {"event_id": "o6", "customer_id": "c4", "event": "order", "ts": "2026-01-06T09:00:00Z",
+     "revenue": "\uff11\uff12.\uff15"},
 ]  # fmt: skip
 
 
@@ -160,6 +165,13 @@ def test_a_group_commits_its_touchpoints_load_and_rejected_rows_together(tmp_pat
 def test_an_event_not_in_the_plain_shape_sends_its_group_to_the_sql_checks(odd):
     assert plain.checked(_collected(PLAIN_EVENTS), Settings()) is not None
     assert plain.checked(_collected([*PLAIN_EVENTS, odd]), Settings()) is None
+
+
+def test_a_lone_page_view_is_plain():
+    # most collector groups: a few events with no revenue, currency or properties
+    lone = {"event_id": "p1", "anonymous_id": "a1", "event": "page_view",
+            "ts": "2026-01-02T08:00:00Z"}  # fmt: skip
+    assert plain.checked(_collected([lone]), Settings()) is not None
 
 
 def test_stored_ids_are_known_from_groups_and_from_loaded_files(tmp_path):

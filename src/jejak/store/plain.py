@@ -23,9 +23,10 @@ from jejak.store.amounts import Marks
 from jejak.store.loading import EARLIEST, MAX_REVENUE, checks
 from jejak.store.sources import Mapping
 
-# what datetime.fromisoformat and DuckDB's TIMESTAMPTZ cast read alike
-ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)")
-NUMBER = re.compile(r"-?\d+(\.\d+)?")  # what any detected decimal marks read as digits
+# what datetime.fromisoformat and DuckDB's TIMESTAMPTZ cast read alike; digits are ASCII
+# ones (Python's float() reads other scripts' digits too, DuckDB's casts do not)
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)", re.ASCII)
+NUMBER = re.compile(r"-?\d+(\.\d+)?", re.ASCII)  # what any detected decimal marks read as digits
 CURRENCY = re.compile(r"[A-Za-z]{3}")
 # what json.dumps writes that DuckDB's JSON may not read: NaN and infinities, and
 # escaped UTF-16 surrogates (also in strings: then the SQL checks, to be sure)
