@@ -78,6 +78,54 @@ def test_batches_arriving_together_share_one_commit(tmp_path):
     ws.close()
 
 
+def test_a_group_after_another_writer_finds_what_it_stored(tmp_path, monkeypatch):
+    # the collector's writer skips catching up with the stored ids (and checking the
+    # pii: settings) while only its own groups were written; any other writer's turn
+    # (here a file loaded with ids the next group repeats) makes it catch up again
+    from jejak.store.known_ids import KnownIds
+
+    caught_up = []
+    catch_up = KnownIds.catch_up
+
+    def counted(self, con) -> None:
+        caught_up.append(1)
+        catch_up(self, con)
+
+    monkeypatch.setattr(KnownIds, "catch_up", counted)
+    ws = jejak.Workspace(tmp_path / "w.duckdb")
+    key = ensure_keys(ws.con)["write"]
+    app = create_app(ws)
+    headers = {"Authorization": f"Bearer {key}"}
+    with running(app) as base:
+
+        def send(*ids: str) -> dict:
+            events = [_numbered(i, "c1", f"2026-01-02T08:0{n}:00Z") for n, i in enumerate(ids)]
+            answer = httpx.post(base + "/v1/events", json=events, headers=headers, timeout=60)
+            assert answer.status_code == 202, answer.text
+            return answer.json()
+
+        for number in range(4):  # one group each: only the first catches up
+            assert send(f"g{number}")["stored"] == 1
+        assert len(caught_up) == 1
+        answer = send("g0", "g4")  # a known id: the stored ids confirm it (the SQL checks)
+        assert (answer["stored"], answer["already_stored"]) == (1, 1)
+        assert send("g5")["stored"] == 1 and len(caught_up) == 2  # SQL-checked: catch up
+        lines = [
+            _numbered("f1", "c1", "2026-01-02T08:00:00Z"),
+            _numbered("f2", "c1", "2026-01-02T08:02:00Z"),
+        ]  # as the group sends them
+        path = tmp_path / "file.jsonl"
+        path.write_text("".join(json.dumps(line) + "\n" for line in lines), "utf-8")
+        with app.state.jejak.using() as held:
+            held.load(path, stitch=False)
+        answer = send("f1", "g6", "f2")
+        assert (answer["stored"], answer["already_stored"], len(caught_up)) == (1, 2, 3)
+        assert send("g7")["stored"] == 1 and len(caught_up) == 4  # SQL-checked: catch up
+        assert send("g8")["stored"] == 1 and len(caught_up) == 4
+    assert ws.count() == 11  # g0-g8, f1, f2: each once
+    ws.close()
+
+
 def _numbered(event_id: str, customer: str, ts: str) -> dict:
     return {"event_id": event_id, "customer_id": customer, "event": "page_view", "ts": ts}
 

@@ -70,6 +70,11 @@ class Committer:
         self.ready = threading.Condition()
         self.thread: threading.Thread | None = None
         self.known = KnownIds()  # the stored event ids, for the writer thread alone
+        # the settings its last group was checked with (as given, as kept_pii.writing
+        # answered) and the writers' turns taken by the end of that group, when it was
+        # plain (stored ids known at once); while no other writer takes a turn, the
+        # next group needs neither checked again
+        self.last: tuple[Settings, Settings, int] | None = None
 
     async def commit(
         self,
@@ -143,10 +148,15 @@ class Committer:
         if not events and not any(batch.rejected for batch in group):
             return outcomes  # empty batches: no load to record
         with self.state.using(keys=False) as ws, batches.python_names(ws.con):
-            checked = None
+            checked, last, self.last = None, self.last, None
             try:
                 if events:
-                    checked = batches.check(ws.con, events, ws.settings, group[0].name, self.known)
+                    settings, fresh = ws.settings, False
+                    if last and last[0] is ws.settings and last[2] == self.state.turns:
+                        settings, fresh = last[1], True
+                    checked = batches.check(
+                        ws.con, events, settings, group[0].name, self.known, fresh=fresh
+                    )
                 else:  # only rejected events, kept scrubbed by the settings in use
                     kept_pii.writing(ws.con, ws.settings)
                     checked = batches.Checked()
@@ -170,6 +180,8 @@ class Committer:
                     kept=kept,
                     known=self.known,
                 )
+                if checked.hashes is not None:  # this turn ends the next (see using)
+                    self.last = (ws.settings, checked.settings, self.state.turns + 1)
             finally:
                 batches.clear(ws.con, checked)
         for outcome in outcomes:

@@ -81,6 +81,7 @@ class ServerState:
     # writers' turns taken so far (any may have changed the keys), and the stored key
     # hashes with the turn they were read after
     writes: int = field(default=0, init=False)
+    turns: int = field(default=0, init=False)  # every writer's turn, keys or not
     known: tuple[int, dict[str, list[str]]] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -140,6 +141,7 @@ class ServerState:
         finally:
             if keys:  # before the turn ends: no reader keeps keys from before it
                 self.writes += 1
+            self.turns += 1
             self.lock.release()
 
     @contextmanager

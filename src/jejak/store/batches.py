@@ -70,6 +70,7 @@ class Checked:
     plain: pa.Table | None = None  # the valid events of a group checked in Python
     hashes: np.ndarray | None = None  # their event ids' hashes (see KnownIds)
     matched: bool = False  # whether its event ids were matched as a file's rows are
+    settings: Settings | None = None  # those it was checked with (salted), when plain
 
     def count(self, fate: str) -> int:
         return sum(1 for f in self.fates.values() if f == fate)
@@ -81,12 +82,18 @@ def check(
     settings: Settings,
     name: str,
     known: KnownIds | None = None,
+    *,
+    fresh: bool = False,
 ) -> Checked:
     """Check ``events`` (fields as text or None) and match their event ids with the
     stored touchpoints and with each other, writing nothing yet: :func:`store` then
     stores the new ones. ``name`` names the group in a LoadError; ``known``, the
-    stored ids known so far, spares scanning them for ids that cannot be stored."""
-    settings = kept_pii.writing(con, settings)  # salted; refused under other pii: settings
+    stored ids known so far, spares scanning them for ids that cannot be stored.
+    ``fresh``: nothing but this writer's own plain groups was written since it last
+    checked, so ``settings`` are as :func:`kept_pii.writing` answered then and ``known``
+    is caught up (two queries fewer per group: see :mod:`jejak.server.commits`)."""
+    if not fresh:  # salted; refused under other pii: settings
+        settings = kept_pii.writing(con, settings)
     rows = plain.checked(events, settings)
     if rows is not None:
         # as stored: personal data hashed, and without identifiers when consent is refused
@@ -102,9 +109,9 @@ def check(
             found = con.execute("SELECT hash(event_id) AS h FROM _jejak_plain").fetchnumpy()
             hashes = np.asarray(found["h"], np.uint64)
             # ids shared within the group or with stored touchpoints: the SQL matches them
-            shared = len(set(ids)) < len(ids) or _stored(con, table, hashes, known)
+            shared = len(set(ids)) < len(ids) or _stored(con, table, hashes, known, fresh)
         if not shared:
-            checked = Checked(plain=table, hashes=hashes)
+            checked = Checked(plain=table, hashes=hashes, settings=settings)
             for number, row in enumerate(rows):
                 if row.refused is not None:
                     checked.refused[number] = row.refused
@@ -142,11 +149,14 @@ def _stored(
     _jejak_plain: pa.Table,
     hashes: np.ndarray,
     known: KnownIds | None,
+    fresh: bool = False,
 ) -> bool:
     """Whether a touchpoint with one of the plain group's event ids is stored (their
-    ``hashes`` as :class:`KnownIds` keeps them); under :func:`python_names`."""
+    ``hashes`` as :class:`KnownIds` keeps them; ``fresh``: ``known`` is caught up);
+    under :func:`python_names`."""
     if known is not None:
-        known.catch_up(con)
+        if not fresh:
+            known.catch_up(con)
         if not known.any_known(hashes):
             return False
     found = con.execute(
