@@ -202,3 +202,23 @@ def test_stored_ids_are_known_from_groups_and_from_loaded_files(tmp_path):
         assert known.seen == ws.loads()["load_id"].max()
         hashes = ws.con.execute("SELECT hash(event_id) FROM touchpoints").fetchnumpy()
         assert all(known.any_known(np.array([h], np.uint64)) for h in hashes["hash(event_id)"])
+
+
+def test_the_collectors_writer_has_a_cursor_of_its_own(tmp_path):
+    # it reads a group's Arrow table by its Python name with no statement per group to
+    # turn that on (and back): python_names asks a writer's cursor nothing
+    setting = "SELECT current_setting('python_enable_replacements')"
+    with jejak.Workspace(tmp_path / "w.duckdb") as ws:
+        cursor = batches.writer(ws.con)
+        assert cursor.execute("SELECT current_setting('TimeZone')").fetchall() == [("UTC",)]
+        checked = batches.check(cursor, _collected(PLAIN_EVENTS), ws.settings, "group")
+        assert checked.plain is not None  # the plain checks, read by name
+        assert batches.store(cursor, checked, name="group", received=13, kept=[]) == 6
+        assert cursor.execute(setting).fetchall() == [(True,)]
+        cursor.execute("SET python_enable_replacements = false")
+        with batches.python_names(cursor):  # trusted, not asked
+            assert cursor.execute(setting).fetchall() == [(False,)]
+        with batches.python_names(ws.con):  # another connection: asked, and turned on
+            assert ws.con.execute(setting).fetchall() == [(True,)]
+        batches.let_go(cursor)
+        assert ws.count() == 6  # committed: the workspace's connection sees them

@@ -44,6 +44,7 @@ async def _started(app: FastAPI) -> AsyncIterator[None]:
     if watcher is not None:
         watcher.stop()
     state.warmer.stop()
+    state.committer.close()
 
 
 def create_app(

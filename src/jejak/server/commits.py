@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from jejak.model.config import Settings
 from jejak.store import batches, kept_pii, personal
 from jejak.store.imports import TOUCHPOINTS
@@ -75,6 +77,27 @@ class Committer:
         # plain (stored ids known at once); while no other writer takes a turn, the
         # next group needs neither checked again
         self.last: tuple[Settings, Settings, int] | None = None
+        # the writer's own cursor of the workspace's connection: (connection, cursor)
+        self.cursor: tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection] | None = None
+
+    def _writer(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        """The writer's cursor of ``con`` (a new one when compaction replaced the
+        workspace's connection); in the writers' turn."""
+        if self.cursor is None or self.cursor[0] is not con:
+            self._let_go()
+            self.cursor = (con, batches.writer(con))
+        return self.cursor[1]
+
+    def _let_go(self) -> None:
+        if self.cursor is not None:
+            cursor, self.cursor = self.cursor[1], None
+            batches.let_go(cursor)
+
+    def close(self) -> None:
+        """Close the writer's cursor once the group being stored is (as the server
+        stops: the workspace's file stays open while a cursor of it is)."""
+        with self.state.lock:
+            self._let_go()
 
     async def commit(
         self,
@@ -147,7 +170,8 @@ class Committer:
         events = [event for batch in group for _, event in batch.valid]
         if not events and not any(batch.rejected for batch in group):
             return outcomes  # empty batches: no load to record
-        with self.state.using(keys=False) as ws, batches.python_names(ws.con):
+        with self.state.using(keys=False) as ws:
+            con = self._writer(ws.con)
             checked, last, self.last = None, self.last, None
             try:
                 if events:
@@ -155,10 +179,10 @@ class Committer:
                     if last and last[0] is ws.settings and last[2] == self.state.turns:
                         settings, fresh = last[1], True
                     checked = batches.check(
-                        ws.con, events, settings, group[0].name, self.known, fresh=fresh
+                        con, events, settings, group[0].name, self.known, fresh=fresh
                     )
                 else:  # only rejected events, kept scrubbed by the settings in use
-                    kept_pii.writing(ws.con, ws.settings)
+                    kept_pii.writing(con, ws.settings)
                     checked = batches.Checked()
                 for row, fate in checked.fates.items():
                     if fate == "new":
@@ -173,7 +197,7 @@ class Committer:
                 received = sum(len(batch.events) for batch in group)
                 kept = _kept(group, outcomes, ws.settings)
                 batches.store(
-                    ws.con,
+                    con,
                     checked,
                     name=group[0].name,
                     received=received,
@@ -183,7 +207,7 @@ class Committer:
                 if checked.hashes is not None:  # this turn ends the next (see using)
                     self.last = (ws.settings, checked.settings, self.state.turns + 1)
             finally:
-                batches.clear(ws.con, checked)
+                batches.clear(con, checked)
         for outcome in outcomes:
             outcome.rejected.sort(key=lambda r: r["index"])
         return outcomes

@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from jejak.engine.connection import prepare
 from jejak.model.config import Settings
 from jejak.model.touchpoint import FIELD_NAMES, FIELDS, TEXT_FIELDS
 from jejak.store import amounts, consent, kept_pii, personal, plain
@@ -122,16 +123,34 @@ def check(
 
 
 _NAMING: set[int] = set()  # the connections inside python_names now, by id
+_WRITERS: dict[int, duckdb.DuckDBPyConnection] = {}  # writer cursors (held: ids not reused)
+
+
+def writer(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of ``con`` for one writer thread (the collector's): jejak's session
+    settings, and DuckDB reading Python names on it always, so that :func:`python_names`
+    asks it nothing (three statements fewer per group). Close it with :func:`let_go`."""
+    cursor = con.cursor()
+    prepare(cursor)
+    cursor.execute("SET python_enable_replacements = true")
+    _WRITERS[id(cursor)] = cursor
+    return cursor
+
+
+def let_go(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Close a :func:`writer` cursor."""
+    _WRITERS.pop(id(cursor), None)
+    cursor.close()
 
 
 @contextmanager
 def python_names(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """DuckDB reads a table named in a query from the calling function's Python variable
     of that name, if no table has it (Ibis turns this off for its connection). Within
-    another python_names of the same connection (a group's check and store, see
-    :mod:`jejak.server.commits`), it is on already: each statement given to DuckDB lets
-    the server's other thread take Python's lock, so the writer asks as few as it can."""
-    if id(con) in _NAMING:
+    another python_names of the same connection (a group's check and store), or on a
+    :func:`writer` cursor, it is on already: each statement given to DuckDB lets the
+    server's other thread take Python's lock, so the writer asks as few as it can."""
+    if id(con) in _NAMING or id(con) in _WRITERS:
         yield
         return
     before = con.execute("SELECT current_setting('python_enable_replacements')").fetchall()
