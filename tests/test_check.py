@@ -211,3 +211,58 @@ def test_a_campaign_says_its_revenue_needs_the_purchase_role(unnamed):
     }
     effect = unnamed.campaign(definition, name="promo")
     assert any(NO_PURCHASE in w for w in effect.meta["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("stages", "said"),
+    [
+        (None, "Ini dihitung di Kesadaran dan dalam analisis titik kontak"),
+        (
+            "    - {name: Kenal, rules: [{any: true}]}\n"
+            "    - {name: Beli, rules: [{event: pembelian}]}\n",
+            "Ini dihitung di Kenal dan dalam analisis titik kontak",
+        ),
+        (
+            "    - {name: Baca, rules: [{event: baca_artikel}]}\n"
+            "    - {name: Beli, rules: [{event: pembelian}]}\n",
+            "Ini tidak dihitung di tahap mana pun, hanya dalam analisis titik kontak",
+        ),
+    ],
+    ids=["value journey", "own stages", "no stage takes any touchpoint"],
+)
+def test_the_report_says_which_stage_unnamed_touchpoints_count_in(
+    open_workspace, write_file, stages, said
+):
+    # it said "Awareness" whatever the stages were, and in English on Indonesian pages
+    text = settings_text({"refund": "pengembalian_dana"})
+    if stages:
+        text += "journey:\n  name: toko\n  stages:\n" + stages
+    ws = open_workspace(parse_settings(text))
+    ws.load(write_file("toko.csv", TOKO))
+    from jejak.language import speaking
+    from jejak.report.html.check import CHECK_COLUMNS, check_sections
+
+    with speaking("id"):
+        sections = check_sections(ws.check())
+        name = next(c for c in CHECK_COLUMNS if c.source == "name")
+        shown = [name.format(value) for value in sections[0].table["name"]]
+    assert sections[1].intro.startswith(said)
+    first = stages.split("name: ")[1].split(",")[0] if stages else "Kesadaran"
+    assert shown[0] == first and "refund" in shown  # a role's name as it is
+
+
+def test_an_indonesian_page_names_the_goal_stage_in_indonesian(open_workspace, write_file):
+    # the attribution and touchpoint texts said "mencapai Convert" beside "Konversi"
+    ws = open_workspace(parse_settings(settings_text(ROLES)))
+    ws.load(write_file("toko.csv", TOKO))
+    from jejak.language import speaking
+    from jejak.report.html.attribution import attribution_sections
+    from jejak.report.html.effectiveness import touchpoint_sections
+
+    with speaking("id"):
+        credit = attribution_sections(ws.attribution())[0].intro
+        ratios = touchpoint_sections(ws.touchpoint_ratios(), ws.touchpoint_effects())[0].intro
+        with_event = attribution_sections(ws.attribution(goal={"event": "pembelian"}))[0].intro
+    assert "kali orang mencapai Konversi setelah" in credit and "Convert" not in credit
+    assert "konversi ke Konversi" in ratios and "Convert" not in ratios
+    assert "mencapai pembelian setelah" in with_event  # an event's name as it is

@@ -194,6 +194,8 @@ def check(
         "people": int(found["_people"]),
         "journey": journey.name,
         "fix": int((findings_table["level"] == "fix").sum()),
+        # the stages any touchpoint counts in (touchpoints no rule names count there)
+        "open_stages": [s.name for s in journey.stages if any(r.any for r in s.rules)],
     }
     return DataCheck(
         title=gettext("What jejak makes of the data"),

@@ -1074,7 +1074,7 @@ class JourneyAnalyses:
             warn(
                 result,
                 gettext("nobody reached {goal}, so there is nothing to credit").format(
-                    goal=result.meta["goal"]
+                    goal=language_stage(result.meta["goal"])
                 ),
                 *self._missing(["purchase"] if goal is None else []),
             )

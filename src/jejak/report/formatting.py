@@ -164,6 +164,13 @@ def month(value: date | datetime | pd.Timestamp) -> str:
     return format_date(value, "MMM y", locale=current())
 
 
+def names(items: list[str]) -> str:
+    """Names as a sentence lists them: ``A, B, and C`` (``A, B, dan C``)."""
+    from babel.lists import format_list
+
+    return format_list(items, locale=current())
+
+
 def weekday(index: int) -> str:
     """A day of the week by its index, Monday 0: ``Mon`` in English, ``Sen`` in Bahasa
     Indonesia."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.language import gettext
+from jejak.language import gettext, stage
 from jejak.report import formatting as fmt
 from jejak.report.html.page import Section
 
@@ -45,7 +45,7 @@ def attribution_sections(result: Any) -> list[Section]:
         " touches. Where the models agree, the answer does not depend on the model."
     ).format(
         count=fmt.people(meta["credited_conversions"]),
-        goal=meta["goal"],
+        goal=stage(meta["goal"]),
         field=_field(meta),
         window=window,
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.language import N_, gettext
+from jejak.language import N_, gettext, stage
 from jejak.report import formatting as fmt
 from jejak.report.html.page import Section
 
 CHECK_COLUMNS = (
     fmt.Column("kind", N_("Of"), gettext),
-    fmt.Column("name", N_("Stage or role")),
+    fmt.Column("name", N_("Stage or role"), stage),  # a role's name is none of the stages
     fmt.Column("rule", N_("Matches")),
     fmt.Column("touchpoints", N_("Touchpoints"), fmt.people),
     fmt.Column("people", N_("People"), fmt.people),
@@ -47,13 +47,22 @@ def check_sections(result: Any) -> list[Section]:
         )
     ]
     if len(result.unplaced):
+        open_stages = [stage(name) for name in result.meta.get("open_stages", [])]
+        intro = (
+            gettext(
+                "These count in {stages} and in touchpoint analyses (paths, maps,"
+                " attribution), but no role gives them a meaning."
+            ).format(stages=fmt.names(open_stages))
+            if open_stages
+            else gettext(
+                "These count in no stage, only in touchpoint analyses (paths, maps,"
+                " attribution): no role or stage rule gives them a meaning."
+            )
+        )
         sections.append(
             Section(
                 heading=gettext("Touchpoints no role or stage rule names"),
-                intro=gettext(
-                    "These count in Awareness and in touchpoint analyses (paths, maps,"
-                    " attribution), but no role gives them a meaning."
-                ),
+                intro=intro,
                 table=result.unplaced,
                 columns=UNPLACED_COLUMNS,
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.language import gettext, ngettext
+from jejak.language import gettext, ngettext, stage
 from jejak.report import formatting as fmt
 from jejak.report.figures.effectiveness import MOST_PER_STAGE, shown_effects
 from jejak.report.html.page import Section
@@ -14,7 +14,7 @@ def touchpoint_sections(ratios: Any, effects: Any) -> list[Section]:
     """The report sections on which touchpoints come before conversions and which help."""
     from jejak.report.tables import touchpoint_effect_table, touchpoint_ratio_table
 
-    goal = ratios.meta["goal"]
+    goal = stage(ratios.meta["goal"])
     ratio_intro = gettext(
         "For every touchpoint, how many people had it, how many conversions to {goal} it came"
         " before, and how many times it happened on the way to each of them (the"
