@@ -324,3 +324,24 @@ def test_the_check_finds_labels_that_meet_and_labels_cut(browser, tmp_path):
     assert (0, "overlap") in kinds
     assert (1, "clipped by the plot area") in kinds
     assert not [f for f in found if f["chart"] == 2]  # 24 upright hours side by side
+
+
+@pytest.mark.parametrize(("lang", "tick"), [("id", "2.000"), ("en", "2,000")])
+def test_count_axes_mark_thousands_below_ten_thousand(browser, tmp_path, lang, tick):
+    # Plotly wrote "2000" on the axis beside a bar labelled "2.000"
+    from jejak.report.figures.drawing import labelled_bars, layout
+
+    with language.speaking(lang):
+        figure = layout(labelled_bars(["a", "b"], [2500, 900], ["2.500", "900"], "#4E79A7"),
+                        "Orang", height=300)  # fmt: skip
+        page = render_report([Section(heading="Orang", figures=[figure])], "Orang")
+    path = tmp_path / "ticks.html"
+    path.write_text(page, "utf-8")
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.goto(path.as_uri(), wait_until="load")
+    tab.wait_for_function("document.querySelectorAll('div.jejak-chart[data-drawn]').length === 1")
+    ticks = tab.evaluate(
+        "Array.from(document.querySelectorAll('.xtick text')).map(t => t.textContent)"
+    )
+    tab.close()
+    assert tick in ticks and "2000" not in ticks, ticks

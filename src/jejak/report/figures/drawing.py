@@ -91,11 +91,14 @@ def rgba(color: str, alpha: float) -> str:
 def layout(figure: go.Figure, title: str, height: int) -> go.Figure:
     """House layout: white, system fonts, margins that fit labels without wasting space;
     the numbers Plotly formats itself (ticks, hovers) in the marks of the context's
-    language (``1.234,5`` in Bahasa Indonesia)."""
+    language (``1.234,5`` in Bahasa Indonesia), thousands marked below 10,000 too (Plotly
+    writes ``2000`` beside a bar labelled ``2.000`` otherwise)."""
     if language.current() != language.DEFAULT:
         # plotly's separators: the decimal mark, then the thousands mark
         figure.update_layout(separators=language.localised(".,"))
     _white(figure)
+    figure.update_xaxes(separatethousands=True)
+    figure.update_yaxes(separatethousands=True)
     figure.update_layout(
         title=dict(text=plain_label(title), x=0, xanchor="left", font=dict(size=17)),
         font=_FONT,
