@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 import jejak
@@ -452,3 +453,21 @@ def test_a_comparisons_table_fits_an_800_px_window(site, page):
         page.set_viewport_size({"width": 1280, "height": 900})
     compared = [w for w in widths if w[0].startswith("Stage")]
     assert len(compared) == 1 and compared[0][1] <= compared[0][2], widths
+
+
+def test_an_address_that_is_no_page_lists_the_pages(tmp_path, browser):
+    # it showed {"detail":"no page 'attribution'"}: raw JSON to a marketer with an old link
+    ws = jejak.Workspace(tmp_path / "w.duckdb")
+    ensure_keys(ws.con)
+    with running(create_app(ws)) as base:
+        odd = httpx.get(base + "/dashboard/<i>x")
+        assert odd.status_code == 404 and "&lt;i&gt;x" in odd.text  # escaped
+        context = browser.new_context()
+        tab = context.new_page()
+        answer = tab.goto(base + "/dashboard/attribution")
+        assert answer.status == 404
+        assert "There is no page attribution on this dashboard" in tab.inner_text("main")
+        tab.click("text=Touchpoints & attribution")
+        tab.wait_for_url("**/login?next=%2Fdashboard%2Ftouchpoints")  # then signing in
+        context.close()
+    ws.close()

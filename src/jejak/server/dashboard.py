@@ -247,8 +247,17 @@ def logout(request: Request) -> Response:
     return response
 
 
+def _missing(slug: str) -> HTMLResponse:
+    """An address that is no page (an old link, a guess): 404 as a page a person reads,
+    with the pages there are, not a JSON error."""
+    html = _templates().get_template("missing.html").render(slug=slug, pages=PAGES)
+    return HTMLResponse(html, status_code=404)
+
+
 @router.get("/dashboard/{slug}", response_class=HTMLResponse)
 def page(request: Request, slug: str) -> Response:
+    if not any(p.slug == slug for p in PAGES):
+        return _missing(slug)
     chosen = _page(slug)
     if not _signed_in(request):
         back = str(request.url.path) + ("?" + request.url.query if request.url.query else "")
