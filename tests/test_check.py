@@ -266,3 +266,19 @@ def test_an_indonesian_page_names_the_goal_stage_in_indonesian(open_workspace, w
     assert "kali orang mencapai Konversi setelah" in credit and "Convert" not in credit
     assert "konversi ke Konversi" in ratios and "Convert" not in ratios
     assert "mencapai pembelian setelah" in with_event  # an event's name as it is
+
+
+def test_an_indonesian_funnel_names_its_stage_steps_in_indonesian(open_workspace, write_file):
+    # its chart and table read "1. Awareness" on an Indonesian page
+    ws = open_workspace(parse_settings(settings_text(ROLES)))
+    ws.load(write_file("toko.csv", TOKO))
+    from jejak.language import speaking
+    from jejak.report.figures.funnels import funnel_figure
+    from jejak.report.tables import funnel_steps_table
+
+    with speaking("id"):
+        result = ws.funnel([{"stage": "Awareness"}, "pembelian"])
+        steps = funnel_steps_table(result.table).iloc[:, 0].tolist()
+        figure = funnel_figure(result.table, None, "Corong")
+    assert steps == ["1. Kesadaran", "2. pembelian"]  # an event's name as it is
+    assert list(figure.data[0].x) == steps

@@ -84,7 +84,8 @@ def funnel_steps_table(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             _("Step"): [
-                f"{s}. {label}" for s, label in zip(table["step"], table["label"], strict=True)
+                f"{s}. {stage(label)}"  # a preset stage's step in the page's language
+                for s, label in zip(table["step"], table["label"], strict=True)
             ],
             _("Entered"): table["entered"].map(fmt.people),
             _("Of step 1"): table["conversion_from_first"].map(fmt.percent),

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from jejak.analyses.funnels import FunnelResult
-from jejak.language import gettext
+from jejak.language import gettext, stage
 from jejak.report import formatting as fmt
 from jejak.report.figures.drawing import PALETTE, field_name, layout, plain_label
 from jejak.report.figures.registry import draws
@@ -23,7 +23,7 @@ def funnel_figure(table: pd.DataFrame, by: str | None, title: str) -> go.Figure:
     for position, (group, rows) in enumerate(groups):
         rows = rows.sort_values("step", kind="stable")
         steps = [
-            f"{int(s)}. {plain_label(str(label))}"
+            f"{int(s)}. {plain_label(stage(str(label)))}"
             for s, label in zip(rows["step"], rows["label"], strict=True)
         ]
         shares = list(rows["conversion_from_first"])
