@@ -95,7 +95,7 @@ class Committer:
 
     def close(self) -> None:
         """Close the writer's cursor once the group being stored is (as the server
-        stops: the workspace's file stays open while a cursor of it is)."""
+        stops, before the workspace closes its connection)."""
         with self.state.lock:
             self._let_go()
 

@@ -256,9 +256,9 @@ def _missing(slug: str) -> HTMLResponse:
 
 @router.get("/dashboard/{slug}", response_class=HTMLResponse)
 def page(request: Request, slug: str) -> Response:
-    if not any(p.slug == slug for p in PAGES):
+    chosen = next((p for p in PAGES if p.slug == slug), None)
+    if chosen is None:
         return _missing(slug)
-    chosen = _page(slug)
     if not _signed_in(request):
         back = str(request.url.path) + ("?" + request.url.query if request.url.query else "")
         query = urlencode({"next": back})
